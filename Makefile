@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Nothing else needs installing by hand.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "cargotrace needs Python 3.11, found " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/cargotrace demo --out demo-output
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check cargotrace tests bench
+	$(BIN)/mypy
+	$(BIN)/python bench/check_no_print.py
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/bench_ingest.py --out bench/results
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache

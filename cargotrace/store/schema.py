@@ -1,0 +1,109 @@
+"""The core tables of DESIGN.md as DuckDB DDL: the contract between layers.
+
+Units (DESIGN.md keeps the short AIS names; their units are fixed here and in
+docs/reference/store.md):
+lat/lon in decimal degrees (WGS84), sog in knots, cog and heading in degrees true, length/beam/
+draught in metres, ts in UTC. "Not available" AIS values are NULL, never sentinel numbers.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES: dict[str, str] = {
+    "meta": """
+        CREATE TABLE IF NOT EXISTS meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        )""",
+    "ingests": """
+        CREATE TABLE IF NOT EXISTS ingests (
+            ingest_id BIGINT PRIMARY KEY,
+            path VARCHAR NOT NULL,
+            size_bytes BIGINT NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            format VARCHAR NOT NULL,
+            options JSON,
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ NOT NULL,
+            records_read BIGINT NOT NULL,
+            positions_stored BIGINT NOT NULL,
+            reports_stored BIGINT NOT NULL,
+            duplicates BIGINT NOT NULL,
+            quarantined BIGINT NOT NULL,
+            counts JSON NOT NULL,
+            cargotrace_version VARCHAR NOT NULL
+        )""",
+    "positions": """
+        CREATE TABLE IF NOT EXISTS positions (
+            mmsi BIGINT NOT NULL,
+            ts TIMESTAMPTZ NOT NULL,
+            lat DOUBLE,
+            lon DOUBLE,
+            sog DOUBLE,
+            cog DOUBLE,
+            heading SMALLINT,
+            nav_status TINYINT,
+            msg_type TINYINT,
+            source VARCHAR NOT NULL,
+            station VARCHAR,
+            ingest_id BIGINT NOT NULL
+        )""",
+    "vessel_reports": """
+        CREATE TABLE IF NOT EXISTS vessel_reports (
+            mmsi BIGINT NOT NULL,
+            ts TIMESTAMPTZ NOT NULL,
+            imo BIGINT,
+            name VARCHAR,
+            callsign VARCHAR,
+            ship_type SMALLINT,
+            length DOUBLE,
+            beam DOUBLE,
+            draught DOUBLE,
+            destination VARCHAR,
+            eta VARCHAR,
+            msg_type TINYINT,
+            source VARCHAR NOT NULL,
+            station VARCHAR,
+            ingest_id BIGINT NOT NULL
+        )""",
+    "quarantine": """
+        CREATE TABLE IF NOT EXISTS quarantine (
+            source VARCHAR NOT NULL,
+            line_no BIGINT,
+            raw VARCHAR,
+            reason VARCHAR NOT NULL,
+            detail VARCHAR,
+            ingest_id BIGINT NOT NULL
+        )""",
+    "places": """
+        CREATE TABLE IF NOT EXISTS places (
+            place_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            aliases VARCHAR[],
+            country VARCHAR,
+            kind VARCHAR NOT NULL,
+            lat DOUBLE NOT NULL,
+            lon DOUBLE NOT NULL,
+            radius_m DOUBLE NOT NULL,
+            watch_reason VARCHAR,
+            source VARCHAR NOT NULL
+        )""",
+}
+
+# Columns that make a position unique (DESIGN.md): the same fix heard twice is one fix.
+POSITION_KEY = ("mmsi", "ts", "lat", "lon")
+POSITION_COLUMNS = (
+    "mmsi", "ts", "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type",
+    "source", "station", "ingest_id",
+)
+REPORT_COLUMNS = (
+    "mmsi", "ts", "imo", "name", "callsign", "ship_type", "length", "beam", "draught",
+    "destination", "eta", "msg_type", "source", "station", "ingest_id",
+)
+# A static report is a duplicate when every field it carries is the same at the same time.
+REPORT_KEY = (
+    "mmsi", "ts", "msg_type", "imo", "name", "callsign", "ship_type", "length", "beam",
+    "draught", "destination", "eta",
+)
+QUARANTINE_COLUMNS = ("source", "line_no", "raw", "reason", "detail", "ingest_id")
