@@ -159,6 +159,8 @@ class _NmeaReader:
         if time is None and self.gatehouse_time is not None:
             time = self.gatehouse_time
         self.gatehouse_time = None
+        if time is None:
+            time = self.default_time
         return time, station, group
 
     # -- multipart --------------------------------------------------------------------------

@@ -178,9 +178,10 @@ def _publish(store: Store, summary: IngestSummary, ingest_id: int) -> None:
         staged = _scalar(store, f"SELECT count(*) FROM {stage}")
         keys = ", ".join(key)
         row = con.execute(
-            f"""INSERT INTO {table}
+            f"""INSERT INTO {table} BY NAME
                 SELECT s.*, $source AS source, $ingest_id AS ingest_id
-                FROM (SELECT * FROM {stage} QUALIFY row_number() OVER (PARTITION BY {keys}) = 1) s
+                FROM (SELECT * FROM {stage}
+                      QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY station) = 1) s
                 WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {_key_match(key)})""",
             params,
         ).fetchone()
