@@ -9,7 +9,7 @@ from rich.table import Table
 
 from cargotrace.cli import JsonOption, StoreOption, app, out, print_json
 from cargotrace.store import open_store
-from cargotrace.store.vessels import Observed, vessel_identities
+from cargotrace.store.vessels import Observed, VesselIdentity, vessel_identities
 
 
 def _values(observed: list[Observed]) -> str:
@@ -36,6 +36,10 @@ def vessels(
     if json_out:
         print_json([v.to_dict() for v in found])
         return
+    out.print(vessel_table(found))
+
+
+def vessel_table(found: list[VesselIdentity]) -> Table:
     table = Table(title=f"{len(found)} vessel(s)")
     columns = ("MMSI", "flag", "name(s)", "IMO", "call sign", "first seen", "last seen", "positions")
     for col in columns:
@@ -47,4 +51,4 @@ def vessels(
             f"{v.last_seen:%Y-%m-%d %H:%M}" if v.last_seen else "",
             f"{v.positions:,}",
         )
-    out.print(table)
+    return table

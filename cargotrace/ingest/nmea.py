@@ -18,14 +18,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownMessageException
 from pyais.messages import AISSentence, NMEASentenceFactory
 
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
+from cargotrace.ingest.nmea_fast import FastBatch, try_add
+from cargotrace.ingest.nmea_fast import decode as decode_fast
 from cargotrace.ingest.nmea_lines import (
     FramedLine,
+    TagBlock,
     frame_line,
     is_ais_sentence,
     looks_like_nmea,
@@ -44,6 +48,8 @@ __all__ = ["looks_like_nmea", "read_nmea"]
 log = logging.getLogger(__name__)
 
 STALE_AFTER_LINES = 1000  # a fragment group this many lines old will not be completed
+CACHED_TYPES = frozenset({5, 24})  # static data: the same payload is sent again and again
+STATIC_CACHE_SIZE = 100_000
 
 
 @dataclass
@@ -80,6 +86,7 @@ class _NmeaReader:
                 )
         self.groups: dict[tuple[object, ...], _Group] = {}
         self.gatehouse_time: datetime | None = None
+        self.static_cache: dict[tuple[bytes, int], Any] = {}
         self.out = ChunkBuilder()
 
     # -- one line -------------------------------------------------------------------------
@@ -116,10 +123,11 @@ class _NmeaReader:
 
     def _ais_sentence(self, line_no: int, raw: str, framed: FramedLine) -> None:
         out = self.out
-        if framed.tag_block is not None and not parse_tag_block(framed.tag_block).valid:
+        tag = parse_tag_block(framed.tag_block) if framed.tag_block is not None else None
+        if tag is not None and not tag.valid:
             out.add_quarantine(line_no, raw, R.BAD_TAG_BLOCK)
             return
-        time, station, group_tag = self._line_time_station(framed)
+        time, station, group_tag = self._line_time_station(framed, tag)
         try:
             sentence = NMEASentenceFactory.produce(framed.sentence)
         except (AISBaseException, ValueError, IndexError) as exc:
@@ -141,14 +149,13 @@ class _NmeaReader:
         self._add_fragment(key, fragment)
 
     def _line_time_station(
-        self, framed: FramedLine
+        self, framed: FramedLine, tag: TagBlock | None
     ) -> tuple[datetime | None, str | None, tuple[int, int, str] | None]:
         """Receive time, station and fragment group from the line's wrappers."""
         time: datetime | None = None
         station: str | None = None
         group = None
-        if framed.tag_block is not None:
-            tag = parse_tag_block(framed.tag_block)
+        if tag is not None:
             time, station, group = tag.time, tag.station, tag.group
         if time is None and framed.prefix:
             time = parse_prefix_time(framed.prefix)
@@ -240,7 +247,7 @@ class _NmeaReader:
             )
             return
         try:
-            message = sentence.decode()
+            message = self._decode_cached(sentence, msg_type)
         except (AISBaseException, ValueError, IndexError, KeyError) as exc:
             reason = R.EMPTY_PAYLOAD if isinstance(exc, MissingPayloadException) else (
                 R.TRUNCATED_PAYLOAD
@@ -250,19 +257,53 @@ class _NmeaReader:
         emit_message(out, message, time, station, first.line_no, raw)
 
 
+    def _decode_cached(self, sentence: AISSentence, msg_type: int) -> Any:
+        """Static reports repeat verbatim every few minutes: decode each distinct payload once."""
+        if msg_type not in CACHED_TYPES:
+            return sentence.decode()
+        key = (sentence.payload, sentence.fill_bits)
+        message = self.static_cache.get(key)
+        if message is None:
+            if len(self.static_cache) >= STATIC_CACHE_SIZE:
+                self.static_cache.clear()
+            message = self.static_cache[key] = sentence.decode()
+        return message
+
+
 def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
-    """Stream a file of NMEA lines as chunks of staged records (bounded memory)."""
+    """Stream a file of NMEA lines as chunks of staged records (bounded memory).
+
+    Lines of the commonest shape are decoded in bulk (`nmea_fast`); the others, and any the bulk
+    path rejects, one by one with pyais, in file order, so multipart and wrapper state stay right.
+    """
     reader = _NmeaReader(path, options)
     chunk_size = options.chunk_records
     bytes_read = 0
     line_no = 0
+    batch = FastBatch()
+    after_gatehouse = False
     with path.open("rb") as fh:
         for line_no, line in enumerate(fh, start=1):
             bytes_read += len(line)
-            reader.read_line(line_no, line)
-            if reader.out.records_read >= chunk_size:
+            if after_gatehouse or not try_add(batch, line_no, line, reader.default_time):
+                reader.read_line(line_no, line)
+                after_gatehouse = line.lstrip().startswith(b"$PGHP")
+            if len(batch) + reader.out.records_read >= chunk_size:
+                _decode_batch(reader, batch)
+                batch = FastBatch()
                 reader.flush_stale(line_no)
                 yield reader.out.build(bytes_read)
                 bytes_read = 0
+    _decode_batch(reader, batch)
     reader.flush_stale(line_no, everything=True)
     yield reader.out.build(bytes_read)
+
+
+def _decode_batch(reader: _NmeaReader, batch: FastBatch) -> None:
+    if not len(batch):
+        return
+    positions, rejected = decode_fast(batch)
+    reader.out.extra_positions.append(positions)
+    reader.out.records_read += positions.num_rows
+    for i in rejected:
+        reader.read_line(batch.line_nos[i], batch.raws[i])

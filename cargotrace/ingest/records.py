@@ -92,10 +92,13 @@ class ChunkBuilder:
         self.quarantine = _columns(STAGED_QUARANTINE_SCHEMA)
         self.skipped: Counter[str] = Counter()
         self.records_read = 0
+        # positions a reader decoded in bulk, already in STAGED_POSITION_SCHEMA
+        self.extra_positions: list[pa.Table] = []
 
     def __len__(self) -> int:
-        return len(self.positions["mmsi"]) + len(self.reports["mmsi"]) + len(
-            self.quarantine["line_no"]
+        return (
+            len(self.positions["mmsi"]) + sum(t.num_rows for t in self.extra_positions)
+            + len(self.reports["mmsi"]) + len(self.quarantine["line_no"])
         )
 
     def add_position(
@@ -147,7 +150,9 @@ class ChunkBuilder:
 
     def build(self, bytes_read: int) -> Chunk:
         chunk = Chunk(
-            positions=pa.table(self.positions, schema=STAGED_POSITION_SCHEMA),
+            positions=pa.concat_tables(
+                [pa.table(self.positions, schema=STAGED_POSITION_SCHEMA), *self.extra_positions]
+            ),
             reports=pa.table(self.reports, schema=STAGED_REPORT_SCHEMA),
             quarantine=pa.table(self.quarantine, schema=STAGED_QUARANTINE_SCHEMA),
             records_read=self.records_read,

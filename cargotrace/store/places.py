@@ -40,7 +40,8 @@ _ARROW_SCHEMA = pa.schema([
     ("source", pa.string()),
 ])
 
-_LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*,\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*$")
+_NUMBER = r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+_LAT_LON = re.compile(rf"^\s*{_NUMBER}\s*,\s*{_NUMBER}\s*$")
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def list_places(
     if near is not None:
         check_lat_lon(near[0], near[1], "--near")
         if within_km is None or not math.isfinite(within_km) or within_km <= 0:
-            raise ParamsError(f"--km: the distance must be a positive number of km, not {within_km}")
+            raise ParamsError(f"--km: must be a positive number of km, not {within_km}")
     if limit is not None and limit < 1:
         raise ParamsError(f"--limit: must be at least 1, not {limit}")
     params: dict[str, Any] = {}
@@ -152,9 +153,9 @@ def list_places(
     if name is not None and name.strip():
         params["q"] = name
         rank = (
-            f"CASE WHEN _n = q.q THEN 0 WHEN list_contains(_a, q.q) THEN 1 "
-            f"WHEN contains(_n, q.q) THEN 2 "
-            f"WHEN len(list_filter(_a, lambda s: contains(s, q.q))) > 0 THEN 3 END"
+            "CASE WHEN _n = q.q THEN 0 WHEN list_contains(_a, q.q) THEN 1 "
+            "WHEN contains(_n, q.q) THEN 2 "
+            "WHEN len(list_filter(_a, lambda s: contains(s, q.q))) > 0 THEN 3 END"
         )
     if near is not None:
         params.update(lat=near[0], lon=near[1], km=within_km)
@@ -195,12 +196,12 @@ def places_near(store: Store, lat: float, lon: float, within_km: float) -> list[
 
 def get_place(store: Store, place_id: str) -> Place:
     """The place with this id, or NotFoundError."""
-    row = store.con.execute(
+    rows = store.con.execute(
         f"SELECT {', '.join(PLACE_COLUMNS)} FROM places WHERE place_id = ?", [place_id]
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         raise NotFoundError(f"no place {place_id!r}; list places with `cargotrace places list`")
-    return _row_to_place(row)
+    return _row_to_place(rows[0])
 
 
 def upsert_places(store: Store, places: Sequence[Place]) -> int:
@@ -218,19 +219,21 @@ def upsert_places(store: Store, places: Sequence[Place]) -> int:
             columns[col].append(list(value) if col == "aliases" else value)
     view = "_cargotrace_places_batch"
     con = store.con
-    con.register(view, pa.table(columns, schema=_ARROW_SCHEMA))
+    # BEGIN first: it also finishes any result a caller left half-read on this connection,
+    # which DuckDB 2 requires before register().
+    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("BEGIN TRANSACTION")
         try:
-            row = con.execute(
+            con.register(view, pa.table(columns, schema=_ARROW_SCHEMA))
+            replaced = con.execute(
                 f"SELECT count(*) FROM places WHERE place_id IN (SELECT place_id FROM {view})"
-            ).fetchone()
+            ).fetchall()[0][0]
             cols = ", ".join(PLACE_COLUMNS)
             con.execute(f"INSERT OR REPLACE INTO places ({cols}) SELECT {cols} FROM {view}")
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            con.execute("ROLLBACK")
-            raise StoreError(f"{store.path}: could not write places ({exc})") from exc
-    finally:
-        con.unregister(view)
-    return int(row[0]) if row else 0
+        finally:
+            con.unregister(view)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"{store.path}: could not write places ({exc})") from exc
+    return int(replaced)

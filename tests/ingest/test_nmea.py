@@ -95,7 +95,7 @@ def test_tag_block_time_and_station(tmp_store: Store, shared_data: Path) -> None
     # first line: \s:42809,c:1635731889,...\!AIVDM,1,1,,,403t>B1vFhQr5`NonbBw?>G00<0n,0*7B is a
     # type 4 (base station); the first position comes from receiver 41925 at c:1635731889
     row = tmp_store.con.execute(
-        "SELECT ts, station FROM positions WHERE mmsi = ?",
+        "SELECT ts, station FROM positions WHERE mmsi = ? ORDER BY ts LIMIT 1",
         [decode("!AIVDM,1,1,,,15Di=4002i<chWiba2`rPpD:04;`,0*37").mmsi],
     ).fetchone()
     assert row == (datetime.fromtimestamp(1635731889, tz=UTC), "41925")

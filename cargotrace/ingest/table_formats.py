@@ -1,0 +1,437 @@
+"""Column profiles of the decoded AIS tables we read, and how a file's header maps onto our fields.
+
+A decoded table (CSV or Parquet) names its columns as its producer pleased. A *profile* says, for
+one known producer, which column feeds which of our fields and how its values are written
+(timestamps, coded labels, dimensions split over several columns). Anything else goes through a
+tolerant synonym table, and `--column FIELD=COLUMN` overrides either. Reference:
+docs/reference/formats-tables.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from cargotrace.errors import ParamsError, UnreadableInputError
+from cargotrace.ingest.options import InputFormat
+from cargotrace.ingest.reasons import QuarantineReason as R
+
+
+class Kind(StrEnum):
+    """How a field's text is parsed (see `tables._field_sql`)."""
+
+    MMSI = "mmsi"  # digits only
+    TIME = "time"  # by the profile's time expression
+    FLOAT = "float"
+    INT = "int"  # a number that must be integral (95 or 95.0)
+    CODE = "code"  # an integer code, or a label from the profile's label table
+    IMO = "imo"  # "IMO1234567" or "1234567"
+    TEXT = "text"
+
+
+# Our fields, the type each is parsed to, and the Arrow integer width (for range checks).
+FIELD_KINDS: dict[str, Kind] = {
+    "mmsi": Kind.MMSI,
+    "ts": Kind.TIME,
+    "lat": Kind.FLOAT,
+    "lon": Kind.FLOAT,
+    "sog": Kind.FLOAT,
+    "cog": Kind.FLOAT,
+    "heading": Kind.INT,
+    "nav_status": Kind.CODE,
+    "msg_type": Kind.INT,
+    "name": Kind.TEXT,
+    "imo": Kind.IMO,
+    "callsign": Kind.TEXT,
+    "ship_type": Kind.CODE,
+    "length": Kind.FLOAT,
+    "beam": Kind.FLOAT,
+    "draught": Kind.FLOAT,
+    "destination": Kind.TEXT,
+    "eta": Kind.TEXT,
+}
+INT_SQL_TYPES = {"heading": "SMALLINT", "nav_status": "TINYINT", "msg_type": "TINYINT",
+                 "ship_type": "SMALLINT"}
+REQUIRED = ("mmsi", "ts", "lat", "lon")
+STATIC_FIELDS = ("name", "imo", "callsign", "ship_type", "length", "beam", "draught",
+                 "destination", "eta")
+
+# Header names are compared after `normalize()`: lower case, runs of other characters -> "_".
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "mmsi": ("mmsi",),
+    "ts": ("ts", "time", "timestamp", "basedatetime", "datetime", "date_time"),
+    "lat": ("lat", "latitude", "latitude_degrees"),
+    "lon": ("lon", "lng", "long", "longitude", "longitude_degrees"),
+    "sog": ("sog", "speed", "sog_knots"),
+    "cog": ("cog", "course", "cog_degrees"),
+    "heading": ("heading", "true_heading"),
+    "nav_status": ("nav_status", "status", "navigational_status"),
+    "name": ("name", "vesselname", "vessel_name", "shipname", "ship_name"),
+    "imo": ("imo",),
+    "callsign": ("callsign", "call_sign"),
+    "ship_type": ("ship_type", "vesseltype", "vessel_type", "shiptype"),
+    "length": ("length",),
+    "beam": ("beam", "width"),
+    "draught": ("draught", "draft"),
+    "destination": ("destination",),
+    "eta": ("eta",),
+    "msg_type": ("msg_type", "message_id"),
+}
+# Words that suggest a column for a missing required field, for the error message.
+HINTS = {"mmsi": ("mmsi",), "ts": ("time", "date"), "lat": ("lat",), "lon": ("lon", "lng")}
+
+ISO_TIME_SQL = "TRY_CAST({0} AS TIMESTAMPTZ)"  # ISO 8601; no offset means UTC (session zone)
+GENERIC_TIME_SQL = (
+    "coalesce(TRY_CAST({0} AS TIMESTAMPTZ),"
+    " CASE WHEN regexp_full_match({0}, '[0-9]{{9,10}}([.][0-9]+)?')"
+    " THEN to_timestamp(CAST({0} AS DOUBLE))"
+    " WHEN regexp_full_match({0}, '[0-9]{{12,13}}')"
+    " THEN to_timestamp(CAST({0} AS DOUBLE) / 1000) END,"
+    " CAST(try_strptime({0}, '%Y%m%d_%H%M%S') AS TIMESTAMPTZ))"
+)
+
+# AIS navigational status (ITU-R M.1371 table 45) as DMA writes it; keys are `label_key()`s.
+NAV_STATUS_LABELS = {
+    "underwayusingengine": 0, "atanchor": 1, "notundercommand": 2,
+    "restrictedmaneuverability": 3, "restrictedmanoeuverability": 3,
+    "restrictedmanoeuvrability": 3, "constrainedbyherdraught": 4, "moored": 5, "aground": 6,
+    "engagedinfishing": 7, "underwaysailing": 8, "reservedforfutureamendmenthsc": 9,
+    "reservedforfutureamendmentwig": 10, "powerdrivenvesseltowingastern": 11,
+    "powerdrivenvesselpushingaheadortowingalongside": 12, "reservedforfutureuse": 13,
+    "aissart": 14, "unknownvalue": 15, "unknown": 15, "undefined": 15,
+}
+# DMA writes the AIS ship type (table 53) as its category. A category spanning ten codes maps to
+# its "x0" code, which AIS defines as "all ships of this type, no additional information".
+SHIP_TYPE_LABELS = {
+    "wig": 20, "fishing": 30, "towing": 31, "towinglongwide": 32, "dredging": 33, "diving": 34,
+    "military": 35, "sailing": 36, "pleasure": 37, "hsc": 40, "pilot": 50, "sar": 51, "tug": 52,
+    "porttender": 53, "antipollution": 54, "lawenforcement": 55, "medical": 58,
+    "notpartytoconflict": 59, "passenger": 60, "cargo": 70, "tanker": 80, "other": 90,
+}
+
+
+def normalize(column: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", column.strip().lower()).strip("_")
+
+
+def label_key(label: str) -> str:
+    return re.sub(r"[^a-z]", "", label.lower())
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where one producer's table keeps our fields and how it writes them."""
+
+    name: str
+    label: str  # for messages and docs
+    columns: Mapping[str, tuple[str, ...]]  # our field -> source columns, as the producer spells
+    combine: Mapping[str, str] = field(default_factory=dict)  # SQL over parsed inputs {0}, {1}
+    time_sql: str = ISO_TIME_SQL  # SQL over the raw texts of the ts columns
+    skip: tuple[tuple[str, str], ...] = ()  # (SQL over raw texts {field}, skipped-count key)
+    labels: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # CODE label tables
+
+    def matches(self, names: set[str]) -> bool:
+        return all(normalize(c) in names for f in REQUIRED for c in self.columns[f])
+
+
+MARINECADASTRE = Profile(
+    name="marinecadastre",
+    label="MarineCadastre",
+    columns={
+        "mmsi": ("MMSI",), "ts": ("BaseDateTime",), "lat": ("LAT",), "lon": ("LON",),
+        "sog": ("SOG",), "cog": ("COG",), "heading": ("Heading",), "nav_status": ("Status",),
+        "name": ("VesselName",), "imo": ("IMO",), "callsign": ("CallSign",),
+        "ship_type": ("VesselType",), "length": ("Length",), "beam": ("Width",),
+        "draught": ("Draft",),
+    },
+)
+
+DMA = Profile(
+    name="dma",
+    label="DMA",
+    columns={
+        "ts": ("# Timestamp",), "mobile": ("Type of mobile",), "mmsi": ("MMSI",),
+        "lat": ("Latitude",), "lon": ("Longitude",), "nav_status": ("Navigational status",),
+        "sog": ("SOG",), "cog": ("COG",), "heading": ("Heading",), "imo": ("IMO",),
+        "callsign": ("Callsign",), "name": ("Name",), "ship_type": ("Ship type",),
+        "beam": ("Width",), "length": ("Length",), "draught": ("Draught",),
+        "destination": ("Destination",), "eta": ("ETA",),
+    },
+    combine={"eta": "coalesce(strftime(try_strptime({0}, '%d/%m/%Y %H:%M:%S'),"
+                    " '%Y-%m-%dT%H:%M:%S'), {0})"},
+    time_sql="coalesce(CAST(try_strptime({0}, '%d/%m/%Y %H:%M:%S') AS TIMESTAMPTZ),"
+             " TRY_CAST({0} AS TIMESTAMPTZ))",
+    skip=(("lower({mobile}) IN ('base station', 'aton')", "non_vessel_rows"),),
+    labels={"nav_status": NAV_STATUS_LABELS, "ship_type": SHIP_TYPE_LABELS},
+)
+
+# AISdb's message-level export (139 columns, one per field of any message type; see
+# ../shared/data/ais_positions/PROVENANCE.md). Read under --format generic.
+AISDB = Profile(
+    name="aisdb",
+    label="AISdb message export",
+    columns={
+        "mmsi": ("MMSI",), "msg_type": ("Message_ID",), "ts": ("Time", "Millisecond"),
+        "lat": ("Latitude",), "lon": ("Longitude",), "sog": ("SOG",), "cog": ("COG",),
+        "heading": ("Heading",), "nav_status": ("Navigational_status",),
+        "name": ("Vessel_Name",), "callsign": ("Call_sign",), "imo": ("IMO",),
+        "ship_type": ("Ship_Type",), "length": ("Dimension_to_Bow", "Dimension_to_stern"),
+        "beam": ("Dimension_to_port", "Dimension_to_starboard"), "draught": ("Draught",),
+        "destination": ("Destination",),
+        "eta": ("ETA_month", "ETA_day", "ETA_hour", "ETA_minute"),
+    },
+    combine={
+        "length": "{0} + {1}",
+        "beam": "{0} + {1}",
+        "draught": "{0} / 10",  # the raw AIS value, in 1/10 m
+        # AIS ETA has no year; month 0 or day 0 means "not available".
+        "eta": "CASE WHEN TRY_CAST({0} AS INT) BETWEEN 1 AND 12"
+               " AND TRY_CAST({1} AS INT) BETWEEN 1 AND 31"
+               " THEN printf('%02d-%02d %02d:%02d', CAST({0} AS INT), CAST({1} AS INT),"
+               " coalesce(TRY_CAST({2} AS INT), 24), coalesce(TRY_CAST({3} AS INT), 60)) END",
+    },
+    # Millisecond is added as written: the sample has values of 1000 and more.
+    time_sql="CASE WHEN ct_val({1}) IS NULL OR TRY_CAST({1} AS INT) >= 0"
+             " THEN CAST(try_strptime({0}, '%Y%m%d_%H%M%S')"
+             " + coalesce(TRY_CAST({1} AS INT), 0) * INTERVAL 1 millisecond AS TIMESTAMPTZ) END",
+    # Base station reports, UTC responses and aids to navigation are not vessels.
+    skip=(("{msg_type} IN ('4', '11', '21')", "non_vessel_rows"),),
+)
+
+GENERIC = Profile(name="generic", label="generic", columns={}, time_sql=GENERIC_TIME_SQL,
+                  labels={"nav_status": NAV_STATUS_LABELS, "ship_type": SHIP_TYPE_LABELS})
+
+PROFILES = {InputFormat.MARINECADASTRE: MARINECADASTRE, InputFormat.DMA: DMA}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A profile bound to one file's header: each field's source column positions."""
+
+    profile: Profile
+    header: tuple[str, ...]
+    sources: dict[str, tuple[int, ...]]
+
+
+def detect_profile(header: Sequence[str]) -> Profile:
+    """The profile a header shows; GENERIC when it is no known producer's."""
+    names = {normalize(c) for c in header}
+    for profile in (MARINECADASTRE, DMA, AISDB):
+        if profile.matches(names) and (profile is not DMA or "type_of_mobile" in names):
+            return profile
+    return GENERIC
+
+
+def profile_format(profile: Profile) -> InputFormat:
+    return {"marinecadastre": InputFormat.MARINECADASTRE, "dma": InputFormat.DMA}.get(
+        profile.name, InputFormat.GENERIC
+    )
+
+
+def resolve_layout(
+    path: object, header: Sequence[str], fmt: InputFormat, overrides: Mapping[str, str]
+) -> Layout:
+    """Bind the format's profile (or the synonyms) and the user's --column pairs to a header.
+
+    Raises UnreadableInputError, in one line, when a required field has no column.
+    """
+    header = tuple(header)
+    profile = PROFILES.get(fmt) or detect_profile(header)
+    position: dict[str, int] = {}
+    for i, name in enumerate(header):
+        position.setdefault(normalize(name), i)
+    sources: dict[str, tuple[int, ...]] = {}
+    if profile is GENERIC:
+        for our, synonyms in SYNONYMS.items():
+            found = [position[s] for s in synonyms if s in position]
+            if found:
+                sources[our] = (min(found),)  # the leftmost matching column wins
+    else:
+        for our, columns in profile.columns.items():
+            if all(normalize(c) in position for c in columns):
+                sources[our] = tuple(position[normalize(c)] for c in columns)
+    for our, column in overrides.items():
+        if our not in FIELD_KINDS:
+            raise ParamsError(
+                f"--column {our}={column}: unknown field {our!r}; fields: {', '.join(FIELD_KINDS)}"
+            )
+        index = _find_column(header, column)
+        if index is None:
+            raise UnreadableInputError(
+                f"{path}: no column {column!r} for --column {our}={column} "
+                f"(found: {_found(header)})"
+            )
+        sources[our] = (index,)
+        # One column now feeds the field: the profile's multi-column recipe no longer applies.
+        combine = {k: v for k, v in profile.combine.items() if k != our}
+        time_sql = profile.time_sql
+        if our == "ts" and len(profile.columns.get("ts", ())) > 1:
+            time_sql = GENERIC_TIME_SQL
+        profile = replace(profile, combine=combine, time_sql=time_sql)
+    missing = [f for f in REQUIRED if f not in sources]
+    if missing:
+        raise UnreadableInputError(_missing_message(path, header, fmt, profile, missing, sources))
+    return Layout(profile=profile, header=header, sources=sources)
+
+
+def _find_column(header: Sequence[str], column: str) -> int | None:
+    for i, name in enumerate(header):
+        if name == column:
+            return i
+    wanted = normalize(column)
+    for i, name in enumerate(header):
+        if normalize(name) == wanted:
+            return i
+    return None
+
+
+def _found(header: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(header[:limit])
+    return shown + (f", … ({len(header)} columns)" if len(header) > limit else "")
+
+
+def _missing_message(
+    path: object,
+    header: Sequence[str],
+    fmt: InputFormat,
+    profile: Profile,
+    missing: list[str],
+    sources: Mapping[str, tuple[int, ...]],
+) -> str:
+    used = {i for cols in sources.values() for i in cols}
+    flags = []
+    for our in missing:
+        hint = next(
+            (c for i, c in enumerate(header)
+             if i not in used and any(h in normalize(c) for h in HINTS[our])),
+            "COLUMN",
+        )
+        flags.append(f"--column {our}={hint}")
+    fields = " or ".join(f"'{m}'" for m in missing)
+    if fmt in PROFILES:
+        wanted = " or ".join(f"'{profile.columns[m][0]}'" for m in missing)
+        return (
+            f"{path}: not a {profile.label} file: no {wanted} column (found: {_found(header)}); "
+            f"pass {' '.join(flags)}, or another --format"
+        )
+    lead = "cannot tell the format: " if fmt is InputFormat.AUTO else ""
+    tail = ", or --format marinecadastre|dma|generic" if fmt is InputFormat.AUTO else ""
+    found = _found(header)
+    return f"{path}: {lead}no {fields} column (found: {found}); pass {' '.join(flags)}{tail}"
+
+
+# Texts that mean "no value" in the exports we know (AISdb writes None, DMA Unknown/Undefined).
+NULL_TOKENS = ("", "none", "null", "na", "n/a", "nan", "unknown", "undefined")
+NULL_TOKEN_MACRO = (  # no trim(): TRY_CAST ignores spaces, and the pipeline trims texts
+    "CREATE MACRO ct_val(x) AS CASE WHEN x = '' OR (strlen(x) <= 11 AND lower(trim(x)) IN "
+    f"({', '.join(repr(t) for t in NULL_TOKENS)})) THEN NULL ELSE x END"
+)
+SQL_TYPES = {Kind.MMSI: "BIGINT", Kind.TIME: "TIMESTAMPTZ", Kind.FLOAT: "DOUBLE",
+             Kind.IMO: "BIGINT", Kind.TEXT: "VARCHAR"}
+INT_BOUNDS = {"SMALLINT": 32767, "TINYINT": 127}
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _problem(column: str, value: str, what: str) -> str:
+    """SQL for a detail text such as: LAT: 'abc' is not a number."""
+    template = _lit(column.replace("%", "%%") + ": '%s' " + what)
+    return f"printf({template}, {value})"
+
+
+def convert_sql(layout: Layout) -> str:
+    """One DuckDB query that parses every mapped field of `rows_in` and names the first problem.
+
+    `rows_in` holds line_no and the source columns as c<i> (text, or typed from Parquet).
+    Output: line_no, our typed fields, `reason`/`detail` (NULL when the row is fine),
+    `has_static`, and `kind`: position, report, quarantine, or a skipped-count key.
+    This query is most of the reader's time, so each check first tests the parsed value and
+    only rows that failed a cast pay for the null-token test and the message.
+    """
+    prof = layout.profile
+    used = sorted({i for cols in layout.sources.values() for i in cols})
+    values: list[str] = []
+    checks: list[tuple[str, str, str]] = []  # (condition, reason, detail SQL); first match wins
+    for name, kind in [*FIELD_KINDS.items(), ("mobile", Kind.TEXT)]:
+        cols = layout.sources.get(name)
+        if cols is None:
+            continue
+        ins = [f"s{i}" for i in cols]
+        heads = [layout.header[i] for i in cols]
+        combine = prof.combine.get(name)
+        f = f"f_{name}"
+        if kind is Kind.MMSI:
+            values.append(f"CASE WHEN regexp_full_match({ins[0]}, '\\s*[0-9]{{1,18}}(\\.0*)?\\s*')"
+                          f" THEN TRY_CAST({ins[0]} AS BIGINT) END AS {f}")
+            checks.append((f"{f} IS NULL", R.MALFORMED_MMSI,
+                           f"CASE WHEN ct_val({ins[0]}) IS NULL THEN {_lit(heads[0] + ' is empty')}"
+                           f" ELSE {_problem(heads[0], ins[0], 'is not an integer')} END"))
+        elif kind is Kind.TIME:
+            values.append(f"{prof.time_sql.format(*ins)} AS {f}")
+            checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NULL", R.MISSING_TIME,
+                           _lit(heads[0] + " is empty")))
+            checks.append((f"{f} IS NULL", R.UNPARSEABLE_TIME,
+                           _problem(heads[0], ins[0], "is not a timestamp we can read")))
+        elif kind is Kind.TEXT:
+            values.append(f"{(combine or '{0}').format(*(f'ct_val({v})' for v in ins))} AS {f}")
+        elif kind is Kind.IMO:
+            values.append(f"TRY_CAST(CASE WHEN upper(left({ins[0]}, 3)) = 'IMO' THEN {ins[0]}[4:]"
+                          f" ELSE {ins[0]} END AS BIGINT) AS {f}")
+            checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NOT NULL", R.UNPARSEABLE_ROW,
+                           _problem(heads[0], ins[0], "is not an IMO number")))
+        else:  # FLOAT, INT, CODE: numbers (or, for CODE, a label from the profile's table)
+            numbers = [f"nullif(TRY_CAST({v} AS DOUBLE), 'NaN'::DOUBLE)" for v in ins]
+            value = (combine or "{0}").format(*numbers)
+            labels = prof.labels.get(name) if kind is Kind.CODE else None
+            if labels:
+                cases = " ".join(f"WHEN '{k}' THEN {c}" for k, c in labels.items())
+                key = f"regexp_replace(lower({ins[0]}), '[^a-z]', '', 'g')"
+                value = f"coalesce({value}, CASE {key} {cases} END)"
+            values.append(f"{value} AS {f}")
+            for v, number, head in zip(ins, numbers, heads, strict=True):
+                failed = f"{f} IS NULL" + (f" AND {number} IS NULL" if len(ins) > 1 else "")
+                lenient = f" AND NOT regexp_matches({v}, '[a-zA-Z]')" if labels else ""
+                checks.append((f"{failed} AND ct_val({v}) IS NOT NULL{lenient}",
+                               R.UNPARSEABLE_ROW, _problem(head, v, "is not a number")))
+            if kind is not Kind.FLOAT:
+                sql_type = INT_SQL_TYPES[name]
+                bound = INT_BOUNDS[sql_type]
+                checks.append((f"{f} <> trunc({f}) OR abs({f}) > {bound}", R.UNPARSEABLE_ROW,
+                               _problem(heads[0], ins[0], f"is not a whole number up to {bound}")))
+    lat, lon = (layout.header[layout.sources[c][0]] for c in ("lat", "lon"))
+    checks.append(("(f_lat IS NULL) <> (f_lon IS NULL)", R.UNPARSEABLE_ROW,
+                   _lit(f"only one of {lat} and {lon} has a value")))
+    problem = " ".join(f"WHEN {c} THEN {k}" for k, (c, _, _) in enumerate(checks))
+    reason = " ".join(f"WHEN {k} THEN '{r}'" for k, (_, r, _) in enumerate(checks))
+    detail = " ".join(f"WHEN {k} THEN {d}" for k, (_, _, d) in enumerate(checks))
+    statics = [f"f_{f} IS NOT NULL" for f in STATIC_FIELDS if f in layout.sources]
+    raw_values = {f: f"ct_val(s{cols[0]})" for f, cols in layout.sources.items()}
+    skips = ""
+    for condition, key in prof.skip:
+        try:
+            skips += f"WHEN {condition.format(**raw_values)} THEN '{key}' "
+        except KeyError:
+            continue  # the rule reads a column this file lacks
+    typed = []
+    for name, kind in FIELD_KINDS.items():
+        sql_type = INT_SQL_TYPES.get(name) or SQL_TYPES[kind]
+        source = f"f_{name}" if name in layout.sources else "NULL"
+        typed.append(f"TRY_CAST({source} AS {sql_type}) AS {name}")
+    inputs = ", ".join(f"CAST(c{i} AS VARCHAR) AS s{i}" for i in used)
+    return f"""
+        WITH p AS (SELECT line_no, {inputs} FROM rows_in),
+        f AS (SELECT *, {", ".join(values)} FROM p),
+        q AS (SELECT *, CASE {problem} END AS problem,
+                     {" OR ".join(statics) or "false"} AS has_static FROM f)
+        SELECT line_no, CASE problem {reason} END AS reason,
+               CASE problem {detail} END AS detail, coalesce(has_static, false) AS has_static,
+               CASE {skips} WHEN problem IS NOT NULL THEN 'quarantine'
+                    WHEN f_lat IS NOT NULL THEN 'position'
+                    WHEN has_static THEN 'report'
+                    ELSE 'rows_without_position' END AS kind,
+               {", ".join(typed)}
+        FROM q"""

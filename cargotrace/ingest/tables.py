@@ -1,0 +1,394 @@
+"""Readers for decoded AIS tables: CSV (plain or gzip-compressed) and Parquet.
+
+A CSV is read in blocks of `chunk_records` lines. Each block is split into fields by Arrow's CSV
+parser, and every value is then parsed in one DuckDB query per block, so the Python loop runs
+per block, not per row. Arrow can only say *which* rows had the wrong number of fields; the line
+numbers and raw text come from our own line splitting, and Arrow's row count is checked against
+ours. A quote left open by a corrupt line makes Arrow merge lines: the counts then disagree and
+the block is split again, line by line, with Python's `csv` module.
+
+Readers only parse (see records.py). Values that cannot be parsed at all send the row to
+quarantine; range checks and "not available" sentinels are left to validate.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from cargotrace.errors import UnreadableInputError
+from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.reasons import QuarantineReason as R
+from cargotrace.ingest.records import (
+    STAGED_POSITION_SCHEMA,
+    STAGED_QUARANTINE_SCHEMA,
+    STAGED_REPORT_SCHEMA,
+    Chunk,
+)
+from cargotrace.ingest.table_formats import (
+    NULL_TOKEN_MACRO,
+    Layout,
+    convert_sql,
+    profile_format,
+    resolve_layout,
+)
+
+log = logging.getLogger(__name__)
+
+DELIMITERS = (",", ";", "\t", "|")
+MAX_HEADER_BYTES = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def sniff_csv_format(path: Path, head: bytes, options: IngestOptions) -> InputFormat:
+    """The table format a file's header shows; one-line UnreadableInputError when there is none."""
+    if head.startswith(GZIP_MAGIC):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+        except zlib.error as exc:
+            raise UnreadableInputError(f"{path}: not a readable gzip file ({exc})") from exc
+    first = head.split(b"\n", 1)[0]
+    header, _ = _parse_header(path, first, head)
+    layout = resolve_layout(path, header, InputFormat.AUTO, options.column_map())
+    return profile_format(layout.profile)
+
+
+def read_table(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator[Chunk]:
+    """Stream a decoded table as chunks of at most `options.chunk_records` rows."""
+    if fmt is InputFormat.PARQUET:
+        yield from _read_parquet(path, options)
+        return
+    with _open_stream(path) as (raw_file, fh):
+        first = fh.readline(MAX_HEADER_BYTES)
+        if not first:
+            raise UnreadableInputError(f"{path}: the file is empty")
+        if not first.endswith(b"\n") and len(first) == MAX_HEADER_BYTES:
+            raise UnreadableInputError(
+                f"{path}: not a CSV file: the first line is longer than {MAX_HEADER_BYTES} bytes"
+            )
+        header, delimiter = _parse_header(path, first, first)
+        layout = resolve_layout(path, header, fmt, options.column_map())
+        converter = _Converter(layout)
+        line_no = 2  # the header is line 1
+        try:
+            for block in _line_blocks(fh, options.chunk_records):
+                chunk = _csv_chunk(block, line_no, delimiter, layout, converter)
+                chunk.bytes_read = raw_file.tell()
+                yield chunk
+                line_no += chunk.records_read
+        except (OSError, EOFError, zlib.error) as exc:
+            raise UnreadableInputError(
+                f"{path}: the compressed stream is corrupt or truncated after line "
+                f"{line_no - 1} ({exc})"
+            ) from exc
+        finally:
+            converter.close()
+
+
+def _line_blocks(fh: IO[bytes], n_lines: int, read_bytes: int = 1 << 22) -> Iterator[bytes]:
+    """Blocks of `n_lines` whole lines (the last block may be shorter and lack its newline)."""
+    rest = b""
+    eof = False
+    while True:
+        pieces, count = [rest], rest.count(b"\n")
+        while count < n_lines and not eof:
+            piece = fh.read(read_bytes)
+            eof = not piece
+            pieces.append(piece)
+            count += piece.count(b"\n")
+        buf = b"".join(pieces)
+        if not buf:
+            return
+        if count >= n_lines:
+            ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
+            cut = int(ends[n_lines - 1]) + 1
+            buf, rest = buf[:cut], buf[cut:]
+        else:
+            rest = b""
+        yield buf
+
+
+@contextmanager
+def _open_stream(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+    """The file, and a binary stream of its content (decompressed when it is gzip)."""
+    with path.open("rb") as raw_file:
+        if raw_file.read(2) == GZIP_MAGIC:
+            raw_file.seek(0)
+            with gzip.GzipFile(fileobj=raw_file) as gz:
+                yield raw_file, io.BufferedReader(gz, buffer_size=1 << 20)  # type: ignore[arg-type]
+        else:
+            raw_file.seek(0)
+            yield raw_file, raw_file
+
+
+def _parse_header(path: Path, first: bytes, head: bytes) -> tuple[list[str], str]:
+    """The header's column names and the delimiter; binary content is refused here."""
+    nul = head.find(b"\x00")
+    controls = sum(first.count(bytes([b])) for b in (*range(1, 9), *range(14, 32)))
+    if nul >= 0 or controls > len(first) // 20:
+        where = f" (byte 0x00 at offset {nul})" if nul >= 0 else ""
+        raise UnreadableInputError(
+            f"{path}: cannot tell the format: binary content, not CSV text{where}; "
+            "pass a CSV, NMEA or Parquet file"
+        )
+    text = _decode_line(first).lstrip("\ufeff").rstrip("\r\n")
+    delimiter = max(DELIMITERS, key=text.count)
+    names = next(csv.reader([text], delimiter=delimiter), [])
+    return [n.strip() for n in names], delimiter
+
+
+def _decode_line(line: bytes) -> str:
+    """UTF-8, or Latin-1 for a line that is not (old exports; also shows garbage bytes as-is)."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
+
+
+def _lines(block: bytes) -> tuple[pa.Array, bool]:
+    """The block's lines without their line ends, and whether the block was valid UTF-8."""
+    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
+    n = len(ends) + (0 if block.endswith(b"\n") else 1)
+    large = len(block) >= 2**31 - 1
+    offsets = np.empty(n + 1, np.int64 if large else np.int32)
+    offsets[0] = 0
+    offsets[1 : len(ends) + 1] = ends + 1
+    offsets[-1] = len(block)
+    kind = pa.LargeStringArray if large else pa.StringArray
+    lines = kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
+    try:
+        lines.validate(full=True)
+        clean = True
+    except pa.ArrowInvalid:  # not UTF-8: decode line by line (see _decode_line)
+        lines = pa.array([_decode_line(line) for line in block.split(b"\n")[:n]])
+        clean = False
+    return pc.utf8_rtrim(lines, characters="\r\n").cast(pa.string()), clean
+
+
+def _csv_chunk(
+    block: bytes, first_line_no: int, delimiter: str, layout: Layout, conv: _Converter
+) -> Chunk:
+    raw, clean = _lines(block)
+    n = len(raw)
+    line_nos = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
+    nonblank = pc.greater(pc.utf8_length(raw), 0).to_numpy(zero_copy_only=False)
+    fed = np.flatnonzero(nonblank)
+    if clean and len(fed) == n:
+        data = block
+    else:
+        data = "\n".join(raw.take(pa.array(fed)).to_pylist()).encode("utf-8")
+    n_fields = len(layout.header)
+    used = sorted({i for cols in layout.sources.values() for i in cols})
+    split = _split_arrow(data, delimiter, n_fields, used, len(fed))
+    if split is None:
+        split = _split_python(raw.take(pa.array(fed)).to_pylist(), delimiter, n_fields, used)
+    columns, bad = split
+    good = np.ones(len(fed), dtype=bool)
+    good[[i for i, _ in bad]] = False
+    rows = pa.array(fed[good])
+    bad_rows = pa.array(fed[[i for i, _ in bad]], pa.int64())
+    framing = pa.table(
+        {
+            "line_no": pa.array(line_nos).take(bad_rows),
+            "raw": raw.take(bad_rows),
+            "reason": pa.array([str(R.UNPARSEABLE_ROW)] * len(bad), pa.string()),
+            "detail": pa.array(
+                [f"expected {n_fields} fields, found {found}" for _, found in bad], pa.string()
+            ),
+        },
+        schema=STAGED_QUARANTINE_SCHEMA,
+    )
+    result = conv.convert(pa.table({"line_no": pa.array(line_nos).take(rows), **columns}))
+    chunk = _assemble(result, raw.take(rows), framing, records_read=n)
+    if n - len(fed):
+        chunk.skipped["blank_lines"] += n - len(fed)
+    return chunk
+
+
+Split = tuple[dict[str, pa.Array], list[tuple[int, int]]]  # columns c<i>; (row index, fields)
+
+
+class _InvalidRows:
+    """Arrow's invalid-row handler: note each row with a wrong field count and skip it."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int]] = []
+
+    def __call__(self, row: Any) -> str:
+        self.rows.append((-1 if row.number is None else row.number - 1, row.actual_columns))
+        return "skip"
+
+
+def _split_arrow(
+    data: bytes, delimiter: str, n_fields: int, used: list[int], n_rows: int
+) -> Split | None:
+    """Fields of the used columns and the rows with a wrong field count; None if lines merged.
+
+    Arrow numbers invalid rows only when parsing on one thread, so a block with invalid rows
+    is parsed twice; clean blocks (the usual case) once, on all cores.
+    """
+    names = [f"c{i}" for i in range(n_fields)]
+    wanted = [f"c{i}" for i in used]
+    for threads in (True, False):
+        invalid = _InvalidRows()
+        try:
+            table = pcsv.read_csv(
+                io.BytesIO(data),
+                read_options=pcsv.ReadOptions(column_names=names, use_threads=threads),
+                parse_options=pcsv.ParseOptions(delimiter=delimiter, invalid_row_handler=invalid),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={c: pa.string() for c in wanted},
+                    include_columns=wanted,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid:
+            return None
+        bad = invalid.rows
+        if table.num_rows + len(bad) != n_rows or any(i < 0 for i, _ in bad):
+            if threads and bad:
+                continue
+            return None  # a quote left open merged lines: split line by line instead
+        return {c: table.column(c).combine_chunks() for c in wanted}, bad
+    return None
+
+
+def _split_python(texts: list[str], delimiter: str, n_fields: int, used: list[int]) -> Split:
+    values: dict[int, list[str]] = {i: [] for i in used}
+    bad: list[tuple[int, int]] = []
+    for index, text in enumerate(texts):
+        try:
+            fields = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:
+            fields = []
+        if len(fields) != n_fields:
+            bad.append((index, len(fields)))
+            continue
+        for i in used:
+            values[i].append(fields[i])
+    return {f"c{i}": pa.array(values[i], pa.string()) for i in used}, bad
+
+
+def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UnreadableInputError(f"{path}: not a readable Parquet file ({first_line})") from exc
+    header = parquet.schema_arrow.names
+    layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
+    used = sorted({i for cols in layout.sources.values() for i in cols})
+    total = max(parquet.metadata.num_rows, 1)
+    size = path.stat().st_size
+    converter = _Converter(layout)
+    done = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=options.chunk_records):
+            table = pa.Table.from_batches([batch])
+            rows = pa.table(
+                {
+                    "line_no": pa.array(np.arange(done + 1, done + batch.num_rows + 1)),
+                    **{f"c{i}": table.column(i) for i in used},
+                }
+            )
+            done += batch.num_rows
+            chunk = _assemble(
+                converter.convert(rows),
+                converter.as_json(table),
+                STAGED_QUARANTINE_SCHEMA.empty_table(),
+                records_read=batch.num_rows,
+            )
+            chunk.bytes_read = size * done // total
+            yield chunk
+    finally:
+        converter.close()
+
+
+def _assemble(result: pa.Table, raw: pa.Array, framing: pa.Table, records_read: int) -> Chunk:
+    """Split the converted rows (and their `raw` texts, in the same order) into staged positions,
+    reports, quarantine and skip counts."""
+    result = result.append_column("raw", raw)
+    kind = result.column("kind")
+    positions = result.filter(pc.equal(kind, "position"))
+    reports = result.filter(
+        pc.and_(pc.is_in(kind, pa.array(["position", "report"])), result.column("has_static"))
+    )
+    quarantined = result.filter(pc.equal(kind, "quarantine"))
+    skipped: Counter[str] = Counter()
+    for item in pc.value_counts(kind).to_pylist():
+        if item["values"] not in ("position", "report", "quarantine"):
+            skipped[item["values"]] += item["counts"]
+    quarantine = pa.concat_tables(
+        [framing, _select(quarantined, STAGED_QUARANTINE_SCHEMA)]
+    ).sort_by("line_no")
+    return Chunk(
+        positions=_select(positions, STAGED_POSITION_SCHEMA),
+        reports=_select(reports, STAGED_REPORT_SCHEMA),
+        quarantine=quarantine,
+        records_read=records_read,
+        bytes_read=0,
+        skipped=skipped,
+    )
+
+
+def _select(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = [
+        table.column(f.name).cast(f.type) if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+class _Converter:
+    """Parses the text fields of a block of rows in one DuckDB query (see `convert_sql`)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(NULL_TOKEN_MACRO)
+        self.sql = convert_sql(layout)
+
+    def convert(self, rows: pa.Table) -> pa.Table:
+        """The parsed rows, in input order (DuckDB keeps insertion order; checked anyway, as
+        the caller pairs them with their raw texts by position)."""
+        self.con.register("rows_in", rows)
+        try:
+            result: pa.Table = self.con.sql(self.sql).to_arrow_table()
+        finally:
+            self.con.unregister("rows_in")
+        if not result.column("line_no").equals(rows.column("line_no")):
+            raise RuntimeError("DuckDB returned the rows of a block out of order")
+        return result
+
+    def as_json(self, table: pa.Table) -> pa.Array:
+        self.con.register("batch_in", table)
+        try:
+            out: pa.Table = self.con.sql(
+                "SELECT CAST(to_json(batch_in) AS VARCHAR) AS raw FROM batch_in"
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("batch_in")
+        return out.column("raw").combine_chunks()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+__all__ = ["read_table", "sniff_csv_format"]
