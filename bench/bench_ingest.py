@@ -49,7 +49,7 @@ def make_inputs(vessels: int, hours: float) -> tuple[Path, int, Path, int]:
     if not csv.exists():
         store = WORK / "csv_source.duckdb"
         store.unlink(missing_ok=True)
-        run([sys.executable, "-m", "cargotrace.cli", "ingest", "--quiet", "--store", str(store),
+        run([sys.executable, "-m", "cargotrace", "ingest", "--quiet", "--store", str(store),
              str(nmea)])
         con = duckdb.connect(str(store))
         con.execute(
@@ -77,7 +77,7 @@ def timed_ingest(path: Path, reps: int) -> list[float]:
     for i in range(reps):
         store = WORK / f"bench_{i}.duckdb"
         store.unlink(missing_ok=True)
-        times.append(run([sys.executable, "-m", "cargotrace.cli", "ingest", "--quiet",
+        times.append(run([sys.executable, "-m", "cargotrace", "ingest", "--quiet",
                           "--store", str(store), str(path)]))
         store.unlink()
     return times

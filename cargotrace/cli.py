@@ -29,12 +29,13 @@ app = typer.Typer(
 places_app = typer.Typer(help="Load and list the places (ports, terminals, crossings) we watch.")
 app.add_typer(places_app, name="places")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+# Piped output is not cut to 80 columns: tables stay readable in files and logs.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file [default: $CARGOTRACE_STORE or ./cargotrace.duckdb]."),
+    typer.Option("--store", help="Store file (default: $CARGOTRACE_STORE or ./cargotrace.duckdb)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
@@ -78,9 +79,11 @@ from cargotrace.cli_commands import vessels as _vessels  # noqa: E402,F401
 def main() -> None:
     """Entry point: map library errors to one line and exit code 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except CargotraceError as exc:
-        err.print(f"Error: {exc}", markup=False, highlight=False)
+        sys.stderr.write(f"Error: {exc}\n")
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -94,7 +97,3 @@ def main() -> None:
             show()
             sys.exit(exit_code)
         raise
-
-
-if __name__ == "__main__":
-    main()

@@ -64,7 +64,7 @@ def ingest(
             try:
                 summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
             except CargotraceError as exc:
-                err.print(f"Error: {exc}", markup=False, highlight=False)
+                sys.stderr.write(f"Error: {exc}\n")
                 failed += 1
     if json_out:
         print_json([s.to_dict() for s in summaries])

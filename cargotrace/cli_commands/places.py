@@ -42,11 +42,11 @@ def load(
     ] = PlaceFormat.AUTO,
     kind: Annotated[
         PlaceKind | None,
-        typer.Option("--kind", help="Kind of rows giving none [default: unknown; WPI: seaport]."),
+        typer.Option("--kind", help="Kind of rows giving none (default unknown; WPI: seaport)."),
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", help="Citation for rows that give none [default: file name]."),
+        typer.Option("--source", help="Citation for rows that give none (default: file name)."),
     ] = None,
     store: StoreOption = None,
     json_out: JsonOption = False,
@@ -64,7 +64,7 @@ def load(
     if json_out:
         print_json(summary.to_dict())
     else:
-        err.print(render_load_summary(summary), markup=False, highlight=False)
+        err.print(render_load_summary(summary), markup=False, highlight=False, soft_wrap=True)
 
 
 def render_load_summary(summary: PlacesLoadSummary) -> str:
@@ -96,7 +96,7 @@ def list_(
     ] = None,
     km: Annotated[
         float | None,
-        typer.Option("--km", help=f"Distance from --near in km [default: {DEFAULT_NEAR_KM:g}]."),
+        typer.Option("--km", help=f"Distance from --near in km (default {DEFAULT_NEAR_KM:g})."),
     ] = None,
     name: Annotated[
         str | None,
@@ -120,7 +120,8 @@ def list_(
         return
     out.print(places_table(matches, with_distance=point is not None))
     if total == 0:
-        err.print("The store has no places yet: try `cargotrace places load --curated`.")
+        err.print("The store has no places yet: try `cargotrace places load --curated`.",
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 def places_table(matches: list[PlaceMatch], with_distance: bool) -> Table:

@@ -41,12 +41,25 @@ def vessels(
 
 def vessel_table(found: list[VesselIdentity]) -> Table:
     table = Table(title=f"{len(found)} vessel(s)")
-    columns = ("MMSI", "flag", "name(s)", "IMO", "call sign", "first seen", "last seen", "positions")
+    columns = (
+        "MMSI",
+        "flag",
+        "name(s)",
+        "IMO",
+        "call sign",
+        "first seen",
+        "last seen",
+        "positions",
+    )
     for col in columns:
         table.add_column(col, justify="right" if col in ("MMSI", "positions") else "left")
     for v in found:
         table.add_row(
-            str(v.mmsi), v.flag or "", _values(v.names), _values(v.imos), _values(v.callsigns),
+            str(v.mmsi),
+            v.flag or "",
+            _values(v.names),
+            _values(v.imos),
+            _values(v.callsigns),
             f"{v.first_seen:%Y-%m-%d %H:%M}" if v.first_seen else "",
             f"{v.last_seen:%Y-%m-%d %H:%M}" if v.last_seen else "",
             f"{v.positions:,}",

@@ -13,6 +13,7 @@ from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.nmea import looks_like_nmea, read_nmea
 from cargotrace.ingest.options import IngestOptions, InputFormat
 from cargotrace.ingest.records import Chunk
+from cargotrace.ingest.tables import read_table, sniff_csv_format
 
 SNIFF_BYTES = 64 * 1024
 
@@ -29,14 +30,10 @@ def detect_format(path: Path, options: IngestOptions) -> InputFormat:
         raise UnreadableInputError(f"{path}: the file is empty")
     if looks_like_nmea(head):
         return InputFormat.NMEA
-    from cargotrace.ingest import tables
-
-    return tables.sniff_csv_format(path, head, options)
+    return sniff_csv_format(path, head, options)
 
 
 def open_reader(fmt: InputFormat, path: Path, options: IngestOptions) -> Iterator[Chunk]:
     if fmt is InputFormat.NMEA:
         return read_nmea(path, options)
-    from cargotrace.ingest import tables
-
-    return tables.read_table(path, fmt, options)
+    return read_table(path, fmt, options)

@@ -71,9 +71,9 @@ def ingest_file(
     previous = store.con.execute(
         "SELECT ingest_id FROM ingests WHERE sha256 = ? AND options = ?::JSON",
         [summary.sha256, options_json],
-    ).fetchone()
+    ).fetchall()
     if previous:
-        summary.ingest_id = int(previous[0])
+        summary.ingest_id = int(previous[0][0])
         summary.already_ingested = True
         return summary
 
@@ -82,8 +82,7 @@ def ingest_file(
     con = store.con
     con.begin()
     try:
-        row = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()
-        ingest_id = int(row[0]) if row else 1
+        ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
         _create_staging(store)
         for chunk in open_reader(fmt, path, options):
@@ -184,15 +183,14 @@ def _publish(store: Store, summary: IngestSummary, ingest_id: int) -> None:
                       QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY station) = 1) s
                 WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {_key_match(key)})""",
             params,
-        ).fetchone()
-        stored = int(row[0]) if row else 0
+        ).fetchall()
+        stored = int(row[0][0])
         setattr(summary, f"{attr}_stored", stored)
         setattr(summary, f"duplicate_{attr}", staged - stored)
 
 
 def _scalar(store: Store, sql: str) -> int:
-    row = store.con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    return int(store.con.execute(sql).fetchall()[0][0])
 
 
 def _log_ingest(

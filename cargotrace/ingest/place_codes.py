@@ -49,10 +49,8 @@ _LOCODE = re.compile(r"([A-Z]{2})\s*([A-Z0-9]{3})")
 def locode_forms(value: str) -> list[str]:
     """Both spellings of a UN/LOCODE ("RU VVO" and "RUVVO"): sources and reports use either.
 
-    Anything that is not a LOCODE comes back unchanged (stripped), so callers can pass any code.
+    A value that is not a whole LOCODE (WPI has "LB", "CL" and 'GB ME""') gives no alias: a
+    two-letter country code would make every port of that country match a search.
     """
-    code = value.strip()
-    match = _LOCODE.fullmatch(code)
-    if match is None:
-        return [code] if code else []
-    return [f"{match[1]} {match[2]}", f"{match[1]}{match[2]}"]
+    match = _LOCODE.fullmatch(value.strip())
+    return [f"{match[1]} {match[2]}", f"{match[1]}{match[2]}"] if match else []

@@ -96,8 +96,9 @@ class ChunkBuilder:
         self.extra_positions: list[pa.Table] = []
 
     def __len__(self) -> int:
+        bulk: int = sum(t.num_rows for t in self.extra_positions)
         return (
-            len(self.positions["mmsi"]) + sum(t.num_rows for t in self.extra_positions)
+            len(self.positions["mmsi"]) + bulk
             + len(self.reports["mmsi"]) + len(self.quarantine["line_no"])
         )
 

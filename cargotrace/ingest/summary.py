@@ -1,4 +1,7 @@
-"""What an ingest did, record by record: nothing is dropped without a count here or a quarantine row."""
+"""What an ingest did, record by record.
+
+Nothing is dropped without a count here or a quarantine row.
+"""
 
 from __future__ import annotations
 

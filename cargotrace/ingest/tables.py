@@ -41,7 +41,7 @@ from cargotrace.ingest.records import (
     Chunk,
 )
 from cargotrace.ingest.table_formats import (
-    NULL_TOKEN_MACRO,
+    NULL_TOKEN_MACROS,
     Layout,
     convert_sql,
     profile_format,
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t", "|")
 MAX_HEADER_BYTES = 1 << 20
+BATCH_ROWS = 16_384
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -214,7 +215,7 @@ def _csv_chunk(
         schema=STAGED_QUARANTINE_SCHEMA,
     )
     result = conv.convert(pa.table({"line_no": pa.array(line_nos).take(rows), **columns}))
-    chunk = _assemble(result, raw.take(rows), framing, records_read=n)
+    chunk = _assemble(result, raw, first_line_no, framing, records_read=n)
     if n - len(fed):
         chunk.skipped["blank_lines"] += n - len(fed)
     return chunk
@@ -311,6 +312,7 @@ def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
             chunk = _assemble(
                 converter.convert(rows),
                 converter.as_json(table),
+                done - batch.num_rows + 1,
                 STAGED_QUARANTINE_SCHEMA.empty_table(),
                 records_read=batch.num_rows,
             )
@@ -320,26 +322,34 @@ def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
         converter.close()
 
 
-def _assemble(result: pa.Table, raw: pa.Array, framing: pa.Table, records_read: int) -> Chunk:
-    """Split the converted rows (and their `raw` texts, in the same order) into staged positions,
-    reports, quarantine and skip counts."""
-    result = result.append_column("raw", raw)
+def _assemble(
+    result: pa.Table, raw: pa.Array, first_line_no: int, framing: pa.Table, records_read: int
+) -> Chunk:
+    """Split converted rows into staged positions, reports, quarantine and skip counts.
+
+    `raw[i]` is the text of line `first_line_no + i`; rows are paired with it by line number,
+    as DuckDB may return a block's rows out of order when it scans on several threads.
+    """
     kind = result.column("kind")
-    positions = result.filter(pc.equal(kind, "position"))
-    reports = result.filter(
-        pc.and_(pc.is_in(kind, pa.array(["position", "report"])), result.column("has_static"))
-    )
-    quarantined = result.filter(pc.equal(kind, "quarantine"))
+
+    def rows(mask: pa.ChunkedArray, schema: pa.Schema) -> pa.Table:
+        part = result.take(pc.indices_nonzero(mask))
+        offsets = pc.subtract(part.column("line_no"), pa.scalar(first_line_no, pa.int64()))
+        return _select(part.append_column("raw", raw.take(offsets)), schema)
+
+    positions = rows(pc.equal(kind, "position"), STAGED_POSITION_SCHEMA)
+    has_static = result.column("has_static")
+    reports = rows(pc.and_(pc.is_in(kind, pa.array(["position", "report"])), has_static),
+                   STAGED_REPORT_SCHEMA)
+    quarantined = rows(pc.equal(kind, "quarantine"), STAGED_QUARANTINE_SCHEMA)
     skipped: Counter[str] = Counter()
     for item in pc.value_counts(kind).to_pylist():
         if item["values"] not in ("position", "report", "quarantine"):
             skipped[item["values"]] += item["counts"]
-    quarantine = pa.concat_tables(
-        [framing, _select(quarantined, STAGED_QUARANTINE_SCHEMA)]
-    ).sort_by("line_no")
+    quarantine = pa.concat_tables([framing, quarantined]).sort_by("line_no")
     return Chunk(
-        positions=_select(positions, STAGED_POSITION_SCHEMA),
-        reports=_select(reports, STAGED_REPORT_SCHEMA),
+        positions=positions,
+        reports=reports,
         quarantine=quarantine,
         records_read=records_read,
         bytes_read=0,
@@ -362,19 +372,22 @@ class _Converter:
     def __init__(self, layout: Layout) -> None:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(NULL_TOKEN_MACRO)
+        # DuckDB plans `x IN (constants)` as a join, evaluated on every row even inside a CASE
+        # branch few rows reach; as a plain expression the convert query runs ~2x faster.
+        self.con.execute("SET disabled_optimizers = 'in_clause'")
+        for macro in NULL_TOKEN_MACROS:
+            self.con.execute(macro)
         self.sql = convert_sql(layout)
 
     def convert(self, rows: pa.Table) -> pa.Table:
-        """The parsed rows, in input order (DuckDB keeps insertion order; checked anyway, as
-        the caller pairs them with their raw texts by position)."""
+        """The parsed rows, in no particular order (see `convert_sql` for the columns)."""
+        # DuckDB scans one Arrow batch per thread: smaller batches let it use every core.
+        rows = pa.Table.from_batches(rows.to_batches(max_chunksize=BATCH_ROWS), rows.schema)
         self.con.register("rows_in", rows)
         try:
             result: pa.Table = self.con.sql(self.sql).to_arrow_table()
         finally:
             self.con.unregister("rows_in")
-        if not result.column("line_no").equals(rows.column("line_no")):
-            raise RuntimeError("DuckDB returned the rows of a block out of order")
         return result
 
     def as_json(self, table: pa.Table) -> pa.Array:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pyais.encode import encode_dict
 
@@ -48,8 +49,8 @@ def tag_block(ts: datetime, station: str) -> str:
     return f"\\{body}*{nmea_checksum(body.encode()):02X}\\"
 
 
-def _position_dict(p: PositionReport) -> dict[str, object]:
-    doc: dict[str, object] = {
+def _position_dict(p: PositionReport) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "type": p.msg_type, "mmsi": p.mmsi, "lat": p.lat, "lon": p.lon,
         "speed": p.sog_kn, "course": p.cog_deg, "heading": p.heading_deg,
         "second": p.ts.second,
@@ -59,7 +60,7 @@ def _position_dict(p: PositionReport) -> dict[str, object]:
     return doc
 
 
-def _static_dict(s: StaticReport) -> dict[str, object]:
+def _static_dict(s: StaticReport) -> dict[str, Any]:
     bow = s.length_m // 2
     port = s.beam_m // 2
     return {

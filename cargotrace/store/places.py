@@ -80,11 +80,13 @@ class PlaceMatch:
 
 
 def _norm_sql(expr: str) -> str:
-    """SQL that folds case, accents and runs of spaces/punctuation, for forgiving name matches."""
-    return (
-        f"trim(regexp_replace(strip_accents(lower({expr})), "
-        r"'[\s\-_.,''’/()]+', ' ', 'g'))"
-    )
+    """SQL that folds case, accents and runs of spaces/punctuation, for forgiving name matches.
+
+    strip_accents leaves the Turkish dotless ı alone, so "Boğazı" needs its own fold.
+    """
+    folded = f"replace(strip_accents(lower({expr})), 'ı', 'i')"  # Turkish dotless i
+    punctuation = r"[\s\-_.,''’/()]+"  # '' is a quote inside the SQL string literal
+    return f"trim(regexp_replace({folded}, '{punctuation}', ' ', 'g'))"
 
 
 def _haversine_sql(lat: str, lon: str) -> str:

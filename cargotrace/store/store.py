@@ -87,8 +87,8 @@ class Store:
         """Row count of a core table (cheap: used in summaries and tests)."""
         if name not in TABLES:
             raise StoreError(f"no table {name!r} in the store")
-        row = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-        return int(row[0]) if row else 0
+        # fetchall, not fetchone: a half-read result blocks the connection's next register()
+        return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
 
     def close(self) -> None:
         self.con.close()

@@ -53,19 +53,27 @@ def _mutate(line: str, data: st.DataObject) -> bytes:
 
 def _account(path: Path, options: IngestOptions) -> Iterator[tuple[int, int, int, int]]:
     for chunk in read_nmea(path, options):
-        yield (chunk.records_read, chunk.positions.num_rows + chunk.reports.num_rows,
-               chunk.quarantine.num_rows, sum(chunk.skipped.values()))
+        yield (
+            chunk.records_read,
+            chunk.positions.num_rows + chunk.reports.num_rows,
+            chunk.quarantine.num_rows,
+            sum(chunk.skipped.values()),
+        )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_mutated_real_lines_never_crash_and_are_all_accounted(
     tmp_path: Path, data: st.DataObject
 ) -> None:
-    lines = [_mutate(line, data) if data.draw(st.booleans()) else line.encode()
-             for line in REAL_LINES]
-    lines += data.draw(st.lists(st.binary(max_size=120).map(lambda b: b.replace(b"\n", b"")),
-                                max_size=5))
+    lines = [
+        _mutate(line, data) if data.draw(st.booleans()) else line.encode() for line in REAL_LINES
+    ]
+    lines += data.draw(
+        st.lists(st.binary(max_size=120).map(lambda b: b.replace(b"\n", b"")), max_size=5)
+    )
     path = tmp_path / "fuzz.nmea"
     path.write_bytes(b"\n".join(lines) + b"\n")
     totals = [sum(x) for x in zip(*_account(path, IngestOptions()), strict=True)]
@@ -76,11 +84,15 @@ def test_mutated_real_lines_never_crash_and_are_all_accounted(
     assert stored + quarantined + skipped >= 1 or not any(line.strip() for line in lines)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lines=st.lists(st.text(max_size=200), max_size=30))
 def test_random_text_through_the_whole_pipeline(tmp_path: Path, lines: list[str]) -> None:
     path = tmp_path / "random.nmea"
-    path.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n!AIVDM,1,1,,A,x,0*00\n")
+    path.write_bytes(
+        "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n!AIVDM,1,1,,A,x,0*00\n"
+    )
     with cargotrace.open_store(tmp_path / f"{abs(hash(tuple(lines)))}.duckdb") as store:
         summary = ingest_file(store, path, IngestOptions(format=InputFormat.NMEA))
         assert store.count("quarantine") == summary.quarantined_total >= 1
@@ -116,8 +128,16 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(
     started = time.monotonic()
     subprocess.run([sys.executable, "-c", "import cargotrace.cli"], check=True)
     startup_s = time.monotonic() - started
-    cmd = [sys.executable, "-m", "cargotrace.cli", "ingest", "--store", str(store_path),
-           "--quiet", str(big_nmea)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cargotrace",
+        "ingest",
+        "--store",
+        str(store_path),
+        "--quiet",
+        str(big_nmea),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(startup_s + duration_s * 0.5)  # half-way through the ingest
     assert proc.poll() is None, "ingest finished before it could be killed: use a bigger file"

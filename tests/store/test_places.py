@@ -100,7 +100,8 @@ def test_near_vladivostok(curated: cargotrace.Store) -> None:
     ]
     # Vostochny is 105 km from Vladivostok's port in a straight line; Najin 162 km.
     within_110 = places_near(curated, *VLADIVOSTOK, within_km=110)
-    assert [(m.place.place_id, round(m.distance_km or -1, 1)) for m in within_110] == [
+    distances = [(m.place.place_id, round(m.distance_km or 0.0, 1)) for m in within_110]
+    assert distances == [
         ("ct:vladivostok", 0.0), ("ct:dunay", 44.5), ("ct:nakhodka", 88.0),
         ("ct:vostochny", 105.2),
     ]
