@@ -45,7 +45,10 @@ class IngestOptions:
         default=200_000,
         metadata={"help": "Records parsed per batch; bounds memory on large files."},
     )
-    validation: ValidationParams = field(default_factory=ValidationParams)
+    validation: ValidationParams = field(
+        default_factory=ValidationParams,
+        metadata={"help": "Bounds for believable timestamps (see ValidationParams)."},
+    )
 
     def __post_init__(self) -> None:
         if self.chunk_records < 1:
