@@ -22,7 +22,7 @@ demo: $(VENV)/.installed
 	$(BIN)/cargotrace demo --out demo-output
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check cargotrace tests bench
+	$(BIN)/ruff check cargotrace tests bench tools
 	$(BIN)/mypy
 	$(BIN)/python bench/check_no_print.py
 

@@ -285,3 +285,28 @@ def test_overlapping_files_store_each_position_once(tmp_store: Store, tmp_path: 
     summary = ingest_file(tmp_store, second)
     assert (summary.positions_stored, summary.duplicate_positions) == (1, 1)
     assert tmp_store.count("positions") == 3
+
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2].parent / "shared/data/ais_nmea"
+NMEA_SAMPLES = sorted(
+    p.relative_to(SAMPLES_DIR).as_posix()
+    for p in SAMPLES_DIR.rglob("*")
+    if p.is_file() and p.suffix not in (".md", ".chk")
+)
+
+
+@pytest.mark.parametrize("name", NMEA_SAMPLES)
+def test_every_real_sample_ingests_and_every_line_is_read(tmp_store: Store, name: str) -> None:
+    path = SAMPLES_DIR / name
+    summary = ingest_file(tmp_store, path, IngestOptions(assume_time=ASSUMED))
+    with path.open("rb") as fh:
+        assert summary.records_read == sum(1 for _ in fh)
+    assert tmp_store.count("quarantine") == summary.quarantined_total
+    assert tmp_store.count("positions") == summary.positions_stored
+    # what these real captures contain: junk their authors planted, and real transponder faults
+    # (7-digit MMSIs, headings of 360-510, positions off the globe in libais examples)
+    expected = {R.NOT_NMEA, R.BAD_CHECKSUM, R.BAD_TAG_BLOCK, R.MALFORMED_SENTENCE,
+                R.EMPTY_PAYLOAD, R.INCOMPLETE_MULTIPART, R.TRUNCATED_PAYLOAD, R.MALFORMED_MMSI,
+                R.LAT_OUT_OF_RANGE, R.LON_OUT_OF_RANGE, R.HEADING_OUT_OF_RANGE}
+    assert set(summary.quarantined) <= expected
+    assert summary.positions_stored + summary.reports_stored + sum(summary.skipped.values()) > 0
