@@ -88,7 +88,8 @@ HINTS = {"mmsi": ("mmsi",), "ts": ("time", "date"), "lat": ("lat",), "lon": ("lo
 _ISO_FORMATS = "['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f', " \
     "'%Y-%m-%d %H:%M:%S.%f']"
 ISO_TIME_SQL = (
-    f"coalesce(try_strptime({{0}}, {_ISO_FORMATS}), timezone('UTC', TRY_CAST({{0}} AS TIMESTAMPTZ)))"
+    f"coalesce(try_strptime({{0}}, {_ISO_FORMATS}),"
+    " timezone('UTC', TRY_CAST({0} AS TIMESTAMPTZ)))"
 )
 # Also Unix epoch seconds (9-10 digits) or milliseconds (12-13), and AISdb's 20210701_185151.
 GENERIC_TIME_SQL = (

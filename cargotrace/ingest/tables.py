@@ -131,7 +131,7 @@ def _open_stream(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
         if raw_file.read(2) == GZIP_MAGIC:
             raw_file.seek(0)
             with gzip.GzipFile(fileobj=raw_file) as gz:
-                yield raw_file, io.BufferedReader(gz, buffer_size=1 << 20)  # type: ignore[arg-type]
+                yield raw_file, io.BufferedReader(gz, buffer_size=1 << 20)
         else:
             raw_file.seek(0)
             yield raw_file, raw_file
@@ -208,9 +208,7 @@ def _csv_chunk(
             "line_no": pa.array(line_nos).take(bad_rows),
             "raw": raw.take(bad_rows),
             "reason": pa.array([str(R.UNPARSEABLE_ROW)] * len(bad), pa.string()),
-            "detail": pa.array(
-                [f"expected {n_fields} fields, found {found}" for _, found in bad], pa.string()
-            ),
+            "detail": pa.array([problem for _, problem in bad], pa.string()),
         },
         schema=STAGED_QUARANTINE_SCHEMA,
     )
@@ -221,17 +219,19 @@ def _csv_chunk(
     return chunk
 
 
-Split = tuple[dict[str, pa.Array], list[tuple[int, int]]]  # columns c<i>; (row index, fields)
+Split = tuple[dict[str, pa.Array], list[tuple[int, str]]]  # columns c<i>; (row index, problem)
 
 
 class _InvalidRows:
     """Arrow's invalid-row handler: note each row with a wrong field count and skip it."""
 
-    def __init__(self) -> None:
-        self.rows: list[tuple[int, int]] = []
+    def __init__(self, n_fields: int) -> None:
+        self.n_fields = n_fields
+        self.rows: list[tuple[int, str]] = []
 
     def __call__(self, row: Any) -> str:
-        self.rows.append((-1 if row.number is None else row.number - 1, row.actual_columns))
+        index = -1 if row.number is None else row.number - 1
+        self.rows.append((index, f"expected {self.n_fields} fields, found {row.actual_columns}"))
         return "skip"
 
 
@@ -246,7 +246,7 @@ def _split_arrow(
     names = [f"c{i}" for i in range(n_fields)]
     wanted = [f"c{i}" for i in used]
     for threads in (True, False):
-        invalid = _InvalidRows()
+        invalid = _InvalidRows(n_fields)
         try:
             table = pcsv.read_csv(
                 io.BytesIO(data),
@@ -272,14 +272,15 @@ def _split_arrow(
 
 def _split_python(texts: list[str], delimiter: str, n_fields: int, used: list[int]) -> Split:
     values: dict[int, list[str]] = {i: [] for i in used}
-    bad: list[tuple[int, int]] = []
+    bad: list[tuple[int, str]] = []
     for index, text in enumerate(texts):
         try:
             fields = next(csv.reader([text], delimiter=delimiter), [])
-        except csv.Error:
-            fields = []
+        except csv.Error as exc:  # e.g. a carriage return inside a field
+            bad.append((index, f"not a CSV row ({exc})"))
+            continue
         if len(fields) != n_fields:
-            bad.append((index, len(fields)))
+            bad.append((index, f"expected {n_fields} fields, found {len(fields)}"))
             continue
         for i in used:
             values[i].append(fields[i])
@@ -391,10 +392,19 @@ class _Converter:
         return result
 
     def as_json(self, table: pa.Table) -> pa.Array:
-        self.con.register("batch_in", table)
+        """Each row as a JSON object, in row order (the `raw` text of a Parquet row)."""
+        names = table.column_names
+        fields = ", ".join(
+            '"' + name.replace('"', '""') + f'" := c{i}' for i, name in enumerate(names)
+        )
+        numbered = table.rename_columns([f"c{i}" for i in range(len(names))]).append_column(
+            "row_index", pa.array(np.arange(table.num_rows))
+        )
+        self.con.register("batch_in", numbered)
         try:
             out: pa.Table = self.con.sql(
-                "SELECT CAST(to_json(batch_in) AS VARCHAR) AS raw FROM batch_in"
+                f"SELECT CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw FROM batch_in "
+                "ORDER BY row_index"
             ).to_arrow_table()
         finally:
             self.con.unregister("batch_in")

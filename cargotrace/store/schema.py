@@ -89,6 +89,22 @@ TABLES: dict[str, str] = {
             watch_reason VARCHAR,
             source VARCHAR NOT NULL
         )""",
+    "events": """
+        CREATE TABLE IF NOT EXISTS events (
+            event_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            mmsi BIGINT NOT NULL,
+            other_mmsi BIGINT,
+            start TIMESTAMPTZ NOT NULL,
+            "end" TIMESTAMPTZ,
+            lat DOUBLE,
+            lon DOUBLE,
+            place_id VARCHAR,
+            confidence DOUBLE,
+            attrs JSON,
+            params JSON,
+            pipeline_version VARCHAR NOT NULL
+        )""",
 }
 
 # Columns that make a position unique (DESIGN.md): the same fix heard twice is one fix.
