@@ -71,8 +71,10 @@ def print_json(doc: object) -> None:
 
 # --- commands are registered by importing their modules (one per job) ---
 from cargotrace.cli_commands import demo as _demo  # noqa: E402,F401
+from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401
 from cargotrace.cli_commands import ingest as _ingest  # noqa: E402,F401
 from cargotrace.cli_commands import places as _places  # noqa: E402,F401
+from cargotrace.cli_commands import simulate as _simulate  # noqa: E402,F401
 from cargotrace.cli_commands import vessels as _vessels  # noqa: E402,F401
 
 

@@ -37,7 +37,7 @@ def test_ingest_json_summary_and_rerun(tmp_path: Path, shared_data: Path) -> Non
     assert first.returncode == 0, first.stderr
     (summary,) = json.loads(first.stdout)
     assert summary["positions_stored"] == 912
-    assert summary["quarantined"] == {"malformed_mmsi": 7}
+    assert summary["quarantined"] == {"malformed_mmsi": 6}
     again = cli("ingest", "--store", str(store), str(path))
     assert again.returncode == 0
     assert "already ingested (ingest #1, same content and options); nothing changed" in " ".join(

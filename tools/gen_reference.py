@@ -17,9 +17,14 @@ from typer._click.core import Context
 from cargotrace.cli import app
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.validate import ValidationParams
+from cargotrace.sim.evaluate import MatchParams
+from cargotrace.sim.reception import ReceptionParams
+from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
-PARAMETER_CLASSES = (IngestOptions, ValidationParams)
+PARAMETER_CLASSES = (
+    IngestOptions, ValidationParams, ScenarioParams, BehaviourCounts, ReceptionParams, MatchParams,
+)
 
 
 def _commands(group: Any, prefix: str) -> list[tuple[str, Any]]:

@@ -101,14 +101,21 @@ def ingest_file(
 
 
 def _create_staging(store: Store) -> None:
-    store.con.execute(
-        "CREATE OR REPLACE TEMP TABLE stage_positions AS "
-        "SELECT * EXCLUDE (source, ingest_id) FROM positions LIMIT 0"
-    )
-    store.con.execute(
-        "CREATE OR REPLACE TEMP TABLE stage_reports AS "
-        "SELECT * EXCLUDE (source, ingest_id) FROM vessel_reports LIMIT 0"
-    )
+    """Staging tables with the core tables' columns, declared explicitly.
+
+    Not `CREATE TABLE ... AS SELECT ... LIMIT 0`: with DuckDB 2.0.0, rows inserted into a table
+    made that way inside a transaction vanish once an insert reaches one row group (122,880
+    rows). tests/ingest/test_tables.py guards this.
+    """
+    for stage, table in (("stage_positions", "positions"), ("stage_reports", "vessel_reports")):
+        columns = store.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = ? AND column_name NOT IN ('source', 'ingest_id') "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        ddl = ", ".join(f'"{name}" {data_type}' for name, data_type in columns)
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({ddl})")
 
 
 def _stage_chunk(
@@ -123,6 +130,7 @@ def _stage_chunk(
     where = {"source": summary.path, "ingest_id": ingest_id}
     summary.records_read += chunk.records_read
     summary.skipped.update(chunk.skipped)
+    con.execute("CREATE OR REPLACE TEMP TABLE bad_lines (line_no BIGINT)")
     for name, table, reason_sql, values_sql in (
         ("positions", chunk.positions, positions_reason_sql(), POSITION_VALUES_SQL),
         ("reports", chunk.reports, reports_reason_sql(), REPORT_VALUES_SQL),
@@ -140,16 +148,27 @@ def _stage_chunk(
             f"INSERT INTO stage_{name} SELECT {values_sql}, station "
             f"FROM chunk_checked WHERE reason IS NULL"
         )
+        # A line that gave both a position and a report (type 19, table rows with static
+        # columns) is quarantined once: its report is not counted again.
+        bad = (
+            "reason IS NOT NULL" if name == "positions" else
+            "reason IS NOT NULL AND line_no NOT IN (SELECT line_no FROM bad_lines)"
+        )
         con.execute(
-            "INSERT INTO quarantine SELECT $source, line_no, raw, reason, NULL, $ingest_id "
-            "FROM chunk_checked WHERE reason IS NOT NULL",
+            f"INSERT INTO quarantine SELECT $source, line_no, raw, reason, NULL, $ingest_id "
+            f"FROM chunk_checked WHERE {bad}",
             where,
         )
         for reason, n in con.execute(
-            "SELECT reason, count(*) FROM chunk_checked WHERE reason IS NOT NULL GROUP BY ALL"
+            f"SELECT reason, count(*) FROM chunk_checked WHERE {bad} GROUP BY ALL"
         ).fetchall():
             summary.quarantined[reason] += int(n)
-    con.execute("DROP TABLE IF EXISTS chunk_checked")
+        if name == "positions":
+            con.execute(
+                "INSERT INTO bad_lines "
+                "SELECT DISTINCT line_no FROM chunk_checked WHERE reason IS NOT NULL"
+            )
+    con.execute("DROP TABLE IF EXISTS chunk_checked; DROP TABLE IF EXISTS bad_lines")
     if chunk.quarantine.num_rows:
         con.register("quarantine_in", chunk.quarantine)
         con.execute(

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from cargotrace.errors import ParamsError, UnreadableInputError
+from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES
 from cargotrace.ingest.options import InputFormat
 from cargotrace.ingest.reasons import QuarantineReason as R
 
 
 class Kind(StrEnum):
-    """How a field's text is parsed (see `tables._field_sql`)."""
+    """How a field's text is parsed (see `convert_sql`)."""
 
     MMSI = "mmsi"  # digits only
     TIME = "time"  # by the profile's time expression
@@ -31,7 +32,7 @@ class Kind(StrEnum):
     TEXT = "text"
 
 
-# Our fields, the type each is parsed to, and the Arrow integer width (for range checks).
+# Our fields (the staged columns of records.py) and how each is parsed.
 FIELD_KINDS: dict[str, Kind] = {
     "mmsi": Kind.MMSI,
     "ts": Kind.TIME,
@@ -55,13 +56,14 @@ FIELD_KINDS: dict[str, Kind] = {
 INT_SQL_TYPES = {"heading": "SMALLINT", "nav_status": "TINYINT", "msg_type": "TINYINT",
                  "ship_type": "SMALLINT"}
 REQUIRED = ("mmsi", "ts", "lat", "lon")
+STORED_MSG_TYPES = sorted(POSITION_TYPES | REPORT_TYPES)  # the types the NMEA reader stores
 STATIC_FIELDS = ("name", "imo", "callsign", "ship_type", "length", "beam", "draught",
                  "destination", "eta")
 
 # Header names are compared after `normalize()`: lower case, runs of other characters -> "_".
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "mmsi": ("mmsi",),
-    "ts": ("ts", "time", "timestamp", "basedatetime", "datetime", "date_time"),
+    "ts": ("ts", "time", "timestamp", "basedatetime", "base_date_time", "datetime", "date_time"),
     "lat": ("lat", "latitude", "latitude_degrees"),
     "lon": ("lon", "lng", "long", "longitude", "longitude_degrees"),
     "sog": ("sog", "speed", "sog_knots"),
@@ -138,7 +140,9 @@ class Profile:
     columns: Mapping[str, tuple[str, ...]]  # our field -> source columns, as the producer spells
     combine: Mapping[str, str] = field(default_factory=dict)  # SQL over parsed inputs {0}, {1}
     time_sql: str = ISO_TIME_SQL  # SQL over the raw texts of the ts columns
-    skip: tuple[tuple[str, str], ...] = ()  # (SQL over raw texts {field}, skipped-count key)
+    # Rows counted as skipped, not stored: (condition, skipped-count key), both SQL over the
+    # raw texts of our fields, written {field}.
+    skip: tuple[tuple[str, str], ...] = ()
     labels: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # CODE label tables
 
     def matches(self, names: set[str]) -> bool:
@@ -171,7 +175,7 @@ DMA = Profile(
     combine={"eta": "coalesce(strftime(try_strptime({0}, '%d/%m/%Y %H:%M:%S'),"
                     " '%Y-%m-%dT%H:%M:%S'), {0})"},
     time_sql="coalesce(try_strptime({0}, '%d/%m/%Y %H:%M:%S'), " + ISO_TIME_SQL + ")",
-    skip=(("lower({mobile}) IN ('base station', 'aton')", "non_vessel_rows"),),
+    skip=(("lower(trim({mobile})) IN ('base station', 'aton')", "'non_vessel_rows'"),),
     labels={"nav_status": NAV_STATUS_LABELS, "ship_type": SHIP_TYPE_LABELS},
 )
 
@@ -204,8 +208,10 @@ AISDB = Profile(
     time_sql="CASE WHEN ct_val({1}) IS NULL OR TRY_CAST({1} AS INT) >= 0"
              " THEN try_strptime({0}, '%Y%m%d_%H%M%S')"
              " + coalesce(TRY_CAST({1} AS INT), 0) * INTERVAL 1 millisecond END",
-    # Base station reports, UTC responses and aids to navigation are not vessels.
-    skip=(("{msg_type} IN ('4', '11', '21')", "non_vessel_rows"),),
+    # Message types the NMEA reader does not store either (base stations, aids to navigation,
+    # binary and safety messages, SAR aircraft...), counted under the same msg_type_N keys.
+    skip=((f"trim({{msg_type}}) NOT IN ({', '.join(repr(str(t)) for t in STORED_MSG_TYPES)})",
+           "'msg_type_' || trim({msg_type})"),),
 )
 
 GENERIC = Profile(name="generic", label="generic", columns={}, time_sql=GENERIC_TIME_SQL,
@@ -223,10 +229,14 @@ class Layout:
     sources: dict[str, tuple[int, ...]]
 
 
-def detect_profile(header: Sequence[str]) -> Profile:
-    """The profile a header shows; GENERIC when it is no known producer's."""
+def detect_profile(header: Sequence[str], fmt: InputFormat = InputFormat.AUTO) -> Profile:
+    """The profile a header shows; GENERIC when it is no known producer's.
+
+    Under an explicit --format generic only the profiles read as generic are considered.
+    """
     names = {normalize(c) for c in header}
-    for profile in (MARINECADASTRE, DMA, AISDB):
+    candidates = (AISDB,) if fmt is InputFormat.GENERIC else (MARINECADASTRE, DMA, AISDB)
+    for profile in candidates:
         if profile.matches(names) and (profile is not DMA or "type_of_mobile" in names):
             return profile
     return GENERIC
@@ -246,7 +256,7 @@ def resolve_layout(
     Raises UnreadableInputError, in one line, when a required field has no column.
     """
     header = tuple(header)
-    profile = PROFILES.get(fmt) or detect_profile(header)
+    profile = PROFILES.get(fmt) or detect_profile(header, fmt)
     position: dict[str, int] = {}
     for i, name in enumerate(header):
         position.setdefault(normalize(name), i)
@@ -296,7 +306,8 @@ def _find_column(header: Sequence[str], column: str) -> int | None:
 
 
 def _found(header: Sequence[str], limit: int = 12) -> str:
-    shown = ", ".join(header[:limit])
+    """The header for a message: at most `limit` names, each cut at 40 characters."""
+    shown = ", ".join(name if len(name) <= 40 else name[:39] + "…" for name in header[:limit])
     return shown + (f", … ({len(header)} columns)" if len(header) > limit else "")
 
 
@@ -436,7 +447,7 @@ def convert_sql(layout: Layout) -> str:
     skips = ""
     for condition, key in prof.skip:
         try:
-            skips += f"WHEN {condition.format(**raw_values)} THEN '{key}' "
+            skips += f"WHEN {condition.format(**raw_values)} THEN {key.format(**raw_values)} "
         except KeyError:
             continue  # the rule reads a column this file lacks
     typed = []

@@ -276,8 +276,9 @@ def _split_python(texts: list[str], delimiter: str, n_fields: int, used: list[in
     for index, text in enumerate(texts):
         try:
             fields = next(csv.reader([text], delimiter=delimiter), [])
-        except csv.Error as exc:  # e.g. a carriage return inside a field
-            bad.append((index, f"not a CSV row ({exc})"))
+        except csv.Error as exc:
+            problem = "a carriage return inside a field" if "new-line" in str(exc) else str(exc)
+            bad.append((index, f"not a CSV row: {problem}"))
             continue
         if len(fields) != n_fields:
             bad.append((index, f"expected {n_fields} fields, found {len(fields)}"))

@@ -28,6 +28,7 @@ class PositionReport:
     heading_deg: int = 511
     nav_status: int = 0
     msg_type: int = 1
+    station: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class StaticReport:
     beam_m: int = 0
     draught_m: float = 0.0
     destination: str = ""
+    msg_type: int = 5  # 5 (class A) or 24 (class B, sent as parts A and B)
+    station: str | None = None
 
 
 def tag_block(ts: datetime, station: str) -> str:
@@ -60,15 +63,22 @@ def _position_dict(p: PositionReport) -> dict[str, Any]:
     return doc
 
 
-def _static_dict(s: StaticReport) -> dict[str, Any]:
+def _static_dicts(s: StaticReport) -> list[dict[str, Any]]:
     bow = s.length_m // 2
     port = s.beam_m // 2
-    return {
+    if s.msg_type == 24:
+        return [
+            {"type": 24, "mmsi": s.mmsi, "partno": 0, "shipname": s.name},
+            {"type": 24, "mmsi": s.mmsi, "partno": 1, "ship_type": s.ship_type,
+             "callsign": s.callsign, "to_bow": bow, "to_stern": s.length_m - bow,
+             "to_port": port, "to_starboard": s.beam_m - port},
+        ]
+    return [{
         "type": 5, "mmsi": s.mmsi, "imo": s.imo, "callsign": s.callsign, "shipname": s.name,
         "ship_type": s.ship_type, "to_bow": bow, "to_stern": s.length_m - bow, "to_port": port,
         "to_starboard": s.beam_m - port, "draught": s.draught_m, "destination": s.destination,
         "epfd": 1,
-    }
+    }]
 
 
 def encode_reports(
@@ -80,11 +90,12 @@ def encode_reports(
         if isinstance(report, PositionReport):
             sentences = encode_dict(_position_dict(report), talker_id="AI", sentence_type="VDM")
         else:
-            seq = seq % 9 + 1
-            sentences = encode_dict(
-                _static_dict(report), talker_id="AI", sentence_type="VDM",
-                radio_channel="B", seq_id=seq,
-            )
-        prefix = tag_block(report.ts, station)
+            sentences = []
+            for doc in _static_dicts(report):
+                seq = seq % 9 + 1
+                sentences += encode_dict(
+                    doc, talker_id="AI", sentence_type="VDM", radio_channel="B", seq_id=seq
+                )
+        prefix = tag_block(report.ts, report.station or station)
         for sentence in sentences:
             yield prefix + sentence

@@ -35,7 +35,7 @@ class TruthRow:
     kind: str
     mmsi: int
     start: datetime
-    end: datetime
+    end: datetime | None  # None: still going on when the data ends
     subkind: str | None = None
     other_mmsi: int | None = None
     lat: float | None = None

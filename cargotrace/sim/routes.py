@@ -1,0 +1,448 @@
+"""Sea routes between two points for simulated voyages, never across land.
+
+Why: the simulator's tracks are test data for the detectors. A ship that sails over a peninsula
+would teach a gap or spoofing detector the wrong thing, and an analyst looking at the demo map
+would rightly stop trusting it. So a route follows real shipping lanes and is checked, every
+50 m, against the land mask (`sim/landmask.py`).
+
+How:
+1. `searoute` gives the shortest path on the MARNET sea-lane network, with the straight legs
+   from the origin and destination to the network appended (`append_orig_dest=True`; without it
+   the route starts at the nearest network node, ~140 km from Najin). searoute only appends the
+   legs when the points are passed as *lists*: with tuples its `origin != o_origin` test is
+   False and the legs are silently dropped.
+2. The polyline is followed along great circles and sampled every `CHECK_STEP_KM`. A point on a
+   land cell is a crossing unless it lies within `port_exempt_km` of the origin or destination
+   (ports sit on the coast; the mask is right to ~1 km) or inside a canal the mask cannot see
+   (`landmask.MASK_BLIND_WATERWAYS`, e.g. Suez).
+3. Each crossing (runs less than `MERGE_GAP_KM` apart count as one) is replaced by a detour:
+   A* over the mask's own sea cells in a box around it, then straightened by dropping corners
+   whose neighbours see each other over sea. The route is checked again; a route that cannot be
+   repaired raises `ParamsError`.
+
+Sea lanes: Eurostat MARNET via the searoute package (Apache-2.0).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import searoute  # type: ignore[import-untyped]
+from numpy.typing import ArrayLike, NDArray
+
+from cargotrace.errors import ParamsError
+from cargotrace.sim import landmask
+
+__all__ = ["CHECK_STEP_KM", "EARTH_RADIUS_KM", "MERGE_GAP_KM", "Route", "position_at", "sea_route"]
+
+logger = logging.getLogger(__name__)
+
+EARTH_RADIUS_KM = 6371.0088
+"""Mean Earth radius (IUGG); every distance here is on this sphere, as in searoute."""
+
+CHECK_STEP_KM = 0.05
+"""Spacing of the land check along a route: much finer than a mask cell (~0.7-0.9 km)."""
+
+MERGE_GAP_KM = 10.0
+"""Land runs separated by less sea than this are repaired as one detour (smoother tracks)."""
+
+_MAX_ROUNDS = 6
+_DEDUP_KM = 1e-6
+_DETOUR_MARGINS_CELLS = (6, 24, 72, 180, 360)  # box grown around a crossing until A* finds a path
+_MAX_DETOUR_CELLS = 1_500_000
+
+LatLon = tuple[float, float]
+FloatArray = NDArray[np.float64]
+OkFn = Callable[[FloatArray, FloatArray], NDArray[np.bool_]]
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """A voyage's track: points at most `step_km` apart along great circles, all at sea.
+
+    Arrays are read-only because routes are cached and shared between vessels.
+    """
+
+    lats: FloatArray
+    lons: FloatArray
+    cum_km: FloatArray  # distance from the origin at each point; cum_km[0] == 0
+    length_km: float
+    via: str  # "sea lanes" (MARNET, repaired) or "mask" (direct path over sea cells, short hops)
+    land_crossings_repaired: int  # crossings of the sea-lane route replaced by a detour
+
+
+def sea_route(
+    origin: LatLon,
+    dest: LatLon,
+    *,
+    step_km: float = 2.0,
+    port_exempt_km: float = 3.0,
+    restrictions: tuple[str, ...] = ("northwest",),
+    direct_max_km: float = 300.0,
+) -> Route:
+    """Shortest sea route from `origin` to `dest`, both (lat, lon) in degrees, never over land.
+
+    `restrictions` names searoute passages to avoid (babalmandab, bosporus, gibraltar, suez,
+    panama, ormuz, northwest). When the ports are at most `direct_max_km` apart (great circle),
+    a direct path over the mask's sea cells is also found and kept if shorter: MARNET has few
+    nodes inside gulfs, so its Vladivostok -> Nakhodka route is 325 km against 110 km direct.
+    Set it to 0 to use the sea lanes only. Results are cached per (origin, dest rounded to 1e-6
+    degrees, and the options).
+    """
+    for name, (lat, lon) in (("origin", origin), ("destination", dest)):
+        if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            raise ParamsError(f"{name} ({lat}, {lon}) is not a (lat, lon) pair in degrees")
+    if not step_km > 0:
+        raise ParamsError(f"step_km must be positive (got {step_km})")
+    if not port_exempt_km >= 0:
+        raise ParamsError(f"port_exempt_km must be zero or positive (got {port_exempt_km})")
+    if not direct_max_km >= 0:
+        raise ParamsError(f"direct_max_km must be zero or positive (got {direct_max_km})")
+    return _sea_route_cached(
+        (round(float(origin[0]), 6), round(float(origin[1]), 6)),
+        (round(float(dest[0]), 6), round(float(dest[1]), 6)),
+        float(step_km),
+        float(port_exempt_km),
+        tuple(sorted(set(restrictions))),
+        float(direct_max_km),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _sea_route_cached(
+    origin: LatLon,
+    dest: LatLon,
+    step_km: float,
+    port_exempt_km: float,
+    restrictions: tuple[str, ...],
+    direct_max_km: float,
+) -> Route:
+    direct_km = float(_haversine_km(*origin, *dest))
+    if direct_km < 1e-3:
+        raise ParamsError(f"origin and destination are the same point {origin}: no route")
+    raw = _searoute_points(origin, dest, restrictions)
+    # Samples are CHECK_STEP_KM apart: exempting a little less than promised guarantees that
+    # no point between two samples is on land farther than port_exempt_km from a port.
+    exempt_km = max(port_exempt_km - CHECK_STEP_KM, 0.0)
+
+    def ok(lats: FloatArray, lons: FloatArray) -> NDArray[np.bool_]:
+        return _ok(lats, lons, origin, dest, exempt_km)
+
+    vertices, repaired = _repair(raw, ok, origin, dest, exempt_km)
+    via = "sea lanes"
+    if direct_km <= direct_max_km:
+        ends = np.array([origin, dest])
+        direct = _find_detour(ends[:, 0], ends[:, 1], ok, origin, dest, exempt_km)
+        if direct is not None and _length_km(direct) < _length_km(vertices):
+            vertices, _ = _repair(direct, ok, origin, dest, exempt_km)  # a check: repairs nothing
+            via, repaired = "mask", 0
+    lats, lons, _ = _densify(vertices, step_km)
+    lats[0], lons[0] = origin
+    lats[-1], lons[-1] = dest
+    cum_km = np.concatenate([[0.0], np.cumsum(_step_km(lats, lons))])
+    for array in (lats, lons, cum_km):
+        array.setflags(write=False)
+    logger.debug(
+        "sea route %s -> %s via %s: %.1f km, %d points, %d land crossings repaired",
+        origin,
+        dest,
+        via,
+        cum_km[-1],
+        lats.size,
+        repaired,
+    )
+    return Route(lats, lons, cum_km, float(cum_km[-1]), via, repaired)
+
+
+def _searoute_points(origin: LatLon, dest: LatLon, restrictions: tuple[str, ...]) -> FloatArray:
+    """searoute's polyline as an (n, 2) array of (lat, lon), starting and ending at the ports."""
+    with warnings.catch_warnings(record=True) as caught:
+        # searoute reports "no path" (e.g. every way restricted) only as a UserWarning and then
+        # returns the straight line origin -> destination, over land: catch it and raise ours.
+        warnings.simplefilter("always")
+        feature = searoute.searoute(
+            [origin[1], origin[0]],  # lists, not tuples: see the module docstring
+            [dest[1], dest[0]],
+            append_orig_dest=True,
+            restrictions=list(restrictions),
+        )
+    coords = np.asarray(feature["geometry"]["coordinates"], dtype=np.float64).reshape(-1, 2)
+    no_path = [str(w.message) for w in caught if str(w.message).startswith("No path found")]
+    if no_path or coords.shape[0] < 2:
+        raise ParamsError(
+            f"no sea route from {origin} to {dest} avoiding {list(restrictions)} "
+            f"(searoute: {'; '.join(no_path) or 'empty route'}); lift a restriction"
+        )
+    for w in caught:
+        logger.warning("searoute %s -> %s: %s", origin, dest, w.message)
+    points = coords[:, ::-1].copy()
+    points[:, 1] = np.mod(points[:, 1] + 180.0, 360.0) - 180.0  # MARNET goes past 180 E
+    points[0], points[-1] = origin, dest
+    return _dedup(points)
+
+
+# --- geometry on the sphere -------------------------------------------------------------------
+
+
+def _to_unit(lats: ArrayLike, lons: ArrayLike) -> FloatArray:
+    lat_rad, lon_rad = np.radians(lats), np.radians(lons)
+    return np.stack(
+        [np.cos(lat_rad) * np.cos(lon_rad), np.cos(lat_rad) * np.sin(lon_rad), np.sin(lat_rad)],
+        axis=-1,
+    )
+
+
+def _from_unit(xyz: FloatArray) -> tuple[FloatArray, FloatArray]:
+    lat = np.degrees(np.arctan2(xyz[..., 2], np.hypot(xyz[..., 0], xyz[..., 1])))
+    return lat, np.degrees(np.arctan2(xyz[..., 1], xyz[..., 0]))
+
+
+def _slerp(a: FloatArray, b: FloatArray, frac: FloatArray) -> FloatArray:
+    """Points at fraction `frac` of the great-circle arcs from unit vectors a to b (row-wise)."""
+    omega = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
+    sin_omega = np.sin(omega)
+    tiny = sin_omega < 1e-12
+    safe = np.where(tiny, 1.0, sin_omega)
+    w_a = np.where(tiny, 1.0 - frac, np.sin((1.0 - frac) * omega) / safe)
+    w_b = np.where(tiny, frac, np.sin(frac * omega) / safe)
+    return w_a[:, None] * a + w_b[:, None] * b
+
+
+def _haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
+    p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+    km: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
+
+
+def _step_km(lats: FloatArray, lons: FloatArray) -> FloatArray:
+    """Great-circle length of each step between consecutive points."""
+    return _haversine_km(lats[:-1], lons[:-1], lats[1:], lons[1:])
+
+
+def _bearing_deg(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    """Initial great-circle bearing from point 1 to point 2, 0 <= bearing < 360 (0 = north)."""
+    p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(lon2 - lon1)
+    y = np.sin(dl) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
+    deg = np.mod(np.degrees(np.arctan2(y, x)), 360.0)
+    return np.where(deg >= 360.0, 0.0, deg)
+
+
+def _length_km(vertices: FloatArray) -> float:
+    return float(_step_km(vertices[:, 0], vertices[:, 1]).sum())
+
+
+def _dedup(points: FloatArray) -> FloatArray:
+    """Drop consecutive repeats, keeping the last of each group (so the end point stays exact)."""
+    keep = np.ones(points.shape[0], dtype=bool)
+    keep[:-1] = _step_km(points[:, 0], points[:, 1]) > _DEDUP_KM
+    return points[keep]
+
+
+def _densify(
+    vertices: FloatArray, step_km: float
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+    """Points along the great circles between vertices at most `step_km` apart, and for each
+    point the index of the segment it starts or lies on."""
+    unit = _to_unit(vertices[:, 0], vertices[:, 1])
+    seg_km = _step_km(vertices[:, 0], vertices[:, 1])
+    n_per_seg = np.maximum(1, np.ceil(seg_km / step_km)).astype(np.intp)
+    seg = np.repeat(np.arange(seg_km.size), n_per_seg)
+    starts = np.cumsum(n_per_seg) - n_per_seg
+    frac = (np.arange(seg.size) - starts[seg]) / n_per_seg[seg]
+    points = np.vstack([_slerp(unit[seg], unit[seg + 1], frac), unit[-1:]])
+    lats, lons = _from_unit(points)
+    return lats, lons, np.append(seg, seg_km.size - 1)
+
+
+# --- land check and repair ----------------------------------------------------------------------
+
+
+def _ok(
+    lats: FloatArray, lons: FloatArray, origin: LatLon, dest: LatLon, port_exempt_km: float
+) -> NDArray[np.bool_]:
+    """True where a point of a densely sampled line is allowed: at sea, near either port, or in
+    a mask-blind canal.
+
+    Two consecutive samples in diagonally adjacent cells mean the line passes through a corner
+    region: both side cells must be sea too, or a line grazing a land cell by a few metres
+    would slip between samples.
+    """
+    rows, cols = landmask.cell_index(lats, lons)
+    sea = landmask.sea_cells(rows, cols)
+    exempt = np.zeros_like(sea)
+    if not sea.all():
+        exempt |= _haversine_km(lats, lons, *origin) <= port_exempt_km
+        exempt |= _haversine_km(lats, lons, *dest) <= port_exempt_km
+        exempt |= landmask.in_mask_blind_waterway(lats, lons)
+    ok = sea | exempt
+    diagonal = (rows[1:] != rows[:-1]) & (cols[1:] != cols[:-1])
+    if diagonal.any():
+        sides_sea = landmask.sea_cells(rows[:-1], cols[1:]) & landmask.sea_cells(
+            rows[1:], cols[:-1]
+        )
+        pair_ok = ~diagonal | sides_sea | exempt[:-1] | exempt[1:]
+        ok[:-1] &= pair_ok
+        ok[1:] &= pair_ok
+    return ok
+
+
+def _repair(
+    vertices: FloatArray, ok: OkFn, origin: LatLon, dest: LatLon, port_exempt_km: float
+) -> tuple[FloatArray, int]:
+    """Replace every land crossing by a detour over sea; return the vertices and the count."""
+    repaired = 0
+    for _ in range(_MAX_ROUNDS):
+        lats, lons, seg = _densify(vertices, CHECK_STEP_KM)
+        bad = ~ok(lats, lons)
+        if not bad.any():
+            return vertices, repaired
+        pieces: list[FloatArray] = []
+        next_vertex = 0
+        runs = _runs(bad, int(MERGE_GAP_KM / CHECK_STEP_KM))
+        for k, (first, last) in enumerate(runs):
+            before, after = first - 1, last + 1  # both ok: the ends of a route are always ok
+            # An anchor on a land cell near a port is only ok thanks to the exemption, and the
+            # cell may reach past it: detour from (or to) the port itself instead.
+            if k == 0 and _on_land_near(lats[before], lons[before], origin, port_exempt_km):
+                before = 0
+            if k == len(runs) - 1 and _on_land_near(lats[after], lons[after], dest, port_exempt_km):
+                after = lats.size - 1
+            detour = _find_detour(
+                lats[before : after + 1], lons[before : after + 1], ok, origin, dest, port_exempt_km
+            )
+            if detour is None:
+                raise ParamsError(
+                    f"no sea route from {origin} to {dest}: the sea lane crosses land near "
+                    f"({lats[first]:.3f}, {lons[first]:.3f}) and no detour over sea was found; "
+                    "move the point onto open water or lift a passage restriction"
+                )
+            pieces += [vertices[next_vertex : seg[before] + 1], detour]
+            next_vertex = seg[after] + 1
+            repaired += 1
+        pieces.append(vertices[next_vertex:])
+        vertices = _dedup(np.vstack(pieces))
+    raise ParamsError(
+        f"no sea route from {origin} to {dest}: land crossings remain after {_MAX_ROUNDS} "
+        "rounds of repair"
+    )
+
+
+def _on_land_near(lat: float, lon: float, port: LatLon, exempt_km: float) -> bool:
+    near = float(_haversine_km(lat, lon, *port)) <= exempt_km
+    return near and bool(landmask.is_land(lat, lon))
+
+
+def _runs(bad: NDArray[np.bool_], merge_gap: int) -> list[tuple[int, int]]:
+    """Maximal runs of True as (first, last) indices, merging runs fewer than merge_gap apart."""
+    idx = np.flatnonzero(bad)
+    breaks = np.flatnonzero(np.diff(idx) > merge_gap)
+    firsts = np.concatenate([idx[:1], idx[breaks + 1]])
+    lasts = np.concatenate([idx[breaks], idx[-1:]])
+    return [(int(a), int(b)) for a, b in zip(firsts, lasts, strict=True)]
+
+
+def _find_detour(
+    lats: FloatArray,
+    lons: FloatArray,
+    ok: OkFn,
+    origin: LatLon,
+    dest: LatLon,
+    port_exempt_km: float,
+) -> FloatArray | None:
+    """A path over sea cells from the first to the last point, as (lat, lon) vertices.
+
+    The A* grid is the mask itself, so a path from cell centre to neighbouring cell centre
+    stays inside sea cells (diagonal steps need both side cells at sea too). Cells near the
+    ports and in mask-blind canals are passable, as in the route check.
+    """
+    rows, cols = landmask.cell_index(lats, lons)
+    n_cols = 360 * round(1 / landmask.CELL_DEG)
+    cols = cols[0] + np.mod(cols - cols[0] + n_cols // 2, n_cols) - n_cols // 2  # unwrap at 180
+    for margin in _DETOUR_MARGINS_CELLS:
+        r0, r1 = max(int(rows.min()) - margin, 0), int(rows.max()) + margin + 1
+        c0, c1 = int(cols.min()) - margin, int(cols.max()) + margin + 1
+        if (r1 - r0) * (c1 - c0) > _MAX_DETOUR_CELLS:
+            return None
+        passable = landmask.sea_window(r0, r1, c0, c1).copy()
+        r1 = r0 + passable.shape[0]
+        grid_r, grid_c = np.mgrid[r0:r1, c0:c1]
+        c_lats, c_lons = landmask.cell_centre(grid_r, grid_c)
+        # A cell near a port is passable only if all of it is within the exempt radius.
+        cell_km = landmask.CELL_KM
+        half_diagonal_km = 0.5 * np.hypot(cell_km, cell_km * np.cos(np.radians(c_lats)))
+        for port in (origin, dest):
+            passable |= _haversine_km(c_lats, c_lons, *port) + half_diagonal_km <= port_exempt_km
+        passable |= landmask.in_mask_blind_waterway(c_lats, c_lons)
+        start = (int(rows[0]) - r0, int(cols[0]) - c0)
+        goal = (int(rows[-1]) - r0, int(cols[-1]) - c0)
+        passable[start] = passable[goal] = True
+        path = landmask.cell_path(passable, start, goal, c_lats[:, 0])
+        if path is not None:
+            inner = [(float(c_lats[p]), float(c_lons[p])) for p in path[1:-1]]
+            corners = np.array([(lats[0], lons[0]), *inner, (lats[-1], lons[-1])])
+            return _straighten(corners, ok)
+    return None
+
+
+def _straighten(corners: FloatArray, ok: OkFn) -> FloatArray:
+    """Drop corners while the great circle between the kept neighbours stays ok (string pull)."""
+    kept = [0]
+    i, n = 0, corners.shape[0]
+    while i < n - 1:
+        j = i + 1
+        while j + 1 < n and _segment_ok(corners[i], corners[j + 1], ok):
+            j += 1
+        kept.append(j)
+        i = j
+    return corners[kept]
+
+
+def _segment_ok(a: FloatArray, b: FloatArray, ok: OkFn) -> bool:
+    lats, lons, _ = _densify(np.vstack([a, b]), CHECK_STEP_KM)
+    return bool(ok(lats, lons).all())
+
+
+# --- positions along a route ---------------------------------------------------------------------
+
+
+def position_at(route: Route, km: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Latitude, longitude and course (degrees, 0 <= course < 360) at distances `km` along.
+
+    Positions are interpolated on the great circle of the route step holding each distance; the
+    course is that step's bearing (steps are at most `step_km` long, so this is the course a
+    ship steering along the track shows). Distances outside 0..length_km raise `ParamsError`:
+    the caller decides what a vessel does before departure or after arrival.
+    """
+    km_arr = np.asarray(km, dtype=np.float64)
+    tolerance_km = 1e-9 * max(route.length_km, 1.0)
+    outside = ~np.isfinite(km_arr) | (km_arr < 0) | (km_arr > route.length_km + tolerance_km)
+    if outside.any():
+        raise ParamsError(
+            f"distance {km_arr[outside].ravel()[0]} km is outside the route "
+            f"(0 to {route.length_km:.3f} km)"
+        )
+    flat_km = np.minimum(km_arr.ravel(), route.length_km)
+    seg = np.searchsorted(route.cum_km, flat_km, side="right") - 1
+    seg = np.clip(seg, 0, route.cum_km.size - 2)
+    seg_km = route.cum_km[seg + 1] - route.cum_km[seg]
+    frac = np.divide(
+        flat_km - route.cum_km[seg], seg_km, out=np.zeros_like(flat_km), where=seg_km > 0
+    )
+    a = _to_unit(route.lats[seg], route.lons[seg])
+    b = _to_unit(route.lats[seg + 1], route.lons[seg + 1])
+    lats, lons = _from_unit(_slerp(a, b, frac))
+    course = _bearing_deg(
+        route.lats[seg], route.lons[seg], route.lats[seg + 1], route.lons[seg + 1]
+    )
+    shape = km_arr.shape
+    return lats.reshape(shape), lons.reshape(shape), course.reshape(shape)
