@@ -289,6 +289,8 @@ def resolve_layout(
             time_sql = GENERIC_TIME_SQL
         profile = replace(profile, combine=combine, time_sql=time_sql)
     missing = [f for f in REQUIRED if f not in sources]
+    if missing == ["lat", "lon"] and any(f in sources for f in STATIC_FIELDS):
+        missing = []  # a table of static reports only (e.g. the simulator's vessel_reports)
     if missing:
         raise UnreadableInputError(_missing_message(path, header, fmt, profile, missing, sources))
     return Layout(profile=profile, header=header, sources=sources)
@@ -434,10 +436,12 @@ def convert_sql(layout: Layout) -> str:
                 gates.append(f"{f} <> trunc({f}) OR abs({f}) > {bound}")
                 checks.append((f"{f} <> trunc({f}) OR abs({f}) > {bound}", R.UNPARSEABLE_ROW,
                                _problem(heads[0], ins[0], f"is not a whole number up to {bound}")))
-    lat, lon = (layout.header[layout.sources[c][0]] for c in ("lat", "lon"))
-    gates.append("(f_lat IS NULL) <> (f_lon IS NULL)")
-    checks.append(("(f_lat IS NULL) <> (f_lon IS NULL)", R.UNPARSEABLE_ROW,
-                   _lit(f"only one of {lat} and {lon} has a value")))
+    has_position = "lat" in layout.sources
+    if has_position:
+        lat, lon = (layout.header[layout.sources[c][0]] for c in ("lat", "lon"))
+        gates.append("(f_lat IS NULL) <> (f_lon IS NULL)")
+        checks.append(("(f_lat IS NULL) <> (f_lon IS NULL)", R.UNPARSEABLE_ROW,
+                       _lit(f"only one of {lat} and {lon} has a value")))
     problem = " ".join(f"WHEN {c} THEN {k}" for k, (c, _, _) in enumerate(checks))
     gate = " OR ".join(f"({g})" for g in gates)
     reason = " ".join(f"WHEN {k} THEN '{r}'" for k, (_, r, _) in enumerate(checks))
@@ -464,7 +468,7 @@ def convert_sql(layout: Layout) -> str:
         SELECT line_no, CASE problem {reason} END AS reason,
                CASE problem {detail} END AS detail, coalesce(has_static, false) AS has_static,
                CASE {skips} WHEN problem IS NOT NULL THEN 'quarantine'
-                    WHEN f_lat IS NOT NULL THEN 'position'
+                    WHEN {"f_lat" if has_position else "NULL"} IS NOT NULL THEN 'position'
                     WHEN has_static THEN 'report'
                     ELSE 'rows_without_position' END AS kind,
                {", ".join(typed)}

@@ -22,7 +22,7 @@ from cargotrace.sim.landmask import is_land
 from cargotrace.sim.plan import Appointment, Leg, Port
 from cargotrace.sim.reception import Station, haversine_km
 from cargotrace.sim.ships import SimShip
-from cargotrace.sim.truth import TruthRow
+from cargotrace.sim.truth import TruthRow, utc
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -141,7 +141,7 @@ def meeting_truth(ships: list[SimShip], planted: Planted) -> None:
 
 
 def _dt(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=UTC)
+    return utc(t)
 
 
 def _free_transits(ship: SimShip, window: tuple[float, float], min_h: float,

@@ -27,18 +27,27 @@ def report_interval_s(transceiver: str, sog_kn: float) -> float:
     return 6.0 if sog_kn <= 23 else 2.0
 
 
-def _times(t0: float, t1: float, interval_s: float, rng: np.random.Generator) -> np.ndarray:
-    """Transmission times in [t0, t1) with the slot jitter real transponders show (±10 %)."""
+def _times(
+    t0: float, t1: float, interval_s: float, phase_s: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Transmission times in [t0, t1) on the transponder's own schedule.
+
+    The schedule is a grid of `interval_s` anchored at the ship's `phase_s`, so consecutive legs
+    and simulation days continue it seamlessly (every interval divides the 3-minute one); each
+    slot lands within half a second of its grid point, as SOTDMA slots do.
+    """
     if t1 <= t0:
         return np.empty(0)
-    n = int((t1 - t0) / interval_s) + 1
-    steps = interval_s * rng.uniform(0.9, 1.1, n)
-    times = t0 + rng.uniform(0, interval_s) + np.concatenate(([0.0], np.cumsum(steps[:-1])))
-    return times[times < t1]
+    first = math.ceil((t0 - phase_s) / interval_s)
+    last = math.ceil((t1 - phase_s) / interval_s)
+    times = phase_s + interval_s * np.arange(first, last, dtype=np.float64)
+    times += rng.uniform(-0.5, 0.5, times.size)
+    return times[(times >= t0) & (times < t1)]
 
 
 def leg_samples(
-    leg: Leg, transceiver: str, w0: float, w1: float, rng: np.random.Generator
+    leg: Leg, transceiver: str, w0: float, w1: float, rng: np.random.Generator,
+    phase_s: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Every transmission of `leg` inside the window [w0, w1): ts, lat, lon, sog, cog, heading,
     nav_status (AIS codes: 0 under way using engine, 1 at anchor, 5 moored)."""
@@ -46,7 +55,7 @@ def leg_samples(
     if leg.kind == "transit":
         assert leg.route is not None and leg.profile_km is not None
         assert leg.profile_s is not None
-        ts = _times(a, b, report_interval_s(transceiver, leg.speed_kn), rng)
+        ts = _times(a, b, report_interval_s(transceiver, leg.speed_kn), phase_s, rng)
         km = np.interp(ts - leg.t0, leg.profile_s, leg.profile_km)
         lat, lon, course = position_at(leg.route, km)
         dkm = np.gradient(leg.profile_km)
@@ -58,7 +67,7 @@ def leg_samples(
         status = np.zeros(ts.size)
     else:
         drift = leg.kind == "drift"
-        ts = _times(a, b, report_interval_s(transceiver, 1.0 if drift else 0.0), rng)
+        ts = _times(a, b, report_interval_s(transceiver, 1.0 if drift else 0.0), phase_s, rng)
         # a ship at rest still moves a little: swinging at anchor, drifting, GPS noise
         radius_m = 120.0 if drift else 25.0
         angle = rng.uniform(0, 2 * math.pi) + np.cumsum(rng.normal(0, 0.2, ts.size))

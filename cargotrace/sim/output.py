@@ -31,6 +31,7 @@ REPORTS_SCHEMA = pa.schema([
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:
+    """Microseconds, rounded like `truth.utc` rounds truth times."""
     return pa.array(np.round(seconds * 1e6).astype(np.int64), pa.int64()).cast(TS)
 
 

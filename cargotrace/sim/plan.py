@@ -105,6 +105,15 @@ def transit_seconds(origin: tuple[float, float], dest: tuple[float, float], spee
     return float(speed_profile(route.length_km, speed_kn)[1][-1])
 
 
+def _km(a: Port, b: Port) -> float:
+    """Great-circle distance between two ports (planning only needs it roughly)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
+        (lon2 - lon1) / 2
+    ) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
 def build_plan(
     vessel_id: int,
     speed_kn: float,
@@ -115,6 +124,7 @@ def build_plan(
     appointments: list[Appointment] | None = None,
     stay_h: tuple[float, float] = (8.0, 36.0),
     itinerary: list[Port] | None = None,
+    max_hop_km: float | None = None,
 ) -> Plan:
     """Port-to-port shuttling from `start` to `end`, keeping every appointment it can.
 
@@ -157,8 +167,9 @@ def build_plan(
         if route_ports:
             nxt = route_ports.pop(0)
         else:
-            choices = [p for p in ports if p.place_id != place_id] or ports
-            nxt = rng.choice(choices)
+            choices = [p for p in ports if p.place_id != place_id
+                       and (max_hop_km is None or _km(p, here) <= max_hop_km)]
+            nxt = rng.choice(choices or [p for p in ports if p.place_id != place_id] or ports)
         leg = transit_leg(t, position, (nxt.lat, nxt.lon), speed_kn, nxt.place_id)
         plan.legs.append(leg)
         t, position, place_id, here = leg.t1, (nxt.lat, nxt.lon), nxt.place_id, nxt

@@ -21,7 +21,7 @@ from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.plan import Leg, Plan, Port, transit_leg
 from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.sim.ships import SimShip
-from cargotrace.sim.truth import TruthRow
+from cargotrace.sim.truth import TruthRow, utc
 
 ANGARA_IMO = 9179842  # public: OFAC SDN list, vessel ANGARA
 LIGHT_DRAUGHT_M = 4.6
@@ -84,7 +84,7 @@ def plant_reference_case(
     ship.draughts = [(off1 + 60, LOADED_DRAUGHT_M), (on1 + 2 * 86400, LIGHT_DRAUGHT_M),
                      (_t(21, 6), LOADED_DRAUGHT_M), (_t(24, 12), LIGHT_DRAUGHT_M)]
     covert = TruthRow(planted.next_id("dark_voyage"), EventKind.DARK_VOYAGE, vessel.mmsi,
-                      datetime.fromtimestamp(off1, UTC), datetime.fromtimestamp(on1, UTC),
+                      utc(off1), utc(on1),
                       place_id=dunay.place_id,
                       attrs={"from": vostochny.place_id, "via": najin.place_id,
                              "to": dunay.place_id, "reference_case": True})
@@ -96,7 +96,7 @@ def plant_reference_case(
     for leg, dest in ((second, najin), (third, dunay)):
         off, on = _dark_off_on(leg)
         row = TruthRow(planted.next_id("dark_voyage"), EventKind.DARK_VOYAGE, vessel.mmsi,
-                       datetime.fromtimestamp(off, UTC), datetime.fromtimestamp(on, UTC),
+                       utc(off), utc(on),
                        place_id=dest.place_id, attrs={"to_place_id": dest.place_id})
         planted.pending.append(Pending(row, "around", vessel.mmsi, off, on))
     planted.reference = ship
@@ -141,7 +141,7 @@ def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams,
     ]
     del najin_stay
     doc = {"scenario": params.scenario, "simulated": True, "cargotrace_version": version,
-           "evidence": [{**item, "evidence_id": f"sim-ev-{i + 1:03d}", "source": source,
+           "evidence": [{**item, "evidence_id": f"sim-ev-{i + 1:03d}", "source": dict(source),
                          "simulated": True} for i, item in enumerate(items)]}
     path = out_dir / "evidence.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))

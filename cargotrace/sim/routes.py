@@ -19,6 +19,9 @@ How:
    A* over the mask's own sea cells in a box around it, then straightened by dropping corners
    whose neighbours see each other over sea. The route is checked again; a route that cannot be
    repaired raises `ParamsError`.
+4. Ports at most `direct_max_km` apart also get a direct path over the mask (the same A*), kept
+   when shorter: MARNET has few nodes inside gulfs, so short hops otherwise detour by a factor
+   of up to three (Vladivostok -> Nakhodka: 325 km by the lanes, 110 km direct).
 
 Sea lanes: Eurostat MARNET via the searoute package (Apache-2.0).
 """

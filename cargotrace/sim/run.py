@@ -33,7 +33,7 @@ from cargotrace.sim.reception import ReceptionParams, Station
 from cargotrace.sim.reference_case import plant_reference_case, write_evidence
 from cargotrace.sim.scenarios import ScenarioParams, region_ports
 from cargotrace.sim.ships import SimShip, emit
-from cargotrace.sim.truth import TruthRow, truth_table
+from cargotrace.sim.truth import TruthRow, truth_table, utc
 from cargotrace.sim.tracking import Trackers, ghost_ships, port_visit_truth, teleport_truth
 from cargotrace.version import __version__
 
@@ -54,15 +54,20 @@ def build_world(params: ScenarioParams) -> tuple[list[SimShip], Planted, list[St
                                                  tuple[float, float]]:
     rng = random.Random(params.seed)
     bbox, ports = region_ports(params.region)
-    stations = [Station(p.place_id, p.lat, p.lon) for p in ports]
+    # receiver names as real feeds write them in tag blocks (no ':' or ','), e.g. "rVLADIVOSTOK"
+    stations = [Station("r" + p.place_id.split(":")[-1].upper().replace("-", ""), p.lat, p.lon)
+                for p in ports]
     start = params.start.timestamp()
     window = (start, start + params.days * DAY)
     counts = params.behaviours
     fleet = make_fleet(params.vessels, rng)
     appointments = schedule_meetings(fleet, counts.encounters, counts.loiterings, window, bbox,
                                      ports, stations, rng)
+    # small class B craft hop along the coast; they are rarely heard far offshore
     ships = [SimShip(v, build_plan(v.vessel_id, v.speed_kn, ports, window[0], window[1], rng,
-                                   appointments.get(v.vessel_id))) for v in fleet]
+                                   appointments.get(v.vessel_id),
+                                   max_hop_km=150.0 if v.transceiver == "B" else None))
+             for v in fleet]
     planted = Planted()
     if params.scenario == "sea-of-japan-2023":
         ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
@@ -128,11 +133,11 @@ def _emit_day(
         n = positions["ts"].size
         positions["msg_type"] = np.full(n, 18 if ship.vessel.transceiver == "B" else 1)
         pos_parts.append(positions)
-        trackers.ship_emitted(ship, positions, reports)
+        trackers.ship_emitted(ship, positions)
         for t, st in zip(reports["ts"], reports["station"], strict=True):
             ident = ship.identity_at(float(t))
             rep_rows.append({
-                "mmsi": ident.mmsi, "ts": datetime.fromtimestamp(float(t), tz=UTC),
+                "mmsi": ident.mmsi, "ts": utc(float(t)),
                 "imo": ident.imo or None, "name": ident.name, "callsign": ident.callsign,
                 "ship_type": ident.ship_type, "length": float(ident.length_m),
                 "beam": float(ident.beam_m), "draught": ship.draught_at(float(t)),
@@ -150,6 +155,9 @@ def _emit_day(
         cols["station"] = cols["station"].astype(np.int64)
     rep_rows.sort(key=lambda r: (r["ts"], r["mmsi"]))  # type: ignore[arg-type,return-value]
     reports = pa.Table.from_pylist(rep_rows, schema=REPORTS_SCHEMA)
+    report_ts = np.array([r["ts"].timestamp() for r in rep_rows])  # type: ignore[attr-defined]
+    trackers.day_emitted(cols["mmsi"].astype(np.int64), cols["ts"],
+                         reports.column("mmsi").to_numpy(), report_ts)
     return positions_table(cols, station_ids), reports
 
 

@@ -133,7 +133,54 @@ def _searoute_ports() -> dict[str, Port]:
     return ports
 
 
+def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
+    """The port moved to the nearest open-water point (its anchorage) when the land mask puts
+    its coordinates ashore, as it does for river ports: ships stay where ships can be."""
+    import math
+
+    import numpy as np
+
+    from cargotrace.sim.landmask import is_land
+
+    if not is_land(np.array([port.lat]), np.array([port.lon]))[0]:
+        return port
+    for ring_km in np.arange(0.5, max_km + 0.01, 0.5):
+        angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
+        lats = port.lat + ring_km * np.cos(angles) / 111.32
+        lons = port.lon + ring_km * np.sin(angles) / (111.32 * math.cos(math.radians(port.lat)))
+        sea = ~is_land(lats, lons)
+        if sea.any():
+            i = int(np.flatnonzero(sea)[0])
+            radius_m = float(max(port.radius_m, (ring_km + 1.0) * 1000))
+            return Port(port.place_id, port.name, round(float(lats[i]), 5),
+                        round(float(lons[i]), 5), radius_m)
+    return port
+
+
+def routable(ports: list[Port]) -> list[Port]:
+    """Ports a sea route reaches (from the first port that does), in order."""
+    from cargotrace.sim.routes import sea_route
+
+    hub = ports[0]
+    kept = [hub]
+    for port in ports[1:]:
+        try:
+            sea_route((hub.lat, hub.lon), (port.lat, port.lon))
+        except ParamsError:
+            continue
+        kept.append(port)
+    return kept
+
+
+@cache
 def region_ports(region: str, limit: int = 16) -> tuple[tuple[float, float, float, float],
+                                                         list[Port]]:
+    """The bounding box and ports of a region, each port at its open-water anchorage."""
+    bbox, ports = _region_ports(region, limit)
+    return bbox, routable([sea_anchor(p) for p in ports])
+
+
+def _region_ports(region: str, limit: int = 16) -> tuple[tuple[float, float, float, float],
                                                          list[Port]]:
     """The bounding box and ports of a named region or of a 'lat_min,lat_max,lon_min,lon_max'."""
     if region in REGIONS:

@@ -86,7 +86,8 @@ def emit(
     rng: np.random.Generator,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(positions heard, static reports heard) of one ship in [w0, w1), in time order."""
-    parts = [leg_samples(leg, ship.vessel.transceiver, w0, w1, rng)
+    phase_s = (ship.vessel.vessel_id * 7.919) % 6.0  # each transponder has its own slot phase
+    parts = [leg_samples(leg, ship.vessel.transceiver, w0, w1, rng, phase_s)
              for leg in ship.plan.legs if leg.t1 > w0 and leg.t0 < w1]
     if not parts:
         return {}, {}

@@ -18,13 +18,13 @@ from cargotrace.sim.behaviours import DAY, HOUR, Pending, Planted
 from cargotrace.sim.plan import Port, build_plan
 from cargotrace.sim.reception import haversine_km
 from cargotrace.sim.ships import SimShip
-from cargotrace.sim.truth import TruthRow
+from cargotrace.sim.truth import TruthRow, utc
 
 GAP_TRUTH_H = 6.0  # GFW's gap threshold: every silence this long is a truth gap
 
 
 def _dt(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=UTC)
+    return utc(t)
 
 
 class Trackers:
@@ -40,17 +40,23 @@ class Trackers:
                 self.off_by_mmsi.setdefault(ident.mmsi, []).extend(ship.ais_off)
         self.spans: dict[int, list[float]] = {}
 
-    def ship_emitted(self, ship: SimShip, positions: dict[str, np.ndarray],
-                     reports: dict[str, np.ndarray]) -> None:
-        ts, mmsi = positions["ts"], positions["mmsi"]
+    def ship_emitted(self, ship: SimShip, positions: dict[str, np.ndarray]) -> None:
+        """Record when a ghost ship (shared MMSI) was heard: the span of its truth row."""
+        ts = positions["ts"]
         if ship.active is not None and ts.size:
             span = self.spans.setdefault(ship.vessel.vessel_id, [np.inf, -np.inf])
             span[0], span[1] = min(span[0], float(ts[0])), max(span[1], float(ts[-1]))
+
+    def day_emitted(self, mmsi: np.ndarray, ts: np.ndarray, report_mmsi: np.ndarray,
+                    report_ts: np.ndarray) -> None:
+        """Follow one day of everything heard (all ships merged, as a receiver log has it)."""
         for p in self.planted.pending:
             if p.mode == "span":
                 continue
-            stream = reports if p.mode == "first_report" else positions
-            times = stream["ts"][stream["mmsi"] == p.mmsi]
+            if p.mode == "first_report":
+                times = np.sort(report_ts[report_mmsi == p.mmsi])
+            else:
+                times = np.sort(ts[mmsi == p.mmsi])
             if p.mode == "around":
                 before = times[times < p.t0]
                 if before.size:
@@ -58,17 +64,18 @@ class Trackers:
             after = times[times >= p.t1]
             if after.size and p.found_end is None:
                 p.found_end = float(after[0])
-        for m in np.unique(mmsi):
-            times = np.sort(ts[mmsi == m])
-            prev = self.last_ts.get(int(m))
-            if prev is not None:
-                times_all = np.concatenate(([prev], times))
-            else:
-                times_all = times
+        order = np.lexsort((ts, mmsi))
+        mmsi, ts = mmsi[order], ts[order]
+        starts = np.flatnonzero(np.concatenate(([True], mmsi[1:] != mmsi[:-1])))
+        for begin, end in zip(starts, [*starts[1:], mmsi.size], strict=True):
+            m = int(mmsi[begin])
+            times = ts[begin:end]
+            prev = self.last_ts.get(m)
+            times_all = np.concatenate(([prev], times)) if prev is not None else times
             diffs = np.diff(times_all)
             for i in np.flatnonzero(diffs >= GAP_TRUTH_H * HOUR):
-                self.gaps.append((int(m), float(times_all[i]), float(times_all[i + 1])))
-            self.last_ts[int(m)] = float(times[-1])
+                self.gaps.append((m, float(times_all[i]), float(times_all[i + 1])))
+            self.last_ts[m] = float(times[-1])
 
     def _gap_cause(self, mmsi: int, t0: float, t1: float) -> str:
         for a, b in self.off_by_mmsi.get(mmsi, []):

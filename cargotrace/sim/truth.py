@@ -7,7 +7,7 @@ can match one against the other. For identity behaviours `subkind` is the `Ident
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -27,6 +27,15 @@ TRUTH_SCHEMA = pa.schema(
         ("attrs", pa.string()),  # JSON: what was simulated (e.g. gap length, old/new name)
     ]
 )
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc(seconds: float) -> datetime:
+    """Simulator seconds as a UTC time, rounded to the microsecond exactly as the position
+    files are, so truth boundaries and emitted timestamps compare equal."""
+    return EPOCH + timedelta(microseconds=round(seconds * 1e6))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,172 @@
+"""The simulator: realistic traffic, truth consistent with what it emitted, same seed same bytes."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+import yaml
+
+import cargotrace
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.sim.landmask import is_land
+from cargotrace.sim.run import simulate
+from cargotrace.sim.scenarios import ScenarioParams, region_ports
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("mixed")
+    simulate(ScenarioParams.for_scenario("mixed", vessels=70, days=12), out, nmea=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("soj")
+    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=8, days=30), out)
+    return out
+
+
+def q(sql: str) -> list[tuple[object, ...]]:
+    return duckdb.sql(sql).fetchall()
+
+
+def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
+    params = ScenarioParams.for_scenario("background", vessels=4, days=2, seed=11)
+    a, b = tmp_path / "a", tmp_path / "b"
+    simulate(params, a, nmea=True)
+    simulate(params, b, nmea=True)
+    for name in ("positions.parquet", "vessel_reports.parquet", "truth.parquet",
+                 "positions.nmea", "scenario.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    other = tmp_path / "c"
+    simulate(ScenarioParams.for_scenario("background", vessels=4, days=2, seed=12), other)
+    assert (a / "positions.parquet").read_bytes() != (other / "positions.parquet").read_bytes()
+
+
+def test_tracks_stay_at_sea(mixed: Path) -> None:
+    """Positions are never on land, except within a port's anchorage or at a planted jump."""
+    lat, lon, ts = (np.array(c) for c in zip(*q(
+        f"SELECT lat, lon, epoch(ts) FROM '{mixed}/positions.parquet'"), strict=True))
+    on_land = is_land(lat, lon)
+    _, ports = region_ports("sea-of-japan")
+    near_port = np.zeros(lat.size, dtype=bool)
+    for p in ports:
+        d_km = np.hypot((lat - p.lat) * 111.32, (lon - p.lon) * 111.32 * math.cos(
+            math.radians(p.lat)))
+        near_port |= d_km < 6.0
+    teleports = {round(t, 3) for (t,) in q(
+        f"SELECT epoch(start) FROM '{mixed}/truth.parquet' WHERE subkind = 'teleport'")}
+    bad = [i for i in np.flatnonzero(on_land & ~near_port) if round(ts[i], 3) not in teleports]
+    assert lat.size > 300_000
+    assert bad == []
+
+
+def test_speeds_and_reporting_intervals_are_realistic(mixed: Path) -> None:
+    rows = q(f"""
+        WITH p AS (SELECT mmsi, msg_type, sog, epoch(ts) - epoch(lag(ts) OVER w) AS dt_s
+                   FROM '{mixed}/positions.parquet' WINDOW w AS (PARTITION BY mmsi ORDER BY ts)),
+        shared AS (SELECT mmsi FROM '{mixed}/truth.parquet' WHERE subkind = 'shared_mmsi')
+        SELECT msg_type, max(sog), min(dt_s), quantile_cont(dt_s, 0.01), median(dt_s) FROM p
+        WHERE mmsi NOT IN (SELECT mmsi FROM shared) GROUP BY msg_type ORDER BY msg_type""")
+    by_type = {r[0]: r[1:] for r in rows}
+    max_sog, min_dt, p01_dt, median_dt = by_type[1]
+    assert max_sog <= 19  # fastest class A profile is 17 kn, plus sensor noise
+    # class A above 14 kn reports every 6 s (within half a second of its slot); only where it
+    # changes schedule (speeding up, slowing to drift) may two reports come closer
+    assert min_dt >= 1.0 and p01_dt >= 5.0
+    assert 10 <= median_dt <= 200  # thinned reception: tens of seconds to minutes
+    max_sog_b, min_dt_b, _, _ = by_type[18]
+    assert max_sog_b <= 20 and min_dt_b >= 29  # class B: 30 s under way
+
+
+def test_truth_gaps_have_no_positions_inside(mixed: Path) -> None:
+    inside = q(f"""
+        SELECT t.truth_id, count(p.ts) FROM '{mixed}/truth.parquet' t
+        JOIN '{mixed}/positions.parquet' p ON p.mmsi = t.mmsi
+             AND p.ts > t.start AND p.ts < coalesce(t."end", '2100-01-01')
+        WHERE t.kind IN ('gap', 'dark_voyage') GROUP BY ALL""")
+    assert inside == []
+    kinds = dict(q(f"SELECT kind, count(*) FROM '{mixed}/truth.parquet' GROUP BY ALL"))
+    assert kinds["gap"] >= 15 and kinds["dark_voyage"] >= 6
+
+
+def test_truth_encounters_really_meet(mixed: Path) -> None:
+    rows = q(f"""
+        SELECT t.truth_id, max(abs(a.lat - b.lat) * 111320), max(greatest(a.sog, b.sog)),
+               count(*)
+        FROM '{mixed}/truth.parquet' t
+        JOIN '{mixed}/positions.parquet' a ON a.mmsi = t.mmsi AND a.ts BETWEEN t.start AND t."end"
+        ASOF JOIN '{mixed}/positions.parquet' b ON b.mmsi = t.other_mmsi AND b.ts <= a.ts
+        WHERE t.kind = 'encounter' AND a.ts - b.ts < INTERVAL 20 MINUTE AND b.ts >= t.start
+        GROUP BY ALL""")
+    assert len(rows) >= 6
+    for truth_id, dlat_m, max_sog, n in rows:
+        assert dlat_m < 500, truth_id  # within a few hundred metres the whole time
+        assert max_sog < 2.0, truth_id
+        assert n > 5, truth_id
+
+
+def test_identity_truth_matches_the_reports(mixed: Path) -> None:
+    for truth_id, mmsi, start, attrs in q(
+        f"SELECT truth_id, mmsi, start, attrs FROM '{mixed}/truth.parquet' "
+        "WHERE subkind = 'name_change'"
+    ):
+        before, after = json.loads(str(attrs))["name_before"], json.loads(str(attrs))["name_after"]
+        names = q(f"SELECT DISTINCT name, ts >= '{start}' FROM '{mixed}/vessel_reports.parquet' "
+                  f"WHERE mmsi = {mmsi}")
+        assert set(names) == {(before, False), (after, True)}, truth_id
+    jumps = q(f"""SELECT t.truth_id, p.lat, p.lon FROM '{mixed}/truth.parquet' t
+                  JOIN '{mixed}/positions.parquet' p ON p.mmsi = t.mmsi AND p.ts = t.start
+                  WHERE t.subkind = 'teleport'""")
+    assert len(jumps) >= 4
+    flags = q(f"SELECT mmsi, other_mmsi FROM '{mixed}/truth.parquet' WHERE subkind='flag_change'")
+    for new, old in flags:
+        assert str(new)[:3] != str(old)[:3]  # a new MID: the flag changed with the MMSI
+
+
+def test_nmea_output_ingests_with_nothing_quarantined(mixed: Path, tmp_path: Path) -> None:
+    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+        summary = ingest_file(store, mixed / "positions.nmea")
+        assert summary.quarantined_total == 0 and not summary.skipped
+        (n,) = q(f"SELECT count(*) FROM '{mixed}/positions.parquet'")[0]
+        assert summary.positions_stored == n
+        # NMEA carries whole-second receive times and 1/10000-minute positions: each stored
+        # position is the Parquet one within that precision
+        far = store.con.execute(f"""
+            WITH s AS (SELECT mmsi, ts, lat, lon, row_number() OVER (ORDER BY mmsi, ts) AS i
+                       FROM positions),
+                 p AS (SELECT mmsi, ts, lat, lon, row_number() OVER (ORDER BY mmsi, ts) AS i
+                       FROM '{mixed}/positions.parquet')
+            SELECT count(*) FROM s JOIN p USING (i)
+            WHERE s.mmsi <> p.mmsi OR abs(epoch(s.ts) - epoch(p.ts)) >= 1
+               OR abs(s.lat - p.lat) > 2e-6 OR abs(s.lon - p.lon) > 2e-6""").fetchall()
+        assert far == [(0,)]
+
+
+def test_reference_case_is_dark_with_evidence(reference: Path) -> None:
+    angara = q(f"SELECT DISTINCT mmsi FROM '{reference}/vessel_reports.parquet' "
+               "WHERE imo = 9179842 AND name = 'ANGARA'")
+    assert len(angara) == 1
+    mmsi = angara[0][0]
+    truth = q(f"SELECT kind, place_id, start FROM '{reference}/truth.parquet' "
+              f"WHERE mmsi = {mmsi} ORDER BY start")
+    kinds = [k for k, _, _ in truth]
+    assert kinds.count("dark_voyage") == 3
+    dark_calls = {p for k, p, _ in truth if k == "possible_dark_port_call"}
+    assert dark_calls == {"ct:najin", "ct:dunay"}
+    (arrived,) = [s for k, p, s in truth if k == "possible_dark_port_call" and p == "ct:dunay"]
+    assert str(arrived)[:10] == "2023-09-12"  # arrived at Dunay on 12 September
+    evidence = yaml.safe_load((reference / "evidence.yaml").read_text())["evidence"]
+    assert {e["kind"] for e in evidence} == {"imagery", "rail_sighting"}
+    assert all(e["simulated"] and e["source"]["publisher"] for e in evidence)
+    assert any(e["place_id"] == "ct:najin" and e["observed_from"].startswith("2023-09-07")
+               for e in evidence)
+    encounters = q(f"SELECT count(*) FROM '{reference}/truth.parquet' WHERE kind = 'encounter'")
+    shared = q(f"SELECT count(*) FROM '{reference}/truth.parquet' WHERE subkind = 'shared_mmsi'")
+    assert encounters[0][0] == 1 and shared[0][0] == 1
