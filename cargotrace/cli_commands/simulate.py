@@ -22,7 +22,9 @@ def simulate(
     vessels: Annotated[
         int | None, typer.Option(help="Background vessels (default: the scenario's).")
     ] = None,
-    days: Annotated[float | None, typer.Option(help="Days of traffic (default: the scenario's).")] = None,
+    days: Annotated[
+        float | None, typer.Option(help="Days of traffic (default: the scenario's).")
+    ] = None,
     region: Annotated[
         str | None, typer.Option(help="Region name or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX.")
     ] = None,
@@ -32,23 +34,42 @@ def simulate(
 ) -> None:
     """Write positions, static reports, ground truth (and evidence) for a scenario."""
     params = ScenarioParams.for_scenario(
-        scenario, seed=seed, vessels=vessels, days=days, region=region,
+        scenario,
+        seed=seed,
+        vessels=vessels,
+        days=days,
+        region=region,
         start=parse_utc(start, "--start") if start else None,
     )
     if sys.stderr.isatty():
-        with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
+        with Progress(
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("positions written", total=None)
-            result = run_simulation(params, out_dir, nmea=nmea,
-                                    progress=lambda n: bar.update(task, completed=n))
+            result = run_simulation(
+                params, out_dir, nmea=nmea, progress=lambda n: bar.update(task, completed=n)
+            )
     else:
         result = run_simulation(params, out_dir, nmea=nmea)
     if json_out:
-        print_json({"positions": result.positions, "reports": result.reports,
-                    "truth_rows": result.truth, "files": [str(f) for f in result.files],
-                    "duration_s": round(result.duration_s, 2)})
+        print_json(
+            {
+                "positions": result.positions,
+                "reports": result.reports,
+                "truth_rows": result.truth,
+                "files": [str(f) for f in result.files],
+                "duration_s": round(result.duration_s, 2),
+            }
+        )
         return
-    out.print(f"{result.positions:,} positions, {result.reports:,} static reports and "
-              f"{result.truth:,} truth rows in {result.duration_s:.1f} s:")
+    out.print(
+        f"{result.positions:,} positions, {result.reports:,} static reports and "
+        f"{result.truth:,} truth rows in {result.duration_s:.1f} s:"
+    )
     for path in result.files:
         out.print(f"  {path}")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -60,8 +61,12 @@ class Planted:
 
 
 def sea_point(
-    bbox: tuple[float, float, float, float], ports: list[Port], stations: list[Station],
-    rng: random.Random, min_port_km: float = 25.0, max_station_km: float = 60.0,
+    bbox: tuple[float, float, float, float],
+    ports: list[Port],
+    stations: list[Station],
+    rng: random.Random,
+    min_port_km: float = 25.0,
+    max_station_km: float = 60.0,
 ) -> tuple[float, float]:
     """A point at sea, away from ports, inside shore coverage, with open water around it."""
     lat_min, lat_max, lon_min, lon_max = bbox
@@ -74,15 +79,23 @@ def sea_point(
         lat_a, lon_a = np.array([lat]), np.array([lon])
         if min(float(haversine_km(lat_a, lon_a, p.lat, p.lon)[0]) for p in ports) < min_port_km:
             continue
-        if min(float(haversine_km(lat_a, lon_a, s.lat, s.lon)[0]) for s in stations) > max_station_km:
+        if (
+            min(float(haversine_km(lat_a, lon_a, s.lat, s.lon)[0]) for s in stations)
+            > max_station_km
+        ):
             continue
         return round(lat, 4), round(lon, 4)
     raise RuntimeError("no open-sea point found in the region")  # pragma: no cover
 
 
 def schedule_meetings(
-    vessels: list[SimVessel], n_encounters: int, n_loiterings: int, window: tuple[float, float],
-    bbox: tuple[float, float, float, float], ports: list[Port], stations: list[Station],
+    vessels: list[SimVessel],
+    n_encounters: int,
+    n_loiterings: int,
+    window: tuple[float, float],
+    bbox: tuple[float, float, float, float],
+    ports: list[Port],
+    stations: list[Station],
     rng: random.Random,
 ) -> dict[int, list[Appointment]]:
     """Appointments (vessel_id -> drifts) for encounters (pairs) and lone loitering."""
@@ -100,9 +113,11 @@ def schedule_meetings(
         late = rng.uniform(0, 0.5) * HOUR
         appointments[a.vessel_id] = [Appointment(t0, t0 + hours * HOUR, lat, lon, f"enc{i}")]
         # the second ship drifts a couple of hundred metres away, arriving a little later
-        appointments[b.vessel_id] = [Appointment(
-            t0 + late, t0 + hours * HOUR - 0.5 * HOUR, lat + 0.0015, lon + 0.001, f"enc{i}"
-        )]
+        appointments[b.vessel_id] = [
+            Appointment(
+                t0 + late, t0 + hours * HOUR - 0.5 * HOUR, lat + 0.0015, lon + 0.001, f"enc{i}"
+            )
+        ]
     for i in range(n_loiterings):
         if not candidates:
             break
@@ -123,40 +138,68 @@ def meeting_truth(ships: list[SimShip], planted: Planted) -> None:
         for leg in ship.plan.legs:
             if leg.kind == "drift":
                 drifts.setdefault(leg.tag or "", []).append((ship, leg))
-                planted.truth.append(TruthRow(
-                    planted.next_id("loitering"), EventKind.LOITERING, ship.vessel.mmsi,
-                    _dt(leg.t0), _dt(leg.t1), lat=leg.lat, lon=leg.lon,
-                    attrs={"duration_h": round((leg.t1 - leg.t0) / HOUR, 2)},
-                ))
-    pairs = [(a, b) for group in drifts.values() for i, a in enumerate(group)
-             for b in group[i + 1:]]
+                planted.truth.append(
+                    TruthRow(
+                        planted.next_id("loitering"),
+                        EventKind.LOITERING,
+                        ship.vessel.mmsi,
+                        _dt(leg.t0),
+                        _dt(leg.t1),
+                        lat=leg.lat,
+                        lon=leg.lon,
+                        attrs={"duration_h": round((leg.t1 - leg.t0) / HOUR, 2)},
+                    )
+                )
+    pairs = [
+        (a, b) for group in drifts.values() for i, a in enumerate(group) for b in group[i + 1 :]
+    ]
     for (sa, la), (sb, lb) in pairs:
         t0, t1 = max(la.t0, lb.t0), min(la.t1, lb.t1)
         if la.tag and la.tag.startswith("enc") and t1 > t0:
-            planted.truth.append(TruthRow(
-                planted.next_id("encounter"), EventKind.ENCOUNTER, sa.vessel.mmsi,
-                _dt(t0), _dt(t1), other_mmsi=sb.vessel.mmsi, lat=la.lat, lon=la.lon,
-                attrs={"duration_h": round((t1 - t0) / HOUR, 2)},
-            ))
+            planted.truth.append(
+                TruthRow(
+                    planted.next_id("encounter"),
+                    EventKind.ENCOUNTER,
+                    sa.vessel.mmsi,
+                    _dt(t0),
+                    _dt(t1),
+                    other_mmsi=sb.vessel.mmsi,
+                    lat=la.lat,
+                    lon=la.lon,
+                    attrs={"duration_h": round((t1 - t0) / HOUR, 2)},
+                )
+            )
 
 
 def _dt(t: float) -> datetime:
     return utc(t)
 
 
-def _free_transits(ship: SimShip, window: tuple[float, float], min_h: float,
-                   min_km: float = 0.0) -> list[Leg]:
+def _free_transits(
+    ship: SimShip, window: tuple[float, float], min_h: float, min_km: float = 0.0
+) -> list[Leg]:
     start, end = window
-    return [leg for leg in ship.plan.legs
-            if leg.kind == "transit" and leg.end_place_id is not None
-            and leg.t0 > start + DAY and leg.t1 < end - DAY
-            and (leg.t1 - leg.t0) >= min_h * HOUR
-            and leg.route is not None and leg.route.length_km >= min_km]
+    return [
+        leg
+        for leg in ship.plan.legs
+        if leg.kind == "transit"
+        and leg.end_place_id is not None
+        and leg.t0 > start + DAY
+        and leg.t1 < end - DAY
+        and (leg.t1 - leg.t0) >= min_h * HOUR
+        and leg.route is not None
+        and leg.route.length_km >= min_km
+    ]
 
 
 def plant_silences(
-    ships: list[SimShip], counts_gaps: int, counts_dark: int, counts_draught: int,
-    window: tuple[float, float], planted: Planted, rng: random.Random,
+    ships: list[SimShip],
+    counts_gaps: int,
+    counts_dark: int,
+    counts_draught: int,
+    window: tuple[float, float],
+    planted: Planted,
+    rng: random.Random,
 ) -> set[int]:
     """Switch transponders off: at sea for hours (gaps) or for a whole port-to-port crossing
     (dark voyages, some with a draught change). Returns the vessel ids used."""
@@ -172,21 +215,30 @@ def plant_silences(
         leg = rng.choice(legs)
         assert leg.profile_km is not None and leg.profile_s is not None and leg.route
         t_off = leg.t0 + float(np.interp(15.0, leg.profile_km, leg.profile_s))
-        t_on = leg.t0 + float(np.interp(leg.route.length_km - 15.0, leg.profile_km,
-                                        leg.profile_s))
+        t_on = leg.t0 + float(np.interp(leg.route.length_km - 15.0, leg.profile_km, leg.profile_s))
         ship.ais_off.append((t_off, t_on))
-        row = TruthRow(planted.next_id("dark_voyage"), EventKind.DARK_VOYAGE, ship.vessel.mmsi,
-                       _dt(t_off), _dt(t_on), place_id=leg.end_place_id,
-                       attrs={"to_place_id": leg.end_place_id, "ais_off_h":
-                              round((t_on - t_off) / HOUR, 2)})
+        row = TruthRow(
+            planted.next_id("dark_voyage"),
+            EventKind.DARK_VOYAGE,
+            ship.vessel.mmsi,
+            _dt(t_off),
+            _dt(t_on),
+            place_id=leg.end_place_id,
+            attrs={"to_place_id": leg.end_place_id, "ais_off_h": round((t_on - t_off) / HOUR, 2)},
+        )
         planted.pending.append(Pending(row, "around", ship.vessel.mmsi, t_off, t_on))
         if counts_draught > 0:
             before = ship.vessel.draught_m
             after = round(min(20.0, before + rng.uniform(2.0, 4.0)), 1)
             ship.draughts.append((t_off + 1.0, after))
-            row = TruthRow(planted.next_id("draught_change"), EventKind.DRAUGHT_CHANGE,
-                           ship.vessel.mmsi, _dt(t_off), _dt(t_on),
-                           attrs={"draught_before_m": before, "draught_after_m": after})
+            row = TruthRow(
+                planted.next_id("draught_change"),
+                EventKind.DRAUGHT_CHANGE,
+                ship.vessel.mmsi,
+                _dt(t_off),
+                _dt(t_on),
+                attrs={"draught_before_m": before, "draught_after_m": after},
+            )
             planted.pending.append(Pending(row, "around", ship.vessel.mmsi, t_off, t_on))
             counts_draught -= 1
         used.add(ship.vessel.vessel_id)
@@ -209,16 +261,27 @@ def plant_silences(
 
 
 def plant_identity(
-    ships: list[SimShip], counts: dict[str, int], window: tuple[float, float],
-    exclude: set[int], planted: Planted, rng: random.Random,
+    ships: list[SimShip],
+    counts: dict[str, int],
+    window: tuple[float, float],
+    exclude: set[int],
+    planted: Planted,
+    rng: random.Random,
 ) -> None:
     """Renames, new IMO numbers, reflagging and position jumps, each on its own ship."""
     start, end = window
-    pool = [s for s in ships if s.active is None and s.vessel.vessel_id not in exclude
-            and s.vessel.transceiver == "A"]
+    pool = [
+        s
+        for s in ships
+        if s.active is None and s.vessel.vessel_id not in exclude and s.vessel.transceiver == "A"
+    ]
     rng.shuffle(pool)
-    for kind in (IdentityKind.NAME_CHANGE, IdentityKind.IMO_CHANGE, IdentityKind.FLAG_CHANGE,
-                 IdentityKind.TELEPORT):
+    for kind in (
+        IdentityKind.NAME_CHANGE,
+        IdentityKind.IMO_CHANGE,
+        IdentityKind.FLAG_CHANGE,
+        IdentityKind.TELEPORT,
+    ):
         for _ in range(counts.get(kind, 0)):
             if not pool:
                 return
@@ -229,21 +292,32 @@ def plant_identity(
                 ship.teleport_at.append(t)
                 continue  # truth written once the jump is emitted
             if kind is IdentityKind.NAME_CHANGE:
-                new: SimVessel = replace(old, name=f"{old.name.split()[0]} {rng.choice('ABCDE')}"
-                                         f"{rng.randrange(10, 99)}")
-                attrs = {"name_before": old.name, "name_after": new.name}
+                new: SimVessel = replace(
+                    old, name=f"{old.name.split()[0]} {rng.choice('ABCDE')}{rng.randrange(10, 99)}"
+                )
+                attrs: dict[str, Any] = {"name_before": old.name, "name_after": new.name}
             elif kind is IdentityKind.IMO_CHANGE:
                 new = replace(old, imo=make_imo(rng))
                 attrs = {"imo_before": old.imo, "imo_after": new.imo}
             else:
                 flag = rng.choice([f for f in FLAGS if f != old.flag])
                 new = old.reflagged(flag, rng)
-                attrs = {"flag_before": old.flag, "flag_after": flag,
-                         "mmsi_before": old.mmsi, "mmsi_after": new.mmsi}
+                attrs = {
+                    "flag_before": old.flag,
+                    "flag_after": flag,
+                    "mmsi_before": old.mmsi,
+                    "mmsi_after": new.mmsi,
+                }
             ship.identities.append((t, new))
-            row = TruthRow(planted.next_id("identity"), EventKind.IDENTITY, new.mmsi, _dt(t),
-                           _dt(t), subkind=kind,
-                           other_mmsi=old.mmsi if kind is IdentityKind.FLAG_CHANGE else None,
-                           attrs=attrs)
+            row = TruthRow(
+                planted.next_id("identity"),
+                EventKind.IDENTITY,
+                new.mmsi,
+                _dt(t),
+                _dt(t),
+                subkind=kind,
+                other_mmsi=old.mmsi if kind is IdentityKind.FLAG_CHANGE else None,
+                attrs=attrs,
+            )
             mode = "first_position" if kind is IdentityKind.FLAG_CHANGE else "first_report"
             planted.pending.append(Pending(row, mode, new.mmsi, t, t))

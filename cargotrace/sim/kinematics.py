@@ -46,7 +46,11 @@ def _times(
 
 
 def leg_samples(
-    leg: Leg, transceiver: str, w0: float, w1: float, rng: np.random.Generator,
+    leg: Leg,
+    transceiver: str,
+    w0: float,
+    w1: float,
+    rng: np.random.Generator,
     phase_s: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Every transmission of `leg` inside the window [w0, w1): ts, lat, lon, sog, cog, heading,
@@ -82,6 +86,11 @@ def leg_samples(
     if transceiver == "B":
         heading = np.full(ts.size, 511.0)  # most class B units have no heading sensor
     return {
-        "ts": ts, "lat": np.round(lat, 6), "lon": np.round(lon, 6), "sog": np.round(sog, 1),
-        "cog": np.round(cog, 1), "heading": heading, "nav_status": status,
+        "ts": ts,
+        "lat": np.round(lat, 6),
+        "lon": np.round(lon, 6),
+        "sog": np.round(sog, 1),
+        "cog": np.round(cog, 1),
+        "heading": heading,
+        "nav_status": status,
     }

@@ -17,17 +17,36 @@ import pyarrow.parquet as pq
 from cargotrace.sim.nmea_writer import PositionReport, StaticReport, encode_reports
 
 TS = pa.timestamp("us", tz="UTC")
-POSITIONS_SCHEMA = pa.schema([
-    ("mmsi", pa.int64()), ("ts", TS), ("lat", pa.float64()), ("lon", pa.float64()),
-    ("sog", pa.float64()), ("cog", pa.float64()), ("heading", pa.int16()),
-    ("nav_status", pa.int8()), ("msg_type", pa.int8()), ("station", pa.string()),
-])
-REPORTS_SCHEMA = pa.schema([
-    ("mmsi", pa.int64()), ("ts", TS), ("imo", pa.int64()), ("name", pa.string()),
-    ("callsign", pa.string()), ("ship_type", pa.int16()), ("length", pa.float64()),
-    ("beam", pa.float64()), ("draught", pa.float64()), ("destination", pa.string()),
-    ("msg_type", pa.int8()), ("station", pa.string()),
-])
+POSITIONS_SCHEMA = pa.schema(
+    [
+        ("mmsi", pa.int64()),
+        ("ts", TS),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("sog", pa.float64()),
+        ("cog", pa.float64()),
+        ("heading", pa.int16()),
+        ("nav_status", pa.int8()),
+        ("msg_type", pa.int8()),
+        ("station", pa.string()),
+    ]
+)
+REPORTS_SCHEMA = pa.schema(
+    [
+        ("mmsi", pa.int64()),
+        ("ts", TS),
+        ("imo", pa.int64()),
+        ("name", pa.string()),
+        ("callsign", pa.string()),
+        ("ship_type", pa.int16()),
+        ("length", pa.float64()),
+        ("beam", pa.float64()),
+        ("draught", pa.float64()),
+        ("destination", pa.string()),
+        ("msg_type", pa.int8()),
+        ("station", pa.string()),
+    ]
+)
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:
@@ -38,19 +57,23 @@ def _ts(seconds: np.ndarray) -> pa.Array:
 def positions_table(cols: dict[str, np.ndarray], stations: list[str]) -> pa.Table:
     station_names = np.asarray([*stations, "sat"], dtype=object)
     class_b = cols["msg_type"] == 18
-    return pa.table({
-        "mmsi": pa.array(cols["mmsi"], pa.int64()),
-        "ts": _ts(cols["ts"]),
-        "lat": pa.array(cols["lat"], pa.float64()),
-        "lon": pa.array(cols["lon"], pa.float64()),
-        "sog": pa.array(cols["sog"], pa.float64()),
-        "cog": pa.array(cols["cog"], pa.float64()),
-        "heading": pa.array(cols["heading"].astype(np.int16), pa.int16(),
-                            mask=cols["heading"] == 511),
-        "nav_status": pa.array(cols["nav_status"].astype(np.int8), pa.int8(), mask=class_b),
-        "msg_type": pa.array(cols["msg_type"].astype(np.int8), pa.int8()),
-        "station": pa.array(station_names[cols["station"]], pa.string()),
-    }, schema=POSITIONS_SCHEMA)
+    return pa.table(
+        {
+            "mmsi": pa.array(cols["mmsi"], pa.int64()),
+            "ts": _ts(cols["ts"]),
+            "lat": pa.array(cols["lat"], pa.float64()),
+            "lon": pa.array(cols["lon"], pa.float64()),
+            "sog": pa.array(cols["sog"], pa.float64()),
+            "cog": pa.array(cols["cog"], pa.float64()),
+            "heading": pa.array(
+                cols["heading"].astype(np.int16), pa.int16(), mask=cols["heading"] == 511
+            ),
+            "nav_status": pa.array(cols["nav_status"].astype(np.int8), pa.int8(), mask=class_b),
+            "msg_type": pa.array(cols["msg_type"].astype(np.int8), pa.int8()),
+            "station": pa.array(station_names[cols["station"]], pa.string()),
+        },
+        schema=POSITIONS_SCHEMA,
+    )
 
 
 class SimWriter:
@@ -87,16 +110,44 @@ def _nmea_records(positions: pa.Table, reports: pa.Table) -> list[Any]:
     """Positions and static reports of one day as writer records, in receive-time order."""
     records: list[tuple[Any, int, Any]] = []
     for i, r in enumerate(positions.to_pylist()):
-        records.append((r["ts"], i, PositionReport(
-            r["mmsi"], r["ts"], r["lat"], r["lon"], r["sog"], r["cog"],
-            511 if r["heading"] is None else r["heading"],
-            r["nav_status"] or 0, r["msg_type"], r["station"],
-        )))
+        records.append(
+            (
+                r["ts"],
+                i,
+                PositionReport(
+                    r["mmsi"],
+                    r["ts"],
+                    r["lat"],
+                    r["lon"],
+                    r["sog"],
+                    r["cog"],
+                    511 if r["heading"] is None else r["heading"],
+                    r["nav_status"] or 0,
+                    r["msg_type"],
+                    r["station"],
+                ),
+            )
+        )
     for i, r in enumerate(reports.to_pylist()):
-        records.append((r["ts"], len(records) + i, StaticReport(
-            r["mmsi"], r["ts"], r["name"] or "", r["imo"] or 0, r["callsign"] or "",
-            r["ship_type"] or 0, int(r["length"] or 0), int(r["beam"] or 0),
-            r["draught"] or 0.0, r["destination"] or "", r["msg_type"], r["station"],
-        )))
+        records.append(
+            (
+                r["ts"],
+                len(records) + i,
+                StaticReport(
+                    r["mmsi"],
+                    r["ts"],
+                    r["name"] or "",
+                    r["imo"] or 0,
+                    r["callsign"] or "",
+                    r["ship_type"] or 0,
+                    int(r["length"] or 0),
+                    int(r["beam"] or 0),
+                    r["draught"] or 0.0,
+                    r["destination"] or "",
+                    r["msg_type"],
+                    r["station"],
+                ),
+            )
+        )
     records.sort(key=lambda x: (x[0], x[1]))
     return [r for _, _, r in records]

@@ -91,16 +91,29 @@ def speed_profile(length_km: float, cruise_kn: float) -> tuple[np.ndarray, np.nd
 
 
 def transit_leg(
-    t0: float, origin: tuple[float, float], dest: tuple[float, float], speed_kn: float,
+    t0: float,
+    origin: tuple[float, float],
+    dest: tuple[float, float],
+    speed_kn: float,
     end_place_id: str | None,
 ) -> Leg:
     route = sea_route(origin, dest)
     km, seconds = speed_profile(route.length_km, speed_kn)
-    return Leg("transit", t0, t0 + float(seconds[-1]), route=route, speed_kn=speed_kn,
-               profile_km=km, profile_s=seconds, end_place_id=end_place_id)
+    return Leg(
+        "transit",
+        t0,
+        t0 + float(seconds[-1]),
+        route=route,
+        speed_kn=speed_kn,
+        profile_km=km,
+        profile_s=seconds,
+        end_place_id=end_place_id,
+    )
 
 
-def transit_seconds(origin: tuple[float, float], dest: tuple[float, float], speed_kn: float) -> float:
+def transit_seconds(
+    origin: tuple[float, float], dest: tuple[float, float], speed_kn: float
+) -> float:
     route = sea_route(origin, dest)
     return float(speed_profile(route.length_km, speed_kn)[1][-1])
 
@@ -108,9 +121,10 @@ def transit_seconds(origin: tuple[float, float], dest: tuple[float, float], spee
 def _km(a: Port, b: Port) -> float:
     """Great-circle distance between two ports (planning only needs it roughly)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
@@ -167,8 +181,11 @@ def build_plan(
         if route_ports:
             nxt = route_ports.pop(0)
         else:
-            choices = [p for p in ports if p.place_id != place_id
-                       and (max_hop_km is None or _km(p, here) <= max_hop_km)]
+            choices = [
+                p
+                for p in ports
+                if p.place_id != place_id and (max_hop_km is None or _km(p, here) <= max_hop_km)
+            ]
             nxt = rng.choice(choices or [p for p in ports if p.place_id != place_id] or ports)
         leg = transit_leg(t, position, (nxt.lat, nxt.lon), speed_kn, nxt.place_id)
         plan.legs.append(leg)

@@ -20,16 +20,21 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -
     dphi = p2 - p1
     dlmb = np.radians(lon2 - lon1)
     h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    distance_km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return distance_km
 
 
 @dataclass(frozen=True)
 class ReceptionParams:
     """Reception rates; the defaults give gaps over 6 h offshore rarely, near shore never."""
 
-    shore_range_km: float = field(default=75.0, metadata={"help": "Class A range of a shore station."})
+    shore_range_km: float = field(
+        default=75.0, metadata={"help": "Class A range of a shore station."}
+    )
     shore_range_b_km: float = field(default=35.0, metadata={"help": "Class B range (lower power)."})
-    p_shore: float = field(default=0.35, metadata={"help": "Share of transmissions heard in range."})
+    p_shore: float = field(
+        default=0.35, metadata={"help": "Share of transmissions heard in range."}
+    )
     p_satellite: float = field(
         default=0.004, metadata={"help": "Share heard out of shore range (satellite)."}
     )

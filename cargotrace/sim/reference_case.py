@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -37,30 +38,50 @@ def _dark_off_on(leg: Leg, margin_km: float = 15.0) -> tuple[float, float]:
 
     assert leg.route is not None and leg.profile_km is not None and leg.profile_s is not None
     off = leg.t0 + float(np.interp(margin_km, leg.profile_km, leg.profile_s))
-    on = leg.t0 + float(np.interp(leg.route.length_km - margin_km, leg.profile_km,
-                                  leg.profile_s))
+    on = leg.t0 + float(np.interp(leg.route.length_km - margin_km, leg.profile_km, leg.profile_s))
     return off, on
 
 
 def plant_reference_case(
-    window: tuple[float, float], ports: list[Port], planted: Planted, rng: random.Random,
+    window: tuple[float, float],
+    ports: list[Port],
+    planted: Planted,
+    rng: random.Random,
     first_id: int,
 ) -> list[SimShip]:
     by_id = {p.place_id: p for p in ports}
     najin, dunay, vostochny = by_id["ct:najin"], by_id["ct:dunay"], by_id["ct:vostochny"]
     vessel = SimVessel(
-        vessel_id=first_id, mmsi=273000000 + rng.randrange(100000, 999999), imo=ANGARA_IMO,
-        name="ANGARA", callsign=f"UB{rng.randrange(1000, 9999)}", flag="RU", ship_type=70,
-        kind="cargo", transceiver="A", speed_kn=12.5, length_m=120, beam_m=20,
+        vessel_id=first_id,
+        mmsi=273000000 + rng.randrange(100000, 999999),
+        imo=ANGARA_IMO,
+        name="ANGARA",
+        callsign=f"UB{rng.randrange(1000, 9999)}",
+        flag="RU",
+        ship_type=70,
+        kind="cargo",
+        transceiver="A",
+        speed_kn=12.5,
+        length_m=120,
+        beam_m=20,
         draught_m=LIGHT_DRAUGHT_M,
     )
-    legs: list[Leg] = [Leg("stay", window[0] - 2 * 86400, _t(5, 6), vostochny.lat, vostochny.lon,
-                           vostochny.place_id)]
+    legs: list[Leg] = [
+        Leg(
+            "stay",
+            window[0] - 2 * 86400,
+            _t(5, 6),
+            vostochny.lat,
+            vostochny.lon,
+            vostochny.place_id,
+        )
+    ]
 
     def sail(dest: Port, depart: float) -> Leg:
         here = legs[-1]
-        leg = transit_leg(depart, (here.lat, here.lon), (dest.lat, dest.lon), vessel.speed_kn,
-                          dest.place_id)
+        leg = transit_leg(
+            depart, (here.lat, here.lon), (dest.lat, dest.lon), vessel.speed_kn, dest.place_id
+        )
         legs.append(leg)
         return leg
 
@@ -81,68 +102,123 @@ def plant_reference_case(
     stay(vostochny, window[1] + 86400)
     ship = SimShip(vessel, Plan(vessel.vessel_id, legs))
     ship.ais_off = [(off1, on1), _dark_off_on(second), _dark_off_on(third)]
-    ship.draughts = [(off1 + 60, LOADED_DRAUGHT_M), (on1 + 2 * 86400, LIGHT_DRAUGHT_M),
-                     (_t(21, 6), LOADED_DRAUGHT_M), (_t(24, 12), LIGHT_DRAUGHT_M)]
-    covert = TruthRow(planted.next_id("dark_voyage"), EventKind.DARK_VOYAGE, vessel.mmsi,
-                      utc(off1), utc(on1),
-                      place_id=dunay.place_id,
-                      attrs={"from": vostochny.place_id, "via": najin.place_id,
-                             "to": dunay.place_id, "reference_case": True})
+    ship.draughts = [
+        (off1 + 60, LOADED_DRAUGHT_M),
+        (on1 + 2 * 86400, LIGHT_DRAUGHT_M),
+        (_t(21, 6), LOADED_DRAUGHT_M),
+        (_t(24, 12), LIGHT_DRAUGHT_M),
+    ]
+    covert = TruthRow(
+        planted.next_id("dark_voyage"),
+        EventKind.DARK_VOYAGE,
+        vessel.mmsi,
+        utc(off1),
+        utc(on1),
+        place_id=dunay.place_id,
+        attrs={
+            "from": vostochny.place_id,
+            "via": najin.place_id,
+            "to": dunay.place_id,
+            "reference_case": True,
+        },
+    )
     planted.pending.append(Pending(covert, "around", vessel.mmsi, off1, on1))
-    draught = TruthRow(planted.next_id("draught_change"), EventKind.DRAUGHT_CHANGE, vessel.mmsi,
-                       covert.start, covert.end, attrs={"draught_before_m": LIGHT_DRAUGHT_M,
-                                                        "draught_after_m": LOADED_DRAUGHT_M})
+    draught = TruthRow(
+        planted.next_id("draught_change"),
+        EventKind.DRAUGHT_CHANGE,
+        vessel.mmsi,
+        covert.start,
+        covert.end,
+        attrs={"draught_before_m": LIGHT_DRAUGHT_M, "draught_after_m": LOADED_DRAUGHT_M},
+    )
     planted.pending.append(Pending(draught, "around", vessel.mmsi, off1, on1))
     for leg, dest in ((second, najin), (third, dunay)):
         off, on = _dark_off_on(leg)
-        row = TruthRow(planted.next_id("dark_voyage"), EventKind.DARK_VOYAGE, vessel.mmsi,
-                       utc(off), utc(on),
-                       place_id=dest.place_id, attrs={"to_place_id": dest.place_id})
+        row = TruthRow(
+            planted.next_id("dark_voyage"),
+            EventKind.DARK_VOYAGE,
+            vessel.mmsi,
+            utc(off),
+            utc(on),
+            place_id=dest.place_id,
+            attrs={"to_place_id": dest.place_id},
+        )
         planted.pending.append(Pending(row, "around", vessel.mmsi, off, on))
     planted.reference = ship
     return [ship]
 
 
-def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams,
-                   version: str) -> Path:
+def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams, version: str) -> Path:
     """Non-AIS evidence of the covert crossing: imagery and rail sightings, all simulated."""
     ship = planted.reference
     assert ship is not None, "write_evidence needs plant_reference_case first"
     rng = random.Random(params.seed + 1)
-    najin_stay = next(leg for leg in ship.plan.legs if leg.place_id == "ct:najin")
     dunay_stay = next(leg for leg in ship.plan.legs if leg.place_id == "ct:dunay")
 
     def when(t: float) -> str:
         return datetime.fromtimestamp(t, UTC).isoformat()
 
-    source = {"title": f"cargotrace simulator, scenario {params.scenario}, seed {params.seed}",
-              "publisher": "cargotrace (simulated)", "date": when(params.start.timestamp()),
-              "url": None}
+    source = {
+        "title": f"cargotrace simulator, scenario {params.scenario}, seed {params.seed}",
+        "publisher": "cargotrace (simulated)",
+        "date": when(params.start.timestamp()),
+        "url": None,
+    }
     staged = rng.randrange(280, 321)
-    items = [
-        {"kind": "imagery", "place_id": "ct:najin", "observed_from": when(_t(7, 1.5)),
-         "observed_to": when(_t(7, 1.6)), "subject": "cargo",
-         "quantity": {"containers": staged},
-         "description": f"{staged} containers staged on the quay", "grading": "B2"},
-        {"kind": "imagery", "place_id": "ct:najin", "observed_from": when(_t(8, 1.5)),
-         "observed_to": when(_t(8, 1.6)), "subject": "vessel",
-         "description": "cargo ship of ANGARA's size alongside the container quay, AIS silent",
-         "grading": "B2"},
-        {"kind": "imagery", "place_id": "ct:dunay",
-         "observed_from": when(dunay_stay.t0 + 2 * HOUR),
-         "observed_to": when(dunay_stay.t0 + 2.1 * HOUR), "subject": "vessel",
-         "description": "ANGARA (IMO 9179842) at the Dunay pier, containers on the quay",
-         "grading": "B2"},
-        {"kind": "rail_sighting", "place_id": "ct:dunay",
-         "observed_from": when(dunay_stay.t0 + 30 * HOUR),
-         "observed_to": when(dunay_stay.t0 + 40 * HOUR), "subject": "cargo",
-         "quantity": {"containers": staged - rng.randrange(0, 20)},
-         "description": "container flatcars leaving the Dunay pier westbound", "grading": "C3"},
+    items: list[dict[str, Any]] = [
+        {
+            "kind": "imagery",
+            "place_id": "ct:najin",
+            "observed_from": when(_t(7, 1.5)),
+            "observed_to": when(_t(7, 1.6)),
+            "subject": "cargo",
+            "quantity": {"containers": staged},
+            "description": f"{staged} containers staged on the quay",
+            "grading": "B2",
+        },
+        {
+            "kind": "imagery",
+            "place_id": "ct:najin",
+            "observed_from": when(_t(8, 1.5)),
+            "observed_to": when(_t(8, 1.6)),
+            "subject": "vessel",
+            "description": "cargo ship of ANGARA's size alongside the container quay, AIS silent",
+            "grading": "B2",
+        },
+        {
+            "kind": "imagery",
+            "place_id": "ct:dunay",
+            "observed_from": when(dunay_stay.t0 + 2 * HOUR),
+            "observed_to": when(dunay_stay.t0 + 2.1 * HOUR),
+            "subject": "vessel",
+            "description": "ANGARA (IMO 9179842) at the Dunay pier, containers on the quay",
+            "grading": "B2",
+        },
+        {
+            "kind": "rail_sighting",
+            "place_id": "ct:dunay",
+            "observed_from": when(dunay_stay.t0 + 30 * HOUR),
+            "observed_to": when(dunay_stay.t0 + 40 * HOUR),
+            "subject": "cargo",
+            "quantity": {"containers": staged - rng.randrange(0, 20)},
+            "description": "container flatcars leaving the Dunay pier westbound",
+            "grading": "C3",
+        },
     ]
-    del najin_stay
-    doc = {"scenario": params.scenario, "simulated": True, "cargotrace_version": version,
-           "evidence": [{**item, "evidence_id": f"sim-ev-{i + 1:03d}", "source": dict(source),
-                         "simulated": True} for i, item in enumerate(items)]}
+    doc = {
+        "scenario": params.scenario,
+        "simulated": True,
+        "cargotrace_version": version,
+        "evidence": [
+            {
+                **item,
+                "evidence_id": f"sim-ev-{i + 1:03d}",
+                "source": dict(source),
+                "simulated": True,
+            }
+            for i, item in enumerate(items)
+        ],
+    }
     path = out_dir / "evidence.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
     return path

@@ -10,7 +10,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,8 @@ from cargotrace.sim.reception import ReceptionParams, Station
 from cargotrace.sim.reference_case import plant_reference_case, write_evidence
 from cargotrace.sim.scenarios import ScenarioParams, region_ports
 from cargotrace.sim.ships import SimShip, emit
-from cargotrace.sim.truth import TruthRow, truth_table, utc
 from cargotrace.sim.tracking import Trackers, ghost_ships, port_visit_truth, teleport_truth
+from cargotrace.sim.truth import TruthRow, truth_table, utc
 from cargotrace.version import __version__
 
 Progress = Callable[[int], None]  # positions written so far
@@ -50,32 +49,53 @@ class SimulationResult:
     duration_s: float
 
 
-def build_world(params: ScenarioParams) -> tuple[list[SimShip], Planted, list[Station],
-                                                 tuple[float, float]]:
+def build_world(
+    params: ScenarioParams,
+) -> tuple[list[SimShip], Planted, list[Station], tuple[float, float]]:
     rng = random.Random(params.seed)
     bbox, ports = region_ports(params.region)
     # receiver names as real feeds write them in tag blocks (no ':' or ','), e.g. "rVLADIVOSTOK"
-    stations = [Station("r" + p.place_id.split(":")[-1].upper().replace("-", ""), p.lat, p.lon)
-                for p in ports]
+    stations = [
+        Station("r" + p.place_id.split(":")[-1].upper().replace("-", ""), p.lat, p.lon)
+        for p in ports
+    ]
     start = params.start.timestamp()
     window = (start, start + params.days * DAY)
     counts = params.behaviours
     fleet = make_fleet(params.vessels, rng)
-    appointments = schedule_meetings(fleet, counts.encounters, counts.loiterings, window, bbox,
-                                     ports, stations, rng)
+    appointments = schedule_meetings(
+        fleet, counts.encounters, counts.loiterings, window, bbox, ports, stations, rng
+    )
     # small class B craft hop along the coast; they are rarely heard far offshore
-    ships = [SimShip(v, build_plan(v.vessel_id, v.speed_kn, ports, window[0], window[1], rng,
-                                   appointments.get(v.vessel_id),
-                                   max_hop_km=150.0 if v.transceiver == "B" else None))
-             for v in fleet]
+    ships = [
+        SimShip(
+            v,
+            build_plan(
+                v.vessel_id,
+                v.speed_kn,
+                ports,
+                window[0],
+                window[1],
+                rng,
+                appointments.get(v.vessel_id),
+                max_hop_km=150.0 if v.transceiver == "B" else None,
+            ),
+        )
+        for v in fleet
+    ]
     planted = Planted()
     if params.scenario == "sea-of-japan-2023":
         ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
     meeting_truth(ships, planted)
-    used = plant_silences(ships, counts.gaps, counts.dark_voyages, counts.draught_changes, window,
-                          planted, rng)
-    identity_counts = {"name_change": counts.name_changes, "imo_change": counts.imo_changes,
-                       "flag_change": counts.flag_changes, "teleport": counts.teleports}
+    used = plant_silences(
+        ships, counts.gaps, counts.dark_voyages, counts.draught_changes, window, planted, rng
+    )
+    identity_counts = {
+        "name_change": counts.name_changes,
+        "imo_change": counts.imo_changes,
+        "flag_change": counts.flag_changes,
+        "teleport": counts.teleports,
+    }
     plant_identity(ships, identity_counts, window, used, planted, rng)
     ships += ghost_ships(ships, counts.shared_mmsis, window, ports, planted, rng)
     port_visit_truth(ships, window, planted)
@@ -83,7 +103,10 @@ def build_world(params: ScenarioParams) -> tuple[list[SimShip], Planted, list[St
 
 
 def simulate(
-    params: ScenarioParams, out_dir: Path, nmea: bool = False, progress: Progress | None = None,
+    params: ScenarioParams,
+    out_dir: Path,
+    nmea: bool = False,
+    progress: Progress | None = None,
     reception: ReceptionParams | None = None,
 ) -> SimulationResult:
     """Write the scenario's files to `out_dir` and return what was written."""
@@ -98,8 +121,9 @@ def simulate(
         w0 = window[0]
         while w0 < window[1]:
             w1 = min(w0 + DAY, window[1])
-            positions, reports = _emit_day(ships, w0, w1, stations, station_ids, reception,
-                                           nprng, trackers)
+            positions, reports = _emit_day(
+                ships, w0, w1, stations, station_ids, reception, nprng, trackers
+            )
             writer.write(positions, reports)
             if progress is not None:
                 progress(writer.positions_written)
@@ -116,13 +140,25 @@ def simulate(
         files.append(writer.nmea_path)
     if params.scenario == "sea-of-japan-2023":
         files.append(write_evidence(out_dir, planted, params, __version__))
-    return SimulationResult(out_dir, writer.positions_written, writer.reports_written,
-                            len(truth_rows), files, time.perf_counter() - started)
+    return SimulationResult(
+        out_dir,
+        writer.positions_written,
+        writer.reports_written,
+        len(truth_rows),
+        files,
+        time.perf_counter() - started,
+    )
 
 
 def _emit_day(
-    ships: list[SimShip], w0: float, w1: float, stations: list[Station], station_ids: list[str],
-    reception: ReceptionParams, nprng: np.random.Generator, trackers: Trackers,
+    ships: list[SimShip],
+    w0: float,
+    w1: float,
+    stations: list[Station],
+    station_ids: list[str],
+    reception: ReceptionParams,
+    nprng: np.random.Generator,
+    trackers: Trackers,
 ) -> tuple[pa.Table, pa.Table]:
     pos_parts: list[dict[str, np.ndarray]] = []
     rep_rows: list[dict[str, object]] = []
@@ -136,28 +172,49 @@ def _emit_day(
         trackers.ship_emitted(ship, positions)
         for t, st in zip(reports["ts"], reports["station"], strict=True):
             ident = ship.identity_at(float(t))
-            rep_rows.append({
-                "mmsi": ident.mmsi, "ts": utc(float(t)),
-                "imo": ident.imo or None, "name": ident.name, "callsign": ident.callsign,
-                "ship_type": ident.ship_type, "length": float(ident.length_m),
-                "beam": float(ident.beam_m), "draught": ship.draught_at(float(t)),
-                "destination": _destination(ship, float(t)),
-                "msg_type": 24 if ident.transceiver == "B" else 5,
-                "station": station_ids[int(st)] if st >= 0 else "sat",
-            })
+            rep_rows.append(
+                {
+                    "mmsi": ident.mmsi,
+                    "ts": utc(float(t)),
+                    "imo": ident.imo or None,
+                    "name": ident.name,
+                    "callsign": ident.callsign,
+                    "ship_type": ident.ship_type,
+                    "length": float(ident.length_m),
+                    "beam": float(ident.beam_m),
+                    "draught": ship.draught_at(float(t)),
+                    "destination": _destination(ship, float(t)),
+                    "msg_type": 24 if ident.transceiver == "B" else 5,
+                    "station": station_ids[int(st)] if st >= 0 else "sat",
+                }
+            )
     if pos_parts:
         cols = {k: np.concatenate([p[k] for p in pos_parts]) for k in pos_parts[0]}
         order = np.lexsort((cols["mmsi"], cols["ts"]))
         cols = {k: v[order] for k, v in cols.items()}
     else:
-        cols = {k: np.empty(0) for k in ("mmsi", "ts", "lat", "lon", "sog", "cog", "heading",
-                                         "nav_status", "msg_type", "station")}
+        cols = {
+            k: np.empty(0)
+            for k in (
+                "mmsi",
+                "ts",
+                "lat",
+                "lon",
+                "sog",
+                "cog",
+                "heading",
+                "nav_status",
+                "msg_type",
+                "station",
+            )
+        }
         cols["station"] = cols["station"].astype(np.int64)
-    rep_rows.sort(key=lambda r: (r["ts"], r["mmsi"]))  # type: ignore[arg-type,return-value]
+    rep_rows.sort(key=lambda r: (str(r["ts"]), int(r["mmsi"])))  # type: ignore[call-overload]
     reports = pa.Table.from_pylist(rep_rows, schema=REPORTS_SCHEMA)
     report_ts = np.array([r["ts"].timestamp() for r in rep_rows])  # type: ignore[attr-defined]
-    trackers.day_emitted(cols["mmsi"].astype(np.int64), cols["ts"],
-                         reports.column("mmsi").to_numpy(), report_ts)
+    trackers.day_emitted(
+        cols["mmsi"].astype(np.int64), cols["ts"], reports.column("mmsi").to_numpy(), report_ts
+    )
     return positions_table(cols, station_ids), reports
 
 

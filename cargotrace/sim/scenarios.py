@@ -25,9 +25,24 @@ SCENARIOS = ("background", "sea-of-japan-2023", "mixed")
 REGIONS: dict[str, tuple[tuple[float, float, float, float], tuple[str, ...]]] = {
     "sea-of-japan": (
         (33.0, 47.0, 127.0, 142.0),
-        ("ct:najin", "ct:dunay", "ct:vostochny", "ct:vladivostok", "ct:nakhodka",
-         "KPCHO", "KPWON", "RUZAR", "RUPSE", "KRPUS", "KRUSN", "JPKIJ", "JPMAI", "JPOTR",
-         "JPTOY", "JPSKT"),
+        (
+            "ct:najin",
+            "ct:dunay",
+            "ct:vostochny",
+            "ct:vladivostok",
+            "ct:nakhodka",
+            "KPCHO",
+            "KPWON",
+            "RUZAR",
+            "RUPSE",
+            "KRPUS",
+            "KRUSN",
+            "JPKIJ",
+            "JPMAI",
+            "JPOTR",
+            "JPTOY",
+            "JPSKT",
+        ),
     ),
 }
 
@@ -52,8 +67,16 @@ DEFAULT_COUNTS = {
     "background": BehaviourCounts(),
     "sea-of-japan-2023": BehaviourCounts(encounters=1, shared_mmsis=1),
     "mixed": BehaviourCounts(
-        gaps=15, dark_voyages=8, encounters=8, loiterings=8, shared_mmsis=4, name_changes=5,
-        imo_changes=4, flag_changes=4, teleports=8, draught_changes=5,
+        gaps=15,
+        dark_voyages=8,
+        encounters=8,
+        loiterings=8,
+        shared_mmsis=4,
+        name_changes=5,
+        imo_changes=4,
+        flag_changes=4,
+        teleports=8,
+        draught_changes=5,
     ),
 }
 DEFAULT_DAYS = {"background": 14.0, "sea-of-japan-2023": 30.0, "mixed": 30.0}
@@ -77,10 +100,13 @@ class ScenarioParams:
         default="sea-of-japan",
         metadata={"help": "A named region or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX."},
     )
-    start: datetime = field(default=datetime(2023, 9, 1, tzinfo=UTC),
-                            metadata={"help": "Start of the simulation (UTC)."})
-    behaviours: BehaviourCounts = field(default_factory=BehaviourCounts,
-                                        metadata={"help": "Behaviours to plant."})
+    start: datetime = field(
+        default=datetime(2023, 9, 1, tzinfo=UTC),
+        metadata={"help": "Start of the simulation (UTC)."},
+    )
+    behaviours: BehaviourCounts = field(
+        default_factory=BehaviourCounts, metadata={"help": "Behaviours to plant."}
+    )
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -112,15 +138,20 @@ class ScenarioParams:
 def _curated() -> dict[str, Port]:
     text = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
     return {
-        row["place_id"]: Port(row["place_id"], row["name"], float(row["lat"]), float(row["lon"]),
-                              float(row["radius_m"]))
+        row["place_id"]: Port(
+            row["place_id"],
+            row["name"],
+            float(row["lat"]),
+            float(row["lon"]),
+            float(row["radius_m"]),
+        )
         for row in csv.DictReader(text.splitlines())
     }
 
 
 @cache
 def _searoute_ports() -> dict[str, Port]:
-    import searoute
+    import searoute  # type: ignore[import-untyped]
 
     path = Path(searoute.__file__).parent / "data" / "ports.geojson"
     ports = {}
@@ -128,8 +159,13 @@ def _searoute_ports() -> dict[str, Port]:
         code = feature["properties"].get("port")
         lon, lat = feature["geometry"]["coordinates"]
         if code:
-            ports[code] = Port(f"searoute:{code}", feature["properties"].get("name") or code,
-                               float(lat), float(lon), 3000.0)
+            ports[code] = Port(
+                f"searoute:{code}",
+                feature["properties"].get("name") or code,
+                float(lat),
+                float(lon),
+                3000.0,
+            )
     return ports
 
 
@@ -152,8 +188,13 @@ def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
         if sea.any():
             i = int(np.flatnonzero(sea)[0])
             radius_m = float(max(port.radius_m, (ring_km + 1.0) * 1000))
-            return Port(port.place_id, port.name, round(float(lats[i]), 5),
-                        round(float(lons[i]), 5), radius_m)
+            return Port(
+                port.place_id,
+                port.name,
+                round(float(lats[i]), 5),
+                round(float(lons[i]), 5),
+                radius_m,
+            )
     return port
 
 
@@ -173,15 +214,17 @@ def routable(ports: list[Port]) -> list[Port]:
 
 
 @cache
-def region_ports(region: str, limit: int = 16) -> tuple[tuple[float, float, float, float],
-                                                         list[Port]]:
+def region_ports(
+    region: str, limit: int = 16
+) -> tuple[tuple[float, float, float, float], list[Port]]:
     """The bounding box and ports of a region, each port at its open-water anchorage."""
     bbox, ports = _region_ports(region, limit)
     return bbox, routable([sea_anchor(p) for p in ports])
 
 
-def _region_ports(region: str, limit: int = 16) -> tuple[tuple[float, float, float, float],
-                                                         list[Port]]:
+def _region_ports(
+    region: str, limit: int = 16
+) -> tuple[tuple[float, float, float, float], list[Port]]:
     """The bounding box and ports of a named region or of a 'lat_min,lat_max,lon_min,lon_max'."""
     if region in REGIONS:
         bbox, ids = REGIONS[region]
@@ -194,8 +237,11 @@ def _region_ports(region: str, limit: int = 16) -> tuple[tuple[float, float, flo
             f"--region {region!r}: use a name ({', '.join(REGIONS)}) or "
             "LAT_MIN,LAT_MAX,LON_MIN,LON_MAX"
         ) from exc
-    inside = [p for p in [*_curated().values(), *_searoute_ports().values()]
-              if lat_min <= p.lat <= lat_max and lon_min <= p.lon <= lon_max]
+    inside = [
+        p
+        for p in [*_curated().values(), *_searoute_ports().values()]
+        if lat_min <= p.lat <= lat_max and lon_min <= p.lon <= lon_max
+    ]
     if len(inside) < 2:
         raise ParamsError(f"--region {region}: fewer than two ports inside; widen the box")
     return (lat_min, lat_max, lon_min, lon_max), inside[:limit]

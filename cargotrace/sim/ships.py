@@ -87,8 +87,11 @@ def emit(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(positions heard, static reports heard) of one ship in [w0, w1), in time order."""
     phase_s = (ship.vessel.vessel_id * 7.919) % 6.0  # each transponder has its own slot phase
-    parts = [leg_samples(leg, ship.vessel.transceiver, w0, w1, rng, phase_s)
-             for leg in ship.plan.legs if leg.t1 > w0 and leg.t0 < w1]
+    parts = [
+        leg_samples(leg, ship.vessel.transceiver, w0, w1, rng, phase_s)
+        for leg in ship.plan.legs
+        if leg.t1 > w0 and leg.t0 < w1
+    ]
     if not parts:
         return {}, {}
     samples = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -97,10 +100,12 @@ def emit(
     # static reports ride on the first transmission of each 6-minute slot
     slot = np.floor(samples["ts"] / STATIC_EVERY_S)
     static = np.concatenate(([True], slot[1:] != slot[:-1])) if slot.size else slot.astype(bool)
-    ok, station = heard(samples["lat"], samples["lon"], ship.vessel.transceiver, stations,
-                        reception, rng)
-    ok_static, station_static = heard(samples["lat"], samples["lon"], ship.vessel.transceiver,
-                                      stations, reception, rng)
+    ok, station = heard(
+        samples["lat"], samples["lon"], ship.vessel.transceiver, stations, reception, rng
+    )
+    ok_static, station_static = heard(
+        samples["lat"], samples["lon"], ship.vessel.transceiver, stations, reception, rng
+    )
     positions = {k: v[ok] for k, v in samples.items()}
     positions["station"] = station[ok]
     positions["mmsi"] = _mmsi_column(ship, positions["ts"])

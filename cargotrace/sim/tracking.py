@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
@@ -47,8 +47,9 @@ class Trackers:
             span = self.spans.setdefault(ship.vessel.vessel_id, [np.inf, -np.inf])
             span[0], span[1] = min(span[0], float(ts[0])), max(span[1], float(ts[-1]))
 
-    def day_emitted(self, mmsi: np.ndarray, ts: np.ndarray, report_mmsi: np.ndarray,
-                    report_ts: np.ndarray) -> None:
+    def day_emitted(
+        self, mmsi: np.ndarray, ts: np.ndarray, report_mmsi: np.ndarray, report_ts: np.ndarray
+    ) -> None:
         """Follow one day of everything heard (all ships merged, as a receiver log has it)."""
         for p in self.planted.pending:
             if p.mode == "span":
@@ -86,14 +87,31 @@ class Trackers:
     def finish(self, window: tuple[float, float]) -> list[TruthRow]:
         rows = list(self.planted.truth)
         for mmsi, t0, t1 in self.gaps:
-            rows.append(TruthRow(self.planted.next_id("gap"), EventKind.GAP, mmsi, _dt(t0),
-                                 _dt(t1), attrs={"cause": self._gap_cause(mmsi, t0, t1),
-                                                 "duration_h": round((t1 - t0) / HOUR, 3)}))
+            rows.append(
+                TruthRow(
+                    self.planted.next_id("gap"),
+                    EventKind.GAP,
+                    mmsi,
+                    _dt(t0),
+                    _dt(t1),
+                    attrs={
+                        "cause": self._gap_cause(mmsi, t0, t1),
+                        "duration_h": round((t1 - t0) / HOUR, 3),
+                    },
+                )
+            )
         for mmsi, last in self.last_ts.items():
             if window[1] - last >= GAP_TRUTH_H * HOUR:
-                rows.append(TruthRow(self.planted.next_id("gap"), EventKind.GAP, mmsi, _dt(last),
-                                     None, attrs={"cause": self._gap_cause(mmsi, last, window[1]),
-                                                  "open": True}))
+                rows.append(
+                    TruthRow(
+                        self.planted.next_id("gap"),
+                        EventKind.GAP,
+                        mmsi,
+                        _dt(last),
+                        None,
+                        attrs={"cause": self._gap_cause(mmsi, last, window[1]), "open": True},
+                    )
+                )
         for p in self.planted.pending:
             resolved = self._resolve(p)
             if resolved is not None:
@@ -118,17 +136,34 @@ class Trackers:
 def teleport_truth(ships: list[SimShip], planted: Planted) -> None:
     for ship in ships:
         for t, lat, lon in ship.teleports_done:
-            planted.truth.append(TruthRow(
-                planted.next_id("identity"), EventKind.IDENTITY, ship.identity_at(t).mmsi,
-                _dt(t), _dt(t), subkind=IdentityKind.TELEPORT, lat=lat, lon=lon,
-            ))
+            planted.truth.append(
+                TruthRow(
+                    planted.next_id("identity"),
+                    EventKind.IDENTITY,
+                    ship.identity_at(t).mmsi,
+                    _dt(t),
+                    _dt(t),
+                    subkind=IdentityKind.TELEPORT,
+                    lat=lat,
+                    lon=lon,
+                )
+            )
 
 
-def ghost_ships(ships: list[SimShip], n: int, window: tuple[float, float], ports: list[Port],
-                planted: Planted, rng: random.Random) -> list[SimShip]:
+def ghost_ships(
+    ships: list[SimShip],
+    n: int,
+    window: tuple[float, float],
+    ports: list[Port],
+    planted: Planted,
+    rng: random.Random,
+) -> list[SimShip]:
     """Second ships that transmit another ship's MMSI for a day or two, in another area."""
-    victims = [s for s in ships if s.active is None and not s.identities and not s.ais_off
-               and s.vessel.transceiver == "A"]
+    victims = [
+        s
+        for s in ships
+        if s.active is None and not s.identities and not s.ais_off and s.vessel.transceiver == "A"
+    ]
     rng.shuffle(victims)
     ghosts = []
     for victim in victims[:n]:
@@ -136,24 +171,44 @@ def ghost_ships(ships: list[SimShip], n: int, window: tuple[float, float], ports
         t1 = t0 + rng.uniform(18.0, 48.0) * HOUR
         leg = victim.plan.leg_at(t0)
         here = (leg.lat, leg.lon) if leg is not None and leg.kind != "transit" else None
-        far = sorted(ports, key=lambda p: -float(haversine_km(
-            np.array([p.lat]), np.array([p.lon]), *(here or (ports[0].lat, ports[0].lon)))[0]))
-        ghost_vessel = replace(victim.vessel, vessel_id=10_000 + victim.vessel.vessel_id,
-                               speed_kn=round(victim.vessel.speed_kn * 0.9, 1))
-        plan = build_plan(ghost_vessel.vessel_id, ghost_vessel.speed_kn, far[:4], window[0],
-                          window[1], rng)
+        far = sorted(
+            ports,
+            key=lambda p: (
+                -float(
+                    haversine_km(
+                        np.array([p.lat]),
+                        np.array([p.lon]),
+                        *(here or (ports[0].lat, ports[0].lon)),
+                    )[0]
+                )
+            ),
+        )
+        ghost_vessel = replace(
+            victim.vessel,
+            vessel_id=10_000 + victim.vessel.vessel_id,
+            speed_kn=round(victim.vessel.speed_kn * 0.9, 1),
+        )
+        plan = build_plan(
+            ghost_vessel.vessel_id, ghost_vessel.speed_kn, far[:4], window[0], window[1], rng
+        )
         ghost = SimShip(ghost_vessel, plan, active=(t0, t1))
         ghosts.append(ghost)
-        row = TruthRow(planted.next_id("identity"), EventKind.IDENTITY, victim.vessel.mmsi,
-                       _dt(t0), _dt(t1), subkind=IdentityKind.SHARED_MMSI,
-                       attrs={"ghost_vessel_id": ghost_vessel.vessel_id})
-        planted.pending.append(Pending(row, "span", victim.vessel.mmsi, t0, t1,
-                                       ship_key=ghost_vessel.vessel_id))
+        row = TruthRow(
+            planted.next_id("identity"),
+            EventKind.IDENTITY,
+            victim.vessel.mmsi,
+            _dt(t0),
+            _dt(t1),
+            subkind=IdentityKind.SHARED_MMSI,
+            attrs={"ghost_vessel_id": ghost_vessel.vessel_id},
+        )
+        planted.pending.append(
+            Pending(row, "span", victim.vessel.mmsi, t0, t1, ship_key=ghost_vessel.vessel_id)
+        )
     return ghosts
 
 
-def port_visit_truth(ships: list[SimShip], window: tuple[float, float],
-                     planted: Planted) -> None:
+def port_visit_truth(ships: list[SimShip], window: tuple[float, float], planted: Planted) -> None:
     """Every port stay as seen from the place's radius: in when the ship crosses into it, out
     when it crosses out; a stay entirely inside a switched-off window is a dark port call."""
     for ship in ships:
@@ -169,8 +224,11 @@ def port_visit_truth(ships: list[SimShip], window: tuple[float, float],
             nxt = legs[i + 1] if i + 1 < len(legs) else None
             if prev is not None and prev.kind == "transit" and prev.route is not None:
                 assert prev.profile_km is not None and prev.profile_s is not None
-                t_in = prev.t0 + float(np.interp(max(prev.route.length_km - radius_km, 0),
-                                                 prev.profile_km, prev.profile_s))
+                t_in = prev.t0 + float(
+                    np.interp(
+                        max(prev.route.length_km - radius_km, 0), prev.profile_km, prev.profile_s
+                    )
+                )
             if nxt is not None and nxt.kind == "transit" and nxt.route is not None:
                 assert nxt.profile_km is not None and nxt.profile_s is not None
                 t_out = nxt.t0 + float(np.interp(radius_km, nxt.profile_km, nxt.profile_s))
@@ -180,11 +238,19 @@ def port_visit_truth(ships: list[SimShip], window: tuple[float, float],
                 if b - a < HOUR and kind is EventKind.POSSIBLE_DARK_PORT_CALL:
                     continue
                 start, end = max(a, window[0]), b if b < window[1] else None
-                planted.truth.append(TruthRow(
-                    planted.next_id(kind), kind, ship.identity_at(start).mmsi, _dt(start),
-                    _dt(end) if end is not None else None, lat=leg.lat, lon=leg.lon,
-                    place_id=leg.place_id, attrs={"clipped_start": a < window[0]},
-                ))
+                planted.truth.append(
+                    TruthRow(
+                        planted.next_id(kind),
+                        kind,
+                        ship.identity_at(start).mmsi,
+                        _dt(start),
+                        _dt(end) if end is not None else None,
+                        lat=leg.lat,
+                        lon=leg.lon,
+                        place_id=leg.place_id,
+                        attrs={"clipped_start": a < window[0]},
+                    )
+                )
 
 
 def _visible_and_dark(
@@ -196,8 +262,7 @@ def _visible_and_dark(
     pieces = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         dark = any(x <= a and y >= b for x, y in off)
-        pieces.append((EventKind.POSSIBLE_DARK_PORT_CALL if dark else EventKind.PORT_VISIT,
-                       (a, b)))
+        pieces.append((EventKind.POSSIBLE_DARK_PORT_CALL if dark else EventKind.PORT_VISIT, (a, b)))
     visible = [p for p in pieces if p[0] is EventKind.PORT_VISIT]
     longest = [max(visible, key=lambda p: p[1][1] - p[1][0])] if visible else []
     return longest + [p for p in pieces if p[0] is EventKind.POSSIBLE_DARK_PORT_CALL]

@@ -170,3 +170,33 @@ def test_reference_case_is_dark_with_evidence(reference: Path) -> None:
     encounters = q(f"SELECT count(*) FROM '{reference}/truth.parquet' WHERE kind = 'encounter'")
     shared = q(f"SELECT count(*) FROM '{reference}/truth.parquet' WHERE subkind = 'shared_mmsi'")
     assert encounters[0][0] == 1 and shared[0][0] == 1
+
+
+def test_truth_evaluated_as_detections_scores_perfectly(reference: Path, tmp_path: Path) -> None:
+    """The simulator's truth and `evaluate` speak the same language: truth replayed as events
+    (identity kinds carried in attrs) is matched one to one, kind by kind."""
+    import subprocess
+    import sys
+
+    store_path = tmp_path / "s.duckdb"
+    with cargotrace.open_store(store_path) as store:
+        store.con.execute(f"""
+            INSERT INTO events
+            SELECT truth_id, kind, mmsi, other_mmsi, start, "end", lat, lon, place_id, 1.0,
+                   CASE WHEN subkind IS NOT NULL
+                        THEN json_object('identity_kind', subkind) END,
+                   json_object('preset', 'truth'), 'test'
+            FROM '{reference}/truth.parquet'""")
+    result = subprocess.run(
+        [sys.executable, "-m", "cargotrace", "evaluate", "--store", str(store_path),
+         "--truth", str(reference / "truth.parquet"), "--json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    scored = {s["kind"] for s in report["kinds"]}
+    assert scored >= {"port_visit", "gap", "dark_voyage", "possible_dark_port_call",
+                      "encounter", "loitering", "identity", "draught_change"}
+    for score in report["kinds"] + report["subkinds"]:
+        assert (score["precision"], score["recall"], score["duplicates"]) == (1.0, 1.0, 0), score
+    assert report["unscored_events"] == {}
