@@ -3,7 +3,7 @@
 Why: the simulator's tracks are test data for the detectors. A ship that sails over a peninsula
 would teach a gap or spoofing detector the wrong thing, and an analyst looking at the demo map
 would rightly stop trusting it. So a route follows real shipping lanes and is checked, every
-50 m, against the land mask (`sim/landmask.py`).
+50 m, against the land mask (`geo/landmask.py`).
 
 How:
 1. `searoute` gives the shortest path on the MARNET sea-lane network, with the straight legs
@@ -40,7 +40,7 @@ import searoute  # type: ignore[import-untyped]
 from numpy.typing import ArrayLike, NDArray
 
 from cargotrace.errors import ParamsError
-from cargotrace.sim import landmask
+from cargotrace.geo import landmask
 
 __all__ = ["CHECK_STEP_KM", "EARTH_RADIUS_KM", "MERGE_GAP_KM", "Route", "position_at", "sea_route"]
 

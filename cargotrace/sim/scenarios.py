@@ -176,7 +176,7 @@ def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
 
     import numpy as np
 
-    from cargotrace.sim.landmask import is_land
+    from cargotrace.geo.landmask import is_land
 
     if not is_land(np.array([port.lat]), np.array([port.lon]))[0]:
         return port

@@ -11,7 +11,7 @@ import numpy as np
 
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
-from cargotrace.sim.landmask import is_land
+from cargotrace.geo.landmask import is_land
 from cargotrace.sim.plan import Plan
 from cargotrace.sim.reception import ReceptionParams, Station, heard
 

@@ -5,7 +5,7 @@ import pytest
 from numpy.typing import NDArray
 
 from cargotrace.errors import ParamsError
-from cargotrace.sim import landmask
+from cargotrace.geo import landmask
 from cargotrace.sim.routes import Route, position_at, sea_route
 
 # Port coordinates (lat, lon) as used across the reference case (DESIGN.md).

@@ -13,7 +13,7 @@ import yaml
 
 import cargotrace
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.sim.landmask import is_land
+from cargotrace.geo.landmask import is_land
 from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams, region_ports
 

@@ -5,7 +5,7 @@ import pytest
 from global_land_mask import globe
 
 from cargotrace.errors import ParamsError
-from cargotrace.sim import landmask
+from cargotrace.geo import landmask
 
 
 @pytest.mark.parametrize(
