@@ -15,6 +15,7 @@ import typer
 from typer._click.core import Context
 
 from cargotrace.cli import app
+from cargotrace.detect.params import GapParams
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.validate import ValidationParams
 from cargotrace.sim.evaluate import MatchParams
@@ -23,7 +24,8 @@ from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
 PARAMETER_CLASSES = (
-    IngestOptions, ValidationParams, ScenarioParams, BehaviourCounts, ReceptionParams, MatchParams,
+    IngestOptions, ValidationParams, GapParams, ScenarioParams, BehaviourCounts, ReceptionParams,
+    MatchParams,
 )
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from cargotrace.detect.kinds import EventKind, IdentityKind
-from cargotrace.sim.fleet import FLAGS, SimVessel, make_imo
 from cargotrace.geo.landmask import is_land
+from cargotrace.sim.fleet import FLAGS, SimVessel, make_imo
 from cargotrace.sim.plan import Appointment, Leg, Port
 from cargotrace.sim.reception import Station, haversine_km
 from cargotrace.sim.ships import SimShip

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cargotrace.geo.landmask import is_land
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
-from cargotrace.geo.landmask import is_land
 from cargotrace.sim.plan import Plan
 from cargotrace.sim.reception import ReceptionParams, Station, heard
 

@@ -39,6 +39,8 @@ class Store:
         except (duckdb.IOException, duckdb.InvalidInputException) as exc:
             raise StoreError(f"{path}: cannot open store ({exc})") from exc
         self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._create_tables()
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 import cargotrace
-from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.geo.landmask import is_land
+from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams, region_ports
 

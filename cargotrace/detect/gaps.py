@@ -1,0 +1,132 @@
+"""AIS gaps, and the watched places a vessel could have visited unseen during one.
+
+The candidate gaps are one Ibis expression (a `lead` per vessel, a range-window count of the
+positions heard before), so the same code runs on DuckDB and Spark. What needs the land mask
+(distance from shore) or small Python logic (flags, reachable places) runs on the gaps only,
+which are few.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from cargotrace.detect.events import Event
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import GapParams
+from cargotrace.geo.shore import distance_to_shore_nm
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_NM = 1.852
+
+
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
+    """Great-circle distance as an Ibis expression (works on every backend)."""
+    dlat = (lat2 - lat1).radians()
+    dlon = (lon2 - lon1).radians()
+    h = (dlat / 2).sin() ** 2 + lat1.radians().cos() * lat2.radians().cos() * (
+        (dlon / 2).sin() ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * h.sqrt().asin()
+
+
+def gap_candidates(positions: Any, params: GapParams, data_end: datetime) -> Any:
+    """One row per silence of at least `min_gap_h` (open ones have NULL next_*)."""
+    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
+    p = p.mutate(t_s=p.ts.epoch_seconds())
+    by_time = ibis.window(group_by=p.mmsi, order_by=p.t_s)
+    before = ibis.window(group_by=p.mmsi, order_by=p.t_s,
+                         range=(-int(params.received_window_h * 3600), 0))
+    p = p.mutate(
+        next_ts=p.ts.lead().over(by_time),
+        next_t_s=p.t_s.lead().over(by_time),
+        next_lat=p.lat.lead().over(by_time),
+        next_lon=p.lon.lead().over(by_time),
+        positions_before=p.mmsi.count().over(before),
+    )
+    min_gap_s = params.min_gap_h * 3600
+    end_s = int(data_end.timestamp())
+    silent_s = ibis.coalesce(p.next_t_s, end_s) - p.t_s
+    gaps = p.filter(silent_s >= min_gap_s)
+    return gaps.select(
+        "mmsi", start=gaps.ts, end=gaps.next_ts, lat=gaps.lat, lon=gaps.lon,
+        next_lat=gaps.next_lat, next_lon=gaps.next_lon,
+        duration_h=(ibis.coalesce(gaps.next_t_s, end_s) - gaps.t_s) / 3600.0,
+        distance_km=haversine_km(gaps.lat, gaps.lon, gaps.next_lat, gaps.next_lon),
+        positions_before=gaps.positions_before,
+    )
+
+
+def gap_events(candidates: pa.Table, params: GapParams) -> list[Event]:
+    """Gap events with their measured quantities and the 'likely disabling' flag."""
+    rows = candidates.to_pylist()
+    if not rows:
+        return []
+    offshore_nm = distance_to_shore_nm(
+        np.array([r["lat"] for r in rows]), np.array([r["lon"] for r in rows])
+    )
+    events = []
+    for row, shore_nm in zip(rows, offshore_nm, strict=True):
+        is_open = row["end"] is None
+        speed = (None if is_open or row["duration_h"] <= 0
+                 else row["distance_km"] / KM_PER_NM / row["duration_h"])
+        well_received = row["positions_before"] >= params.min_positions_before
+        disabling = (row["duration_h"] >= params.disabling_min_gap_h
+                     and float(shore_nm) >= params.disabling_min_offshore_nm and well_received)
+        events.append(Event(
+            EventKind.GAP, int(row["mmsi"]), row["start"], row["end"], lat=row["lat"],
+            lon=row["lon"], confidence=0.9 if disabling else 0.5,
+            attrs={
+                "duration_h": round(row["duration_h"], 4),
+                "distance_km": None if is_open else round(row["distance_km"], 3),
+                "implied_speed_kn": None if speed is None else round(speed, 2),
+                "offshore_nm": round(float(shore_nm), 1),
+                "positions_before": int(row["positions_before"]),
+                "well_received_before": well_received,
+                "likely_disabling": disabling,
+                "open": is_open,
+                "end_lat": row["next_lat"], "end_lon": row["next_lon"],
+            },
+        ))
+    return events
+
+
+def dark_port_calls(gaps: list[Event], places: pa.Table, params: GapParams) -> list[Event]:
+    """For each closed gap, the watched places the vessel could have reached, stayed at for
+    `min_port_stay_h`, and left again at no more than `max_speed_kn`."""
+    watched = [p for p in places.to_pylist() if p.get("watch_reason")]
+    if not watched or not gaps:
+        return []
+    place_lat = np.radians([p["lat"] for p in watched])
+    place_lon = np.radians([p["lon"] for p in watched])
+
+    def km_to(lat: float, lon: float) -> np.ndarray:
+        la, lo = np.radians(lat), np.radians(lon)
+        h = (np.sin((place_lat - la) / 2) ** 2
+             + np.cos(la) * np.cos(place_lat) * np.sin((place_lon - lo) / 2) ** 2)
+        distance: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
+        return distance
+
+    calls = []
+    for gap in gaps:
+        if gap.end is None or gap.attrs["end_lat"] is None:
+            continue
+        assert gap.lat is not None and gap.lon is not None
+        detour_km = km_to(gap.lat, gap.lon) + km_to(gap.attrs["end_lat"], gap.attrs["end_lon"])
+        sail_h = detour_km / KM_PER_NM / params.max_speed_kn
+        slack_h = gap.attrs["duration_h"] - params.min_port_stay_h - sail_h
+        for i in np.flatnonzero(slack_h >= 0):
+            place = watched[int(i)]
+            calls.append(Event(
+                EventKind.POSSIBLE_DARK_PORT_CALL, gap.mmsi, gap.start, gap.end,
+                lat=place["lat"], lon=place["lon"], place_id=place["place_id"],
+                confidence=round(float(min(1.0, slack_h[i] / gap.attrs["duration_h"])), 3),
+                attrs={"detour_km": round(float(detour_km[i]), 1),
+                       "slack_h": round(float(slack_h[i]), 2),
+                       "gap_duration_h": gap.attrs["duration_h"]},
+            ))
+    return calls

@@ -1,0 +1,56 @@
+"""Detector parameters: one frozen dataclass per detector, units in every name.
+
+Defaults follow Global Fishing Watch's published definitions (DESIGN.md, "Behaviour
+definitions"); named presets live in `presets.py`. Every event records the preset name and the
+values used (`events.params`), so a finding can be reproduced or challenged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cargotrace.errors import ParamsError
+
+
+def _positive(**values: float) -> None:
+    for name, value in values.items():
+        if not value > 0:
+            raise ParamsError(f"{name} must be > 0, got {value}")
+
+
+@dataclass(frozen=True)
+class GapParams:
+    """AIS gaps: silences long enough to matter, and which of them look deliberate."""
+
+    min_gap_h: float = field(
+        default=6.0, metadata={"help": "Shortest silence reported as a gap (GFW: 6 h)."}
+    )
+    disabling_min_gap_h: float = field(
+        default=12.0, metadata={"help": "A likely disabling lasts at least this long (GFW: 12 h)."}
+    )
+    disabling_min_offshore_nm: float = field(
+        default=50.0,
+        metadata={"help": "... and starts at least this far from shore (GFW: 50 nm)."},
+    )
+    received_window_h: float = field(
+        default=12.0, metadata={"help": "Hours before a gap over which reception is judged."}
+    )
+    min_positions_before: int = field(
+        default=10,
+        metadata={"help": "Positions in that window that make a vessel 'well received'."},
+    )
+    max_speed_kn: float = field(
+        default=20.0,
+        metadata={"help": "Fastest plausible speed when testing which places a gap could hide."},
+    )
+    min_port_stay_h: float = field(
+        default=2.0, metadata={"help": "Shortest stay a possible dark port call must allow for."}
+    )
+
+    def __post_init__(self) -> None:
+        _positive(min_gap_h=self.min_gap_h, disabling_min_gap_h=self.disabling_min_gap_h,
+                  received_window_h=self.received_window_h, max_speed_kn=self.max_speed_kn)
+        if self.disabling_min_gap_h < self.min_gap_h:
+            raise ParamsError("disabling_min_gap_h must be >= min_gap_h")
+        if self.min_positions_before < 0 or self.min_port_stay_h < 0:
+            raise ParamsError("min_positions_before and min_port_stay_h must be >= 0")

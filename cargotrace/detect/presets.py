@@ -1,0 +1,42 @@
+"""Named parameter presets, and `--set detector.field=value` overrides on top of them."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cargotrace.detect.params import GapParams
+from cargotrace.errors import ParamsError
+
+# preset name -> detector name -> parameters
+PRESETS: dict[str, dict[str, Any]] = {
+    "gfw": {"gap": GapParams()},
+    # Skylight-style rendezvous: same gap rules; encounter and loitering values differ
+    "rendezvous": {"gap": GapParams()},
+}
+
+
+def resolve(preset: str, overrides: dict[str, str]) -> dict[str, Any]:
+    """The parameters of every detector for `preset`, with `detector.field=value` applied."""
+    if preset not in PRESETS:
+        raise ParamsError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    params = dict(PRESETS[preset])
+    for key, text in overrides.items():
+        detector, _, name = key.partition(".")
+        if detector not in params or not name:
+            raise ParamsError(
+                f"--set {key}={text}: expected DETECTOR.FIELD=VALUE with DETECTOR one of "
+                f"{', '.join(params)}"
+            )
+        fields = {f.name: f for f in dataclasses.fields(params[detector])}
+        if name not in fields:
+            raise ParamsError(f"--set {key}: {detector} has no field {name!r} "
+                              f"(fields: {', '.join(fields)})")
+        current = getattr(params[detector], name)
+        try:
+            value: Any = type(current)(text) if not isinstance(current, bool) else (
+                text.lower() in ("1", "true", "yes"))
+        except ValueError as exc:
+            raise ParamsError(f"--set {key}={text}: not a {type(current).__name__}") from exc
+        params[detector] = dataclasses.replace(params[detector], **{name: value})
+    return params

@@ -1,0 +1,146 @@
+"""Gap detection on simulated traffic with known truth, and on data arriving in pieces."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+import cargotrace
+from cargotrace.detect.run import detect
+from cargotrace.errors import ParamsError
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.sim.run import simulate
+from cargotrace.sim.scenarios import ScenarioParams
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("mixed")
+    simulate(ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3), out)
+    store_path = out / "s.duckdb"
+    with cargotrace.open_store(store_path) as store:
+        ingest_file(store, out / "positions.parquet")
+        ingest_file(store, out / "vessel_reports.parquet")
+        load_curated_gazetteer(store)
+        detect(store)
+    return out, store_path
+
+
+def test_gaps_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        result = evaluate(
+            read_events(store), read_truth(out / "truth.parquet"), MatchParams(), kinds={"gap"}
+        )
+    score = result.score("gap")
+    assert score.truth >= 10
+    assert score.precision >= 0.95 and score.recall >= 0.95, score
+    # a gap runs from the last position before to the first after: timing is exact
+    assert score.start_error_max_min == 0 and score.end_error_max_min == 0
+
+
+def test_rerun_adds_nothing(mixed: tuple[Path, Path]) -> None:
+    _, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        before = store.con.execute("SELECT event_id FROM events ORDER BY 1").fetchall()
+        summary = detect(store)
+        after = store.con.execute("SELECT event_id FROM events ORDER BY 1").fetchall()
+    assert before == after and summary.replaced == len(before)
+
+
+def test_gap_attributes_and_likely_disabling(mixed: tuple[Path, Path]) -> None:
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        rows = store.con.execute(
+            "SELECT mmsi, start, attrs, params FROM events WHERE kind = 'gap'"
+        ).fetchall()
+    truth = {
+        (m, s): json.loads(a)["cause"]
+        for m, s, a in duckdb.sql(
+            f"SELECT mmsi, start, attrs FROM '{out}/truth.parquet' WHERE kind = 'gap'"
+        ).fetchall()
+    }
+    flagged = []
+    for mmsi, start, attrs, params in rows:
+        attrs, params = json.loads(attrs), json.loads(params)
+        assert params["preset"] == "gfw" and params["min_gap_h"] == 6.0
+        assert attrs["duration_h"] >= 6.0
+        if not attrs["open"]:
+            assert 0 <= attrs["implied_speed_kn"] < 25
+        if attrs["likely_disabling"]:
+            assert attrs["offshore_nm"] >= 50 and attrs["well_received_before"]
+            flagged.append(truth.get((mmsi, start)))
+    # only transponders really switched off are flagged as likely disabling
+    assert flagged and set(flagged) == {"switched_off"}
+
+
+def test_open_gap_closes_when_later_data_arrives(tmp_path: Path, mixed: tuple[Path, Path]) -> None:
+    out, _ = mixed
+    positions = pq.read_table(out / "positions.parquet")
+    cut = datetime(2023, 9, 6, tzinfo=UTC)
+    first, later = (tmp_path / "first.parquet"), (tmp_path / "later.parquet")
+    ts = positions.column("ts")
+    import pyarrow.compute as pc
+
+    pq.write_table(positions.filter(pc.less(ts, cut)), first)
+    pq.write_table(positions.filter(pc.greater_equal(ts, cut)), later)
+    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+        ingest_file(store, first)
+        detect(store, kinds=["gap"])
+        # a vessel silent for the last 6 h before the cut has an open gap
+        opened = store.con.execute(
+            "SELECT mmsi, start FROM events WHERE kind = 'gap' AND \"end\" IS NULL"
+        ).fetchall()
+        ingest_file(store, later)
+        detect(store, kinds=["gap"])
+        rows = store.con.execute(
+            "SELECT mmsi, start, \"end\" FROM events WHERE kind = 'gap'"
+        ).fetchall()
+    assert opened
+    by_start = {(m, s): e for m, s, e in rows}
+    closed = [by_start[key] for key in opened if key in by_start]
+    assert closed and all(end is not None for end in closed)
+    assert len(rows) == len(set((m, s) for m, s, _ in rows))  # no duplicates
+
+
+def test_reference_case_dark_port_calls(tmp_path: Path) -> None:
+    out = tmp_path / "soj"
+    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=4, days=20), out)
+    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+        ingest_file(store, out / "positions.parquet")
+        ingest_file(store, out / "vessel_reports.parquet")
+        load_curated_gazetteer(store)
+        detect(store)
+        (mmsi,) = store.con.execute(
+            "SELECT DISTINCT mmsi FROM vessel_reports WHERE imo = 9179842"
+        ).fetchall()[0]
+        gap = store.con.execute(
+            "SELECT start, \"end\", attrs FROM events WHERE kind = 'gap' AND mmsi = ? "
+            'ORDER BY "end" - start DESC LIMIT 1',
+            [mmsi],
+        ).fetchall()[0]
+        calls = {
+            p
+            for (p,) in store.con.execute(
+                "SELECT place_id FROM events WHERE kind = 'possible_dark_port_call' AND mmsi = ? "
+                "AND start = ?",
+                [mmsi, gap[0]],
+            ).fetchall()
+        }
+    assert (gap[1] - gap[0]).days >= 8  # dark from 5 to 14 September
+    assert {"ct:najin", "ct:dunay"} <= calls
+    assert "ct:tartus" not in calls  # not reachable and back within the gap
+
+
+def test_overrides_are_checked(tmp_store: cargotrace.Store) -> None:
+    with pytest.raises(ParamsError, match="gap has no field 'min_gap_hours'"):
+        detect(tmp_store, overrides={"gap.min_gap_hours": "4"})
+    with pytest.raises(ParamsError, match="min_gap_h must be > 0"):
+        detect(tmp_store, overrides={"gap.min_gap_h": "-1"})
