@@ -6,6 +6,7 @@ no extension at all.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.tables import read_table, sniff_csv_format
 
 SNIFF_BYTES = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def detect_format(path: Path, options: IngestOptions) -> InputFormat:
@@ -24,6 +26,16 @@ def detect_format(path: Path, options: IngestOptions) -> InputFormat:
         return options.format
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
+    if head.startswith(GZIP_MAGIC):
+        try:
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(SNIFF_BYTES)
+        except (OSError, EOFError) as exc:
+            raise UnreadableInputError(
+                f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
+            ) from exc
+        if looks_like_nmea(head):
+            return InputFormat.NMEA
     if head.startswith(b"PAR1"):
         return InputFormat.PARQUET
     if not head.strip():

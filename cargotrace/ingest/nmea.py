@@ -13,8 +13,9 @@ open group is an `orphan_fragment`.
 
 from __future__ import annotations
 
+import gzip
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownMessageException
 from pyais.messages import AISSentence, NMEASentenceFactory
 
-from cargotrace.errors import ParamsError
+from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
 from cargotrace.ingest.nmea_fast import FastBatch, try_add
 from cargotrace.ingest.nmea_fast import decode as decode_fast
@@ -278,13 +279,15 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     """
     reader = _NmeaReader(path, options)
     chunk_size = options.chunk_records
-    bytes_read = 0
+    reported = 0  # file bytes (compressed, for .gz) already reported as progress
     line_no = 0
     batch = FastBatch()
     after_gatehouse = False
-    with path.open("rb") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            bytes_read += len(line)
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        fh = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+        for line_no, line in enumerate(_lines(fh, path), start=1):
             if after_gatehouse or not try_add(batch, line_no, line, reader.default_time):
                 reader.read_line(line_no, line)
                 after_gatehouse = line.lstrip().startswith(b"$PGHP")
@@ -292,11 +295,22 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
                 _decode_batch(reader, batch)
                 batch = FastBatch()
                 reader.flush_stale(line_no)
-                yield reader.out.build(bytes_read)
-                bytes_read = 0
-    _decode_batch(reader, batch)
-    reader.flush_stale(line_no, everything=True)
-    yield reader.out.build(bytes_read)
+                position = raw.tell()
+                yield reader.out.build(position - reported)
+                reported = position
+        _decode_batch(reader, batch)
+        reader.flush_stale(line_no, everything=True)
+        yield reader.out.build(raw.tell() - reported)
+
+
+def _lines(fh: Iterable[bytes], path: Path) -> Iterator[bytes]:
+    """The file's lines; a damaged compressed file is an unusable file, not a crash."""
+    try:
+        yield from fh
+    except (OSError, EOFError) as exc:
+        raise UnreadableInputError(
+            f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
+        ) from exc
 
 
 def _decode_batch(reader: _NmeaReader, batch: FastBatch) -> None:

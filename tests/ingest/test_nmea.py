@@ -10,6 +10,7 @@ import pytest
 from pyais import decode
 
 from cargotrace import Store
+from cargotrace import open_store as cargotrace_store
 from cargotrace.ingest.nmea_lines import nmea_checksum
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.pipeline import ingest_file
@@ -311,3 +312,31 @@ def test_every_real_sample_ingests_and_every_line_is_read(tmp_store: Store, name
                 R.LAT_OUT_OF_RANGE, R.LON_OUT_OF_RANGE, R.HEADING_OUT_OF_RANGE}
     assert set(summary.quarantined) <= expected
     assert summary.positions_stored + summary.reports_stored + sum(summary.skipped.values()) > 0
+
+
+def test_gzipped_feed_reads_like_the_plain_one(tmp_path: Path, shared_data: Path) -> None:
+    import gzip
+
+    plain = shared_data / "ais_nmea/aisdb/test_data_20211101.nm4"
+    packed = tmp_path / "feed.nm4.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    with cargotrace_store(tmp_path / "a.duckdb") as a, cargotrace_store(tmp_path / "b.duckdb") as b:
+        one, two = ingest_file(a, plain), ingest_file(b, packed)
+    assert (two.format, two.positions_stored, two.quarantined) == (
+        "nmea", one.positions_stored, one.quarantined
+    )
+
+
+def test_damaged_gzip_is_one_clear_error_and_stores_nothing(
+    tmp_store: Store, tmp_path: Path, shared_data: Path
+) -> None:
+    import gzip
+
+    from cargotrace.errors import UnreadableInputError
+
+    data = gzip.compress((shared_data / "ais_nmea/aisdb/test_data_20211101.nm4").read_bytes())
+    damaged = tmp_path / "cut.nm4.gz"
+    damaged.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UnreadableInputError, match="the compressed data is damaged"):
+        ingest_file(tmp_store, damaged)
+    assert tmp_store.count("positions") == tmp_store.count("ingests") == 0
