@@ -27,6 +27,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/python bench/check_no_print.py
 
 test: lint
+	$(BIN)/python bench/check_java.py
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed-dev

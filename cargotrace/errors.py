@@ -23,6 +23,10 @@ class StoreError(CargotraceError):
     """The store file cannot be opened or is not a cargotrace store."""
 
 
+class EngineError(CargotraceError):
+    """An engine cannot be used at all (no Java for Spark, no Spark Connect client, ...)."""
+
+
 class NotFoundError(CargotraceError):
     """A requested vessel, place or event does not exist."""
 

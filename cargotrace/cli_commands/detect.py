@@ -15,6 +15,7 @@ from cargotrace.detect.run import detect as run_detect
 from cargotrace.detect.views import EventFormat, list_events, to_geojson
 from cargotrace.errors import ParamsError
 from cargotrace.store import open_store
+from cargotrace.store.engines import Engine
 
 
 def _pairs(items: list[str] | None) -> dict[str, str]:
@@ -41,6 +42,9 @@ def detect(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override: DETECTOR.FIELD=VALUE.")
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="Run the detectors on DuckDB (embedded) or Spark.")
+    ] = Engine.DUCKDB,
     json_out: JsonOption = False,
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
@@ -52,6 +56,7 @@ def detect(
             overrides=_pairs(set_),
             since=parse_utc(since, "--since") if since else None,
             until=parse_utc(until, "--until") if until else None,
+            engine=engine,
         )
     if json_out:
         print_json(

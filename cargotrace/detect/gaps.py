@@ -37,7 +37,9 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
 def gap_candidates(positions: Any, params: GapParams, data_end: datetime) -> Any:
     """One row per silence of at least `min_gap_h` (open ones have NULL next_*)."""
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
-    p = p.mutate(t_s=p.ts.epoch_seconds())
+    # whole seconds, floored the same way on every engine (DuckDB's epoch has microseconds,
+    # Spark's none); exact durations are taken from the timestamps afterwards
+    p = p.mutate(t_s=p.ts.epoch_seconds().cast("float64").floor().cast("int64"))
     by_time = ibis.window(group_by=p.mmsi, order_by=p.t_s)
     before = ibis.window(group_by=p.mmsi, order_by=p.t_s,
                          range=(-int(params.received_window_h * 3600), 0))
@@ -48,22 +50,27 @@ def gap_candidates(positions: Any, params: GapParams, data_end: datetime) -> Any
         next_lon=p.lon.lead().over(by_time),
         positions_before=p.mmsi.count().over(before),
     )
-    min_gap_s = params.min_gap_h * 3600
-    end_s = int(data_end.timestamp())
+    # one second of slack: whole-second times may shorten a silence by up to a second; the
+    # exact threshold is applied in `gap_events`
+    min_gap_s = params.min_gap_h * 3600 - 1
+    end_s = int(data_end.timestamp()) + 1
     silent_s = ibis.coalesce(p.next_t_s, end_s) - p.t_s
     gaps = p.filter(silent_s >= min_gap_s)
     return gaps.select(
         "mmsi", start=gaps.ts, end=gaps.next_ts, lat=gaps.lat, lon=gaps.lon,
         next_lat=gaps.next_lat, next_lon=gaps.next_lon,
-        duration_h=(ibis.coalesce(gaps.next_t_s, end_s) - gaps.t_s) / 3600.0,
         distance_km=haversine_km(gaps.lat, gaps.lon, gaps.next_lat, gaps.next_lon),
         positions_before=gaps.positions_before,
     )
 
 
-def gap_events(candidates: pa.Table, params: GapParams) -> list[Event]:
+def gap_events(candidates: pa.Table, params: GapParams, data_end: datetime) -> list[Event]:
     """Gap events with their measured quantities and the 'likely disabling' flag."""
-    rows = candidates.to_pylist()
+    rows = []
+    for row in candidates.to_pylist():
+        row["duration_h"] = ((row["end"] or data_end) - row["start"]).total_seconds() / 3600
+        if row["duration_h"] >= params.min_gap_h:
+            rows.append(row)
     if not rows:
         return []
     offshore_nm = distance_to_shore_nm(

@@ -12,6 +12,7 @@ from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.presets import resolve
 from cargotrace.errors import ParamsError
+from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
 
 SUPPORTED = (EventKind.GAP, EventKind.POSSIBLE_DARK_PORT_CALL)
@@ -33,8 +34,12 @@ def detect(
     overrides: dict[str, str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    engine: Engine | str = Engine.DUCKDB,
 ) -> DetectSummary:
-    """Detect the requested kinds (all supported ones by default) and store their events."""
+    """Detect the requested kinds (all supported ones by default) and store their events.
+
+    The detectors' Ibis expressions run on `engine`; events are always written to the store.
+    """
     started = time.perf_counter()
     wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
     unsupported = [k for k in wanted if k not in SUPPORTED]
@@ -44,7 +49,8 @@ def detect(
             f"{', '.join(SUPPORTED)}"
         )
     params = resolve(preset, overrides or {})
-    positions = store.positions
+    tables = tables_on(engine, store, ["positions", "places"])
+    positions = tables["positions"]
     if since is not None:
         positions = positions.filter(positions.ts >= since)
     if until is not None:
@@ -54,11 +60,15 @@ def detect(
     if data_end is None:
         return summary
     gap_params = params["gap"]
-    gaps = gap_events(gap_candidates(positions, gap_params, data_end).to_pyarrow(), gap_params)
+    gaps = gap_events(
+        to_arrow(gap_candidates(positions, gap_params, data_end), order_by=["mmsi", "start"]),
+        gap_params,
+        data_end,
+    )
     found: dict[EventKind, list[Any]] = {EventKind.GAP: gaps}
     if EventKind.POSSIBLE_DARK_PORT_CALL in wanted:
         found[EventKind.POSSIBLE_DARK_PORT_CALL] = dark_port_calls(
-            gaps, store.places.to_pyarrow(), gap_params
+            gaps, to_arrow(tables["places"], order_by=["place_id"]), gap_params
         )
     for kind in wanted:
         table = events_table(found[kind], preset, gap_params)

@@ -23,6 +23,7 @@ import atexit
 import logging
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,9 +32,10 @@ import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cargotrace.errors import CargotraceError
+from cargotrace.errors import EngineError
 from cargotrace.store.schema import TABLES
 
 if TYPE_CHECKING:
@@ -57,22 +59,28 @@ docs/decisions/0003-engines.md)."""
 
 SPARK_CONFIG: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
-    "spark.driver.extraJavaOptions": SPARK_JAVA_OPTIONS,
-    "spark.executor.extraJavaOptions": SPARK_JAVA_OPTIONS,
     # The default of 200 shuffle partitions makes every small window or join schedule 200 tasks.
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
-"""Local-mode settings; `spark.sql.warehouse.dir` is added per process (a fresh temp folder)."""
+"""Local-mode settings. Added per process: `spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS
+plus a log4j configuration) and `spark.sql.warehouse.dir`, both in a fresh temporary folder."""
+
+SPARK_LOG4J = """\
+# cargotrace: Spark's JVM logs errors only (its default logs INFO and WARN lines to stderr)
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
 
 VIEW_PREFIX = "cargotrace_"
 """Temporary views made by `tables_on` start with this, so `drop_spark_views` finds only ours."""
-
-
-class EngineError(CargotraceError):
-    """An engine cannot be used at all (no Java for Spark, no Spark Connect client, ...)."""
 
 
 class Engine(StrEnum):
@@ -190,14 +198,23 @@ def _local_session() -> Any:
     # Python UDFs run in worker processes: make them use this interpreter (the venv's).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # The default ./spark-warehouse would outlive the run and break the next one
-    # (LOCATION_ALREADY_EXISTS), so each process gets its own, removed at exit.
-    warehouse = tempfile.mkdtemp(prefix="cargotrace-spark-")
-    atexit.register(shutil.rmtree, warehouse, ignore_errors=True)
+    # (LOCATION_ALREADY_EXISTS), so each process gets its own folder, removed at exit.
+    scratch = Path(tempfile.mkdtemp(prefix="cargotrace-spark-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    log4j = scratch / "log4j2.properties"
+    log4j.write_text(SPARK_LOG4J)
+    config = {
+        **SPARK_CONFIG,
+        "spark.driver.extraJavaOptions": (
+            f"{SPARK_JAVA_OPTIONS} {shlex.quote(f'-Dlog4j2.configurationFile={log4j.as_uri()}')}"
+        ),
+        "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+    }
 
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(SPARK_MASTER).appName("cargotrace")
-    for key, value in {**SPARK_CONFIG, "spark.sql.warehouse.dir": warehouse}.items():
+    for key, value in config.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")

@@ -18,12 +18,9 @@ from cargotrace.store.engines import Engine, drop_spark_views, spark_backend, st
 HERE = Path(__file__).resolve().parent
 
 # Warnings raised by the pinned third-party stack, not by us, silenced for tests/detect only and
-# only by exact message (pytest runs with filterwarnings=error everywhere else):
+# only by exact message (pytest runs with filterwarnings=error; ibis 12's DuckDB deprecation is
+# ignored in pyproject.toml already):
 KNOWN_WARNINGS = (
-    # ibis-framework 12.0.0 reads table schemas with DuckDB's fetch_arrow_table(), which DuckDB
-    # 2.0 deprecates; every Store.table() call raises it. Remove once ibis uses to_arrow_table().
-    r"ignore:fetch_arrow_table\(\) is deprecated, use to_arrow_table\(\) instead"
-    r":DeprecationWarning",
     # PySpark 4.0 collects results over a loopback socket it leaves to the garbage collector
     # ("The socket will be automatically closed when garbage-collected", pyspark/util.py);
     # CPython reports it as soon as the collection ends, inside the query call.
@@ -35,12 +32,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "spark: runs on the PySpark engine (starts a local JVM)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A conftest's pytestmark does not apply to its folder, so mark this folder's tests here.
+    # The `spark` marker is added here too, not in the fixture's params: this conftest is
+    # imported before its pytest_configure registers the marker, and --strict-markers rejects
+    # an unregistered one. Any test using the Spark session gets it, directly or via `engine`.
     for item in items:
-        if item.path.is_relative_to(HERE):
-            for spec in KNOWN_WARNINGS:
-                item.add_marker(pytest.mark.filterwarnings(spec))
+        if not item.path.is_relative_to(HERE):
+            continue
+        for spec in KNOWN_WARNINGS:
+            item.add_marker(pytest.mark.filterwarnings(spec))
+        callspec = getattr(item, "callspec", None)
+        uses_spark = "spark" in getattr(item, "fixturenames", ()) or (
+            callspec is not None and callspec.params.get("engine") is Engine.SPARK
+        )
+        if uses_spark:
+            item.add_marker("spark")
 
 
 @pytest.fixture(scope="session")
@@ -51,12 +59,7 @@ def spark() -> Iterator[Any]:
     stop_spark()
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(Engine.DUCKDB, id="duckdb"),
-        pytest.param(Engine.SPARK, id="spark", marks=pytest.mark.spark),
-    ]
-)
+@pytest.fixture(params=[Engine.DUCKDB, Engine.SPARK], ids=str)
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """Each test once per engine; Spark's copied views are dropped after each Spark test."""
     if request.param is Engine.SPARK:

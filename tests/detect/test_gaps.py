@@ -144,3 +144,23 @@ def test_overrides_are_checked(tmp_store: cargotrace.Store) -> None:
         detect(tmp_store, overrides={"gap.min_gap_hours": "4"})
     with pytest.raises(ParamsError, match="min_gap_h must be > 0"):
         detect(tmp_store, overrides={"gap.min_gap_h": "-1"})
+
+
+def test_same_events_on_duckdb_and_spark(
+    engine: object, tmp_path: Path, mixed: tuple[Path, Path]
+) -> None:
+    """Issue #4: the gap expressions give identical events on both engines."""
+    _, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        reference = store.con.execute(
+            "SELECT event_id, kind, mmsi, start, \"end\", attrs FROM events ORDER BY event_id"
+        ).fetchall()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(store_path.read_bytes())
+    with cargotrace.open_store(copy) as store:
+        store.con.execute("DELETE FROM events")
+        detect(store, engine=str(engine))
+        found = store.con.execute(
+            "SELECT event_id, kind, mmsi, start, \"end\", attrs FROM events ORDER BY event_id"
+        ).fetchall()
+    assert len(found) > 10 and found == reference

@@ -1,0 +1,223 @@
+"""Loitering: one vessel slow for hours away from any port, and the resampled tracks behind it.
+
+A ship that drifts at sea for hours may be waiting for a partner that does not transmit, which
+is why loitering is reported even when no encounter is seen. Both this detector and
+`encounters.py` work on *resampled tracks*: each vessel's positions averaged on a fixed grid
+of `resample_min`-minute steps, with holes of up to `max_interpolate_gap_h` filled by linear
+interpolation (GFW resamples to 10 minutes and interpolates across gaps shorter than 1 h). A
+grid makes two vessels comparable step by step and makes runs countable with window functions.
+
+Everything that touches positions is one Ibis expression (group by, windows, an anti-join with
+`places`), so it runs unchanged on DuckDB and Spark; Python only measures the few runs found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from cargotrace.detect.events import Event
+from cargotrace.detect.gaps import EARTH_RADIUS_KM, KM_PER_NM, haversine_km
+from cargotrace.detect.kinds import EventKind
+from cargotrace.errors import ParamsError
+from cargotrace.store.engines import to_arrow
+
+KM_PER_DEG_LAT = 111.195  # one degree of latitude on the sphere of EARTH_RADIUS_KM
+
+
+def check_positive(**values: float) -> None:
+    for name, value in values.items():
+        if not value > 0:
+            raise ParamsError(f"{name} must be > 0, got {value}")
+
+
+@dataclass(frozen=True)
+class LoiteringParams:
+    """One vessel slow away from port for a long time (GFW's loitering, on a 10-minute grid)."""
+
+    max_speed_kn: float = field(
+        default=2.0, metadata={"help": "Mean speed over the speed window must stay below this "
+                               "(GFW: 2 kn)."}
+    )
+    min_duration_h: float = field(
+        default=2.0, metadata={"help": "Shortest loitering reported (GFW publishes events from "
+                               "1 h; 2 h, as for encounters, leaves out short stops)."}
+    )
+    min_port_distance_km: float = field(
+        default=10.0, metadata={"help": "Every step must be at least this far outside the radius "
+                                "of every place (GFW encounters: 10 km from an anchorage)."}
+    )
+    speed_window_h: float = field(
+        default=1.0, metadata={"help": "Speeds are averaged over this window centred on each "
+                               "step (GFW: hourly mean speed)."}
+    )
+    resample_min: int = field(
+        default=10, metadata={"help": "Grid step the track is resampled to, in minutes."}
+    )
+    max_interpolate_gap_h: float = field(
+        default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
+                               "(GFW: 1 h); longer ones end a run."}
+    )
+
+    def __post_init__(self) -> None:
+        check_positive(max_speed_kn=self.max_speed_kn, min_duration_h=self.min_duration_h,
+                       speed_window_h=self.speed_window_h, resample_min=self.resample_min)
+        if self.min_port_distance_km < 0 or self.max_interpolate_gap_h < 0:
+            raise ParamsError("min_port_distance_km and max_interpolate_gap_h must be >= 0")
+        if self.resample_min > 60 * self.min_duration_h:
+            raise ParamsError(
+                f"resample_min ({self.resample_min}) must not exceed min_duration_h "
+                f"({self.min_duration_h} h): a run is measured in grid steps"
+            )
+
+
+GFW_LOITERING = LoiteringParams()
+# Rendezvous: shorter stops count too (the encounter preset looks for 30-minute meetings).
+RENDEZVOUS_LOITERING = LoiteringParams(min_duration_h=1.0)
+
+
+def resampled_tracks(
+    positions: Any, resample_min: int, max_interpolate_gap_h: float, slow_kn: float
+) -> Any:
+    """One row per vessel and grid step: mean position and speed, observed or interpolated.
+
+    Columns: mmsi, step (epoch seconds // step length), lat, lon, speed_kn (mean reported SOG,
+    else the speed implied by the previous step), positions (0 when interpolated), first_ts /
+    last_ts (the step's first and last position) and first_slow_ts / last_slow_ts (the same
+    among positions reporting less than `slow_kn`), NULL on interpolated steps.
+    """
+    step_s = int(resample_min * 60)
+    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
+    p = p.mutate(step=(p.ts.epoch_seconds() // step_s).cast("int64"))
+    slow = p.sog < slow_kn
+    b = p.group_by(["mmsi", "step"]).aggregate(
+        lat=p.lat.mean(), lon=p.lon.mean(), sog_kn=p.sog.mean(), positions=p.count(),
+        first_ts=p.ts.min(), last_ts=p.ts.max(),
+        first_slow_ts=p.ts.min(where=slow), last_slow_ts=p.ts.max(where=slow),
+    )
+    by_step = ibis.window(group_by=b.mmsi, order_by=b.step)
+    prev_step, prev_lat, prev_lon = (b.step.lag().over(by_step), b.lat.lag().over(by_step),
+                                     b.lon.lag().over(by_step))
+    implied_kn = (haversine_km(prev_lat, prev_lon, b.lat, b.lon) / KM_PER_NM
+                  / ((b.step - prev_step) * (step_s / 3600.0)))
+    b = b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn)).drop("sog_kn")
+    by_step = ibis.window(group_by=b.mmsi, order_by=b.step)
+    b = b.mutate(next_step=b.step.lead().over(by_step), next_lat=b.lat.lead().over(by_step),
+                 next_lon=b.lon.lead().over(by_step), next_speed=b.speed_kn.lead().over(by_step))
+    columns = ["mmsi", "step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
+               "first_slow_ts", "last_slow_ts"]
+    observed = b.select(*columns)
+    max_steps = int(max_interpolate_gap_h * 3600 // step_s)
+    if max_steps < 2:
+        return observed
+    # a hole of h steps between two observed steps is filled with h - 1 interpolated ones
+    holes = b.filter((b.next_step - b.step).between(2, max_steps))
+    holes = holes.mutate(k=ibis.range(1, holes.next_step - holes.step)).unnest("k")
+    frac = holes.k.cast("float64") / (holes.next_step - holes.step).cast("float64")
+    no_ts = ibis.null(b.first_ts.type().copy(nullable=True))
+    filled = holes.select(
+        "mmsi", step=holes.step + holes.k,
+        lat=holes.lat + (holes.next_lat - holes.lat) * frac,
+        lon=holes.lon + (holes.next_lon - holes.lon) * frac,
+        speed_kn=holes.speed_kn + (holes.next_speed - holes.speed_kn) * frac,
+        positions=ibis.literal(0, "int64"), first_ts=no_ts, last_ts=no_ts,
+        first_slow_ts=no_ts, last_slow_ts=no_ts,
+    )
+    return observed.union(filled.cast(observed.schema()))
+
+
+def away_from_places(steps: Any, places: Any, min_km: float) -> Any:
+    """The steps at least `min_km` outside the radius of every place (an anti-join).
+
+    Distance is from a place's edge (centre distance minus `radius_m`), so a large port keeps
+    its anchorages out. A latitude band on the place side lets the engine skip far places.
+    """
+    pl = places.select(
+        place_lat=places.lat, place_lon=places.lon,
+        reach_km=places.radius_m / 1000.0 + min_km,
+    )
+    pl = pl.mutate(lat_lo=pl.place_lat - pl.reach_km / KM_PER_DEG_LAT - 0.01,
+                   lat_hi=pl.place_lat + pl.reach_km / KM_PER_DEG_LAT + 0.01)
+    near = [
+        steps.lat >= pl.lat_lo, steps.lat <= pl.lat_hi,
+        haversine_km(steps.lat, steps.lon, pl.place_lat, pl.place_lon) < pl.reach_km,
+    ]
+    return steps.anti_join(pl, near)
+
+
+def nearest_place_km(
+    lat: np.ndarray, lon: np.ndarray, places: pa.Table
+) -> tuple[np.ndarray, list[str | None]]:
+    """Distance (km, from the place's edge, >= 0) to the nearest place of each point, and its id."""
+    if places.num_rows == 0:
+        return np.full(len(lat), np.inf), [None] * len(lat)
+    plat = np.radians(np.asarray(places.column("lat").to_pylist(), dtype=float))[None, :]
+    plon = np.radians(np.asarray(places.column("lon").to_pylist(), dtype=float))[None, :]
+    radius_km = np.asarray(places.column("radius_m").to_pylist(), dtype=float)[None, :] / 1000
+    la, lo = np.radians(lat)[:, None], np.radians(lon)[:, None]
+    h = np.sin((plat - la) / 2) ** 2 + np.cos(la) * np.cos(plat) * np.sin((plon - lo) / 2) ** 2
+    edge_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0))) - radius_km
+    nearest = edge_km.argmin(axis=1)
+    ids = places.column("place_id").to_pylist()
+    return np.maximum(edge_km.min(axis=1), 0.0), [ids[int(i)] for i in nearest]
+
+
+def loitering_candidates(positions: Any, places: Any, params: LoiteringParams) -> Any:
+    """One row per run of slow, offshore grid steps long enough to be loitering."""
+    t = resampled_tracks(positions, params.resample_min, params.max_interpolate_gap_h,
+                         params.max_speed_kn)
+    half = max(1, round(params.speed_window_h * 60 / params.resample_min / 2))
+    around = ibis.window(group_by=t.mmsi, order_by=t.step, range=(-half, half))
+    t = t.mutate(window_speed_kn=t.speed_kn.mean().over(around))
+    # The window mean bridges a short burst of speed inside a long drift; the step's own speed
+    # keeps the edges sharp (a window reaching into the approach would cut off the first steps).
+    is_slow = (t.window_speed_kn < params.max_speed_kn) | (t.speed_kn < params.max_speed_kn)
+    slow = away_from_places(t.filter(is_slow), places, params.min_port_distance_km)
+    # gaps and islands: consecutive steps share step - row_number()
+    by_step = ibis.window(group_by=slow.mmsi, order_by=slow.step)
+    slow = slow.mutate(island=slow.step - ibis.row_number().over(by_step))
+    runs = slow.group_by(["mmsi", "island"]).aggregate(
+        start=ibis.coalesce(slow.first_slow_ts.min(), slow.first_ts.min()),
+        end=ibis.coalesce(slow.last_slow_ts.max(), slow.last_ts.max()),
+        lat=slow.lat.mean(), lon=slow.lon.mean(), mean_speed_kn=slow.speed_kn.mean(),
+        steps=slow.count(), positions=slow.positions.sum(),
+    )
+    duration_s = runs.end.epoch_seconds() - runs.start.epoch_seconds()
+    runs = runs.filter(duration_s >= params.min_duration_h * 3600)
+    return runs.select("mmsi", "start", "end", "lat", "lon", "mean_speed_kn", "steps",
+                       "positions", duration_h=duration_s / 3600.0)
+
+
+def loitering_events(candidates: pa.Table, places: pa.Table) -> list[Event]:
+    rows = sorted(candidates.to_pylist(), key=lambda r: (r["mmsi"], r["start"]))
+    if not rows:
+        return []
+    port_km, port_ids = nearest_place_km(np.array([r["lat"] for r in rows]),
+                                         np.array([r["lon"] for r in rows]), places)
+    return [
+        Event(
+            EventKind.LOITERING, int(r["mmsi"]), r["start"], r["end"],
+            lat=round(r["lat"], 5), lon=round(r["lon"], 5),
+            attrs={
+                "duration_h": round(r["duration_h"], 3),
+                "mean_speed_kn": round(r["mean_speed_kn"], 2),
+                "distance_from_port_km": None if np.isinf(km) else round(float(km), 1),
+                "nearest_place_id": place_id,
+                "positions": int(r["positions"]),
+            },
+        )
+        for r, km, place_id in zip(rows, port_km, port_ids, strict=True)
+    ]
+
+
+def detect_loitering(
+    positions: Any, places: Any, params: LoiteringParams = GFW_LOITERING
+) -> list[Event]:
+    """Loitering events from Ibis `positions` and `places` tables (DuckDB or Spark)."""
+    candidates = to_arrow(loitering_candidates(positions, places, params))
+    place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
+    return loitering_events(candidates, place_rows)

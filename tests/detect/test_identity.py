@@ -1,0 +1,375 @@
+"""Identity: shared MMSIs, position jumps and identity changes, on hand-built tracks, on the
+simulator's `mixed` scenario (scored against its truth) and on a real MarineCadastre day."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import cargotrace
+from cargotrace.detect.events import Event, events_table, replace_events
+from cargotrace.detect.identity import IdentityParams, detect_identity
+from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.segments import identity_segments, split_segments
+from cargotrace.errors import ParamsError
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.sim.run import simulate
+from cargotrace.sim.scenarios import ScenarioParams
+from cargotrace.store.engines import Engine, tables_on, to_arrow
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+M = 273310020  # a Russian MMSI (MID 273)
+
+
+def make_position(mmsi: int = M, ts: datetime = T0, lat: float = 43.0, lon: float = 131.9,
+                  sog: float = 10.0, msg_type: int = 1) -> dict[str, Any]:
+    return {"mmsi": mmsi, "ts": ts, "lat": lat, "lon": lon, "sog": sog, "cog": 180.0,
+            "msg_type": msg_type}
+
+
+def make_report(mmsi: int = M, ts: datetime = T0, name: str | None = None,
+                imo: int | None = None, callsign: str | None = None,
+                msg_type: int = 5) -> dict[str, Any]:
+    return {"mmsi": mmsi, "ts": ts, "name": name, "imo": imo, "callsign": callsign,
+            "msg_type": msg_type}
+
+
+def track(mmsi: int = M, start: datetime = T0, lat: float = 43.0, lon: float = 131.9,
+          speed_kn: float = 12.0, course_deg: float = 180.0, every_s: float = 60.0,
+          hours: float = 2.0) -> list[dict[str, Any]]:
+    """A ship sailing a straight course, heard every `every_s` seconds."""
+    rows = []
+    for k in range(int(hours * 3600 / every_s) + 1):
+        nm = speed_kn * k * every_s / 3600
+        rows.append(make_position(
+            mmsi, start + timedelta(seconds=k * every_s),
+            round(lat + nm * math.cos(math.radians(course_deg)) / 60, 6),
+            round(lon + nm * math.sin(math.radians(course_deg))
+                  / (60 * math.cos(math.radians(lat))), 6),
+            speed_kn,
+        ))
+    return rows
+
+
+def store_rows(store: cargotrace.Store, positions: Iterable[dict[str, Any]] = (),
+               reports: Iterable[dict[str, Any]] = ()) -> None:
+    for table, rows in (("positions", list(positions)), ("vessel_reports", list(reports))):
+        if rows:
+            data = pa.Table.from_pylist([{**r, "source": "test", "ingest_id": 1} for r in rows])
+            store.con.register("rows_in", data)
+            store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
+            store.con.unregister("rows_in")
+
+
+def detect_on(engine: Engine, store: cargotrace.Store,
+              params: IdentityParams | None = None) -> list[Event]:
+    tables = tables_on(engine, store, ["positions", "vessel_reports"])
+    return detect_identity(tables["positions"], tables["vessel_reports"], params)
+
+
+def of_kind(events: list[Event], kind: IdentityKind) -> list[Event]:
+    return [e for e in events if e.attrs["identity_kind"] == kind]
+
+
+# --- positions: shared MMSIs, teleports, and what is neither ---------------------------------
+
+
+def test_gps_noise_is_not_a_teleport(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """A moored ship, heard every second with 50 m of GPS scatter: 'speeds' of ~100 kn over
+    metres, which `min_jump_km` (5 km) keeps from being jumps."""
+    rng = random.Random(1)
+    rows = [make_position(ts=T0 + timedelta(seconds=s), sog=0.0,
+                          lat=43.1 + rng.uniform(-50, 50) / 111_320,
+                          lon=131.9 + rng.uniform(-50, 50) / 81_400)
+            for s in range(1800)]
+    store_rows(tmp_store, rows)
+    assert detect_on(engine, tmp_store) == []
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    segments = to_arrow(identity_segments(positions, IdentityParams()))
+    assert segments.num_rows == 1800 and set(segments.column("segment").to_pylist()) == {0}
+
+
+def test_two_ships_on_one_mmsi(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """Ship A sails south of Vladivostok for 36 h; ship B, 300 km east, transmits A's MMSI for a
+    day. One shared_mmsi event spanning B's transmissions, and two segments."""
+    ship_a = track(lat=42.8, lon=131.9, speed_kn=12, course_deg=200, every_s=60, hours=36)
+    here = ship_a[360]  # where A is when B starts: B sails the same course 300 km east of it
+    ship_b = track(start=here["ts"], lat=here["lat"],
+                   lon=here["lon"] + 300 / (111.32 * math.cos(math.radians(here["lat"]))),
+                   speed_kn=12, course_deg=200, every_s=90, hours=24)
+    store_rows(tmp_store, ship_a + ship_b)
+    events = detect_on(engine, tmp_store)
+    assert [e.attrs["identity_kind"] for e in events] == ["shared_mmsi"]
+    (shared,) = events
+    assert (shared.kind, shared.mmsi, shared.other_mmsi) == (EventKind.IDENTITY, M, None)
+    assert (shared.start, shared.end) == (ship_b[0]["ts"], ship_b[-1]["ts"])
+    assert (shared.lat, shared.lon) == (ship_b[0]["lat"], ship_b[0]["lon"])
+    assert shared.attrs["n_segments"] == 2 and shared.attrs["overlap_h"] == 24.0
+    assert 280 < shared.attrs["separation_km"] < 380
+    assert shared.attrs["min_implied_speed_kn"] > 30
+
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    segments = to_arrow(identity_segments(positions, IdentityParams()))
+    by_segment: dict[int, set[datetime]] = {}
+    for row in segments.to_pylist():
+        by_segment.setdefault(row["segment"], set()).add(row["ts"])
+    assert by_segment == {0: {r["ts"] for r in ship_a}, 1: {r["ts"] for r in ship_b}}
+
+
+def test_position_jumps_are_teleports_not_ships(
+    engine: Engine, tmp_store: cargotrace.Store
+) -> None:
+    """One position 333 km off the track, and later two in a row 250 km off: two teleports,
+    no shared MMSI, and the track itself stays one segment."""
+    rows = track(every_s=10, hours=2)
+    rows[300] = {**rows[300], "lat": rows[300]["lat"] + 3.0}
+    for k in (500, 501):
+        rows[k] = {**rows[k], "lon": rows[k]["lon"] + 3.1}
+    store_rows(tmp_store, rows)
+    events = detect_on(engine, tmp_store)
+    assert [e.attrs["identity_kind"] for e in events] == ["teleport", "teleport"]
+    single, double = events
+    assert single.start == single.end == rows[300]["ts"]
+    assert (single.lat, single.lon) == (rows[300]["lat"], rows[300]["lon"])
+    assert 330 < single.attrs["jump_km"] < 336 and single.attrs["n_positions"] == 1
+    assert single.attrs["implied_speed_kn"] > 10_000  # 333 km in 10 s
+    assert (double.start, double.end) == (rows[500]["ts"], rows[501]["ts"])
+    assert double.attrs["n_positions"] == 2 and 240 < double.attrs["return_km"] < 260
+
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    segments = {r["ts"]: r["segment"]
+                for r in to_arrow(identity_segments(positions, IdentityParams())).to_pylist()}
+    jumped = {rows[k]["ts"] for k in (300, 500, 501)}
+    assert {s for t, s in segments.items() if t not in jumped} == {0}
+    assert {segments[t] for t in jumped} == {1, 2}
+
+
+def test_a_fast_ship_after_a_silence_is_one_segment(tmp_store: cargotrace.Store) -> None:
+    """A 25 kn ship unheard for 3 h reappears 140 km on: fast, but possible."""
+    before = track(speed_kn=25, every_s=30, hours=1)
+    after = track(start=T0 + timedelta(hours=4), lat=before[-1]["lat"] - 25 * 3 / 60,
+                  speed_kn=25, every_s=30, hours=1)
+    store_rows(tmp_store, before + after)
+    assert detect_on(Engine.DUCKDB, tmp_store) == []
+    assert split_segments(tmp_store.positions, IdentityParams()).runs.num_rows == 0
+
+
+def test_shuffled_input_gives_the_same_events(tmp_path: Path) -> None:
+    ship_a = track(lat=42.8, speed_kn=12, course_deg=200, every_s=60, hours=30)
+    ship_b = track(start=T0 + timedelta(hours=3), lat=42.8, lon=135.6, every_s=90, hours=20)
+    ship_a[100] = {**ship_a[100], "lat": ship_a[100]["lat"] + 3.0}
+    rows = ship_a + ship_b
+    found = []
+    for seed in (1, 2):
+        random.Random(seed).shuffle(rows)
+        with cargotrace.open_store(tmp_path / f"{seed}.duckdb") as store:
+            store_rows(store, rows)
+            found.append(events_table(detect_on(Engine.DUCKDB, store), "gfw", IdentityParams()))
+    assert found[0].equals(found[1])
+    assert Counter(json.loads(a)["identity_kind"] for a in found[0].column("attrs").to_pylist()) \
+        == {"shared_mmsi": 1, "teleport": 1}
+
+
+# --- static reports: names, IMO numbers, call signs, flags -----------------------------------
+
+
+def test_type_24_parts_are_not_changes(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """Class B sends its name (part A) and call sign (part B) in separate messages; padding and
+    spacing differ between decoders. None of that is a change."""
+    names = ["SEA STAR", "SEA STAR@@@@@@@@@@@@", "Sea  Star", " SEA STAR "]
+    reports = []
+    for k in range(40):
+        ts = T0 + timedelta(minutes=6 * k)
+        reports.append(make_report(ts=ts, name=names[k % 4], msg_type=24))
+        reports.append(make_report(ts=ts + timedelta(seconds=1), callsign="UBC1234@@",
+                                   msg_type=24))
+    store_rows(tmp_store, reports=reports)
+    assert detect_on(engine, tmp_store) == []
+
+
+def test_a_rename_is_one_event(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    reports = [make_report(ts=T0 + timedelta(minutes=6 * k),
+                           name="SEA STAR" if k < 20 else "POLAR C88",
+                           imo=9179842, callsign="UBC1234") for k in range(40)]
+    reports += [make_report(ts=T0 + timedelta(minutes=6 * k, seconds=3), callsign="UBC1234",
+                            msg_type=24) for k in range(40)]
+    store_rows(tmp_store, reports=reports)
+    events = detect_on(engine, tmp_store)
+    assert [(e.mmsi, e.start, e.end, e.attrs) for e in events] == [(
+        M, T0 + timedelta(minutes=120), T0 + timedelta(minutes=120),
+        {"identity_kind": "name_change", "value_before": "SEA STAR", "value_after": "POLAR C88"},
+    )]
+
+
+def test_flapping_and_filler_values_report_only_new_values(
+    engine: Engine, tmp_store: cargotrace.Store
+) -> None:
+    """Names flapping A, B, A, B: one change (to B). IMO 0 and 123 are fillers, not numbers;
+    the real IMO change and the call-sign change are one event each."""
+    reports = []
+    for k in range(30):
+        ts = T0 + timedelta(minutes=6 * k)
+        reports.append(make_report(
+            ts=ts, name="OCEAN STAR" if k % 2 == 0 else "OCEAN STAR 2",
+            imo=[9179842, 0, 123][k % 3] if k < 15 else 9700049,
+            callsign="UBC1234" if k < 25 else "UBD5678",
+        ))
+    store_rows(tmp_store, reports=reports)
+    events = detect_on(engine, tmp_store)
+    assert [(e.attrs["identity_kind"], e.start, e.attrs["value_before"], e.attrs["value_after"])
+            for e in events] == [
+        ("name_change", T0 + timedelta(minutes=6), "OCEAN STAR", "OCEAN STAR 2"),
+        ("imo_change", T0 + timedelta(minutes=90), 9179842, 9700049),
+        ("callsign_change", T0 + timedelta(minutes=150), "UBC1234", "UBD5678"),
+    ]
+
+
+def test_reflagging(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """IMO 9179842 leaves a Russian MMSI and reappears 2 h later under a North Korean one: a
+    flag change at the new MMSI's first position. A move between two Russian MMSIs, and an IMO
+    on two MMSIs at once, are not."""
+    old, new = 273111111, 445222222
+    positions = track(old, hours=10) + track(new, start=T0 + timedelta(hours=12), hours=5)
+    reports = [make_report(old, T0 + timedelta(hours=h), "ANGARA", 9179842) for h in range(11)]
+    reports += [make_report(new, T0 + timedelta(hours=12, minutes=3 + 60 * h), "ANGARA",
+                            9179842) for h in range(5)]
+    # the same flag under two MMSIs; and one IMO on two MMSIs at the same time
+    reports += [make_report(273000001, T0, "A", 9700049), make_report(273000002, T0 +
+                timedelta(hours=9), "A", 9700049)]
+    reports += [make_report(m, T0 + timedelta(hours=h), "B", 9822346) for h in range(6)
+                for m in (273000003, 636000004)]
+    store_rows(tmp_store, positions, reports)
+    events = detect_on(engine, tmp_store)
+    assert [(e.mmsi, e.other_mmsi, e.start, e.lat) for e in events] == [
+        (new, old, T0 + timedelta(hours=12), 43.0)]
+    assert events[0].attrs == {"identity_kind": "flag_change", "flag_before": "RU",
+                               "flag_after": "KP", "imo": 9179842, "hours_since_old_mmsi": 2.0}
+
+
+def test_empty_store_has_no_identity_events(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    assert detect_on(engine, tmp_store) == []
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param({"max_speed_kn": 0}, "max_speed_kn must be > 0, got 0", id="speed"),
+    pytest.param({"min_jump_km": -1}, "min_jump_km must be > 0, got -1", id="jump"),
+    pytest.param({"max_teleport_positions": 0}, "max_teleport_positions must be >= 1, got 0",
+                 id="teleport"),
+])
+def test_params_reject_nonsense(values: dict[str, float], message: str) -> None:
+    with pytest.raises(ParamsError) as info:
+        IdentityParams(**values)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+# --- the simulator's mixed scenario, scored against its truth --------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("mixed_identity")
+    simulate(ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3), out)
+    store_path = out / "s.duckdb"
+    with cargotrace.open_store(store_path) as store:
+        ingest_file(store, out / "positions.parquet")
+        ingest_file(store, out / "vessel_reports.parquet")
+        events = detect_identity(store.positions, store.vessel_reports)
+        replace_events(store, events_table(events, "gfw", IdentityParams()), ["identity"])
+    return out, store_path
+
+
+@pytest.mark.parametrize("subkind", [pytest.param(k, id=str(k)) for k in IdentityKind
+                                     if k is not IdentityKind.CALLSIGN_CHANGE])
+def test_identity_matches_the_simulated_truth(mixed: tuple[Path, Path], subkind: str) -> None:
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        result = evaluate(read_events(store), read_truth(out / "truth.parquet"), MatchParams(),
+                          kinds={"identity"})
+    score = result.score("identity", subkind)
+    assert score.truth >= 4
+    assert score.precision >= 0.95 and score.recall >= 0.95, score
+    # every truth time is a position or report time, and so is every event's
+    assert score.start_error_max_min == 0 and score.end_error_max_min == 0, score
+
+
+def test_no_call_sign_changes_are_invented(mixed: tuple[Path, Path]) -> None:
+    """The simulator plants no call-sign change on one MMSI (reflagging changes it with the
+    MMSI), so any detected one would be a false positive."""
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        result = evaluate(read_events(store), read_truth(out / "truth.parquet"), MatchParams(),
+                          kinds={"identity"})
+    score = result.score("identity")
+    assert score.fp == 0 and score.fn == 0, score
+
+
+def test_shared_mmsis_are_split_into_segments(mixed: tuple[Path, Path]) -> None:
+    out, store_path = mixed
+    truth = read_truth(out / "truth.parquet").to_pylist()
+    shared = [t for t in truth if t["subkind"] == "shared_mmsi"]
+    with cargotrace.open_store(store_path) as store:
+        seg = identity_segments(store.positions, IdentityParams())
+        spans = seg.group_by(["mmsi", "segment"]).aggregate(
+            n=seg.count(), first=seg.ts.min(), last=seg.ts.max()).to_pyarrow().to_pylist()
+        assert seg.count().to_pyarrow().as_py() == store.positions.count().to_pyarrow().as_py()
+    for row in shared:
+        ships = [s for s in spans if s["mmsi"] == row["mmsi"] and s["n"] > 2]
+        assert len(ships) == 2
+        # the second ship's segment is exactly its transmissions
+        assert any((s["first"], s["last"]) == (row["start"], row["end"]) for s in ships)
+    shared_mmsis = {row["mmsi"] for row in shared}
+    assert {s["segment"] for s in spans if s["mmsi"] not in shared_mmsis and s["n"] > 2} == {0}
+
+
+# --- a real day of AIS: what is found, checked by hand --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def marinecadastre(
+    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> tuple[list[Event], dict[int, float]]:
+    """Identity events on the first 99,999 rows of MarineCadastre's 2022-01-03 file, and each
+    MMSI's longest step between consecutive positions (computed independently, in SQL)."""
+    path = shared_data / "ais_positions" / "marinecadastre_AIS_2022_01_03_first99999.csv"
+    with cargotrace.open_store(tmp_path_factory.mktemp("mc") / "s.duckdb") as store:
+        ingest_file(store, path)
+        events = detect_identity(store.positions, store.vessel_reports)
+        steps = store.con.sql("""
+            WITH p AS (SELECT mmsi, lat, lon,
+                              lag(lat) OVER w AS plat, lag(lon) OVER w AS plon
+                       FROM positions WHERE lat IS NOT NULL
+                       WINDOW w AS (PARTITION BY mmsi ORDER BY ts, lat, lon))
+            SELECT mmsi, max(coalesce(6371.0088 * 2 * asin(sqrt(
+                       sin(radians(lat - plat) / 2) ^ 2 + cos(radians(lat)) * cos(radians(plat))
+                       * sin(radians(lon - plon) / 2) ^ 2)), 0))
+            FROM p GROUP BY mmsi""").fetchall()
+    return events, {int(m): float(km) for m, km in steps}
+
+
+def test_real_day_identity_events(marinecadastre: tuple[list[Event], dict[int, float]]) -> None:
+    """Hand-checked: 17 teleports on 10,623 MMSIs, no shared MMSI, no identity changes (each
+    MarineCadastre row repeats the vessel's static data). Among them, ALASKA ENDEAVOR moored in
+    Seattle (367650000) reports 7.63452 N once instead of 47.63452 N: a dropped digit."""
+    events, longest_step_km = marinecadastre
+    kinds = Counter(e.attrs["identity_kind"] for e in events)
+    assert set(kinds) == {"teleport"} and 10 <= kinds["teleport"] <= 25
+    for e in events:
+        assert e.attrs["jump_km"] > 5 and e.attrs["return_km"] > 5
+        assert e.attrs["implied_speed_kn"] > 30 and e.attrs["return_speed_kn"] > 30
+    # no event on a vessel whose consecutive positions are never more than 1 km apart
+    still = {m for m, km in longest_step_km.items() if km < 1.0}
+    assert len(still) > 9000 and not {e.mmsi for e in events} & still
+    dropped_digit = [e for e in events if e.mmsi == 367650000]
+    assert [(e.start, e.lat) for e in dropped_digit] == [
+        (datetime(2022, 1, 3, 0, 5, 12, tzinfo=UTC), 7.63452)]
+    assert 4440 < dropped_digit[0].attrs["jump_km"] < 4455
