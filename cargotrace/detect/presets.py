@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.params import GapParams
 from cargotrace.errors import ParamsError
 
 # preset name -> detector name -> parameters
 PRESETS: dict[str, dict[str, Any]] = {
-    "gfw": {"gap": GapParams()},
-    # Skylight-style rendezvous: same gap rules; encounter and loitering values differ
-    "rendezvous": {"gap": GapParams()},
+    "gfw": {"gap": GapParams(), "identity": IdentityParams()},
+    # Skylight-style rendezvous: same gap and identity rules; encounter and loitering differ
+    "rendezvous": {"gap": GapParams(), "identity": IdentityParams()},
 }
 
 

@@ -1,27 +1,72 @@
-"""Run detectors over the store and replace their events (what `cargotrace detect` does)."""
+"""Run detectors over the store and replace their events (what `cargotrace detect` does).
+
+Detectors run in dependency order (a dark voyage needs port visits and silences; a possible
+dark port call needs gaps), each on the engine asked for; their events are always written to
+the store, kind by kind, replacing the events of the same kinds in the run's time range.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cargotrace.detect.events import events_table, replace_events
+from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
+from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.presets import resolve
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
 
-SUPPORTED = (EventKind.GAP, EventKind.POSSIBLE_DARK_PORT_CALL)
+
+@dataclass
+class Context:
+    """What a detector sees: tables on the chosen engine, parameters, and earlier results."""
+
+    tables: dict[str, Any]
+    params: dict[str, Any]
+    data_end: datetime
+    found: dict[EventKind, list[Event]] = field(default_factory=dict)
+
+
+def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
+    params = ctx.params["gap"]
+    candidates = gap_candidates(ctx.tables["positions"], params, ctx.data_end)
+    gaps = gap_events(to_arrow(candidates, order_by=["mmsi", "start"]), params, ctx.data_end)
+    places = to_arrow(ctx.tables["places"], order_by=["place_id"])
+    return {EventKind.GAP: gaps,
+            EventKind.POSSIBLE_DARK_PORT_CALL: dark_port_calls(gaps, places, params)}
+
+
+def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
+    events = detect_identity(ctx.tables["positions"], ctx.tables["vessel_reports"],
+                             ctx.params["identity"])
+    return {EventKind.IDENTITY: events}
+
+
+@dataclass(frozen=True)
+class Detector:
+    params_key: str  # the detector's entry in a preset
+    kinds: tuple[EventKind, ...]
+    run: Callable[[Context], dict[EventKind, list[Event]]]
+
+
+DETECTORS = (
+    Detector("identity", (EventKind.IDENTITY,), _identity),
+    Detector("gap", (EventKind.GAP, EventKind.POSSIBLE_DARK_PORT_CALL), _gaps),
+)
+SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
 
 
 @dataclass
 class DetectSummary:
     preset: str
     data_end: datetime | None
+    engine: str = "duckdb"
     written: dict[str, int] = field(default_factory=dict)
     replaced: int = 0
     duration_s: float = 0.0
@@ -36,44 +81,41 @@ def detect(
     until: datetime | None = None,
     engine: Engine | str = Engine.DUCKDB,
 ) -> DetectSummary:
-    """Detect the requested kinds (all supported ones by default) and store their events.
-
-    The detectors' Ibis expressions run on `engine`; events are always written to the store.
-    """
+    """Detect the requested kinds (all supported ones by default) and store their events."""
     started = time.perf_counter()
-    wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
+    try:
+        wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
+    except ValueError as exc:
+        raise ParamsError(f"--kind: {exc}; kinds: {', '.join(SUPPORTED)}") from exc
     unsupported = [k for k in wanted if k not in SUPPORTED]
     if unsupported:
         raise ParamsError(
-            f"--kind {unsupported[0]}: not detected yet; detectable kinds: "
-            f"{', '.join(SUPPORTED)}"
+            f"--kind {unsupported[0]}: not detected yet; detectable kinds: {', '.join(SUPPORTED)}"
         )
     params = resolve(preset, overrides or {})
-    tables = tables_on(engine, store, ["positions", "places"])
-    positions = tables["positions"]
-    if since is not None:
-        positions = positions.filter(positions.ts >= since)
-    if until is not None:
-        positions = positions.filter(positions.ts < until)
+    tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
+    for name in ("positions", "vessel_reports"):
+        t = tables[name]
+        if since is not None:
+            t = t.filter(t.ts >= since)
+        if until is not None:
+            t = t.filter(t.ts < until)
+        tables[name] = t
     data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
-    summary = DetectSummary(preset, data_end)
+    summary = DetectSummary(preset, data_end, str(Engine(engine)))
     if data_end is None:
         return summary
-    gap_params = params["gap"]
-    gaps = gap_events(
-        to_arrow(gap_candidates(positions, gap_params, data_end), order_by=["mmsi", "start"]),
-        gap_params,
-        data_end,
-    )
-    found: dict[EventKind, list[Any]] = {EventKind.GAP: gaps}
-    if EventKind.POSSIBLE_DARK_PORT_CALL in wanted:
-        found[EventKind.POSSIBLE_DARK_PORT_CALL] = dark_port_calls(
-            gaps, to_arrow(tables["places"], order_by=["place_id"]), gap_params
-        )
-    for kind in wanted:
-        table = events_table(found[kind], preset, gap_params)
-        removed, written = replace_events(store, table, [kind], since, until)
-        summary.written[kind] = written
-        summary.replaced += removed
+    ctx = Context(tables, params, data_end)
+    for detector in DETECTORS:
+        if not any(k in wanted for k in detector.kinds):
+            continue
+        ctx.found.update(detector.run(ctx))
+        for kind in detector.kinds:
+            if kind not in wanted:
+                continue
+            table = events_table(ctx.found[kind], preset, params[detector.params_key])
+            removed, written = replace_events(store, table, [kind], since, until)
+            summary.written[kind] = written
+            summary.replaced += removed
     summary.duration_s = time.perf_counter() - started
     return summary

@@ -212,15 +212,16 @@ def test_larger_place_radius_and_nearest_place(tmp_store: cargotrace.Store) -> N
 def test_shared_mmsi_visits_follow_identity_segments(tmp_store: cargotrace.Store) -> None:
     """Ship A moored at one port for a day; for 12 h a second ship 300 km away transmits the
     same MMSI from another port. Per MMSI, A's visit is chopped up each time the other ship is
-    heard; per identity segment (segments.py), each ship has one visit."""
+    heard (into single-position pieces, shown with `min_confidence=1`); per identity segment
+    (segments.py), each ship has one visit."""
     far = offset(PORT, 300)
     add_port(tmp_store)
     add_port(tmp_store, "test:far", far)
     ship_a = moored(T0, 24, offset(PORT, 0.5))
     ship_b = moored(T0 + timedelta(hours=6, seconds=50), 12, offset(far, 0.3))
     store_rows(tmp_store, ship_a + ship_b)
-    per_mmsi = visits_on(Engine.DUCKDB, tmp_store)
-    assert len(per_mmsi) > 10
+    per_mmsi = visits_on(Engine.DUCKDB, tmp_store, PortVisitParams(min_confidence=1))
+    assert len(per_mmsi) > 100
     per_segment = visits_on(Engine.DUCKDB, tmp_store, segments=True)
     assert sorted((v.place_id, v.start, v.attrs["n_positions"]) for v in per_segment) == [
         ("test:far", ship_b[0]["ts"], len(ship_b)),
