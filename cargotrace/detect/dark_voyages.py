@@ -113,17 +113,14 @@ def silence_candidates(positions: Any, params: DarkVoyageParams, data_end: datet
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     order = ["ts", "lat", "lon"]  # a total order: the store dedups on (mmsi, ts, lat, lon)
     track = ibis.window(group_by="mmsi", order_by=order)
-    before = ibis.window(group_by="mmsi", order_by=order, rows=(None, 0))
     # windows and the silence test on raw timestamps; epoch seconds only on the rows that
     # remain (see `epoch_s`)
-    slow = (p.sog < params.slow_max_sog_kn).fill_null(False)
     p = p.mutate(
         prev_ts=p.ts.lag().over(track),
         prev_sog=p.sog.lag().over(track),
         next_ts=p.ts.lead().over(track),
         next_lat=p.lat.lead().over(track),
         next_lon=p.lon.lead().over(track),
-        last_slow_ts=ibis.ifelse(slow, p.ts, ibis.null("timestamp('UTC')")).max().over(before),
     )
     end = ibis.timestamp(data_end)
     s = p.filter(
@@ -133,10 +130,17 @@ def silence_candidates(positions: Any, params: DarkVoyageParams, data_end: datet
     s = s.select(
         "mmsi", "lat", "lon", "next_lat", "next_lon",
         start=s.ts, end=s.next_ts, start_t_s=epoch_s(s.ts), end_t_s=epoch_s(s.next_ts),
-        last_slow_t_s=epoch_s(s.last_slow_ts),
         silence_s=epoch_s(ibis.coalesce(s.next_ts, end)) - epoch_s(s.ts),
         distance_km=haversine_km(s.lat, s.lon, s.next_lat, s.next_lon),
     )
+    # when the vessel was last slow before each silence: a join of the few silences to the
+    # slow positions (cheaper than a running maximum over every position)
+    slow = p.filter((p.sog < params.slow_max_sog_kn).fill_null(False)).select(
+        slow_mmsi=p.mmsi, slow_ts=p.ts)
+    last_slow = s.join(slow, (s.mmsi == slow.slow_mmsi) & (slow.slow_ts <= s.start))
+    last_slow = last_slow.group_by(["mmsi", "start"]).aggregate(
+        last_slow_t_s=epoch_s(last_slow.slow_ts.max()))
+    s = s.left_join(last_slow, ["mmsi", "start"]).drop("mmsi_right", "start_right")
     # the baseline, only for the vessels that have a silence
     underway = (p.sog >= params.underway_min_sog_kn) & (p.prev_sog >= params.underway_min_sog_kn)
     moving = p.filter(underway.fill_null(False))

@@ -27,7 +27,7 @@ import ibis
 
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind, IdentityKind
-from cargotrace.detect.segments import split_segments
+from cargotrace.detect.segments import Segmentation, split_segments
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.mid import flag_of
@@ -175,12 +175,14 @@ def reflag_events(candidates: Any) -> list[Event]:
 
 
 def detect_identity(
-    positions: Any, vessel_reports: Any, params: IdentityParams | None = None
+    positions: Any, vessel_reports: Any, params: IdentityParams | None = None,
+    segmentation: Segmentation | None = None,
 ) -> list[Event]:
     """Every identity event: shared MMSIs and teleports from the positions, name / IMO /
-    call-sign changes from the reports, flag changes from both."""
+    call-sign changes from the reports, flag changes from both (`segmentation`, when given,
+    is reused instead of splitting the MMSIs again)."""
     params = params or IdentityParams()
-    events = split_segments(positions, params).events
+    events = list((segmentation or split_segments(positions, params)).events)
     events += change_events(to_arrow(change_candidates(vessel_reports)))
     events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))

@@ -5,15 +5,24 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.params import GapParams
+from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.errors import ParamsError
 
 # preset name -> detector name -> parameters
+_COMMON: dict[str, Any] = {
+    "identity": IdentityParams(),
+    "gap": GapParams(),
+    "port_visit": PortVisitParams(),
+    "dark_voyage": DarkVoyageParams(),
+    "draught_change": DraughtChangeParams(),
+}
 PRESETS: dict[str, dict[str, Any]] = {
-    "gfw": {"gap": GapParams(), "identity": IdentityParams()},
-    # Skylight-style rendezvous: same gap and identity rules; encounter and loitering differ
-    "rendezvous": {"gap": GapParams(), "identity": IdentityParams()},
+    "gfw": dict(_COMMON),
+    # Skylight-style rendezvous: the same rules except for encounters and loitering
+    "rendezvous": dict(_COMMON),
 }
 
 

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
+from cargotrace.detect.port_visits import detect_port_visits
+from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.presets import resolve
 from cargotrace.errors import ParamsError
@@ -31,6 +34,14 @@ class Context:
     params: dict[str, Any]
     data_end: datetime
     found: dict[EventKind, list[Event]] = field(default_factory=dict)
+    _segmentation: Segmentation | None = None
+
+    def segmentation(self) -> Segmentation:
+        """MMSIs split into one segment per ship, computed once for every detector."""
+        if self._segmentation is None:
+            self._segmentation = split_segments(self.tables["positions"],
+                                                self.params["identity"])
+        return self._segmentation
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -44,8 +55,35 @@ def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
 
 def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
     events = detect_identity(ctx.tables["positions"], ctx.tables["vessel_reports"],
-                             ctx.params["identity"])
+                             ctx.params["identity"], ctx.segmentation())
     return {EventKind.IDENTITY: events}
+
+
+def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Visits per ship: an MMSI two ships share is split first, or their calls would merge."""
+    positions = identity_segments(ctx.tables["positions"], ctx.params["identity"],
+                                  ctx.segmentation())
+    visits = detect_port_visits(positions, ctx.tables["places"], ctx.params["port_visit"],
+                                ctx.data_end)
+    return {EventKind.PORT_VISIT: visits}
+
+
+def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
+    if EventKind.PORT_VISIT not in ctx.found:
+        ctx.found.update(_port_visits(ctx))
+    voyages = detect_dark_voyages(ctx.found[EventKind.PORT_VISIT], ctx.tables["positions"],
+                                  ctx.params["dark_voyage"], ctx.data_end)
+    return {EventKind.DARK_VOYAGE: voyages}
+
+
+def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
+    for needed, run in ((EventKind.GAP, _gaps), (EventKind.DARK_VOYAGE, _dark_voyages)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
+    silences = ctx.found[EventKind.GAP] + ctx.found[EventKind.DARK_VOYAGE]
+    changes = detect_draught_changes(ctx.tables["vessel_reports"], silences,
+                                     ctx.params["draught_change"])
+    return {EventKind.DRAUGHT_CHANGE: changes}
 
 
 @dataclass(frozen=True)
@@ -58,6 +96,9 @@ class Detector:
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
     Detector("gap", (EventKind.GAP, EventKind.POSSIBLE_DARK_PORT_CALL), _gaps),
+    Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits),
+    Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages),
+    Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes),
 )
 SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
 

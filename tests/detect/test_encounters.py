@@ -1,0 +1,237 @@
+"""Encounters: hand-built meetings on both engines, and the simulator's `mixed` scenario."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cargotrace
+from cargotrace.detect.encounters import (
+    GFW_ENCOUNTER,
+    RENDEZVOUS_ENCOUNTER,
+    EncounterParams,
+    detect_encounters,
+)
+from cargotrace.detect.events import Event, events_table
+from cargotrace.errors import ParamsError
+from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.store.engines import Engine, tables_on
+
+from .test_loitering import (
+    NAKHODKA,
+    SEA,
+    T0,
+    Leg,
+    add_positions,
+    mixed_scenario,
+    near,
+    offset,
+    ship,
+    truth_with_mmsi_in_use,
+)
+
+IN = [Leg(120, 11.0, 90)]  # arriving from the west at 11 kn
+OUT = [Leg(120, 11.0, 180)]  # leaving southwards
+
+
+def encounters(engine: Engine, store: cargotrace.Store, *tracks: list[dict[str, Any]],
+               params: EncounterParams = GFW_ENCOUNTER) -> list[Event]:
+    add_positions(store, [row for track in tracks for row in track])
+    load_curated_gazetteer(store)
+    tables = tables_on(engine, store, ["positions", "places"])
+    return detect_encounters(tables["positions"], tables["places"], params)
+
+
+def drifting_pair(at: tuple[float, float], hours: float, apart_m: float = 120.0
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Ship 1 and ship 2 arrive from opposite sides and drift `apart_m` apart for `hours`."""
+    drift = [Leg(hours * 60, 0.0)]
+    return (ship(1, at, T0, IN, [*drift, *OUT]),
+            ship(2, offset(at, north_m=apart_m), T0, [Leg(120, 11.0, 270)],
+                 [*drift, Leg(120, 11.0, 0)]))
+
+
+# --- hand-built cases ------------------------------------------------------------------------
+
+
+def test_drifting_side_by_side_offshore(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    (event,) = encounters(engine, tmp_store, *drifting_pair(SEA, hours=3))
+    assert (event.kind, event.mmsi, event.other_mmsi) == ("encounter", 1, 2)
+    assert near(event.start, T0) and near(event.end, T0 + timedelta(hours=3))
+    assert event.attrs["median_distance_m"] == pytest.approx(120, abs=20)
+    assert event.attrs["max_distance_m"] < 200 and event.attrs["mean_speed_kn"] < 0.5
+    assert event.attrs["port_distance_km"] > 100 and event.attrs["runs"] == 1
+    assert event.lat == pytest.approx(SEA[0], abs=0.01)
+
+
+def test_moored_side_by_side_in_port_is_not_an_encounter(
+    engine: Engine, tmp_store: cargotrace.Store
+) -> None:
+    assert encounters(engine, tmp_store, *drifting_pair(NAKHODKA, hours=12, apart_m=30)) == []
+
+
+@pytest.mark.parametrize(
+    "other_legs",
+    [
+        # head-on, passing 300 m apart at 12 kn
+        pytest.param(([Leg(120, 12.0, 270)], [Leg(120, 12.0, 270)]), id="passing_12kn"),
+        # same course, 300 m abeam for four hours
+        pytest.param(([Leg(120, 12.0, 90)], [Leg(240, 12.0, 90)]), id="convoy_12kn"),
+    ],
+)
+def test_vessels_under_way_are_not_an_encounter(
+    other_legs: tuple[list[Leg], list[Leg]], tmp_store: cargotrace.Store
+) -> None:
+    first = ship(1, SEA, T0, [Leg(120, 12.0, 90)], [Leg(240, 12.0, 90)])
+    second = ship(2, offset(SEA, north_m=300), T0, *other_legs)
+    assert encounters(Engine.DUCKDB, tmp_store, first, second) == []
+
+
+def test_short_meeting_is_a_rendezvous_not_a_gfw_encounter(tmp_store: cargotrace.Store) -> None:
+    first, second = drifting_pair(SEA, hours=1.5)
+    assert encounters(Engine.DUCKDB, tmp_store, first, second) == []
+    tables = tables_on(Engine.DUCKDB, tmp_store, ["positions", "places"])
+    (event,) = detect_encounters(tables["positions"], tables["places"], RENDEZVOUS_ENCOUNTER)
+    assert event.attrs["duration_h"] == pytest.approx(1.5, abs=0.15)
+
+
+@pytest.mark.parametrize(("apart_m", "gfw", "rendezvous"),
+                         [(200, 1, 1), (400, 1, 0), (600, 0, 0)])
+def test_distance_thresholds(apart_m: float, gfw: int, rendezvous: int,
+                             tmp_store: cargotrace.Store) -> None:
+    # east-west apart, far north, where a degree of longitude is short
+    at = (60.5, 3.0)
+    first = ship(1, at, T0, IN, [Leg(180, 0.0), *OUT])
+    second = ship(2, offset(at, east_m=apart_m), T0, [Leg(120, 11.0, 0)],
+                  [Leg(180, 0.0), Leg(120, 11.0, 0)])
+    assert len(encounters(Engine.DUCKDB, tmp_store, first, second)) == gfw
+    tables = tables_on(Engine.DUCKDB, tmp_store, ["positions", "places"])
+    found = detect_encounters(tables["positions"], tables["places"], RENDEZVOUS_ENCOUNTER)
+    assert len(found) == rendezvous
+
+
+@pytest.mark.parametrize(("away_min", "expected_runs"),
+                         [pytest.param(60, [2], id="2h_apart_merged"),
+                          pytest.param(150, [1, 1], id="5h_apart_separate")])
+def test_meetings_less_than_4h_apart_merge(
+    engine: Engine, away_min: int, expected_runs: list[int], tmp_store: cargotrace.Store
+) -> None:
+    # ship 2 leaves ship 1 for a while (out and back at 6 kn), then comes back alongside
+    first = ship(1, SEA, T0, IN, [Leg(300 + 2 * away_min, 0.0), *OUT])
+    second = ship(2, offset(SEA, north_m=150), T0, [Leg(120, 11.0, 270)],
+                  [Leg(150, 0.0), Leg(away_min, 6.0, 0), Leg(away_min, 6.0, 180), Leg(150, 0.0),
+                   Leg(120, 11.0, 0)])
+    found = encounters(engine, tmp_store, first, second)
+    assert [e.attrs["runs"] for e in found] == expected_runs
+    assert near(found[0].start, T0)
+    total_h = 5 + 2 * away_min / 60
+    assert near(found[-1].end, T0 + timedelta(hours=total_h))
+    if len(found) == 1:
+        assert found[0].attrs["duration_h"] == pytest.approx(total_h, abs=0.2)
+        assert found[0].attrs["close_h"] == pytest.approx(5, abs=0.3)
+
+
+def test_reception_hole_is_interpolated(tmp_store: cargotrace.Store) -> None:
+    first, second = drifting_pair(SEA, hours=4)
+    silent = (T0 + timedelta(hours=1), T0 + timedelta(minutes=100))
+    second = [r for r in second if not silent[0] <= r["ts"] < silent[1]]
+    (event,) = encounters(Engine.DUCKDB, tmp_store, first, second)
+    assert event.attrs["runs"] == 1 and event.attrs["duration_h"] == pytest.approx(4, abs=0.2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("max_distance_m", -5, "max_distance_m must be > 0, got -5"),
+     ("merge_gap_h", -1, "min_port_distance_km, merge_gap_h and max_interpolate_gap_h must "
+                         "be >= 0"),
+     ("resample_min", 60, "resample_min (60) must not exceed min_duration_h (0.5 h): a run is "
+                          "measured in grid steps")],
+)
+def test_params_are_checked(field: str, value: float, message: str) -> None:
+    with pytest.raises(ParamsError) as info:
+        EncounterParams(**{"min_duration_h": 0.5, field: value})
+    assert str(info.value) == message
+
+
+def test_presets() -> None:
+    assert (GFW_ENCOUNTER.max_distance_m, GFW_ENCOUNTER.min_duration_h) == (500.0, 2.0)
+    assert (GFW_ENCOUNTER.max_speed_kn, GFW_ENCOUNTER.min_port_distance_km) == (2.0, 10.0)
+    assert (GFW_ENCOUNTER.resample_min, GFW_ENCOUNTER.merge_gap_h) == (10, 4.0)
+    assert (RENDEZVOUS_ENCOUNTER.max_distance_m, RENDEZVOUS_ENCOUNTER.min_duration_h) == (
+        250.0, 0.5)
+
+
+# --- the simulator's mixed scenario ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return mixed_scenario(tmp_path_factory)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="simulator truth names a reflagged ship by its old MMSI: in `mixed` seed 3, "
+    "441522931 becomes 616666460 on 6 Sept (identity-0010) and meets 273244157 on 8-9 Sept "
+    "(encounter-0007); sim/run.py writes meeting_truth() before plant_identity() and the "
+    "identity pool does not exclude ships with drift legs. Recall 7/8; see the next test",
+)
+def test_encounters_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        events = read_events(store)
+    score = evaluate(events, read_truth(out / "truth.parquet"), MatchParams(),
+                     kinds={"encounter"}).score("encounter")
+    assert score.precision >= 0.95 and score.recall >= 0.95, score
+
+
+def test_encounters_match_the_truth_with_the_transmitted_mmsi(mixed: tuple[Path, Path]) -> None:
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        events = read_events(store)
+    truth = truth_with_mmsi_in_use(read_truth(out / "truth.parquet"))
+    score = evaluate(events, truth, MatchParams(), kinds={"encounter"}).score("encounter")
+    assert score.truth == 8
+    assert score.precision == 1.0 and score.recall == 1.0, score
+    # start and end come from both vessels' own slow positions: minutes off at most
+    assert score.start_error_max_min is not None and score.end_error_max_min is not None
+    assert score.start_error_max_min <= 10 and score.end_error_max_min <= 10, score
+
+
+def test_encounter_attributes(mixed: tuple[Path, Path]) -> None:
+    _, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        rows = store.con.execute(
+            "SELECT mmsi, other_mmsi, attrs, params FROM events WHERE kind = 'encounter'"
+        ).fetchall()
+    assert rows
+    for mmsi, other_mmsi, attrs, params in rows:
+        attrs, params = json.loads(attrs), json.loads(params)
+        assert mmsi < other_mmsi
+        assert params["preset"] == "gfw" and params["max_distance_m"] == 500.0
+        # the simulator's ships drift ±120 m around points about 185 m apart
+        assert 120 <= attrs["median_distance_m"] <= 260 and attrs["max_distance_m"] <= 500
+        assert attrs["mean_speed_kn"] < 2 and attrs["port_distance_km"] >= 15
+
+
+def test_rendezvous_preset_finds_the_simulated_encounters(mixed: tuple[Path, Path]) -> None:
+    out, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        found = detect_encounters(store.positions, store.places, RENDEZVOUS_ENCOUNTER)
+    truth = truth_with_mmsi_in_use(read_truth(out / "truth.parquet"))
+    table = events_table(found, "rendezvous", RENDEZVOUS_ENCOUNTER)
+    score = evaluate(table, truth, MatchParams(), kinds={"encounter"}).score("encounter")
+    # the same meetings; shorter, as the ships swing in and out of 250 m of each other
+    assert score.precision == 1.0 and score.recall == 1.0, score
+    truth_rows = {(min(r["mmsi"], r["other_mmsi"]), max(r["mmsi"], r["other_mmsi"])): r
+                  for r in truth.to_pylist() if r["kind"] == "encounter"}
+    for event in found:
+        meeting = truth_rows[(event.mmsi, event.other_mmsi or 0)]
+        assert event.start >= meeting["start"] - timedelta(minutes=10)
+        assert event.end is not None and event.end <= meeting["end"] + timedelta(minutes=10)
+        assert event.attrs["max_distance_m"] <= 250
