@@ -15,7 +15,10 @@ import typer
 from typer._click.core import Context
 
 from cargotrace.cli import app
+from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
+from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.params import GapParams
+from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.validate import ValidationParams
 from cargotrace.sim.evaluate import MatchParams
@@ -24,7 +27,8 @@ from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
 PARAMETER_CLASSES = (
-    IngestOptions, ValidationParams, GapParams, ScenarioParams, BehaviourCounts, ReceptionParams,
+    IngestOptions, ValidationParams, GapParams, IdentityParams, PortVisitParams,
+    DarkVoyageParams, DraughtChangeParams, ScenarioParams, BehaviourCounts, ReceptionParams,
     MatchParams,
 )
 

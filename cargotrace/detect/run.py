@@ -17,10 +17,10 @@ from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_c
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
-from cargotrace.detect.port_visits import detect_port_visits
-from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
+from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
