@@ -14,6 +14,7 @@ Everything that touches positions is one Ibis expression (group by, windows, an 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -186,14 +187,19 @@ def loitering_candidates(positions: Any, places: Any, params: LoiteringParams) -
         lat=slow.lat.mean(), lon=slow.lon.mean(), mean_speed_kn=slow.speed_kn.mean(),
         steps=slow.count(), positions=slow.positions.sum(),
     )
+    # engines round epoch seconds differently: a loose cut here, the exact one in Python
     duration_s = runs.end.epoch_seconds() - runs.start.epoch_seconds()
-    runs = runs.filter(duration_s >= params.min_duration_h * 3600)
+    runs = runs.filter(duration_s >= params.min_duration_h * 3600 - 60)
     return runs.select("mmsi", "start", "end", "lat", "lon", "mean_speed_kn", "steps",
-                       "positions", duration_h=duration_s / 3600.0)
+                       "positions")
 
 
-def loitering_events(candidates: pa.Table, places: pa.Table) -> list[Event]:
-    rows = sorted(candidates.to_pylist(), key=lambda r: (r["mmsi"], r["start"]))
+def loitering_events(
+    candidates: pa.Table, places: pa.Table, params: LoiteringParams
+) -> list[Event]:
+    min_duration = timedelta(hours=params.min_duration_h)
+    rows = sorted((r for r in candidates.to_pylist() if r["end"] - r["start"] >= min_duration),
+                  key=lambda r: (r["mmsi"], r["start"]))
     if not rows:
         return []
     port_km, port_ids = nearest_place_km(np.array([r["lat"] for r in rows]),
@@ -203,7 +209,7 @@ def loitering_events(candidates: pa.Table, places: pa.Table) -> list[Event]:
             EventKind.LOITERING, int(r["mmsi"]), r["start"], r["end"],
             lat=round(r["lat"], 5), lon=round(r["lon"], 5),
             attrs={
-                "duration_h": round(r["duration_h"], 3),
+                "duration_h": round((r["end"] - r["start"]).total_seconds() / 3600, 3),
                 "mean_speed_kn": round(r["mean_speed_kn"], 2),
                 "distance_from_port_km": None if np.isinf(km) else round(float(km), 1),
                 "nearest_place_id": place_id,
@@ -220,4 +226,4 @@ def detect_loitering(
     """Loitering events from Ibis `positions` and `places` tables (DuckDB or Spark)."""
     candidates = to_arrow(loitering_candidates(positions, places, params))
     place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
-    return loitering_events(candidates, place_rows)
+    return loitering_events(candidates, place_rows, params)

@@ -96,7 +96,11 @@ def build_world(
         "flag_change": counts.flag_changes,
         "teleport": counts.teleports,
     }
-    plant_identity(ships, identity_counts, window, used, planted, rng)
+    # encounter and loitering truth is written under the ships' MMSIs: keep them unchanged
+    drifting = {
+        s.vessel.vessel_id for s in ships if any(leg.kind == "drift" for leg in s.plan.legs)
+    }
+    plant_identity(ships, identity_counts, window, used | drifting, planted, rng)
     ships += ghost_ships(ships, counts.shared_mmsis, window, ports, planted, rng)
     port_visit_truth(ships, window, planted)
     return ships, planted, stations, window
