@@ -96,43 +96,47 @@ RENDEZVOUS_ENCOUNTER = EncounterParams(max_distance_m=250.0, min_duration_h=0.5)
 def encounter_candidates(positions: Any, places: Any, params: EncounterParams) -> Any:
     """One row per pair and grid step, for runs of steps long enough to hold an encounter.
 
-    Columns: mmsi < other_mmsi, step, run (an id per run of consecutive steps of the pair),
+    Columns: mmsi < other_mmsi and their segments (0 unless positions carry identity
+    segments), step, run (an id per run of consecutive steps of the pair),
     distance_m, lat/lon (midpoint), speed_kn / other_speed_kn and each vessel's first/last
     slow position time in the step (NULL when the step was interpolated).
     """
     t = resampled_tracks(positions, params.resample_min, params.max_interpolate_gap_h,
                          params.max_speed_kn)
+    if "segment" not in t.columns:  # one track per MMSI (see loitering.track_keys)
+        t = t.mutate(segment=ibis.literal(0, "int64"))
     slow = away_from_places(t.filter(t.speed_kn < params.max_speed_kn), places,
                             params.min_port_distance_km)
     band_deg = params.max_distance_m / 1000.0 / KM_PER_DEG_LAT
     slow = slow.mutate(band=(slow.lat / band_deg).floor().cast("int64"))
     a = slow.select(
-        mmsi=slow.mmsi, a_step=slow.step, a_band=slow.band, a_lat=slow.lat, a_lon=slow.lon,
-        speed_kn=slow.speed_kn, first_slow_ts=slow.first_slow_ts,
-        last_slow_ts=slow.last_slow_ts,
+        mmsi=slow.mmsi, segment=slow.segment, a_step=slow.step, a_band=slow.band,
+        a_lat=slow.lat, a_lon=slow.lon, speed_kn=slow.speed_kn,
+        first_slow_ts=slow.first_slow_ts, last_slow_ts=slow.last_slow_ts,
     )
     # a vessel can only be within max_distance_m of vessels in its own band or the two next to
     # it: three copies of one side make that an equi-join (hash join on both engines)
     a = a.mutate(a_band=a.a_band - 1).union(a).union(a.mutate(a_band=a.a_band + 1))
     b = slow.select(
-        other_mmsi=slow.mmsi, step=slow.step, b_band=slow.band, b_lat=slow.lat,
-        b_lon=slow.lon, other_speed_kn=slow.speed_kn, other_first_slow_ts=slow.first_slow_ts,
-        other_last_slow_ts=slow.last_slow_ts,
+        other_mmsi=slow.mmsi, other_segment=slow.segment, step=slow.step, b_band=slow.band,
+        b_lat=slow.lat, b_lon=slow.lon, other_speed_kn=slow.speed_kn,
+        other_first_slow_ts=slow.first_slow_ts, other_last_slow_ts=slow.last_slow_ts,
     )
     pairs = a.join(b, [a.a_step == b.step, a.a_band == b.b_band, a.mmsi < b.other_mmsi])
     pairs = pairs.mutate(
         distance_m=haversine_km(pairs.a_lat, pairs.a_lon, pairs.b_lat, pairs.b_lon) * 1000.0
     )
     pairs = pairs.filter(pairs.distance_m <= params.max_distance_m)
-    by_step = ibis.window(group_by=[pairs.mmsi, pairs.other_mmsi], order_by=pairs.step)
+    pair = ["mmsi", "segment", "other_mmsi", "other_segment"]
+    by_step = ibis.window(group_by=pair, order_by=pairs.step)
     pairs = pairs.mutate(run=pairs.step - ibis.row_number().over(by_step))
-    whole_run = ibis.window(group_by=[pairs.mmsi, pairs.other_mmsi, pairs.run])
+    whole_run = ibis.window(group_by=[*pair, "run"])
     pairs = pairs.mutate(run_steps=pairs.step.count().over(whole_run))
     # a run of n steps lasts at most n steps: shorter ones can never reach min_duration_h
     long_enough = pairs.run_steps * params.resample_min >= params.min_duration_h * 60
     pairs = pairs.filter(long_enough)
     return pairs.select(
-        "mmsi", "other_mmsi", "step", "run", "distance_m",
+        *pair, "step", "run", "distance_m",
         lat=(pairs.a_lat + pairs.b_lat) / 2, lon=(pairs.a_lon + pairs.b_lon) / 2,
         speed_kn=pairs.speed_kn, other_speed_kn=pairs.other_speed_kn,
         first_slow_ts=pairs.first_slow_ts, last_slow_ts=pairs.last_slow_ts,
@@ -169,12 +173,13 @@ def encounter_events(
 ) -> list[Event]:
     """Encounters from candidate steps: runs measured, too-short ones dropped, close ones merged."""
     step_s = params.resample_min * 60
-    runs: dict[tuple[int, int], dict[int, list[dict[str, Any]]]] = defaultdict(
+    runs: dict[tuple[int, int, int, int], dict[int, list[dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for row in candidates.to_pylist():
-        runs[(row["mmsi"], row["other_mmsi"])][row["run"]].append(row)
-    merged: list[tuple[tuple[int, int], list[_Run]]] = []
+        key = (row["mmsi"], row["segment"], row["other_mmsi"], row["other_segment"])
+        runs[key][row["run"]].append(row)
+    merged: list[tuple[tuple[int, int, int, int], list[_Run]]] = []
     min_duration = timedelta(hours=params.min_duration_h)
     merge_gap = timedelta(hours=params.merge_gap_h)
     for pair in sorted(runs):
@@ -205,7 +210,7 @@ def encounter_events(
         distances = [s["distance_m"] for s in steps]
         speeds = [s[k] for s in steps for k in ("speed_kn", "other_speed_kn")]
         events.append(Event(
-            EventKind.ENCOUNTER, int(pair[0]), start, end, other_mmsi=int(pair[1]),
+            EventKind.ENCOUNTER, int(pair[0]), start, end, other_mmsi=int(pair[2]),
             lat=round(float(lat), 5), lon=round(float(lon), 5),
             attrs={
                 "duration_h": round((end - start).total_seconds() / 3600, 3),

@@ -41,8 +41,8 @@ class LoiteringParams:
     """One vessel slow away from port for a long time (GFW's loitering, on a 10-minute grid)."""
 
     max_speed_kn: float = field(
-        default=2.0, metadata={"help": "Mean speed over the speed window must stay below this "
-                               "(GFW: 2 kn)."}
+        default=2.0, metadata={"help": "A step is slow when the mean speed over the speed "
+                               "window, or its own, is below this (GFW: 2 kn)."}
     )
     min_duration_h: float = field(
         default=2.0, metadata={"help": "Shortest loitering reported (GFW publishes events from "
@@ -81,35 +81,43 @@ GFW_LOITERING = LoiteringParams()
 RENDEZVOUS_LOITERING = LoiteringParams(min_duration_h=1.0)
 
 
+def track_keys(positions: Any) -> list[str]:
+    """What makes one track: the MMSI, and the identity segment when positions carry one
+    (`segments.identity_segments`), so two ships sharing an MMSI are never averaged together."""
+    return ["mmsi", "segment"] if "segment" in positions.columns else ["mmsi"]
+
+
 def resampled_tracks(
     positions: Any, resample_min: int, max_interpolate_gap_h: float, slow_kn: float
 ) -> Any:
-    """One row per vessel and grid step: mean position and speed, observed or interpolated.
+    """One row per track and grid step: mean position and speed, observed or interpolated.
 
-    Columns: mmsi, step (epoch seconds // step length), lat, lon, speed_kn (mean reported SOG,
-    else the speed implied by the previous step), positions (0 when interpolated), first_ts /
-    last_ts (the step's first and last position) and first_slow_ts / last_slow_ts (the same
-    among positions reporting less than `slow_kn`), NULL on interpolated steps.
+    Columns: mmsi (and segment, see `track_keys`), step (epoch seconds // step length), lat,
+    lon, speed_kn (mean reported SOG, else the speed implied by the previous step), positions
+    (0 when interpolated), first_ts / last_ts (the step's first and last position) and
+    first_slow_ts / last_slow_ts (the same among positions reporting less than `slow_kn`);
+    the times are NULL on interpolated steps.
     """
     step_s = int(resample_min * 60)
+    keys = track_keys(positions)
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     p = p.mutate(step=(p.ts.epoch_seconds() // step_s).cast("int64"))
     slow = p.sog < slow_kn
-    b = p.group_by(["mmsi", "step"]).aggregate(
+    b = p.group_by([*keys, "step"]).aggregate(
         lat=p.lat.mean(), lon=p.lon.mean(), sog_kn=p.sog.mean(), positions=p.count(),
         first_ts=p.ts.min(), last_ts=p.ts.max(),
         first_slow_ts=p.ts.min(where=slow), last_slow_ts=p.ts.max(where=slow),
     )
-    by_step = ibis.window(group_by=b.mmsi, order_by=b.step)
+    by_step = ibis.window(group_by=keys, order_by=b.step)
     prev_step, prev_lat, prev_lon = (b.step.lag().over(by_step), b.lat.lag().over(by_step),
                                      b.lon.lag().over(by_step))
     implied_kn = (haversine_km(prev_lat, prev_lon, b.lat, b.lon) / KM_PER_NM
                   / ((b.step - prev_step) * (step_s / 3600.0)))
     b = b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn)).drop("sog_kn")
-    by_step = ibis.window(group_by=b.mmsi, order_by=b.step)
+    by_step = ibis.window(group_by=keys, order_by=b.step)
     b = b.mutate(next_step=b.step.lead().over(by_step), next_lat=b.lat.lead().over(by_step),
                  next_lon=b.lon.lead().over(by_step), next_speed=b.speed_kn.lead().over(by_step))
-    columns = ["mmsi", "step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
+    columns = [*keys, "step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
                "first_slow_ts", "last_slow_ts"]
     observed = b.select(*columns)
     max_steps = int(max_interpolate_gap_h * 3600 // step_s)
@@ -121,7 +129,7 @@ def resampled_tracks(
     frac = holes.k.cast("float64") / (holes.next_step - holes.step).cast("float64")
     no_ts = ibis.null(b.first_ts.type().copy(nullable=True))
     filled = holes.select(
-        "mmsi", step=holes.step + holes.k,
+        *keys, step=holes.step + holes.k,
         lat=holes.lat + (holes.next_lat - holes.lat) * frac,
         lon=holes.lon + (holes.next_lon - holes.lon) * frac,
         speed_kn=holes.speed_kn + (holes.next_speed - holes.speed_kn) * frac,
@@ -172,16 +180,17 @@ def loitering_candidates(positions: Any, places: Any, params: LoiteringParams) -
     t = resampled_tracks(positions, params.resample_min, params.max_interpolate_gap_h,
                          params.max_speed_kn)
     half = max(1, round(params.speed_window_h * 60 / params.resample_min / 2))
-    around = ibis.window(group_by=t.mmsi, order_by=t.step, range=(-half, half))
+    keys = track_keys(positions)
+    around = ibis.window(group_by=keys, order_by=t.step, range=(-half, half))
     t = t.mutate(window_speed_kn=t.speed_kn.mean().over(around))
     # The window mean bridges a short burst of speed inside a long drift; the step's own speed
     # keeps the edges sharp (a window reaching into the approach would cut off the first steps).
     is_slow = (t.window_speed_kn < params.max_speed_kn) | (t.speed_kn < params.max_speed_kn)
     slow = away_from_places(t.filter(is_slow), places, params.min_port_distance_km)
     # gaps and islands: consecutive steps share step - row_number()
-    by_step = ibis.window(group_by=slow.mmsi, order_by=slow.step)
+    by_step = ibis.window(group_by=keys, order_by=slow.step)
     slow = slow.mutate(island=slow.step - ibis.row_number().over(by_step))
-    runs = slow.group_by(["mmsi", "island"]).aggregate(
+    runs = slow.group_by([*keys, "island"]).aggregate(
         start=ibis.coalesce(slow.first_slow_ts.min(), slow.first_ts.min()),
         end=ibis.coalesce(slow.last_slow_ts.max(), slow.last_ts.max()),
         lat=slow.lat.mean(), lon=slow.lon.mean(), mean_speed_kn=slow.speed_kn.mean(),
@@ -197,6 +206,7 @@ def loitering_candidates(positions: Any, places: Any, params: LoiteringParams) -
 def loitering_events(
     candidates: pa.Table, places: pa.Table, params: LoiteringParams
 ) -> list[Event]:
+    """Loitering events from candidate runs: exact duration test, distance from port."""
     min_duration = timedelta(hours=params.min_duration_h)
     rows = sorted((r for r in candidates.to_pylist() if r["end"] - r["start"] >= min_duration),
                   key=lambda r: (r["mmsi"], r["start"]))

@@ -6,7 +6,9 @@ import dataclasses
 from typing import Any
 
 from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
+from cargotrace.detect.encounters import GFW_ENCOUNTER, RENDEZVOUS_ENCOUNTER
 from cargotrace.detect.identity import IdentityParams
+from cargotrace.detect.loitering import GFW_LOITERING, RENDEZVOUS_LOITERING
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.errors import ParamsError
@@ -20,9 +22,10 @@ _COMMON: dict[str, Any] = {
     "draught_change": DraughtChangeParams(),
 }
 PRESETS: dict[str, dict[str, Any]] = {
-    "gfw": dict(_COMMON),
-    # Skylight-style rendezvous: the same rules except for encounters and loitering
-    "rendezvous": dict(_COMMON),
+    "gfw": {**_COMMON, "encounter": GFW_ENCOUNTER, "loitering": GFW_LOITERING},
+    # Skylight-style rendezvous (250 m / 30 min): the same rules except encounters, loitering
+    "rendezvous": {**_COMMON, "encounter": RENDEZVOUS_ENCOUNTER,
+                   "loitering": RENDEZVOUS_LOITERING},
 }
 
 

@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
+from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
@@ -39,9 +41,14 @@ class Context:
     def segmentation(self) -> Segmentation:
         """MMSIs split into one segment per ship, computed once for every detector."""
         if self._segmentation is None:
-            self._segmentation = split_segments(self.tables["positions"],
-                                                self.params["identity"])
+            self._segmentation = split_segments(self.tables["positions"], self.params["identity"])
         return self._segmentation
+
+    def segmented_positions(self) -> Any:
+        """Positions with their identity `segment`: two ships on one MMSI stay apart."""
+        return identity_segments(
+            self.tables["positions"], self.params["identity"], self.segmentation()
+        )
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -49,30 +56,39 @@ def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
     candidates = gap_candidates(ctx.tables["positions"], params, ctx.data_end)
     gaps = gap_events(to_arrow(candidates, order_by=["mmsi", "start"]), params, ctx.data_end)
     places = to_arrow(ctx.tables["places"], order_by=["place_id"])
-    return {EventKind.GAP: gaps,
-            EventKind.POSSIBLE_DARK_PORT_CALL: dark_port_calls(gaps, places, params)}
+    return {
+        EventKind.GAP: gaps,
+        EventKind.POSSIBLE_DARK_PORT_CALL: dark_port_calls(gaps, places, params),
+    }
 
 
 def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
-    events = detect_identity(ctx.tables["positions"], ctx.tables["vessel_reports"],
-                             ctx.params["identity"], ctx.segmentation())
+    events = detect_identity(
+        ctx.tables["positions"],
+        ctx.tables["vessel_reports"],
+        ctx.params["identity"],
+        ctx.segmentation(),
+    )
     return {EventKind.IDENTITY: events}
 
 
 def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
     """Visits per ship: an MMSI two ships share is split first, or their calls would merge."""
-    positions = identity_segments(ctx.tables["positions"], ctx.params["identity"],
-                                  ctx.segmentation())
-    visits = detect_port_visits(positions, ctx.tables["places"], ctx.params["port_visit"],
-                                ctx.data_end)
+    visits = detect_port_visits(
+        ctx.segmented_positions(), ctx.tables["places"], ctx.params["port_visit"], ctx.data_end
+    )
     return {EventKind.PORT_VISIT: visits}
 
 
 def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
     if EventKind.PORT_VISIT not in ctx.found:
         ctx.found.update(_port_visits(ctx))
-    voyages = detect_dark_voyages(ctx.found[EventKind.PORT_VISIT], ctx.tables["positions"],
-                                  ctx.params["dark_voyage"], ctx.data_end)
+    voyages = detect_dark_voyages(
+        ctx.found[EventKind.PORT_VISIT],
+        ctx.tables["positions"],
+        ctx.params["dark_voyage"],
+        ctx.data_end,
+    )
     return {EventKind.DARK_VOYAGE: voyages}
 
 
@@ -81,8 +97,9 @@ def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
         if needed not in ctx.found:
             ctx.found.update(run(ctx))
     silences = ctx.found[EventKind.GAP] + ctx.found[EventKind.DARK_VOYAGE]
-    changes = detect_draught_changes(ctx.tables["vessel_reports"], silences,
-                                     ctx.params["draught_change"])
+    changes = detect_draught_changes(
+        ctx.tables["vessel_reports"], silences, ctx.params["draught_change"]
+    )
     return {EventKind.DRAUGHT_CHANGE: changes}
 
 
@@ -93,12 +110,28 @@ class Detector:
     run: Callable[[Context], dict[EventKind, list[Event]]]
 
 
+def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
+    events = detect_encounters(
+        ctx.segmented_positions(), ctx.tables["places"], ctx.params["encounter"]
+    )
+    return {EventKind.ENCOUNTER: events}
+
+
+def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
+    events = detect_loitering(
+        ctx.segmented_positions(), ctx.tables["places"], ctx.params["loitering"]
+    )
+    return {EventKind.LOITERING: events}
+
+
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
     Detector("gap", (EventKind.GAP, EventKind.POSSIBLE_DARK_PORT_CALL), _gaps),
     Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits),
     Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages),
     Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes),
+    Detector("encounter", (EventKind.ENCOUNTER,), _encounters),
+    Detector("loitering", (EventKind.LOITERING,), _loitering),
 )
 SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
 

@@ -17,7 +17,9 @@ from cargotrace.detect.encounters import (
     detect_encounters,
 )
 from cargotrace.detect.events import Event, events_table
+from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.loitering import detect_loitering
+from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
@@ -33,7 +35,6 @@ from .test_loitering import (
     near,
     offset,
     ship,
-    truth_with_mmsi_in_use,
 )
 
 IN = [Leg(120, 11.0, 90)]  # arriving from the west at 11 kn
@@ -153,7 +154,7 @@ def test_reception_hole_is_interpolated(tmp_store: cargotrace.Store) -> None:
      ("resample_min", 60, "resample_min (60) must not exceed min_duration_h (0.5 h): a run is "
                           "measured in grid steps")],
 )
-def test_params_are_checked(field: str, value: float, message: str) -> None:
+def test_params_are_checked(field: str, value: Any, message: str) -> None:
     with pytest.raises(ParamsError) as info:
         EncounterParams(**{"min_duration_h": 0.5, field: value})
     assert str(info.value) == message
@@ -175,30 +176,14 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return mixed_scenario(tmp_path_factory)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="simulator truth names a reflagged ship by its old MMSI: in `mixed` seed 3, "
-    "441522931 becomes 616666460 on 6 Sept (identity-0010) and meets 273244157 on 8-9 Sept "
-    "(encounter-0007); sim/run.py writes meeting_truth() before plant_identity() and the "
-    "identity pool does not exclude ships with drift legs. Recall 7/8; see the next test",
-)
 def test_encounters_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
     out, store_path = mixed
     with cargotrace.open_store(store_path) as store:
         events = read_events(store)
     score = evaluate(events, read_truth(out / "truth.parquet"), MatchParams(),
                      kinds={"encounter"}).score("encounter")
-    assert score.precision >= 0.95 and score.recall >= 0.95, score
-
-
-def test_encounters_match_the_truth_with_the_transmitted_mmsi(mixed: tuple[Path, Path]) -> None:
-    out, store_path = mixed
-    with cargotrace.open_store(store_path) as store:
-        events = read_events(store)
-    truth = truth_with_mmsi_in_use(read_truth(out / "truth.parquet"))
-    score = evaluate(events, truth, MatchParams(), kinds={"encounter"}).score("encounter")
     assert score.truth == 8
-    assert score.precision == 1.0 and score.recall == 1.0, score
+    assert score.precision >= 0.95 and score.recall >= 0.95, score
     # start and end come from both vessels' own slow positions: minutes off at most
     assert score.start_error_max_min is not None and score.end_error_max_min is not None
     assert score.start_error_max_min <= 10 and score.end_error_max_min <= 10, score
@@ -223,11 +208,15 @@ def test_encounter_attributes(mixed: tuple[Path, Path]) -> None:
 def test_rendezvous_preset_finds_the_simulated_encounters(mixed: tuple[Path, Path]) -> None:
     out, store_path = mixed
     with cargotrace.open_store(store_path) as store:
-        found = detect_encounters(store.positions, store.places, RENDEZVOUS_ENCOUNTER)
-    truth = truth_with_mmsi_in_use(read_truth(out / "truth.parquet"))
+        positions = identity_segments(store.positions, IdentityParams())
+        found = detect_encounters(positions, store.places, RENDEZVOUS_ENCOUNTER)
+    truth = read_truth(out / "truth.parquet")
     table = events_table(found, "rendezvous", RENDEZVOUS_ENCOUNTER)
-    score = evaluate(table, truth, MatchParams(), kinds={"encounter"}).score("encounter")
-    # the same meetings; shorter, as the ships swing in and out of 250 m of each other
+    # The same meetings, but shorter: the simulated ships drift ±120 m around points about
+    # 185 m apart, so they are within 250 m of each other only part of the time, and a
+    # rendezvous covers 39-98 % of its meeting (seed 3). Hence a quarter overlap, not a half.
+    score = evaluate(table, truth, MatchParams(min_overlap_fraction=0.25),
+                     kinds={"encounter"}).score("encounter")
     assert score.precision == 1.0 and score.recall == 1.0, score
     truth_rows = {(min(r["mmsi"], r["other_mmsi"]), max(r["mmsi"], r["other_mmsi"])): r
                   for r in truth.to_pylist() if r["kind"] == "encounter"}
@@ -241,8 +230,8 @@ def test_rendezvous_preset_finds_the_simulated_encounters(mixed: tuple[Path, Pat
 def test_engines_agree_on_a_slice_of_mixed(
     spark: Any, mixed: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """Two days of the scenario (about 70,000 positions, 4 encounters, 15 loiterings) give
-    identical encounter and loitering events on DuckDB and Spark. Only a slice: the Spark
+    """Two days of the scenario (about 70,000 positions), identity-segmented as `detect` does,
+    give identical encounter and loitering events on DuckDB and Spark. Only a slice: the Spark
     engine copies tables through the driver, which a 1 GB local driver cannot hold many times."""
     _, store_path = mixed
     with cargotrace.open_store(tmp_path / "slice.duckdb") as store:
@@ -254,8 +243,9 @@ def test_engines_agree_on_a_slice_of_mixed(
         found = {}
         for engine in (Engine.DUCKDB, Engine.SPARK):
             tables = tables_on(engine, store, ["positions", "places"])
-            found[engine] = (detect_encounters(tables["positions"], tables["places"]),
-                             detect_loitering(tables["positions"], tables["places"]))
+            positions = identity_segments(tables["positions"], IdentityParams())
+            found[engine] = (detect_encounters(positions, tables["places"]),
+                             detect_loitering(positions, tables["places"]))
     encounters, loiterings = found[Engine.DUCKDB]
     assert len(encounters) >= 3 and len(loiterings) >= 10
     assert found[Engine.SPARK] == found[Engine.DUCKDB]
