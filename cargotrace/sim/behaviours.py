@@ -267,46 +267,25 @@ def plant_identity(
     exclude: set[int],
     planted: Planted,
     rng: random.Random,
-    keeps_mmsi: tuple[set[int], set[int]] = (set(), set()),
 ) -> None:
-    """Renames, new IMO numbers, reflagging and position jumps, each on its own ship.
-
-    Ships in `exclude` carry other behaviours. When there are too few free ships, behaviours
-    that keep the MMSI borrow from `keeps_mmsi`: (ships with a gap only, drifting ships) —
-    a rename is harmless to both; a jump only to the first (it would split a drift).
-    """
+    """Renames, new IMO numbers, reflagging and position jumps, each on its own ship."""
     start, end = window
-    free = [
+    pool = [
         s
         for s in ships
         if s.active is None and s.vessel.vessel_id not in exclude and s.vessel.transceiver == "A"
     ]
-    gap_ships, drifting = ([s for s in ships if s.vessel.vessel_id in ids] for ids in keeps_mmsi)
-    for pool in (free, gap_ships, drifting):
-        rng.shuffle(pool)
-    taken: set[int] = set()
-
-    def next_ship(*pools: list[SimShip]) -> SimShip | None:
-        for pool in pools:
-            while pool:
-                ship = pool.pop()
-                if ship.vessel.vessel_id not in taken:
-                    taken.add(ship.vessel.vessel_id)
-                    return ship
-        return None
-
-    sources = {
-        IdentityKind.FLAG_CHANGE: (free,),
-        IdentityKind.TELEPORT: (free, gap_ships),
-        IdentityKind.NAME_CHANGE: (free, gap_ships, drifting),
-        IdentityKind.IMO_CHANGE: (free, gap_ships, drifting),
-    }
-    for kind, pools in sources.items():
+    rng.shuffle(pool)
+    for kind in (
+        IdentityKind.NAME_CHANGE,
+        IdentityKind.IMO_CHANGE,
+        IdentityKind.FLAG_CHANGE,
+        IdentityKind.TELEPORT,
+    ):
         for _ in range(counts.get(kind, 0)):
-            found = next_ship(*pools)
-            if found is None:
-                break
-            ship = found
+            if not pool:
+                return
+            ship = pool.pop()
             t = rng.uniform(start + 2 * DAY, end - 2 * DAY)
             old = ship.vessel
             if kind is IdentityKind.TELEPORT:

@@ -100,21 +100,7 @@ def build_world(
     drifting = {
         s.vessel.vessel_id for s in ships if any(leg.kind == "drift" for leg in s.plan.legs)
     }
-    dark_mmsis = {p.mmsi for p in planted.pending if p.row.kind == EventKind.DARK_VOYAGE}
-    gap_only = {
-        s.vessel.vessel_id
-        for s in ships
-        if s.vessel.vessel_id in used and s.vessel.mmsi not in dark_mmsis
-    }
-    plant_identity(
-        ships,
-        identity_counts,
-        window,
-        used | drifting,
-        planted,
-        rng,
-        keeps_mmsi=(gap_only, drifting),
-    )
+    plant_identity(ships, identity_counts, window, used | drifting, planted, rng)
     ships += ghost_ships(ships, counts.shared_mmsis, window, ports, planted, rng)
     port_visit_truth(ships, window, planted)
     return ships, planted, stations, window

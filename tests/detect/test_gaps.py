@@ -77,8 +77,9 @@ def test_gap_attributes_and_likely_disabling(mixed: tuple[Path, Path]) -> None:
         if attrs["likely_disabling"]:
             assert attrs["offshore_nm"] >= 50 and attrs["well_received_before"]
             flagged.append(truth.get((mmsi, start)))
-    # only transponders really switched off are flagged as likely disabling
-    assert set(flagged) <= {"switched_off"}
+    # flagged gaps are real silences of the truth (a natural reception gap that starts far
+    # offshore after good reception is flagged too, as under GFW's rule: see the next test)
+    assert None not in flagged
 
 
 @pytest.mark.parametrize(
@@ -138,8 +139,12 @@ def test_open_gap_closes_when_later_data_arrives(tmp_path: Path, mixed: tuple[Pa
         ).fetchall()
     assert opened
     by_start = {(m, s): e for m, s, e in rows}
-    closed = [by_start[key] for key in opened if key in by_start]
-    assert closed and all(end is not None for end in closed)
+    heard_later = {m for (m,) in duckdb.sql(
+        f"SELECT DISTINCT mmsi FROM '{later}'").fetchall()}
+    for mmsi, start in opened:
+        # heard again after the cut: the same gap, now closed; never heard again: still open
+        assert (by_start[(mmsi, start)] is not None) == (mmsi in heard_later)
+    assert any(by_start[key] is not None for key in opened)
     assert len(rows) == len(set((m, s) for m, s, _ in rows))  # no duplicates
 
 
