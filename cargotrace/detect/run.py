@@ -7,10 +7,11 @@ the store, kind by kind, replacing the events of the same kinds in the run's tim
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
@@ -191,5 +192,35 @@ def detect(
             removed, written = replace_events(store, table, [kind], since, until)
             summary.written[kind] = written
             summary.replaced += removed
+            record_run(store, kind, summary, since, until)
     summary.duration_s = time.perf_counter() - started
     return summary
+
+
+RUN_KEY = "detected:{kind}"
+"""`meta` key of the last detection run of a kind: lets readers tell "detected nothing" (the
+detector ran over the data) from "no data" (it never ran), e.g. the vessel profile's practices."""
+
+
+def record_run(
+    store: Store,
+    kind: EventKind,
+    summary: DetectSummary,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """Remember that `kind` was detected, over which window, with which preset and engine."""
+    value = {
+        "kind": str(kind),
+        "preset": summary.preset,
+        "engine": summary.engine,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "data_end": summary.data_end.isoformat() if summary.data_end else None,
+        "events": summary.written.get(kind, 0),
+        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    store.con.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        [RUN_KEY.format(kind=kind), json.dumps(value)],
+    )

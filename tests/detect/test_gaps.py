@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import cargotrace
-from cargotrace.detect.run import detect
+from cargotrace.detect.run import SUPPORTED, detect
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
@@ -53,6 +53,23 @@ def test_rerun_adds_nothing(mixed: tuple[Path, Path]) -> None:
         summary = detect(store)
         after = store.con.execute("SELECT event_id FROM events ORDER BY 1").fetchall()
     assert before == after and summary.replaced == len(before)
+
+
+def test_each_run_is_recorded_per_kind(mixed: tuple[Path, Path]) -> None:
+    """Readers (the vessel profile) must tell "nothing found" from "never looked"."""
+    _, store_path = mixed
+    with cargotrace.open_store(store_path) as store:
+        runs = dict(store.con.execute(
+            "SELECT key, value FROM meta WHERE key LIKE 'detected:%'"
+        ).fetchall())
+        gaps = store.con.execute("SELECT count(*) FROM events WHERE kind = 'gap'").fetchone()
+        data_end = store.con.execute("SELECT max(ts) FROM positions").fetchone()
+    assert set(runs) == {f"detected:{k}" for k in SUPPORTED}
+    gap_run = json.loads(runs["detected:gap"])
+    assert gap_run["preset"] == "gfw" and gap_run["engine"] == "duckdb"
+    assert gaps is not None and gap_run["events"] == gaps[0]
+    assert data_end is not None and gap_run["data_end"] == data_end[0].isoformat()
+    assert gap_run["since"] is None and gap_run["until"] is None
 
 
 def test_gap_attributes_and_likely_disabling(mixed: tuple[Path, Path]) -> None:
