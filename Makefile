@@ -32,6 +32,7 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_ingest.py --out bench/results
+	$(BIN)/python bench/bench_detect.py --out bench/results
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache

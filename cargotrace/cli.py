@@ -75,7 +75,11 @@ from cargotrace.cli_commands import detect as _detect  # noqa: E402,F401
 from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401
 from cargotrace.cli_commands import ingest as _ingest  # noqa: E402,F401
 from cargotrace.cli_commands import places as _places  # noqa: E402,F401
+from cargotrace.cli_commands import route as _route  # noqa: E402,F401
+from cargotrace.cli_commands import sanctions as _sanctions  # noqa: E402,F401
+from cargotrace.cli_commands import screen as _screen  # noqa: E402,F401
 from cargotrace.cli_commands import simulate as _simulate  # noqa: E402,F401
+from cargotrace.cli_commands import vessel as _vessel  # noqa: E402,F401
 from cargotrace.cli_commands import vessels as _vessels  # noqa: E402,F401
 
 

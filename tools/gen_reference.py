@@ -23,6 +23,8 @@ from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.validate import ValidationParams
+from cargotrace.routes.params import RouteParams
+from cargotrace.screen.match import ScreenParams
 from cargotrace.sim.evaluate import MatchParams
 from cargotrace.sim.reception import ReceptionParams
 from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
@@ -42,6 +44,8 @@ PARAMETER_CLASSES = (
     BehaviourCounts,
     ReceptionParams,
     MatchParams,
+    ScreenParams,
+    RouteParams,
 )
 
 

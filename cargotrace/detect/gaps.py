@@ -15,6 +15,7 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.detect.coverage import ALL_OBSERVED, Coverage
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
@@ -64,12 +65,20 @@ def gap_candidates(positions: Any, params: GapParams, data_end: datetime) -> Any
     )
 
 
-def gap_events(candidates: pa.Table, params: GapParams, data_end: datetime) -> list[Event]:
-    """Gap events with their measured quantities and the 'likely disabling' flag."""
+def gap_events(
+    candidates: pa.Table, params: GapParams, data_end: datetime,
+    coverage: Coverage = ALL_OBSERVED,
+) -> list[Event]:
+    """Gap events with their measured quantities and the 'likely disabling' flag.
+
+    Thresholds apply to the observed part of a silence: hours in which the data as a whole went
+    quiet (`coverage`) are no evidence against the vessel."""
     rows = []
     for row in candidates.to_pylist():
-        row["duration_h"] = ((row["end"] or data_end) - row["start"]).total_seconds() / 3600
-        if row["duration_h"] >= params.min_gap_h:
+        end = row["end"] or data_end
+        row["duration_h"] = (end - row["start"]).total_seconds() / 3600
+        row["unobserved_h"] = coverage.unobserved_h(row["start"], end)
+        if row["duration_h"] - row["unobserved_h"] >= params.min_gap_h:
             rows.append(row)
     if not rows:
         return []
@@ -82,13 +91,14 @@ def gap_events(candidates: pa.Table, params: GapParams, data_end: datetime) -> l
         speed = (None if is_open or row["duration_h"] <= 0
                  else row["distance_km"] / KM_PER_NM / row["duration_h"])
         well_received = row["positions_before"] >= params.min_positions_before
-        disabling = (row["duration_h"] >= params.disabling_min_gap_h
+        disabling = (row["duration_h"] - row["unobserved_h"] >= params.disabling_min_gap_h
                      and float(shore_nm) >= params.disabling_min_offshore_nm and well_received)
         events.append(Event(
             EventKind.GAP, int(row["mmsi"]), row["start"], row["end"], lat=row["lat"],
             lon=row["lon"], confidence=0.9 if disabling else 0.5,
             attrs={
                 "duration_h": round(row["duration_h"], 4),
+                "unobserved_h": round(row["unobserved_h"], 4),
                 "distance_km": None if is_open else round(row["distance_km"], 3),
                 "implied_speed_kn": None if speed is None else round(speed, 2),
                 "offshore_nm": round(float(shore_nm), 1),

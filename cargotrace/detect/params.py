@@ -46,8 +46,20 @@ class GapParams:
     min_port_stay_h: float = field(
         default=2.0, metadata={"help": "Shortest stay a possible dark port call must allow for."}
     )
+    coverage_min_hour_fraction: float = field(
+        default=0.1,
+        metadata={"help": "An hour hearing fewer vessels than this share of the busiest hour was "
+                          "not observed: its silence does not count in gaps."},
+    )
+    coverage_min_busy_hour_vessels: int = field(
+        default=20,
+        metadata={"help": "Judge coverage only when the busiest hour hears at least this many "
+                          "vessels (otherwise every hour counts as observed)."},
+    )
 
     def __post_init__(self) -> None:
+        if not 0 <= self.coverage_min_hour_fraction <= 1:
+            raise ParamsError("coverage_min_hour_fraction must be between 0 and 1")
         _positive(min_gap_h=self.min_gap_h, disabling_min_gap_h=self.disabling_min_gap_h,
                   received_window_h=self.received_window_h, max_speed_kn=self.max_speed_kn)
         if self.disabling_min_gap_h < self.min_gap_h:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event, events_table, replace_events
@@ -55,7 +56,11 @@ class Context:
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
     params = ctx.params["gap"]
     candidates = gap_candidates(ctx.tables["positions"], params, ctx.data_end)
-    gaps = gap_events(to_arrow(candidates, order_by=["mmsi", "start"]), params, ctx.data_end)
+    coverage = data_coverage(ctx.tables["positions"], ctx.data_end,
+                             params.coverage_min_hour_fraction,
+                             params.coverage_min_busy_hour_vessels)
+    gaps = gap_events(to_arrow(candidates, order_by=["mmsi", "start"]), params, ctx.data_end,
+                      coverage)
     places = to_arrow(ctx.tables["places"], order_by=["place_id"])
     return {
         EventKind.GAP: gaps,

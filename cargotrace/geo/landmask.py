@@ -3,7 +3,9 @@
 Why this mask (see docs/decisions/0002-land-mask.md): it answers a million points in ~0.05-0.1 s,
 works offline and ships inside the package; the simulator checks every position of every track
 against it, so bulk speed matters more than the last few hundred metres of coastline. Its cost
-is paid once per process on first use: ~3-6 s to decompress and ~0.93 GB of memory.
+is paid once per machine: the first use decompresses it (3-6 s) and caches it packed to one bit a
+cell (117 MB, `cargotrace/cache.py`); later processes memory-map that file and read only the
+pages they touch, in milliseconds.
 
 Known limits, which callers must allow for:
 - cells are 1/120 degree (~0.93 km north-south, less east-west away from the equator), so a
@@ -22,12 +24,16 @@ from __future__ import annotations
 
 import functools
 import heapq
+import importlib.metadata
+import importlib.util
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cargotrace.cache import cache_dir, write_atomic
 from cargotrace.errors import ParamsError
 
 __all__ = [
@@ -54,9 +60,27 @@ CELL_KM = CELL_DEG * math.pi / 180 * 6371.0088
 """North-south size of one mask cell in km (on the mean-radius sphere)."""
 
 
+class PackedMask:
+    """The ocean mask at one bit a cell (117 MB instead of 933 MB), indexed like a bool array.
+
+    Supports the integer fancy indexing the callers use, `mask[rows, cols]` with broadcasting
+    (so `mask[np.ix_(rows, cols)]` works too), and returns a new bool array.
+    """
+
+    def __init__(self, packed: NDArray[np.uint8]) -> None:
+        self.packed = packed  # rows of the mask, 8 cells a byte, most significant bit first
+
+    def __getitem__(self, key: tuple[ArrayLike, ArrayLike]) -> NDArray[np.bool_]:
+        rows = np.asarray(key[0], dtype=np.intp)
+        cols = np.asarray(key[1], dtype=np.intp)
+        byte = self.packed[rows, cols >> 3]
+        bits: NDArray[np.bool_] = ((byte >> (7 - (cols & 7)).astype(np.uint8)) & 1).astype(bool)
+        return bits
+
+
 @dataclass(frozen=True)
 class _Grid:
-    ocean: NDArray[np.bool_]  # True where the cell is ocean
+    ocean: PackedMask  # True where the cell is ocean
     lat0_deg: float
     dlat_deg: float  # negative: rows run north to south
     lon0_deg: float
@@ -65,15 +89,49 @@ class _Grid:
     lat_max_deg: float
 
 
+MASK_PACKAGE = "global-land-mask"
+MASK_FILE = "globe_combined_mask_compressed.npz"
+
+
+def _mask_npz() -> Path:
+    """The package's compressed mask file, found without importing `globe` (whose import
+    decompresses the whole mask)."""
+    spec = importlib.util.find_spec("global_land_mask")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("global-land-mask is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / MASK_FILE
+
+
+def _packed_ocean(npz: Path) -> NDArray[np.uint8]:
+    """The mask packed to bits, from the cache (memory-mapped: a process pages in only the
+    regions it looks at, in milliseconds), built there on first use (3-6 s, once)."""
+    version = importlib.metadata.version(MASK_PACKAGE)
+    path = cache_dir() / f"landmask-{MASK_PACKAGE}-{version}-ocean-bits.npy"
+    if not path.exists():
+        with np.load(npz) as archive:
+            ocean = archive["mask"]
+        if ocean.shape != (_N_ROWS, _N_COLS):
+            raise ValueError(f"{npz}: unexpected mask shape {ocean.shape}")
+        packed = np.packbits(ocean, axis=1)
+        del ocean
+        write_atomic(path, lambda tmp: _save_npy(tmp, packed))
+    loaded: NDArray[np.uint8] = np.load(path, mmap_mode="r")
+    return loaded
+
+
+def _save_npy(path: str, array: NDArray[np.uint8]) -> None:
+    with open(path, "wb") as f:  # a file object: np.save would append ".npy" to a name
+        np.save(f, array)
+
+
 @functools.cache
 def _grid() -> _Grid:
-    """The mask, loaded on first use: 3-6 s and 933 MB (one byte a cell), so only code that
-    needs it pays, not every `cargotrace` command."""
-    from global_land_mask import globe  # type: ignore[import-untyped]
-
-    lat, lon = globe._lat, globe._lon
+    """The mask, opened on first use, so only code that needs it pays, not every command."""
+    npz = _mask_npz()
+    with np.load(npz) as archive:  # lat and lon are small members: no mask decompression
+        lat, lon = archive["lat"], archive["lon"]
     return _Grid(
-        globe._mask,
+        PackedMask(_packed_ocean(npz)),
         float(lat[0]),
         float(lat[1] - lat[0]),
         float(lon[0]),
@@ -178,7 +236,7 @@ def sea_window(row_start: int, row_stop: int, col_start: int, col_stop: int) -> 
     """
     rows = np.arange(max(row_start, 0), min(row_stop, _N_ROWS))
     cols = np.mod(np.arange(col_start, col_stop), _N_COLS)
-    window: NDArray[np.bool_] = _grid().ocean[np.ix_(rows, cols)]
+    window: NDArray[np.bool_] = _grid().ocean[rows[:, None], cols[None, :]]
     return window
 
 

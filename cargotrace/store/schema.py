@@ -123,3 +123,76 @@ REPORT_KEY = (
     "draught", "destination", "eta",
 )
 QUARANTINE_COLUMNS = ("source", "line_no", "raw", "reason", "detail", "ingest_id")
+
+# --- sanctions lists (screen/; docs/reference/store.md "sanctions_*") ---
+# The current entities of each list, FollowTheMoney-shaped (DESIGN.md), one row per (list, id).
+TABLES["sanctions_entities"] = """
+        CREATE TABLE IF NOT EXISTS sanctions_entities (
+            id VARCHAR NOT NULL,
+            schema VARCHAR NOT NULL,
+            names VARCHAR[] NOT NULL,
+            imo BIGINT,
+            mmsi BIGINT,
+            flag VARCHAR,
+            programs VARCHAR[] NOT NULL,
+            list VARCHAR NOT NULL,
+            listed_on DATE,
+            source VARCHAR NOT NULL,
+            source_row BIGINT,
+            vessel_type VARCHAR,
+            entity JSON NOT NULL,
+            fingerprint VARCHAR NOT NULL,
+            load_id BIGINT NOT NULL,
+            first_load_id BIGINT NOT NULL,
+            PRIMARY KEY (list, id)
+        )"""
+# Owners, operators and "Linked To:" parties of listed vessels (FtM Ownership entities).
+TABLES["sanctions_links"] = """
+        CREATE TABLE IF NOT EXISTS sanctions_links (
+            list VARCHAR NOT NULL,
+            link_id VARCHAR NOT NULL,
+            vessel_id VARCHAR NOT NULL,
+            owner_id VARCHAR NOT NULL,
+            owner_name VARCHAR,
+            relation VARCHAR NOT NULL,
+            entity JSON,
+            load_id BIGINT NOT NULL
+        )"""
+# One row per load that changed the store (an identical file loaded again adds none).
+TABLES["sanctions_loads"] = """
+        CREATE TABLE IF NOT EXISTS sanctions_loads (
+            load_id BIGINT PRIMARY KEY,
+            list VARCHAR NOT NULL,
+            format VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            size_bytes BIGINT NOT NULL,
+            as_of DATE,
+            published DATE,
+            loaded_at TIMESTAMPTZ NOT NULL,
+            rows_read BIGINT NOT NULL,
+            entities BIGINT NOT NULL,
+            vessels BIGINT NOT NULL,
+            skipped BIGINT NOT NULL,
+            skipped_rows JSON NOT NULL,
+            previous_load_id BIGINT,
+            added BIGINT NOT NULL,
+            removed BIGINT NOT NULL,
+            changed BIGINT NOT NULL,
+            cargotrace_version VARCHAR NOT NULL
+        )"""
+# What a load added, removed or changed compared with the list's previous load: the history
+# that survives replacement (a delisted vessel keeps its last entity here).
+TABLES["sanctions_changes"] = """
+        CREATE TABLE IF NOT EXISTS sanctions_changes (
+            load_id BIGINT NOT NULL,
+            list VARCHAR NOT NULL,
+            change VARCHAR NOT NULL,
+            id VARCHAR NOT NULL,
+            schema VARCHAR NOT NULL,
+            name VARCHAR,
+            imo BIGINT,
+            programs VARCHAR[],
+            entity JSON NOT NULL,
+            previous_entity JSON
+        )"""

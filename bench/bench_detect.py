@@ -1,0 +1,241 @@
+"""Detection throughput: cargotrace's detectors vs MovingPandas and a hand-written SQL floor.
+
+On generated `mixed` traffic of about 1M and 10M positions (the simulator, seed 7, 30 days),
+in one run on the same stores:
+- cargotrace: the whole detection suite, and the gap and loitering detectors alone;
+- a floor: one hand-written DuckDB window query for silences >= 6 h (no attributes, no
+  offshore distance, no open gaps: the least any gap detector must do);
+- MovingPandas: ObservationGapSplitter (6 h) and TrajectoryStopDetector (2 h, 1 km) on a subset
+  of the 1M data (whole vessels, about --mp-positions positions: at its speed the full set
+  would take hours), and cargotrace's detectors on a store holding exactly that subset, so
+  both sides of the ratio see the same positions.
+
+Every stage is its own process (bench/detect_stage.py): cold start, and its own memory peak.
+Times are medians of --reps runs of the measured call (start-up excluded; the whole-process
+time is recorded too). Writes JSON and a Markdown table to --out. Run with `make bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work" / "detect"
+STAGE = HERE / "detect_stage.py"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def simulated(vessels: int, days: int) -> Path:
+    """Simulator output for `mixed` at this size (cached: 10M positions take ~4 min)."""
+    out = WORK / f"mixed_{vessels}v_{days}d"
+    if not (out / "truth.parquet").exists():
+        print(f"simulating {out.name} ...", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "cargotrace", "simulate", "--scenario", "mixed", "--seed",
+             "7", "--vessels", str(vessels), "--days", str(days), "--out", str(out)],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+    return out
+
+
+def build_store(sim: Path, store_path: Path, mmsis: list[int] | None = None) -> None:
+    """Ingest the simulation (optionally only some MMSIs) with every port of its region."""
+    import cargotrace
+    from cargotrace.ingest.pipeline import ingest_file
+    from cargotrace.ingest.places import load_curated_gazetteer
+    from cargotrace.sim.scenarios import region_ports
+    from cargotrace.store.places import Place, upsert_places
+
+    if store_path.exists():
+        return
+    print(f"building {store_path.name} ...", file=sys.stderr)
+    partial = store_path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    sources = [sim / "positions.parquet", sim / "vessel_reports.parquet"]
+    if mmsis is not None:
+        con = duckdb.connect()
+        subset = []
+        for src in sources:
+            dst = store_path.parent / f"{store_path.stem}_{src.name}"
+            con.execute(
+                f"COPY (SELECT * FROM '{src}' WHERE mmsi IN (SELECT unnest(?))) TO '{dst}'",
+                [mmsis],
+            )
+            subset.append(dst)
+        sources = subset
+    with cargotrace.open_store(partial) as store:
+        for src in sources:
+            ingest_file(store, src)
+        load_curated_gazetteer(store)
+        _, ports = region_ports("sea-of-japan")
+        upsert_places(store, [Place(p.place_id, p.name, (), None, "seaport", p.lat, p.lon,
+                                    p.radius_m, None, "simulator") for p in ports])
+    partial.rename(store_path)
+
+
+def subset_mmsis(store_path: Path, positions: int) -> list[int]:
+    """Whole vessels, in MMSI order, until about `positions` positions."""
+    con = duckdb.connect(str(store_path), read_only=True)
+    rows = con.execute("SELECT mmsi, count(*) FROM positions GROUP BY 1 ORDER BY 1").fetchall()
+    chosen, total = [], 0
+    for mmsi, n in rows:
+        if total >= positions:
+            break
+        chosen.append(int(mmsi))
+        total += n
+    return chosen
+
+
+def run_stage(stage: str, store: Path, reps: int, mmsi_file: Path | None = None) -> dict[str, Any]:
+    runs = []
+    for _ in range(reps):
+        cmd = [sys.executable, str(STAGE), stage, str(store)]
+        if mmsi_file is not None:
+            cmd += ["--mmsi-file", str(mmsi_file)]
+        started = time.perf_counter()
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["process_s"] = time.perf_counter() - started
+        runs.append(result)
+    seconds = statistics.median(r["seconds"] for r in runs)
+    positions = runs[0]["positions"]
+    summary = {
+        "stage": stage,
+        "positions": positions,
+        "reps": reps,
+        "seconds": [round(r["seconds"], 3) for r in runs],
+        "median_s": round(seconds, 3),
+        "process_median_s": round(statistics.median(r["process_s"] for r in runs), 3),
+        "positions_per_s": round(positions / seconds),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "events": runs[0]["events"],
+    }
+    print(f"  {stage:<10} {positions:>11,} positions  {seconds:8.2f} s  "
+          f"{positions / seconds:>12,.0f} pos/s  peak {summary['peak_rss_mb']:,.0f} MB",
+          file=sys.stderr)
+    return summary
+
+
+def ratio(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """How many times more positions per second `a` handles than `b`."""
+    return round(a["positions_per_s"] / b["positions_per_s"], 1)
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    lines = [
+        f"# Detection benchmark ({doc['date']}, {doc['machine']['cpu']}, "
+        f"{doc['machine']['cores']} cores)", "",
+        "| data | stage | positions | median s | positions/s | peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for label, stages in doc["results"].items():
+        for s in stages.values():
+            lines.append(f"| {label} | {s['stage']} | {s['positions']:,} | {s['median_s']} | "
+                         f"{s['positions_per_s']:,} | {s['peak_rss_mb']:,.0f} |")
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    lines += [f"| {k} | {v} |" for k, v in doc["ratios"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--sizes", default="58,520",
+                        help="vessel counts of the `mixed` runs (~1.0M, ~10.4M positions)")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--mp-positions", type=int, default=100_000)
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    sizes = [int(v) for v in args.sizes.split(",")]
+    stores = {}
+    for vessels in sizes:
+        sim = simulated(vessels, args.days)
+        store = WORK / f"mixed_{vessels}v_{args.days}d.duckdb"
+        build_store(sim, store)
+        stores[vessels] = (sim, store)
+        label = f"mixed {vessels} vessels"
+        print(label, file=sys.stderr)
+        results[label] = {
+            stage: run_stage(stage, store, args.reps)
+            for stage in ("suite", "gaps", "loitering", "sql_gaps")
+        }
+
+    # MovingPandas and cargotrace on the same subset of the smallest run
+    sim, store = stores[sizes[0]]
+    mmsis = subset_mmsis(store, args.mp_positions)
+    mmsi_file = WORK / f"subset_{sizes[0]}v_{args.mp_positions}.json"
+    mmsi_file.write_text(json.dumps(mmsis))
+    subset_store = WORK / f"subset_{sizes[0]}v_{args.days}d_{args.mp_positions}.duckdb"
+    build_store(sim, subset_store, mmsis)
+    label = f"subset: {len(mmsis)} vessels of mixed {sizes[0]}"
+    print(label, file=sys.stderr)
+    sub = {stage: run_stage(stage, subset_store, args.reps)
+           for stage in ("suite", "gaps", "loitering", "sql_gaps")}
+    sub["mp_gaps"] = run_stage("mp_gaps", store, 1, mmsi_file)
+    sub["mp_stops"] = run_stage("mp_stops", store, 1, mmsi_file)
+    results[label] = sub
+
+    small, large = (results[f"mixed {v} vessels"] for v in (sizes[0], sizes[-1]))
+    ratios = {
+        "suite, same subset: cargotrace / MovingPandas gaps+stops": round(
+            (sub["mp_gaps"]["median_s"] + sub["mp_stops"]["median_s"]) / sub["suite"]["median_s"],
+            1),
+        "gaps, same subset: cargotrace / MovingPandas": ratio(sub["gaps"], sub["mp_gaps"]),
+        "loitering vs stops, same subset: cargotrace / MovingPandas": ratio(
+            sub["loitering"], sub["mp_stops"]),
+        "gaps at 1M rate vs MovingPandas subset rate": ratio(small["gaps"], sub["mp_gaps"]),
+        "loitering at 1M rate vs MovingPandas stops subset rate": ratio(
+            small["loitering"], sub["mp_stops"]),
+        "gaps at 10M: cargotrace / hand-written SQL floor": ratio(large["gaps"],
+                                                                  large["sql_gaps"]),
+        "suite time growth 1M -> 10M (x)": round(
+            large["suite"]["median_s"] / small["suite"]["median_s"], 2),
+        "positions growth 1M -> 10M (x)": round(
+            large["suite"]["positions"] / small["suite"]["positions"], 2),
+    }
+    import movingpandas
+
+    doc = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpu": cpu_model(), "cores": len(__import__("os").sched_getaffinity(0)),
+                    "python": platform.python_version()},
+        "versions": {"duckdb": duckdb.__version__, "movingpandas": movingpandas.__version__},
+        "notes": {
+            "mp_stop_params": "min_duration 2 h, max_diameter 1000 m",
+            "mp_subset_mmsis": len(mmsis),
+            "times": "median of the measured call; process_median_s includes start-up",
+        },
+        "results": results,
+        "ratios": ratios,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "detect-" + "-".join(f"{v}v" for v in sizes) + f"-{args.days}d"
+    (args.out / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (args.out / f"{name}.md").write_text(markdown(doc))
+    sys.stdout.write(markdown(doc))
+
+
+if __name__ == "__main__":
+    main()

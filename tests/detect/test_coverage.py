@@ -1,0 +1,106 @@
+"""Feed outages and truncated exports are not vessel silences (detect/coverage.py).
+
+Hand-built fleets with a whole-feed outage, a single ship whose silence must still count, and
+the real MarineCadastre sample (an export cut after its first 99,999 rows: 99.6 % of them in the
+first 21 minutes of the day, a few stragglers until midnight).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cargotrace
+from cargotrace.detect.coverage import data_coverage
+from cargotrace.detect.run import detect
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.store.engines import Engine, tables_on
+
+from .test_port_visits import store_rows
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+
+
+def fleet(n_vessels: int, hours: float, *, silent: dict[int, tuple[float, float]] | None = None,
+          outage: tuple[float, float] | None = None, every_min: int = 10) -> list[dict[str, Any]]:
+    """`n_vessels` ships in the open Sea of Japan, each heard every `every_min` minutes, except
+    during its own silence (`silent`: vessel index → (from_h, to_h)) or a feed `outage`."""
+    rows = []
+    for v in range(n_vessels):
+        mmsi = 273000000 + v
+        for k in range(int(hours * 60 / every_min)):
+            h = k * every_min / 60
+            if silent and v in silent and silent[v][0] <= h < silent[v][1]:
+                continue
+            if outage and outage[0] <= h < outage[1]:
+                continue
+            rows.append({"mmsi": mmsi, "ts": T0 + timedelta(hours=h), "lat": 40.0 + v * 0.05,
+                         "lon": 134.0 + h * 0.01, "sog": 10.0, "cog": 90.0, "msg_type": 1})
+    return rows
+
+
+GapRow = tuple[int, datetime, datetime | None, dict[str, Any]]
+
+
+def gap_rows(store: cargotrace.Store) -> list[GapRow]:
+    detect(store, kinds=["gap"])
+    return [(m, s, e, json.loads(a)) for m, s, e, a in store.con.execute(
+        'SELECT mmsi, start, "end", attrs FROM events WHERE kind = \'gap\' ORDER BY mmsi, start'
+    ).fetchall()]
+
+
+def test_a_feed_outage_is_not_a_gap_but_a_ship_silent_around_it_is(
+        tmp_store: cargotrace.Store) -> None:
+    # 30 ships for two days; the whole feed is down from 20 h to 30 h; ship 5 is silent from
+    # 10 h to 40 h: 30 h of silence, of which 20 h were observed
+    store_rows(tmp_store, fleet(30, 48, outage=(20, 30), silent={5: (10, 40)}))
+    gaps = gap_rows(tmp_store)
+    assert [(m, s, e) for m, s, e, _ in gaps] == [
+        (273000005, T0 + timedelta(hours=10) - timedelta(minutes=10), T0 + timedelta(hours=40))
+    ]
+    attrs = gaps[0][3]
+    assert attrs["duration_h"] == pytest.approx(30 + 1 / 6, abs=1e-3)
+    assert attrs["unobserved_h"] == pytest.approx(10.0)
+
+
+def test_an_outage_shorter_than_the_silence_threshold_still_hides_the_gap(
+        tmp_store: cargotrace.Store) -> None:
+    # ship 3 is silent for 8 h, 4 of them during a feed outage: only 4 observed hours < 6 h
+    store_rows(tmp_store, fleet(25, 24, outage=(10, 14), silent={3: (8, 16)}))
+    assert gap_rows(tmp_store) == []
+
+
+def test_a_single_ship_gives_no_coverage_signal_so_its_silence_counts(
+        tmp_store: cargotrace.Store) -> None:
+    """One ship's export cannot tell an outage from a silence: every hour counts as observed."""
+    store_rows(tmp_store, fleet(1, 24, silent={0: (6, 14)}))
+    gaps = gap_rows(tmp_store)
+    assert len(gaps) == 1 and gaps[0][3]["unobserved_h"] == 0.0
+
+
+def test_coverage_is_the_same_on_both_engines(engine: Engine, tmp_store: cargotrace.Store
+                                              ) -> None:
+    store_rows(tmp_store, fleet(30, 24, outage=(5, 8)))
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    cov = data_coverage(positions, T0 + timedelta(hours=24), 0.1, 20)
+    hours = [datetime.fromtimestamp(int(s), UTC) for s in cov.unobserved_hour_starts_s]
+    assert hours == [T0 + timedelta(hours=h) for h in (5, 6, 7)]
+    assert cov.busy_hour_vessels == 30 and cov.threshold_vessels == pytest.approx(3.0)
+
+
+def test_truncated_real_export_makes_no_gaps(shared_data: Path, tmp_store: cargotrace.Store
+                                            ) -> None:
+    """Before coverage, this file gave 10,617 gaps (10,290 'open'): one per vessel heard in the
+    first 21 minutes and not in the stragglers. Nothing in it shows a ship going silent."""
+    ingest_file(tmp_store, shared_data / MARINECADASTRE)
+    positions = tmp_store.positions
+    cov = data_coverage(positions, datetime(2022, 1, 4, tzinfo=UTC), 0.1, 20)
+    unobserved = {datetime.fromtimestamp(int(s), UTC).hour for s in cov.unobserved_hour_starts_s}
+    assert unobserved == set(range(1, 24))  # only the first hour was really received
+    assert cov.busy_hour_vessels > 5000
+    assert gap_rows(tmp_store) == []

@@ -1,0 +1,113 @@
+"""Routes against the public record of the 2023 Najin -> Dunay -> Tikhoretsk shipment.
+
+Anchors (White House NSC, 13 Oct 2023; RUSI, 16 Oct 2023): containers staged at Najin 7-8 Sept,
+Angara arrived at Dunay 12 Sept, rail to the depot near Tikhoretsk by 1 Oct (19 days).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cargotrace.errors import NotFoundError, ParamsError
+from cargotrace.routes import Route, plan_routes
+from cargotrace.routes.network import RouteNetwork
+from cargotrace.routes.output import routes_geojson, routes_json
+from cargotrace.routes.params import RouteParams
+from cargotrace.routes.places import PlaceBook
+
+DAY_H = 24.0
+
+
+def _plan(book: PlaceBook, network: RouteNetwork, origin: str, dest: str,
+          **kw: object) -> list[Route]:
+    return plan_routes(book, origin, dest, network=network, **kw)  # type: ignore[arg-type]
+
+
+def test_najin_dunay_by_sea_takes_days_not_weeks(book: PlaceBook, network: RouteNetwork) -> None:
+    best = _plan(book, network, "Najin", "Dunay", modes="sea", k=1)[0]
+    assert [leg.mode for leg in best.legs] == ["sea"]
+    assert 200 < best.distance_km < 400
+    assert best.time.p90_h < 7 * DAY_H
+    assert best.time.p10_h > 6
+
+
+def test_dunay_tikhoretsk_by_rail_fits_19_days_and_stays_in_russia(
+        book: PlaceBook, network: RouteNetwork) -> None:
+    best = _plan(book, network, "Dunay", "Tikhoretsk", modes="rail", k=1)[0]
+    assert best.countries == ("RU",)
+    assert not best.crossings
+    assert 8500 < best.distance_by_mode_km["rail"] < 10500
+    observed_h = 19 * DAY_H  # 12 Sept -> 1 Oct 2023
+    assert best.time.p50_h < observed_h < best.time.quantile(0.99)
+    assert best.time.cdf(observed_h) > 0.5
+    connector = best.legs[0]
+    assert connector.mode == "road" and connector.note.startswith("explicit connector: Dunay")
+    assert 30 < connector.distance_km < 80
+
+
+def test_suez_is_weeks_longer_than_sea_plus_trans_siberian(
+        book: PlaceBook, network: RouteNetwork) -> None:
+    by_sea = _plan(book, network, "Najin", "Novorossiysk", modes="sea", k=1)[0]
+    routes = _plan(book, network, "Najin", "Novorossiysk", k=5)
+    chain = next(r for r in routes if [leg.mode for leg in r.legs] == ["sea", "rail"])
+    assert "Suez Canal" in by_sea.chokepoints and "Bab-el-Mandeb" in by_sea.chokepoints
+    assert routes[0].time.mean_h <= chain.time.mean_h
+    assert by_sea.time.p50_h - chain.time.p50_h > 14 * DAY_H
+    assert by_sea.interdiction["international_waters_h"] > 10 * DAY_H
+
+
+def test_rajin_vladivostok_by_rail_crosses_at_khasan_with_gauge_change(
+        book: PlaceBook, network: RouteNetwork) -> None:
+    best = _plan(book, network, "Rajin", "Vladivostok", modes="rail", k=1)[0]
+    (crossing,) = best.crossings
+    assert crossing.crossing_id == "khasan-tumangang"
+    assert crossing.gauge_change and {crossing.gauge_a_mm, crossing.gauge_b_mm} == {1435, 1520}
+    assert 300 < best.distance_km < 450
+    assert any(s.kind == "border" for s in best.legs[0].stops)
+
+
+def test_avoid_china_is_honoured(book: PlaceBook, network: RouteNetwork) -> None:
+    routes = _plan(book, network, "Dunay", "Tikhoretsk", k=5)
+    assert any("CN" in r.countries for r in routes)  # without --avoid China is an option
+    avoided = _plan(book, network, "Dunay", "Tikhoretsk", avoid=["China"], k=5)
+    assert avoided and all("CN" not in r.countries for r in avoided)
+
+
+def test_routes_are_distinct_and_ordered(book: PlaceBook, network: RouteNetwork) -> None:
+    routes = _plan(book, network, "Najin", "Novorossiysk", k=4)
+    assert len(routes) == 4
+    assert [r.rank for r in routes] == [1, 2, 3, 4]
+    assert len({r.summary + str([c.crossing_id for c in r.crossings]) for r in routes}) == 4
+    means = [r.time.mean_h for r in routes]
+    assert means == sorted(means)
+
+
+@pytest.mark.parametrize("alias", ["Rajin", "Rason", "rajin-sonbong", "KP RJN"])
+def test_aliases_resolve_to_najin(book: PlaceBook, alias: str) -> None:
+    assert book.resolve(alias).place_id == "ct:najin"
+
+
+def test_unknown_place_is_a_clear_error(book: PlaceBook, network: RouteNetwork) -> None:
+    with pytest.raises(NotFoundError, match="no place named 'Atlantis'"):
+        _plan(book, network, "Atlantis", "Dunay")
+
+
+def test_ambiguous_place_lists_candidates(book: PlaceBook) -> None:
+    with pytest.raises(ParamsError, match=r"'Bandar' is ambiguous: .*ct:bandar-abbas"):
+        book.resolve("Bandar")
+
+
+def test_json_and_geojson_contracts(book: PlaceBook, network: RouteNetwork) -> None:
+    routes = _plan(book, network, "Najin", "Dunay", k=2)
+    doc = routes_json(routes, RouteParams())
+    assert any("OpenStreetMap" in a for a in doc["attribution"])
+    leg = doc["routes"][0]["legs"][0]
+    assert {"from", "to", "mode", "distance_km", "p10_h", "p50_h", "p90_h", "chokepoints",
+            "countries"} <= set(leg)
+    assert {"distance_km", "p10_h", "p50_h", "p90_h", "legs"} <= set(doc["routes"][0])
+    geo = routes_geojson(routes)
+    assert geo["type"] == "FeatureCollection"
+    for feature in geo["features"]:
+        assert feature["geometry"]["type"] in ("LineString", "MultiLineString")
+        for lon, lat in feature["geometry"]["coordinates"]:
+            assert -180 <= lon <= 180 and -90 <= lat <= 90

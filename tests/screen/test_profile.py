@@ -1,0 +1,94 @@
+"""`vessel_profile` on a small hand-built store: ANGARA (IMO 9179842) meets a tanker at sea,
+then goes dark for 16 h far offshore in the Sea of Japan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import cargotrace
+from cargotrace.detect.run import detect
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.screen.profile import vessel_profile
+from cargotrace.screen.screen import screen_store
+
+from .conftest import T0, track, write_marinecadastre
+
+ANGARA_MMSI = 273311111
+PARTNER_MMSI = 273322222
+CONTRACT_KEYS = {"identities", "sanctions", "owners", "events", "practices"}
+HIT_KEYS = {"list", "program", "listed_on", "entity_name", "imo", "match", "score", "reasons"}
+
+
+@pytest.fixture
+def angara_store(screen_store: cargotrace.Store, tmp_path: Path) -> cargotrace.Store:
+    rows = (
+        track(ANGARA_MMSI, "ANGARA", "IMO9179842", T0, 360, 40.0, 134.0, 0.5)
+        + track(PARTNER_MMSI, "SEA BREEZE", "IMO9387425", T0, 360, 40.0009, 134.0, 0.5,
+                ship_type=80)
+        + track(ANGARA_MMSI, "ANGARA", "IMO9179842", T0 + timedelta(hours=6), 360, 40.05,
+                134.0, 10.0)
+        + track(ANGARA_MMSI, "ANGARA", "IMO9179842", T0 + timedelta(hours=28), 240, 41.5,
+                134.0, 10.0)
+    )
+    ingest_file(screen_store, write_marinecadastre(tmp_path / "angara.csv", rows))
+    return screen_store
+
+
+def _practices(profile: dict[str, object]) -> dict[str, str]:
+    return {p["practice"]: p["status"] for p in profile["practices"]}  # type: ignore[attr-defined]
+
+
+def test_profile_before_detection_says_no_data(angara_store: cargotrace.Store) -> None:
+    profile = vessel_profile(angara_store, "9179842")
+    assert CONTRACT_KEYS <= set(profile)
+    practices = _practices(profile)
+    assert practices["ais_disabling"] == "no data"
+    assert practices["ship_to_ship_transfers"] == "no data"
+    [hit] = profile["sanctions"]
+    assert HIT_KEYS <= set(hit) and hit["match"] == "confirmed" and hit["mmsi"] == ANGARA_MMSI
+
+
+def test_profile_after_detection(angara_store: cargotrace.Store) -> None:
+    detect(angara_store)
+    screen_store(angara_store)
+    profile = vessel_profile(angara_store, "IMO 9179842")
+    assert profile["found_in_store"] and not profile["ambiguous"]
+    [identity] = profile["identities"]
+    assert identity["mmsi"] == ANGARA_MMSI and identity["flag"] == "RU"
+    assert identity["imos"][0]["value"] == "9179842" and identity["imos"][0]["check_digit_ok"]
+    [hit] = profile["sanctions"]
+    assert (hit["list"], hit["entity_name"], hit["imo"], hit["match"], hit["program"]) == (
+        "ofac", "ANGARA", 9179842, "confirmed", "RUSSIA-EO14024")
+    assert hit["listed_on"] is None  # the OFAC legacy CSV has no listing date
+    assert [(o["name"], o["relation"]) for o in profile["owners"]] == [
+        ("M LEASING LLC", "linked_to")]
+    kinds = {e["kind"] for e in profile["events"]}
+    assert {"gap", "encounter", "sanction_match"} <= kinds
+    practices = {p["practice"]: p for p in profile["practices"]}
+    gap_ids = {e["event_id"] for e in profile["events"]
+               if e["kind"] == "gap" and e["attrs"]["likely_disabling"]}
+    assert practices["ais_disabling"]["status"] == "seen"
+    assert gap_ids and gap_ids <= set(practices["ais_disabling"]["event_ids"])
+    assert practices["ship_to_ship_transfers"]["status"] == "seen"
+    encounter = next(e for e in profile["events"] if e["kind"] == "encounter")
+    assert PARTNER_MMSI in (encounter["mmsi"], encounter["other_mmsi"])
+    assert practices["altered_identification"]["status"] == "not seen"
+    assert practices["false_flags_flag_hopping"]["status"] == "not seen"
+    assert practices["complex_ownership"]["status"] == "not seen"
+    assert practices["voyage_irregularities"]["status"] in ("seen", "not seen")
+    assert all(p["rule"] for p in practices.values())
+
+
+def test_a_ship_never_seen_still_shows_its_list_entry(screen_store: cargotrace.Store) -> None:
+    profile = vessel_profile(screen_store, "LADY R")
+    assert not profile["found_in_store"] and profile["identities"] == []
+    hits = {h["entity_id"]: h for h in profile["sanctions"]}
+    assert hits["ofac-37095"]["match"] == "possible"  # a name alone never confirms
+    assert set(_practices(profile).values()) <= {"no data", "not seen"}
+    by_imo = vessel_profile(screen_store, "9161003")
+    assert [(h["entity_name"], h["match"]) for h in by_imo["sanctions"]] == [
+        ("LADY R", "confirmed")]
+    assert by_imo["owners"][0]["name"] == "TRANSMORFLOT LLC"
