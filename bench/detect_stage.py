@@ -34,6 +34,11 @@ drifts below 2 kn for 2 h stays within about 7 km; at anchor or drifting slowly,
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak (VmHWM): ru_maxrss would carry over the parent's peak, which
+    Linux keeps across fork and exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -70,6 +70,7 @@ def print_json(doc: object) -> None:
 
 
 # --- commands are registered by importing their modules (one per job) ---
+from cargotrace.cli_commands import case as _case  # noqa: E402,F401
 from cargotrace.cli_commands import demo as _demo  # noqa: E402,F401
 from cargotrace.cli_commands import detect as _detect  # noqa: E402,F401
 from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401

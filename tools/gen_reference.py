@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from typer._click.core import Context
 
+from cargotrace.cases.params import CaseParams
 from cargotrace.cli import app
 from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.encounters import EncounterParams
@@ -46,6 +47,7 @@ PARAMETER_CLASSES = (
     MatchParams,
     ScreenParams,
     RouteParams,
+    CaseParams,
 )
 
 

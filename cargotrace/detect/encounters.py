@@ -93,16 +93,19 @@ GFW_ENCOUNTER = EncounterParams()
 RENDEZVOUS_ENCOUNTER = EncounterParams(max_distance_m=250.0, min_duration_h=0.5)
 
 
-def encounter_candidates(positions: Any, places: Any, params: EncounterParams) -> Any:
+def encounter_candidates(
+    positions: Any, places: Any, params: EncounterParams, tracks: Any = None
+) -> Any:
     """One row per pair and grid step, for runs of steps long enough to hold an encounter.
 
     Columns: mmsi < other_mmsi and their segments (0 unless positions carry identity
     segments), step, run (an id per run of consecutive steps of the pair),
     distance_m, lat/lon (midpoint), speed_kn / other_speed_kn and each vessel's first/last
-    slow position time in the step (NULL when the step was interpolated).
+    slow position time in the step (NULL when the step was interpolated). `tracks`: the
+    positions' `resampled_tracks` with these parameters, if the caller already has them.
     """
-    t = resampled_tracks(positions, params.resample_min, params.max_interpolate_gap_h,
-                         params.max_speed_kn)
+    t = tracks if tracks is not None else resampled_tracks(
+        positions, params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
     if "segment" not in t.columns:  # one track per MMSI (see loitering.track_keys)
         t = t.mutate(segment=ibis.literal(0, "int64"))
     slow = away_from_places(t.filter(t.speed_kn < params.max_speed_kn), places,
@@ -228,9 +231,9 @@ def encounter_events(
 
 
 def detect_encounters(
-    positions: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER
+    positions: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER, tracks: Any = None
 ) -> list[Event]:
     """Encounter events from Ibis `positions` and `places` tables (DuckDB or Spark)."""
-    candidates = to_arrow(encounter_candidates(positions, places, params))
+    candidates = to_arrow(encounter_candidates(positions, places, params, tracks))
     place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
     return encounter_events(candidates, place_rows, params)

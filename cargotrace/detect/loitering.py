@@ -175,10 +175,15 @@ def nearest_place_km(
     return np.maximum(edge_km.min(axis=1), 0.0), [ids[int(i)] for i in nearest]
 
 
-def loitering_candidates(positions: Any, places: Any, params: LoiteringParams) -> Any:
-    """One row per run of slow, offshore grid steps long enough to be loitering."""
-    t = resampled_tracks(positions, params.resample_min, params.max_interpolate_gap_h,
-                         params.max_speed_kn)
+def loitering_candidates(
+    positions: Any, places: Any, params: LoiteringParams, tracks: Any = None
+) -> Any:
+    """One row per run of slow, offshore grid steps long enough to be loitering.
+
+    `tracks`: `resampled_tracks` of these positions with these parameters, when the caller
+    already has them (the detection run shares one resampling with encounters)."""
+    t = tracks if tracks is not None else resampled_tracks(
+        positions, params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
     half = max(1, round(params.speed_window_h * 60 / params.resample_min / 2))
     keys = track_keys(positions)
     around = ibis.window(group_by=keys, order_by=t.step, range=(-half, half))
@@ -231,9 +236,9 @@ def loitering_events(
 
 
 def detect_loitering(
-    positions: Any, places: Any, params: LoiteringParams = GFW_LOITERING
+    positions: Any, places: Any, params: LoiteringParams = GFW_LOITERING, tracks: Any = None
 ) -> list[Event]:
     """Loitering events from Ibis `positions` and `places` tables (DuckDB or Spark)."""
-    candidates = to_arrow(loitering_candidates(positions, places, params))
+    candidates = to_arrow(loitering_candidates(positions, places, params, tracks))
     place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
     return loitering_events(candidates, place_rows, params)

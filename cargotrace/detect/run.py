@@ -21,7 +21,7 @@ from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.loitering import detect_loitering
+from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
@@ -39,6 +39,7 @@ class Context:
     data_end: datetime
     found: dict[EventKind, list[Event]] = field(default_factory=dict)
     _segmentation: Segmentation | None = None
+    _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
 
     def segmentation(self) -> Segmentation:
         """MMSIs split into one segment per ship, computed once for every detector."""
@@ -51,6 +52,24 @@ class Context:
         return identity_segments(
             self.tables["positions"], self.params["identity"], self.segmentation()
         )
+
+
+    def tracks(self, resample_min: int, max_interpolate_gap_h: float, slow_kn: float) -> Any:
+        """Segmented positions resampled on a grid, computed once and kept on the engine (a
+        temporary table on DuckDB, a persisted frame on Spark) for every detector that asks
+        with the same grid: encounters and loitering share it under both presets."""
+        key = (resample_min, max_interpolate_gap_h, slow_kn)
+        if key not in self._tracks:
+            self._tracks[key] = resampled_tracks(
+                self.segmented_positions(), resample_min, max_interpolate_gap_h, slow_kn
+            ).cache()
+        return self._tracks[key]
+
+    def release(self) -> None:
+        """Drop what `tracks` kept on the engine."""
+        for table in self._tracks.values():
+            table.release()
+        self._tracks.clear()
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -117,16 +136,16 @@ class Detector:
 
 
 def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
-    events = detect_encounters(
-        ctx.segmented_positions(), ctx.tables["places"], ctx.params["encounter"]
-    )
+    params = ctx.params["encounter"]
+    tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    events = detect_encounters(ctx.segmented_positions(), ctx.tables["places"], params, tracks)
     return {EventKind.ENCOUNTER: events}
 
 
 def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
-    events = detect_loitering(
-        ctx.segmented_positions(), ctx.tables["places"], ctx.params["loitering"]
-    )
+    params = ctx.params["loitering"]
+    tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    events = detect_loitering(ctx.segmented_positions(), ctx.tables["places"], params, tracks)
     return {EventKind.LOITERING: events}
 
 
@@ -186,6 +205,22 @@ def detect(
     if data_end is None:
         return summary
     ctx = Context(tables, params, data_end)
+    try:
+        _run_detectors(store, ctx, wanted, summary, since, until)
+    finally:
+        ctx.release()
+    summary.duration_s = time.perf_counter() - started
+    return summary
+
+
+def _run_detectors(
+    store: Store,
+    ctx: Context,
+    wanted: list[EventKind],
+    summary: DetectSummary,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
     for detector in DETECTORS:
         if not any(k in wanted for k in detector.kinds):
             continue
@@ -193,13 +228,12 @@ def detect(
         for kind in detector.kinds:
             if kind not in wanted:
                 continue
-            table = events_table(ctx.found[kind], preset, params[detector.params_key])
+            table = events_table(ctx.found[kind], summary.preset,
+                                 ctx.params[detector.params_key])
             removed, written = replace_events(store, table, [kind], since, until)
             summary.written[kind] = written
             summary.replaced += removed
             record_run(store, kind, summary, since, until)
-    summary.duration_s = time.perf_counter() - started
-    return summary
 
 
 RUN_KEY = "detected:{kind}"

@@ -149,73 +149,74 @@ def plant_reference_case(
 
 
 def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams, version: str) -> Path:
-    """Non-AIS evidence of the covert crossing: imagery and rail sightings, all simulated."""
+    """The covert crossing's non-AIS evidence as a case file (docs/concepts/cases.md), simulated.
+
+    Imagery at Najin and Dunay and a rail sighting at Dunay, every item marked `simulated` with
+    a simulated source dated at the end of the run, so `cargotrace case build evidence.yaml
+    --store S` reconstructs a shipment whose truth is known (truth.parquet).
+    """
     ship = planted.reference
     assert ship is not None, "write_evidence needs plant_reference_case first"
     rng = random.Random(params.seed + 1)
     dunay_stay = next(leg for leg in ship.plan.legs if leg.place_id == "ct:dunay")
 
     def when(t: float) -> str:
-        return datetime.fromtimestamp(t, UTC).isoformat()
+        return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
+    end = params.start.timestamp() + params.days * 86400
     source = {
         "title": f"cargotrace simulator, scenario {params.scenario}, seed {params.seed}",
         "publisher": "cargotrace (simulated)",
-        "date": when(params.start.timestamp()),
+        "date": datetime.fromtimestamp(end, UTC).date().isoformat(),
         "url": None,
     }
     staged = rng.randrange(280, 321)
     items: list[dict[str, Any]] = [
         {
             "kind": "imagery",
-            "place_id": "ct:najin",
-            "observed_from": when(_t(7, 1.5)),
-            "observed_to": when(_t(7, 1.6)),
-            "subject": "cargo",
+            "place": "ct:najin",
+            "observed": [when(_t(7, 1.5)), when(_t(7, 1.6))],
+            "what": f"{staged} containers staged on the quay",
             "quantity": {"containers": staged},
-            "description": f"{staged} containers staged on the quay",
+            "vessel": None,
             "grading": "B2",
         },
         {
             "kind": "imagery",
-            "place_id": "ct:najin",
-            "observed_from": when(_t(8, 1.5)),
-            "observed_to": when(_t(8, 1.6)),
-            "subject": "vessel",
-            "description": "cargo ship of ANGARA's size alongside the container quay, AIS silent",
+            "place": "ct:najin",
+            "observed": [when(_t(8, 1.5)), when(_t(8, 1.6))],
+            "what": "cargo ship of ANGARA's size alongside the container quay, AIS silent",
+            "vessel": None,
             "grading": "B2",
         },
         {
             "kind": "imagery",
-            "place_id": "ct:dunay",
-            "observed_from": when(dunay_stay.t0 + 2 * HOUR),
-            "observed_to": when(dunay_stay.t0 + 2.1 * HOUR),
-            "subject": "vessel",
-            "description": "ANGARA (IMO 9179842) at the Dunay pier, containers on the quay",
+            "place": "ct:dunay",
+            "observed": [when(dunay_stay.t0 + 2 * HOUR), when(dunay_stay.t0 + 2.1 * HOUR)],
+            "what": "ANGARA (IMO 9179842) at the Dunay pier, containers on the quay",
+            "vessel": {"name": "ANGARA", "imo": ANGARA_IMO, "mmsi": None},
             "grading": "B2",
         },
         {
             "kind": "rail_sighting",
-            "place_id": "ct:dunay",
-            "observed_from": when(dunay_stay.t0 + 30 * HOUR),
-            "observed_to": when(dunay_stay.t0 + 40 * HOUR),
-            "subject": "cargo",
+            "place": "ct:dunay",
+            "observed": [when(dunay_stay.t0 + 30 * HOUR), when(dunay_stay.t0 + 40 * HOUR)],
+            "what": "container flatcars leaving the Dunay pier westbound",
             "quantity": {"containers": staged - rng.randrange(0, 20)},
-            "description": "container flatcars leaving the Dunay pier westbound",
+            "vessel": None,
             "grading": "C3",
         },
     ]
     doc = {
-        "scenario": params.scenario,
+        "case": f"sim-{params.scenario}-seed-{params.seed}",
+        "title": f"Simulated covert crossing Najin → Dunay ({params.scenario})",
+        "cargo": {"description": "simulated shipping containers", "quantity":
+                  {"containers": staged}},
         "simulated": True,
-        "cargotrace_version": version,
+        "notes": f"Written by cargotrace {version}: every item is simulated; the ship's true "
+                 "movements are in truth.parquet.",
         "evidence": [
-            {
-                **item,
-                "evidence_id": f"sim-ev-{i + 1:03d}",
-                "source": dict(source),
-                "simulated": True,
-            }
+            {"id": f"sim-ev-{i + 1:03d}", **item, "source": dict(source), "simulated": True}
             for i, item in enumerate(items)
         ],
     }

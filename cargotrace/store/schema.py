@@ -196,3 +196,47 @@ TABLES["sanctions_changes"] = """
             entity JSON NOT NULL,
             previous_entity JSON
         )"""
+
+# --- cases (cases/; docs/reference/store.md "evidence", "hypotheses") ---
+# One row per evidence item of a built case: what the case file says, with the place resolved.
+TABLES["evidence"] = """
+        CREATE TABLE IF NOT EXISTS evidence (
+            evidence_id VARCHAR NOT NULL,
+            case_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            observed_from TIMESTAMPTZ NOT NULL,
+            observed_to TIMESTAMPTZ NOT NULL,
+            place VARCHAR,
+            place_id VARCHAR,
+            lat DOUBLE,
+            lon DOUBLE,
+            subject JSON,
+            quantity JSON,
+            description VARCHAR NOT NULL,
+            source_title VARCHAR NOT NULL,
+            source_publisher VARCHAR NOT NULL,
+            source_date DATE NOT NULL,
+            source_url VARCHAR,
+            grading VARCHAR NOT NULL,
+            reliability VARCHAR NOT NULL,
+            credibility TINYINT NOT NULL,
+            simulated BOOLEAN NOT NULL,
+            PRIMARY KEY (case_id, evidence_id)
+        )"""
+# The ranked hypotheses of the case's last build (`case build --store`), best first.
+TABLES["hypotheses"] = """
+        CREATE TABLE IF NOT EXISTS hypotheses (
+            case_id VARCHAR NOT NULL,
+            rank INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            score DOUBLE NOT NULL,
+            relative DOUBLE,
+            legs JSON NOT NULL,
+            factors JSON NOT NULL,
+            evidence JSON NOT NULL,
+            explanation VARCHAR NOT NULL,
+            built_at TIMESTAMPTZ NOT NULL,
+            cargotrace_version VARCHAR NOT NULL,
+            PRIMARY KEY (case_id, rank)
+        )"""

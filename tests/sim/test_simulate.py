@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 import cargotrace
+from cargotrace.cases import read_case
 from cargotrace.geo.landmask import is_land
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.run import simulate
@@ -165,8 +166,10 @@ def test_reference_case_is_dark_with_evidence(reference: Path) -> None:
     evidence = yaml.safe_load((reference / "evidence.yaml").read_text())["evidence"]
     assert {e["kind"] for e in evidence} == {"imagery", "rail_sighting"}
     assert all(e["simulated"] and e["source"]["publisher"] for e in evidence)
-    assert any(e["place_id"] == "ct:najin" and e["observed_from"].startswith("2023-09-07")
+    assert any(e["place"] == "ct:najin" and e["observed"][0].startswith("2023-09-07")
                for e in evidence)
+    case = read_case(reference / "evidence.yaml")  # a valid case file (docs/concepts/cases.md)
+    assert case.simulated and len(case.evidence) == len(evidence)
     encounters = q(f"SELECT count(*) FROM '{reference}/truth.parquet' WHERE kind = 'encounter'")
     shared = q(f"SELECT count(*) FROM '{reference}/truth.parquet' WHERE subkind = 'shared_mmsi'")
     assert encounters[0][0] == 1 and shared[0][0] == 1
