@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -144,7 +145,8 @@ def ratio(a: dict[str, Any], b: dict[str, Any]) -> float:
 def markdown(doc: dict[str, Any]) -> str:
     lines = [
         f"# Detection benchmark ({doc['date']}, {doc['machine']['cpu']}, "
-        f"{doc['machine']['cores']} cores)", "",
+        f"{doc['machine']['cores']} cores, load average at start "
+        f"{doc['machine']['load_average_at_start']})", "",
         "| data | stage | positions | median s | positions/s | peak RSS MB |",
         "|---|---|---:|---:|---:|---:|",
     ]
@@ -166,6 +168,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--mp-positions", type=int, default=100_000)
     args = parser.parse_args()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]  # other work skews every number
     WORK.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     sizes = [int(v) for v in args.sizes.split(",")]
@@ -219,8 +222,9 @@ def main() -> None:
 
     doc = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": cpu_model(), "cores": len(__import__("os").sched_getaffinity(0)),
-                    "python": platform.python_version()},
+        "machine": {"cpu": cpu_model(), "cores": len(os.sched_getaffinity(0)),
+                    "python": platform.python_version(),
+                    "load_average_at_start": load_at_start},
         "versions": {"duckdb": duckdb.__version__, "movingpandas": movingpandas.__version__},
         "notes": {
             "mp_stop_params": "min_duration 2 h, max_diameter 1000 m",

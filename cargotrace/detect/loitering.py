@@ -136,7 +136,10 @@ def resampled_tracks(
         positions=ibis.literal(0, "int64"), first_ts=no_ts, last_ts=no_ts,
         first_slow_ts=no_ts, last_slow_ts=no_ts,
     )
-    return observed.union(filled.cast(observed.schema()))
+    # every column nullable: interpolated steps have no times (a NOT NULL schema would make a
+    # cached copy of these tracks refuse them)
+    schema = ibis.schema({n: t.copy(nullable=True) for n, t in observed.schema().items()})
+    return observed.cast(schema).union(filled.cast(schema))
 
 
 def away_from_places(steps: Any, places: Any, min_km: float) -> Any:

@@ -61,7 +61,8 @@ def spark() -> Iterator[Any]:
 
 @pytest.fixture(params=[Engine.DUCKDB, Engine.SPARK], ids=str)
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """Each test once per engine; Spark's copied views are dropped after each Spark test."""
+    """Each test once per engine; Spark's views and their staged Parquet files are dropped
+    after each Spark test."""
     if request.param is Engine.SPARK:
         request.getfixturevalue("spark")
         yield Engine.SPARK

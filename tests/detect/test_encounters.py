@@ -18,7 +18,6 @@ from cargotrace.detect.encounters import (
 )
 from cargotrace.detect.events import Event, events_table
 from cargotrace.detect.identity import IdentityParams
-from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.places import load_curated_gazetteer
@@ -225,27 +224,3 @@ def test_rendezvous_preset_finds_the_simulated_encounters(mixed: tuple[Path, Pat
         assert event.start >= meeting["start"] - timedelta(minutes=10)
         assert event.end is not None and event.end <= meeting["end"] + timedelta(minutes=10)
         assert event.attrs["max_distance_m"] <= 250
-
-
-def test_engines_agree_on_a_slice_of_mixed(
-    spark: Any, mixed: tuple[Path, Path], tmp_path: Path
-) -> None:
-    """Two days of the scenario (about 70,000 positions), identity-segmented as `detect` does,
-    give identical encounter and loitering events on DuckDB and Spark. Only a slice: the Spark
-    engine copies tables through the driver, which a 1 GB local driver cannot hold many times."""
-    _, store_path = mixed
-    with cargotrace.open_store(tmp_path / "slice.duckdb") as store:
-        store.con.execute(f"ATTACH '{store_path}' AS mixed (READ_ONLY)")
-        store.con.execute("INSERT INTO positions SELECT * FROM mixed.positions "
-                          "WHERE ts >= '2023-09-05 12:00' AND ts < '2023-09-07 12:00'")
-        store.con.execute("INSERT INTO places SELECT * FROM mixed.places")
-        store.con.execute("DETACH mixed")
-        found = {}
-        for engine in (Engine.DUCKDB, Engine.SPARK):
-            tables = tables_on(engine, store, ["positions", "places"])
-            positions = identity_segments(tables["positions"], IdentityParams())
-            found[engine] = (detect_encounters(positions, tables["places"]),
-                             detect_loitering(positions, tables["places"]))
-    encounters, loiterings = found[Engine.DUCKDB]
-    assert len(encounters) >= 3 and len(loiterings) >= 10
-    assert found[Engine.SPARK] == found[Engine.DUCKDB]

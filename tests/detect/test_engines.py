@@ -1,13 +1,15 @@
 """The engine machinery: one Ibis expression, identical results on DuckDB and Spark.
 
 Real data: the Solent AIS capture in ../shared/data/ais_positions (see its PROVENANCE.md),
-18,620 positions of 91 vessels over 84 minutes, with millisecond timestamps.
+18,620 positions of 91 vessels over 84 minutes, with millisecond timestamps. At scale: the whole
+simulated `mixed` scenario the detector tests share (about 300,000 positions), every detector.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +20,12 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
+from cargotrace.detect.run import SUPPORTED, detect
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, parse_java_version, tables_on, to_arrow
 from cargotrace.store.schema import TABLES
+
+from .test_loitering import mixed_scenario
 
 SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 EARTH_RADIUS_NM = 3440.065  # mean Earth radius (6,371.0088 km) in nautical miles
@@ -210,3 +215,35 @@ def test_spark_without_java_explains_in_one_line(
     check = _run_without_java(tmp_path, [str(CHECK_JAVA)], java_script)
     assert check.returncode == 1
     assert check.stderr == JAVA_MISSING.format(found=found) + "\n"
+
+
+def _all_events(path: Path) -> list[tuple[Any, ...]]:
+    with cargotrace.open_store(path, read_only=True) as store:
+        return store.con.execute(
+            'SELECT event_id, kind, mmsi, other_mmsi, start, "end", lat, lon, place_id, '
+            "confidence, attrs, params, pipeline_version FROM events ORDER BY event_id"
+        ).fetchall()
+
+
+def test_issue_4_every_detector_agrees_on_the_whole_mixed_scenario(
+    spark: Any, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Issue #4: `detect` on Spark stores exactly DuckDB's events, every column, on the whole
+    scenario (not a slice): the tables reach Spark as Parquet files, not through the driver."""
+    out, shared = mixed_scenario(tmp_path_factory)
+    stores = {engine: tmp_path / f"{engine}.duckdb" for engine in Engine}
+    for engine, path in stores.items():
+        shutil.copyfile(shared, path)
+        with cargotrace.open_store(path) as store:
+            store.con.execute("DELETE FROM events")
+            # static reports too (the shared store has none): name, IMO and draught changes
+            ingest_file(store, out / "vessel_reports.parquet")
+            positions = store.count("positions")
+            summary = detect(store, engine=engine)
+        assert set(summary.written) == set(SUPPORTED)
+    duck, on_spark = _all_events(stores[Engine.DUCKDB]), _all_events(stores[Engine.SPARK])
+    assert positions > 250_000
+    found = {kind: sum(1 for row in duck if row[1] == kind) for kind in SUPPORTED}
+    # every kind the scenario plants is found (identity, gaps, visits, meetings, ...)
+    assert all(found[kind] > 0 for kind in SUPPORTED), found
+    assert on_spark == duck

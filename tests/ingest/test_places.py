@@ -359,13 +359,13 @@ CURATED_IDS = {
     "ct:najin", "ct:dunay", "ct:vostochny", "ct:vladivostok", "ct:nakhodka",
     "ct:tikhoretsk-depot", "ct:novorossiysk", "ct:tartus", "ct:latakia", "ct:benghazi",
     "ct:tobruk", "ct:port-said", "ct:bosporus", "ct:bandar-abbas", "ct:bandar-anzali",
-    "ct:astrakhan", "ct:makhachkala", "ct:khasan-tumangang", "ct:dandong-sinuiju",
+    "ct:astrakhan", "ct:makhachkala", "ct:khasan-tumangang", "ct:dandong-sinuiju", "ct:amirabad",
 }
 
 
 def test_curated_gazetteer_rows_are_complete_and_cited(tmp_store: cargotrace.Store) -> None:
     summary = load_curated_gazetteer(tmp_store)
-    assert (summary.rows_read, summary.loaded, summary.skipped) == (19, 19, [])
+    assert (summary.rows_read, summary.loaded, summary.skipped) == (20, 20, [])
     assert summary.unmapped_countries == {} and summary.unknown_kinds == {}
     rows = tmp_store.con.execute("SELECT place_id, country, kind, source FROM places").fetchall()
     assert {r[0] for r in rows} == CURATED_IDS
@@ -373,8 +373,8 @@ def test_curated_gazetteer_rows_are_complete_and_cited(tmp_store: cargotrace.Sto
         assert re.fullmatch(r"[A-Z]{2}", country), place_id
         assert kind != "unknown" and PlaceKind(kind), place_id
         assert re.search(r"https://\S+", source), f"{place_id}: source has no URL"
-    assert load_curated_gazetteer(tmp_store).replaced == 19  # idempotent
-    assert tmp_store.count("places") == 19
+    assert load_curated_gazetteer(tmp_store).replaced == 20  # idempotent
+    assert tmp_store.count("places") == 20
 
 
 def test_curated_najin_vostochny_dunay_tikhoretsk(tmp_store: cargotrace.Store) -> None:
@@ -413,9 +413,9 @@ def test_cli_places_load_file_then_curated(tmp_path: Path, wpi: Path) -> None:
     ]
     result = runner.invoke(app, ["places", "load", "--curated", "--store", store, "--json"])
     assert result.exit_code == 0, result.output
-    assert '"loaded": 19' in result.stdout and '"path": ' in result.stdout
+    assert '"loaded": 20' in result.stdout and '"path": ' in result.stdout
     with cargotrace.open_store(store) as st:
-        assert st.count("places") == 3812 + 19
+        assert st.count("places") == 3812 + 20
 
 
 @pytest.mark.parametrize(
