@@ -74,6 +74,7 @@ from cargotrace.cli_commands import case as _case  # noqa: E402,F401
 from cargotrace.cli_commands import demo as _demo  # noqa: E402,F401
 from cargotrace.cli_commands import detect as _detect  # noqa: E402,F401
 from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401
+from cargotrace.cli_commands import export as _export  # noqa: E402,F401
 from cargotrace.cli_commands import ingest as _ingest  # noqa: E402,F401
 from cargotrace.cli_commands import places as _places  # noqa: E402,F401
 from cargotrace.cli_commands import route as _route  # noqa: E402,F401

@@ -46,7 +46,9 @@ class Query:
         return cls(text, "name")
 
 
-def _subject_mmsis(store: Store, query: Query) -> list[int]:
+def subject_mmsis(store: Store, query: Query) -> list[int]:
+    """The MMSIs a profile or an export is about: those that reported the IMO, the MMSI itself,
+    or those whose reported name normalises to the queried one."""
     con = store.con
     if query.kind == "imo":
         rows = con.execute("SELECT DISTINCT mmsi FROM vessel_reports WHERE imo = ?",
@@ -138,7 +140,7 @@ def vessel_profile(store: Store, text: str, params: ScreenParams | None = None,
     """The profile as a JSON-ready dict (layout: docs/reference/vessel-json.md)."""
     params = params or ScreenParams()
     query = Query.parse(text)
-    mmsis = _subject_mmsis(store, query)
+    mmsis = subject_mmsis(store, query)
     vessels = store_vessels(store, mmsis) if mmsis else []
     identities = [i.to_dict() for m in mmsis for i in vessel_identities(store, mmsi=m)]
     for ident in identities:
