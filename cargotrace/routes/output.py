@@ -1,11 +1,12 @@
 """Route documents: the stable JSON contract and an RFC 7946 GeoJSON FeatureCollection.
 
-JSON (`route --format json`): `{"routes": [...], "attribution": [...], "params": {...}}`; each
-route has `rank`, `summary`, `distance_km`, `distance_by_mode_km`, `p10_h`, `p50_h`, `p90_h`,
-`mean_h`, `countries`, `chokepoints`, `border_crossings`, `interdiction` and `legs`; each leg
-`from`, `to`, `from_id`, `to_id`, `mode`, `distance_km`, `p10_h`, `p50_h`, `p90_h`, `mean_h`,
-`moving`, `stops`, `countries`, `chokepoints`, `border_crossings`, `note` (and
-`international_waters_km`/`_h` on sea and ferry legs). Documented in docs/concepts/routes.md.
+JSON (`route --format json`): a list of routes, best first (the issue's contract); each
+route has `attribution` (the sources to credit for it), `params`, `rank`, `summary`,
+`distance_km`, `distance_by_mode_km`, `p10_h`, `p50_h`, `p90_h`, `mean_h`, `countries`,
+`chokepoints`, `border_crossings`, `interdiction` and `legs`; each leg `from`, `to`, `from_id`,
+`to_id`, `mode`, `distance_km`, `p10_h`, `p50_h`, `p90_h`, `mean_h`, `moving`, `stops`,
+`countries`, `chokepoints`, `border_crossings`, `note` (and `international_waters_km`/`_h` on
+sea and ferry legs). Documented in docs/concepts/routes.md.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ def attribution(routes: list[Route]) -> list[str]:
     return out
 
 
-def routes_json(routes: list[Route], params: RouteParams) -> dict[str, Any]:
-    return {"routes": [r.to_dict() for r in routes], "attribution": attribution(routes),
-            "params": asdict(params)}
+def routes_json(routes: list[Route], params: RouteParams) -> list[dict[str, Any]]:
+    """Each route carries its own attribution and parameters, so a route copied out of the
+    list still credits OpenStreetMap and can be reproduced."""
+    return [{**r.to_dict(), "attribution": attribution([r]), "params": asdict(params)}
+            for r in routes]
 
 
 def _geometry(coords: tuple[tuple[float, float], ...]) -> dict[str, Any]:

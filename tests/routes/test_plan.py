@@ -100,11 +100,15 @@ def test_ambiguous_place_lists_candidates(book: PlaceBook) -> None:
 def test_json_and_geojson_contracts(book: PlaceBook, network: RouteNetwork) -> None:
     routes = _plan(book, network, "Najin", "Dunay", k=2)
     doc = routes_json(routes, RouteParams())
-    assert any("OpenStreetMap" in a for a in doc["attribution"])
-    leg = doc["routes"][0]["legs"][0]
+    assert isinstance(doc, list) and [r["rank"] for r in doc] == [1, 2]
+    for r in doc:  # each route credits the sources of its own legs
+        modes = {leg["mode"] for leg in r["legs"]}
+        assert ("rail" in modes) == any("OpenStreetMap" in a for a in r["attribution"])
+        assert bool(modes & {"sea", "ferry"}) == any("MARNET" in a for a in r["attribution"])
+    leg = doc[0]["legs"][0]
     assert {"from", "to", "mode", "distance_km", "p10_h", "p50_h", "p90_h", "chokepoints",
             "countries"} <= set(leg)
-    assert {"distance_km", "p10_h", "p50_h", "p90_h", "legs"} <= set(doc["routes"][0])
+    assert {"distance_km", "p10_h", "p50_h", "p90_h", "legs"} <= set(doc[0])
     geo = routes_geojson(routes)
     assert geo["type"] == "FeatureCollection"
     for feature in geo["features"]:
