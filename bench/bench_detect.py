@@ -30,20 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from machine import cpu_model  # bench/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work" / "detect"
 STAGE = HERE / "detect_stage.py"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def simulated(vessels: int, days: int) -> Path:

@@ -19,22 +19,13 @@ from pathlib import Path
 
 import duckdb
 import pyais
+from machine import cpu_model  # bench/ is on sys.path when run as a script
 
 from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
 from cargotrace.version import __version__
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def make_inputs(vessels: int, hours: float) -> tuple[Path, int, Path, int]:
