@@ -34,10 +34,10 @@ from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import (
     KM_PER_DEG_LAT,
     away_from_places,
-    check_positive,
     nearest_place_km,
     resampled_tracks,
 )
+from cargotrace.detect.params import check_positive
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import to_arrow
 

@@ -19,9 +19,10 @@ from cargotrace.detect.coverage import ALL_OBSERVED, Coverage
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
+from cargotrace.geo import sphere
 from cargotrace.geo.shore import distance_to_shore_nm
 
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = sphere.EARTH_RADIUS_KM
 KM_PER_NM = 1.852
 
 
@@ -128,15 +129,11 @@ def dark_port_calls(gaps: list[Event], places: pa.Table, params: GapParams) -> l
     watched = [p for p in places.to_pylist() if p.get("watch_reason")]
     if not watched or not gaps:
         return []
-    place_lat = np.radians([p["lat"] for p in watched])
-    place_lon = np.radians([p["lon"] for p in watched])
+    place_lat = np.array([p["lat"] for p in watched], dtype=np.float64)
+    place_lon = np.array([p["lon"] for p in watched], dtype=np.float64)
 
     def km_to(lat: float, lon: float) -> np.ndarray:
-        la, lo = np.radians(lat), np.radians(lon)
-        h = (np.sin((place_lat - la) / 2) ** 2
-             + np.cos(la) * np.cos(place_lat) * np.sin((place_lon - lo) / 2) ** 2)
-        distance: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
-        return distance
+        return sphere.haversine_km(lat, lon, place_lat, place_lon)
 
     calls = []
     for gap in gaps:

@@ -22,18 +22,14 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import EARTH_RADIUS_KM, KM_PER_NM, haversine_km
+from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import check_positive
 from cargotrace.errors import ParamsError
+from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 
 KM_PER_DEG_LAT = 111.195  # one degree of latitude on the sphere of EARTH_RADIUS_KM
-
-
-def check_positive(**values: float) -> None:
-    for name, value in values.items():
-        if not value > 0:
-            raise ParamsError(f"{name} must be > 0, got {value}")
 
 
 @dataclass(frozen=True)
@@ -167,12 +163,10 @@ def nearest_place_km(
     """Distance (km, from the place's edge, >= 0) to the nearest place of each point, and its id."""
     if places.num_rows == 0:
         return np.full(len(lat), np.inf), [None] * len(lat)
-    plat = np.radians(np.asarray(places.column("lat").to_pylist(), dtype=float))[None, :]
-    plon = np.radians(np.asarray(places.column("lon").to_pylist(), dtype=float))[None, :]
+    plat = np.asarray(places.column("lat").to_pylist(), dtype=float)[None, :]
+    plon = np.asarray(places.column("lon").to_pylist(), dtype=float)[None, :]
     radius_km = np.asarray(places.column("radius_m").to_pylist(), dtype=float)[None, :] / 1000
-    la, lo = np.radians(lat)[:, None], np.radians(lon)[:, None]
-    h = np.sin((plat - la) / 2) ** 2 + np.cos(la) * np.cos(plat) * np.sin((plon - lo) / 2) ** 2
-    edge_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0))) - radius_km
+    edge_km = sphere.haversine_km(lat[:, None], lon[:, None], plat, plon) - radius_km
     nearest = edge_km.argmin(axis=1)
     ids = places.column("place_id").to_pylist()
     return np.maximum(edge_km.min(axis=1), 0.0), [ids[int(i)] for i in nearest]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from cargotrace.errors import ParamsError
 
 
-def _positive(**values: float) -> None:
+def check_positive(**values: float) -> None:
+    """ParamsError naming the first value that is not > 0 (shared by every params class)."""
     for name, value in values.items():
         if not value > 0:
             raise ParamsError(f"{name} must be > 0, got {value}")
@@ -60,7 +61,7 @@ class GapParams:
     def __post_init__(self) -> None:
         if not 0 <= self.coverage_min_hour_fraction <= 1:
             raise ParamsError("coverage_min_hour_fraction must be between 0 and 1")
-        _positive(min_gap_h=self.min_gap_h, disabling_min_gap_h=self.disabling_min_gap_h,
+        check_positive(min_gap_h=self.min_gap_h, disabling_min_gap_h=self.disabling_min_gap_h,
                   received_window_h=self.received_window_h, max_speed_kn=self.max_speed_kn)
         if self.disabling_min_gap_h < self.min_gap_h:
             raise ParamsError("disabling_min_gap_h must be >= min_gap_h")

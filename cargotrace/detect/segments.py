@@ -37,8 +37,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import EARTH_RADIUS_KM, KM_PER_NM, haversine_km
+from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 
 if TYPE_CHECKING:
@@ -85,10 +86,7 @@ def jumping_mmsis(positions: Any, params: IdentityParams) -> Any:
     return p.filter(impossible).select("mmsi").distinct()
 
 
-def _km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    la1, lo1, la2, lo2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+_km = sphere.haversine_km
 
 
 def _speed_kn(km: float, dt_s: float) -> float:

@@ -38,17 +38,19 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from cargotrace.detect.kinds import EventKind
 from cargotrace.errors import ParamsError, UnreadableInputError
-from cargotrace.sim.truth import TRUTH_SCHEMA
-from cargotrace.store.store import Store
+from cargotrace.sim.evaluation_inputs import read_events, read_truth, store_data_end
+
+__all__ = [
+    "Evaluation", "KindScore", "Match", "MatchParams", "OpenEnd", "evaluate", "read_events",
+    "read_truth", "store_data_end",
+]
 
 log = logging.getLogger(__name__)
 
@@ -388,47 +390,3 @@ def _kind_score(
         unmatched_event_ids=unmatched_events,
         duplicate_event_ids=[i for i in unmatched_events if i in duplicates],
     )
-
-
-def read_truth(path: Path) -> pa.Table:
-    """Read a truth.parquet written by `cargotrace simulate`, checked against TRUTH_SCHEMA."""
-    if path.is_dir():
-        raise UnreadableInputError(f"{path}: is a folder; pass its file, e.g. {path}/truth.parquet")
-    if not path.is_file():
-        raise UnreadableInputError(
-            f"{path}: no such truth file; write one with `cargotrace simulate --out DIR`"
-        )
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UnreadableInputError(f"{path}: not a Parquet file ({detail})") from exc
-    missing = [n for n in TRUTH_SCHEMA.names if n not in table.column_names]
-    if missing:
-        raise UnreadableInputError(
-            f"{path}: not a truth table: no column(s) {', '.join(missing)} "
-            f"(found: {', '.join(table.column_names) or 'none'})"
-        )
-    columns = []
-    for f in TRUTH_SCHEMA:
-        try:
-            columns.append(pc.cast(table[f.name], f.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            found = table.schema.field(f.name).type
-            raise UnreadableInputError(
-                f"{path}: column '{f.name}' is {found}, expected {f.type}"
-            ) from exc
-    return pa.table(columns, schema=TRUTH_SCHEMA)
-
-
-def read_events(store: Store) -> pa.Table:
-    """The store's `events` table, with the columns `evaluate` uses."""
-    sql = 'SELECT event_id, kind, mmsi, other_mmsi, start, "end", CAST(attrs AS VARCHAR) AS attrs'
-    table: pa.Table = store.con.sql(f"{sql} FROM events").to_arrow_table()
-    return table
-
-
-def store_data_end(store: Store) -> datetime | None:
-    """The time of the store's last position: where the data, and so an open event, ends."""
-    value = store.con.sql("SELECT max(ts) FROM positions").fetchall()[0][0]
-    return None if value is None else value.astimezone(UTC)

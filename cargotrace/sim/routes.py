@@ -40,13 +40,13 @@ import searoute  # type: ignore[import-untyped]
 from numpy.typing import ArrayLike, NDArray
 
 from cargotrace.errors import ParamsError
-from cargotrace.geo import landmask
+from cargotrace.geo import landmask, sphere
 
 __all__ = ["CHECK_STEP_KM", "EARTH_RADIUS_KM", "MERGE_GAP_KM", "Route", "position_at", "sea_route"]
 
 logger = logging.getLogger(__name__)
 
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = sphere.EARTH_RADIUS_KM
 """Mean Earth radius (IUGG); every distance here is on this sphere, as in searoute."""
 
 CHECK_STEP_KM = 0.05
@@ -126,7 +126,7 @@ def _sea_route_cached(
     restrictions: tuple[str, ...],
     direct_max_km: float,
 ) -> Route:
-    direct_km = float(_haversine_km(*origin, *dest))
+    direct_km = float(sphere.haversine_km(*origin, *dest))
     if direct_km < 1e-3:
         raise ParamsError(f"origin and destination are the same point {origin}: no route")
     raw = _searoute_points(origin, dest, restrictions)
@@ -142,13 +142,13 @@ def _sea_route_cached(
     if direct_km <= direct_max_km:
         ends = np.array([origin, dest])
         direct = _find_detour(ends[:, 0], ends[:, 1], ok, origin, dest, exempt_km)
-        if direct is not None and _length_km(direct) < _length_km(vertices):
+        if direct is not None and sphere.path_length_km(direct) < sphere.path_length_km(vertices):
             vertices, _ = _repair(direct, ok, origin, dest, exempt_km)  # a check: repairs nothing
             via, repaired = "mask", 0
     lats, lons, _ = _densify(vertices, step_km)
     lats[0], lons[0] = origin
     lats[-1], lons[-1] = dest
-    cum_km = np.concatenate([[0.0], np.cumsum(_step_km(lats, lons))])
+    cum_km = np.concatenate([[0.0], np.cumsum(sphere.step_km(lats, lons))])
     for array in (lats, lons, cum_km):
         array.setflags(write=False)
     logger.debug(
@@ -190,64 +190,10 @@ def _searoute_points(origin: LatLon, dest: LatLon, restrictions: tuple[str, ...]
     return _dedup(points)
 
 
-# --- geometry on the sphere -------------------------------------------------------------------
-
-
-def _to_unit(lats: ArrayLike, lons: ArrayLike) -> FloatArray:
-    lat_rad, lon_rad = np.radians(lats), np.radians(lons)
-    return np.stack(
-        [np.cos(lat_rad) * np.cos(lon_rad), np.cos(lat_rad) * np.sin(lon_rad), np.sin(lat_rad)],
-        axis=-1,
-    )
-
-
-def _from_unit(xyz: FloatArray) -> tuple[FloatArray, FloatArray]:
-    lat = np.degrees(np.arctan2(xyz[..., 2], np.hypot(xyz[..., 0], xyz[..., 1])))
-    return lat, np.degrees(np.arctan2(xyz[..., 1], xyz[..., 0]))
-
-
-def _slerp(a: FloatArray, b: FloatArray, frac: FloatArray) -> FloatArray:
-    """Points at fraction `frac` of the great-circle arcs from unit vectors a to b (row-wise)."""
-    omega = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
-    sin_omega = np.sin(omega)
-    tiny = sin_omega < 1e-12
-    safe = np.where(tiny, 1.0, sin_omega)
-    w_a = np.where(tiny, 1.0 - frac, np.sin((1.0 - frac) * omega) / safe)
-    w_b = np.where(tiny, frac, np.sin(frac * omega) / safe)
-    return w_a[:, None] * a + w_b[:, None] * b
-
-
-def _haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
-    p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    km: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return km
-
-
-def _step_km(lats: FloatArray, lons: FloatArray) -> FloatArray:
-    """Great-circle length of each step between consecutive points."""
-    return _haversine_km(lats[:-1], lons[:-1], lats[1:], lons[1:])
-
-
-def _bearing_deg(
-    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
-) -> FloatArray:
-    """Initial great-circle bearing from point 1 to point 2, 0 <= bearing < 360 (0 = north)."""
-    p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(lon2 - lon1)
-    y = np.sin(dl) * np.cos(p2)
-    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
-    deg = np.mod(np.degrees(np.arctan2(y, x)), 360.0)
-    return np.where(deg >= 360.0, 0.0, deg)
-
-
-def _length_km(vertices: FloatArray) -> float:
-    return float(_step_km(vertices[:, 0], vertices[:, 1]).sum())
-
-
 def _dedup(points: FloatArray) -> FloatArray:
     """Drop consecutive repeats, keeping the last of each group (so the end point stays exact)."""
     keep = np.ones(points.shape[0], dtype=bool)
-    keep[:-1] = _step_km(points[:, 0], points[:, 1]) > _DEDUP_KM
+    keep[:-1] = sphere.step_km(points[:, 0], points[:, 1]) > _DEDUP_KM
     return points[keep]
 
 
@@ -256,14 +202,14 @@ def _densify(
 ) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
     """Points along the great circles between vertices at most `step_km` apart, and for each
     point the index of the segment it starts or lies on."""
-    unit = _to_unit(vertices[:, 0], vertices[:, 1])
-    seg_km = _step_km(vertices[:, 0], vertices[:, 1])
+    unit = sphere.to_unit(vertices[:, 0], vertices[:, 1])
+    seg_km = sphere.step_km(vertices[:, 0], vertices[:, 1])
     n_per_seg = np.maximum(1, np.ceil(seg_km / step_km)).astype(np.intp)
     seg = np.repeat(np.arange(seg_km.size), n_per_seg)
     starts = np.cumsum(n_per_seg) - n_per_seg
     frac = (np.arange(seg.size) - starts[seg]) / n_per_seg[seg]
-    points = np.vstack([_slerp(unit[seg], unit[seg + 1], frac), unit[-1:]])
-    lats, lons = _from_unit(points)
+    points = np.vstack([sphere.slerp(unit[seg], unit[seg + 1], frac), unit[-1:]])
+    lats, lons = sphere.from_unit(points)
     return lats, lons, np.append(seg, seg_km.size - 1)
 
 
@@ -284,8 +230,8 @@ def _ok(
     sea = landmask.sea_cells(rows, cols)
     exempt = np.zeros_like(sea)
     if not sea.all():
-        exempt |= _haversine_km(lats, lons, *origin) <= port_exempt_km
-        exempt |= _haversine_km(lats, lons, *dest) <= port_exempt_km
+        exempt |= sphere.haversine_km(lats, lons, *origin) <= port_exempt_km
+        exempt |= sphere.haversine_km(lats, lons, *dest) <= port_exempt_km
         exempt |= landmask.in_mask_blind_waterway(lats, lons)
     ok = sea | exempt
     diagonal = (rows[1:] != rows[:-1]) & (cols[1:] != cols[:-1])
@@ -341,7 +287,7 @@ def _repair(
 
 
 def _on_land_near(lat: float, lon: float, port: LatLon, exempt_km: float) -> bool:
-    near = float(_haversine_km(lat, lon, *port)) <= exempt_km
+    near = float(sphere.haversine_km(lat, lon, *port)) <= exempt_km
     return near and bool(landmask.is_land(lat, lon))
 
 
@@ -384,7 +330,8 @@ def _find_detour(
         cell_km = landmask.CELL_KM
         half_diagonal_km = 0.5 * np.hypot(cell_km, cell_km * np.cos(np.radians(c_lats)))
         for port in (origin, dest):
-            passable |= _haversine_km(c_lats, c_lons, *port) + half_diagonal_km <= port_exempt_km
+            port_km = sphere.haversine_km(c_lats, c_lons, *port)
+            passable |= port_km + half_diagonal_km <= port_exempt_km
         passable |= landmask.in_mask_blind_waterway(c_lats, c_lons)
         start = (int(rows[0]) - r0, int(cols[0]) - c0)
         goal = (int(rows[-1]) - r0, int(cols[-1]) - c0)
@@ -441,10 +388,10 @@ def position_at(route: Route, km: ArrayLike) -> tuple[FloatArray, FloatArray, Fl
     frac = np.divide(
         flat_km - route.cum_km[seg], seg_km, out=np.zeros_like(flat_km), where=seg_km > 0
     )
-    a = _to_unit(route.lats[seg], route.lons[seg])
-    b = _to_unit(route.lats[seg + 1], route.lons[seg + 1])
-    lats, lons = _from_unit(_slerp(a, b, frac))
-    course = _bearing_deg(
+    a = sphere.to_unit(route.lats[seg], route.lons[seg])
+    b = sphere.to_unit(route.lats[seg + 1], route.lons[seg + 1])
+    lats, lons = sphere.from_unit(sphere.slerp(a, b, frac))
+    course = sphere.bearing_deg(
         route.lats[seg], route.lons[seg], route.lats[seg + 1], route.lons[seg + 1]
     )
     shape = km_arr.shape

@@ -7,12 +7,10 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 import cargotrace
@@ -26,6 +24,8 @@ from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_tru
 from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
+
+from .test_port_visits import store_rows
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 M = 273310020  # a Russian MMSI (MID 273)
@@ -59,16 +59,6 @@ def track(mmsi: int = M, start: datetime = T0, lat: float = 43.0, lon: float = 1
             speed_kn,
         ))
     return rows
-
-
-def store_rows(store: cargotrace.Store, positions: Iterable[dict[str, Any]] = (),
-               reports: Iterable[dict[str, Any]] = ()) -> None:
-    for table, rows in (("positions", list(positions)), ("vessel_reports", list(reports))):
-        if rows:
-            data = pa.Table.from_pylist([{**r, "source": "test", "ingest_id": 1} for r in rows])
-            store.con.register("rows_in", data)
-            store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
-            store.con.unregister("rows_in")
 
 
 def detect_on(engine: Engine, store: cargotrace.Store,
