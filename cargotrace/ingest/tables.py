@@ -22,16 +22,22 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from cargotrace.errors import UnreadableInputError
+from cargotrace.ingest.csv_split import (
+    block_lines,
+    decode_line,
+    line_blocks,
+    split_arrow,
+    split_python,
+)
 from cargotrace.ingest.options import IngestOptions, InputFormat
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import (
@@ -40,13 +46,8 @@ from cargotrace.ingest.records import (
     STAGED_REPORT_SCHEMA,
     Chunk,
 )
-from cargotrace.ingest.table_formats import (
-    NULL_TOKEN_MACROS,
-    Layout,
-    convert_sql,
-    profile_format,
-    resolve_layout,
-)
+from cargotrace.ingest.table_formats import Layout, profile_format, resolve_layout
+from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def read_table(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator
         converter = _Converter(layout)
         line_no = 2  # the header is line 1
         try:
-            for block in _line_blocks(fh, options.chunk_records):
+            for block in line_blocks(fh, options.chunk_records):
                 chunk = _csv_chunk(block, line_no, delimiter, layout, converter)
                 chunk.bytes_read = raw_file.tell()
                 yield chunk
@@ -99,29 +100,6 @@ def read_table(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator
             ) from exc
         finally:
             converter.close()
-
-
-def _line_blocks(fh: IO[bytes], n_lines: int, read_bytes: int = 1 << 22) -> Iterator[bytes]:
-    """Blocks of `n_lines` whole lines (the last block may be shorter and lack its newline)."""
-    rest = b""
-    eof = False
-    while True:
-        pieces, count = [rest], rest.count(b"\n")
-        while count < n_lines and not eof:
-            piece = fh.read(read_bytes)
-            eof = not piece
-            pieces.append(piece)
-            count += piece.count(b"\n")
-        buf = b"".join(pieces)
-        if not buf:
-            return
-        if count >= n_lines:
-            ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
-            cut = int(ends[n_lines - 1]) + 1
-            buf, rest = buf[:cut], buf[cut:]
-        else:
-            rest = b""
-        yield buf
 
 
 @contextmanager
@@ -147,44 +125,16 @@ def _parse_header(path: Path, first: bytes, head: bytes) -> tuple[list[str], str
             f"{path}: cannot tell the format: binary content, not CSV text{where}; "
             "pass a CSV, NMEA or Parquet file"
         )
-    text = _decode_line(first).lstrip("\ufeff").rstrip("\r\n")
+    text = decode_line(first).lstrip("\ufeff").rstrip("\r\n")
     delimiter = max(DELIMITERS, key=text.count)
     names = next(csv.reader([text], delimiter=delimiter), [])
     return [n.strip() for n in names], delimiter
 
 
-def _decode_line(line: bytes) -> str:
-    """UTF-8, or Latin-1 for a line that is not (old exports; also shows garbage bytes as-is)."""
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("latin-1")
-
-
-def _lines(block: bytes) -> tuple[pa.Array, bool]:
-    """The block's lines without their line ends, and whether the block was valid UTF-8."""
-    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
-    n = len(ends) + (0 if block.endswith(b"\n") else 1)
-    large = len(block) >= 2**31 - 1
-    offsets = np.empty(n + 1, np.int64 if large else np.int32)
-    offsets[0] = 0
-    offsets[1 : len(ends) + 1] = ends + 1
-    offsets[-1] = len(block)
-    kind = pa.LargeStringArray if large else pa.StringArray
-    lines = kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
-    try:
-        lines.validate(full=True)
-        clean = True
-    except pa.ArrowInvalid:  # not UTF-8: decode line by line (see _decode_line)
-        lines = pa.array([_decode_line(line) for line in block.split(b"\n")[:n]])
-        clean = False
-    return pc.utf8_rtrim(lines, characters="\r\n").cast(pa.string()), clean
-
-
 def _csv_chunk(
     block: bytes, first_line_no: int, delimiter: str, layout: Layout, conv: _Converter
 ) -> Chunk:
-    raw, clean = _lines(block)
+    raw, clean = block_lines(block)
     n = len(raw)
     line_nos = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
     nonblank = pc.greater(pc.utf8_length(raw), 0).to_numpy(zero_copy_only=False)
@@ -195,9 +145,9 @@ def _csv_chunk(
         data = "\n".join(raw.take(pa.array(fed)).to_pylist()).encode("utf-8")
     n_fields = len(layout.header)
     used = sorted({i for cols in layout.sources.values() for i in cols})
-    split = _split_arrow(data, delimiter, n_fields, used, len(fed))
+    split = split_arrow(data, delimiter, n_fields, used, len(fed))
     if split is None:
-        split = _split_python(raw.take(pa.array(fed)).to_pylist(), delimiter, n_fields, used)
+        split = split_python(raw.take(pa.array(fed)).to_pylist(), delimiter, n_fields, used)
     columns, bad = split
     good = np.ones(len(fed), dtype=bool)
     good[[i for i, _ in bad]] = False
@@ -217,75 +167,6 @@ def _csv_chunk(
     if n - len(fed):
         chunk.skipped["blank_lines"] += n - len(fed)
     return chunk
-
-
-Split = tuple[dict[str, pa.Array], list[tuple[int, str]]]  # columns c<i>; (row index, problem)
-
-
-class _InvalidRows:
-    """Arrow's invalid-row handler: note each row with a wrong field count and skip it."""
-
-    def __init__(self, n_fields: int) -> None:
-        self.n_fields = n_fields
-        self.rows: list[tuple[int, str]] = []
-
-    def __call__(self, row: Any) -> str:
-        index = -1 if row.number is None else row.number - 1
-        self.rows.append((index, f"expected {self.n_fields} fields, found {row.actual_columns}"))
-        return "skip"
-
-
-def _split_arrow(
-    data: bytes, delimiter: str, n_fields: int, used: list[int], n_rows: int
-) -> Split | None:
-    """Fields of the used columns and the rows with a wrong field count; None if lines merged.
-
-    Arrow numbers invalid rows only when parsing on one thread, so a block with invalid rows
-    is parsed twice; clean blocks (the usual case) once, on all cores.
-    """
-    names = [f"c{i}" for i in range(n_fields)]
-    wanted = [f"c{i}" for i in used]
-    for threads in (True, False):
-        invalid = _InvalidRows(n_fields)
-        try:
-            table = pcsv.read_csv(
-                io.BytesIO(data),
-                read_options=pcsv.ReadOptions(column_names=names, use_threads=threads),
-                parse_options=pcsv.ParseOptions(delimiter=delimiter, invalid_row_handler=invalid),
-                convert_options=pcsv.ConvertOptions(
-                    column_types={c: pa.string() for c in wanted},
-                    include_columns=wanted,
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid:
-            return None
-        bad = invalid.rows
-        if table.num_rows + len(bad) != n_rows or any(i < 0 for i, _ in bad):
-            if threads and bad:
-                continue
-            return None  # a quote left open merged lines: split line by line instead
-        return {c: table.column(c).combine_chunks() for c in wanted}, bad
-    return None
-
-
-def _split_python(texts: list[str], delimiter: str, n_fields: int, used: list[int]) -> Split:
-    values: dict[int, list[str]] = {i: [] for i in used}
-    bad: list[tuple[int, str]] = []
-    for index, text in enumerate(texts):
-        try:
-            fields = next(csv.reader([text], delimiter=delimiter), [])
-        except csv.Error as exc:
-            problem = "a carriage return inside a field" if "new-line" in str(exc) else str(exc)
-            bad.append((index, f"not a CSV row: {problem}"))
-            continue
-        if len(fields) != n_fields:
-            bad.append((index, f"expected {n_fields} fields, found {len(fields)}"))
-            continue
-        for i in used:
-            values[i].append(fields[i])
-    return {f"c{i}": pa.array(values[i], pa.string()) for i in used}, bad
 
 
 def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
