@@ -28,6 +28,7 @@ lint: $(VENV)/.installed-dev
 
 test: lint
 	$(BIN)/python bench/check_java.py
+	bash tools/ensure_chromium.sh
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed-dev

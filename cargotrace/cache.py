@@ -23,6 +23,12 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, write: Callable[[str], None]) -> None:
     """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place:
     readers (and a second process racing this one) see the whole file or none."""
@@ -31,6 +37,7 @@ def write_atomic(path: Path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -77,6 +77,7 @@ from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401
 from cargotrace.cli_commands import export as _export  # noqa: E402,F401
 from cargotrace.cli_commands import ingest as _ingest  # noqa: E402,F401
 from cargotrace.cli_commands import places as _places  # noqa: E402,F401
+from cargotrace.cli_commands import report as _report  # noqa: E402,F401
 from cargotrace.cli_commands import route as _route  # noqa: E402,F401
 from cargotrace.cli_commands import sanctions as _sanctions  # noqa: E402,F401
 from cargotrace.cli_commands import screen as _screen  # noqa: E402,F401

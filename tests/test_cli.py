@@ -126,11 +126,30 @@ def test_vessels_not_found_is_empty_not_error(tmp_path: Path, flag: str) -> None
     assert result.returncode == 0 and json.loads(result.stdout) == []
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
-    result = cli("demo", "--out", str(tmp_path / "demo"), "--hours", "2")
+def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
+        tmp_path: Path) -> None:
+    """`make demo`'s command with its defaults, as on a fresh machine: an empty home, no cache."""
+    import os
+
+    home, cwd, out = tmp_path / "home", tmp_path / "cwd", tmp_path / "demo"
+    home.mkdir()
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARGOTRACE_")}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"))
+    result = subprocess.run([sys.executable, "-m", "cargotrace", "demo", "--out", str(out)],
+                            capture_output=True, text=True, cwd=cwd, env=env, check=False)
     assert result.returncode == 0, result.stderr
-    assert f"Report: {tmp_path / 'demo' / 'report.json'}" in result.stdout
-    report = json.loads((tmp_path / "demo" / "report.json").read_text())
-    assert report["ingest"]["quarantined_total"] == 0
-    assert report["ingest"]["positions_stored"] > 500
-    assert {v["names"][0]["value"] for v in report["vessels"]} >= {"SIM ARKTIKA", "SIM RASON"}
+    report = out / "najin-tikhoretsk-2023.html"
+    assert result.stdout.strip() == f"Report: {report}"
+    log = " ".join(result.stderr.split())
+    assert "(0 quarantined)" in log
+    assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
+    assert "best #1 sea Najin → Dunay; rail Dunay → Tikhoretsk" in log
+    assert "sea leg vessel ANGARA (MMSI" in log
+    for kind in ("gap", "dark voyage", "port visit"):
+        assert f" {kind}," in log or f" {kind}\n" in result.stderr
+    html = report.read_text(encoding="utf-8")
+    # screened against the packaged facts (their entity ids), not a list loaded elsewhere
+    assert "(ct-ref-ofac-37059)" in html and "(ofac-37059)" not in html
+    assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
+    assert (out / "cache").is_dir() and (out / "demo.duckdb").is_file()

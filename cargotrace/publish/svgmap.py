@@ -75,6 +75,9 @@ class SvgMapParams:
     simplify_px: float = field(default=0.5, metadata={
         "help": "Land and tracks are simplified to this many units (invisible at print size)."})
     title: str = field(default="", metadata={"help": "Title drawn top left (none if empty)."})
+    id_prefix: str = field(default="", metadata={
+        "help": "Prefix of the layer groups' ids (`<g id=\"{prefix}land\">`...), so a page "
+                "embedding the map keeps its ids unique."})
 
     def __post_init__(self) -> None:
         if self.width_px < 100 or self.height_px < 100:
@@ -281,7 +284,7 @@ def _places(frame: _Frame, places: list[Feature]) -> tuple[list[str], list[str]]
     return marks, labels
 
 
-def _legend(features: list[Feature], frame: _Frame) -> list[str]:
+def _legend(features: list[Feature], frame: _Frame, id_prefix: str = "") -> list[str]:
     rows: list[str] = []
     modes = sorted({f.mode if f.mode in ROUTE_MODES else "other"
                     for f in features if f.layer is Layer.ROUTE})
@@ -303,7 +306,7 @@ def _legend(features: list[Feature], frame: _Frame) -> list[str]:
         return []
     width, height = 150.0, 14.0 * len(rows) + 10
     x0, y0 = frame.width - width - 10, 10.0
-    out = [f'<g id="legend" transform="translate({x0:.1f},{y0:.1f})">',
+    out = [f'<g id="{id_prefix}legend" transform="translate({x0:.1f},{y0:.1f})">',
            f'<rect class="legend-box" x="0" y="0" width="{width:.0f}" height="{height:.0f}"/>']
     for i, row in enumerate(rows):
         symbol, text = row.rsplit("|", 1)
@@ -314,7 +317,7 @@ def _legend(features: list[Feature], frame: _Frame) -> list[str]:
     return out
 
 
-def _scale_bar(frame: _Frame) -> list[str]:
+def _scale_bar(frame: _Frame, id_prefix: str = "") -> list[str]:
     """A bar of a round length at the map's centre latitude (Mercator scale varies with it)."""
     lat_lo, lat_hi = frame.lat_range
     lat_c = (lat_lo + lat_hi) / 2
@@ -325,10 +328,15 @@ def _scale_bar(frame: _Frame) -> list[str]:
     length = km / km_per_unit
     x0, y0 = 12.0, frame.height - 22.0
     label = f"{km:,.0f} km" if km >= 1 else f"{km * 1000:,.0f} m"
-    return [f'<g id="scale"><path class="scale" d="M{x0:.1f},{y0 - 4:.1f} L{x0:.1f},{y0:.1f} '
+    return [f'<g id="{id_prefix}scale">'
+            f'<path class="scale" d="M{x0:.1f},{y0 - 4:.1f} L{x0:.1f},{y0:.1f} '
             f'L{x0 + length:.1f},{y0:.1f} L{x0 + length:.1f},{y0 - 4:.1f}"/>'
             f'<text class="scale-text" x="{x0:.1f}" y="{y0 - 7:.1f}">{label} '
             f"(at {lat_c:.0f}°)</text></g>"]
+
+
+def _group(id_prefix: str, name: str, body: list[str]) -> list[str]:
+    return [f'<g id="{id_prefix}{name}">', *body, "</g>"]
 
 
 def render_svg_map(features: FeatureSet | Iterable[Feature],
@@ -353,15 +361,15 @@ def render_svg_map(features: FeatureSet | Iterable[Feature],
         f'height="{h}" role="img" aria-label={quoteattr(params.title or "map")}>',
         f"<style>{CSS}</style>",
         f'<rect class="sea" x="0" y="0" width="{w}" height="{h}"/>',
-        '<g id="land">', *_land(frame, params), "</g>",
-        '<g id="routes">', *_routes(frame, by_layer[Layer.ROUTE], params), "</g>",
-        '<g id="tracks">', *_tracks(frame, by_layer[Layer.TRACK], params), "</g>",
-        '<g id="events">', *_events(frame, by_layer[Layer.EVENT]), "</g>",
-        '<g id="places">', *marks, "</g>",
-        '<g id="labels">', *labels, "</g>",
-        *_legend(located, frame),
-        *_scale_bar(frame),
-        '<g id="attribution">',
+        *_group(params.id_prefix, "land", _land(frame, params)),
+        *_group(params.id_prefix, "routes", _routes(frame, by_layer[Layer.ROUTE], params)),
+        *_group(params.id_prefix, "tracks", _tracks(frame, by_layer[Layer.TRACK], params)),
+        *_group(params.id_prefix, "events", _events(frame, by_layer[Layer.EVENT])),
+        *_group(params.id_prefix, "places", marks),
+        *_group(params.id_prefix, "labels", labels),
+        *_legend(located, frame, params.id_prefix),
+        *_scale_bar(frame, params.id_prefix),
+        f'<g id="{params.id_prefix}attribution">',
         *(f'<text class="attribution" x="{w - 6}" y="{h - 6 - 10 * i}" text-anchor="end">'
           f"{escape(text)}</text>" for i, text in enumerate(reversed(credits))),
         "</g>",

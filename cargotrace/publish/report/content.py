@@ -1,0 +1,156 @@
+"""A built case (plus the store, if any) → everything the report shows, as plain values.
+
+Why a separate step from rendering: the HTML template only lays out what this module decided
+(which vessels, which events, which hypotheses), so the same content can later feed other
+layouts, and the decisions are tested without parsing HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cargotrace.cases.build import CaseResult
+from cargotrace.publish.case_features import CaseExportParams, case_features
+from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer, select_events
+from cargotrace.publish.report.evidence import evidence_rows, fmt_time, hypothesis_rows
+from cargotrace.publish.report.methods import methods_section
+from cargotrace.publish.report.params import ReportParams
+from cargotrace.publish.report.timeline import TimelineItem, render_timeline
+from cargotrace.publish.report.vessels import vessel_sections
+from cargotrace.publish.svgmap import SvgMapParams, render_svg_map
+from cargotrace.store.store import Store
+
+__all__ = ["ReportContent", "report_content"]
+
+
+@dataclass
+class ReportContent:
+    title: str
+    case_id: str
+    generated_at: str
+    simulated: bool
+    summary: dict[str, Any]
+    map_svg: str
+    timeline_svg: str
+    hypotheses: list[dict[str, Any]]
+    explained: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    vessels: list[dict[str, Any]]
+    methods: dict[str, Any]
+    case_dict: dict[str, Any]
+
+
+def _context_places(result: CaseResult, shown: set[str]) -> FeatureSet:
+    """Places of evidence that is not a time anchor (a vessel sighting, a claim): still on the
+    map, so every place in the evidence table can be found on it."""
+    out = FeatureSet()
+    for r in result.context:
+        p = r.place
+        if p is None or p.place_id in shown:
+            continue
+        shown.add(p.place_id)
+        out.features.append(Feature(
+            Layer.PLACE, GeomType.POINT, ((p.lon, p.lat),),
+            {"place_id": p.place_id, "name": p.name, "evidence": r.item.id}, name=p.name))
+    return out
+
+
+def _map(result: CaseResult, store: Store | None, params: ReportParams) -> tuple[str, list[str]]:
+    features = case_features(result, store, CaseExportParams(
+        max_hypotheses=params.map_hypotheses, vessel_pad_h=params.vessel_pad_h))
+    shown = {str(f.properties.get("place_id")) for f in features.features
+             if f.layer == Layer.PLACE}
+    features.extend(_context_places(result, shown))
+    # the legend and tooltips name routes by hypothesis, so the reader can match them to the table
+    features.features = [
+        replace(f, name=f"#{f.properties['hypothesis_rank']} {f.name or ''}".strip())
+        if f.layer == Layer.ROUTE and "hypothesis_rank" in f.properties else f
+        for f in features.features]
+    svg = render_svg_map(features, SvgMapParams(id_prefix="map-"))
+    # a class for the report's stylesheet and readers' tools (the SVG itself stays standalone)
+    return svg.replace("<svg ", '<svg class="case-map" ', 1), features.attribution
+
+
+def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None,
+              vessels: list[dict[str, Any]], params: ReportParams) -> str:
+    items = [TimelineItem(i.id, "Evidence", f"{i.id} · {i.kind.value.replace('_', ' ')}",
+                          i.start, i.end, "evidence",
+                          f"{i.id}: {i.what} ({fmt_time(i.start)} – {fmt_time(i.end)}; "
+                          f"{i.source.publisher}, graded {i.grading})")
+             for i in result.case.evidence]
+    if case_dict["hypotheses"]:
+        best = case_dict["hypotheses"][0]
+        for n, leg in enumerate(best["legs"]):
+            start = datetime.fromisoformat(leg["depart"]["from"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(leg["arrive"]["to"].replace("Z", "+00:00"))
+            items.append(TimelineItem(
+                f"leg-{n + 1}", f"Best hypothesis (#{best['rank']})",
+                f"leg {n + 1}: {leg['mode']} {leg['from']} → {leg['to']}", start, end,
+                "leg", f"{leg['route']}: {leg['available_h'] / 24:.1f} d available, route P50 "
+                       f"{leg['p50_h'] / 24:.1f} d, P90 {leg['p90_h'] / 24:.1f} d"))
+    mmsis = {int(v["mmsi"]): v["title"] for v in vessels if v["in_store"]}
+    if store is not None and mmsis and result.anchors:
+        pad = timedelta(hours=params.vessel_pad_h)
+        since = min(a.start for a in result.anchors) - pad
+        until = max(a.end for a in result.anchors) + pad
+        for e in select_events(store, (), list(mmsis), since, until):
+            mmsi = int(e["mmsi"]) if int(e["mmsi"]) in mmsis else int(e["other_mmsi"])
+            end = e["end"] or e["start"]
+            items.append(TimelineItem(
+                str(e["event_id"]), f"AIS events · {mmsis[mmsi]}",
+                e["kind"].replace("_", " "), max(e["start"], since), min(end, until),
+                e["kind"], f"{e['kind']} {e['event_id']}: {fmt_time(e['start'])} – "
+                           f"{fmt_time(e['end']) or 'open'}"
+                           + (f" at {e['place_id']}" if e.get("place_id") else "")))
+    focus = ((min(a.start for a in result.anchors), max(a.end for a in result.anchors))
+             if result.anchors else None)
+    return render_timeline(items, params.timeline_pad_d, focus)
+
+
+def _distinct_name(h: dict[str, Any], best: dict[str, Any]) -> str:
+    """Variants of one chain share a name; their summaries say which route differs."""
+    return str(h["summary"] if h["name"] == best["name"] else h["name"])
+
+
+def report_content(case_path: Path, result: CaseResult, store: Store | None,
+                   store_path: Path | None, params: ReportParams) -> ReportContent:
+    case_dict = result.to_dict()
+    best = case_dict["hypotheses"][0] if case_dict["hypotheses"] else None
+    map_svg, map_attribution = _map(result, store, params)
+    vessels = vessel_sections(case_dict, store, params)
+    attribution = list(dict.fromkeys([*case_dict["attribution"], *map_attribution]))
+    errors = [f for f in case_dict["flags"] if f["level"] == "error"]
+    summary = {
+        "cargo": result.case.cargo.description,
+        "quantity": ", ".join(f"{v:g} {k}" for k, v in (result.case.cargo.quantity or {}).items()),
+        "notes": result.case.notes or "",
+        "evidence": len(result.case.evidence), "anchors": len(result.anchors),
+        "hypotheses": len(case_dict["hypotheses"]), "flags": len(case_dict["flags"]),
+        "errors": len(errors), "store": store is not None,
+        "best_name": best["name"] if best else None,
+        "best_score": f"{best['score']:.3f}" if best else None,
+        "best_explanation": best["explanation"] if best else "",
+        "runner_up": (f"{_distinct_name(case_dict['hypotheses'][1], best)} "
+                      f"({best['score'] / case_dict['hypotheses'][1]['score']:.1f}× less likely)"
+                      if best and len(case_dict["hypotheses"]) > 1
+                      and case_dict["hypotheses"][1]["score"] > 0 else None),
+        "sanctioned_vessels": sorted({v["title"] for v in vessels
+                                      if any(s["match"] == "confirmed" for s in v["sanctions"])}),
+    }
+    hyps = hypothesis_rows(case_dict, params.table_hypotheses)
+    explained = [h for h in hyps if h["rank"] <= params.explained_hypotheses
+                 or h["kind"] == "corridor"]
+    return ReportContent(
+        title=result.case.title, case_id=result.case.case,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        simulated=result.case.simulated or any(i.simulated for i in result.case.evidence),
+        summary=summary, map_svg=map_svg,
+        timeline_svg=_timeline(result, case_dict, store, vessels, params),
+        hypotheses=hyps, explained=explained, flags=case_dict["flags"],
+        evidence=evidence_rows(result.case.evidence, case_dict), vessels=vessels,
+        methods=methods_section(case_path, case_dict, store, store_path, params, attribution),
+        case_dict=case_dict)

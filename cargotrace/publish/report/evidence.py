@@ -1,0 +1,152 @@
+"""The case's evidence and hypotheses as report rows: what each item says, who said it, how it
+is graded, and what the ranking made of it.
+
+Why every item, even unused ones: a reader checking a published finding needs to see the
+evidence that did not fit as plainly as the evidence that did (an item no hypothesis used is
+listed with the flag that explains why).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from cargotrace.cases.params import CREDIBILITY_WEIGHTS, RELIABILITY_WEIGHTS, grading_weight
+from cargotrace.cases.schema import EvidenceItem
+
+__all__ = ["RELIABILITY", "CREDIBILITY", "evidence_rows", "fmt_window", "grading_text",
+           "hypothesis_rows"]
+
+RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
+               "D": "not usually reliable", "E": "unreliable",
+               "F": "reliability cannot be judged"}
+CREDIBILITY = {"1": "confirmed by other sources", "2": "probably true", "3": "possibly true",
+               "4": "doubtful", "5": "improbable", "6": "truth cannot be judged"}
+assert RELIABILITY.keys() == RELIABILITY_WEIGHTS.keys()
+assert CREDIBILITY.keys() == CREDIBILITY_WEIGHTS.keys()
+
+
+def fmt_time(t: datetime | str | None) -> str:
+    if t is None:
+        return ""
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    if (t.hour, t.minute, t.second) == (0, 0, 0):
+        return t.strftime("%d %b %Y")
+    return t.strftime("%d %b %Y %H:%M") + " UTC"
+
+
+def _midnight(t: datetime) -> bool:
+    return (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0)
+
+
+def fmt_window(start: datetime | str | None, end: datetime | str | None) -> str:
+    """'07 Sep 2023' for one whole day, '07 Sep 2023 – 08 Sep 2023' for whole days (stored as
+    [first midnight, midnight after the last day)), times with 'UTC' otherwise."""
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if isinstance(end, str):
+        end = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    if start is not None and end is not None and _midnight(start) and _midnight(end) \
+            and end - start >= timedelta(days=1):
+        end = end - timedelta(days=1)  # the last whole day, not the midnight after it
+    a, b = fmt_time(start), fmt_time(end)
+    return a if a == b or not b else f"{a} – {b}"
+
+
+def grading_text(code: str) -> str:
+    return (f"{code}: source {RELIABILITY.get(code[:1], '?')}, information "
+            f"{CREDIBILITY.get(code[1:2], '?')} (weight {grading_weight(code):.2f})")
+
+
+def _role(item: EvidenceItem, anchor_of: dict[str, str], context: set[str],
+          flagged: dict[str, list[str]]) -> str:
+    if item.id in anchor_of:
+        return f"anchor at {anchor_of[item.id]}"
+    if item.id in context:
+        return "context (names a vessel or fact, no time anchor)"
+    why = "; ".join(flagged.get(item.id, [])) or "not used"
+    return f"not used: {why}"
+
+
+def evidence_rows(items: list[EvidenceItem], case_dict: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per evidence item, in file order, with the hypotheses it supports or contradicts
+    (by rank)."""
+    anchor_of = {i: a["place"] for a in case_dict["anchors"] for i in a["evidence"]}
+    flagged: dict[str, list[str]] = {}
+    for flag in case_dict["flags"]:
+        for i in flag.get("evidence") or []:
+            flagged.setdefault(i, []).append(flag["message"])
+    supports: dict[str, list[int]] = {}
+    contradicts: dict[str, list[int]] = {}
+    for h in case_dict["hypotheses"]:
+        for i in h["supports"]:
+            supports.setdefault(i, []).append(h["rank"])
+        for i in h["contradicts"]:
+            contradicts.setdefault(i, []).append(h["rank"])
+    rows = []
+    for item in items:
+        src = item.source
+        rows.append({
+            "id": item.id, "kind": item.kind.value.replace("_", " "),
+            "when": fmt_window(item.start, item.end), "place": item.place_label or "",
+            "what": item.what, "vessel": item.vessel.label if item.vessel else "",
+            "quantity": ", ".join(f"{v:g} {k}" for k, v in (item.quantity or {}).items()),
+            "grading": item.grading, "grading_text": grading_text(item.grading),
+            "source_title": src.title, "source_publisher": src.publisher,
+            "source_date": src.date.isoformat(), "source_url": src.url,
+            "simulated": item.simulated,
+            "role": _role(item, anchor_of, set(case_dict["context"]), flagged),
+            "supports": _ranks(supports.get(item.id, [])),
+            "contradicts": _ranks(contradicts.get(item.id, [])),
+        })
+    return rows
+
+
+def _ranks(ranks: list[int], shown: int = 6) -> str:
+    ranks = sorted(set(ranks))
+    text = ", ".join(f"#{r}" for r in ranks[:shown])
+    return text + (f" (+{len(ranks) - shown})" if len(ranks) > shown else "")
+
+
+def _days(hours: float) -> str:
+    return f"{hours / 24:.1f} d"
+
+
+def _vessel(leg: dict[str, Any]) -> str:
+    v = leg.get("vessel") or {}
+    if not v.get("name") and not v.get("imo"):
+        return ""
+    label = v.get("name") or f"IMO {v['imo']}"
+    if v.get("imo") and v.get("name"):
+        label += f" (IMO {v['imo']})"
+    if v.get("sanctioned"):
+        label += " · sanctioned"
+    return label + (" · from the evidence" if v.get("source") == "evidence" else
+                    " · from AIS in the store")
+
+
+def hypothesis_rows(case_dict: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The ranking table: the best `limit`, plus every named corridor (the alternatives a
+    reader asks about) even when it ranks lower."""
+    hyps = case_dict["hypotheses"]
+    best = hyps[0]["score"] if hyps else 0.0
+    shown = [h for h in hyps if h["rank"] <= limit or h["kind"] == "corridor"]
+    rows = []
+    for h in shown:
+        rows.append({
+            "rank": h["rank"], "name": h["name"], "kind": h["kind"], "summary": h["summary"],
+            "score": f"{h['score']:.3f}",
+            "times_less_likely": (f"{best / h['score']:.1f}×" if h["score"] > 0 else "∞")
+            if h["rank"] > 1 else "best",
+            "legs": [{
+                "route": leg["route"], "mode": leg["mode"],
+                "p50": _days(leg["p50_h"]), "p90": _days(leg["p90_h"]),
+                "available": _days(leg["available_h"]), "fit": f"{leg['fit']:.2f}",
+                "feasible": leg["feasible"], "vessel": _vessel(leg),
+                "distance_km": f"{leg['distance_km']:,.0f}",
+            } for leg in h["legs"]],
+            "supports": ", ".join(h["supports"]), "contradicts": ", ".join(h["contradicts"]),
+            "explanation": h["explanation"],
+        })
+    return rows

@@ -1,0 +1,108 @@
+"""Vessel profiles for the report: the vessels named in the evidence and the candidates the
+store attached to the best hypotheses' sea legs, each with identities, sanctions hits (and why
+they matched), linked owners, the advisory's practices and the latest events.
+
+Why both kinds: a named vessel is the claim, a candidate is what the AIS data offers; a reader
+needs to see whether they are the same ship.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cargotrace.publish.report.evidence import fmt_window
+from cargotrace.publish.report.params import ReportParams
+from cargotrace.screen.profile import vessel_profile
+from cargotrace.store.store import Store
+
+__all__ = ["vessel_sections"]
+
+
+def _subjects(case_dict: dict[str, Any], params: ReportParams) -> list[tuple[int, str]]:
+    """(mmsi, why shown), named vessels first, then candidates of the shown hypotheses."""
+    out: dict[int, str] = {}
+    for named in case_dict["vessels"]:
+        for mmsi in named.get("in_store_mmsis") or []:
+            out.setdefault(int(mmsi), f"named by {', '.join(named['evidence'])}")
+    for h in case_dict["hypotheses"][:params.map_hypotheses]:
+        for leg in h["legs"]:
+            for cand in (leg.get("vessel") or {}).get("candidates") or []:
+                out.setdefault(int(cand["mmsi"]),
+                               f"candidate for {leg['route']} (hypothesis #{h['rank']})")
+    return list(out.items())[:params.max_vessels]
+
+
+def _identity_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for ident in profile["identities"]:
+        for field_name, label in (("names", "name"), ("imos", "IMO"), ("callsigns", "call sign"),
+                                  ("flags", "flag"), ("ship_types", "ship type")):
+            for value in ident.get(field_name) or []:
+                rows.append({"field": label, "value": str(value["value"]),
+                             "when": fmt_window(value.get("first_ts"), value.get("last_ts")),
+                             "reports": str(value.get("reports", ""))})
+    return rows
+
+
+def _event_rows(profile: dict[str, Any], limit: int) -> list[dict[str, str]]:
+    events = sorted(profile["events"], key=lambda e: str(e["start"]), reverse=True)[:limit]
+    return [{"kind": e["kind"].replace("_", " "), "when": fmt_window(e["start"], e["end"]),
+             "place": e.get("place_id") or "",
+             "confidence": "" if e.get("confidence") is None else f"{e['confidence']:.2f}",
+             "event_id": e["event_id"]} for e in events]
+
+
+def _store_section(store: Store, mmsi: int, why: str, params: ReportParams) -> dict[str, Any]:
+    profile = vessel_profile(store, str(mmsi))
+    ident = profile["identities"][0] if profile["identities"] else {}
+    names = [n["value"] for n in ident.get("names") or []]
+    return {
+        "mmsi": mmsi, "title": f"{' / '.join(names) or 'unnamed'} · MMSI {mmsi}", "why": why,
+        "in_store": True,
+        "summary": (f"{ident.get('positions', 0):,} positions, "
+                    f"{fmt_window(ident.get('first_seen'), ident.get('last_seen'))}; flag "
+                    f"{ident.get('flag') or 'unknown'} (from the MMSI)") if ident else "",
+        "identities": _identity_rows(profile),
+        "sanctions": [{"list": h["list"], "entry": f"{h['entity_name']} ({h['entity_id']})",
+                       "programs": ", ".join(h.get("programs") or [h.get("program") or ""]),
+                       "match": h["match"], "score": f"{h['score']:.2f}",
+                       "reasons": h["reasons"]} for h in profile["sanctions"]],
+        "owners": [f"{o['name']} ({o['relation'].replace('_', ' ')}, {o['list']})"
+                   for o in profile["owners"]],
+        "practices": [{"title": p["title"], "status": p["status"],
+                       "events": len(p["event_ids"])} for p in profile["practices"]],
+        "events": _event_rows(profile, params.events_per_vessel),
+        "events_total": profile["events_total"],
+        "lists": ", ".join(f"{x['list']} (load {x['load_id']})" for x in profile["lists"]),
+    }
+
+
+def _named_section(named: dict[str, Any]) -> dict[str, Any]:
+    """A vessel the evidence names but the store has no AIS of (or no store was given)."""
+    label = named.get("name") or (f"IMO {named['imo']}" if named.get("imo") else "unnamed")
+    screened = named.get("sanctioned") is not None
+    return {
+        "mmsi": named.get("mmsi") or "", "in_store": False,
+        "title": label + (f" · IMO {named['imo']}" if named.get("imo") and named.get("name")
+                          else ""),
+        "why": f"named by {', '.join(named['evidence'])}",
+        "summary": "no AIS of this vessel in the store" if screened else
+                   "not screened: no store with a sanctions list was given",
+        "identities": [], "owners": [], "practices": [], "events": [], "events_total": 0,
+        "sanctions": [{"list": h["list"], "entry": f"{h['entity_name']} ({h['entity_id']})",
+                       "programs": h.get("program") or "", "match": h["match"],
+                       "score": f"{h['score']:.2f}", "reasons": h["reasons"]}
+                      for h in named.get("sanctions") or []],
+        "lists": "",
+    }
+
+
+def vessel_sections(case_dict: dict[str, Any], store: Store | None,
+                    params: ReportParams) -> list[dict[str, Any]]:
+    shown = _subjects(case_dict, params) if store is not None else []
+    sections = [_store_section(store, mmsi, why, params) for mmsi, why in shown
+                if store is not None]
+    for named in case_dict["vessels"]:
+        if not named.get("in_store_mmsis"):
+            sections.append(_named_section(named))
+    return sections

@@ -1,0 +1,179 @@
+"""The HTML case report's content: every evidence item and hypothesis, the map's places and
+routes, vessel profiles with sanctions hits, methods that name the inputs, and nothing that
+would reach the network when the file is opened."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import cargotrace
+from cargotrace.cases import read_case
+from cargotrace.cases.load import case_path
+from cargotrace.errors import ParamsError
+from cargotrace.publish.report import ReportParams, write_report
+from cargotrace.publish.report.timeline import TimelineItem, render_timeline
+
+from .html_parse import Element, parse_html
+
+CASE = "najin-tikhoretsk-2023"
+ANGARA_IMO = 9179842
+
+
+@pytest.fixture(scope="module")
+def no_store_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Element, str]:
+    report = write_report(Path(CASE), tmp_path_factory.mktemp("report"))
+    text = report.html_path.read_text(encoding="utf-8")
+    return report, parse_html(text), text
+
+
+@pytest.fixture(scope="module")
+def store_report(tmp_path_factory: pytest.TempPathFactory, sim_store: Path) -> tuple[Any, Element]:
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        report = write_report(Path(CASE), tmp_path_factory.mktemp("report"), st)
+    return report, parse_html(report.html_path.read_text(encoding="utf-8"))
+
+
+def test_every_evidence_item_is_a_row_with_its_source_and_grading(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    _, doc, _ = no_store_report
+    case = read_case(case_path(CASE))
+    rows = doc.by_id("evidence-table").find_all("tr")[1:]
+    assert [r.attrs["data-evidence-id"] for r in rows] == [i.id for i in case.evidence]
+    for row, item in zip(rows, case.evidence, strict=True):
+        text = " ".join(row.all_text().split())
+        assert item.source.publisher in text and item.source.title in text
+        assert item.grading in text
+    angara = next(r for r in rows if r.attrs["data-evidence-id"] == "rusi-angara-shuttle")
+    assert "context" in angara.all_text()
+    najin = next(r for r in rows if r.attrs["data-evidence-id"] == "najin-staging")
+    assert "anchor at Najin" in najin.all_text()
+
+
+def test_hypotheses_table_holds_the_best_and_every_named_corridor(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    report, doc, _ = no_store_report
+    rows = doc.by_id("hypotheses-table").find_all("tr")[1:]
+    ranks = [int(r.attrs["data-rank"]) for r in rows]
+    hyps = report.result.hypotheses
+    limit = ReportParams().table_hypotheses
+    assert ranks == sorted({h.rank for h in hyps if h.rank <= limit or h.kind == "corridor"})
+    assert "sea Najin → Dunay" in rows[0].all_text() and "best" in rows[0].all_text()
+    suez = next(r for r in rows if "Suez" in r.all_text())
+    assert "×" in suez.all_text() and "dunay-arrival" in suez.all_text()
+
+
+def test_map_shows_the_places_and_the_routes_by_mode(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    _, doc, _ = no_store_report
+    svg = doc.by_id("map").find_all("svg", "case-map") or doc.by_id("map").find_all("svg")
+    assert svg
+    marks = svg[0].by_id("map-places").find_all("circle", "place")
+    places = {c.find_all("title")[0].all_text() for c in marks}
+    assert any("Najin" in p for p in places) and any("Dunay" in p for p in places)
+    assert any("Tikhoretsk" in p for p in places)
+    modes = {cls for p in svg[0].by_id("map-routes").find_all("path") for cls in p.classes}
+    assert {"route-sea", "route-rail"} <= modes
+
+
+def test_report_is_self_contained_and_credits_its_sources(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    _, doc, text = no_store_report
+    ids = [e.attrs["id"] for e in doc.walk() if "id" in e.attrs]
+    assert len(ids) == len(set(ids)), "element ids must be unique"
+    assert not doc.find_all("script") and not doc.find_all("link") and not doc.find_all("img")
+    assert not re.search(r"url\(\s*['\"]?https?:", text)
+    assert all(not a.attrs.get("src") for a in doc.walk())
+    credits = doc.by_id("attribution").all_text()
+    assert "© OpenStreetMap contributors" in credits and "Eurostat" in credits
+    assert "Natural Earth" in credits
+    summary = doc.by_id("summary").all_text()
+    assert "not screened (no store given)" in summary
+
+
+def test_store_report_profiles_the_sanctioned_vessel_and_names_its_inputs(
+        store_report: tuple[Any, Element], sim_store: Path) -> None:
+    report, doc = store_report
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        mmsi = st.con.execute("SELECT DISTINCT mmsi FROM vessel_reports WHERE imo = ?",
+                              [ANGARA_IMO]).fetchall()[0][0]
+        shas = {r[0] for r in st.con.execute("SELECT sha256 FROM ingests").fetchall()}
+        kinds = {r[0] for r in st.con.execute("SELECT DISTINCT kind FROM events").fetchall()}
+    profiles = {a.attrs["data-mmsi"]: a for a in doc.find_all("article", "vessel-profile")}
+    angara = profiles[str(mmsi)]
+    text = " ".join(angara.all_text().split())
+    assert "ofac-37059" in text and "confirmed" in text and "M LEASING LLC" in text
+    assert "IMO 9179842" in text
+    methods = doc.by_id("methods").all_text()
+    assert shas and all(sha in methods for sha in shas)
+    detected = {r.find_all("td")[0].all_text() for r in doc.by_id("detections").find_all("tr")[1:]}
+    assert kinds - {"sanction_match"} <= detected
+    timeline = doc.by_id("timeline")
+    ids = {g.attrs["data-id"] for g in timeline.find_all("g", "tl-item")}
+    assert {i.id for i in report.result.case.evidence} <= ids
+    assert any(len(i) == 32 for i in ids)  # event ids of the profiled vessels
+    assert "ANGARA" in doc.by_id("summary").all_text()
+
+
+def test_analyst_text_is_escaped(tmp_path: Path) -> None:
+    doc = yaml.safe_load(case_path(CASE).read_text(encoding="utf-8"))
+    doc["evidence"][0]["what"] = '<script>alert("x")</script> & <b>bold</b>'
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    text = write_report(path, tmp_path / "out").html_path.read_text(encoding="utf-8")
+    assert "<script>" not in text and "&lt;script&gt;" in text and "<b>bold" not in text
+
+
+def test_report_rejects_an_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match="html, pdf"):
+        write_report(Path(CASE), tmp_path, fmt="docx")
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cargotrace", *args], capture_output=True,
+                          text=True, cwd=cwd, check=False)
+
+
+def _t(day: int, hour: int = 0) -> datetime:
+    return datetime(2023, 9, day, hour, tzinfo=UTC)
+
+
+def test_timeline_clips_items_beyond_the_case_and_keeps_short_ones_visible() -> None:
+    items = [TimelineItem("a", "Evidence", "a", _t(7), _t(8), "evidence", "a"),
+             TimelineItem("late", "Evidence", "late", _t(28), _t(29), "evidence", "late"),
+             TimelineItem("blip", "Evidence", "blip", _t(9, 1), _t(9, 1), "evidence", "blip")]
+    svg = parse_html(render_timeline(items, pad_d=1.0, focus=(_t(7), _t(12))))
+    width = float(svg.find_all("svg")[0].attrs["viewbox"].split()[2])
+    bars = {g.attrs["data-id"]: g.find_all("rect")[0] for g in svg.find_all("g", "tl-item")}
+    assert "tl-clipped" in bars["late"].classes and "tl-clipped" not in bars["a"].classes
+    for rect in bars.values():
+        x, w = float(rect.attrs["x"]), float(rect.attrs["width"])
+        assert 0 <= x and x + w <= width and w >= 4.0
+    assert render_timeline([]) == ""
+
+
+def test_report_cli_writes_the_file_and_names_it(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    result = cli("report", CASE, "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out / f"{CASE}.html")
+    assert "best hypothesis: #1 sea Najin → Dunay" in result.stderr
+    bad = cli("report", CASE, "--out", str(out), "--format", "docx", cwd=tmp_path)
+    assert bad.returncode == 2 and "html, pdf" in bad.stderr
+
+
+def test_report_file_is_readable_like_any_written_file(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    report, _, _ = no_store_report
+    assert report.html_path.stat().st_mode & 0o777 == 0o666 & ~mask
