@@ -16,6 +16,7 @@ from typer._click.core import Context
 
 from cargotrace.cases.params import CaseParams
 from cargotrace.cli import app
+from cargotrace.demo import DemoParams
 from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.encounters import EncounterParams
 from cargotrace.detect.identity import IdentityParams
@@ -24,6 +25,9 @@ from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.validate import ValidationParams
+from cargotrace.publish.pdf import PdfParams
+from cargotrace.publish.report import ReportParams
+from cargotrace.publish.svgmap import SvgMapParams
 from cargotrace.routes.params import RouteParams
 from cargotrace.screen.match import ScreenParams
 from cargotrace.sim.evaluate import MatchParams
@@ -48,6 +52,10 @@ PARAMETER_CLASSES = (
     ScreenParams,
     RouteParams,
     CaseParams,
+    ReportParams,
+    SvgMapParams,
+    PdfParams,
+    DemoParams,
 )
 
 

@@ -29,6 +29,7 @@ from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer
 __all__ = ["SvgMapParams", "render_svg_map"]
 
 MAX_LAT_DEG = 85.0
+LEGEND_STRIP_PX = 170
 ROUTE_MODES = ("sea", "ferry", "rail", "road")
 # where a place's label may go (dx, dy of the baseline, anchor), nearest first
 LABEL_SPOTS = ((6.0, 4.0, "start"), (-6.0, 4.0, "end"), (0.0, -8.0, "middle"),
@@ -68,6 +69,12 @@ class SvgMapParams:
 
     width_px: int = field(default=1000, metadata={"help": "viewBox width (SVG user units)."})
     height_px: int = field(default=700, metadata={"help": "viewBox height (SVG user units)."})
+    legend_outside: bool = field(default=False, metadata={
+        "help": "Draw the legend in a strip right of the map (LEGEND_STRIP_PX wide) so it never "
+                "hides a feature; otherwise inside, in the corner hiding the least."})
+    min_height_px: int = field(default=0, metadata={
+        "help": "When set, a wide map is cut down to the height its features need (but not "
+                "below this), instead of filling `height_px` with empty land and sea."})
     margin_frac: float = field(default=0.08, metadata={
         "help": "Empty margin around the features, as a fraction of the frame."})
     min_span_km: float = field(default=60.0, metadata={
@@ -80,6 +87,9 @@ class SvgMapParams:
                 "embedding the map keeps its ids unique."})
 
     def __post_init__(self) -> None:
+        if self.min_height_px and not 100 <= self.min_height_px <= self.height_px:
+            raise ParamsError(f"min_height_px must be 0 or 100..height_px, got "
+                              f"{self.min_height_px}")
         if self.width_px < 100 or self.height_px < 100:
             raise ParamsError(f"map must be at least 100 x 100, got {self.width_px} x "
                               f"{self.height_px}")
@@ -154,12 +164,16 @@ def _fit(features: list[Feature], params: SvgMapParams) -> _Frame:
     if y1 - y0 < min_span:
         y0, y1 = (y0 + y1 - min_span) / 2, (y0 + y1 + min_span) / 2
     inner_w = params.width_px * (1 - 2 * params.margin_frac)
-    inner_h = params.height_px * (1 - 2 * params.margin_frac)
+    height = float(params.height_px)
+    if params.min_height_px:
+        needed = (y1 - y0) * inner_w / (x1 - x0) / (1 - 2 * params.margin_frac)
+        height = float(round(min(max(needed, params.min_height_px), params.height_px)))
+    inner_h = height * (1 - 2 * params.margin_frac)
     scale = min(inner_w / (x1 - x0), inner_h / (y1 - y0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     return _Frame(lon0=(x0 + x1) / 2, x_min=cx - params.width_px / 2 / scale,
-                  y_max=cy + params.height_px / 2 / scale, scale=scale,
-                  width=params.width_px, height=params.height_px)
+                  y_max=cy + height / 2 / scale, scale=scale,
+                  width=params.width_px, height=height)
 
 
 def _path(xs: Any, ys: Any, close: bool = False) -> str:
@@ -284,7 +298,35 @@ def _places(frame: _Frame, places: list[Feature]) -> tuple[list[str], list[str]]
     return marks, labels
 
 
-def _legend(features: list[Feature], frame: _Frame, id_prefix: str = "") -> list[str]:
+def _legend_corner(features: list[Feature], frame: _Frame, width: float,
+                   height: float) -> tuple[float, float]:
+    """The corner (top right first) whose legend box would hide the least: places first, then
+    events, then line vertices; the bottom corners leave room for the scale bar and credits."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for f in features:
+        # hiding a place (its label) is worse than an event, which is worse than a line vertex
+        weight = {Layer.PLACE: 10_000, Layer.EVENT: 100}.get(f.layer, 1)
+        if not f.coords:
+            continue
+        x, y = frame.xy(frame.unwrap([c[0] for c in f.coords]), [c[1] for c in f.coords])
+        xs.extend(list(map(float, x)) * weight)
+        ys.extend(list(map(float, y)) * weight)
+    px, py = np.asarray(xs), np.asarray(ys)
+    corners = [(frame.width - width - 10, 10.0), (10.0, 10.0),
+               (frame.width - width - 10, frame.height - height - 60),
+               (10.0, frame.height - height - 40)]
+
+    def hidden(corner: tuple[float, float]) -> int:
+        x0, y0 = corner
+        return int(((px >= x0 - 8) & (px <= x0 + width + 8) & (py >= y0 - 8)
+                    & (py <= y0 + height + 8)).sum())
+
+    return min(corners, key=hidden)  # min keeps the first of equals: top right by default
+
+
+def _legend(features: list[Feature], frame: _Frame, id_prefix: str = "",
+            outside: bool = False) -> list[str]:
     rows: list[str] = []
     modes = sorted({f.mode if f.mode in ROUTE_MODES else "other"
                     for f in features if f.layer is Layer.ROUTE})
@@ -305,7 +347,8 @@ def _legend(features: list[Feature], frame: _Frame, id_prefix: str = "") -> list
     if not rows:
         return []
     width, height = 150.0, 14.0 * len(rows) + 10
-    x0, y0 = frame.width - width - 10, 10.0
+    x0, y0 = ((frame.width + 10, 10.0) if outside
+              else _legend_corner(features, frame, width, height))
     out = [f'<g id="{id_prefix}legend" transform="translate({x0:.1f},{y0:.1f})">',
            f'<rect class="legend-box" x="0" y="0" width="{width:.0f}" height="{height:.0f}"/>']
     for i, row in enumerate(rows):
@@ -355,19 +398,23 @@ def render_svg_map(features: FeatureSet | Iterable[Feature],
     by_layer = {layer: [f for f in located if f.layer is layer] for layer in Layer}
     credits = list(dict.fromkeys([*credits, "Land: Natural Earth (public domain)"]))
     marks, labels = _places(frame, by_layer[Layer.PLACE])
-    w, h = params.width_px, params.height_px
+    w, h = params.width_px, int(frame.height)
+    total_w = w + (LEGEND_STRIP_PX if params.legend_outside else 0)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" '
-        f'height="{h}" role="img" aria-label={quoteattr(params.title or "map")}>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {h}" '
+        f'width="{total_w}" height="{h}" role="img" '
+        f'aria-label={quoteattr(params.title or "map")}>',
         f"<style>{CSS}</style>",
         f'<rect class="sea" x="0" y="0" width="{w}" height="{h}"/>',
+        *([f'<rect fill="#ffffff" x="{w}" y="0" width="{LEGEND_STRIP_PX}" height="{h}"/>']
+          if params.legend_outside else []),
         *_group(params.id_prefix, "land", _land(frame, params)),
         *_group(params.id_prefix, "routes", _routes(frame, by_layer[Layer.ROUTE], params)),
         *_group(params.id_prefix, "tracks", _tracks(frame, by_layer[Layer.TRACK], params)),
         *_group(params.id_prefix, "events", _events(frame, by_layer[Layer.EVENT])),
         *_group(params.id_prefix, "places", marks),
         *_group(params.id_prefix, "labels", labels),
-        *_legend(located, frame, params.id_prefix),
+        *_legend(located, frame, params.id_prefix, params.legend_outside),
         *_scale_bar(frame, params.id_prefix),
         f'<g id="{params.id_prefix}attribution">',
         *(f'<text class="attribution" x="{w - 6}" y="{h - 6 - 10 * i}" text-anchor="end">'

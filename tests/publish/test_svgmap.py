@@ -78,3 +78,38 @@ def test_a_map_across_the_antimeridian_is_one_piece() -> None:
 def test_nothing_to_map_is_a_params_error() -> None:
     with pytest.raises(ParamsError, match="nothing to map: no feature has a location"):
         render_svg_map(FeatureSet())
+
+
+def test_wide_map_shrinks_to_its_content_and_keeps_the_legend_off_it(
+        angara_map: FeatureSet) -> None:
+    full = render_svg_map(angara_map, SvgMapParams(id_prefix="m-"))
+    _, (_, _, w_full, h_full) = _parse(full)
+    fitted = render_svg_map(angara_map, SvgMapParams(id_prefix="m-", min_height_px=300,
+                                                     legend_outside=True))
+    root, (_, _, w, h) = _parse(fitted)
+    assert 300 <= h < h_full  # Najin → Tikhoretsk is much wider than tall
+    groups = {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("id")}
+    assert {"m-land", "m-routes", "m-places", "m-legend"} <= set(groups)
+    x_legend = float(NUMBER.findall(groups["m-legend"].get("transform", ""))[0])
+    assert x_legend >= w_full and w > w_full  # in the strip right of the map
+    outside = [x for g in ("m-routes", "m-places", "m-tracks") for x, _ in
+               _coordinates(groups[g])]
+    assert outside and max(outside) <= w_full
+
+
+def test_legend_inside_takes_the_corner_hiding_no_place(angara_map: FeatureSet) -> None:
+    from cargotrace.publish import svgmap
+    from cargotrace.publish.features import Feature, GeomType
+
+    located = [f for f in angara_map.features if f.coords]
+    frame = svgmap._fit(located, SvgMapParams())
+    default = svgmap._legend_corner(located, frame, 150.0, 150.0)
+    # a place where the legend would go: the legend moves to another corner
+    x, y = default[0] + 75.0, default[1] + 75.0
+    lon = frame.x_min + x / frame.scale
+    lat = svgmap._inv_merc_y(frame.y_max - y / frame.scale)
+    place = Feature(Layer.PLACE, GeomType.POINT, ((lon, lat),), {}, name="under the legend")
+    moved = svgmap._legend_corner([*located, place], frame, 150.0, 150.0)
+    assert moved != default
+    px, py = (float(v[0]) for v in frame.xy([lon], [lat]))
+    assert not (moved[0] <= px <= moved[0] + 150 and moved[1] <= py <= moved[1] + 150)

@@ -34,6 +34,7 @@ class ReportContent:
     simulated: bool
     summary: dict[str, Any]
     map_svg: str
+    detail_svg: str
     timeline_svg: str
     hypotheses: list[dict[str, Any]]
     explained: list[dict[str, Any]]
@@ -59,7 +60,38 @@ def _context_places(result: CaseResult, shown: set[str]) -> FeatureSet:
     return out
 
 
-def _map(result: CaseResult, store: Store | None, params: ReportParams) -> tuple[str, list[str]]:
+def _detail(features: FeatureSet) -> FeatureSet | None:
+    """The candidate vessels' tracks and events (or, without AIS, the sea legs) with the places
+    and short legs around them: the part a continental map shrinks to a few pixels."""
+    # a possible dark port call is a port the vessel could have reached, not where it was
+    focus = [f for f in features.features if f.layer == Layer.TRACK or (
+        f.layer == Layer.EVENT and f.properties.get("kind") != "possible_dark_port_call")] or [
+        f for f in features.features if f.layer == Layer.ROUTE and f.mode in ("sea", "ferry")
+        and f.properties.get("distance_km", 0) < 2000]
+    if not focus:
+        return None
+    lons = [c[0] for f in focus for c in f.coords]
+    lats = [c[1] for f in focus for c in f.coords]
+    pad_lon = max(max(lons) - min(lons), 1.0) * 0.25
+    pad_lat = max(max(lats) - min(lats), 1.0) * 0.25
+    box = (min(lons) - pad_lon, min(lats) - pad_lat, max(lons) + pad_lon, max(lats) + pad_lat)
+
+    def inside(f: Feature) -> bool:
+        return all(box[0] <= lon <= box[2] and box[1] <= lat <= box[3] for lon, lat in f.coords)
+
+    out = FeatureSet(attribution=list(features.attribution))
+    out.features = focus + [f for f in features.features if f not in focus and f.coords
+                            and f.layer is not Layer.TRACK and inside(f)]
+    return out
+
+
+def _map_params(id_prefix: str) -> SvgMapParams:
+    return SvgMapParams(id_prefix=id_prefix, min_height_px=420, legend_outside=True)
+
+
+def _map(result: CaseResult, store: Store | None,
+         params: ReportParams) -> tuple[str, str, list[str]]:
+    """The whole case's map and a detail map of the vessels (empty when there is none)."""
     features = case_features(result, store, CaseExportParams(
         max_hypotheses=params.map_hypotheses, vessel_pad_h=params.vessel_pad_h))
     shown = {str(f.properties.get("place_id")) for f in features.features
@@ -70,9 +102,13 @@ def _map(result: CaseResult, store: Store | None, params: ReportParams) -> tuple
         replace(f, name=f"#{f.properties['hypothesis_rank']} {f.name or ''}".strip())
         if f.layer == Layer.ROUTE and "hypothesis_rank" in f.properties else f
         for f in features.features]
-    svg = render_svg_map(features, SvgMapParams(id_prefix="map-"))
     # a class for the report's stylesheet and readers' tools (the SVG itself stays standalone)
-    return svg.replace("<svg ", '<svg class="case-map" ', 1), features.attribution
+    svg = render_svg_map(features, _map_params("map-")).replace(
+        "<svg ", '<svg class="case-map" ', 1)
+    detail = _detail(features)
+    detail_svg = "" if detail is None else render_svg_map(detail, _map_params("detail-")).replace(
+        "<svg ", '<svg class="detail-map" ', 1)
+    return svg, detail_svg, features.attribution
 
 
 def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None,
@@ -120,7 +156,7 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
                    store_path: Path | None, params: ReportParams) -> ReportContent:
     case_dict = result.to_dict()
     best = case_dict["hypotheses"][0] if case_dict["hypotheses"] else None
-    map_svg, map_attribution = _map(result, store, params)
+    map_svg, detail_svg, map_attribution = _map(result, store, params)
     vessels = vessel_sections(case_dict, store, params)
     attribution = list(dict.fromkeys([*case_dict["attribution"], *map_attribution]))
     errors = [f for f in case_dict["flags"] if f["level"] == "error"]
@@ -148,7 +184,7 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
         title=result.case.title, case_id=result.case.case,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=result.case.simulated or any(i.simulated for i in result.case.evidence),
-        summary=summary, map_svg=map_svg,
+        summary=summary, map_svg=map_svg, detail_svg=detail_svg,
         timeline_svg=_timeline(result, case_dict, store, vessels, params),
         hypotheses=hyps, explained=explained, flags=case_dict["flags"],
         evidence=evidence_rows(result.case.evidence, case_dict), vessels=vessels,
