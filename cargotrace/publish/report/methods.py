@@ -24,6 +24,8 @@ from cargotrace.version import __version__
 __all__ = ["LAND_ATTRIBUTION", "methods_section"]
 
 LAND_ATTRIBUTION = "Map land and borders: Natural Earth 1:10m admin-0 (public domain)"
+# place ids are "<file stem>:<key>" unless the file gives its own ("ct:" in the curated one)
+PLACE_ORIGINS = {"ct": "curated gazetteer (cargotrace/data/gazetteer.csv, every row cited)"}
 PACKAGES = ("duckdb", "ibis-framework", "pyarrow", "pyais", "followthemoney", "rapidfuzz",
             "networkx", "searoute", "scgraph-data", "shapely", "global-land-mask", "jinja2")
 
@@ -62,10 +64,12 @@ def _store_inputs(store: Store) -> dict[str, Any]:
                    "events": run.get("events", ""), "ran_at": run.get("ran_at", ""),
                    "data_end": run.get("data_end", ""), "params": used.get(kind) or "{}"}
                   for kind, run in sorted(detected_kinds(store).items())]
-    places = con.execute("SELECT source, count(*) FROM places GROUP BY source "
-                         "ORDER BY source").fetchall()
+    # each place cites its own source; grouped by the id prefix of the gazetteer it came from
+    places = con.execute("SELECT split_part(place_id, ':', 1) AS origin, count(*) FROM places "
+                         "GROUP BY origin ORDER BY origin").fetchall()
     return {"ingests": ingests, "sanctions_loads": loads, "detections": detections,
-            "places": [{"source": s or "", "count": n} for s, n in places]}
+            "places": [{"source": PLACE_ORIGINS.get(o, f"loaded from a file named {o}"), "count": n}
+                       for o, n in places]}
 
 
 def methods_section(case_path: Path, case_dict: dict[str, Any], store: Store | None,
