@@ -2,7 +2,8 @@
 
 Files are written a day at a time (bounded memory at any scale). Positions use the store's
 column names, so `cargotrace ingest positions.parquet` reads them back as-is; the NMEA file
-carries the same records as tag-blocked sentences encoded with pyais, in time order.
+carries the same records as tag-blocked sentences (byte for byte what pyais would encode),
+in time order.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cargotrace.sim.nmea_writer import PositionReport, StaticReport, encode_reports
+from cargotrace.sim.nmea_writer import (
+    DEFAULT_STATION,
+    PositionColumns,
+    StaticColumns,
+    encode_columns,
+)
 
 TS = pa.timestamp("us", tz="UTC")
 POSITIONS_SCHEMA = pa.schema(
@@ -86,7 +93,7 @@ class SimWriter:
         self.nmea_path = out_dir / "positions.nmea" if nmea else None
         self._positions = pq.ParquetWriter(self.positions_path, POSITIONS_SCHEMA)
         self._reports = pq.ParquetWriter(self.reports_path, REPORTS_SCHEMA)
-        self._nmea = self.nmea_path.open("w", encoding="ascii") if self.nmea_path else None
+        self._nmea = self.nmea_path.open("wb") if self.nmea_path else None
         self.positions_written = 0
         self.reports_written = 0
 
@@ -96,8 +103,9 @@ class SimWriter:
         self.positions_written += positions.num_rows
         self.reports_written += reports.num_rows
         if self._nmea is not None:
-            for line in encode_reports(_nmea_records(positions, reports)):
-                self._nmea.write(line + "\n")
+            lines = nmea_lines(positions, reports)
+            if lines:
+                self._nmea.write(b"\n".join(lines) + b"\n")
 
     def close(self) -> None:
         self._positions.close()
@@ -106,48 +114,51 @@ class SimWriter:
             self._nmea.close()
 
 
-def _nmea_records(positions: pa.Table, reports: pa.Table) -> list[Any]:
-    """Positions and static reports of one day as writer records, in receive-time order."""
-    records: list[tuple[Any, int, Any]] = []
-    for i, r in enumerate(positions.to_pylist()):
-        records.append(
-            (
-                r["ts"],
-                i,
-                PositionReport(
-                    r["mmsi"],
-                    r["ts"],
-                    r["lat"],
-                    r["lon"],
-                    r["sog"],
-                    r["cog"],
-                    511 if r["heading"] is None else r["heading"],
-                    r["nav_status"] or 0,
-                    r["msg_type"],
-                    r["station"],
-                ),
-            )
-        )
-    for i, r in enumerate(reports.to_pylist()):
-        records.append(
-            (
-                r["ts"],
-                len(records) + i,
-                StaticReport(
-                    r["mmsi"],
-                    r["ts"],
-                    r["name"] or "",
-                    r["imo"] or 0,
-                    r["callsign"] or "",
-                    r["ship_type"] or 0,
-                    int(r["length"] or 0),
-                    int(r["beam"] or 0),
-                    r["draught"] or 0.0,
-                    r["destination"] or "",
-                    r["msg_type"],
-                    r["station"],
-                ),
-            )
-        )
-    records.sort(key=lambda x: (x[0], x[1]))
-    return [r for _, _, r in records]
+def _codes(column: pa.ChunkedArray, names: dict[str, int]) -> np.ndarray:
+    """Station codes into `names` (grown as needed); no station is the writer's default."""
+    encoded = pc.fill_null(column, "").combine_chunks().dictionary_encode()
+    seen = encoded.dictionary.to_pylist()
+    mapping = np.array([names.setdefault(s or DEFAULT_STATION, len(names)) for s in seen], np.int64)
+    return mapping[encoded.indices.to_numpy(zero_copy_only=False)] if mapping.size else mapping
+
+
+def _column(table: pa.Table, name: str, fill: Any, dtype: type) -> np.ndarray:
+    return np.asarray(
+        pc.fill_null(table.column(name), fill).to_numpy(zero_copy_only=False), dtype=dtype
+    )
+
+
+def _text(table: pa.Table, name: str) -> list[str]:
+    return [s or "" for s in table.column(name).to_pylist()]
+
+
+def nmea_lines(positions: pa.Table, reports: pa.Table) -> list[bytes]:
+    """NMEA lines of one day's positions and static reports, in receive-time order."""
+    names: dict[str, int] = {}
+    pos = PositionColumns(
+        _column(positions, "mmsi", 0, np.int64),
+        positions.column("ts").cast(pa.int64()).to_numpy(),
+        _column(positions, "lat", 0.0, np.float64),
+        _column(positions, "lon", 0.0, np.float64),
+        _column(positions, "sog", 0.0, np.float64),
+        _column(positions, "cog", 0.0, np.float64),
+        _column(positions, "heading", 511, np.int64),
+        _column(positions, "nav_status", 0, np.int64),
+        _column(positions, "msg_type", 1, np.int64),
+        _codes(positions.column("station"), names),
+    )
+    static = StaticColumns(
+        _column(reports, "mmsi", 0, np.int64),
+        reports.column("ts").cast(pa.int64()).to_numpy(),
+        _text(reports, "name"),
+        _column(reports, "imo", 0, np.int64),
+        _text(reports, "callsign"),
+        _column(reports, "ship_type", 0, np.int64),
+        _column(reports, "length", 0.0, np.float64).astype(np.int64),
+        _column(reports, "beam", 0.0, np.float64).astype(np.int64),
+        _column(reports, "draught", 0.0, np.float64),
+        _text(reports, "destination"),
+        _column(reports, "msg_type", 5, np.int64),
+        _codes(reports.column("station"), names),
+    )
+    return encode_columns(pos, static, list(names))

@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cargotrace.errors import ParamsError
 from cargotrace.geo import landmask, sphere
+from cargotrace.sim import route_cache
 
 __all__ = ["CHECK_STEP_KM", "EARTH_RADIUS_KM", "MERGE_GAP_KM", "Route", "position_at", "sea_route"]
 
@@ -96,7 +97,7 @@ def sea_route(
     a direct path over the mask's sea cells is also found and kept if shorter: MARNET has few
     nodes inside gulfs, so its Vladivostok -> Nakhodka route is 325 km against 110 km direct.
     Set it to 0 to use the sea lanes only. Results are cached per (origin, dest rounded to 1e-6
-    degrees, and the options).
+    degrees, and the options), in memory and on disk (`route_cache`).
     """
     for name, (lat, lon) in (("origin", origin), ("destination", dest)):
         if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
@@ -118,14 +119,19 @@ def sea_route(
 
 
 @functools.lru_cache(maxsize=512)
-def _sea_route_cached(
-    origin: LatLon,
-    dest: LatLon,
-    step_km: float,
-    port_exempt_km: float,
-    restrictions: tuple[str, ...],
-    direct_max_km: float,
-) -> Route:
+def _sea_route_cached(origin: LatLon, dest: LatLon, step_km: float, port_exempt_km: float,
+                      restrictions: tuple[str, ...], direct_max_km: float) -> Route:
+    """The route from memory, else from disk (`route_cache`), else computed."""
+    key = (origin, dest, step_km, port_exempt_km, restrictions, direct_max_km)
+    a = route_cache.cached(key, lambda: _compute_route(*key))
+    for array in (a["lats"], a["lons"], a["cum_km"]):
+        array.setflags(write=False)
+    return Route(a["lats"], a["lons"], a["cum_km"], float(a["length_km"]), str(a["via"]),
+                 int(a["repaired"]))
+
+
+def _compute_route(origin: LatLon, dest: LatLon, step_km: float, port_exempt_km: float,
+                   restrictions: tuple[str, ...], direct_max_km: float) -> dict[str, FloatArray]:
     direct_km = float(sphere.haversine_km(*origin, *dest))
     if direct_km < 1e-3:
         raise ParamsError(f"origin and destination are the same point {origin}: no route")
@@ -149,18 +155,10 @@ def _sea_route_cached(
     lats[0], lons[0] = origin
     lats[-1], lons[-1] = dest
     cum_km = np.concatenate([[0.0], np.cumsum(sphere.step_km(lats, lons))])
-    for array in (lats, lons, cum_km):
-        array.setflags(write=False)
-    logger.debug(
-        "sea route %s -> %s via %s: %.1f km, %d points, %d land crossings repaired",
-        origin,
-        dest,
-        via,
-        cum_km[-1],
-        lats.size,
-        repaired,
-    )
-    return Route(lats, lons, cum_km, float(cum_km[-1]), via, repaired)
+    logger.debug("sea route %s -> %s via %s: %.1f km, %d points, %d land crossings repaired",
+                 origin, dest, via, cum_km[-1], lats.size, repaired)
+    return {"lats": lats, "lons": lons, "cum_km": cum_km, "length_km": np.array(cum_km[-1]),
+            "via": np.array(via), "repaired": np.array(repaired)}
 
 
 def _searoute_points(origin: LatLon, dest: LatLon, restrictions: tuple[str, ...]) -> FloatArray:
@@ -365,6 +363,13 @@ def _segment_ok(a: FloatArray, b: FloatArray, ok: OkFn) -> bool:
 # --- positions along a route ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _geometry(route: Route) -> tuple[FloatArray, FloatArray]:
+    """Unit vectors of a route's points and each step's bearing: once a route, not once a day."""
+    lats, lons = route.lats, route.lons
+    return sphere.to_unit(lats, lons), sphere.bearing_deg(lats[:-1], lons[:-1], lats[1:], lons[1:])
+
+
 def position_at(route: Route, km: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Latitude, longitude and course (degrees, 0 <= course < 360) at distances `km` along.
 
@@ -388,11 +393,8 @@ def position_at(route: Route, km: ArrayLike) -> tuple[FloatArray, FloatArray, Fl
     frac = np.divide(
         flat_km - route.cum_km[seg], seg_km, out=np.zeros_like(flat_km), where=seg_km > 0
     )
-    a = sphere.to_unit(route.lats[seg], route.lons[seg])
-    b = sphere.to_unit(route.lats[seg + 1], route.lons[seg + 1])
-    lats, lons = sphere.from_unit(sphere.slerp(a, b, frac))
-    course = sphere.bearing_deg(
-        route.lats[seg], route.lons[seg], route.lats[seg + 1], route.lons[seg + 1]
-    )
+    unit, bearings = _geometry(route)
+    lats, lons = sphere.from_unit(sphere.slerp(unit[seg], unit[seg + 1], frac))
+    course = bearings[seg]
     shape = km_arr.shape
     return lats.reshape(shape), lons.reshape(shape), course.reshape(shape)

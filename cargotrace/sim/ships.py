@@ -13,7 +13,7 @@ from cargotrace.geo.landmask import is_land
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
 from cargotrace.sim.plan import Plan
-from cargotrace.sim.reception import ReceptionParams, Station, heard
+from cargotrace.sim.reception import ReceptionParams, Station, hear, nearest_station, reach_km
 
 STATIC_EVERY_S = 360.0  # class A static and voyage data: every 6 minutes
 
@@ -100,12 +100,11 @@ def emit(
     # static reports ride on the first transmission of each 6-minute slot
     slot = np.floor(samples["ts"] / STATIC_EVERY_S)
     static = np.concatenate(([True], slot[1:] != slot[:-1])) if slot.size else slot.astype(bool)
-    ok, station = heard(
-        samples["lat"], samples["lon"], ship.vessel.transceiver, stations, reception, rng
-    )
-    ok_static, station_static = heard(
-        samples["lat"], samples["lon"], ship.vessel.transceiver, stations, reception, rng
-    )
+    # one nearest-station search serves both draws (positions, then static reports)
+    lat, lon = samples["lat"], samples["lon"]
+    station = nearest_station(lat, lon, reach_km(ship.vessel.transceiver, reception), stations)
+    ok = hear(lat, lon, station, reception, rng)
+    ok_static, station_static = hear(lat, lon, station, reception, rng), station
     positions = {k: v[ok] for k, v in samples.items()}
     positions["station"] = station[ok]
     positions["mmsi"] = _mmsi_column(ship, positions["ts"])
