@@ -9,6 +9,7 @@ store, and write the report. Everything, caches included, goes into the output f
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from cargotrace.screen.screen import ScreenSummary, screen_store
 from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store import open_store
+from cargotrace.store.meta import SIMULATED_AIS, write_meta
 
 __all__ = ["DemoParams", "DemoResult", "run_demo"]
 
@@ -117,14 +119,17 @@ def run_demo(out_dir: Path, params: DemoParams | None = None) -> DemoResult:
     case_file = case_path(params.case)
     case = read_case(case_file)  # fail early on a bad case file
     with _cache_in(out_dir / "cache"):
-        sim = simulate(ScenarioParams.for_scenario(
-            params.scenario, vessels=params.vessels, days=params.days, seed=params.seed),
-            out_dir / "simulated", nmea=True)
+        scenario = ScenarioParams.for_scenario(
+            params.scenario, vessels=params.vessels, days=params.days, seed=params.seed)
+        sim = simulate(scenario, out_dir / "simulated", nmea=True)
         nmea = next(p for p in sim.files if p.suffix == ".nmea")
         lap("simulate")
         with open_store(store_path) as store:
             places = load_curated_gazetteer(store)
             ingest = ingest_file(store, nmea)
+            # the report must say that these positions are generated, not observed
+            write_meta(store, SIMULATED_AIS, {"scenario": json.loads(scenario.to_json()),
+                                              "file": str(nmea)})
             lap("ingest")
             detected = detect(store)
             lap("detect")

@@ -151,5 +151,6 @@ def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
     html = report.read_text(encoding="utf-8")
     # screened against the packaged facts (their entity ids), not a list loaded elsewhere
     assert "(ct-ref-ofac-37059)" in html and "(ofac-37059)" not in html
+    assert 'id="simulated-ais-banner"' in html and "sea-of-japan-2023, seed 7" in html
     assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
     assert (out / "cache").is_dir() and (out / "demo.duckdb").is_file()

@@ -120,6 +120,8 @@ def test_store_report_profiles_the_sanctioned_vessel_and_names_its_inputs(
     assert {i.id for i in report.result.case.evidence} <= ids
     assert any(len(i) == 32 for i in ids)  # event ids of the profiled vessels
     assert "ANGARA" in doc.by_id("summary").all_text()
+    # this store holds simulated AIS but was not marked so by the demo: no claim either way
+    assert not [e for e in doc.walk() if e.attrs.get("id") == "simulated-ais-banner"]
 
 
 def test_analyst_text_is_escaped(tmp_path: Path) -> None:
@@ -177,3 +179,22 @@ def test_report_file_is_readable_like_any_written_file(
     os.umask(mask)
     report, _, _ = no_store_report
     assert report.html_path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_report_on_simulated_ais_says_so_at_the_top(tmp_path: Path, sim_store: Path) -> None:
+    import shutil
+
+    from cargotrace.sim.scenarios import ScenarioParams
+    from cargotrace.store.meta import SIMULATED_AIS, write_meta
+
+    copy = tmp_path / "marked.duckdb"
+    shutil.copy(sim_store, copy)
+    with cargotrace.open_store(copy) as st:
+        scenario = ScenarioParams.for_scenario("sea-of-japan-2023", vessels=10, days=5, seed=1)
+        write_meta(st, SIMULATED_AIS, {"scenario": yaml.safe_load(scenario.to_json()),
+                                       "file": "positions.parquet"})
+        report = write_report(Path(CASE), tmp_path / "out", st)
+    doc = parse_html(report.html_path.read_text(encoding="utf-8"))
+    banner = " ".join(doc.by_id("simulated-ais-banner").all_text().split())
+    assert "scenario sea-of-japan-2023, seed 1" in banner and "public sources" in banner
+    assert "simulated AIS" in doc.by_id("summary").all_text()

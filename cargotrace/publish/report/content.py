@@ -21,6 +21,7 @@ from cargotrace.publish.report.params import ReportParams
 from cargotrace.publish.report.timeline import TimelineItem, render_timeline
 from cargotrace.publish.report.vessels import vessel_sections
 from cargotrace.publish.svgmap import SvgMapParams, render_svg_map
+from cargotrace.store.meta import SIMULATED_AIS, read_meta
 from cargotrace.store.store import Store
 
 __all__ = ["ReportContent", "report_content"]
@@ -32,6 +33,7 @@ class ReportContent:
     case_id: str
     generated_at: str
     simulated: bool
+    simulated_ais: dict[str, Any] | None
     summary: dict[str, Any]
     map_svg: str
     detail_svg: str
@@ -184,6 +186,7 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
         title=result.case.title, case_id=result.case.case,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=result.case.simulated or any(i.simulated for i in result.case.evidence),
+        simulated_ais=read_meta(store, SIMULATED_AIS) if store is not None else None,
         summary=summary, map_svg=map_svg, detail_svg=detail_svg,
         timeline_svg=_timeline(result, case_dict, store, vessels, params),
         hypotheses=hyps, explained=explained, flags=case_dict["flags"],
