@@ -6,30 +6,32 @@ needs no JavaScript, tiles or network. Land comes from the Natural Earth 1:10m a
 that `routes/countries.py` already reads (public domain), clipped to the map's extent and
 simplified to half a pixel, so a regional map stays a few hundred kilobytes.
 
-Projection: Web Mercator (what readers know from web maps; conformal, so coastlines keep their
-shape), fitted to the features' bounds plus a margin and centred in a fixed `width_px` x
-`height_px` viewBox. Maps crossing the antimeridian are drawn continuously (longitudes are
-unwrapped around the map's centre). Every drawn coordinate lies inside the viewBox.
+Projection and fit (svgframe.py): Web Mercator, fitted to the features' bounds plus a margin.
+Maps crossing the antimeridian are drawn continuously (longitudes are unwrapped around the map's
+centre). Every drawn coordinate lies inside the viewBox.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import shapely  # type: ignore[import-untyped]
 
-from cargotrace.errors import ParamsError
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer
+from cargotrace.publish.svgframe import (
+    LEGEND_STRIP_PX,
+    Frame,
+    SvgMapParams,
+    fit_frame,
+    line_lons,
+)
 
 __all__ = ["SvgMapParams", "render_svg_map"]
 
-MAX_LAT_DEG = 85.0
-LEGEND_STRIP_PX = 170
 ROUTE_MODES = ("sea", "ferry", "rail", "road")
 # where a place's label may go (dx, dy of the baseline, anchor), nearest first
 LABEL_SPOTS = ((6.0, 4.0, "start"), (-6.0, 4.0, "end"), (0.0, -8.0, "middle"),
@@ -63,125 +65,12 @@ paint-order:stroke}.title{font:700 14px sans-serif;fill:#111111}
 """
 
 
-@dataclass(frozen=True)
-class SvgMapParams:
-    """The map's frame and level of detail."""
-
-    width_px: int = field(default=1000, metadata={"help": "viewBox width (SVG user units)."})
-    height_px: int = field(default=700, metadata={"help": "viewBox height (SVG user units)."})
-    legend_outside: bool = field(default=False, metadata={
-        "help": "Draw the legend in a strip right of the map (LEGEND_STRIP_PX wide) so it never "
-                "hides a feature; otherwise inside, in the corner hiding the least."})
-    min_height_px: int = field(default=0, metadata={
-        "help": "When set, a wide map is cut down to the height its features need (but not "
-                "below this), instead of filling `height_px` with empty land and sea."})
-    margin_frac: float = field(default=0.08, metadata={
-        "help": "Empty margin around the features, as a fraction of the frame."})
-    min_span_km: float = field(default=60.0, metadata={
-        "help": "Smallest extent shown (one port or one point still gets some context)."})
-    simplify_px: float = field(default=0.5, metadata={
-        "help": "Land and tracks are simplified to this many units (invisible at print size)."})
-    title: str = field(default="", metadata={"help": "Title drawn top left (none if empty)."})
-    id_prefix: str = field(default="", metadata={
-        "help": "Prefix of the layer groups' ids (`<g id=\"{prefix}land\">`...), so a page "
-                "embedding the map keeps its ids unique."})
-
-    def __post_init__(self) -> None:
-        if self.min_height_px and not 100 <= self.min_height_px <= self.height_px:
-            raise ParamsError(f"min_height_px must be 0 or 100..height_px, got "
-                              f"{self.min_height_px}")
-        if self.width_px < 100 or self.height_px < 100:
-            raise ParamsError(f"map must be at least 100 x 100, got {self.width_px} x "
-                              f"{self.height_px}")
-        if not 0 <= self.margin_frac < 0.45:
-            raise ParamsError(f"margin_frac must be in [0, 0.45), got {self.margin_frac}")
-        if self.min_span_km <= 0 or self.simplify_px < 0:
-            raise ParamsError("min_span_km must be > 0 and simplify_px >= 0")
-
-
-def _merc_y(lat: Any) -> Any:
-    lat = np.clip(lat, -MAX_LAT_DEG, MAX_LAT_DEG)
-    return np.degrees(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
-
-
-def _inv_merc_y(y: float) -> float:
-    return math.degrees(2 * math.atan(math.exp(math.radians(y))) - math.pi / 2)
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """Web Mercator (in degrees of longitude) → viewBox units."""
-
-    lon0: float  # centre longitude (others are unwrapped to within ±180 of it)
-    x_min: float
-    y_max: float
-    scale: float  # units per degree
-    width: float
-    height: float
-
-    def unwrap(self, lon: Any) -> Any:
-        return (np.asarray(lon, dtype=float) - self.lon0 + 180.0) % 360.0 - 180.0 + self.lon0
-
-    def xy(self, lon: Any, lat: Any) -> tuple[Any, Any]:
-        x = (np.asarray(lon, dtype=float) - self.x_min) * self.scale
-        y = (self.y_max - _merc_y(np.asarray(lat, dtype=float))) * self.scale
-        return np.clip(x, 0, self.width), np.clip(y, 0, self.height)
-
-    @property
-    def lon_range(self) -> tuple[float, float]:
-        return self.x_min, self.x_min + self.width / self.scale
-
-    @property
-    def lat_range(self) -> tuple[float, float]:
-        return (_inv_merc_y(self.y_max - self.height / self.scale), _inv_merc_y(self.y_max))
-
-
-def _line_lons(coords: tuple[tuple[float, float], ...]) -> Any:
-    """Longitudes made continuous along a line (no 360° jumps)."""
-    lons = np.array([c[0] for c in coords], dtype=float)
-    steps = np.diff(lons)
-    steps = (steps + 180.0) % 360.0 - 180.0
-    return np.concatenate([[lons[0]], lons[0] + np.cumsum(steps)])
-
-
-def _fit(features: list[Feature], params: SvgMapParams) -> _Frame:
-    points = [c for f in features for c in f.coords]
-    if not points:
-        raise ParamsError("nothing to map: no feature has a location")
-    lons = np.array([p[0] for p in points], dtype=float)
-    lats = np.array([p[1] for p in points], dtype=float)
-    # centre longitude: the circular mean, so a map across the antimeridian is one piece
-    ang = np.radians(lons)
-    lon0 = math.degrees(math.atan2(float(np.sin(ang).mean()), float(np.cos(ang).mean())))
-    u = (lons - lon0 + 180.0) % 360.0 - 180.0 + lon0
-    x0, x1 = float(u.min()), float(u.max())
-    y = _merc_y(lats)
-    y0, y1 = float(y.min()), float(y.max())
-    mid_lat = float(np.clip(lats.mean(), -MAX_LAT_DEG, MAX_LAT_DEG))
-    min_span = params.min_span_km / 111.32 / max(math.cos(math.radians(mid_lat)), 0.05)
-    if x1 - x0 < min_span:
-        x0, x1 = (x0 + x1 - min_span) / 2, (x0 + x1 + min_span) / 2
-    if y1 - y0 < min_span:
-        y0, y1 = (y0 + y1 - min_span) / 2, (y0 + y1 + min_span) / 2
-    inner_w = params.width_px * (1 - 2 * params.margin_frac)
-    height = float(params.height_px)
-    if params.min_height_px:
-        needed = (y1 - y0) * inner_w / (x1 - x0) / (1 - 2 * params.margin_frac)
-        height = float(round(min(max(needed, params.min_height_px), params.height_px)))
-    inner_h = height * (1 - 2 * params.margin_frac)
-    scale = min(inner_w / (x1 - x0), inner_h / (y1 - y0))
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return _Frame(lon0=(x0 + x1) / 2, x_min=cx - params.width_px / 2 / scale,
-                  y_max=cy + height / 2 / scale, scale=scale,
-                  width=params.width_px, height=height)
-
-
 def _path(xs: Any, ys: Any, close: bool = False) -> str:
     pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
     return f"M{pts}{'Z' if close else ''}"
 
 
-def _land(frame: _Frame, params: SvgMapParams) -> list[str]:
+def _land(frame: Frame, params: SvgMapParams) -> list[str]:
     from cargotrace.routes.countries import country_polygons
 
     polygons = country_polygons()
@@ -221,8 +110,8 @@ def _polygon_paths(geom: Any) -> list[str]:
     return out
 
 
-def _line_xy(frame: _Frame, feature: Feature, simplify_px: float) -> tuple[Any, Any]:
-    lons = _line_lons(feature.coords)
+def _line_xy(frame: Frame, feature: Feature, simplify_px: float) -> tuple[Any, Any]:
+    lons = line_lons(feature.coords)
     lons = lons + (float(frame.unwrap(lons[0])) - lons[0])
     x, y = frame.xy(lons, [c[1] for c in feature.coords])
     line = shapely.simplify(shapely.LineString(np.column_stack([x, y])), simplify_px)
@@ -234,7 +123,7 @@ def _title(text: str) -> str:
     return f"<title>{escape(text)}</title>" if text else ""
 
 
-def _routes(frame: _Frame, routes: list[Feature], params: SvgMapParams) -> list[str]:
+def _routes(frame: Frame, routes: list[Feature], params: SvgMapParams) -> list[str]:
     out = []
     for f in routes:
         mode = f.mode if f.mode in ROUTE_MODES else "other"
@@ -249,13 +138,13 @@ def _routes(frame: _Frame, routes: list[Feature], params: SvgMapParams) -> list[
     return out
 
 
-def _tracks(frame: _Frame, tracks: list[Feature], params: SvgMapParams) -> list[str]:
+def _tracks(frame: Frame, tracks: list[Feature], params: SvgMapParams) -> list[str]:
     return [f'<path class="track" data-mmsi="{escape(str(f.properties.get("mmsi", "")))}" '
             f'd="{_path(*_line_xy(frame, f, params.simplify_px))}">{_title(f.name)}</path>'
             for f in tracks]
 
 
-def _events(frame: _Frame, events: list[Feature]) -> list[str]:
+def _events(frame: Frame, events: list[Feature]) -> list[str]:
     out = []
     for f in events:
         kind = str(f.properties.get("kind") or "")
@@ -271,7 +160,7 @@ def _events(frame: _Frame, events: list[Feature]) -> list[str]:
     return out
 
 
-def _places(frame: _Frame, places: list[Feature]) -> tuple[list[str], list[str]]:
+def _places(frame: Frame, places: list[Feature]) -> tuple[list[str], list[str]]:
     marks, labels = [], []
     taken: list[tuple[float, float, float, float]] = []
     for f in sorted(places, key=lambda p: p.name):
@@ -298,7 +187,7 @@ def _places(frame: _Frame, places: list[Feature]) -> tuple[list[str], list[str]]
     return marks, labels
 
 
-def _legend_corner(features: list[Feature], frame: _Frame, width: float,
+def _legend_corner(features: list[Feature], frame: Frame, width: float,
                    height: float) -> tuple[float, float]:
     """The corner (top right first) whose legend box would hide the least: places first, then
     events, then line vertices; the bottom corners leave room for the scale bar and credits."""
@@ -325,7 +214,7 @@ def _legend_corner(features: list[Feature], frame: _Frame, width: float,
     return min(corners, key=hidden)  # min keeps the first of equals: top right by default
 
 
-def _legend(features: list[Feature], frame: _Frame, id_prefix: str = "",
+def _legend(features: list[Feature], frame: Frame, id_prefix: str = "",
             outside: bool = False) -> list[str]:
     rows: list[str] = []
     modes = sorted({f.mode if f.mode in ROUTE_MODES else "other"
@@ -360,7 +249,7 @@ def _legend(features: list[Feature], frame: _Frame, id_prefix: str = "",
     return out
 
 
-def _scale_bar(frame: _Frame, id_prefix: str = "") -> list[str]:
+def _scale_bar(frame: Frame, id_prefix: str = "") -> list[str]:
     """A bar of a round length at the map's centre latitude (Mercator scale varies with it)."""
     lat_lo, lat_hi = frame.lat_range
     lat_c = (lat_lo + lat_hi) / 2
@@ -394,7 +283,7 @@ def render_svg_map(features: FeatureSet | Iterable[Feature],
     else:
         credits, feats = list(attribution), list(features)
     located = [f for f in feats if f.geom_type is not GeomType.NONE]
-    frame = _fit(located, params)
+    frame = fit_frame(located, params)
     by_layer = {layer: [f for f in located if f.layer is layer] for layer in Layer}
     credits = list(dict.fromkeys([*credits, "Land: Natural Earth (public domain)"]))
     marks, labels = _places(frame, by_layer[Layer.PLACE])

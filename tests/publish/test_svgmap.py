@@ -100,14 +100,15 @@ def test_wide_map_shrinks_to_its_content_and_keeps_the_legend_off_it(
 def test_legend_inside_takes_the_corner_hiding_no_place(angara_map: FeatureSet) -> None:
     from cargotrace.publish import svgmap
     from cargotrace.publish.features import Feature, GeomType
+    from cargotrace.publish.svgframe import fit_frame, inv_merc_y
 
     located = [f for f in angara_map.features if f.coords]
-    frame = svgmap._fit(located, SvgMapParams())
+    frame = fit_frame(located, SvgMapParams())
     default = svgmap._legend_corner(located, frame, 150.0, 150.0)
     # a place where the legend would go: the legend moves to another corner
     x, y = default[0] + 75.0, default[1] + 75.0
     lon = frame.x_min + x / frame.scale
-    lat = svgmap._inv_merc_y(frame.y_max - y / frame.scale)
+    lat = inv_merc_y(frame.y_max - y / frame.scale)
     place = Feature(Layer.PLACE, GeomType.POINT, ((lon, lat),), {}, name="under the legend")
     moved = svgmap._legend_corner([*located, place], frame, 150.0, 150.0)
     assert moved != default
