@@ -118,30 +118,29 @@ def run_demo(out_dir: Path, params: DemoParams | None = None) -> DemoResult:
 
     case_file = case_path(params.case)
     case = read_case(case_file)  # fail early on a bad case file
-    with _cache_in(out_dir / "cache"):
+    with _cache_in(out_dir / "cache"), open_store(store_path) as store:
+        # the list first: a bad --sanctions file fails before minutes of simulation
+        listed = load_list(store, params.sanctions or _reference_list(),
+                           name=None if params.sanctions else "reference")
+        places = load_curated_gazetteer(store)
         scenario = ScenarioParams.for_scenario(
             params.scenario, vessels=params.vessels, days=params.days, seed=params.seed)
         sim = simulate(scenario, out_dir / "simulated", nmea=True)
         nmea = next(p for p in sim.files if p.suffix == ".nmea")
         lap("simulate")
-        with open_store(store_path) as store:
-            places = load_curated_gazetteer(store)
-            ingest = ingest_file(store, nmea)
-            # the report must say that these positions are generated, not observed
-            write_meta(store, SIMULATED_AIS, {"scenario": json.loads(scenario.to_json()),
-                                              "file": str(nmea)})
-            lap("ingest")
-            detected = detect(store)
-            lap("detect")
-            listed = load_list(store, params.sanctions or _reference_list(),
-                               name=None if params.sanctions else "reference")
-            screened = screen_store(store)
-            lap("screen")
-            result = build_case(case, store)
-            save_case(store, result)
-            lap("case")
-            report = write_report(case_file, out_dir, store, result=result,
-                                  store_path=store_path)
-            lap("report")
+        ingest = ingest_file(store, nmea)
+        # the report must say that these positions are generated, not observed
+        write_meta(store, SIMULATED_AIS, {"scenario": json.loads(scenario.to_json()),
+                                          "file": str(nmea)})
+        lap("ingest")
+        detected = detect(store)
+        lap("detect")
+        screened = screen_store(store)
+        lap("screen")
+        result = build_case(case, store)
+        save_case(store, result)
+        lap("case")
+        report = write_report(case_file, out_dir, store, result=result, store_path=store_path)
+        lap("report")
     return DemoResult(out_dir, store_path, nmea, ingest, places.loaded, detected, listed,
                       screened, result, report, seconds)

@@ -154,3 +154,24 @@ def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
     assert 'id="simulated-ais-banner"' in html and "sea-of-japan-2023, seed 7" in html
     assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
     assert (out / "cache").is_dir() and (out / "demo.duckdb").is_file()
+
+
+def test_demo_screens_against_a_real_list_when_given_one(tmp_path: Path,
+                                                          shared_data: Path) -> None:
+    out = tmp_path / "demo"
+    result = cli("demo", "--out", str(out), "--vessels", "4", "--days", "14", "--sanctions",
+                 str(shared_data / "sanctions/ofac_sdn_2024-05-03.csv"))
+    assert result.returncode == 0, result.stderr
+    log = " ".join(result.stderr.split())
+    assert "screened against ofac (851 listed vessels)" in log
+    assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
+    assert "(ofac-37059)" in (out / "najin-tikhoretsk-2023.html").read_text(encoding="utf-8")
+
+
+def test_demo_rejects_an_unreadable_list_before_simulating(tmp_path: Path) -> None:
+    bad = tmp_path / "list.csv"
+    bad.write_text("not,a,sanctions,list\n")
+    result = cli("demo", "--out", str(tmp_path / "demo"), "--sanctions", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "demo" / "simulated").exists()
