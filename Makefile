@@ -34,6 +34,7 @@ test: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_ingest.py --out bench/results
 	$(BIN)/python bench/bench_detect.py --out bench/results
+	$(BIN)/python bench/bench_nmea_encode.py --json bench/results/nmea-encode-200000.json
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache
