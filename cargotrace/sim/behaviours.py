@@ -29,6 +29,9 @@ HOUR = 3600.0
 DAY = 86400.0
 
 
+DARK_CALL_KM = 20.0  # a dark port call: AIS off this far before the port and after it
+
+
 @dataclass
 class Pending:
     """A truth row whose times come from the emitted data.
@@ -321,3 +324,47 @@ def plant_identity(
             )
             mode = "first_position" if kind is IdentityKind.FLAG_CHANGE else "first_report"
             planted.pending.append(Pending(row, mode, new.mmsi, t, t))
+
+
+def plant_dark_port_calls(
+    ships: list[SimShip],
+    count: int,
+    watched: set[str],
+    window: tuple[float, float],
+    exclude: set[int],
+    rng: random.Random,
+) -> set[int]:
+    """Transponder off from `DARK_CALL_KM` before a watched port until as far after leaving it:
+    the call itself is never heard. Truth (the dark stay, a `possible_dark_port_call` at the
+    port; the silence, a gap) is written by the tracker from `ais_off`. Draws nothing from `rng`
+    when `count` is 0, so scenarios without these calls are unchanged."""
+    used: set[int] = set()
+    if count <= 0:
+        return used
+    start, end = window
+    pool = [s for s in ships if s.active is None and s.vessel.transceiver == "A"
+            and s.vessel.vessel_id not in exclude]
+    rng.shuffle(pool)
+    for ship in pool:
+        if len(used) >= count:
+            break
+        legs = ship.plan.legs
+        calls = [i for i in range(len(legs) - 2)
+                 if legs[i].kind == "transit" and legs[i + 1].kind == "stay"
+                 and legs[i + 2].kind == "transit" and legs[i + 1].place_id in watched
+                 and legs[i].t0 > start + DAY and legs[i + 2].t1 < end - DAY
+                 and all(leg.route is not None and leg.route.length_km > 3 * DARK_CALL_KM
+                         for leg in (legs[i], legs[i + 2]))]
+        if not calls:
+            continue
+        i = rng.choice(calls)
+        inbound, outbound = legs[i], legs[i + 2]
+        assert inbound.route and inbound.profile_km is not None and inbound.profile_s is not None
+        assert outbound.profile_km is not None and outbound.profile_s is not None
+        t_off = inbound.t0 + float(np.interp(inbound.route.length_km - DARK_CALL_KM,
+                                             inbound.profile_km, inbound.profile_s))
+        t_on = outbound.t0 + float(np.interp(DARK_CALL_KM, outbound.profile_km,
+                                             outbound.profile_s))
+        ship.ais_off.append((t_off, t_on))
+        used.add(ship.vessel.vessel_id)
+    return used

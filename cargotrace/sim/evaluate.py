@@ -8,7 +8,9 @@ A detected event and a truth row are *candidates* when all of these hold:
 1. Same kind. For `identity`, also the same subkind: the event's `attrs.identity_kind` equals the
    truth's `subkind` (a name change is not a teleport). Other kinds ignore subkind.
 2. Same vessel set: {mmsi, other_mmsi} without NULLs, unordered, so an encounter reported as
-   (B, A) matches a truth (A, B), and other_mmsi equal to mmsi counts as absent.
+   (B, A) matches a truth (A, B), and other_mmsi equal to mmsi counts as absent. For
+   `possible_dark_port_call` (PLACE_KINDS), also the same `place_id` when both tables have the
+   column: a call listed at another reachable port is not the call that happened.
 3. Time. A NULL event end (still open) is read per `MatchParams.open_end_as`: `data_end` (the
    end of the data) or `truth_end` (the end of the truth row it is compared with); a NULL truth
    end is always the end of the data. Then:
@@ -58,6 +60,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US_PER_MIN = 60_000_000
 EVENT_COLUMNS = ("event_id", "kind", "mmsi", "other_mmsi", "start", "end", "attrs")
 TRUTH_COLUMNS = ("truth_id", "kind", "subkind", "mmsi", "other_mmsi", "start", "end")
+# kinds whose truth says where: matched on place_id too (an optional column of both tables)
+PLACE_KINDS = frozenset({EventKind.POSSIBLE_DARK_PORT_CALL})
 
 
 class OpenEnd(StrEnum):
@@ -185,9 +189,10 @@ class _Row:
     vessels: frozenset[int]
     start_us: int
     end_us: int | None
+    place: str | None = None  # only for PLACE_KINDS
 
-    def key(self) -> tuple[str, str | None, frozenset[int]]:
-        return (self.kind, self.subkind, self.vessels)
+    def key(self) -> tuple[str, str | None, frozenset[int], str | None]:
+        return (self.kind, self.subkind, self.vessels, self.place)
 
 
 def evaluate(
@@ -207,8 +212,9 @@ def evaluate(
         unknown = sorted(set(kinds) - set(EventKind))
         if unknown:
             raise ParamsError(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(EventKind)}")
-    truth_rows = _rows(truth, "truth", TRUTH_COLUMNS)
-    event_rows = _rows(events, "events", EVENT_COLUMNS)
+    by_place = "place_id" in truth.column_names and "place_id" in events.column_names
+    truth_rows = _rows(truth, "truth", TRUTH_COLUMNS, by_place)
+    event_rows = _rows(events, "events", EVENT_COLUMNS, by_place)
     scored = set(kinds) if kinds is not None else {r.kind for r in truth_rows}
     end_us = _data_end_us([*truth_rows, *event_rows], data_end)
     matches, duplicates = _assign(
@@ -244,7 +250,7 @@ def evaluate(
     )
 
 
-def _rows(table: pa.Table, what: str, columns: tuple[str, ...]) -> list[_Row]:
+def _rows(table: pa.Table, what: str, columns: tuple[str, ...], by_place: bool) -> list[_Row]:
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise UnreadableInputError(
@@ -253,13 +259,15 @@ def _rows(table: pa.Table, what: str, columns: tuple[str, ...]) -> list[_Row]:
     stamp = pa.timestamp("us", tz="UTC")
     us = {c: pc.cast(pc.cast(table[c], stamp), pa.int64()).to_pylist() for c in ("start", "end")}
     rows = []
-    for i, r in enumerate(table.select([c for c in columns if c not in us]).to_pylist()):
+    extra = ["place_id"] if by_place else []
+    for i, r in enumerate(table.select([c for c in columns if c not in us] + extra).to_pylist()):
         kind = str(r["kind"])
         sub = r["subkind"] if "subkind" in r else _identity_kind(r["attrs"])
         vessels = frozenset(v for v in (r["mmsi"], r["other_mmsi"]) if v is not None)
+        place = r.get("place_id") if kind in PLACE_KINDS else None
         rows.append(
             _Row(str(r[columns[0]]), kind, sub if kind == EventKind.IDENTITY else None, vessels,
-                 us["start"][i], us["end"][i])
+                 us["start"][i], us["end"][i], place)
         )
     return rows
 
@@ -309,7 +317,7 @@ def _assign(
     truth: list[_Row], events: list[_Row], params: MatchParams, data_end_us: int | None
 ) -> tuple[list[Match], set[str]]:
     """Greedy one-to-one assignment; returns the matches and the duplicate event ids."""
-    events_by_key: dict[tuple[str, str | None, frozenset[int]], list[_Row]] = defaultdict(list)
+    events_by_key: dict[tuple[Any, ...], list[_Row]] = defaultdict(list)
     for e in events:
         events_by_key[e.key()].append(e)
     candidates = []

@@ -52,7 +52,8 @@ def read_truth(path: Path) -> pa.Table:
 
 def read_events(store: Store) -> pa.Table:
     """The store's `events` table, with the columns `evaluate` uses."""
-    sql = 'SELECT event_id, kind, mmsi, other_mmsi, start, "end", CAST(attrs AS VARCHAR) AS attrs'
+    sql = ('SELECT event_id, kind, mmsi, other_mmsi, start, "end", CAST(attrs AS VARCHAR) AS '
+           "attrs, place_id")
     table: pa.Table = store.con.sql(f"{sql} FROM events").to_arrow_table()
     return table
 

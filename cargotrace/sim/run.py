@@ -21,6 +21,7 @@ from cargotrace.sim.behaviours import (
     DAY,
     Planted,
     meeting_truth,
+    plant_dark_port_calls,
     plant_identity,
     plant_silences,
     schedule_meetings,
@@ -90,6 +91,9 @@ def build_world(
     used = plant_silences(
         ships, counts.gaps, counts.dark_voyages, counts.draught_changes, window, planted, rng
     )
+    # the curated gazetteer's ports are the watched places (`watch_reason` set on every row)
+    watched = {p.place_id for p in ports if p.place_id.startswith("ct:")}
+    used |= plant_dark_port_calls(ships, counts.dark_port_calls, watched, window, used, rng)
     identity_counts = {
         "name_change": counts.name_changes,
         "imo_change": counts.imo_changes,

@@ -61,6 +61,9 @@ class BehaviourCounts:
     flag_changes: int = field(default=0, metadata={"help": "Reflagging: new MMSI and flag."})
     teleports: int = field(default=0, metadata={"help": "Single position jumps 200-500 km."})
     draught_changes: int = field(default=0, metadata={"help": "Draught changed while dark."})
+    dark_port_calls: int = field(default=0, metadata={
+        "help": "Calls at a watched port (the curated gazetteer's) with AIS off from 20 km "
+                "before it to 20 km after."})
 
 
 DEFAULT_COUNTS = {
