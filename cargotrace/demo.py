@@ -9,7 +9,6 @@ store, and write the report. Everything, caches included, goes into the output f
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -32,7 +31,6 @@ from cargotrace.screen.screen import ScreenSummary, screen_store
 from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store import open_store
-from cargotrace.store.meta import SIMULATED_AIS, write_meta
 
 __all__ = ["DemoParams", "DemoResult", "run_demo"]
 
@@ -128,10 +126,7 @@ def run_demo(out_dir: Path, params: DemoParams | None = None) -> DemoResult:
         sim = simulate(scenario, out_dir / "simulated", nmea=True)
         nmea = next(p for p in sim.files if p.suffix == ".nmea")
         lap("simulate")
-        ingest = ingest_file(store, nmea)
-        # the report must say that these positions are generated, not observed
-        write_meta(store, SIMULATED_AIS, {"scenario": json.loads(scenario.to_json()),
-                                          "file": str(nmea)})
+        ingest = ingest_file(store, nmea)  # marks the store as simulated (scenario.json)
         lap("ingest")
         detected = detect(store)
         lap("detect")

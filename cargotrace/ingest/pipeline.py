@@ -26,6 +26,7 @@ from cargotrace.ingest.validate import (
     reports_reason_sql,
 )
 from cargotrace.store import Store
+from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.version import __version__
 
@@ -92,6 +93,9 @@ def ingest_file(
         _publish(store, summary, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)
+        scenario = simulator_scenario(path)
+        if scenario is not None:
+            write_meta(store, SIMULATED_AIS, {"scenario": scenario, "file": str(path)})
         con.execute("DROP TABLE stage_positions; DROP TABLE stage_reports")
         con.commit()
     except BaseException:

@@ -79,5 +79,6 @@ def case_features(result: Any, store: Store | None = None,
             "SELECT mmsi, arg_max(name, ts) FROM vessel_reports WHERE list_contains(?, mmsi) "
             "AND name IS NOT NULL GROUP BY mmsi", [mmsis]).fetchall())
         out.extend(track_features(select_positions(store, mmsis, since, until), export, names))
-        out.extend(event_features(select_events(store, (), mmsis, since, until)))
+        out.extend(event_features(select_events(store, (), mmsis, since, until,
+                                                overlapping=True)))
     return out

@@ -132,11 +132,13 @@ EVENT_COLUMNS = ("event_id", "kind", "mmsi", "other_mmsi", "start", "end", "plac
 
 def select_events(
     store: Store, kinds: Sequence[str] = (), mmsis: Sequence[int] = (),
-    since: datetime | None = None, until: datetime | None = None,
+    since: datetime | None = None, until: datetime | None = None, overlapping: bool = False,
 ) -> list[dict[str, Any]]:
     """Event rows (attrs/params parsed), filtered like `cargotrace events`, oldest first.
 
-    A vessel filter also matches the second vessel of an encounter (`other_mmsi`).
+    A vessel filter also matches the second vessel of an encounter (`other_mmsi`). By default
+    an event is in [since, until) when it starts there; with `overlapping`, when any part of it
+    is (a dark voyage that began before a case and covers it belongs to the case).
     """
     where: list[str] = ["true"]
     args: list[object] = []
@@ -147,7 +149,7 @@ def select_events(
         where.append("(list_contains(?, mmsi) OR list_contains(?, other_mmsi))")
         args += [list(mmsis), list(mmsis)]
     if since is not None:
-        where.append("start >= ?")
+        where.append('("end" IS NULL OR "end" >= ?)' if overlapping else "start >= ?")
         args.append(since)
     if until is not None:
         where.append("start < ?")

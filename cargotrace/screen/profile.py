@@ -38,6 +38,11 @@ class Query:
 
     @classmethod
     def parse(cls, text: str) -> Query:
+        """'IMO 9179842' or 7 digits: an IMO; 'MMSI 273269509' (any length) or 9 digits: an
+        MMSI; anything else: a name."""
+        explicit = re.fullmatch(r"MMSI[\s:]*(\d{1,9})", text.strip().upper())
+        if explicit:
+            return cls(text, "mmsi", mmsi=int(explicit.group(1)))
         bare = re.sub(r"^IMO[\s:]*", "", text.strip().upper())
         if bare.isdigit() and len(bare) == 7:
             return cls(text, "imo", imo=int(bare))

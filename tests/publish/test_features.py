@@ -92,3 +92,21 @@ def test_routes_credit_openstreetmap_when_they_use_rail(reference_routes: list[A
 def test_params_reject_nonsense() -> None:
     with pytest.raises(ParamsError, match="track_split_h must be > 0 hours, got 0"):
         ExportParams(track_split_h=0)
+
+
+def test_overlapping_selection_keeps_events_that_began_before_the_window(store: Any) -> None:
+    from datetime import timedelta
+
+    from cargotrace.publish.features import select_events
+
+    rows = store.con.execute(
+        'SELECT start, "end" FROM events WHERE "end" > start + INTERVAL 6 HOUR '
+        "ORDER BY start LIMIT 1").fetchall()
+    assert rows, "the simulated store has events lasting more than 6 h"
+    start, end = rows[0]
+    since = start + timedelta(hours=3)
+    started_inside = select_events(store, since=since, until=end)
+    overlapping = select_events(store, since=since, until=end, overlapping=True)
+    ids = {e["event_id"] for e in overlapping}
+    assert {e["event_id"] for e in started_inside} < ids
+    assert any(e["start"] == start for e in overlapping)

@@ -120,8 +120,8 @@ def test_store_report_profiles_the_sanctioned_vessel_and_names_its_inputs(
     assert {i.id for i in report.result.case.evidence} <= ids
     assert any(len(i) == 32 for i in ids)  # event ids of the profiled vessels
     assert "ANGARA" in doc.by_id("summary").all_text()
-    # this store holds simulated AIS but was not marked so by the demo: no claim either way
-    assert not [e for e in doc.walk() if e.attrs.get("id") == "simulated-ais-banner"]
+    # the store was filled from `simulate`'s files: the report says its AIS is simulated
+    assert "scenario sea-of-japan-2023, seed 1" in doc.by_id("simulated-ais-banner").all_text()
 
 
 def test_analyst_text_is_escaped(tmp_path: Path) -> None:
@@ -181,20 +181,83 @@ def test_report_file_is_readable_like_any_written_file(
     assert report.html_path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
-def test_report_on_simulated_ais_says_so_at_the_top(tmp_path: Path, sim_store: Path) -> None:
-    import shutil
-
-    from cargotrace.sim.scenarios import ScenarioParams
-    from cargotrace.store.meta import SIMULATED_AIS, write_meta
-
-    copy = tmp_path / "marked.duckdb"
-    shutil.copy(sim_store, copy)
-    with cargotrace.open_store(copy) as st:
-        scenario = ScenarioParams.for_scenario("sea-of-japan-2023", vessels=10, days=5, seed=1)
-        write_meta(st, SIMULATED_AIS, {"scenario": yaml.safe_load(scenario.to_json()),
-                                       "file": "positions.parquet"})
-        report = write_report(Path(CASE), tmp_path / "out", st)
-    doc = parse_html(report.html_path.read_text(encoding="utf-8"))
+def test_report_on_simulated_ais_says_so_at_the_top(
+        store_report: tuple[Any, Element]) -> None:
+    _, doc = store_report
     banner = " ".join(doc.by_id("simulated-ais-banner").all_text().split())
     assert "scenario sea-of-japan-2023, seed 1" in banner and "public sources" in banner
     assert "simulated AIS" in doc.by_id("summary").all_text()
+
+
+def _case_file(tmp_path: Path, change: Any) -> Path:
+    doc = yaml.safe_load(case_path(CASE).read_text(encoding="utf-8"))
+    change(doc)
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_case_without_places_or_hypotheses_still_reports(tmp_path: Path) -> None:
+    def no_places(doc: dict[str, Any]) -> None:
+        for item in doc["evidence"]:
+            item["place"] = None
+
+    report = write_report(_case_file(tmp_path, no_places), tmp_path / "out")
+    doc = parse_html(report.html_path.read_text(encoding="utf-8"))
+    assert "Nothing to map" in doc.by_id("map").all_text()
+    assert "No hypothesis" in doc.by_id("hypotheses").all_text()
+    assert len(doc.by_id("evidence-table").find_all("tr")) == 1 + len(report.result.case.evidence)
+
+
+def test_only_web_links_are_clickable(tmp_path: Path) -> None:
+    def urls(doc: dict[str, Any]) -> None:
+        doc["evidence"][0]["source"]["url"] = "javascript:alert(document.domain)"
+        doc["evidence"][1]["source"]["url"] = "https://example.org/statement"
+
+    text = write_report(_case_file(tmp_path, urls), tmp_path / "out").html_path.read_text(
+        encoding="utf-8")
+    hrefs = {a.attrs["href"] for a in parse_html(text).find_all("a") if "href" in a.attrs}
+    assert "https://example.org/statement" in hrefs
+    assert not [h for h in hrefs if h.lower().startswith("javascript")]
+    assert "javascript:alert(document.domain)" in text  # shown as text, as the source gave it
+    assert "Content-Security-Policy" in text
+
+
+def test_store_without_lists_says_not_screened(tmp_path: Path) -> None:
+    with cargotrace.open_store(tmp_path / "empty.duckdb") as st:
+        report = write_report(Path(CASE), tmp_path / "out", st)
+    summary = parse_html(report.html_path.read_text(encoding="utf-8")).by_id("summary")
+    assert "not screened (no sanctions list in the store)" in summary.all_text()
+
+
+def test_out_must_be_a_folder(tmp_path: Path) -> None:
+    taken = tmp_path / "file"
+    taken.write_text("x")
+    with pytest.raises(ParamsError, match="is a file"):
+        write_report(Path(CASE), taken)
+
+
+def test_methods_give_a_command_that_reproduces_the_report(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    report, doc, _ = no_store_report
+    command = doc.by_id("methods").find_all("code")[0].all_text()
+    assert command.startswith("cargotrace report ") and " --out " in command
+    assert str(report.html_path.parent) in command
+
+
+def test_timeline_labels_cut_bars_with_their_last_day() -> None:
+    items = [TimelineItem("list", "Evidence", "list", _t(3).replace(month=5, year=2024),
+                          _t(4).replace(month=5, year=2024), "evidence", "list"),
+             TimelineItem("early", "Evidence", "early", _t(1).replace(month=8), _t(8),
+                          "evidence", "early")]
+    svg = render_timeline(items, pad_d=1.0, focus=(_t(7), _t(12)))
+    assert "→ 03 May 2024" in svg  # a whole day [3 May, 4 May) ends on 3 May
+    assert "01 Aug 2023 ←" in svg
+
+
+def test_event_spans_keep_their_times_and_say_open() -> None:
+    from cargotrace.publish.report.evidence import fmt_span, fmt_window
+
+    assert fmt_span(_t(14), _t(16)) == "14 Sep 2023 00:00 UTC – 16 Sep 2023 00:00 UTC"
+    assert fmt_span(_t(14, 5), None) == "14 Sep 2023 05:00 UTC – (open)"
+    assert fmt_window(_t(7), _t(9)) == "07 Sep 2023 – 08 Sep 2023"  # evidence: whole days

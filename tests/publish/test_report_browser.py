@@ -5,6 +5,7 @@ print on A4 without cutting table rows. Leaves a screenshot in test-artifacts/re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -196,3 +197,28 @@ def test_print_keeps_figures_and_profiles_whole(printed: Visit) -> None:
         styles = printed.page.locator(selector).evaluate_all(
             "els => els.map(e => getComputedStyle(e).breakInside)")
         assert styles and all(s.startswith("avoid") for s in styles), (selector, styles)
+
+
+def test_printed_tables_fit_the_a4_width_even_with_long_unbroken_text(
+        browser: Browser, tmp_path: Path) -> None:
+    """A 64-character hash or a long URL in an evidence text must wrap, not push the Source
+    and Grading columns off the printed page (A4 minus margins is about 703 CSS px)."""
+    import yaml
+
+    from cargotrace.cases.load import case_path
+    from cargotrace.publish.report import write_report
+
+    doc = yaml.safe_load(case_path("najin-tikhoretsk-2023").read_text(encoding="utf-8"))
+    doc["evidence"][0]["what"] += " sha256 " + "0123456789abcdef" * 4 + " " + "x" * 300
+    doc["evidence"][1]["source"]["url"] = "https://example.org/" + "long-path-" * 30
+    case = tmp_path / "long.yaml"
+    case.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    html = write_report(case, tmp_path / "out").html_path
+    with open_offline(browser, html) as v:
+        v.page.emulate_media(media="print")
+        v.page.set_viewport_size({"width": 703, "height": 1000})
+        widths = v.page.evaluate(
+            "() => [...document.querySelectorAll('table')].map(t => [t.id || t.className, "
+            "t.scrollWidth, document.body.clientWidth])")
+    assert widths
+    assert all(width <= body + 1 for _, width, body in widths), widths

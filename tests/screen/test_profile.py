@@ -92,3 +92,12 @@ def test_a_ship_never_seen_still_shows_its_list_entry(screen_store: cargotrace.S
     assert [(h["entity_name"], h["match"]) for h in by_imo["sanctions"]] == [
         ("LADY R", "confirmed")]
     assert by_imo["owners"][0]["name"] == "TRANSMORFLOT LLC"
+
+
+def test_an_explicit_mmsi_query_is_never_read_as_an_imo() -> None:
+    from cargotrace.screen.profile import Query
+
+    assert Query.parse("1193046").kind == "imo"  # 7 digits alone: an IMO number
+    short = Query.parse("MMSI 1193046")  # a factory-default MMSI, named as one
+    assert (short.kind, short.mmsi, short.imo) == ("mmsi", 1193046, None)
+    assert Query.parse("mmsi:273269509").mmsi == 273269509

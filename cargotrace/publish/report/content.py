@@ -104,6 +104,8 @@ def _map(result: CaseResult, store: Store | None,
         replace(f, name=f"#{f.properties['hypothesis_rank']} {f.name or ''}".strip())
         if f.layer == Layer.ROUTE and "hypothesis_rank" in f.properties else f
         for f in features.features]
+    if not any(f.coords for f in features.features):
+        return "", "", features.attribution  # no evidence has a place: nothing to draw
     # a class for the report's stylesheet and readers' tools (the SVG itself stays standalone)
     svg = render_svg_map(features, _map_params("map-")).replace(
         "<svg ", '<svg class="case-map" ', 1)
@@ -135,7 +137,7 @@ def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None
         pad = timedelta(hours=params.vessel_pad_h)
         since = min(a.start for a in result.anchors) - pad
         until = max(a.end for a in result.anchors) + pad
-        for e in select_events(store, (), list(mmsis), since, until):
+        for e in select_events(store, (), list(mmsis), since, until, overlapping=True):
             mmsi = int(e["mmsi"]) if int(e["mmsi"]) in mmsis else int(e["other_mmsi"])
             end = e["end"] or e["start"]
             items.append(TimelineItem(
@@ -155,11 +157,17 @@ def _distinct_name(h: dict[str, Any], best: dict[str, Any]) -> str:
 
 
 def report_content(case_path: Path, result: CaseResult, store: Store | None,
-                   store_path: Path | None, params: ReportParams) -> ReportContent:
+                   store_path: Path | None, params: ReportParams,
+                   out: tuple[Path, str] | None = None) -> ReportContent:
     case_dict = result.to_dict()
     best = case_dict["hypotheses"][0] if case_dict["hypotheses"] else None
     map_svg, detail_svg, map_attribution = _map(result, store, params)
-    vessels = vessel_sections(case_dict, store, params)
+    window = ((min(a.start for a in result.anchors) - timedelta(hours=params.vessel_pad_h),
+               max(a.end for a in result.anchors) + timedelta(hours=params.vessel_pad_h))
+              if result.anchors else None)
+    vessels = vessel_sections(case_dict, store, params, window)
+    lists_loaded = store is not None and bool(
+        store.con.execute("SELECT count(*) FROM sanctions_loads").fetchall()[0][0])
     attribution = list(dict.fromkeys([*case_dict["attribution"], *map_attribution]))
     errors = [f for f in case_dict["flags"] if f["level"] == "error"]
     summary = {
@@ -168,7 +176,8 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
         "notes": result.case.notes or "",
         "evidence": len(result.case.evidence), "anchors": len(result.anchors),
         "hypotheses": len(case_dict["hypotheses"]), "flags": len(case_dict["flags"]),
-        "errors": len(errors), "store": store is not None,
+        "errors": len(errors), "store": store is not None, "screened": lists_loaded,
+        "tracks": store is not None and any(v["in_store"] for v in vessels),
         "best_name": best["name"] if best else None,
         "best_score": f"{best['score']:.3f}" if best else None,
         "best_explanation": best["explanation"] if best else "",
@@ -191,5 +200,6 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
         timeline_svg=_timeline(result, case_dict, store, vessels, params),
         hypotheses=hyps, explained=explained, flags=case_dict["flags"],
         evidence=evidence_rows(result.case.evidence, case_dict), vessels=vessels,
-        methods=methods_section(case_path, case_dict, store, store_path, params, attribution),
+        methods=methods_section(case_path, case_dict, store, store_path, params, attribution,
+                                out),
         case_dict=case_dict)

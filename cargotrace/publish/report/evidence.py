@@ -14,8 +14,8 @@ from typing import Any
 from cargotrace.cases.params import CREDIBILITY_WEIGHTS, RELIABILITY_WEIGHTS, grading_weight
 from cargotrace.cases.schema import EvidenceItem
 
-__all__ = ["RELIABILITY", "CREDIBILITY", "evidence_rows", "fmt_window", "grading_text",
-           "hypothesis_rows"]
+__all__ = ["CREDIBILITY", "RELIABILITY", "evidence_rows", "fmt_span", "fmt_window",
+           "grading_text", "hypothesis_rows"]
 
 RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
                "D": "not usually reliable", "E": "unreliable",
@@ -54,6 +54,24 @@ def fmt_window(start: datetime | str | None, end: datetime | str | None) -> str:
     return a if a == b or not b else f"{a} – {b}"
 
 
+def fmt_span(start: datetime | str | None, end: datetime | str | None) -> str:
+    """An AIS event or an identity's time span: always with times (they are measured to the
+    second, so no whole-day reading), 'open' when it has not ended in the data."""
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if isinstance(end, str):
+        end = datetime.fromisoformat(end.replace("Z", "+00:00"))
+
+    def at(t: datetime) -> str:
+        return t.strftime("%d %b %Y %H:%M") + " UTC"
+
+    if start is None:
+        return ""
+    if end is None:
+        return f"{at(start)} – (open)"
+    return at(start) if end == start else f"{at(start)} – {at(end)}"
+
+
 def grading_text(code: str) -> str:
     return (f"{code}: source {RELIABILITY.get(code[:1], '?')}, information "
             f"{CREDIBILITY.get(code[1:2], '?')} (weight {grading_weight(code):.2f})")
@@ -65,8 +83,8 @@ def _role(item: EvidenceItem, anchor_of: dict[str, str], context: set[str],
         return f"anchor at {anchor_of[item.id]}"
     if item.id in context:
         return "context (names a vessel or fact, no time anchor)"
-    why = "; ".join(flagged.get(item.id, [])) or "not used"
-    return f"not used: {why}"
+    why = "; ".join(flagged.get(item.id, []))
+    return f"not used: {why}" if why else "not used by any hypothesis"
 
 
 def evidence_rows(items: list[EvidenceItem], case_dict: dict[str, Any]) -> list[dict[str, Any]]:
@@ -95,6 +113,8 @@ def evidence_rows(items: list[EvidenceItem], case_dict: dict[str, Any]) -> list[
             "grading": item.grading, "grading_text": grading_text(item.grading),
             "source_title": src.title, "source_publisher": src.publisher,
             "source_date": src.date.isoformat(), "source_url": src.url,
+            "source_link": src.url if src.url and src.url.lower().startswith(
+                ("http://", "https://")) else None,
             "simulated": item.simulated,
             "role": _role(item, anchor_of, set(case_dict["context"]), flagged),
             "supports": _ranks(supports.get(item.id, [])),

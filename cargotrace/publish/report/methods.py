@@ -74,10 +74,15 @@ def _store_inputs(store: Store) -> dict[str, Any]:
 
 def methods_section(case_path: Path, case_dict: dict[str, Any], store: Store | None,
                     store_path: Path | None, params: ReportParams,
-                    attribution: list[str]) -> dict[str, Any]:
+                    attribution: list[str], out: tuple[Path, str] | None = None) -> dict[str, Any]:
+    """`out`: the folder and format the report was written with (for the command line)."""
     command = f"cargotrace report {case_path}"
     if store_path is not None:
         command += f" --store {store_path}"
+    if out is not None:
+        command += f" --out {out[0]}" + (f" --format {out[1]}" if out[1] != "html" else "")
+    if params != ReportParams():
+        command += "  (with the report parameters below: Python API, ReportParams)"
     return {
         "case_file": str(case_path), "case_sha256": file_sha256(case_path),
         "store": str(store_path) if store_path is not None else None,

@@ -65,6 +65,18 @@ def _ticks(t0: datetime, t1: datetime, px_per_day: float) -> list[datetime]:
     return out
 
 
+def _day(t: datetime) -> str:
+    return t.strftime("%d %b %Y")
+
+
+def _last_moment(item: TimelineItem) -> datetime:
+    """The last day an item covers: whole days end at the next midnight (exclusive)."""
+    end = _utc(item.end)
+    whole_days = all((t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0)
+                     for t in (_utc(item.start), end)) and end > _utc(item.start)
+    return end - timedelta(days=1) if whole_days else end
+
+
 def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
                     focus: tuple[datetime, datetime] | None = None) -> str:
     """The SVG text (empty string when there is nothing to draw).
@@ -122,13 +134,15 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
             left, right = mid - MIN_BAR_PX / 2, mid + MIN_BAR_PX / 2
         by = y_of[(i.group, i.row)] + 3.0
         note = ""
-        if clipped:  # the true date beside the cut end, so the reader need not hover
-            real = _utc(i.end) if _utc(i.end) > t1 else _utc(i.start)
-            after = _utc(i.end) > t1
-            note = (f'<text class="tl-axis" x="{right - 3 if after else left + 3:.1f}" '
-                    f'y="{by + 9:.1f}" text-anchor="{"end" if after else "start"}">'
-                    f'{"→ " if after else ""}{real.strftime("%d %b %Y")}'
-                    f'{"" if after else " ←"}</text>')
+        if clipped:  # the true dates beside the cut ends, so the reader need not hover
+            notes = []
+            if _utc(i.start) < t0:
+                notes.append((left + 3, "start", f"{_day(_utc(i.start))} ←"))
+            if _utc(i.end) > t1:
+                notes.append((right - 3, "end", f"→ {_day(_last_moment(i))}"))
+            note = "".join(f'<text class="tl-axis" x="{nx:.1f}" y="{by + 9:.1f}" '
+                           f'text-anchor="{anchor}">{escape(text)}</text>'
+                           for nx, anchor, text in notes)
         bars.append(
             f'<g class="tl-item" data-id={quoteattr(i.item_id)}><title>{escape(i.title)}</title>'
             f'<rect class="tl-bar tl-{escape(i.css)}{" tl-clipped" if clipped else ""}" '

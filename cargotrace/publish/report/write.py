@@ -53,12 +53,14 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
         raise ParamsError(f"report format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     params = params or ReportParams()
     case_file = case_path(case_file)
+    if out_dir.exists() and not out_dir.is_dir():  # before minutes of case building
+        raise ParamsError(f"--out {out_dir}: is a file; give a folder for the report")
     started = time.perf_counter()
     if result is None:
         result = build_case(read_case(case_file), store)
     if store_path is None and store is not None:
         store_path = store.path
-    content = report_content(case_file, result, store, store_path, params)
+    content = report_content(case_file, result, store, store_path, params, (out_dir, fmt))
     html = render_html(content, params)
     html_path = out_dir / f"{result.case.case}.html"
 
