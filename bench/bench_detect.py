@@ -158,6 +158,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--mp-positions", type=int, default=100_000)
+    parser.add_argument("--per-detector", action="store_true",
+                        help="also time identity, port visits, dark voyages and encounters "
+                             "alone on each size (slower)")
     args = parser.parse_args()
     load_at_start = [round(x, 2) for x in os.getloadavg()]  # other work skews every number
     WORK.mkdir(parents=True, exist_ok=True)
@@ -171,10 +174,10 @@ def main() -> None:
         stores[vessels] = (sim, store)
         label = f"mixed {vessels} vessels"
         print(label, file=sys.stderr)
-        results[label] = {
-            stage: run_stage(stage, store, args.reps)
-            for stage in ("suite", "gaps", "loitering", "sql_gaps")
-        }
+        stages = ["suite", "gaps", "loitering", "sql_gaps"]
+        if args.per_detector:
+            stages += ["identity", "port_visit", "dark_voyage", "encounter"]
+        results[label] = {stage: run_stage(stage, store, args.reps) for stage in stages}
 
     # MovingPandas and cargotrace on the same subset of the smallest run
     sim, store = stores[sizes[0]]

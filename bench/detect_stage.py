@@ -7,6 +7,9 @@ Stages (all read the same store):
   suite        cargotrace: every detector, events written (what `cargotrace detect` does)
   gaps         cargotrace: the gap detector only (incl. offshore distance and dark port calls)
   loitering    cargotrace: the loitering detector only (slow for long, away from port)
+  identity, port_visit, dark_voyage, encounter
+               cargotrace: that detector only (with what it needs: dark voyages run port
+               visits first), for per-detector times (bench_detect.py --per-detector)
   sql_gaps     a floor: one hand-written DuckDB window query for silences of >= 6 h
   mp_gaps      MovingPandas ObservationGapSplitter(6 h) on the MMSIs in --mmsi-file
   mp_stops     MovingPandas TrajectoryStopDetector on the MMSIs in --mmsi-file
@@ -26,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+DETECTOR_STAGES = ("identity", "port_visit", "dark_voyage", "encounter")
 GAP_H = 6.0
 STOP_MIN_DURATION = timedelta(hours=2)
 STOP_MAX_DIAMETER_M = 1000.0
@@ -122,8 +126,8 @@ def mp_stops_stage(store_path: Path, mmsi_file: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("stage", choices=["suite", "gaps", "loitering", "sql_gaps", "mp_gaps",
-                                          "mp_stops"])
+    parser.add_argument("stage", choices=["suite", "gaps", "loitering", *DETECTOR_STAGES,
+                                          "sql_gaps", "mp_gaps", "mp_stops"])
     parser.add_argument("store", type=Path)
     parser.add_argument("--mmsi-file", type=Path)
     args = parser.parse_args()
@@ -132,6 +136,8 @@ def main() -> None:
         result = cargotrace_stage(args.store, None)
     elif args.stage in ("gaps", "loitering"):
         result = cargotrace_stage(args.store, [args.stage.rstrip("s")])
+    elif args.stage in DETECTOR_STAGES:
+        result = cargotrace_stage(args.store, [args.stage])
     elif args.stage == "sql_gaps":
         result = sql_gaps_stage(args.store)
     elif args.stage == "mp_gaps":

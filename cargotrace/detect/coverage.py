@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cargotrace.detect.track import epoch_s
 from cargotrace.store.engines import to_arrow
 
 HOUR_S = 3600
@@ -54,9 +55,10 @@ def data_coverage(
     positions: Any, data_end: datetime, min_hour_fraction: float, min_busy_hour_vessels: int
 ) -> Coverage:
     """The unobserved hours between the first position and `data_end` (see the module doc)."""
-    hour = positions.ts.truncate("h")
-    hourly = positions.group_by(hour=hour).agg(vessels=positions.mmsi.nunique())
-    hourly = hourly.mutate(hour_s=hourly.hour.epoch_seconds().cast("int64"))
+    # the hour from whole epoch seconds: DuckDB's date_trunc on a TIMESTAMPTZ goes through
+    # ICU's calendar, 6x slower over every position
+    hour_s = (epoch_s(positions.ts) // HOUR_S) * HOUR_S
+    hourly = positions.group_by(hour_s=hour_s).agg(vessels=positions.mmsi.nunique())
     counts = to_arrow(hourly.select("hour_s", "vessels"), order_by=["hour_s"])
     if counts.num_rows == 0:
         return ALL_OBSERVED

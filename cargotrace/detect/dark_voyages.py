@@ -32,7 +32,7 @@ import pyarrow as pa
 from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.port_visits import epoch_s
+from cargotrace.detect.track import epoch_s, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import to_arrow
 
@@ -107,30 +107,27 @@ class DraughtChangeParams:
             raise ParamsError(f"min_change_m must be > 0, got {self.min_change_m}")
 
 
-def silence_candidates(positions: Any, params: DarkVoyageParams, data_end: datetime) -> Any:
+def silence_candidates(
+    positions: Any, params: DarkVoyageParams, data_end: datetime, track: Any = None
+) -> Any:
     """One row per silence of at least `min_silence_h` (open ones: NULL end), with the vessel's
-    reception baseline and the time it was last slow before the silence."""
-    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
-    order = ["ts", "lat", "lon"]  # a total order: the store dedups on (mmsi, ts, lat, lon)
-    track = ibis.window(group_by="mmsi", order_by=order)
-    # windows and the silence test on raw timestamps; epoch seconds only on the rows that
-    # remain (see `epoch_s`)
-    p = p.mutate(
-        prev_ts=p.ts.lag().over(track),
-        prev_sog=p.sog.lag().over(track),
-        next_ts=p.ts.lead().over(track),
-        next_lat=p.lat.lead().over(track),
-        next_lon=p.lon.lead().over(track),
-    )
+    reception baseline and the time it was last slow before the silence.
+
+    `track`: the positions' `track.track_table` (each position with its neighbours), when the
+    caller already has it."""
+    p = track if track is not None else track_table(positions)
     end = ibis.timestamp(data_end)
-    s = p.filter(
-        ibis.coalesce(p.next_ts, end) >= p.ts + ibis.interval(seconds=round(
-            params.min_silence_h * 3600))
-    )
+    min_s = round(params.min_silence_h * 3600)
+    # a loose test on whole seconds (cheap on every position), and the exact one on raw
+    # timestamps only where it passes: adding an interval to a TIMESTAMPTZ goes through ICU
+    # on DuckDB, slow on every position (a CASE keeps the engine from testing it first)
+    loose = ibis.coalesce(p.next_t_s, int(data_end.timestamp()) + 1) - p.t_s >= min_s - 1
+    exact = ibis.coalesce(p.next_ts, end) >= p.ts + ibis.interval(seconds=min_s)
+    s = p.filter(ibis.ifelse(loose, exact, False))
     s = s.select(
         "mmsi", "lat", "lon", "next_lat", "next_lon",
-        start=s.ts, end=s.next_ts, start_t_s=epoch_s(s.ts), end_t_s=epoch_s(s.next_ts),
-        silence_s=epoch_s(ibis.coalesce(s.next_ts, end)) - epoch_s(s.ts),
+        start=s.ts, end=s.next_ts, start_t_s=s.t_s, end_t_s=s.next_t_s,
+        silence_s=epoch_s(ibis.coalesce(s.next_ts, end)) - s.t_s,
         distance_km=haversine_km(s.lat, s.lon, s.next_lat, s.next_lon),
     )
     # when the vessel was last slow before each silence: a join of the few silences to the
@@ -147,7 +144,7 @@ def silence_candidates(positions: Any, params: DarkVoyageParams, data_end: datet
     silent = s.select(s_mmsi=s.mmsi).distinct()
     i = moving.semi_join(silent, moving.mmsi == silent.s_mmsi)
     baseline = i.group_by("mmsi").aggregate(
-        baseline_s=(epoch_s(i.ts) - epoch_s(i.prev_ts)).cast("float64")
+        baseline_s=(i.t_s - i.prev_t_s).cast("float64")
         .quantile(params.baseline_quantile),
         n_intervals=i.count(),
     )
@@ -233,15 +230,16 @@ def _event(row: dict[str, Any], came_from: Event | None, went_to: Event | None,
 
 def detect_dark_voyages(
     port_visits: list[Event], positions: Any, params: DarkVoyageParams,
-    data_end: datetime | None = None,
+    data_end: datetime | None = None, track: Any = None,
 ) -> list[Event]:
     """Dark voyages of the vessels in `positions` (an Ibis table), given their port visits
-    (from `detect_port_visits`). `data_end` defaults to the last position's time."""
+    (from `detect_port_visits`). `data_end` defaults to the last position's time; `track`:
+    the positions' `track.track_table`, when the caller already has it."""
     if data_end is None:
         data_end = to_arrow(positions.ts.max().name("data_end").as_table())[0][0].as_py()
         if data_end is None:
             return []
-    silences = to_arrow(silence_candidates(positions, params, data_end))
+    silences = to_arrow(silence_candidates(positions, params, data_end, track))
     events = dark_voyage_events(silences, port_visits, params)
     log.info("dark voyages: %d of %d silences", len(events), silences.num_rows)
     return events

@@ -25,6 +25,7 @@ from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import check_positive
+from cargotrace.detect.track import epoch_seconds
 from cargotrace.errors import ParamsError
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
@@ -97,22 +98,29 @@ def resampled_tracks(
     step_s = int(resample_min * 60)
     keys = track_keys(positions)
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
-    p = p.mutate(step=(p.ts.epoch_seconds() // step_s).cast("int64"))
+    p = p.mutate(step=(epoch_seconds(p.ts) // step_s).cast("int64"))
     slow = p.sog < slow_kn
     b = p.group_by([*keys, "step"]).aggregate(
         lat=p.lat.mean(), lon=p.lon.mean(), sog_kn=p.sog.mean(), positions=p.count(),
         first_ts=p.ts.min(), last_ts=p.ts.max(),
         first_slow_ts=p.ts.min(where=slow), last_slow_ts=p.ts.max(where=slow),
     )
+    # one window pass: the next step's speed is computed here the way that step computes its
+    # own (its reported mean, else the speed implied from this step), not by a second window
     by_step = ibis.window(group_by=keys, order_by=b.step)
-    prev_step, prev_lat, prev_lon = (b.step.lag().over(by_step), b.lat.lag().over(by_step),
-                                     b.lon.lag().over(by_step))
-    implied_kn = (haversine_km(prev_lat, prev_lon, b.lat, b.lon) / KM_PER_NM
-                  / ((b.step - prev_step) * (step_s / 3600.0)))
-    b = b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn)).drop("sog_kn")
-    by_step = ibis.window(group_by=keys, order_by=b.step)
-    b = b.mutate(next_step=b.step.lead().over(by_step), next_lat=b.lat.lead().over(by_step),
-                 next_lon=b.lon.lead().over(by_step), next_speed=b.speed_kn.lead().over(by_step))
+    b = b.mutate(
+        prev_step=b.step.lag().over(by_step), prev_lat=b.lat.lag().over(by_step),
+        prev_lon=b.lon.lag().over(by_step), next_step=b.step.lead().over(by_step),
+        next_lat=b.lat.lead().over(by_step), next_lon=b.lon.lead().over(by_step),
+        next_sog_kn=b.sog_kn.lead().over(by_step),
+    )
+    step_h = step_s / 3600.0
+    implied_kn = (haversine_km(b.prev_lat, b.prev_lon, b.lat, b.lon) / KM_PER_NM
+                  / ((b.step - b.prev_step) * step_h))
+    next_implied_kn = (haversine_km(b.lat, b.lon, b.next_lat, b.next_lon) / KM_PER_NM
+                       / ((b.next_step - b.step) * step_h))
+    b = b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn),
+                 next_speed=ibis.coalesce(b.next_sog_kn, next_implied_kn))
     columns = [*keys, "step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
                "first_slow_ts", "last_slow_ts"]
     observed = b.select(*columns)
@@ -138,23 +146,63 @@ def resampled_tracks(
     return observed.cast(schema).union(filled.cast(schema))
 
 
-def away_from_places(steps: Any, places: Any, min_km: float) -> Any:
-    """The steps at least `min_km` outside the radius of every place (an anti-join).
+GRID_DEG = 0.2
+"""Grid cell of the step-place anti-join: a place is unnested into the cells its reach touches,
+so a step meets only the places of its own cell (an equi-join both engines hash)."""
+GRID_MARGIN_DEG = 0.01  # widens each place's cells: a circle's extreme longitudes lie a little
+# beyond reach / cos(latitude), and rounding must not lose a step at a cell's edge
+MIN_COS_LAT = 0.05  # longitude cells near the poles: cap the number a place is unnested into
+GRID_LON_CELLS = round(360 / GRID_DEG)
 
-    Distance is from a place's edge (centre distance minus `radius_m`), so a large port keeps
-    its anchorages out. A latitude band on the place side lets the engine skip far places.
-    """
+
+def place_cells(places: Any, min_km: float) -> Any:
+    """Each place once per grid cell its reach (`radius_m` + `min_km`) touches, with the
+    longitude cells wrapped around the antimeridian."""
     pl = places.select(
         place_lat=places.lat, place_lon=places.lon,
         reach_km=places.radius_m / 1000.0 + min_km,
     )
-    pl = pl.mutate(lat_lo=pl.place_lat - pl.reach_km / KM_PER_DEG_LAT - 0.01,
-                   lat_hi=pl.place_lat + pl.reach_km / KM_PER_DEG_LAT + 0.01)
+    dlat = pl.reach_km / KM_PER_DEG_LAT + GRID_MARGIN_DEG
+    dlon = pl.reach_km / (
+        KM_PER_DEG_LAT * ibis.greatest(pl.place_lat.radians().cos(), MIN_COS_LAT)
+    ) + GRID_MARGIN_DEG
+    pl = pl.mutate(
+        place_cell_lat=ibis.range(
+            ((pl.place_lat - dlat) / GRID_DEG).floor().cast("int64"),
+            ((pl.place_lat + dlat) / GRID_DEG).floor().cast("int64") + 1,
+        ).unnest(),
+        lon_lo=((pl.place_lon - dlon) / GRID_DEG).floor().cast("int64"),
+        lon_hi=((pl.place_lon + dlon) / GRID_DEG).floor().cast("int64") + 1,
+    )
+    pl = pl.mutate(cell=ibis.range(pl.lon_lo, pl.lon_hi).unnest())
+    return pl.select("place_lat", "place_lon", "reach_km", "place_cell_lat",
+                     place_cell_lon=_wrapped(pl.cell))
+
+
+def _wrapped(cell_lon: Any) -> Any:
+    """A longitude cell number in [-180°, 180°): -180° and 180° are one meridian."""
+    half = GRID_LON_CELLS // 2
+    return (cell_lon + half + 2 * GRID_LON_CELLS) % GRID_LON_CELLS - half
+
+
+def away_from_places(steps: Any, places: Any, min_km: float) -> Any:
+    """The steps at least `min_km` outside the radius of every place (an anti-join).
+
+    Distance is from a place's edge (centre distance minus `radius_m`), so a large port keeps
+    its anchorages out. Steps meet places on equal grid cells (`place_cells`) before the exact
+    great-circle test: a non-equi anti-join of every step with every place cost more than the
+    rest of loitering (DuckDB fell back to a nested-loop or inequality join).
+    """
+    cells = place_cells(places, min_km)
+    s = steps.mutate(
+        step_cell_lat=(steps.lat / GRID_DEG).floor().cast("int64"),
+        step_cell_lon=_wrapped((steps.lon / GRID_DEG).floor().cast("int64")),
+    )
     near = [
-        steps.lat >= pl.lat_lo, steps.lat <= pl.lat_hi,
-        haversine_km(steps.lat, steps.lon, pl.place_lat, pl.place_lon) < pl.reach_km,
+        s.step_cell_lat == cells.place_cell_lat, s.step_cell_lon == cells.place_cell_lon,
+        haversine_km(s.lat, s.lon, cells.place_lat, cells.place_lon) < cells.reach_km,
     ]
-    return steps.anti_join(pl, near)
+    return s.anti_join(cells, near).drop("step_cell_lat", "step_cell_lon")
 
 
 def nearest_place_km(
@@ -199,7 +247,7 @@ def loitering_candidates(
         steps=slow.count(), positions=slow.positions.sum(),
     )
     # engines round epoch seconds differently: a loose cut here, the exact one in Python
-    duration_s = runs.end.epoch_seconds() - runs.start.epoch_seconds()
+    duration_s = epoch_seconds(runs.end) - epoch_seconds(runs.start)
     runs = runs.filter(duration_s >= params.min_duration_h * 3600 - 60)
     return runs.select("mmsi", "start", "end", "lat", "lon", "mean_speed_kn", "steps",
                        "positions")

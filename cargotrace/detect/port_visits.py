@@ -32,11 +32,13 @@ import pyarrow as pa
 from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import EARTH_RADIUS_KM, haversine_km
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.track import epoch_s, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import to_arrow
 
 __all__ = [
-    "PortVisitParams", "detect_port_visits", "port_visit_candidates", "port_visit_events",
+    "PortVisitParams", "detect_port_visits", "epoch_s", "port_visit_candidates",
+    "port_visit_events",
 ]
 
 log = logging.getLogger(__name__)
@@ -108,17 +110,6 @@ class PortVisitParams:
         return [k.strip() for k in self.place_kinds.split(",") if k.strip()]
 
 
-def epoch_s(ts: Any) -> Any:
-    """Whole Unix seconds of a timestamp, identical on both engines (DuckDB's epoch() keeps the
-    fraction, Spark's unix_timestamp() drops it).
-
-    On DuckDB this converts the time-zone-aware timestamp through ICU, about 0.2 µs a row, so
-    pipelines order and compare raw timestamps over all positions and convert only the rows
-    that remain.
-    """
-    return ts.epoch_seconds().cast("float64").floor().cast("int64")
-
-
 def _place_cells(places: Any, params: PortVisitParams) -> Any:
     """Each eligible place once per grid cell its exit circle touches."""
     pl = places.filter(places.kind.isin(params.kinds()))
@@ -141,43 +132,48 @@ def _place_cells(places: Any, params: PortVisitParams) -> Any:
     return pl.drop("lon_lo", "lon_hi")
 
 
-def _near_rows(positions: Any, places: Any, params: PortVisitParams, keys: list[str]) -> Any:
+def _near_rows(positions: Any, places: Any, params: PortVisitParams, keys: list[str],
+               track: Any = None) -> Any:
     """The positions near a place (within its exit radius), each with the place it is in or
     near, and its neighbours in the vessel's whole track.
 
     Every located position is numbered along its track (`rn`), with the times of the positions
-    before and after it; that is the one pass over all positions. Only positions near a place
-    go on: a jump in `rn` between two of them means the vessel was seen elsewhere in between.
-    Of the places whose entry radius holds a position the nearest wins; failing that, the
-    nearest whose exit radius holds it.
+    before and after it (`track.track_table`, or the run's shared `track`); that is the one
+    pass over all positions. Only positions near a place go on: a jump in `rn` between two of
+    them means the vessel was seen elsewhere in between. Of the places whose entry radius
+    holds a position the nearest wins; failing that, the nearest whose exit radius holds it.
     """
-    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
-    track = ibis.window(group_by=keys, order_by=["ts", "lat", "lon"])
+    p = track if track is not None else track_table(positions, tuple(keys))
     p = p.select(
-        *keys, "ts", "lat", "lon", "sog",
-        rn=ibis.row_number().over(track),
-        prev_ts=p.ts.lag().over(track),
-        next_ts=p.ts.lead().over(track),
+        *keys, "ts", "lat", "lon", "sog", "rn", "t_s", "prev_t_s", "next_t_s",
         cell_lat=(p.lat / CELL_DEG).floor().cast("int64"),
         cell_lon=(p.lon / CELL_DEG).floor().cast("int64"),
     )
     cells = _place_cells(places, params)
+    # a position can be near several places only in a cell several places touch: only those
+    # positions need choosing (a window over them), the rest keep their one place
+    in_cell = ibis.window(group_by=[cells.cell_lat, cells.cell_lon])
+    cells = cells.mutate(cell_places=cells.place_id.count().over(in_cell))
     j = p.join(cells, ["cell_lat", "cell_lon"])
     j = j.mutate(dist_km=haversine_km(j.lat, j.lon, j.place_lat, j.place_lon))
     j = j.filter(j.dist_km <= j.exit_km)
     j = j.mutate(inside=j.dist_km <= j.enter_km)
+    columns = [*keys, "ts", "rn", "sog", "place_id", "dist_km", "inside", "t_s", "prev_t_s",
+               "next_t_s"]
+    single = j.filter(j.cell_places == 1).select(*columns)
+    several = j.filter(j.cell_places > 1)
     one_position = ibis.window(
         group_by=[*keys, "rn"],
-        order_by=[ibis.desc(j.inside), j.dist_km, j.place_id],
+        order_by=[ibis.desc(several.inside), several.dist_km, several.place_id],
     )
-    j = j.mutate(rank=ibis.row_number().over(one_position))
-    j = j.filter(j.rank == 0)
-    return j.select(*keys, "ts", "rn", "sog", "place_id", "dist_km", "inside",
-                    t_s=epoch_s(j.ts), prev_t_s=epoch_s(j.prev_ts), next_t_s=epoch_s(j.next_ts))
+    several = several.mutate(rank=ibis.row_number().over(one_position))
+    several = several.filter(several.rank == 0).select(*columns)
+    return single.union(several)
 
 
 def port_visit_candidates(
-    positions: Any, places: Any, params: PortVisitParams, data_end: datetime | None = None
+    positions: Any, places: Any, params: PortVisitParams, data_end: datetime | None = None,
+    track: Any = None,
 ) -> Any:
     """One row per visit: place, first/last position in it, what came before and after,
     stops and in-port silences. An Ibis expression; run it with `engines.to_arrow`.
@@ -188,7 +184,7 @@ def port_visit_candidates(
     cut each other's visits into pieces every time the other one is heard.
     """
     keys = ["mmsi", "segment"] if "segment" in positions.columns else ["mmsi"]
-    p = _near_rows(positions, places, params, keys)
+    p = _near_rows(positions, places, params, keys, track)
     # An island is a stretch of consecutive positions of a track near one place: `rn` minus the
     # row's number among the place's rows is constant along it, and changes as soon as the
     # vessel is seen away from the place, or near another one, in between.
@@ -297,11 +293,14 @@ def port_visit_events(candidates: pa.Table, params: PortVisitParams) -> list[Eve
 
 
 def detect_port_visits(
-    positions: Any, places: Any, params: PortVisitParams, data_end: datetime | None = None
+    positions: Any, places: Any, params: PortVisitParams, data_end: datetime | None = None,
+    track: Any = None,
 ) -> list[Event]:
     """Port visits of every vessel in `positions` (Ibis tables: positions, places; give
-    positions a `segment` column, see `port_visit_candidates`, to keep shared MMSIs apart)."""
-    table = to_arrow(port_visit_candidates(positions, places, params, data_end))
+    positions a `segment` column, see `port_visit_candidates`, to keep shared MMSIs apart).
+    `track`: the positions' `track.track_table` over the same keys (the run's
+    `track.segmented_track`), when the caller already has it."""
+    table = to_arrow(port_visit_candidates(positions, places, params, data_end, track))
     events = port_visit_events(table, params)
     log.info("port visits: %d", len(events))
     return events

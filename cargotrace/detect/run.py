@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import ibis
+
 from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import detect_encounters
@@ -25,6 +27,7 @@ from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
+from cargotrace.detect.track import segmented_track, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
@@ -38,43 +41,75 @@ class Context:
     params: dict[str, Any]
     data_end: datetime
     found: dict[EventKind, list[Event]] = field(default_factory=dict)
+    share_track: bool = True
+    """Keep one sorted track for the run (`track`): worth its sort and memory only when a
+    detector reads it whole (port visits, dark voyages); without one, identity and the
+    resampling for encounters and loitering sort only what they read, as on their own."""
     _segmentation: Segmentation | None = None
+    _track: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
+
+    def track(self) -> Any:
+        """Every located position with its neighbours along its MMSI's track, sorted once and
+        kept on the engine (a temporary table on DuckDB, a persisted frame on Spark) for every
+        detector that needs the order: identity, port visits, dark voyages."""
+        if self._track is None:
+            track = track_table(self.tables["positions"])
+            # every column nullable: Ibis guesses lag() of a NOT NULL column NOT NULL, and the
+            # cached copy would refuse the NULL at each end of a track
+            schema = ibis.schema({n: t.copy(nullable=True) for n, t in track.schema().items()})
+            self._track = track.cast(schema).cache()
+        return self._track
+
+    def has_track(self) -> bool:
+        """Whether `track` is already on the engine (detectors that can do without it ask)."""
+        return self._track is not None
 
     def segmentation(self) -> Segmentation:
         """MMSIs split into one segment per ship, computed once for every detector."""
         if self._segmentation is None:
-            self._segmentation = split_segments(self.tables["positions"], self.params["identity"])
+            self._segmentation = split_segments(
+                self.tables["positions"], self.params["identity"],
+                self.track() if self.share_track else None,
+            )
         return self._segmentation
 
-    def segmented_positions(self) -> Any:
-        """Positions with their identity `segment`: two ships on one MMSI stay apart."""
-        return identity_segments(
-            self.tables["positions"], self.params["identity"], self.segmentation()
-        )
-
+    def segmented_track(self) -> Any:
+        """Located positions with each one's identity `segment` (two ships on one MMSI stay
+        apart): the shared `track` renumbered per segment, or, without a shared track, the
+        positions joined to their segments."""
+        if not self.share_track:
+            positions = self.tables["positions"]
+            return identity_segments(positions, self.params["identity"], self.segmentation())
+        return segmented_track(self.track(), self.segmentation().runs)
 
     def tracks(self, resample_min: int, max_interpolate_gap_h: float, slow_kn: float) -> Any:
-        """Segmented positions resampled on a grid, computed once and kept on the engine (a
-        temporary table on DuckDB, a persisted frame on Spark) for every detector that asks
-        with the same grid: encounters and loitering share it under both presets."""
+        """Segmented positions resampled on a grid, computed once and kept on the engine for
+        every detector that asks with the same grid: encounters and loitering share it under
+        both presets."""
         key = (resample_min, max_interpolate_gap_h, slow_kn)
         if key not in self._tracks:
             self._tracks[key] = resampled_tracks(
-                self.segmented_positions(), resample_min, max_interpolate_gap_h, slow_kn
+                self.segmented_track(), resample_min, max_interpolate_gap_h, slow_kn
             ).cache()
         return self._tracks[key]
 
     def release(self) -> None:
-        """Drop what `tracks` kept on the engine."""
+        """Drop what `track` and `tracks` kept on the engine."""
         for table in self._tracks.values():
             table.release()
         self._tracks.clear()
+        if self._track is not None:
+            self._track.release()
+            self._track = None
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
     params = ctx.params["gap"]
-    candidates = gap_candidates(ctx.tables["positions"], params, ctx.data_end)
+    # the run's sorted track when another detector already made it (a sort saved); alone,
+    # gaps need no sort at all (see `gap_candidates`)
+    track = ctx.track() if ctx.has_track() else None
+    candidates = gap_candidates(ctx.tables["positions"], params, ctx.data_end, track)
     coverage = data_coverage(ctx.tables["positions"], ctx.data_end,
                              params.coverage_min_hour_fraction,
                              params.coverage_min_busy_hour_vessels)
@@ -99,8 +134,10 @@ def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
 
 def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
     """Visits per ship: an MMSI two ships share is split first, or their calls would merge."""
+    positions = ctx.segmented_track()
     visits = detect_port_visits(
-        ctx.segmented_positions(), ctx.tables["places"], ctx.params["port_visit"], ctx.data_end
+        positions, ctx.tables["places"], ctx.params["port_visit"], ctx.data_end,
+        positions if ctx.share_track else None,
     )
     return {EventKind.PORT_VISIT: visits}
 
@@ -113,6 +150,7 @@ def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
         ctx.tables["positions"],
         ctx.params["dark_voyage"],
         ctx.data_end,
+        ctx.track() if ctx.share_track else None,
     )
     return {EventKind.DARK_VOYAGE: voyages}
 
@@ -138,14 +176,14 @@ class Detector:
 def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
     params = ctx.params["encounter"]
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
-    events = detect_encounters(ctx.segmented_positions(), ctx.tables["places"], params, tracks)
+    events = detect_encounters(ctx.segmented_track(), ctx.tables["places"], params, tracks)
     return {EventKind.ENCOUNTER: events}
 
 
 def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
     params = ctx.params["loitering"]
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
-    events = detect_loitering(ctx.segmented_positions(), ctx.tables["places"], params, tracks)
+    events = detect_loitering(ctx.segmented_track(), ctx.tables["places"], params, tracks)
     return {EventKind.LOITERING: events}
 
 
@@ -204,7 +242,8 @@ def detect(
     summary = DetectSummary(preset, data_end, str(Engine(engine)))
     if data_end is None:
         return summary
-    ctx = Context(tables, params, data_end)
+    readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE)
+    ctx = Context(tables, params, data_end, share_track=any(k in wanted for k in readers))
     try:
         _run_detectors(store, ctx, wanted, summary, since, until)
     finally:

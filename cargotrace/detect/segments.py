@@ -27,6 +27,7 @@ other segment that are consistent with each other).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ import pyarrow.compute as pc
 from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.track import epoch_s
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 
@@ -51,6 +53,7 @@ RUNS_SCHEMA = pa.schema([
 ])
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_DT_S = 1.0  # implied speeds divide by at least this, so simultaneous jumps stay finite
+BOUND_KM_PER_DEG = sphere.EARTH_RADIUS_KM * math.pi / 180 * (1 + 1e-6)  # rounding slack
 
 
 @dataclass
@@ -70,20 +73,37 @@ def _track_window(p: Any) -> Any:
     return ibis.window(group_by=p.mmsi, order_by=[p.ts, p.lat, p.lon])
 
 
-def jumping_mmsis(positions: Any, params: IdentityParams) -> Any:
-    """The MMSIs with at least one impossible step (an Ibis expression, one column `mmsi`)."""
-    p = _located(positions)
-    w = _track_window(p)
-    t_s = p.ts.epoch_seconds()
-    p = p.mutate(prev_lat=p.lat.lag().over(w), prev_lon=p.lon.lag().over(w),
-                 dt_s=t_s - t_s.lag().over(w))
-    km = haversine_km(p.prev_lat, p.prev_lon, p.lat, p.lon)
+def jumping_mmsis(positions: Any, params: IdentityParams, track: Any = None) -> Any:
+    """The MMSIs with at least one impossible step (an Ibis expression, one column `mmsi`).
+
+    `track`: the positions' `track.track_table`, when the caller already has it."""
+    p = track if track is not None else _steps(positions)
     # whole seconds on both engines: count one fewer, so that this never misses a jump the
     # exact pass would find (an MMSI selected for nothing only costs its pass)
-    impossible = (km > params.min_jump_km) & (
-        km / KM_PER_NM > params.max_speed_kn * (p.dt_s - 1) / 3600.0
+    allowed_km = ibis.greatest(
+        params.min_jump_km, params.max_speed_kn * KM_PER_NM * (p.t_s - p.prev_t_s - 1) / 3600.0)
+    # the great circle is never longer than a degree of latitude per degree of latitude or
+    # longitude moved: a cheap bound that clears almost every step before the trigonometry
+    # (a CASE, so the engine evaluates the haversine only where the bound does not clear it)
+    bound_km = ((p.lat - p.prev_lat).abs() + (p.lon - p.prev_lon).abs()) * BOUND_KM_PER_DEG
+    km = haversine_km(p.prev_lat, p.prev_lon, p.lat, p.lon)
+    impossible = ibis.ifelse(
+        bound_km > allowed_km,
+        (km > params.min_jump_km)
+        & (km / KM_PER_NM > params.max_speed_kn * (p.t_s - p.prev_t_s - 1) / 3600.0),
+        False,
     )
     return p.filter(impossible).select("mmsi").distinct()
+
+
+def _steps(positions: Any) -> Any:
+    """Each located position with the previous one of its MMSI: the part of
+    `track.track_table` the jump test reads (one sort, and no more window functions)."""
+    p = _located(positions)
+    p = p.select("mmsi", "ts", "lat", "lon", t_s=epoch_s(p.ts))
+    w = _track_window(p)
+    return p.mutate(prev_lat=p.lat.lag().over(w), prev_lon=p.lon.lag().over(w),
+                    prev_t_s=p.t_s.lag().over(w))
 
 
 _km = sphere.haversine_km
@@ -268,10 +288,11 @@ def _tracks(data: pa.Table) -> list[_Track]:
     return tracks
 
 
-def split_segments(positions: Any, params: IdentityParams) -> Segmentation:
-    """Split every MMSI with an impossible step; the runs and the shared/teleport events."""
-    p = _located(positions)
-    jumping = jumping_mmsis(positions, params)
+def split_segments(positions: Any, params: IdentityParams, track: Any = None) -> Segmentation:
+    """Split every MMSI with an impossible step; the runs and the shared/teleport events.
+    `track`: the positions' `track.track_table`, when the caller already has it."""
+    jumping = jumping_mmsis(positions, params, track)
+    p = track if track is not None else _located(positions)
     data = to_arrow(p.semi_join(jumping, "mmsi").select("mmsi", "ts", "lat", "lon"))
     runs: list[tuple[int, int, int, int]] = []
     events: list[Event] = []
