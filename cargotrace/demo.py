@@ -23,7 +23,7 @@ from cargotrace.cases.load import case_path
 from cargotrace.detect.run import DetectSummary, detect
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import LoadSummary, load_list
@@ -120,11 +120,14 @@ def run_demo(out_dir: Path, params: DemoParams | None = None) -> DemoResult:
         # the list first: a bad --sanctions file fails before minutes of simulation
         listed = load_list(store, params.sanctions or _reference_list(),
                            name=None if params.sanctions else "reference")
-        places = load_curated_gazetteer(store)
         scenario = ScenarioParams.for_scenario(
             params.scenario, vessels=params.vessels, days=params.days, seed=params.seed)
         sim = simulate(scenario, out_dir / "simulated", nmea=True)
         nmea = next(p for p in sim.files if p.suffix == ".nmea")
+        # the scenario's other ports (so a ship in port is not "loitering"), then the cited
+        # gazetteer over them: the case's places keep their published coordinates
+        load_places(store, out_dir / "simulated" / "places.csv")
+        places = load_curated_gazetteer(store)
         lap("simulate")
         ingest = ingest_file(store, nmea)  # marks the store as simulated (scenario.json)
         lap("ingest")

@@ -19,7 +19,7 @@ def _summary(r: DemoResult) -> list[str]:
     lines = [
         f"simulated and ingested {r.ingest.positions_stored:,} positions "
         f"({r.ingest.quarantined_total} quarantined) from {r.nmea_path}; "
-        f"{r.places_loaded} curated places",
+        f"{r.places_loaded} curated places over the scenario's ports",
         f"detected: {kinds or 'nothing'}",
         f"screened against {r.sanctions.list} ({r.sanctions.vessels} listed vessels): {hits}",
     ]

@@ -162,9 +162,11 @@ def gap_events(
 
 
 def dark_port_calls(gaps: list[Event], places: pa.Table, params: GapParams) -> list[Event]:
-    """For each closed gap, the watched places the vessel could have reached, stayed at for
-    `min_port_stay_h`, and left again at no more than `max_speed_kn`."""
-    watched = [p for p in places.to_pylist() if p.get("watch_reason")]
+    """For each closed gap, the watched places of a kind ships call at (`call_place_kinds`) the
+    vessel could have reached, stayed at for `min_port_stay_h`, and left again at no more than
+    `max_speed_kn`."""
+    watched = [p for p in places.to_pylist()
+               if p.get("watch_reason") and p.get("kind") in params.call_kinds]
     if not watched or not gaps:
         return []
     place_lat = np.array([p["lat"] for p in watched], dtype=np.float64)

@@ -47,6 +47,12 @@ class GapParams:
     min_port_stay_h: float = field(
         default=2.0, metadata={"help": "Shortest stay a possible dark port call must allow for."}
     )
+    call_place_kinds: str = field(
+        default="seaport,anchorage,naval_base",
+        metadata={"help": "Kinds of watched place a ship can call at (comma-separated): a "
+                          "depot, rail terminal, border crossing or chokepoint is never a port "
+                          "call, however reachable."},
+    )
     coverage_min_hour_fraction: float = field(
         default=0.1,
         metadata={"help": "An hour hearing fewer vessels than this share of the busiest hour was "
@@ -67,3 +73,9 @@ class GapParams:
             raise ParamsError("disabling_min_gap_h must be >= min_gap_h")
         if self.min_positions_before < 0 or self.min_port_stay_h < 0:
             raise ParamsError("min_positions_before and min_port_stay_h must be >= 0")
+        if not self.call_kinds:
+            raise ParamsError("call_place_kinds must name at least one place kind")
+
+    @property
+    def call_kinds(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.call_place_kinds.split(",") if k.strip())

@@ -28,6 +28,7 @@ from cargotrace.sim.behaviours import (
 )
 from cargotrace.sim.fleet import make_fleet
 from cargotrace.sim.output import REPORTS_SCHEMA, SimWriter, positions_table
+from cargotrace.sim.places_file import write_places
 from cargotrace.sim.plan import build_plan
 from cargotrace.sim.reception import ReceptionParams, Station
 from cargotrace.sim.reference_case import plant_reference_case, write_evidence
@@ -121,6 +122,7 @@ def simulate(
     started = time.perf_counter()
     reception = reception or ReceptionParams()
     ships, planted, stations, window = build_world(params)
+    _, ports = region_ports(params.region)
     nprng = np.random.default_rng(params.seed)
     writer = SimWriter(out_dir, nmea)
     trackers = Trackers(ships, planted)
@@ -143,7 +145,8 @@ def simulate(
     truth_path = out_dir / "truth.parquet"
     pq.write_table(truth_table(truth_rows), truth_path)
     (out_dir / "scenario.json").write_text(params.to_json() + "\n")
-    files = [writer.positions_path, writer.reports_path, truth_path, out_dir / "scenario.json"]
+    files = [writer.positions_path, writer.reports_path, truth_path, out_dir / "scenario.json",
+             write_places(ports, out_dir / "places.csv")]
     if writer.nmea_path is not None:
         files.append(writer.nmea_path)
     if params.scenario == "sea-of-japan-2023":

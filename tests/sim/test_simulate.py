@@ -203,3 +203,20 @@ def test_truth_evaluated_as_detections_scores_perfectly(reference: Path, tmp_pat
     for score in report["kinds"] + report["subkinds"]:
         assert (score["precision"], score["recall"], score["duplicates"]) == (1.0, 1.0, 0), score
     assert report["unscored_events"] == {}
+
+
+def test_places_file_holds_the_ports_as_sailed(mixed: Path, tmp_path: Path) -> None:
+    """`places.csv` loads without a skipped row, holds every port of the region at the sailed
+    position, and keeps the curated ports' watch reasons (the watched places of dark calls)."""
+    from cargotrace.ingest.places import load_places
+
+    _, ports = region_ports("sea-of-japan")
+    with cargotrace.open_store(tmp_path / "p.duckdb") as store:
+        summary = load_places(store, mixed / "places.csv")
+        rows = {r[0]: r[1:] for r in store.con.execute(
+            "SELECT place_id, lat, lon, watch_reason, source FROM places").fetchall()}
+    assert summary.loaded == len(ports) and not summary.skipped
+    for port in ports:
+        lat, lon, watch, source = rows[port.place_id]
+        assert (round(lat, 5), round(lon, 5)) == (round(port.lat, 5), round(port.lon, 5))
+        assert bool(watch) == port.place_id.startswith("ct:") and source
