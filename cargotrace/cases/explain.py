@@ -49,8 +49,10 @@ def explain_leg(leg: HLeg) -> str:
         text += f"; does not pass {', '.join(a.place.name for a in leg.skipped)}"
     if leg.vessel and leg.vessel.get("name"):
         v = leg.vessel
-        state = {True: "sanctioned", False: "not on a loaded list", None: "not screened"}[
+        state = {True: "sanctioned", False: "no confirmed listing", None: "not screened"}[
             v.get("sanctioned")]
+        if v.get("sanctioned") is False and v.get("sanctions"):
+            state += " (a possible name match: see its profile)"
         text += f"; vessel {v['name']} ({v.get('source')}, {state})"
     return text + "."
 
