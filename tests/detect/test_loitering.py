@@ -29,12 +29,11 @@ from cargotrace.detect.loitering import (
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams, region_ports
+from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on
-from cargotrace.store.places import Place, upsert_places
 
 T0 = datetime(2023, 9, 10, 6, tzinfo=UTC)
 SEA = (38.5, 134.5)  # mid Sea of Japan, over 150 km from any port
@@ -136,12 +135,8 @@ def mixed_scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
         with cargotrace.open_store(store_path) as store:
             ingest_file(store, out / "positions.parquet")
             load_curated_gazetteer(store)
-            _, ports = region_ports("sea-of-japan")
-            upsert_places(store, [
-                Place(p.place_id, p.name, (), None, "seaport", p.lat, p.lon, p.radius_m, None,
-                      "simulator")
-                for p in ports
-            ])
+            # the scenario's ports where the ships sail to them (curated ones stay watched)
+            load_places(store, out / "places.csv")
             positions = identity_segments(store.positions, IdentityParams())
             found = {
                 "encounter": (detect_encounters(positions, store.places), GFW_ENCOUNTER),

@@ -26,7 +26,7 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth, store_data_end
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams, region_ports
+from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on
 from cargotrace.store.places import Place, upsert_places
 
@@ -257,9 +257,8 @@ def mixed_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             ingest_file(store, out / "positions.parquet")
             ingest_file(store, out / "vessel_reports.parquet")
             load_curated_gazetteer(store)
-            _, ports = region_ports("sea-of-japan")  # sea-anchored, as the simulator sails
-            upsert_places(store, [Place(p.place_id, p.name, (), None, "seaport", p.lat, p.lon,
-                                        p.radius_m, None, "simulator") for p in ports])
+            # sea-anchored, as the simulator sails (curated ports stay watched)
+            load_places(store, out / "places.csv")
         (out / "ready").touch()
     return out, store_path
 
