@@ -10,10 +10,10 @@ Curated ports keep their gazetteer row (watch reason and citation) at the sailed
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from pathlib import Path
 
 from cargotrace.sim.plan import Port
+from cargotrace.sim.scenarios import curated_rows
 
 __all__ = ["write_places"]
 
@@ -23,13 +23,8 @@ SEAROUTE_SOURCE = ("searoute package ports.geojson (Apache-2.0), anchored on nav
                    "by the cargotrace simulator")
 
 
-def _curated_rows() -> dict[str, dict[str, str]]:
-    text = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
-    return {row["place_id"]: row for row in csv.DictReader(text.splitlines())}
-
-
 def write_places(ports: list[Port], path: Path) -> Path:
-    curated = _curated_rows()
+    curated = curated_rows()
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, COLUMNS)
         writer.writeheader()

@@ -138,17 +138,16 @@ class ScenarioParams:
 
 
 @cache
-def _curated() -> dict[str, Port]:
+def curated_rows() -> dict[str, dict[str, str]]:
+    """The packaged gazetteer's rows by place_id (its ports are the simulator's watched ones)."""
     text = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
+    return {row["place_id"]: row for row in csv.DictReader(text.splitlines())}
+
+
+def _curated() -> dict[str, Port]:
     return {
-        row["place_id"]: Port(
-            row["place_id"],
-            row["name"],
-            float(row["lat"]),
-            float(row["lon"]),
-            float(row["radius_m"]),
-        )
-        for row in csv.DictReader(text.splitlines())
+        pid: Port(pid, row["name"], float(row["lat"]), float(row["lon"]), float(row["radius_m"]))
+        for pid, row in curated_rows().items()
     }
 
 

@@ -125,11 +125,11 @@ def test_store_report_profiles_the_sanctioned_vessel_and_names_its_inputs(
 
 
 def test_analyst_text_is_escaped(tmp_path: Path) -> None:
-    doc = yaml.safe_load(case_path(CASE).read_text(encoding="utf-8"))
-    doc["evidence"][0]["what"] = '<script>alert("x")</script> & <b>bold</b>'
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    text = write_report(path, tmp_path / "out").html_path.read_text(encoding="utf-8")
+    def hostile(doc: dict[str, Any]) -> None:
+        doc["evidence"][0]["what"] = '<script>alert("x")</script> & <b>bold</b>'
+
+    text = write_report(_case_file(tmp_path, hostile), tmp_path / "out").html_path.read_text(
+        encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;" in text and "<b>bold" not in text
 
 
@@ -256,7 +256,7 @@ def test_timeline_labels_cut_bars_with_their_last_day() -> None:
 
 
 def test_event_spans_keep_their_times_and_say_open() -> None:
-    from cargotrace.publish.report.evidence import fmt_span, fmt_window
+    from cargotrace.publish.report.times import fmt_span, fmt_window
 
     assert fmt_span(_t(14), _t(16)) == "14 Sep 2023 00:00 UTC – 16 Sep 2023 00:00 UTC"
     assert fmt_span(_t(14, 5), None) == "14 Sep 2023 05:00 UTC – (open)"

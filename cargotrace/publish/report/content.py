@@ -15,10 +15,11 @@ from typing import Any
 from cargotrace.cases.build import CaseResult
 from cargotrace.publish.case_features import CaseExportParams, case_features
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer, select_events
-from cargotrace.publish.report.evidence import evidence_rows, fmt_time, hypothesis_rows
+from cargotrace.publish.report.evidence import evidence_rows, hypothesis_rows
 from cargotrace.publish.report.methods import methods_section
 from cargotrace.publish.report.params import ReportParams
 from cargotrace.publish.report.timeline import TimelineItem, render_timeline
+from cargotrace.publish.report.times import as_utc, fmt_quantity, fmt_span, fmt_window
 from cargotrace.publish.report.vessels import vessel_sections
 from cargotrace.publish.svgmap import SvgMapParams, render_svg_map
 from cargotrace.store.meta import SIMULATED_AIS, read_meta
@@ -115,40 +116,43 @@ def _map(result: CaseResult, store: Store | None,
     return svg, detail_svg, features.attribution
 
 
+def _case_window(result: CaseResult, pad_h: float = 0.0) -> tuple[datetime, datetime] | None:
+    """From the first anchor's start to the last one's end, widened by `pad_h` each side."""
+    if not result.anchors:
+        return None
+    pad = timedelta(hours=pad_h)
+    return (min(a.start for a in result.anchors) - pad, max(a.end for a in result.anchors) + pad)
+
+
 def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None,
               vessels: list[dict[str, Any]], params: ReportParams) -> str:
     items = [TimelineItem(i.id, "Evidence", f"{i.id} · {i.kind.value.replace('_', ' ')}",
                           i.start, i.end, "evidence",
-                          f"{i.id}: {i.what} ({fmt_time(i.start)} – {fmt_time(i.end)}; "
+                          f"{i.id}: {i.what} ({fmt_window(i.start, i.end)}; "
                           f"{i.source.publisher}, graded {i.grading})")
              for i in result.case.evidence]
     if case_dict["hypotheses"]:
         best = case_dict["hypotheses"][0]
         for n, leg in enumerate(best["legs"]):
-            start = datetime.fromisoformat(leg["depart"]["from"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(leg["arrive"]["to"].replace("Z", "+00:00"))
             items.append(TimelineItem(
                 f"leg-{n + 1}", f"Best hypothesis (#{best['rank']})",
-                f"leg {n + 1}: {leg['mode']} {leg['from']} → {leg['to']}", start, end,
+                f"leg {n + 1}: {leg['mode']} {leg['from']} → {leg['to']}",
+                as_utc(leg["depart"]["from"]), as_utc(leg["arrive"]["to"]),
                 "leg", f"{leg['route']}: {leg['available_h'] / 24:.1f} d available, route P50 "
                        f"{leg['p50_h'] / 24:.1f} d, P90 {leg['p90_h'] / 24:.1f} d"))
     mmsis = {int(v["mmsi"]): v["title"] for v in vessels if v["in_store"]}
-    if store is not None and mmsis and result.anchors:
-        pad = timedelta(hours=params.vessel_pad_h)
-        since = min(a.start for a in result.anchors) - pad
-        until = max(a.end for a in result.anchors) + pad
+    window = _case_window(result, params.vessel_pad_h)
+    if store is not None and mmsis and window is not None:
+        since, until = window
         for e in select_events(store, (), list(mmsis), since, until, overlapping=True):
             mmsi = int(e["mmsi"]) if int(e["mmsi"]) in mmsis else int(e["other_mmsi"])
             end = e["end"] or e["start"]
             items.append(TimelineItem(
                 str(e["event_id"]), f"AIS events · {mmsis[mmsi]}",
                 e["kind"].replace("_", " "), max(e["start"], since), min(end, until),
-                e["kind"], f"{e['kind']} {e['event_id']}: {fmt_time(e['start'])} – "
-                           f"{fmt_time(e['end']) or 'open'}"
+                e["kind"], f"{e['kind']} {e['event_id']}: {fmt_span(e['start'], e['end'])}"
                            + (f" at {e['place_id']}" if e.get("place_id") else "")))
-    focus = ((min(a.start for a in result.anchors), max(a.end for a in result.anchors))
-             if result.anchors else None)
-    return render_timeline(items, params.timeline_pad_d, focus)
+    return render_timeline(items, params.timeline_pad_d, _case_window(result))
 
 
 def _distinct_name(h: dict[str, Any], best: dict[str, Any]) -> str:
@@ -162,17 +166,14 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
     case_dict = result.to_dict()
     best = case_dict["hypotheses"][0] if case_dict["hypotheses"] else None
     map_svg, detail_svg, map_attribution = _map(result, store, params)
-    window = ((min(a.start for a in result.anchors) - timedelta(hours=params.vessel_pad_h),
-               max(a.end for a in result.anchors) + timedelta(hours=params.vessel_pad_h))
-              if result.anchors else None)
-    vessels = vessel_sections(case_dict, store, params, window)
+    vessels = vessel_sections(case_dict, store, params, _case_window(result, params.vessel_pad_h))
     lists_loaded = store is not None and bool(
         store.con.execute("SELECT count(*) FROM sanctions_loads").fetchall()[0][0])
     attribution = list(dict.fromkeys([*case_dict["attribution"], *map_attribution]))
     errors = [f for f in case_dict["flags"] if f["level"] == "error"]
     summary = {
         "cargo": result.case.cargo.description,
-        "quantity": ", ".join(f"{v:g} {k}" for k, v in (result.case.cargo.quantity or {}).items()),
+        "quantity": fmt_quantity(result.case.cargo.quantity),
         "notes": result.case.notes or "",
         "evidence": len(result.case.evidence), "anchors": len(result.anchors),
         "hypotheses": len(case_dict["hypotheses"]), "flags": len(case_dict["flags"]),

@@ -8,14 +8,13 @@ listed with the flag that explains why).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from cargotrace.cases.params import CREDIBILITY_WEIGHTS, RELIABILITY_WEIGHTS, grading_weight
 from cargotrace.cases.schema import EvidenceItem
+from cargotrace.publish.report.times import fmt_quantity, fmt_window
 
-__all__ = ["CREDIBILITY", "RELIABILITY", "evidence_rows", "fmt_span", "fmt_window",
-           "grading_text", "hypothesis_rows"]
+__all__ = ["CREDIBILITY", "RELIABILITY", "evidence_rows", "grading_text", "hypothesis_rows"]
 
 RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
                "D": "not usually reliable", "E": "unreliable",
@@ -24,52 +23,6 @@ CREDIBILITY = {"1": "confirmed by other sources", "2": "probably true", "3": "po
                "4": "doubtful", "5": "improbable", "6": "truth cannot be judged"}
 assert RELIABILITY.keys() == RELIABILITY_WEIGHTS.keys()
 assert CREDIBILITY.keys() == CREDIBILITY_WEIGHTS.keys()
-
-
-def fmt_time(t: datetime | str | None) -> str:
-    if t is None:
-        return ""
-    if isinstance(t, str):
-        t = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    if (t.hour, t.minute, t.second) == (0, 0, 0):
-        return t.strftime("%d %b %Y")
-    return t.strftime("%d %b %Y %H:%M") + " UTC"
-
-
-def _midnight(t: datetime) -> bool:
-    return (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0)
-
-
-def fmt_window(start: datetime | str | None, end: datetime | str | None) -> str:
-    """'07 Sep 2023' for one whole day, '07 Sep 2023 – 08 Sep 2023' for whole days (stored as
-    [first midnight, midnight after the last day)), times with 'UTC' otherwise."""
-    if isinstance(start, str):
-        start = datetime.fromisoformat(start.replace("Z", "+00:00"))
-    if isinstance(end, str):
-        end = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    if start is not None and end is not None and _midnight(start) and _midnight(end) \
-            and end - start >= timedelta(days=1):
-        end = end - timedelta(days=1)  # the last whole day, not the midnight after it
-    a, b = fmt_time(start), fmt_time(end)
-    return a if a == b or not b else f"{a} – {b}"
-
-
-def fmt_span(start: datetime | str | None, end: datetime | str | None) -> str:
-    """An AIS event or an identity's time span: always with times (they are measured to the
-    second, so no whole-day reading), 'open' when it has not ended in the data."""
-    if isinstance(start, str):
-        start = datetime.fromisoformat(start.replace("Z", "+00:00"))
-    if isinstance(end, str):
-        end = datetime.fromisoformat(end.replace("Z", "+00:00"))
-
-    def at(t: datetime) -> str:
-        return t.strftime("%d %b %Y %H:%M") + " UTC"
-
-    if start is None:
-        return ""
-    if end is None:
-        return f"{at(start)} – (open)"
-    return at(start) if end == start else f"{at(start)} – {at(end)}"
 
 
 def grading_text(code: str) -> str:
@@ -109,7 +62,7 @@ def evidence_rows(items: list[EvidenceItem], case_dict: dict[str, Any]) -> list[
             "id": item.id, "kind": item.kind.value.replace("_", " "),
             "when": fmt_window(item.start, item.end), "place": item.place_label or "",
             "what": item.what, "vessel": item.vessel.label if item.vessel else "",
-            "quantity": ", ".join(f"{v:g} {k}" for k, v in (item.quantity or {}).items()),
+            "quantity": fmt_quantity(item.quantity),
             "grading": item.grading, "grading_text": grading_text(item.grading),
             "source_title": src.title, "source_publisher": src.publisher,
             "source_date": src.date.isoformat(), "source_url": src.url,

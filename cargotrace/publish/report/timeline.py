@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
+from cargotrace.publish.report.times import as_utc, day, last_covered
+
 __all__ = ["TimelineItem", "render_timeline"]
 
 WIDTH = 1000.0
@@ -49,10 +51,6 @@ class TimelineItem:
     title: str
 
 
-def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-
-
 def _ticks(t0: datetime, t1: datetime, px_per_day: float) -> list[datetime]:
     """Midnights every `step` days, the smallest step leaving >= 60 px between labels."""
     step = next((s for s in TICK_STEPS_D if s * px_per_day >= 60.0), TICK_STEPS_D[-1])
@@ -63,18 +61,6 @@ def _ticks(t0: datetime, t1: datetime, px_per_day: float) -> list[datetime]:
             out.append(day)
         day += timedelta(days=step if step < 30 else 1)
     return out
-
-
-def _day(t: datetime) -> str:
-    return t.strftime("%d %b %Y")
-
-
-def _last_moment(item: TimelineItem) -> datetime:
-    """The last day an item covers: whole days end at the next midnight (exclusive)."""
-    end = _utc(item.end)
-    whole_days = all((t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0)
-                     for t in (_utc(item.start), end)) and end > _utc(item.start)
-    return end - timedelta(days=1) if whole_days else end
 
 
 def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
@@ -88,13 +74,13 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
     if not items:
         return ""
     pad = timedelta(days=pad_d)
-    lo, hi = focus or (min(_utc(i.start) for i in items), max(_utc(i.end) for i in items))
-    t0, t1 = _utc(lo) - pad, _utc(hi) + pad
+    lo, hi = focus or (min(as_utc(i.start) for i in items), max(as_utc(i.end) for i in items))
+    t0, t1 = as_utc(lo) - pad, as_utc(hi) + pad
     span_s = max((t1 - t0).total_seconds(), 3600.0)
     plot_w = WIDTH - LABEL_W - 10.0
 
     def x(t: datetime) -> float:
-        return LABEL_W + plot_w * (_utc(t) - t0).total_seconds() / span_s
+        return LABEL_W + plot_w * (as_utc(t) - t0).total_seconds() / span_s
 
     rows: dict[str, list[str]] = {}
     for i in items:
@@ -124,10 +110,10 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
                     f'text-anchor="middle">{label}</text>')
     bars = []
     for i in items:
-        start, end = max(_utc(i.start), t0), min(_utc(i.end), t1)
-        clipped = start != _utc(i.start) or end != _utc(i.end)
+        start, end = max(as_utc(i.start), t0), min(as_utc(i.end), t1)
+        clipped = start != as_utc(i.start) or end != as_utc(i.end)
         if end < start:  # wholly outside: a stub at the nearer edge
-            start = end = t0 if _utc(i.end) < t0 else t1
+            start = end = t0 if as_utc(i.end) < t0 else t1
         left, right = x(start), x(end)
         if right - left < MIN_BAR_PX:
             mid = (left + right) / 2
@@ -136,10 +122,10 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
         note = ""
         if clipped:  # the true dates beside the cut ends, so the reader need not hover
             notes = []
-            if _utc(i.start) < t0:
-                notes.append((left + 3, "start", f"{_day(_utc(i.start))} ←"))
-            if _utc(i.end) > t1:
-                notes.append((right - 3, "end", f"→ {_day(_last_moment(i))}"))
+            if as_utc(i.start) < t0:
+                notes.append((left + 3, "start", f"{day(as_utc(i.start))} ←"))
+            if as_utc(i.end) > t1:
+                notes.append((right - 3, "end", f"→ {day(last_covered(i.start, i.end))}"))
             note = "".join(f'<text class="tl-axis" x="{nx:.1f}" y="{by + 9:.1f}" '
                            f'text-anchor="{anchor}">{escape(text)}</text>'
                            for nx, anchor, text in notes)

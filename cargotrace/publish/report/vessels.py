@@ -8,11 +8,11 @@ needs to see whether they are the same ship.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from cargotrace.publish.report.evidence import fmt_span
 from cargotrace.publish.report.params import ReportParams
+from cargotrace.publish.report.times import as_utc, fmt_span
 from cargotrace.screen.profile import vessel_profile
 from cargotrace.store.store import Store
 
@@ -52,8 +52,8 @@ def _event_rows(profile: dict[str, Any], limit: int,
     def during(e: dict[str, Any]) -> bool:
         if window is None:
             return False
-        start = _utc(e["start"])
-        end = _utc(e["end"]) if e.get("end") else None
+        start = as_utc(e["start"])
+        end = as_utc(e["end"]) if e.get("end") else None
         return start < window[1] and (end is None or end >= window[0])
 
     events = sorted(profile["events"], key=lambda e: str(e["start"]), reverse=True)
@@ -62,12 +62,6 @@ def _event_rows(profile: dict[str, Any], limit: int,
              "place": e.get("place_id") or "", "during": "yes" if during(e) else "",
              "confidence": "" if e.get("confidence") is None else f"{e['confidence']:.2f}",
              "event_id": e["event_id"]} for e in events]
-
-
-def _utc(value: Any) -> datetime:
-    t = value if isinstance(value, datetime) else datetime.fromisoformat(
-        str(value).replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
