@@ -167,8 +167,11 @@ class VesselFinder:
         start, end = e["start"], e["end"] or e["start"]
         overlaps = start <= hi and end >= lo
         kind, attrs = e["kind"], e["attrs"]
-        if kind in ("port_visit", "possible_dark_port_call"):
+        if kind == "port_visit":
             return STRENGTH[kind] if overlaps and e["place_id"] == place.place_id else 0.0
+        if kind == "possible_dark_port_call":  # named, or one of the other ports that fit
+            named = {e["place_id"], *(c.get("place_id") for c in attrs.get("candidates", []))}
+            return STRENGTH[kind] if overlaps and place.place_id in named else 0.0
         if kind == "dark_voyage":
             if side == "depart":
                 ok = attrs.get("from_place_id") == place.place_id and lo <= start <= hi

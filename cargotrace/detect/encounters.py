@@ -100,8 +100,9 @@ def encounter_candidates(
 
     Columns: mmsi < other_mmsi and their segments (0 unless positions carry identity
     segments), step, run (an id per run of consecutive steps of the pair),
-    distance_m, lat/lon (midpoint), speed_kn / other_speed_kn and each vessel's first/last
-    slow position time in the step (NULL when the step was interpolated). `tracks`: the
+    distance_m, lat/lon (midpoint), speed_kn / other_speed_kn, positions / other_positions (0
+    on an interpolated step) and each vessel's first/last slow position time in the step (NULL
+    when the step was interpolated). `tracks`: the
     positions' `resampled_tracks` with these parameters, if the caller already has them.
     """
     t = tracks if tracks is not None else resampled_tracks(
@@ -114,7 +115,7 @@ def encounter_candidates(
     slow = slow.mutate(band=(slow.lat / band_deg).floor().cast("int64"))
     a = slow.select(
         mmsi=slow.mmsi, segment=slow.segment, a_step=slow.step, a_band=slow.band,
-        a_lat=slow.lat, a_lon=slow.lon, speed_kn=slow.speed_kn,
+        a_lat=slow.lat, a_lon=slow.lon, speed_kn=slow.speed_kn, positions=slow.positions,
         first_slow_ts=slow.first_slow_ts, last_slow_ts=slow.last_slow_ts,
     )
     # a vessel can only be within max_distance_m of vessels in its own band or the two next to
@@ -123,7 +124,8 @@ def encounter_candidates(
     b = slow.select(
         other_mmsi=slow.mmsi, other_segment=slow.segment, step=slow.step, b_band=slow.band,
         b_lat=slow.lat, b_lon=slow.lon, other_speed_kn=slow.speed_kn,
-        other_first_slow_ts=slow.first_slow_ts, other_last_slow_ts=slow.last_slow_ts,
+        other_positions=slow.positions, other_first_slow_ts=slow.first_slow_ts,
+        other_last_slow_ts=slow.last_slow_ts,
     )
     pairs = a.join(b, [a.a_step == b.step, a.a_band == b.b_band, a.mmsi < b.other_mmsi])
     pairs = pairs.mutate(
@@ -142,6 +144,7 @@ def encounter_candidates(
         *pair, "step", "run", "distance_m",
         lat=(pairs.a_lat + pairs.b_lat) / 2, lon=(pairs.a_lon + pairs.b_lon) / 2,
         speed_kn=pairs.speed_kn, other_speed_kn=pairs.other_speed_kn,
+        positions=pairs.positions, other_positions=pairs.other_positions,
         first_slow_ts=pairs.first_slow_ts, last_slow_ts=pairs.last_slow_ts,
         other_first_slow_ts=pairs.other_first_slow_ts,
         other_last_slow_ts=pairs.other_last_slow_ts,
@@ -212,10 +215,13 @@ def encounter_events(
         start, end = group[0].start, group[-1].end
         distances = [s["distance_m"] for s in steps]
         speeds = [s[k] for s in steps for k in ("speed_kn", "other_speed_kn")]
+        # steps where both were heard, not placed by interpolation across a silence
+        observed = sum(1 for s in steps if s["positions"] and s["other_positions"]) / len(steps)
         events.append(Event(
             EventKind.ENCOUNTER, int(pair[0]), start, end, other_mmsi=int(pair[2]),
-            lat=round(float(lat), 5), lon=round(float(lon), 5),
+            lat=round(float(lat), 5), lon=round(float(lon), 5), confidence=round(observed, 3),
             attrs={
+                "observed_share": round(observed, 3),
                 "duration_h": round((end - start).total_seconds() / 3600, 3),
                 "close_h": round(sum((r.end - r.start).total_seconds() for r in group) / 3600,
                                  3),

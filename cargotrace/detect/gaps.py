@@ -1,9 +1,9 @@
-"""AIS gaps, and the watched places a vessel could have visited unseen during one.
+"""AIS gaps: silences long enough to matter, and which of them look deliberate.
 
-The candidate gaps are one Ibis expression (a `lead` per vessel, and a count of the positions
-heard before each gap), so the same code runs on DuckDB and Spark. What needs the land mask
-(distance from shore) or small Python logic (flags, reachable places) runs on the gaps only,
-which are few.
+The candidate gaps are one Ibis expression (a `lead` per vessel, and the positions heard around
+each gap), so the same code runs on DuckDB and Spark. What needs the land mask (distance from
+shore) or small Python logic (flags) runs on the gaps only, which are few. Where the vessel
+could have called unseen during a gap is `dark_calls.py`.
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ def gap_candidates(
     (`_binned_silences`). Both give the same rows: where several positions share the gap's
     first (last) time, the one last (first) in (ts, lat, lon) order gives its position.
 
-    How many positions the vessel sent in the `received_window_h` before each gap is counted
-    for the gap rows only (a range join), not with a range window over every position: the
-    window cost 2-3x the whole gap query on DuckDB and far more on Spark, for a count needed on
-    a few thousand rows.
+    How many positions the vessel sent in the `received_window_h` before each gap, and its mean
+    sailing speed then and in as long after the gap (`sog_before_kn`, `sog_after_kn`: reported
+    speeds of at least `moving_min_kn`; NULL when it did not sail), are computed for the gap rows
+    only (range joins), not with range windows over every position: a window cost 2-3x the
+    whole gap query on DuckDB and far more on Spark, for values needed on a few thousand rows.
     """
     # whole seconds, floored the same way on every engine; one second of slack: whole-second
     # times may shorten a silence by up to a second (the exact threshold is applied in
@@ -61,21 +62,35 @@ def gap_candidates(
         p = track
         gaps = p.filter(ibis.coalesce(p.next_t_s, end_s) - p.t_s >= min_gap_s)
         gaps = gaps.select("mmsi", "t_s", "lat", "lon", "next_lat", "next_lon",
-                           start=gaps.ts, end=gaps.next_ts)
+                           start=gaps.ts, end=gaps.next_ts, end_t_s=gaps.next_t_s)
     else:
         p = located(positions)
-        p = p.select("mmsi", "ts", "lat", "lon", t_s=epoch_s(p.ts))
+        p = p.select("mmsi", "ts", "lat", "lon", "sog", t_s=epoch_s(p.ts))
         gaps = _binned_silences(p, min_gap_s, end_s)
-    heard = p.select(heard_mmsi=p.mmsi, heard_t_s=p.t_s)
+    heard = p.select(heard_mmsi=p.mmsi, heard_t_s=p.t_s, heard_sog=p.sog)
     window_s = int(params.received_window_h * 3600)
+    # speeds summed in whole tenths of a knot (AIS's resolution): an integer sum is the same
+    # on every engine, a float mean may differ in its last bits and round differently
+    tenths = (heard.heard_sog * 10).round().cast("int64")
+    heard = heard.mutate(heard_tenths=ibis.ifelse(heard.heard_sog >= params.moving_min_kn,
+                                                  tenths, ibis.null("int64")))
     near = gaps.join(heard, [gaps.mmsi == heard.heard_mmsi, heard.heard_t_s <= gaps.t_s,
                              heard.heard_t_s >= gaps.t_s - window_s])
     # grouped by every gap column rather than joined back: the gaps are computed once
-    gaps = near.group_by(gaps.columns).aggregate(positions_before=near.heard_t_s.count())
+    gaps = near.group_by(gaps.columns).aggregate(
+        positions_before=near.heard_t_s.count(),
+        sailing_before=near.heard_tenths.count(), tenths_before=near.heard_tenths.sum())
+    after = gaps.left_join(heard, [gaps.mmsi == heard.heard_mmsi,
+                                   heard.heard_t_s >= gaps.end_t_s,
+                                   heard.heard_t_s <= gaps.end_t_s + window_s])
+    gaps = after.group_by(gaps.columns).aggregate(
+        sailing_after=after.heard_tenths.count(), tenths_after=after.heard_tenths.sum())
     return gaps.select(
         "mmsi", "start", "end", "lat", "lon", "next_lat", "next_lon",
         distance_km=haversine_km(gaps.lat, gaps.lon, gaps.next_lat, gaps.next_lon),
         positions_before=gaps.positions_before,
+        sailing_before=gaps.sailing_before, tenths_before=gaps.tenths_before,
+        sailing_after=gaps.sailing_after, tenths_after=gaps.tenths_after,
     )
 
 
@@ -97,21 +112,22 @@ def _binned_silences(p: Any, min_gap_s: float, end_s: int) -> Any:
     bins = bins.mutate(next_ts=bins.first_ts.lead().over(by_bin))
     bins = bins.mutate(t_s=epoch_s(bins.last_ts), next_t_s=epoch_s(bins.next_ts))
     gaps = bins.filter(ibis.coalesce(bins.next_t_s, end_s) - bins.t_s >= min_gap_s)
-    gaps = gaps.select("mmsi", "t_s", start=gaps.last_ts, end=gaps.next_ts)
+    gaps = gaps.select("mmsi", "t_s", "next_t_s", start=gaps.last_ts, end=gaps.next_ts)
     # where the gap starts and ends: the last position at its start, the first at its end
     at = p.select(at_mmsi=p.mmsi, at_ts=p.ts, at_lat=p.lat, at_lon=p.lon)
     first = gaps.join(at, [gaps.mmsi == at.at_mmsi, gaps.start == at.at_ts])
     last_of_tied = ibis.window(group_by=[first.mmsi, first.start],
                                order_by=[ibis.desc(first.at_lat), ibis.desc(first.at_lon)])
     first = first.mutate(k=ibis.row_number().over(last_of_tied))
-    first = first.filter(first.k == 0).select("mmsi", "t_s", "start", "end", lat=first.at_lat,
-                                              lon=first.at_lon)
+    first = first.filter(first.k == 0).select("mmsi", "t_s", "start", "end", "next_t_s",
+                                              lat=first.at_lat, lon=first.at_lon)
     nxt = first.left_join(at, [first.mmsi == at.at_mmsi, first.end == at.at_ts])
     first_of_tied = ibis.window(group_by=[nxt.mmsi, nxt.start],
                                 order_by=[nxt.at_lat, nxt.at_lon])
     nxt = nxt.mutate(k=ibis.row_number().over(first_of_tied))
     return nxt.filter(nxt.k == 0).select("mmsi", "t_s", "lat", "lon", "start", "end",
-                                         next_lat=nxt.at_lat, next_lon=nxt.at_lon)
+                                         next_lat=nxt.at_lat, next_lon=nxt.at_lon,
+                                         end_t_s=nxt.next_t_s)
 
 
 def gap_events(
@@ -156,41 +172,13 @@ def gap_events(
                 "likely_disabling": disabling,
                 "open": is_open,
                 "end_lat": row["next_lat"], "end_lon": row["next_lon"],
+                "sog_before_kn": _mean_kn(row["tenths_before"], row["sailing_before"]),
+                "sog_after_kn": _mean_kn(row["tenths_after"], row["sailing_after"]),
             },
         ))
     return events
 
 
-def dark_port_calls(gaps: list[Event], places: pa.Table, params: GapParams) -> list[Event]:
-    """For each closed gap, the watched places of a kind ships call at (`call_place_kinds`) the
-    vessel could have reached, stayed at for `min_port_stay_h`, and left again at no more than
-    `max_speed_kn`."""
-    watched = [p for p in places.to_pylist()
-               if p.get("watch_reason") and p.get("kind") in params.call_kinds]
-    if not watched or not gaps:
-        return []
-    place_lat = np.array([p["lat"] for p in watched], dtype=np.float64)
-    place_lon = np.array([p["lon"] for p in watched], dtype=np.float64)
-
-    def km_to(lat: float, lon: float) -> np.ndarray:
-        return sphere.haversine_km(lat, lon, place_lat, place_lon)
-
-    calls = []
-    for gap in gaps:
-        if gap.end is None or gap.attrs["end_lat"] is None:
-            continue
-        assert gap.lat is not None and gap.lon is not None
-        detour_km = km_to(gap.lat, gap.lon) + km_to(gap.attrs["end_lat"], gap.attrs["end_lon"])
-        sail_h = detour_km / KM_PER_NM / params.max_speed_kn
-        slack_h = gap.attrs["duration_h"] - params.min_port_stay_h - sail_h
-        for i in np.flatnonzero(slack_h >= 0):
-            place = watched[int(i)]
-            calls.append(Event(
-                EventKind.POSSIBLE_DARK_PORT_CALL, gap.mmsi, gap.start, gap.end,
-                lat=place["lat"], lon=place["lon"], place_id=place["place_id"],
-                confidence=round(float(min(1.0, slack_h[i] / gap.attrs["duration_h"])), 3),
-                attrs={"detour_km": round(float(detour_km[i]), 1),
-                       "slack_h": round(float(slack_h[i]), 2),
-                       "gap_duration_h": gap.attrs["duration_h"]},
-            ))
-    return calls
+def _mean_kn(tenths: int | None, count: int | None) -> float | None:
+    """Mean sailing speed from a sum in tenths of a knot; None when the vessel did not sail."""
+    return round(tenths / count / 10, 2) if tenths is not None and count else None

@@ -245,12 +245,13 @@ def loitering_candidates(
         end=ibis.coalesce(slow.last_slow_ts.max(), slow.last_ts.max()),
         lat=slow.lat.mean(), lon=slow.lon.mean(), mean_speed_kn=slow.speed_kn.mean(),
         steps=slow.count(), positions=slow.positions.sum(),
+        observed_steps=slow.positions.count(where=slow.positions > 0),
     )
     # engines round epoch seconds differently: a loose cut here, the exact one in Python
     duration_s = epoch_seconds(runs.end) - epoch_seconds(runs.start)
     runs = runs.filter(duration_s >= params.min_duration_h * 3600 - 60)
     return runs.select("mmsi", "start", "end", "lat", "lon", "mean_speed_kn", "steps",
-                       "positions")
+                       "positions", "observed_steps")
 
 
 def loitering_events(
@@ -268,8 +269,12 @@ def loitering_events(
         Event(
             EventKind.LOITERING, int(r["mmsi"]), r["start"], r["end"],
             lat=round(r["lat"], 5), lon=round(r["lon"], 5),
+            # the share of its grid steps with a report: the rest was interpolated across
+            # silences, where the vessel may not have been slow at all
+            confidence=round(r["observed_steps"] / r["steps"], 3),
             attrs={
                 "duration_h": round((r["end"] - r["start"]).total_seconds() / 3600, 3),
+                "observed_share": round(r["observed_steps"] / r["steps"], 3),
                 "mean_speed_kn": round(r["mean_speed_kn"], 2),
                 "distance_from_port_km": None if np.isinf(km) else round(float(km), 1),
                 "nearest_place_id": place_id,

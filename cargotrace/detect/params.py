@@ -42,7 +42,24 @@ class GapParams:
     )
     max_speed_kn: float = field(
         default=20.0,
-        metadata={"help": "Fastest plausible speed when testing which places a gap could hide."},
+        metadata={"help": "Fastest plausible speed when testing which places a gap could hide: "
+                          "the cap on a vessel's own speed, and the speed used when its own is "
+                          "unknown."},
+    )
+    moving_min_kn: float = field(
+        default=3.0,
+        metadata={"help": "Reported speeds from this up count as sailing when a vessel's own "
+                          "speed is measured (received_window_h before and after a gap)."},
+    )
+    speed_margin: float = field(
+        default=1.1,
+        metadata={"help": "A vessel may sail this much faster than its own mean sailing speed "
+                          "while silent (1.1: 10%); the result is capped at max_speed_kn."},
+    )
+    seen_call_window_h: float = field(
+        default=6.0,
+        metadata={"help": "A place the vessel is seen visiting this close before or after a gap "
+                          "is not a possible dark call in it: that visit was seen."},
     )
     min_port_stay_h: float = field(
         default=2.0, metadata={"help": "Shortest stay a possible dark port call must allow for."}
@@ -68,7 +85,10 @@ class GapParams:
         if not 0 <= self.coverage_min_hour_fraction <= 1:
             raise ParamsError("coverage_min_hour_fraction must be between 0 and 1")
         check_positive(min_gap_h=self.min_gap_h, disabling_min_gap_h=self.disabling_min_gap_h,
-                  received_window_h=self.received_window_h, max_speed_kn=self.max_speed_kn)
+                  received_window_h=self.received_window_h, max_speed_kn=self.max_speed_kn,
+                  speed_margin=self.speed_margin)
+        if self.moving_min_kn < 0 or self.seen_call_window_h < 0:
+            raise ParamsError("moving_min_kn and seen_call_window_h must be >= 0")
         if self.disabling_min_gap_h < self.min_gap_h:
             raise ParamsError("disabling_min_gap_h must be >= min_gap_h")
         if self.min_positions_before < 0 or self.min_port_stay_h < 0:

@@ -17,10 +17,11 @@ from typing import Any
 import ibis
 
 from cargotrace.detect.coverage import data_coverage
+from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event, events_table, replace_events
-from cargotrace.detect.gaps import dark_port_calls, gap_candidates, gap_events
+from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import detect_loitering, resampled_tracks
@@ -115,11 +116,18 @@ def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
                              params.coverage_min_busy_hour_vessels)
     gaps = gap_events(to_arrow(candidates, order_by=["mmsi", "start"]), params, ctx.data_end,
                       coverage)
+    return {EventKind.GAP: gaps}
+
+
+def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Needs the gaps, and the port visits: a place seen visited next to a gap is no candidate."""
+    for needed, run in ((EventKind.GAP, _gaps), (EventKind.PORT_VISIT, _port_visits)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
     places = to_arrow(ctx.tables["places"], order_by=["place_id"])
-    return {
-        EventKind.GAP: gaps,
-        EventKind.POSSIBLE_DARK_PORT_CALL: dark_port_calls(gaps, places, params),
-    }
+    calls = dark_port_calls(ctx.found[EventKind.GAP], places, ctx.params["gap"],
+                            ctx.found[EventKind.PORT_VISIT])
+    return {EventKind.POSSIBLE_DARK_PORT_CALL: calls}
 
 
 def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -189,8 +197,9 @@ def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
 
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
-    Detector("gap", (EventKind.GAP, EventKind.POSSIBLE_DARK_PORT_CALL), _gaps),
+    Detector("gap", (EventKind.GAP,), _gaps),
     Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits),
+    Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls),
     Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages),
     Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes),
     Detector("encounter", (EventKind.ENCOUNTER,), _encounters),
@@ -242,7 +251,8 @@ def detect(
     summary = DetectSummary(preset, data_end, str(Engine(engine)))
     if data_end is None:
         return summary
-    readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE)
+    readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
+               EventKind.POSSIBLE_DARK_PORT_CALL)
     ctx = Context(tables, params, data_end, share_track=any(k in wanted for k in readers))
     try:
         _run_detectors(store, ctx, wanted, summary, since, until)

@@ -9,8 +9,9 @@ A detected event and a truth row are *candidates* when all of these hold:
    truth's `subkind` (a name change is not a teleport). Other kinds ignore subkind.
 2. Same vessel set: {mmsi, other_mmsi} without NULLs, unordered, so an encounter reported as
    (B, A) matches a truth (A, B), and other_mmsi equal to mmsi counts as absent. For
-   `possible_dark_port_call` (PLACE_KINDS), also the same `place_id` when both tables have the
-   column: a call listed at another reachable port is not the call that happened.
+   `possible_dark_port_call` (PLACE_KINDS), also the place, when both tables have `place_id`:
+   the truth's place must be the event's `place_id` or one of its `attrs.candidates` (the
+   event says "a call at one of these"); a call at a place it does not name is not found.
 3. Time. A NULL event end (still open) is read per `MatchParams.open_end_as`: `data_end` (the
    end of the data) or `truth_end` (the end of the truth row it is compared with); a NULL truth
    end is always the end of the data. Then:
@@ -33,7 +34,6 @@ other kind are only counted (`unscored_events`, `unscored_truth`), never scored.
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 from collections import Counter, defaultdict
@@ -43,11 +43,18 @@ from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cargotrace.detect.kinds import EventKind
-from cargotrace.errors import ParamsError, UnreadableInputError
-from cargotrace.sim.evaluation_inputs import read_events, read_truth, store_data_end
+from cargotrace.errors import ParamsError
+from cargotrace.sim.evaluation_inputs import (
+    EVENT_COLUMNS,
+    TRUTH_COLUMNS,
+    MatchRow,
+    match_rows,
+    read_events,
+    read_truth,
+    store_data_end,
+)
 
 __all__ = [
     "Evaluation", "KindScore", "Match", "MatchParams", "OpenEnd", "evaluate", "read_events",
@@ -58,10 +65,6 @@ log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US_PER_MIN = 60_000_000
-EVENT_COLUMNS = ("event_id", "kind", "mmsi", "other_mmsi", "start", "end", "attrs")
-TRUTH_COLUMNS = ("truth_id", "kind", "subkind", "mmsi", "other_mmsi", "start", "end")
-# kinds whose truth says where: matched on place_id too (an optional column of both tables)
-PLACE_KINDS = frozenset({EventKind.POSSIBLE_DARK_PORT_CALL})
 
 
 class OpenEnd(StrEnum):
@@ -179,22 +182,6 @@ class Evaluation:
         return doc
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A truth row or an event reduced to what matching needs (times in µs since the epoch)."""
-
-    id: str
-    kind: str
-    subkind: str | None
-    vessels: frozenset[int]
-    start_us: int
-    end_us: int | None
-    place: str | None = None  # only for PLACE_KINDS
-
-    def key(self) -> tuple[str, str | None, frozenset[int], str | None]:
-        return (self.kind, self.subkind, self.vessels, self.place)
-
-
 def evaluate(
     events: pa.Table,
     truth: pa.Table,
@@ -213,8 +200,8 @@ def evaluate(
         if unknown:
             raise ParamsError(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(EventKind)}")
     by_place = "place_id" in truth.column_names and "place_id" in events.column_names
-    truth_rows = _rows(truth, "truth", TRUTH_COLUMNS, by_place)
-    event_rows = _rows(events, "events", EVENT_COLUMNS, by_place)
+    truth_rows = match_rows(truth, "truth", TRUTH_COLUMNS, by_place)
+    event_rows = match_rows(events, "events", EVENT_COLUMNS, by_place)
     scored = set(kinds) if kinds is not None else {r.kind for r in truth_rows}
     end_us = _data_end_us([*truth_rows, *event_rows], data_end)
     matches, duplicates = _assign(
@@ -250,37 +237,7 @@ def evaluate(
     )
 
 
-def _rows(table: pa.Table, what: str, columns: tuple[str, ...], by_place: bool) -> list[_Row]:
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise UnreadableInputError(
-            f"{what}: no column(s) {', '.join(missing)} (found: {', '.join(table.column_names)})"
-        )
-    stamp = pa.timestamp("us", tz="UTC")
-    us = {c: pc.cast(pc.cast(table[c], stamp), pa.int64()).to_pylist() for c in ("start", "end")}
-    rows = []
-    extra = ["place_id"] if by_place else []
-    for i, r in enumerate(table.select([c for c in columns if c not in us] + extra).to_pylist()):
-        kind = str(r["kind"])
-        sub = r["subkind"] if "subkind" in r else _identity_kind(r["attrs"])
-        vessels = frozenset(v for v in (r["mmsi"], r["other_mmsi"]) if v is not None)
-        place = r.get("place_id") if kind in PLACE_KINDS else None
-        rows.append(
-            _Row(str(r[columns[0]]), kind, sub if kind == EventKind.IDENTITY else None, vessels,
-                 us["start"][i], us["end"][i], place)
-        )
-    return rows
-
-
-def _identity_kind(attrs: str | None) -> str | None:
-    if not attrs:
-        return None
-    value = json.loads(attrs)
-    found = value.get("identity_kind") if isinstance(value, dict) else None
-    return None if found is None else str(found)
-
-
-def _data_end_us(rows: list[_Row], data_end: datetime | None) -> int | None:
+def _data_end_us(rows: list[MatchRow], data_end: datetime | None) -> int | None:
     times = [t for r in rows for t in (r.start_us, r.end_us) if t is not None]
     if data_end is not None:
         times.append((data_end - EPOCH) // timedelta(microseconds=1))
@@ -288,7 +245,7 @@ def _data_end_us(rows: list[_Row], data_end: datetime | None) -> int | None:
 
 
 def _pair(
-    t: _Row, e: _Row, params: MatchParams, data_end_us: int | None
+    t: MatchRow, e: MatchRow, params: MatchParams, data_end_us: int | None
 ) -> tuple[float, int, int] | None:
     """(score, start error, end error), errors in µs, or None when not candidates."""
     t_end = t.end_us if t.end_us is not None else (data_end_us or t.start_us)
@@ -314,15 +271,17 @@ def _pair(
 
 
 def _assign(
-    truth: list[_Row], events: list[_Row], params: MatchParams, data_end_us: int | None
+    truth: list[MatchRow], events: list[MatchRow], params: MatchParams, data_end_us: int | None
 ) -> tuple[list[Match], set[str]]:
     """Greedy one-to-one assignment; returns the matches and the duplicate event ids."""
-    events_by_key: dict[tuple[Any, ...], list[_Row]] = defaultdict(list)
+    events_by_key: dict[tuple[Any, ...], list[MatchRow]] = defaultdict(list)
     for e in events:
         events_by_key[e.key()].append(e)
     candidates = []
     for t in truth:
         for e in events_by_key.get(t.key(), []):
+            if t.places and not t.places & e.places:
+                continue  # a call that happened at a place the event does not name
             found = _pair(t, e, params, data_end_us)
             if found is not None:
                 score, start_error, end_error = found
@@ -355,8 +314,8 @@ def _assign(
 def _kind_score(
     kind: str,
     subkind: str | None,
-    truth: list[_Row],
-    events: list[_Row],
+    truth: list[MatchRow],
+    events: list[MatchRow],
     matches: list[Match],
     duplicates: set[str],
     by_subkind: bool,

@@ -68,6 +68,7 @@ def test_drifting_side_by_side_offshore(engine: Engine, tmp_store: cargotrace.St
     assert event.attrs["max_distance_m"] < 200 and event.attrs["mean_speed_kn"] < 0.5
     assert event.attrs["port_distance_km"] > 100 and event.attrs["runs"] == 1
     assert event.lat == pytest.approx(SEA[0], abs=0.01)
+    assert event.confidence == event.attrs["observed_share"] == 1.0  # both heard throughout
 
 
 def test_moored_side_by_side_in_port_is_not_an_encounter(
@@ -143,6 +144,11 @@ def test_reception_hole_is_interpolated(tmp_store: cargotrace.Store) -> None:
     second = [r for r in second if not silent[0] <= r["ts"] < silent[1]]
     (event,) = encounters(Engine.DUCKDB, tmp_store, first, second)
     assert event.attrs["runs"] == 1 and event.attrs["duration_h"] == pytest.approx(4, abs=0.2)
+    # 40 of the ~4 h was placed by interpolation: confidence is the share of steps both were heard
+    steps = 4 * 60 / GFW_ENCOUNTER.resample_min
+    assert event.confidence == event.attrs["observed_share"]
+    assert event.confidence == pytest.approx(1 - 40 / GFW_ENCOUNTER.resample_min / steps, abs=0.1)
+    assert event.confidence < 1
 
 
 @pytest.mark.parametrize(

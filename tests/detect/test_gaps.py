@@ -181,17 +181,22 @@ def test_reference_case_dark_port_calls(tmp_path: Path) -> None:
             'ORDER BY "end" - start DESC LIMIT 1',
             [mmsi],
         ).fetchall()[0]
-        calls = {
-            p
-            for (p,) in store.con.execute(
-                "SELECT place_id FROM events WHERE kind = 'possible_dark_port_call' AND mmsi = ? "
-                "AND start = ?",
-                [mmsi, gap[0]],
-            ).fetchall()
-        }
+        calls = store.con.execute(
+            "SELECT place_id, attrs FROM events WHERE kind = 'possible_dark_port_call' "
+            "AND mmsi = ? AND start = ?", [mmsi, gap[0]],
+        ).fetchall()
+        seen = {p for (p,) in store.con.execute(
+            "SELECT place_id FROM events WHERE kind = 'port_visit' AND mmsi = ? AND ("
+            "\"end\" BETWEEN ? - INTERVAL 6 HOUR AND ? OR start BETWEEN ? AND ? + INTERVAL 6 HOUR)",
+            [mmsi, gap[0], gap[0], gap[1], gap[1]]).fetchall()}
     assert (gap[1] - gap[0]).days >= 8  # dark from 5 to 14 September
-    assert {"ct:najin", "ct:dunay"} <= calls
-    assert "ct:tartus" not in calls  # not reachable and back within the gap
+    assert len(calls) == 1  # one event for the silence, every port that fits in it listed
+    place_id, attrs = calls[0]
+    candidates = [c["place_id"] for c in json.loads(attrs)["candidates"]]
+    assert candidates[0] == place_id and len(candidates) == len(set(candidates))
+    assert "ct:najin" in candidates
+    assert seen and not seen & set(candidates)  # the port it was seen at on either side
+    assert "ct:tartus" not in candidates  # not reachable and back within the gap
 
 
 def test_overrides_are_checked(tmp_store: cargotrace.Store) -> None:
