@@ -20,6 +20,7 @@ from cargotrace.cases.load import case_path
 from cargotrace.errors import ParamsError
 from cargotrace.publish.report import ReportParams, write_report
 from cargotrace.publish.report.timeline import TimelineItem, render_timeline
+from cargotrace.publish.report.vessels import event_rows
 
 from .html_parse import Element, parse_html
 
@@ -261,3 +262,15 @@ def test_event_spans_keep_their_times_and_say_open() -> None:
     assert fmt_span(_t(14), _t(16)) == "14 Sep 2023 00:00 UTC – 16 Sep 2023 00:00 UTC"
     assert fmt_span(_t(14, 5), None) == "14 Sep 2023 05:00 UTC – (open)"
     assert fmt_window(_t(7), _t(9)) == "07 Sep 2023 – 08 Sep 2023"  # evidence: whole days
+
+
+def test_a_possible_dark_port_call_shows_every_port_that_fits() -> None:
+    call = {"kind": "possible_dark_port_call", "start": _t(5), "end": _t(14),
+            "place_id": "ct:nakhodka", "confidence": 0.92, "event_id": "e1",
+            "attrs": {"candidates": [{"place_id": p} for p in
+                                     ("ct:nakhodka", "ct:vladivostok", "ct:najin")]}}
+    visit = {"kind": "port_visit", "start": _t(1), "end": _t(5), "place_id": "ct:vostochny",
+             "confidence": 0.75, "event_id": "e2", "attrs": {}}
+    rows = event_rows({"events": [call, visit]}, 10, (_t(4), _t(20)))
+    assert [r["place"] for r in rows] == ["ct:nakhodka, ct:vladivostok or ct:najin",
+                                          "ct:vostochny"]

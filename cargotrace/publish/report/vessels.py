@@ -45,7 +45,7 @@ def _identity_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def _event_rows(profile: dict[str, Any], limit: int,
+def event_rows(profile: dict[str, Any], limit: int,
                 window: tuple[datetime, datetime] | None) -> list[dict[str, str]]:
     """The events during the case first (a vessel's latest events may be months later), then
     the latest others, up to `limit`."""
@@ -59,9 +59,18 @@ def _event_rows(profile: dict[str, Any], limit: int,
     events = sorted(profile["events"], key=lambda e: str(e["start"]), reverse=True)
     events = sorted(events, key=lambda e: not during(e))[:limit]
     return [{"kind": e["kind"].replace("_", " "), "when": fmt_span(e["start"], e["end"]),
-             "place": e.get("place_id") or "", "during": "yes" if during(e) else "",
+             "place": _places(e), "during": "yes" if during(e) else "",
              "confidence": "" if e.get("confidence") is None else f"{e['confidence']:.2f}",
              "event_id": e["event_id"]} for e in events]
+
+
+def _places(event: dict[str, Any]) -> str:
+    """The event's place; for a possible dark port call, every port that fits in the silence
+    (the first is the one named: the shortest detour)."""
+    candidates = [str(c["place_id"]) for c in (event.get("attrs") or {}).get("candidates", [])]
+    if len(candidates) > 1:
+        return ", ".join(candidates[:-1]) + " or " + candidates[-1]
+    return str(event.get("place_id") or "")
 
 
 def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
@@ -88,7 +97,7 @@ def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
                    for o in profile["owners"]],
         "practices": [{"title": p["title"], "status": p["status"],
                        "events": len(p["event_ids"])} for p in profile["practices"]],
-        "events": _event_rows(profile, params.events_per_vessel, window),
+        "events": event_rows(profile, params.events_per_vessel, window),
         "events_total": profile["events_total"],
         "lists": ", ".join(f"{x['list']} (load {x['load_id']})" for x in profile["lists"]),
         "screened": bool(profile["lists"]),
