@@ -19,7 +19,7 @@ Change rules, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -113,12 +113,14 @@ def change_candidates(reports: Any) -> Any:
         r = reports.select(mmsi=reports.mmsi, ts=reports.ts, value=value)
         r = r.filter(r.value.notnull())
         by_time = ibis.window(group_by=r.mmsi, order_by=[r.ts, r.value])
+        of_value = ibis.window(group_by=[r.mmsi, r.value])
         r = r.mutate(
             before=r.value.lag().over(by_time),
-            first_ts=r.ts.min().over(ibis.window(group_by=[r.mmsi, r.value])),
+            first_ts=r.ts.min().over(of_value),
+            reports=r.ts.count().over(of_value),
         )
         r = r.filter(r.before.notnull() & (r.before != r.value) & (r.ts == r.first_ts))
-        parts.append(r.select("mmsi", "ts", "value", "before",
+        parts.append(r.select("mmsi", "ts", "value", "before", "reports",
                               identity_kind=ibis.literal(str(kind))))
     return ibis.union(*parts, distinct=True)
 
@@ -130,8 +132,9 @@ def change_events(candidates: Any) -> list[Event]:
         convert = int if kind is IdentityKind.IMO_CHANGE else str
         events.append(Event(
             EventKind.IDENTITY, int(row["mmsi"]), row["ts"], row["ts"],
+            confidence=observations_confidence(int(row["reports"])),
             attrs={"identity_kind": str(kind), "value_before": convert(row["before"]),
-                   "value_after": convert(row["value"])},
+                   "value_after": convert(row["value"]), "reports_after": int(row["reports"])},
         ))
     return events
 
@@ -140,7 +143,8 @@ def reflag_candidates(positions: Any, reports: Any) -> Any:
     """One IMO number moving from one MMSI to the next (an Ibis expression): the old MMSI's last
     report of it, and the new MMSI's first report and first position after that."""
     r = reports.filter(reports.imo.between(IMO_MIN, IMO_MAX))
-    per = r.group_by(["imo", "mmsi"]).aggregate(first_ts=r.ts.min(), last_ts=r.ts.max())
+    per = r.group_by(["imo", "mmsi"]).aggregate(first_ts=r.ts.min(), last_ts=r.ts.max(),
+                                                reports=r.count())
     w = ibis.window(group_by=per.imo, order_by=[per.first_ts, per.mmsi])
     per = per.mutate(old_mmsi=per.mmsi.lag().over(w), old_last_ts=per.last_ts.lag().over(w))
     # sequential use only: an IMO on two MMSIs at once is not a reflagging
@@ -148,7 +152,8 @@ def reflag_candidates(positions: Any, reports: Any) -> Any:
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     p = p.select(p_mmsi=p.mmsi, p_ts=p.ts, p_lat=p.lat, p_lon=p.lon)
     joined = moves.join(p, [moves.mmsi == p.p_mmsi, p.p_ts > moves.old_last_ts], how="left")
-    return joined.group_by(["imo", "mmsi", "old_mmsi", "old_last_ts", "first_ts"]).aggregate(
+    keys = ["imo", "mmsi", "old_mmsi", "old_last_ts", "first_ts", "reports"]
+    return joined.group_by(keys).aggregate(
         first_position_ts=joined.p_ts.min(),
         lat=joined.p_lat.argmin(joined.p_ts),
         lon=joined.p_lon.argmin(joined.p_ts),
@@ -167,9 +172,11 @@ def reflag_events(candidates: Any) -> list[Event]:
         events.append(Event(
             EventKind.IDENTITY, int(row["mmsi"]), at, at, other_mmsi=int(row["old_mmsi"]),
             lat=row["lat"], lon=row["lon"],
+            confidence=observations_confidence(int(row["reports"])),
             attrs={"identity_kind": str(IdentityKind.FLAG_CHANGE), "flag_before": before,
                    "flag_after": after, "imo": int(row["imo"]),
-                   "hours_since_old_mmsi": round(silent_h, 3)},
+                   "hours_since_old_mmsi": round(silent_h, 3),
+                   "reports_after": int(row["reports"])},
         ))
     return events
 
@@ -182,10 +189,28 @@ def detect_identity(
     call-sign changes from the reports, flag changes from both (`segmentation`, when given,
     is reused instead of splitting the MMSIs again)."""
     params = params or IdentityParams()
-    events = list((segmentation or split_segments(positions, params)).events)
+    segmentation = segmentation or split_segments(positions, params)
+    events = [_with_confidence(e) for e in segmentation.events]
     events += change_events(to_arrow(change_candidates(vessel_reports)))
     events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))
 
 
-__all__ = ["IdentityParams", "detect_identity"]
+def observations_confidence(observations: int) -> float:
+    """1 - 0.5^n for a finding resting on n independent observations: 0.5 on one (a single
+    garbled report or glitched fix explains it as well), 0.75 on two, 0.875 on three."""
+    return round(1.0 - 0.5 ** max(1, observations), 3)
+
+
+def _with_confidence(event: Event) -> Event:
+    """Position-based findings: a shared MMSI rests on its jumps between the two tracks (at
+    least one), a teleport on the positions sent from the far spot."""
+    if event.confidence is not None:
+        return event
+    kind = event.attrs["identity_kind"]
+    n = event.attrs["n_jumps"] if kind == IdentityKind.SHARED_MMSI else event.attrs.get(
+        "n_positions", 1)
+    return replace(event, confidence=observations_confidence(int(n)))
+
+
+__all__ = ["IdentityParams", "detect_identity", "observations_confidence"]

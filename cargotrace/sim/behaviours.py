@@ -4,22 +4,21 @@ Behaviours are planted by changing ships' plans and transponders (appointments t
 switched-off windows, new identities, jumps). Where the truth depends on what receivers heard
 (the last position before a gap, the first static report with a new name), a `Pending` truth is
 kept and resolved from the emitted stream by `run.py`, so truth never claims what the data
-cannot show.
+cannot show. Identity changes and jumps are planted by `identities.py`.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
-from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.kinds import EventKind
 from cargotrace.geo.landmask import is_land
-from cargotrace.sim.fleet import FLAGS, SimVessel, make_imo
+from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.plan import Appointment, Leg, Port
 from cargotrace.sim.reception import Station, haversine_km
 from cargotrace.sim.ships import SimShip
@@ -261,69 +260,6 @@ def plant_silences(
         used.add(ship.vessel.vessel_id)
         counts_gaps -= 1
     return used
-
-
-def plant_identity(
-    ships: list[SimShip],
-    counts: dict[str, int],
-    window: tuple[float, float],
-    exclude: set[int],
-    planted: Planted,
-    rng: random.Random,
-) -> None:
-    """Renames, new IMO numbers, reflagging and position jumps, each on its own ship."""
-    start, end = window
-    pool = [
-        s
-        for s in ships
-        if s.active is None and s.vessel.vessel_id not in exclude and s.vessel.transceiver == "A"
-    ]
-    rng.shuffle(pool)
-    for kind in (
-        IdentityKind.NAME_CHANGE,
-        IdentityKind.IMO_CHANGE,
-        IdentityKind.FLAG_CHANGE,
-        IdentityKind.TELEPORT,
-    ):
-        for _ in range(counts.get(kind, 0)):
-            if not pool:
-                return
-            ship = pool.pop()
-            t = rng.uniform(start + 2 * DAY, end - 2 * DAY)
-            old = ship.vessel
-            if kind is IdentityKind.TELEPORT:
-                ship.teleport_at.append(t)
-                continue  # truth written once the jump is emitted
-            if kind is IdentityKind.NAME_CHANGE:
-                new: SimVessel = replace(
-                    old, name=f"{old.name.split()[0]} {rng.choice('ABCDE')}{rng.randrange(10, 99)}"
-                )
-                attrs: dict[str, Any] = {"name_before": old.name, "name_after": new.name}
-            elif kind is IdentityKind.IMO_CHANGE:
-                new = replace(old, imo=make_imo(rng))
-                attrs = {"imo_before": old.imo, "imo_after": new.imo}
-            else:
-                flag = rng.choice([f for f in FLAGS if f != old.flag])
-                new = old.reflagged(flag, rng)
-                attrs = {
-                    "flag_before": old.flag,
-                    "flag_after": flag,
-                    "mmsi_before": old.mmsi,
-                    "mmsi_after": new.mmsi,
-                }
-            ship.identities.append((t, new))
-            row = TruthRow(
-                planted.next_id("identity"),
-                EventKind.IDENTITY,
-                new.mmsi,
-                _dt(t),
-                _dt(t),
-                subkind=kind,
-                other_mmsi=old.mmsi if kind is IdentityKind.FLAG_CHANGE else None,
-                attrs=attrs,
-            )
-            mode = "first_position" if kind is IdentityKind.FLAG_CHANGE else "first_report"
-            planted.pending.append(Pending(row, mode, new.mmsi, t, t))
 
 
 def plant_dark_port_calls(

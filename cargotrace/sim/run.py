@@ -22,11 +22,11 @@ from cargotrace.sim.behaviours import (
     Planted,
     meeting_truth,
     plant_dark_port_calls,
-    plant_identity,
     plant_silences,
     schedule_meetings,
 )
 from cargotrace.sim.fleet import make_fleet
+from cargotrace.sim.identities import plant_identity
 from cargotrace.sim.output import REPORTS_SCHEMA, SimWriter, positions_table
 from cargotrace.sim.places_file import write_places
 from cargotrace.sim.plan import build_plan
@@ -101,7 +101,8 @@ def build_world(
         "flag_change": counts.flag_changes,
         "teleport": counts.teleports,
     }
-    # encounter and loitering truth is written under the ships' MMSIs: keep them unchanged
+    # ships already carrying a behaviour: identity behaviours share them only away from it in
+    # time, and never reflag a drifting one (encounter and loitering truth is under its MMSI)
     drifting = {
         s.vessel.vessel_id for s in ships if any(leg.kind == "drift" for leg in s.plan.legs)
     }

@@ -158,11 +158,17 @@ def ghost_ships(
     planted: Planted,
     rng: random.Random,
 ) -> list[SimShip]:
-    """Second ships that transmit another ship's MMSI for a day or two, in another area."""
+    """Second ships that transmit another ship's MMSI for a day or two, in another area.
+    The MMSI is borrowed from a ship with no silence, identity change or jump: a jump while
+    two ships share an MMSI would be indistinguishable from the second ship."""
     victims = [
         s
         for s in ships
-        if s.active is None and not s.identities and not s.ais_off and s.vessel.transceiver == "A"
+        if s.active is None
+        and not s.identities
+        and not s.ais_off
+        and not s.teleport_at
+        and s.vessel.transceiver == "A"
     ]
     rng.shuffle(victims)
     ghosts = []

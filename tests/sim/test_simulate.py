@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -15,7 +17,8 @@ import cargotrace
 from cargotrace.cases import read_case
 from cargotrace.geo.landmask import is_land
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.sim.run import simulate
+from cargotrace.sim.identities import IDENTITY_MARGIN_H
+from cargotrace.sim.run import build_world, simulate
 from cargotrace.sim.scenarios import ScenarioParams, region_ports
 
 
@@ -33,8 +36,10 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def q(sql: str) -> list[tuple[object, ...]]:
-    return duckdb.sql(sql).fetchall()
+def q(sql: str) -> list[tuple[Any, ...]]:
+    relation = duckdb.sql(sql)
+    assert relation is not None  # a query, not a statement
+    return relation.fetchall()
 
 
 def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
@@ -48,6 +53,18 @@ def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
     other = tmp_path / "c"
     simulate(ScenarioParams.for_scenario("background", vessels=4, days=2, seed=12), other)
     assert (a / "positions.parquet").read_bytes() != (other / "positions.parquet").read_bytes()
+
+
+def test_planted_behaviours_are_reproducible(tmp_path: Path) -> None:
+    """Every behaviour, identity ones sharing ships included (jumps draw from the emission
+    generator), comes out byte for byte the same from the same seed."""
+    params = ScenarioParams.for_scenario("mixed", vessels=24, days=6, seed=5)
+    simulate(params, tmp_path / "a")
+    simulate(params, tmp_path / "b")
+    for name in ("positions.parquet", "vessel_reports.parquet", "truth.parquet"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    subkinds = q(f"SELECT DISTINCT subkind FROM '{tmp_path}/a/truth.parquet'")
+    assert {"teleport", "name_change", "flag_change"} <= {k for (k,) in subkinds}
 
 
 def test_tracks_stay_at_sea(mixed: Path) -> None:
@@ -131,6 +148,63 @@ def test_identity_truth_matches_the_reports(mixed: Path) -> None:
         assert str(new)[:3] != str(old)[:3]  # a new MID: the flag changed with the MMSI
 
 
+def test_identity_behaviours_all_planted_clear_of_the_others() -> None:
+    """With 50 vessels most ships already carry a silence or a drift, yet every identity
+    behaviour asked for is planted: renames, new IMO numbers and jumps share those ships, at
+    least `IDENTITY_MARGIN_H` from the other behaviour; reflagging (a new MMSI) only on ships
+    that never drift, after their last silence. One identity change and one jump per ship."""
+    params = ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3)
+    ships, _, _, _ = build_world(params)
+    asked = params.behaviours
+    changes = [(ship, t, new) for ship in ships for t, new in ship.identities]
+    jumps = [(ship, t) for ship in ships for t in ship.teleport_at]
+    planted = Counter(
+        "flag" if new.mmsi != ship.vessel.mmsi else "imo" if new.imo != ship.vessel.imo
+        else "name" for ship, _, new in changes)
+    assert planted == {"name": asked.name_changes, "imo": asked.imo_changes,
+                       "flag": asked.flag_changes}
+    assert len(jumps) == asked.teleports
+    assert all(len(ship.identities) <= 1 and len(ship.teleport_at) <= 1 for ship in ships)
+    margin = IDENTITY_MARGIN_H * 3600
+    shared = 0
+    for ship, t in [(ship, t) for ship, t, _ in changes] + jumps:
+        drifts = [(leg.t0, leg.t1) for leg in ship.plan.legs if leg.kind == "drift"]
+        others = ship.ais_off + drifts + [(u, u) for u, _ in ship.identities if u != t]
+        assert all(t < a - margin or t > b + margin for a, b in others)
+        shared += bool(ship.ais_off or drifts)
+    assert shared >= asked.teleports  # not only ships with nothing else planted
+    for ship, t, new in changes:
+        if new.mmsi != ship.vessel.mmsi:
+            assert not any(leg.kind == "drift" for leg in ship.plan.legs)
+            assert all(b + margin < t for _, b in ship.ais_off)
+    # a ghost borrows the MMSI of a ship with nothing else planted on it
+    for ghost in (s for s in ships if s.active is not None):
+        (victim,) = [s for s in ships if s.active is None and s.vessel.mmsi == ghost.vessel.mmsi]
+        assert not (victim.ais_off or victim.identities or victim.teleport_at)
+
+
+def test_jumps_are_heard_away_from_silences_and_drifts(mixed: Path) -> None:
+    """The planted jump is the first position heard after its time: still hours away from
+    the same MMSI's switched-off silences, dark voyages, encounters and loitering."""
+    rows = q(f"""
+        SELECT j.truth_id, min(least(abs(epoch(j.start) - epoch(o.start)),
+                                     abs(epoch(j.start) - epoch(o."end")))) / 3600
+        FROM '{mixed}/truth.parquet' j JOIN '{mixed}/truth.parquet' o
+             ON j.mmsi IN (o.mmsi, o.other_mmsi)
+             AND (o.kind IN ('dark_voyage', 'encounter', 'loitering')
+                  OR (o.kind = 'gap' AND o.attrs LIKE '%switched_off%'))
+        WHERE j.subkind = 'teleport' GROUP BY ALL""")
+    assert rows  # jumps share ships with other behaviours
+    for truth_id, hours in rows:
+        assert hours > IDENTITY_MARGIN_H - 1, truth_id
+    outside = q(f"""
+        SELECT j.truth_id FROM '{mixed}/truth.parquet' j JOIN '{mixed}/truth.parquet' o
+             ON j.mmsi IN (o.mmsi, o.other_mmsi) AND j.start BETWEEN o.start AND o."end"
+        WHERE j.subkind = 'teleport' AND o.kind IN ('dark_voyage', 'encounter', 'loitering',
+                                                    'gap')""")
+    assert outside == []
+
+
 def test_nmea_output_ingests_with_nothing_quarantined(mixed: Path, tmp_path: Path) -> None:
     with cargotrace.open_store(tmp_path / "s.duckdb") as store:
         summary = ingest_file(store, mixed / "positions.nmea")
@@ -138,11 +212,14 @@ def test_nmea_output_ingests_with_nothing_quarantined(mixed: Path, tmp_path: Pat
         (n,) = q(f"SELECT count(*) FROM '{mixed}/positions.parquet'")[0]
         assert summary.positions_stored == n
         # NMEA carries whole-second receive times and 1/10000-minute positions: each stored
-        # position is the Parquet one within that precision
+        # position is the Parquet one within that precision. Two ships on one MMSI may be heard
+        # in the same second, which NMEA cannot order: such positions are paired by latitude.
         far = store.con.execute(f"""
-            WITH s AS (SELECT mmsi, ts, lat, lon, row_number() OVER (ORDER BY mmsi, ts) AS i
+            WITH s AS (SELECT mmsi, ts, lat, lon,
+                              row_number() OVER (ORDER BY mmsi, ts, lat, lon) AS i
                        FROM positions),
-                 p AS (SELECT mmsi, ts, lat, lon, row_number() OVER (ORDER BY mmsi, ts) AS i
+                 p AS (SELECT mmsi, ts, lat, lon,
+                              row_number() OVER (ORDER BY mmsi, floor(epoch(ts)), lat, lon) AS i
                        FROM '{mixed}/positions.parquet')
             SELECT count(*) FROM s JOIN p USING (i)
             WHERE s.mmsi <> p.mmsi OR abs(epoch(s.ts) - epoch(p.ts)) >= 1
