@@ -15,6 +15,14 @@ Why the distances are over water: along great circles, a port behind a peninsula
 `LAND_STEP_KM`, the `LAND_EXEMPT_KM` at its ends excepted: ports lie on the coast) is measured
 along the MARNET sea lanes instead (`routes/sea.py`), never shorter than the great circle.
 
+Why the passage counts too: a call is time spent beyond the passage from where the vessel went
+silent to where it reappeared. That passage is estimated as voyage planners and ETA estimates
+do, along the sea lanes, at most `PASSAGE_MAX_RATIO` times the great circle (MARNET has few
+nodes near some coasts, and its detours there are no evidence). A ship that reappears where
+and when the lanes would have brought it had no time to spare for a call, even if the great
+circle alone leaves hours unexplained (Maizuru to Vostochny: 815 km straight, 1,250 km by the
+lanes, sailed in 69 h at 8.5 kn).
+
 A port the vessel is seen visiting just before or after the gap (`seen_call_window_h`) is no
 candidate: that call was seen.
 """
@@ -22,10 +30,12 @@ candidate: that call was seen.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
 
@@ -34,7 +44,7 @@ from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.geo import landmask, sphere
 
-__all__ = ["dark_port_calls", "leg_km", "plausible_speed_kn"]
+__all__ = ["dark_port_calls", "leg_km", "passage_km", "plausible_speed_kn"]
 
 KM_PER_NM = 1.852
 LAND_STEP_KM = 2.0
@@ -43,6 +53,9 @@ about 1 km)."""
 LAND_EXEMPT_KM = 8.0
 """Land within this distance of a leg's ends is ignored: ports, and ships at anchor off them,
 often fall on a land cell of the mask (geo/landmask.py)."""
+
+PASSAGE_MAX_RATIO = 1.5
+"""The passage between a gap's ends counts at most this many times their great-circle distance."""
 
 LatLon = tuple[float, float]
 
@@ -75,15 +88,21 @@ def dark_port_calls(
         gc_km = (sphere.haversine_km(*start, place_lat, place_lon)
                  + sphere.haversine_km(*end, place_lat, place_lon))
         seen = _seen_places(visits_by_mmsi.get(gap.mmsi, []), gap, params.seen_call_window_h)
+        reachable = np.flatnonzero(gc_km <= budget_km)
+        if reachable.size == 0:
+            continue
+        passage = passage_km(start, end)
+        if passage > budget_km:
+            continue  # the passage alone takes the whole silence: no time for a call
         fits = []
-        for i in np.flatnonzero(gc_km <= budget_km):
+        for i in reachable:
             place = watched[int(i)]
             if place["place_id"] in seen:
                 continue
             at = (float(place["lat"]), float(place["lon"]))
             detour_km = leg_km(start, at) + leg_km(at, end)
             if detour_km <= budget_km:
-                slack_h = (budget_km - detour_km) / KM_PER_NM / speed_kn
+                slack_h = (budget_km - max(detour_km, passage)) / KM_PER_NM / speed_kn
                 fits.append({"place_id": place["place_id"], "detour_km": round(detour_km, 1),
                              "slack_h": round(slack_h, 2), "_place": place})
         if not fits:
@@ -97,7 +116,8 @@ def dark_port_calls(
             confidence=round(min(1.0, candidates[0]["slack_h"] / duration_h), 3),
             attrs={"detour_km": candidates[0]["detour_km"], "slack_h": candidates[0]["slack_h"],
                    "gap_duration_h": duration_h, "speed_kn": round(speed_kn, 2),
-                   "speed_basis": basis, "n_candidates": len(candidates),
+                   "speed_basis": basis, "passage_km": round(passage, 1),
+                   "n_candidates": len(candidates),
                    "candidates": candidates},
         ))
     return calls
@@ -121,7 +141,14 @@ def leg_km(a: LatLon, b: LatLon) -> float:
     gc = float(sphere.haversine_km(a[0], a[1], b[0], b[1]))
     if not _crosses_land(a, b):
         return gc
-    return max(gc, float(_lanes().distance_km(a, b)))
+    return max(gc, _lanes_km(a, b))
+
+
+def passage_km(a: LatLon, b: LatLon) -> float:
+    """The expected passage from a to b: along the sea lanes, between the great circle and
+    `PASSAGE_MAX_RATIO` times it."""
+    gc = float(sphere.haversine_km(a[0], a[1], b[0], b[1]))
+    return min(max(gc, _lanes_km(a, b)), PASSAGE_MAX_RATIO * gc)
 
 
 def _crosses_land(a: LatLon, b: LatLon) -> bool:
@@ -136,11 +163,26 @@ def _crosses_land(a: LatLon, b: LatLon) -> bool:
     return bool(landmask.is_land(lat[inner], lon[inner]).any())
 
 
-@functools.cache
-def _lanes() -> Any:
-    from cargotrace.routes.sea import SeaNetwork  # loaded only when a leg crosses land
+def _lanes_km(a: LatLon, b: LatLon) -> float:
+    """Along MARNET: straight to the nearest node, the lanes, straight from the last node (as
+    `SeaNetwork.distance_km`, but searched from both ends: a gap's ends are new points every
+    time, and a whole-network search from each would cost 0.1-0.3 s); inf when unconnected."""
+    graph, snap = _lanes()
+    na, nb = snap(a), snap(b)
+    try:
+        lanes, _ = nx.bidirectional_dijkstra(graph, na, nb, weight="weight")
+    except nx.NetworkXNoPath:
+        return math.inf
+    return float(sphere.haversine_km(a[0], a[1], na[1], na[0]) + lanes
+                 + sphere.haversine_km(nb[1], nb[0], b[0], b[1]))
 
-    return SeaNetwork()
+
+@functools.cache
+def _lanes() -> tuple[Any, Callable[[LatLon], tuple[float, float]]]:
+    from cargotrace.routes.sea import SeaNetwork  # loaded when first needed (~0.1 s)
+
+    network = SeaNetwork()
+    return network.graph, lambda at: network.snap(at[0], at[1])
 
 
 def _seen_places(visits: list[Event], gap: Event, window_h: float) -> set[str]:

@@ -80,6 +80,7 @@ DEFAULT_COUNTS = {
         flag_changes=4,
         teleports=8,
         draught_changes=5,
+        dark_port_calls=8,
     ),
 }
 DEFAULT_DAYS = {"background": 14.0, "sea-of-japan-2023": 30.0, "mixed": 30.0}

@@ -10,7 +10,13 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from cargotrace.detect.dark_calls import dark_port_calls, leg_km, plausible_speed_kn
+from cargotrace.detect.dark_calls import (
+    PASSAGE_MAX_RATIO,
+    dark_port_calls,
+    leg_km,
+    passage_km,
+    plausible_speed_kn,
+)
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
@@ -51,18 +57,25 @@ def test_one_event_per_silence_naming_the_shortest_detour_first() -> None:
     assert candidates[0]["detour_km"] == pytest.approx(40, abs=0.5)
     # 12 kn seen, 10% allowed: 13.2 kn; slack = 20 h - 2 h stay - detour at that speed
     assert call.attrs["speed_kn"] == 13.2 and call.attrs["speed_basis"] == "own_speed"
-    assert candidates[0]["slack_h"] == pytest.approx(18 - 40 / 1.852 / 13.2, abs=0.01)
+    # slack: 20 h - 2 h stay - the longer of the detour (40 km) and the passage (west to east
+    # along the lanes, at most 1.5x its 40 km), at that speed
+    passage = passage_km(west, east)
+    assert 40 < passage <= 60 and call.attrs["passage_km"] == round(passage, 1)
+    assert candidates[0]["slack_h"] == pytest.approx(18 - passage / 1.852 / 13.2, abs=0.01)
     assert call.attrs["n_candidates"] == 2 and 0 < call.confidence <= 1
 
 
 def test_a_silence_no_longer_than_the_passage_hides_no_call_at_own_speed() -> None:
-    # 160 km sailed in 8 h at 12 kn (7.2 h needed): an anchorage 30 km off the line needs a
-    # 171 km detour and 2 h alongside: 9 h at 13.2 kn, but only 6.6 h at the 20 kn cap
+    # 160 km apart (the passage: 240 km), silent 11 h, sailing at 12 kn before and after: an
+    # anchorage 30 km off the line (171 km via it) leaves no time for 2 h alongside at 13.2 kn
+    # (9.8 h to sail + 2 h), but would at the 20 kn cap used when the speed is unknown
     start, end = (42.0, 132.0), (42.0, 133.93)
     off_line = {**ANCHORAGE, "lat": 41.73, "lon": 132.965}
-    assert dark_port_calls([gap(start, end, 8)], places(off_line), GapParams()) == []
-    (call,) = dark_port_calls([gap(start, end, 8, sog_kn=None)], places(off_line), GapParams())
+    assert passage_km(start, end) == pytest.approx(240, abs=2)
+    assert dark_port_calls([gap(start, end, 11)], places(off_line), GapParams()) == []
+    (call,) = dark_port_calls([gap(start, end, 11, sog_kn=None)], places(off_line), GapParams())
     assert call.attrs["speed_kn"] == 20.0 and call.attrs["speed_basis"] == "max_speed_kn"
+    assert call.attrs["detour_km"] == pytest.approx(171, abs=2)
 
 
 def test_a_port_seen_visited_next_to_the_gap_is_no_candidate() -> None:
@@ -106,3 +119,21 @@ def test_legs_go_around_land() -> None:
     assert leg_km(incheon, busan) > 1.5 * great_circle  # round the Korean peninsula
     at_sea = (41.9, 132.76), (41.9, 133.24)
     assert leg_km(*at_sea) == pytest.approx(float(sphere.haversine_km(*at_sea[0], *at_sea[1])))
+
+
+def test_a_silence_the_sea_lane_passage_fills_hides_no_call() -> None:
+    """Silent from off Maizuru to 15 km short of Vostochny, 815 km apart in a straight line:
+    Nakhodka, 20 km on, is within reach along great circles, but the passage along the lanes
+    takes the whole 69 h at the 8.4 kn the ship sailed. With 11 h more, it had time for a call."""
+    start, end = (35.5612, 135.3658), (42.6641, 133.0487)
+    nakhodka = {**ANCHORAGE, "place_id": "ct:nakhodka", "kind": "seaport", "lat": 42.79884,
+                "lon": 132.88925}
+    passage = passage_km(start, end)
+    straight = float(sphere.haversine_km(*start, *end))
+    assert straight < passage <= PASSAGE_MAX_RATIO * straight
+    silence = gap(start, end, 69, sog_kn=8.39)
+    assert dark_port_calls([silence], places(nakhodka), GapParams()) == []
+    (call,) = dark_port_calls([gap(start, end, 80, sog_kn=8.39)], places(nakhodka), GapParams())
+    assert call.attrs["passage_km"] == round(passage, 1)
+    speed_kmh = 8.39 * 1.1 * 1.852
+    assert call.attrs["slack_h"] == pytest.approx((78 * speed_kmh - passage) / speed_kmh, abs=0.01)
