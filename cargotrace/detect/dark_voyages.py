@@ -113,7 +113,7 @@ def silence_candidates(
     """One row per silence of at least `min_silence_h` (open ones: NULL end), with the vessel's
     reception baseline and the time it was last slow before the silence.
 
-    `track`: the positions' `track.track_table` (each position with its neighbours), when the
+    `track`: the positions' `track.track_table` (each position with the next one), when the
     caller already has it."""
     p = track if track is not None else track_table(positions)
     end = ibis.timestamp(data_end)
@@ -139,12 +139,13 @@ def silence_candidates(
         last_slow_t_s=epoch_s(last_slow.slow_ts.max()))
     s = s.left_join(last_slow, ["mmsi", "start"]).drop("mmsi_right", "start_right")
     # the baseline, only for the vessels that have a silence
-    underway = (p.sog >= params.underway_min_sog_kn) & (p.prev_sog >= params.underway_min_sog_kn)
+    # (each interval on the row of its first position)
+    underway = (p.sog >= params.underway_min_sog_kn) & (p.next_sog >= params.underway_min_sog_kn)
     moving = p.filter(underway.fill_null(False))
     silent = s.select(s_mmsi=s.mmsi).distinct()
     i = moving.semi_join(silent, moving.mmsi == silent.s_mmsi)
     baseline = i.group_by("mmsi").aggregate(
-        baseline_s=(i.t_s - i.prev_t_s).cast("float64")
+        baseline_s=(i.next_t_s - i.t_s).cast("float64")
         .quantile(params.baseline_quantile),
         n_intervals=i.count(),
     )

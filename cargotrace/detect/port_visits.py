@@ -110,12 +110,21 @@ class PortVisitParams:
         return [k.strip() for k in self.place_kinds.split(",") if k.strip()]
 
 
+def _eligible_places(places: Any, params: PortVisitParams) -> Any:
+    """The places a vessel can visit, each with a whole-number `place_key` in `place_id`
+    order: the positions near places are partitioned, sorted and grouped by place, and an
+    integer key costs a fraction of a string one there (names are joined back to the visits).
+    """
+    pl = places.filter(places.kind.isin(params.kinds()))
+    return pl.mutate(place_key=ibis.dense_rank().over(order_by=pl.place_id))
+
+
 def _place_cells(places: Any, params: PortVisitParams) -> Any:
     """Each eligible place once per grid cell its exit circle touches."""
-    pl = places.filter(places.kind.isin(params.kinds()))
+    pl = _eligible_places(places, params)
     enter_km = ibis.greatest(pl.radius_m / 1000.0, params.entry_radius_km)
     pl = pl.select(
-        place_id=pl.place_id, place_lat=pl.lat, place_lon=pl.lon, enter_km=enter_km,
+        place_key=pl.place_key, place_lat=pl.lat, place_lon=pl.lon, enter_km=enter_km,
         exit_km=enter_km + params.exit_margin_km,
     )
     dlat = pl.exit_km / KM_PER_DEG
@@ -135,17 +144,17 @@ def _place_cells(places: Any, params: PortVisitParams) -> Any:
 def _near_rows(positions: Any, places: Any, params: PortVisitParams, keys: list[str],
                track: Any = None) -> Any:
     """The positions near a place (within its exit radius), each with the place it is in or
-    near, and its neighbours in the vessel's whole track.
+    near, and the next position's time in the vessel's whole track.
 
-    Every located position is numbered along its track (`rn`), with the times of the positions
-    before and after it (`track.track_table`, or the run's shared `track`); that is the one
+    Every located position is numbered along its track (`rn`), with the time of the position
+    after it (`track.track_table`, or the run's shared `track`); that is the one
     pass over all positions. Only positions near a place go on: a jump in `rn` between two of
     them means the vessel was seen elsewhere in between. Of the places whose entry radius
     holds a position the nearest wins; failing that, the nearest whose exit radius holds it.
     """
     p = track if track is not None else track_table(positions, tuple(keys))
     p = p.select(
-        *keys, "ts", "lat", "lon", "sog", "rn", "t_s", "prev_t_s", "next_t_s",
+        *keys, "ts", "lat", "lon", "sog", "rn", "t_s", "next_t_s",
         cell_lat=(p.lat / CELL_DEG).floor().cast("int64"),
         cell_lon=(p.lon / CELL_DEG).floor().cast("int64"),
     )
@@ -153,18 +162,17 @@ def _near_rows(positions: Any, places: Any, params: PortVisitParams, keys: list[
     # a position can be near several places only in a cell several places touch: only those
     # positions need choosing (a window over them), the rest keep their one place
     in_cell = ibis.window(group_by=[cells.cell_lat, cells.cell_lon])
-    cells = cells.mutate(cell_places=cells.place_id.count().over(in_cell))
+    cells = cells.mutate(cell_places=cells.place_key.count().over(in_cell))
     j = p.join(cells, ["cell_lat", "cell_lon"])
     j = j.mutate(dist_km=haversine_km(j.lat, j.lon, j.place_lat, j.place_lon))
     j = j.filter(j.dist_km <= j.exit_km)
     j = j.mutate(inside=j.dist_km <= j.enter_km)
-    columns = [*keys, "ts", "rn", "sog", "place_id", "dist_km", "inside", "t_s", "prev_t_s",
-               "next_t_s"]
+    columns = [*keys, "ts", "rn", "sog", "place_key", "dist_km", "inside", "t_s", "next_t_s"]
     single = j.filter(j.cell_places == 1).select(*columns)
     several = j.filter(j.cell_places > 1)
     one_position = ibis.window(
         group_by=[*keys, "rn"],
-        order_by=[ibis.desc(several.inside), several.dist_km, several.place_id],
+        order_by=[ibis.desc(several.inside), several.dist_km, several.place_key],
     )
     several = several.mutate(rank=ibis.row_number().over(one_position))
     several = several.filter(several.rank == 0).select(*columns)
@@ -175,8 +183,9 @@ def port_visit_candidates(
     positions: Any, places: Any, params: PortVisitParams, data_end: datetime | None = None,
     track: Any = None,
 ) -> Any:
-    """One row per visit: place, first/last position in it, what came before and after,
-    stops and in-port silences. An Ibis expression; run it with `engines.to_arrow`.
+    """One row per visit: place, first/last position in it, whether the vessel was seen
+    before it and when after it, stops and in-port silences. An Ibis expression; run it with
+    `engines.to_arrow`.
     `data_end` (default: the last position's time) is when the data ends, for open visits.
 
     Visits are per MMSI, or per (MMSI, segment) when `positions` has the `segment` column of
@@ -185,13 +194,19 @@ def port_visit_candidates(
     """
     keys = ["mmsi", "segment"] if "segment" in positions.columns else ["mmsi"]
     p = _near_rows(positions, places, params, keys, track)
+    return _visits(p, keys, positions, places, params, data_end)
+
+
+def _visits(p: Any, keys: list[str], positions: Any, places: Any, params: PortVisitParams,
+            data_end: datetime | None) -> Any:
+    """`port_visit_candidates` from the positions near places (`_near_rows`)."""
     # An island is a stretch of consecutive positions of a track near one place: `rn` minus the
     # row's number among the place's rows is constant along it, and changes as soon as the
     # vessel is seen away from the place, or near another one, in between.
-    by_place = ibis.window(group_by=[*keys, "place_id"], order_by="rn")
+    by_place = ibis.window(group_by=[*keys, "place_key"], order_by="rn")
     p = p.mutate(place_rn=ibis.row_number().over(by_place))
     p = p.mutate(island=p.rn - p.place_rn)
-    island = [*keys, "place_id", "island"]
+    island = [*keys, "place_key", "island"]
     # Hysteresis: a visit starts at the island's first position inside the entry radius, and
     # lasts to the island's end; ring positions before it (approaching, or anchored just
     # outside) are not part of it. Islands never inside the entry radius are no visit.
@@ -202,40 +217,56 @@ def port_visit_candidates(
     bounds = bounds.filter(bounds.first_rn.notnull())
     v = p.join(bounds, island)
     v = v.filter(v.rn >= v.first_rn)
-    # Stops, with hysteresis on speed: below stop_max_sog_kn starts one, above
-    # resume_min_sog_kn ends it, and positions in between (or without speed) keep the state of
-    # the last decided one. So a stop begins at a slow decided row after a fast one (or first
-    # in the visit), and lasts until the next decided row (or the end of the visit).
-    slow = (v.sog < params.stop_max_sog_kn).fill_null(False)
-    decided = slow | (v.sog > params.resume_min_sog_kn).fill_null(False)
-    v = v.mutate(slow=slow, decided=decided)
-    by_decided = ibis.window(group_by=[*island, "decided"], order_by="rn")
-    v = v.mutate(prev_slow=v.slow.lag().over(by_decided),
-                 next_decided_t_s=v.t_s.lead().over(by_decided))
-    stop_row = v.decided & v.slow
-    first = v.rn == v.first_rn
     last = v.rn == v.last_rn
     visits = v.group_by(island).aggregate(
         start=v.ts.min(),
         last_ts=v.ts.max(),
         start_t_s=v.t_s.min(),
         last_t_s=v.t_s.max(),
-        before_t_s=ibis.ifelse(first, v.prev_t_s, ibis.null("int64")).max(),
+        # the track's first position (rn 0) has none before it: the entry was not seen
+        entry_seen=v.first_rn.min() > 0,
         after_t_s=ibis.ifelse(last, v.next_t_s, ibis.null("int64")).max(),
         n_positions=v.count(),
         min_distance_km=v.dist_km.min(),
-        n_stops=(stop_row & ~v.prev_slow.fill_null(False)).cast("int64").sum(),
-        # stopped time up to the next decided row; the stop still on at the end is closed
-        # in Python, against last_t_s
-        stop_s=ibis.ifelse(stop_row, v.next_decided_t_s - v.t_s, 0).sum(),
-        open_stop_t_s=ibis.ifelse(stop_row & v.next_decided_t_s.isnull(), v.t_s,
-                                  ibis.null("int64")).max(),
-        max_gap_s=ibis.ifelse(first, ibis.null("int64"), v.t_s - v.prev_t_s).max(),
+        # each silence inside the visit, on the row of the position before it
+        max_gap_s=ibis.ifelse(last, ibis.null("int64"), v.next_t_s - v.t_s).max(),
     )
-    pl = places.select(place_id=places.place_id, place_lat=places.lat, place_lon=places.lon)
+    stops = _stops(v, island, params)
+    visits = visits.left_join(stops, island).select(
+        *visits.columns, n_stops=stops.n_stops.fill_null(0), stop_s=stops.stop_s,
+        open_stop_t_s=stops.open_stop_t_s,
+    )
+    pl = _eligible_places(places, params)
+    pl = pl.select(place_key=pl.place_key, place_id=pl.place_id, place_lat=pl.lat,
+                   place_lon=pl.lon)
     end_t_s = (ibis.literal(int(data_end.timestamp()), "int64") if data_end is not None
                else epoch_s(positions.ts.max()))
-    return visits.join(pl, "place_id").drop("island").mutate(data_end_t_s=end_t_s)
+    visits = visits.join(pl, "place_key").drop("place_key", "island")
+    return visits.mutate(data_end_t_s=end_t_s)
+
+
+def _stops(v: Any, island: list[str], params: PortVisitParams) -> Any:
+    """Per visit (`island` keys): how many stops, the stopped seconds up to each stop's end, and
+    the start of a stop still on at the visit's last decided position (closed in Python,
+    against the visit's last position).
+
+    Stops have hysteresis on speed: below stop_max_sog_kn starts one, above resume_min_sog_kn
+    ends it, and positions in between (or without speed) keep the state of the last decided
+    one. So a stop begins at a slow decided position after a fast one (or first in the
+    visit), and lasts until the next decided one. Only the decided positions, and only the
+    columns this needs, go through the window: it is the costliest step of the detector.
+    """
+    slow = (v.sog < params.stop_max_sog_kn).fill_null(False)
+    decided = slow | (v.sog > params.resume_min_sog_kn).fill_null(False)
+    d = v.filter(decided).select(*island, "rn", "t_s", slow=slow)
+    by_rn = ibis.window(group_by=island, order_by="rn")
+    d = d.mutate(prev_slow=d.slow.lag().over(by_rn), next_decided_t_s=d.t_s.lead().over(by_rn))
+    d = d.filter(d.slow)
+    return d.group_by(island).aggregate(
+        n_stops=(~d.prev_slow.fill_null(False)).cast("int64").sum(),
+        stop_s=(d.next_decided_t_s - d.t_s).sum(),
+        open_stop_t_s=ibis.ifelse(d.next_decided_t_s.isnull(), d.t_s, ibis.null("int64")).max(),
+    )
 
 
 def _stop_s(row: dict[str, Any]) -> int:
@@ -252,7 +283,7 @@ def _confidence_level(row: dict[str, Any], params: PortVisitParams) -> int:
     stopped = row["n_stops"] > 0 or (row["max_gap_s"] or 0) >= params.stop_gap_h * 3600
     if not stopped:
         return 2
-    entry, exit_ = row["before_t_s"] is not None, row["after_t_s"] is not None
+    entry, exit_ = row["entry_seen"], row["after_t_s"] is not None
     return 4 if entry and exit_ else 3
 
 
@@ -277,7 +308,7 @@ def port_visit_events(candidates: pa.Table, params: PortVisitParams) -> list[Eve
             "max_in_port_gap_h": 0.0 if max_gap is None else round(max_gap / 3600, 4),
             "n_positions": int(row["n_positions"]),
             "min_distance_km": round(row["min_distance_km"], 3),
-            "entry_seen": row["before_t_s"] is not None,
+            "entry_seen": bool(row["entry_seen"]),
             "exit_seen": not last_heard,
             "open": is_open,
             "last_position_ts": row["last_ts"].isoformat(),

@@ -28,7 +28,7 @@ from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
-from cargotrace.detect.track import segmented_track, track_table
+from cargotrace.detect.track import segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
@@ -48,18 +48,16 @@ class Context:
     resampling for encounters and loitering sort only what they read, as on their own."""
     _segmentation: Segmentation | None = None
     _track: Any = None
+    _split: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
 
     def track(self) -> Any:
-        """Every located position with its neighbours along its MMSI's track, sorted once and
+        """Every located position with the next one along its MMSI's track, sorted once and
         kept on the engine (a temporary table on DuckDB, a persisted frame on Spark) for every
         detector that needs the order: identity, port visits, dark voyages."""
         if self._track is None:
             track = track_table(self.tables["positions"])
-            # every column nullable: Ibis guesses lag() of a NOT NULL column NOT NULL, and the
-            # cached copy would refuse the NULL at each end of a track
-            schema = ibis.schema({n: t.copy(nullable=True) for n, t in track.schema().items()})
-            self._track = track.cast(schema).cache()
+            self._track = _nullable(track).cache()
         return self._track
 
     def has_track(self) -> bool:
@@ -82,7 +80,12 @@ class Context:
         if not self.share_track:
             positions = self.tables["positions"]
             return identity_segments(positions, self.params["identity"], self.segmentation())
-        return segmented_track(self.track(), self.segmentation().runs)
+        runs = self.segmentation().runs
+        if runs.num_rows and self._split is None:
+            # the split MMSIs renumbered once for the run (port visits and the resampled
+            # tracks both read them): a few positions, kept rather than joined and sorted twice
+            self._split = _nullable(split_track(self.track(), runs)).cache()
+        return segmented_track(self.track(), runs, self._split)
 
     def tracks(self, resample_min: int, max_interpolate_gap_h: float, slow_kn: float) -> Any:
         """Segmented positions resampled on a grid, computed once and kept on the engine for
@@ -100,9 +103,18 @@ class Context:
         for table in self._tracks.values():
             table.release()
         self._tracks.clear()
+        if self._split is not None:
+            self._split.release()
+            self._split = None
         if self._track is not None:
             self._track.release()
             self._track = None
+
+
+def _nullable(table: Any) -> Any:
+    """`table` with every column nullable, for a cached copy: Ibis guesses lead() of a NOT NULL
+    column NOT NULL, and the copy would refuse the NULL at the end of each track."""
+    return table.cast(ibis.schema({n: t.copy(nullable=True) for n, t in table.schema().items()}))
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:

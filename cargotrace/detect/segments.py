@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind, IdentityKind
-from cargotrace.detect.track import epoch_s
+from cargotrace.detect.track import epoch_s, in_runs
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 
@@ -76,34 +76,35 @@ def _track_window(p: Any) -> Any:
 def jumping_mmsis(positions: Any, params: IdentityParams, track: Any = None) -> Any:
     """The MMSIs with at least one impossible step (an Ibis expression, one column `mmsi`).
 
+    Each step is tested on the row of its first position (with the next one's values).
     `track`: the positions' `track.track_table`, when the caller already has it."""
     p = track if track is not None else _steps(positions)
     # whole seconds on both engines: count one fewer, so that this never misses a jump the
     # exact pass would find (an MMSI selected for nothing only costs its pass)
     allowed_km = ibis.greatest(
-        params.min_jump_km, params.max_speed_kn * KM_PER_NM * (p.t_s - p.prev_t_s - 1) / 3600.0)
+        params.min_jump_km, params.max_speed_kn * KM_PER_NM * (p.next_t_s - p.t_s - 1) / 3600.0)
     # the great circle is never longer than a degree of latitude per degree of latitude or
     # longitude moved: a cheap bound that clears almost every step before the trigonometry
     # (a CASE, so the engine evaluates the haversine only where the bound does not clear it)
-    bound_km = ((p.lat - p.prev_lat).abs() + (p.lon - p.prev_lon).abs()) * BOUND_KM_PER_DEG
-    km = haversine_km(p.prev_lat, p.prev_lon, p.lat, p.lon)
+    bound_km = ((p.next_lat - p.lat).abs() + (p.next_lon - p.lon).abs()) * BOUND_KM_PER_DEG
+    km = haversine_km(p.lat, p.lon, p.next_lat, p.next_lon)
     impossible = ibis.ifelse(
         bound_km > allowed_km,
         (km > params.min_jump_km)
-        & (km / KM_PER_NM > params.max_speed_kn * (p.t_s - p.prev_t_s - 1) / 3600.0),
+        & (km / KM_PER_NM > params.max_speed_kn * (p.next_t_s - p.t_s - 1) / 3600.0),
         False,
     )
     return p.filter(impossible).select("mmsi").distinct()
 
 
 def _steps(positions: Any) -> Any:
-    """Each located position with the previous one of its MMSI: the part of
-    `track.track_table` the jump test reads (one sort, and no more window functions)."""
+    """Each located position with the next one of its MMSI: the part of `track.track_table`
+    the jump test reads (one sort, and no more window functions)."""
     p = _located(positions)
     p = p.select("mmsi", "ts", "lat", "lon", t_s=epoch_s(p.ts))
     w = _track_window(p)
-    return p.mutate(prev_lat=p.lat.lag().over(w), prev_lon=p.lon.lag().over(w),
-                    prev_t_s=p.t_s.lag().over(w))
+    return p.mutate(next_lat=p.lat.lead().over(w), next_lon=p.lon.lead().over(w),
+                    next_t_s=p.t_s.lead().over(w))
 
 
 _km = sphere.haversine_km
@@ -321,10 +322,7 @@ def identity_segments(
     located = _located(positions)
     numbered = located.semi_join(split, located.mmsi == split.split_mmsi)
     numbered = numbered.mutate(rn=ibis.row_number().over(_track_window(numbered)))
-    joined = numbered.join(
-        runs, [numbered.mmsi == runs.mmsi, numbered.rn >= runs.first_rn,
-               numbered.rn <= runs.last_rn]
-    ).select(*columns, "segment")
+    joined = in_runs(numbered, seg.runs).select(*columns, "segment")
     rest = positions.anti_join(split, positions.mmsi == split.split_mmsi).mutate(
         segment=ibis.literal(0, "int64"))
     unlocated = positions.filter(positions.lat.isnull() | positions.lon.isnull())

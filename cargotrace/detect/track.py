@@ -1,7 +1,7 @@
-"""The shared track: every located position with its neighbours along its vessel's track.
+"""The shared track: every located position with the next one along its vessel's track.
 
 Why one table: identity segments, port visits and dark voyages all need each position's
-previous and next position in (ts, lat, lon) order (a total order: the store dedups on (mmsi,
+next position in (ts, lat, lon) order (a total order: the store dedups on (mmsi,
 ts, lat, lon)). Each of them used to sort every position itself, and sorting 10M positions is
 most of what they cost. A detection run now sorts once (`track_table`), keeps the result on the
 engine (`run.Context.track`: a temporary table on DuckDB, a persisted frame on Spark) and every
@@ -21,19 +21,25 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["TRACK_COLUMNS", "epoch_s", "epoch_seconds", "located", "segmented_track",
-           "track_table"]
+__all__ = ["TRACK_COLUMNS", "epoch_s", "epoch_seconds", "in_runs", "located",
+           "segmented_track", "split_track", "track_table"]
 
 ORDER = ("ts", "lat", "lon")
 TRACK_COLUMNS = (
-    "ts", "lat", "lon", "sog", "t_s", "rn", "prev_t_s", "prev_lat", "prev_lon", "prev_sog",
-    "next_ts", "next_t_s", "next_lat", "next_lon",
+    "ts", "lat", "lon", "sog", "t_s", "rn", "next_ts", "next_t_s", "next_lat", "next_lon",
+    "next_sog",
 )
 """After the keys (mmsi, or mmsi and segment): the position, its whole seconds `t_s`, its
-0-based number `rn` along the track, and the previous / next position's values (NULL at the
-ends)."""
+0-based number `rn` along the track, and the next position's values (NULL at the end).
+
+Only the next position: every step between two positions is the row of its first one, so a
+detector that needs a step (a jump, an interval, a silence) reads it there. The previous
+position's values would be the same steps a row later, and cost the run's sort four more
+window functions and the shared track four more columns (about a third of its width)."""
 
 
 def _epoch(ts: Any) -> float:
@@ -77,47 +83,86 @@ def located(positions: Any) -> Any:
 
 
 def _neighbours(p: Any, keys: list[str]) -> Any:
+    """`p` (keys, ts, lat, lon, sog) numbered along each track, with the next position; the
+    next whole second is taken from the next time (the same value `t_s` would give it, for
+    one window function fewer)."""
     track = ibis.window(group_by=keys, order_by=list(ORDER))
-    return p.mutate(
+    p = p.mutate(
         rn=ibis.row_number().over(track),
-        prev_t_s=p.t_s.lag().over(track),
-        prev_lat=p.lat.lag().over(track),
-        prev_lon=p.lon.lag().over(track),
-        prev_sog=p.sog.lag().over(track),
         next_ts=p.ts.lead().over(track),
-        next_t_s=p.t_s.lead().over(track),
         next_lat=p.lat.lead().over(track),
         next_lon=p.lon.lead().over(track),
+        next_sog=p.sog.lead().over(track),
     )
+    return p.mutate(t_s=epoch_s(p.ts), next_t_s=epoch_s(p.next_ts))
 
 
 def track_table(positions: Any, keys: tuple[str, ...] = ("mmsi",)) -> Any:
-    """Located `positions` numbered along each track of `keys`, with their neighbours
+    """Located `positions` numbered along each track of `keys`, with the next position
     (`TRACK_COLUMNS`): one sort of every position, for every detector that needs order."""
     p = located(positions)
-    p = p.select(*keys, "ts", "lat", "lon", "sog", t_s=epoch_s(p.ts))
+    p = p.select(*keys, "ts", "lat", "lon", "sog")
     return _neighbours(p, list(keys)).select(*keys, *TRACK_COLUMNS)
 
 
-def segmented_track(track: Any, runs: pa.Table) -> Any:
+RUN_BUCKET_ROWS = 1024
+"""Row numbers per bucket when positions meet their identity runs: each run is listed once per
+bucket of 1024 row numbers it touches, so a position meets the one or two runs of its own
+bucket on equal keys (mmsi, bucket), which both engines hash-join, before the exact range
+test. On mmsi alone a position met every run of its MMSI, hundreds for a shared one."""
+
+
+def _bucketed_runs(runs: pa.Table) -> pa.Table:
+    """`runs` (mmsi, first_rn, last_rn, segment) with a `bucket` column, one row per bucket
+    of `RUN_BUCKET_ROWS` row numbers each run touches."""
+    lo = pc.divide(runs.column("first_rn"), RUN_BUCKET_ROWS).to_numpy()
+    hi = pc.divide(runs.column("last_rn"), RUN_BUCKET_ROWS).to_numpy()
+    n = hi - lo + 1
+    offsets = np.repeat(np.cumsum(n) - n, n)
+    bucket = np.repeat(lo, n) + (np.arange(int(n.sum())) - offsets)
+    out = runs.take(np.repeat(np.arange(runs.num_rows), n))
+    return out.append_column("bucket", pa.array(bucket, pa.int64()))
+
+
+def in_runs(numbered: Any, runs: pa.Table) -> Any:
+    """`numbered` (a position per row, its `mmsi` and 0-based `rn` along the MMSI's track)
+    joined to the run of `runs` (`segments.Segmentation.runs`) that holds it."""
+    r = ibis.memtable(_bucketed_runs(runs))
+    bucket = numbered.rn // RUN_BUCKET_ROWS
+    return numbered.join(r, [numbered.mmsi == r.mmsi, bucket == r.bucket,
+                             numbered.rn >= r.first_rn, numbered.rn <= r.last_rn])
+
+
+def split_track(track: Any, runs: pa.Table) -> Any:
+    """The positions of the MMSIs `runs` splits, numbered along each (mmsi, segment) with their
+    next position (`TRACK_COLUMNS`): the part of `segmented_track` that is computed again.
+
+    Small (the few split MMSIs), so a detection run keeps it on the engine rather than redo
+    its range join and sort for each detector that reads the segmented track."""
+    r = ibis.memtable(runs)
+    split = r.select(split_mmsi=r.mmsi).distinct()
+    mine = track.semi_join(split, track.mmsi == split.split_mmsi)
+    mine = in_runs(mine, runs).select("mmsi", "segment", "ts", "lat", "lon", "sog")
+    return _neighbours(mine, ["mmsi", "segment"]).select("mmsi", "segment", *TRACK_COLUMNS)
+
+
+def segmented_track(track: Any, runs: pa.Table, split: Any = None) -> Any:
     """`track` (per MMSI) with each position's identity `segment`, numbered per (mmsi, segment).
 
     `runs` is `segments.Segmentation.runs`: (mmsi, first_rn, last_rn, segment) for the split
     MMSIs only, on the same 0-based numbering as `track.rn`. The other MMSIs are segment 0 and
     keep their numbering and neighbours; the split ones are numbered again per segment, so
-    the other ship's positions are never a neighbour.
+    the other ship's positions are never a neighbour. `split`: `split_track(track, runs)`,
+    when the caller keeps it.
     """
     columns = ["mmsi", "segment", *TRACK_COLUMNS]
     if runs.num_rows == 0:
         return track.mutate(segment=ibis.literal(0, "int64")).select(*columns)
     r = ibis.memtable(runs)
-    split = r.select(split_mmsi=r.mmsi).distinct()
-    rest = track.anti_join(split, track.mmsi == split.split_mmsi)
+    split_mmsis = r.select(split_mmsi=r.mmsi).distinct()
+    rest = track.anti_join(split_mmsis, track.mmsi == split_mmsis.split_mmsi)
     rest = rest.mutate(segment=ibis.literal(0, "int64")).select(*columns)
-    mine = track.semi_join(split, track.mmsi == split.split_mmsi)
-    mine = mine.join(r, [mine.mmsi == r.mmsi, mine.rn >= r.first_rn, mine.rn <= r.last_rn])
-    mine = mine.select("mmsi", "segment", "ts", "lat", "lon", "sog", "t_s")
     # one schema for both sides: a track kept on Spark reads back its row numbers as int32
     schema = ibis.schema({n: t.copy(nullable=True) for n, t in rest.schema().items()})
-    redone = _neighbours(mine, ["mmsi", "segment"]).select(*columns)
-    return ibis.union(rest.cast(schema), redone.cast(schema))
+    redone = split if split is not None else split_track(track, runs)
+    return ibis.union(rest.cast(schema), redone.select(*columns).cast(schema))

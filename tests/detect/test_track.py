@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import shutil
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +27,13 @@ from cargotrace.detect.loitering import away_from_places
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.run import detect
 from cargotrace.detect.segments import identity_segments, split_segments
-from cargotrace.detect.track import epoch_s, epoch_seconds, segmented_track, track_table
+from cargotrace.detect.track import (
+    RUN_BUCKET_ROWS,
+    epoch_s,
+    epoch_seconds,
+    segmented_track,
+    track_table,
+)
 from cargotrace.geo import sphere
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on, to_arrow
@@ -129,6 +136,33 @@ def test_segmented_track_is_the_track_of_the_identity_segments(
     got_rows, expected_rows = to_arrow(got, order_by=order), to_arrow(expected, order_by=order)
     assert got_rows.num_rows == len(ship_a) + len(ship_b) + len(other)
     assert got_rows.to_pylist() == expected_rows.select(got_rows.column_names).to_pylist()
+
+
+def test_segmented_track_of_long_shared_tracks_across_run_buckets(
+    engine: Engine, tmp_store: cargotrace.Store
+) -> None:
+    """Two ships on one MMSI, talking in turn for hours: their runs of row numbers cross the
+    buckets of `RUN_BUCKET_ROWS` rows that positions meet their runs by, and every position
+    still gets its own ship's segment and neighbours (the same as from scratch)."""
+    ship_a = track(lat=42.8, lon=131.9, every_s=20, hours=16)
+    ship_b = track(start=ship_a[0]["ts"] + timedelta(seconds=7), lat=42.8, lon=135.6,
+                   every_s=45, hours=15)
+    store_rows(tmp_store, ship_a + ship_b)
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    params = IdentityParams()
+    runs = split_segments(positions, params).runs
+    crossing = [a // RUN_BUCKET_ROWS != b // RUN_BUCKET_ROWS for a, b in
+                zip(runs.column("first_rn").to_pylist(), runs.column("last_rn").to_pylist(),
+                    strict=True)]
+    assert len(ship_a) + len(ship_b) > 3 * RUN_BUCKET_ROWS and any(crossing)
+    got = segmented_track(track_table(positions), runs)
+    expected = track_table(identity_segments(positions, params), ("mmsi", "segment"))
+    order = ["mmsi", "segment", "rn"]
+    got_rows, expected_rows = to_arrow(got, order_by=order), to_arrow(expected, order_by=order)
+    assert got_rows.num_rows == len(ship_a) + len(ship_b)
+    assert got_rows.to_pylist() == expected_rows.select(got_rows.column_names).to_pylist()
+    sizes = sorted(Counter(got_rows.column("segment").to_pylist()).values())
+    assert sizes == sorted([len(ship_a), len(ship_b)])
 
 
 def test_fast_epoch_is_ibis_epoch(solent: Path) -> None:
