@@ -114,7 +114,8 @@ def small_mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     events for KINDS already stored (the reference)."""
     out = tmp_path_factory.mktemp("small-mixed")
     behaviours = BehaviourCounts(
-        gaps=3, encounters=2, loiterings=2, shared_mmsis=1, name_changes=1, teleports=1
+        gaps=3, encounters=2, loiterings=2, shared_mmsis=1, name_changes=1, teleports=1,
+        dark_port_calls=2,
     )
     simulate(
         ScenarioParams.for_scenario("mixed", vessels=16, days=5, seed=5, behaviours=behaviours),
@@ -160,7 +161,7 @@ def _detect_through_connect(url: str, reference: Path, folder: Path, kinds: list
     [
         # split MMSIs (an in-memory table of runs, uploaded from Arrow), a self-join
         pytest.param(False, ["identity", "encounter"], id="arrow_upload"),
-        # a lead and a range window per vessel, then the watched places
+        # gaps (range joins per vessel), then port visits and the watched places
         pytest.param(True, ["gap", "possible_dark_port_call"], id="parquet_staging"),
     ],
 )
