@@ -15,16 +15,17 @@ Why the distances are over water: along great circles, a port behind a peninsula
 `LAND_STEP_KM`, the `LAND_EXEMPT_KM` at its ends excepted: ports lie on the coast) is measured
 along the MARNET sea lanes instead (`routes/sea.py`), never shorter than the great circle.
 
-Why the passage counts too: a call is time spent beyond the passage from where the vessel went
-silent to where it reappeared. That passage is estimated as voyage planners and ETA estimates
-do, along the sea lanes, at most `PASSAGE_MAX_RATIO` times the great circle (MARNET has few
-nodes near some coasts, and its detours there are no evidence). A ship that reappears where
-and when the lanes would have brought it had no time to spare for a call, even if the great
-circle alone leaves hours unexplained (Maizuru to Vostochny: 815 km straight, 1,250 km by the
-lanes, sailed in 69 h at 8.5 kn).
+Why the passage counts too: a call needs the detour via the place, and the vessel needs at least
+its passage from where it went silent to where it reappeared, measured the same way (a great
+circle over open water, the lanes round land): whichever is longer must fit. Ships are not
+assumed to follow the sea lanes over open water (MARNET's sparse nodes there are no evidence
+of a route), so a silence the lanes would fill but a straight crossing would not is a possible
+call. The simulator's ships do follow MARNET, which is where its false positives come from
+(docs/concepts/behaviours.md).
 
-A port the vessel is seen visiting just before or after the gap (`seen_call_window_h`) is no
-candidate: that call was seen.
+A gap inside a port visit (the vessel seen in the same port before and after it: moored with
+its transponder off) is no possible call elsewhere; nor is a place the vessel is seen visiting
+just before or after the gap (`seen_call_window_h`): that call was seen.
 """
 
 from __future__ import annotations
@@ -53,9 +54,6 @@ about 1 km)."""
 LAND_EXEMPT_KM = 8.0
 """Land within this distance of a leg's ends is ignored: ports, and ships at anchor off them,
 often fall on a land cell of the mask (geo/landmask.py)."""
-
-PASSAGE_MAX_RATIO = 1.5
-"""The passage between a gap's ends counts at most this many times their great-circle distance."""
 
 LatLon = tuple[float, float]
 
@@ -87,7 +85,10 @@ def dark_port_calls(
         # great circles first: a lower bound, so a place out of reach by them is out of reach
         gc_km = (sphere.haversine_km(*start, place_lat, place_lon)
                  + sphere.haversine_km(*end, place_lat, place_lon))
-        seen = _seen_places(visits_by_mmsi.get(gap.mmsi, []), gap, params.seen_call_window_h)
+        own_visits = visits_by_mmsi.get(gap.mmsi, [])
+        if any(_spans(v, gap) for v in own_visits):
+            continue  # silent at its berth: the port visit spans the gap
+        seen = _seen_places(own_visits, gap, params.seen_call_window_h)
         reachable = np.flatnonzero(gc_km <= budget_km)
         if reachable.size == 0:
             continue
@@ -145,10 +146,8 @@ def leg_km(a: LatLon, b: LatLon) -> float:
 
 
 def passage_km(a: LatLon, b: LatLon) -> float:
-    """The expected passage from a to b: along the sea lanes, between the great circle and
-    `PASSAGE_MAX_RATIO` times it."""
-    gc = float(sphere.haversine_km(a[0], a[1], b[0], b[1]))
-    return min(max(gc, _lanes_km(a, b)), PASSAGE_MAX_RATIO * gc)
+    """The shortest passage from a to b the vessel could have sailed: `leg_km`."""
+    return leg_km(a, b)
 
 
 def _crosses_land(a: LatLon, b: LatLon) -> bool:
@@ -185,9 +184,15 @@ def _lanes() -> tuple[Any, Callable[[LatLon], tuple[float, float]]]:
     return network.graph, lambda at: network.snap(at[0], at[1])
 
 
+def _spans(visit: Event, gap: Event) -> bool:
+    """The visit began before the gap and ended after it (or is still open): the vessel was in
+    that port on both sides of its silence (port visits count in-port silences as stays)."""
+    assert gap.end is not None
+    return visit.start <= gap.start and (visit.end is None or visit.end >= gap.end)
+
+
 def _seen_places(visits: list[Event], gap: Event, window_h: float) -> set[str]:
-    """Places of the vessel's visits that touch the `window_h` before or after the gap (none
-    can lie inside it: a visit is made of positions)."""
+    """Places of the vessel's visits that touch the `window_h` before or after the gap."""
     assert gap.end is not None
     window = timedelta(hours=window_h)
     lo, hi = gap.start - window, gap.end + window

@@ -62,7 +62,10 @@ class GapParams:
                           "is not a possible dark call in it: that visit was seen."},
     )
     min_port_stay_h: float = field(
-        default=2.0, metadata={"help": "Shortest stay a possible dark port call must allow for."}
+        default=4.0,
+        metadata={"help": "Shortest stay a possible dark port call must allow for: loading or "
+                          "unloading takes hours; a call that fits only as a brief stop rests "
+                          "on the vessel sailing flat out all through its silence."},
     )
     call_place_kinds: str = field(
         default="seaport,anchorage,naval_base",

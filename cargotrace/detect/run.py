@@ -1,8 +1,9 @@
 """Run detectors over the store and replace their events (what `cargotrace detect` does).
 
 Detectors run in dependency order (a dark voyage needs port visits and silences; a possible
-dark port call needs gaps), each on the engine asked for; their events are always written to
-the store, kind by kind, replacing the events of the same kinds in the run's time range.
+dark port call needs gaps and port visits), each on the engine asked for; their events are
+always written to the store, kind by kind, replacing the events of the same kinds in the run's
+time range.
 """
 
 from __future__ import annotations

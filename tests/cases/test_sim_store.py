@@ -63,6 +63,10 @@ def test_angara_is_the_candidate_of_the_najin_dunay_leg(
     assert [h["entity_id"] for h in top["sanctions"] if h["match"] == "confirmed"] == [OFAC_ANGARA]
     assert {e["side"] for e in top["ends"]} == {"depart", "arrive"}
     assert top["ends"][0]["kind"] in ("possible_dark_port_call", "dark_voyage", "port_visit")
+    # never heard at Najin: its departure is the dark call of its silence, which lists Najin
+    # among the ports that fit (not necessarily first: Nakhodka lies nearer its line)
+    (depart,) = [e for e in top["ends"] if e["side"] == "depart"]
+    assert (depart["kind"], depart["place"]) == ("possible_dark_port_call", "Najin")
     # the evidence names ANGARA too: checked against the store and the list
     vessel = leg["vessel"]
     assert (vessel["name"], vessel["source"], vessel["sanctioned"]) == ("ANGARA", "evidence", True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -11,13 +11,19 @@ import pyarrow.parquet as pq
 import pytest
 
 import cargotrace
+from cargotrace.detect.gaps import gap_candidates, gap_events
+from cargotrace.detect.params import GapParams
 from cargotrace.detect.run import SUPPORTED, detect
+from cargotrace.detect.track import track_table
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
 from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams
+from cargotrace.store.engines import Engine, tables_on, to_arrow
+
+from .test_port_visits import make_position, store_rows
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +231,34 @@ def test_gap_events_are_reproduced_from_scratch(tmp_path: Path, mixed: tuple[Pat
             "SELECT event_id, kind, mmsi, start, \"end\", attrs FROM events ORDER BY event_id"
         ).fetchall()
     assert len(found) > 10 and found == reference
+
+
+@pytest.mark.parametrize("shared_track", [False, True], ids=["binned", "shared_track"])
+def test_sailing_speed_around_a_gap(tmp_store: cargotrace.Store, shared_track: bool) -> None:
+    """The mean reported speed while sailing (3 kn and up) in the 12 h before and after a gap:
+    what the possible-dark-port-call test takes as the vessel's own speed."""
+    t0 = datetime(2023, 9, 1, tzinfo=UTC)
+    rows = [make_position(1, t0 + timedelta(minutes=5 * k), 42.0, 132.0 + k * 0.001,
+                          sog=[10.0, 12.05, 2.9, 3.0][k % 4]) for k in range(144)]
+    back = rows[-1]["ts"] + timedelta(hours=10)
+    rows += [make_position(1, back + timedelta(minutes=5 * k), 42.0, 133.0 + k * 0.001,
+                           sog=8.25) for k in range(144)]
+    rows.append(make_position(1, back + timedelta(hours=12, minutes=1), 42.0, 133.5, sog=20.0))
+    # moored (0 kn), silent, then heard without a speed, then silent to the end of the data
+    rows += [make_position(2, t0 + timedelta(minutes=5 * k), 42.0, 131.0, sog=0.0)
+             for k in range(50)]
+    rows += [make_position(2, t0 + timedelta(hours=20, minutes=5 * k), 42.0, 131.0, sog=None)
+             for k in range(50)]
+    store_rows(tmp_store, rows)
+    end = back + timedelta(hours=40)
+    positions = tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"]
+    track = track_table(positions) if shared_track else None
+    found = gap_events(to_arrow(gap_candidates(positions, GapParams(), end, track),
+                                order_by=["mmsi", "start"]), GapParams(), end)
+    speeds = [(e.mmsi, e.end is None, e.attrs["sog_before_kn"], e.attrs["sog_after_kn"])
+              for e in found]
+    # vessel 1: 10.0, 12.05 and 3.0 kn count, 2.9 does not (tenths: 100 + 121 + 30 over 3),
+    # after: 8.25 kn is 8.3 in tenths, the 20 kn fix 12 h 1 min after the gap is outside (it
+    # counts before the open silence that follows it: 143 x 8.3 and 20 kn)
+    assert speeds == [(1, False, 8.37, 8.3), (1, True, 8.38, None),
+                      (2, False, None, None), (2, True, None, None)]

@@ -274,3 +274,6 @@ def test_a_possible_dark_port_call_shows_every_port_that_fits() -> None:
     rows = event_rows({"events": [call, visit]}, 10, (_t(4), _t(20)))
     assert [r["place"] for r in rows] == ["ct:nakhodka, ct:vladivostok or ct:najin",
                                           "ct:vostochny"]
+    call["attrs"] = {"candidates": [{"place_id": f"p{i}"} for i in range(12)]}
+    (row,) = event_rows({"events": [call]}, 10, None)
+    assert row["place"] == "p0, p1, p2, p3, p4 or 7 other ports"

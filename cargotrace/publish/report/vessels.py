@@ -64,10 +64,18 @@ def event_rows(profile: dict[str, Any], limit: int,
              "event_id": e["event_id"]} for e in events]
 
 
+SHOWN_CANDIDATES = 5
+"""A possible dark port call's profile row names this many of its ports (shortest detour
+first); the event keeps them all."""
+
+
 def _places(event: dict[str, Any]) -> str:
     """The event's place; for a possible dark port call, every port that fits in the silence
     (the first is the one named: the shortest detour)."""
     candidates = [str(c["place_id"]) for c in (event.get("attrs") or {}).get("candidates", [])]
+    if len(candidates) > SHOWN_CANDIDATES:  # many watched ports around a long silence
+        more = len(candidates) - SHOWN_CANDIDATES
+        return ", ".join(candidates[:SHOWN_CANDIDATES]) + f" or {more} other ports"
     if len(candidates) > 1:
         return ", ".join(candidates[:-1]) + " or " + candidates[-1]
     return str(event.get("place_id") or "")
