@@ -5,7 +5,7 @@ stage starts cold, as a user's command does. Prints one JSON object on stdout.
 
 Stages (all read the same store):
   suite        cargotrace: every detector, events written (what `cargotrace detect` does)
-  gaps         cargotrace: the gap detector only (incl. offshore distance and dark port calls)
+  gaps         cargotrace: the gap detector only (incl. offshore distance and sailing speeds)
   loitering    cargotrace: the loitering detector only (slow for long, away from port)
   identity, port_visit, dark_voyage, encounter
                cargotrace: that detector only (with what it needs: dark voyages run port

@@ -69,22 +69,17 @@ def gap_candidates(
         gaps = _binned_silences(p, min_gap_s, end_s)
     heard = p.select(heard_mmsi=p.mmsi, heard_t_s=p.t_s, heard_sog=p.sog)
     window_s = int(params.received_window_h * 3600)
-    # speeds summed in whole tenths of a knot (AIS's resolution): an integer sum is the same
-    # on every engine, a float mean may differ in its last bits and round differently
-    tenths = (heard.heard_sog * 10).round().cast("int64")
-    heard = heard.mutate(heard_tenths=ibis.ifelse(heard.heard_sog >= params.moving_min_kn,
-                                                  tenths, ibis.null("int64")))
-    near = gaps.join(heard, [gaps.mmsi == heard.heard_mmsi, heard.heard_t_s <= gaps.t_s,
-                             heard.heard_t_s >= gaps.t_s - window_s])
+    # one range join for both sides: the vessel sent nothing between the gap's ends, so the
+    # window from `received_window_h` before its start to as long after its end holds exactly
+    # the positions before (up to its start) and after (from its end); an open gap has no after
+    upto = ibis.coalesce(gaps.end_t_s + window_s, gaps.t_s)
+    near = gaps.join(heard, [gaps.mmsi == heard.heard_mmsi, heard.heard_t_s >= gaps.t_s - window_s,
+                             heard.heard_t_s <= upto])
+    before, after = near.heard_t_s <= near.t_s, near.heard_t_s >= near.end_t_s
     # grouped by every gap column rather than joined back: the gaps are computed once
     gaps = near.group_by(gaps.columns).aggregate(
-        positions_before=near.heard_t_s.count(),
-        sailing_before=near.heard_tenths.count(), tenths_before=near.heard_tenths.sum())
-    after = gaps.left_join(heard, [gaps.mmsi == heard.heard_mmsi,
-                                   heard.heard_t_s >= gaps.end_t_s,
-                                   heard.heard_t_s <= gaps.end_t_s + window_s])
-    gaps = after.group_by(gaps.columns).aggregate(
-        sailing_after=after.heard_tenths.count(), tenths_after=after.heard_tenths.sum())
+        positions_before=near.heard_t_s.count(where=before),
+        **_sailing(near, before, params, "before"), **_sailing(near, after, params, "after"))
     return gaps.select(
         "mmsi", "start", "end", "lat", "lon", "next_lat", "next_lon",
         distance_km=haversine_km(gaps.lat, gaps.lon, gaps.next_lat, gaps.next_lon),
@@ -92,6 +87,17 @@ def gap_candidates(
         sailing_before=gaps.sailing_before, tenths_before=gaps.tenths_before,
         sailing_after=gaps.sailing_after, tenths_after=gaps.tenths_after,
     )
+
+
+def _sailing(joined: Any, side_rows: Any, params: GapParams, side: str) -> dict[str, Any]:
+    """How many positions reported sailing (`moving_min_kn` and up) and their speeds' sum, in
+    whole tenths of a knot (AIS's resolution): an integer sum is the same on every engine, a
+    float mean may differ in its last bits and round differently. Computed on the joined rows
+    only, not on every position."""
+    sailing = side_rows & (joined.heard_sog >= params.moving_min_kn)
+    tenths = (joined.heard_sog * 10).round().cast("int64")
+    return {f"sailing_{side}": joined.heard_sog.count(where=sailing),
+            f"tenths_{side}": tenths.sum(where=sailing)}
 
 
 def _binned_silences(p: Any, min_gap_s: float, end_s: int) -> Any:
