@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from cargotrace.sim.plan import KN_TO_KMH, Leg
-from cargotrace.sim.routes import position_at
+from cargotrace.sim.route_positions import position_at
 
 EARTH_KM_PER_DEG = 111.32
 

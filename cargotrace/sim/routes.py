@@ -41,13 +41,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import searoute  # type: ignore[import-untyped]
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from cargotrace.errors import ParamsError
 from cargotrace.geo import landmask, sphere
 from cargotrace.sim import route_cache
 
-__all__ = ["CHECK_STEP_KM", "EARTH_RADIUS_KM", "MERGE_GAP_KM", "Route", "position_at", "sea_route"]
+__all__ = ["CHECK_STEP_KM", "EARTH_RADIUS_KM", "MERGE_GAP_KM", "Route", "sea_route"]
 
 logger = logging.getLogger(__name__)
 
@@ -366,43 +366,3 @@ def _straighten(corners: FloatArray, ok: OkFn) -> FloatArray:
 def _segment_ok(a: FloatArray, b: FloatArray, ok: OkFn) -> bool:
     lats, lons, _ = _densify(np.vstack([a, b]), CHECK_STEP_KM)
     return bool(ok(lats, lons).all())
-
-
-# --- positions along a route ---------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def _geometry(route: Route) -> tuple[FloatArray, FloatArray]:
-    """Unit vectors of a route's points and each step's bearing: once a route, not once a day."""
-    lats, lons = route.lats, route.lons
-    return sphere.to_unit(lats, lons), sphere.bearing_deg(lats[:-1], lons[:-1], lats[1:], lons[1:])
-
-
-def position_at(route: Route, km: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Latitude, longitude and course (degrees, 0 <= course < 360) at distances `km` along.
-
-    Positions are interpolated on the great circle of the route step holding each distance; the
-    course is that step's bearing (steps are at most `step_km` long, so this is the course a
-    ship steering along the track shows). Distances outside 0..length_km raise `ParamsError`:
-    the caller decides what a vessel does before departure or after arrival.
-    """
-    km_arr = np.asarray(km, dtype=np.float64)
-    tolerance_km = 1e-9 * max(route.length_km, 1.0)
-    outside = ~np.isfinite(km_arr) | (km_arr < 0) | (km_arr > route.length_km + tolerance_km)
-    if outside.any():
-        raise ParamsError(
-            f"distance {km_arr[outside].ravel()[0]} km is outside the route "
-            f"(0 to {route.length_km:.3f} km)"
-        )
-    flat_km = np.minimum(km_arr.ravel(), route.length_km)
-    seg = np.searchsorted(route.cum_km, flat_km, side="right") - 1
-    seg = np.clip(seg, 0, route.cum_km.size - 2)
-    seg_km = route.cum_km[seg + 1] - route.cum_km[seg]
-    frac = np.divide(
-        flat_km - route.cum_km[seg], seg_km, out=np.zeros_like(flat_km), where=seg_km > 0
-    )
-    unit, bearings = _geometry(route)
-    lats, lons = sphere.from_unit(sphere.slerp(unit[seg], unit[seg + 1], frac))
-    course = bearings[seg]
-    shape = km_arr.shape
-    return lats.reshape(shape), lons.reshape(shape), course.reshape(shape)
