@@ -25,10 +25,12 @@ from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownM
 from pyais.messages import AISSentence, NMEASentenceFactory
 
 from cargotrace.errors import ParamsError, UnreadableInputError
+from cargotrace.ingest.nmea_checks import Problem, invalid_character, sentence_problem
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
 from cargotrace.ingest.nmea_fast import FastBatch, try_add
 from cargotrace.ingest.nmea_fast import decode as decode_fast
 from cargotrace.ingest.nmea_lines import (
+    MAX_TAG_FIELD_CHARS,
     FramedLine,
     TagBlock,
     frame_line,
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER_LINES = 1000  # a fragment group this many lines old will not be completed
 CACHED_TYPES = frozenset({5, 24})  # static data: the same payload is sent again and again
 STATIC_CACHE_SIZE = 100_000
+MAX_MSG_TYPE = 27  # ITU-R M.1371-5 defines types 1-27; 0 and 28-63 are corrupted type bits
 
 
 @dataclass
@@ -106,6 +109,16 @@ class _NmeaReader:
         if framed is None:
             out.add_quarantine(line_no, raw, R.NOT_NMEA)
             return
+        if framed.sentences > 1:
+            out.add_quarantine(
+                line_no, raw, R.MALFORMED_SENTENCE,
+                f"{framed.sentences} sentences run together on one line",
+            )
+            return
+        bad_byte = invalid_character(stripped[len(framed.prefix) :])
+        if bad_byte is not None:
+            out.add_quarantine(line_no, raw, *bad_byte)
+            return
         if not framed.has_checksum:
             out.add_quarantine(line_no, raw, R.MALFORMED_SENTENCE, "no *hh checksum")
             return
@@ -128,7 +141,11 @@ class _NmeaReader:
         if tag is not None and not tag.valid:
             out.add_quarantine(line_no, raw, R.BAD_TAG_BLOCK)
             return
-        time, station, group_tag = self._line_time_station(framed, tag)
+        time, station, group_tag, problem = self._line_time_station(framed, tag)
+        problem = problem or sentence_problem(framed.sentence)
+        if problem is not None:
+            out.add_quarantine(line_no, raw, *problem)
+            return
         try:
             sentence = NMEASentenceFactory.produce(framed.sentence)
         except (AISBaseException, ValueError, IndexError) as exc:
@@ -151,25 +168,36 @@ class _NmeaReader:
 
     def _line_time_station(
         self, framed: FramedLine, tag: TagBlock | None
-    ) -> tuple[datetime | None, str | None, tuple[int, int, str] | None]:
-        """Receive time, station and fragment group from the line's wrappers."""
+    ) -> tuple[datetime | None, str | None, tuple[int, int, str] | None, Problem | None]:
+        """Receive time, station and fragment group from the line's wrappers.
+
+        The last item is why the line must not be stored: an oversized field, or a receive time
+        that is present but unusable (which `--assume-time` must not paper over).
+        """
         time: datetime | None = None
         station: str | None = None
         group = None
+        problem: Problem | None = None
         if tag is not None:
-            time, station, group = tag.time, tag.station, tag.group
+            time, station, group, problem = tag.time, tag.station, tag.group, tag.problem
         if time is None and framed.prefix:
             time = parse_prefix_time(framed.prefix)
         if framed.suffix:
             suffix_time, suffix_station = parse_suffix(framed.suffix)
             time = time or suffix_time
             station = station or suffix_station
+            if suffix_station is not None and len(suffix_station) > MAX_TAG_FIELD_CHARS:
+                problem = problem or (
+                    R.FIELD_TOO_LONG,
+                    f"receiver id of {len(suffix_station)} characters "
+                    f"(at most {MAX_TAG_FIELD_CHARS})",
+                )
         if time is None and self.gatehouse_time is not None:
             time = self.gatehouse_time
         self.gatehouse_time = None
         if time is None:
             time = self.default_time
-        return time, station, group
+        return time, station, group, problem
 
     # -- multipart --------------------------------------------------------------------------
     def _add_fragment(self, key: tuple[object, ...], fragment: _Fragment) -> None:
@@ -218,9 +246,12 @@ class _NmeaReader:
         time = next((f.time for f in fragments if f.time is not None), None)
         station = next((f.station for f in fragments if f.station is not None), None)
         sentence = AISSentence.assemble_from_iterable([f.sentence for f in fragments])
-        msg_type = sentence.ais_id if sentence.payload else None
         if not sentence.payload:
             out.add_quarantine(first.line_no, raw, R.EMPTY_PAYLOAD)
+            return
+        msg_type: int = sentence.ais_id
+        if not 1 <= msg_type <= MAX_MSG_TYPE:
+            out.add_quarantine(first.line_no, raw, R.UNSUPPORTED_MSG_TYPE, f"type {msg_type}")
             return
         if msg_type not in POSITION_TYPES and msg_type not in REPORT_TYPES:
             try:
@@ -304,9 +335,18 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
 
 
 def _lines(fh: Iterable[bytes], path: Path) -> Iterator[bytes]:
-    """The file's lines; a damaged compressed file is an unusable file, not a crash."""
+    """The file's lines; a damaged compressed file is an unusable file, not a crash.
+
+    A bare CR ends a line too (old Mac line endings, or a logger that writes them): without
+    this, a whole CR-only file would be one line of sentences run together.
+    """
     try:
-        yield from fh
+        for line in fh:
+            cr = line.find(b"\r")
+            if cr == -1 or cr == len(line) - 2 and line[-1:] == b"\n":
+                yield line
+            else:  # lines as bytes.splitlines() sees them: \n, \r\n or a bare \r ends one
+                yield from line.splitlines()
     except (OSError, EOFError) as exc:
         raise UnreadableInputError(
             f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"

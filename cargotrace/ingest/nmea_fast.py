@@ -21,6 +21,12 @@ from datetime import datetime
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.ingest.nmea_lines import (
+    MAX_EPOCH_S,
+    MAX_TAG_BLOCK_CHARS,
+    MAX_TAG_FIELD_CHARS,
+    MIN_EPOCH_S,
+)
 from cargotrace.ingest.records import STAGED_POSITION_SCHEMA
 
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -75,18 +81,18 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
         if end < 0 or star < 0 or end - star != 3:
             return False
         tag_body = line[1:star]
-        try:
-            tag_checksum = int(line[star + 1 : end], 16)
-        except ValueError:
+        tag_check = line[star + 1 : end]
+        if not _is_hex(tag_check) or end > MAX_TAG_BLOCK_CHARS + 1:
             return False
+        tag_checksum = int(tag_check, 16)
         for part in tag_body.split(b","):
             key = part[:2]
+            if len(part) > MAX_TAG_FIELD_CHARS:  # key included: longer ones are judged there
+                return False
             if key == b"c:":
-                value = part[2:]
-                if not value.isdigit():
+                time_us = _tag_time_us(part[2:])
+                if time_us is None:
                     return False
-                seconds = int(value)
-                time_us = seconds * 1000 if seconds > 4102444800 else seconds * 1_000_000
             elif key == b"s:":
                 station = part[2:].decode("ascii", "replace")
             elif key == b"g:":
@@ -105,6 +111,7 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
         len(fields) != 7
         or fields[1] != b"1"
         or fields[2] != b"1"
+        or not (fields[3] == b"" or fields[3].isdigit())  # pyais rejects other sequence ids
         or len(fields[5]) != _PAYLOAD_CHARS
         or fields[5][0] not in _POSITION_TYPE_CHARS
         or len(fields[6]) != 4
@@ -112,10 +119,9 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
         or fields[0][3:] not in (b"VDM", b"VDO")
     ):
         return False
-    try:
-        checksum = int(fields[6][2:], 16)
-    except ValueError:
+    if not _is_hex(fields[6][2:]):
         return False
+    checksum = int(fields[6][2:], 16)
     batch.line_nos.append(line_no)
     batch.raws.append(line)
     batch.bodies.append(sentence[1:-3])
@@ -126,6 +132,31 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
     batch.times_us.append(time_us)
     batch.stations.append(station)
     return True
+
+
+def _is_hex(text: bytes) -> bool:
+    """Two hex digits, as the checked path's pattern wants (int() also takes ' F' and '+F')."""
+    return len(text) == 2 and not text.translate(None, b"0123456789ABCDEFabcdef")
+
+
+def _tag_time_us(value: bytes) -> int | None:
+    """A `c:` time in microseconds; None for anything the checked path must judge."""
+    if not value.isdigit():
+        return None
+    number = int(value)
+    seconds = number / 1000 if number > MAX_EPOCH_S else number
+    if not MIN_EPOCH_S <= seconds <= MAX_EPOCH_S:
+        return None
+    return number * 1000 if number > MAX_EPOCH_S else number * 1_000_000
+
+
+def _any_unprintable_each(parts: list[bytes]) -> np.ndarray:
+    """Whether each part holds a byte outside printable ASCII (NUL leaves the checksum as is)."""
+    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+    data = np.frombuffer(b"".join(parts) + b" ", dtype=np.uint8)
+    bad = (data < 0x20) | (data > 0x7E)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return np.logical_or.reduceat(bad, starts) & (lengths > 0)
 
 
 def _xor_each(parts: list[bytes]) -> np.ndarray:
@@ -153,10 +184,12 @@ def _lat_lon(raw: np.ndarray) -> np.ndarray:
 def decode(batch: FastBatch) -> tuple[pa.Table, list[int]]:
     """Staged positions for the lines that pass every check, and the indexes of those that don't.
 
-    A rejected line (bad checksum, bad tag block, a character outside the armour set) is handed
-    back so that the pyais path can quarantine it with its precise reason.
+    A rejected line (bad checksum, bad tag block, a character outside the armour set, a NUL or
+    other unprintable byte anywhere) is handed back so that the pyais path can quarantine it with
+    its precise reason.
     """
     ok = _xor_each(batch.bodies) == np.asarray(batch.checksums)
+    ok &= ~_any_unprintable_each(batch.raws)
     has_tag = np.fromiter((len(t) > 0 for t in batch.tag_bodies), dtype=bool, count=len(batch))
     ok &= ~has_tag | (_xor_each(batch.tag_bodies) == np.asarray(batch.tag_checksums))
     armoured = b"".join(batch.payloads).translate(_ARMOUR_TO_B64)

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cargotrace.ingest.reasons import QuarantineReason as R
+
 _SENTENCE_START = re.compile(rb"[!$][A-Z][A-Z0-9]{3,4},")
 _AIS_SENTENCE = re.compile(rb"![A-Z]{2}VD[MO],")
 _CHECKSUM = re.compile(rb"\*([0-9A-Fa-f]{2})")
@@ -27,8 +29,8 @@ _ISO_PREFIX = re.compile(
 _EPOCH_PREFIX = re.compile(rb"^\[?(\d{9,13}(?:\.\d{1,9})?)\]?$")
 _PREFIX_SEPARATORS = b" \t,;|"
 # Unix times outside this window are not receive times (e.g. a station id that is all digits).
-_MIN_EPOCH_S = 631152000  # 1990-01-01
-_MAX_EPOCH_S = 4102444800  # 2100-01-01
+MIN_EPOCH_S = 631152000  # 1990-01-01
+MAX_EPOCH_S = 4102444800  # 2100-01-01
 
 
 def nmea_checksum(body: bytes) -> int:
@@ -51,9 +53,9 @@ def epoch_to_datetime(text: bytes | str) -> datetime | None:
         value = float(text)
     except ValueError:
         return None
-    if value > _MAX_EPOCH_S:  # milliseconds
+    if value > MAX_EPOCH_S:  # milliseconds
         value /= 1000.0
-    if not _MIN_EPOCH_S <= value <= _MAX_EPOCH_S:
+    if not MIN_EPOCH_S <= value <= MAX_EPOCH_S:
         return None
     return datetime.fromtimestamp(value, tz=UTC)
 
@@ -75,14 +77,32 @@ def parse_prefix_time(prefix: bytes) -> datetime | None:
     return None
 
 
+# Bounds on untrusted tag-block text. NMEA 4.0 source ids (`s:`) are short station codes; 64
+# leaves room for the long receiver names some aggregators write, and no real field is longer.
+MAX_TAG_FIELD_CHARS = 64
+MAX_TAG_BLOCK_CHARS = 256
+_TIME_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?")
+
+
 @dataclass
 class TagBlock:
-    """The fields of an NMEA 4.0 tag block we use."""
+    """The fields of an NMEA 4.0 tag block we use, and why the line must not be stored if so."""
 
     valid: bool
     time: datetime | None = None
     station: str | None = None
     group: tuple[int, int, str] | None = None  # (sentence number, of total, group id)
+    problem: tuple[R, str] | None = None  # an oversized field or an unusable `c:` time
+
+
+def tag_time_problem(value: bytes) -> tuple[R, str] | None:
+    """Why a `c:` value is not a receive time (a missing one may be assumed, a bad one not)."""
+    shown = value[:20].decode("ascii", "backslashreplace")
+    if _TIME_NUMBER.fullmatch(value) is None:
+        return R.UNPARSEABLE_TIME, f"tag block c:{shown} is not a Unix time"
+    if epoch_to_datetime(value) is None:
+        return R.TIME_OUT_OF_RANGE, f"tag block c:{shown} is not a time between 1990 and 2100"
+    return None
 
 
 def parse_tag_block(block: bytes) -> TagBlock:
@@ -95,10 +115,20 @@ def parse_tag_block(block: bytes) -> TagBlock:
     except ValueError:
         return TagBlock(valid=False)
     tag = TagBlock(valid=valid)
+    if len(block) > MAX_TAG_BLOCK_CHARS:
+        tag.problem = R.FIELD_TOO_LONG, (
+            f"tag block of {len(block)} characters (at most {MAX_TAG_BLOCK_CHARS})"
+        )
     for field in body.split(b","):
         code, _, value = field.partition(b":")
+        if len(value) > MAX_TAG_FIELD_CHARS and tag.problem is None:
+            tag.problem = R.FIELD_TOO_LONG, (
+                f"tag block {code[:8].decode('ascii', 'backslashreplace')}: of {len(value)} "
+                f"characters (at most {MAX_TAG_FIELD_CHARS})"
+            )
         if code == b"c":
             tag.time = epoch_to_datetime(value)
+            tag.problem = tag.problem or tag_time_problem(value)
         elif code == b"s":
             tag.station = value.decode("ascii", "replace")
         elif code == b"g":
@@ -118,6 +148,7 @@ class FramedLine:
     suffix: bytes = b""
     checksum_ok: bool = True
     has_checksum: bool = True
+    sentences: int = 1  # more than 1: sentences run together on one line (a lost line break)
 
 
 def frame_line(line: bytes) -> FramedLine | None:
@@ -126,6 +157,7 @@ def frame_line(line: bytes) -> FramedLine | None:
     if match is None:
         return None
     start = match.start()
+    sentences = _count_sentences(line, start)
     prefix = line[:start]
     tag_block: bytes | None = None
     tb_start = prefix.find(b"\\")
@@ -139,7 +171,7 @@ def frame_line(line: bytes) -> FramedLine | None:
     if check is None:
         return FramedLine(
             sentence=line[start:].rstrip(), prefix=prefix, tag_block=tag_block,
-            checksum_ok=False, has_checksum=False,
+            checksum_ok=False, has_checksum=False, sentences=sentences,
         )
     end = check.end()
     body = line[start + 1 : check.start()]
@@ -149,7 +181,20 @@ def frame_line(line: bytes) -> FramedLine | None:
         tag_block=tag_block,
         suffix=line[end:],
         checksum_ok=nmea_checksum(body) == int(check.group(1), 16),
+        sentences=sentences,
     )
+
+
+def _count_sentences(line: bytes, start: int) -> int:
+    """Sentences from `start` on: each later one begins with a tag block or a `!`/`$` start.
+
+    Neither a backslash nor `!`/`$` can occur inside a valid sentence (not in the six-bit
+    alphabet, not in any field), so each one marks a sentence run into the previous one.
+    """
+    later = len(_SENTENCE_START.findall(line, start + 1))
+    if later == 0 and line.find(b"\\", start) != -1:
+        later = 1  # a tag block with its sentence cut off
+    return 1 + later
 
 
 def is_ais_sentence(sentence: bytes) -> bool:

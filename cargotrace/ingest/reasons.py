@@ -12,7 +12,17 @@ from enum import StrEnum
 class QuarantineReason(StrEnum):
     # NMEA framing
     NOT_NMEA = "not_nmea"  # a line that is neither an NMEA sentence, a comment nor blank
-    MALFORMED_SENTENCE = "malformed_sentence"  # wrong field count, bad fragment numbers, non-ASCII
+    # wrong field count, bad fragment numbers, no checksum, several sentences run together
+    MALFORMED_SENTENCE = "malformed_sentence"
+    # a byte that no NMEA sentence holds (NUL, other control characters, non-ASCII) in the
+    # sentence, its tag block or its suffix: NULs leave the checksum unchanged
+    INVALID_CHARACTER = "invalid_character"
+    # a payload character outside the AIS six-bit armouring alphabet (ASCII 48-87, 96-119)
+    INVALID_PAYLOAD_CHARACTER = "invalid_payload_character"
+    BAD_FILL_BITS = "bad_fill_bits"  # fill-bits field not 0-5, or not 0 on a part before the last
+    # a tag-block field longer than 64 characters (or a tag block longer than 256), or a
+    # receiver id in a suffix longer than 64: no station name is that long
+    FIELD_TOO_LONG = "field_too_long"
     BAD_CHECKSUM = "bad_checksum"  # the sentence's *hh checksum does not match its content
     BAD_TAG_BLOCK = "bad_tag_block"  # NMEA 4.0 tag block with a wrong checksum or no terminator
     EMPTY_PAYLOAD = "empty_payload"  # a valid sentence that carries no AIS payload
@@ -20,7 +30,7 @@ class QuarantineReason(StrEnum):
     INCOMPLETE_MULTIPART = "incomplete_multipart"
     ORPHAN_FRAGMENT = "orphan_fragment"  # a later fragment with no first fragment before it
     TRUNCATED_PAYLOAD = "truncated_payload"  # too few bits for the message type's fields
-    UNSUPPORTED_MSG_TYPE = "unsupported_msg_type"  # a message type id pyais cannot decode
+    UNSUPPORTED_MSG_TYPE = "unsupported_msg_type"  # a message type id outside 1-27
     MISSING_TIME = "missing_time"  # no receive time on the line and none given by the user
     # Values (any format)
     MALFORMED_MMSI = "malformed_mmsi"  # not a 9-digit number
@@ -32,4 +42,4 @@ class QuarantineReason(StrEnum):
     TIME_OUT_OF_RANGE = "time_out_of_range"  # before AIS existed or in the future
     # Decoded tables
     UNPARSEABLE_ROW = "unparseable_row"  # wrong number of fields or a value of the wrong type
-    UNPARSEABLE_TIME = "unparseable_time"  # a timestamp text we cannot read
+    UNPARSEABLE_TIME = "unparseable_time"  # a timestamp text we cannot read (also NMEA `c:`)

@@ -78,7 +78,8 @@ def test_mutated_real_lines_never_crash_and_are_all_accounted(
     path.write_bytes(b"\n".join(lines) + b"\n")
     totals = [sum(x) for x in zip(*_account(path, IngestOptions()), strict=True)]
     records_read, stored, quarantined, skipped = totals
-    assert records_read == len(lines)
+    # a bare CR (a mutation may insert one) ends a line as it does for bytes.splitlines()
+    assert records_read == len(path.read_bytes().splitlines())
     # every line is stored, quarantined or counted as skipped (a multipart message is one record
     # made of several lines, and a type 19 is both a position and a report)
     assert stored + quarantined + skipped >= 1 or not any(line.strip() for line in lines)
