@@ -8,7 +8,8 @@ Multipart messages: fragments of different messages interleave across channels a
 so fragments are grouped by (tag-block group) or by (receiver, channel, sequence id, fragment
 count). A group that a new first fragment replaces, or that is still open at the end of the file
 or `STALE_AFTER_LINES` later, is quarantined as `incomplete_multipart`; a later fragment with no
-open group is an `orphan_fragment`.
+open group, or received more than `MAX_PART_GAP_S` after the previous part (a lost part and a
+reused sequence id must not make one message of two), is an `orphan_fragment`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ __all__ = ["looks_like_nmea", "read_nmea"]
 log = logging.getLogger(__name__)
 
 STALE_AFTER_LINES = 1000  # a fragment group this many lines old will not be completed
+# The parts of one message come from one radio transmission (at most 5 slots, 0.13 s); a receiver
+# that stamps each sentence may cross a second boundary between them. A part stamped later than
+# this after the previous one belongs to another message that reused the sequence id: joining
+# them would store one vessel's name with another's call sign and destination.
+MAX_PART_GAP_S = 2.0
 CACHED_TYPES = frozenset({5, 24})  # static data: the same payload is sent again and again
 STATIC_CACHE_SIZE = 100_000
 MAX_MSG_TYPE = 27  # ITU-R M.1371-5 defines types 1-27; 0 and 28-63 are corrupted type bits
@@ -63,6 +69,7 @@ class _Fragment:
     raw: str
     time: datetime | None
     station: str | None
+    own_time: datetime | None  # the line's own receive time (not an assumed one)
 
 
 @dataclass
@@ -141,7 +148,8 @@ class _NmeaReader:
         if tag is not None and not tag.valid:
             out.add_quarantine(line_no, raw, R.BAD_TAG_BLOCK)
             return
-        time, station, group_tag, problem = self._line_time_station(framed, tag)
+        own_time, station, group_tag, problem = self._line_time_station(framed, tag)
+        time = own_time or self.default_time
         problem = problem or sentence_problem(framed.sentence)
         if problem is not None:
             out.add_quarantine(line_no, raw, *problem)
@@ -156,7 +164,7 @@ class _NmeaReader:
                 line_no, raw, R.MALFORMED_SENTENCE, "expected 7 comma-separated fields"
             )
             return
-        fragment = _Fragment(sentence, line_no, raw, time, station)
+        fragment = _Fragment(sentence, line_no, raw, time, station, own_time)
         if sentence.frag_cnt == 1:
             self._decode([fragment])
             return
@@ -195,8 +203,6 @@ class _NmeaReader:
         if time is None and self.gatehouse_time is not None:
             time = self.gatehouse_time
         self.gatehouse_time = None
-        if time is None:
-            time = self.default_time
         return time, station, group, problem
 
     # -- multipart --------------------------------------------------------------------------
@@ -208,14 +214,20 @@ class _NmeaReader:
                 self._quarantine_group(group, "a new message started before all parts came")
             self.groups[key] = _Group(fragment.sentence.frag_cnt, fragment.line_no, [fragment])
             return
-        if group is None or group.fragments[-1].sentence.frag_num != num - 1:
+        gap = _seconds_apart(group.fragments[-1], fragment) if group is not None else 0.0
+        previous = group.fragments[-1].sentence.frag_num if group is not None else 0
+        if group is None or previous != num - 1 or gap > MAX_PART_GAP_S:
+            what = f"part {num} of {fragment.sentence.frag_cnt}"
+            if group is None:
+                why = f"{what} with no part 1 before it"
+            elif gap > MAX_PART_GAP_S:
+                why = f"{what} received {gap:.0f} s after part {num - 1}: another message's"
+            else:
+                why = f"{what} came out of order"
             if group is not None:
-                self._quarantine_group(group, f"part {num} came out of order")
+                self._quarantine_group(group, why)
                 del self.groups[key]
-            self.out.add_quarantine(
-                fragment.line_no, fragment.raw, R.ORPHAN_FRAGMENT,
-                f"part {num} of {fragment.sentence.frag_cnt} with no part 1 before it",
-            )
+            self.out.add_quarantine(fragment.line_no, fragment.raw, R.ORPHAN_FRAGMENT, why)
             return
         group.fragments.append(fragment)
         if num == group.total:
@@ -300,6 +312,13 @@ class _NmeaReader:
                 self.static_cache.clear()
             message = self.static_cache[key] = sentence.decode()
         return message
+
+
+def _seconds_apart(earlier: _Fragment, later: _Fragment) -> float:
+    """Receive times of two parts, in seconds apart; 0 when either part carries no time."""
+    if earlier.own_time is None or later.own_time is None:
+        return 0.0
+    return abs((later.own_time - earlier.own_time).total_seconds())
 
 
 def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:

@@ -178,3 +178,31 @@ def test_every_case_is_a_real_corruption() -> None:
     lines = [c[1] for c in CASES]
     assert len(set(lines)) == len(lines)
     assert not {ISSUE, AISDB, SENTENCE} & set(lines)
+
+
+# Real type 5 parts (pyais tests/mixed.txt, gpsd sample.aivdm); Y's sequence id set to X's, as
+# happens when a receiver's ids (0-9) wrap around.
+TYPE5_X = (b"!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C",
+           b"!AIVDM,2,2,1,A,88888888880,2*25")
+TYPE5_Y_PART_2 = sentence(b"AIVDM,2,2,1,A,`88888888888880,2")
+
+
+def test_parts_of_two_messages_with_a_reused_sequence_id_are_not_joined(tmp_path: Path) -> None:
+    """X lost its part 2 and Y its part 1: X's part 1 and Y's part 2, 40 s apart, are not one."""
+    lines = [
+        tag(b"s:rx,c:1693536452") + TYPE5_X[0],
+        tag(b"s:rx,c:1693536492") + TYPE5_Y_PART_2,
+        tag(b"s:rx,c:1693536500") + TYPE5_X[0],  # X again, complete, parts 1 s apart
+        tag(b"s:rx,c:1693536501") + TYPE5_X[1],
+    ]
+    path = tmp_path / "wrapped.nmea"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    chunks = list(read_nmea(path, IngestOptions()))
+    rows = [r for c in chunks for r in c.quarantine.to_pylist()]
+    quarantined = sorted((r["line_no"], r["reason"]) for r in rows)
+    assert quarantined == [(1, R.INCOMPLETE_MULTIPART), (2, R.ORPHAN_FRAGMENT)]
+    reports = [r for c in chunks for r in c.reports.to_pylist()]
+    ref = decode(*TYPE5_X)
+    assert [(r["line_no"], r["mmsi"], r["name"]) for r in reports] == [
+        (3, ref.mmsi, ref.shipname)
+    ]
