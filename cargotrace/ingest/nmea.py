@@ -41,6 +41,7 @@ from cargotrace.ingest.nmea_lines import (
     parse_prefix_time,
     parse_suffix,
     parse_tag_block,
+    prefix_time_problem,
     time_from_filename,
 )
 from cargotrace.ingest.options import IngestOptions
@@ -190,6 +191,8 @@ class _NmeaReader:
             time, station, group, problem = tag.time, tag.station, tag.group, tag.problem
         if time is None and framed.prefix:
             time = parse_prefix_time(framed.prefix)
+            if time is None:
+                problem = problem or prefix_time_problem(framed.prefix)
         if framed.suffix:
             suffix_time, suffix_station = parse_suffix(framed.suffix)
             time = time or suffix_time

@@ -77,6 +77,20 @@ def parse_prefix_time(prefix: bytes) -> datetime | None:
     return None
 
 
+def prefix_time_problem(prefix: bytes) -> tuple[R, str] | None:
+    """Why a prefix written as a receive time (`parse_prefix_time` gave None) is not one.
+
+    A prefix that does not look like a time at all is no receive time, and is left alone.
+    """
+    text = prefix.strip(_PREFIX_SEPARATORS)
+    shown = text[:40].decode("ascii", "backslashreplace")
+    if _EPOCH_PREFIX.match(text):
+        return R.TIME_OUT_OF_RANGE, f"receive time {shown} is not a time between 1990 and 2100"
+    if _ISO_PREFIX.match(text):
+        return R.UNPARSEABLE_TIME, f"receive time {shown} is not a calendar date and time"
+    return None
+
+
 # Bounds on untrusted tag-block text. NMEA 4.0 source ids (`s:`) are short station codes; 64
 # leaves room for the long receiver names some aggregators write, and no real field is longer.
 MAX_TAG_FIELD_CHARS = 64

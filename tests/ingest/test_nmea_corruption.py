@@ -206,3 +206,24 @@ def test_parts_of_two_messages_with_a_reused_sequence_id_are_not_joined(tmp_path
     assert [(r["line_no"], r["mmsi"], r["name"]) for r in reports] == [
         (3, ref.mmsi, ref.shipname)
     ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "reason"),
+    [("2023-13-45 12:00:05 ", R.UNPARSEABLE_TIME), ("0000000000 ", R.TIME_OUT_OF_RANGE),
+     ("9999999999999.5 ", R.TIME_OUT_OF_RANGE)],
+    ids=["iso-month-13", "epoch-zero", "epoch-ms-after-2100"],
+)
+def test_an_unusable_time_prefix_is_not_replaced_by_the_assumed_time(
+    tmp_path: Path, prefix: str, reason: R
+) -> None:
+    path = tmp_path / "prefixed.log"
+    path.write_bytes(prefix.encode() + SENTENCE + b"\n" + b"junk " + SENTENCE + b"\n")
+    chunks = list(read_nmea(path, IngestOptions(assume_time=ASSUMED)))
+    assert [(r["line_no"], r["reason"]) for c in chunks for r in c.quarantine.to_pylist()] == [
+        (1, reason)
+    ]
+    # a prefix that is no time at all is left alone: the assumed time is used
+    assert [(r["line_no"], r["ts"]) for c in chunks for r in c.positions.to_pylist()] == [
+        (2, ASSUMED)
+    ]
