@@ -24,7 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "ingest"))
 
-import nmea_fuzz  # noqa: E402  (a test helper, imported by path)
+import nmea_fuzz  # noqa: E402  (test helpers, imported by path)
+import nmea_fuzz_accounting  # noqa: E402
 
 import cargotrace  # noqa: E402
 from cargotrace.ingest.nmea import read_nmea  # noqa: E402
@@ -62,12 +63,12 @@ def main() -> int:
         summary = ingest_file(st, fuzzed, options)
         ingest_s = time.perf_counter() - started
         started = time.perf_counter()
-        acc = nmea_fuzz.account(corpus, st, summary)
+        acc = nmea_fuzz_accounting.account(corpus, st, summary)
         account_s = time.perf_counter() - started
     staged = [n for chunk in read_nmea(fuzzed, options)
               for table in (chunk.positions, chunk.reports)
               for n in table.column("line_no").to_pylist()]
-    for n in nmea_fuzz.staged_damaged_lines(corpus, staged)[:20]:
+    for n in nmea_fuzz_accounting.staged_damaged_lines(corpus, staged)[:20]:
         acc.problem(f"line {n} ({corpus.lines[n - 1].kind}) was staged as a record")
 
     result = {

@@ -19,7 +19,8 @@ from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
 
-from .nmea_fuzz import KINDS, Corpus, account, corrupt, group_messages, staged_damaged_lines
+from .nmea_fuzz import KINDS, Corpus, corrupt, group_messages
+from .nmea_fuzz_accounting import account, staged_damaged_lines
 
 # An assumed time that must never be used: every line has a c: time, or a broken one.
 OPTIONS = IngestOptions(assume_time=datetime(2023, 1, 1, tzinfo=UTC))
