@@ -46,6 +46,12 @@ def _armour_table() -> bytes:
 _ARMOUR_TO_B64 = _armour_table()
 _POSITION_TYPE_CHARS = frozenset(b"123B")  # first payload character of types 1, 2, 3 and 18
 _PAYLOAD_CHARS = 28  # 168 bits, the full length of types 1, 2, 3 and 18
+# Two hex digits (any case) -> value: a checksum is read and checked in one lookup, and nothing
+# that int(x, 16) would also take (' F', '+F', '0_') passes where the checked path's pattern fails.
+_HEX = {
+    bytes((a, b)): int(bytes((a, b)), 16)
+    for a in b"0123456789ABCDEFabcdef" for b in b"0123456789ABCDEFabcdef"
+}
 
 
 @dataclass
@@ -81,17 +87,25 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
         if end < 0 or star < 0 or end - star != 3:
             return False
         tag_body = line[1:star]
-        tag_check = line[star + 1 : end]
-        if not _is_hex(tag_check) or end > MAX_TAG_BLOCK_CHARS + 1:
+        hex_checksum = _HEX.get(line[star + 1 : end])
+        if hex_checksum is None or end > MAX_TAG_BLOCK_CHARS + 1:
             return False
-        tag_checksum = int(tag_check, 16)
-        for part in tag_body.split(b","):
+        tag_checksum = hex_checksum
+        parts = tag_body.split(b",")
+        if len(tag_body) > MAX_TAG_FIELD_CHARS and max(map(len, parts)) > MAX_TAG_FIELD_CHARS:
+            return False  # a long field (key included): the checked path judges it
+        for part in parts:
             key = part[:2]
-            if len(part) > MAX_TAG_FIELD_CHARS:  # key included: longer ones are judged there
-                return False
             if key == b"c:":
-                time_us = _tag_time_us(part[2:])
-                if time_us is None:
+                value = part[2:]
+                if not value.isdigit():
+                    return False
+                number = int(value)  # Unix seconds, or milliseconds; in 1990-2100 either way
+                if MIN_EPOCH_S <= number <= MAX_EPOCH_S:
+                    time_us = number * 1_000_000
+                elif MIN_EPOCH_S * 1000 <= number <= MAX_EPOCH_S * 1000:
+                    time_us = number * 1000
+                else:
                     return False
             elif key == b"s:":
                 station = part[2:].decode("ascii", "replace")
@@ -119,9 +133,9 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
         or fields[0][3:] not in (b"VDM", b"VDO")
     ):
         return False
-    if not _is_hex(fields[6][2:]):
+    checksum = _HEX.get(fields[6][2:])
+    if checksum is None:
         return False
-    checksum = int(fields[6][2:], 16)
     batch.line_nos.append(line_no)
     batch.raws.append(line)
     batch.bodies.append(sentence[1:-3])
@@ -134,38 +148,18 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
     return True
 
 
-def _is_hex(text: bytes) -> bool:
-    """Two hex digits, as the checked path's pattern wants (int() also takes ' F' and '+F')."""
-    return len(text) == 2 and not text.translate(None, b"0123456789ABCDEFabcdef")
-
-
-def _tag_time_us(value: bytes) -> int | None:
-    """A `c:` time in microseconds; None for anything the checked path must judge."""
-    if not value.isdigit():
-        return None
-    number = int(value)
-    seconds = number / 1000 if number > MAX_EPOCH_S else number
-    if not MIN_EPOCH_S <= seconds <= MAX_EPOCH_S:
-        return None
-    return number * 1000 if number > MAX_EPOCH_S else number * 1_000_000
-
-
-def _any_unprintable_each(parts: list[bytes]) -> np.ndarray:
-    """Whether each part holds a byte outside printable ASCII (NUL leaves the checksum as is)."""
+def _xor_and_unprintable(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """XOR of the bytes of each part (NMEA checksum; 0 for an empty part), and whether the part
+    holds a byte outside printable ASCII (a NUL leaves the XOR unchanged, so it needs its own
+    check). One pass over the joined bytes serves both."""
     lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-    data = np.frombuffer(b"".join(parts) + b" ", dtype=np.uint8)
-    bad = (data < 0x20) | (data > 0x7E)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.logical_or.reduceat(bad, starts) & (lengths > 0)
-
-
-def _xor_each(parts: list[bytes]) -> np.ndarray:
-    """XOR of the bytes of each part (NMEA checksum); 0 for an empty part."""
-    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-    data = np.frombuffer(b"".join(parts) + b"\x00", dtype=np.uint8)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    xor = np.bitwise_xor.reduceat(data, starts)
-    return np.where(lengths > 0, xor, 0)
+    data = np.frombuffer(b"".join(parts) + b"\x00", dtype=np.uint8)  # so an empty last part
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))  # still has a start in range
+    xor = np.where(lengths > 0, np.bitwise_xor.reduceat(data, starts), 0)
+    unprintable = (data - np.uint8(0x20)) > 0x5E  # below 0x20 wraps round to 0xE0 and up
+    unprintable[-1] = False  # the NUL added above
+    bad = np.logical_or.reduceat(unprintable, starts) & (lengths > 0)
+    return xor, bad
 
 
 def _field(bits: np.ndarray, start: int, width: int, signed: bool = False) -> np.ndarray:
@@ -188,10 +182,12 @@ def decode(batch: FastBatch) -> tuple[pa.Table, list[int]]:
     other unprintable byte anywhere) is handed back so that the pyais path can quarantine it with
     its precise reason.
     """
-    ok = _xor_each(batch.bodies) == np.asarray(batch.checksums)
-    ok &= ~_any_unprintable_each(batch.raws)
-    has_tag = np.fromiter((len(t) > 0 for t in batch.tag_bodies), dtype=bool, count=len(batch))
-    ok &= ~has_tag | (_xor_each(batch.tag_bodies) == np.asarray(batch.tag_checksums))
+    # the rest of a line (checksums, delimiters) has passed `try_add`'s exact-shape checks
+    xor, unprintable = _xor_and_unprintable(batch.bodies)
+    ok = (xor == np.asarray(batch.checksums)) & ~unprintable
+    tag_xor, tag_unprintable = _xor_and_unprintable(batch.tag_bodies)
+    # a line without a tag block has b"" and 0 there, which match; `\\*5A\\` does not
+    ok &= (tag_xor == np.asarray(batch.tag_checksums)) & ~tag_unprintable
     armoured = b"".join(batch.payloads).translate(_ARMOUR_TO_B64)
     chars = np.frombuffer(armoured, dtype=np.uint8).reshape(len(batch), _PAYLOAD_CHARS)
     ok &= ~(chars == _INVALID[0]).any(axis=1)

@@ -109,14 +109,18 @@ class TagBlock:
     problem: tuple[R, str] | None = None  # an oversized field or an unusable `c:` time
 
 
-def tag_time_problem(value: bytes) -> tuple[R, str] | None:
-    """Why a `c:` value is not a receive time (a missing one may be assumed, a bad one not)."""
+def parse_tag_time(value: bytes) -> tuple[datetime | None, tuple[R, str] | None]:
+    """A `c:` value as a receive time, or why it is none (a missing time may be assumed, a bad
+    one not). Only plain decimal numbers count: float() would also take `1.5e9`, `nan`, `1_0`."""
     shown = value[:20].decode("ascii", "backslashreplace")
     if _TIME_NUMBER.fullmatch(value) is None:
-        return R.UNPARSEABLE_TIME, f"tag block c:{shown} is not a Unix time"
-    if epoch_to_datetime(value) is None:
-        return R.TIME_OUT_OF_RANGE, f"tag block c:{shown} is not a time between 1990 and 2100"
-    return None
+        return None, (R.UNPARSEABLE_TIME, f"tag block c:{shown} is not a Unix time")
+    time = epoch_to_datetime(value)
+    if time is None:
+        return None, (
+            R.TIME_OUT_OF_RANGE, f"tag block c:{shown} is not a time between 1990 and 2100"
+        )
+    return time, None
 
 
 def parse_tag_block(block: bytes) -> TagBlock:
@@ -141,8 +145,8 @@ def parse_tag_block(block: bytes) -> TagBlock:
                 f"characters (at most {MAX_TAG_FIELD_CHARS})"
             )
         if code == b"c":
-            tag.time = epoch_to_datetime(value)
-            tag.problem = tag.problem or tag_time_problem(value)
+            tag.time, problem = parse_tag_time(value)
+            tag.problem = tag.problem or problem
         elif code == b"s":
             tag.station = value.decode("ascii", "replace")
         elif code == b"g":
