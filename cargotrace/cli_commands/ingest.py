@@ -41,7 +41,10 @@ def ingest(
     ] = None,
     assume_time: Annotated[
         str | None,
-        typer.Option("--assume-time", help="UTC receive time for NMEA lines without one."),
+        typer.Option(
+            "--assume-time",
+            help="UTC receive time for NMEA lines without one (a broken one is quarantined).",
+        ),
     ] = None,
     time_from_filename: Annotated[
         bool,

@@ -35,7 +35,10 @@ class IngestOptions:
     )
     assume_time: datetime | None = field(
         default=None,
-        metadata={"help": "Receive time for NMEA lines that carry none (UTC)."},
+        metadata={
+            "help": "Receive time for NMEA lines that carry none (UTC); never replaces a broken "
+            "one (c:0, c:abc), which is quarantined."
+        },
     )
     time_from_filename: bool = field(
         default=False,
