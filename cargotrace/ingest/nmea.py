@@ -98,6 +98,7 @@ class _NmeaReader:
                 )
         self.groups: dict[tuple[object, ...], _Group] = {}
         self.gatehouse_time: datetime | None = None
+        self.gatehouse_problem: Problem | None = None  # a wrapper whose time is none
         self.static_cache: dict[tuple[bytes, int], Any] = {}
         self.out = ChunkBuilder()
 
@@ -140,7 +141,7 @@ class _NmeaReader:
 
     def _other_sentence(self, framed: FramedLine) -> None:
         if framed.sentence[3:6] == b"GHP" or framed.sentence.startswith(b"$PGHP"):
-            self.gatehouse_time = parse_gatehouse(framed.sentence)
+            self.gatehouse_time, self.gatehouse_problem = parse_gatehouse(framed.sentence)
         self.out.skipped["other_nmea_sentences"] += 1
 
     def _ais_sentence(self, line_no: int, raw: str, framed: FramedLine) -> None:
@@ -205,7 +206,9 @@ class _NmeaReader:
                 )
         if time is None and self.gatehouse_time is not None:
             time = self.gatehouse_time
-        self.gatehouse_time = None
+        if time is None and self.gatehouse_problem is not None:
+            problem = problem or self.gatehouse_problem
+        self.gatehouse_time = self.gatehouse_problem = None
         return time, station, group, problem
 
     # -- multipart --------------------------------------------------------------------------

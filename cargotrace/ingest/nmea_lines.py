@@ -233,16 +233,18 @@ def parse_suffix(suffix: bytes) -> tuple[datetime | None, str | None]:
     return time, station
 
 
-def parse_gatehouse(sentence: bytes) -> datetime | None:
-    """Time of a Gatehouse `$PGHP,1,...` wrapper, which times the AIS sentence after it."""
+def parse_gatehouse(sentence: bytes) -> tuple[datetime | None, tuple[R, str] | None]:
+    """Time of a Gatehouse `$PGHP,1,...` wrapper, which times the AIS sentence after it, or why
+    the wrapper's time is none (other `$PGHP` messages carry no time, and no problem)."""
     fields = sentence.split(b"*")[0].split(b",")
     if len(fields) < 9 or fields[1] != b"1":
-        return None
+        return None, None
     try:
         year, month, day, hour, minute, second, millis = (int(f) for f in fields[2:9])
-        return datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC)
+        return datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC), None
     except ValueError:
-        return None
+        shown = b",".join(fields[2:9])[:40].decode("ascii", "backslashreplace")
+        return None, (R.UNPARSEABLE_TIME, f"Gatehouse $PGHP time {shown} is not a date and time")
 
 
 _FILENAME_DATE = re.compile(

@@ -229,3 +229,22 @@ def test_an_unusable_time_prefix_is_not_replaced_by_the_assumed_time(
     assert [(r["line_no"], r["ts"]) for c in chunks for r in c.positions.to_pylist()] == [
         (2, ASSUMED)
     ]
+
+
+def test_a_broken_gatehouse_time_is_not_replaced_by_the_assumed_time(tmp_path: Path) -> None:
+    """pyais examples/gatehouse.nmea with month 13 written into its first wrapper."""
+    wrapper = b"$PGHP,1,2008,13,9,0,0,0,10,338,2,,1,09"
+    lines = [
+        wrapper + b"*%02X" % nmea_checksum(wrapper[1:]),
+        b"!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09",
+        b"!AIVDM,1,1,,A,16:=?;0P00`SstvFnFbeGH6L088h,0*44",  # no wrapper: the assumed time
+    ]
+    path = tmp_path / "gatehouse.nmea"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    chunks = list(read_nmea(path, IngestOptions(assume_time=ASSUMED)))
+    assert [(r["line_no"], r["reason"]) for c in chunks for r in c.quarantine.to_pylist()] == [
+        (2, R.UNPARSEABLE_TIME)
+    ]
+    assert [(r["line_no"], r["ts"]) for c in chunks for r in c.positions.to_pylist()] == [
+        (3, ASSUMED)
+    ]
