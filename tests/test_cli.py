@@ -76,6 +76,7 @@ def test_empty_file_is_one_line_error(tmp_path: Path) -> None:
     result = cli("ingest", "--store", str(tmp_path / "s.duckdb"), str(empty))
     assert result.returncode == 1
     assert result.stderr == f"Error: {empty}: the file is empty\n"
+    assert not (tmp_path / "s.duckdb").exists()  # nothing ingested: no store left behind
 
 
 def test_bad_assume_time_is_usage_error(tmp_path: Path, shared_data: Path) -> None:
@@ -122,56 +123,101 @@ def test_vessels_lists_identities_with_flag(tmp_path: Path, shared_data: Path) -
 
 @pytest.mark.parametrize("flag", ["--mmsi", "--imo"])
 def test_vessels_not_found_is_empty_not_error(tmp_path: Path, flag: str) -> None:
+    cargotrace.open_store(tmp_path / "s.duckdb").close()  # a store, with no such vessel
     result = cli("vessels", "--store", str(tmp_path / "s.duckdb"), flag, "123456789", "--json")
     assert result.returncode == 0 and json.loads(result.stdout) == []
 
 
-def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
-        tmp_path: Path) -> None:
-    """`make demo`'s command with its defaults, as on a fresh machine: an empty home, no cache."""
+# --- a store that does not exist: reading commands never create one -------------------------
+
+READ_COMMANDS = [
+    ["vessels", "--name", "ANGARA"],
+    ["vessel", "9179842"],
+    ["events"],
+    ["places", "list"],
+    ["sanctions", "changes"],
+    ["export", "--events", "--format", "csv", "--out", "out.csv"],
+    ["export", "--vessel", "9179842", "--format", "kml", "--out", "out.kml"],
+]
+# these also work without any store, but a store the user named must exist
+OPTIONAL_STORE_COMMANDS = [
+    ["case", "build", "najin-tikhoretsk-2023"],
+    ["report", "najin-tikhoretsk-2023", "--out", "report"],
+    ["export", "--case", "najin-tikhoretsk-2023", "--format", "kml", "--out", "case.kml"],
+    ["route", "Najin", "Dunay"],
+]
+
+
+def test_reading_a_missing_store_is_one_line_naming_it(tmp_path: Path) -> None:
+    """What the README's `vessels --name ANGARA` printed in a fresh folder: "0 vessel(s)"."""
     import os
 
-    home, cwd, out = tmp_path / "home", tmp_path / "cwd", tmp_path / "demo"
-    home.mkdir()
-    cwd.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARGOTRACE_")}
-    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"))
-    result = subprocess.run([sys.executable, "-m", "cargotrace", "demo", "--out", str(out)],
-                            capture_output=True, text=True, cwd=cwd, env=env, check=False)
-    assert result.returncode == 0, result.stderr
-    report = out / "najin-tikhoretsk-2023.html"
-    assert result.stdout.strip() == f"Report: {report}"
-    log = " ".join(result.stderr.split())
-    assert "(0 quarantined)" in log
-    assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
-    assert "best #1 sea Najin → Dunay; rail Dunay → Tikhoretsk" in log
-    assert "sea leg vessel ANGARA (MMSI" in log
-    for kind in ("gap", "dark voyage", "port visit"):
-        assert f" {kind}," in log or f" {kind}\n" in result.stderr
-    html = report.read_text(encoding="utf-8")
-    # screened against the packaged facts (their entity ids), not a list loaded elsewhere
-    assert "(ct-ref-ofac-37059)" in html and "(ofac-37059)" not in html
-    assert 'id="simulated-ais-banner"' in html and "sea-of-japan-2023, seed 7" in html
-    assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
-    assert (out / "cache").is_dir() and (out / "demo.duckdb").is_file()
+    result = subprocess.run([sys.executable, "-m", "cargotrace", "vessels", "--name", "ANGARA"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"Error: no store at {tmp_path / 'cargotrace.duckdb'} (from the default); choose one "
+        "with --store PATH or `export CARGOTRACE_STORE=PATH` (`cargotrace demo` prints its "
+        "store's); only ingest, places load, sanctions load, detect, screen and demo create a "
+        "store\n")
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_screens_against_a_real_list_when_given_one(tmp_path: Path,
-                                                          shared_data: Path) -> None:
-    out = tmp_path / "demo"
-    result = cli("demo", "--out", str(out), "--vessels", "4", "--days", "14", "--sanctions",
-                 str(shared_data / "sanctions/ofac_sdn_2024-05-03.csv"))
-    assert result.returncode == 0, result.stderr
-    log = " ".join(result.stderr.split())
-    assert "screened against ofac (851 listed vessels)" in log
-    assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
-    assert "(ofac-37059)" in (out / "najin-tikhoretsk-2023.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("args", READ_COMMANDS + OPTIONAL_STORE_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("how", ["--store", "env"])
+def test_read_commands_do_not_create_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], how: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+    from cargotrace.errors import StoreError
+
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "typo.duckdb"
+    if how == "env":
+        monkeypatch.setenv("CARGOTRACE_STORE", str(missing))
+        extra: list[str] = []
+    else:
+        monkeypatch.delenv("CARGOTRACE_STORE", raising=False)
+        extra = ["--store", str(missing)]
+    result = CliRunner().invoke(app, [*args, *extra])
+    assert result.exit_code == 1 and isinstance(result.exception, StoreError)
+    origin = "--store" if how == "--store" else "$CARGOTRACE_STORE"
+    assert str(result.exception).startswith(f"no store at {missing} (from {origin}); ")
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_rejects_an_unreadable_list_before_simulating(tmp_path: Path) -> None:
-    bad = tmp_path / "list.csv"
-    bad.write_text("not,a,sanctions,list\n")
-    result = cli("demo", "--out", str(tmp_path / "demo"), "--sanctions", str(bad))
-    assert result.returncode == 1
-    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "demo" / "simulated").exists()
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_read_commands_without_any_store_fail_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+    from cargotrace.errors import StoreError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CARGOTRACE_STORE", raising=False)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and isinstance(result.exception, StoreError)
+    assert "(from the default)" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writing_commands_create_the_store_and_say_so_once(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+
+    store = tmp_path / "new" / "s.duckdb"
+    store.parent.mkdir()
+    runner = CliRunner()
+    first = runner.invoke(app, ["places", "load", "--curated", "--store", str(store)])
+    assert first.exit_code == 0, first.output
+    assert first.stderr.splitlines()[0] == f"created store at {store}"
+    again = runner.invoke(app, ["places", "load", "--curated", "--store", str(store)])
+    assert again.exit_code == 0 and "created store" not in again.stderr
+    listed = runner.invoke(app, ["places", "list", "--store", str(store), "--json"])
+    assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 20

@@ -10,12 +10,19 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, parse_utc, print_json
+from cargotrace.cli import (
+    JsonOption,
+    StoreOption,
+    app,
+    err,
+    open_cli_store,
+    parse_utc,
+    print_json,
+)
 from cargotrace.errors import CargotraceError, ParamsError
 from cargotrace.ingest.options import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.store import open_store
 
 
 def _parse_columns(pairs: list[str]) -> tuple[tuple[str, str], ...]:
@@ -59,13 +66,15 @@ def ingest(
     )
     summaries: list[IngestSummary] = []
     failed = 0
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         for path in paths:
             try:
                 summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
             except CargotraceError as exc:
                 sys.stderr.write(f"Error: {exc}\n")
                 failed += 1
+        if not summaries:
+            raise typer.Exit(1)  # nothing stored: a store this command created is removed
     if json_out:
         print_json([s.to_dict() for s in summaries])
     else:

@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, err, out, places_app, print_json
+from cargotrace.cli import (
+    JsonOption,
+    StoreOption,
+    err,
+    open_cli_store,
+    out,
+    places_app,
+    print_json,
+)
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.places import (
     PlaceFormat,
@@ -21,7 +29,6 @@ from cargotrace.ingest.places import (
     load_curated_gazetteer,
     load_places,
 )
-from cargotrace.store import open_store
 from cargotrace.store.places import PlaceMatch, list_places, parse_lat_lon
 
 DEFAULT_NEAR_KM = 50.0
@@ -56,7 +63,7 @@ def load(
         raise ParamsError("places load: give either a PATH or --curated")
     if curated and (format is not PlaceFormat.AUTO or kind or source):
         raise ParamsError("places load --curated: --format, --kind and --source apply to a PATH")
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         if path is None:
             summary = load_curated_gazetteer(st)
         else:
@@ -110,7 +117,7 @@ def list_(
     """List places: all, near a point (with distance_km), or by name/alias."""
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
-    with open_store(store) as st:
+    with open_cli_store(store, write=False) as st:
         matches = list_places(
             st, near=point, within_km=within_km, name=name, kind=kind, limit=limit
         )

@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import StoreOption, app, err, out
+from cargotrace.cli import StoreOption, app, err, open_cli_store, optional_store, out
 from cargotrace.publish.report import FORMATS, Report, write_report
-from cargotrace.store import open_store
-from cargotrace.store.store import default_store_path
 
 
 @app.command()
@@ -36,10 +34,10 @@ def report(
     """
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    path = store if store is not None else default_store_path()
+    path = optional_store(store)
     result: Report
-    if store is not None or path.exists():
-        with open_store(path, read_only=True) as st:
+    if path is not None:
+        with open_cli_store(path, write=False, read_only=True) as st:
             result = write_report(case_file, out_dir, st, fmt=format)
     else:
         result = write_report(case_file, out_dir, None, fmt=format)
