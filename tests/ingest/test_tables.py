@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.formats import SNIFF_BYTES, detect_format
 from cargotrace.ingest.options import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.tables import read_table, sniff_csv_format
 
 MC = "marinecadastre_AIS_2022_01_03_first99999.csv"
@@ -188,6 +190,41 @@ def test_marinecadastre_through_the_pipeline(
         "WHERE mmsi = 367379190 ORDER BY ts LIMIT 1"
     ).fetchall()
     assert eagle == [(8207721, "EAGLE", "WTD4583", 31, 28.0, 11.0, 3.3)]
+    _check_duplicates_per_table(path, summary)
+
+
+def _check_duplicates_per_table(path: Path, summary: IngestSummary) -> None:
+    """Issue 21: "duplicates 78" beside both tables added up to neither. Counted independently
+    with pandas on the CSV text: 3 repeated positions, 75 repeated vessel reports."""
+    import pandas as pd
+    from rich.console import Console
+
+    from cargotrace.cli_commands.ingest import render_summary
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]
+    reports = valid[(valid[list(STATIC_MC)] != "").any(axis=1)]
+    dup_positions = len(valid) - len(valid.drop_duplicates(["MMSI", "BaseDateTime", "LAT", "LON"]))
+    dup_reports = len(reports) - len(reports.drop_duplicates(["MMSI", "BaseDateTime",
+                                                             *STATIC_MC]))
+    assert (dup_positions, dup_reports) == (summary.duplicate_positions, summary.duplicate_reports)
+    assert summary.positions_read == len(valid) == summary.positions_stored + dup_positions
+    assert summary.reports_read == len(reports) == summary.reports_stored + dup_reports
+    doc = summary.to_dict()
+    assert (doc["positions_read"], doc["duplicate_positions"]) == (len(valid), dup_positions)
+    assert (doc["reports_read"], doc["duplicate_reports"]) == (len(reports), dup_reports)
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(render_summary(summary))
+    screen = [" ".join(line.strip("│ ").replace("│", " ").split())
+              for line in console.export_text().splitlines()]
+    rows = [
+        f"positions read {len(valid):,}", f"stored {summary.positions_stored:,}",
+        f"duplicates (not stored again) {dup_positions:,}",
+        f"vessel reports read {len(reports):,}", f"stored {summary.reports_stored:,}",
+        f"duplicates (not stored again) {dup_reports:,}",
+    ]
+    start = screen.index(rows[0])
+    assert screen[start:start + len(rows)] == rows
 
 
 def test_noaa_2023_marinecadastre_with_decimal_codes(positions_dir: Path) -> None:
