@@ -431,6 +431,37 @@ def test_binary_file_is_one_line_error(tmp_path: Path) -> None:
     )
 
 
+def test_a_nul_byte_quarantines_only_its_row_wherever_it_falls(
+    positions_dir: Path, tmp_path: Path, tmp_store: cargotrace.Store
+) -> None:
+    """Issue 21: a NUL in the first 64 KiB rejected the whole file, later only its row."""
+    lines = (positions_dir / MC).read_bytes().split(b"\n")[:3001]  # header + 3,000 rows
+    damaged = {11: 7, 2501: 2}  # line number (1-based) -> field that gets a NUL (name, LAT)
+    for line_no, field in damaged.items():
+        fields = lines[line_no - 1].split(b",")
+        fields[field] = fields[field][:3] + b"\x00" + fields[field][3:]
+        lines[line_no - 1] = b",".join(fields)
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert path.read_bytes().find(b"\x00") < SNIFF_BYTES < path.stat().st_size
+    assert detect_format(path, IngestOptions()) is InputFormat.MARINECADASTRE
+
+    summary = ingest_file(tmp_store, path)
+    with_nul = {n for n, line in enumerate(path.read_bytes().split(b"\n")[1:-1], start=2)
+                if b"\x00" in line}
+    assert with_nul == set(damaged)
+    rows = tmp_store.con.execute(
+        "SELECT line_no, detail FROM quarantine WHERE reason = 'unparseable_row' ORDER BY 1"
+    ).fetchall()
+    assert [n for n, _ in rows] == sorted(with_nul)
+    assert all(d.startswith("a NUL byte (0x00) at character ") for _, d in rows)
+    assert summary.records_read == 3000
+    assert summary.positions_read + summary.quarantined_total == 3000  # every row accounted for
+    nul_in_store = tmp_store.con.execute(
+        "SELECT count(*) FROM vessel_reports WHERE contains(name, chr(0))").fetchall()[0][0]
+    assert nul_in_store == 0
+
+
 # --- DMA ---------------------------------------------------------------------------------
 
 DMA_HEADER = (
