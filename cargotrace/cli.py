@@ -22,6 +22,7 @@ from rich.logging import RichHandler
 
 from cargotrace.errors import CargotraceError, ParamsError, StoreError, StoreNotFoundError
 from cargotrace.store.store import DEFAULT_STORE, STORE_ENV, Store, open_store
+from cargotrace.store.writes import is_write_failure, write_failure_cause
 
 app = typer.Typer(
     name="cargotrace",
@@ -101,11 +102,17 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
         raise _not_found(path, origin) from exc
     try:
         yield st
-    except BaseException:
-        st.close()
+    except BaseException as exc:
+        try:
+            st.close()
+        except Exception:  # an invalidated database: the cause to report is `exc`
+            pass
         if st.created:
             for made in (path, Path(f"{path}.wal")):
                 made.unlink(missing_ok=True)
+        if is_write_failure(exc):  # disk full and the like, outside an ingest's transaction
+            cause = write_failure_cause(exc)
+            raise StoreError(f"{path}: {cause} (cannot write the store)") from exc
         raise
     st.close()
     if st.created:

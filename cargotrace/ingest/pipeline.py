@@ -28,6 +28,7 @@ from cargotrace.ingest.validate import (
 from cargotrace.store import Store
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
+from cargotrace.store.writes import all_or_nothing
 from cargotrace.version import __version__
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,8 @@ def ingest_file(
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    con = store.con
-    con.begin()
-    try:
+    with all_or_nothing(store, f"the ingest of {path}"):
+        con = store.con
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
         _create_staging(store)
@@ -99,10 +99,6 @@ def ingest_file(
             write_meta(store, SIMULATED_AIS, {"scenario": scenario, "file": str(path)})
         con.execute("DROP TABLE stage_positions; DROP TABLE stage_reports; "
                     "DROP TABLE stage_quarantine")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return summary
 
 

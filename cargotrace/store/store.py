@@ -40,15 +40,30 @@ class Store:
         if not exists and (read_only or not create):
             raise StoreNotFoundError(str(path))
         self.created = not exists
-        try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
-            raise StoreError(f"{path}: cannot open store ({exc})") from exc
-        self.con.execute("SET TimeZone = 'UTC'")
-        # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
-        self.con.execute("SET enable_progress_bar = false")
+        self.read_only = read_only
+        self.con = self._connect()
         if not read_only:
             self._create_tables()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            raise StoreError(f"{self.path}: cannot open store ({exc})") from exc
+        con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    def reconnect(self) -> None:
+        """Open the file again, after DuckDB invalidated the connection (a failed write to disk
+        is fatal to a DuckDB database instance: every later query on it fails)."""
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass  # closing an invalidated database may complain; it is being replaced
+        self.__dict__.pop("ibis", None)  # the cached Ibis backend wraps the old connection
+        self.con = self._connect()
 
     @cached_property
     def ibis(self) -> Any:
