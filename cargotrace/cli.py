@@ -38,9 +38,22 @@ app.add_typer(places_app, name="places")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
+# Three kinds of store option (see open_cli_store): writing commands create a missing store,
+# reading commands need one, and a few commands use one only when there is one.
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file (default: $CARGOTRACE_STORE or ./cargotrace.duckdb)."),
+    typer.Option("--store", help="Store file, created if missing (default: $CARGOTRACE_STORE "
+                 "or ./cargotrace.duckdb)."),
+]
+ReadStoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file to read; it must exist (default: "
+                 "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
+]
+OptionalStoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file to use; it must exist when given (default: "
+                 "$CARGOTRACE_STORE, else ./cargotrace.duckdb if it exists, else none)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,145 @@ def test_writing_commands_create_the_store_and_say_so_once(tmp_path: Path) -> No
     assert again.exit_code == 0 and "created store" not in again.stderr
     listed = runner.invoke(app, ["places", "list", "--store", str(store), "--json"])
     assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 20
+
+
+@dataclass
+class DemoRun:
+    result: subprocess.CompletedProcess[str]
+    home: Path
+    cwd: Path
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """`make demo`'s command with its defaults, as on a fresh machine: an empty home, no cache.
+    Run once for the test that checks it and the one that uses its store."""
+    import os
+
+    root = tmp_path_factory.mktemp("demo")
+    home, cwd, out = root / "home", root / "cwd", root / "demo"
+    home.mkdir()
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARGOTRACE_")}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"))
+    result = subprocess.run([sys.executable, "-m", "cargotrace", "demo", "--out", str(out)],
+                            capture_output=True, text=True, cwd=cwd, env=env, check=False)
+    return DemoRun(result, home, cwd, out)
+
+
+def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
+        demo_run: DemoRun) -> None:
+    result, home, cwd, out = demo_run.result, demo_run.home, demo_run.cwd, demo_run.out
+    assert result.returncode == 0, result.stderr
+    report = out / "najin-tikhoretsk-2023.html"
+    store = out / "demo.duckdb"
+    assert result.stdout.splitlines() == [
+        f"Report: {report}", f"Store: {store}", f"export CARGOTRACE_STORE={store}"]
+    log = " ".join(result.stderr.split())
+    assert "(0 quarantined)" in log
+    assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
+    assert "best #1 sea Najin → Dunay; rail Dunay → Tikhoretsk" in log
+    assert "sea leg vessel ANGARA (MMSI" in log
+    for kind in ("gap", "dark voyage", "port visit"):
+        assert f" {kind}," in log or f" {kind}\n" in result.stderr
+    html = report.read_text(encoding="utf-8")
+    # screened against the packaged facts (their entity ids), not a list loaded elsewhere
+    assert "(ct-ref-ofac-37059)" in html and "(ofac-37059)" not in html
+    assert 'id="simulated-ais-banner"' in html and "sea-of-japan-2023, seed 7" in html
+    assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
+    assert (out / "cache").is_dir() and store.is_file()
+
+
+# The README's examples that only read the store (plus the files they write): after `make demo`
+# and its `export CARGOTRACE_STORE=...` line they must work as pasted.
+README_READS = ("vessels", "vessel", "events", "places list", "route", "case build", "report",
+                "export", "sanctions changes")
+
+
+def readme_read_examples() -> list[list[str]]:
+    import re
+    import shlex
+
+    examples = []
+    in_code = False
+    for line in (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if not (in_code and line.startswith("cargotrace ")):
+            continue
+        args = shlex.split(re.split(r"\s+#\s", line)[0])[1:]
+        if args[0] not in README_READS and " ".join(args[:2]) not in README_READS:
+            continue
+        if any(a.endswith(".yaml") or a.startswith("sim/") or a == "pdf" for a in args):
+            continue  # a case file of the reader's own, or a PDF (needs chromium)
+        examples.append(args)
+    return examples
+
+
+def test_readme_read_examples_work_on_the_demo_store(
+    demo_run: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+
+    store = demo_run.out / "demo.duckdb"
+    assert demo_run.result.returncode == 0, demo_run.result.stderr
+    monkeypatch.chdir(tmp_path)
+    # what the demo printed, pasted
+    name, _, value = demo_run.result.stdout.splitlines()[-1].removeprefix("export ").partition("=")
+    monkeypatch.setenv(name, value)
+    examples = readme_read_examples()
+    commands = [" ".join(a[:2]) if a[0] in ("places", "case", "sanctions") else a[0]
+                for a in examples]
+    assert set(commands) == set(README_READS)
+    # Each command once (the first example), and every cheap export; not the three more
+    # routes nor `export --case`: ~10 s each here, on the same store-opening path as the first.
+    run = [a for i, (a, c) in enumerate(zip(examples, commands, strict=True))
+           if c not in commands[:i] or (c == "export" and "--case" not in a)]
+    outputs: dict[str, str] = {}
+    for args in run:
+        redirect = args.index(">") if ">" in args else None
+        result = CliRunner().invoke(app, args[:redirect])
+        assert result.exit_code == 0, (args, result.output, result.exception)
+        if redirect is not None:
+            Path(args[redirect + 1]).write_text(result.stdout)
+        outputs[" ".join(args)] = result.stdout
+    assert not (tmp_path / "cargotrace.duckdb").exists()  # nothing read from an empty store
+    with cargotrace.open_store(store, read_only=True) as st:
+        gaps = st.con.execute("SELECT count(*) FROM events WHERE kind = 'gap'").fetchall()[0][0]
+        angara = st.con.execute(
+            "SELECT count(DISTINCT mmsi) FROM vessel_reports WHERE name LIKE '%ANGARA%'"
+        ).fetchall()[0][0]
+    assert gaps > 0 and angara > 0
+    assert len(json.loads((tmp_path / "gaps.geojson").read_text())["features"]) == gaps
+    assert f"{angara} vessel(s)" in outputs["vessels --name ANGARA"]
+    assert json.loads(outputs["vessel 9179842 --json"])["found_in_store"] is True
+    assert "0 place(s)" not in outputs["places list --near 42.88,132.34 --km 60"]
+    html = (tmp_path / "report" / "najin-tikhoretsk-2023.html").read_text(encoding="utf-8")
+    assert 'id="simulated-ais-banner"' in html  # the report read the demo's store
+    for written in ("angara.kml", "angara.parquet", "angara.ftm.json"):
+        assert (tmp_path / written).stat().st_size > 0
+
+
+def test_demo_screens_against_a_real_list_when_given_one(tmp_path: Path,
+                                                          shared_data: Path) -> None:
+    out = tmp_path / "demo"
+    result = cli("demo", "--out", str(out), "--vessels", "4", "--days", "14", "--sanctions",
+                 str(shared_data / "sanctions/ofac_sdn_2024-05-03.csv"))
+    assert result.returncode == 0, result.stderr
+    log = " ".join(result.stderr.split())
+    assert "screened against ofac (851 listed vessels)" in log
+    assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
+    assert "(ofac-37059)" in (out / "najin-tikhoretsk-2023.html").read_text(encoding="utf-8")
+
+
+def test_demo_rejects_an_unreadable_list_before_simulating(tmp_path: Path) -> None:
+    bad = tmp_path / "list.csv"
+    bad.write_text("not,a,sanctions,list\n")
+    result = cli("demo", "--out", str(tmp_path / "demo"), "--sanctions", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "demo" / "simulated").exists()

@@ -15,7 +15,7 @@ from rich.table import Table
 from cargotrace.cases import CaseResult, build_case, check_case, read_case, save_case
 from cargotrace.cli import (
     JsonOption,
-    StoreOption,
+    OptionalStoreOption,
     app,
     err,
     open_cli_store,
@@ -36,7 +36,7 @@ SHOWN = 8
 @case_app.command("build")
 def build(
     case_file: CaseFile,
-    store: StoreOption = None,
+    store: OptionalStoreOption = None,
     json: JsonOption = False,
     top: Annotated[int, typer.Option("--top", help="Hypotheses shown in the table.")] = SHOWN,
 ) -> None:

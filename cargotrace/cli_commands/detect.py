@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cargotrace.cli import (
     JsonOption,
+    ReadStoreOption,
     StoreOption,
     app,
     err,
@@ -86,7 +87,7 @@ def detect(
 
 @app.command()
 def events(
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     mmsi: Annotated[int | None, typer.Option(help="Only this vessel.")] = None,
     since: Annotated[str | None, typer.Option(help="Events starting from this time.")] = None,

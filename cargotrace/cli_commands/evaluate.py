@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli import JsonOption, ReadStoreOption, app, err, open_cli_store, out, print_json
 from cargotrace.detect.kinds import EventKind
 from cargotrace.sim.evaluate import (
     Evaluation,
@@ -32,7 +32,7 @@ def evaluate(
     truth: Annotated[
         Path, typer.Option("--truth", help="truth.parquet written by `cargotrace simulate`.")
     ],
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     kind: Annotated[
         list[EventKind] | None,
         typer.Option("--kind", help="Score this kind (repeatable); default: the truth's kinds."),

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import StoreOption, app, err, open_cli_store, optional_store, parse_utc
+from cargotrace.cli import app, err, open_cli_store, optional_store, parse_utc
 from cargotrace.errors import ParamsError
 from cargotrace.publish.export import (
     ExportFormat,
@@ -59,7 +59,9 @@ def export(
         help="Events starting / positions from this time (UTC, ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(
         help="Events starting / positions before this time (UTC, ISO 8601).")] = None,
-    store: StoreOption = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Store file to read; it must exist, except with --case (default: "
+        "$CARGOTRACE_STORE or ./cargotrace.duckdb).")] = None,
 ) -> None:
     """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
     chosen = [name for name, on in (("--events", events), ("--vessel", vessel is not None),

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cargotrace.cli import (
     JsonOption,
+    ReadStoreOption,
     StoreOption,
     err,
     open_cli_store,
@@ -111,7 +112,7 @@ def list_(
     ] = None,
     kind: Annotated[PlaceKind | None, typer.Option("--kind", help="Only this kind.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N places.")] = None,
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """List places: all, near a point (with distance_km), or by name/alias."""

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import StoreOption, app, err, open_cli_store, optional_store, out
+from cargotrace.cli import OptionalStoreOption, app, err, open_cli_store, optional_store, out
 from cargotrace.publish.report import FORMATS, Report, write_report
 
 
@@ -20,7 +20,7 @@ def report(
     case_file: Annotated[Path, typer.Argument(
         metavar="CASE.yaml", help="The case file (or a packaged case's name).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report (created).")],
-    store: StoreOption = None,
+    store: OptionalStoreOption = None,
     format: Annotated[str, typer.Option(
         "--format", help="html, or pdf (the same HTML printed on A4 by a headless Chromium; "
         "the HTML is written too).")] = "html",

@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import StoreOption, app, err, open_cli_store, optional_store, out, print_json
+from cargotrace.cli import (
+    OptionalStoreOption,
+    app,
+    err,
+    open_cli_store,
+    optional_store,
+    out,
+    print_json,
+)
 from cargotrace.routes import Route, RouteParams, plan_routes
 from cargotrace.routes.output import attribution, routes_geojson, routes_json
 from cargotrace.routes.places import PlaceBook
@@ -35,7 +43,7 @@ def route(
     avoid: Annotated[list[str] | None, typer.Option(
         "--avoid", help="Country to stay out of: ISO 3166 alpha-2 or name (repeatable).")] = None,
     k: Annotated[int, typer.Option("-k", help="Number of distinct routes, fastest first.")] = 5,
-    store: StoreOption = None,
+    store: OptionalStoreOption = None,
     format: Annotated[RouteFormat, typer.Option(
         "--format", help="table, json (documented contract) or geojson (a line per leg).")
     ] = RouteFormat.TABLE,

@@ -12,7 +12,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli import (
+    JsonOption,
+    ReadStoreOption,
+    StoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 from cargotrace.errors import ParamsError
 from cargotrace.screen.lists import ListFormat, LoadSummary, list_changes, list_loads, load_list
 
@@ -85,7 +94,7 @@ def changes(
     vessels_only: Annotated[
         bool, typer.Option("--vessels", help="Only Vessel entities.")
     ] = False,
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Entities added, removed or changed by the latest load of each list, and the loads."""

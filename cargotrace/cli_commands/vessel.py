@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, open_cli_store, out, print_json
+from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 from cargotrace.screen.profile import EVENTS_PER_KIND, vessel_profile
 
 SHOW_EVENTS = 15
@@ -19,7 +19,7 @@ SHOW_EVENTS = 15
 @app.command()
 def vessel(
     query: Annotated[str, typer.Argument(help="IMO number, MMSI or name.")],
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     events_per_kind: Annotated[
         int, typer.Option(help="Latest events shown per kind.")
     ] = EVENTS_PER_KIND,

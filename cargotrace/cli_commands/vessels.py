@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, open_cli_store, out, print_json
+from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 from cargotrace.store.vessels import Observed, VesselIdentity, vessel_identities
 
 
@@ -20,7 +20,7 @@ def _values(observed: list[Observed]) -> str:
 
 @app.command()
 def vessels(
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     mmsi: Annotated[int | None, typer.Option(help="Only this MMSI.")] = None,
     imo: Annotated[int | None, typer.Option(help="Vessels that reported this IMO number.")] = None,
     name: Annotated[
