@@ -123,6 +123,11 @@ def list_(
             st, near=point, within_km=within_km, name=name, kind=kind, limit=limit
         )
         total = st.count("places")
+        hint = ""
+        if name and not matches and total:
+            from cargotrace.routes.places import PlaceBook, did_you_mean
+
+            hint = did_you_mean(PlaceBook.from_store(st).closest(name))
     if json_out:
         print_json([m.to_dict() for m in matches])
         return
@@ -130,6 +135,9 @@ def list_(
     if total == 0:
         err.print("The store has no places yet: try `cargotrace places load --curated`.",
                   markup=False, highlight=False, soft_wrap=True)
+    elif hint:
+        err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 def places_table(matches: list[PlaceMatch], with_distance: bool) -> Table:
