@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +20,9 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from cargotrace.errors import CargotraceError, ParamsError
+from cargotrace.errors import CargotraceError, ParamsError, StoreError, StoreNotFoundError
+from cargotrace.store.store import DEFAULT_STORE, STORE_ENV, Store, open_store
+from cargotrace.store.writes import is_write_failure, write_failure_cause
 
 app = typer.Typer(
     name="cargotrace",
@@ -33,9 +38,22 @@ app.add_typer(places_app, name="places")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
+# Three kinds of store option (see open_cli_store): writing commands create a missing store,
+# reading commands need one, and a few commands use one only when there is one.
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file (default: $CARGOTRACE_STORE or ./cargotrace.duckdb)."),
+    typer.Option("--store", help="Store file, created if missing (default: $CARGOTRACE_STORE "
+                 "or ./cargotrace.duckdb)."),
+]
+ReadStoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file to read; it must exist (default: "
+                 "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
+]
+OptionalStoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file to use; it must exist when given (default: "
+                 "$CARGOTRACE_STORE, else ./cargotrace.duckdb if it exists, else none)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
@@ -63,6 +81,68 @@ def parse_utc(text: str, flag: str) -> datetime:
         raise ParamsError(f"{flag}: cannot read {text!r} as a time; use ISO 8601, "
                           "e.g. 2023-09-07T00:00:00Z") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def store_path(store: Path | None) -> tuple[Path, str]:
+    """The store a command uses, and where that choice came from (said in messages)."""
+    if store is not None:
+        return store, "--store"
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV]), f"${STORE_ENV}"
+    return Path(DEFAULT_STORE), "the default"
+
+
+def _not_found(path: Path, origin: str) -> StoreError:
+    return StoreError(
+        f"no store at {path.absolute()} (from {origin}); choose one with --store PATH or "
+        f"`export {STORE_ENV}=PATH` (`cargotrace demo` prints its store's); only ingest, "
+        "places load, sanctions load, detect, screen and demo create a store"
+    )
+
+
+@contextmanager
+def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) -> Iterator[Store]:
+    """The command's store, open for the `with` block.
+
+    Reading commands never create one: a missing store is a one-line error naming the path
+    looked at. Writing commands create it and say so once, when they succeed; a command that
+    fails on the store it just created removes it, so a mistyped path leaves nothing behind.
+    """
+    path, origin = store_path(store)
+    try:
+        st = open_store(path, read_only=read_only, create=write)
+    except StoreNotFoundError as exc:
+        raise _not_found(path, origin) from exc
+    try:
+        yield st
+    except BaseException as exc:
+        try:
+            st.close()
+        except Exception:  # an invalidated database: the cause to report is `exc`
+            pass
+        if st.created:
+            for made in (path, Path(f"{path}.wal")):
+                made.unlink(missing_ok=True)
+        if is_write_failure(exc):  # disk full and the like, outside an ingest's transaction
+            cause = write_failure_cause(exc)
+            raise StoreError(f"{path}: {cause} (cannot write the store)") from exc
+        raise
+    st.close()
+    if st.created:
+        err.print(f"created store at {path.absolute()}", markup=False, highlight=False,
+                  soft_wrap=True)
+
+
+def optional_store(store: Path | None) -> Path | None:
+    """For commands that also work without a store (report, case build, route): the store
+    chosen with --store or $CARGOTRACE_STORE (which must exist), else ./cargotrace.duckdb when
+    it exists, else None."""
+    path, origin = store_path(store)
+    if path.exists():
+        return path
+    if origin == "the default":
+        return None
+    raise _not_found(path, origin)
 
 
 def print_json(doc: object) -> None:

@@ -23,6 +23,18 @@ class StoreError(CargotraceError):
     """The store file cannot be opened or is not a cargotrace store."""
 
 
+class StoreNotFoundError(StoreError):
+    """A store was asked for to read from, and there is no file at its path.
+
+    Why an error and not an empty store: a read on a path with a typo, or in the wrong working
+    directory, used to create an empty store and answer "0 vessels", which looks like a finding.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: no store at this path")
+        self.path = path
+
+
 class EngineError(CargotraceError):
     """An engine cannot be used at all (no Java for Spark, no Spark Connect client, ...)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,7 @@ def test_empty_file_is_one_line_error(tmp_path: Path) -> None:
     result = cli("ingest", "--store", str(tmp_path / "s.duckdb"), str(empty))
     assert result.returncode == 1
     assert result.stderr == f"Error: {empty}: the file is empty\n"
+    assert not (tmp_path / "s.duckdb").exists()  # nothing ingested: no store left behind
 
 
 def test_bad_assume_time_is_usage_error(tmp_path: Path, shared_data: Path) -> None:
@@ -122,25 +124,139 @@ def test_vessels_lists_identities_with_flag(tmp_path: Path, shared_data: Path) -
 
 @pytest.mark.parametrize("flag", ["--mmsi", "--imo"])
 def test_vessels_not_found_is_empty_not_error(tmp_path: Path, flag: str) -> None:
+    cargotrace.open_store(tmp_path / "s.duckdb").close()  # a store, with no such vessel
     result = cli("vessels", "--store", str(tmp_path / "s.duckdb"), flag, "123456789", "--json")
     assert result.returncode == 0 and json.loads(result.stdout) == []
 
 
-def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
-        tmp_path: Path) -> None:
-    """`make demo`'s command with its defaults, as on a fresh machine: an empty home, no cache."""
+# --- a store that does not exist: reading commands never create one -------------------------
+
+READ_COMMANDS = [
+    ["vessels", "--name", "ANGARA"],
+    ["vessel", "9179842"],
+    ["events"],
+    ["places", "list"],
+    ["sanctions", "changes"],
+    ["export", "--events", "--format", "csv", "--out", "out.csv"],
+    ["export", "--vessel", "9179842", "--format", "kml", "--out", "out.kml"],
+]
+# these also work without any store, but a store the user named must exist
+OPTIONAL_STORE_COMMANDS = [
+    ["case", "build", "najin-tikhoretsk-2023"],
+    ["report", "najin-tikhoretsk-2023", "--out", "report"],
+    ["export", "--case", "najin-tikhoretsk-2023", "--format", "kml", "--out", "case.kml"],
+    ["route", "Najin", "Dunay"],
+]
+
+
+def test_reading_a_missing_store_is_one_line_naming_it(tmp_path: Path) -> None:
+    """What the README's `vessels --name ANGARA` printed in a fresh folder: "0 vessel(s)"."""
     import os
 
-    home, cwd, out = tmp_path / "home", tmp_path / "cwd", tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARGOTRACE_")}
+    result = subprocess.run([sys.executable, "-m", "cargotrace", "vessels", "--name", "ANGARA"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"Error: no store at {tmp_path / 'cargotrace.duckdb'} (from the default); choose one "
+        "with --store PATH or `export CARGOTRACE_STORE=PATH` (`cargotrace demo` prints its "
+        "store's); only ingest, places load, sanctions load, detect, screen and demo create a "
+        "store\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS + OPTIONAL_STORE_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("how", ["--store", "env"])
+def test_read_commands_do_not_create_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], how: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+    from cargotrace.errors import StoreError
+
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "typo.duckdb"
+    if how == "env":
+        monkeypatch.setenv("CARGOTRACE_STORE", str(missing))
+        extra: list[str] = []
+    else:
+        monkeypatch.delenv("CARGOTRACE_STORE", raising=False)
+        extra = ["--store", str(missing)]
+    result = CliRunner().invoke(app, [*args, *extra])
+    assert result.exit_code == 1 and isinstance(result.exception, StoreError)
+    origin = "--store" if how == "--store" else "$CARGOTRACE_STORE"
+    assert str(result.exception).startswith(f"no store at {missing} (from {origin}); ")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_read_commands_without_any_store_fail_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+    from cargotrace.errors import StoreError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CARGOTRACE_STORE", raising=False)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and isinstance(result.exception, StoreError)
+    assert "(from the default)" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writing_commands_create_the_store_and_say_so_once(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+
+    store = tmp_path / "new" / "s.duckdb"
+    store.parent.mkdir()
+    runner = CliRunner()
+    first = runner.invoke(app, ["places", "load", "--curated", "--store", str(store)])
+    assert first.exit_code == 0, first.output
+    assert first.stderr.splitlines()[0] == f"created store at {store}"
+    again = runner.invoke(app, ["places", "load", "--curated", "--store", str(store)])
+    assert again.exit_code == 0 and "created store" not in again.stderr
+    listed = runner.invoke(app, ["places", "list", "--store", str(store), "--json"])
+    assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 20
+
+
+@dataclass
+class DemoRun:
+    result: subprocess.CompletedProcess[str]
+    home: Path
+    cwd: Path
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """`make demo`'s command with its defaults, as on a fresh machine: an empty home, no cache.
+    Run once for the test that checks it and the one that uses its store."""
+    import os
+
+    root = tmp_path_factory.mktemp("demo")
+    home, cwd, out = root / "home", root / "cwd", root / "demo"
     home.mkdir()
     cwd.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARGOTRACE_")}
     env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"))
     result = subprocess.run([sys.executable, "-m", "cargotrace", "demo", "--out", str(out)],
                             capture_output=True, text=True, cwd=cwd, env=env, check=False)
+    return DemoRun(result, home, cwd, out)
+
+
+def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
+        demo_run: DemoRun) -> None:
+    result, home, cwd, out = demo_run.result, demo_run.home, demo_run.cwd, demo_run.out
     assert result.returncode == 0, result.stderr
     report = out / "najin-tikhoretsk-2023.html"
-    assert result.stdout.strip() == f"Report: {report}"
+    store = out / "demo.duckdb"
+    assert result.stdout.splitlines() == [
+        f"Report: {report}", f"Store: {store}", f"export CARGOTRACE_STORE={store}"]
     log = " ".join(result.stderr.split())
     assert "(0 quarantined)" in log
     assert "= ANGARA (IMO 9179842, RUSSIA-EO14024, confirmed)" in log
@@ -153,7 +269,80 @@ def test_demo_runs_the_whole_chain_and_leaves_nothing_outside_its_folder(
     assert "(ct-ref-ofac-37059)" in html and "(ofac-37059)" not in html
     assert 'id="simulated-ais-banner"' in html and "sea-of-japan-2023, seed 7" in html
     assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
-    assert (out / "cache").is_dir() and (out / "demo.duckdb").is_file()
+    assert (out / "cache").is_dir() and store.is_file()
+
+
+# The README's examples that only read the store (plus the files they write): after `make demo`
+# and its `export CARGOTRACE_STORE=...` line they must work as pasted.
+README_READS = ("vessels", "vessel", "events", "places list", "route", "case build", "report",
+                "export", "sanctions changes")
+
+
+def readme_read_examples() -> list[list[str]]:
+    import re
+    import shlex
+
+    examples = []
+    in_code = False
+    for line in (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if not (in_code and line.startswith("cargotrace ")):
+            continue
+        args = shlex.split(re.split(r"\s+#\s", line)[0])[1:]
+        if args[0] not in README_READS and " ".join(args[:2]) not in README_READS:
+            continue
+        if any(a.endswith(".yaml") or a.startswith("sim/") or a == "pdf" for a in args):
+            continue  # a case file of the reader's own, or a PDF (needs chromium)
+        examples.append(args)
+    return examples
+
+
+def test_readme_read_examples_work_on_the_demo_store(
+    demo_run: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli import app
+
+    store = demo_run.out / "demo.duckdb"
+    assert demo_run.result.returncode == 0, demo_run.result.stderr
+    monkeypatch.chdir(tmp_path)
+    # what the demo printed, pasted
+    name, _, value = demo_run.result.stdout.splitlines()[-1].removeprefix("export ").partition("=")
+    monkeypatch.setenv(name, value)
+    examples = readme_read_examples()
+    commands = [" ".join(a[:2]) if a[0] in ("places", "case", "sanctions") else a[0]
+                for a in examples]
+    assert set(commands) == set(README_READS)
+    # Each command once (the first example), and every cheap export; not the three more
+    # routes nor `export --case`: ~10 s each here, on the same store-opening path as the first.
+    run = [a for i, (a, c) in enumerate(zip(examples, commands, strict=True))
+           if c not in commands[:i] or (c == "export" and "--case" not in a)]
+    outputs: dict[str, str] = {}
+    for args in run:
+        redirect = args.index(">") if ">" in args else None
+        result = CliRunner().invoke(app, args[:redirect])
+        assert result.exit_code == 0, (args, result.output, result.exception)
+        if redirect is not None:
+            Path(args[redirect + 1]).write_text(result.stdout)
+        outputs[" ".join(args)] = result.stdout
+    assert not (tmp_path / "cargotrace.duckdb").exists()  # nothing read from an empty store
+    with cargotrace.open_store(store, read_only=True) as st:
+        gaps = st.con.execute("SELECT count(*) FROM events WHERE kind = 'gap'").fetchall()[0][0]
+        angara = st.con.execute(
+            "SELECT count(DISTINCT mmsi) FROM vessel_reports WHERE name LIKE '%ANGARA%'"
+        ).fetchall()[0][0]
+    assert gaps > 0 and angara > 0
+    assert len(json.loads((tmp_path / "gaps.geojson").read_text())["features"]) == gaps
+    assert f"{angara} vessel(s)" in outputs["vessels --name ANGARA"]
+    assert json.loads(outputs["vessel 9179842 --json"])["found_in_store"] is True
+    assert "0 place(s)" not in outputs["places list --near 42.88,132.34 --km 60"]
+    html = (tmp_path / "report" / "najin-tikhoretsk-2023.html").read_text(encoding="utf-8")
+    assert 'id="simulated-ais-banner"' in html  # the report read the demo's store
+    for written in ("angara.kml", "angara.parquet", "angara.ftm.json"):
+        assert (tmp_path / written).stat().st_size > 0
 
 
 def test_demo_screens_against_a_real_list_when_given_one(tmp_path: Path,

@@ -13,10 +13,17 @@ import typer
 from rich.table import Table
 
 from cargotrace.cases import CaseResult, build_case, check_case, read_case, save_case
-from cargotrace.cli import JsonOption, StoreOption, app, err, out, print_json
+from cargotrace.cli import (
+    JsonOption,
+    OptionalStoreOption,
+    app,
+    err,
+    open_cli_store,
+    optional_store,
+    out,
+    print_json,
+)
 from cargotrace.routes.places import PlaceBook
-from cargotrace.store import open_store
-from cargotrace.store.store import default_store_path
 
 case_app = typer.Typer(help="Reconstruct a shipment from a case file of graded evidence.",
                        no_args_is_help=True)
@@ -29,7 +36,7 @@ SHOWN = 8
 @case_app.command("build")
 def build(
     case_file: CaseFile,
-    store: StoreOption = None,
+    store: OptionalStoreOption = None,
     json: JsonOption = False,
     top: Annotated[int, typer.Option("--top", help="Hypotheses shown in the table.")] = SHOWN,
 ) -> None:
@@ -40,9 +47,9 @@ def build(
     lists, and the evidence and hypotheses are written to its tables.
     """
     case = read_case(case_file)
-    path = store if store is not None else default_store_path()
-    if store is not None or path.exists():
-        with open_store(path) as st:
+    path = optional_store(store)
+    if path is not None:
+        with open_cli_store(path, write=False) as st:
             result = build_case(case, st)
             save_case(st, result)
     else:

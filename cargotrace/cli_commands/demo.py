@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 
 from cargotrace.cli import app, err, out
 from cargotrace.demo import DemoParams, DemoResult, run_demo
+from cargotrace.store.store import STORE_ENV
 
 
 def _summary(r: DemoResult) -> list[str]:
@@ -47,9 +49,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
 ) -> None:
     """Simulate the sea-of-japan-2023 scenario, ingest its NMEA, detect, screen, build the
-    reference case (Najin → Dunay → Tikhoretsk, 2023) and write its report."""
+    reference case (Najin → Dunay → Tikhoretsk, 2023) and write its report. Ends with the
+    report's path, the store's, and an `export CARGOTRACE_STORE=...` line to paste so that
+    later commands (the README's examples) read the demo's store."""
     result = run_demo(out_dir, DemoParams(vessels=vessels, days=days, seed=seed,
                                           sanctions=sanctions))
     for line in _summary(result):
         err.print(line, markup=False, highlight=False)
     out.print(f"Report: {result.report_path}", markup=False, highlight=False)
+    # the README's examples read $CARGOTRACE_STORE: say where the demo's store is, ready to paste
+    out.print(f"Store: {result.store_path}\n"
+              f"export {STORE_ENV}={shlex.quote(str(result.store_path))}",
+              markup=False, highlight=False)

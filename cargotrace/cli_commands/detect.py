@@ -10,11 +10,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, out, parse_utc, print_json
+from cargotrace.cli import (
+    JsonOption,
+    ReadStoreOption,
+    StoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    parse_utc,
+    print_json,
+)
 from cargotrace.detect.run import detect as run_detect
 from cargotrace.detect.views import EventFormat, list_events, to_geojson
 from cargotrace.errors import ParamsError
-from cargotrace.store import open_store
 from cargotrace.store.engines import Engine
 
 
@@ -48,7 +57,7 @@ def detect(
     json_out: JsonOption = False,
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         summary = run_detect(
             st,
             kinds=kind,
@@ -78,7 +87,7 @@ def detect(
 
 @app.command()
 def events(
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     mmsi: Annotated[int | None, typer.Option(help="Only this vessel.")] = None,
     since: Annotated[str | None, typer.Option(help="Events starting from this time.")] = None,
@@ -88,7 +97,7 @@ def events(
     ),
 ) -> None:
     """List stored events as a table, CSV, JSON or GeoJSON."""
-    with open_store(store) as st:
+    with open_cli_store(store, write=False) as st:
         rows = list_events(
             st,
             kind=kind,

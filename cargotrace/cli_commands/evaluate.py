@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, out, print_json
+from cargotrace.cli import JsonOption, ReadStoreOption, app, err, open_cli_store, out, print_json
 from cargotrace.detect.kinds import EventKind
 from cargotrace.sim.evaluate import (
     Evaluation,
@@ -23,7 +23,6 @@ from cargotrace.sim.evaluate import (
     store_data_end,
 )
 from cargotrace.sim.evaluate import evaluate as evaluate_events
-from cargotrace.store import open_store
 
 DEFAULTS = MatchParams()
 
@@ -33,7 +32,7 @@ def evaluate(
     truth: Annotated[
         Path, typer.Option("--truth", help="truth.parquet written by `cargotrace simulate`.")
     ],
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     kind: Annotated[
         list[EventKind] | None,
         typer.Option("--kind", help="Score this kind (repeatable); default: the truth's kinds."),
@@ -60,7 +59,7 @@ def evaluate(
     """Score detected events against ground truth: TP, FP, FN, precision, recall per kind."""
     params = MatchParams(min_overlap, min_event_overlap, instant_tolerance_min, open_end_as)
     truth_table = read_truth(truth)
-    with open_store(store, read_only=True) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         events, data_end = read_events(st), store_data_end(st)
     kinds = {str(k) for k in kind} if kind else None
     result = evaluate_events(events, truth_table, params, kinds=kinds, data_end=data_end)

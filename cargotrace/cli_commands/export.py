@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import StoreOption, app, err, parse_utc
-from cargotrace.errors import ParamsError, StoreError
+from cargotrace.cli import app, err, open_cli_store, optional_store, parse_utc
+from cargotrace.errors import ParamsError
 from cargotrace.publish.export import (
     ExportFormat,
     ExportResult,
@@ -21,11 +21,9 @@ from cargotrace.publish.export import (
     write_features,
 )
 from cargotrace.publish.features import FeatureSet
-from cargotrace.store import open_store
-from cargotrace.store.store import default_store_path
 
 
-def _case_features(case: Path, store: Path) -> FeatureSet:
+def _case_features(case: Path, store: Path | None) -> FeatureSet:
     """Build the case (with the store when there is one) and turn it into map features."""
     if importlib.util.find_spec("cargotrace.cases") is None:
         raise ParamsError(f"--case {case}: case exports are not available in this version "
@@ -34,9 +32,10 @@ def _case_features(case: Path, store: Path) -> FeatureSet:
     from cargotrace.publish.case_features import case_features
 
     parsed = read_case(case)
-    if not store.is_file():
+    path = optional_store(store)
+    if path is None:
         return case_features(build_case(parsed))
-    with open_store(store, read_only=True) as st:
+    with open_cli_store(path, write=False, read_only=True) as st:
         return case_features(build_case(parsed, st), st)
 
 
@@ -60,7 +59,9 @@ def export(
         help="Events starting / positions from this time (UTC, ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(
         help="Events starting / positions before this time (UTC, ISO 8601).")] = None,
-    store: StoreOption = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Store file to read; it must exist, except with --case (default: "
+        "$CARGOTRACE_STORE or ./cargotrace.duckdb).")] = None,
 ) -> None:
     """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
     chosen = [name for name, on in (("--events", events), ("--vessel", vessel is not None),
@@ -70,15 +71,12 @@ def export(
                           f"CASE.yaml (got {', '.join(chosen) or 'none'})")
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
-    path = store if store is not None else default_store_path()
     if case is not None:
-        features = _case_features(case, path)
+        features = _case_features(case, store)
         n = write_features(features, format, out_path)
         err.print(f"{n:,} feature(s) of case {case} → {out_path} ({format})")
         return
-    if not path.is_file():
-        raise StoreError(f"{path}: no store here; give --store, or ingest and detect first")
-    with open_store(path, read_only=True) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         if vessel is not None:
             result = export_vessel(st, vessel, format, out_path, kinds=kind or (), mmsi=mmsi,
                                    since=t0, until=t1)

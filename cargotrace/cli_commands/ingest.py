@@ -10,12 +10,19 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, parse_utc, print_json
+from cargotrace.cli import (
+    JsonOption,
+    StoreOption,
+    app,
+    err,
+    open_cli_store,
+    parse_utc,
+    print_json,
+)
 from cargotrace.errors import CargotraceError, ParamsError
 from cargotrace.ingest.options import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.store import open_store
 
 
 def _parse_columns(pairs: list[str]) -> tuple[tuple[str, str], ...]:
@@ -62,13 +69,15 @@ def ingest(
     )
     summaries: list[IngestSummary] = []
     failed = 0
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         for path in paths:
             try:
                 summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
             except CargotraceError as exc:
                 sys.stderr.write(f"Error: {exc}\n")
                 failed += 1
+        if not summaries:
+            raise typer.Exit(1)  # nothing stored: a store this command created is removed
     if json_out:
         print_json([s.to_dict() for s in summaries])
     else:
@@ -93,13 +102,23 @@ def render_summary(s: IngestSummary) -> Table | str:
     if s.already_ingested:
         return (f"{s.path}: already ingested (ingest #{s.ingest_id}, same content and options); "
                 "nothing changed")
-    table = Table(title=f"{s.path} ({s.format}, ingest #{s.ingest_id})", show_header=False)
+    table = Table(title=f"{s.path} ({s.format}, ingest #{s.ingest_id})", show_header=False,
+                  caption="a table row or type 19 message can give a position and a report")
+    table.add_column()
+    table.add_column(justify="right")
     table.add_row("records read", f"{s.records_read:,}")
-    table.add_row("positions stored", f"{s.positions_stored:,}")
-    table.add_row("vessel reports stored", f"{s.reports_stored:,}")
-    table.add_row("duplicates (not stored again)", f"{s.duplicates:,}")
+    for what, read, stored, duplicates in (
+        ("positions", s.positions_read, s.positions_stored, s.duplicate_positions),
+        ("vessel reports", s.reports_read, s.reports_stored, s.duplicate_reports),
+    ):
+        table.add_row(f"{what} read", f"{read:,}")
+        table.add_row("  stored", f"{stored:,}")
+        table.add_row("  duplicates (not stored again)", f"{duplicates:,}")
     for reason, n in sorted(s.quarantined.items()):
         table.add_row(f"quarantined: {reason}", f"{n:,}")
+    if s.quarantined_before:
+        table.add_row("  of which already quarantined by an earlier ingest",
+                      f"{s.quarantined_before:,}")
     for kind, n in sorted(s.skipped.items()):
         table.add_row(f"skipped: {kind}", f"{n:,}")
     table.add_row("seconds", f"{s.duration_s:.2f}")

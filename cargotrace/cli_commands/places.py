@@ -12,7 +12,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, err, out, places_app, print_json
+from cargotrace.cli import (
+    JsonOption,
+    ReadStoreOption,
+    StoreOption,
+    err,
+    open_cli_store,
+    out,
+    places_app,
+    print_json,
+)
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.places import (
     PlaceFormat,
@@ -21,7 +30,6 @@ from cargotrace.ingest.places import (
     load_curated_gazetteer,
     load_places,
 )
-from cargotrace.store import open_store
 from cargotrace.store.places import PlaceMatch, list_places, parse_lat_lon
 
 DEFAULT_NEAR_KM = 50.0
@@ -56,7 +64,7 @@ def load(
         raise ParamsError("places load: give either a PATH or --curated")
     if curated and (format is not PlaceFormat.AUTO or kind or source):
         raise ParamsError("places load --curated: --format, --kind and --source apply to a PATH")
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         if path is None:
             summary = load_curated_gazetteer(st)
         else:
@@ -104,17 +112,22 @@ def list_(
     ] = None,
     kind: Annotated[PlaceKind | None, typer.Option("--kind", help="Only this kind.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N places.")] = None,
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """List places: all, near a point (with distance_km), or by name/alias."""
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
-    with open_store(store) as st:
+    with open_cli_store(store, write=False) as st:
         matches = list_places(
             st, near=point, within_km=within_km, name=name, kind=kind, limit=limit
         )
         total = st.count("places")
+        hint = ""
+        if name and not matches and total:
+            from cargotrace.routes.places import PlaceBook, did_you_mean
+
+            hint = did_you_mean(PlaceBook.from_store(st).closest(name))
     if json_out:
         print_json([m.to_dict() for m in matches])
         return
@@ -122,6 +135,9 @@ def list_(
     if total == 0:
         err.print("The store has no places yet: try `cargotrace places load --curated`.",
                   markup=False, highlight=False, soft_wrap=True)
+    elif hint:
+        err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 def places_table(matches: list[PlaceMatch], with_distance: bool) -> Table:

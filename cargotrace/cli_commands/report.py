@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import StoreOption, app, err, out
+from cargotrace.cli import OptionalStoreOption, app, err, open_cli_store, optional_store, out
 from cargotrace.publish.report import FORMATS, Report, write_report
-from cargotrace.store import open_store
-from cargotrace.store.store import default_store_path
 
 
 @app.command()
@@ -22,7 +20,7 @@ def report(
     case_file: Annotated[Path, typer.Argument(
         metavar="CASE.yaml", help="The case file (or a packaged case's name).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report (created).")],
-    store: StoreOption = None,
+    store: OptionalStoreOption = None,
     format: Annotated[str, typer.Option(
         "--format", help="html, or pdf (the same HTML printed on A4 by a headless Chromium; "
         "the HTML is written too).")] = "html",
@@ -36,10 +34,10 @@ def report(
     """
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    path = store if store is not None else default_store_path()
+    path = optional_store(store)
     result: Report
-    if store is not None or path.exists():
-        with open_store(path, read_only=True) as st:
+    if path is not None:
+        with open_cli_store(path, write=False, read_only=True) as st:
             result = write_report(case_file, out_dir, st, fmt=format)
     else:
         result = write_report(case_file, out_dir, None, fmt=format)

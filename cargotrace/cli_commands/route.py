@@ -11,12 +11,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import StoreOption, app, err, out, print_json
+from cargotrace.cli import (
+    OptionalStoreOption,
+    app,
+    err,
+    open_cli_store,
+    optional_store,
+    out,
+    print_json,
+)
 from cargotrace.routes import Route, RouteParams, plan_routes
 from cargotrace.routes.output import attribution, routes_geojson, routes_json
 from cargotrace.routes.places import PlaceBook
-from cargotrace.store import open_store
-from cargotrace.store.store import default_store_path
 
 
 class RouteFormat(StrEnum):
@@ -37,15 +43,15 @@ def route(
     avoid: Annotated[list[str] | None, typer.Option(
         "--avoid", help="Country to stay out of: ISO 3166 alpha-2 or name (repeatable).")] = None,
     k: Annotated[int, typer.Option("-k", help="Number of distinct routes, fastest first.")] = 5,
-    store: StoreOption = None,
+    store: OptionalStoreOption = None,
     format: Annotated[RouteFormat, typer.Option(
         "--format", help="table, json (documented contract) or geojson (a line per leg).")
     ] = RouteFormat.TABLE,
 ) -> None:
     """The k fastest routes FROM -> TO by sea lanes, rail and ferries, with P10/P50/P90 times."""
-    path = store if store is not None else default_store_path()
-    if path.exists():
-        with open_store(path, read_only=True) as st:
+    path = optional_store(store)
+    if path is not None:
+        with open_cli_store(path, write=False, read_only=True) as st:
             book = PlaceBook.from_store(st)
     else:
         book = PlaceBook.curated()

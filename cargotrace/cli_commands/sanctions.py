@@ -12,10 +12,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, out, print_json
+from cargotrace.cli import (
+    JsonOption,
+    ReadStoreOption,
+    StoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 from cargotrace.errors import ParamsError
 from cargotrace.screen.lists import ListFormat, LoadSummary, list_changes, list_loads, load_list
-from cargotrace.store import open_store
 
 sanctions_app = typer.Typer(
     help="Load sanctions lists (OFAC, UN, FollowTheMoney) and see what changed."
@@ -51,7 +59,7 @@ def load(
     json_out: JsonOption = False,
 ) -> None:
     """Load a list; a newer file replaces the list's entities and records what changed."""
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         summary = load_list(st, path, list_, as_of=_date(as_of, "--as-of"), name=name)
     if json_out:
         print_json(summary.to_dict())
@@ -86,11 +94,11 @@ def changes(
     vessels_only: Annotated[
         bool, typer.Option("--vessels", help="Only Vessel entities.")
     ] = False,
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Entities added, removed or changed by the latest load of each list, and the loads."""
-    with open_store(store) as st:
+    with open_cli_store(store, write=False) as st:
         found = list_changes(st, list_, all_loads, "Vessel" if vessels_only else None)
         loads = list_loads(st, list_)
     if json_out:

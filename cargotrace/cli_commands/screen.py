@@ -10,10 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, out, print_json
+from cargotrace.cli import JsonOption, StoreOption, app, err, open_cli_store, out, print_json
 from cargotrace.screen.match import ScreenParams
 from cargotrace.screen.screen import screen_store
-from cargotrace.store import open_store
 
 _DEFAULTS = ScreenParams()
 
@@ -31,7 +30,7 @@ def screen(
 ) -> None:
     """Screen every vessel seen in the store; replace the sanction_match events."""
     params = ScreenParams(min_name_similarity=min_name_similarity, min_score=min_score)
-    with open_store(store) as st:
+    with open_cli_store(store, write=True) as st:
         summary = screen_store(st, params)
     if json_out:
         print_json(summary.to_dict())

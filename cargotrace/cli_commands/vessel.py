@@ -10,9 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, out, print_json
+from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 from cargotrace.screen.profile import EVENTS_PER_KIND, vessel_profile
-from cargotrace.store import open_store
 
 SHOW_EVENTS = 15
 
@@ -20,14 +19,14 @@ SHOW_EVENTS = 15
 @app.command()
 def vessel(
     query: Annotated[str, typer.Argument(help="IMO number, MMSI or name.")],
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     events_per_kind: Annotated[
         int, typer.Option(help="Latest events shown per kind.")
     ] = EVENTS_PER_KIND,
     json_out: JsonOption = False,
 ) -> None:
     """Is this ship sanctioned, who is behind it, and what has it been doing?"""
-    with open_store(store) as st:
+    with open_cli_store(store, write=False) as st:
         profile = vessel_profile(st, query, events_per_kind=events_per_kind)
     if json_out:
         print_json(profile)

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, out, print_json
-from cargotrace.store import open_store
+from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 from cargotrace.store.vessels import Observed, VesselIdentity, vessel_identities
 
 
@@ -21,7 +20,7 @@ def _values(observed: list[Observed]) -> str:
 
 @app.command()
 def vessels(
-    store: StoreOption = None,
+    store: ReadStoreOption = None,
     mmsi: Annotated[int | None, typer.Option(help="Only this MMSI.")] = None,
     imo: Annotated[int | None, typer.Option(help="Vessels that reported this IMO number.")] = None,
     name: Annotated[
@@ -31,7 +30,7 @@ def vessels(
     json_out: JsonOption = False,
 ) -> None:
     """Per MMSI: names, IMO, call signs, flag (from the MID), first/last seen, positions."""
-    with open_store(store, read_only=False) as st:
+    with open_cli_store(store, write=False) as st:
         found = vessel_identities(st, mmsi=mmsi, imo=imo, name=name, limit=limit)
     if json_out:
         print_json([v.to_dict() for v in found])

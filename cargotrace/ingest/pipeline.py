@@ -28,6 +28,7 @@ from cargotrace.ingest.validate import (
 from cargotrace.store import Store
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
+from cargotrace.store.writes import all_or_nothing
 from cargotrace.version import __version__
 
 log = logging.getLogger(__name__)
@@ -80,27 +81,24 @@ def ingest_file(
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    con = store.con
-    con.begin()
-    try:
+    with all_or_nothing(store, f"the ingest of {path}"):
+        con = store.con
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
         _create_staging(store)
         for chunk in open_reader(fmt, path, options):
-            _stage_chunk(store, chunk, summary, options, ingest_id)
+            _stage_chunk(store, chunk, summary, options)
             if progress is not None:
                 progress(chunk.bytes_read)
         _publish(store, summary, ingest_id)
+        _publish_quarantine(store, summary, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)
         scenario = simulator_scenario(path)
         if scenario is not None:
             write_meta(store, SIMULATED_AIS, {"scenario": scenario, "file": str(path)})
-        con.execute("DROP TABLE stage_positions; DROP TABLE stage_reports")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+        con.execute("DROP TABLE stage_positions; DROP TABLE stage_reports; "
+                    "DROP TABLE stage_quarantine")
     return summary
 
 
@@ -120,18 +118,21 @@ def _create_staging(store: Store) -> None:
         ).fetchall()
         ddl = ", ".join(f'"{name}" {data_type}' for name, data_type in columns)
         store.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} ({ddl})")
+    store.con.execute(
+        "CREATE OR REPLACE TEMP TABLE stage_quarantine "
+        "(line_no BIGINT, raw VARCHAR, reason VARCHAR, detail VARCHAR)"
+    )
 
 
 def _stage_chunk(
-    store: Store, chunk: Chunk, summary: IngestSummary, options: IngestOptions, ingest_id: int
+    store: Store, chunk: Chunk, summary: IngestSummary, options: IngestOptions
 ) -> None:
-    """Validate a chunk: good records to staging, bad ones straight to quarantine."""
+    """Validate a chunk: good records to staging, bad ones to the quarantine's staging."""
     con = store.con
     bounds = {
         "earliest": options.validation.earliest_ts,
         "latest": options.validation.latest_ts(),
     }
-    where = {"source": summary.path, "ingest_id": ingest_id}
     summary.records_read += chunk.records_read
     summary.skipped.update(chunk.skipped)
     con.execute("CREATE OR REPLACE TEMP TABLE bad_lines (line_no BIGINT)")
@@ -159,9 +160,8 @@ def _stage_chunk(
             "reason IS NOT NULL AND line_no NOT IN (SELECT line_no FROM bad_lines)"
         )
         con.execute(
-            f"INSERT INTO quarantine SELECT $source, line_no, raw, reason, NULL, $ingest_id "
-            f"FROM chunk_checked WHERE {bad}",
-            where,
+            f"INSERT INTO stage_quarantine SELECT line_no, raw, reason, NULL "
+            f"FROM chunk_checked WHERE {bad}"
         )
         for reason, n in con.execute(
             f"SELECT reason, count(*) FROM chunk_checked WHERE {bad} GROUP BY ALL"
@@ -176,9 +176,7 @@ def _stage_chunk(
     if chunk.quarantine.num_rows:
         con.register("quarantine_in", chunk.quarantine)
         con.execute(
-            "INSERT INTO quarantine SELECT $source, line_no, raw, reason, detail, $ingest_id "
-            "FROM quarantine_in",
-            where,
+            "INSERT INTO stage_quarantine SELECT line_no, raw, reason, detail FROM quarantine_in"
         )
         con.unregister("quarantine_in")
         for reason in chunk.quarantine.column("reason").to_pylist():
@@ -208,8 +206,38 @@ def _publish(store: Store, summary: IngestSummary, ingest_id: int) -> None:
             params,
         ).fetchall()
         stored = int(row[0][0])
+        setattr(summary, f"{attr}_read", staged)
         setattr(summary, f"{attr}_stored", stored)
         setattr(summary, f"duplicate_{attr}", staged - stored)
+
+
+def _publish_quarantine(store: Store, summary: IngestSummary, ingest_id: int) -> None:
+    """Move staged quarantine rows into `quarantine`, skipping those an earlier ingest of the
+    same source already put there.
+
+    Why: a changed copy of a file (one line added) has a new hash, so it is read again; its
+    good records deduplicate on their keys, and its bad records must too, or every re-ingest
+    doubles the quarantine. A bad record is identified by (source, reason, raw text, its
+    occurrence among identical (reason, raw) records of that source), not by its line number:
+    a line added above it must not make it new, and a bad line repeated n times in a feed stays
+    n rows. The rows already there keep their first ingest's line numbers.
+    """
+    row = store.con.execute(
+        """INSERT INTO quarantine
+           WITH staged AS (
+               SELECT *, row_number() OVER (PARTITION BY reason, raw ORDER BY line_no) AS nth
+               FROM stage_quarantine),
+           earlier AS (
+               SELECT reason, raw, count(*) AS n FROM quarantine WHERE source = $source
+               GROUP BY reason, raw)
+           SELECT $source, s.line_no, s.raw, s.reason, s.detail, $ingest_id
+           FROM staged s LEFT JOIN earlier e
+             ON e.reason = s.reason AND e.raw IS NOT DISTINCT FROM s.raw
+           WHERE s.nth > coalesce(e.n, 0)
+           ORDER BY s.line_no""",
+        {"source": summary.path, "ingest_id": ingest_id},
+    ).fetchall()
+    summary.quarantined_before = summary.quarantined_total - int(row[0][0])
 
 
 def _scalar(store: Store, sql: str) -> int:

@@ -19,11 +19,19 @@ class IngestSummary:
     size_bytes: int = 0
     sha256: str = ""
     records_read: int = 0  # lines for NMEA, data rows for tables
+    # Per table, read = stored + duplicates: the valid positions (and vessel reports) the file
+    # gave. Kept per table because one table row or type 19 message gives one of each, so a
+    # single "duplicates" beside both tables adds up to neither.
+    positions_read: int = 0
     positions_stored: int = 0
-    reports_stored: int = 0
     duplicate_positions: int = 0  # same (mmsi, ts, lat, lon) already stored or repeated in the file
-    duplicate_reports: int = 0
+    reports_read: int = 0
+    reports_stored: int = 0
+    duplicate_reports: int = 0  # identical in every field at the same time (REPORT_KEY)
     quarantined: Counter[str] = field(default_factory=Counter)  # by reason code
+    # of those, records already in the quarantine table from an earlier ingest of this source
+    # (a changed copy of the file): not stored twice, see docs/reference/quarantine-reasons.md
+    quarantined_before: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # comments, other sentences, other types
     duration_s: float = 0.0
 

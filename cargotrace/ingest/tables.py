@@ -116,8 +116,15 @@ def _open_stream(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
 
 
 def _parse_header(path: Path, first: bytes, head: bytes) -> tuple[list[str], str]:
-    """The header's column names and the delimiter; binary content is refused here."""
-    nul = head.find(b"\x00")
+    """The header's column names and the delimiter; binary content is refused here.
+
+    Only the header line (and a head where most lines hold NUL bytes) decides that a file is
+    binary: a NUL inside a later row is damage to that row, which `_csv_chunk` quarantines.
+    """
+    nul = first.find(b"\x00")
+    lines = head.split(b"\n")
+    if nul < 0 and sum(b"\x00" in line for line in lines) * 2 > len(lines):
+        nul = head.find(b"\x00")
     controls = sum(first.count(bytes([b])) for b in (*range(1, 9), *range(14, 32)))
     if nul >= 0 or controls > len(first) // 20:
         where = f" (byte 0x00 at offset {nul})" if nul >= 0 else ""
@@ -138,7 +145,8 @@ def _csv_chunk(
     n = len(raw)
     line_nos = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
     nonblank = pc.greater(pc.utf8_length(raw), 0).to_numpy(zero_copy_only=False)
-    fed = np.flatnonzero(nonblank)
+    has_nul = pc.match_substring(raw, "\x00").to_numpy(zero_copy_only=False)
+    fed = np.flatnonzero(nonblank & ~has_nul)
     if clean and len(fed) == n:
         data = block
     else:
@@ -152,13 +160,18 @@ def _csv_chunk(
     good = np.ones(len(fed), dtype=bool)
     good[[i for i, _ in bad]] = False
     rows = pa.array(fed[good])
-    bad_rows = pa.array(fed[[i for i, _ in bad]], pa.int64())
+    nul_rows = np.flatnonzero(has_nul)
+    bad_rows = pa.array(np.concatenate([fed[[i for i, _ in bad]], nul_rows]), pa.int64())
+    problems = [problem for _, problem in bad] + [
+        f"a NUL byte (0x00) at character {text.index(chr(0)) + 1}: binary data inside a text row"
+        for text in raw.take(pa.array(nul_rows, pa.int64())).to_pylist()
+    ]
     framing = pa.table(
         {
             "line_no": pa.array(line_nos).take(bad_rows),
             "raw": raw.take(bad_rows),
-            "reason": pa.array([str(R.UNPARSEABLE_ROW)] * len(bad), pa.string()),
-            "detail": pa.array([problem for _, problem in bad], pa.string()),
+            "reason": pa.array([str(R.UNPARSEABLE_ROW)] * len(problems), pa.string()),
+            "detail": pa.array(problems, pa.string()),
         },
         schema=STAGED_QUARANTINE_SCHEMA,
     )

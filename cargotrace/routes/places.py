@@ -18,9 +18,13 @@ from cargotrace.ingest.place_codes import fold
 from cargotrace.store.places import PLACE_COLUMNS, Place, _row_to_place
 from cargotrace.store.store import Store, open_store
 
-__all__ = ["PlaceBook", "curated_places"]
+__all__ = ["PlaceBook", "curated_places", "did_you_mean"]
 
 SEA_KINDS = frozenset({"seaport", "naval_base", "anchorage", "chokepoint"})
+# How alike (0-100, rapidfuzz ratio on folded names) a place name must be to be suggested for
+# an unknown one: "Najn" -> "najin" scores 89, "Vladivostock" -> "vladivostok" 96, while
+# "Atlantis" is at most 57 from any curated place.
+SUGGEST_MIN_SIMILARITY = 75.0
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,51 @@ class PlaceBook:
             return exact[0]
         if not exact:
             raise NotFoundError(
-                f"no place named {text!r}; list places with `cargotrace places list --name "
-                f"{text}` or load a gazetteer with `cargotrace places load`")
+                f"no place named {text!r}{did_you_mean(self.closest(text))}; list places with "
+                f"`cargotrace places list --name {text}` or load a gazetteer with "
+                "`cargotrace places load`")
         listed = ", ".join(f"{p.name} ({p.place_id}, {p.country or '?'})" for p in exact[:8])
         raise ParamsError(f"{text!r} is ambiguous: {listed}; give a place_id")
+
+
+    def closest(self, text: str, limit: int = 3) -> list[str]:
+        """The names, aliases or ids spelled most like `text`, best first, one per place: the
+        suggestions for a name that matches nothing (a typo: "Najn" -> "Najin"). An alias is
+        shown with its place's name: "Tikhoretsk (Tikhoretsk ammunition depot)".
+
+        rapidfuzz's normalised Indel similarity on folded names, from SUGGEST_MIN_SIMILARITY
+        (0-100): high enough that an unrelated name ("Atlantis") suggests nothing.
+        """
+        from rapidfuzz import fuzz, process
+
+        key = fold(text)
+        if not key:
+            return []
+        names = [name for name in self._names if name]
+        found = process.extract(key, names, scorer=fuzz.ratio,
+                                score_cutoff=SUGGEST_MIN_SIMILARITY, limit=limit * 4)
+        shown: dict[str, str] = {}  # place_id -> how it is suggested
+        for name, _, _ in found:
+            for place in self._names[name]:
+                if place.place_id not in shown:
+                    shown[place.place_id] = _spelled(place, name)
+        return list(shown.values())[:limit]
+
+
+def _spelled(place: Place, key: str) -> str:
+    """How the place is written where its folded name, alias or id is `key`."""
+    if key == fold(place.name) or key == place.place_id:
+        return place.name
+    alias = next((a for a in place.aliases if fold(a) == key), key)
+    return f"{alias} ({place.name})"
+
+
+def did_you_mean(names: Sequence[str]) -> str:
+    """' (did you mean Najin?)', ' (did you mean A, B or C?)', or '' when there is none."""
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f" (did you mean {listed}?)"
 
 
 def _unique(places: Iterable[Place]) -> list[Place]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from cargotrace.errors import StoreError
+from cargotrace.errors import StoreError, StoreNotFoundError
 from cargotrace.store.schema import SCHEMA_VERSION, TABLES
 
 DEFAULT_STORE = "cargotrace.duckdb"
@@ -30,19 +30,40 @@ class Store:
     """An open store. `store.positions` etc. are Ibis tables; `store.con` is the DuckDB connection.
 
     Use it as a context manager, or call `close()`: DuckDB allows one writing process per file.
+    `created` says whether this open made a new store file (a writing command tells the user).
     """
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, create: bool = True) -> None:
         self.path = path
-        try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
-            raise StoreError(f"{path}: cannot open store ({exc})") from exc
-        self.con.execute("SET TimeZone = 'UTC'")
-        # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
-        self.con.execute("SET enable_progress_bar = false")
+        in_memory = str(path) == ":memory:"
+        exists = in_memory or path.exists()
+        if not exists and (read_only or not create):
+            raise StoreNotFoundError(str(path))
+        self.created = not exists
+        self.read_only = read_only
+        self.con = self._connect()
         if not read_only:
             self._create_tables()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            raise StoreError(f"{self.path}: cannot open store ({exc})") from exc
+        con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    def reconnect(self) -> None:
+        """Open the file again, after DuckDB invalidated the connection (a failed write to disk
+        is fatal to a DuckDB database instance: every later query on it fails)."""
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass  # closing an invalidated database may complain; it is being replaced
+        self.__dict__.pop("ibis", None)  # the cached Ibis backend wraps the old connection
+        self.con = self._connect()
 
     @cached_property
     def ibis(self) -> Any:
@@ -107,6 +128,14 @@ class Store:
         self.close()
 
 
-def open_store(path: str | os.PathLike[str] | None = None, read_only: bool = False) -> Store:
-    """Open (creating if needed) the store at `path`, `$CARGOTRACE_STORE` or ./cargotrace.duckdb."""
-    return Store(Path(path) if path is not None else default_store_path(), read_only=read_only)
+def open_store(
+    path: str | os.PathLike[str] | None = None, read_only: bool = False, create: bool = True
+) -> Store:
+    """Open the store at `path`, `$CARGOTRACE_STORE` or ./cargotrace.duckdb.
+
+    A missing file is created only when `create` is true and `read_only` false; otherwise
+    `StoreNotFoundError` is raised and nothing is written, so that reading from a mistyped path
+    fails instead of answering from an empty store.
+    """
+    return Store(Path(path) if path is not None else default_store_path(), read_only=read_only,
+                 create=create)

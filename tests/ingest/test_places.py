@@ -406,6 +406,7 @@ def test_cli_places_load_file_then_curated(tmp_path: Path, wpi: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""  # summaries go to stderr
     assert result.stderr.splitlines() == [
+        f"created store at {store}",
         "UpdatedPub150.csv (wpi): 3,814 rows, 3,812 places loaded (3,812 new, 0 replaced), "
         "2 skipped",
         "  skipped line 1311: duplicate_place_id (wpi:49460 repeats an earlier row)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.formats import SNIFF_BYTES, detect_format
 from cargotrace.ingest.options import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.tables import read_table, sniff_csv_format
 
 MC = "marinecadastre_AIS_2022_01_03_first99999.csv"
@@ -188,6 +190,41 @@ def test_marinecadastre_through_the_pipeline(
         "WHERE mmsi = 367379190 ORDER BY ts LIMIT 1"
     ).fetchall()
     assert eagle == [(8207721, "EAGLE", "WTD4583", 31, 28.0, 11.0, 3.3)]
+    _check_duplicates_per_table(path, summary)
+
+
+def _check_duplicates_per_table(path: Path, summary: IngestSummary) -> None:
+    """Issue 21: "duplicates 78" beside both tables added up to neither. Counted independently
+    with pandas on the CSV text: 3 repeated positions, 75 repeated vessel reports."""
+    import pandas as pd
+    from rich.console import Console
+
+    from cargotrace.cli_commands.ingest import render_summary
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]
+    reports = valid[(valid[list(STATIC_MC)] != "").any(axis=1)]
+    dup_positions = len(valid) - len(valid.drop_duplicates(["MMSI", "BaseDateTime", "LAT", "LON"]))
+    dup_reports = len(reports) - len(reports.drop_duplicates(["MMSI", "BaseDateTime",
+                                                             *STATIC_MC]))
+    assert (dup_positions, dup_reports) == (summary.duplicate_positions, summary.duplicate_reports)
+    assert summary.positions_read == len(valid) == summary.positions_stored + dup_positions
+    assert summary.reports_read == len(reports) == summary.reports_stored + dup_reports
+    doc = summary.to_dict()
+    assert (doc["positions_read"], doc["duplicate_positions"]) == (len(valid), dup_positions)
+    assert (doc["reports_read"], doc["duplicate_reports"]) == (len(reports), dup_reports)
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(render_summary(summary))
+    screen = [" ".join(line.strip("│ ").replace("│", " ").split())
+              for line in console.export_text().splitlines()]
+    rows = [
+        f"positions read {len(valid):,}", f"stored {summary.positions_stored:,}",
+        f"duplicates (not stored again) {dup_positions:,}",
+        f"vessel reports read {len(reports):,}", f"stored {summary.reports_stored:,}",
+        f"duplicates (not stored again) {dup_reports:,}",
+    ]
+    start = screen.index(rows[0])
+    assert screen[start:start + len(rows)] == rows
 
 
 def test_noaa_2023_marinecadastre_with_decimal_codes(positions_dir: Path) -> None:
@@ -392,6 +429,37 @@ def test_binary_file_is_one_line_error(tmp_path: Path) -> None:
         f"{path}: cannot tell the format: binary content, not CSV text "
         "(byte 0x00 at offset 8); pass a CSV, NMEA or Parquet file"
     )
+
+
+def test_a_nul_byte_quarantines_only_its_row_wherever_it_falls(
+    positions_dir: Path, tmp_path: Path, tmp_store: cargotrace.Store
+) -> None:
+    """Issue 21: a NUL in the first 64 KiB rejected the whole file, later only its row."""
+    lines = (positions_dir / MC).read_bytes().split(b"\n")[:3001]  # header + 3,000 rows
+    damaged = {11: 7, 2501: 2}  # line number (1-based) -> field that gets a NUL (name, LAT)
+    for line_no, field in damaged.items():
+        fields = lines[line_no - 1].split(b",")
+        fields[field] = fields[field][:3] + b"\x00" + fields[field][3:]
+        lines[line_no - 1] = b",".join(fields)
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert path.read_bytes().find(b"\x00") < SNIFF_BYTES < path.stat().st_size
+    assert detect_format(path, IngestOptions()) is InputFormat.MARINECADASTRE
+
+    summary = ingest_file(tmp_store, path)
+    with_nul = {n for n, line in enumerate(path.read_bytes().split(b"\n")[1:-1], start=2)
+                if b"\x00" in line}
+    assert with_nul == set(damaged)
+    rows = tmp_store.con.execute(
+        "SELECT line_no, detail FROM quarantine WHERE reason = 'unparseable_row' ORDER BY 1"
+    ).fetchall()
+    assert [n for n, _ in rows] == sorted(with_nul)
+    assert all(d.startswith("a NUL byte (0x00) at character ") for _, d in rows)
+    assert summary.records_read == 3000
+    assert summary.positions_read + summary.quarantined_total == 3000  # every row accounted for
+    nul_in_store = tmp_store.con.execute(
+        "SELECT count(*) FROM vessel_reports WHERE contains(name, chr(0))").fetchall()[0][0]
+    assert nul_in_store == 0
 
 
 # --- DMA ---------------------------------------------------------------------------------

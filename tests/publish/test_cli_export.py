@@ -69,7 +69,10 @@ def test_one_line_errors(sim_store: Path, tmp_path: Path, monkeypatch: pytest.Mo
     missing = tmp_path / "none.duckdb"
     assert _run_here("--events", "--format", "csv", "--out", "x.csv", store=missing,
                      monkeypatch=monkeypatch, capsys=capsys) == (
-        1, f"Error: {missing}: no store here; give --store, or ingest and detect first\n")
+        1, f"Error: no store at {missing} (from --store); choose one with --store PATH or "
+        "`export CARGOTRACE_STORE=PATH` (`cargotrace demo` prints its store's); only ingest, "
+        "places load, sanctions load, detect, screen and demo create a store\n")
+    assert not missing.exists()
     assert not missing.exists()
     for args, message in cases.items():
         assert _run_here(*args, store=sim_store, monkeypatch=monkeypatch,

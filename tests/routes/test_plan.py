@@ -6,6 +6,8 @@ Angara arrived at Dunay 12 Sept, rail to the depot near Tikhoretsk by 1 Oct (19 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cargotrace.errors import NotFoundError, ParamsError
@@ -90,6 +92,48 @@ def test_aliases_resolve_to_najin(book: PlaceBook, alias: str) -> None:
 def test_unknown_place_is_a_clear_error(book: PlaceBook, network: RouteNetwork) -> None:
     with pytest.raises(NotFoundError, match="no place named 'Atlantis'"):
         _plan(book, network, "Atlantis", "Dunay")
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("Najn", "Najin"), ("Vladivostock", "Vladivostok"),
+                                             ("Tikhoresk", "Tikhoretsk")])
+def test_unknown_place_suggests_the_closest_names(book: PlaceBook, typo: str, meant: str) -> None:
+    with pytest.raises(NotFoundError) as info:
+        book.resolve(typo)
+    assert str(info.value).startswith(f"no place named {typo!r} (did you mean {meant}")
+    # the suggestion is a real name or alias of a place
+    assert meant in {n for p in book.places for n in (p.name, *p.aliases)}
+
+
+def test_a_name_like_nothing_suggests_nothing(book: PlaceBook) -> None:
+    with pytest.raises(NotFoundError) as info:
+        book.resolve("Atlantis")
+    assert "did you mean" not in str(info.value)
+
+
+def test_suggestions_come_from_the_stores_gazetteer(shared_data: Path, tmp_path: Path) -> None:
+    """A World Port Index port in the store is suggested; its name read with `csv` here."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    import cargotrace
+    from cargotrace.cli import app
+    from cargotrace.ingest.places import load_places
+
+    wpi = shared_data / "ports" / "UpdatedPub150.csv"
+    with wpi.open(encoding="utf-8-sig", newline="") as fh:
+        names = {row["Main Port Name"] for row in csv.DictReader(fh)}
+    assert "Rotterdam" in names and "Roterdam" not in names
+    store = tmp_path / "s.duckdb"
+    with cargotrace.open_store(store) as st:
+        load_places(st, wpi)
+        with pytest.raises(NotFoundError, match=r"^no place named 'Roterdam' \(did you mean "
+                                                r"Rotterdam[ ,?]"):
+            PlaceBook.from_store(st).resolve("Roterdam")
+    listed = CliRunner().invoke(app, ["places", "list", "--name", "Roterdam", "--store",
+                                      str(store)])
+    assert listed.exit_code == 0 and "0 place(s)" in listed.stdout
+    assert listed.stderr.startswith("No place named like 'Roterdam' (did you mean Rotterdam")
 
 
 def test_ambiguous_place_lists_candidates(book: PlaceBook) -> None:

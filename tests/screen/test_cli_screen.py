@@ -61,3 +61,4 @@ def test_unusable_list_is_one_line_error(tmp_path: Path) -> None:
     assert result.stderr == (f"Error: {bad}: not a UN consolidated list (root element <html>, "
                              "expected <CONSOLIDATED_LIST>); use --list ofac or --list ftm for "
                              "other lists\n")
+    assert not (tmp_path / "s.duckdb").exists()  # the failed load left no empty store behind

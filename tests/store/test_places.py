@@ -243,6 +243,7 @@ def test_cli_places_list_bad_near(store_file: str) -> None:
 
 
 def test_cli_places_list_empty_store_hints(tmp_path: Path) -> None:
+    cargotrace.open_store(tmp_path / "e.duckdb").close()
     result = CliRunner().invoke(app, ["places", "list", "--store", str(tmp_path / "e.duckdb")])
     assert result.exit_code == 0
     assert "0 place(s)" in result.stdout
