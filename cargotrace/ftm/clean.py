@@ -78,7 +78,12 @@ def clean_imo(text: str) -> str | None:
 
 
 def territory_key(name: str) -> str:
-    """A territory name as rigour keys it: ASCII-folded Latin, case-folded, no punctuation."""
+    """A territory name as rigour keys it: Latin without accents, case-folded, no punctuation.
+
+    rigour also transliterates other scripts (with ICU); here they stay as they are, so a
+    country named in Cyrillic or Arabic script is not recognised (dropped, as an unknown
+    country is) without followthemoney: 5,025 of rigour's 28,376 territory names, none of them
+    in ASCII (tests/ftm/test_clean.py)."""
     folded = unicodedata.normalize("NFKD", name)
     if all(ord(c) < 0x250 or unicodedata.combining(c) for c in folded):  # Latin script
         name = "".join(c for c in folded if not unicodedata.combining(c))
