@@ -4,7 +4,9 @@
 # `false`): a dependency that would compile (pyicu, for followthemoney) fails here instead of on
 # the user's machine. Pure-Python sdists (searoute has no wheel) still build. Then `cargotrace --help` and a plain FtM
 # round trip run without followthemoney. Prints the time and peak memory (/usr/bin/time -v).
-# Usage: bash tools/check_install.sh [python]   (needs the package index; ~1-2 min)
+# `--no-compile` as in the Makefile: byte-compiling scgraph-data's 90 MB of Python-literal data
+# modules (never imported: read as data) is what made installs peak at 4.9 GB and take minutes.
+# Usage: bash tools/check_install.sh [python]   (needs the package index; ~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${1:-$(command -v python3.11 || command -v python3)}"
@@ -21,7 +23,7 @@ for compiler in cc gcc g++ c++ clang; do
     if command -v "$compiler" >/dev/null; then echo "compiler $compiler still on PATH" >&2; exit 1; fi
 done
 /usr/bin/time -v -o "$WORK/time.txt" \
-    pip install --quiet --no-cache-dir . \
+    pip install --quiet --no-cache-dir --no-compile . \
     || { cat "$WORK/time.txt" >&2; exit 1; }
 cd "$WORK"  # the installed copy, not the checkout
 cargotrace --help >/dev/null
