@@ -24,6 +24,7 @@ REFERENCE = Path(str(files("cargotrace").joinpath("data", "sanctions",
                                                   "reference-vessels.ftm.jsonl")))
 _PLAIN_LOAD = """
 import sys
+from datetime import date
 from pathlib import Path
 import cargotrace
 from cargotrace.ftm import cleaner
