@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean install-check
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "cargotrace needs Python 3.11, found " + sys.version'
@@ -11,11 +11,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-compile -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -30,6 +30,10 @@ test: lint
 	$(BIN)/python bench/check_java.py
 	bash tools/ensure_chromium.sh
 	$(BIN)/pytest -q
+
+# `pip install .` into a throwaway venv with no C/C++ compiler on PATH (needs the package index)
+install-check:
+	bash tools/check_install.sh $(PYTHON)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_ingest.py --out bench/results

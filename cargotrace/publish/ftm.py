@@ -15,6 +15,8 @@ What is written (one entity per line, every reference resolving to an entity in 
   score and the reasons screening gave (role `sanctions screening match`).
 The list entities reference parties the export may not hold; those are fetched from the same
 list, and a reference that still does not resolve is dropped (and logged) so the file is closed.
+Entities are `cargotrace.ftm.Entity` (followthemoney's JSON shape; followthemoney itself is
+optional and, when installed, cleans every value): the file is the same either way.
 """
 
 from __future__ import annotations
@@ -25,10 +27,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from followthemoney import model
-from followthemoney.proxy import EntityProxy
-
 from cargotrace.errors import NotFoundError
+from cargotrace.ftm import Entity, make_entity
 from cargotrace.screen.imo import imo_check_digit_ok
 from cargotrace.screen.profile import vessel_profile
 from cargotrace.store.store import Store
@@ -42,15 +42,9 @@ AUTHORITIES = {"ofac": "Office of Foreign Assets Control (OFAC), US Department o
 MAX_REFERENCE_DEPTH = 3
 
 
-def _make(schema: str, *id_parts: str) -> EntityProxy:
-    proxy = model.make_entity(schema)
-    proxy.make_id(*id_parts)
-    return proxy
-
-
-def _ais_vessel(identity: dict[str, Any]) -> EntityProxy:
+def _ais_vessel(identity: dict[str, Any]) -> Entity:
     mmsi = str(identity["mmsi"])
-    vessel = _make("Vessel", "cargotrace", "ais-vessel", mmsi)
+    vessel = make_entity("Vessel", "cargotrace", "ais-vessel", mmsi)
     vessel.add("mmsi", mmsi)
     for obs in identity["names"]:
         vessel.add("name", obs["value"])
@@ -71,7 +65,7 @@ def _ais_vessel(identity: dict[str, Any]) -> EntityProxy:
     return vessel
 
 
-def _stored(store: Store, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], EntityProxy]:
+def _stored(store: Store, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Entity]:
     wanted = sorted(set(keys))
     if not wanted:
         return {}
@@ -79,25 +73,25 @@ def _stored(store: Store, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, st
         "SELECT list, id, entity FROM sanctions_entities "
         "WHERE list_contains(?, {'list': list, 'id': id})",
         [[{"list": a, "id": b} for a, b in wanted]]).fetchall()
-    return {(r[0], r[1]): model.get_proxy(json.loads(r[2]), cleaned=False) for r in rows}
+    return {(r[0], r[1]): Entity.from_dict(json.loads(r[2])) for r in rows}
 
 
-def _list_sanctions(store: Store, list_name: str, entity: EntityProxy,
-                    as_of: Any) -> list[EntityProxy]:
+def _list_sanctions(store: Store, list_name: str, entity: Entity,
+                    as_of: Any) -> list[Entity]:
     """The list's own Sanction entities for `entity`, else one built from its programs."""
     rows = store.con.execute(
         "SELECT entity FROM sanctions_entities WHERE list = ? AND schema = 'Sanction' "
         "AND list_contains(CAST(entity->'$.properties.entity' AS VARCHAR[]), ?)",
         [list_name, str(entity.id)]).fetchall()
     if rows:
-        return [model.get_proxy(json.loads(r[0]), cleaned=False) for r in rows]
+        return [Entity.from_dict(json.loads(r[0])) for r in rows]
     programs = entity.get("program")
     if not programs:
         return []
     info = store.con.execute(
         "SELECT listed_on, source FROM sanctions_entities WHERE list = ? AND id = ?",
         [list_name, str(entity.id)]).fetchall()
-    sanction = _make("Sanction", "cargotrace", list_name, "sanction", str(entity.id))
+    sanction = make_entity("Sanction", "cargotrace", list_name, "sanction", str(entity.id))
     sanction.add("entity", str(entity.id))
     for program in programs:
         sanction.add("program", program)
@@ -111,11 +105,11 @@ def _list_sanctions(store: Store, list_name: str, entity: EntityProxy,
     return [sanction]
 
 
-def _references(proxy: EntityProxy) -> list[tuple[str, str]]:
-    return [(prop.name, value) for prop, value in proxy.itervalues() if prop.type.name == "entity"]
+def _references(proxy: Entity) -> list[tuple[str, str]]:
+    return list(proxy.references())
 
 
-def _close(store: Store, entities: dict[str, EntityProxy], lists: dict[str, str]) -> int:
+def _close(store: Store, entities: dict[str, Entity], lists: dict[str, str]) -> int:
     """Fetch referenced list entities until every reference resolves; drop the rest."""
     for _ in range(MAX_REFERENCE_DEPTH):
         missing = {(lists.get(eid, ""), ref) for eid, p in entities.items()
@@ -142,7 +136,7 @@ def vessel_entities(store: Store, query: str) -> list[dict[str, Any]]:
     if not profile["identities"] and not profile["sanctions"]:
         raise NotFoundError(f"vessel {query!r}: not in the store and on no loaded list "
                             "(try the IMO number, or `cargotrace vessels --name ...`)")
-    entities: dict[str, EntityProxy] = {}
+    entities: dict[str, Entity] = {}
     lists: dict[str, str] = {}  # entity id -> list it came from
     ais = {}
     for identity in profile["identities"]:
@@ -159,7 +153,7 @@ def vessel_entities(store: Store, query: str) -> list[dict[str, Any]]:
         "list_contains(?, {'list': list, 'id': vessel_id})",
         [[{"list": a, "id": b} for a, b in sorted(hit_keys)]]).fetchall() if hit_keys else []
     for list_name, doc in links:
-        link_proxy = model.get_proxy(json.loads(doc), cleaned=False)
+        link_proxy = Entity.from_dict(json.loads(doc))
         entities[str(link_proxy.id)] = link_proxy
         lists[str(link_proxy.id)] = list_name
     as_of = {d["list"]: d["as_of"] for d in profile["lists"]}
@@ -172,8 +166,8 @@ def vessel_entities(store: Store, query: str) -> list[dict[str, Any]]:
         seen_vessel = ais.get(hit["mmsi"])
         if seen_vessel is None or hit["entity_id"] not in entities:
             continue
-        link = _make("UnknownLink", "cargotrace", "screening", str(seen_vessel.id), hit["list"],
-                     hit["entity_id"])
+        link = make_entity("UnknownLink", "cargotrace", "screening", str(seen_vessel.id),
+                           hit["list"], hit["entity_id"])
         link.add("subject", str(seen_vessel.id))
         link.add("object", hit["entity_id"])
         link.add("role", "sanctions screening match")

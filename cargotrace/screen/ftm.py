@@ -1,5 +1,8 @@
 """FollowTheMoney entity JSON lines (OpenSanctions exports, or files built with followthemoney).
 
+Read with `cargotrace.ftm.Entity` (followthemoney itself is optional: with it installed its
+cleaning validates every value, without it the plain mirror does; both give the same entities).
+
 One entity per line: `{"id": ..., "schema": "Vessel", "properties": {"imoNumber": [...], ...}}`.
 Every entity is kept (exports re-emit them); what screening needs is read from them: programs from
 the entity's `program` and from the `Sanction` entities pointing at it, the listing date from the
@@ -16,11 +19,8 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from followthemoney import model
-from followthemoney.exc import FollowTheMoneyException
-from followthemoney.proxy import EntityProxy
-
 from cargotrace.errors import UnreadableInputError
+from cargotrace.ftm import Entity, FtmError
 from cargotrace.screen.records import Link, ListEntity, ReadResult, SkippedRow
 
 
@@ -34,12 +34,12 @@ def _date(values: list[str]) -> date | None:
     return min(days) if days else None
 
 
-def _proxies(path: Path) -> tuple[int, list[tuple[int, EntityProxy]], list[SkippedRow]]:
+def _proxies(path: Path) -> tuple[int, list[tuple[int, Entity]], list[SkippedRow]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise UnreadableInputError(f"{path}: cannot read as UTF-8 text ({exc})") from exc
-    proxies: list[tuple[int, EntityProxy]] = []
+    proxies: list[tuple[int, Entity]] = []
     skipped: list[SkippedRow] = []
     rows_read = 0
     for line_no, line in enumerate(lines, start=1):
@@ -50,8 +50,8 @@ def _proxies(path: Path) -> tuple[int, list[tuple[int, EntityProxy]], list[Skipp
             data = json.loads(line)
             if not isinstance(data, dict) or not data.get("id") or not data.get("schema"):
                 raise ValueError("needs an object with id and schema")
-            proxies.append((line_no, model.get_proxy(data, cleaned=False)))
-        except (ValueError, FollowTheMoneyException) as exc:
+            proxies.append((line_no, Entity.from_dict(data)))
+        except (ValueError, FtmError) as exc:
             skipped.append(SkippedRow(line_no, "bad_entity", str(exc)[:200]))
     if rows_read and not proxies:
         raise UnreadableInputError(
@@ -65,8 +65,8 @@ def _proxies(path: Path) -> tuple[int, list[tuple[int, EntityProxy]], list[Skipp
 def read_ftm_jsonl(path: Path, list_name: str = "ftm") -> ReadResult:
     """Entities of an FtM JSON lines file, with programs, listing dates and owners attached."""
     rows_read, proxies, skipped = _proxies(path)
-    sanctions: dict[str, list[EntityProxy]] = defaultdict(list)
-    ownerships: list[tuple[int, EntityProxy]] = []
+    sanctions: dict[str, list[Entity]] = defaultdict(list)
+    ownerships: list[tuple[int, Entity]] = []
     for line_no, proxy in proxies:
         if proxy.schema.is_a("Sanction"):
             for target in proxy.get("entity"):
@@ -92,7 +92,7 @@ def _caption(entities: dict[str, ListEntity], entity_id: str) -> str:
 
 
 def _attach_owners(
-    entities: dict[str, ListEntity], ownerships: list[tuple[int, EntityProxy]]
+    entities: dict[str, ListEntity], ownerships: list[tuple[int, Entity]]
 ) -> None:
     for _, own in ownerships:
         for asset in own.get("asset"):

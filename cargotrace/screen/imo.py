@@ -5,12 +5,14 @@ reflagging, so an exact match with a list entry is decisive. AIS transponders ar
 crews, though, and often carry zeros, MMSIs or typos in the IMO field; the check digit (the
 seventh digit is the sum of the first six times 7, 6, 5, 4, 3, 2, modulo 10 — IMO resolution
 A.1117(30)) tells a real number from noise. Company and owner IMO numbers use another scheme
-(checked by `rigour.ids.IMO.is_valid_company`) and never identify a ship.
+(`company_imo_ok`) and never identify a ship.
 """
 
 from __future__ import annotations
 
 import re
+
+from cargotrace.ftm.clean import imo_company_ok
 
 _SHIP_IMO_WEIGHTS = (7, 6, 5, 4, 3, 2)
 _DIGITS = re.compile(r"\d+")
@@ -25,6 +27,15 @@ def imo_check_digit_ok(number: int | str | None) -> bool:
         return False
     digits = [int(c) for c in text]
     return sum(d * w for d, w in zip(digits, _SHIP_IMO_WEIGHTS, strict=False)) % 10 == digits[6]
+
+
+def company_imo_ok(number: str) -> bool:
+    """True when `number` is a 7-digit company (registered owner) IMO number with the right check
+    digit: weights 8, 6, 4, 2, 9, 7, then (11 - sum mod 11) mod 10 (as rigour checks it)."""
+    text = number.strip()
+    if len(text) != 7 or not text.isdigit() or text == "0000000":
+        return False
+    return imo_company_ok([int(c) for c in text])
 
 
 def parse_imo(text: object) -> int | None:

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from cargotrace.errors import ParamsError, UnreadableInputError
+from cargotrace.ftm import cleaner
 from cargotrace.screen.ftm import read_ftm_jsonl
 from cargotrace.screen.ofac import read_ofac_csv
 from cargotrace.screen.records import ReadResult, SkippedRow
@@ -221,7 +222,8 @@ def _store_load(store: Store, result: ReadResult, summary: LoadSummary, sha256: 
         con.rollback()
         raise
     summary.load_id, summary.previous_load_id = load_id, previous
-    log.info("list %s: load %d, %d entities", summary.list, load_id, len(result.entities))
+    log.info("list %s: load %d, %d entities (values cleaned by %s)", summary.list, load_id,
+             len(result.entities), cleaner()[0])
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """Vessel and owner names reduced to comparable keys.
 
 Why: lists and AIS spell the same ship differently — "M/V SPARTA-IV", "Sparta 4", "СПАРТА IV",
-"MAIA-1" and "MAIA 1". We transliterate any script to Latin (`normality.ascii_text`, ICU rules:
-Cyrillic, Hangul, Greek, ...), upper-case, drop vessel-class prefixes ("M/V", "MV", "M.V.", "MT",
-"SS": the list `rigour.names.remove_obj_prefixes` maintains), turn punctuation into spaces and
-roman numerals after the first word into digits. `compact` then drops the spaces, so spacing and
+"MAIA-1" and "MAIA 1". We transliterate any script to ASCII (`anyascii`: per character, after
+the common romanisations — Cyrillic BGN/PCGN-like "ЖУКОВ" → "ZHUKOV", Hangul Revised
+Romanization, Greek, Han pinyin; ISC licence, pure Python, so the default install needs no
+compiled ICU: docs/decisions/0007-followthemoney-optional.md), upper-case, drop vessel-class
+prefixes ("M/V", "MV", "M.V.", "MT", "SS", "The": the list rigour 2.6 maintains as
+OBJ_NAME_PREFIXES, MIT), turn punctuation into spaces and roman numerals after the first word into
+digits. `compact` then drops the spaces, so spacing and
 hyphen variants ("CHON MA SAN", "CHONMASAN", "CHON-MA-SAN") compare equal.
 
 Romanisation systems still differ after transliteration (Revised Romanization "CHEONMASAN" vs
@@ -18,9 +21,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from normality import ascii_text
-from rigour.names import remove_obj_prefixes
+from anyascii import anyascii
 
+# rigour 2.6 `resources/names/stopwords.yml` OBJ_NAME_PREFIXES and its prefix pattern (MIT)
+OBJECT_PREFIXES = ("M T", "M V", "M.T", "M.V", "M/T", "M/V", "MT", "MV", "SS", "The")
+_PREFIXES = re.compile(
+    r"^\W*((" + "|".join(re.escape(p) for p in OBJECT_PREFIXES) + r")\.?\s+)*", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
 _NUMBER = re.compile(r"\d+")
 ROMAN = {
@@ -42,8 +48,8 @@ class NameKey:
 
 
 def _words(text: str) -> list[str]:
-    latin = ascii_text(text) or ""
-    stripped = remove_obj_prefixes(latin.upper().strip()) or latin.upper()
+    latin = anyascii(text)
+    stripped = _PREFIXES.sub("", latin.upper().strip()) or latin.upper()
     words = _NOT_ALNUM.sub(" ", stripped.upper()).split()
     return [w if i == 0 or w not in ROMAN else str(ROMAN[w]) for i, w in enumerate(words)]
 

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from followthemoney import model
-from followthemoney.proxy import EntityProxy
-
+from cargotrace.ftm import Entity, make_entity
 from cargotrace.screen.imo import parse_imo, valid_mmsi
 
 
@@ -36,7 +34,7 @@ class Link:
 class ListEntity:
     """One list entry: a Vessel, Organization, Person (or other FtM schema) with its provenance."""
 
-    proxy: EntityProxy
+    proxy: Entity  # the FtM entity (cargotrace.ftm: followthemoney's JSON shape)
     list: str
     programs: builtins.list[str]
     listed_on: date | None
@@ -116,15 +114,8 @@ class ReadResult:
     published: date | None = None  # the date the file says it was generated, if it says
 
 
-def make_entity(schema: str, *id_parts: str) -> EntityProxy:
-    """A new FtM entity whose id is a stable hash of `id_parts` (same input, same id)."""
-    proxy = model.make_entity(schema)
-    proxy.make_id(*id_parts)
-    return proxy
-
-
 def ownership_link(
-    list_name: str, vessel: EntityProxy, owner_id: str, owner_name: str, relation: str
+    list_name: str, vessel: Entity, owner_id: str, owner_name: str, relation: str
 ) -> Link:
     """An FtM Ownership entity (asset = the vessel) for an owner the list names."""
     link = make_entity("Ownership", list_name, "link", str(vessel.id), owner_id, relation)

@@ -15,10 +15,10 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
-from rigour.ids import IMO
-
 from cargotrace.errors import UnreadableInputError
-from cargotrace.screen.records import ListEntity, ReadResult, SkippedRow, make_entity
+from cargotrace.ftm import make_entity
+from cargotrace.screen.imo import company_imo_ok
+from cargotrace.screen.records import ListEntity, ReadResult, SkippedRow
 
 _IMO_IN_TEXT = re.compile(r"IMO\)?\s*(?:Number)?\s*:?\s*(\d{7})", re.IGNORECASE)
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
@@ -61,7 +61,7 @@ def _record(node: ET.Element, schema: str, list_name: str, source: str, row: int
         for address in node.iter(f"{node.tag}_ADDRESS"):
             proxy.add("country", _text(address, "COUNTRY"), quiet=True)
         for number in _IMO_IN_TEXT.findall(comments):
-            if IMO.is_valid_company(number):
+            if company_imo_ok(number):
                 proxy.add("imoNumber", f"IMO{number}", quiet=True)
     return ListEntity(proxy, list_name, programs, _date(_text(node, "LISTED_ON")), source, row)
 

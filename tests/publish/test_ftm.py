@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +63,31 @@ def test_unknown_vessel_is_a_one_line_error(store: cargotrace.Store, tmp_path: P
                                             "on no loaded list"):
         export_vessel(store, "NO SUCH SHIP 123", ExportFormat.FTM, tmp_path / "x.json")
     assert not (tmp_path / "x.json").exists()
+
+
+_PLAIN_EXPORT = """
+import sys
+from pathlib import Path
+import cargotrace
+from cargotrace.ftm import cleaner
+from cargotrace.publish.export import ExportFormat, export_vessel
+with cargotrace.open_store(Path(sys.argv[1]), read_only=True) as store:
+    export_vessel(store, sys.argv[2], ExportFormat.FTM, Path(sys.argv[3]))
+assert cleaner()[0] == "plain" and "followthemoney" not in sys.modules
+"""
+
+
+def test_export_is_the_same_without_followthemoney(
+    store: cargotrace.Store, sim_store: Path, tmp_path: Path,
+    run_without_followthemoney: Callable[..., Any],
+) -> None:
+    with_ftm = tmp_path / "ftm.json"
+    export_vessel(store, ANGARA_IMO, ExportFormat.FTM, with_ftm)
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sim_store, copy)  # the session store stays open read-only in this process
+    plain = tmp_path / "plain.json"
+    run_without_followthemoney(_PLAIN_EXPORT, str(copy), ANGARA_IMO, str(plain))
+    lines = with_ftm.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 5 and {json.loads(x)["schema"] for x in lines} >= {
+        "Vessel", "UnknownLink", "Sanction", "Ownership"}
+    assert plain.read_bytes() == with_ftm.read_bytes()

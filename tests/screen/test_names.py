@@ -16,6 +16,9 @@ from cargotrace.screen.names import name_key, normalise_name
     ("АНГАРА", "ANGARA"),
     ("MAIA-1", "MAIA 1"),
     ("Lady R.", "LADY R"),
+    ("ЖУКОВ", "ZHUKOV"),  # BGN/PCGN-like, as Russian ships are spelled on AIS (not ICU's ZUKOV)
+    ("ΑΓΙΑ ΕΙΡΗΝΗ", "AGIA EIRINI"),  # Greek, modern (ELOT 743) as Greek ships are registered
+    ("The Ocean Vanguard", "OCEAN VANGUARD"),
 ])
 def test_normalise_name(variant: str, expected: str) -> None:
     assert normalise_name(variant) == expected

@@ -26,8 +26,9 @@ __all__ = ["LAND_ATTRIBUTION", "methods_section"]
 LAND_ATTRIBUTION = "Map land and borders: Natural Earth 1:10m admin-0 (public domain)"
 # place ids are "<file stem>:<key>" unless the file gives its own ("ct:" in the curated one)
 PLACE_ORIGINS = {"ct": "curated gazetteer (cargotrace/data/gazetteer.csv, every row cited)"}
-PACKAGES = ("duckdb", "ibis-framework", "pyarrow", "pyais", "followthemoney", "rapidfuzz",
-            "networkx", "searoute", "scgraph-data", "shapely", "global-land-mask", "jinja2")
+PACKAGES = ("duckdb", "ibis-framework", "pyarrow", "pyais", "followthemoney", "anyascii",
+            "rapidfuzz", "networkx", "searoute", "scgraph-data", "shapely", "global-land-mask",
+            "jinja2")
 
 
 def _versions() -> list[dict[str, str]]:

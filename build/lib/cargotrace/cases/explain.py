@@ -1,0 +1,93 @@
+"""Words for hypotheses and legs: why a leg fits, why an explanation loses, and by how much.
+
+The words are built from the same numbers as the JSON (fit, P10/P50/P90, factors), so a reader
+can check every sentence against the data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from datetime import time as dtime
+
+from cargotrace.cases.score import CONTRADICT_FIT, SUPPORT_FIT, Factor, HLeg, Hypothesis
+
+__all__ = ["day", "explain_hypothesis", "explain_leg"]
+
+
+def day(t: datetime, end: bool = False) -> str:
+    """'12 Sep' (a window's end at midnight is the end of the day before)."""
+    if end and t.time() == dtime(0):
+        t = t - timedelta(seconds=1)
+    return f"{t:%d %b}".lstrip("0")
+
+
+def _d(hours: float) -> str:
+    return f"{hours / 24:.1f} d"
+
+
+def _verdict(fit: float, feasible: bool) -> str:
+    if not feasible:
+        return "impossible in the time allowed"
+    if fit >= 0.8:
+        return "fits well"
+    if fit >= SUPPORT_FIT:
+        return "fits"
+    if fit >= CONTRADICT_FIT:
+        return "is tight"
+    return "is too slow"
+
+
+def explain_leg(leg: HLeg) -> str:
+    t = leg.option.time
+    text = (f"{leg.option.summary} {_verdict(leg.fit, leg.feasible)}: {_d(leg.available_h)} "
+            f"between {leg.start.place.name} ({day(leg.start.start)}) and {leg.end.place.name} "
+            f"({day(leg.end.end, True)}) against a route time of P10/P50/P90 "
+            f"{_d(t.p10_h)}/{_d(t.p50_h)}/{_d(t.p90_h)} (P = {leg.fit:.2f})")
+    if leg.option.chokepoints:
+        text += f"; passes {', '.join(leg.option.chokepoints)}"
+    if leg.skipped:
+        text += f"; does not pass {', '.join(a.place.name for a in leg.skipped)}"
+    if leg.vessel and leg.vessel.get("name"):
+        v = leg.vessel
+        state = {True: "sanctioned", False: "no confirmed listing", None: "not screened"}[
+            v.get("sanctioned")]
+        if v.get("sanctioned") is False and v.get("sanctions"):
+            state += " (a possible name match: see its profile)"
+        text += f"; vessel {v['name']} ({v.get('source')}, {state})"
+    return text + "."
+
+
+def _why_lower(h: Hypothesis, best: Hypothesis) -> list[str]:
+    """The factors that cost this hypothesis most compared with the best."""
+    best_by_kind: dict[tuple[str, tuple[str, ...]], float] = {
+        (f.kind, f.evidence): f.value for f in best.factors}
+    costs: list[tuple[float, Factor]] = []
+    for f in h.factors:
+        ref = best_by_kind.get((f.kind, f.evidence), 1.0)
+        if f.value < ref:
+            costs.append((f.value / ref, f))
+    costs.sort(key=lambda c: c[0])
+    out = []
+    for ratio, f in costs[:3]:
+        if f.kind == "time_fit" and f.leg is not None:
+            leg = h.legs[f.leg]
+            t = leg.option.time
+            slow = "too slow" if leg.fit < SUPPORT_FIT else "slower"
+            out.append(f"{slow} for the {_d(leg.available_h)} from {leg.start.place.name} "
+                       f"({day(leg.start.start)}) to {leg.end.place.name} "
+                       f"({day(leg.end.end, True)}): P50 {_d(t.p50_h)}, "
+                       f"P(in time) = {leg.fit:.2f} (x{ratio:.2f})")
+        else:
+            out.append(f"{f.reason} (x{ratio:.2f})")
+    return out
+
+
+def explain_hypothesis(h: Hypothesis, best: Hypothesis) -> str:
+    parts = [f"#{h.rank} {h.name}: score {h.score:.3g}."]
+    parts += [explain_leg(leg) for leg in h.legs]
+    if h is not best and best.score > 0:
+        ratio = best.score / h.score if h.score > 0 else float("inf")
+        parts.append(f"{ratio:.1f}x less likely than #{best.rank} given the evidence, because: "
+                     + "; ".join(_why_lower(h, best) or ["its factors are each slightly lower"])
+                     + ".")
+    return " ".join(parts)

@@ -1,0 +1,126 @@
+"""`cargotrace detect` and `cargotrace events`: find behaviour events, then list them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cargotrace.cli import JsonOption, StoreOption, app, err, out, parse_utc, print_json
+from cargotrace.detect.run import detect as run_detect
+from cargotrace.detect.views import EventFormat, list_events, to_geojson
+from cargotrace.errors import ParamsError
+from cargotrace.store import open_store
+from cargotrace.store.engines import Engine
+
+
+def _pairs(items: list[str] | None) -> dict[str, str]:
+    pairs = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ParamsError(
+                f"--set {item!r}: expected DETECTOR.FIELD=VALUE, e.g. gap.min_gap_h=4"
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+@app.command()
+def detect(
+    store: StoreOption = None,
+    preset: Annotated[str, typer.Option(help="Parameter preset: gfw or rendezvous.")] = "gfw",
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only positions from this time (UTC).")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only positions before this time (UTC).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override: DETECTOR.FIELD=VALUE.")
+    ] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="Run the detectors on DuckDB (embedded) or Spark.")
+    ] = Engine.DUCKDB,
+    json_out: JsonOption = False,
+) -> None:
+    """Detect behaviour events and replace those of the same kinds and time range."""
+    with open_store(store) as st:
+        summary = run_detect(
+            st,
+            kinds=kind,
+            preset=preset,
+            overrides=_pairs(set_),
+            since=parse_utc(since, "--since") if since else None,
+            until=parse_utc(until, "--until") if until else None,
+            engine=engine,
+        )
+    if json_out:
+        print_json(
+            {
+                "preset": summary.preset,
+                "data_end": summary.data_end,
+                "written": {str(k): v for k, v in summary.written.items()},
+                "replaced": summary.replaced,
+                "duration_s": round(summary.duration_s, 2),
+            }
+        )
+        return
+    for k, n in summary.written.items():
+        err.print(f"{k}: {n:,} events")
+    err.print(
+        f"({summary.replaced:,} earlier events of these kinds replaced; {summary.duration_s:.1f} s)"
+    )
+
+
+@app.command()
+def events(
+    store: StoreOption = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    mmsi: Annotated[int | None, typer.Option(help="Only this vessel.")] = None,
+    since: Annotated[str | None, typer.Option(help="Events starting from this time.")] = None,
+    until: Annotated[str | None, typer.Option(help="Events starting before this time.")] = None,
+    format: Annotated[EventFormat, typer.Option("--format", help="Output format.")] = (
+        EventFormat.TABLE
+    ),
+) -> None:
+    """List stored events as a table, CSV, JSON or GeoJSON."""
+    with open_store(store) as st:
+        rows = list_events(
+            st,
+            kind=kind,
+            mmsi=mmsi,
+            since=parse_utc(since, "--since") if since else None,
+            until=parse_utc(until, "--until") if until else None,
+        )
+    if format is EventFormat.JSON:
+        print_json(rows)
+    elif format is EventFormat.GEOJSON:
+        sys.stdout.write(json.dumps(to_geojson(rows), default=str) + "\n")
+    elif format is EventFormat.CSV:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["event_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = Table(title=f"{len(rows)} event(s)")
+        for col in ("kind", "mmsi", "other_mmsi", "start", "end", "place_id", "confidence"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(
+                *(
+                    "" if r[c] is None else str(r[c])
+                    for c in (
+                        "kind",
+                        "mmsi",
+                        "other_mmsi",
+                        "start",
+                        "end",
+                        "place_id",
+                        "confidence",
+                    )
+                )
+            )
+        out.print(table)

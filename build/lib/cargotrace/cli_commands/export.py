@@ -1,0 +1,89 @@
+"""`cargotrace export`: events or one vessel as GeoJSON, KML, GeoParquet, CSV or FtM JSON lines.
+
+Python API twin: `cargotrace.publish.export` (formats: docs/reference/exports.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cargotrace.cli import StoreOption, app, err, parse_utc
+from cargotrace.errors import ParamsError, StoreError
+from cargotrace.publish.export import (
+    ExportFormat,
+    ExportResult,
+    events_export,
+    export_vessel,
+    write_features,
+)
+from cargotrace.publish.features import FeatureSet
+from cargotrace.store import open_store
+from cargotrace.store.store import default_store_path
+
+
+def _case_features(case: Path, store: Path) -> FeatureSet:
+    """Build the case (with the store when there is one) and turn it into map features."""
+    if importlib.util.find_spec("cargotrace.cases") is None:
+        raise ParamsError(f"--case {case}: case exports are not available in this version "
+                          "(no cargotrace.cases); use --events or --vessel")
+    from cargotrace.cases import build_case, read_case
+    from cargotrace.publish.case_features import case_features
+
+    parsed = read_case(case)
+    if not store.is_file():
+        return case_features(build_case(parsed))
+    with open_store(store, read_only=True) as st:
+        return case_features(build_case(parsed, st), st)
+
+
+@app.command()
+def export(
+    out_path: Annotated[Path, typer.Option("--out", help="File to write (replaced if present).")],
+    format: Annotated[ExportFormat, typer.Option(
+        "--format", help="geojson, kml, geoparquet, csv, or ftm (FollowTheMoney JSON lines; "
+        "--vessel only).")],
+    events: Annotated[bool, typer.Option("--events", help="Export stored events.")] = False,
+    vessel: Annotated[str | None, typer.Option(
+        "--vessel", metavar="QUERY", help="Export one vessel: IMO number, MMSI or name.")] = None,
+    case: Annotated[Path | None, typer.Option(
+        "--case", metavar="CASE.yaml", help="Export a case: its anchors, the routes of its best "
+        "hypotheses, and the legs' vessels (a file, or a packaged case's name).")] = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", help="Only events of this kind (repeatable).")] = None,
+    mmsi: Annotated[int | None, typer.Option(
+        "--mmsi", help="Only this MMSI (for --vessel: one of the vessel's MMSIs).")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Events starting / positions from this time (UTC, ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Events starting / positions before this time (UTC, ISO 8601).")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
+    chosen = [name for name, on in (("--events", events), ("--vessel", vessel is not None),
+                                    ("--case", case is not None)) if on]
+    if len(chosen) != 1:
+        raise ParamsError("export: give exactly one of --events, --vessel QUERY or --case "
+                          f"CASE.yaml (got {', '.join(chosen) or 'none'})")
+    t0 = parse_utc(since, "--since") if since else None
+    t1 = parse_utc(until, "--until") if until else None
+    path = store if store is not None else default_store_path()
+    if case is not None:
+        features = _case_features(case, path)
+        n = write_features(features, format, out_path)
+        err.print(f"{n:,} feature(s) of case {case} → {out_path} ({format})")
+        return
+    if not path.is_file():
+        raise StoreError(f"{path}: no store here; give --store, or ingest and detect first")
+    with open_store(path, read_only=True) as st:
+        if vessel is not None:
+            result = export_vessel(st, vessel, format, out_path, kinds=kind or (), mmsi=mmsi,
+                                   since=t0, until=t1)
+        else:
+            features = events_export(st, kind or (), [mmsi] if mmsi else (), t0, t1)
+            n = write_features(features, format, out_path)
+            result = ExportResult(out_path, format, n, f"{n:,} event(s)")
+    err.print(f"{result.what} → {result.path} ({result.format})")

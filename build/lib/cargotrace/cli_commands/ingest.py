@@ -1,0 +1,103 @@
+"""`cargotrace ingest`: load AIS files into the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from cargotrace.cli import JsonOption, StoreOption, app, err, parse_utc, print_json
+from cargotrace.errors import CargotraceError, ParamsError
+from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.summary import IngestSummary
+from cargotrace.store import open_store
+
+
+def _parse_columns(pairs: list[str]) -> tuple[tuple[str, str], ...]:
+    parsed = []
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise ParamsError(f"--column {pair!r}: expected FIELD=COLUMN, e.g. mmsi=MMSI_ID")
+        parsed.append((field.strip().lower(), column.strip()))
+    return tuple(parsed)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="AIS files: NMEA, CSV or Parquet.")],
+    store: StoreOption = None,
+    format: Annotated[
+        InputFormat, typer.Option("--format", help="Input format; auto reads the file's header.")
+    ] = InputFormat.AUTO,
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", help="Map a field to a CSV column: FIELD=COLUMN (repeatable)."),
+    ] = None,
+    assume_time: Annotated[
+        str | None,
+        typer.Option("--assume-time", help="UTC receive time for NMEA lines without one."),
+    ] = None,
+    time_from_filename: Annotated[
+        bool,
+        typer.Option("--time-from-filename", help="Receive time of untimed lines from the name."),
+    ] = False,
+    json_out: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Validate, deduplicate and store AIS records; bad records go to the quarantine table."""
+    options = IngestOptions(
+        format=format,
+        columns=_parse_columns(column or []),
+        assume_time=parse_utc(assume_time, "--assume-time") if assume_time else None,
+        time_from_filename=time_from_filename,
+    )
+    summaries: list[IngestSummary] = []
+    failed = 0
+    with open_store(store) as st:
+        for path in paths:
+            try:
+                summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
+            except CargotraceError as exc:
+                sys.stderr.write(f"Error: {exc}\n")
+                failed += 1
+    if json_out:
+        print_json([s.to_dict() for s in summaries])
+    else:
+        for summary in summaries:
+            err.print(render_summary(summary))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> IngestSummary:
+    if quiet or not path.is_file():
+        return ingest_file(st, path, options)  # type: ignore[arg-type]
+    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(path.name, total=path.stat().st_size)
+        return ingest_file(
+            st, path, options, progress=lambda n: bar.advance(task, n)  # type: ignore[arg-type]
+        )
+
+
+def render_summary(s: IngestSummary) -> Table | str:
+    if s.already_ingested:
+        return (f"{s.path}: already ingested (ingest #{s.ingest_id}, same content and options); "
+                "nothing changed")
+    table = Table(title=f"{s.path} ({s.format}, ingest #{s.ingest_id})", show_header=False)
+    table.add_row("records read", f"{s.records_read:,}")
+    table.add_row("positions stored", f"{s.positions_stored:,}")
+    table.add_row("vessel reports stored", f"{s.reports_stored:,}")
+    table.add_row("duplicates (not stored again)", f"{s.duplicates:,}")
+    for reason, n in sorted(s.quarantined.items()):
+        table.add_row(f"quarantined: {reason}", f"{n:,}")
+    for kind, n in sorted(s.skipped.items()):
+        table.add_row(f"skipped: {kind}", f"{n:,}")
+    table.add_row("seconds", f"{s.duration_s:.2f}")
+    return table

@@ -1,0 +1,50 @@
+"""`cargotrace report`: a case file (and the store's AIS, events and lists) as one
+self-contained HTML report, or a PDF printed from it.
+
+Python API twin: `cargotrace.publish.report.write_report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cargotrace.cli import StoreOption, app, err, out
+from cargotrace.publish.report import FORMATS, Report, write_report
+from cargotrace.store import open_store
+from cargotrace.store.store import default_store_path
+
+
+@app.command()
+def report(
+    case_file: Annotated[Path, typer.Argument(
+        metavar="CASE.yaml", help="The case file (or a packaged case's name).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report (created).")],
+    store: StoreOption = None,
+    format: Annotated[str, typer.Option(
+        "--format", help="html, or pdf (the same HTML printed on A4 by a headless Chromium; "
+        "the HTML is written too).")] = "html",
+) -> None:
+    """Write the case report: map, timeline, ranked hypotheses, evidence with sources, vessel
+    profiles and methods, in one HTML file that opens offline and prints on A4.
+
+    With a store (--store, $CARGOTRACE_STORE or an existing ./cargotrace.duckdb) the report
+    adds the candidate vessels' AIS tracks, events and sanctions hits; the store is opened
+    read-only.
+    """
+    if format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    path = store if store is not None else default_store_path()
+    result: Report
+    if store is not None or path.exists():
+        with open_store(path, read_only=True) as st:
+            result = write_report(case_file, out_dir, st, fmt=format)
+    else:
+        result = write_report(case_file, out_dir, None, fmt=format)
+    best = result.result.best
+    if best is not None:
+        err.print(f"best hypothesis: #{best.rank} {best.name} (score {best.score:.3f})",
+                  markup=False, highlight=False)
+    out.print(str(result.path), markup=False, highlight=False)

@@ -1,0 +1,96 @@
+"""`cargotrace vessel QUERY`: one vessel's identities, sanctions hits, owners, events, practices.
+
+Python API twin: `cargotrace.screen.profile.vessel_profile` (JSON: docs/reference/vessel-json.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cargotrace.cli import JsonOption, StoreOption, app, out, print_json
+from cargotrace.screen.profile import EVENTS_PER_KIND, vessel_profile
+from cargotrace.store import open_store
+
+SHOW_EVENTS = 15
+
+
+@app.command()
+def vessel(
+    query: Annotated[str, typer.Argument(help="IMO number, MMSI or name.")],
+    store: StoreOption = None,
+    events_per_kind: Annotated[
+        int, typer.Option(help="Latest events shown per kind.")
+    ] = EVENTS_PER_KIND,
+    json_out: JsonOption = False,
+) -> None:
+    """Is this ship sanctioned, who is behind it, and what has it been doing?"""
+    with open_store(store) as st:
+        profile = vessel_profile(st, query, events_per_kind=events_per_kind)
+    if json_out:
+        print_json(profile)
+        return
+    for table in render(profile):
+        out.print(table)
+
+
+def _values(items: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{i['value']} ({i['first_ts']:%Y-%m-%d}..{i['last_ts']:%Y-%m-%d})"
+                     for i in items)
+
+
+def render(p: dict[str, Any]) -> list[Table | str]:
+    q = p["query"]
+    head = f"{q['kind'].upper()} {q['text']}: " + (
+        f"{len(p['identities'])} MMSI(s) in the store" if p["found_in_store"]
+        else "not seen in the store")
+    parts: list[Table | str] = [head]
+    if q["kind"] == "imo" and not q["imo_check_digit_ok"]:
+        parts.append("  note: this IMO number fails the check digit")
+    if p["ambiguous"]:
+        parts.append("  note: several different ships answer this name; ask by IMO or MMSI")
+    if p["identities"]:
+        t = Table(title="Identities")
+        for col in ("MMSI", "flag", "names", "IMO", "call signs", "first seen", "last seen"):
+            t.add_column(col)
+        for i in p["identities"]:
+            t.add_row(str(i["mmsi"]), i["flag"] or "", _values(i["names"]), _values(i["imos"]),
+                      _values(i["callsigns"]), str(i["first_seen"] or ""),
+                      str(i["last_seen"] or ""))
+        parts.append(t)
+    t = Table(title=f"Sanctions hits ({len(p['sanctions'])})")
+    for col in ("match", "score", "list", "program", "listed on", "entity", "IMO", "reasons"):
+        t.add_column(col)
+    for h in p["sanctions"]:
+        t.add_row(h["match"], f"{h['score']:.2f}", h["list"], h["program"],
+                  str(h["listed_on"] or "—"), f"{h['entity_name']} ({h['entity_id']})",
+                  str(h["imo"] or ""), "\n".join(h["reasons"]))
+    parts.append(t)
+    if p["owners"]:
+        t = Table(title="Owners and linked parties (from the lists)")
+        for col in ("vessel entry", "relation", "party", "listed as"):
+            t.add_column(col)
+        for o in p["owners"]:
+            t.add_row(o["vessel_entity_id"], o["relation"], o["name"], ", ".join(
+                f"{x['list']} {x['id']} ({', '.join(x['programs'])})" for x in o["listed"]))
+        parts.append(t)
+    t = Table(title=f"Events (latest {min(SHOW_EVENTS, len(p['events']))} of "
+                    f"{p['events_total']})")
+    for col in ("start", "end", "kind", "MMSI", "place", "event_id"):
+        t.add_column(col)
+    for e in p["events"][:SHOW_EVENTS]:
+        t.add_row(str(e["start"]), str(e["end"] or ""), e["kind"], str(e["mmsi"]),
+                  e["place_id"] or "", e["event_id"])
+    parts.append(t)
+    t = Table(title="Deceptive shipping practices (US advisory, May 2020)")
+    for col in ("practice", "status", "behind it", "rule"):
+        t.add_column(col)
+    for pr in p["practices"]:
+        behind = pr["evidence"] + [f"{len(pr['event_ids'])} event(s)"] * bool(pr["event_ids"])
+        if pr["not_detected"]:
+            behind.append(f"never detected: {', '.join(pr['not_detected'])}")
+        t.add_row(pr["title"], pr["status"], "\n".join(behind), pr["rule"])
+    parts.append(t)
+    return parts

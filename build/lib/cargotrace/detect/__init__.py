@@ -1,0 +1,1 @@
+"""detect/: behaviour events from positions, vessel reports and places."""

@@ -1,0 +1,199 @@
+"""Possible dark port calls: the watched ports a vessel could have called at, unseen, during
+one of its AIS gaps.
+
+Why one event per silence, not per port: the silence is the finding and the ports are its
+possible explanations. The event names the port with the shortest detour (the most direct
+explanation) and lists every port that fits in `attrs.candidates`, shortest detour first; an
+analyst filtering by port finds it under any of them (`cargotrace.cases` does).
+
+Why the vessel's own speed, not the fastest any ship sails: at 20 kn almost every long silence
+near a coast "could hide" a call, and the signal drowns. A ship seen sailing at 11 kn before and
+after its silence is assumed to have sailed at most `speed_margin` faster while silent.
+
+Why the distances are over water: along great circles, a port behind a peninsula looks close
+(Busan to Nakhodka across Korea). A leg whose great circle crosses land (sampled every
+`LAND_STEP_KM`, the `LAND_EXEMPT_KM` at its ends excepted: ports lie on the coast) is measured
+along the MARNET sea lanes instead (`routes/sea.py`), never shorter than the great circle.
+
+Why the passage counts too: a call needs the detour via the place, and the vessel needs at least
+its passage from where it went silent to where it reappeared, measured the same way (a great
+circle over open water, the lanes round land): whichever is longer must fit. Ships are not
+assumed to follow the sea lanes over open water (MARNET's sparse nodes there are no evidence
+of a route), so a silence the lanes would fill but a straight crossing would not is a possible
+call (the simulator's ships cross open water straight too: `sim/routes.py`).
+
+A gap inside a port visit (the vessel seen in the same port before and after it: moored with
+its transponder off) is no possible call elsewhere; nor is a place the vessel is seen visiting
+just before or after the gap (`seen_call_window_h`): that call was seen.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import networkx as nx  # type: ignore[import-untyped]
+import numpy as np
+import pyarrow as pa
+
+from cargotrace.detect.events import Event
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import GapParams
+from cargotrace.geo import landmask, sphere
+
+__all__ = ["dark_port_calls", "leg_km", "passage_km", "plausible_speed_kn"]
+
+KM_PER_NM = 1.852
+LAND_STEP_KM = 2.0
+"""Spacing of the points at which a great-circle leg is checked for land (the mask's cells are
+about 1 km)."""
+LAND_EXEMPT_KM = 8.0
+"""Land within this distance of a leg's ends is ignored: ports, and ships at anchor off them,
+often fall on a land cell of the mask (geo/landmask.py)."""
+
+LatLon = tuple[float, float]
+
+
+def dark_port_calls(
+    gaps: list[Event], places: pa.Table, params: GapParams, visits: Sequence[Event] = (),
+) -> list[Event]:
+    """One event per closed gap in which the vessel could have sailed from where it went silent
+    to a watched place of a kind ships call at (`call_place_kinds`), stayed `min_port_stay_h`,
+    and sailed on to where it reappeared, at its plausible speed (`plausible_speed_kn`)."""
+    watched = [p for p in places.to_pylist()
+               if p.get("watch_reason") and p.get("kind") in params.call_kinds]
+    if not watched or not gaps:
+        return []
+    place_lat = np.array([p["lat"] for p in watched], dtype=np.float64)
+    place_lon = np.array([p["lon"] for p in watched], dtype=np.float64)
+    visits_by_mmsi: dict[int, list[Event]] = {}
+    for visit in visits:
+        visits_by_mmsi.setdefault(visit.mmsi, []).append(visit)
+    calls = []
+    for gap in gaps:
+        if gap.end is None or gap.attrs["end_lat"] is None:
+            continue
+        assert gap.lat is not None and gap.lon is not None
+        start, end = (gap.lat, gap.lon), (gap.attrs["end_lat"], gap.attrs["end_lon"])
+        speed_kn, basis = plausible_speed_kn(gap.attrs, params)
+        duration_h = gap.attrs["duration_h"]
+        budget_km = (duration_h - params.min_port_stay_h) * speed_kn * KM_PER_NM
+        # great circles first: a lower bound, so a place out of reach by them is out of reach
+        gc_km = (sphere.haversine_km(*start, place_lat, place_lon)
+                 + sphere.haversine_km(*end, place_lat, place_lon))
+        own_visits = visits_by_mmsi.get(gap.mmsi, [])
+        if any(_spans(v, gap) for v in own_visits):
+            continue  # silent at its berth: the port visit spans the gap
+        seen = _seen_places(own_visits, gap, params.seen_call_window_h)
+        reachable = np.flatnonzero(gc_km <= budget_km)
+        if reachable.size == 0:
+            continue
+        passage = passage_km(start, end)
+        if passage > budget_km:
+            continue  # the passage alone takes the whole silence: no time for a call
+        fits = []
+        for i in reachable:
+            place = watched[int(i)]
+            if place["place_id"] in seen:
+                continue
+            at = (float(place["lat"]), float(place["lon"]))
+            detour_km = leg_km(start, at) + leg_km(at, end)
+            if detour_km <= budget_km:
+                slack_h = (budget_km - max(detour_km, passage)) / KM_PER_NM / speed_kn
+                fits.append({"place_id": place["place_id"], "detour_km": round(detour_km, 1),
+                             "slack_h": round(slack_h, 2), "_place": place})
+        if not fits:
+            continue
+        fits.sort(key=lambda f: (f["detour_km"], f["place_id"]))
+        best = fits[0]["_place"]
+        candidates = [{k: v for k, v in f.items() if k != "_place"} for f in fits]
+        calls.append(Event(
+            EventKind.POSSIBLE_DARK_PORT_CALL, gap.mmsi, gap.start, gap.end,
+            lat=best["lat"], lon=best["lon"], place_id=best["place_id"],
+            confidence=round(min(1.0, candidates[0]["slack_h"] / duration_h), 3),
+            attrs={"detour_km": candidates[0]["detour_km"], "slack_h": candidates[0]["slack_h"],
+                   "gap_duration_h": duration_h, "speed_kn": round(speed_kn, 2),
+                   "speed_basis": basis, "passage_km": round(passage, 1),
+                   "n_candidates": len(candidates),
+                   "candidates": candidates},
+        ))
+    return calls
+
+
+def plausible_speed_kn(gap_attrs: dict[str, Any], params: GapParams) -> tuple[float, str]:
+    """The fastest the vessel is believed to have sailed while silent, and on what basis: its
+    mean sailing speed before or after the gap (the higher) times `speed_margin`, at most
+    `max_speed_kn` ("own_speed"); `max_speed_kn` when it was not seen sailing on either side or
+    the margin reaches the cap ("max_speed_kn")."""
+    own = [s for s in (gap_attrs.get("sog_before_kn"), gap_attrs.get("sog_after_kn"))
+           if s is not None and s > 0]
+    if not own or params.speed_margin * max(own) >= params.max_speed_kn:
+        return params.max_speed_kn, "max_speed_kn"
+    return params.speed_margin * max(own), "own_speed"
+
+
+def leg_km(a: LatLon, b: LatLon) -> float:
+    """Sailing distance from a to b: the great circle when it stays on water, else the MARNET
+    sea lanes (never less than the great circle)."""
+    gc = float(sphere.haversine_km(a[0], a[1], b[0], b[1]))
+    if not _crosses_land(a, b):
+        return gc
+    return max(gc, _lanes_km(a, b))
+
+
+def passage_km(a: LatLon, b: LatLon) -> float:
+    """The shortest passage from a to b the vessel could have sailed: `leg_km`."""
+    return leg_km(a, b)
+
+
+def _crosses_land(a: LatLon, b: LatLon) -> bool:
+    km = float(sphere.haversine_km(a[0], a[1], b[0], b[1]))
+    n = int(km // LAND_STEP_KM) + 2
+    ends = sphere.to_unit(np.array([a[0], b[0]]), np.array([a[1], b[1]]))
+    lat, lon = sphere.from_unit(sphere.slerp(np.repeat(ends[:1], n, axis=0),
+                                             np.repeat(ends[1:], n, axis=0),
+                                             np.linspace(0.0, 1.0, n)))
+    along = np.linspace(0.0, km, n)
+    inner = (along > LAND_EXEMPT_KM) & (along < km - LAND_EXEMPT_KM)
+    return bool(landmask.is_land(lat[inner], lon[inner]).any())
+
+
+def _lanes_km(a: LatLon, b: LatLon) -> float:
+    """Along MARNET: straight to the nearest node, the lanes, straight from the last node (as
+    `SeaNetwork.distance_km`, but searched from both ends: a gap's ends are new points every
+    time, and a whole-network search from each would cost 0.1-0.3 s); inf when unconnected."""
+    graph, snap = _lanes()
+    na, nb = snap(a), snap(b)
+    try:
+        lanes, _ = nx.bidirectional_dijkstra(graph, na, nb, weight="weight")
+    except nx.NetworkXNoPath:
+        return math.inf
+    return float(sphere.haversine_km(a[0], a[1], na[1], na[0]) + lanes
+                 + sphere.haversine_km(nb[1], nb[0], b[0], b[1]))
+
+
+@functools.cache
+def _lanes() -> tuple[Any, Callable[[LatLon], tuple[float, float]]]:
+    from cargotrace.routes.sea import SeaNetwork  # loaded when first needed (~0.1 s)
+
+    network = SeaNetwork()
+    return network.graph, lambda at: network.snap(at[0], at[1])
+
+
+def _spans(visit: Event, gap: Event) -> bool:
+    """The visit began before the gap and ended after it (or is still open): the vessel was in
+    that port on both sides of its silence (port visits count in-port silences as stays)."""
+    assert gap.end is not None
+    return visit.start <= gap.start and (visit.end is None or visit.end >= gap.end)
+
+
+def _seen_places(visits: list[Event], gap: Event, window_h: float) -> set[str]:
+    """Places of the vessel's visits that touch the `window_h` before or after the gap."""
+    assert gap.end is not None
+    window = timedelta(hours=window_h)
+    lo, hi = gap.start - window, gap.end + window
+    return {v.place_id for v in visits if v.place_id is not None
+            and v.start <= hi and (v.end is None or v.end >= lo)}

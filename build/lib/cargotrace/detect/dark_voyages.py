@@ -1,0 +1,294 @@
+"""Dark voyages (a crossing made with the transponder off) and draught changes across silences.
+
+A silence alone is weak evidence: offshore, reception is poor and some vessels are rarely
+heard anywhere. A *dark voyage* is a silence that has the shape of a voyage hidden on purpose:
+the vessel fell silent soon after getting under way (leaving a port, or a stop at sea), came
+back only on its approach to the next port it visited, and stayed silent far longer than its
+own reception history explains (its 99th-percentile interval between positions while under
+way, times a factor). A vessel that leaves port, falls silent the same way and is not heard
+again before the data ends makes an *open* dark voyage (end NULL), with no destination.
+
+A *draught change* compares the last draught a vessel reported before a silence with the
+first it reported after it: loading or unloading cargo while unseen changes the draught, and
+is the point of a covert shipment.
+
+The silences, with each vessel's reception baseline and when it last went slow, are one Ibis
+expression (window functions and a quantile per vessel), so they run on DuckDB and Spark
+alike; matching them to port visits is a little Python over the few silences found.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from cargotrace.detect.events import Event
+from cargotrace.detect.gaps import KM_PER_NM, haversine_km
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.track import epoch_s, track_table
+from cargotrace.errors import ParamsError
+from cargotrace.store.engines import to_arrow
+
+__all__ = [
+    "DarkVoyageParams", "DraughtChangeParams", "dark_voyage_events", "detect_dark_voyages",
+    "detect_draught_changes", "silence_candidates",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DarkVoyageParams:
+    """Dark voyages: how long, how unexplained, and how close to both ends a silence must be."""
+
+    min_silence_h: float = field(
+        default=6.0, metadata={"help": "Shortest silence considered (GFW's gap: 6 h)."}
+    )
+    baseline_quantile: float = field(
+        default=0.99,
+        metadata={"help": "The vessel's reception baseline is this quantile of its intervals "
+                          "between positions while under way."},
+    )
+    baseline_factor: float = field(
+        default=3.0,
+        metadata={"help": "The silence must last at least this many times the baseline."},
+    )
+    underway_min_sog_kn: float = field(
+        default=1.0,
+        metadata={"help": "Intervals whose two positions both move at least this fast form "
+                          "the baseline."},
+    )
+    slow_max_sog_kn: float = field(
+        default=1.0,
+        metadata={"help": "Below this speed the vessel is stopped or drifting: its voyage "
+                          "begins when it was last this slow."},
+    )
+    max_visible_departure_h: float = field(
+        default=2.0,
+        metadata={"help": "The silence must begin within this long after the vessel was last "
+                          "slow (it went dark as the voyage began)."},
+    )
+    max_visible_arrival_h: float = field(
+        default=2.0,
+        metadata={"help": "... and end within this long before it entered the next port."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("min_silence_h", "baseline_factor", "max_visible_departure_h",
+                     "max_visible_arrival_h"):
+            if not getattr(self, name) > 0:
+                raise ParamsError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 0 < self.baseline_quantile <= 1:
+            raise ParamsError(f"baseline_quantile must be in (0, 1], got "
+                              f"{self.baseline_quantile}")
+        if self.underway_min_sog_kn < 0 or self.slow_max_sog_kn < 0:
+            raise ParamsError("underway_min_sog_kn and slow_max_sog_kn must be >= 0")
+
+
+@dataclass(frozen=True)
+class DraughtChangeParams:
+    """Draught changes: the smallest change in reported draught across a silence."""
+
+    min_change_m: float = field(
+        default=0.5,
+        metadata={"help": "Report a change of at least this many metres (AIS draught has a "
+                          "0.1 m step and is typed in by the crew)."},
+    )
+
+    def __post_init__(self) -> None:
+        if not self.min_change_m > 0:
+            raise ParamsError(f"min_change_m must be > 0, got {self.min_change_m}")
+
+
+def silence_candidates(
+    positions: Any, params: DarkVoyageParams, data_end: datetime, track: Any = None
+) -> Any:
+    """One row per silence of at least `min_silence_h` (open ones: NULL end), with the vessel's
+    reception baseline and the time it was last slow before the silence.
+
+    `track`: the positions' `track.track_table` (each position with the next one), when the
+    caller already has it."""
+    p = track if track is not None else track_table(positions)
+    end = ibis.timestamp(data_end)
+    min_s = round(params.min_silence_h * 3600)
+    # a loose test on whole seconds (cheap on every position), and the exact one on raw
+    # timestamps only where it passes: adding an interval to a TIMESTAMPTZ goes through ICU
+    # on DuckDB, slow on every position (a CASE keeps the engine from testing it first)
+    loose = ibis.coalesce(p.next_t_s, int(data_end.timestamp()) + 1) - p.t_s >= min_s - 1
+    exact = ibis.coalesce(p.next_ts, end) >= p.ts + ibis.interval(seconds=min_s)
+    s = p.filter(ibis.ifelse(loose, exact, False))
+    s = s.select(
+        "mmsi", "lat", "lon", "next_lat", "next_lon",
+        start=s.ts, end=s.next_ts, start_t_s=s.t_s, end_t_s=s.next_t_s,
+        silence_s=epoch_s(ibis.coalesce(s.next_ts, end)) - s.t_s,
+        distance_km=haversine_km(s.lat, s.lon, s.next_lat, s.next_lon),
+    )
+    # when the vessel was last slow before each silence: a join of the few silences to the
+    # slow positions (cheaper than a running maximum over every position)
+    slow = p.filter((p.sog < params.slow_max_sog_kn).fill_null(False)).select(
+        slow_mmsi=p.mmsi, slow_ts=p.ts)
+    last_slow = s.join(slow, (s.mmsi == slow.slow_mmsi) & (slow.slow_ts <= s.start))
+    last_slow = last_slow.group_by(["mmsi", "start"]).aggregate(
+        last_slow_t_s=epoch_s(last_slow.slow_ts.max()))
+    s = s.left_join(last_slow, ["mmsi", "start"]).drop("mmsi_right", "start_right")
+    # the baseline, only for the vessels that have a silence
+    # (each interval on the row of its first position)
+    underway = (p.sog >= params.underway_min_sog_kn) & (p.next_sog >= params.underway_min_sog_kn)
+    moving = p.filter(underway.fill_null(False))
+    silent = s.select(s_mmsi=s.mmsi).distinct()
+    i = moving.semi_join(silent, moving.mmsi == silent.s_mmsi)
+    baseline = i.group_by("mmsi").aggregate(
+        baseline_s=(i.next_t_s - i.t_s).cast("float64")
+        .quantile(params.baseline_quantile),
+        n_intervals=i.count(),
+    )
+    return s.left_join(baseline, "mmsi").drop("mmsi_right")
+
+
+def _visit_index(port_visits: list[Event]) -> dict[int, list[Event]]:
+    by_mmsi: dict[int, list[Event]] = defaultdict(list)
+    for visit in port_visits:
+        if visit.kind == EventKind.PORT_VISIT:
+            by_mmsi[visit.mmsi].append(visit)
+    for visits in by_mmsi.values():
+        visits.sort(key=lambda v: v.start)
+    return by_mmsi
+
+
+def dark_voyage_events(
+    silences: pa.Table, port_visits: list[Event], params: DarkVoyageParams
+) -> list[Event]:
+    """Dark voyages among `silence_candidates` rows, given the vessels' port visits."""
+    visits = _visit_index(port_visits)
+    events = []
+    for row in silences.to_pylist():
+        mine = visits.get(int(row["mmsi"]), [])
+        starts = [v.start for v in mine]
+        i = bisect.bisect_right(starts, row["start"])
+        came_from = mine[i - 1] if i > 0 else None
+        if came_from is not None and (came_from.end is None or came_from.end > row["start"]):
+            continue  # silent inside a port visit: an in-port gap, not a voyage
+        is_open = row["end"] is None
+        if is_open and (came_from is None or came_from.end == row["start"]):
+            continue  # last heard in port: still there with AIS off, or left; cannot tell
+        went_to = None
+        if not is_open:
+            j = bisect.bisect_left(starts, row["end"])
+            went_to = mine[j] if j < len(mine) else None
+            if went_to is None:
+                continue
+            arrival_h = (went_to.start - row["end"]).total_seconds() / 3600
+            if arrival_h > params.max_visible_arrival_h:
+                continue
+        if row["last_slow_t_s"] is None:
+            continue  # never seen slow before: where the voyage began is unknown
+        departure_h = (row["start_t_s"] - row["last_slow_t_s"]) / 3600
+        if departure_h > params.max_visible_departure_h:
+            continue
+        silence_h = row["silence_s"] / 3600
+        baseline_h = None if row["baseline_s"] is None else row["baseline_s"] / 3600
+        if silence_h < params.min_silence_h or (
+            baseline_h is not None and silence_h < params.baseline_factor * baseline_h
+        ):
+            continue
+        events.append(_event(row, came_from, went_to, silence_h, baseline_h, departure_h))
+    return events
+
+
+def _event(row: dict[str, Any], came_from: Event | None, went_to: Event | None,
+           silence_h: float, baseline_h: float | None, departure_h: float) -> Event:
+    is_open = went_to is None
+    speed = (None if is_open or row["silence_s"] <= 0
+             else row["distance_km"] / KM_PER_NM / silence_h)
+    return Event(
+        EventKind.DARK_VOYAGE, int(row["mmsi"]), row["start"], row["end"],
+        lat=row["lat"], lon=row["lon"],
+        place_id=None if went_to is None else went_to.place_id,
+        confidence=0.6 if is_open else 0.9,
+        attrs={
+            "from_place_id": None if came_from is None else came_from.place_id,
+            "to_place_id": None if went_to is None else went_to.place_id,
+            "silence_h": round(silence_h, 4),
+            "baseline_h": None if baseline_h is None else round(baseline_h, 4),
+            "n_baseline_intervals": int(row["n_intervals"] or 0),
+            "visible_after_departure_h": round(departure_h, 4),
+            "visible_before_arrival_h": None if went_to is None else round(
+                (went_to.start - row["end"]).total_seconds() / 3600, 4),
+            "distance_km": None if is_open else round(row["distance_km"], 3),
+            "implied_speed_kn": None if speed is None else round(speed, 2),
+            "open": is_open,
+            "end_lat": row["next_lat"], "end_lon": row["next_lon"],
+        },
+    )
+
+
+def detect_dark_voyages(
+    port_visits: list[Event], positions: Any, params: DarkVoyageParams,
+    data_end: datetime | None = None, track: Any = None,
+) -> list[Event]:
+    """Dark voyages of the vessels in `positions` (an Ibis table), given their port visits
+    (from `detect_port_visits`). `data_end` defaults to the last position's time; `track`:
+    the positions' `track.track_table`, when the caller already has it."""
+    if data_end is None:
+        data_end = to_arrow(positions.ts.max().name("data_end").as_table())[0][0].as_py()
+        if data_end is None:
+            return []
+    silences = to_arrow(silence_candidates(positions, params, data_end, track))
+    events = dark_voyage_events(silences, port_visits, params)
+    log.info("dark voyages: %d of %d silences", len(events), silences.num_rows)
+    return events
+
+
+def detect_draught_changes(
+    vessel_reports: Any, silences: list[Event], params: DraughtChangeParams
+) -> list[Event]:
+    """The reported draught before vs after each closed silence (gaps and dark voyages; one
+    silence reported as both is compared once)."""
+    seen: dict[tuple[int, datetime, datetime], Event] = {}
+    for s in silences:
+        if s.end is not None:
+            seen.setdefault((s.mmsi, s.start, s.end), s)
+    if not seen:
+        return []
+    windows = ibis.memtable(pa.table({
+        "s_mmsi": pa.array([k[0] for k in seen], pa.int64()),
+        "s_start": pa.array([k[1] for k in seen], pa.timestamp("us", tz="UTC")),
+        "s_end": pa.array([k[2] for k in seen], pa.timestamp("us", tz="UTC")),
+    }))
+    r = vessel_reports.filter(vessel_reports.draught.notnull() & (vessel_reports.draught > 0))
+    r = r.select("mmsi", "ts", "draught")
+    j = windows.join(r, windows.s_mmsi == r.mmsi)
+    keys = ["s_mmsi", "s_start", "s_end"]
+    before = j.filter(j.ts <= j.s_start)
+    before = before.group_by(keys).aggregate(
+        before_ts=before.ts.max(), draught_before_m=before.draught.argmax(before.ts))
+    after = j.filter(j.ts >= j.s_end)
+    after = after.group_by(keys).aggregate(
+        after_ts=after.ts.min(), draught_after_m=after.draught.argmin(after.ts))
+    rows = to_arrow(before.join(after, keys)).to_pylist()
+    events = []
+    for row in sorted(rows, key=lambda r: (r["s_mmsi"], r["s_start"])):
+        change = row["draught_after_m"] - row["draught_before_m"]
+        if abs(change) < params.min_change_m - 1e-9:
+            continue
+        silence = seen[(row["s_mmsi"], row["s_start"], row["s_end"])]
+        events.append(Event(
+            EventKind.DRAUGHT_CHANGE, silence.mmsi, silence.start, silence.end,
+            lat=silence.lat, lon=silence.lon, confidence=silence.confidence,
+            attrs={
+                "draught_before_m": row["draught_before_m"],
+                "draught_after_m": row["draught_after_m"],
+                "change_m": round(change, 2),
+                "silence_kind": str(silence.kind),
+                "report_before_ts": row["before_ts"].isoformat(),
+                "report_after_ts": row["after_ts"].isoformat(),
+            },
+        ))
+    return events

@@ -1,0 +1,216 @@
+"""Identity events: shared MMSIs, position jumps, and changes of name, IMO, call sign and flag.
+
+A ship's identity is what its transponder says, and it can lie or be wrong. Two ships on one
+MMSI and single positions hundreds of km off the track come from the positions (see
+`segments.py`, which also splits such MMSIs into segments). Renames, new IMO numbers and new
+call signs come from the static reports, one Ibis `lag` per MMSI and field; reflagging shows as
+the same IMO number reappearing under a new MMSI whose MID names another flag.
+
+Change rules, and why:
+- A NULL is never a value: class B sends its name (type 24 part A) and its call sign (part B)
+  in separate messages, so every field is compared with the last report that carried it.
+- Names and call signs are compared upper-case, with AIS '@' padding dropped and runs of spaces
+  collapsed, so that 'OCEAN  STAR@@@' and 'Ocean Star ' are one name.
+- IMO numbers count only when they have 7 digits; 0 and other fillers are not identities.
+- A change is reported when a value is seen for the *first* time on the MMSI. Garbled or shared
+  identities flap between two values for hours; the first switch is the finding, the flapping
+  back and forth adds nothing, and a rename back to an old name is not reported again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import ibis
+
+from cargotrace.detect.events import Event
+from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.segments import Segmentation, split_segments
+from cargotrace.errors import ParamsError
+from cargotrace.store.engines import to_arrow
+from cargotrace.store.mid import flag_of
+
+IMO_MIN, IMO_MAX = 1_000_000, 9_999_999
+
+
+@dataclass(frozen=True)
+class IdentityParams:
+    """Shared MMSIs, position jumps and identity changes."""
+
+    max_speed_kn: float = field(
+        default=30.0,
+        metadata={"help": "Fastest plausible speed between two positions of one ship "
+                          "(DESIGN: 30 kn; high-speed craft may need more)."},
+    )
+    min_jump_km: float = field(
+        default=5.0,
+        metadata={"help": "Shorter moves are never impossible: GPS noise and timestamp jitter "
+                          "give absurd speeds over metres."},
+    )
+    min_overlap_h: float = field(
+        default=1.0,
+        metadata={"help": "Two segments transmitting at once for this long are two ships "
+                          "(a shared MMSI)."},
+    )
+    max_segment_gap_h: float = field(
+        default=24.0,
+        metadata={"help": "A segment silent for longer is closed: a jump can no longer join it "
+                          "(GFW's segmenter: 24 h)."},
+    )
+    max_teleport_positions: int = field(
+        default=2,
+        metadata={"help": "A segment of at most this many positions, inside another segment's "
+                          "track, is a position jump (teleport), not a ship."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("max_speed_kn", "min_jump_km", "min_overlap_h", "max_segment_gap_h"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ParamsError(f"{name} must be > 0, got {value}")
+        if self.max_teleport_positions < 1:
+            raise ParamsError(
+                f"max_teleport_positions must be >= 1, got {self.max_teleport_positions}"
+            )
+
+
+def _clean_text(column: Any) -> Any:
+    """Upper case, AIS '@' padding dropped, runs of spaces collapsed; '' becomes NULL.
+
+    '@' is code 0 of AIS 6-bit text, used only as padding, so every '@' can go. The regex runs
+    only on the rare values with a double space: on every row it costs ~10x the rest."""
+    text = column.upper().replace("@", "").strip()
+    return ibis.ifelse(text.contains("  "), text.re_replace(" +", " "), text).nullif("")
+
+
+def _identity_fields(reports: Any) -> dict[IdentityKind, Any]:
+    return {
+        IdentityKind.NAME_CHANGE: _clean_text(reports.name),
+        IdentityKind.IMO_CHANGE: ibis.ifelse(
+            reports.imo.between(IMO_MIN, IMO_MAX), reports.imo.cast("string"), ibis.null("string")
+        ),
+        IdentityKind.CALLSIGN_CHANGE: _clean_text(reports.callsign),
+    }
+
+
+def change_candidates(reports: Any) -> Any:
+    """First reports of each new name, IMO and call sign per MMSI (an Ibis expression).
+
+    Nearly every MMSI keeps one identity, so the distinct (mmsi, name, imo, callsign) values
+    are cleaned first and only the MMSIs with two values of a field get the per-report windows:
+    the text cleaning and the sorts then touch a small fraction of the reports."""
+    combos = reports.select("mmsi", "name", "imo", "callsign").distinct()
+    values = _identity_fields(combos)
+    counts = combos.group_by("mmsi").aggregate(
+        **{str(kind): value.nunique() for kind, value in values.items()})
+    changing = counts.filter(ibis.or_(*(counts[str(kind)] > 1 for kind in values)))
+    changing = changing.select(changing_mmsi=changing.mmsi)
+    reports = reports.semi_join(changing, reports.mmsi == changing.changing_mmsi)
+    parts = []
+    for kind, value in _identity_fields(reports).items():
+        r = reports.select(mmsi=reports.mmsi, ts=reports.ts, value=value)
+        r = r.filter(r.value.notnull())
+        by_time = ibis.window(group_by=r.mmsi, order_by=[r.ts, r.value])
+        of_value = ibis.window(group_by=[r.mmsi, r.value])
+        r = r.mutate(
+            before=r.value.lag().over(by_time),
+            first_ts=r.ts.min().over(of_value),
+            reports=r.ts.count().over(of_value),
+        )
+        r = r.filter(r.before.notnull() & (r.before != r.value) & (r.ts == r.first_ts))
+        parts.append(r.select("mmsi", "ts", "value", "before", "reports",
+                              identity_kind=ibis.literal(str(kind))))
+    return ibis.union(*parts, distinct=True)
+
+
+def change_events(candidates: Any) -> list[Event]:
+    events = []
+    for row in candidates.to_pylist():
+        kind = IdentityKind(row["identity_kind"])
+        convert = int if kind is IdentityKind.IMO_CHANGE else str
+        events.append(Event(
+            EventKind.IDENTITY, int(row["mmsi"]), row["ts"], row["ts"],
+            confidence=observations_confidence(int(row["reports"])),
+            attrs={"identity_kind": str(kind), "value_before": convert(row["before"]),
+                   "value_after": convert(row["value"]), "reports_after": int(row["reports"])},
+        ))
+    return events
+
+
+def reflag_candidates(positions: Any, reports: Any) -> Any:
+    """One IMO number moving from one MMSI to the next (an Ibis expression): the old MMSI's last
+    report of it, and the new MMSI's first report and first position after that."""
+    r = reports.filter(reports.imo.between(IMO_MIN, IMO_MAX))
+    per = r.group_by(["imo", "mmsi"]).aggregate(first_ts=r.ts.min(), last_ts=r.ts.max(),
+                                                reports=r.count())
+    w = ibis.window(group_by=per.imo, order_by=[per.first_ts, per.mmsi])
+    per = per.mutate(old_mmsi=per.mmsi.lag().over(w), old_last_ts=per.last_ts.lag().over(w))
+    # sequential use only: an IMO on two MMSIs at once is not a reflagging
+    moves = per.filter(per.old_mmsi.notnull() & (per.first_ts > per.old_last_ts))
+    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
+    p = p.select(p_mmsi=p.mmsi, p_ts=p.ts, p_lat=p.lat, p_lon=p.lon)
+    joined = moves.join(p, [moves.mmsi == p.p_mmsi, p.p_ts > moves.old_last_ts], how="left")
+    keys = ["imo", "mmsi", "old_mmsi", "old_last_ts", "first_ts", "reports"]
+    return joined.group_by(keys).aggregate(
+        first_position_ts=joined.p_ts.min(),
+        lat=joined.p_lat.argmin(joined.p_ts),
+        lon=joined.p_lon.argmin(joined.p_ts),
+    )
+
+
+def reflag_events(candidates: Any) -> list[Event]:
+    """Flag changes: the MIDs of the two MMSIs name two different (known) flags."""
+    events = []
+    for row in candidates.to_pylist():
+        before, after = flag_of(int(row["old_mmsi"])), flag_of(int(row["mmsi"]))
+        if before is None or after is None or before == after:
+            continue
+        at: datetime = row["first_position_ts"] or row["first_ts"]
+        silent_h = (at - row["old_last_ts"]).total_seconds() / 3600
+        events.append(Event(
+            EventKind.IDENTITY, int(row["mmsi"]), at, at, other_mmsi=int(row["old_mmsi"]),
+            lat=row["lat"], lon=row["lon"],
+            confidence=observations_confidence(int(row["reports"])),
+            attrs={"identity_kind": str(IdentityKind.FLAG_CHANGE), "flag_before": before,
+                   "flag_after": after, "imo": int(row["imo"]),
+                   "hours_since_old_mmsi": round(silent_h, 3),
+                   "reports_after": int(row["reports"])},
+        ))
+    return events
+
+
+def detect_identity(
+    positions: Any, vessel_reports: Any, params: IdentityParams | None = None,
+    segmentation: Segmentation | None = None,
+) -> list[Event]:
+    """Every identity event: shared MMSIs and teleports from the positions, name / IMO /
+    call-sign changes from the reports, flag changes from both (`segmentation`, when given,
+    is reused instead of splitting the MMSIs again)."""
+    params = params or IdentityParams()
+    segmentation = segmentation or split_segments(positions, params)
+    events = [_with_confidence(e) for e in segmentation.events]
+    events += change_events(to_arrow(change_candidates(vessel_reports)))
+    events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
+    return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))
+
+
+def observations_confidence(observations: int) -> float:
+    """1 - 0.5^n for a finding resting on n independent observations: 0.5 on one (a single
+    garbled report or glitched fix explains it as well), 0.75 on two, 0.875 on three."""
+    return round(1.0 - 0.5 ** max(1, observations), 3)
+
+
+def _with_confidence(event: Event) -> Event:
+    """Position-based findings: a shared MMSI rests on its jumps between the two tracks (at
+    least one), a teleport on the positions sent from the far spot."""
+    if event.confidence is not None:
+        return event
+    kind = event.attrs["identity_kind"]
+    n = event.attrs["n_jumps"] if kind == IdentityKind.SHARED_MMSI else event.attrs.get(
+        "n_positions", 1)
+    return replace(event, confidence=observations_confidence(int(n)))
+
+
+__all__ = ["IdentityParams", "detect_identity", "observations_confidence"]

@@ -1,0 +1,32 @@
+"""The kinds of event cargotrace detects (and the simulator's ground truth uses the same names).
+
+Kinds are the contract between detect/, sim/ (truth), the `evaluate` command and reports; the
+definitions live in docs/concepts/behaviours.md.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    PORT_VISIT = "port_visit"  # entered a place's radius and left it again
+    GAP = "gap"  # no positions for at least the preset's gap duration
+    POSSIBLE_DARK_PORT_CALL = "possible_dark_port_call"  # a watched place reachable within a gap
+    DARK_VOYAGE = "dark_voyage"  # silence between two port visits beyond the vessel's coverage
+    ENCOUNTER = "encounter"  # two vessels close and slow for a long time, away from port
+    LOITERING = "loitering"  # one vessel slow for a long time, away from port
+    IDENTITY = "identity"  # shared MMSI, identity change or position jump (see IdentityKind)
+    DRAUGHT_CHANGE = "draught_change"  # reported draught differs across a gap or dark voyage
+    SANCTION_MATCH = "sanction_match"  # a vessel matched a sanctions list entry
+
+
+class IdentityKind(StrEnum):
+    """The `identity_kind` of an identity event (in its attrs, and in truth rows' subkind)."""
+
+    SHARED_MMSI = "shared_mmsi"  # two ships transmit one MMSI at once
+    NAME_CHANGE = "name_change"
+    IMO_CHANGE = "imo_change"
+    CALLSIGN_CHANGE = "callsign_change"
+    FLAG_CHANGE = "flag_change"  # the MMSI (and so its MID flag) changed for one ship
+    TELEPORT = "teleport"  # a position jump no ship could sail

@@ -1,0 +1,294 @@
+"""Loitering: one vessel slow for hours away from any port, and the resampled tracks behind it.
+
+A ship that drifts at sea for hours may be waiting for a partner that does not transmit, which
+is why loitering is reported even when no encounter is seen. Both this detector and
+`encounters.py` work on *resampled tracks*: each vessel's positions averaged on a fixed grid
+of `resample_min`-minute steps, with holes of up to `max_interpolate_gap_h` filled by linear
+interpolation (GFW resamples to 10 minutes and interpolates across gaps shorter than 1 h). A
+grid makes two vessels comparable step by step and makes runs countable with window functions.
+
+Everything that touches positions is one Ibis expression (group by, windows, an anti-join with
+`places`), so it runs unchanged on DuckDB and Spark; Python only measures the few runs found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from cargotrace.detect.events import Event
+from cargotrace.detect.gaps import KM_PER_NM, haversine_km
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import check_positive
+from cargotrace.detect.track import epoch_seconds
+from cargotrace.errors import ParamsError
+from cargotrace.geo import sphere
+from cargotrace.store.engines import to_arrow
+
+KM_PER_DEG_LAT = 111.195  # one degree of latitude on the sphere of EARTH_RADIUS_KM
+
+
+@dataclass(frozen=True)
+class LoiteringParams:
+    """One vessel slow away from port for a long time (GFW's loitering, on a 10-minute grid)."""
+
+    max_speed_kn: float = field(
+        default=2.0, metadata={"help": "A step is slow when the mean speed over the speed "
+                               "window, or its own, is below this (GFW: 2 kn)."}
+    )
+    min_duration_h: float = field(
+        default=2.0, metadata={"help": "Shortest loitering reported (GFW publishes events from "
+                               "1 h; 2 h, as for encounters, leaves out short stops)."}
+    )
+    min_port_distance_km: float = field(
+        default=10.0, metadata={"help": "Every step must be at least this far outside the radius "
+                                "of every place (GFW encounters: 10 km from an anchorage)."}
+    )
+    speed_window_h: float = field(
+        default=1.0, metadata={"help": "Speeds are averaged over this window centred on each "
+                               "step (GFW: hourly mean speed)."}
+    )
+    resample_min: int = field(
+        default=10, metadata={"help": "Grid step the track is resampled to, in minutes."}
+    )
+    max_interpolate_gap_h: float = field(
+        default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
+                               "(GFW: 1 h); longer ones end a run."}
+    )
+
+    def __post_init__(self) -> None:
+        check_positive(max_speed_kn=self.max_speed_kn, min_duration_h=self.min_duration_h,
+                       speed_window_h=self.speed_window_h, resample_min=self.resample_min)
+        if self.min_port_distance_km < 0 or self.max_interpolate_gap_h < 0:
+            raise ParamsError("min_port_distance_km and max_interpolate_gap_h must be >= 0")
+        if self.resample_min > 60 * self.min_duration_h:
+            raise ParamsError(
+                f"resample_min ({self.resample_min}) must not exceed min_duration_h "
+                f"({self.min_duration_h} h): a run is measured in grid steps"
+            )
+
+
+GFW_LOITERING = LoiteringParams()
+# Rendezvous: shorter stops count too (the encounter preset looks for 30-minute meetings).
+RENDEZVOUS_LOITERING = LoiteringParams(min_duration_h=1.0)
+
+
+def track_keys(positions: Any) -> list[str]:
+    """What makes one track: the MMSI, and the identity segment when positions carry one
+    (`segments.identity_segments`), so two ships sharing an MMSI are never averaged together."""
+    return ["mmsi", "segment"] if "segment" in positions.columns else ["mmsi"]
+
+
+def resampled_tracks(
+    positions: Any, resample_min: int, max_interpolate_gap_h: float, slow_kn: float
+) -> Any:
+    """One row per track and grid step: mean position and speed, observed or interpolated.
+
+    Columns: mmsi (and segment, see `track_keys`), step (epoch seconds // step length), lat,
+    lon, speed_kn (mean reported SOG, else the speed implied by the previous step), positions
+    (0 when interpolated), first_ts / last_ts (the step's first and last position) and
+    first_slow_ts / last_slow_ts (the same among positions reporting less than `slow_kn`);
+    the times are NULL on interpolated steps.
+    """
+    step_s = int(resample_min * 60)
+    keys = track_keys(positions)
+    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
+    p = p.mutate(step=(epoch_seconds(p.ts) // step_s).cast("int64"))
+    slow = p.sog < slow_kn
+    b = p.group_by([*keys, "step"]).aggregate(
+        lat=p.lat.mean(), lon=p.lon.mean(), sog_kn=p.sog.mean(), positions=p.count(),
+        first_ts=p.ts.min(), last_ts=p.ts.max(),
+        first_slow_ts=p.ts.min(where=slow), last_slow_ts=p.ts.max(where=slow),
+    )
+    # one window pass: the next step's speed is computed here the way that step computes its
+    # own (its reported mean, else the speed implied from this step), not by a second window
+    by_step = ibis.window(group_by=keys, order_by=b.step)
+    b = b.mutate(
+        prev_step=b.step.lag().over(by_step), prev_lat=b.lat.lag().over(by_step),
+        prev_lon=b.lon.lag().over(by_step), next_step=b.step.lead().over(by_step),
+        next_lat=b.lat.lead().over(by_step), next_lon=b.lon.lead().over(by_step),
+        next_sog_kn=b.sog_kn.lead().over(by_step),
+    )
+    step_h = step_s / 3600.0
+    implied_kn = (haversine_km(b.prev_lat, b.prev_lon, b.lat, b.lon) / KM_PER_NM
+                  / ((b.step - b.prev_step) * step_h))
+    next_implied_kn = (haversine_km(b.lat, b.lon, b.next_lat, b.next_lon) / KM_PER_NM
+                       / ((b.next_step - b.step) * step_h))
+    b = b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn),
+                 next_speed=ibis.coalesce(b.next_sog_kn, next_implied_kn))
+    columns = [*keys, "step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
+               "first_slow_ts", "last_slow_ts"]
+    observed = b.select(*columns)
+    max_steps = int(max_interpolate_gap_h * 3600 // step_s)
+    if max_steps < 2:
+        return observed
+    # a hole of h steps between two observed steps is filled with h - 1 interpolated ones
+    holes = b.filter((b.next_step - b.step).between(2, max_steps))
+    holes = holes.mutate(k=ibis.range(1, holes.next_step - holes.step)).unnest("k")
+    frac = holes.k.cast("float64") / (holes.next_step - holes.step).cast("float64")
+    no_ts = ibis.null(b.first_ts.type().copy(nullable=True))
+    filled = holes.select(
+        *keys, step=holes.step + holes.k,
+        lat=holes.lat + (holes.next_lat - holes.lat) * frac,
+        lon=holes.lon + (holes.next_lon - holes.lon) * frac,
+        speed_kn=holes.speed_kn + (holes.next_speed - holes.speed_kn) * frac,
+        positions=ibis.literal(0, "int64"), first_ts=no_ts, last_ts=no_ts,
+        first_slow_ts=no_ts, last_slow_ts=no_ts,
+    )
+    # every column nullable: interpolated steps have no times (a NOT NULL schema would make a
+    # cached copy of these tracks refuse them)
+    schema = ibis.schema({n: t.copy(nullable=True) for n, t in observed.schema().items()})
+    return observed.cast(schema).union(filled.cast(schema))
+
+
+GRID_DEG = 0.2
+"""Grid cell of the step-place anti-join: a place is unnested into the cells its reach touches,
+so a step meets only the places of its own cell (an equi-join both engines hash)."""
+GRID_MARGIN_DEG = 0.01  # widens each place's cells: a circle's extreme longitudes lie a little
+# beyond reach / cos(latitude), and rounding must not lose a step at a cell's edge
+MIN_COS_LAT = 0.05  # longitude cells near the poles: cap the number a place is unnested into
+GRID_LON_CELLS = round(360 / GRID_DEG)
+
+
+def place_cells(places: Any, min_km: float) -> Any:
+    """Each place once per grid cell its reach (`radius_m` + `min_km`) touches, with the
+    longitude cells wrapped around the antimeridian."""
+    pl = places.select(
+        place_lat=places.lat, place_lon=places.lon,
+        reach_km=places.radius_m / 1000.0 + min_km,
+    )
+    dlat = pl.reach_km / KM_PER_DEG_LAT + GRID_MARGIN_DEG
+    dlon = pl.reach_km / (
+        KM_PER_DEG_LAT * ibis.greatest(pl.place_lat.radians().cos(), MIN_COS_LAT)
+    ) + GRID_MARGIN_DEG
+    pl = pl.mutate(
+        place_cell_lat=ibis.range(
+            ((pl.place_lat - dlat) / GRID_DEG).floor().cast("int64"),
+            ((pl.place_lat + dlat) / GRID_DEG).floor().cast("int64") + 1,
+        ).unnest(),
+        lon_lo=((pl.place_lon - dlon) / GRID_DEG).floor().cast("int64"),
+        lon_hi=((pl.place_lon + dlon) / GRID_DEG).floor().cast("int64") + 1,
+    )
+    pl = pl.mutate(cell=ibis.range(pl.lon_lo, pl.lon_hi).unnest())
+    return pl.select("place_lat", "place_lon", "reach_km", "place_cell_lat",
+                     place_cell_lon=_wrapped(pl.cell))
+
+
+def _wrapped(cell_lon: Any) -> Any:
+    """A longitude cell number in [-180°, 180°): -180° and 180° are one meridian."""
+    half = GRID_LON_CELLS // 2
+    return (cell_lon + half + 2 * GRID_LON_CELLS) % GRID_LON_CELLS - half
+
+
+def away_from_places(steps: Any, places: Any, min_km: float) -> Any:
+    """The steps at least `min_km` outside the radius of every place (an anti-join).
+
+    Distance is from a place's edge (centre distance minus `radius_m`), so a large port keeps
+    its anchorages out. Steps meet places on equal grid cells (`place_cells`) before the exact
+    great-circle test: a non-equi anti-join of every step with every place cost more than the
+    rest of loitering (DuckDB fell back to a nested-loop or inequality join).
+    """
+    cells = place_cells(places, min_km)
+    s = steps.mutate(
+        step_cell_lat=(steps.lat / GRID_DEG).floor().cast("int64"),
+        step_cell_lon=_wrapped((steps.lon / GRID_DEG).floor().cast("int64")),
+    )
+    near = [
+        s.step_cell_lat == cells.place_cell_lat, s.step_cell_lon == cells.place_cell_lon,
+        haversine_km(s.lat, s.lon, cells.place_lat, cells.place_lon) < cells.reach_km,
+    ]
+    return s.anti_join(cells, near).drop("step_cell_lat", "step_cell_lon")
+
+
+def nearest_place_km(
+    lat: np.ndarray, lon: np.ndarray, places: pa.Table
+) -> tuple[np.ndarray, list[str | None]]:
+    """Distance (km, from the place's edge, >= 0) to the nearest place of each point, and its id."""
+    if places.num_rows == 0:
+        return np.full(len(lat), np.inf), [None] * len(lat)
+    plat = np.asarray(places.column("lat").to_pylist(), dtype=float)[None, :]
+    plon = np.asarray(places.column("lon").to_pylist(), dtype=float)[None, :]
+    radius_km = np.asarray(places.column("radius_m").to_pylist(), dtype=float)[None, :] / 1000
+    edge_km = sphere.haversine_km(lat[:, None], lon[:, None], plat, plon) - radius_km
+    nearest = edge_km.argmin(axis=1)
+    ids = places.column("place_id").to_pylist()
+    return np.maximum(edge_km.min(axis=1), 0.0), [ids[int(i)] for i in nearest]
+
+
+def loitering_candidates(
+    positions: Any, places: Any, params: LoiteringParams, tracks: Any = None
+) -> Any:
+    """One row per run of slow, offshore grid steps long enough to be loitering.
+
+    `tracks`: `resampled_tracks` of these positions with these parameters, when the caller
+    already has them (the detection run shares one resampling with encounters)."""
+    t = tracks if tracks is not None else resampled_tracks(
+        positions, params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    half = max(1, round(params.speed_window_h * 60 / params.resample_min / 2))
+    keys = track_keys(positions)
+    around = ibis.window(group_by=keys, order_by=t.step, range=(-half, half))
+    t = t.mutate(window_speed_kn=t.speed_kn.mean().over(around))
+    # The window mean bridges a short burst of speed inside a long drift; the step's own speed
+    # keeps the edges sharp (a window reaching into the approach would cut off the first steps).
+    is_slow = (t.window_speed_kn < params.max_speed_kn) | (t.speed_kn < params.max_speed_kn)
+    slow = away_from_places(t.filter(is_slow), places, params.min_port_distance_km)
+    # gaps and islands: consecutive steps share step - row_number()
+    by_step = ibis.window(group_by=keys, order_by=slow.step)
+    slow = slow.mutate(island=slow.step - ibis.row_number().over(by_step))
+    runs = slow.group_by([*keys, "island"]).aggregate(
+        start=ibis.coalesce(slow.first_slow_ts.min(), slow.first_ts.min()),
+        end=ibis.coalesce(slow.last_slow_ts.max(), slow.last_ts.max()),
+        lat=slow.lat.mean(), lon=slow.lon.mean(), mean_speed_kn=slow.speed_kn.mean(),
+        steps=slow.count(), positions=slow.positions.sum(),
+        observed_steps=slow.positions.count(where=slow.positions > 0),
+    )
+    # engines round epoch seconds differently: a loose cut here, the exact one in Python
+    duration_s = epoch_seconds(runs.end) - epoch_seconds(runs.start)
+    runs = runs.filter(duration_s >= params.min_duration_h * 3600 - 60)
+    return runs.select("mmsi", "start", "end", "lat", "lon", "mean_speed_kn", "steps",
+                       "positions", "observed_steps")
+
+
+def loitering_events(
+    candidates: pa.Table, places: pa.Table, params: LoiteringParams
+) -> list[Event]:
+    """Loitering events from candidate runs: exact duration test, distance from port."""
+    min_duration = timedelta(hours=params.min_duration_h)
+    rows = sorted((r for r in candidates.to_pylist() if r["end"] - r["start"] >= min_duration),
+                  key=lambda r: (r["mmsi"], r["start"]))
+    if not rows:
+        return []
+    port_km, port_ids = nearest_place_km(np.array([r["lat"] for r in rows]),
+                                         np.array([r["lon"] for r in rows]), places)
+    return [
+        Event(
+            EventKind.LOITERING, int(r["mmsi"]), r["start"], r["end"],
+            lat=round(r["lat"], 5), lon=round(r["lon"], 5),
+            # the share of its grid steps with a report: the rest was interpolated across
+            # silences, where the vessel may not have been slow at all
+            confidence=round(r["observed_steps"] / r["steps"], 3),
+            attrs={
+                "duration_h": round((r["end"] - r["start"]).total_seconds() / 3600, 3),
+                "observed_share": round(r["observed_steps"] / r["steps"], 3),
+                "mean_speed_kn": round(r["mean_speed_kn"], 2),
+                "distance_from_port_km": None if np.isinf(km) else round(float(km), 1),
+                "nearest_place_id": place_id,
+                "positions": int(r["positions"]),
+            },
+        )
+        for r, km, place_id in zip(rows, port_km, port_ids, strict=True)
+    ]
+
+
+def detect_loitering(
+    positions: Any, places: Any, params: LoiteringParams = GFW_LOITERING, tracks: Any = None
+) -> list[Event]:
+    """Loitering events from Ibis `positions` and `places` tables (DuckDB or Spark)."""
+    candidates = to_arrow(loitering_candidates(positions, places, params, tracks))
+    place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
+    return loitering_events(candidates, place_rows, params)

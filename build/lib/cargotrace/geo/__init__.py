@@ -1,0 +1,1 @@
+"""geo/: geometry shared by the simulator and the detectors (land mask, distances)."""

@@ -1,0 +1,51 @@
+"""Which reader a file needs, decided from its first bytes, and the registry of readers.
+
+Auto-detection looks at content, not file names: AIS exports arrive as .txt, .log, .csv or with
+no extension at all.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+from cargotrace.errors import UnreadableInputError
+from cargotrace.ingest.nmea import looks_like_nmea, read_nmea
+from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.records import Chunk
+from cargotrace.ingest.tables import read_table, sniff_csv_format
+
+SNIFF_BYTES = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def detect_format(path: Path, options: IngestOptions) -> InputFormat:
+    """The format the user asked for, or the one the file's content shows."""
+    if options.format is not InputFormat.AUTO:
+        return options.format
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith(GZIP_MAGIC):
+        try:
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(SNIFF_BYTES)
+        except (OSError, EOFError) as exc:
+            raise UnreadableInputError(
+                f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
+            ) from exc
+        if looks_like_nmea(head):
+            return InputFormat.NMEA
+    if head.startswith(b"PAR1"):
+        return InputFormat.PARQUET
+    if not head.strip():
+        raise UnreadableInputError(f"{path}: the file is empty")
+    if looks_like_nmea(head):
+        return InputFormat.NMEA
+    return sniff_csv_format(path, head, options)
+
+
+def open_reader(fmt: InputFormat, path: Path, options: IngestOptions) -> Iterator[Chunk]:
+    if fmt is InputFormat.NMEA:
+        return read_nmea(path, options)
+    return read_table(path, fmt, options)

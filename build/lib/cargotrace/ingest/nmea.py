@@ -1,0 +1,323 @@
+"""NMEA 0183 AIS (`!AIVDM`/`!AIVDO`) reader: frames, checks, reassembles and decodes with pyais.
+
+This module is the single place that maps pyais exceptions to quarantine reasons. Checksums are
+checked here: pyais does not reject bad ones by default, and a flipped bit in a position payload
+moves a ship by hundreds of kilometres.
+
+Multipart messages: fragments of different messages interleave across channels and receivers,
+so fragments are grouped by (tag-block group) or by (receiver, channel, sequence id, fragment
+count). A group that a new first fragment replaces, or that is still open at the end of the file
+or `STALE_AFTER_LINES` later, is quarantined as `incomplete_multipart`; a later fragment with no
+open group is an `orphan_fragment`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownMessageException
+from pyais.messages import AISSentence, NMEASentenceFactory
+
+from cargotrace.errors import ParamsError, UnreadableInputError
+from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
+from cargotrace.ingest.nmea_fast import FastBatch, try_add
+from cargotrace.ingest.nmea_fast import decode as decode_fast
+from cargotrace.ingest.nmea_lines import (
+    FramedLine,
+    TagBlock,
+    frame_line,
+    is_ais_sentence,
+    looks_like_nmea,
+    parse_gatehouse,
+    parse_prefix_time,
+    parse_suffix,
+    parse_tag_block,
+    time_from_filename,
+)
+from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.reasons import QuarantineReason as R
+from cargotrace.ingest.records import Chunk, ChunkBuilder
+
+__all__ = ["looks_like_nmea", "read_nmea"]
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_LINES = 1000  # a fragment group this many lines old will not be completed
+CACHED_TYPES = frozenset({5, 24})  # static data: the same payload is sent again and again
+STATIC_CACHE_SIZE = 100_000
+
+
+@dataclass
+class _Fragment:
+    sentence: AISSentence
+    line_no: int
+    raw: str
+    time: datetime | None
+    station: str | None
+
+
+@dataclass
+class _Group:
+    total: int
+    first_line: int
+    fragments: list[_Fragment] = field(default_factory=list)
+
+    def raw(self) -> str:
+        return "\n".join(f.raw for f in self.fragments)
+
+
+class _NmeaReader:
+    """State that lives across lines: open fragment groups and a pending Gatehouse time."""
+
+    def __init__(self, path: Path, options: IngestOptions) -> None:
+        self.options = options
+        self.default_time = options.assume_time
+        if options.time_from_filename:
+            self.default_time = time_from_filename(path.name)
+            if self.default_time is None:
+                raise ParamsError(
+                    f"{path.name}: --time-from-filename found no date (like 20230907) in the "
+                    "file name; rename the file or pass --assume-time"
+                )
+        self.groups: dict[tuple[object, ...], _Group] = {}
+        self.gatehouse_time: datetime | None = None
+        self.static_cache: dict[tuple[bytes, int], Any] = {}
+        self.out = ChunkBuilder()
+
+    # -- one line -------------------------------------------------------------------------
+    def read_line(self, line_no: int, line: bytes) -> None:
+        out = self.out
+        out.records_read += 1
+        stripped = line.strip()
+        if not stripped:
+            out.skipped["blank_lines"] += 1
+            return
+        if stripped.startswith(b"#"):
+            out.skipped["comment_lines"] += 1
+            return
+        raw = stripped.decode("ascii", "backslashreplace")
+        framed = frame_line(stripped)
+        if framed is None:
+            out.add_quarantine(line_no, raw, R.NOT_NMEA)
+            return
+        if not framed.has_checksum:
+            out.add_quarantine(line_no, raw, R.MALFORMED_SENTENCE, "no *hh checksum")
+            return
+        if not framed.checksum_ok:
+            out.add_quarantine(line_no, raw, R.BAD_CHECKSUM)
+            return
+        if not is_ais_sentence(framed.sentence):
+            self._other_sentence(framed)
+            return
+        self._ais_sentence(line_no, raw, framed)
+
+    def _other_sentence(self, framed: FramedLine) -> None:
+        if framed.sentence[3:6] == b"GHP" or framed.sentence.startswith(b"$PGHP"):
+            self.gatehouse_time = parse_gatehouse(framed.sentence)
+        self.out.skipped["other_nmea_sentences"] += 1
+
+    def _ais_sentence(self, line_no: int, raw: str, framed: FramedLine) -> None:
+        out = self.out
+        tag = parse_tag_block(framed.tag_block) if framed.tag_block is not None else None
+        if tag is not None and not tag.valid:
+            out.add_quarantine(line_no, raw, R.BAD_TAG_BLOCK)
+            return
+        time, station, group_tag = self._line_time_station(framed, tag)
+        try:
+            sentence = NMEASentenceFactory.produce(framed.sentence)
+        except (AISBaseException, ValueError, IndexError) as exc:
+            out.add_quarantine(line_no, raw, R.MALFORMED_SENTENCE, str(exc)[:200])
+            return
+        if not isinstance(sentence, AISSentence) or len(sentence.data_fields) != 5:
+            out.add_quarantine(
+                line_no, raw, R.MALFORMED_SENTENCE, "expected 7 comma-separated fields"
+            )
+            return
+        fragment = _Fragment(sentence, line_no, raw, time, station)
+        if sentence.frag_cnt == 1:
+            self._decode([fragment])
+            return
+        if group_tag is not None:
+            key: tuple[object, ...] = ("g", group_tag[2], sentence.frag_cnt)
+        else:
+            key = (station, sentence.channel, sentence.seq_id, sentence.frag_cnt)
+        self._add_fragment(key, fragment)
+
+    def _line_time_station(
+        self, framed: FramedLine, tag: TagBlock | None
+    ) -> tuple[datetime | None, str | None, tuple[int, int, str] | None]:
+        """Receive time, station and fragment group from the line's wrappers."""
+        time: datetime | None = None
+        station: str | None = None
+        group = None
+        if tag is not None:
+            time, station, group = tag.time, tag.station, tag.group
+        if time is None and framed.prefix:
+            time = parse_prefix_time(framed.prefix)
+        if framed.suffix:
+            suffix_time, suffix_station = parse_suffix(framed.suffix)
+            time = time or suffix_time
+            station = station or suffix_station
+        if time is None and self.gatehouse_time is not None:
+            time = self.gatehouse_time
+        self.gatehouse_time = None
+        if time is None:
+            time = self.default_time
+        return time, station, group
+
+    # -- multipart --------------------------------------------------------------------------
+    def _add_fragment(self, key: tuple[object, ...], fragment: _Fragment) -> None:
+        num = fragment.sentence.frag_num
+        group = self.groups.get(key)
+        if num == 1:
+            if group is not None:
+                self._quarantine_group(group, "a new message started before all parts came")
+            self.groups[key] = _Group(fragment.sentence.frag_cnt, fragment.line_no, [fragment])
+            return
+        if group is None or group.fragments[-1].sentence.frag_num != num - 1:
+            if group is not None:
+                self._quarantine_group(group, f"part {num} came out of order")
+                del self.groups[key]
+            self.out.add_quarantine(
+                fragment.line_no, fragment.raw, R.ORPHAN_FRAGMENT,
+                f"part {num} of {fragment.sentence.frag_cnt} with no part 1 before it",
+            )
+            return
+        group.fragments.append(fragment)
+        if num == group.total:
+            del self.groups[key]
+            self._decode(group.fragments)
+
+    def _quarantine_group(self, group: _Group, why: str) -> None:
+        have = [f.sentence.frag_num for f in group.fragments]
+        self.out.add_quarantine(
+            group.first_line, group.raw(), R.INCOMPLETE_MULTIPART,
+            f"{why}: have parts {have} of {group.total}",
+        )
+
+    def flush_stale(self, line_no: int, everything: bool = False) -> None:
+        for key, group in list(self.groups.items()):
+            if everything or line_no - group.first_line > STALE_AFTER_LINES:
+                why = "end of file" if everything else (
+                    f"no more parts within {STALE_AFTER_LINES} lines"
+                )
+                self._quarantine_group(group, why)
+                del self.groups[key]
+
+    # -- decoding ---------------------------------------------------------------------------
+    def _decode(self, fragments: list[_Fragment]) -> None:
+        out = self.out
+        first = fragments[0]
+        raw = "\n".join(f.raw for f in fragments)
+        time = next((f.time for f in fragments if f.time is not None), None)
+        station = next((f.station for f in fragments if f.station is not None), None)
+        sentence = AISSentence.assemble_from_iterable([f.sentence for f in fragments])
+        msg_type = sentence.ais_id if sentence.payload else None
+        if not sentence.payload:
+            out.add_quarantine(first.line_no, raw, R.EMPTY_PAYLOAD)
+            return
+        if msg_type not in POSITION_TYPES and msg_type not in REPORT_TYPES:
+            try:
+                sentence.decode()
+            except UnknownMessageException:
+                out.add_quarantine(first.line_no, raw, R.UNSUPPORTED_MSG_TYPE, f"type {msg_type}")
+                return
+            except (AISBaseException, ValueError, IndexError):
+                pass  # a type we do not store: counted below, its bits are not our business
+            out.skipped[f"msg_type_{msg_type}"] += 1
+            return
+        bits = len(sentence.payload) * 6 - sentence.fill_bits
+        need = min_bits(msg_type, sentence)
+        if bits < need:
+            out.add_quarantine(
+                first.line_no, raw, R.TRUNCATED_PAYLOAD,
+                f"type {msg_type} needs {need} bits, payload has {bits}",
+            )
+            return
+        if time is None:
+            out.add_quarantine(
+                first.line_no, raw, R.MISSING_TIME,
+                "no tag block c:, receive-time prefix or suffix; pass --assume-time or "
+                "--time-from-filename",
+            )
+            return
+        try:
+            message = self._decode_cached(sentence, msg_type)
+        except (AISBaseException, ValueError, IndexError, KeyError) as exc:
+            reason = R.EMPTY_PAYLOAD if isinstance(exc, MissingPayloadException) else (
+                R.TRUNCATED_PAYLOAD
+            )
+            out.add_quarantine(first.line_no, raw, reason, str(exc)[:200])
+            return
+        emit_message(out, message, time, station, first.line_no, raw)
+
+
+    def _decode_cached(self, sentence: AISSentence, msg_type: int) -> Any:
+        """Static reports repeat verbatim every few minutes: decode each distinct payload once."""
+        if msg_type not in CACHED_TYPES:
+            return sentence.decode()
+        key = (sentence.payload, sentence.fill_bits)
+        message = self.static_cache.get(key)
+        if message is None:
+            if len(self.static_cache) >= STATIC_CACHE_SIZE:
+                self.static_cache.clear()
+            message = self.static_cache[key] = sentence.decode()
+        return message
+
+
+def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
+    """Stream a file of NMEA lines as chunks of staged records (bounded memory).
+
+    Lines of the commonest shape are decoded in bulk (`nmea_fast`); the others, and any the bulk
+    path rejects, one by one with pyais, in file order, so multipart and wrapper state stay right.
+    """
+    reader = _NmeaReader(path, options)
+    chunk_size = options.chunk_records
+    reported = 0  # file bytes (compressed, for .gz) already reported as progress
+    line_no = 0
+    batch = FastBatch()
+    after_gatehouse = False
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        fh = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+        for line_no, line in enumerate(_lines(fh, path), start=1):
+            if after_gatehouse or not try_add(batch, line_no, line, reader.default_time):
+                reader.read_line(line_no, line)
+                after_gatehouse = line.lstrip().startswith(b"$PGHP")
+            if len(batch) + reader.out.records_read >= chunk_size:
+                _decode_batch(reader, batch)
+                batch = FastBatch()
+                reader.flush_stale(line_no)
+                position = raw.tell()
+                yield reader.out.build(position - reported)
+                reported = position
+        _decode_batch(reader, batch)
+        reader.flush_stale(line_no, everything=True)
+        yield reader.out.build(raw.tell() - reported)
+
+
+def _lines(fh: Iterable[bytes], path: Path) -> Iterator[bytes]:
+    """The file's lines; a damaged compressed file is an unusable file, not a crash."""
+    try:
+        yield from fh
+    except (OSError, EOFError) as exc:
+        raise UnreadableInputError(
+            f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
+        ) from exc
+
+
+def _decode_batch(reader: _NmeaReader, batch: FastBatch) -> None:
+    if not len(batch):
+        return
+    positions, rejected = decode_fast(batch)
+    reader.out.extra_positions.append(positions)
+    reader.out.records_read += positions.num_rows
+    for i in rejected:
+        reader.read_line(batch.line_nos[i], batch.raws[i])

@@ -1,0 +1,72 @@
+"""How an ingest reads its input: the user's choices, recorded with every ingest for provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from cargotrace.errors import ParamsError
+from cargotrace.ingest.validate import ValidationParams
+
+
+class InputFormat(StrEnum):
+    AUTO = "auto"
+    NMEA = "nmea"
+    MARINECADASTRE = "marinecadastre"
+    DMA = "dma"
+    GENERIC = "generic"  # any CSV, through --column mappings
+    PARQUET = "parquet"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Options of one `ingest` run; defaults suit a typical receiver log or export."""
+
+    format: InputFormat = field(
+        default=InputFormat.AUTO,
+        metadata={"help": "Input format; 'auto' decides from the file's first lines."},
+    )
+    columns: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata={"help": "FIELD=COLUMN pairs mapping our fields to a CSV's column names."},
+    )
+    assume_time: datetime | None = field(
+        default=None,
+        metadata={"help": "Receive time for NMEA lines that carry none (UTC)."},
+    )
+    time_from_filename: bool = field(
+        default=False,
+        metadata={"help": "Take the receive time of untimed NMEA lines from a date in the name."},
+    )
+    chunk_records: int = field(
+        default=200_000,
+        metadata={"help": "Records parsed per batch; bounds memory on large files."},
+    )
+    validation: ValidationParams = field(
+        default_factory=ValidationParams,
+        metadata={"help": "Bounds for believable timestamps (see ValidationParams)."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.chunk_records < 1:
+            raise ParamsError(f"chunk_records must be >= 1, got {self.chunk_records}")
+        if self.assume_time is not None and self.assume_time.tzinfo is None:
+            raise ParamsError("assume_time must be timezone-aware (UTC)")
+
+    def column_map(self) -> dict[str, str]:
+        return dict(self.columns)
+
+    def to_json(self) -> str:
+        """The options as stored in `ingests.options` (and compared to spot a repeated ingest)."""
+        doc: dict[str, Any] = {
+            "format": str(self.format),
+            "columns": dict(self.columns),
+            "assume_time": self.assume_time.isoformat() if self.assume_time else None,
+            "time_from_filename": self.time_from_filename,
+            "earliest_ts": self.validation.earliest_ts.isoformat(),
+            "max_future_h": self.validation.max_future_h,
+        }
+        return json.dumps(doc, sort_keys=True)

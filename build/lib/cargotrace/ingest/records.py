@@ -1,0 +1,164 @@
+"""Staging records: what every reader (NMEA, CSV, Parquet) hands to the ingest pipeline.
+
+Readers only *parse*: they turn their input into typed columns plus the source line number and
+raw text of every record. Range checks and "not available" sentinels are handled once, for every
+format, in `validate.py`. A reader yields `Chunk`s so a multi-GB file never sits in memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+TS_TYPE = pa.timestamp("us", tz="UTC")
+
+STAGED_POSITION_SCHEMA = pa.schema(
+    [
+        ("mmsi", pa.int64()),
+        ("ts", TS_TYPE),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("sog", pa.float64()),
+        ("cog", pa.float64()),
+        ("heading", pa.int16()),
+        ("nav_status", pa.int8()),
+        ("msg_type", pa.int8()),
+        ("station", pa.string()),
+        ("line_no", pa.int64()),
+        ("raw", pa.string()),
+    ]
+)
+
+STAGED_REPORT_SCHEMA = pa.schema(
+    [
+        ("mmsi", pa.int64()),
+        ("ts", TS_TYPE),
+        ("imo", pa.int64()),
+        ("name", pa.string()),
+        ("callsign", pa.string()),
+        ("ship_type", pa.int16()),
+        ("length", pa.float64()),
+        ("beam", pa.float64()),
+        ("draught", pa.float64()),
+        ("destination", pa.string()),
+        ("eta", pa.string()),
+        ("msg_type", pa.int8()),
+        ("station", pa.string()),
+        ("line_no", pa.int64()),
+        ("raw", pa.string()),
+    ]
+)
+
+STAGED_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("line_no", pa.int64()),
+        ("raw", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
+
+def _columns(schema: pa.Schema) -> dict[str, list[Any]]:
+    return {name: [] for name in schema.names}
+
+
+@dataclass
+class Chunk:
+    """One batch of parsed records from a file, plus what the reader skipped and why."""
+
+    positions: pa.Table
+    reports: pa.Table
+    quarantine: pa.Table
+    records_read: int
+    bytes_read: int
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+class ChunkBuilder:
+    """Column lists a reader appends to; `build()` turns them into Arrow tables.
+
+    Appending to plain lists column-wise is the cheapest way to collect rows in Python; Arrow
+    then converts each column in one C call.
+    """
+
+    def __init__(self) -> None:
+        self.positions = _columns(STAGED_POSITION_SCHEMA)
+        self.reports = _columns(STAGED_REPORT_SCHEMA)
+        self.quarantine = _columns(STAGED_QUARANTINE_SCHEMA)
+        self.skipped: Counter[str] = Counter()
+        self.records_read = 0
+        # positions a reader decoded in bulk, already in STAGED_POSITION_SCHEMA
+        self.extra_positions: list[pa.Table] = []
+
+    def __len__(self) -> int:
+        bulk: int = sum(t.num_rows for t in self.extra_positions)
+        return (
+            len(self.positions["mmsi"]) + bulk
+            + len(self.reports["mmsi"]) + len(self.quarantine["line_no"])
+        )
+
+    def add_position(
+        self,
+        *,
+        mmsi: int | None,
+        ts: datetime | None,
+        lat: float | None,
+        lon: float | None,
+        sog: float | None = None,
+        cog: float | None = None,
+        heading: int | None = None,
+        nav_status: int | None = None,
+        msg_type: int | None = None,
+        station: str | None = None,
+        line_no: int,
+        raw: str,
+    ) -> None:
+        p = self.positions
+        p["mmsi"].append(mmsi)
+        p["ts"].append(ts)
+        p["lat"].append(lat)
+        p["lon"].append(lon)
+        p["sog"].append(sog)
+        p["cog"].append(cog)
+        p["heading"].append(heading)
+        p["nav_status"].append(nav_status)
+        p["msg_type"].append(msg_type)
+        p["station"].append(station)
+        p["line_no"].append(line_no)
+        p["raw"].append(raw)
+
+    def add_report(self, *, line_no: int, raw: str, **values: Any) -> None:
+        r = self.reports
+        for name in STAGED_REPORT_SCHEMA.names:
+            if name == "line_no":
+                r[name].append(line_no)
+            elif name == "raw":
+                r[name].append(raw)
+            else:
+                r[name].append(values.get(name))
+
+    def add_quarantine(self, line_no: int | None, raw: str, reason: str, detail: str = "") -> None:
+        q = self.quarantine
+        q["line_no"].append(line_no)
+        q["raw"].append(raw)
+        q["reason"].append(str(reason))
+        q["detail"].append(detail or None)
+
+    def build(self, bytes_read: int) -> Chunk:
+        chunk = Chunk(
+            positions=pa.concat_tables(
+                [pa.table(self.positions, schema=STAGED_POSITION_SCHEMA), *self.extra_positions]
+            ),
+            reports=pa.table(self.reports, schema=STAGED_REPORT_SCHEMA),
+            quarantine=pa.table(self.quarantine, schema=STAGED_QUARANTINE_SCHEMA),
+            records_read=self.records_read,
+            bytes_read=bytes_read,
+            skipped=self.skipped,
+        )
+        self.__init__()  # type: ignore[misc]
+        return chunk

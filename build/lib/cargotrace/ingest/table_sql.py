@@ -1,0 +1,148 @@
+"""The one DuckDB query that parses a decoded table's columns into our fields.
+
+Kept apart from the column profiles (table_formats.py: which column feeds which field) because
+this is about values: casting text or typed columns, "no value" tokens, coded labels, bounds, and
+naming the first problem of a row as a quarantine reason with a readable detail.
+"""
+
+from __future__ import annotations
+
+from cargotrace.ingest.reasons import QuarantineReason as R
+from cargotrace.ingest.table_formats import (
+    FIELD_KINDS,
+    INT_SQL_TYPES,
+    STATIC_FIELDS,
+    Kind,
+    Layout,
+)
+
+# Texts that mean "no value" in the exports we know (AISdb writes None, DMA Unknown/Undefined).
+NULL_TOKENS = ("", "none", "null", "na", "n/a", "nan", "unknown", "undefined")
+_SPELLINGS = sorted({v for t in NULL_TOKENS for v in (t, t.upper(), t.capitalize())}
+                    | {"NaN", "N/A"})
+NULL_TOKEN_MACROS = (
+    # ct_val: the thorough test, run on the few values that failed a cast.
+    "CREATE MACRO ct_val(x) AS CASE WHEN x = '' OR (strlen(x) <= 11 AND lower(trim(x)) IN "
+    f"({', '.join(repr(t) for t in NULL_TOKENS)})) THEN NULL ELSE x END",
+    # ct_text: for every text value, so exact spellings only (3x faster); texts are not trimmed
+    # here because the pipeline trims them.
+    f"CREATE MACRO ct_text(x) AS CASE WHEN x IN ({', '.join(repr(t) for t in _SPELLINGS)})"
+    " THEN NULL ELSE x END",
+)
+SQL_TYPES = {Kind.MMSI: "BIGINT", Kind.TIME: "TIMESTAMP", Kind.FLOAT: "DOUBLE",
+             Kind.IMO: "BIGINT", Kind.TEXT: "VARCHAR"}
+INT_BOUNDS = {"SMALLINT": 32767, "TINYINT": 127}
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _problem(column: str, value: str, what: str) -> str:
+    """SQL for a detail text such as: LAT: 'abc' is not a number."""
+    template = _lit(column.replace("%", "%%") + ": '%s' " + what)
+    return f"printf({template}, {value})"
+
+
+def convert_sql(layout: Layout) -> str:
+    """One DuckDB query that parses every mapped field of `rows_in` and names the first problem.
+
+    `rows_in` holds line_no and the source columns as c<i> (text, or typed from Parquet).
+    Output: line_no, our typed fields, `reason`/`detail` (NULL when the row is fine),
+    `has_static`, and `kind`: position, report, quarantine, or a skipped-count key.
+    This query is most of the reader's time, so each check first tests the parsed value and
+    only rows that failed a cast pay for the null-token test and the message.
+    """
+    prof = layout.profile
+    used = sorted({i for cols in layout.sources.values() for i in cols})
+    values: list[str] = []
+    checks: list[tuple[str, str, str]] = []  # (condition, reason, detail SQL); first match wins
+    gates: list[str] = []  # cheap tests, one true for every row some check will flag
+    for name, kind in [*FIELD_KINDS.items(), ("mobile", Kind.TEXT)]:
+        cols = layout.sources.get(name)
+        if cols is None:
+            continue
+        ins = [f"s{i}" for i in cols]
+        heads = [layout.header[i] for i in cols]
+        combine = prof.combine.get(name)
+        f = f"f_{name}"
+        if kind is Kind.MMSI:
+            values.append(f"CASE WHEN regexp_full_match({ins[0]}, '\\s*[0-9]{{1,18}}(\\.0*)?\\s*')"
+                          f" THEN TRY_CAST({ins[0]} AS BIGINT) END AS {f}")
+            gates.append(f"{f} IS NULL")
+            checks.append((f"{f} IS NULL", R.MALFORMED_MMSI,
+                           f"CASE WHEN ct_val({ins[0]}) IS NULL THEN {_lit(heads[0] + ' is empty')}"
+                           f" ELSE {_problem(heads[0], ins[0], 'is not an integer')} END"))
+        elif kind is Kind.TIME:
+            values.append(f"{prof.time_sql.format(*ins)} AS {f}")
+            gates.append(f"{f} IS NULL")
+            checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NULL", R.MISSING_TIME,
+                           _lit(heads[0] + " is empty")))
+            checks.append((f"{f} IS NULL", R.UNPARSEABLE_TIME,
+                           _problem(heads[0], ins[0], "is not a timestamp we can read")))
+        elif kind is Kind.TEXT:
+            values.append(f"{(combine or '{0}').format(*(f'ct_text({v})' for v in ins))} AS {f}")
+        elif kind is Kind.IMO:
+            values.append(f"TRY_CAST(CASE WHEN upper(left({ins[0]}, 3)) = 'IMO' THEN {ins[0]}[4:]"
+                          f" ELSE {ins[0]} END AS BIGINT) AS {f}")
+            gates.append(f"{f} IS NULL AND {ins[0]} <> ''")
+            checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NOT NULL", R.UNPARSEABLE_ROW,
+                           _problem(heads[0], ins[0], "is not an IMO number")))
+        else:  # FLOAT, INT, CODE: numbers (or, for CODE, a label from the profile's table)
+            numbers = [f"nullif(TRY_CAST({v} AS DOUBLE), 'NaN'::DOUBLE)" for v in ins]
+            value = (combine or "{0}").format(*numbers)
+            labels = prof.labels.get(name) if kind is Kind.CODE else None
+            if labels:
+                cases = " ".join(f"WHEN '{k}' THEN {c}" for k, c in labels.items())
+                key = f"regexp_replace(lower({ins[0]}), '[^a-z]', '', 'g')"
+                value = f"coalesce({value}, CASE {key} {cases} END)"
+            values.append(f"{value} AS {f}")
+            for v, number, head in zip(ins, numbers, heads, strict=True):
+                gates.append(f"{f} IS NULL AND {v} <> ''")
+                failed = f"{f} IS NULL" + (f" AND {number} IS NULL" if len(ins) > 1 else "")
+                lenient = f" AND NOT regexp_matches({v}, '[a-zA-Z]')" if labels else ""
+                checks.append((f"{failed} AND ct_val({v}) IS NOT NULL{lenient}",
+                               R.UNPARSEABLE_ROW, _problem(head, v, "is not a number")))
+            if kind is not Kind.FLOAT:
+                sql_type = INT_SQL_TYPES[name]
+                bound = INT_BOUNDS[sql_type]
+                gates.append(f"{f} <> trunc({f}) OR abs({f}) > {bound}")
+                checks.append((f"{f} <> trunc({f}) OR abs({f}) > {bound}", R.UNPARSEABLE_ROW,
+                               _problem(heads[0], ins[0], f"is not a whole number up to {bound}")))
+    has_position = "lat" in layout.sources
+    if has_position:
+        lat, lon = (layout.header[layout.sources[c][0]] for c in ("lat", "lon"))
+        gates.append("(f_lat IS NULL) <> (f_lon IS NULL)")
+        checks.append(("(f_lat IS NULL) <> (f_lon IS NULL)", R.UNPARSEABLE_ROW,
+                       _lit(f"only one of {lat} and {lon} has a value")))
+    problem = " ".join(f"WHEN {c} THEN {k}" for k, (c, _, _) in enumerate(checks))
+    gate = " OR ".join(f"({g})" for g in gates)
+    reason = " ".join(f"WHEN {k} THEN '{r}'" for k, (_, r, _) in enumerate(checks))
+    detail = " ".join(f"WHEN {k} THEN {d}" for k, (_, _, d) in enumerate(checks))
+    statics = [f"f_{f} IS NOT NULL" for f in STATIC_FIELDS if f in layout.sources]
+    raw_values = {f: f"ct_val(s{cols[0]})" for f, cols in layout.sources.items()}
+    skips = ""
+    for condition, key in prof.skip:
+        try:
+            skips += f"WHEN {condition.format(**raw_values)} THEN {key.format(**raw_values)} "
+        except KeyError:
+            continue  # the rule reads a column this file lacks
+    typed = []
+    for name, kind in FIELD_KINDS.items():
+        sql_type = INT_SQL_TYPES.get(name) or SQL_TYPES[kind]
+        source = f"f_{name}" if name in layout.sources else "NULL"
+        typed.append(f"TRY_CAST({source} AS {sql_type}) AS {name}")
+    inputs = ", ".join(f"CAST(c{i} AS VARCHAR) AS s{i}" for i in used)
+    return f"""
+        WITH p AS (SELECT line_no, {inputs} FROM rows_in),
+        f AS (SELECT *, {", ".join(values)} FROM p),
+        q AS (SELECT *, CASE WHEN {gate} THEN CASE {problem} END END AS problem,
+                     {" OR ".join(statics) or "false"} AS has_static FROM f)
+        SELECT line_no, CASE problem {reason} END AS reason,
+               CASE problem {detail} END AS detail, coalesce(has_static, false) AS has_static,
+               CASE {skips} WHEN problem IS NOT NULL THEN 'quarantine'
+                    WHEN {"f_lat" if has_position else "NULL"} IS NOT NULL THEN 'position'
+                    WHEN has_static THEN 'report'
+                    ELSE 'rows_without_position' END AS kind,
+               {", ".join(typed)}
+        FROM q"""

@@ -1,0 +1,98 @@
+"""The methods section: everything needed to reproduce the report — the case file (by hash),
+the parameters of the case build and of every detection run, the AIS files and sanctions lists
+in the store (by hash), the software versions, and the sources to credit.
+
+Why hashes and versions: a published finding is challenged months later; the reader must be
+able to tell whether a rerun used the same inputs and the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from cargotrace.ingest.pipeline import file_sha256
+from cargotrace.publish.report.params import ReportParams
+from cargotrace.screen.practices import detected_kinds
+from cargotrace.store.store import Store
+from cargotrace.version import __version__
+
+__all__ = ["LAND_ATTRIBUTION", "methods_section"]
+
+LAND_ATTRIBUTION = "Map land and borders: Natural Earth 1:10m admin-0 (public domain)"
+# place ids are "<file stem>:<key>" unless the file gives its own ("ct:" in the curated one)
+PLACE_ORIGINS = {"ct": "curated gazetteer (cargotrace/data/gazetteer.csv, every row cited)"}
+PACKAGES = ("duckdb", "ibis-framework", "pyarrow", "pyais", "followthemoney", "anyascii",
+            "rapidfuzz", "networkx", "searoute", "scgraph-data", "shapely", "global-land-mask",
+            "jinja2")
+
+
+def _versions() -> list[dict[str, str]]:
+    out = [{"name": "cargotrace", "version": __version__},
+           {"name": "python", "version": platform.python_version()}]
+    for name in PACKAGES:
+        try:
+            out.append({"name": name, "version": metadata.version(name)})
+        except metadata.PackageNotFoundError:
+            out.append({"name": name, "version": "not installed"})
+    return out
+
+
+def _params_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _store_inputs(store: Store) -> dict[str, Any]:
+    con = store.con
+    ingests = [dict(zip(("ingest_id", "path", "sha256", "format", "records", "positions",
+                         "quarantined", "finished"), row, strict=True))
+               for row in con.execute(
+                   "SELECT ingest_id, path, sha256, format, records_read, positions_stored, "
+                   "quarantined, finished_at FROM ingests ORDER BY ingest_id").fetchall()]
+    loads = [dict(zip(("load_id", "list", "path", "sha256", "as_of", "entities", "vessels"),
+                      row, strict=True))
+             for row in con.execute(
+                 "SELECT load_id, list, path, sha256, as_of, entities, vessels "
+                 "FROM sanctions_loads ORDER BY load_id").fetchall()]
+    used = dict(con.execute(
+        "SELECT kind, string_agg(DISTINCT params::VARCHAR, ' | ') FROM events GROUP BY kind"
+    ).fetchall())
+    detections = [{"kind": kind, "preset": run.get("preset", ""), "engine": run.get("engine", ""),
+                   "events": run.get("events", ""), "ran_at": run.get("ran_at", ""),
+                   "data_end": run.get("data_end", ""), "params": used.get(kind) or "{}"}
+                  for kind, run in sorted(detected_kinds(store).items())]
+    # each place cites its own source; grouped by the id prefix of the gazetteer it came from
+    places = con.execute("SELECT split_part(place_id, ':', 1) AS origin, count(*) FROM places "
+                         "GROUP BY origin ORDER BY origin").fetchall()
+    return {"ingests": ingests, "sanctions_loads": loads, "detections": detections,
+            "places": [{"source": PLACE_ORIGINS.get(o, f"loaded from a file named {o}"), "count": n}
+                       for o, n in places]}
+
+
+def methods_section(case_path: Path, case_dict: dict[str, Any], store: Store | None,
+                    store_path: Path | None, params: ReportParams,
+                    attribution: list[str], out: tuple[Path, str] | None = None) -> dict[str, Any]:
+    """`out`: the folder and format the report was written with (for the command line)."""
+    command = f"cargotrace report {case_path}"
+    if store_path is not None:
+        command += f" --store {store_path}"
+    if out is not None:
+        command += f" --out {out[0]}" + (f" --format {out[1]}" if out[1] != "html" else "")
+    if params != ReportParams():
+        command += "  (with the report parameters below: Python API, ReportParams)"
+    return {
+        "case_file": str(case_path), "case_sha256": file_sha256(case_path),
+        "store": str(store_path) if store_path is not None else None,
+        "command": command,
+        "case_params": _params_json(case_dict["params"]),
+        "report_params": _params_json(asdict(params)),
+        "route_requests": case_dict["route_requests"],
+        "versions": _versions(),
+        "inputs": _store_inputs(store) if store is not None else None,
+        "attribution": [*attribution, *([LAND_ATTRIBUTION] if LAND_ATTRIBUTION not in
+                                        attribution else [])],
+    }

@@ -1,0 +1,1 @@
+"""sim/: generated AIS traffic with known truth, for tests, the demo and benchmarks."""

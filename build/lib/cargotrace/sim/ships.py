@@ -1,0 +1,116 @@
+"""A simulated ship's full state (plan, identity over time, transponder switched off) and what it
+emits in a time window: the positions and static reports a receiver network hears."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cargotrace.geo.landmask import is_land
+from cargotrace.sim.fleet import SimVessel
+from cargotrace.sim.kinematics import leg_samples
+from cargotrace.sim.plan import Plan
+from cargotrace.sim.reception import ReceptionParams, Station, hear, nearest_station, reach_km
+
+STATIC_EVERY_S = 360.0  # class A static and voyage data: every 6 minutes
+
+
+@dataclass
+class SimShip:
+    vessel: SimVessel
+    plan: Plan
+    ais_off: list[tuple[float, float]] = field(default_factory=list)
+    # (from time, identity): renames, new IMO, reflagging (new MMSI)
+    identities: list[tuple[float, SimVessel]] = field(default_factory=list)
+    draughts: list[tuple[float, float]] = field(default_factory=list)  # (from time, draught m)
+    teleport_at: list[float] = field(default_factory=list)
+    active: tuple[float, float] | None = None  # a ghost transmits only inside this window
+    # times of the teleport positions actually emitted (filled while emitting)
+    teleports_done: list[tuple[float, float, float]] = field(default_factory=list)
+
+    def identity_at(self, t: float) -> SimVessel:
+        times = [t0 for t0, _ in self.identities]
+        i = bisect_right(times, t) - 1
+        return self.identities[i][1] if i >= 0 else self.vessel
+
+    def draught_at(self, t: float) -> float:
+        times = [t0 for t0, _ in self.draughts]
+        i = bisect_right(times, t) - 1
+        return self.draughts[i][1] if i >= 0 else self.vessel.draught_m
+
+    def transmitting(self, ts: np.ndarray) -> np.ndarray:
+        on = np.ones(ts.size, dtype=bool)
+        for t0, t1 in self.ais_off:
+            on &= ~((ts >= t0) & (ts < t1))
+        if self.active is not None:
+            on &= (ts >= self.active[0]) & (ts < self.active[1])
+        return on
+
+
+def _mmsi_column(ship: SimShip, ts: np.ndarray) -> np.ndarray:
+    mmsi = np.full(ts.size, ship.vessel.mmsi, dtype=np.int64)
+    for t0, ident in ship.identities:
+        mmsi[ts >= t0] = ident.mmsi
+    return mmsi
+
+
+def _teleport(ship: SimShip, out: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+    """Move the first heard position after each scheduled time 200-500 km away, onto the sea."""
+    for t in list(ship.teleport_at):
+        later = np.flatnonzero(out["ts"] >= t)
+        if later.size == 0:
+            continue
+        i = int(later[0])
+        for _ in range(50):
+            dist_km, bearing = rng.uniform(200, 500), rng.uniform(0, 2 * math.pi)
+            lat = out["lat"][i] + dist_km * math.cos(bearing) / 111.32
+            lon = out["lon"][i] + dist_km * math.sin(bearing) / (
+                111.32 * math.cos(math.radians(out["lat"][i]))
+            )
+            if abs(lat) < 80 and not is_land(np.array([lat]), np.array([lon]))[0]:
+                out["lat"][i], out["lon"][i] = round(lat, 6), round(lon, 6)
+                ship.teleports_done.append((float(out["ts"][i]), lat, lon))
+                ship.teleport_at.remove(t)
+                break
+
+
+def emit(
+    ship: SimShip,
+    w0: float,
+    w1: float,
+    stations: list[Station],
+    reception: ReceptionParams,
+    rng: np.random.Generator,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(positions heard, static reports heard) of one ship in [w0, w1), in time order."""
+    phase_s = (ship.vessel.vessel_id * 7.919) % 6.0  # each transponder has its own slot phase
+    parts = [
+        leg_samples(leg, ship.vessel.transceiver, w0, w1, rng, phase_s)
+        for leg in ship.plan.legs
+        if leg.t1 > w0 and leg.t0 < w1
+    ]
+    if not parts:
+        return {}, {}
+    samples = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    on = ship.transmitting(samples["ts"])
+    samples = {k: v[on] for k, v in samples.items()}
+    # static reports ride on the first transmission of each 6-minute slot
+    slot = np.floor(samples["ts"] / STATIC_EVERY_S)
+    static = np.concatenate(([True], slot[1:] != slot[:-1])) if slot.size else slot.astype(bool)
+    # one nearest-station search serves both draws (positions, then static reports)
+    lat, lon = samples["lat"], samples["lon"]
+    station = nearest_station(lat, lon, reach_km(ship.vessel.transceiver, reception), stations)
+    ok = hear(lat, lon, station, reception, rng)
+    ok_static, station_static = hear(lat, lon, station, reception, rng), station
+    positions = {k: v[ok] for k, v in samples.items()}
+    positions["station"] = station[ok]
+    positions["mmsi"] = _mmsi_column(ship, positions["ts"])
+    if ship.teleport_at:
+        _teleport(ship, positions, rng)
+    keep = static & ok_static
+    reports = {"ts": samples["ts"][keep] + 0.5, "station": station_static[keep]}
+    reports["mmsi"] = _mmsi_column(ship, reports["ts"])
+    return positions, reports

@@ -1,0 +1,74 @@
+"""Ground truth written by the simulator: one row per behaviour it really put in the traffic.
+
+Rows use the same kind names as detected events (`detect/kinds.py`), so `cargotrace evaluate`
+can match one against the other. For identity behaviours `subkind` is the `IdentityKind`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+TRUTH_SCHEMA = pa.schema(
+    [
+        ("truth_id", pa.string()),  # e.g. "gap-0007"
+        ("kind", pa.string()),  # EventKind value
+        ("subkind", pa.string()),  # IdentityKind value for identity rows, else null
+        ("mmsi", pa.int64()),
+        ("other_mmsi", pa.int64()),  # the second vessel of an encounter / shared MMSI
+        ("start", pa.timestamp("us", tz="UTC")),
+        ("end", pa.timestamp("us", tz="UTC")),  # equal to start for instantaneous behaviours
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("place_id", pa.string()),  # the place involved (port of a dark call, visit, ...)
+        ("attrs", pa.string()),  # JSON: what was simulated (e.g. gap length, old/new name)
+    ]
+)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc(seconds: float) -> datetime:
+    """Simulator seconds as a UTC time, rounded to the microsecond exactly as the position
+    files are, so truth boundaries and emitted timestamps compare equal."""
+    return EPOCH + timedelta(microseconds=round(seconds * 1e6))
+
+
+@dataclass(frozen=True)
+class TruthRow:
+    truth_id: str
+    kind: str
+    mmsi: int
+    start: datetime
+    end: datetime | None  # None: still going on when the data ends
+    subkind: str | None = None
+    other_mmsi: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    place_id: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def truth_table(rows: list[TruthRow]) -> pa.Table:
+    import json
+
+    return pa.table(
+        {
+            "truth_id": [r.truth_id for r in rows],
+            "kind": [str(r.kind) for r in rows],
+            "subkind": [str(r.subkind) if r.subkind else None for r in rows],
+            "mmsi": [r.mmsi for r in rows],
+            "other_mmsi": [r.other_mmsi for r in rows],
+            "start": [r.start for r in rows],
+            "end": [r.end for r in rows],
+            "lat": [r.lat for r in rows],
+            "lon": [r.lon for r in rows],
+            "place_id": [r.place_id for r in rows],
+            "attrs": [json.dumps(r.attrs, sort_keys=True, default=str) for r in rows],
+        },
+        schema=TRUTH_SCHEMA,
+    )

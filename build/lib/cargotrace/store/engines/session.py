@@ -1,0 +1,272 @@
+"""The process-wide SparkSession behind `--engine spark`: local mode, or Spark Connect.
+
+One session per process because starting one costs 5-20 s (a JVM) and Spark allows only one
+active SparkContext per JVM anyway. pyspark and the JVM are imported and started lazily: the
+DuckDB path never pays for them. Settings and measurements: docs/decisions/0003-engines.md;
+running on a cluster: docs/reference/spark.md.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import re
+import shlex
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cargotrace.errors import EngineError
+from cargotrace.store.engines.java import java_problem
+
+log = logging.getLogger(__name__)
+
+REMOTE_ENV = "SPARK_REMOTE"
+"""Set to a Spark Connect URL (`sc://host:15002`) to run on that server instead of locally."""
+
+DRIVER_MEMORY_ENV = "CARGOTRACE_SPARK_DRIVER_MEMORY"
+DEFAULT_DRIVER_MEMORY = "4g"
+"""Heap of the local-mode JVM, which runs the driver *and* the executors. Spark's own default
+(1g) is tight for a few million positions with several windows and joins in flight; 4g leaves
+most of a 24 GB, 2-core machine to DuckDB and the OS (the JVM takes heap as it needs it)."""
+
+CONNECT_DEFAULT_PORT = 15002
+CONNECT_TIMEOUT_S = 10.0
+
+_MEMORY = re.compile(r"^[1-9]\d*(?:b|kb?|mb?|gb?|tb?)?$", re.IGNORECASE)
+
+SPARK_MASTER = "local[2]"
+"""Local mode on two cores: the size of the development machines (see STACK-NOTES.md)."""
+
+SPARK_JAVA_OPTIONS = "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+"""UTC in the JVM too (Spark's own time zone is set separately); the C1-only JIT and the serial
+collector roughly halve start-up and first-query times on small local jobs (measurements in
+docs/decisions/0003-engines.md)."""
+
+SPARK_CONFIG: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    # The default of 200 shuffle partitions makes every small window or join schedule 200 tasks.
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+"""Local-mode settings. Added per process: `spark.driver.memory` (see `driver_memory`),
+`spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS plus a log4j configuration) and
+`spark.sql.warehouse.dir`, both in a fresh temporary folder."""
+
+SPARK_LOG4J = """\
+# cargotrace: Spark's JVM logs errors only (its default logs INFO and WARN lines to stderr)
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
+
+_lock = threading.Lock()
+_backend: Any = None
+
+
+def driver_memory() -> str:
+    """`$CARGOTRACE_SPARK_DRIVER_MEMORY` (a JVM size such as 4g or 6144m), else 4g.
+
+    Read when the local JVM starts: `spark.driver.memory` cannot change afterwards, and it is
+    ignored with Spark Connect, where the server's own configuration decides.
+    """
+    value = os.environ.get(DRIVER_MEMORY_ENV, "").strip() or DEFAULT_DRIVER_MEMORY
+    if not _MEMORY.match(value):
+        raise EngineError(
+            f"{DRIVER_MEMORY_ENV}={value!r}: expected a JVM memory size such as 4g or 6144m"
+        )
+    return value
+
+
+def is_remote() -> bool:
+    """True when the Spark engine is (or will be) a Spark Connect session (`SPARK_REMOTE`)."""
+    return bool(os.environ.get(REMOTE_ENV))
+
+
+def _quiet_loggers() -> None:
+    """py4j logs every gateway call at INFO/DEBUG; keep it (and pyspark) to warnings.
+
+    Only loggers nobody configured are touched, so an explicit user setting wins.
+    """
+    for name in ("py4j", "py4j.clientserver", "py4j.java_gateway", "pyspark"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+def connect_problem(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> str | None:
+    """None when the Spark Connect URL's host accepts a TCP connection, else why not.
+
+    Checked first because PySpark's Connect client retries an unreachable server silently for
+    several minutes before failing.
+    """
+    parsed = urlsplit(url)
+    if parsed.scheme != "sc" or not parsed.hostname:
+        return "expected a Spark Connect URL such as sc://host:15002"
+    try:
+        port = parsed.port or CONNECT_DEFAULT_PORT
+        with socket.create_connection((parsed.hostname, port), timeout=timeout_s):
+            return None
+    except ValueError as exc:  # a port that is not a number
+        return f"bad port ({exc})"
+    except OSError as exc:
+        return f"cannot reach {parsed.hostname}:{port} ({exc.strerror or exc})"
+
+
+def _connect_session() -> Any:
+    """A Spark Connect session on `$SPARK_REMOTE` (a cluster); no local JVM is needed."""
+    try:
+        from pyspark.sql import SparkSession
+        from pyspark.sql.connect.utils import check_dependencies
+
+        check_dependencies("pyspark.sql.connect")
+    except ImportError as exc:
+        raise EngineError(
+            f"SPARK_REMOTE is set but the Spark Connect client is missing ({exc}): "
+            "install cargotrace's `spark` extra (grpcio, grpcio-status, "
+            "googleapis-common-protos, protobuf at the pinned versions)"
+        ) from exc
+    url = os.environ[REMOTE_ENV]
+    problem = connect_problem(url)
+    if problem is not None:
+        raise EngineError(f"SPARK_REMOTE={url}: {problem}")
+    try:
+        return SparkSession.builder.remote(url).getOrCreate()
+    except Exception as exc:  # pyspark raises several unrelated types for a bad URL
+        raise EngineError(
+            f"SPARK_REMOTE={url}: cannot open a Spark Connect session ({exc})"
+        ) from exc
+
+
+def _local_session() -> Any:
+    """A local-mode session configured for small, reproducible jobs (see SPARK_CONFIG)."""
+    problem = java_problem()
+    if problem is not None:
+        raise EngineError(problem)
+    memory = driver_memory()
+    # Spark binds to the host's address by default; the loopback interface always exists.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python UDFs run in worker processes: make them use this interpreter (the venv's).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # The default ./spark-warehouse would outlive the run and break the next one
+    # (LOCATION_ALREADY_EXISTS), so each process gets its own folder, removed at exit.
+    scratch = Path(tempfile.mkdtemp(prefix="cargotrace-spark-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    log4j = scratch / "log4j2.properties"
+    log4j.write_text(SPARK_LOG4J)
+    config = {
+        **SPARK_CONFIG,
+        # pyspark passes the builder's settings to spark-submit, which sizes the JVM with it
+        "spark.driver.memory": memory,
+        "spark.driver.extraJavaOptions": (
+            f"{SPARK_JAVA_OPTIONS} {shlex.quote(f'-Dlog4j2.configurationFile={log4j.as_uri()}')}"
+        ),
+        "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+    }
+
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(SPARK_MASTER).appName("cargotrace")
+    for key, value in config.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def is_connect_session(session: Any) -> bool:
+    """True for a Spark Connect session (a gRPC client), False for a classic one (py4j)."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+def _backend_class() -> type[Any]:
+    """Ibis' PySpark backend with three fixes, for in-memory tables and `Table.cache()`.
+
+    - Ibis 12 turns every `ibis.memtable` into a pandas frame before `createDataFrame`: with
+      Spark Connect that warns ("'verifySchema' is ignored") and round-trips timestamps through
+      pandas, while PySpark 4 builds DataFrames from Arrow directly on both kinds of session.
+    - `Table.cache()` runs the SQL without registering the memtables the expression uses (its
+      execute() does), so caching anything built on one fails with TABLE_OR_VIEW_NOT_FOUND.
+    - On Spark Connect, a persisted SQL frame is not found again by the server's cache lookup
+      (Ibis' `assert frame.is_cached` fails, and every use recomputes it: encounters plus
+      loitering took 52 s instead of 15 s on the Connect test data), so Connect sessions keep
+      the table with `localCheckpoint()` instead, which materialises it on the executors once.
+    """
+    import ibis
+    from ibis.backends.pyspark import Backend
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    # Loading the backend through `ibis.pyspark` registers its options (`ibis.options.pyspark`),
+    # which its SQL compiler reads; importing the class alone does not.
+    if ibis.pyspark.name != "pyspark":
+        raise EngineError(f"ibis' pyspark backend is not installed ({ibis.pyspark.name})")
+
+    class CargotraceSparkBackend(Backend):  # type: ignore[misc]
+        def _create_cached_table(self, name: str, expr: Any) -> Any:
+            self._run_pre_execute_hooks(expr)
+            frame = self._session.sql(self.compile(expr))
+            if is_connect_session(self._session):
+                frame = frame.localCheckpoint()
+            else:
+                frame = frame.cache()
+            frame.createOrReplaceTempView(name)
+            self._cached_dataframes[name] = frame
+            return self.table(name)
+
+        def _drop_cached_table(self, name: str) -> None:
+            self._session.catalog.dropTempView(name)
+            self._cached_dataframes.pop(name).unpersist()
+
+        def _register_in_memory_table(self, op: Any) -> None:
+            data = op.data.to_pyarrow(op.schema)
+            # Spark cannot build a DataFrame from an Arrow table without chunks (no rows).
+            rows: Any = data if data.num_rows else []
+            frame = self._session.createDataFrame(rows, schema=PySparkSchema.from_ibis(op.schema))
+            frame.createOrReplaceTempView(op.name)
+
+    return CargotraceSparkBackend
+
+
+def spark_backend() -> Any:
+    """The Ibis PySpark backend on this process's SparkSession, created on first use.
+
+    Local mode (`local[2]`) unless `SPARK_REMOTE` names a Spark Connect server. Raises
+    EngineError with the fix when Java 17+ (local mode) or the Connect client is missing.
+    """
+    global _backend
+    with _lock:
+        if _backend is None:
+            _quiet_loggers()
+            remote = is_remote()
+            session = _connect_session() if remote else _local_session()
+            # Ibis sets spark.sql.session.timeZone=UTC again here, which matters for Connect.
+            _backend = _backend_class()().connect(session)
+            log.info("spark session ready (%s)", "connect" if remote else SPARK_MASTER)
+        return _backend
+
+
+def current_backend() -> Any:
+    """The running backend, or None when no Spark session was started in this process."""
+    with _lock:
+        return _backend
+
+
+def stop_spark() -> None:
+    """Stop the process-wide session (end of a test run); the next `spark_backend()` restarts."""
+    global _backend
+    with _lock:
+        if _backend is not None:
+            _backend.disconnect()
+            _backend = None
