@@ -2,7 +2,8 @@
 
 Columns: `layer`, `name`, the union of the features' properties (in first-seen order), then
 `lon`, `lat` (a point's position, or where a line starts) and `wkt` (the whole geometry as WKT,
-cut at the antimeridian like the other formats; empty without a location). QGIS: Layer → Add
+cut at the antimeridian like the other formats; empty without a location). Values are those
+of the declared fields (`fields.FIELDS`), written as text. QGIS: Layer → Add
 Delimited Text Layer, geometry from "Well known text (WKT)" = `wkt`, CRS EPSG:4326. Times are
 ISO 8601 UTC, nested values JSON text, missing values empty. UTF-8, comma separated, RFC 4180
 quoting.
@@ -16,15 +17,16 @@ from pathlib import Path
 import shapely  # type: ignore[import-untyped]
 
 from cargotrace.publish.features import FeatureSet, GeomType
-from cargotrace.publish.geometry import flat_value, to_shapely, wrap_lon
+from cargotrace.publish.fields import json_value
+from cargotrace.publish.geometry import to_shapely, wrap_lon
 
 __all__ = ["write_csv"]
 
 GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
 
 
-def _cell(value: object) -> str:
-    flat = flat_value(value)
+def _cell(name: str, value: object) -> str:
+    flat = json_value(name, value)
     if flat is None:
         return ""
     if isinstance(flat, bool):
@@ -47,6 +49,6 @@ def write_csv(features: FeatureSet, path: Path) -> int:
             lon, lat = ("", "") if f.geom_type is GeomType.NONE else (
                 f"{wrap_lon(f.coords[0][0]):.6f}", f"{f.coords[0][1]:.6f}")
             wkt = "" if geom is None else shapely.to_wkt(geom, rounding_precision=6)
-            writer.writerow([str(f.layer), f.name, *(_cell(f.properties.get(k)) for k in keys),
+            writer.writerow([str(f.layer), f.name, *(_cell(k, f.properties.get(k)) for k in keys),
                              lon, lat, wkt])
     return len(features.features)
