@@ -243,7 +243,9 @@ def test_methods_give_a_command_that_reproduces_the_report(
     report, doc, _ = no_store_report
     command = doc.by_id("methods").find_all("code")[0].all_text()
     assert command.startswith("cargotrace report ") and " --out " in command
-    assert str(report.html_path.parent) in command
+    # the output folder by its name: the folders above it are the analyst's own (issue 21)
+    assert f" --out {report.html_path.parent.name}" in command
+    assert str(report.html_path.parent.parent) not in command
 
 
 def test_timeline_labels_cut_bars_with_their_last_day() -> None:
