@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,13 +27,17 @@ import pyarrow as pa
 from cargotrace.errors import ParamsError
 
 __all__ = ["FIELDS", "FieldSpec", "arrow_field", "arrow_type", "fields_markdown", "json_value",
-           "kml_type", "spec_of", "typed_value"]
+           "kml_type", "ogr_schema", "spec_of", "typed_value"]
 
 TYPES = ("int64", "double", "bool", "string", "timestamp", "date", "json")
 ARROW_TYPES: dict[str, pa.DataType] = {
     "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
     "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.date32(), "json": pa.string(),
 }
+# GDAL field types (OGR_SCHEMA open option, GDAL >= 3.11): typed reading of GeoJSON and CSV
+OGR_TYPES = {"int64": ("Integer64", None), "double": ("Real", None),
+             "bool": ("Integer", "Boolean"), "timestamp": ("DateTime", None),
+             "date": ("Date", None)}
 # KML SimpleField types; KML has no time type. "int" is 32-bit: MMSIs, IMO numbers and counts fit.
 KML_TYPES = {"int64": "int", "double": "double", "bool": "bool"}
 
@@ -328,6 +333,22 @@ def arrow_field(name: str) -> pa.Field:
     spec = spec_of(name)
     meta = {k: v for k, v in (("unit", spec.unit), ("description", spec.description)) if v}
     return pa.field(name, ARROW_TYPES[spec.type], metadata=meta or None)
+
+
+def ogr_schema(layer: str, names: Iterable[str]) -> dict[str, Any]:
+    """GDAL's OGR_SCHEMA document declaring these properties' types for one layer.
+
+    Why: GeoJSON and CSV carry no field types, so GDAL (QGIS, pyogrio, ogr2ogr) guesses them
+    from the values, and a property null in every row becomes text. Passing this as the
+    `OGR_SCHEMA` open option (GDAL 3.11 and later; `json.dumps` it) gives the declared types:
+    `pyogrio.read_dataframe(path, OGR_SCHEMA=json.dumps(schema))`, or
+    `ogr2ogr -oo OGR_SCHEMA=schema.json out.gpkg events.geojson`. The layer is GDAL's name for
+    it (a GeoJSON file's stem)."""
+    fields = []
+    for name in dict.fromkeys(names):
+        type_, subtype = OGR_TYPES.get(spec_of(name).type, ("String", None))
+        fields.append({"name": name, "type": type_, **({"subType": subtype} if subtype else {})})
+    return {"layers": [{"name": layer, "schemaType": "Patch", "fields": fields}]}
 
 
 def fields_markdown() -> str:
