@@ -239,7 +239,7 @@ def kml_type(name: str) -> str:
 
 
 def _bad(name: str, type_: str, value: object) -> ParamsError:
-    return ParamsError(f"property {name}: {str(value)[:80]!r} is not a {type_}")
+    return ParamsError(f"property {name}: {str(value)[:80]!r} is not of type {type_}")
 
 
 def _as_int(name: str, value: object) -> int:

@@ -1,12 +1,13 @@
 """GeoJSON (RFC 7946) FeatureCollections that open in QGIS, geojson.io and web maps.
 
-Rules kept (RFC 7946): WGS 84 longitude, latitude order; no `crs` member; longitudes in
-[-180, 180] with lines crossing the antimeridian cut into a MultiLineString (section 3.1.9);
+Rules kept (RFC 7946): WGS 84 longitude, latitude order; no `crs` member; longitudes in [-180,
+180] with lines crossing the antimeridian cut into a MultiLineString (section 3.1.9);
 coordinates rounded to 6 decimals (~0.1 m, section 11.2). Properties are flat JSON scalars of
 their declared type (`fields.FIELDS`: integers, numbers, booleans, text; times as ISO 8601 UTC,
-nested values as JSON text) so that QGIS and spreadsheets read every field as one column; the one exception is a track's `coordTimes`, one time per coordinate in
-order (the `togeojson` convention that Google Earth and Mapbox converters use). The sources to
-credit are a top-level `attribution` foreign member (section 6.1).
+nested values as JSON text) so that QGIS and spreadsheets read every field as one column; the
+one exception is a track's `coordTimes`, one time per coordinate in order (the `togeojson`
+convention that Google Earth and Mapbox converters use). The sources to credit are a top-level
+`attribution` foreign member (section 6.1).
 """
 
 from __future__ import annotations
