@@ -305,7 +305,7 @@ def track_features(rows: Iterable[dict[str, Any]], params: ExportParams | None =
         props = {"mmsi": mmsi, "vessel_name": names.get(mmsi), "piece": seq[mmsi],
                  "start": start, "end": end, "n_positions": len(piece),
                  "duration_h": round((end - start).total_seconds() / 3600, 3)}
-        label = names.get(mmsi) or str(mmsi)
+        label = vessel_label(names.get(mmsi), mmsi)
         out.features.append(Feature(
             Layer.TRACK, GeomType.LINE, tuple((r["lon"], r["lat"]) for r in piece), props,
             name=f"{label} track {seq[mmsi]}", start=start, end=end,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -243,12 +244,10 @@ def _bad(name: str, type_: str, value: object) -> ParamsError:
 
 
 def _as_int(name: str, value: object) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, numbers.Integral):  # also bool and numpy integers
         return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(float(value))
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     raise _bad(name, "int64", value)
@@ -298,16 +297,19 @@ def typed_value(name: str, value: object) -> Any:
     if value is None:
         return None
     kind = spec_of(name).type
+    if (kind in ("int64", "double") and isinstance(value, numbers.Real)
+            and not math.isfinite(float(value))):
+        return None  # NaN is how pandas and numpy say "missing"
     if kind == "int64":
         return _as_int(name, value)
     if kind == "double":
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
             raise _bad(name, "double", value)
         try:
             number = float(value)
         except ValueError:
             raise _bad(name, "double", value) from None
-        return number if math.isfinite(number) else None
+        return number if math.isfinite(number) else None  # GeoJSON has no NaN
     if kind == "bool":
         if isinstance(value, bool):
             return value

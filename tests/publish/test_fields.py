@@ -63,6 +63,7 @@ def test_docs_table_is_generated_from_the_declarations() -> None:
     ("open", "false", False),
     ("programs", ["RUSSIA-EO14024", "UKRAINE-EO13662"], '["RUSSIA-EO14024", "UKRAINE-EO13662"]'),
     ("confidence", math.nan, None),
+    ("other_mmsi", math.nan, None),
     ("my_own_note", 12, "12"),  # undeclared: text
 ])
 def test_values_take_their_declared_type(name: str, value: Any, expected: Any) -> None:
@@ -75,3 +76,11 @@ def test_a_value_of_another_type_is_an_error_not_a_silent_change() -> None:
         typed_value("mmsi", "ANGARA")
     with pytest.raises(ParamsError, match="^property start: .yesterday. is not of type timestamp"):
         typed_value("start", "yesterday")
+
+
+def test_numpy_values_from_a_callers_frame() -> None:
+    import numpy as np
+
+    assert typed_value("mmsi", np.int64(273950540)) == 273950540
+    assert typed_value("duration_h", np.float32(1.5)) == 1.5
+    assert typed_value("other_mmsi", np.float64("nan")) is None
