@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TextIO
 
 import shapely  # type: ignore[import-untyped]
 
@@ -20,7 +21,7 @@ from cargotrace.publish.features import FeatureSet, GeomType
 from cargotrace.publish.fields import json_value
 from cargotrace.publish.geometry import to_shapely, wrap_lon
 
-__all__ = ["write_csv"]
+__all__ = ["write_csv", "write_csv_rows"]
 
 GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
 
@@ -34,21 +35,26 @@ def _cell(name: str, value: object) -> str:
     return str(flat)
 
 
-def write_csv(features: FeatureSet, path: Path) -> int:
-    """Write the CSV; returns the number of data rows."""
+def write_csv_rows(features: FeatureSet, handle: TextIO) -> int:
+    """Write the CSV to an open text stream (e.g. standard output); returns the data rows."""
     keys: dict[str, None] = {}
     for f in features.features:
         keys.update(dict.fromkeys(k for k in f.properties
                                   if k not in ("layer", "name", *GEOMETRY_COLUMNS)))
     header = ["layer", "name", *keys, *GEOMETRY_COLUMNS]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for f in features.features:
-            geom = to_shapely(f)
-            lon, lat = ("", "") if f.geom_type is GeomType.NONE else (
-                f"{wrap_lon(f.coords[0][0]):.6f}", f"{f.coords[0][1]:.6f}")
-            wkt = "" if geom is None else shapely.to_wkt(geom, rounding_precision=6)
-            writer.writerow([str(f.layer), f.name, *(_cell(k, f.properties.get(k)) for k in keys),
-                             lon, lat, wkt])
+    writer = csv.writer(handle)
+    writer.writerow(header)
+    for f in features.features:
+        geom = to_shapely(f)
+        lon, lat = ("", "") if f.geom_type is GeomType.NONE else (
+            f"{wrap_lon(f.coords[0][0]):.6f}", f"{f.coords[0][1]:.6f}")
+        wkt = "" if geom is None else shapely.to_wkt(geom, rounding_precision=6)
+        writer.writerow([str(f.layer), f.name, *(_cell(k, f.properties.get(k)) for k in keys),
+                         lon, lat, wkt])
     return len(features.features)
+
+
+def write_csv(features: FeatureSet, path: Path) -> int:
+    """Write the CSV file; returns the number of data rows."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        return write_csv_rows(features, handle)
