@@ -39,6 +39,8 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 OGR_TYPES = {"int64": ("Integer64", None), "double": ("Real", None),
              "bool": ("Integer", "Boolean"), "timestamp": ("DateTime", None),
              "date": ("Date", None)}
+# the Python type a value of each declared type already has when nothing needs converting
+FAST_PATH: dict[str, type] = {"int64": int, "double": float, "bool": bool, "string": str}
 # KML SimpleField types; KML has no time type. "int" is 32-bit: MMSIs, IMO numbers and counts fit.
 KML_TYPES = {"int64": "int", "double": "double", "bool": "bool"}
 
@@ -296,7 +298,11 @@ def typed_value(name: str, value: object) -> Any:
     type (rather than writing something else under its name)."""
     if value is None:
         return None
-    kind = spec_of(name).type
+    field = FIELDS.get(name)
+    kind = field.type if field is not None else "string"
+    if type(value) is FAST_PATH.get(kind) and not (isinstance(value, float)
+                                                   and not math.isfinite(value)):
+        return value  # already the declared type: most values, on every row of an export
     if (kind in ("int64", "double") and isinstance(value, numbers.Real)
             and not math.isfinite(float(value))):
         return None  # NaN is how pandas and numpy say "missing"
