@@ -104,3 +104,15 @@ def test_real_nmea_positions_name_their_file_and_its_hash(shared_data: Path,
     assert set(zip(rows["source"], rows["source_sha256"], strict=True)) == {(src.name, sha)}
     table = pq.read_table(outs[ExportFormat.GEOPARQUET], columns=["source", "source_sha256"])
     assert set(map(tuple, (r.values() for r in table.to_pylist()))) == {(src.name, sha)}
+
+
+@pytest.mark.parametrize(("stored", "shared"), [
+    ("/home/reporter/source-protection/positions.nmea", "positions.nmea"),
+    ("C:\\Users\\reporter\\Desktop\\feed 2023.nm4", "feed 2023.nm4"),  # a store made on Windows
+    ("positions.nmea", "positions.nmea"),
+    (None, None),
+])
+def test_file_name_keeps_only_the_name(stored: str | None, shared: str | None) -> None:
+    from cargotrace.publish.features import file_name
+
+    assert file_name(stored) == shared
