@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated
@@ -22,7 +21,7 @@ from cargotrace.cli import (
     print_json,
 )
 from cargotrace.detect.run import detect as run_detect
-from cargotrace.detect.views import EventFormat, list_events, to_geojson
+from cargotrace.detect.views import EventFormat, list_events
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine
 
@@ -97,22 +96,29 @@ def events(
     ),
 ) -> None:
     """List stored events as a table, CSV, JSON or GeoJSON."""
+    t0 = parse_utc(since, "--since") if since else None
+    t1 = parse_utc(until, "--until") if until else None
+    if format in (EventFormat.GEOJSON, EventFormat.CSV):
+        # the same features, typed fields and geometry as `cargotrace export --events`
+        from cargotrace.publish.features import event_features, select_events
+
+        with open_cli_store(store, write=False) as st:
+            features = event_features(select_events(st, [kind] if kind else (),
+                                                    [mmsi] if mmsi else (), t0, t1))
+        if format is EventFormat.GEOJSON:
+            from cargotrace.publish.geojson import feature_collection
+
+            sys.stdout.write(json.dumps(feature_collection(features), ensure_ascii=False,
+                                        allow_nan=False) + "\n")
+        else:
+            from cargotrace.publish.csv import write_csv_rows
+
+            write_csv_rows(features, sys.stdout)
+        return
     with open_cli_store(store, write=False) as st:
-        rows = list_events(
-            st,
-            kind=kind,
-            mmsi=mmsi,
-            since=parse_utc(since, "--since") if since else None,
-            until=parse_utc(until, "--until") if until else None,
-        )
+        rows = list_events(st, kind=kind, mmsi=mmsi, since=t0, until=t1)
     if format is EventFormat.JSON:
         print_json(rows)
-    elif format is EventFormat.GEOJSON:
-        sys.stdout.write(json.dumps(to_geojson(rows), default=str) + "\n")
-    elif format is EventFormat.CSV:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["event_id"])
-        writer.writeheader()
-        writer.writerows(rows)
     else:
         table = Table(title=f"{len(rows)} event(s)")
         for col in ("kind", "mmsi", "other_mmsi", "start", "end", "place_id", "confidence"):

@@ -1,4 +1,4 @@
-"""Reading events back: filters, and GeoJSON (RFC 7946) for maps."""
+"""Reading events back: filters (maps and tables of events: `cargotrace.publish`)."""
 
 from __future__ import annotations
 
@@ -38,15 +38,3 @@ def list_events(
             if isinstance(row[key], str):
                 row[key] = json.loads(row[key])
     return rows
-
-
-def to_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Events with a location as GeoJSON points ([lon, lat]); the rest without geometry."""
-    features = []
-    for row in rows:
-        geometry = (None if row["lat"] is None or row["lon"] is None
-                    else {"type": "Point", "coordinates": [row["lon"], row["lat"]]})
-        props = {k: (v.isoformat() if isinstance(v, datetime) else v)
-                 for k, v in row.items() if k not in ("lat", "lon")}
-        features.append({"type": "Feature", "geometry": geometry, "properties": props})
-    return {"type": "FeatureCollection", "features": features}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -126,15 +127,19 @@ def _json_obj(value: object) -> dict[str, Any]:
 
 # --- events ---------------------------------------------------------------------------------
 
-EVENT_COLUMNS = ("event_id", "kind", "mmsi", "other_mmsi", "start", "end", "place_id",
-                 "confidence", "pipeline_version")
+EVENT_COLUMNS = ("event_id", "kind", "mmsi", "vessel_name", "other_mmsi", "other_vessel_name",
+                 "start", "end", "place_id", "confidence", "pipeline_version")
+MAX_LABEL_CHARS = 40  # a vessel name in a label (AIS names have 20; list and CSV names more)
 
 
 def select_events(
     store: Store, kinds: Sequence[str] = (), mmsis: Sequence[int] = (),
     since: datetime | None = None, until: datetime | None = None, overlapping: bool = False,
 ) -> list[dict[str, Any]]:
-    """Event rows (attrs/params parsed), filtered like `cargotrace events`, oldest first.
+    """Event rows (attrs/params parsed), filtered like `cargotrace events`, oldest first, with
+    `vessel_name` and `other_vessel_name`: the latest AIS name each vessel sent at or before the
+    event's start (its first name when it had sent none yet), so a map can say who, not only
+    which MMSI.
 
     A vessel filter also matches the second vessel of an encounter (`other_mmsi`). By default
     an event is in [since, until) when it starts there; with `overlapping`, when any part of it
@@ -154,15 +159,39 @@ def select_events(
     if until is not None:
         where.append("start < ?")
         args.append(until)
-    cur = store.con.execute(
-        f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY start, kind, mmsi, event_id",
-        args)
+    cur = store.con.execute(f"""
+        WITH named AS (SELECT mmsi, ts, name FROM vessel_reports WHERE name IS NOT NULL),
+        first_named AS (SELECT mmsi, arg_min(name, ts) AS name FROM named GROUP BY mmsi),
+        e AS (SELECT * FROM events WHERE {' AND '.join(where)})
+        SELECT e.*, coalesce(a.name, f.name) AS vessel_name,
+               coalesce(b.name, g.name) AS other_vessel_name
+        FROM e ASOF LEFT JOIN named a ON e.mmsi = a.mmsi AND e.start >= a.ts
+        LEFT JOIN first_named f ON e.mmsi = f.mmsi
+        ASOF LEFT JOIN named b ON e.other_mmsi = b.mmsi AND e.start >= b.ts
+        LEFT JOIN first_named g ON e.other_mmsi = g.mmsi
+        ORDER BY e.start, e.kind, e.mmsi, e.event_id""", args)
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     for row in rows:
         row["attrs"] = _json_obj(row.get("attrs"))
         row["params"] = _json_obj(row.get("params"))
     return rows
+
+
+def vessel_label(name: object, mmsi: object) -> str:
+    """'ANGARA (MMSI 273950540)', or 'MMSI 273950540' when no name is known; long names cut."""
+    text = " ".join(str(name or "").split())
+    if len(text) > MAX_LABEL_CHARS:
+        text = text[:MAX_LABEL_CHARS - 1] + "…"
+    return f"{text} (MMSI {mmsi})" if text else f"MMSI {mmsi}"
+
+
+def _event_name(row: dict[str, Any]) -> str:
+    """'encounter ANGARA (MMSI 273950540) and SOLAR (MMSI 273…)', 'gap MMSI 273950540'."""
+    name = f"{row['kind']} {vessel_label(row.get('vessel_name'), row['mmsi'])}"
+    if row.get("other_mmsi") is not None:
+        name += f" and {vessel_label(row.get('other_vessel_name'), row['other_mmsi'])}"
+    return name
 
 
 def event_features(rows: Iterable[dict[str, Any]]) -> FeatureSet:
@@ -185,7 +214,7 @@ def event_features(rows: Iterable[dict[str, Any]]) -> FeatureSet:
             geom, coords = GeomType.LINE, ((lon, lat), (end_lon, end_lat))  # type: ignore[assignment]
         elif _finite(lat, lon):
             geom, coords = GeomType.POINT, ((lon, lat),)  # type: ignore[assignment]
-        name = f"{row['kind']} {row['mmsi']}"
+        name = _event_name(row)
         out.features.append(Feature(Layer.EVENT, geom, coords, props, name=name,
                                     start=row.get("start"), end=row.get("end")))
     return out
@@ -201,7 +230,8 @@ def select_positions(
     store: Store, mmsis: Sequence[int], since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Located positions of these vessels in time order (rows without lat/lon are left out)."""
+    """Located positions of these vessels in time order (rows without lat/lon are left out),
+    with the SHA-256 of the file each came from (`source_sha256`, from `ingests`)."""
     where = ["list_contains(?, mmsi)", "lat IS NOT NULL", "lon IS NOT NULL"]
     args: list[object] = [list(mmsis)]
     if since is not None:
@@ -211,17 +241,30 @@ def select_positions(
         where.append("ts < ?")
         args.append(until)
     cur = store.con.execute(
-        f"SELECT {', '.join(POSITION_COLUMNS)} FROM positions WHERE {' AND '.join(where)} "
-        "ORDER BY mmsi, ts", args)
+        f"SELECT {', '.join('p.' + c for c in POSITION_COLUMNS)}, i.sha256 AS source_sha256 "
+        f"FROM positions p LEFT JOIN ingests i USING (ingest_id) WHERE {' AND '.join(where)} "
+        "ORDER BY p.mmsi, p.ts", args)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
+def file_name(path: object) -> str | None:
+    """The last part of a path written on any system ('/home/a/x.nmea', 'C:\\a\\x.nmea' ->
+    'x.nmea'); None stays None."""
+    if path is None:
+        return None
+    return re.split(r"[\\/]", str(path).rstrip("\\/"))[-1] or str(path)
+
+
 def position_features(rows: Iterable[dict[str, Any]]) -> FeatureSet:
-    """One point per position (the table formats' view of `positions`)."""
+    """One point per position (the table formats' view of `positions`). `source` is the file's
+    name only: the store keeps the path it was ingested from, and an export that is shared must
+    not reveal the analyst's folders; `source_sha256` identifies the exact file."""
     out = FeatureSet(title="cargotrace positions")
     for row in rows:
-        props = {c: row[c] for c in POSITION_COLUMNS if c not in ("lat", "lon")}
+        props = {c: row.get(c) for c in POSITION_COLUMNS if c not in ("lat", "lon")}
+        props["source"] = file_name(props["source"])
+        props["source_sha256"] = row.get("source_sha256")
         out.features.append(Feature(Layer.POSITION, GeomType.POINT, ((row["lon"], row["lat"]),),
                                     props, name=str(row["mmsi"]), start=row["ts"]))
     return out
@@ -262,7 +305,7 @@ def track_features(rows: Iterable[dict[str, Any]], params: ExportParams | None =
         props = {"mmsi": mmsi, "vessel_name": names.get(mmsi), "piece": seq[mmsi],
                  "start": start, "end": end, "n_positions": len(piece),
                  "duration_h": round((end - start).total_seconds() / 3600, 3)}
-        label = names.get(mmsi) or str(mmsi)
+        label = vessel_label(names.get(mmsi), mmsi)
         out.features.append(Feature(
             Layer.TRACK, GeomType.LINE, tuple((r["lon"], r["lat"]) for r in piece), props,
             name=f"{label} track {seq[mmsi]}", start=start, end=end,

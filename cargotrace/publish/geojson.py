@@ -1,12 +1,13 @@
 """GeoJSON (RFC 7946) FeatureCollections that open in QGIS, geojson.io and web maps.
 
-Rules kept (RFC 7946): WGS 84 longitude, latitude order; no `crs` member; longitudes in
-[-180, 180] with lines crossing the antimeridian cut into a MultiLineString (section 3.1.9);
-coordinates rounded to 6 decimals (~0.1 m, section 11.2). Properties are flat JSON scalars
-(times as ISO 8601 UTC, nested values as JSON text) so that QGIS and spreadsheets read every
-field as a column; the one exception is a track's `coordTimes`, one time per coordinate in
-order (the `togeojson` convention that Google Earth and Mapbox converters use). The sources to
-credit are a top-level `attribution` foreign member (section 6.1).
+Rules kept (RFC 7946): WGS 84 longitude, latitude order; no `crs` member; longitudes in [-180,
+180] with lines crossing the antimeridian cut into a MultiLineString (section 3.1.9);
+coordinates rounded to 6 decimals (~0.1 m, section 11.2). Properties are flat JSON scalars of
+their declared type (`fields.FIELDS`: integers, numbers, booleans, text; times as ISO 8601 UTC,
+nested values as JSON text) so that QGIS and spreadsheets read every field as one column; the
+one exception is a track's `coordTimes`, one time per coordinate in order (the `togeojson`
+convention that Google Earth and Mapbox converters use). The sources to credit are a top-level
+`attribution` foreign member (section 6.1).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.publish.features import Feature, FeatureSet, GeomType
-from cargotrace.publish.geometry import flat_value, line_parts, wrap_lon
+from cargotrace.publish.fields import json_value
+from cargotrace.publish.geometry import line_parts, wrap_lon
 
 __all__ = ["feature_collection", "geometry", "write_geojson"]
 
@@ -40,9 +42,9 @@ def geometry(feature: Feature) -> dict[str, Any] | None:
 
 def _properties(feature: Feature) -> dict[str, Any]:
     props: dict[str, Any] = {"layer": str(feature.layer), "name": feature.name}
-    props.update({k: flat_value(v) for k, v in feature.properties.items()})
+    props.update({k: json_value(k, v) for k, v in feature.properties.items()})
     for key, value in (("start", feature.start), ("end", feature.end)):
-        props.setdefault(key, flat_value(value))
+        props.setdefault(key, json_value(key, value))
     if feature.times is not None and feature.geom_type is GeomType.LINE:
         props["coordTimes"] = [t.isoformat() for p in line_parts(feature.coords, feature.times)
                                for _, _, t in p if t is not None]

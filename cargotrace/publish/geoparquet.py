@@ -4,8 +4,9 @@ Why GeoParquet: events and positions are tables first; analysts load them into g
 (spatial), QGIS 3.32+ or BigQuery without a conversion step, and Parquet keeps types (times
 stay UTC timestamps, counts stay integers).
 
-Layout: the features' properties as columns (times as `timestamp[us, UTC]`; a column whose
-values mix types, and nested values, as JSON text), then `layer` and `name`, then `geometry`
+Layout: the features' properties as columns, each with the type `fields.FIELDS` declares for it
+whatever rows are exported (times `timestamp[us, UTC]`, days `date32`, nested values and
+undeclared properties text), then `layer` and `name`, then `geometry`
 (WKB; Point, LineString, or MultiLineString when cut at the antimeridian; null for an event
 without a location) and `bbox` (struct xmin/ymin/xmax/ymax, declared as the geometry's
 `covering` so readers can filter row groups). No `crs` is written: GeoParquet then means
@@ -16,7 +17,6 @@ OGC:CRS84 (WGS 84 longitude, latitude). The sources to credit are the file's key
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,29 +25,18 @@ import pyarrow.parquet as pq
 import shapely  # type: ignore[import-untyped]
 
 from cargotrace.publish.features import FeatureSet
-from cargotrace.publish.geometry import flat_value, to_shapely
+from cargotrace.publish.fields import arrow_field, arrow_type, typed_value
+from cargotrace.publish.geometry import to_shapely
 
 __all__ = ["GEOPARQUET_VERSION", "geo_table", "write_geoparquet"]
 
 GEOPARQUET_VERSION = "1.1.0"
-TS = pa.timestamp("us", tz="UTC")
 
 
-def _column(values: list[Any]) -> pa.Array:
-    """Native Arrow types when the values agree on one; JSON-ish text otherwise."""
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, datetime) for v in present):
-        return pa.array(values, TS)
-    if any(isinstance(v, list | tuple | dict) for v in present):
-        return pa.array([None if v is None else str(flat_value(v)) for v in values], pa.string())
-    kinds = {bool if isinstance(v, bool) else float if isinstance(v, int | float) else type(v)
-             for v in present}
-    if len(kinds) <= 1:
-        try:
-            return pa.array(values) if present else pa.array(values, pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            pass
-    return pa.array([None if v is None else str(flat_value(v)) for v in values], pa.string())
+def _column(name: str, values: list[Any]) -> pa.Array:
+    """The property's declared Arrow type (`fields.FIELDS`), whatever values this export has:
+    a column null in every row keeps its type."""
+    return pa.array([typed_value(name, v) for v in values], arrow_type(name))
 
 
 def geo_table(features: FeatureSet) -> pa.Table:
@@ -57,10 +46,12 @@ def geo_table(features: FeatureSet) -> pa.Table:
     for f in feats:
         keys.update(dict.fromkeys(f.properties))
     columns: dict[str, pa.Array] = {}
+    declared: list[pa.Field] = []
     for key in keys:
         if key in ("layer", "name", "geometry", "bbox"):
             continue
-        columns[key] = _column([f.properties.get(key) for f in feats])
+        columns[key] = _column(key, [f.properties.get(key) for f in feats])
+        declared.append(arrow_field(key))
     columns["layer"] = pa.array([str(f.layer) for f in feats], pa.string())
     columns["name"] = pa.array([f.name for f in feats], pa.string())
     geoms = [to_shapely(f) for f in feats]
@@ -86,6 +77,8 @@ def geo_table(features: FeatureSet) -> pa.Table:
     if features.attribution:
         geo["attribution"] = list(features.attribution)
     table = pa.table(columns)
+    # the declared fields carry their unit and description as Arrow field metadata
+    table = table.cast(pa.schema([*declared, *list(table.schema)[len(declared):]]))
     meta = {b"geo": json.dumps(geo).encode(),
             b"attribution": json.dumps(list(features.attribution)).encode(),
             b"title": features.title.encode()}

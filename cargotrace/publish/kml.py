@@ -10,18 +10,31 @@ export free of extra dependencies (tests parse it back with fastkml and with GDA
   LIBKML driver, used by QGIS, reads it as a line) with the piece's `TimeSpan`.
 - Routes: a LineString per leg, styled by mode; places: labelled Points.
 - Lines crossing the antimeridian are cut (MultiGeometry / gx:MultiTrack), as in GeoJSON.
-- Every property is a `Data` element (times ISO 8601 UTC, nested values as JSON text); the
-  sources to credit are in the Document's `description`.
+- Properties are typed: one `<Schema>` per layer declares a `SimpleField` per property with
+  its type from `fields.FIELDS` (int, double, bool, string; KML has no time type, so times are
+  ISO 8601 UTC text), and each Placemark's `SchemaData` holds the values. QGIS (GDAL) and
+  Google Earth then load numbers as numbers, and a field's type never depends on which rows
+  an export holds. Missing values are left out.
+- One `Style` per event kind (the report map's colours), per route mode and per layer; no icon
+  URLs, so opening the file fetches nothing.
+- Placemark names say who: an event's kind, vessel name and MMSI (see `features`).
+- Text is escaped by ElementTree; a carriage return is written as `&#13;`, because an XML
+  parser turns a literal one into a line feed (XML 1.0, 2.11) and the value would change;
+  characters XML 1.0 cannot carry (other control characters) become U+FFFD.
+- The sources to credit are in the Document's `description`.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer
-from cargotrace.publish.geometry import flat_value, line_parts, wrap_lon
+from cargotrace.publish.fields import json_value, kml_type
+from cargotrace.publish.geometry import line_parts, wrap_lon
+from cargotrace.publish.svgmap import EVENT_COLOURS
 
 __all__ = ["KML_NS", "GX_NS", "kml_document", "write_kml"]
 
@@ -35,6 +48,10 @@ STYLES: dict[str, tuple[str, float]] = {
     "route-other": ("ff808080", 3.0), "track": ("cc9c4f8e", 1.5), "event": ("ff2828d6", 2.5),
     "position": ("ff9c4f8e", 1.0), "place": ("ff000000", 1.0),
 }
+ICON_SCALES = {"event": "0.9", "position": "0.4", "place": "1.0"}
+# XML 1.0 cannot carry these characters at all, even escaped
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+TIMESPAN_PROPERTIES = ("start", "end")  # written as the TimeSpan, not as fields
 LAYER_TITLES = {Layer.ROUTE: "Routes", Layer.TRACK: "AIS tracks", Layer.POSITION: "Positions",
                 Layer.EVENT: "Events", Layer.PLACE: "Places"}
 
@@ -50,8 +67,14 @@ def _gx(tag: str) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     el = ET.SubElement(parent, tag)
     if text is not None:
-        el.text = text
+        el.text = NOT_XML.sub("\ufffd", text)
     return el
+
+
+def _kml_colour(hex_rgb: str, alpha: str = "ff") -> str:
+    """'#d62828' -> 'ff2828d6' (KML colours are aabbggrr)."""
+    r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
+    return f"{alpha}{b}{g}{r}"
 
 
 def _when(t: datetime) -> str:
@@ -62,24 +85,70 @@ def _coords(points: list[tuple[float, float]]) -> str:
     return " ".join(f"{x:.6f},{y:.6f}" for x, y in points)
 
 
-def _styles(doc: ET.Element) -> None:
+def _style(doc: ET.Element, sid: str, color: str, width: float, icon_scale: str | None) -> None:
+    style = _sub(doc, _k("Style"))
+    style.set("id", sid)
+    if icon_scale is not None:
+        icon = _sub(style, _k("IconStyle"))
+        _sub(icon, _k("color"), color)
+        _sub(icon, _k("scale"), icon_scale)
+    line = _sub(style, _k("LineStyle"))
+    _sub(line, _k("color"), color)
+    _sub(line, _k("width"), f"{width:g}")
+
+
+def _styles(doc: ET.Element, features: FeatureSet) -> None:
     for sid, (color, width) in STYLES.items():
-        style = _sub(doc, _k("Style"))
-        style.set("id", sid)
-        if sid in ("event", "position", "place"):
-            icon = _sub(style, _k("IconStyle"))
-            _sub(icon, _k("color"), color)
-            _sub(icon, _k("scale"), {"event": "0.9", "position": "0.4", "place": "1.0"}[sid])
-        line = _sub(style, _k("LineStyle"))
-        _sub(line, _k("color"), color)
-        _sub(line, _k("width"), f"{width:g}")
+        _style(doc, sid, color, width, ICON_SCALES.get(sid))
+    kinds = sorted({str(f.properties.get("kind")) for f in features.features
+                    if f.layer is Layer.EVENT and f.properties.get("kind")})
+    for kind in kinds:
+        colour = _kml_colour(EVENT_COLOURS.get(kind, "#555555"))
+        _style(doc, _event_style(kind), colour, 2.5, ICON_SCALES["event"])
+
+
+def _event_style(kind: str) -> str:
+    return "event-" + re.sub(r"[^A-Za-z0-9_-]", "_", kind)
 
 
 def _style_of(feature: Feature) -> str:
     if feature.layer is Layer.ROUTE:
         mode = feature.mode
         return f"route-{mode}" if f"route-{mode}" in STYLES else "route-other"
+    if feature.layer is Layer.EVENT and feature.properties.get("kind"):
+        return _event_style(str(feature.properties["kind"]))
     return str(feature.layer)
+
+
+def _schema_id(layer: Layer) -> str:
+    return f"schema-{layer}"
+
+
+def _schema_fields(members: list[Feature]) -> list[str]:
+    """The layer's properties in first-seen order, `layer` first."""
+    keys: dict[str, None] = {"layer": None}
+    for f in members:
+        keys.update(dict.fromkeys(k for k in f.properties if k not in TIMESPAN_PROPERTIES))
+    return list(keys)
+
+
+def _schema(doc: ET.Element, layer: Layer, fields: list[str]) -> None:
+    schema = _sub(doc, _k("Schema"))
+    schema.set("name", LAYER_TITLES[layer])
+    schema.set("id", _schema_id(layer))
+    for key in fields:
+        field = _sub(schema, _k("SimpleField"))
+        field.set("name", key)
+        field.set("type", kml_type(key))
+
+
+def _text(value: object) -> str | None:
+    """A typed value as SimpleData text (booleans as KML's true/false); None when missing."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _geometry(parent: ET.Element, feature: Feature) -> None:
@@ -106,7 +175,7 @@ def _geometry(parent: ET.Element, feature: Feature) -> None:
         _sub(line, _k("coordinates"), _coords([(x, y) for x, y, _ in part]))
 
 
-def _placemark(folder: ET.Element, feature: Feature) -> None:
+def _placemark(folder: ET.Element, feature: Feature, fields: list[str]) -> None:
     pm = _sub(folder, _k("Placemark"))
     _sub(pm, _k("name"), feature.name)
     if feature.start is not None:
@@ -115,16 +184,13 @@ def _placemark(folder: ET.Element, feature: Feature) -> None:
         if feature.end is not None:
             _sub(span, _k("end"), _when(feature.end))
     _sub(pm, _k("styleUrl"), f"#{_style_of(feature)}")
-    data = _sub(pm, _k("ExtendedData"))
-    # start/end are the TimeSpan (GDAL names its own fields begin/end; a second "end" clashes)
-    props = {"layer": str(feature.layer), **{k: v for k, v in feature.properties.items()
-                                             if k not in ("start", "end")}}
-    for key, value in props.items():
-        flat = flat_value(value)
-        item = _sub(data, _k("Data"))
-        item.set("name", key)
-        _sub(item, _k("value"), "" if flat is None else str(flat).lower()
-             if isinstance(flat, bool) else str(flat))
+    data = _sub(_sub(pm, _k("ExtendedData")), _k("SchemaData"))
+    data.set("schemaUrl", f"#{_schema_id(feature.layer)}")
+    props = {"layer": str(feature.layer), **feature.properties}
+    for key in fields:
+        text = _text(json_value(key, props.get(key)))
+        if text is not None:
+            _sub(data, _k("SimpleData"), text).set("name", key)
     _geometry(pm, feature)
 
 
@@ -136,15 +202,17 @@ def kml_document(features: FeatureSet) -> ET.Element:
     credits = "; ".join(features.attribution) if features.attribution else ""
     _sub(doc, _k("description"),
          f"Exported by cargotrace. {credits}".strip() if credits else "Exported by cargotrace.")
-    _styles(doc)
-    for layer in Layer:
-        members = [f for f in features.features if f.layer is layer]
-        if not members:
-            continue
+    _styles(doc, features)
+    layers = [(layer, [f for f in features.features if f.layer is layer]) for layer in Layer]
+    layers = [(layer, members) for layer, members in layers if members]
+    fields = {layer: _schema_fields(members) for layer, members in layers}
+    for layer, _ in layers:
+        _schema(doc, layer, fields[layer])
+    for layer, members in layers:
         folder = _sub(doc, _k("Folder"))
         _sub(folder, _k("name"), LAYER_TITLES[layer])
         for feature in members:
-            _placemark(folder, feature)
+            _placemark(folder, feature, fields[layer])
     return root
 
 
@@ -158,5 +226,7 @@ def write_kml(features: FeatureSet, path: Path) -> int:
     # (ElementTree's `default_namespace=` cannot be used: it rejects unqualified attributes).
     ET.register_namespace("", KML_NS)
     ET.register_namespace("gx", GX_NS)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    # every carriage return in the output comes from a value (ElementTree indents with "\n")
+    path.write_bytes(xml.replace(b"\r", b"&#13;"))
     return len(features.features)

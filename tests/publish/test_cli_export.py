@@ -107,3 +107,23 @@ def test_case_export(sim_store: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     assert {p["mmsi"] for p in by_layer.get("track", [])} == vessels
     assert stderr == f"{len(doc['features'])} feature(s) of case najin-tikhoretsk-2023 → {out} " \
                      "(geojson)\n"
+
+
+def test_events_command_writes_the_export_features(sim_store: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`cargotrace events --format geojson|csv` print what `export --events` writes: flat typed
+    properties, lines for gaps, the same columns."""
+    with cargotrace.open_store(sim_store, read_only=True) as store:
+        (gaps,), = store.con.execute("SELECT count(*) FROM events WHERE kind = 'gap'").fetchall()
+    for fmt in ("geojson", "csv"):
+        out = tmp_path / f"gaps.{fmt}"
+        assert _run_here("--events", "--kind", "gap", "--format", fmt, "--out", str(out),
+                         store=sim_store, monkeypatch=monkeypatch, capsys=capsys)[0] == 0
+        monkeypatch.setattr(sys, "argv", ["cargotrace", "events", "--kind", "gap", "--format",
+                                          fmt, "--store", str(sim_store)])
+        main()
+        assert capsys.readouterr().out == out.read_bytes().decode("utf-8"), fmt
+    doc = json.loads((tmp_path / "gaps.geojson").read_text())
+    assert len(doc["features"]) == gaps > 0
+    assert all(not isinstance(v, dict) for f in doc["features"] for v in f["properties"].values())

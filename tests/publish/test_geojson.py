@@ -13,6 +13,7 @@ import pyogrio  # type: ignore[import-untyped]
 import cargotrace
 from cargotrace.publish.export import events_export, write_features
 from cargotrace.publish.features import FeatureSet, track_features
+from cargotrace.publish.fields import ogr_schema
 
 
 def _positions(geometry: dict[str, Any]) -> list[list[float]]:
@@ -98,3 +99,45 @@ def test_track_across_the_antimeridian_is_a_multilinestring(tmp_path: Path) -> N
     first, second = feature["geometry"]["coordinates"]
     assert first[-1][0] == 180 and second[0][0] == -180 and first[-1][1] == second[0][1]
     assert len(feature["properties"]["coordTimes"]) == len(rows) + 2
+
+
+def _json_kind(value: object) -> str:
+    return {bool: "bool", int: "number", float: "number", str: "text"}[type(value)]
+
+
+def test_one_json_type_per_field_and_typed_reading_with_gdal(store: cargotrace.Store,
+                                                             tmp_path: Path) -> None:
+    """Exports of different kinds agree on each property's JSON type; GDAL reads numbers and
+    times as such, and with `ogr_schema` as OGR_SCHEMA a property null in every feature
+    (other_mmsi of gaps) is still an integer."""
+    kinds_seen: dict[str, str] = {}
+    for kinds in (["gap"], ["encounter"], ["port_visit"], ["sanction_match"], []):
+        out = tmp_path / f"{'-'.join(kinds) or 'all'}.geojson"
+        write_features(events_export(store, kinds), "geojson", out)
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        for feature in doc["features"]:
+            for key, value in feature["properties"].items():
+                if value is not None:
+                    assert kinds_seen.setdefault(key, _json_kind(value)) == _json_kind(value), \
+                        (kinds, key, value)
+        dtypes = dict(zip(*(pyogrio.read_info(out)[k] for k in ("fields", "dtypes")),
+                          strict=True))
+        assert dtypes["mmsi"] in ("int32", "int64") and dtypes["start"].startswith("datetime")
+        names = {k for f in doc["features"] for k in f["properties"]}
+        schema = json.dumps(ogr_schema(out.stem, names))
+        info = pyogrio.read_info(out, OGR_SCHEMA=schema)  # GDAL's field types, before pandas
+        typed = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert typed["other_mmsi"] == typed["mmsi"] == "int64", kinds
+        assert typed["start"].startswith("datetime")
+        if kinds == ["gap"]:
+            assert dtypes["other_mmsi"] == "object"  # what GDAL guesses without the schema
+            frame = pyogrio.read_dataframe(out, OGR_SCHEMA=schema)
+            assert len(frame) > 0 and frame["other_mmsi"].isna().all()
+    assert {kinds_seen[k] for k in ("mmsi", "other_mmsi", "confidence")} == {"number"}
+    assert kinds_seen["open"] == "bool" and kinds_seen["last_position_ts"] == "text"
+    visits = json.loads((tmp_path / "port_visit.geojson").read_text())["features"]
+    expected = dict(store.con.execute(
+        "SELECT event_id, CAST(attrs->>'last_position_ts' AS TIMESTAMPTZ) FROM events "
+        "WHERE kind = 'port_visit'").fetchall())
+    assert {f["properties"]["event_id"]: datetime.fromisoformat(
+        f["properties"]["last_position_ts"]) for f in visits} == expected

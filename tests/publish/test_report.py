@@ -243,7 +243,9 @@ def test_methods_give_a_command_that_reproduces_the_report(
     report, doc, _ = no_store_report
     command = doc.by_id("methods").find_all("code")[0].all_text()
     assert command.startswith("cargotrace report ") and " --out " in command
-    assert str(report.html_path.parent) in command
+    # the output folder by its name: the folders above it are the analyst's own (issue 21)
+    assert f" --out {report.html_path.parent.name}" in command
+    assert str(report.html_path.parent.parent) not in command
 
 
 def test_timeline_labels_cut_bars_with_their_last_day() -> None:
@@ -277,3 +279,23 @@ def test_a_possible_dark_port_call_shows_every_port_that_fits() -> None:
     call["attrs"] = {"candidates": [{"place_id": f"p{i}"} for i in range(12)]}
     (row,) = event_rows({"events": [call]}, 10, None)
     assert row["place"] == "p0, p1, p2, p3, p4 or 7 other ports"
+
+
+def test_report_names_no_local_folder(store_report: tuple[Any, Element],
+                                      sim_store: Path) -> None:
+    """A report is shared: its inputs by file name and hash, never the analyst's folders
+    (issue 21)."""
+    report, doc = store_report
+    text = report.html_path.read_text(encoding="utf-8")
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        inputs = [(Path(r[0]), r[1]) for r in st.con.execute(
+            "SELECT path, sha256 FROM ingests UNION ALL "
+            "SELECT path, sha256 FROM sanctions_loads").fetchall()]
+    folders = {str(p.parent) for p, _ in inputs} | {
+        str(sim_store.parent), str(report.html_path.parent.parent),
+        str(case_path(CASE).parent)}
+    for folder in folders:
+        assert folder not in text, folder
+    methods = " ".join(doc.by_id("methods").all_text().split())
+    for path, sha in inputs:
+        assert path.name in methods and sha in methods

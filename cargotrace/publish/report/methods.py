@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.ingest.pipeline import file_sha256
+from cargotrace.publish.features import file_name
 from cargotrace.publish.report.params import ReportParams
 from cargotrace.screen.practices import detected_kinds
 from cargotrace.store.store import Store
@@ -48,13 +49,15 @@ def _params_json(value: Any) -> str:
 
 def _store_inputs(store: Store) -> dict[str, Any]:
     con = store.con
+    # files by name and hash, never by path: a shared report must not show the analyst's folders
     ingests = [dict(zip(("ingest_id", "path", "sha256", "format", "records", "positions",
-                         "quarantined", "finished"), row, strict=True))
+                         "quarantined", "finished"), (row[0], file_name(row[1]), *row[2:]),
+                        strict=True))
                for row in con.execute(
                    "SELECT ingest_id, path, sha256, format, records_read, positions_stored, "
                    "quarantined, finished_at FROM ingests ORDER BY ingest_id").fetchall()]
     loads = [dict(zip(("load_id", "list", "path", "sha256", "as_of", "entities", "vessels"),
-                      row, strict=True))
+                      (*row[:2], file_name(row[2]), *row[3:]), strict=True))
              for row in con.execute(
                  "SELECT load_id, list, path, sha256, as_of, entities, vessels "
                  "FROM sanctions_loads ORDER BY load_id").fetchall()]
@@ -76,17 +79,22 @@ def _store_inputs(store: Store) -> dict[str, Any]:
 def methods_section(case_path: Path, case_dict: dict[str, Any], store: Store | None,
                     store_path: Path | None, params: ReportParams,
                     attribution: list[str], out: tuple[Path, str] | None = None) -> dict[str, Any]:
-    """`out`: the folder and format the report was written with (for the command line)."""
-    command = f"cargotrace report {case_path}"
+    """`out`: the folder and format the report was written with (for the command line).
+
+    Files are named without their folders (the case file, the store, the output folder, the
+    inputs): a report is shared, and its paths would show the analyst's folder names; the
+    hashes identify the files."""
+    command = f"cargotrace report {file_name(case_path)}"
     if store_path is not None:
-        command += f" --store {store_path}"
+        command += f" --store {file_name(store_path)}"
     if out is not None:
-        command += f" --out {out[0]}" + (f" --format {out[1]}" if out[1] != "html" else "")
+        command += (f" --out {file_name(out[0])}"
+                    + (f" --format {out[1]}" if out[1] != "html" else ""))
     if params != ReportParams():
         command += "  (with the report parameters below: Python API, ReportParams)"
     return {
-        "case_file": str(case_path), "case_sha256": file_sha256(case_path),
-        "store": str(store_path) if store_path is not None else None,
+        "case_file": file_name(case_path), "case_sha256": file_sha256(case_path),
+        "store": file_name(store_path),
         "command": command,
         "case_params": _params_json(case_dict["params"]),
         "report_params": _params_json(asdict(params)),

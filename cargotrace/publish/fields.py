@@ -1,0 +1,367 @@
+"""The one declared schema of exported feature properties: name, type, unit, description.
+
+Why declared rather than inferred: a type guessed from the values depends on which rows happen
+to be exported. A store with only gaps has `other_mmsi` null in every row, and an inferred
+column came out as text there but as int64 next to encounters; times that events keep as ISO
+text in `attrs` (`last_position_ts`) came out as text. Analysts join exports from different runs,
+so every field has one type in every export and every format: GeoParquet's Arrow schema, KML's
+typed `<Schema>`, the JSON types of GeoJSON and the table in docs/reference/exports.md all
+derive from `FIELDS`. A property no entry declares (a caller's own) is text.
+
+Types: `int64`, `double`, `bool`, `string`, `timestamp` (UTC, microseconds), `date` (a calendar
+day, e.g. a listing date) and `json` (a list or object, written as JSON text). Formats without
+a time type (GeoJSON, KML, CSV) write times and days as ISO 8601 text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from cargotrace.errors import ParamsError
+
+__all__ = ["FIELDS", "FieldSpec", "arrow_field", "arrow_type", "fields_markdown", "json_value",
+           "kml_type", "ogr_schema", "spec_of", "typed_value"]
+
+TYPES = ("int64", "double", "bool", "string", "timestamp", "date", "json")
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.date32(), "json": pa.string(),
+}
+# GDAL field types (OGR_SCHEMA open option, GDAL >= 3.11): typed reading of GeoJSON and CSV
+OGR_TYPES = {"int64": ("Integer64", None), "double": ("Real", None),
+             "bool": ("Integer", "Boolean"), "timestamp": ("DateTime", None),
+             "date": ("Date", None)}
+# the Python type a value of each declared type already has when nothing needs converting
+FAST_PATH: dict[str, type] = {"int64": int, "double": float, "bool": bool, "string": str}
+# KML SimpleField types; KML has no time type. "int" is 32-bit: MMSIs, IMO numbers and counts fit.
+KML_TYPES = {"int64": "int", "double": "double", "bool": "bool"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One exported property. `layers`: where it appears (event attrs name their kinds)."""
+
+    name: str
+    type: str
+    unit: str
+    layers: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ParamsError(f"field {self.name}: type {self.type!r} is not one of {TYPES}")
+
+
+def _f(name: str, type_: str, unit: str, layers: str, description: str) -> FieldSpec:
+    return FieldSpec(name, type_, unit, layers, description)
+
+
+_DECLARED = [
+    # every feature
+    _f("layer", "string", "", "all", "event, track, position, route or place"),
+    _f("name", "string", "", "all", "a label: for events the kind, vessel name and MMSI"),
+    # events (store columns)
+    _f("event_id", "string", "", "event", "stable id: hash of kind, vessels, times, place"),
+    _f("kind", "string", "", "event, place", "event kind; for places the place kind"),
+    _f("mmsi", "int64", "", "event, track, position", "the vessel's MMSI"),
+    _f("vessel_name", "string", "", "event, track",
+       "the vessel's AIS name (events: latest known at the event start; tracks: latest)"),
+    _f("other_mmsi", "int64", "", "event",
+       "the second vessel (encounter; the old MMSI of a flag change)"),
+    _f("other_vessel_name", "string", "", "event", "the second vessel's AIS name at the event"),
+    _f("start", "timestamp", "UTC", "event, track, place (case anchor)", "when it began"),
+    _f("end", "timestamp", "UTC", "event, track, place (case anchor)",
+       "when it ended (null while still going on)"),
+    _f("place_id", "string", "", "event, place", "the place (see places.md)"),
+    _f("confidence", "double", "0-1", "event", "per kind, see behaviours.md"),
+    _f("pipeline_version", "string", "", "event", "detection code version"),
+    _f("params", "json", "", "event", "the preset and parameter values that produced it"),
+    # event attrs: gap, dark voyage
+    _f("duration_h", "double", "h", "event (most kinds), track", "how long it lasted"),
+    _f("unobserved_h", "double", "h", "gap", "part of the gap outside receiver coverage"),
+    _f("distance_km", "double", "km", "gap, dark_voyage, route",
+       "across the silence (between the positions either side); a route leg's length"),
+    _f("implied_speed_kn", "double", "kn", "gap, dark_voyage, identity (teleport)",
+       "distance over time across the silence or jump"),
+    _f("offshore_nm", "double", "nmi", "gap", "distance from shore where it began"),
+    _f("positions_before", "int64", "", "gap", "positions in the 12 h before"),
+    _f("well_received_before", "bool", "", "gap", "enough positions before to trust it"),
+    _f("likely_disabling", "bool", "", "gap", "long, offshore, well received: likely switched off"),
+    _f("open", "bool", "", "gap, dark_voyage, port_visit", "still going on at the data's end"),
+    _f("end_lat", "double", "deg", "gap, dark_voyage", "where the vessel reappeared"),
+    _f("end_lon", "double", "deg", "gap, dark_voyage", "where the vessel reappeared"),
+    _f("sog_before_kn", "double", "kn", "gap", "mean reported speed sailing, 12 h before"),
+    _f("sog_after_kn", "double", "kn", "gap", "mean reported speed sailing, 12 h after"),
+    # possible dark port call
+    _f("detour_km", "double", "km", "possible_dark_port_call", "via the named place"),
+    _f("slack_h", "double", "h", "possible_dark_port_call", "time left for a call there"),
+    _f("gap_duration_h", "double", "h", "possible_dark_port_call", "the gap's duration"),
+    _f("speed_kn", "double", "kn", "possible_dark_port_call", "speed assumed while dark"),
+    _f("speed_basis", "string", "", "possible_dark_port_call", "own_speed or max_speed_kn"),
+    _f("passage_km", "double", "km", "possible_dark_port_call", "direct distance across the gap"),
+    _f("n_candidates", "int64", "", "possible_dark_port_call", "places that fit"),
+    _f("candidates", "json", "", "possible_dark_port_call",
+       "every place that fits: place_id, detour_km, slack_h"),
+    # dark voyage
+    _f("from_place_id", "string", "", "dark_voyage", "last port visited before"),
+    _f("to_place_id", "string", "", "dark_voyage", "first port visited after"),
+    _f("silence_h", "double", "h", "dark_voyage", "length of the silence"),
+    _f("baseline_h", "double", "h", "dark_voyage", "the vessel's usual longest silence"),
+    _f("n_baseline_intervals", "int64", "", "dark_voyage", "intervals the baseline rests on"),
+    _f("visible_after_departure_h", "double", "h", "dark_voyage", "heard after leaving port"),
+    _f("visible_before_arrival_h", "double", "h", "dark_voyage", "heard before arriving"),
+    # draught change
+    _f("draught_before_m", "double", "m", "draught_change", "last reported before"),
+    _f("draught_after_m", "double", "m", "draught_change", "first reported after"),
+    _f("change_m", "double", "m", "draught_change", "after minus before"),
+    _f("silence_kind", "string", "", "draught_change", "gap or dark_voyage"),
+    _f("report_before_ts", "timestamp", "UTC", "draught_change", "time of the report before"),
+    _f("report_after_ts", "timestamp", "UTC", "draught_change", "time of the report after"),
+    # encounter, loitering
+    _f("observed_share", "double", "0-1", "encounter, loitering", "grid steps actually heard"),
+    _f("close_h", "double", "h", "encounter", "time close, without gaps between runs"),
+    _f("runs", "int64", "", "encounter", "close runs merged into the event"),
+    _f("median_distance_m", "double", "m", "encounter", "between the two vessels"),
+    _f("max_distance_m", "double", "m", "encounter", "between the two vessels"),
+    _f("mean_speed_kn", "double", "kn", "encounter, loitering", "mean speed while slow"),
+    _f("port_distance_km", "double", "km", "encounter", "to the nearest place's edge"),
+    _f("distance_from_port_km", "double", "km", "loitering", "to the nearest place's edge"),
+    _f("nearest_place_id", "string", "", "encounter, loitering", "the nearest place"),
+    _f("positions", "int64", "", "loitering", "positions heard during it"),
+    # port visit
+    _f("visit_confidence", "int64", "1-4", "port_visit", "GFW's port visit level"),
+    _f("stop_h", "double", "h", "port_visit", "time stopped in port"),
+    _f("n_stops", "int64", "", "port_visit", "stops in port"),
+    _f("max_in_port_gap_h", "double", "h", "port_visit", "longest silence in port"),
+    _f("n_positions", "int64", "", "port_visit, identity (teleport), track", "positions in it"),
+    _f("min_distance_km", "double", "km", "port_visit", "closest approach to the place"),
+    _f("entry_seen", "bool", "", "port_visit", "the arrival was heard"),
+    _f("exit_seen", "bool", "", "port_visit", "the departure was heard"),
+    _f("last_position_ts", "timestamp", "UTC", "port_visit", "last position in port"),
+    _f("segment", "int64", "", "port_visit, identity (teleport)", "identity segment"),
+    # identity
+    _f("identity_kind", "string", "", "identity", "shared_mmsi, name_change, imo_change, "
+       "callsign_change, flag_change or teleport"),
+    _f("jump_km", "double", "km", "identity (teleport)", "length of the jump"),
+    _f("return_km", "double", "km", "identity (teleport)", "length of the way back"),
+    _f("return_speed_kn", "double", "kn", "identity (teleport)", "speed of the way back"),
+    _f("track_segment", "int64", "", "identity (teleport)", "segment of the track around it"),
+    _f("n_segments", "int64", "", "identity (shared_mmsi)", "ships sharing the MMSI"),
+    _f("segments", "json", "", "identity (shared_mmsi)", "their segment numbers"),
+    _f("overlap_h", "double", "h", "identity (shared_mmsi)", "time both were heard"),
+    _f("n_jumps", "int64", "", "identity (shared_mmsi)", "impossible steps between them"),
+    _f("separation_km", "double", "km", "identity (shared_mmsi)", "median step length"),
+    _f("max_implied_speed_kn", "double", "kn", "identity (shared_mmsi)", "over the jumps"),
+    _f("min_implied_speed_kn", "double", "kn", "identity (shared_mmsi)", "over the jumps"),
+    _f("value_before", "string", "", "identity (name, IMO, call sign change)",
+       "previous value (IMO numbers as digits)"),
+    _f("value_after", "string", "", "identity (name, IMO, call sign change)",
+       "new value (IMO numbers as digits)"),
+    _f("reports_after", "int64", "", "identity", "reports carrying the new value"),
+    _f("flag_before", "string", "ISO 3166-1", "identity (flag_change)", "old MMSI's flag"),
+    _f("flag_after", "string", "ISO 3166-1", "identity (flag_change)", "new MMSI's flag"),
+    _f("imo", "int64", "", "identity (flag_change), sanction_match", "IMO number"),
+    _f("hours_since_old_mmsi", "double", "h", "identity (flag_change)",
+       "old MMSI's last report to the new one's first"),
+    # sanction match
+    _f("entity_id", "string", "", "sanction_match", "the list entry's id"),
+    _f("entity_name", "string", "", "sanction_match", "the list entry's name"),
+    _f("list", "string", "", "sanction_match", "the list (ofac, un, ...)"),
+    _f("program", "string", "", "sanction_match", "the first sanctions program"),
+    _f("programs", "json", "", "sanction_match", "every sanctions program"),
+    _f("listed_on", "date", "", "sanction_match", "listing date, when the list gives one"),
+    _f("match", "string", "", "sanction_match", "confirmed or possible"),
+    _f("score", "double", "0-1", "sanction_match", "match score"),
+    _f("reasons", "json", "", "sanction_match", "why screening matched"),
+    _f("fields", "json", "", "sanction_match", "per-field comparison"),
+    _f("hits", "json", "", "sanction_match", "every list entry matched"),
+    # tracks
+    _f("piece", "int64", "", "track", "the piece's number for its vessel"),
+    # positions
+    _f("ts", "timestamp", "UTC", "position", "receive time"),
+    _f("sog", "double", "kn", "position", "speed over ground"),
+    _f("cog", "double", "deg", "position", "course over ground, true"),
+    _f("heading", "int64", "deg", "position", "true heading"),
+    _f("nav_status", "int64", "", "position", "AIS navigational status 0-15"),
+    _f("msg_type", "int64", "", "position", "AIS message type"),
+    _f("source", "string", "", "position, place",
+       "positions: the ingested file's name (never its folder); places: the citation"),
+    _f("source_sha256", "string", "", "position", "SHA-256 of the ingested file"),
+    _f("station", "string", "", "position", "receiver"),
+    # route legs
+    _f("route_rank", "int64", "", "route", "the route's rank"),
+    _f("route_summary", "string", "", "route", "the route in one line"),
+    _f("leg_index", "int64", "", "route", "0-based leg number"),
+    _f("mode", "string", "", "route", "sea, rail, road or ferry"),
+    _f("from", "string", "", "route", "leg start place name"),
+    _f("to", "string", "", "route", "leg end place name"),
+    _f("from_id", "string", "", "route", "leg start place id"),
+    _f("to_id", "string", "", "route", "leg end place id"),
+    _f("p10_h", "double", "h", "route", "leg time, 10th percentile"),
+    _f("p50_h", "double", "h", "route", "leg time, median"),
+    _f("p90_h", "double", "h", "route", "leg time, 90th percentile"),
+    _f("route_p50_h", "double", "h", "route", "the whole route's median time"),
+    _f("countries", "string", "", "route", "comma-separated ISO codes"),
+    _f("chokepoints", "string", "", "route", "comma-separated"),
+    _f("border_crossings", "string", "", "route", "comma-separated"),
+    _f("note", "string", "", "route", "caveats"),
+    _f("hypothesis_rank", "int64", "", "route (case)", "the case hypothesis' rank"),
+    _f("hypothesis", "string", "", "route (case)", "the hypothesis"),
+    _f("hypothesis_score", "double", "", "route (case)", "its score"),
+    # places
+    _f("country", "string", "ISO 3166-1", "place", "country"),
+    _f("radius_m", "double", "m", "place", "radius"),
+    _f("watch_reason", "string", "", "place", "why the place is watched"),
+    _f("evidence", "string", "", "place (case anchor)", "evidence ids, comma-separated"),
+    _f("weight", "double", "", "place (case anchor)", "the anchor's weight"),
+]
+FIELDS: dict[str, FieldSpec] = {f.name: f for f in _DECLARED}
+if len(FIELDS) != len(_DECLARED):
+    raise RuntimeError("a field is declared twice in cargotrace.publish.fields")
+
+
+def spec_of(name: str) -> FieldSpec:
+    """The declared field, or text for a property no entry declares."""
+    return FIELDS.get(name) or FieldSpec(name, "string", "", "", "")
+
+
+def arrow_type(name: str) -> pa.DataType:
+    return ARROW_TYPES[spec_of(name).type]
+
+
+def kml_type(name: str) -> str:
+    return KML_TYPES.get(spec_of(name).type, "string")
+
+
+def _bad(name: str, type_: str, value: object) -> ParamsError:
+    return ParamsError(f"property {name}: {str(value)[:80]!r} is not of type {type_}")
+
+
+def _as_int(name: str, value: object) -> int:
+    if isinstance(value, numbers.Integral):  # also bool and numpy integers
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(float(value))
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise _bad(name, "int64", value)
+
+
+def _as_time(name: str, value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise _bad(name, "timestamp", value) from None
+    if isinstance(value, datetime):
+        # a naive time is UTC: the store and every detector work in UTC
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    raise _bad(name, "timestamp", value)
+
+
+def _as_date(name: str, value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    raise _bad(name, "date", value)
+
+
+def _as_text(value: object, as_json: bool) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple | dict) or as_json:
+        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def typed_value(name: str, value: object) -> Any:
+    """`value` as the declared type of `name`: int, float, bool, str, UTC datetime or date;
+    None for missing values and for NaN/inf. Raises ParamsError for a value that cannot be that
+    type (rather than writing something else under its name)."""
+    if value is None:
+        return None
+    field = FIELDS.get(name)
+    kind = field.type if field is not None else "string"
+    if type(value) is FAST_PATH.get(kind) and not (isinstance(value, float)
+                                                   and not math.isfinite(value)):
+        return value  # already the declared type: most values, on every row of an export
+    if (kind in ("int64", "double") and isinstance(value, numbers.Real)
+            and not math.isfinite(float(value))):
+        return None  # NaN is how pandas and numpy say "missing"
+    if kind == "int64":
+        return _as_int(name, value)
+    if kind == "double":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
+            raise _bad(name, "double", value)
+        try:
+            number = float(value)
+        except ValueError:
+            raise _bad(name, "double", value) from None
+        return number if math.isfinite(number) else None  # GeoJSON has no NaN
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise _bad(name, "bool", value)
+    if kind == "timestamp":
+        return _as_time(name, value)
+    if kind == "date":
+        return _as_date(name, value)
+    return _as_text(value, kind == "json")
+
+
+def json_value(name: str, value: object) -> str | int | float | bool | None:
+    """`typed_value` for formats without time types (GeoJSON, KML, CSV): times and days as
+    ISO 8601 text, the rest as JSON scalars."""
+    typed = typed_value(name, value)
+    return typed.isoformat() if isinstance(typed, date) else typed  # datetime is a date
+
+
+def arrow_field(name: str) -> pa.Field:
+    """The Arrow field, with the declared unit and description as field metadata."""
+    spec = spec_of(name)
+    meta = {k: v for k, v in (("unit", spec.unit), ("description", spec.description)) if v}
+    return pa.field(name, ARROW_TYPES[spec.type], metadata=meta or None)
+
+
+def ogr_schema(layer: str, names: Iterable[str]) -> dict[str, Any]:
+    """GDAL's OGR_SCHEMA document declaring these properties' types for one layer.
+
+    Why: GeoJSON and CSV carry no field types, so GDAL (QGIS, pyogrio, ogr2ogr) guesses them
+    from the values, and a property null in every row becomes text. Passing this as the
+    `OGR_SCHEMA` open option (GDAL 3.11 and later; `json.dumps` it) gives the declared types:
+    `pyogrio.read_dataframe(path, OGR_SCHEMA=json.dumps(schema))`, or
+    `ogr2ogr -oo OGR_SCHEMA=schema.json out.gpkg events.geojson`. The layer is GDAL's name for
+    it (a GeoJSON file's stem)."""
+    fields = []
+    for name in dict.fromkeys(names):
+        type_, subtype = OGR_TYPES.get(spec_of(name).type, ("String", None))
+        fields.append({"name": name, "type": type_, **({"subType": subtype} if subtype else {})})
+    return {"layers": [{"name": layer, "schemaType": "Patch", "fields": fields}]}
+
+
+def fields_markdown() -> str:
+    """The field table of docs/reference/exports.md (between its `fields` markers)."""
+    lines = ["| field | type | unit | where | meaning |", "| --- | --- | --- | --- | --- |"]
+    for f in FIELDS.values():
+        lines.append(f"| `{f.name}` | {f.type} | {f.unit} | {f.layers} | {f.description} |")
+    return "\n".join(lines) + "\n"
