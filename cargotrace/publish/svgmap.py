@@ -296,7 +296,8 @@ def _legend(features: list[Feature], frame: Frame, id_prefix: str = "",
     for symbol, lines, tip in rows:
         text = "".join(f'<tspan x="32" dy="{0 if i == 0 else LEGEND_LINE_PX:.0f}">'
                        f"{escape(line)}</tspan>" for i, line in enumerate(lines))
-        out.append(f'<g transform="translate(8,{y:.0f})">{f"<title>{escape(tip)}</title>" if tip else ""}'
+        title = f"<title>{escape(tip)}</title>" if tip else ""
+        out.append(f'<g transform="translate(8,{y:.0f})">{title}'
                    f'{symbol}<text class="legend-text" x="32" y="3.5">{text}</text></g>')
         y += 14 + LEGEND_LINE_PX * (len(lines) - 1)
     out.append("</g>")
