@@ -176,7 +176,7 @@ def _events(frame: Frame, events: list[Feature]) -> list[str]:
     return out
 
 
-def place_points(frame: Frame, places: list[Feature]) -> list[tuple[float, float]]:
+def _place_points(frame: Frame, places: list[Feature]) -> list[tuple[float, float]]:
     return [(float(x[0]), float(y[0])) for x, y in (
         frame.xy(frame.unwrap([f.coords[0][0]]), [f.coords[0][1]]) for f in places)]
 
@@ -343,7 +343,7 @@ def render_svg_map(features: FeatureSet | Iterable[Feature],
     credits = list(dict.fromkeys([*credits, "Land: Natural Earth (public domain)"]))
     marks, labels = _places(frame, by_layer[Layer.PLACE])
     routes, badges = _routes(frame, by_layer[Layer.ROUTE], params,
-                             place_points(frame, by_layer[Layer.PLACE]))
+                             _place_points(frame, by_layer[Layer.PLACE]))
     has_ranks = any(rank_of(f) is not None for f in by_layer[Layer.ROUTE])
     w, h = params.width_px, int(frame.height)
     total_w = w + (LEGEND_STRIP_PX if params.legend_outside else 0)

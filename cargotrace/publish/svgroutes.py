@@ -120,7 +120,8 @@ def _badge_spot(mine: list[Any], others: list[Any], placed: list[tuple[float, fl
     lines = [shapely.LineString(xy) for xy in mine if len(xy) >= 2]
     if not lines:
         return None
-    other = shapely.MultiLineString([xy for xy in others if len(xy) >= 2]) if others else None
+    drawable = [xy for xy in others if len(xy) >= 2]
+    other = shapely.MultiLineString(drawable) if drawable else None
     best: tuple[float, tuple[float, float]] | None = None
     longest = max(line.length for line in lines)
     for line in lines:

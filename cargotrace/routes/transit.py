@@ -132,7 +132,7 @@ def transit_of(legs: Sequence[_Bordered], origin_country: str = "",
     of the first leg, the last of the last (legs list their countries in route order)."""
     countries = tuple(dict.fromkeys(c for leg in legs for c in leg.countries if c))
     crossings = tuple(c for leg in legs for c in leg.crossings)
-    firsts = [c for leg in legs for c in leg.countries if c]
-    origin = origin_country or (firsts[0] if firsts else "")
-    destination = destination_country or (firsts[-1] if firsts else "")
+    in_order = [c for leg in legs for c in leg.countries if c]
+    origin = origin_country or (in_order[0] if in_order else "")
+    destination = destination_country or (in_order[-1] if in_order else "")
     return Transit((origin, destination), countries, crossings)
