@@ -85,6 +85,9 @@ def routes_table(routes: list[Route]) -> Table:
             "\n".join(c.name for c in r.crossings),
             "\n".join(r.chokepoints), f"{waters:.0f} h" if waters is not None else "")
     notes = {leg.note for r in routes for leg in r.legs if leg.note.startswith("explicit")}
+    caption = ["transit: third countries, entered but neither the origin's nor the "
+               "destination's; crossings: the border crossings used"]
     if notes:
-        table.caption = "* " + "; ".join(sorted(notes))
+        caption.append("* " + "; ".join(sorted(notes)))
+    table.caption = "\n".join(caption)
     return table
