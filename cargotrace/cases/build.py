@@ -79,6 +79,7 @@ class CaseResult:
             "fit": round(leg.fit, 4), "feasible": leg.feasible,
             "distance_km": round(leg.option.distance_km, 1),
             "chokepoints": list(leg.option.chokepoints), "countries": list(leg.option.countries),
+            "title": leg.title, "transit": leg.transit.to_dict(),
             "skipped": [i for a in leg.skipped for i in a.ids],
             "vessel": leg.vessel, "supports": leg.supports, "contradicts": leg.contradicts,
             "notes": leg.notes, "explanation": explain_leg(leg),
@@ -99,7 +100,8 @@ class CaseResult:
                          "weight": round(a.weight, 3)} for a in self.anchors],
             "context": [r.item.id for r in self.context],
             "hypotheses": [{
-                "rank": h.rank, "name": h.name, "kind": h.kind, "score": round(h.score, 6),
+                "rank": h.rank, "name": h.name, "title": h.title, "kind": h.kind,
+                "score": round(h.score, 6), "transit": h.transit_dict(),
                 "relative": round(h.score / best.score, 6) if best and best.score else None,
                 "summary": h.summary, "legs": [self._leg(leg) for leg in h.legs],
                 "factors": [f.to_dict() for f in h.factors],

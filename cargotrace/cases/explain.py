@@ -43,6 +43,9 @@ def explain_leg(leg: HLeg) -> str:
             f"between {leg.start.place.name} ({day(leg.start.start)}) and {leg.end.place.name} "
             f"({day(leg.end.end, True)}) against a route time of P10/P50/P90 "
             f"{_d(t.p10_h)}/{_d(t.p50_h)}/{_d(t.p90_h)} (P = {leg.fit:.2f})")
+    transit = leg.transit
+    if transit.third_countries or transit.crossings or transit.within:
+        text += f"; {transit.sentence()}"
     if leg.option.chokepoints:
         text += f"; passes {', '.join(leg.option.chokepoints)}"
     if leg.skipped:
@@ -83,7 +86,7 @@ def _why_lower(h: Hypothesis, best: Hypothesis) -> list[str]:
 
 
 def explain_hypothesis(h: Hypothesis, best: Hypothesis) -> str:
-    parts = [f"#{h.rank} {h.name}: score {h.score:.3g}."]
+    parts = [f"#{h.rank} {h.title}: score {h.score:.3g}."]
     parts += [explain_leg(leg) for leg in h.legs]
     if h is not best and best.score > 0:
         ratio = best.score / h.score if h.score > 0 else float("inf")

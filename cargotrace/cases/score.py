@@ -25,6 +25,7 @@ from typing import Any
 from cargotrace.cases.anchors import Anchor, Resolved
 from cargotrace.cases.legs import Option
 from cargotrace.cases.params import CaseParams
+from cargotrace.routes.transit import Transit, transit_of
 
 __all__ = ["Factor", "HLeg", "Hypothesis", "score_hypothesis"]
 
@@ -69,6 +70,19 @@ class HLeg:
     def weight(self) -> float:
         return min(self.start.weight, self.end.weight)
 
+    @property
+    def transit(self) -> Transit:
+        """Third countries and crossings between this leg's two anchor places."""
+        return transit_of(self.option.legs, self.start.place.country or "",
+                          self.end.place.country or "")
+
+    @property
+    def title(self) -> str:
+        """'rail Dunay → Tikhoretsk via China (Grodekovo–Suifenhe, Zabaykalsk–Manzhouli)'."""
+        phrase = self.transit.phrase()
+        return (f"{self.mode} {self.start.place.name} → {self.end.place.name}"
+                + (f" {phrase}" if phrase else ""))
+
 
 @dataclass
 class Hypothesis:
@@ -89,6 +103,37 @@ class Hypothesis:
     @property
     def summary(self) -> str:
         return "; ".join(leg.option.summary for leg in self.legs)
+
+    @property
+    def title(self) -> str:
+        """The name, with what tells this hypothesis apart: chains of the same legs differ in
+        the countries and crossings of their routes, so each leg says them ('... within
+        Russia', '... via China (Grodekovo–Suifenhe, Zabaykalsk–Manzhouli)'); a named corridor
+        adds the third countries it transits."""
+        if self.kind == "chain":
+            return "; ".join(leg.title for leg in self.legs)
+        third = self.third_countries
+        if not third:
+            return self.name
+        crossings = [c for leg in self.legs for c in leg.transit.third_country_crossings]
+        transit = Transit(("", ""), tuple(third), tuple(crossings))
+        return f"{self.name}, {transit.phrase('through')}"
+
+    @property
+    def third_countries(self) -> list[str]:
+        """ISO2 codes of the countries entered that are not those of the legs' anchors, in
+        route order."""
+        return list(dict.fromkeys(c for leg in self.legs for c in leg.transit.third_countries))
+
+    def transit_dict(self) -> dict[str, Any]:
+        return {
+            "third_countries": self.third_countries,
+            "third_country_names": list(dict.fromkeys(
+                n for leg in self.legs for n in leg.transit.third_country_names)),
+            "border_crossings": [c.name for leg in self.legs for c in leg.transit.crossings],
+            "third_country_crossings": [c.name for leg in self.legs
+                                        for c in leg.transit.third_country_crossings],
+        }
 
     @property
     def supports(self) -> list[str]:

@@ -28,7 +28,7 @@ def _summary(r: DemoResult) -> list[str]:
     if best is not None:
         vessel = next((leg.vessel for leg in best.legs if leg.vessel), None)
         lines.append(f"case {r.case.case.case}: {len(r.case.hypotheses)} hypotheses; best "
-                     f"#{best.rank} {best.name} (score {best.score:.3f})"
+                     f"#{best.rank} {best.title} (score {best.score:.3f})"
                      + (f", sea leg vessel {vessel['name']} (MMSI "
                         f"{', '.join(map(str, vessel['in_store_mmsis'])) or 'not in AIS'})"
                         if vessel else ""))

@@ -43,6 +43,6 @@ def report(
         result = write_report(case_file, out_dir, None, fmt=format)
     best = result.result.best
     if best is not None:
-        err.print(f"best hypothesis: #{best.rank} {best.name} (score {best.score:.3f})",
+        err.print(f"best hypothesis: #{best.rank} {best.title} (score {best.score:.3f})",
                   markup=False, highlight=False)
     out.print(str(result.path), markup=False, highlight=False)

@@ -74,7 +74,7 @@ def _days(hours: float) -> str:
 
 def routes_table(routes: list[Route]) -> Table:
     table = Table(title=f"{len(routes)} route(s), fastest first (times: P10 / P50 / P90)")
-    for col in ("#", "legs", "km", "P10", "P50", "P90", "countries", "crossings",
+    for col in ("#", "legs", "km", "P10", "P50", "P90", "countries", "transit", "crossings",
                 "chokepoints", "intl waters"):
         table.add_column(col, justify="right" if col in ("#", "km", "P10", "P50", "P90")
                          else "left")
@@ -87,9 +87,13 @@ def routes_table(routes: list[Route]) -> Table:
         waters = r.interdiction.get("international_waters_h")
         table.add_row(
             str(r.rank), legs, f"{r.distance_km:,.0f}", _days(t.p10_h), _days(t.p50_h),
-            _days(t.p90_h), " ".join(r.countries), "\n".join(c.name for c in r.crossings),
+            _days(t.p90_h), " ".join(r.countries), r.transit.summary,
+            "\n".join(c.name for c in r.crossings),
             "\n".join(r.chokepoints), f"{waters:.0f} h" if waters is not None else "")
     notes = {leg.note for r in routes for leg in r.legs if leg.note.startswith("explicit")}
+    caption = ["transit: third countries, entered but neither the origin's nor the "
+               "destination's; crossings: the border crossings used"]
     if notes:
-        table.caption = "* " + "; ".join(sorted(notes))
+        caption.append("* " + "; ".join(sorted(notes)))
+    table.caption = "\n".join(caption)
     return table

@@ -31,6 +31,22 @@ def country_names() -> dict[str, str]:
     return {fold(row["name"]): row["iso2"] for row in csv.DictReader(io.StringIO(text))}
 
 
+@functools.cache
+def _display_names() -> dict[str, str]:
+    text = resources.files("cargotrace").joinpath("data", "country_names.csv").read_text("utf-8")
+    out: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        out.setdefault(row["iso2"], row["name"])
+    return out
+
+
+def country_display_name(iso2: str) -> str:
+    """The name a reader knows a country by ("CN" -> "China"): the first of its names in
+    data/country_names.csv (common names come before official ones there); the code itself when
+    the table has none."""
+    return _display_names().get(iso2.upper(), iso2)
+
+
 def country_iso2(text: str | None) -> str | None:
     """ISO2 for a country code or name ("RU", "Russia", "North_korea"); None when unknown.
 

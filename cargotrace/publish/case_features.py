@@ -65,7 +65,7 @@ def case_features(result: Any, store: Store | None = None,
     top = result.hypotheses[:params.max_hypotheses]
     for h in top:
         legs = route_features([r for leg in h.legs for r in leg.option.routes])
-        extra = {"hypothesis_rank": h.rank, "hypothesis": h.name,
+        extra = {"hypothesis_rank": h.rank, "hypothesis": h.title,
                  "hypothesis_score": round(h.score, 6)}
         out.extend(FeatureSet([replace(f, properties={**extra, **f.properties})
                                for f in legs.features], legs.attribution))

@@ -25,7 +25,7 @@ __all__ = ["LEGEND_STRIP_PX", "MAX_LAT_DEG", "Frame", "SvgMapParams", "fit_frame
            "inv_merc_y", "line_lons", "merc_y"]
 
 MAX_LAT_DEG = 85.0
-LEGEND_STRIP_PX = 170
+LEGEND_STRIP_PX = 240  # wide enough for a hypothesis title in four lines
 
 
 @dataclass(frozen=True)

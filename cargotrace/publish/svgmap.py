@@ -29,6 +29,7 @@ from cargotrace.publish.svgframe import (
     fit_frame,
     line_lons,
 )
+from cargotrace.publish.svgroutes import RankedLine, rank_css, rank_label, rank_of, ranked_routes
 
 __all__ = ["SvgMapParams", "render_svg_map"]
 
@@ -62,7 +63,12 @@ paint-order:stroke;stroke-linejoin:round}
 .attribution{font:8px sans-serif;fill:#444444;stroke:#ffffff;stroke-width:2;
 paint-order:stroke}.title{font:700 14px sans-serif;fill:#111111}
 .scale{stroke:#222222;stroke-width:1.2;fill:none}
+.legend-mode.route-sea,.legend-mode.route-ferry,.legend-mode.route-road,
+.legend-mode.route-rail-casing{stroke:#6b6b6b}
 """
+LEGEND_LINE_PX = 11.0  # a wrapped legend text's line height
+LEGEND_CHAR_PX = 5.6  # an average character of the 10 px legend font
+LEGEND_MAX_LINES = 4
 
 
 def _path(xs: Any, ys: Any, close: bool = False) -> str:
@@ -123,7 +129,17 @@ def _title(text: str) -> str:
     return f"<title>{escape(text)}</title>" if text else ""
 
 
-def _routes(frame: Frame, routes: list[Feature], params: SvgMapParams) -> list[str]:
+def _routes(frame: Frame, routes: list[Feature], params: SvgMapParams,
+            avoid: list[tuple[float, float]]) -> tuple[list[str], list[str]]:
+    """Route elements and rank numbers: ranked routes (svgroutes.py) by rank colour, the
+    others by mode."""
+    ranked = [RankedLine(f, rank, *_line_xy(frame, f, params.simplify_px))
+              for f in routes if (rank := rank_of(f)) is not None]
+    drawn, badges = ranked_routes(ranked, frame.width, frame.height, avoid)
+    return _mode_routes(frame, [f for f in routes if rank_of(f) is None], params) + drawn, badges
+
+
+def _mode_routes(frame: Frame, routes: list[Feature], params: SvgMapParams) -> list[str]:
     out = []
     for f in routes:
         mode = f.mode if f.mode in ROUTE_MODES else "other"
@@ -158,6 +174,11 @@ def _events(frame: Frame, events: list[Feature]) -> list[str]:
         out.append(f'<circle class="event" data-kind="{kind}" fill="{colour}" '
                    f'cx="{x[0]:.1f}" cy="{y[0]:.1f}" r="4">{tip}</circle>')
     return out
+
+
+def _place_points(frame: Frame, places: list[Feature]) -> list[tuple[float, float]]:
+    return [(float(x[0]), float(y[0])) for x, y in (
+        frame.xy(frame.unwrap([f.coords[0][0]]), [f.coords[0][1]]) for f in places)]
 
 
 def _places(frame: Frame, places: list[Feature]) -> tuple[list[str], list[str]]:
@@ -214,37 +235,71 @@ def _legend_corner(features: list[Feature], frame: Frame, width: float,
     return min(corners, key=hidden)  # min keeps the first of equals: top right by default
 
 
-def _legend(features: list[Feature], frame: Frame, id_prefix: str = "",
-            outside: bool = False) -> list[str]:
-    rows: list[str] = []
-    modes = sorted({f.mode if f.mode in ROUTE_MODES else "other"
-                    for f in features if f.layer is Layer.ROUTE})
-    for mode in modes:
-        cls = "route route-rail-casing" if mode == "rail" else f"route route-{mode}"
+def _wrap(text: str, chars: int) -> list[str]:
+    """Greedy word wrap to `chars` a line, at most LEGEND_MAX_LINES (the last ends in '…')."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > LEGEND_MAX_LINES:
+        lines = lines[:LEGEND_MAX_LINES]
+        lines[-1] = lines[-1][:chars - 1].rstrip() + "…"
+    return lines or [""]
+
+
+def _legend_rows(features: list[Feature], chars: int) -> list[tuple[str, list[str], str]]:
+    """(symbol, text lines, tooltip) per legend row: ranks first, then modes (their dash
+    patterns, grey when ranks give the colours), tracks, event kinds, places."""
+    rows: list[tuple[str, list[str], str]] = []
+    routes = [f for f in features if f.layer is Layer.ROUTE]
+    ranks: dict[int, str] = {}
+    for f in routes:
+        rank = rank_of(f)
+        if rank is not None:
+            ranks.setdefault(rank, rank_label(f))
+    for rank, label in sorted(ranks.items()):
+        rows.append((f'<rect class="rank-swatch rank-{rank}" x="0" y="-3" width="24" '
+                     f'height="6" rx="2"/>', _wrap(f"#{rank} {label}", chars), f"#{rank} {label}"))
+    neutral = " legend-mode" if ranks else ""
+    for mode in sorted({f.mode if f.mode in ROUTE_MODES else "other" for f in routes}):
+        cls = (f"route route-rail-casing{neutral}" if mode == "rail"
+               else f"route route-{mode}{neutral}")
         extra = '<path class="route route-rail" d="M0,0 L24,0"/>' if mode == "rail" else ""
-        rows.append(f'<path class="{cls}" d="M0,0 L24,0"/>{extra}|{mode} route')
+        rows.append((f'<path class="{cls}" d="M0,0 L24,0"/>{extra}', [f"{mode} route"], ""))
     if any(f.layer is Layer.TRACK for f in features):
-        rows.append('<path class="track" d="M0,0 L24,0"/>|AIS track')
+        rows.append(('<path class="track" d="M0,0 L24,0"/>', ["AIS track"], ""))
     kinds = sorted({str(f.properties.get("kind")) for f in features
                     if f.layer is Layer.EVENT and f.geom_type is not GeomType.NONE})
     for kind in kinds:
         colour = EVENT_COLOURS.get(kind, "#555555")
-        rows.append(f'<circle class="event" fill="{colour}" cx="12" cy="0" r="4"/>'
-                    f'|{kind.replace("_", " ")}')
+        rows.append((f'<circle class="event" fill="{colour}" cx="12" cy="0" r="4"/>',
+                     [kind.replace("_", " ")], ""))
     if any(f.layer is Layer.PLACE for f in features):
-        rows.append('<circle class="place" cx="12" cy="0" r="3.5"/>|place')
+        rows.append(('<circle class="place" cx="12" cy="0" r="3.5"/>', ["place"], ""))
+    return rows
+
+
+def _legend(features: list[Feature], frame: Frame, id_prefix: str = "",
+            outside: bool = False) -> list[str]:
+    width = LEGEND_STRIP_PX - 20.0 if outside else 170.0
+    rows = _legend_rows(features, int((width - 40) / LEGEND_CHAR_PX))
     if not rows:
         return []
-    width, height = 150.0, 14.0 * len(rows) + 10
+    height = 10 + sum(14 + LEGEND_LINE_PX * (len(lines) - 1) for _, lines, _ in rows)
     x0, y0 = ((frame.width + 10, 10.0) if outside
               else _legend_corner(features, frame, width, height))
     out = [f'<g id="{id_prefix}legend" transform="translate({x0:.1f},{y0:.1f})">',
            f'<rect class="legend-box" x="0" y="0" width="{width:.0f}" height="{height:.0f}"/>']
-    for i, row in enumerate(rows):
-        symbol, text = row.rsplit("|", 1)
-        y = 12 + 14 * i
-        out.append(f'<g transform="translate(8,{y})">{symbol}'
-                   f'<text class="legend-text" x="32" y="3.5">{escape(text)}</text></g>')
+    y = 12.0
+    for symbol, lines, tip in rows:
+        text = "".join(f'<tspan x="32" dy="{0 if i == 0 else LEGEND_LINE_PX:.0f}">'
+                       f"{escape(line)}</tspan>" for i, line in enumerate(lines))
+        title = f"<title>{escape(tip)}</title>" if tip else ""
+        out.append(f'<g transform="translate(8,{y:.0f})">{title}'
+                   f'{symbol}<text class="legend-text" x="32" y="3.5">{text}</text></g>')
+        y += 14 + LEGEND_LINE_PX * (len(lines) - 1)
     out.append("</g>")
     return out
 
@@ -287,21 +342,25 @@ def render_svg_map(features: FeatureSet | Iterable[Feature],
     by_layer = {layer: [f for f in located if f.layer is layer] for layer in Layer}
     credits = list(dict.fromkeys([*credits, "Land: Natural Earth (public domain)"]))
     marks, labels = _places(frame, by_layer[Layer.PLACE])
+    routes, badges = _routes(frame, by_layer[Layer.ROUTE], params,
+                             _place_points(frame, by_layer[Layer.PLACE]))
+    has_ranks = any(rank_of(f) is not None for f in by_layer[Layer.ROUTE])
     w, h = params.width_px, int(frame.height)
     total_w = w + (LEGEND_STRIP_PX if params.legend_outside else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {h}" '
         f'width="{total_w}" height="{h}" role="img" '
         f'aria-label={quoteattr(params.title or "map")}>',
-        f"<style>{CSS}</style>",
+        f"<style>{CSS}{rank_css() if has_ranks else ''}</style>",
         f'<rect class="sea" x="0" y="0" width="{w}" height="{h}"/>',
         *([f'<rect fill="#ffffff" x="{w}" y="0" width="{LEGEND_STRIP_PX}" height="{h}"/>']
           if params.legend_outside else []),
         *_group(params.id_prefix, "land", _land(frame, params)),
-        *_group(params.id_prefix, "routes", _routes(frame, by_layer[Layer.ROUTE], params)),
+        *_group(params.id_prefix, "routes", routes),
         *_group(params.id_prefix, "tracks", _tracks(frame, by_layer[Layer.TRACK], params)),
         *_group(params.id_prefix, "events", _events(frame, by_layer[Layer.EVENT])),
         *_group(params.id_prefix, "places", marks),
+        *_group(params.id_prefix, "ranks", badges),
         *_group(params.id_prefix, "labels", labels),
         *_legend(located, frame, params.id_prefix, params.legend_outside),
         *_scale_bar(frame, params.id_prefix),

@@ -14,6 +14,7 @@ from typing import Any
 from cargotrace.routes.chokepoints import Chokepoint
 from cargotrace.routes.crossings import Crossing
 from cargotrace.routes.timing import TimeDist, total
+from cargotrace.routes.transit import Transit, transit_of
 
 __all__ = ["Leg", "Route", "Stop"]
 
@@ -87,6 +88,13 @@ class Route:
     rank: int
     legs: tuple[Leg, ...]
     interdiction: dict[str, Any] = field(default_factory=dict)
+    end_countries: tuple[str, str] = ("", "")  # ISO2 of the origin and the destination
+
+    @property
+    def transit(self) -> Transit:
+        """Third countries and border crossings between the origin's and destination's
+        countries (transit.py)."""
+        return transit_of(self.legs, *self.end_countries)
 
     @property
     def time(self) -> TimeDist:
@@ -136,6 +144,7 @@ class Route:
             **self.time.to_dict(),
             "countries": list(self.countries), "chokepoints": list(self.chokepoints),
             "border_crossings": [c.to_dict() for c in self.crossings],
+            "transit": self.transit.to_dict(),
             "interdiction": self.interdiction,
             "legs": [leg.to_dict() for leg in self.legs],
         }

@@ -180,7 +180,8 @@ class _Builder:
             legs.append(self._leg(current))
         summary = interdiction_summary(tuple(legs), stops[0].country or "",
                                        stops[-1].country or "")
-        return Route(rank, tuple(legs), summary)
+        return Route(rank, tuple(legs), summary,
+                     (stops[0].country or "", stops[-1].country or ""))
 
     def _leg(self, o: _Open) -> Leg:
         rail = self.net.rail

@@ -182,3 +182,31 @@ def test_store_tables_and_cli_json(tmp_path: Path, built: CaseResult) -> None:
     out = json.loads(result.stdout)
     assert out["store"] is True
     assert out["hypotheses"][0]["legs"][0]["vessel"]["sanctioned"] is None  # no lists loaded
+
+
+def test_issue_21_titles_tell_the_hypotheses_apart_and_name_third_countries(
+        doc: dict[str, Any]) -> None:
+    """#1-#3 share their places (sea Najin → Dunay, rail Dunay → Tikhoretsk); their titles
+    differ by the countries their rail routes cross. Third countries are checked against the
+    legs' countries and the anchor places' countries read from the gazetteer file here."""
+    import csv
+    from importlib import resources
+
+    gazetteer = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
+    country = {r["name"]: r["country"] for r in csv.DictReader(gazetteer.splitlines())}
+    hyps = doc["hypotheses"]
+    titles = [h["title"] for h in hyps]
+    assert len(set(titles)) == len(titles), titles
+    assert titles[0].endswith("rail Dunay → Tikhoretsk ammunition depot within Russia")
+    for h in hyps:
+        expected: list[str] = []
+        for leg in h["legs"]:
+            ends = {country[leg["from"]], country[leg["to"]]}
+            expected += [c for c in leg["countries"] if c not in ends and c not in expected]
+        assert h["transit"]["third_countries"] == expected, h["title"]
+        if "CN" in expected:
+            assert "China" in h["title"] and "transits China" in h["explanation"], h["title"]
+        if h["kind"] == "chain" and not expected:
+            assert "via China" not in h["title"]
+    suez = _by_name(doc, "sea via Suez to the Black Sea")
+    assert suez["title"] == "sea via Suez to the Black Sea, through Egypt and Turkey"

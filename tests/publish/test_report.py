@@ -299,3 +299,122 @@ def test_report_names_no_local_folder(store_report: tuple[Any, Element],
     methods = " ".join(doc.by_id("methods").all_text().split())
     for path, sha in inputs:
         assert path.name in methods and sha in methods
+
+
+def test_issue_21_sources_with_a_confirmed_address_are_linked(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    """Every item whose source has a web address in the case file links it (a new tab gets
+    neither the report's window nor its address); an item without one says so."""
+    _, doc, _ = no_store_report
+    items = yaml.safe_load(case_path(CASE).read_text(encoding="utf-8"))["evidence"]
+    urls = {i["id"]: i["source"]["url"] for i in items}
+    assert sum(1 for u in urls.values() if u and u.startswith("https://")) >= 2  # RUSI, OFAC
+    for row in doc.by_id("evidence-table").find_all("tr")[1:]:
+        url = urls[row.attrs["data-evidence-id"]]
+        links = [a for a in row.find_all("a") if "href" in a.attrs]
+        if url:
+            (link,) = links
+            assert link.attrs["href"] == url
+            assert set(link.attrs["rel"].split()) == {"noopener", "noreferrer"}
+        else:
+            assert not links and "no URL recorded" in row.all_text()
+
+
+def test_issue_21_hypothesis_titles_differ_and_name_third_countries(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    """The three best share their legs' places; their titles differ by the countries and
+    crossings of their rail routes, checked against the crossings file read here."""
+    import csv
+
+    report, doc, _ = no_store_report
+    table = (Path(cargotrace.__file__).parent / "data" / "route_crossings.csv").read_text(
+        encoding="utf-8")
+    crossings = {r["name"].split(" (")[0]: {r["country_a"], r["country_b"]}
+                 for r in csv.DictReader(table.splitlines())}
+    rows = doc.by_id("hypotheses-table").find_all("tr")[1:]
+    titles = [" ".join(r.find_all("td")[1].all_text().split()) for r in rows]
+    assert len(set(titles)) == len(titles), titles
+    built = report.result.to_dict()["hypotheses"]
+    by_rank = {h["rank"]: h for h in built}
+    for row, title in zip(rows, titles, strict=True):
+        h = by_rank[int(row.attrs["data-rank"])]
+        used = [c.split(" (")[0] for leg in h["legs"] for c in leg["transit"]["border_crossings"]]
+        expected = set().union(*(crossings[c] for c in used)) - {"KP", "RU"} if used else set()
+        if h["kind"] == "chain":  # corridors also enter countries by sea (Suez: Egypt)
+            assert set(h["transit"]["third_countries"]) == expected, (title, used)
+        if "CN" in h["transit"]["third_countries"]:
+            assert "China" in title and "transits China" in h["explanation"]
+            assert all(c in title or "border crossings" in title
+                       for c in h["transit"]["third_country_crossings"]
+                       for c in [c.split(" (")[0]])
+    assert titles[0].endswith("within Russia")
+    assert "via China (Grodekovo–Suifenhe, Zabaykalsk–Manzhouli)" in titles[1]
+
+
+def test_issue_21_map_numbers_each_route_by_rank(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    report, doc, _ = no_store_report
+    svg = doc.by_id("map").find_all("svg", "case-map")[0]
+    drawn = sorted({h.rank for h in report.result.hypotheses[:ReportParams().map_hypotheses]})
+    badges = svg.by_id("map-ranks").find_all("g", "rank-badge")
+    assert [b.find_all("text")[0].all_text() for b in badges] == [str(r) for r in drawn]
+    ranked = {p.attrs["data-rank"] for p in svg.by_id("map-routes").walk()
+              if "data-rank" in p.attrs}
+    assert ranked == {str(r) for r in drawn}
+    legend = " ".join(svg.by_id("map-legend").all_text().split())
+    for rank in drawn:
+        assert f"#{rank} " in legend
+
+
+def test_issue_21_vessel_events_name_their_places(
+        store_report: tuple[Any, Element], sim_store: Path) -> None:
+    _, doc = store_report
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        names = dict(st.con.execute("SELECT place_id, name FROM places").fetchall())
+    cells = [td for table in doc.find_all("table", "events")
+             for td in table.find_all("td", "place")]
+    placed = [td for td in cells if td.all_text().strip()]
+    assert placed
+    for td in placed:
+        text = td.all_text()
+        ids = re.findall(r"ct:[a-z0-9-]+", text)
+        assert ids and all(names[i] in text for i in ids), text
+
+
+def test_issue_21_methods_show_parameters_as_keys_and_times_on_one_line(
+        store_report: tuple[Any, Element]) -> None:
+    from dataclasses import fields
+
+    from cargotrace.cases.params import CaseParams
+
+    _, doc = store_report
+    methods = doc.by_id("methods")
+    assert not methods.find_all("pre")
+    keys = {c.all_text() for c in methods.find_all("code")}
+    assert {f.name for f in fields(CaseParams)} <= keys
+    for row in methods.by_id("detections").find_all("tr")[1:]:
+        kind, _, events, when, params = row.find_all("td")
+        assert not re.search(r"\d{4}-\d\d-\d\dT", when.all_text())  # no raw ISO stamps
+        assert "nowrap" in when.classes and "nowrap" in kind.classes
+        assert "{" not in params.all_text()
+        if events.all_text().strip() not in ("", "0"):  # params are recorded on the events
+            assert params.find_all("ul", "kv"), kind.all_text()
+
+
+def test_timeline_texts_fit_the_picture() -> None:
+    """A date beside a bar at the right edge, and axis labels near it, are anchored so their
+    estimated width stays inside the SVG (the browser test measures the drawn boxes)."""
+    from cargotrace.publish.report import timeline
+
+    items = [TimelineItem("late", "Evidence", "late", _t(2), _t(30).replace(month=12),
+                          "evidence", "late"),
+             TimelineItem("a", "Evidence", "a", _t(7), _t(8), "evidence", "a")]
+    # the axis ends 48 min after the midnight of 29 Sep: that tick's label is at the edge
+    svg = parse_html(render_timeline(items, pad_d=0.2, focus=(_t(7), _t(28, 20))))
+    width = float(svg.find_all("svg")[0].attrs["viewbox"].split()[2])
+    for text in svg.find_all("text"):
+        x, anchor = float(text.attrs["x"]), text.attrs.get("text-anchor", "start")
+        shown = len(text.all_text()) - sum(len(t.all_text()) for t in text.find_all("title"))
+        w = timeline.CHAR_PX * shown
+        left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+        assert 0 <= left and left + w <= width, (text.text, x, anchor)

@@ -11,9 +11,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator
 
-from cargotrace.publish.report import Report, ReportParams
+from cargotrace.publish.report import Report, ReportParams, write_report
 
-from .browser import ARTIFACTS, Visit, case_evidence, chromium, open_offline, reference_report
+from .browser import (
+    ARTIFACTS,
+    REFERENCE_CASE,
+    Visit,
+    case_evidence,
+    chromium,
+    open_offline,
+    reference_report,
+)
 
 SECTIONS = ["summary", "map", "timeline", "hypotheses", "evidence", "vessels", "methods"]
 # what a drawn shape's box is, in CSS pixels; the legend's swatches are excluded by the caller
@@ -222,3 +230,116 @@ def test_printed_tables_fit_the_a4_width_even_with_long_unbroken_text(
             "t.scrollWidth, document.body.clientWidth])")
     assert widths
     assert all(width <= body + 1 for _, width, body in widths), widths
+
+
+# issue 21: what a reader sees, measured on the page
+LINES = """el => { const r = document.createRange(); r.selectNodeContents(el);
+    return new Set([...r.getClientRects()].filter(b => b.width > 0)
+                   .map(b => Math.round(b.top))).size; }"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_issue_21_map_numbers_each_route_and_tells_them_apart(visit: Visit,
+                                                               report: Report) -> None:
+    svg = visit.page.locator("section#map svg.case-map")
+    [map_box] = boxes(svg)
+    badges = svg.locator("g.rank-badge")
+    drawn = min(ReportParams().map_hypotheses, len(report.result.hypotheses))
+    assert badges.count() == drawn
+    assert badges.locator("text").all_text_contents() == [str(r) for r in range(1, drawn + 1)]
+    placed = boxes(badges.locator("circle"))
+    for left, top, width, height in placed:
+        assert width > 10 and height > 10
+        assert map_box[0] <= left and left + width <= map_box[0] + map_box[2]
+        assert map_box[1] <= top and top + height <= map_box[1] + map_box[3]
+    assert not any(_overlap(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+    colours = svg.locator(f"path.route-rail-casing{NOT_IN_LEGEND}").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).stroke)")
+    assert len(set(colours)) == drawn  # one colour per rank (all three take the rail)
+    legend = " ".join(svg.locator("[id$=legend]").text_content().split())
+    for h in report.result.hypotheses[:drawn]:
+        assert f"#{h.rank} " in legend
+
+
+def _texts_inside(visit: Visit, selector: str) -> list[tuple[str, list[float], list[float]]]:
+    """(text, its box, the SVG's box) for every text drawn outside the SVG's box."""
+    out: list[tuple[str, list[float], list[float]]] = visit.page.locator(selector).evaluate(
+        """svg => { const s = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].map(t => {
+                const r = t.getBoundingClientRect();
+                return [t.textContent, [r.left, r.top, r.right, r.bottom],
+                        [s.left, s.top, s.right, s.bottom]]; })
+              .filter(([_, r, b]) => r.left < b[0] - 0.5 || r.right > b[2] + 0.5
+                                     || r.top < b[1] - 0.5 || r.bottom > b[3] + 0.5); }""")
+    return out
+
+
+def test_issue_21_timeline_labels_stay_inside_the_picture(
+        visit: Visit, browser: Browser, tmp_path: Path) -> None:
+    """In the report, and in a timeline made to push dates against the right edge (a tick
+    48 minutes before the axis ends, a list entry months after the case)."""
+    from datetime import UTC, datetime
+
+    from cargotrace.publish.report.timeline import TimelineItem, render_timeline
+
+    assert _texts_inside(visit, "section#timeline svg.timeline") == []
+
+    def t(month: int, day: int, hour: int = 0) -> datetime:
+        return datetime(2023, month, day, hour, tzinfo=UTC)
+
+    items = [TimelineItem("late", "Evidence", "late", t(9, 2), t(12, 30), "evidence", "late"),
+             TimelineItem("a", "Evidence", "a", t(9, 7), t(9, 8), "evidence", "a"),
+             TimelineItem("after", "Evidence", "after", t(12, 1), t(12, 2), "evidence", "x")]
+    page = tmp_path / "timeline.html"
+    page.write_text("<!DOCTYPE html><html><body style='margin:0;width:700px'>"
+                    + render_timeline(items, 0.2, (t(9, 7), t(9, 28, 20)))
+                    + "</body></html>", encoding="utf-8")
+    with open_offline(browser, page) as v:
+        assert _texts_inside(v, "svg.timeline") == []
+
+
+def test_issue_21_methods_cells_are_short(visit: Visit) -> None:
+    items = visit.page.locator("section#methods ul.kv li")
+    assert items.count() > 0
+    assert max(items.evaluate_all(f"els => els.map({LINES})")) <= 2
+    assert visit.page.locator("section#methods pre").count() == 0
+
+
+@pytest.fixture(scope="module")
+def store_visit(browser: Browser, tmp_path_factory: pytest.TempPathFactory,
+                sim_store: Path) -> Iterator[Visit]:
+    """The reference case's report over the simulated store (profiles, events, methods)."""
+    import cargotrace
+
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        html = write_report(REFERENCE_CASE, tmp_path_factory.mktemp("store-report"), st)
+    with open_offline(browser, html.html_path) as v:
+        yield v
+
+
+def test_issue_21_store_report_methods_and_events_read_well(store_visit: Visit,
+                                                            sim_store: Path) -> None:
+    """Detection runs: kind on one line, data end and run time on one line each (they took 8
+    lines before), parameters as a short key = value list; vessel events name their places."""
+    import cargotrace
+
+    page = store_visit.page
+    rows = page.locator("#detections tbody tr")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td")
+        assert cells.nth(0).evaluate(LINES) == 1
+        assert cells.nth(3).evaluate(LINES) <= 2  # data end, ran at (a screening has no end)
+        assert rows.nth(i).evaluate("e => e.getBoundingClientRect().height") < 12 * 16
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        names = dict(st.con.execute("SELECT place_id, name FROM places").fetchall())
+    places = [t for t in page.locator("table.events td.place").all_inner_texts() if t.strip()]
+    assert places
+    for text in places:
+        ids = [w.strip(",") for w in text.split() if w.startswith("ct:")]
+        assert ids and all(names[i] in text for i in ids), text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "report-store.png", full_page=True)

@@ -159,3 +159,35 @@ def test_json_and_geojson_contracts(book: PlaceBook, network: RouteNetwork) -> N
         assert feature["geometry"]["type"] in ("LineString", "MultiLineString")
         for lon, lat in feature["geometry"]["coordinates"]:
             assert -180 <= lon <= 180 and -90 <= lat <= 90
+
+
+def test_issue_21_rail_alternatives_name_the_third_countries_they_cross(
+        book: PlaceBook, network: RouteNetwork) -> None:
+    """README: `cargotrace route Dunay Tikhoretsk --modes rail`: the fastest stays in Russia,
+    the alternatives go through China, and the table says which and where. The expected third
+    countries are read from the curated crossings file here, not from the route's countries."""
+    import csv
+    from importlib import resources
+
+    from rich.console import Console
+
+    from cargotrace.cli_commands.route import routes_table
+
+    table = resources.files("cargotrace").joinpath("data", "route_crossings.csv").read_text(
+        "utf-8")
+    sides = {r["crossing_id"]: {r["country_a"], r["country_b"]}
+             for r in csv.DictReader(table.splitlines())}
+    routes = _plan(book, network, "Dunay", "Tikhoretsk", modes="rail", k=5)
+    assert len(routes) >= 3
+    for r in routes:
+        expected = set().union(*(sides[c.crossing_id] for c in r.crossings)) - {"RU"}
+        assert set(r.transit.third_countries) == expected, r.summary
+        assert r.to_dict()["transit"]["third_countries"] == list(r.transit.third_countries)
+    assert routes[0].transit.within == "RU" and routes[0].transit.summary == "within Russia"
+    via_china = [r for r in routes if "CN" in r.transit.third_countries]
+    assert via_china and all(r.transit.summary == "via China" for r in via_china)
+    console = Console(width=250, record=True)
+    console.print(routes_table(routes))
+    text = console.export_text()
+    assert text.count("within Russia") == sum(1 for r in routes if r.transit.within == "RU")
+    assert text.count("via China") == len(via_china)

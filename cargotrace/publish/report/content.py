@@ -20,7 +20,7 @@ from cargotrace.publish.report.methods import methods_section
 from cargotrace.publish.report.params import ReportParams
 from cargotrace.publish.report.timeline import TimelineItem, render_timeline
 from cargotrace.publish.report.times import as_utc, fmt_quantity, fmt_span, fmt_window
-from cargotrace.publish.report.vessels import vessel_sections
+from cargotrace.publish.report.vessels import place_names, vessel_sections
 from cargotrace.publish.svgmap import SvgMapParams, render_svg_map
 from cargotrace.store.meta import SIMULATED_AIS, read_meta
 from cargotrace.store.store import Store
@@ -144,6 +144,7 @@ def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None
     window = _case_window(result, params.vessel_pad_h)
     if store is not None and mmsis and window is not None:
         since, until = window
+        names = place_names(store)
         for e in select_events(store, (), list(mmsis), since, until, overlapping=True):
             mmsi = int(e["mmsi"]) if int(e["mmsi"]) in mmsis else int(e["other_mmsi"])
             end = e["end"] or e["start"]
@@ -151,13 +152,9 @@ def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None
                 str(e["event_id"]), f"AIS events · {mmsis[mmsi]}",
                 e["kind"].replace("_", " "), max(e["start"], since), min(end, until),
                 e["kind"], f"{e['kind']} {e['event_id']}: {fmt_span(e['start'], e['end'])}"
-                           + (f" at {e['place_id']}" if e.get("place_id") else "")))
+                           + (f" at {names.get(e['place_id'], e['place_id'])} ({e['place_id']})"
+                              if e.get("place_id") else "")))
     return render_timeline(items, params.timeline_pad_d, _case_window(result))
-
-
-def _distinct_name(h: dict[str, Any], best: dict[str, Any]) -> str:
-    """Variants of one chain share a name; their summaries say which route differs."""
-    return str(h["summary"] if h["name"] == best["name"] else h["name"])
 
 
 def report_content(case_path: Path, result: CaseResult, store: Store | None,
@@ -179,10 +176,10 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
         "hypotheses": len(case_dict["hypotheses"]), "flags": len(case_dict["flags"]),
         "errors": len(errors), "store": store is not None, "screened": lists_loaded,
         "tracks": store is not None and any(v["in_store"] for v in vessels),
-        "best_name": best["name"] if best else None,
+        "best_name": best["title"] if best else None,
         "best_score": f"{best['score']:.3f}" if best else None,
         "best_explanation": best["explanation"] if best else "",
-        "runner_up": (f"{_distinct_name(case_dict['hypotheses'][1], best)} "
+        "runner_up": (f"{case_dict['hypotheses'][1]['title']} "
                       f"({best['score'] / case_dict['hypotheses'][1]['score']:.1f}× less likely)"
                       if best and len(case_dict["hypotheses"]) > 1
                       and case_dict["hypotheses"][1]["score"] > 0 else None),

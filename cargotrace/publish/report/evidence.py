@@ -108,7 +108,8 @@ def hypothesis_rows(case_dict: dict[str, Any], limit: int) -> list[dict[str, Any
     rows = []
     for h in shown:
         rows.append({
-            "rank": h["rank"], "name": h["name"], "kind": h["kind"], "summary": h["summary"],
+            "rank": h["rank"], "name": h["name"], "title": h["title"], "kind": h["kind"],
+            "summary": h["summary"], "transit": h["transit"],
             "score": f"{h['score']:.3f}",
             "times_less_likely": (f"{best / h['score']:.1f}×" if h["score"] > 0 else "∞")
             if h["rank"] > 1 else "best",

@@ -18,11 +18,12 @@ from typing import Any
 from cargotrace.ingest.pipeline import file_sha256
 from cargotrace.publish.features import file_name
 from cargotrace.publish.report.params import ReportParams
+from cargotrace.publish.report.times import as_utc
 from cargotrace.screen.practices import detected_kinds
 from cargotrace.store.store import Store
 from cargotrace.version import __version__
 
-__all__ = ["LAND_ATTRIBUTION", "methods_section"]
+__all__ = ["LAND_ATTRIBUTION", "methods_section", "params_items"]
 
 LAND_ATTRIBUTION = "Map land and borders: Natural Earth 1:10m admin-0 (public domain)"
 # place ids are "<file stem>:<key>" unless the file gives its own ("ct:" in the curated one)
@@ -43,8 +44,45 @@ def _versions() -> list[dict[str, str]]:
     return out
 
 
-def _params_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+def params_items(value: Any, prefix: str = "") -> list[dict[str, str]]:
+    """A parameters document as readable (key, value) rows, sorted by key; nested documents
+    get dotted keys ('loads.reference'). Why not the JSON: a reader checks one value at a time
+    against the docs, and a long JSON line in a narrow cell is unreadable."""
+    if not isinstance(value, dict):
+        return [{"key": prefix or "value", "value": _value_text(value)}]
+    rows: list[dict[str, str]] = []
+    for key in sorted(value):
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value[key], dict) and value[key]:
+            rows += params_items(value[key], name)
+        else:
+            rows.append({"key": name, "value": _value_text(value[key])})
+    return rows
+
+
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _params_sets(texts: list[str] | None) -> list[list[dict[str, str]]]:
+    """Each distinct parameter set recorded on a kind's events (usually one)."""
+    out = []
+    for text in sorted(texts or []):
+        try:
+            out.append(params_items(json.loads(text)))
+        except ValueError:  # not JSON: shown as recorded
+            out.append([{"key": "params", "value": text}])
+    return out
+
+
+def _when(value: Any) -> str:
+    """'20 Sep 2023 23:58 UTC' from a recorded ISO 8601 time (shown as recorded otherwise)."""
+    if not value:
+        return ""
+    try:
+        return as_utc(value).strftime("%d %b %Y %H:%M UTC")
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _store_inputs(store: Store) -> dict[str, Any]:
@@ -62,11 +100,10 @@ def _store_inputs(store: Store) -> dict[str, Any]:
                  "SELECT load_id, list, path, sha256, as_of, entities, vessels "
                  "FROM sanctions_loads ORDER BY load_id").fetchall()]
     used = dict(con.execute(
-        "SELECT kind, string_agg(DISTINCT params::VARCHAR, ' | ') FROM events GROUP BY kind"
-    ).fetchall())
+        "SELECT kind, list(DISTINCT params::VARCHAR) FROM events GROUP BY kind").fetchall())
     detections = [{"kind": kind, "preset": run.get("preset", ""), "engine": run.get("engine", ""),
-                   "events": run.get("events", ""), "ran_at": run.get("ran_at", ""),
-                   "data_end": run.get("data_end", ""), "params": used.get(kind) or "{}"}
+                   "events": run.get("events", ""), "ran_at": _when(run.get("ran_at")),
+                   "data_end": _when(run.get("data_end")), "params": _params_sets(used.get(kind))}
                   for kind, run in sorted(detected_kinds(store).items())]
     # each place cites its own source; grouped by the id prefix of the gazetteer it came from
     places = con.execute("SELECT split_part(place_id, ':', 1) AS origin, count(*) FROM places "
@@ -96,8 +133,8 @@ def methods_section(case_path: Path, case_dict: dict[str, Any], store: Store | N
         "case_file": file_name(case_path), "case_sha256": file_sha256(case_path),
         "store": file_name(store_path),
         "command": command,
-        "case_params": _params_json(case_dict["params"]),
-        "report_params": _params_json(asdict(params)),
+        "case_params": params_items(case_dict["params"]),
+        "report_params": params_items(asdict(params)),
         "route_requests": case_dict["route_requests"],
         "versions": _versions(),
         "inputs": _store_inputs(store) if store is not None else None,

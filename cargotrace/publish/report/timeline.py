@@ -23,6 +23,8 @@ ROW_H = 18.0
 GROUP_H = 22.0
 AXIS_H = 34.0
 MIN_BAR_PX = 4.0
+CHAR_PX = 6.2  # a generous width of one character of the 10 px axis font (no font metrics here)
+EDGE_PX = 3.0  # text keeps this far from the SVG's right edge
 TICK_STEPS_D = (1, 2, 7, 14, 30, 61, 91, 182, 365)
 CSS = """
 .tl-bg{fill:#ffffff}.tl-grid{stroke:#e3e3e3;stroke-width:1}
@@ -61,6 +63,18 @@ def _ticks(t0: datetime, t1: datetime, px_per_day: float) -> list[datetime]:
             out.append(day)
         day += timedelta(days=step if step < 30 else 1)
     return out
+
+
+def _fit_text(x: float, anchor: str, text: str, lo: float, hi: float) -> tuple[float, str]:
+    """Move or re-anchor a text so that its estimated box stays within [lo, hi]: a date next to
+    a bar at the right edge is anchored at its end instead of running out of the picture."""
+    width = CHAR_PX * len(text)
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    if left + width > hi:
+        return hi, "end"
+    if left < lo:
+        return lo, "start"
+    return x, anchor
 
 
 def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
@@ -106,8 +120,9 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
         grid.append(f'<line class="tl-grid" x1="{tx:.1f}" y1="{AXIS_H - 4:.1f}" x2="{tx:.1f}" '
                     f'y2="{height:.1f}"/>')
         label = tick.strftime("%d %b %Y" if tick.day == 1 else "%d %b")
-        grid.append(f'<text class="tl-axis" x="{tx:.1f}" y="{AXIS_H - 8:.1f}" '
-                    f'text-anchor="middle">{label}</text>')
+        lx, anchor = _fit_text(tx, "middle", label, LABEL_W, WIDTH - EDGE_PX)
+        grid.append(f'<text class="tl-axis" x="{lx:.1f}" y="{AXIS_H - 8:.1f}" '
+                    f'text-anchor="{anchor}">{label}</text>')
     bars = []
     for i in items:
         start, end = max(as_utc(i.start), t0), min(as_utc(i.end), t1)
@@ -126,9 +141,11 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
                 notes.append((left + 3, "start", f"{day(as_utc(i.start))} ←"))
             if as_utc(i.end) > t1:
                 notes.append((right - 3, "end", f"→ {day(last_covered(i.start, i.end))}"))
+            fitted = [(*_fit_text(nx, anchor, text, LABEL_W, WIDTH - EDGE_PX), text)
+                      for nx, anchor, text in notes]
             note = "".join(f'<text class="tl-axis" x="{nx:.1f}" y="{by + 9:.1f}" '
                            f'text-anchor="{anchor}">{escape(text)}</text>'
-                           for nx, anchor, text in notes)
+                           for nx, anchor, text in fitted)
         bars.append(
             f'<g class="tl-item" data-id={quoteattr(i.item_id)}><title>{escape(i.title)}</title>'
             f'<rect class="tl-bar tl-{escape(i.css)}{" tl-clipped" if clipped else ""}" '

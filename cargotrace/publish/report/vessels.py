@@ -16,7 +16,7 @@ from cargotrace.publish.report.times import as_utc, fmt_span
 from cargotrace.screen.profile import vessel_profile
 from cargotrace.store.store import Store
 
-__all__ = ["vessel_sections"]
+__all__ = ["event_rows", "place_names", "vessel_sections"]
 
 
 def _subjects(case_dict: dict[str, Any], params: ReportParams) -> list[tuple[int, str]]:
@@ -45,10 +45,17 @@ def _identity_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def place_names(store: Store) -> dict[str, str]:
+    """place_id -> name for every place in the store (a reader knows 'Najin', not 'ct:najin')."""
+    return dict(store.con.execute("SELECT place_id, name FROM places").fetchall())
+
+
 def event_rows(profile: dict[str, Any], limit: int,
-                window: tuple[datetime, datetime] | None) -> list[dict[str, str]]:
+               window: tuple[datetime, datetime] | None,
+               names: dict[str, str] | None = None) -> list[dict[str, str]]:
     """The events during the case first (a vessel's latest events may be months later), then
-    the latest others, up to `limit`."""
+    the latest others, up to `limit`. `place` names the places (`names`: place_id -> name; an
+    id without a name is shown as is), `place_ids` keeps their ids for `cargotrace places`."""
     def during(e: dict[str, Any]) -> bool:
         if window is None:
             return False
@@ -58,8 +65,10 @@ def event_rows(profile: dict[str, Any], limit: int,
 
     events = sorted(profile["events"], key=lambda e: str(e["start"]), reverse=True)
     events = sorted(events, key=lambda e: not during(e))[:limit]
+    names = names or {}
     return [{"kind": e["kind"].replace("_", " "), "when": fmt_span(e["start"], e["end"]),
-             "place": _places(e), "during": "yes" if during(e) else "",
+             "place": _places(e, names), "place_ids": _places(e, {}),
+             "during": "yes" if during(e) else "",
              "confidence": "" if e.get("confidence") is None else f"{e['confidence']:.2f}",
              "event_id": e["event_id"]} for e in events]
 
@@ -69,20 +78,23 @@ SHOWN_CANDIDATES = 5
 first); the event keeps them all."""
 
 
-def _places(event: dict[str, Any]) -> str:
+def _places(event: dict[str, Any], names: dict[str, str]) -> str:
     """The event's place; for a possible dark port call, every port that fits in the silence
     (the first is the one named: the shortest detour)."""
-    candidates = [str(c["place_id"]) for c in (event.get("attrs") or {}).get("candidates", [])]
+    candidates = [names.get(str(c["place_id"]), str(c["place_id"]))
+                  for c in (event.get("attrs") or {}).get("candidates", [])]
     if len(candidates) > SHOWN_CANDIDATES:  # many watched ports around a long silence
         more = len(candidates) - SHOWN_CANDIDATES
         return ", ".join(candidates[:SHOWN_CANDIDATES]) + f" or {more} other ports"
     if len(candidates) > 1:
         return ", ".join(candidates[:-1]) + " or " + candidates[-1]
-    return str(event.get("place_id") or "")
+    place = str(event.get("place_id") or "")
+    return names.get(place, place)
 
 
 def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
-                   window: tuple[datetime, datetime] | None) -> dict[str, Any]:
+                   window: tuple[datetime, datetime] | None,
+                   places: dict[str, str]) -> dict[str, Any]:
     # "MMSI n": a 7-digit MMSI (e.g. a factory default) must not be read as an IMO number
     profile = vessel_profile(store, f"MMSI {mmsi}")
     as_of = {x["list"]: x.get("as_of") for x in profile["lists"]}
@@ -105,7 +117,7 @@ def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
                    for o in profile["owners"]],
         "practices": [{"title": p["title"], "status": p["status"],
                        "events": len(p["event_ids"])} for p in profile["practices"]],
-        "events": event_rows(profile, params.events_per_vessel, window),
+        "events": event_rows(profile, params.events_per_vessel, window, places),
         "events_total": profile["events_total"],
         "lists": ", ".join(f"{x['list']} (load {x['load_id']})" for x in profile["lists"]),
         "screened": bool(profile["lists"]),
@@ -138,7 +150,8 @@ def vessel_sections(case_dict: dict[str, Any], store: Store | None, params: Repo
                     window: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
     """`window`: the case's time span (its events are listed first in each profile)."""
     shown = _subjects(case_dict, params) if store is not None else []
-    sections = [_store_section(store, mmsi, why, params, window) for mmsi, why in shown
+    places = place_names(store) if store is not None else {}
+    sections = [_store_section(store, mmsi, why, params, window, places) for mmsi, why in shown
                 if store is not None]
     for named in case_dict["vessels"]:
         if not named.get("in_store_mmsis"):
