@@ -21,8 +21,9 @@ key makes a total order; `identity_segments` joins it to the positions on either
 
 From the segments come two identity events: `shared_mmsi` (two segments of more than
 `max_teleport_positions` positions transmitting concurrently for at least `min_overlap_h`) and
-`teleport` (a segment of at most `max_teleport_positions` positions, between two positions of one
-other segment that are consistent with each other).
+`teleport` (a segment of 2 to `max_teleport_positions` positions, between two positions of one
+other segment that are consistent with each other: a sustained jump; a segment of one such
+position is a lone outlier, flagged by `outliers.py` and no event).
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ class _Track:
     def events(self, params: IdentityParams) -> list[Event]:
         sizes = np.bincount(self.segment)
         members = self.members()
-        found = [e for s in range(sizes.size) if sizes[s] <= params.max_teleport_positions
+        # a segment of one position is a lone outlier (outliers.py: flagged, not an event)
+        found = [e for s in range(sizes.size) if 2 <= sizes[s] <= params.max_teleport_positions
                  for e in self._teleport(s, members, params)]
         ships = [s for s in range(sizes.size) if sizes[s] > params.max_teleport_positions]
         return found + self._shared(ships, members, params)
