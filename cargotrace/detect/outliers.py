@@ -8,18 +8,26 @@ of these: it is a position of bad quality. Such positions are kept in `positions
 lost), marked in the `position_flags` table with why (the reason, the implied speeds, the
 parameters), and every detector of a run reads the positions without them.
 
-What counts as a *lone outlier* (`reason` = `lone_outlier`): a position that no other position
-of its MMSI can reach or be reached from (it forms an identity segment of one position, see
-`segments.py`), with on both sides the track of one segment, whose positions just before and
-just after it are consistent with each other, and neither of which can reach it. Two bad
-positions in a row that cannot reach each other either (three fixes in one second, 11 km
-apart) are two lone outliers. Two that agree with each other (the ship "stays" at the new
-place) are a sustained jump, still a `teleport` identity event.
+What counts as a *lone outlier* (`reason` = `lone_outlier`), per MMSI in (ts, lat, lon) order,
+a step being impossible when longer than `min_jump_km` and faster than `max_speed_kn`:
 
-At a track end there is one side only: the first (last) position of an MMSI is a lone outlier
-when the track after (before) it is a segment of at least two positions that cannot reach it
-(`at_track_ends`); a lone position between the tracks of two ships sharing an MMSI is left
-alone (there is no single track to judge it by).
+1. The position is *off the track*: the steps into it and out of it are both impossible (the
+   first and last positions of a track count as having an impossible step outside).
+2. No other off-track position of the MMSI within `max_agreeing_h` agrees with it (one ship
+   could sail between them): such positions are a second transmitter heard between the
+   first one's reports, or a jump that stays (a sustained jump: still a `teleport` identity
+   event, see segments.py), never glitches.
+3. The track is consistent around it: in each run of consecutive off-track positions, the
+   positions just before and just after the run can reach each other, and the position can
+   be reached from neither. Two bad positions in a row that disagree with each other too
+   (three fixes stamped with one second, 11 km apart) are two lone outliers.
+4. At a track end there is one side only (`at_track_ends`): the positions opening (closing)
+   an MMSI's track are judged by the track after (before) them, which must have
+   `min_track_positions` consecutive consistent positions (more than a sustained jump's two).
+
+The rule is local (a position, its neighbours, and the off-track positions near it in time)
+so it can be explained and checked position by position; it runs in numpy over the MMSIs that
+have an impossible step, which one portable Ibis query selects on either engine.
 """
 
 from __future__ import annotations
@@ -34,10 +42,12 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.events import PIPELINE_VERSION, TS
+from cargotrace.detect.gaps import KM_PER_NM
 from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.params import check_positive
-from cargotrace.detect.segments import _speed_kn, _Track, jumping_mmsis, tracks_of
+from cargotrace.detect.segments import MIN_DT_S, _speed_kn, _Track, jumping_mmsis, tracks_of
 from cargotrace.detect.track import located
+from cargotrace.errors import ParamsError
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.store import Store
@@ -66,25 +76,34 @@ class OutlierParams:
         metadata={"help": "Shorter moves are never impossible (GPS noise, timestamp jitter), "
                           "as identity.min_jump_km."},
     )
-    max_segment_gap_h: float = field(
-        default=24.0,
-        metadata={"help": "A track silent for longer no longer judges the positions after it "
-                          "(as identity.max_segment_gap_h)."},
-    )
     at_track_ends: bool = field(
         default=True,
-        metadata={"help": "Also flag an MMSI's first or last position when the track on its "
-                          "one side (two positions or more) cannot reach it."},
+        metadata={"help": "Also flag the positions that open or close an MMSI's track when "
+                          "the track on their one side cannot reach them."},
+    )
+    max_agreeing_h: float = field(
+        default=1.0,
+        metadata={"help": "Two off-track positions of one MMSI less than this apart in time that "
+                          "one ship could sail between are a second transmitter or a sustained "
+                          "jump, not glitches: neither is flagged."},
+    )
+    min_track_positions: int = field(
+        default=3,
+        metadata={"help": "At a track end, the track on the one side must have this many "
+                          "consecutive consistent positions (more than a sustained jump's 2)."},
     )
 
     def __post_init__(self) -> None:
-        check_positive(max_speed_kn=self.max_speed_kn, min_jump_km=self.min_jump_km,
-                       max_segment_gap_h=self.max_segment_gap_h)
+        check_positive(max_speed_kn=self.max_speed_kn, min_jump_km=self.min_jump_km)
+        if self.max_agreeing_h < 0:
+            raise ParamsError(f"max_agreeing_h must be >= 0, got {self.max_agreeing_h}")
+        if self.min_track_positions < 2:
+            raise ParamsError(
+                f"min_track_positions must be >= 2, got {self.min_track_positions}")
 
-    def segmenting(self) -> IdentityParams:
-        """The identity segmenter's parameters with these speeds and distances."""
-        return IdentityParams(max_speed_kn=self.max_speed_kn, min_jump_km=self.min_jump_km,
-                              max_segment_gap_h=self.max_segment_gap_h)
+    def steps(self) -> IdentityParams:
+        """Identity parameters with these speeds and distances (for `jumping_mmsis`)."""
+        return IdentityParams(max_speed_kn=self.max_speed_kn, min_jump_km=self.min_jump_km)
 
 
 @dataclass(frozen=True)
@@ -94,36 +113,84 @@ class _Flag:
     after: int | None  # ... and after it (None at the end)
 
 
+def _impossible(track: _Track, i: np.ndarray, j: np.ndarray, params: OutlierParams
+                ) -> np.ndarray:
+    """Steps i -> j (j later) no ship can make: longer than min_jump_km and faster than
+    max_speed_kn (the time floored at 1 s, as for implied speeds)."""
+    km = sphere.haversine_km(track.lat[i], track.lon[i], track.lat[j], track.lon[j])
+    dt_s = np.maximum(track.t[j] - track.t[i], MIN_DT_S)
+    return np.asarray((km > params.min_jump_km)
+                      & (km / KM_PER_NM > params.max_speed_kn * dt_s / 3600.0))
+
+
+def _consistent(track: _Track, first: int, step: int, params: OutlierParams) -> bool:
+    """Whether `min_track_positions` positions from `first` on (step +1) or back (step -1)
+    exist and every step between them is possible: a track to judge an end against."""
+    idx = first + step * np.arange(params.min_track_positions)
+    if idx.min() < 0 or idx.max() >= track.t.size:
+        return False
+    a, b = (idx[:-1], idx[1:]) if step > 0 else (idx[1:], idx[:-1])
+    return not _impossible(track, a, b, params).any()
+
+
+def _agreeing(track: _Track, alone: np.ndarray, params: OutlierParams) -> np.ndarray:
+    """Per position (a boolean mask over the track): off-track positions (`alone`) that
+    another one within `max_agreeing_h` agrees with (one ship could sail between them): a
+    second transmitter heard between the first one's reports, or a jump that stays, never a
+    lone glitch."""
+    mask = np.zeros(track.t.size, dtype=bool)
+    if alone.size < 2:
+        return mask
+    t = track.t[alone]
+    window_s = params.max_agreeing_h * 3600
+    for pos, x in enumerate(alone.tolist()):
+        hi = int(np.searchsorted(t, t[pos] + window_s, side="right"))
+        later = alone[pos + 1:hi]
+        ok = ~_impossible(track, np.full(later.size, x), later, params)
+        if ok.any():
+            mask[x] = True
+            mask[later[ok]] = True
+    return mask
+
+
 def _lone_outliers(track: _Track, params: OutlierParams) -> list[_Flag]:
-    seg_params = params.segmenting()
-    track.split(seg_params)
-    members = track.members()
-    sizes = np.array([m.size for m in members])
+    """Runs of consecutive positions each with impossible steps on both sides ("alone"),
+    judged against the positions just before and after the run (see the module doc)."""
+    n = track.t.size
+    k = np.arange(n - 1)
+    bad = _impossible(track, k, k + 1, params)  # step k -> k+1
+    bad_in, bad_out = np.concatenate(([True], bad)), np.concatenate((bad, [True]))
+    alone = bad_in & bad_out if n > 1 else np.zeros(n, dtype=bool)
+    alone &= ~_agreeing(track, np.flatnonzero(alone), params)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], alone.astype(np.int8), [0]))))
     flags = []
-    for seg in np.flatnonzero(sizes == 1).tolist():
-        i = int(members[seg][0])
-        around = track.surrounding(seg, members, seg_params)
-        if around is not None:
-            flags.append(_Flag(i, *around))
-        elif params.at_track_ends and i in (0, track.t.size - 1):
-            flag = _track_end(track, i, sizes, seg_params)
-            if flag is not None:
-                flags.append(flag)
+    for i, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        run = np.arange(i, end)
+        a, b = (i - 1 if i > 0 else None), (end if end < n else None)
+        if a is not None and b is not None:
+            if _impossible(track, np.array([a]), np.array([b]), params)[0]:
+                continue  # the track is not consistent across the run: nothing to judge by
+        elif not params.at_track_ends:
+            continue
+        elif b is not None:  # the run opens the track: judged by the track after it
+            if not _consistent(track, b, +1, params):
+                continue
+        elif a is not None:  # ... closes it: judged by the track before it
+            if not _consistent(track, a, -1, params):
+                continue
+        else:
+            continue
+        lone = np.ones(run.size, dtype=bool)
+        if a is not None:
+            lone &= _impossible(track, np.full(run.size, a), run, params)
+        if b is not None:
+            lone &= _impossible(track, run, np.full(run.size, b), params)
+        good = [int(x) for x in run[~lone]]  # consistent with the track: anchors too
+        for x in run[lone].tolist():
+            before = max((g for g in good if g < x), default=a)
+            after = min((g for g in good if g > x), default=b)
+            flags.append(_Flag(x, before, after))
     return flags
-
-
-def _track_end(track: _Track, i: int, sizes: np.ndarray,
-               params: IdentityParams) -> _Flag | None:
-    """The first (last) position, when the nearest position of a segment of two or more
-    positions after (before) it cannot reach (be reached from) it."""
-    big = np.flatnonzero(sizes[track.segment] >= 2)
-    if big.size == 0:
-        return None
-    if i == 0:
-        b = int(big[0])
-        return None if track.reachable(i, b, params) else _Flag(i, None, b)
-    a = int(big[-1])
-    return None if track.reachable(a, i, params) else _Flag(i, a, None)
 
 
 def _step(track: _Track, a: int | None, b: int | None) -> tuple[float | None, float | None]:
@@ -140,7 +207,7 @@ def position_outliers(positions: Any, params: OutlierParams | None = None) -> pa
 
     Only the MMSIs with an impossible step (one portable Ibis query) are fetched and walked."""
     params = params or OutlierParams()
-    jumping = jumping_mmsis(positions, params.segmenting())
+    jumping = jumping_mmsis(positions, params.steps())
     data = to_arrow(located(positions).semi_join(jumping, "mmsi")
                     .select("mmsi", "ts", "lat", "lon"))
     rows: dict[str, list[Any]] = {name: [] for name in FLAG_SCHEMA.names}
