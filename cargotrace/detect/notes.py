@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cargotrace.detect.run import Context
 
 NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
+NO_POSITIONS = "no positions in the window: nothing to detect on"
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def explain(kind: EventKind, inputs: Inputs, params: dict[str, Any], ctx: Contex
             found: int) -> list[str]:
     """The notes of `kind` for this run (empty when there is nothing to say)."""
     if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):
-        return ["no positions in the window: nothing to detect on"]
+        return [NO_POSITIONS]
     notes: list[str] = []
     no_reports = "no static reports in the window"
     if kind is EventKind.IDENTITY and inputs.reports == 0:
@@ -151,4 +152,4 @@ def explain(kind: EventKind, inputs: Inputs, params: dict[str, Any], ctx: Contex
     return [n for n in notes if n]
 
 
-__all__ = ["Inputs", "explain", "longest_track_h"]
+__all__ = ["NO_PLACES", "NO_POSITIONS", "Inputs", "explain", "longest_track_h"]

@@ -29,7 +29,7 @@ from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import detect_loitering, resampled_tracks
-from cargotrace.detect.notes import Inputs, explain
+from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import position_outliers, replace_flags, without_flagged
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
@@ -277,10 +277,10 @@ def detect(
     data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
     summary = DetectSummary(preset, data_end, str(Engine(engine)))
     inputs = Inputs.of(store, since, until)
-    if data_end is None or inputs.positions == 0:
+    if data_end is None or not (inputs.positions or inputs.reports):
         for kind in wanted:  # nothing to detect on: every kind says so, nothing is replaced
             summary.written[kind] = 0
-            summary.notes[kind] = explain(kind, inputs, params, None, 0)
+            summary.notes[kind] = [NO_POSITIONS]
         summary.duration_s = time.perf_counter() - started
         return summary
     flags = position_outliers(tables["positions"], params["outlier"])

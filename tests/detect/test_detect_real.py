@@ -19,8 +19,10 @@ from typer.testing import CliRunner
 
 import cargotrace
 from cargotrace.cli import app
-from cargotrace.detect.run import SUPPORTED
+from cargotrace.detect.notes import longest_track_h
+from cargotrace.detect.run import SUPPORTED, detect
 from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.store.engines import Engine, tables_on
 
 SAMPLE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
 MAX_KN, MIN_KM = 30.0, 5.0  # OutlierParams' defaults, restated: the check is independent
@@ -209,3 +211,29 @@ def test_an_empty_store_explains_every_zero(tmp_path: Path) -> None:
     assert summary["notes"] == {k: ["no positions in the window: nothing to detect on"]
                                 for k in SUPPORTED}
     assert summary["flagged_positions"] == 0
+
+
+def test_spark_flags_and_finds_what_duckdb_does(
+    sample: tuple[Path, dict], spark: Any, tmp_path: Path
+) -> None:
+    """Engine parity on the real sample: the same flags, the same identity events (ids
+    included), the same capture length behind the notes."""
+    path, _ = sample
+    found = {}
+    for engine in Engine:
+        copy = tmp_path / f"{engine}.duckdb"
+        shutil.copyfile(path, copy)
+        with cargotrace.open_store(copy) as store:
+            summary = detect(store, kinds=["identity"], engine=engine)
+            positions = tables_on(engine, store, ["positions"])["positions"]
+            found[engine] = (
+                summary.flagged, summary.written,
+                store.con.execute("SELECT * EXCLUDE (params, pipeline_version) FROM "
+                                  "position_flags ORDER BY ALL").fetchall(),
+                store.con.execute("SELECT * EXCLUDE (params) FROM events ORDER BY ALL")
+                .fetchall(),
+                round(longest_track_h(positions, 1.0), 6),
+            )
+    assert found[Engine.SPARK] == found[Engine.DUCKDB]
+    assert found[Engine.DUCKDB][0] == 34 and found[Engine.DUCKDB][4] == pytest.approx(25 / 60,
+                                                                                     abs=0.01)
