@@ -65,6 +65,12 @@ FLAG_SCHEMA = pa.schema([
 class OutlierParams:
     """Which single positions are glitches (flagged and left out of every detector)."""
 
+    enabled: bool = field(
+        default=True,
+        metadata={"help": "Flag lone outliers and leave them out of detection. Off, a run "
+                          "skips the scan (one sort of the positions, which a gap-only run "
+                          "otherwise does without) and glitches count as behaviour."},
+    )
     max_speed_kn: float = field(
         default=30.0,
         metadata={"help": "Fastest plausible speed between two positions of one ship (as "
@@ -82,10 +88,11 @@ class OutlierParams:
                           "the track on their one side cannot reach them."},
     )
     max_agreeing_h: float = field(
-        default=1.0,
+        default=24.0,
         metadata={"help": "Two off-track positions of one MMSI less than this apart in time that "
-                          "one ship could sail between are a second transmitter or a sustained "
-                          "jump, not glitches: neither is flagged."},
+                          "one ship could sail between are a second transmitter (a shared MMSI "
+                          "heard now and then) or a jump that stays, not glitches: neither is "
+                          "flagged (as identity.max_segment_gap_h)."},
     )
     min_track_positions: int = field(
         default=3,
@@ -200,31 +207,51 @@ def _step(track: _Track, a: int | None, b: int | None) -> tuple[float | None, fl
     return round(km, 3), round(_speed_kn(km, track.t[b] - track.t[a]), 1)
 
 
-def position_outliers(positions: Any, params: OutlierParams | None = None) -> pa.Table:
+@dataclass(frozen=True)
+class OutlierScan:
+    """What `scan_outliers` found, and the positions it read to find it."""
+
+    flags: pa.Table  # FLAG_SCHEMA
+    jumping: pa.Table  # (mmsi, ts, lat, lon) of every MMSI with an impossible step
+
+
+def scan_outliers(positions: Any, params: OutlierParams | None = None,
+                  track: Any = None) -> OutlierScan:
     """The lone outliers among `positions` (an Ibis table, either engine), as `FLAG_SCHEMA`
     rows ordered by (mmsi, ts, lat, lon): jump_km / implied_speed_kn from the track's position
     before, return_km / return_speed_kn to the one after (NULL at a track end).
 
-    Only the MMSIs with an impossible step (one portable Ibis query) are fetched and walked."""
+    Only the MMSIs with an impossible step (one portable Ibis query) are fetched and walked;
+    their positions are returned too, for the identity split to reuse (`segments.py` fetches
+    the same ones). `track`: the positions' `track.track_table`, when the caller has it."""
     params = params or OutlierParams()
-    jumping = jumping_mmsis(positions, params.steps())
-    data = to_arrow(located(positions).semi_join(jumping, "mmsi")
-                    .select("mmsi", "ts", "lat", "lon"))
+    if not params.enabled:
+        return OutlierScan(FLAG_SCHEMA.empty_table(), pa.table({
+            "mmsi": pa.array([], pa.int64()), "ts": pa.array([], TS),
+            "lat": pa.array([], pa.float64()), "lon": pa.array([], pa.float64())}))
+    jumping = jumping_mmsis(positions, params.steps(), track)
+    p = track if track is not None else located(positions)
+    data = to_arrow(p.semi_join(jumping, "mmsi").select("mmsi", "ts", "lat", "lon"))
     rows: dict[str, list[Any]] = {name: [] for name in FLAG_SCHEMA.names}
-    for track in tracks_of(data) if data.num_rows else []:
-        for flag in _lone_outliers(track, params):
+    for one in tracks_of(data) if data.num_rows else []:
+        for flag in _lone_outliers(one, params):
             i = flag.index
-            jump_km, jump_kn = _step(track, flag.before, i)
-            back_km, back_kn = _step(track, i, flag.after)
-            values = (track.mmsi, int(track.ts_us[i]), float(track.lat[i]),
-                      float(track.lon[i]), LONE_OUTLIER, jump_km, jump_kn, back_km, back_kn)
+            jump_km, jump_kn = _step(one, flag.before, i)
+            back_km, back_kn = _step(one, i, flag.after)
+            values = (one.mmsi, int(one.ts_us[i]), float(one.lat[i]),
+                      float(one.lon[i]), LONE_OUTLIER, jump_km, jump_kn, back_km, back_kn)
             for name, value in zip(FLAG_SCHEMA.names, values, strict=False):
                 rows[name].append(value)
     n = len(rows["mmsi"])
     rows["params"] = [json.dumps(asdict(params), sort_keys=True)] * n
     rows["pipeline_version"] = [PIPELINE_VERSION] * n
     columns: dict[str, Any] = {**rows, "ts": pa.array(rows["ts"], pa.int64()).cast(TS)}
-    return pa.table(columns, schema=FLAG_SCHEMA)
+    return OutlierScan(pa.table(columns, schema=FLAG_SCHEMA), data)
+
+
+def position_outliers(positions: Any, params: OutlierParams | None = None) -> pa.Table:
+    """The lone outliers among `positions` (`scan_outliers`' flags)."""
+    return scan_outliers(positions, params).flags
 
 
 def without_flagged(positions: Any, flags: pa.Table) -> Any:
@@ -265,5 +292,5 @@ def replace_flags(store: Store, flags: pa.Table, since: datetime | None = None,
     return stored
 
 
-__all__ = ["FLAG_SCHEMA", "LONE_OUTLIER", "OutlierParams", "position_outliers",
-           "replace_flags", "without_flagged"]
+__all__ = ["FLAG_SCHEMA", "LONE_OUTLIER", "OutlierParams", "OutlierScan", "position_outliers",
+           "replace_flags", "scan_outliers", "without_flagged"]

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.dark_calls import dark_port_calls
@@ -30,11 +32,11 @@ from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
-from cargotrace.detect.outliers import position_outliers, replace_flags, without_flagged
+from cargotrace.detect.outliers import replace_flags, scan_outliers, without_flagged
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
-from cargotrace.detect.track import segmented_track, split_track, track_table
+from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
@@ -56,6 +58,32 @@ class Context:
     _track: Any = None
     _split: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
+    _jumping: pa.Table | None = None
+
+    def flag_outliers(self) -> pa.Table:
+        """Find the lone outlier positions (`outliers.py`) and leave them out of `positions`
+        (and of the shared track) for every detector; the flags. The scan's sort and fetch
+        are not repeated: it reads the run's track when there is one (only the flagged
+        MMSIs are numbered again), and with nothing flagged the identity split reuses the
+        positions it fetched."""
+        raw = self.tables["positions"]
+        params = self.params["outlier"]
+        scan = scan_outliers(raw, params, self.track() if self.share_track else None)
+        if scan.flags.num_rows == 0:
+            identity = self.params["identity"]
+            if not params.enabled:
+                return scan.flags
+            if (identity.max_speed_kn, identity.min_jump_km) == (params.max_speed_kn,
+                                                                 params.min_jump_km):
+                self._jumping = scan.jumping
+            return scan.flags
+        self.tables["positions"] = without_flagged(raw, scan.flags)
+        if self._track is not None:
+            mmsis = pa.table({"mmsi": pc.unique(scan.flags.column("mmsi"))})
+            track = _nullable(retracked(self._track, self.tables["positions"], mmsis)).cache()
+            self._track.release()
+            self._track = track
+        return scan.flags
 
     def track(self) -> Any:
         """Every located position with the next one along its MMSI's track, sorted once and
@@ -75,7 +103,7 @@ class Context:
         if self._segmentation is None:
             self._segmentation = split_segments(
                 self.tables["positions"], self.params["identity"],
-                self.track() if self.share_track else None,
+                self.track() if self.share_track else None, self._jumping,
             )
         return self._segmentation
 
@@ -283,13 +311,11 @@ def detect(
             summary.notes[kind] = [NO_POSITIONS]
         summary.duration_s = time.perf_counter() - started
         return summary
-    flags = position_outliers(tables["positions"], params["outlier"])
-    summary.flagged = replace_flags(store, flags, since, until)
-    tables["positions"] = without_flagged(tables["positions"], flags)
     readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
                EventKind.POSSIBLE_DARK_PORT_CALL)
     ctx = Context(tables, params, data_end, share_track=any(k in wanted for k in readers))
     try:
+        summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
         _run_detectors(store, ctx, wanted, summary, since, until)
         for kind in wanted:
             notes = explain(kind, inputs, params, ctx, summary.written[kind])

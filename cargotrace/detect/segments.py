@@ -306,12 +306,17 @@ def tracks_of(data: pa.Table) -> list[_Track]:
     return tracks
 
 
-def split_segments(positions: Any, params: IdentityParams, track: Any = None) -> Segmentation:
+def split_segments(positions: Any, params: IdentityParams, track: Any = None,
+                   jumping: pa.Table | None = None) -> Segmentation:
     """Split every MMSI with an impossible step; the runs and the shared/teleport events.
-    `track`: the positions' `track.track_table`, when the caller already has it."""
-    jumping = jumping_mmsis(positions, params, track)
-    p = track if track is not None else _located(positions)
-    data = to_arrow(p.semi_join(jumping, "mmsi").select("mmsi", "ts", "lat", "lon"))
+    `track`: the positions' `track.track_table`, when the caller already has it; `jumping`:
+    the located positions (mmsi, ts, lat, lon) of the MMSIs with an impossible step under
+    these speeds, when the caller already fetched them (the run's outlier scan)."""
+    data = jumping
+    if data is None:
+        p = track if track is not None else _located(positions)
+        data = to_arrow(p.semi_join(jumping_mmsis(positions, params, track), "mmsi")
+                        .select("mmsi", "ts", "lat", "lon"))
     runs: list[tuple[int, int, int, int]] = []
     events: list[Event] = []
     tracks = tracks_of(data) if data.num_rows else []

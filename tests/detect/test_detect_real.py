@@ -72,7 +72,7 @@ def _alone_and_sustained(positions: pd.DataFrame) -> tuple[set[tuple], set[tuple
 
     Lone outliers: in each run of consecutive positions that have an impossible step on both
     sides (a track's first and last position count as having one outside) and that no other
-    such position of the MMSI within 1 h agrees with, the positions
+    such position of the MMSI within 24 h agrees with, the positions
     that neither the position just before the run nor the one just after can reach; both must
     exist and reach each other, or, at a track end, the one that exists must start 3
     consecutive positions with possible steps. Sustained jumps: two consecutive positions
@@ -107,12 +107,12 @@ def _alone_and_sustained(positions: pd.DataFrame) -> tuple[set[tuple], set[tuple
         return not any(impossible(min(u, v), max(u, v)) for u, v in zip(idx, idx[1:], strict=False))
 
     alone = (in_bad | first) & (out_bad | last) & ~(first & last)
-    # ... unless another such position of the MMSI within 1 h can be reached from it (or
+    # ... unless another such position of the MMSI within 24 h can be reached from it (or
     # reach it): a second transmitter, not a glitch
     off = p[alone].reset_index()
     both = off.merge(off, on="mmsi", suffixes=("", "_y"))
     both = both[(both["index"] < both.index_y) & ((both.ts_y - both.ts).dt.total_seconds()
-                                                  <= 3600)]
+                                                  <= 24 * 3600)]
     agree = both[~impossible(both["index"].to_numpy(), both.index_y.to_numpy())]
     alone[agree["index"].to_numpy()] = alone[agree.index_y.to_numpy()] = False
     lone: set[tuple] = set()
@@ -224,7 +224,7 @@ def test_spark_flags_and_finds_what_duckdb_does(
         copy = tmp_path / f"{engine}.duckdb"
         shutil.copyfile(path, copy)
         with cargotrace.open_store(copy) as store:
-            summary = detect(store, kinds=["identity"], engine=engine)
+            summary = detect(store, kinds=["identity", "gap", "port_visit"], engine=engine)
             positions = tables_on(engine, store, ["positions"])["positions"]
             found[engine] = (
                 summary.flagged, summary.written,

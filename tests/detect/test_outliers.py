@@ -113,6 +113,10 @@ def test_a_run_leaves_flagged_positions_out_and_keeps_them(tmp_store: cargotrace
     # a second run replaces the flags of its window, it does not add them again
     assert detect(tmp_store, kinds=["gap"]).flagged == 1
     assert tmp_store.count("position_flags") == 1
+    # switched off, the glitch splits the silence in two halves too short for a gap
+    off = detect(tmp_store, kinds=["gap"], overrides={"outlier.enabled": "false"})
+    assert (off.flagged, off.written) == (0, {"gap": 0})
+    assert tmp_store.count("position_flags") == 0
 
 
 def test_spark_flags_what_duckdb_flags(engine: Engine, tmp_store: cargotrace.Store) -> None:
