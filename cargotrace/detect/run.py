@@ -71,10 +71,9 @@ class Context:
         scan = scan_outliers(raw, params, self.track() if self.share_track else None)
         if scan.flags.num_rows == 0:
             identity = self.params["identity"]
-            if not params.enabled:
-                return scan.flags
-            if (identity.max_speed_kn, identity.min_jump_km) == (params.max_speed_kn,
-                                                                 params.min_jump_km):
+            same_steps = (identity.max_speed_kn, identity.min_jump_km) == (
+                params.max_speed_kn, params.min_jump_km)
+            if params.enabled and same_steps:
                 self._jumping = scan.jumping
             return scan.flags
         self.tables["positions"] = without_flagged(raw, scan.flags)
