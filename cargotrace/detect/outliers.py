@@ -144,19 +144,26 @@ def _agreeing(track: _Track, alone: np.ndarray, params: OutlierParams) -> np.nda
     """Per position (a boolean mask over the track): off-track positions (`alone`) that
     another one within `max_agreeing_h` agrees with (one ship could sail between them): a
     second transmitter heard between the first one's reports, or a jump that stays, never a
-    lone glitch."""
+    lone glitch.
+
+    The nearest off-track positions are tried first: a second ship's positions agree with
+    their neighbours, so an MMSI two ships share costs a few comparisons per position, and
+    only real glitches are compared with the whole window."""
     mask = np.zeros(track.t.size, dtype=bool)
     if alone.size < 2:
         return mask
     t = track.t[alone]
     window_s = params.max_agreeing_h * 3600
+    lows = np.searchsorted(t, t - window_s, side="left")
+    highs = np.searchsorted(t, t + window_s, side="right")
     for pos, x in enumerate(alone.tolist()):
-        hi = int(np.searchsorted(t, t[pos] + window_s, side="right"))
-        later = alone[pos + 1:hi]
-        ok = ~_impossible(track, np.full(later.size, x), later, params)
-        if ok.any():
-            mask[x] = True
-            mask[later[ok]] = True
+        lo, hi = int(lows[pos]), int(highs[pos])
+        for a, b in ((max(lo, pos - 8), min(hi, pos + 9)), (lo, hi)):
+            before, after = alone[a:pos], alone[pos + 1:b]
+            if ((~_impossible(track, before, np.full(before.size, x), params)).any()
+                    or (~_impossible(track, np.full(after.size, x), after, params)).any()):
+                mask[x] = True
+                break
     return mask
 
 
