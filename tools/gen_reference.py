@@ -21,6 +21,7 @@ from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.encounters import EncounterParams
 from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.loitering import LoiteringParams
+from cargotrace.detect.outliers import OutlierParams
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.ingest.options import IngestOptions
@@ -39,6 +40,7 @@ PARAMETER_CLASSES = (
     IngestOptions,
     ValidationParams,
     GapParams,
+    OutlierParams,
     IdentityParams,
     PortVisitParams,
     DarkVoyageParams,

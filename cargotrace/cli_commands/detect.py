@@ -73,12 +73,20 @@ def detect(
                 "data_end": summary.data_end,
                 "written": {str(k): v for k, v in summary.written.items()},
                 "replaced": summary.replaced,
+                "folded_duplicates": summary.folded,
+                "flagged_positions": summary.flagged,
+                "notes": {str(k): v for k, v in summary.notes.items()},
                 "duration_s": round(summary.duration_s, 2),
             }
         )
         return
     for k, n in summary.written.items():
-        err.print(f"{k}: {n:,} events")
+        err.print(f"{k}: {n:,} events", markup=False)
+        for note in summary.notes.get(k, []):
+            err.print(f"  note: {note}", markup=False)
+    if summary.flagged:
+        err.print(f"{summary.flagged:,} lone outlier positions flagged (kept, left out of "
+                  "detection; see the position_flags table)", markup=False)
     err.print(
         f"({summary.replaced:,} earlier events of these kinds replaced; {summary.duration_s:.1f} s)"
     )

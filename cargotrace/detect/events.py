@@ -1,10 +1,14 @@
 """Event rows: their schema, their stable ids, and replacing them in the store.
 
 `event_id` recipe (documented in docs/reference/store.md): the first 32 hex digits of the
-SHA-256 of `kind|mmsi|other_mmsi|start|end|place_id`, where other_mmsi and place_id are empty
-when NULL, times are ISO 8601 UTC with microseconds, and an open end is the word `open` (the
-place tells apart the possible dark port calls of one gap). So the same event found twice
-has the same id, and an open gap that later closes gets a new id (its old row is replaced).
+SHA-256 of `kind|mmsi|other_mmsi|start|end|place_id`, then, for the kinds in `ID_FIELDS`, one
+`|name=value` per field that tells apart two events of that kind with the same vessel and times
+(identity: its subkind and the position(s) involved; a port visit: the identity segment).
+other_mmsi, place_id and absent fields are empty when NULL, times are ISO 8601 UTC with
+microseconds, an open end is the word `open`, numbers are Python's shortest round-trip form.
+So the same event found twice has the same id, an open gap that later closes gets a new id (its
+old row is replaced), and two different events never share one: the insert refuses a
+collision between rows that differ (`EventIdCollision`) instead of keeping one of them.
 
 Writing is "replace what this run covers": the events of the detected kinds whose start falls in
 the run's time range are deleted and the new ones inserted, in one transaction. Re-running on
@@ -17,10 +21,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
+from cargotrace.errors import CargotraceError
 from cargotrace.store.store import Store
 from cargotrace.version import __version__
 
@@ -34,14 +39,41 @@ EVENT_SCHEMA = pa.schema([
 PIPELINE_VERSION = f"cargotrace {__version__}"
 
 
+ID_FIELDS: dict[str, tuple[str, ...]] = {
+    # two teleports of one MMSI in the same second (MarineCadastre stamps several positions
+    # with the file's first second) differ only by where they were; a name change and a
+    # call-sign change at one report, only by subkind; a shared MMSI by its segments
+    "identity": ("identity_kind", "lat", "lon", "segments", "value_after", "imo"),
+    # two ships on one MMSI (identity segments) can call at one place at once
+    "port_visit": ("segment",),
+}
+"""Per kind: the attrs (or, for lat/lon, the event's own fields) that go into its id."""
+
+
+class EventIdCollision(CargotraceError):
+    """Two different events got one `event_id`: a bug in the id recipe, never data to drop."""
+
+
+def _id_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(_id_value(v) for v in value)
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
 def event_id(
     kind: str, mmsi: int, other_mmsi: int | None, start: datetime, end: datetime | None,
-    place_id: str | None = None,
+    place_id: str | None = None, distinguishing: dict[str, object] | None = None,
 ) -> str:
+    """The stable id of an event (recipe above); `distinguishing`: the `ID_FIELDS` values of
+    its kind, by name (`Event.event_id` passes its own)."""
     parts = [kind, str(mmsi), "" if other_mmsi is None else str(other_mmsi),
              start.isoformat(timespec="microseconds"),
              "open" if end is None else end.isoformat(timespec="microseconds"),
              place_id or ""]
+    values = distinguishing or {}
+    parts += [f"{name}={_id_value(values.get(name))}" for name in ID_FIELDS.get(str(kind), ())]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -58,14 +90,19 @@ class Event:
     confidence: float | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def event_id(self) -> str:
+        values = {**self.attrs, "lat": self.lat, "lon": self.lon}
+        return event_id(self.kind, self.mmsi, self.other_mmsi, self.start, self.end,
+                        self.place_id, {n: values.get(n) for n in ID_FIELDS.get(self.kind, ())})
+
 
 def events_table(events: list[Event], preset: str, params: object) -> pa.Table:
     """Arrow rows in the `events` layout, with ids and the parameters that produced them."""
     params_json = json.dumps({"preset": preset, **asdict(params)},  # type: ignore[call-overload]
                              sort_keys=True, default=str)
     return pa.table({
-        "event_id": [event_id(e.kind, e.mmsi, e.other_mmsi, e.start, e.end, e.place_id)
-                     for e in events],
+        "event_id": [e.event_id for e in events],
         "kind": [str(e.kind) for e in events],
         "mmsi": [e.mmsi for e in events],
         "other_mmsi": [e.other_mmsi for e in events],
@@ -81,11 +118,22 @@ def events_table(events: list[Event], preset: str, params: object) -> pa.Table:
     }, schema=EVENT_SCHEMA)
 
 
-def replace_events(
+class Replaced(NamedTuple):
+    removed: int  # stored events of the kinds and window deleted first
+    written: int  # rows now stored, counted in the store after the insert
+    folded: int  # identical duplicate rows given once (same id, every column equal)
+
+
+def store_events(
     store: Store, events: pa.Table, kinds: list[str], since: datetime | None = None,
     until: datetime | None = None,
-) -> tuple[int, int]:
-    """Replace the stored events of `kinds` starting in [since, until); (removed, written)."""
+) -> Replaced:
+    """Replace the stored events of `kinds` starting in [since, until) by `events`.
+
+    Identical rows are stored once and counted in `folded`; two different rows with one id
+    raise `EventIdCollision` naming both, and nothing is written (an event silently dropped
+    misleads more than a failed run). `written` is counted from the store, not from the input.
+    """
     con = store.con
     where = "kind IN (SELECT unnest($kinds))"
     params: dict[str, object] = {"kinds": kinds}
@@ -96,15 +144,46 @@ def replace_events(
         where += " AND start < $until"
         params["until"] = until
     con.begin()
+    con.register("events_in", events)
     try:
         removed = int(con.execute(f"SELECT count(*) FROM events WHERE {where}", params)
                       .fetchall()[0][0])
         con.execute(f"DELETE FROM events WHERE {where}", params)
-        con.register("events_in", events)
-        con.execute("INSERT INTO events BY NAME SELECT DISTINCT ON (event_id) * FROM events_in")
-        con.unregister("events_in")
+        con.execute("CREATE OR REPLACE TEMP TABLE events_new AS SELECT DISTINCT * FROM events_in")
+        _refuse_collisions(con)
+        con.execute("INSERT INTO events BY NAME SELECT * FROM events_new")
+        written = int(con.execute("SELECT count(*) FROM events WHERE event_id IN "
+                                  "(SELECT event_id FROM events_new)").fetchall()[0][0])
+        con.execute("DROP TABLE events_new")
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return removed, events.num_rows
+    finally:
+        con.unregister("events_in")
+    return Replaced(removed, written, events.num_rows - written)
+
+
+def _refuse_collisions(con: Any) -> None:
+    cur = con.execute("""
+        SELECT event_id, kind, mmsi, other_mmsi, start, "end", lat, lon, place_id, attrs
+        FROM events_new WHERE event_id IN (
+            SELECT event_id FROM events_new GROUP BY event_id HAVING count(*) > 1
+            ORDER BY event_id LIMIT 1)
+        ORDER BY ALL LIMIT 2""")
+    rows = cur.fetchall()
+    if rows:
+        names = [d[0] for d in cur.description]
+        shown = [", ".join(f"{n}={v}" for n, v in zip(names[1:], row[1:], strict=True))[:400]
+                 for row in rows]
+        raise EventIdCollision(
+            f"two different events share event_id {rows[0][0]}: ({shown[0]}) and ({shown[1]})")
+
+
+def replace_events(
+    store: Store, events: pa.Table, kinds: list[str], since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[int, int]:
+    """`store_events`, as (removed, written)."""
+    replaced = store_events(store, events, kinds, since, until)
+    return replaced.removed, replaced.written

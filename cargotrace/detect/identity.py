@@ -61,8 +61,9 @@ class IdentityParams:
     )
     max_teleport_positions: int = field(
         default=2,
-        metadata={"help": "A segment of at most this many positions, inside another segment's "
-                          "track, is a position jump (teleport), not a ship."},
+        metadata={"help": "A segment of 2 to this many positions, inside another segment's "
+                          "track, is a sustained position jump (teleport), not a ship (one "
+                          "position alone is a lone outlier: flagged, not an event)."},
     )
 
     def __post_init__(self) -> None:
@@ -70,9 +71,9 @@ class IdentityParams:
             value = getattr(self, name)
             if not value > 0:
                 raise ParamsError(f"{name} must be > 0, got {value}")
-        if self.max_teleport_positions < 1:
+        if self.max_teleport_positions < 2:
             raise ParamsError(
-                f"max_teleport_positions must be >= 1, got {self.max_teleport_positions}"
+                f"max_teleport_positions must be >= 2, got {self.max_teleport_positions}"
             )
 
 

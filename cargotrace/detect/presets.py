@@ -9,12 +9,14 @@ from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.encounters import GFW_ENCOUNTER, RENDEZVOUS_ENCOUNTER
 from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.loitering import GFW_LOITERING, RENDEZVOUS_LOITERING
+from cargotrace.detect.outliers import OutlierParams
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams
 from cargotrace.errors import ParamsError
 
 # preset name -> detector name -> parameters
 _COMMON: dict[str, Any] = {
+    "outlier": OutlierParams(),  # flags lone outlier positions before any detector runs
     "identity": IdentityParams(),
     "gap": GapParams(),
     "port_visit": PortVisitParams(),

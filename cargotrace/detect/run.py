@@ -1,9 +1,12 @@
 """Run detectors over the store and replace their events (what `cargotrace detect` does).
 
-Detectors run in dependency order (a dark voyage needs port visits and silences; a possible
-dark port call needs gaps and port visits), each on the engine asked for; their events are
-always written to the store, kind by kind, replacing the events of the same kinds in the run's
-time range.
+Lone outlier positions (GPS or receiver glitches, `outliers.py`) are flagged first, stored in
+`position_flags`, and left out of what every detector reads. Detectors run in dependency
+order (a dark voyage needs port visits and silences; a possible dark port call needs gaps and
+port visits), each on the engine asked for; their events are always written to the store,
+kind by kind, replacing the events of the same kinds in the run's time range. A kind that
+finds nothing says why when the data could not give it any event (`notes.py`): no places, too
+short a capture, no static reports, no positions.
 """
 
 from __future__ import annotations
@@ -16,20 +19,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import Event, events_table, replace_events
+from cargotrace.detect.events import Event, events_table, store_events
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import detect_loitering, resampled_tracks
+from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
+from cargotrace.detect.outliers import replace_flags, scan_outliers, without_flagged
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
-from cargotrace.detect.track import segmented_track, split_track, track_table
+from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.store import Store
@@ -51,6 +58,31 @@ class Context:
     _track: Any = None
     _split: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
+    _jumping: pa.Table | None = None
+
+    def flag_outliers(self) -> pa.Table:
+        """Find the lone outlier positions (`outliers.py`) and leave them out of `positions`
+        (and of the shared track) for every detector; the flags. The scan's sort and fetch
+        are not repeated: it reads the run's track when there is one (only the flagged
+        MMSIs are numbered again), and with nothing flagged the identity split reuses the
+        positions it fetched."""
+        raw = self.tables["positions"]
+        params = self.params["outlier"]
+        scan = scan_outliers(raw, params, self.track() if self.share_track else None)
+        if scan.flags.num_rows == 0:
+            identity = self.params["identity"]
+            same_steps = (identity.max_speed_kn, identity.min_jump_km) == (
+                params.max_speed_kn, params.min_jump_km)
+            if params.enabled and same_steps:
+                self._jumping = scan.jumping
+            return scan.flags
+        self.tables["positions"] = without_flagged(raw, scan.flags)
+        if self._track is not None:
+            mmsis = pa.table({"mmsi": pc.unique(scan.flags.column("mmsi"))})
+            track = _nullable(retracked(self._track, self.tables["positions"], mmsis)).cache()
+            self._track.release()
+            self._track = track
+        return scan.flags
 
     def track(self) -> Any:
         """Every located position with the next one along its MMSI's track, sorted once and
@@ -70,7 +102,7 @@ class Context:
         if self._segmentation is None:
             self._segmentation = split_segments(
                 self.tables["positions"], self.params["identity"],
-                self.track() if self.share_track else None,
+                self.track() if self.share_track else None, self._jumping,
             )
         return self._segmentation
 
@@ -227,7 +259,16 @@ class DetectSummary:
     data_end: datetime | None
     engine: str = "duckdb"
     written: dict[str, int] = field(default_factory=dict)
+    """Per kind: events now in the store from this run (counted there, after the insert)."""
     replaced: int = 0
+    folded: int = 0
+    """Identical duplicate events stored once (same id, every column equal)."""
+    flagged: int = 0
+    """Positions flagged as lone outliers in the run's window (`position_flags`): kept, and
+    left out of every detector."""
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    """Per kind: why it found nothing when it could not run or could not find anything, and
+    what it ran without (e.g. no places: no port exclusion)."""
     duration_s: float = 0.0
 
 
@@ -262,13 +303,23 @@ def detect(
         tables[name] = t
     data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
     summary = DetectSummary(preset, data_end, str(Engine(engine)))
-    if data_end is None:
+    inputs = Inputs.of(store, since, until)
+    if data_end is None or not (inputs.positions or inputs.reports):
+        for kind in wanted:  # nothing to detect on: every kind says so, nothing is replaced
+            summary.written[kind] = 0
+            summary.notes[kind] = [NO_POSITIONS]
+        summary.duration_s = time.perf_counter() - started
         return summary
     readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
                EventKind.POSSIBLE_DARK_PORT_CALL)
     ctx = Context(tables, params, data_end, share_track=any(k in wanted for k in readers))
     try:
+        summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
         _run_detectors(store, ctx, wanted, summary, since, until)
+        for kind in wanted:
+            notes = explain(kind, inputs, params, ctx, summary.written[kind])
+            if notes:
+                summary.notes[kind] = notes
     finally:
         ctx.release()
     summary.duration_s = time.perf_counter() - started
@@ -292,9 +343,10 @@ def _run_detectors(
                 continue
             table = events_table(ctx.found[kind], summary.preset,
                                  ctx.params[detector.params_key])
-            removed, written = replace_events(store, table, [kind], since, until)
-            summary.written[kind] = written
-            summary.replaced += removed
+            replaced = store_events(store, table, [kind], since, until)
+            summary.written[kind] = replaced.written
+            summary.replaced += replaced.removed
+            summary.folded += replaced.folded
             record_run(store, kind, summary, since, until)
 
 

@@ -21,8 +21,9 @@ key makes a total order; `identity_segments` joins it to the positions on either
 
 From the segments come two identity events: `shared_mmsi` (two segments of more than
 `max_teleport_positions` positions transmitting concurrently for at least `min_overlap_h`) and
-`teleport` (a segment of at most `max_teleport_positions` positions, between two positions of one
-other segment that are consistent with each other).
+`teleport` (a segment of 2 to `max_teleport_positions` positions, between two positions of one
+other segment that are consistent with each other: a sustained jump; a segment of one such
+position is a lone outlier, flagged by `outliers.py` and no event).
 """
 
 from __future__ import annotations
@@ -176,23 +177,24 @@ class _Track:
                 for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
     def events(self, params: IdentityParams) -> list[Event]:
-        order = np.argsort(self.segment, kind="stable")
         sizes = np.bincount(self.segment)
-        members = np.split(order, np.cumsum(sizes)[:-1])  # per segment: its positions, in order
-        found = [e for s in range(sizes.size) if sizes[s] <= params.max_teleport_positions
+        members = self.members()
+        # a segment of one position is a lone outlier (outliers.py: flagged, not an event)
+        found = [e for s in range(sizes.size) if 2 <= sizes[s] <= params.max_teleport_positions
                  for e in self._teleport(s, members, params)]
         ships = [s for s in range(sizes.size) if sizes[s] > params.max_teleport_positions]
         return found + self._shared(ships, members, params)
 
-    def _teleport(self, seg: int, members: list[np.ndarray],
-                  params: IdentityParams) -> list[Event]:
-        """A short segment inside the track of another: that track's positions just before and
-        just after it are consistent with each other, and neither can reach it. The other
-        track need not be its stream neighbour (a second ship may be talking in between), so
-        the neighbours' segments and the three largest are tried, largest first."""
+    def surrounding(self, seg: int, members: list[np.ndarray],
+                    params: IdentityParams) -> tuple[int, int] | None:
+        """The positions (a, b) of another segment's track just before and just after the short
+        segment `seg`, when they are consistent with each other and neither can reach it; None
+        when no track surrounds it so (e.g. at an end of the data: nothing to judge it by).
+        The other track need not be its stream neighbour (a second ship may be talking in
+        between), so the neighbours' segments and the three largest are tried, largest first."""
         i, j = int(members[seg][0]), int(members[seg][-1])
         if i == 0 or j + 1 >= self.t.size:
-            return []  # at an end of the data: nothing to judge it by
+            return None
         largest = sorted(range(len(members)), key=lambda s: (-members[s].size, s))
         tried = {int(self.segment[i - 1]), int(self.segment[j + 1]), *largest[:3]} - {seg}
         for other in sorted(tried, key=lambda s: (-members[s].size, s)):
@@ -203,8 +205,22 @@ class _Track:
             a, b = int(track[k - 1]), int(track[k])
             if (self.reachable(a, b, params) and not self.reachable(a, i, params)
                     and not self.reachable(j, b, params)):
-                return [self._teleport_event(seg, i, j, a, b, int(members[seg].size))]
-        return []
+                return a, b
+        return None
+
+    def _teleport(self, seg: int, members: list[np.ndarray],
+                  params: IdentityParams) -> list[Event]:
+        """A short segment inside the track of another (`surrounding`)."""
+        around = self.surrounding(seg, members, params)
+        if around is None:
+            return []
+        i, j = int(members[seg][0]), int(members[seg][-1])
+        return [self._teleport_event(seg, i, j, *around, int(members[seg].size))]
+
+    def members(self) -> list[np.ndarray]:
+        """Per segment: the indices of its positions, in order."""
+        order = np.argsort(self.segment, kind="stable")
+        return np.split(order, np.cumsum(np.bincount(self.segment))[:-1])
 
     def _teleport_event(self, seg: int, i: int, j: int, a: int, b: int, size: int) -> Event:
         out_km = float(_km(self.lat[a], self.lon[a], self.lat[i], self.lon[i]))
@@ -274,7 +290,8 @@ class _Track:
         )
 
 
-def _tracks(data: pa.Table) -> list[_Track]:
+def tracks_of(data: pa.Table) -> list[_Track]:
+    """One `_Track` per MMSI of `data` (mmsi, ts, lat, lon), sorted in track order."""
     data = data.sort_by([("mmsi", "ascending"), ("ts", "ascending"), ("lat", "ascending"),
                          ("lon", "ascending")])
     mmsi = data.column("mmsi").to_numpy()
@@ -289,15 +306,20 @@ def _tracks(data: pa.Table) -> list[_Track]:
     return tracks
 
 
-def split_segments(positions: Any, params: IdentityParams, track: Any = None) -> Segmentation:
+def split_segments(positions: Any, params: IdentityParams, track: Any = None,
+                   jumping: pa.Table | None = None) -> Segmentation:
     """Split every MMSI with an impossible step; the runs and the shared/teleport events.
-    `track`: the positions' `track.track_table`, when the caller already has it."""
-    jumping = jumping_mmsis(positions, params, track)
-    p = track if track is not None else _located(positions)
-    data = to_arrow(p.semi_join(jumping, "mmsi").select("mmsi", "ts", "lat", "lon"))
+    `track`: the positions' `track.track_table`, when the caller already has it; `jumping`:
+    the located positions (mmsi, ts, lat, lon) of the MMSIs with an impossible step under
+    these speeds, when the caller already fetched them (the run's outlier scan)."""
+    data = jumping
+    if data is None:
+        p = track if track is not None else _located(positions)
+        data = to_arrow(p.semi_join(jumping_mmsis(positions, params, track), "mmsi")
+                        .select("mmsi", "ts", "lat", "lon"))
     runs: list[tuple[int, int, int, int]] = []
     events: list[Event] = []
-    tracks = _tracks(data) if data.num_rows else []
+    tracks = tracks_of(data) if data.num_rows else []
     for track in tracks:
         track.split(params)
         runs.extend(track.runs())

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["TRACK_COLUMNS", "epoch_s", "epoch_seconds", "in_runs", "located",
-           "segmented_track", "split_track", "track_table"]
+           "retracked", "segmented_track", "split_track", "track_table"]
 
 ORDER = ("ts", "lat", "lon")
 TRACK_COLUMNS = (
@@ -166,3 +166,14 @@ def segmented_track(track: Any, runs: pa.Table, split: Any = None) -> Any:
     schema = ibis.schema({n: t.copy(nullable=True) for n, t in rest.schema().items()})
     redone = split if split is not None else split_track(track, runs)
     return ibis.union(rest.cast(schema), redone.select(*columns).cast(schema))
+
+
+def retracked(track: Any, positions: Any, mmsis: pa.Table) -> Any:
+    """`track` (per MMSI) after positions of `mmsis` (one column, `mmsi`) were left out of
+    `positions`: those MMSIs are numbered again from `positions`, the others keep theirs. A
+    run that flags a few outlier positions re-sorts their MMSIs only, not every position."""
+    m = ibis.memtable(mmsis.rename_columns(["redo_mmsi"]))
+    rest = track.anti_join(m, track.mmsi == m.redo_mmsi)
+    redone = track_table(positions.semi_join(m, positions.mmsi == m.redo_mmsi))
+    schema = ibis.schema({n: t.copy(nullable=True) for n, t in rest.schema().items()})
+    return ibis.union(rest.cast(schema), redone.select(*schema.names).cast(schema))

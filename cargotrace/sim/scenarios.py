@@ -59,7 +59,8 @@ class BehaviourCounts:
     name_changes: int = field(default=0, metadata={"help": "Static name changes."})
     imo_changes: int = field(default=0, metadata={"help": "Static IMO number changes."})
     flag_changes: int = field(default=0, metadata={"help": "Reflagging: new MMSI and flag."})
-    teleports: int = field(default=0, metadata={"help": "Single position jumps 200-500 km."})
+    teleports: int = field(
+        default=0, metadata={"help": "Jumps of two positions 200-500 km away (sustained)."})
     draught_changes: int = field(default=0, metadata={"help": "Draught changed while dark."})
     dark_port_calls: int = field(default=0, metadata={
         "help": "Calls at a watched port (the curated gazetteer's) with AIS off from 20 km "

@@ -28,8 +28,9 @@ class SimShip:
     draughts: list[tuple[float, float]] = field(default_factory=list)  # (from time, draught m)
     teleport_at: list[float] = field(default_factory=list)
     active: tuple[float, float] | None = None  # a ghost transmits only inside this window
-    # times of the teleport positions actually emitted (filled while emitting)
-    teleports_done: list[tuple[float, float, float]] = field(default_factory=list)
+    # the teleports actually emitted (filled while emitting): the first and last jumped
+    # position's times, and where the first one was put
+    teleports_done: list[tuple[float, float, float, float]] = field(default_factory=list)
 
     def identity_at(self, t: float) -> SimVessel:
         times = [t0 for t0, _ in self.identities]
@@ -58,21 +59,25 @@ def _mmsi_column(ship: SimShip, ts: np.ndarray) -> np.ndarray:
 
 
 def _teleport(ship: SimShip, out: dict[str, np.ndarray], rng: np.random.Generator) -> None:
-    """Move the first heard position after each scheduled time 200-500 km away, onto the sea."""
+    """Move the first two heard positions after each scheduled time 200-500 km away, onto
+    the sea, by the same offset: a sustained jump (the ship "stays" at the far place for two
+    reports), which is a teleport. A single jumped position is a glitch, flagged by
+    detect/outliers.py rather than reported, so it is not planted as one."""
     for t in list(ship.teleport_at):
         later = np.flatnonzero(out["ts"] >= t)
-        if later.size == 0:
+        if later.size < 2:
             continue
-        i = int(later[0])
+        idx = later[:2]
+        lat0, lon0 = out["lat"][idx], out["lon"][idx]
         for _ in range(50):
             dist_km, bearing = rng.uniform(200, 500), rng.uniform(0, 2 * math.pi)
-            lat = out["lat"][i] + dist_km * math.cos(bearing) / 111.32
-            lon = out["lon"][i] + dist_km * math.sin(bearing) / (
-                111.32 * math.cos(math.radians(out["lat"][i]))
-            )
-            if abs(lat) < 80 and not is_land(np.array([lat]), np.array([lon]))[0]:
-                out["lat"][i], out["lon"][i] = round(lat, 6), round(lon, 6)
-                ship.teleports_done.append((float(out["ts"][i]), lat, lon))
+            dlat = dist_km * math.cos(bearing) / 111.32
+            dlon = dist_km * math.sin(bearing) / (111.32 * math.cos(math.radians(lat0[0])))
+            lat, lon = lat0 + dlat, lon0 + dlon
+            if np.all(np.abs(lat) < 80) and not is_land(lat, lon).any():
+                out["lat"][idx], out["lon"][idx] = np.round(lat, 6), np.round(lon, 6)
+                ship.teleports_done.append((float(out["ts"][idx[0]]), float(out["ts"][idx[1]]),
+                                            float(lat[0]), float(lon[0])))
                 ship.teleport_at.remove(t)
                 break
 

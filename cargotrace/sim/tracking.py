@@ -135,14 +135,14 @@ class Trackers:
 
 def teleport_truth(ships: list[SimShip], planted: Planted) -> None:
     for ship in ships:
-        for t, lat, lon in ship.teleports_done:
+        for t, t_end, lat, lon in ship.teleports_done:
             planted.truth.append(
                 TruthRow(
                     planted.next_id("identity"),
                     EventKind.IDENTITY,
                     ship.identity_at(t).mmsi,
                     _dt(t),
-                    _dt(t),
+                    _dt(t_end),
                     subkind=IdentityKind.TELEPORT,
                     lat=lat,
                     lon=lon,

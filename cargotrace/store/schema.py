@@ -105,6 +105,23 @@ TABLES: dict[str, str] = {
             params JSON,
             pipeline_version VARCHAR NOT NULL
         )""",
+    # Positions of bad quality (detect/outliers.py): kept in `positions`, left out of every
+    # detector, with why. Keyed like a position; replaced per detection run's time range.
+    "position_flags": """
+        CREATE TABLE IF NOT EXISTS position_flags (
+            mmsi BIGINT NOT NULL,
+            ts TIMESTAMPTZ NOT NULL,
+            lat DOUBLE NOT NULL,
+            lon DOUBLE NOT NULL,
+            reason VARCHAR NOT NULL,
+            jump_km DOUBLE,
+            implied_speed_kn DOUBLE,
+            return_km DOUBLE,
+            return_speed_kn DOUBLE,
+            params JSON,
+            pipeline_version VARCHAR NOT NULL,
+            PRIMARY KEY (mmsi, ts, lat, lon)
+        )""",
 }
 
 # Columns that make a position unique (DESIGN.md): the same fix heard twice is one fix.

@@ -1,0 +1,155 @@
+"""Why a kind found nothing: zeros that come from the data, not from the world, said so.
+
+"0 encounters" on a 25-minute capture, or "0 port visits" on a store without places, reads as
+a finding ("nothing happened") when it is a limit of the input ("nothing could be seen"). For
+every kind the run checks the conditions that make it unable to find anything, computed from
+the inputs and the run's parameters (never hard-coded), and returns them as notes with the
+run's summary (`DetectSummary.notes`); the CLI shows them under the counts and in `--json`.
+
+Notes are also given when a kind ran with less than it normally uses, whatever it found:
+encounters and loitering without places run without their port exclusion, and identity without
+static reports sees no renames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from cargotrace.detect.coverage import data_coverage
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.track import epoch_s, located
+from cargotrace.store.engines import to_arrow
+from cargotrace.store.store import Store
+
+if TYPE_CHECKING:
+    from cargotrace.detect.run import Context
+
+NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
+NO_POSITIONS = "no positions in the window: nothing to detect on"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the run's window holds, counted in the store."""
+
+    positions: int
+    reports: int
+    places: int
+
+    @classmethod
+    def of(cls, store: Store, since: datetime | None, until: datetime | None) -> Inputs:
+        where, params = "true", {}
+        if since is not None:
+            where += " AND ts >= $since"
+            params["since"] = since
+        if until is not None:
+            where += " AND ts < $until"
+            params["until"] = until
+        con = store.con
+
+        def count(sql: str, p: dict[str, Any]) -> int:
+            return int(con.execute(sql, p).fetchall()[0][0])
+
+        return cls(
+            count(f"SELECT count(*) FROM positions WHERE {where}", params),
+            count(f"SELECT count(*) FROM vessel_reports WHERE {where}", params),
+            count("SELECT count(*) FROM places", {}),
+        )
+
+
+def _hours(h: float) -> str:
+    return f"{h * 60:.0f} min" if h < 1 else f"{h:.1f} h"
+
+
+def longest_track_h(positions: Any, max_silence_h: float) -> float:
+    """The longest time one MMSI is followed without a silence longer than `max_silence_h`
+    (an Ibis query: a lag and a running count of silences per MMSI, then a max)."""
+    p = located(positions)
+    p = p.select("mmsi", t=epoch_s(p.ts))
+    w = ibis.window(group_by="mmsi", order_by="t")
+    p = p.mutate(new=ibis.ifelse((p.t - p.t.lag().over(w)) > max_silence_h * 3600, 1, 0))
+    p = p.mutate(piece=p.new.sum().over(ibis.cumulative_window(group_by="mmsi", order_by="t")))
+    spans = p.group_by(["mmsi", "piece"]).aggregate(span=p.t.max() - p.t.min())
+    value = to_arrow(spans.aggregate(longest=spans.span.max())).column("longest")[0].as_py()
+    return float(value or 0) / 3600
+
+
+def _observed_h(ctx: Context) -> float:
+    """Hours between the first position and the data's end that the feed observed
+    (`coverage.py`): only those can hold a gap's silence."""
+    params = ctx.params["gap"]
+    positions = ctx.tables["positions"]
+    first = to_arrow(positions.aggregate(first=positions.ts.min())).column("first")[0].as_py()
+    if first is None:
+        return 0.0
+    coverage = data_coverage(positions, ctx.data_end, params.coverage_min_hour_fraction,
+                             params.coverage_min_busy_hour_vessels)
+    span_h = (ctx.data_end - first).total_seconds() / 3600
+    return float(span_h - coverage.unobserved_h(first, ctx.data_end))
+
+
+def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
+    longest = longest_track_h(ctx.tables["positions"], params.max_interpolate_gap_h)
+    if longest >= params.min_duration_h:
+        return []
+    return [f"capture too short: no vessel is followed for {_hours(params.min_duration_h)} "
+            f"(min_duration_h) without a silence over {_hours(params.max_interpolate_gap_h)} "
+            f"(max_interpolate_gap_h); the longest such track lasts {_hours(longest)}, "
+            f"so no {what} can be found"]
+
+
+def _found(ctx: Context | None, kind: EventKind) -> int | None:
+    if ctx is None or kind not in ctx.found:
+        return None
+    return len(ctx.found[kind])
+
+
+def explain(kind: EventKind, inputs: Inputs, params: dict[str, Any], ctx: Context | None,
+            found: int) -> list[str]:
+    """The notes of `kind` for this run (empty when there is nothing to say)."""
+    if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):
+        return [NO_POSITIONS]
+    notes: list[str] = []
+    no_reports = "no static reports in the window"
+    if kind is EventKind.IDENTITY and inputs.reports == 0:
+        notes.append(f"{no_reports}: name, IMO, call-sign and flag changes cannot be seen "
+                     "(shared MMSIs and position jumps come from the positions)")
+    elif kind in (EventKind.ENCOUNTER, EventKind.LOITERING) and inputs.places == 0:
+        notes.append(f"{NO_PLACES}: ran without the port exclusion "
+                     "(min_port_distance_km), so events in port are not left out")
+    if found or ctx is None:
+        return notes
+    if kind in (EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL) and not inputs.places:
+        notes.append(f"{NO_PLACES}: {kind} needs places")
+    elif kind is EventKind.DARK_VOYAGE:
+        notes.append(f"{NO_PLACES}: a dark voyage runs between port visits" if not inputs.places
+                     else "no port visits to start or end a dark voyage"
+                     if _found(ctx, EventKind.PORT_VISIT) == 0 else "")
+    elif kind is EventKind.POSSIBLE_DARK_PORT_CALL and _found(ctx, EventKind.GAP) == 0:
+        notes.append("no gaps: a possible dark port call is a place reachable within a gap")
+    elif kind is EventKind.DRAUGHT_CHANGE:
+        silences = (_found(ctx, EventKind.GAP) or 0) + (_found(ctx, EventKind.DARK_VOYAGE) or 0)
+        notes.append(f"{no_reports}: no draughts to compare" if inputs.reports == 0
+                     else "no gaps or dark voyages to compare draughts across"
+                     if silences == 0 else "")
+    elif kind is EventKind.GAP:
+        gap = ctx.params["gap"]
+        observed = _observed_h(ctx)
+        if observed < gap.min_gap_h:
+            notes.append(
+                f"capture too short: the feed was observed for {_hours(observed)} (hours "
+                f"hearing at least {gap.coverage_min_hour_fraction:.0%} of the busiest hour's "
+                f"vessels), less than min_gap_h {_hours(gap.min_gap_h)}: no silence can be "
+                "long enough")
+    elif kind is EventKind.ENCOUNTER:
+        notes += _too_short(ctx, params["encounter"], "encounter")
+    elif kind is EventKind.LOITERING:
+        notes += _too_short(ctx, params["loitering"], "loitering")
+    return [n for n in notes if n]
+
+
+__all__ = ["NO_PLACES", "NO_POSITIONS", "Inputs", "explain", "longest_track_h"]

@@ -1,0 +1,48 @@
+"""Why a kind found nothing, on hand-built stores (the real sample is in test_detect_real.py):
+the notes follow the data and the parameters, and go away when the data allows the kind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import cargotrace
+from cargotrace.detect.notes import NO_POSITIONS
+from cargotrace.detect.run import detect
+
+from .test_identity import T0, make_report, track
+from .test_port_visits import add_port, store_rows
+
+
+def test_a_window_with_reports_only(tmp_store: cargotrace.Store) -> None:
+    """Positions before the window, a rename inside it: identity still finds the rename
+    (static reports need no positions), every other kind says there were no positions."""
+    store_rows(tmp_store, track(hours=1), [
+        make_report(ts=T0 + timedelta(hours=k), name="SEA STAR" if k < 3 else "POLAR C88")
+        for k in range(2, 5)])
+    summary = detect(tmp_store, since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=5))
+    assert summary.written["identity"] == 1
+    assert "identity" not in summary.notes
+    assert {k: v for k, v in summary.notes.items()} == {
+        k: [NO_POSITIONS] for k in summary.written if k != "identity"}
+
+
+def test_notes_follow_the_data(tmp_store: cargotrace.Store) -> None:
+    """A 3 h track, no static reports, no places: identity says it cannot see renames,
+    encounters and loitering run without the port exclusion but the capture is long enough;
+    with a place loaded the place notes go away."""
+    store_rows(tmp_store, track(every_s=60, hours=3))
+    notes = detect(tmp_store, kinds=["identity", "loitering", "port_visit"]).notes
+    assert notes["identity"][0].startswith("no static reports in the window: name, IMO")
+    assert notes["port_visit"] == [
+        "no places loaded (load some with `cargotrace places load FILE`): port_visit needs places"]
+    assert len(notes["loitering"]) == 1 and "without the port exclusion" in notes["loitering"][0]
+    add_port(tmp_store)
+    notes = detect(tmp_store, kinds=["loitering", "port_visit"]).notes
+    assert "loitering" not in notes and "port_visit" not in notes
+    # a 4 h minimum on a 3 h track: the capture is too short, and the note says by how much
+    notes = detect(tmp_store, kinds=["loitering"],
+                   overrides={"loitering.min_duration_h": "4"}).notes
+    assert notes["loitering"] == [
+        "capture too short: no vessel is followed for 4.0 h (min_duration_h) without a "
+        "silence over 1.0 h (max_interpolate_gap_h); the longest such track lasts 3.0 h, so no "
+        "loitering can be found"]
