@@ -1,9 +1,8 @@
-"""The Earth model of `geo/sphere.py` as Ibis expressions and SQL text.
+"""The Earth model of `geo/sphere.py` as Ibis expressions (its SQL text form: `geo/sql.py`).
 
 Why a second form: the detectors are Ibis expressions that run unchanged on DuckDB and Spark,
-so their distances must be column expressions, and the store's interactive place look-ups are
-plain DuckDB SQL. The formulas and constants are those of `sphere.py`; the tests check that all
-three forms agree.
+so their distances must be column expressions. The formulas and constants are those of
+`sphere.py`; the tests check that the forms agree.
 
 Longitude arithmetic here uses CASE expressions rather than a modulo, so that every value
 already in range comes out unchanged to the last bit: events away from ±180 are the same as
@@ -18,7 +17,7 @@ import ibis
 
 from cargotrace.geo.sphere import EARTH_RADIUS_KM
 
-__all__ = ["haversine_km", "haversine_sql", "lon_delta", "mean_lon", "midpoint_lon", "wrap_lon"]
+__all__ = ["haversine_km", "lon_delta", "mean_lon", "midpoint_lon", "wrap_lon"]
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
@@ -30,15 +29,6 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
         (dlon / 2).sin() ** 2
     )
     return 2 * EARTH_RADIUS_KM * h.sqrt().asin()
-
-
-def haversine_sql(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
-    """`haversine_km` as DuckDB SQL text over four SQL expressions (columns or parameters)."""
-    return (
-        f"2 * {EARTH_RADIUS_KM} * asin(sqrt(least(1.0, "
-        f"pow(sin(radians({lat2} - {lat1}) / 2), 2) + cos(radians({lat1})) * cos(radians({lat2})) "
-        f"* pow(sin(radians({lon2} - {lon1}) / 2), 2))))"
-    )
 
 
 def wrap_lon(lon: Any) -> Any:

@@ -19,9 +19,10 @@ from importlib import resources
 import numpy as np
 from numpy.typing import NDArray
 
+from cargotrace.geo.sphere import KM_PER_DEG
+
 __all__ = ["Chokepoint", "chokepoints_on", "curated_chokepoints"]
 
-_KM_PER_DEG = 111.195
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ def curated_chokepoints() -> tuple[Chokepoint, ...]:
 def _min_distance_km(c: Chokepoint, lats: NDArray[np.float64], lons: NDArray[np.float64]) -> float:
     """Distance from the chokepoint centre to the polyline (segments, not only vertices)."""
     k = math.cos(math.radians(c.lat))
-    x = ((lons - c.lon + 180.0) % 360.0 - 180.0) * k * _KM_PER_DEG
-    y = (lats - c.lat) * _KM_PER_DEG
+    x = ((lons - c.lon + 180.0) % 360.0 - 180.0) * k * KM_PER_DEG
+    y = (lats - c.lat) * KM_PER_DEG
     if x.size == 1:
         return float(np.hypot(x[0], y[0]))
     x0, y0, x1, y1 = x[:-1], y[:-1], x[1:], y[1:]
