@@ -294,3 +294,54 @@ def test_crossing_180_at_12_kn_is_no_teleport(engine: Engine,
     (teleport,) = detect_identity(tables["positions"], tables["vessel_reports"])
     assert teleport.attrs["identity_kind"] == "teleport"
     assert (teleport.start, teleport.lat, teleport.lon) == (bogus["ts"], 56.0, 0.5)
+
+
+# --- real data: a global satellite sample with ships crossing 180 -------------------------------
+
+CROSSINGS_SQL = """
+WITH p AS (
+    SELECT mmsi, ts, lat, lon,
+           lead(ts) OVER w AS next_ts, lead(lat) OVER w AS next_lat, lead(lon) OVER w AS next_lon
+    FROM positions WHERE lat IS NOT NULL AND lon IS NOT NULL
+    WINDOW w AS (PARTITION BY mmsi ORDER BY ts, lat, lon)
+)
+SELECT mmsi, ts, lat, lon, next_ts, next_lat, next_lon FROM p
+WHERE abs(next_lon - lon) > 180 ORDER BY mmsi, ts
+"""
+
+
+def test_real_ships_crossing_180_are_measured_the_short_way(
+    engine: Engine, tmp_store: cargotrace.Store, shared_data: Any
+) -> None:
+    """AISdb's global satellite sample of 2021-07-01 has ships heard either side of 180 (a
+    North Pacific crossing at 16 kn, Bering Sea fishing vessels). Every such pair of consecutive
+    fixes a gap joins is measured the short way (the distance computed here), at a speed a
+    ship can sail, and none of those ships is split into two identities."""
+    from cargotrace.ingest.pipeline import ingest_file
+
+    ingest_file(tmp_store, shared_data / "ais_positions" / "aisdb_test_data_20210701.csv")
+    crossings = tmp_store.con.execute(CROSSINGS_SQL).fetchall()
+    assert len(crossings) >= 3
+    params = GapParams(min_gap_h=1.0)
+    tables = tables_on(engine, tmp_store, ["positions", "vessel_reports"])
+    data_end = tmp_store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
+    gaps = gap_events(to_arrow(gap_candidates(tables["positions"], params, data_end)), params,
+                      data_end)
+    by_start = {(g.mmsi, g.start): g for g in gaps}
+    measured = 0
+    for mmsi, ts, lat, lon, next_ts, next_lat, next_lon in crossings:
+        hours = (next_ts - ts).total_seconds() / 3600
+        if hours < params.min_gap_h:
+            continue
+        gap = by_start[(mmsi, ts)]
+        km = gc_km((lat, lon), (next_lat, next_lon))
+        assert gap.attrs["distance_km"] == pytest.approx(km, abs=1e-3)
+        assert km < 2000 and gap.attrs["implied_speed_kn"] < 30
+        measured += 1
+    assert measured >= 3
+    segments = to_arrow(identity_segments(tables["positions"], IdentityParams()))
+    crossing_mmsis = {c[0] for c in crossings}
+    split = {m for m, s in zip(segments.column("mmsi").to_pylist(),
+                               segments.column("segment").to_pylist(), strict=True)
+             if m in crossing_mmsis and s not in (0, None)}
+    assert split == set()
