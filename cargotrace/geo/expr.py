@@ -53,6 +53,5 @@ def mean_lon(lon: Any, where: Any = None) -> Any:
     [0, 360)). Elsewhere the plain mean, unchanged."""
     plain = lon.mean(where=where)
     spread = lon.max(where=where) - lon.min(where=where)
-    west = (lon < 0).cast("int64").sum(where=where).cast("float64")
-    east = plain + 360.0 * west / lon.count(where=where).cast("float64")
-    return ibis.ifelse(spread > 180.0, wrap_lon(east), plain)
+    west_share = (lon < 0).cast("float64").mean(where=where)  # each west one is 360° short
+    return ibis.ifelse(spread > 180.0, wrap_lon(plain + 360.0 * west_share), plain)
