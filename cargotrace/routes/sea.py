@@ -55,7 +55,15 @@ class SeaNetwork:
             self.graph = _marnet()
 
     def snap(self, lat: float, lon: float) -> LonLat:
+        """The MARNET node nearest (lat, lon) in longitude-latitude degrees (searoute's own
+        rule); within 10° of ±180 the nodes across the antimeridian are looked at too, and the
+        nearer of the two candidates along the great circle wins."""
         node: LonLat = self.graph.kdtree.query((lon, lat))
+        if abs(lon) > 170.0:
+            across: LonLat = self.graph.kdtree.query((lon - 360.0 if lon > 0 else lon + 360.0,
+                                                      lat))
+            if _gc_km((lon, lat), across) < _gc_km((lon, lat), node):
+                return across
         return node
 
     def _tree(self, node: LonLat, closed: frozenset[str]

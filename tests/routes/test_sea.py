@@ -62,3 +62,14 @@ def test_route_geojson_is_cut_on_the_antimeridian(sea: SeaNetwork) -> None:
     west, east = geometry["coordinates"]
     assert west[-1][0] == 180.0 and east[0][0] == -180.0 and west[-1][1] == east[0][1]
     assert all(0 < lon <= 180 for lon, _ in west) and all(-180 <= lon < 0 for lon, _ in east)
+
+
+def test_a_point_just_across_180_snaps_to_the_lanes_on_the_other_side(sea: SeaNetwork) -> None:
+    """At 179.95 (Bering Sea) the nearest MARNET node lies at -179.9, 155 km away, not at
+    179.5, 396 km away (the nearest in degrees): degrees of longitude are no
+    distance across the meridian, so both sides are looked at."""
+    for lat, lon in [(62.1, -179.99), (50.2, 179.99), (53.0, -179.7), (56.0, 179.95)]:
+        node = sea.snap(lat, lon)
+        nearest = min(sea.graph.nodes, key=lambda n: gc_km((lat, lon), (n[1], n[0])))
+        assert gc_km((lat, lon), (node[1], node[0])) == pytest.approx(
+            gc_km((lat, lon), (nearest[1], nearest[0])), abs=1e-6)
