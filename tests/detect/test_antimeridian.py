@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +27,7 @@ from cargotrace.detect.loitering import GFW_LOITERING, detect_loitering
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams, detect_port_visits
 from cargotrace.detect.segments import identity_segments
+from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
 from .test_port_visits import add_port, store_rows
@@ -311,14 +313,12 @@ WHERE abs(next_lon - lon) > 180 ORDER BY mmsi, ts
 
 
 def test_real_ships_crossing_180_are_measured_the_short_way(
-    engine: Engine, tmp_store: cargotrace.Store, shared_data: Any
+    engine: Engine, tmp_store: cargotrace.Store, shared_data: Path
 ) -> None:
     """AISdb's global satellite sample of 2021-07-01 has ships heard either side of 180 (a
     North Pacific crossing at 16 kn, Bering Sea fishing vessels). Every such pair of consecutive
     fixes a gap joins is measured the short way (the distance computed here), at a speed a
     ship can sail, and none of those ships is split into two identities."""
-    from cargotrace.ingest.pipeline import ingest_file
-
     ingest_file(tmp_store, shared_data / "ais_positions" / "aisdb_test_data_20210701.csv")
     crossings = tmp_store.con.execute(CROSSINGS_SQL).fetchall()
     assert len(crossings) >= 3
