@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from cargotrace.routes.output import _geometry
+from cargotrace.routes.chokepoints import chokepoints_on
+from cargotrace.routes.network import RouteNetwork
+from cargotrace.routes.output import _geometry, routes_geojson
+from cargotrace.routes.plan import plan_routes
 from cargotrace.routes.sea import SeaNetwork
+from cargotrace.store.places import Place
 
 ANADYR, NOME = (64.73, 177.51), (64.50, -165.41)
 PETROPAVLOVSK, DUTCH_HARBOR = (53.02, 158.65), (53.89, -166.54)
@@ -73,3 +78,41 @@ def test_a_point_just_across_180_snaps_to_the_lanes_on_the_other_side(sea: SeaNe
         nearest = min(sea.graph.nodes, key=lambda n: gc_km((lat, lon), (n[1], n[0])))
         assert gc_km((lat, lon), (node[1], node[0])) == pytest.approx(
             gc_km((lat, lon), (nearest[1], nearest[0])), abs=1e-6)
+
+
+PLACES = [Place("t:anadyr", "Anadyr", (), "RU", "seaport", *ANADYR, 3000.0, None, "test"),
+          Place("t:nome", "Nome", (), "US", "seaport", *NOME, 3000.0, None, "test"),
+          Place("t:pk", "Petropavlovsk-Kamchatsky", (), "RU", "seaport", *PETROPAVLOVSK, 3000.0,
+                None, "test"),
+          Place("t:dh", "Dutch Harbor", (), "US", "seaport", *DUTCH_HARBOR, 3000.0, None,
+                "test")]
+
+
+@pytest.mark.parametrize(("a", "b"), [("t:anadyr", "t:nome"), ("t:pk", "t:dh")])
+def test_planned_sea_route_across_180_goes_the_short_way(network: RouteNetwork, a: str,
+                                                         b: str) -> None:
+    """The route planner across 180: one sea leg, its distance that of its own polyline the
+    short way, no chokepoint (a segment crossing -178.6°, the meridian opposite the Strait of
+    Dover, used to pass "through" it), its international waters within it, and its GeoJSON
+    cut at the meridian."""
+    (route,) = plan_routes(PLACES, a, b, modes="sea", k=1, network=network)
+    (leg,) = route.legs
+    ends = [(p.lat, p.lon) for p in PLACES if p.place_id in (a, b)]
+    assert leg.mode == "sea"
+    assert gc_km(*ends) < route.distance_km < 1.75 * gc_km(*ends)
+    legs_km = sum(gc_km((y0, x0), (y1, x1)) for (x0, y0), (x1, y1)
+                  in zip(leg.coords, leg.coords[1:], strict=False))
+    assert legs_km == pytest.approx(route.distance_km, rel=0.01)
+    as_json = leg.to_dict()
+    assert as_json["chokepoints"] == []
+    assert 0 < as_json["international_waters_km"] < route.distance_km
+    geometry = routes_geojson([route])["features"][0]["geometry"]
+    assert geometry["type"] == "MultiLineString"
+
+
+def test_no_phantom_chokepoint_on_the_meridian_opposite_it() -> None:
+    """A short leg across -178.55° at the latitude of the Strait of Dover (51°N) is half a world
+    from it; the Strait of Dover itself is still found on a Channel crossing."""
+    assert chokepoints_on(np.array([51.0, 51.0]), np.array([-179.0, -178.0])) == []
+    (dover,) = chokepoints_on(np.array([50.7, 51.2]), np.array([1.2, 1.7]))
+    assert dover.chokepoint_id == "dover"
