@@ -10,8 +10,9 @@ encounters all use it (they used to carry near-copies, one of which lost the pla
 
 Why the cells are exact: a circle of angular radius d around latitude φ spans φ ± d in
 latitude and ± asin(sin d / cos φ) in longitude (all longitudes once it holds a pole). Those
-bounds, widened by `EDGE_DEG` for round-off, give every cell a point within reach can lie in,
-and no more. Longitude cells wrap: -180° and 180° are one meridian, so a port at 179.98 has
+bounds, widened by `EDGE_DEG` for round-off, give every cell a point within reach can lie in
+(the cells of the circle's bounding box: no fixed margin, no cap near the poles). Longitude
+cells wrap: -180° and 180° are one meridian, so a port at 179.98 has
 cells on both sides of it and a ship at -179.99 meets it.
 """
 
