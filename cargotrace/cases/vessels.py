@@ -12,13 +12,13 @@ rank: the analyst sees them, the ranking stays about movements.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from cargotrace.cases.params import CaseParams
 from cargotrace.cases.schema import VesselRef
+from cargotrace.geo import sphere
 from cargotrace.screen.candidates import match_all
 from cargotrace.screen.match import CONFIRMED, ListVessel, Match, ScreenParams, Vessel
 from cargotrace.screen.names import name_key
@@ -80,11 +80,7 @@ class NamedCheck:
                 "sanctions": [_hit_dict(h) for h in self.hits]}
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+_km = sphere.distance_km
 
 
 class VesselFinder:

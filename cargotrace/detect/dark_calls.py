@@ -43,10 +43,10 @@ from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.geo import landmask, sphere
+from cargotrace.geo.sphere import KM_PER_NM
 
 __all__ = ["dark_port_calls", "leg_km", "passage_km", "plausible_speed_kn"]
 
-KM_PER_NM = 1.852
 LAND_STEP_KM = 2.0
 """Spacing of the points at which a great-circle leg is checked for land (the mask's cells are
 about 1 km)."""

@@ -30,10 +30,11 @@ import ibis
 import pyarrow as pa
 
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.track import epoch_s, track_table
 from cargotrace.errors import ParamsError
+from cargotrace.geo.expr import haversine_km
+from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
 
 __all__ = [

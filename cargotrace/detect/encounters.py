@@ -10,10 +10,12 @@ naive self-join takes 6.6 s on 10M positions). Instead each track is resampled
 (`loitering.resampled_tracks`), only slow steps away from places are kept (at sea they are a
 small share of the traffic), and those are paired on equal keys - the same grid step and the
 same latitude band of `max_distance_m` (each step joins its own band and the two next to it) -
-before the exact great-circle distance is tested. Runs of consecutive steps per pair are
-islands (step - row_number()), all in one Ibis expression that runs on DuckDB and Spark.
-Python then measures the few candidate runs: their exact start and end from the two vessels'
-own slow positions, the duration test, and the merging of runs less than `merge_gap_h` apart.
+before the exact great-circle distance is tested. Bands are of latitude only, so a pair either
+side of ±180 meets like any other (its midpoint is taken the short way round). Runs of
+consecutive steps per pair are islands (step - row_number()), all in one Ibis expression that
+runs on DuckDB and Spark. Python then measures the few candidate runs: their exact start and
+end from the two vessels' own slow positions, the duration test, and the merging of runs less
+than `merge_gap_h` apart.
 """
 
 from __future__ import annotations
@@ -29,16 +31,12 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import haversine_km
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.loitering import (
-    KM_PER_DEG_LAT,
-    away_from_places,
-    nearest_place_km,
-    resampled_tracks,
-)
+from cargotrace.detect.loitering import away_from_places, nearest_place_km, resampled_tracks
 from cargotrace.detect.params import check_positive
 from cargotrace.errors import ParamsError
+from cargotrace.geo import expr, sphere
+from cargotrace.geo.expr import haversine_km
 from cargotrace.store.engines import to_arrow
 
 
@@ -111,7 +109,7 @@ def encounter_candidates(
         t = t.mutate(segment=ibis.literal(0, "int64"))
     slow = away_from_places(t.filter(t.speed_kn < params.max_speed_kn), places,
                             params.min_port_distance_km)
-    band_deg = params.max_distance_m / 1000.0 / KM_PER_DEG_LAT
+    band_deg = params.max_distance_m / 1000.0 / sphere.KM_PER_DEG
     slow = slow.mutate(band=(slow.lat / band_deg).floor().cast("int64"))
     a = slow.select(
         mmsi=slow.mmsi, segment=slow.segment, a_step=slow.step, a_band=slow.band,
@@ -142,7 +140,7 @@ def encounter_candidates(
     pairs = pairs.filter(long_enough)
     return pairs.select(
         *pair, "step", "run", "distance_m",
-        lat=(pairs.a_lat + pairs.b_lat) / 2, lon=(pairs.a_lon + pairs.b_lon) / 2,
+        lat=(pairs.a_lat + pairs.b_lat) / 2, lon=expr.midpoint_lon(pairs.a_lon, pairs.b_lon),
         speed_kn=pairs.speed_kn, other_speed_kn=pairs.other_speed_kn,
         positions=pairs.positions, other_positions=pairs.other_positions,
         first_slow_ts=pairs.first_slow_ts, last_slow_ts=pairs.last_slow_ts,
@@ -206,7 +204,7 @@ def encounter_events(
         return []
     steps_of = [[s for run in group for s in run.steps] for _, group in merged]
     lats = np.array([statistics.fmean(s["lat"] for s in steps) for steps in steps_of])
-    lons = np.array([statistics.fmean(s["lon"] for s in steps) for steps in steps_of])
+    lons = np.array([sphere.mean_lon(s["lon"] for s in steps) for steps in steps_of])
     port_km, port_ids = nearest_place_km(lats, lons, places)
     events = []
     for (pair, group), steps, lat, lon, km, place_id in zip(

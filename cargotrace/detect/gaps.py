@@ -20,21 +20,9 @@ from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.track import epoch_s, located
-from cargotrace.geo import sphere
+from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.shore import distance_to_shore_nm
-
-EARTH_RADIUS_KM = sphere.EARTH_RADIUS_KM
-KM_PER_NM = 1.852
-
-
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    """Great-circle distance as an Ibis expression (works on every backend)."""
-    dlat = (lat2 - lat1).radians()
-    dlon = (lon2 - lon1).radians()
-    h = (dlat / 2).sin() ** 2 + lat1.radians().cos() * lat2.radians().cos() * (
-        (dlon / 2).sin() ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * h.sqrt().asin()
+from cargotrace.geo.sphere import KM_PER_NM
 
 
 def gap_candidates(

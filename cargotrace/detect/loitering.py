@@ -21,16 +21,16 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.detect import place_grid
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import check_positive
 from cargotrace.detect.track import epoch_seconds
 from cargotrace.errors import ParamsError
-from cargotrace.geo import sphere
+from cargotrace.geo import expr, sphere
+from cargotrace.geo.expr import haversine_km
+from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
-
-KM_PER_DEG_LAT = 111.195  # one degree of latitude on the sphere of EARTH_RADIUS_KM
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def resampled_tracks(
     p = p.mutate(step=(epoch_seconds(p.ts) // step_s).cast("int64"))
     slow = p.sog < slow_kn
     b = p.group_by([*keys, "step"]).aggregate(
-        lat=p.lat.mean(), lon=p.lon.mean(), sog_kn=p.sog.mean(), positions=p.count(),
+        lat=p.lat.mean(), lon=expr.mean_lon(p.lon), sog_kn=p.sog.mean(), positions=p.count(),
         first_ts=p.ts.min(), last_ts=p.ts.max(),
         first_slow_ts=p.ts.min(where=slow), last_slow_ts=p.ts.max(where=slow),
     )
@@ -135,7 +135,8 @@ def resampled_tracks(
     filled = holes.select(
         *keys, step=holes.step + holes.k,
         lat=holes.lat + (holes.next_lat - holes.lat) * frac,
-        lon=holes.lon + (holes.next_lon - holes.lon) * frac,
+        # the short way round: a hole across ±180 is filled across it, not round the world
+        lon=expr.wrap_lon(holes.lon + expr.lon_delta(holes.lon, holes.next_lon) * frac),
         speed_kn=holes.speed_kn + (holes.next_speed - holes.speed_kn) * frac,
         positions=ibis.literal(0, "int64"), first_ts=no_ts, last_ts=no_ts,
         first_slow_ts=no_ts, last_slow_ts=no_ts,
@@ -147,62 +148,22 @@ def resampled_tracks(
 
 
 GRID_DEG = 0.2
-"""Grid cell of the step-place anti-join: a place is unnested into the cells its reach touches,
-so a step meets only the places of its own cell (an equi-join both engines hash)."""
-GRID_MARGIN_DEG = 0.01  # widens each place's cells: a circle's extreme longitudes lie a little
-# beyond reach / cos(latitude), and rounding must not lose a step at a cell's edge
-MIN_COS_LAT = 0.05  # longitude cells near the poles: cap the number a place is unnested into
-GRID_LON_CELLS = round(360 / GRID_DEG)
-
-
-def place_cells(places: Any, min_km: float) -> Any:
-    """Each place once per grid cell its reach (`radius_m` + `min_km`) touches, with the
-    longitude cells wrapped around the antimeridian."""
-    pl = places.select(
-        place_lat=places.lat, place_lon=places.lon,
-        reach_km=places.radius_m / 1000.0 + min_km,
-    )
-    dlat = pl.reach_km / KM_PER_DEG_LAT + GRID_MARGIN_DEG
-    dlon = pl.reach_km / (
-        KM_PER_DEG_LAT * ibis.greatest(pl.place_lat.radians().cos(), MIN_COS_LAT)
-    ) + GRID_MARGIN_DEG
-    pl = pl.mutate(
-        place_cell_lat=ibis.range(
-            ((pl.place_lat - dlat) / GRID_DEG).floor().cast("int64"),
-            ((pl.place_lat + dlat) / GRID_DEG).floor().cast("int64") + 1,
-        ).unnest(),
-        lon_lo=((pl.place_lon - dlon) / GRID_DEG).floor().cast("int64"),
-        lon_hi=((pl.place_lon + dlon) / GRID_DEG).floor().cast("int64") + 1,
-    )
-    pl = pl.mutate(cell=ibis.range(pl.lon_lo, pl.lon_hi).unnest())
-    return pl.select("place_lat", "place_lon", "reach_km", "place_cell_lat",
-                     place_cell_lon=_wrapped(pl.cell))
-
-
-def _wrapped(cell_lon: Any) -> Any:
-    """A longitude cell number in [-180°, 180°): -180° and 180° are one meridian."""
-    half = GRID_LON_CELLS // 2
-    return (cell_lon + half + 2 * GRID_LON_CELLS) % GRID_LON_CELLS - half
+"""Grid cell of the step-place anti-join (`place_grid`): a step meets only the places whose
+reach touches its own cell (an equi-join both engines hash)."""
 
 
 def away_from_places(steps: Any, places: Any, min_km: float) -> Any:
     """The steps at least `min_km` outside the radius of every place (an anti-join).
 
     Distance is from a place's edge (centre distance minus `radius_m`), so a large port keeps
-    its anchorages out. Steps meet places on equal grid cells (`place_cells`) before the exact
+    its anchorages out. Steps meet places on equal grid cells (`place_grid`) before the exact
     great-circle test: a non-equi anti-join of every step with every place cost more than the
     rest of loitering (DuckDB fell back to a nested-loop or inequality join).
     """
-    cells = place_cells(places, min_km)
-    s = steps.mutate(
-        step_cell_lat=(steps.lat / GRID_DEG).floor().cast("int64"),
-        step_cell_lon=_wrapped((steps.lon / GRID_DEG).floor().cast("int64")),
-    )
-    near = [
-        s.step_cell_lat == cells.place_cell_lat, s.step_cell_lon == cells.place_cell_lon,
-        haversine_km(s.lat, s.lon, cells.place_lat, cells.place_lon) < cells.reach_km,
-    ]
-    return s.anti_join(cells, near).drop("step_cell_lat", "step_cell_lon")
+    cells = place_grid.place_cells(places.select(
+        place_lat=places.lat, place_lon=places.lon, reach_km=places.radius_m / 1000.0 + min_km,
+    ), GRID_DEG)
+    return place_grid.away_from(place_grid.with_cells(steps, GRID_DEG), cells)
 
 
 def nearest_place_km(
@@ -243,7 +204,7 @@ def loitering_candidates(
     runs = slow.group_by([*keys, "island"]).aggregate(
         start=ibis.coalesce(slow.first_slow_ts.min(), slow.first_ts.min()),
         end=ibis.coalesce(slow.last_slow_ts.max(), slow.last_ts.max()),
-        lat=slow.lat.mean(), lon=slow.lon.mean(), mean_speed_kn=slow.speed_kn.mean(),
+        lat=slow.lat.mean(), lon=expr.mean_lon(slow.lon), mean_speed_kn=slow.speed_kn.mean(),
         steps=slow.count(), positions=slow.positions.sum(),
         observed_steps=slow.positions.count(where=slow.positions > 0),
     )

@@ -11,17 +11,16 @@ the same idea on speed: a stop begins below 0.2 kn and ends only above 0.5 kn (D
 
 The whole computation is one Ibis expression, so it runs unchanged on DuckDB and Spark:
 positions meet places through an equi-join on a 0.1-degree grid cell (each place is unnested
-into the cells its exit circle touches), which both engines hash-join, then the haversine
-distance decides. One window pass numbers every vessel's positions; after that only the
-positions near a place are carried on, grouped into "islands" of consecutive positions near one
-place (gaps and islands), and aggregated into visits. Python only turns the few visit rows
-into events.
+into the cells its exit circle touches, wrapping at ±180: `place_grid`), which both engines
+hash-join, then the haversine distance decides. One window pass numbers every vessel's
+positions; after that only the positions near a place are carried on, grouped into "islands"
+of consecutive positions near one place (gaps and islands), and aggregated into visits. Python
+only turns the few visit rows into events.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,8 +28,8 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
+from cargotrace.detect import place_grid
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import EARTH_RADIUS_KM, haversine_km
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.track import epoch_s, track_table
 from cargotrace.errors import ParamsError
@@ -46,8 +45,6 @@ log = logging.getLogger(__name__)
 CELL_DEG = 0.1
 """Grid cell of the position-place join: about 11 km of latitude, so a port's circle touches a
 handful of cells and a position meets only the places of its own cell."""
-KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0
-MIN_COS_LAT = 0.05  # longitude cells near the poles: cap the number a place is unnested into
 
 
 @dataclass(frozen=True)
@@ -120,25 +117,14 @@ def _eligible_places(places: Any, params: PortVisitParams) -> Any:
 
 
 def _place_cells(places: Any, params: PortVisitParams) -> Any:
-    """Each eligible place once per grid cell its exit circle touches."""
+    """Each eligible place once per grid cell its exit circle touches (`place_grid`)."""
     pl = _eligible_places(places, params)
     enter_km = ibis.greatest(pl.radius_m / 1000.0, params.entry_radius_km)
     pl = pl.select(
         place_key=pl.place_key, place_lat=pl.lat, place_lon=pl.lon, enter_km=enter_km,
-        exit_km=enter_km + params.exit_margin_km,
+        reach_km=enter_km + params.exit_margin_km,
     )
-    dlat = pl.exit_km / KM_PER_DEG
-    dlon = pl.exit_km / (KM_PER_DEG * ibis.greatest(pl.place_lat.radians().cos(), MIN_COS_LAT))
-    pl = pl.mutate(
-        cell_lat=ibis.range(
-            ((pl.place_lat - dlat) / CELL_DEG).floor().cast("int64"),
-            ((pl.place_lat + dlat) / CELL_DEG).floor().cast("int64") + 1,
-        ).unnest(),
-        lon_lo=((pl.place_lon - dlon) / CELL_DEG).floor().cast("int64"),
-        lon_hi=((pl.place_lon + dlon) / CELL_DEG).floor().cast("int64") + 1,
-    )
-    pl = pl.mutate(cell_lon=ibis.range(pl.lon_lo, pl.lon_hi).unnest())
-    return pl.drop("lon_lo", "lon_hi")
+    return place_grid.place_cells(pl, CELL_DEG)
 
 
 def _near_rows(positions: Any, places: Any, params: PortVisitParams, keys: list[str],
@@ -153,19 +139,14 @@ def _near_rows(positions: Any, places: Any, params: PortVisitParams, keys: list[
     holds a position the nearest wins; failing that, the nearest whose exit radius holds it.
     """
     p = track if track is not None else track_table(positions, tuple(keys))
-    p = p.select(
-        *keys, "ts", "lat", "lon", "sog", "rn", "t_s", "next_t_s",
-        cell_lat=(p.lat / CELL_DEG).floor().cast("int64"),
-        cell_lon=(p.lon / CELL_DEG).floor().cast("int64"),
-    )
+    p = place_grid.with_cells(
+        p.select(*keys, "ts", "lat", "lon", "sog", "rn", "t_s", "next_t_s"), CELL_DEG)
     cells = _place_cells(places, params)
     # a position can be near several places only in a cell several places touch: only those
     # positions need choosing (a window over them), the rest keep their one place
     in_cell = ibis.window(group_by=[cells.cell_lat, cells.cell_lon])
     cells = cells.mutate(cell_places=cells.place_key.count().over(in_cell))
-    j = p.join(cells, ["cell_lat", "cell_lon"])
-    j = j.mutate(dist_km=haversine_km(j.lat, j.lon, j.place_lat, j.place_lon))
-    j = j.filter(j.dist_km <= j.exit_km)
+    j = place_grid.within(p, cells)  # within the exit radius
     j = j.mutate(inside=j.dist_km <= j.enter_km)
     columns = [*keys, "ts", "rn", "sog", "place_key", "dist_km", "inside", "t_s", "next_t_s"]
     single = j.filter(j.cell_places == 1).select(*columns)

@@ -28,7 +28,6 @@ position is a lone outlier, flagged by `outliers.py` and no event).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,10 +38,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cargotrace.detect.events import Event
-from cargotrace.detect.gaps import KM_PER_NM, haversine_km
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.track import epoch_s, in_runs
 from cargotrace.geo import sphere
+from cargotrace.geo.expr import haversine_km
+from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ RUNS_SCHEMA = pa.schema([
 ])
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_DT_S = 1.0  # implied speeds divide by at least this, so simultaneous jumps stay finite
-BOUND_KM_PER_DEG = sphere.EARTH_RADIUS_KM * math.pi / 180 * (1 + 1e-6)  # rounding slack
+BOUND_KM_PER_DEG = sphere.KM_PER_DEG * (1 + 1e-6)  # rounding slack
 
 
 @dataclass

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cargotrace.cache import cache_dir, write_atomic
 from cargotrace.errors import ParamsError
+from cargotrace.geo.sphere import EARTH_RADIUS_KM
 
 __all__ = [
     "CELL_DEG",
@@ -56,7 +57,7 @@ _N_ROWS, _N_COLS = 21600, 43200  # 30-arc-second cells, row 0 at 90 N, column 0 
 CELL_DEG = 1.0 / 120.0
 """Size of one mask cell in degrees (30 arc seconds)."""
 
-CELL_KM = CELL_DEG * math.pi / 180 * 6371.0088
+CELL_KM = CELL_DEG * math.pi / 180 * EARTH_RADIUS_KM
 """North-south size of one mask cell in km (on the mean-radius sphere)."""
 
 

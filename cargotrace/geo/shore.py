@@ -13,13 +13,12 @@ import math
 import numpy as np
 
 from cargotrace.geo.landmask import is_land
+from cargotrace.geo.sphere import KM_PER_DEG, KM_PER_NM
 
 RINGS_NM = np.array([0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 125, 150,
                      200, 250, 300], dtype=np.float64)
 BEYOND_NM = 300.0  # reported for points with no land within the last ring
 _BEARINGS = np.linspace(0, 2 * math.pi, 16, endpoint=False)
-_KM_PER_NM = 1.852
-_KM_PER_DEG = 111.32
 
 
 def distance_to_shore_nm(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -34,7 +33,7 @@ def distance_to_shore_nm(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     for ring_nm in RINGS_NM:
         if pending.size == 0:
             break
-        r_deg = ring_nm * _KM_PER_NM / _KM_PER_DEG
+        r_deg = ring_nm * KM_PER_NM / KM_PER_DEG
         plat = lat[pending, None] + r_deg * np.cos(_BEARINGS)[None, :]
         coslat = np.maximum(np.cos(np.radians(lat[pending])), 0.05)
         plon = lon[pending, None] + r_deg * np.sin(_BEARINGS)[None, :] / coslat[:, None]

@@ -19,9 +19,10 @@ from importlib import resources
 import numpy as np
 from numpy.typing import NDArray
 
+from cargotrace.geo.sphere import KM_PER_DEG, lon_delta
+
 __all__ = ["Chokepoint", "chokepoints_on", "curated_chokepoints"]
 
-_KM_PER_DEG = 111.195
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,19 @@ def curated_chokepoints() -> tuple[Chokepoint, ...]:
 
 
 def _min_distance_km(c: Chokepoint, lats: NDArray[np.float64], lons: NDArray[np.float64]) -> float:
-    """Distance from the chokepoint centre to the polyline (segments, not only vertices)."""
+    """Distance from the chokepoint centre to the polyline (segments, not only vertices).
+
+    Each segment runs from its first vertex the short way to its second (`lon_delta`): were
+    both ends placed relative to the chokepoint on their own, a segment crossing the meridian
+    opposite it (180° away: for the Strait of Dover, -178.6°, on every route across the
+    Pacific's dateline) would jump from +180° to -180° and pass right through it."""
     k = math.cos(math.radians(c.lat))
-    x = ((lons - c.lon + 180.0) % 360.0 - 180.0) * k * _KM_PER_DEG
-    y = (lats - c.lat) * _KM_PER_DEG
+    x = ((lons - c.lon + 180.0) % 360.0 - 180.0) * k * KM_PER_DEG
+    y = (lats - c.lat) * KM_PER_DEG
     if x.size == 1:
         return float(np.hypot(x[0], y[0]))
-    x0, y0, x1, y1 = x[:-1], y[:-1], x[1:], y[1:]
+    x0, y0, y1 = x[:-1], y[:-1], y[1:]
+    x1 = x0 + lon_delta(lons[:-1], lons[1:]) * k * KM_PER_DEG
     dx, dy = x1 - x0, y1 - y0
     seg2 = dx * dx + dy * dy
     t = np.clip(np.where(seg2 > 0, -(x0 * dx + y0 * dy) / np.where(seg2 > 0, seg2, 1), 0), 0, 1)

@@ -25,6 +25,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
 
+from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.routes.chokepoints import curated_chokepoints
 from cargotrace.routes.crossings import curated_ferries
 from cargotrace.routes.network import Hub, RouteNetwork
@@ -33,7 +34,6 @@ from cargotrace.routes.timing import TimeDist
 
 __all__ = ["Dwells", "HubGraph", "moving_time"]
 
-KM_PER_NM = 1.852
 
 
 def moving_time(mode: str, km: float, p: RouteParams) -> TimeDist:

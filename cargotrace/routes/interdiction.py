@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely  # type: ignore[import-untyped]
 
+from cargotrace.geo.sphere import KM_PER_DEG, KM_PER_NM
 from cargotrace.routes.countries import country_polygons
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["SAMPLE_KM", "international_waters_km", "interdiction_summary"]
 
 SAMPLE_KM = 10.0
-_KM_PER_DEG = 111.195
-_KM_PER_NM = 1.852
 
 
 def _densify(coords: tuple[tuple[float, float], ...], step_km: float
@@ -43,7 +42,7 @@ def _densify(coords: tuple[tuple[float, float], ...], step_km: float
     for i in range(lon.size - 1):
         k = math.cos(math.radians((lat[i] + lat[i + 1]) / 2))
         dlon = (lon[i + 1] - lon[i] + 180.0) % 360.0 - 180.0
-        seg = math.hypot(dlon * k, lat[i + 1] - lat[i]) * _KM_PER_DEG
+        seg = math.hypot(dlon * k, lat[i + 1] - lat[i]) * KM_PER_DEG
         length += seg
         n = max(1, math.ceil(seg / step_km))
         t = np.arange(1, n + 1) / n
@@ -60,7 +59,7 @@ def international_waters_km(coords: tuple[tuple[float, float], ...],
     lat, lon, length = _densify(coords, SAMPLE_KM)
     polygons = country_polygons()
     # a degree of longitude shrinks with latitude: widen the search so no land is missed
-    reach_deg = territorial_sea_nm * _KM_PER_NM / _KM_PER_DEG / np.maximum(
+    reach_deg = territorial_sea_nm * KM_PER_NM / KM_PER_DEG / np.maximum(
         np.cos(np.radians(lat)), 0.05)
     points = shapely.points(lon, lat)
     pairs = polygons.tree.query(points, predicate="dwithin", distance=reach_deg)
@@ -71,9 +70,9 @@ def international_waters_km(coords: tuple[tuple[float, float], ...],
         lines = shapely.shortest_line(polygons.geoms[geoms], points[pts])
         land = shapely.get_coordinates(shapely.get_point(lines, 0))
         k = np.cos(np.radians(lat[pts]))
-        dx = ((land[:, 0] - lon[pts] + 180.0) % 360.0 - 180.0) * k * _KM_PER_DEG
-        dy = (land[:, 1] - lat[pts]) * _KM_PER_DEG
-        close = np.hypot(dx, dy) <= territorial_sea_nm * _KM_PER_NM
+        dx = ((land[:, 0] - lon[pts] + 180.0) % 360.0 - 180.0) * k * KM_PER_DEG
+        dy = (land[:, 1] - lat[pts]) * KM_PER_DEG
+        close = np.hypot(dx, dy) <= territorial_sea_nm * KM_PER_NM
         near[pts[close]] = True
     return length * float((~near).mean())
 

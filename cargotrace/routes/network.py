@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from cargotrace.geo.sphere import haversine_km
 from cargotrace.routes.crossings import Crossing, curated_crossings
 from cargotrace.routes.params import RouteParams
 from cargotrace.routes.places import is_sea_place
-from cargotrace.routes.rail import RailData, haversine_km, load_rail_data
+from cargotrace.routes.rail import RailData, load_rail_data
 from cargotrace.routes.sea import SeaNetwork
 from cargotrace.store.places import Place
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from cargotrace.geo import sphere
 from cargotrace.routes.model import Route
 from cargotrace.routes.params import RouteParams
 from cargotrace.routes.rail import RAIL_ATTRIBUTION
@@ -41,15 +42,24 @@ def routes_json(routes: list[Route], params: RouteParams) -> list[dict[str, Any]
 
 
 def _geometry(coords: tuple[tuple[float, float], ...]) -> dict[str, Any]:
-    """LineString with longitudes in -180..180, split into a MultiLineString at the antimeridian."""
+    """LineString with longitudes in -180..180, cut into a MultiLineString at the antimeridian
+    (RFC 7946, section 3.1.9): each part ends, and the next begins, on ±180 at the latitude
+    where the leg crosses it, so the drawn line has no hole there."""
     parts: list[list[list[float]]] = [[]]
-    prev = None
+    prev: tuple[float, float] | None = None
     for lon, lat in coords:
-        lon = (lon + 180.0) % 360.0 - 180.0
-        if prev is not None and abs(lon - prev) > 180.0:
-            parts.append([])
-        parts[-1].append([round(lon, 5), round(lat, 5)])
-        prev = lon
+        lon = float(sphere.wrap_lon(lon))
+        crossed = prev is not None and abs(lon - prev[0]) > 180.0
+        if prev is not None and crossed:
+            edge = 180.0 if prev[0] > 0 else -180.0
+            step = float(sphere.lon_delta(prev[0], lon))
+            at = prev[1] + (lat - prev[1]) * (edge - prev[0]) / (step if step else 1.0)
+            parts[-1].append([edge, round(at, 5)])
+            parts.append([[-edge, round(at, 5)]])
+        point = [round(lon, 5), round(lat, 5)]
+        if not (crossed and parts[-1] == [point]):  # a vertex on the meridian itself
+            parts[-1].append(point)
+        prev = (lon, lat)
     parts = [p for p in parts if len(p) >= 2]
     if len(parts) == 1:
         return {"type": "LineString", "coordinates": parts[0]}

@@ -35,10 +35,11 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from cargotrace.errors import UnreadableInputError
+from cargotrace.geo.sphere import KM_PER_DEG, haversine_km
 from cargotrace.routes.cache import cache_dir, write_parquet_atomic
 from cargotrace.routes.countries import country_polygons
 
-__all__ = ["RAIL_ATTRIBUTION", "RailData", "haversine_km", "load_rail_data", "parse_world_railways"]
+__all__ = ["RAIL_ATTRIBUTION", "RailData", "load_rail_data", "parse_world_railways"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ RAIL_PACKAGE = "scgraph_data"
 RAIL_FILE = "world_railways.py"
 CACHE_FORMAT = 2  # bump when what is cached changes
 BRIDGE_GAP_KM = 2.0  # source gaps up to this long between pieces of one country are closed
-EARTH_RADIUS_KM = 6371.0088
 _ALLOWED = re.compile(r"[0-9.,:\s{}\[\]eE+\-]*")
 
 
@@ -74,16 +74,6 @@ class RailData:
             d = np.where(self.country == country, d, np.inf)
         node = int(np.argmin(d))
         return node, float(d[node])
-
-
-def haversine_km(lat1: float | NDArray[np.float64], lon1: float | NDArray[np.float64],
-                 lat2: float | NDArray[np.float64], lon2: float | NDArray[np.float64]
-                 ) -> NDArray[np.float64]:
-    """Great-circle distance on the mean-radius sphere (as searoute and the rail graph use)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0))))
 
 
 def _assignments(text: str) -> dict[str, str]:
@@ -141,7 +131,7 @@ def bridge_gaps(lat: NDArray[np.float64], lon: NDArray[np.float64], country: NDA
         label[np.fromiter(piece, dtype=np.int64)] = i
     points = shapely.points(lon, lat)
     tree = shapely.STRtree(points)
-    a, b = tree.query(points, predicate="dwithin", distance=max_km / 111.195 / np.maximum(
+    a, b = tree.query(points, predicate="dwithin", distance=max_km / KM_PER_DEG / np.maximum(
         np.cos(np.radians(lat)), 0.1))
     keep = (a < b) & (label[a] != label[b]) & (country[a] == country[b])
     a, b = a[keep], b[keep]

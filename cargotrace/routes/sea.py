@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from cargotrace.routes.rail import haversine_km
+from cargotrace.geo.sphere import haversine_km
 
 __all__ = ["SEA_ATTRIBUTION", "SeaNetwork", "SeaPath"]
 
@@ -55,7 +55,15 @@ class SeaNetwork:
             self.graph = _marnet()
 
     def snap(self, lat: float, lon: float) -> LonLat:
+        """The MARNET node nearest (lat, lon) in longitude-latitude degrees (searoute's own
+        rule); within 10° of ±180 the nodes across the antimeridian are looked at too, and the
+        nearer of the two candidates along the great circle wins."""
         node: LonLat = self.graph.kdtree.query((lon, lat))
+        if abs(lon) > 170.0:
+            across: LonLat = self.graph.kdtree.query((lon - 360.0 if lon > 0 else lon + 360.0,
+                                                      lat))
+            if _gc_km((lon, lat), across) < _gc_km((lon, lat), node):
+                return across
         return node
 
     def _tree(self, node: LonLat, closed: frozenset[str]
@@ -92,4 +100,36 @@ class SeaNetwork:
 def _marnet() -> Any:
     import searoute  # type: ignore[import-untyped]
 
-    return searoute.setup_M()
+    return _wrapped_at_antimeridian(searoute.setup_M())
+
+
+def _wrapped_at_antimeridian(graph: Any) -> Any:
+    """MARNET with every node's longitude in [-180, 180].
+
+    Why: MARNET 1.6.0 draws part of the Bering Sea with longitudes past 180 (182.8 to 190.8),
+    so the Bering Strait is two nodes, (190.85, 65.96) and (-169.15, 65.96), and that piece
+    joins the rest only through a zero-length link at (180, 70): Anadyr to Nome went 2,641 km
+    round the strait twice instead of through it once. Each such node is renamed to its
+    longitude minus 360, merged with the node already there, if any (its edges keep their
+    lengths, measured the short way), and the snapping tree is rebuilt."""
+    from searoute.classes.kdtree import KDTree  # type: ignore[import-untyped]
+
+    def key(lon: float, lat: float) -> tuple[float, float]:
+        return round(lon, 6), round(lat, 6)
+
+    outside = [n for n in graph.nodes if not -180.0 <= n[0] <= 180.0]
+    if not outside:
+        return graph
+    inside = {key(*n): n for n in graph.nodes if -180.0 <= n[0] <= 180.0}
+    for old in outside:
+        lon = (old[0] + 180.0) % 360.0 - 180.0
+        new = inside.setdefault(key(lon, old[1]), (lon, old[1]))
+        for neighbour, data in list(graph.adj[old].items()):
+            if neighbour in (old, new):
+                continue
+            known = graph.get_edge_data(new, neighbour)
+            if known is None or known["weight"] > data["weight"]:
+                graph.add_edge(new, neighbour, **data)
+        graph.remove_node(old)
+    graph.kdtree = KDTree(list(graph.nodes))
+    return graph

@@ -18,9 +18,10 @@ import numpy as np
 
 from cargotrace.detect.kinds import EventKind
 from cargotrace.geo.landmask import is_land
+from cargotrace.geo.sphere import haversine_km
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.plan import Appointment, Leg, Port
-from cargotrace.sim.reception import Station, haversine_km
+from cargotrace.sim.reception import Station
 from cargotrace.sim.ships import SimShip
 from cargotrace.sim.truth import TruthRow, utc
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cargotrace.geo import sphere
 from cargotrace.sim.routes import Route, sea_route
 
-KN_TO_KMH = 1.852
+KN_TO_KMH = sphere.KM_PER_NM
 APPROACH_KM = 8.0  # ships slow down over the last kilometres into port
 DEPART_KM = 3.0
 PORT_SPEED_KN = 3.0
@@ -120,12 +121,7 @@ def transit_seconds(
 
 def _km(a: Port, b: Port) -> float:
     """Great-circle distance between two ports (planning only needs it roughly)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    return sphere.distance_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def build_plan(

@@ -14,9 +14,9 @@ from datetime import datetime
 import numpy as np
 
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.geo.sphere import haversine_km
 from cargotrace.sim.behaviours import DAY, HOUR, Pending, Planted
 from cargotrace.sim.plan import Port, build_plan
-from cargotrace.sim.reception import haversine_km
 from cargotrace.sim.ships import SimShip
 from cargotrace.sim.truth import TruthRow, utc
 

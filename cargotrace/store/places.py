@@ -22,11 +22,11 @@ import duckdb
 import pyarrow as pa
 
 from cargotrace.errors import NotFoundError, ParamsError, StoreError
+from cargotrace.geo.sql import haversine_sql
 from cargotrace.store.store import Store
 
-# IUGG mean Earth radius. A sphere is accurate to ~0.5 % against WGS84: far better than the
-# 3 km port radius it is compared with, and cheap enough to compute on every row.
-EARTH_RADIUS_KM = 6371.0088
+# The sphere (geo/sphere.py) is accurate to ~0.5 % against WGS84: far better than the 3 km port
+# radius it is compared with, and cheap enough to compute on every row.
 
 PLACE_COLUMNS = (
     "place_id", "name", "aliases", "country", "kind", "lat", "lon", "radius_m",
@@ -91,11 +91,7 @@ def _norm_sql(expr: str) -> str:
 
 def _haversine_sql(lat: str, lon: str) -> str:
     """Great-circle distance in km from ($lat, $lon) to the row's (lat, lon)."""
-    return (
-        f"2 * {EARTH_RADIUS_KM} * asin(sqrt(least(1.0, "
-        f"pow(sin(radians({lat} - $lat) / 2), 2) + cos(radians($lat)) * cos(radians({lat})) "
-        f"* pow(sin(radians({lon} - $lon) / 2), 2))))"
-    )
+    return haversine_sql("$lat", "$lon", lat, lon)
 
 
 def check_lat_lon(lat: float, lon: float, what: str = "position") -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cargotrace.sim.reception import Station, haversine_km, nearest_station
+from cargotrace.geo.sphere import haversine_km
+from cargotrace.sim.reception import Station, nearest_station
 from cargotrace.sim.scenarios import region_ports
 
 

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 import cargotrace
 from cargotrace.cli import app
 from cargotrace.errors import NotFoundError, ParamsError
+from cargotrace.geo.sphere import EARTH_RADIUS_KM
 from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.store.places import (
-    EARTH_RADIUS_KM,
     find_places,
     get_place,
     list_places,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.cases.build import CaseResult
+from cargotrace.geo import sphere
 from cargotrace.publish.case_features import CaseExportParams, case_features
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer, select_events
 from cargotrace.publish.report.evidence import evidence_rows, hypothesis_rows
@@ -73,14 +74,18 @@ def _detail(features: FeatureSet) -> FeatureSet | None:
         and f.properties.get("distance_km", 0) < 2000]
     if not focus:
         return None
-    lons = [c[0] for f in focus for c in f.coords]
+    # longitudes east of the focus's centre, the short way round: a track across ±180 spans a
+    # few degrees, not the whole world
+    lon0 = sphere.mean_lon(c[0] for f in focus for c in f.coords)
+    lons = [float(sphere.lon_delta(lon0, c[0])) for f in focus for c in f.coords]
     lats = [c[1] for f in focus for c in f.coords]
     pad_lon = max(max(lons) - min(lons), 1.0) * 0.25
     pad_lat = max(max(lats) - min(lats), 1.0) * 0.25
     box = (min(lons) - pad_lon, min(lats) - pad_lat, max(lons) + pad_lon, max(lats) + pad_lat)
 
     def inside(f: Feature) -> bool:
-        return all(box[0] <= lon <= box[2] and box[1] <= lat <= box[3] for lon, lat in f.coords)
+        return all(box[0] <= float(sphere.lon_delta(lon0, lon)) <= box[2]
+                   and box[1] <= lat <= box[3] for lon, lat in f.coords)
 
     out = FeatureSet(attribution=list(features.attribution))
     out.features = focus + [f for f in features.features if f not in focus and f.coords
