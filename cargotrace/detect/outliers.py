@@ -42,13 +42,13 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.events import PIPELINE_VERSION, TS
-from cargotrace.detect.gaps import KM_PER_NM
 from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.params import check_positive
 from cargotrace.detect.segments import MIN_DT_S, _speed_kn, _Track, jumping_mmsis, tracks_of
 from cargotrace.detect.track import located
 from cargotrace.errors import ParamsError
 from cargotrace.geo import sphere
+from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.store import Store
 
