@@ -24,6 +24,7 @@ from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import IdentityParams, detect_identity
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import GFW_LOITERING, detect_loitering
+from cargotrace.detect.outliers import position_outliers
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.port_visits import PortVisitParams, detect_port_visits
 from cargotrace.detect.segments import identity_segments
@@ -279,19 +280,28 @@ def test_dark_call_at_a_port_just_across_180() -> None:
 
 def test_crossing_180_at_12_kn_is_no_teleport(engine: Engine,
                                               tmp_store: cargotrace.Store) -> None:
-    """A ship sails east across 180 at 12 kn for 6 h, heard every minute: one segment and no
-    identity event. A single bogus fix at lon 0.5 in the middle of it is one teleport."""
+    """A ship sails east across 180 at 12 kn for 6 h, heard every minute: one segment, no
+    identity event and no position flagged as an outlier. A single bogus fix at lon 0.5 in the
+    middle of it is a lone outlier (flagged, no event); two in a row are one teleport."""
     track = run_east(T0, east_of(BERING, -12 * 1.852 * 2), 12, 6)
     assert lons_cross(track)
     store_rows(tmp_store, track)
     tables = tables_on(engine, tmp_store, ["positions", "vessel_reports"])
     assert detect_identity(tables["positions"], tables["vessel_reports"]) == []
+    assert position_outliers(tables["positions"]).num_rows == 0
     segments = to_arrow(identity_segments(tables["positions"], IdentityParams()))
     assert segments.num_rows == len(track)
     assert set(segments.column("segment").to_pylist()) == {0}
 
     bogus = fix(T0 + timedelta(hours=2, seconds=30), (56.0, 0.5), 12.0)
     store_rows(tmp_store, [bogus])
+    tables = tables_on(engine, tmp_store, ["positions", "vessel_reports"])
+    assert detect_identity(tables["positions"], tables["vessel_reports"]) == []
+    (flag,) = position_outliers(tables["positions"]).to_pylist()
+    assert (flag["ts"], flag["lat"], flag["lon"]) == (bogus["ts"], 56.0, 0.5)
+
+    again = fix(T0 + timedelta(hours=2, seconds=40), (56.0, 0.5), 12.0)
+    store_rows(tmp_store, [again])
     tables = tables_on(engine, tmp_store, ["positions", "vessel_reports"])
     (teleport,) = detect_identity(tables["positions"], tables["vessel_reports"])
     assert teleport.attrs["identity_kind"] == "teleport"
