@@ -1,1 +1,0 @@
-"""One module per CLI job; each registers its command on `cargotrace.cli.app`."""

@@ -1,1 +1,0 @@
-"""detect/: behaviour events from positions, vessel reports and places."""

@@ -1,1 +1,0 @@
-"""geo/: geometry shared by the simulator and the detectors (land mask, distances)."""

@@ -1,3 +1,0 @@
-"""Version strings recorded with every ingest and event (provenance)."""
-
-__version__ = "0.1.0"
