@@ -38,7 +38,7 @@ app.add_typer(places_app, name="places")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
-# Three kinds of store option (see open_cli_store): writing commands create a missing store,
+# Four kinds of store option (see open_cli_store): writing commands create a missing store,
 # reading commands need one, and a few commands use one only when there is one.
 StoreOption = Annotated[
     Path | None,
@@ -48,6 +48,13 @@ StoreOption = Annotated[
 ReadStoreOption = Annotated[
     Path | None,
     typer.Option("--store", help="Store file to read; it must exist (default: "
+                 "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
+]
+# detect and screen write events but work on what is stored: a new, empty store would only
+# answer "0 events" or "0 hits", which reads like a finding, so they need an existing one
+WorkStoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file to work on; it must exist (default: "
                  "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
 ]
 OptionalStoreOption = Annotated[
@@ -96,7 +103,7 @@ def _not_found(path: Path, origin: str) -> StoreError:
     return StoreError(
         f"no store at {path.absolute()} (from {origin}); choose one with --store PATH or "
         f"`export {STORE_ENV}=PATH` (`cargotrace demo` prints its store's); only ingest, "
-        "places load, sanctions load, detect, screen and demo create a store"
+        "places load, sanctions load and demo create a store"
     )
 
 

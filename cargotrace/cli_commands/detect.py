@@ -12,7 +12,7 @@ from rich.table import Table
 from cargotrace.cli import (
     JsonOption,
     ReadStoreOption,
-    StoreOption,
+    WorkStoreOption,
     app,
     err,
     open_cli_store,
@@ -40,7 +40,7 @@ def _pairs(items: list[str] | None) -> dict[str, str]:
 
 @app.command()
 def detect(
-    store: StoreOption = None,
+    store: WorkStoreOption = None,
     preset: Annotated[str, typer.Option(help="Parameter preset: gfw or rendezvous.")] = "gfw",
     kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable).")] = None,
     since: Annotated[str | None, typer.Option(help="Only positions from this time (UTC).")] = None,
@@ -56,7 +56,7 @@ def detect(
     json_out: JsonOption = False,
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
-    with open_cli_store(store, write=True) as st:
+    with open_cli_store(store, write=False) as st:
         summary = run_detect(
             st,
             kinds=kind,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, StoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli import JsonOption, WorkStoreOption, app, err, open_cli_store, out, print_json
 from cargotrace.screen.match import ScreenParams
 from cargotrace.screen.screen import screen_store
 
@@ -19,7 +19,7 @@ _DEFAULTS = ScreenParams()
 
 @app.command()
 def screen(
-    store: StoreOption = None,
+    store: WorkStoreOption = None,
     min_score: Annotated[
         float, typer.Option(help="Report hits from this score (0-1); confirmed ones always.")
     ] = _DEFAULTS.min_score,
@@ -30,7 +30,7 @@ def screen(
 ) -> None:
     """Screen every vessel seen in the store; replace the sanction_match events."""
     params = ScreenParams(min_name_similarity=min_name_similarity, min_score=min_score)
-    with open_cli_store(store, write=True) as st:
+    with open_cli_store(store, write=False) as st:
         summary = screen_store(st, params)
     if json_out:
         print_json(summary.to_dict())

@@ -177,8 +177,9 @@ def _csv_chunk(
     )
     result = conv.convert(pa.table({"line_no": pa.array(line_nos).take(rows), **columns}))
     chunk = _assemble(result, raw, first_line_no, framing, records_read=n)
-    if n - len(fed):
-        chunk.skipped["blank_lines"] += n - len(fed)
+    blank = int(n - np.count_nonzero(nonblank))  # NUL rows are quarantined above, not blank
+    if blank:
+        chunk.skipped["blank_lines"] += blank
     return chunk
 
 

@@ -457,6 +457,7 @@ def test_a_nul_byte_quarantines_only_its_row_wherever_it_falls(
     assert all(d.startswith("a NUL byte (0x00) at character ") for _, d in rows)
     assert summary.records_read == 3000
     assert summary.positions_read + summary.quarantined_total == 3000  # every row accounted for
+    assert sum(summary.skipped.values()) == 0  # the file has no blank line: NUL rows not counted
     nul_in_store = tmp_store.con.execute(
         "SELECT count(*) FROM vessel_reports WHERE contains(name, chr(0))").fetchall()[0][0]
     assert nul_in_store == 0

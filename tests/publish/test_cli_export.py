@@ -71,7 +71,7 @@ def test_one_line_errors(sim_store: Path, tmp_path: Path, monkeypatch: pytest.Mo
                      monkeypatch=monkeypatch, capsys=capsys) == (
         1, f"Error: no store at {missing} (from --store); choose one with --store PATH or "
         "`export CARGOTRACE_STORE=PATH` (`cargotrace demo` prints its store's); only ingest, "
-        "places load, sanctions load, detect, screen and demo create a store\n")
+        "places load, sanctions load and demo create a store\n")
     assert not missing.exists()
     assert not missing.exists()
     for args, message in cases.items():
