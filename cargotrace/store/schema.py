@@ -31,8 +31,8 @@ INGESTS = TableSpec("ingests", (
     C("sha256", "VARCHAR", "of the file's bytes", False),
     C("format", "VARCHAR", "`nmea`, `csv` or `parquet`", False),
     C("options", "JSON", "format, column mappings, assumed time, validation bounds"),
-    C("started_at", "TIMESTAMPTZ", "", False),
-    C("finished_at", "TIMESTAMPTZ", "", False),
+    C("started_at", "TIMESTAMPTZ", "when the ingest began (UTC)", False),
+    C("finished_at", "TIMESTAMPTZ", "when it committed (UTC)", False),
     C("records_read", "BIGINT", "records in the file", False),
     C("positions_stored", "BIGINT", "new rows in `positions`", False),
     C("reports_stored", "BIGINT", "new rows in `vessel_reports`", False),
@@ -40,7 +40,7 @@ INGESTS = TableSpec("ingests", (
     C("quarantined", "BIGINT", "records sent to `quarantine`", False),
     C("counts", "JSON", "the whole summary, with quarantined-by-reason and skipped-by-kind",
       False),
-    C("cargotrace_version", "VARCHAR", "", False),
+    C("cargotrace_version", "VARCHAR", "the version that read the file", False),
 ), primary_key=("ingest_id",))
 
 POSITIONS = TableSpec("positions", (
@@ -88,7 +88,7 @@ QUARANTINE = TableSpec("quarantine", (
 
 PLACES = TableSpec("places", (
     C("place_id", "VARCHAR", "stable id, e.g. `wpi:…`", False),
-    C("name", "VARCHAR", "", False),
+    C("name", "VARCHAR", "the name shown and matched first", False),
     C("aliases", "VARCHAR[]", "other names"),
     C("country", "VARCHAR", "ISO 3166-1 alpha-2"),
     C("kind", "VARCHAR", "a `PlaceKind`: port, terminal, anchorage, …", False),
@@ -104,7 +104,7 @@ EVENTS = TableSpec("events", (
     C("kind", "VARCHAR", "see `cargotrace.detect.kinds.EventKind`", False),
     C("mmsi", "BIGINT", "the vessel", False),
     C("other_mmsi", "BIGINT", "the second vessel of an encounter"),
-    C("start", "TIMESTAMPTZ", "", False),
+    C("start", "TIMESTAMPTZ", "when the behaviour began (UTC)", False),
     C("end", "TIMESTAMPTZ", "NULL while still going on (e.g. an open gap)"),
     C("lat", "DOUBLE", "where, degrees"),
     C("lon", "DOUBLE", "where, degrees"),
@@ -124,17 +124,17 @@ POSITION_KEY = ("mmsi", "ts", "lat", "lon")
 # Positions of bad quality (detect/outliers.py): kept in `positions`, left out of every
 # detector, with why. Keyed like a position; replaced per detection run's time range.
 POSITION_FLAGS = TableSpec("position_flags", (
-    C("mmsi", "BIGINT", "", False),
-    C("ts", "TIMESTAMPTZ", "", False),
-    C("lat", "DOUBLE", "", False),
-    C("lon", "DOUBLE", "", False),
+    C("mmsi", "BIGINT", "the flagged position's key: → `positions`", False),
+    C("ts", "TIMESTAMPTZ", "the flagged position's key", False),
+    C("lat", "DOUBLE", "the flagged position's key", False),
+    C("lon", "DOUBLE", "the flagged position's key", False),
     C("reason", "VARCHAR", "`lone_outlier`", False),
     C("jump_km", "DOUBLE", "from the track's position before it; NULL at a track end"),
     C("implied_speed_kn", "DOUBLE", "to reach it from the position before"),
     C("return_km", "DOUBLE", "to the track's position after it; NULL at a track end"),
     C("return_speed_kn", "DOUBLE", "to reach the position after it"),
     C("params", "JSON", "the `OutlierParams` used"),
-    C("pipeline_version", "VARCHAR", "", False),
+    C("pipeline_version", "VARCHAR", "`cargotrace <version>`", False),
 ), primary_key=POSITION_KEY)
 
 CORE_TABLES = (META, INGESTS, POSITIONS, VESSEL_REPORTS, QUARANTINE, PLACES, EVENTS,

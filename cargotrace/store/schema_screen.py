@@ -19,7 +19,8 @@ SANCTIONS_ENTITIES = TableSpec("sanctions_entities", (
     C("mmsi", "BIGINT", "9 digits, validated"),
     C("flag", "VARCHAR", "ISO 3166-1 alpha-2, vessels only"),
     C("programs", "VARCHAR[]", "sanctions programmes", False),
-    C("list", "VARCHAR", "", False),
+    C("list", "VARCHAR", "the list's name (`--name`, default its format: `ofac`, `un`, `ftm`)",
+      False),
     C("listed_on", "DATE", "NULL for OFAC's legacy CSV, which has no listing date; UN "
       "`LISTED_ON`; FtM `Sanction.listingDate`"),
     C("source", "VARCHAR", "file name", False),
@@ -35,12 +36,12 @@ SANCTIONS_ENTITIES = TableSpec("sanctions_entities", (
 
 # Owners, operators and "Linked To:" parties of listed vessels (FtM Ownership entities).
 SANCTIONS_LINKS = TableSpec("sanctions_links", (
-    C("list", "VARCHAR", "", False),
+    C("list", "VARCHAR", "the list's name", False),
     C("link_id", "VARCHAR", "the FtM Ownership entity id", False),
     C("vessel_id", "VARCHAR", "→ `sanctions_entities.id`", False),
     C("owner_id", "VARCHAR", "a list entity when the list names the party, else an unlisted "
       "Organization stub", False),
-    C("owner_name", "VARCHAR", ""),
+    C("owner_name", "VARCHAR", "the party's name as the list gives it"),
     C("relation", "VARCHAR", "`linked_to` from OFAC remarks, `owner` from OFAC `Vess_owner` or "
       "FtM Ownership/owner, `operator`", False),
     C("entity", "JSON", "the FtM Ownership entity"),
@@ -49,40 +50,40 @@ SANCTIONS_LINKS = TableSpec("sanctions_links", (
 
 # One row per load that changed the store (an identical file loaded again adds none).
 SANCTIONS_LOADS = TableSpec("sanctions_loads", (
-    C("load_id", "BIGINT", "", False),
-    C("list", "VARCHAR", "", False),
+    C("load_id", "BIGINT", "referenced by the rows the load wrote", False),
+    C("list", "VARCHAR", "the list's name", False),
     C("format", "VARCHAR", "`ofac`, `un`, `ftm`", False),
-    C("path", "VARCHAR", "", False),
-    C("sha256", "VARCHAR", "", False),
-    C("size_bytes", "BIGINT", "", False),
+    C("path", "VARCHAR", "the file as given", False),
+    C("sha256", "VARCHAR", "of the file's bytes", False),
+    C("size_bytes", "BIGINT", "file size", False),
     C("as_of", "DATE", "the list's date: `--as-of`, else the date the file states, e.g. UN "
       "`dateGenerated`"),
     C("published", "DATE", "the file's own date, if it has one"),
-    C("loaded_at", "TIMESTAMPTZ", "", False),
-    C("rows_read", "BIGINT", "", False),
-    C("entities", "BIGINT", "", False),
-    C("vessels", "BIGINT", "", False),
-    C("skipped", "BIGINT", "", False),
+    C("loaded_at", "TIMESTAMPTZ", "when the load committed (UTC)", False),
+    C("rows_read", "BIGINT", "records in the file", False),
+    C("entities", "BIGINT", "entities read (every schema)", False),
+    C("vessels", "BIGINT", "of which vessels", False),
+    C("skipped", "BIGINT", "records that could not be read (`skipped_rows`)", False),
     C("skipped_rows", "JSON", "row, reason, detail of each record that could not be read",
       False),
     C("previous_load_id", "BIGINT", "the list's load before this one"),
-    C("added", "BIGINT", "", False),
-    C("removed", "BIGINT", "", False),
-    C("changed", "BIGINT", "", False),
-    C("cargotrace_version", "VARCHAR", "", False),
+    C("added", "BIGINT", "entries new since the previous load", False),
+    C("removed", "BIGINT", "entries gone since the previous load", False),
+    C("changed", "BIGINT", "entries whose fingerprint changed", False),
+    C("cargotrace_version", "VARCHAR", "the version that loaded it", False),
 ), primary_key=("load_id",))
 
 # What a load added, removed or changed compared with the list's previous load: the history
 # that survives replacement (a delisted vessel keeps its last entity here).
 SANCTIONS_CHANGES = TableSpec("sanctions_changes", (
     C("load_id", "BIGINT", "→ `sanctions_loads`", False),
-    C("list", "VARCHAR", "", False),
+    C("list", "VARCHAR", "the list's name", False),
     C("change", "VARCHAR", "`added`, `removed`, `changed`", False),
-    C("id", "VARCHAR", "", False),
-    C("schema", "VARCHAR", "", False),
-    C("name", "VARCHAR", ""),
-    C("imo", "BIGINT", ""),
-    C("programs", "VARCHAR[]", ""),
+    C("id", "VARCHAR", "the entry's `sanctions_entities.id`", False),
+    C("schema", "VARCHAR", "its FtM schema", False),
+    C("name", "VARCHAR", "its caption"),
+    C("imo", "BIGINT", "its IMO number, if a vessel"),
+    C("programs", "VARCHAR[]", "its sanctions programmes"),
     C("entity", "JSON", "the entry as added or changed, or as it was when removed (a delisted "
       "vessel is kept here)", False),
     C("previous_entity", "JSON", "the entry before a change"),
@@ -101,24 +102,24 @@ EVIDENCE = TableSpec("evidence", (
     C("place", "VARCHAR", "as written in the file"),
     C("place_id", "VARCHAR", "the resolved `places` row, `case:<hash>` for a place given by "
       "coordinates, NULL when there is no place or it is ambiguous or unknown"),
-    C("lat", "DOUBLE", ""),
-    C("lon", "DOUBLE", ""),
+    C("lat", "DOUBLE", "the place's, degrees"),
+    C("lon", "DOUBLE", "the place's, degrees"),
     C("subject", "JSON", "the vessel `{name, imo, mmsi}` or NULL"),
     C("quantity", "JSON", "e.g. `{\"containers\": 300}`"),
     C("description", "VARCHAR", "the item's `what`", False),
-    C("source_title", "VARCHAR", "", False),
-    C("source_publisher", "VARCHAR", "", False),
-    C("source_date", "DATE", "", False),
-    C("source_url", "VARCHAR", ""),
+    C("source_title", "VARCHAR", "the item's `source.title`", False),
+    C("source_publisher", "VARCHAR", "the item's `source.publisher`", False),
+    C("source_date", "DATE", "the item's `source.date`", False),
+    C("source_url", "VARCHAR", "the item's `source.url`, if given"),
     C("grading", "VARCHAR", "Admiralty code, e.g. `B2`", False),
     C("reliability", "VARCHAR", "`A`–`F`", False),
     C("credibility", "TINYINT", "1–6", False),
-    C("simulated", "BOOLEAN", "", False),
+    C("simulated", "BOOLEAN", "the item is invented (for demos and tests)", False),
 ), primary_key=("case_id", "evidence_id"))
 
 # The ranked hypotheses of the case's last build (`case build --store`), best first.
 HYPOTHESES = TableSpec("hypotheses", (
-    C("case_id", "VARCHAR", "", False),
+    C("case_id", "VARCHAR", "the file's `case`", False),
     C("rank", "INTEGER", "1 = best", False),
     C("name", "VARCHAR", "the legs, or the corridor's name", False),
     C("kind", "VARCHAR", "`chain`: passes every anchor; `corridor`: a named alternative over "
@@ -129,8 +130,8 @@ HYPOTHESES = TableSpec("hypotheses", (
     C("factors", "JSON", "each factor with its kind, value, evidence ids and reason", False),
     C("evidence", "JSON", "`supports` and `contradicts`, evidence ids", False),
     C("explanation", "VARCHAR", "in words", False),
-    C("built_at", "TIMESTAMPTZ", "", False),
-    C("cargotrace_version", "VARCHAR", "", False),
+    C("built_at", "TIMESTAMPTZ", "when the build ran (UTC)", False),
+    C("cargotrace_version", "VARCHAR", "the version that built it", False),
 ), primary_key=("case_id", "rank"))
 
 CASE_TABLES = (EVIDENCE, HYPOTHESES)
