@@ -26,8 +26,8 @@ from cargotrace.geo.sql import haversine_sql
 from cargotrace.store.schema import PLACES
 from cargotrace.store.store import Store
 
-# The sphere (geo/sphere.py) is accurate to ~0.5 % against WGS84: far better than the 3 km port
-# radius it is compared with, and cheap enough to compute on every row.
+# The sphere (geo/sphere.py) is within 0.56 % of WGS84 (docs/decisions/0008): far better than
+# the 3 km port radius it is compared with, and cheap enough to compute on every row.
 
 PLACE_COLUMNS = PLACES.names
 _ARROW_SCHEMA = PLACES.arrow_schema()
