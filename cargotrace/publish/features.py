@@ -24,6 +24,7 @@ from typing import Any
 
 from cargotrace.errors import ParamsError
 from cargotrace.geo.sphere import KM_PER_NM, distance_km
+from cargotrace.store.schema import POSITIONS
 from cargotrace.store.store import Store
 
 __all__ = [
@@ -223,8 +224,8 @@ def event_features(rows: Iterable[dict[str, Any]]) -> FeatureSet:
 
 # --- positions and tracks -------------------------------------------------------------------
 
-POSITION_COLUMNS = ("mmsi", "ts", "lat", "lon", "sog", "cog", "heading", "nav_status",
-                    "msg_type", "source", "station")
+# the stored columns, less the internal ingest number (a position carries its file's SHA-256)
+POSITION_COLUMNS = tuple(c for c in POSITIONS.names if c != "ingest_id")
 
 
 def select_positions(
