@@ -180,3 +180,18 @@ def test_the_sphere_is_within_0_57_percent_of_the_wgs84_ellipsoid() -> None:
     _, _, meridian_pole = geod.inv(0.0, 89.0, 0.0, 90.0)
     assert sphere.KM_PER_DEG * 1000 / meridian_equator - 1 == pytest.approx(0.00561, abs=5e-5)
     assert sphere.KM_PER_DEG * 1000 / meridian_pole - 1 == pytest.approx(-0.00447, abs=5e-5)
+
+
+def test_no_earth_constant_is_written_outside_geo() -> None:
+    """docs/decisions/0008: a radius, a nautical mile or a degree's length written anywhere but
+    geo/ is a second Earth model waiting to disagree with the first."""
+    import re
+    from pathlib import Path
+
+    package = Path(sphere.__file__).resolve().parents[1]
+    figure = re.compile(r"(?<![\w.])(6371(\.\d+)?|6378\.\d+|3440\.\d+|111\.3\d*|111\.19\d*|1\.852)"
+                        r"(?![\d])")
+    found = [f"{path.relative_to(package)}:{n}: {line.strip()}"
+             for path in sorted(package.rglob("*.py")) if path.parent.name != "geo"
+             for n, line in enumerate(path.read_text().splitlines(), 1) if figure.search(line)]
+    assert found == []
