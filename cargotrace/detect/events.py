@@ -26,16 +26,13 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 
 from cargotrace.errors import CargotraceError
+from cargotrace.store.columns import TS_TYPE
+from cargotrace.store.schema import EVENTS
 from cargotrace.store.store import Store
 from cargotrace.version import __version__
 
-TS = pa.timestamp("us", tz="UTC")
-EVENT_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("kind", pa.string()), ("mmsi", pa.int64()),
-    ("other_mmsi", pa.int64()), ("start", TS), ("end", TS), ("lat", pa.float64()),
-    ("lon", pa.float64()), ("place_id", pa.string()), ("confidence", pa.float64()),
-    ("attrs", pa.string()), ("params", pa.string()), ("pipeline_version", pa.string()),
-])
+TS = TS_TYPE
+EVENT_SCHEMA = EVENTS.arrow_schema()
 PIPELINE_VERSION = f"cargotrace {__version__}"
 
 

@@ -50,15 +50,11 @@ from cargotrace.errors import ParamsError
 from cargotrace.geo import sphere
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.schema import POSITION_FLAGS
 from cargotrace.store.store import Store
 
 LONE_OUTLIER = "lone_outlier"
-FLAG_SCHEMA = pa.schema([
-    ("mmsi", pa.int64()), ("ts", TS), ("lat", pa.float64()), ("lon", pa.float64()),
-    ("reason", pa.string()), ("jump_km", pa.float64()), ("implied_speed_kn", pa.float64()),
-    ("return_km", pa.float64()), ("return_speed_kn", pa.float64()), ("params", pa.string()),
-    ("pipeline_version", pa.string()),
-])
+FLAG_SCHEMA = POSITION_FLAGS.arrow_schema()
 
 
 @dataclass(frozen=True)

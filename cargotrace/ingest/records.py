@@ -14,53 +14,19 @@ from typing import Any
 
 import pyarrow as pa
 
-TS_TYPE = pa.timestamp("us", tz="UTC")
+from cargotrace.store.columns import TS_TYPE
+from cargotrace.store.schema import POSITIONS, QUARANTINE, VESSEL_REPORTS
 
-STAGED_POSITION_SCHEMA = pa.schema(
-    [
-        ("mmsi", pa.int64()),
-        ("ts", TS_TYPE),
-        ("lat", pa.float64()),
-        ("lon", pa.float64()),
-        ("sog", pa.float64()),
-        ("cog", pa.float64()),
-        ("heading", pa.int16()),
-        ("nav_status", pa.int8()),
-        ("msg_type", pa.int8()),
-        ("station", pa.string()),
-        ("line_no", pa.int64()),
-        ("raw", pa.string()),
-    ]
-)
+__all__ = ["TS_TYPE", "Chunk", "ChunkBuilder"]
 
-STAGED_REPORT_SCHEMA = pa.schema(
-    [
-        ("mmsi", pa.int64()),
-        ("ts", TS_TYPE),
-        ("imo", pa.int64()),
-        ("name", pa.string()),
-        ("callsign", pa.string()),
-        ("ship_type", pa.int16()),
-        ("length", pa.float64()),
-        ("beam", pa.float64()),
-        ("draught", pa.float64()),
-        ("destination", pa.string()),
-        ("eta", pa.string()),
-        ("msg_type", pa.int8()),
-        ("station", pa.string()),
-        ("line_no", pa.int64()),
-        ("raw", pa.string()),
-    ]
-)
+# A staged row is a stored row before the pipeline knows its file (`source`) and ingest
+# (`ingest_id`), plus where it came from in the file, for the quarantine of a bad value.
+_STORED_LATER = ("source", "ingest_id")
+_WHERE_IN_FILE = QUARANTINE.arrow_schema(["line_no", "raw"])
 
-STAGED_QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("line_no", pa.int64()),
-        ("raw", pa.string()),
-        ("reason", pa.string()),
-        ("detail", pa.string()),
-    ]
-)
+STAGED_POSITION_SCHEMA = POSITIONS.arrow_schema(without=_STORED_LATER, extra=_WHERE_IN_FILE)
+STAGED_REPORT_SCHEMA = VESSEL_REPORTS.arrow_schema(without=_STORED_LATER, extra=_WHERE_IN_FILE)
+STAGED_QUARANTINE_SCHEMA = QUARANTINE.arrow_schema(["line_no", "raw", "reason", "detail"])
 
 
 def _columns(schema: pa.Schema) -> dict[str, list[Any]]:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES
 from cargotrace.ingest.options import InputFormat
+from cargotrace.store.schema import POSITIONS, VESSEL_REPORTS
 
 
 class Kind(StrEnum):
@@ -52,8 +53,12 @@ FIELD_KINDS: dict[str, Kind] = {
     "destination": Kind.TEXT,
     "eta": Kind.TEXT,
 }
-INT_SQL_TYPES = {"heading": "SMALLINT", "nav_status": "TINYINT", "msg_type": "TINYINT",
-                 "ship_type": "SMALLINT"}
+# Whole-number fields are cast to their stored type (store/schema.py), so an out-of-range value
+# is caught while reading instead of failing the insert.
+INT_SQL_TYPES = {
+    name: (POSITIONS.column(name) if name in POSITIONS.names else VESSEL_REPORTS.column(name)).sql
+    for name, kind in FIELD_KINDS.items() if kind in (Kind.INT, Kind.CODE)
+}
 REQUIRED = ("mmsi", "ts", "lat", "lon")
 STORED_MSG_TYPES = sorted(POSITION_TYPES | REPORT_TYPES)  # the types the NMEA reader stores
 STATIC_FIELDS = ("name", "imo", "callsign", "ship_type", "length", "beam", "draught",

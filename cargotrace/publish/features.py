@@ -23,6 +23,8 @@ from enum import StrEnum
 from typing import Any
 
 from cargotrace.errors import ParamsError
+from cargotrace.geo.sphere import KM_PER_NM, distance_km
+from cargotrace.store.schema import POSITIONS
 from cargotrace.store.store import Store
 
 __all__ = [
@@ -222,8 +224,8 @@ def event_features(rows: Iterable[dict[str, Any]]) -> FeatureSet:
 
 # --- positions and tracks -------------------------------------------------------------------
 
-POSITION_COLUMNS = ("mmsi", "ts", "lat", "lon", "sog", "cog", "heading", "nav_status",
-                    "msg_type", "source", "station")
+# the stored columns, less the internal ingest number (a position carries its file's SHA-256)
+POSITION_COLUMNS = tuple(c for c in POSITIONS.names if c != "ingest_id")
 
 
 def select_positions(
@@ -274,10 +276,7 @@ def _cut(a: dict[str, Any], b: dict[str, Any], params: ExportParams) -> bool:
     dt_s = (b["ts"] - a["ts"]).total_seconds()
     if dt_s > params.track_split_h * 3600:
         return True
-    la1, la2 = math.radians(a["lat"]), math.radians(b["lat"])
-    h = (math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2)
-         * math.sin(math.radians(b["lon"] - a["lon"]) / 2) ** 2)
-    nm = 2 * 3440.065 * math.asin(min(1.0, math.sqrt(h)))
+    nm = distance_km(a["lat"], a["lon"], b["lat"], b["lon"]) / KM_PER_NM
     return bool(nm > params.track_max_speed_kn * max(dt_s, 1.0) / 3600)
 
 

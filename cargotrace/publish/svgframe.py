@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from cargotrace.errors import ParamsError
+from cargotrace.geo.sphere import KM_PER_DEG
 from cargotrace.publish.features import Feature
 
 __all__ = ["LEGEND_STRIP_PX", "MAX_LAT_DEG", "Frame", "SvgMapParams", "fit_frame",
@@ -123,7 +124,7 @@ def fit_frame(features: list[Feature], params: SvgMapParams) -> Frame:
     y = merc_y(lats)
     y0, y1 = float(y.min()), float(y.max())
     mid_lat = float(np.clip(lats.mean(), -MAX_LAT_DEG, MAX_LAT_DEG))
-    min_span = params.min_span_km / 111.32 / max(math.cos(math.radians(mid_lat)), 0.05)
+    min_span = params.min_span_km / KM_PER_DEG / max(math.cos(math.radians(mid_lat)), 0.05)
     if x1 - x0 < min_span:
         x0, x1 = (x0 + x1 - min_span) / 2, (x0 + x1 + min_span) / 2
     if y1 - y0 < min_span:

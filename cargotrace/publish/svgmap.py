@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import shapely  # type: ignore[import-untyped]
 
+from cargotrace.geo.sphere import KM_PER_DEG
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer
 from cargotrace.publish.svgframe import (
     LEGEND_STRIP_PX,
@@ -308,7 +309,7 @@ def _scale_bar(frame: Frame, id_prefix: str = "") -> list[str]:
     """A bar of a round length at the map's centre latitude (Mercator scale varies with it)."""
     lat_lo, lat_hi = frame.lat_range
     lat_c = (lat_lo + lat_hi) / 2
-    km_per_unit = 111.32 * math.cos(math.radians(lat_c)) / frame.scale
+    km_per_unit = KM_PER_DEG * math.cos(math.radians(lat_c)) / frame.scale
     target_km = km_per_unit * frame.width * 0.15
     exp = 10 ** math.floor(math.log10(target_km))
     km = max(m * exp for m in (1, 2, 5) if m * exp <= target_km)

@@ -27,6 +27,7 @@ from cargotrace.screen.ftm import read_ftm_jsonl
 from cargotrace.screen.ofac import read_ofac_csv
 from cargotrace.screen.records import ReadResult, SkippedRow
 from cargotrace.screen.un import read_un_xml
+from cargotrace.store.schema_screen import SANCTIONS_LINKS
 from cargotrace.store.store import Store
 from cargotrace.version import __version__
 
@@ -121,10 +122,7 @@ def _link_rows(result: ReadResult, list_name: str, load_id: int) -> pa.Table:
         "relation": [lk.relation for lk in links],
         "entity": [json.dumps(lk.entity, sort_keys=True) if lk.entity else None for lk in links],
         "load_id": [load_id] * len(links),
-    }, schema=pa.schema([("list", pa.string()), ("link_id", pa.string()),
-                         ("vessel_id", pa.string()), ("owner_id", pa.string()),
-                         ("owner_name", pa.string()), ("relation", pa.string()),
-                         ("entity", pa.string()), ("load_id", pa.int64())]))
+    }, schema=SANCTIONS_LINKS.arrow_schema())
 
 
 _CHANGES_SQL = """

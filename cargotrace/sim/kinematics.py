@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 
+from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
 from cargotrace.sim.plan import KN_TO_KMH, Leg
 from cargotrace.sim.route_positions import position_at
 
-EARTH_KM_PER_DEG = 111.32
+EARTH_KM_PER_DEG = SIM_KM_PER_DEG_LEGACY
 
 
 def report_interval_s(transceiver: str, sog_kn: float) -> float:

@@ -22,38 +22,13 @@ from cargotrace.sim.nmea_writer import (
     StaticColumns,
     encode_columns,
 )
+from cargotrace.store.columns import TS_TYPE as TS
+from cargotrace.store.schema import POSITIONS, VESSEL_REPORTS
 
-TS = pa.timestamp("us", tz="UTC")
-POSITIONS_SCHEMA = pa.schema(
-    [
-        ("mmsi", pa.int64()),
-        ("ts", TS),
-        ("lat", pa.float64()),
-        ("lon", pa.float64()),
-        ("sog", pa.float64()),
-        ("cog", pa.float64()),
-        ("heading", pa.int16()),
-        ("nav_status", pa.int8()),
-        ("msg_type", pa.int8()),
-        ("station", pa.string()),
-    ]
-)
-REPORTS_SCHEMA = pa.schema(
-    [
-        ("mmsi", pa.int64()),
-        ("ts", TS),
-        ("imo", pa.int64()),
-        ("name", pa.string()),
-        ("callsign", pa.string()),
-        ("ship_type", pa.int16()),
-        ("length", pa.float64()),
-        ("beam", pa.float64()),
-        ("draught", pa.float64()),
-        ("destination", pa.string()),
-        ("msg_type", pa.int8()),
-        ("station", pa.string()),
-    ]
-)
+# The store's columns, less what ingest adds (the file, the ingest) and what the simulator
+# never sends (an ETA).
+POSITIONS_SCHEMA = POSITIONS.arrow_schema(without=("source", "ingest_id"))
+REPORTS_SCHEMA = VESSEL_REPORTS.arrow_schema(without=("eta", "source", "ingest_id"))
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cargotrace.geo.sphere import SIM_EARTH_RADIUS_NM_LEGACY
 from cargotrace.sim.nmea_writer import PositionReport, StaticReport, encode_reports
 
 # Sea waypoints (lat, lon) between ports; first and last points are the port approaches.
@@ -64,7 +65,7 @@ def _haversine_nm(a: tuple[float, float], b: tuple[float, float]) -> float:
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
         (lon2 - lon1) / 2
     ) ** 2
-    return 2 * 3440.065 * math.asin(math.sqrt(h))
+    return 2 * SIM_EARTH_RADIUS_NM_LEGACY * math.asin(math.sqrt(h))
 
 
 def _bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cargotrace.geo.landmask import is_land
+from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
 from cargotrace.sim.plan import Plan
@@ -71,8 +72,9 @@ def _teleport(ship: SimShip, out: dict[str, np.ndarray], rng: np.random.Generato
         lat0, lon0 = out["lat"][idx], out["lon"][idx]
         for _ in range(50):
             dist_km, bearing = rng.uniform(200, 500), rng.uniform(0, 2 * math.pi)
-            dlat = dist_km * math.cos(bearing) / 111.32
-            dlon = dist_km * math.sin(bearing) / (111.32 * math.cos(math.radians(lat0[0])))
+            dlat = dist_km * math.cos(bearing) / SIM_KM_PER_DEG_LEGACY
+            dlon = dist_km * math.sin(bearing) / (
+                SIM_KM_PER_DEG_LEGACY * math.cos(math.radians(lat0[0])))
             lat, lon = lat0 + dlat, lon0 + dlon
             if np.all(np.abs(lat) < 80) and not is_land(lat, lon).any():
                 out["lat"][idx], out["lon"][idx] = np.round(lat, 6), np.round(lon, 6)

@@ -12,21 +12,21 @@ from typing import Any
 
 import pyarrow as pa
 
-TRUTH_SCHEMA = pa.schema(
-    [
-        ("truth_id", pa.string()),  # e.g. "gap-0007"
-        ("kind", pa.string()),  # EventKind value
-        ("subkind", pa.string()),  # IdentityKind value for identity rows, else null
-        ("mmsi", pa.int64()),
-        ("other_mmsi", pa.int64()),  # the second vessel of an encounter / shared MMSI
-        ("start", pa.timestamp("us", tz="UTC")),
-        ("end", pa.timestamp("us", tz="UTC")),  # equal to start for instantaneous behaviours
-        ("lat", pa.float64()),
-        ("lon", pa.float64()),
-        ("place_id", pa.string()),  # the place involved (port of a dark call, visit, ...)
-        ("attrs", pa.string()),  # JSON: what was simulated (e.g. gap length, old/new name)
-    ]
-)
+from cargotrace.store.schema import EVENTS
+
+# The columns a truth row shares with an event have the event's types (`evaluate` joins them):
+# kind (an EventKind value), mmsi, other_mmsi (the second vessel of an encounter / shared
+# MMSI), start, end (equal to start for instantaneous behaviours), lat, lon, place_id (the
+# place involved: port of a dark call, visit, ...), attrs (JSON: what was simulated, e.g. gap
+# length, old/new name). Its own: truth_id (e.g. "gap-0007") and subkind (the IdentityKind
+# value for identity rows, else null).
+TRUTH_SCHEMA = pa.schema([
+    pa.field("truth_id", pa.string()),
+    *EVENTS.arrow_schema(["kind"]),
+    pa.field("subkind", pa.string()),
+    *EVENTS.arrow_schema(["mmsi", "other_mmsi", "start", "end", "lat", "lon", "place_id",
+                          "attrs"]),
+])
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -23,22 +23,14 @@ import pyarrow as pa
 
 from cargotrace.errors import NotFoundError, ParamsError, StoreError
 from cargotrace.geo.sql import haversine_sql
+from cargotrace.store.schema import PLACES
 from cargotrace.store.store import Store
 
-# The sphere (geo/sphere.py) is accurate to ~0.5 % against WGS84: far better than the 3 km port
-# radius it is compared with, and cheap enough to compute on every row.
+# The sphere (geo/sphere.py) is within 0.56 % of WGS84 (docs/decisions/0008): far better than
+# the 3 km port radius it is compared with, and cheap enough to compute on every row.
 
-PLACE_COLUMNS = (
-    "place_id", "name", "aliases", "country", "kind", "lat", "lon", "radius_m",
-    "watch_reason", "source",
-)
-
-_ARROW_SCHEMA = pa.schema([
-    ("place_id", pa.string()), ("name", pa.string()), ("aliases", pa.list_(pa.string())),
-    ("country", pa.string()), ("kind", pa.string()), ("lat", pa.float64()),
-    ("lon", pa.float64()), ("radius_m", pa.float64()), ("watch_reason", pa.string()),
-    ("source", pa.string()),
-])
+PLACE_COLUMNS = PLACES.names
+_ARROW_SCHEMA = PLACES.arrow_schema()
 
 _NUMBER = r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))"
 _LAT_LON = re.compile(rf"^\s*{_NUMBER}\s*,\s*{_NUMBER}\s*$")

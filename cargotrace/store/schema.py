@@ -1,259 +1,157 @@
-"""The core tables of DESIGN.md as DuckDB DDL: the contract between layers.
+"""The core tables of DESIGN.md, each declared once: the contract between layers.
 
 Units (DESIGN.md keeps the short AIS names; their units are fixed here and in
-docs/reference/store.md):
-lat/lon in decimal degrees (WGS84), sog in knots, cog and heading in degrees true, length/beam/
-draught in metres, ts in UTC. "Not available" AIS values are NULL, never sentinel numbers.
+docs/reference/store.md): lat/lon in decimal degrees (WGS84), sog in knots, cog and heading in
+degrees true, length/beam/draught in metres, ts in UTC. "Not available" AIS values are NULL,
+never sentinel numbers.
+
+Every other spelling of these columns is derived from the `TableSpec`s below (`columns.py`): the
+DuckDB DDL in `TABLES`, the readers' staging schemas (ingest/records.py), the simulator's files
+(sim/output.py), the event rows (detect/events.py) and the column tables of the docs. The
+sanctions and case tables are declared in `schema_screen.py`.
 """
 
 from __future__ import annotations
 
+from cargotrace.store.columns import Column as C
+from cargotrace.store.columns import TableSpec
+from cargotrace.store.schema_screen import CASE_TABLES, SANCTIONS_TABLES
+
 SCHEMA_VERSION = 1
 
-TABLES: dict[str, str] = {
-    "meta": """
-        CREATE TABLE IF NOT EXISTS meta (
-            key VARCHAR PRIMARY KEY,
-            value VARCHAR
-        )""",
-    "ingests": """
-        CREATE TABLE IF NOT EXISTS ingests (
-            ingest_id BIGINT PRIMARY KEY,
-            path VARCHAR NOT NULL,
-            size_bytes BIGINT NOT NULL,
-            sha256 VARCHAR NOT NULL,
-            format VARCHAR NOT NULL,
-            options JSON,
-            started_at TIMESTAMPTZ NOT NULL,
-            finished_at TIMESTAMPTZ NOT NULL,
-            records_read BIGINT NOT NULL,
-            positions_stored BIGINT NOT NULL,
-            reports_stored BIGINT NOT NULL,
-            duplicates BIGINT NOT NULL,
-            quarantined BIGINT NOT NULL,
-            counts JSON NOT NULL,
-            cargotrace_version VARCHAR NOT NULL
-        )""",
-    "positions": """
-        CREATE TABLE IF NOT EXISTS positions (
-            mmsi BIGINT NOT NULL,
-            ts TIMESTAMPTZ NOT NULL,
-            lat DOUBLE,
-            lon DOUBLE,
-            sog DOUBLE,
-            cog DOUBLE,
-            heading SMALLINT,
-            nav_status TINYINT,
-            msg_type TINYINT,
-            source VARCHAR NOT NULL,
-            station VARCHAR,
-            ingest_id BIGINT NOT NULL
-        )""",
-    "vessel_reports": """
-        CREATE TABLE IF NOT EXISTS vessel_reports (
-            mmsi BIGINT NOT NULL,
-            ts TIMESTAMPTZ NOT NULL,
-            imo BIGINT,
-            name VARCHAR,
-            callsign VARCHAR,
-            ship_type SMALLINT,
-            length DOUBLE,
-            beam DOUBLE,
-            draught DOUBLE,
-            destination VARCHAR,
-            eta VARCHAR,
-            msg_type TINYINT,
-            source VARCHAR NOT NULL,
-            station VARCHAR,
-            ingest_id BIGINT NOT NULL
-        )""",
-    "quarantine": """
-        CREATE TABLE IF NOT EXISTS quarantine (
-            source VARCHAR NOT NULL,
-            line_no BIGINT,
-            raw VARCHAR,
-            reason VARCHAR NOT NULL,
-            detail VARCHAR,
-            ingest_id BIGINT NOT NULL
-        )""",
-    "places": """
-        CREATE TABLE IF NOT EXISTS places (
-            place_id VARCHAR PRIMARY KEY,
-            name VARCHAR NOT NULL,
-            aliases VARCHAR[],
-            country VARCHAR,
-            kind VARCHAR NOT NULL,
-            lat DOUBLE NOT NULL,
-            lon DOUBLE NOT NULL,
-            radius_m DOUBLE NOT NULL,
-            watch_reason VARCHAR,
-            source VARCHAR NOT NULL
-        )""",
-    "events": """
-        CREATE TABLE IF NOT EXISTS events (
-            event_id VARCHAR PRIMARY KEY,
-            kind VARCHAR NOT NULL,
-            mmsi BIGINT NOT NULL,
-            other_mmsi BIGINT,
-            start TIMESTAMPTZ NOT NULL,
-            "end" TIMESTAMPTZ,
-            lat DOUBLE,
-            lon DOUBLE,
-            place_id VARCHAR,
-            confidence DOUBLE,
-            attrs JSON,
-            params JSON,
-            pipeline_version VARCHAR NOT NULL
-        )""",
-    # Positions of bad quality (detect/outliers.py): kept in `positions`, left out of every
-    # detector, with why. Keyed like a position; replaced per detection run's time range.
-    "position_flags": """
-        CREATE TABLE IF NOT EXISTS position_flags (
-            mmsi BIGINT NOT NULL,
-            ts TIMESTAMPTZ NOT NULL,
-            lat DOUBLE NOT NULL,
-            lon DOUBLE NOT NULL,
-            reason VARCHAR NOT NULL,
-            jump_km DOUBLE,
-            implied_speed_kn DOUBLE,
-            return_km DOUBLE,
-            return_speed_kn DOUBLE,
-            params JSON,
-            pipeline_version VARCHAR NOT NULL,
-            PRIMARY KEY (mmsi, ts, lat, lon)
-        )""",
-}
+META = TableSpec("meta", (
+    C("key", "VARCHAR", "e.g. `schema_version`, `detected:<kind>`, `simulated_ais`", False),
+    C("value", "VARCHAR", "text or JSON, per key (below)"),
+), primary_key=("key",))
+
+INGESTS = TableSpec("ingests", (
+    C("ingest_id", "BIGINT", "referenced by the rows the ingest stored", False),
+    C("path", "VARCHAR", "the file as given", False),
+    C("size_bytes", "BIGINT", "file size", False),
+    C("sha256", "VARCHAR", "of the file's bytes", False),
+    C("format", "VARCHAR", "`nmea`, `csv` or `parquet`", False),
+    C("options", "JSON", "format, column mappings, assumed time, validation bounds"),
+    C("started_at", "TIMESTAMPTZ", "when the ingest began (UTC)", False),
+    C("finished_at", "TIMESTAMPTZ", "when it committed (UTC)", False),
+    C("records_read", "BIGINT", "records in the file", False),
+    C("positions_stored", "BIGINT", "new rows in `positions`", False),
+    C("reports_stored", "BIGINT", "new rows in `vessel_reports`", False),
+    C("duplicates", "BIGINT", "positions and reports already stored", False),
+    C("quarantined", "BIGINT", "records sent to `quarantine`", False),
+    C("counts", "JSON", "the whole summary, with quarantined-by-reason and skipped-by-kind",
+      False),
+    C("cargotrace_version", "VARCHAR", "the version that read the file", False),
+), primary_key=("ingest_id",))
+
+POSITIONS = TableSpec("positions", (
+    C("mmsi", "BIGINT", "9 digits", False),
+    C("ts", "TIMESTAMPTZ", "receive time (tag block `c:`, line prefix, USCG suffix, Gatehouse "
+      "wrapper, or the user's `--assume-time`)", False),
+    C("lat", "DOUBLE", "degrees; NULL when the report said \"not available\""),
+    C("lon", "DOUBLE", "degrees; NULL when the report said \"not available\""),
+    C("sog", "DOUBLE", "speed over ground, knots"),
+    C("cog", "DOUBLE", "course over ground, degrees true"),
+    C("heading", "SMALLINT", "degrees true, NULL when not available"),
+    C("nav_status", "TINYINT", "AIS navigational status 0–15 (types 1–3, 27)"),
+    C("msg_type", "TINYINT", "AIS message type (NULL for tables that don't say)"),
+    C("source", "VARCHAR", "the file it came from", False),
+    C("station", "VARCHAR", "receiver: tag block `s:`, USCG `r…` field"),
+    C("ingest_id", "BIGINT", "→ `ingests`", False),
+))
+
+VESSEL_REPORTS = TableSpec("vessel_reports", (
+    C("mmsi", "BIGINT", "9 digits", False),
+    C("ts", "TIMESTAMPTZ", "receive time, as for positions", False),
+    C("imo", "BIGINT", "IMO number; NULL for 0"),
+    C("name", "VARCHAR", "NULL when blank"),
+    C("callsign", "VARCHAR", "NULL when blank"),
+    C("ship_type", "SMALLINT", "AIS ship and cargo type"),
+    C("length", "DOUBLE", "metres (bow + stern); NULL for 0"),
+    C("beam", "DOUBLE", "metres (port + starboard); NULL for 0"),
+    C("draught", "DOUBLE", "metres; NULL for 0"),
+    C("destination", "VARCHAR", "as typed by the crew; NULL when blank"),
+    C("eta", "VARCHAR", "`MM-DD HH:MM` (AIS sends no year)"),
+    C("msg_type", "TINYINT", "5, 19 or 24 (NULL for tables that don't say)"),
+    C("source", "VARCHAR", "the file it came from", False),
+    C("station", "VARCHAR", "receiver"),
+    C("ingest_id", "BIGINT", "→ `ingests`", False),
+))
+
+QUARANTINE = TableSpec("quarantine", (
+    C("source", "VARCHAR", "the file", False),
+    C("line_no", "BIGINT", "1-based line or row in the file"),
+    C("raw", "VARCHAR", "the record's text, bounded"),
+    C("reason", "VARCHAR", "a [reason code](quarantine-reasons.md)", False),
+    C("detail", "VARCHAR", "what exactly was wrong"),
+    C("ingest_id", "BIGINT", "→ `ingests`", False),
+))
+
+PLACES = TableSpec("places", (
+    C("place_id", "VARCHAR", "stable id, e.g. `wpi:…`", False),
+    C("name", "VARCHAR", "the name shown and matched first", False),
+    C("aliases", "VARCHAR[]", "other names"),
+    C("country", "VARCHAR", "ISO 3166-1 alpha-2"),
+    C("kind", "VARCHAR", "a `PlaceKind`: port, terminal, anchorage, …", False),
+    C("lat", "DOUBLE", "centre, degrees", False),
+    C("lon", "DOUBLE", "centre, degrees", False),
+    C("radius_m", "DOUBLE", "metres around the centre that count as in the place", False),
+    C("watch_reason", "VARCHAR", "why analysts watch it (NULL: not on a watch list)"),
+    C("source", "VARCHAR", "the file or list it came from", False),
+), primary_key=("place_id",))
+
+EVENTS = TableSpec("events", (
+    C("event_id", "VARCHAR", "stable id (recipe below)", False),
+    C("kind", "VARCHAR", "see `cargotrace.detect.kinds.EventKind`", False),
+    C("mmsi", "BIGINT", "the vessel", False),
+    C("other_mmsi", "BIGINT", "the second vessel of an encounter"),
+    C("start", "TIMESTAMPTZ", "when the behaviour began (UTC)", False),
+    C("end", "TIMESTAMPTZ", "NULL while still going on (e.g. an open gap)"),
+    C("lat", "DOUBLE", "where, degrees"),
+    C("lon", "DOUBLE", "where, degrees"),
+    C("place_id", "VARCHAR", "→ `places`"),
+    C("confidence", "DOUBLE", "0–1, defined per kind in docs/concepts/behaviours.md; NULL for "
+      "identity, encounter and loitering events (no calibrated confidence yet: their attrs "
+      "carry the measured evidence)"),
+    C("attrs", "JSON", "measured quantities, units in their names; `identity_kind` for "
+      "identity events"),
+    C("params", "JSON", "the preset and values that produced it"),
+    C("pipeline_version", "VARCHAR", "`cargotrace <version>`", False),
+), primary_key=("event_id",))
 
 # Columns that make a position unique (DESIGN.md): the same fix heard twice is one fix.
 POSITION_KEY = ("mmsi", "ts", "lat", "lon")
-POSITION_COLUMNS = (
-    "mmsi", "ts", "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type",
-    "source", "station", "ingest_id",
-)
-REPORT_COLUMNS = (
-    "mmsi", "ts", "imo", "name", "callsign", "ship_type", "length", "beam", "draught",
-    "destination", "eta", "msg_type", "source", "station", "ingest_id",
-)
+
+# Positions of bad quality (detect/outliers.py): kept in `positions`, left out of every
+# detector, with why. Keyed like a position; replaced per detection run's time range.
+POSITION_FLAGS = TableSpec("position_flags", (
+    C("mmsi", "BIGINT", "the flagged position's key: → `positions`", False),
+    C("ts", "TIMESTAMPTZ", "the flagged position's key", False),
+    C("lat", "DOUBLE", "the flagged position's key", False),
+    C("lon", "DOUBLE", "the flagged position's key", False),
+    C("reason", "VARCHAR", "`lone_outlier`", False),
+    C("jump_km", "DOUBLE", "from the track's position before it; NULL at a track end"),
+    C("implied_speed_kn", "DOUBLE", "to reach it from the position before"),
+    C("return_km", "DOUBLE", "to the track's position after it; NULL at a track end"),
+    C("return_speed_kn", "DOUBLE", "to reach the position after it"),
+    C("params", "JSON", "the `OutlierParams` used"),
+    C("pipeline_version", "VARCHAR", "`cargotrace <version>`", False),
+), primary_key=POSITION_KEY)
+
+CORE_TABLES = (META, INGESTS, POSITIONS, VESSEL_REPORTS, QUARANTINE, PLACES, EVENTS,
+               POSITION_FLAGS)
+SPECS: dict[str, TableSpec] = {
+    spec.name: spec for spec in (*CORE_TABLES, *SANCTIONS_TABLES, *CASE_TABLES)
+}
+"""Every stored table, in creation order."""
+
+TABLES: dict[str, str] = {name: spec.ddl() for name, spec in SPECS.items()}
+"""The DDL of every stored table (`Store` runs it on open)."""
+
+POSITION_COLUMNS = POSITIONS.names
+REPORT_COLUMNS = VESSEL_REPORTS.names
 # A static report is a duplicate when every field it carries is the same at the same time.
 REPORT_KEY = (
     "mmsi", "ts", "msg_type", "imo", "name", "callsign", "ship_type", "length", "beam",
     "draught", "destination", "eta",
 )
-QUARANTINE_COLUMNS = ("source", "line_no", "raw", "reason", "detail", "ingest_id")
-
-# --- sanctions lists (screen/; docs/reference/store.md "sanctions_*") ---
-# The current entities of each list, FollowTheMoney-shaped (DESIGN.md), one row per (list, id).
-TABLES["sanctions_entities"] = """
-        CREATE TABLE IF NOT EXISTS sanctions_entities (
-            id VARCHAR NOT NULL,
-            schema VARCHAR NOT NULL,
-            names VARCHAR[] NOT NULL,
-            imo BIGINT,
-            mmsi BIGINT,
-            flag VARCHAR,
-            programs VARCHAR[] NOT NULL,
-            list VARCHAR NOT NULL,
-            listed_on DATE,
-            source VARCHAR NOT NULL,
-            source_row BIGINT,
-            vessel_type VARCHAR,
-            entity JSON NOT NULL,
-            fingerprint VARCHAR NOT NULL,
-            load_id BIGINT NOT NULL,
-            first_load_id BIGINT NOT NULL,
-            PRIMARY KEY (list, id)
-        )"""
-# Owners, operators and "Linked To:" parties of listed vessels (FtM Ownership entities).
-TABLES["sanctions_links"] = """
-        CREATE TABLE IF NOT EXISTS sanctions_links (
-            list VARCHAR NOT NULL,
-            link_id VARCHAR NOT NULL,
-            vessel_id VARCHAR NOT NULL,
-            owner_id VARCHAR NOT NULL,
-            owner_name VARCHAR,
-            relation VARCHAR NOT NULL,
-            entity JSON,
-            load_id BIGINT NOT NULL
-        )"""
-# One row per load that changed the store (an identical file loaded again adds none).
-TABLES["sanctions_loads"] = """
-        CREATE TABLE IF NOT EXISTS sanctions_loads (
-            load_id BIGINT PRIMARY KEY,
-            list VARCHAR NOT NULL,
-            format VARCHAR NOT NULL,
-            path VARCHAR NOT NULL,
-            sha256 VARCHAR NOT NULL,
-            size_bytes BIGINT NOT NULL,
-            as_of DATE,
-            published DATE,
-            loaded_at TIMESTAMPTZ NOT NULL,
-            rows_read BIGINT NOT NULL,
-            entities BIGINT NOT NULL,
-            vessels BIGINT NOT NULL,
-            skipped BIGINT NOT NULL,
-            skipped_rows JSON NOT NULL,
-            previous_load_id BIGINT,
-            added BIGINT NOT NULL,
-            removed BIGINT NOT NULL,
-            changed BIGINT NOT NULL,
-            cargotrace_version VARCHAR NOT NULL
-        )"""
-# What a load added, removed or changed compared with the list's previous load: the history
-# that survives replacement (a delisted vessel keeps its last entity here).
-TABLES["sanctions_changes"] = """
-        CREATE TABLE IF NOT EXISTS sanctions_changes (
-            load_id BIGINT NOT NULL,
-            list VARCHAR NOT NULL,
-            change VARCHAR NOT NULL,
-            id VARCHAR NOT NULL,
-            schema VARCHAR NOT NULL,
-            name VARCHAR,
-            imo BIGINT,
-            programs VARCHAR[],
-            entity JSON NOT NULL,
-            previous_entity JSON
-        )"""
-
-# --- cases (cases/; docs/reference/store.md "evidence", "hypotheses") ---
-# One row per evidence item of a built case: what the case file says, with the place resolved.
-TABLES["evidence"] = """
-        CREATE TABLE IF NOT EXISTS evidence (
-            evidence_id VARCHAR NOT NULL,
-            case_id VARCHAR NOT NULL,
-            kind VARCHAR NOT NULL,
-            observed_from TIMESTAMPTZ NOT NULL,
-            observed_to TIMESTAMPTZ NOT NULL,
-            place VARCHAR,
-            place_id VARCHAR,
-            lat DOUBLE,
-            lon DOUBLE,
-            subject JSON,
-            quantity JSON,
-            description VARCHAR NOT NULL,
-            source_title VARCHAR NOT NULL,
-            source_publisher VARCHAR NOT NULL,
-            source_date DATE NOT NULL,
-            source_url VARCHAR,
-            grading VARCHAR NOT NULL,
-            reliability VARCHAR NOT NULL,
-            credibility TINYINT NOT NULL,
-            simulated BOOLEAN NOT NULL,
-            PRIMARY KEY (case_id, evidence_id)
-        )"""
-# The ranked hypotheses of the case's last build (`case build --store`), best first.
-TABLES["hypotheses"] = """
-        CREATE TABLE IF NOT EXISTS hypotheses (
-            case_id VARCHAR NOT NULL,
-            rank INTEGER NOT NULL,
-            name VARCHAR NOT NULL,
-            kind VARCHAR NOT NULL,
-            score DOUBLE NOT NULL,
-            relative DOUBLE,
-            legs JSON NOT NULL,
-            factors JSON NOT NULL,
-            evidence JSON NOT NULL,
-            explanation VARCHAR NOT NULL,
-            built_at TIMESTAMPTZ NOT NULL,
-            cargotrace_version VARCHAR NOT NULL,
-            PRIMARY KEY (case_id, rank)
-        )"""
+QUARANTINE_COLUMNS = QUARANTINE.names
