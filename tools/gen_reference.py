@@ -17,13 +17,16 @@ from typer._click.core import Context
 from cargotrace.cases.params import CaseParams
 from cargotrace.cli import app
 from cargotrace.demo import DemoParams
-from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
-from cargotrace.detect.encounters import EncounterParams
-from cargotrace.detect.identity import IdentityParams
-from cargotrace.detect.loitering import LoiteringParams
-from cargotrace.detect.outliers import OutlierParams
-from cargotrace.detect.params import GapParams
-from cargotrace.detect.port_visits import PortVisitParams
+from cargotrace.detect.params import (
+    DarkVoyageParams,
+    DraughtChangeParams,
+    EncounterParams,
+    GapParams,
+    IdentityParams,
+    LoiteringParams,
+    OutlierParams,
+    PortVisitParams,
+)
 from cargotrace.ingest.options import IngestOptions
 from cargotrace.ingest.validate import ValidationParams
 from cargotrace.publish.pdf import PdfParams

@@ -15,8 +15,9 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.events import Event, events_table, replace_events
-from cargotrace.detect.identity import IdentityParams, detect_identity
+from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import identity_segments, split_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file

@@ -17,15 +17,11 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.detect.encounters import GFW_ENCOUNTER, detect_encounters
+from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event, events_table, replace_events
-from cargotrace.detect.identity import IdentityParams
-from cargotrace.detect.loitering import (
-    GFW_LOITERING,
-    RENDEZVOUS_LOITERING,
-    LoiteringParams,
-    detect_loitering,
-)
+from cargotrace.detect.loitering import detect_loitering
+from cargotrace.detect.params import IdentityParams, LoiteringParams
+from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING, RENDEZVOUS_LOITERING
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file

@@ -16,10 +16,9 @@ import pytest
 import cargotrace
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import gap_candidates
-from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.params import GapParams
-from cargotrace.detect.port_visits import PortVisitParams, detect_port_visits
+from cargotrace.detect.params import GapParams, IdentityParams, PortVisitParams
+from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
