@@ -28,8 +28,8 @@ from cargotrace.ingest.summary import IngestSummary
 from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import LoadSummary, load_list
 from cargotrace.screen.screen import ScreenSummary, screen_store
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store import open_store
 
 __all__ = ["DemoParams", "DemoResult", "run_demo"]

@@ -27,16 +27,12 @@ from cargotrace.detect.params import (
     OutlierParams,
     PortVisitParams,
 )
-from cargotrace.ingest.options import IngestOptions
-from cargotrace.ingest.validate import ValidationParams
-from cargotrace.publish.pdf import PdfParams
+from cargotrace.ingest.params import IngestOptions, ValidationParams
+from cargotrace.publish.params import PdfParams, SvgMapParams
 from cargotrace.publish.report import ReportParams
-from cargotrace.publish.svgmap import SvgMapParams
 from cargotrace.routes.params import RouteParams
-from cargotrace.screen.match import ScreenParams
-from cargotrace.sim.evaluate import MatchParams
-from cargotrace.sim.reception import ReceptionParams
-from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
+from cargotrace.screen.params import ScreenParams
+from cargotrace.sim.params import BehaviourCounts, MatchParams, ReceptionParams, ScenarioParams
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
 PARAMETER_CLASSES = (

@@ -24,7 +24,8 @@ from cargotrace.detect.params import (
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
 
 from .test_port_visits import (
