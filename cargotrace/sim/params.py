@@ -73,7 +73,8 @@ class ScenarioParams:
     scenario: str = field(default="background", metadata={"help": "Scenario name."})
     seed: int = field(default=7, metadata={"help": "Random seed."})
     vessels: int = field(default=40, metadata={"help": "Background vessels."})
-    days: float = field(default=14.0, metadata={"help": "Length of the simulation in days."})
+    days: float = field(default=14.0, metadata={"help": "Length of the simulation in days.",
+                                                 "unit": "days"})
     region: str = field(
         default="sea-of-japan",
         metadata={"help": "A named region or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX."},
