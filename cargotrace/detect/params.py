@@ -1,8 +1,11 @@
-"""Detector parameters: one frozen dataclass per detector, units in every name.
+"""Detector parameters: one frozen dataclass per detector, all in this one module, units in
+every name.
 
-Defaults follow Global Fishing Watch's published definitions (DESIGN.md, "Behaviour
-definitions"); named presets live in `presets.py`. Every event records the preset name and the
-values used (`events.params`), so a finding can be reproduced or challenged.
+Why one module: a newcomer (or a reviewer challenging a finding) finds every knob of detection
+here, and docs/reference/parameters.md is generated from these classes. Defaults follow Global
+Fishing Watch's published definitions (DESIGN.md, "Behaviour definitions"); named presets live in
+`presets.py`. Every event records the preset name and the values used (`events.params`), so a
+finding can be reproduced or challenged.
 """
 
 from __future__ import annotations
