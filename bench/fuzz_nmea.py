@@ -29,7 +29,7 @@ import nmea_fuzz_accounting  # noqa: E402
 
 import cargotrace  # noqa: E402
 from cargotrace.ingest.nmea import read_nmea  # noqa: E402
-from cargotrace.ingest.options import IngestOptions  # noqa: E402
+from cargotrace.ingest.params import IngestOptions  # noqa: E402
 from cargotrace.ingest.pipeline import ingest_file  # noqa: E402
 from cargotrace.sim.sample import scaled_fleet, write_sample_nmea  # noqa: E402
 

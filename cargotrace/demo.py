@@ -28,8 +28,8 @@ from cargotrace.ingest.summary import IngestSummary
 from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import LoadSummary, load_list
 from cargotrace.screen.screen import ScreenSummary, screen_store
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store import open_store
 
 __all__ = ["DemoParams", "DemoResult", "run_demo"]
@@ -45,7 +45,7 @@ class DemoParams:
         "help": "Simulator scenario (its covert crossing is the reference case's sea leg)."})
     vessels: int = field(default=16, metadata={
         "help": "Background vessels around the scenario's own ships (fewer: faster)."})
-    days: float = field(default=20.0, metadata={
+    days: float = field(default=20.0, metadata={"unit": "days",
         "help": "Days of traffic from 1 Sep 2023 (the covert crossing is on 7-12 Sep)."})
     seed: int = field(default=7, metadata={"help": "Random seed (same seed, same data)."})
     case: str = field(default="najin-tikhoretsk-2023", metadata={

@@ -1,12 +1,11 @@
-"""Generate docs/reference/cli.md from the commands and parameter dataclasses themselves.
+"""Generate docs/reference/cli.md from the commands themselves.
 
-Run `python tools/gen_reference.py` after changing a command or a parameter; tests/test_docs.py
+Run `python tools/gen_reference.py` after changing a command; tests/test_docs.py
 fails when the checked-in page differs from what this prints.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,51 +13,9 @@ from typing import Any
 import typer
 from typer._click.core import Context
 
-from cargotrace.cases.params import CaseParams
 from cargotrace.cli import app
-from cargotrace.demo import DemoParams
-from cargotrace.detect.dark_voyages import DarkVoyageParams, DraughtChangeParams
-from cargotrace.detect.encounters import EncounterParams
-from cargotrace.detect.identity import IdentityParams
-from cargotrace.detect.loitering import LoiteringParams
-from cargotrace.detect.outliers import OutlierParams
-from cargotrace.detect.params import GapParams
-from cargotrace.detect.port_visits import PortVisitParams
-from cargotrace.ingest.options import IngestOptions
-from cargotrace.ingest.validate import ValidationParams
-from cargotrace.publish.pdf import PdfParams
-from cargotrace.publish.report import ReportParams
-from cargotrace.publish.svgmap import SvgMapParams
-from cargotrace.routes.params import RouteParams
-from cargotrace.screen.match import ScreenParams
-from cargotrace.sim.evaluate import MatchParams
-from cargotrace.sim.reception import ReceptionParams
-from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
-PARAMETER_CLASSES = (
-    IngestOptions,
-    ValidationParams,
-    GapParams,
-    OutlierParams,
-    IdentityParams,
-    PortVisitParams,
-    DarkVoyageParams,
-    DraughtChangeParams,
-    EncounterParams,
-    LoiteringParams,
-    ScenarioParams,
-    BehaviourCounts,
-    ReceptionParams,
-    MatchParams,
-    ScreenParams,
-    RouteParams,
-    CaseParams,
-    ReportParams,
-    SvgMapParams,
-    PdfParams,
-    DemoParams,
-)
 
 
 def _commands(group: Any, prefix: str) -> list[tuple[str, Any]]:
@@ -99,12 +56,8 @@ def render() -> str:
         lines += [f"## `{name}`", "", (command.help or "").strip().split("\n")[0], ""]
         lines += [_param_line(p) for p in command.params if p.name != "help"]
         lines.append("")
-    lines += ["# Parameters", ""]
-    for cls in PARAMETER_CLASSES:
-        lines += [f"## `{cls.__name__}`", "", (cls.__doc__ or "").strip(), ""]
-        for f in dataclasses.fields(cls):
-            lines.append(f"- `{f.name}`: {f.metadata.get('help', '')}")
-        lines.append("")
+    lines += ["The parameters behind these options, with their units and defaults, are in "
+              "[parameters.md](parameters.md) (`tools/gen_parameters.py`).", ""]
     return "\n".join(lines)
 
 

@@ -13,16 +13,9 @@ from rich.table import Table
 
 from cargotrace.cli import JsonOption, ReadStoreOption, app, err, open_cli_store, out, print_json
 from cargotrace.detect.kinds import EventKind
-from cargotrace.sim.evaluate import (
-    Evaluation,
-    KindScore,
-    MatchParams,
-    OpenEnd,
-    read_events,
-    read_truth,
-    store_data_end,
-)
+from cargotrace.sim.evaluate import Evaluation, KindScore, read_events, read_truth, store_data_end
 from cargotrace.sim.evaluate import evaluate as evaluate_events
+from cargotrace.sim.params import MatchParams, OpenEnd
 
 DEFAULTS = MatchParams()
 

@@ -20,7 +20,7 @@ from cargotrace.cli import (
     print_json,
 )
 from cargotrace.errors import CargotraceError, ParamsError
-from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.summary import IngestSummary
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from cargotrace.cli import JsonOption, WorkStoreOption, app, err, open_cli_store, out, print_json
-from cargotrace.screen.match import ScreenParams
+from cargotrace.screen.params import ScreenParams
 from cargotrace.screen.screen import screen_store
 
 _DEFAULTS = ScreenParams()

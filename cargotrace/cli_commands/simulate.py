@@ -10,8 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from cargotrace.cli import JsonOption, app, err, out, parse_utc, print_json
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate as run_simulation
-from cargotrace.sim.scenarios import ScenarioParams
 
 
 @app.command()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,81 +30,18 @@ import pyarrow as pa
 
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.track import epoch_s, track_table
-from cargotrace.errors import ParamsError
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
 
 __all__ = [
-    "DarkVoyageParams", "DraughtChangeParams", "dark_voyage_events", "detect_dark_voyages",
+    "dark_voyage_events", "detect_dark_voyages",
     "detect_draught_changes", "silence_candidates",
 ]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DarkVoyageParams:
-    """Dark voyages: how long, how unexplained, and how close to both ends a silence must be."""
-
-    min_silence_h: float = field(
-        default=6.0, metadata={"help": "Shortest silence considered (GFW's gap: 6 h)."}
-    )
-    baseline_quantile: float = field(
-        default=0.99,
-        metadata={"help": "The vessel's reception baseline is this quantile of its intervals "
-                          "between positions while under way."},
-    )
-    baseline_factor: float = field(
-        default=3.0,
-        metadata={"help": "The silence must last at least this many times the baseline."},
-    )
-    underway_min_sog_kn: float = field(
-        default=1.0,
-        metadata={"help": "Intervals whose two positions both move at least this fast form "
-                          "the baseline."},
-    )
-    slow_max_sog_kn: float = field(
-        default=1.0,
-        metadata={"help": "Below this speed the vessel is stopped or drifting: its voyage "
-                          "begins when it was last this slow."},
-    )
-    max_visible_departure_h: float = field(
-        default=2.0,
-        metadata={"help": "The silence must begin within this long after the vessel was last "
-                          "slow (it went dark as the voyage began)."},
-    )
-    max_visible_arrival_h: float = field(
-        default=2.0,
-        metadata={"help": "... and end within this long before it entered the next port."},
-    )
-
-    def __post_init__(self) -> None:
-        for name in ("min_silence_h", "baseline_factor", "max_visible_departure_h",
-                     "max_visible_arrival_h"):
-            if not getattr(self, name) > 0:
-                raise ParamsError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0 < self.baseline_quantile <= 1:
-            raise ParamsError(f"baseline_quantile must be in (0, 1], got "
-                              f"{self.baseline_quantile}")
-        if self.underway_min_sog_kn < 0 or self.slow_max_sog_kn < 0:
-            raise ParamsError("underway_min_sog_kn and slow_max_sog_kn must be >= 0")
-
-
-@dataclass(frozen=True)
-class DraughtChangeParams:
-    """Draught changes: the smallest change in reported draught across a silence."""
-
-    min_change_m: float = field(
-        default=0.5,
-        metadata={"help": "Report a change of at least this many metres (AIS draught has a "
-                          "0.1 m step and is typed in by the crew)."},
-    )
-
-    def __post_init__(self) -> None:
-        if not self.min_change_m > 0:
-            raise ParamsError(f"min_change_m must be > 0, got {self.min_change_m}")
 
 
 def silence_candidates(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,62 +33,11 @@ import pyarrow as pa
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import away_from_places, nearest_place_km, resampled_tracks
-from cargotrace.detect.params import check_positive
-from cargotrace.errors import ParamsError
+from cargotrace.detect.params import EncounterParams
+from cargotrace.detect.presets import GFW_ENCOUNTER
 from cargotrace.geo import expr, sphere
 from cargotrace.geo.expr import haversine_km
 from cargotrace.store.engines import to_arrow
-
-
-@dataclass(frozen=True)
-class EncounterParams:
-    """Two vessels close and slow for a long time away from port (GFW's encounter)."""
-
-    max_distance_m: float = field(
-        default=500.0, metadata={"help": "Greatest distance between the two vessels at every "
-                                 "grid step (GFW: 500 m)."}
-    )
-    min_duration_h: float = field(
-        default=2.0, metadata={"help": "Shortest encounter reported (GFW: 2 h)."}
-    )
-    max_speed_kn: float = field(
-        default=2.0, metadata={"help": "Both vessels' mean speed at each grid step must stay "
-                               "below this (GFW: 2 kn)."}
-    )
-    min_port_distance_km: float = field(
-        default=10.0, metadata={"help": "Every step must be at least this far outside the "
-                                "radius of every place (GFW: 10 km from an anchorage)."}
-    )
-    resample_min: int = field(
-        default=10, metadata={"help": "Grid step the tracks are resampled to (GFW: 10 min)."}
-    )
-    merge_gap_h: float = field(
-        default=4.0, metadata={"help": "Encounters of one pair less than this apart are merged "
-                               "into one (GFW: 4 h)."}
-    )
-    max_interpolate_gap_h: float = field(
-        default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
-                               "(GFW: 1 h); longer ones end a run."}
-    )
-
-    def __post_init__(self) -> None:
-        check_positive(max_distance_m=self.max_distance_m, min_duration_h=self.min_duration_h,
-                       max_speed_kn=self.max_speed_kn, resample_min=self.resample_min)
-        if (self.min_port_distance_km < 0 or self.merge_gap_h < 0
-                or self.max_interpolate_gap_h < 0):
-            raise ParamsError(
-                "min_port_distance_km, merge_gap_h and max_interpolate_gap_h must be >= 0"
-            )
-        if self.resample_min > 60 * self.min_duration_h:
-            raise ParamsError(
-                f"resample_min ({self.resample_min}) must not exceed min_duration_h "
-                f"({self.min_duration_h} h): a run is measured in grid steps"
-            )
-
-
-GFW_ENCOUNTER = EncounterParams()
-# Skylight's "rendezvous": 250 m for 30 minutes; the other values as GFW's.
-RENDEZVOUS_ENCOUNTER = EncounterParams(max_distance_m=250.0, min_duration_h=0.5)
 
 
 def encounter_candidates(

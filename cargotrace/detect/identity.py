@@ -19,7 +19,7 @@ Change rules, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,54 +27,12 @@ import ibis
 
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import Segmentation, split_segments
-from cargotrace.errors import ParamsError
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.mid import flag_of
 
 IMO_MIN, IMO_MAX = 1_000_000, 9_999_999
-
-
-@dataclass(frozen=True)
-class IdentityParams:
-    """Shared MMSIs, position jumps and identity changes."""
-
-    max_speed_kn: float = field(
-        default=30.0,
-        metadata={"help": "Fastest plausible speed between two positions of one ship "
-                          "(DESIGN: 30 kn; high-speed craft may need more)."},
-    )
-    min_jump_km: float = field(
-        default=5.0,
-        metadata={"help": "Shorter moves are never impossible: GPS noise and timestamp jitter "
-                          "give absurd speeds over metres."},
-    )
-    min_overlap_h: float = field(
-        default=1.0,
-        metadata={"help": "Two segments transmitting at once for this long are two ships "
-                          "(a shared MMSI)."},
-    )
-    max_segment_gap_h: float = field(
-        default=24.0,
-        metadata={"help": "A segment silent for longer is closed: a jump can no longer join it "
-                          "(GFW's segmenter: 24 h)."},
-    )
-    max_teleport_positions: int = field(
-        default=2,
-        metadata={"help": "A segment of 2 to this many positions, inside another segment's "
-                          "track, is a sustained position jump (teleport), not a ship (one "
-                          "position alone is a lone outlier: flagged, not an event)."},
-    )
-
-    def __post_init__(self) -> None:
-        for name in ("max_speed_kn", "min_jump_km", "min_overlap_h", "max_segment_gap_h"):
-            value = getattr(self, name)
-            if not value > 0:
-                raise ParamsError(f"{name} must be > 0, got {value}")
-        if self.max_teleport_positions < 2:
-            raise ParamsError(
-                f"max_teleport_positions must be >= 2, got {self.max_teleport_positions}"
-            )
 
 
 def _clean_text(column: Any) -> Any:
@@ -214,4 +172,4 @@ def _with_confidence(event: Event) -> Event:
     return replace(event, confidence=observations_confidence(int(n)))
 
 
-__all__ = ["IdentityParams", "detect_identity", "observations_confidence"]
+__all__ = ["detect_identity", "observations_confidence"]

@@ -13,7 +13,6 @@ Everything that touches positions is one Ibis expression (group by, windows, an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -24,58 +23,13 @@ import pyarrow as pa
 from cargotrace.detect import place_grid
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.params import check_positive
+from cargotrace.detect.params import LoiteringParams
+from cargotrace.detect.presets import GFW_LOITERING
 from cargotrace.detect.track import epoch_seconds
-from cargotrace.errors import ParamsError
 from cargotrace.geo import expr, sphere
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
-
-
-@dataclass(frozen=True)
-class LoiteringParams:
-    """One vessel slow away from port for a long time (GFW's loitering, on a 10-minute grid)."""
-
-    max_speed_kn: float = field(
-        default=2.0, metadata={"help": "A step is slow when the mean speed over the speed "
-                               "window, or its own, is below this (GFW: 2 kn)."}
-    )
-    min_duration_h: float = field(
-        default=2.0, metadata={"help": "Shortest loitering reported (GFW publishes events from "
-                               "1 h; 2 h, as for encounters, leaves out short stops)."}
-    )
-    min_port_distance_km: float = field(
-        default=10.0, metadata={"help": "Every step must be at least this far outside the radius "
-                                "of every place (GFW encounters: 10 km from an anchorage)."}
-    )
-    speed_window_h: float = field(
-        default=1.0, metadata={"help": "Speeds are averaged over this window centred on each "
-                               "step (GFW: hourly mean speed)."}
-    )
-    resample_min: int = field(
-        default=10, metadata={"help": "Grid step the track is resampled to, in minutes."}
-    )
-    max_interpolate_gap_h: float = field(
-        default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
-                               "(GFW: 1 h); longer ones end a run."}
-    )
-
-    def __post_init__(self) -> None:
-        check_positive(max_speed_kn=self.max_speed_kn, min_duration_h=self.min_duration_h,
-                       speed_window_h=self.speed_window_h, resample_min=self.resample_min)
-        if self.min_port_distance_km < 0 or self.max_interpolate_gap_h < 0:
-            raise ParamsError("min_port_distance_km and max_interpolate_gap_h must be >= 0")
-        if self.resample_min > 60 * self.min_duration_h:
-            raise ParamsError(
-                f"resample_min ({self.resample_min}) must not exceed min_duration_h "
-                f"({self.min_duration_h} h): a run is measured in grid steps"
-            )
-
-
-GFW_LOITERING = LoiteringParams()
-# Rendezvous: shorter stops count too (the encounter preset looks for 30-minute meetings).
-RENDEZVOUS_LOITERING = LoiteringParams(min_duration_h=1.0)
 
 
 def track_keys(positions: Any) -> list[str]:

@@ -26,6 +26,7 @@ from cargotrace.store.engines import to_arrow
 from cargotrace.store.store import Store
 
 if TYPE_CHECKING:
+    from cargotrace.detect.presets import Preset
     from cargotrace.detect.run import Context
 
 NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
@@ -81,7 +82,7 @@ def longest_track_h(positions: Any, max_silence_h: float) -> float:
 def _observed_h(ctx: Context) -> float:
     """Hours between the first position and the data's end that the feed observed
     (`coverage.py`): only those can hold a gap's silence."""
-    params = ctx.params["gap"]
+    params = ctx.preset.gap
     positions = ctx.tables["positions"]
     first = to_arrow(positions.aggregate(first=positions.ts.min())).column("first")[0].as_py()
     if first is None:
@@ -108,7 +109,7 @@ def _found(ctx: Context | None, kind: EventKind) -> int | None:
     return len(ctx.found[kind])
 
 
-def explain(kind: EventKind, inputs: Inputs, params: dict[str, Any], ctx: Context | None,
+def explain(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None,
             found: int) -> list[str]:
     """The notes of `kind` for this run (empty when there is nothing to say)."""
     if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):
@@ -137,7 +138,7 @@ def explain(kind: EventKind, inputs: Inputs, params: dict[str, Any], ctx: Contex
                      else "no gaps or dark voyages to compare draughts across"
                      if silences == 0 else "")
     elif kind is EventKind.GAP:
-        gap = ctx.params["gap"]
+        gap = preset.gap
         observed = _observed_h(ctx)
         if observed < gap.min_gap_h:
             notes.append(
@@ -146,9 +147,9 @@ def explain(kind: EventKind, inputs: Inputs, params: dict[str, Any], ctx: Contex
                 f"vessels), less than min_gap_h {_hours(gap.min_gap_h)}: no silence can be "
                 "long enough")
     elif kind is EventKind.ENCOUNTER:
-        notes += _too_short(ctx, params["encounter"], "encounter")
+        notes += _too_short(ctx, preset.encounter, "encounter")
     elif kind is EventKind.LOITERING:
-        notes += _too_short(ctx, params["loitering"], "loitering")
+        notes += _too_short(ctx, preset.loitering, "loitering")
     return [n for n in notes if n]
 
 

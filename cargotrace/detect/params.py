@@ -1,8 +1,11 @@
-"""Detector parameters: one frozen dataclass per detector, units in every name.
+"""Detector parameters: one frozen dataclass per detector, all in this one module, units in
+every name.
 
-Defaults follow Global Fishing Watch's published definitions (DESIGN.md, "Behaviour
-definitions"); named presets live in `presets.py`. Every event records the preset name and the
-values used (`events.params`), so a finding can be reproduced or challenged.
+Why one module: a newcomer (or a reviewer challenging a finding) finds every knob of detection
+here, and docs/reference/parameters.md is generated from these classes. Defaults follow Global
+Fishing Watch's published definitions (DESIGN.md, "Behaviour definitions"); named presets live in
+`presets.py`. Every event records the preset name and the values used (`events.params`), so a
+finding can be reproduced or challenged.
 """
 
 from __future__ import annotations
@@ -102,3 +105,313 @@ class GapParams:
     @property
     def call_kinds(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.call_place_kinds.split(",") if k.strip())
+
+
+@dataclass(frozen=True)
+class IdentityParams:
+    """Shared MMSIs, position jumps and identity changes."""
+
+    max_speed_kn: float = field(
+        default=30.0,
+        metadata={"help": "Fastest plausible speed between two positions of one ship "
+                          "(DESIGN: 30 kn; high-speed craft may need more)."},
+    )
+    min_jump_km: float = field(
+        default=5.0,
+        metadata={"help": "Shorter moves are never impossible: GPS noise and timestamp jitter "
+                          "give absurd speeds over metres."},
+    )
+    min_overlap_h: float = field(
+        default=1.0,
+        metadata={"help": "Two segments transmitting at once for this long are two ships "
+                          "(a shared MMSI)."},
+    )
+    max_segment_gap_h: float = field(
+        default=24.0,
+        metadata={"help": "A segment silent for longer is closed: a jump can no longer join it "
+                          "(GFW's segmenter: 24 h)."},
+    )
+    max_teleport_positions: int = field(
+        default=2,
+        metadata={"help": "A segment of 2 to this many positions, inside another segment's "
+                          "track, is a sustained position jump (teleport), not a ship (one "
+                          "position alone is a lone outlier: flagged, not an event)."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("max_speed_kn", "min_jump_km", "min_overlap_h", "max_segment_gap_h"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ParamsError(f"{name} must be > 0, got {value}")
+        if self.max_teleport_positions < 2:
+            raise ParamsError(
+                f"max_teleport_positions must be >= 2, got {self.max_teleport_positions}"
+            )
+
+
+
+@dataclass(frozen=True)
+class OutlierParams:
+    """Which single positions are glitches (flagged and left out of every detector)."""
+
+    enabled: bool = field(
+        default=True,
+        metadata={"help": "Flag lone outliers and leave them out of detection. Off, a run "
+                          "skips the scan (one sort of the positions, which a gap-only run "
+                          "otherwise does without) and glitches count as behaviour."},
+    )
+    max_speed_kn: float = field(
+        default=30.0,
+        metadata={"help": "Fastest plausible speed between two positions of one ship (as "
+                          "identity.max_speed_kn): a position reachable from its track at this "
+                          "speed is never an outlier."},
+    )
+    min_jump_km: float = field(
+        default=5.0,
+        metadata={"help": "Shorter moves are never impossible (GPS noise, timestamp jitter), "
+                          "as identity.min_jump_km."},
+    )
+    at_track_ends: bool = field(
+        default=True,
+        metadata={"help": "Also flag the positions that open or close an MMSI's track when "
+                          "the track on their one side cannot reach them."},
+    )
+    max_agreeing_h: float = field(
+        default=24.0,
+        metadata={"help": "Two off-track positions of one MMSI less than this apart in time that "
+                          "one ship could sail between are a second transmitter (a shared MMSI "
+                          "heard now and then) or a jump that stays, not glitches: neither is "
+                          "flagged (as identity.max_segment_gap_h)."},
+    )
+    min_track_positions: int = field(
+        default=3,
+        metadata={"help": "At a track end, the track on the one side must have this many "
+                          "consecutive consistent positions (more than a sustained jump's 2)."},
+    )
+
+    def __post_init__(self) -> None:
+        check_positive(max_speed_kn=self.max_speed_kn, min_jump_km=self.min_jump_km)
+        if self.max_agreeing_h < 0:
+            raise ParamsError(f"max_agreeing_h must be >= 0, got {self.max_agreeing_h}")
+        if self.min_track_positions < 2:
+            raise ParamsError(
+                f"min_track_positions must be >= 2, got {self.min_track_positions}")
+
+    def steps(self) -> IdentityParams:
+        """Identity parameters with these speeds and distances (for `jumping_mmsis`)."""
+        return IdentityParams(max_speed_kn=self.max_speed_kn, min_jump_km=self.min_jump_km)
+
+
+
+@dataclass(frozen=True)
+class PortVisitParams:
+    """Port visits: entry and exit radii (hysteresis), stop and resume speeds."""
+
+    entry_radius_km: float = field(
+        default=3.0,
+        metadata={"help": "A visit starts within this distance of a place, or within the "
+                          "place's radius_m when larger (GFW: 3 km)."},
+    )
+    exit_margin_km: float = field(
+        default=1.0,
+        metadata={"help": "It ends only beyond the entry radius plus this margin (GFW: 4 km "
+                          "exit for a 3 km entry), so jitter at the edge does not split it."},
+    )
+    stop_max_sog_kn: float = field(
+        default=0.2, metadata={"help": "A stop begins below this speed (GFW: 0.2 kn)."}
+    )
+    resume_min_sog_kn: float = field(
+        default=0.5, metadata={"help": "A stop ends above this speed (GFW: 0.5 kn)."}
+    )
+    stop_gap_h: float = field(
+        default=4.0,
+        metadata={"help": "A silence at least this long inside a visit counts as a stop for "
+                          "its confidence (GFW: a gap of 4 h in port)."},
+    )
+    open_max_silence_h: float = field(
+        default=24.0,
+        metadata={"help": "A visit whose vessel is last heard in it is still going on (end "
+                          "NULL) only if that was less than this long before the end of the "
+                          "data; otherwise it ends at its last position, exit unseen."},
+    )
+    min_confidence: int = field(
+        default=3,
+        metadata={"help": "Report visits of at least this confidence (1-4): 3 keeps visits "
+                          "with a stop, 2 also ships that only sailed through a port's circle."},
+    )
+    place_kinds: str = field(
+        default="seaport,anchorage,naval_base",
+        metadata={"help": "Comma-separated place kinds a vessel can visit (chokepoints, rail "
+                          "terminals and depots are not ports)."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("entry_radius_km", "exit_margin_km", "resume_min_sog_kn", "stop_gap_h",
+                     "open_max_silence_h"):
+            if not getattr(self, name) > 0:
+                raise ParamsError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 0 <= self.stop_max_sog_kn <= self.resume_min_sog_kn:
+            raise ParamsError(
+                f"stop_max_sog_kn must be in [0, resume_min_sog_kn], got {self.stop_max_sog_kn}"
+            )
+        if self.min_confidence not in (1, 2, 3, 4):
+            raise ParamsError(f"min_confidence must be 1, 2, 3 or 4, got {self.min_confidence}")
+        if not self.kinds():
+            raise ParamsError("place_kinds must name at least one place kind, e.g. seaport")
+
+    def kinds(self) -> list[str]:
+        return [k.strip() for k in self.place_kinds.split(",") if k.strip()]
+
+
+
+@dataclass(frozen=True)
+class DarkVoyageParams:
+    """Dark voyages: how long, how unexplained, and how close to both ends a silence must be."""
+
+    min_silence_h: float = field(
+        default=6.0, metadata={"help": "Shortest silence considered (GFW's gap: 6 h)."}
+    )
+    baseline_quantile: float = field(
+        default=0.99,
+        metadata={"help": "The vessel's reception baseline is this quantile of its intervals "
+                          "between positions while under way."},
+    )
+    baseline_factor: float = field(
+        default=3.0,
+        metadata={"help": "The silence must last at least this many times the baseline."},
+    )
+    underway_min_sog_kn: float = field(
+        default=1.0,
+        metadata={"help": "Intervals whose two positions both move at least this fast form "
+                          "the baseline."},
+    )
+    slow_max_sog_kn: float = field(
+        default=1.0,
+        metadata={"help": "Below this speed the vessel is stopped or drifting: its voyage "
+                          "begins when it was last this slow."},
+    )
+    max_visible_departure_h: float = field(
+        default=2.0,
+        metadata={"help": "The silence must begin within this long after the vessel was last "
+                          "slow (it went dark as the voyage began)."},
+    )
+    max_visible_arrival_h: float = field(
+        default=2.0,
+        metadata={"help": "... and end within this long before it entered the next port."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("min_silence_h", "baseline_factor", "max_visible_departure_h",
+                     "max_visible_arrival_h"):
+            if not getattr(self, name) > 0:
+                raise ParamsError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 0 < self.baseline_quantile <= 1:
+            raise ParamsError(f"baseline_quantile must be in (0, 1], got "
+                              f"{self.baseline_quantile}")
+        if self.underway_min_sog_kn < 0 or self.slow_max_sog_kn < 0:
+            raise ParamsError("underway_min_sog_kn and slow_max_sog_kn must be >= 0")
+
+
+
+@dataclass(frozen=True)
+class DraughtChangeParams:
+    """Draught changes: the smallest change in reported draught across a silence."""
+
+    min_change_m: float = field(
+        default=0.5,
+        metadata={"help": "Report a change of at least this many metres (AIS draught has a "
+                          "0.1 m step and is typed in by the crew)."},
+    )
+
+    def __post_init__(self) -> None:
+        if not self.min_change_m > 0:
+            raise ParamsError(f"min_change_m must be > 0, got {self.min_change_m}")
+
+
+
+@dataclass(frozen=True)
+class EncounterParams:
+    """Two vessels close and slow for a long time away from port (GFW's encounter)."""
+
+    max_distance_m: float = field(
+        default=500.0, metadata={"help": "Greatest distance between the two vessels at every "
+                                 "grid step (GFW: 500 m)."}
+    )
+    min_duration_h: float = field(
+        default=2.0, metadata={"help": "Shortest encounter reported (GFW: 2 h)."}
+    )
+    max_speed_kn: float = field(
+        default=2.0, metadata={"help": "Both vessels' mean speed at each grid step must stay "
+                               "below this (GFW: 2 kn)."}
+    )
+    min_port_distance_km: float = field(
+        default=10.0, metadata={"help": "Every step must be at least this far outside the "
+                                "radius of every place (GFW: 10 km from an anchorage)."}
+    )
+    resample_min: int = field(
+        default=10, metadata={"help": "Grid step the tracks are resampled to (GFW: 10 min)."}
+    )
+    merge_gap_h: float = field(
+        default=4.0, metadata={"help": "Encounters of one pair less than this apart are merged "
+                               "into one (GFW: 4 h)."}
+    )
+    max_interpolate_gap_h: float = field(
+        default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
+                               "(GFW: 1 h); longer ones end a run."}
+    )
+
+    def __post_init__(self) -> None:
+        check_positive(max_distance_m=self.max_distance_m, min_duration_h=self.min_duration_h,
+                       max_speed_kn=self.max_speed_kn, resample_min=self.resample_min)
+        if (self.min_port_distance_km < 0 or self.merge_gap_h < 0
+                or self.max_interpolate_gap_h < 0):
+            raise ParamsError(
+                "min_port_distance_km, merge_gap_h and max_interpolate_gap_h must be >= 0"
+            )
+        if self.resample_min > 60 * self.min_duration_h:
+            raise ParamsError(
+                f"resample_min ({self.resample_min}) must not exceed min_duration_h "
+                f"({self.min_duration_h} h): a run is measured in grid steps"
+            )
+
+
+
+@dataclass(frozen=True)
+class LoiteringParams:
+    """One vessel slow away from port for a long time (GFW's loitering, on a 10-minute grid)."""
+
+    max_speed_kn: float = field(
+        default=2.0, metadata={"help": "A step is slow when the mean speed over the speed "
+                               "window, or its own, is below this (GFW: 2 kn)."}
+    )
+    min_duration_h: float = field(
+        default=2.0, metadata={"help": "Shortest loitering reported (GFW publishes events from "
+                               "1 h; 2 h, as for encounters, leaves out short stops)."}
+    )
+    min_port_distance_km: float = field(
+        default=10.0, metadata={"help": "Every step must be at least this far outside the radius "
+                                "of every place (GFW encounters: 10 km from an anchorage)."}
+    )
+    speed_window_h: float = field(
+        default=1.0, metadata={"help": "Speeds are averaged over this window centred on each "
+                               "step (GFW: hourly mean speed)."}
+    )
+    resample_min: int = field(
+        default=10, metadata={"help": "Grid step the track is resampled to, in minutes."}
+    )
+    max_interpolate_gap_h: float = field(
+        default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
+                               "(GFW: 1 h); longer ones end a run."}
+    )
+
+    def __post_init__(self) -> None:
+        check_positive(max_speed_kn=self.max_speed_kn, min_duration_h=self.min_duration_h,
+                       speed_window_h=self.speed_window_h, resample_min=self.resample_min)
+        if self.min_port_distance_km < 0 or self.max_interpolate_gap_h < 0:
+            raise ParamsError("min_port_distance_km and max_interpolate_gap_h must be >= 0")
+        if self.resample_min > 60 * self.min_duration_h:
+            raise ParamsError(
+                f"resample_min ({self.resample_min}) must not exceed min_duration_h "
+                f"({self.min_duration_h} h): a run is measured in grid steps"
+            )
+

@@ -21,7 +21,6 @@ only turns the few visit rows into events.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +30,12 @@ import pyarrow as pa
 from cargotrace.detect import place_grid
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import PortVisitParams
 from cargotrace.detect.track import epoch_s, track_table
-from cargotrace.errors import ParamsError
 from cargotrace.store.engines import to_arrow
 
 __all__ = [
-    "PortVisitParams", "detect_port_visits", "epoch_s", "port_visit_candidates",
+    "detect_port_visits", "epoch_s", "port_visit_candidates",
     "port_visit_events",
 ]
 
@@ -45,66 +44,6 @@ log = logging.getLogger(__name__)
 CELL_DEG = 0.1
 """Grid cell of the position-place join: about 11 km of latitude, so a port's circle touches a
 handful of cells and a position meets only the places of its own cell."""
-
-
-@dataclass(frozen=True)
-class PortVisitParams:
-    """Port visits: entry and exit radii (hysteresis), stop and resume speeds."""
-
-    entry_radius_km: float = field(
-        default=3.0,
-        metadata={"help": "A visit starts within this distance of a place, or within the "
-                          "place's radius_m when larger (GFW: 3 km)."},
-    )
-    exit_margin_km: float = field(
-        default=1.0,
-        metadata={"help": "It ends only beyond the entry radius plus this margin (GFW: 4 km "
-                          "exit for a 3 km entry), so jitter at the edge does not split it."},
-    )
-    stop_max_sog_kn: float = field(
-        default=0.2, metadata={"help": "A stop begins below this speed (GFW: 0.2 kn)."}
-    )
-    resume_min_sog_kn: float = field(
-        default=0.5, metadata={"help": "A stop ends above this speed (GFW: 0.5 kn)."}
-    )
-    stop_gap_h: float = field(
-        default=4.0,
-        metadata={"help": "A silence at least this long inside a visit counts as a stop for "
-                          "its confidence (GFW: a gap of 4 h in port)."},
-    )
-    open_max_silence_h: float = field(
-        default=24.0,
-        metadata={"help": "A visit whose vessel is last heard in it is still going on (end "
-                          "NULL) only if that was less than this long before the end of the "
-                          "data; otherwise it ends at its last position, exit unseen."},
-    )
-    min_confidence: int = field(
-        default=3,
-        metadata={"help": "Report visits of at least this confidence (1-4): 3 keeps visits "
-                          "with a stop, 2 also ships that only sailed through a port's circle."},
-    )
-    place_kinds: str = field(
-        default="seaport,anchorage,naval_base",
-        metadata={"help": "Comma-separated place kinds a vessel can visit (chokepoints, rail "
-                          "terminals and depots are not ports)."},
-    )
-
-    def __post_init__(self) -> None:
-        for name in ("entry_radius_km", "exit_margin_km", "resume_min_sog_kn", "stop_gap_h",
-                     "open_max_silence_h"):
-            if not getattr(self, name) > 0:
-                raise ParamsError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0 <= self.stop_max_sog_kn <= self.resume_min_sog_kn:
-            raise ParamsError(
-                f"stop_max_sog_kn must be in [0, resume_min_sog_kn], got {self.stop_max_sog_kn}"
-            )
-        if self.min_confidence not in (1, 2, 3, 4):
-            raise ParamsError(f"min_confidence must be 1, 2, 3 or 4, got {self.min_confidence}")
-        if not self.kinds():
-            raise ParamsError("place_kinds must name at least one place kind, e.g. seaport")
-
-    def kinds(self) -> list[str]:
-        return [k.strip() for k in self.place_kinds.split(",") if k.strip()]
 
 
 def _eligible_places(places: Any, params: PortVisitParams) -> Any:

@@ -34,7 +34,7 @@ from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags, scan_outliers, without_flagged
 from cargotrace.detect.port_visits import detect_port_visits
-from cargotrace.detect.presets import resolve
+from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
 from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
@@ -47,7 +47,7 @@ class Context:
     """What a detector sees: tables on the chosen engine, parameters, and earlier results."""
 
     tables: dict[str, Any]
-    params: dict[str, Any]
+    preset: Preset
     data_end: datetime
     found: dict[EventKind, list[Event]] = field(default_factory=dict)
     share_track: bool = True
@@ -67,10 +67,10 @@ class Context:
         MMSIs are numbered again), and with nothing flagged the identity split reuses the
         positions it fetched."""
         raw = self.tables["positions"]
-        params = self.params["outlier"]
+        params = self.preset.outlier
         scan = scan_outliers(raw, params, self.track() if self.share_track else None)
         if scan.flags.num_rows == 0:
-            identity = self.params["identity"]
+            identity = self.preset.identity
             same_steps = (identity.max_speed_kn, identity.min_jump_km) == (
                 params.max_speed_kn, params.min_jump_km)
             if params.enabled and same_steps:
@@ -101,7 +101,7 @@ class Context:
         """MMSIs split into one segment per ship, computed once for every detector."""
         if self._segmentation is None:
             self._segmentation = split_segments(
-                self.tables["positions"], self.params["identity"],
+                self.tables["positions"], self.preset.identity,
                 self.track() if self.share_track else None, self._jumping,
             )
         return self._segmentation
@@ -112,7 +112,7 @@ class Context:
         positions joined to their segments."""
         if not self.share_track:
             positions = self.tables["positions"]
-            return identity_segments(positions, self.params["identity"], self.segmentation())
+            return identity_segments(positions, self.preset.identity, self.segmentation())
         runs = self.segmentation().runs
         if runs.num_rows and self._split is None:
             # the split MMSIs renumbered once for the run (port visits and the resampled
@@ -151,7 +151,7 @@ def _nullable(table: Any) -> Any:
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
-    params = ctx.params["gap"]
+    params = ctx.preset.gap
     # the run's sorted track when another detector already made it (a sort saved); alone,
     # gaps need no sort at all (see `gap_candidates`)
     track = ctx.track() if ctx.has_track() else None
@@ -170,7 +170,7 @@ def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
         if needed not in ctx.found:
             ctx.found.update(run(ctx))
     places = to_arrow(ctx.tables["places"], order_by=["place_id"])
-    calls = dark_port_calls(ctx.found[EventKind.GAP], places, ctx.params["gap"],
+    calls = dark_port_calls(ctx.found[EventKind.GAP], places, ctx.preset.gap,
                             ctx.found[EventKind.PORT_VISIT])
     return {EventKind.POSSIBLE_DARK_PORT_CALL: calls}
 
@@ -179,7 +179,7 @@ def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
     events = detect_identity(
         ctx.tables["positions"],
         ctx.tables["vessel_reports"],
-        ctx.params["identity"],
+        ctx.preset.identity,
         ctx.segmentation(),
     )
     return {EventKind.IDENTITY: events}
@@ -189,7 +189,7 @@ def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
     """Visits per ship: an MMSI two ships share is split first, or their calls would merge."""
     positions = ctx.segmented_track()
     visits = detect_port_visits(
-        positions, ctx.tables["places"], ctx.params["port_visit"], ctx.data_end,
+        positions, ctx.tables["places"], ctx.preset.port_visit, ctx.data_end,
         positions if ctx.share_track else None,
     )
     return {EventKind.PORT_VISIT: visits}
@@ -201,7 +201,7 @@ def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
     voyages = detect_dark_voyages(
         ctx.found[EventKind.PORT_VISIT],
         ctx.tables["positions"],
-        ctx.params["dark_voyage"],
+        ctx.preset.dark_voyage,
         ctx.data_end,
         ctx.track() if ctx.share_track else None,
     )
@@ -214,7 +214,7 @@ def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
             ctx.found.update(run(ctx))
     silences = ctx.found[EventKind.GAP] + ctx.found[EventKind.DARK_VOYAGE]
     changes = detect_draught_changes(
-        ctx.tables["vessel_reports"], silences, ctx.params["draught_change"]
+        ctx.tables["vessel_reports"], silences, ctx.preset.draught_change
     )
     return {EventKind.DRAUGHT_CHANGE: changes}
 
@@ -227,14 +227,14 @@ class Detector:
 
 
 def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
-    params = ctx.params["encounter"]
+    params = ctx.preset.encounter
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
     events = detect_encounters(ctx.segmented_track(), ctx.tables["places"], params, tracks)
     return {EventKind.ENCOUNTER: events}
 
 
 def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
-    params = ctx.params["loitering"]
+    params = ctx.preset.loitering
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
     events = detect_loitering(ctx.segmented_track(), ctx.tables["places"], params, tracks)
     return {EventKind.LOITERING: events}
@@ -275,13 +275,16 @@ class DetectSummary:
 def detect(
     store: Store,
     kinds: list[str] | None = None,
-    preset: str = "gfw",
+    preset: str | Preset = "gfw",
     overrides: dict[str, str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     engine: Engine | str = Engine.DUCKDB,
 ) -> DetectSummary:
-    """Detect the requested kinds (all supported ones by default) and store their events."""
+    """Detect the requested kinds (all supported ones by default) and store their events.
+
+    `preset` is a preset's name or a `Preset` (e.g. `GFW.with_overrides(...)`); `overrides`
+    are `--set` texts applied on top of it."""
     started = time.perf_counter()
     try:
         wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
@@ -292,7 +295,7 @@ def detect(
         raise ParamsError(
             f"--kind {unsupported[0]}: not detected yet; detectable kinds: {', '.join(SUPPORTED)}"
         )
-    params = resolve(preset, overrides or {})
+    chosen = resolve(preset, overrides or {})
     tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
     for name in ("positions", "vessel_reports"):
         t = tables[name]
@@ -302,7 +305,7 @@ def detect(
             t = t.filter(t.ts < until)
         tables[name] = t
     data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
-    summary = DetectSummary(preset, data_end, str(Engine(engine)))
+    summary = DetectSummary(chosen.name, data_end, str(Engine(engine)))
     inputs = Inputs.of(store, since, until)
     if data_end is None or not (inputs.positions or inputs.reports):
         for kind in wanted:  # nothing to detect on: every kind says so, nothing is replaced
@@ -312,12 +315,12 @@ def detect(
         return summary
     readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
                EventKind.POSSIBLE_DARK_PORT_CALL)
-    ctx = Context(tables, params, data_end, share_track=any(k in wanted for k in readers))
+    ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers))
     try:
         summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
         _run_detectors(store, ctx, wanted, summary, since, until)
         for kind in wanted:
-            notes = explain(kind, inputs, params, ctx, summary.written[kind])
+            notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
             if notes:
                 summary.notes[kind] = notes
     finally:
@@ -342,7 +345,7 @@ def _run_detectors(
             if kind not in wanted:
                 continue
             table = events_table(ctx.found[kind], summary.preset,
-                                 ctx.params[detector.params_key])
+                                 ctx.preset.params_of(detector.params_key))
             replaced = store_events(store, table, [kind], since, until)
             summary.written[kind] = replaced.written
             summary.replaced += replaced.removed

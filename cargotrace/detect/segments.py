@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ibis
 import numpy as np
@@ -39,14 +39,12 @@ import pyarrow.compute as pc
 
 from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.track import epoch_s, in_runs
 from cargotrace.geo import sphere
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
-
-if TYPE_CHECKING:
-    from cargotrace.detect.identity import IdentityParams
 
 RUNS_SCHEMA = pa.schema([
     ("mmsi", pa.int64()), ("first_rn", pa.int64()), ("last_rn", pa.int64()),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.nmea import looks_like_nmea, read_nmea
-from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.tables import read_table, sniff_csv_format
 

@@ -44,7 +44,7 @@ from cargotrace.ingest.nmea_lines import (
     prefix_time_problem,
     time_from_filename,
 )
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import Chunk, ChunkBuilder
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.formats import detect_format, open_reader
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.validate import (

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES
-from cargotrace.ingest.options import InputFormat
+from cargotrace.ingest.params import InputFormat
 from cargotrace.store.schema import POSITIONS, VESSEL_REPORTS
 
 

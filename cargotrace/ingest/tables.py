@@ -38,7 +38,7 @@ from cargotrace.ingest.csv_split import (
     split_arrow,
     split_python,
 )
-from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import (
     STAGED_POSITION_SCHEMA,

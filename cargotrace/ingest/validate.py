@@ -7,34 +7,7 @@ NULL here. Values outside the physical range are not guessed at: the record goes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-
-from cargotrace.errors import ParamsError
 from cargotrace.ingest.reasons import QuarantineReason as R
-
-
-@dataclass(frozen=True)
-class ValidationParams:
-    """Bounds for a believable AIS record."""
-
-    earliest_ts: datetime = field(
-        default=datetime(2000, 1, 1, tzinfo=UTC),
-        metadata={"help": "Reject timestamps before this (AIS became mandatory from 2002)."},
-    )
-    max_future_h: float = field(
-        default=24.0,
-        metadata={"help": "Reject timestamps more than this many hours after the ingest ran."},
-    )
-
-    def __post_init__(self) -> None:
-        if self.earliest_ts.tzinfo is None:
-            raise ParamsError("earliest_ts must be timezone-aware (UTC)")
-        if self.max_future_h < 0:
-            raise ParamsError(f"max_future_h must be >= 0, got {self.max_future_h}")
-
-    def latest_ts(self, now: datetime | None = None) -> datetime:
-        return (now or datetime.now(UTC)) + timedelta(hours=self.max_future_h)
 
 
 def _common_checks() -> str:

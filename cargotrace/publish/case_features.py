@@ -7,13 +7,11 @@ so exports of events and vessels keep working (and importing) without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from cargotrace.errors import ParamsError
 from cargotrace.publish.features import (
-    ExportParams,
     Feature,
     FeatureSet,
     GeomType,
@@ -24,26 +22,10 @@ from cargotrace.publish.features import (
     select_positions,
     track_features,
 )
+from cargotrace.publish.params import CaseExportParams, ExportParams
 from cargotrace.store.store import Store
 
-__all__ = ["CaseExportParams", "case_features"]
-
-
-@dataclass(frozen=True)
-class CaseExportParams:
-    """What of a built case goes on the map."""
-
-    max_hypotheses: int = field(default=3, metadata={
-        "help": "Routes of this many best-ranked hypotheses (the rest only clutter a map)."})
-    vessel_pad_h: float = field(default=48.0, metadata={
-        "help": "AIS of the legs' vessels from this many hours before the first anchor to as "
-                "long after the last (the approach and the departure)."})
-
-    def __post_init__(self) -> None:
-        if self.max_hypotheses < 1:
-            raise ParamsError(f"max_hypotheses must be >= 1, got {self.max_hypotheses}")
-        if self.vessel_pad_h < 0:
-            raise ParamsError(f"vessel_pad_h must be >= 0 hours, got {self.vessel_pad_h}")
+__all__ = ["case_features"]
 
 
 def case_features(result: Any, store: Store | None = None,

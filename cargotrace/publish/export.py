@@ -22,7 +22,6 @@ from pathlib import Path
 from cargotrace.errors import NotFoundError, ParamsError, UnreadableInputError
 from cargotrace.publish.csv import write_csv
 from cargotrace.publish.features import (
-    ExportParams,
     FeatureSet,
     event_features,
     place_features,
@@ -36,6 +35,7 @@ from cargotrace.publish.ftm import vessel_entities, write_ftm
 from cargotrace.publish.geojson import write_geojson
 from cargotrace.publish.geoparquet import write_geoparquet
 from cargotrace.publish.kml import write_kml
+from cargotrace.publish.params import ExportParams
 from cargotrace.store.store import Store
 
 __all__ = ["ExportFormat", "ExportResult", "events_export", "export_vessel", "vessel_export",

@@ -24,11 +24,12 @@ from typing import Any
 
 from cargotrace.errors import ParamsError
 from cargotrace.geo.sphere import KM_PER_NM, distance_km
+from cargotrace.publish.params import ExportParams
 from cargotrace.store.schema import POSITIONS
 from cargotrace.store.store import Store
 
 __all__ = [
-    "ExportParams", "Feature", "FeatureSet", "GeomType", "Layer", "event_features",
+    "Feature", "FeatureSet", "GeomType", "Layer", "event_features",
     "place_features", "position_features", "route_features", "select_events",
     "select_positions", "select_places", "track_features",
 ]
@@ -50,29 +51,6 @@ class GeomType(StrEnum):
     POINT = "Point"
     LINE = "LineString"
     NONE = "None"  # an event with no location (e.g. a sanctions match)
-
-
-@dataclass(frozen=True)
-class ExportParams:
-    """How store rows become features."""
-
-    track_split_h: float = field(default=6.0, metadata={
-        "help": "Cut a vessel's track where consecutive positions are further apart than this "
-                "many hours (the GFW gap preset): a straight line across a gap is not a track."})
-    track_max_speed_kn: float = field(default=60.0, metadata={
-        "help": "Cut the track where consecutive positions imply more than this speed (knots): "
-                "no merchant ship sails that fast, so the jump is two ships sharing an MMSI or "
-                "a spoofed position, and drawing it would invent a voyage."})
-    track_min_points: int = field(default=2, metadata={
-        "help": "Track pieces with fewer positions are left out (a line needs two)."})
-
-    def __post_init__(self) -> None:
-        if not self.track_max_speed_kn > 0:
-            raise ParamsError(f"track_max_speed_kn must be > 0, got {self.track_max_speed_kn}")
-        if not self.track_split_h > 0:
-            raise ParamsError(f"track_split_h must be > 0 hours, got {self.track_split_h}")
-        if self.track_min_points < 2:
-            raise ParamsError(f"track_min_points must be >= 2, got {self.track_min_points}")
 
 
 @dataclass(frozen=True)

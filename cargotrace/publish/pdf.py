@@ -20,22 +20,16 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cargotrace.cache import write_atomic
-from cargotrace.errors import EngineError, ParamsError, UnreadableInputError
+from cargotrace.errors import EngineError, UnreadableInputError
+from cargotrace.publish.params import BROWSER_ENV, BROWSER_NAMES, PdfParams
 
-__all__ = ["BROWSER_ENV", "BROWSER_NAMES", "PdfParams", "find_browser", "html_to_pdf"]
+__all__ = ["find_browser", "html_to_pdf"]
 
 log = logging.getLogger(__name__)
 
-BROWSER_ENV = "CARGOTRACE_CHROMIUM"
-"""Environment variable naming the browser to use (a path or a command on PATH)."""
-
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
-"""Commands looked up on PATH, in order, when neither PdfParams.browser nor $CARGOTRACE_CHROMIUM
-is set (Debian's package installs `chromium`, Ubuntu's older one `chromium-browser`)."""
 
 INSTALL_HINT = (
     "install Chromium (Debian/Ubuntu: `apt-get install chromium`; in a cargotrace checkout: "
@@ -61,23 +55,6 @@ _LOG_PREFIX = re.compile(r"^\[[\d:/.]+:(?:ERROR|FATAL|WARNING):[^\]]*\]\s*")
 # stderr lines that never explain a failure: D-Bus is absent in containers, Debian's launcher
 # script trips on `findmnt` output ("[: ...: unexpected operator"), and the success notice
 _NOISE = ("dbus", "unexpected operator", "bytes written to file")
-
-
-@dataclass(frozen=True)
-class PdfParams:
-    """Which browser prints the PDF, and how long it may take."""
-
-    browser: str | None = field(default=None, metadata={
-        "help": f"Chromium-family executable (a path or a command on PATH). Default: "
-                f"${BROWSER_ENV}, else the first of {', '.join(BROWSER_NAMES)} on PATH."})
-    timeout_s: float = field(default=120.0, metadata={
-        "help": "Longest the browser may run before it is stopped (a report prints in ~2 s)."})
-
-    def __post_init__(self) -> None:
-        if not self.timeout_s > 0:
-            raise ParamsError(f"timeout_s must be > 0, got {self.timeout_s}")
-        if self.browser is not None and not self.browser.strip():
-            raise ParamsError("browser must be a path or a command name, got an empty string")
 
 
 def find_browser(params: PdfParams | None = None) -> str:

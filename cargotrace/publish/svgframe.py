@@ -13,7 +13,7 @@ as the features need.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,48 +21,13 @@ import numpy as np
 from cargotrace.errors import ParamsError
 from cargotrace.geo.sphere import KM_PER_DEG
 from cargotrace.publish.features import Feature
+from cargotrace.publish.params import SvgMapParams
 
-__all__ = ["LEGEND_STRIP_PX", "MAX_LAT_DEG", "Frame", "SvgMapParams", "fit_frame",
+__all__ = ["LEGEND_STRIP_PX", "MAX_LAT_DEG", "Frame", "fit_frame",
            "inv_merc_y", "line_lons", "merc_y"]
 
 MAX_LAT_DEG = 85.0
 LEGEND_STRIP_PX = 240  # wide enough for a hypothesis title in four lines
-
-
-@dataclass(frozen=True)
-class SvgMapParams:
-    """The map's frame and level of detail."""
-
-    width_px: int = field(default=1000, metadata={"help": "viewBox width (SVG user units)."})
-    height_px: int = field(default=700, metadata={"help": "viewBox height (SVG user units)."})
-    legend_outside: bool = field(default=False, metadata={
-        "help": "Draw the legend in a strip right of the map (LEGEND_STRIP_PX wide) so it never "
-                "hides a feature; otherwise inside, in the corner hiding the least."})
-    min_height_px: int = field(default=0, metadata={
-        "help": "When set, a wide map is cut down to the height its features need (but not "
-                "below this), instead of filling `height_px` with empty land and sea."})
-    margin_frac: float = field(default=0.08, metadata={
-        "help": "Empty margin around the features, as a fraction of the frame."})
-    min_span_km: float = field(default=60.0, metadata={
-        "help": "Smallest extent shown (one port or one point still gets some context)."})
-    simplify_px: float = field(default=0.5, metadata={
-        "help": "Land and tracks are simplified to this many units (invisible at print size)."})
-    title: str = field(default="", metadata={"help": "Title drawn top left (none if empty)."})
-    id_prefix: str = field(default="", metadata={
-        "help": "Prefix of the layer groups' ids (`<g id=\"{prefix}land\">`...), so a page "
-                "embedding the map keeps its ids unique."})
-
-    def __post_init__(self) -> None:
-        if self.min_height_px and not 100 <= self.min_height_px <= self.height_px:
-            raise ParamsError(f"min_height_px must be 0 or 100..height_px, got "
-                              f"{self.min_height_px}")
-        if self.width_px < 100 or self.height_px < 100:
-            raise ParamsError(f"map must be at least 100 x 100, got {self.width_px} x "
-                              f"{self.height_px}")
-        if not 0 <= self.margin_frac < 0.45:
-            raise ParamsError(f"margin_frac must be in [0, 0.45), got {self.margin_frac}")
-        if self.min_span_km <= 0 or self.simplify_px < 0:
-            raise ParamsError("min_span_km must be > 0 and simplify_px >= 0")
 
 
 def merc_y(lat: Any) -> Any:

@@ -23,16 +23,11 @@ import shapely  # type: ignore[import-untyped]
 
 from cargotrace.geo.sphere import KM_PER_DEG
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer
-from cargotrace.publish.svgframe import (
-    LEGEND_STRIP_PX,
-    Frame,
-    SvgMapParams,
-    fit_frame,
-    line_lons,
-)
+from cargotrace.publish.params import SvgMapParams
+from cargotrace.publish.svgframe import LEGEND_STRIP_PX, Frame, fit_frame, line_lons
 from cargotrace.publish.svgroutes import RankedLine, rank_css, rank_label, rank_of, ranked_routes
 
-__all__ = ["SvgMapParams", "render_svg_map"]
+__all__ = ["render_svg_map"]
 
 ROUTE_MODES = ("sea", "ferry", "rail", "road")
 # where a place's label may go (dx, dy of the baseline, anchor), nearest first

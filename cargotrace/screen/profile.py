@@ -17,8 +17,9 @@ from typing import Any
 
 from cargotrace.screen.candidates import match_all
 from cargotrace.screen.imo import imo_check_digit_ok, parse_imo
-from cargotrace.screen.match import CONFIRMED, Match, ScreenParams, Vessel
+from cargotrace.screen.match import CONFIRMED, Match, Vessel
 from cargotrace.screen.names import name_key
+from cargotrace.screen.params import ScreenParams
 from cargotrace.screen.practices import assess_practices, detected_kinds
 from cargotrace.screen.screen import list_vessels, store_vessels
 from cargotrace.store.store import Store

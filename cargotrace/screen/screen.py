@@ -20,7 +20,8 @@ from typing import Any
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.screen.candidates import match_all
-from cargotrace.screen.match import CONFIRMED, ListVessel, Match, ScreenParams, Vessel
+from cargotrace.screen.match import CONFIRMED, ListVessel, Match, Vessel
+from cargotrace.screen.params import ScreenParams
 from cargotrace.store.mid import flag_of
 from cargotrace.store.store import Store
 

@@ -37,9 +37,8 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
@@ -55,9 +54,10 @@ from cargotrace.sim.evaluation_inputs import (
     read_truth,
     store_data_end,
 )
+from cargotrace.sim.params import MatchParams, OpenEnd
 
 __all__ = [
-    "Evaluation", "KindScore", "Match", "MatchParams", "OpenEnd", "evaluate", "read_events",
+    "Evaluation", "KindScore", "Match", "evaluate", "read_events",
     "read_truth", "store_data_end",
 ]
 
@@ -65,57 +65,6 @@ log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US_PER_MIN = 60_000_000
-
-
-class OpenEnd(StrEnum):
-    """How a NULL event end (a behaviour still going on at the end of the data) is read."""
-
-    DATA_END = "data_end"  # it lasts until the end of the data: honest, the default
-    TRUTH_END = "truth_end"  # it lasts until the end of the truth row: lenient
-
-
-@dataclass(frozen=True)
-class MatchParams:
-    """How detected events are matched to truth rows (docs/concepts/evaluation.md)."""
-
-    min_overlap_fraction: float = field(
-        default=0.5,
-        metadata={"help": "Least intersection / truth duration for a match, in (0, 1]."},
-    )
-    min_event_overlap_fraction: float = field(
-        default=0.0,
-        metadata={"help": "Least intersection / event duration, in [0, 1]; 0 turns it off."},
-    )
-    instant_tolerance_min: float = field(
-        default=60.0,
-        metadata={"help": "Instantaneous truth or event (start == end): most minutes apart."},
-    )
-    open_end_as: OpenEnd = field(
-        default=OpenEnd.DATA_END,
-        metadata={"help": "A NULL event end lasts until: data_end or truth_end."},
-    )
-
-    def __post_init__(self) -> None:
-        if not 0 < self.min_overlap_fraction <= 1:
-            raise ParamsError(
-                f"min_overlap_fraction must be in (0, 1], got {self.min_overlap_fraction}"
-            )
-        if not 0 <= self.min_event_overlap_fraction <= 1:
-            raise ParamsError(
-                "min_event_overlap_fraction must be in [0, 1], "
-                f"got {self.min_event_overlap_fraction}"
-            )
-        if not 0 <= self.instant_tolerance_min < float("inf"):
-            raise ParamsError(
-                f"instant_tolerance_min must be >= 0 minutes, got {self.instant_tolerance_min}"
-            )
-        try:
-            object.__setattr__(self, "open_end_as", OpenEnd(self.open_end_as))
-        except ValueError as exc:
-            choices = ", ".join(OpenEnd)
-            raise ParamsError(
-                f"open_end_as must be one of {choices}, got {self.open_end_as!r}"
-            ) from exc
 
 
 @dataclass(frozen=True)

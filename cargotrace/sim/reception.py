@@ -8,30 +8,12 @@ transponder that was switched off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from cargotrace.geo.sphere import EARTH_RADIUS_KM, haversine_km
-
-
-@dataclass(frozen=True)
-class ReceptionParams:
-    """Reception rates; the defaults give gaps over 6 h offshore rarely, near shore never."""
-
-    shore_range_km: float = field(
-        default=75.0, metadata={"help": "Class A range of a shore station."}
-    )
-    shore_range_b_km: float = field(default=35.0, metadata={"help": "Class B range (lower power)."})
-    p_shore: float = field(
-        default=0.35, metadata={"help": "Share of transmissions heard in range."}
-    )
-    p_satellite: float = field(
-        default=0.004, metadata={"help": "Share heard out of shore range (satellite)."}
-    )
-    holes: tuple[tuple[float, float, float, float], ...] = field(
-        default=(), metadata={"help": "(lat_min, lat_max, lon_min, lon_max) with no coverage."}
-    )
+from cargotrace.sim.params import ReceptionParams
 
 
 @dataclass(frozen=True)

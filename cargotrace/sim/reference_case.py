@@ -19,8 +19,8 @@ import yaml
 from cargotrace.detect.kinds import EventKind
 from cargotrace.sim.behaviours import HOUR, Pending, Planted
 from cargotrace.sim.fleet import SimVessel
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.plan import Leg, Plan, Port, transit_leg
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.sim.ships import SimShip
 from cargotrace.sim.truth import TruthRow, utc
 

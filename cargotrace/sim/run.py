@@ -28,11 +28,12 @@ from cargotrace.sim.behaviours import (
 from cargotrace.sim.fleet import make_fleet
 from cargotrace.sim.identities import plant_identity
 from cargotrace.sim.output import REPORTS_SCHEMA, SimWriter, positions_table
+from cargotrace.sim.params import ReceptionParams, ScenarioParams
 from cargotrace.sim.places_file import write_places
 from cargotrace.sim.plan import build_plan
-from cargotrace.sim.reception import ReceptionParams, Station
+from cargotrace.sim.reception import Station
 from cargotrace.sim.reference_case import plant_reference_case, write_evidence
-from cargotrace.sim.scenarios import ScenarioParams, region_ports
+from cargotrace.sim.scenarios import region_ports
 from cargotrace.sim.ships import SimShip, emit
 from cargotrace.sim.tracking import Trackers, ghost_ships, port_visit_truth, teleport_truth
 from cargotrace.sim.truth import TruthRow, truth_table, utc

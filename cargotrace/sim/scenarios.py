@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,8 +17,6 @@ from pathlib import Path
 from cargotrace.errors import ParamsError
 from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
 from cargotrace.sim.plan import Port
-
-SCENARIOS = ("background", "sea-of-japan-2023", "mixed")
 
 # Named regions: bounding box (lat_min, lat_max, lon_min, lon_max) and the ports to use.
 REGIONS: dict[str, tuple[tuple[float, float, float, float], tuple[str, ...]]] = {
@@ -46,98 +42,6 @@ REGIONS: dict[str, tuple[tuple[float, float, float, float], tuple[str, ...]]] = 
         ),
     ),
 }
-
-
-@dataclass(frozen=True)
-class BehaviourCounts:
-    """How many of each behaviour to plant (each on a different vessel where it matters)."""
-
-    gaps: int = field(default=0, metadata={"help": "Transponder switched off at sea, 8-30 h."})
-    dark_voyages: int = field(default=0, metadata={"help": "Port to port with AIS off at sea."})
-    encounters: int = field(default=0, metadata={"help": "Two-vessel meetings away from port."})
-    loiterings: int = field(default=0, metadata={"help": "One vessel slow away from port."})
-    shared_mmsis: int = field(default=0, metadata={"help": "A second ship using an MMSI."})
-    name_changes: int = field(default=0, metadata={"help": "Static name changes."})
-    imo_changes: int = field(default=0, metadata={"help": "Static IMO number changes."})
-    flag_changes: int = field(default=0, metadata={"help": "Reflagging: new MMSI and flag."})
-    teleports: int = field(
-        default=0, metadata={"help": "Jumps of two positions 200-500 km away (sustained)."})
-    draught_changes: int = field(default=0, metadata={"help": "Draught changed while dark."})
-    dark_port_calls: int = field(default=0, metadata={
-        "help": "Calls at a watched port (the curated gazetteer's) with AIS off from 20 km "
-                "before it to 20 km after."})
-
-
-DEFAULT_COUNTS = {
-    "background": BehaviourCounts(),
-    "sea-of-japan-2023": BehaviourCounts(encounters=1, shared_mmsis=1),
-    "mixed": BehaviourCounts(
-        gaps=15,
-        dark_voyages=8,
-        encounters=8,
-        loiterings=8,
-        shared_mmsis=4,
-        name_changes=5,
-        imo_changes=4,
-        flag_changes=4,
-        teleports=8,
-        draught_changes=5,
-        dark_port_calls=8,
-    ),
-}
-DEFAULT_DAYS = {"background": 14.0, "sea-of-japan-2023": 30.0, "mixed": 30.0}
-DEFAULT_VESSELS = {"background": 40, "sea-of-japan-2023": 40, "mixed": 80}
-DEFAULT_START = {
-    "background": datetime(2023, 9, 1, tzinfo=UTC),
-    "sea-of-japan-2023": datetime(2023, 9, 1, tzinfo=UTC),
-    "mixed": datetime(2023, 9, 1, tzinfo=UTC),
-}
-
-
-@dataclass(frozen=True)
-class ScenarioParams:
-    """Everything that determines a simulation: the same values give byte-identical output."""
-
-    scenario: str = field(default="background", metadata={"help": "Scenario name."})
-    seed: int = field(default=7, metadata={"help": "Random seed."})
-    vessels: int = field(default=40, metadata={"help": "Background vessels."})
-    days: float = field(default=14.0, metadata={"help": "Length of the simulation in days."})
-    region: str = field(
-        default="sea-of-japan",
-        metadata={"help": "A named region or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX."},
-    )
-    start: datetime = field(
-        default=datetime(2023, 9, 1, tzinfo=UTC),
-        metadata={"help": "Start of the simulation (UTC)."},
-    )
-    behaviours: BehaviourCounts = field(
-        default_factory=BehaviourCounts, metadata={"help": "Behaviours to plant."}
-    )
-
-    def __post_init__(self) -> None:
-        if self.scenario not in SCENARIOS:
-            raise ParamsError(
-                f"unknown scenario {self.scenario!r}; choose one of {', '.join(SCENARIOS)}"
-            )
-        if self.vessels < 0 or self.days <= 0:
-            raise ParamsError("vessels must be >= 0 and days > 0")
-
-    @classmethod
-    def for_scenario(cls, scenario: str, **overrides: object) -> ScenarioParams:
-        base: dict[str, object] = {
-            "scenario": scenario,
-            "start": DEFAULT_START.get(scenario, DEFAULT_START["mixed"]),
-            "days": DEFAULT_DAYS.get(scenario, 14.0),
-            "vessels": DEFAULT_VESSELS.get(scenario, 40),
-            "behaviours": DEFAULT_COUNTS.get(scenario, BehaviourCounts()),
-        }
-        base.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**base)  # type: ignore[arg-type]
-
-    def to_json(self) -> str:
-        from dataclasses import asdict
-
-        return json.dumps(asdict(self), default=str, sort_keys=True, indent=2)
 
 
 @cache

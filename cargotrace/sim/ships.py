@@ -13,8 +13,9 @@ from cargotrace.geo.landmask import is_land
 from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
+from cargotrace.sim.params import ReceptionParams
 from cargotrace.sim.plan import Plan
-from cargotrace.sim.reception import ReceptionParams, Station, hear, nearest_station, reach_km
+from cargotrace.sim.reception import Station, hear, nearest_station, reach_km
 
 STATIC_EVERY_S = 360.0  # class A static and voyage data: every 6 minutes
 

@@ -23,8 +23,8 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.routes.places import PlaceBook
 from cargotrace.screen.lists import load_list
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 
 OFAC_ANGARA = "ofac-37059"  # SDN entry 37059: ANGARA, IMO 9179842
 

@@ -17,16 +17,17 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.dark_calls import dark_port_calls
-from cargotrace.detect.dark_voyages import DarkVoyageParams, detect_dark_voyages
-from cargotrace.detect.encounters import GFW_ENCOUNTER, detect_encounters
+from cargotrace.detect.dark_voyages import detect_dark_voyages
+from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import gap_candidates, gap_events
-from cargotrace.detect.identity import IdentityParams, detect_identity
+from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.loitering import GFW_LOITERING, detect_loitering
+from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.outliers import position_outliers
-from cargotrace.detect.params import GapParams
-from cargotrace.detect.port_visits import PortVisitParams, detect_port_visits
+from cargotrace.detect.params import DarkVoyageParams, GapParams, IdentityParams, PortVisitParams
+from cargotrace.detect.port_visits import detect_port_visits
+from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING
 from cargotrace.detect.segments import identity_segments
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on, to_arrow

@@ -10,21 +10,22 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.dark_voyages import (
-    DarkVoyageParams,
-    DraughtChangeParams,
-    detect_dark_voyages,
-    detect_draught_changes,
-)
+from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import gap_candidates, gap_events
-from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.params import GapParams
-from cargotrace.detect.port_visits import PortVisitParams, detect_port_visits
+from cargotrace.detect.params import (
+    DarkVoyageParams,
+    DraughtChangeParams,
+    GapParams,
+    IdentityParams,
+    PortVisitParams,
+)
+from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
 
 from .test_port_visits import (

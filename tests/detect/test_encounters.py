@@ -10,18 +10,15 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.encounters import (
-    GFW_ENCOUNTER,
-    RENDEZVOUS_ENCOUNTER,
-    EncounterParams,
-    detect_encounters,
-)
+from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event, events_table
-from cargotrace.detect.identity import IdentityParams
+from cargotrace.detect.params import EncounterParams, IdentityParams
+from cargotrace.detect.presets import GFW_ENCOUNTER, RENDEZVOUS_ENCOUNTER
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.places import load_curated_gazetteer
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
 
 from .test_loitering import (

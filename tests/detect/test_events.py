@@ -19,8 +19,8 @@ from cargotrace.detect.events import (
     replace_events,
     store_events,
 )
-from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import IdentityParams
 
 T = datetime(2022, 1, 3, tzinfo=UTC)
 

@@ -18,9 +18,9 @@ from cargotrace.detect.track import track_table
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth
+from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
 from .test_port_visits import make_position, store_rows

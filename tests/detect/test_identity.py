@@ -15,14 +15,15 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.events import Event, events_table, replace_events
-from cargotrace.detect.identity import IdentityParams, detect_identity
+from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind, IdentityKind
+from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import identity_segments, split_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth
+from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
 from .test_port_visits import store_rows

@@ -17,22 +17,18 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.detect.encounters import GFW_ENCOUNTER, detect_encounters
+from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.events import Event, events_table, replace_events
-from cargotrace.detect.identity import IdentityParams
-from cargotrace.detect.loitering import (
-    GFW_LOITERING,
-    RENDEZVOUS_LOITERING,
-    LoiteringParams,
-    detect_loitering,
-)
+from cargotrace.detect.loitering import detect_loitering
+from cargotrace.detect.params import IdentityParams, LoiteringParams
+from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING, RENDEZVOUS_LOITERING
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer, load_places
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth
+from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on
 
 T0 = datetime(2023, 9, 10, 6, tzinfo=UTC)

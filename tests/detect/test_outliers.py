@@ -12,12 +12,8 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.outliers import (
-    LONE_OUTLIER,
-    OutlierParams,
-    position_outliers,
-    without_flagged,
-)
+from cargotrace.detect.outliers import LONE_OUTLIER, position_outliers, without_flagged
+from cargotrace.detect.params import OutlierParams
 from cargotrace.detect.run import detect
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow

@@ -16,17 +16,16 @@ import pytest
 import cargotrace
 from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import gap_candidates
-from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.params import GapParams
-from cargotrace.detect.port_visits import PortVisitParams, detect_port_visits
+from cargotrace.detect.params import GapParams, IdentityParams, PortVisitParams
+from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer, load_places
-from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on
 from cargotrace.store.places import Place, upsert_places
 

@@ -22,9 +22,8 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.gaps import gap_candidates
-from cargotrace.detect.identity import IdentityParams
 from cargotrace.detect.loitering import away_from_places
-from cargotrace.detect.params import GapParams
+from cargotrace.detect.params import GapParams, IdentityParams
 from cargotrace.detect.run import detect
 from cargotrace.detect.segments import identity_segments, split_segments
 from cargotrace.detect.track import (

@@ -12,7 +12,7 @@ from pyais import decode
 from cargotrace import Store
 from cargotrace import open_store as cargotrace_store
 from cargotrace.ingest.nmea_lines import nmea_checksum
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.reasons import QuarantineReason as R
 

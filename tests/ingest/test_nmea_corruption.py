@@ -20,7 +20,7 @@ from cargotrace.ingest.nmea import read_nmea
 from cargotrace.ingest.nmea_fast import FastBatch, try_add
 from cargotrace.ingest.nmea_fast import decode as decode_fast
 from cargotrace.ingest.nmea_lines import nmea_checksum
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.reasons import QuarantineReason as R
 
 ASSUMED = datetime(2023, 9, 1, tzinfo=UTC)

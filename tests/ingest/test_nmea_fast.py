@@ -13,7 +13,7 @@ from pyais.encode import encode_dict
 
 from cargotrace.ingest.nmea import read_nmea
 from cargotrace.ingest.nmea_fast import FastBatch, decode, try_add
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.sim.nmea_writer import tag_block
 
 T0 = datetime(2023, 9, 7, 12, tzinfo=UTC)

@@ -15,7 +15,7 @@ import pytest
 from cargotrace import Store
 from cargotrace.ingest import nmea
 from cargotrace.ingest.nmea import read_nmea
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import cargotrace
-from cargotrace.ingest.options import IngestOptions
+from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import ingest_file
 
 OPTIONS = IngestOptions(assume_time=datetime(2023, 1, 1, tzinfo=UTC))

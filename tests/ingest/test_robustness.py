@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import cargotrace
 from cargotrace.ingest.nmea import read_nmea
-from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
 

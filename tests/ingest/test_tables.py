@@ -24,7 +24,7 @@ import pytest
 import cargotrace
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.formats import SNIFF_BYTES, detect_format
-from cargotrace.ingest.options import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.tables import read_table, sniff_csv_format

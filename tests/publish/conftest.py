@@ -16,8 +16,8 @@ from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.publish.features import FeatureSet
 from cargotrace.screen.lists import load_list
 from cargotrace.screen.screen import screen_store
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 
 OFAC = "sanctions/ofac_sdn_2024-05-03.csv"
 ANGARA_IMO = "9179842"

@@ -10,7 +10,6 @@ import pytest
 import cargotrace
 from cargotrace.errors import ParamsError
 from cargotrace.publish.features import (
-    ExportParams,
     GeomType,
     Layer,
     event_features,
@@ -20,6 +19,7 @@ from cargotrace.publish.features import (
     track_features,
 )
 from cargotrace.publish.geometry import line_parts
+from cargotrace.publish.params import ExportParams
 
 T0 = datetime(2023, 9, 7, tzinfo=UTC)
 

@@ -12,7 +12,8 @@ import pypdf
 import pytest
 
 from cargotrace.errors import EngineError, ParamsError, UnreadableInputError
-from cargotrace.publish.pdf import INSTALL_HINT, PdfParams, browser_command, html_to_pdf
+from cargotrace.publish.params import PdfParams
+from cargotrace.publish.pdf import INSTALL_HINT, browser_command, html_to_pdf
 from cargotrace.publish.report import Report, write_report
 
 from .browser import REFERENCE_CASE, case_evidence, reference_report, require_chromium

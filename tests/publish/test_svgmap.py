@@ -10,7 +10,8 @@ import pytest
 
 from cargotrace.errors import ParamsError
 from cargotrace.publish.features import FeatureSet, Layer, track_features
-from cargotrace.publish.svgmap import SvgMapParams, render_svg_map
+from cargotrace.publish.params import SvgMapParams
+from cargotrace.publish.svgmap import render_svg_map
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -16,16 +16,9 @@ import cargotrace
 from cargotrace.detect.run import detect
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
-from cargotrace.sim.evaluate import (
-    Evaluation,
-    MatchParams,
-    evaluate,
-    read_events,
-    read_truth,
-    store_data_end,
-)
+from cargotrace.sim.evaluate import Evaluation, evaluate, read_events, read_truth, store_data_end
+from cargotrace.sim.params import BehaviourCounts, MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import BehaviourCounts, ScenarioParams
 
 CALLS = 8
 

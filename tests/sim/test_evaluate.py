@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 import cargotrace
 from cargotrace.cli import app
 from cargotrace.errors import ParamsError, UnreadableInputError
-from cargotrace.sim.evaluate import Evaluation, MatchParams, OpenEnd, evaluate, read_truth
+from cargotrace.sim.evaluate import Evaluation, evaluate, read_truth
+from cargotrace.sim.params import MatchParams, OpenEnd
 from cargotrace.sim.truth import TruthRow, truth_table
 
 T0 = datetime(2023, 9, 7, 0, 0, tzinfo=UTC)

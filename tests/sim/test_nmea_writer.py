@@ -31,8 +31,8 @@ from cargotrace.sim.nmea_writer import (
     tag_block,
 )
 from cargotrace.sim.output import nmea_lines
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 
 T0 = datetime(2023, 9, 7, 6, 0, tzinfo=UTC)  # the Angara's week at Najin
 

@@ -18,8 +18,9 @@ from cargotrace.cases import read_case
 from cargotrace.geo.landmask import is_land
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.identities import IDENTITY_MARGIN_H
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import build_world, simulate
-from cargotrace.sim.scenarios import ScenarioParams, region_ports
+from cargotrace.sim.scenarios import region_ports
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import cargotrace
 from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.meta import SIMULATED_AIS, read_meta
 
 

@@ -7,7 +7,7 @@ Python API: `write_report(case_file, out_dir, store=None, fmt="html", params=Rep
 
 from __future__ import annotations
 
-from cargotrace.publish.report.params import ReportParams
+from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.write import FORMATS, Report, write_report
 
 __all__ = ["FORMATS", "Report", "ReportParams", "write_report"]

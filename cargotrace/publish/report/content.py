@@ -14,15 +14,15 @@ from typing import Any
 
 from cargotrace.cases.build import CaseResult
 from cargotrace.geo import sphere
-from cargotrace.publish.case_features import CaseExportParams, case_features
+from cargotrace.publish.case_features import case_features
 from cargotrace.publish.features import Feature, FeatureSet, GeomType, Layer, select_events
+from cargotrace.publish.params import CaseExportParams, ReportParams, SvgMapParams
 from cargotrace.publish.report.evidence import evidence_rows, hypothesis_rows
 from cargotrace.publish.report.methods import methods_section
-from cargotrace.publish.report.params import ReportParams
 from cargotrace.publish.report.timeline import TimelineItem, render_timeline
 from cargotrace.publish.report.times import as_utc, fmt_quantity, fmt_span, fmt_window
 from cargotrace.publish.report.vessels import place_names, vessel_sections
-from cargotrace.publish.svgmap import SvgMapParams, render_svg_map
+from cargotrace.publish.svgmap import render_svg_map
 from cargotrace.store.meta import SIMULATED_AIS, read_meta
 from cargotrace.store.store import Store
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from cargotrace.ingest.pipeline import file_sha256
 from cargotrace.publish.features import file_name
-from cargotrace.publish.report.params import ReportParams
+from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.times import as_utc
 from cargotrace.screen.practices import detected_kinds
 from cargotrace.store.store import Store

@@ -11,8 +11,8 @@ from importlib import resources
 
 import jinja2
 
+from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.content import ReportContent
-from cargotrace.publish.report.params import ReportParams
 from cargotrace.version import __version__
 
 __all__ = ["render_html"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cargotrace.publish.report.params import ReportParams
+from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.times import as_utc, fmt_span
 from cargotrace.screen.profile import vessel_profile
 from cargotrace.store.store import Store

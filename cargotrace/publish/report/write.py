@@ -17,8 +17,8 @@ from cargotrace.cache import write_atomic
 from cargotrace.cases import CaseResult, build_case, read_case
 from cargotrace.cases.load import case_path
 from cargotrace.errors import ParamsError
+from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.content import report_content
-from cargotrace.publish.report.params import ReportParams
 from cargotrace.publish.report.render import render_html
 from cargotrace.store.store import Store
 

@@ -1,0 +1,177 @@
+"""Simulator parameters: the scenario generated, how a receiver hears it, and how detected events
+are matched against its truth (`evaluate`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from cargotrace.errors import ParamsError
+
+SCENARIOS = ("background", "sea-of-japan-2023", "mixed")
+
+
+class OpenEnd(StrEnum):
+    """How a NULL event end (a behaviour still going on at the end of the data) is read."""
+
+    DATA_END = "data_end"  # it lasts until the end of the data: honest, the default
+    TRUTH_END = "truth_end"  # it lasts until the end of the truth row: lenient
+
+
+@dataclass(frozen=True)
+class BehaviourCounts:
+    """How many of each behaviour to plant (each on a different vessel where it matters)."""
+
+    gaps: int = field(default=0, metadata={"help": "Transponder switched off at sea, 8-30 h."})
+    dark_voyages: int = field(default=0, metadata={"help": "Port to port with AIS off at sea."})
+    encounters: int = field(default=0, metadata={"help": "Two-vessel meetings away from port."})
+    loiterings: int = field(default=0, metadata={"help": "One vessel slow away from port."})
+    shared_mmsis: int = field(default=0, metadata={"help": "A second ship using an MMSI."})
+    name_changes: int = field(default=0, metadata={"help": "Static name changes."})
+    imo_changes: int = field(default=0, metadata={"help": "Static IMO number changes."})
+    flag_changes: int = field(default=0, metadata={"help": "Reflagging: new MMSI and flag."})
+    teleports: int = field(
+        default=0, metadata={"help": "Jumps of two positions 200-500 km away (sustained)."})
+    draught_changes: int = field(default=0, metadata={"help": "Draught changed while dark."})
+    dark_port_calls: int = field(default=0, metadata={
+        "help": "Calls at a watched port (the curated gazetteer's) with AIS off from 20 km "
+                "before it to 20 km after."})
+
+
+DEFAULT_COUNTS = {
+    "background": BehaviourCounts(),
+    "sea-of-japan-2023": BehaviourCounts(encounters=1, shared_mmsis=1),
+    "mixed": BehaviourCounts(
+        gaps=15,
+        dark_voyages=8,
+        encounters=8,
+        loiterings=8,
+        shared_mmsis=4,
+        name_changes=5,
+        imo_changes=4,
+        flag_changes=4,
+        teleports=8,
+        draught_changes=5,
+        dark_port_calls=8,
+    ),
+}
+DEFAULT_DAYS = {"background": 14.0, "sea-of-japan-2023": 30.0, "mixed": 30.0}
+DEFAULT_VESSELS = {"background": 40, "sea-of-japan-2023": 40, "mixed": 80}
+DEFAULT_START = {
+    "background": datetime(2023, 9, 1, tzinfo=UTC),
+    "sea-of-japan-2023": datetime(2023, 9, 1, tzinfo=UTC),
+    "mixed": datetime(2023, 9, 1, tzinfo=UTC),
+}
+
+
+@dataclass(frozen=True)
+class ScenarioParams:
+    """Everything that determines a simulation: the same values give byte-identical output."""
+
+    scenario: str = field(default="background", metadata={"help": "Scenario name."})
+    seed: int = field(default=7, metadata={"help": "Random seed."})
+    vessels: int = field(default=40, metadata={"help": "Background vessels."})
+    days: float = field(default=14.0, metadata={"help": "Length of the simulation in days.",
+                                                 "unit": "days"})
+    region: str = field(
+        default="sea-of-japan",
+        metadata={"help": "A named region or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX."},
+    )
+    start: datetime = field(
+        default=datetime(2023, 9, 1, tzinfo=UTC),
+        metadata={"help": "Start of the simulation (UTC)."},
+    )
+    behaviours: BehaviourCounts = field(
+        default_factory=BehaviourCounts, metadata={"help": "Behaviours to plant."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.scenario not in SCENARIOS:
+            raise ParamsError(
+                f"unknown scenario {self.scenario!r}; choose one of {', '.join(SCENARIOS)}"
+            )
+        if self.vessels < 0 or self.days <= 0:
+            raise ParamsError("vessels must be >= 0 and days > 0")
+
+    @classmethod
+    def for_scenario(cls, scenario: str, **overrides: object) -> ScenarioParams:
+        base: dict[str, object] = {
+            "scenario": scenario,
+            "start": DEFAULT_START.get(scenario, DEFAULT_START["mixed"]),
+            "days": DEFAULT_DAYS.get(scenario, 14.0),
+            "vessels": DEFAULT_VESSELS.get(scenario, 40),
+            "behaviours": DEFAULT_COUNTS.get(scenario, BehaviourCounts()),
+        }
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        from dataclasses import asdict
+
+        return json.dumps(asdict(self), default=str, sort_keys=True, indent=2)
+
+
+@dataclass(frozen=True)
+class ReceptionParams:
+    """Reception rates; the defaults give gaps over 6 h offshore rarely, near shore never."""
+
+    shore_range_km: float = field(
+        default=75.0, metadata={"help": "Class A range of a shore station."}
+    )
+    shore_range_b_km: float = field(default=35.0, metadata={"help": "Class B range (lower power)."})
+    p_shore: float = field(
+        default=0.35, metadata={"help": "Share of transmissions heard in range."}
+    )
+    p_satellite: float = field(
+        default=0.004, metadata={"help": "Share heard out of shore range (satellite)."}
+    )
+    holes: tuple[tuple[float, float, float, float], ...] = field(
+        default=(), metadata={"help": "(lat_min, lat_max, lon_min, lon_max) with no coverage."}
+    )
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """How detected events are matched to truth rows (docs/concepts/evaluation.md)."""
+
+    min_overlap_fraction: float = field(
+        default=0.5,
+        metadata={"help": "Least intersection / truth duration for a match, in (0, 1]."},
+    )
+    min_event_overlap_fraction: float = field(
+        default=0.0,
+        metadata={"help": "Least intersection / event duration, in [0, 1]; 0 turns it off."},
+    )
+    instant_tolerance_min: float = field(
+        default=60.0,
+        metadata={"help": "Instantaneous truth or event (start == end): most minutes apart."},
+    )
+    open_end_as: OpenEnd = field(
+        default=OpenEnd.DATA_END,
+        metadata={"help": "A NULL event end lasts until: data_end or truth_end."},
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_overlap_fraction <= 1:
+            raise ParamsError(
+                f"min_overlap_fraction must be in (0, 1], got {self.min_overlap_fraction}"
+            )
+        if not 0 <= self.min_event_overlap_fraction <= 1:
+            raise ParamsError(
+                "min_event_overlap_fraction must be in [0, 1], "
+                f"got {self.min_event_overlap_fraction}"
+            )
+        if not 0 <= self.instant_tolerance_min < float("inf"):
+            raise ParamsError(
+                f"instant_tolerance_min must be >= 0 minutes, got {self.instant_tolerance_min}"
+            )
+        try:
+            object.__setattr__(self, "open_end_as", OpenEnd(self.open_end_as))
+        except ValueError as exc:
+            choices = ", ".join(OpenEnd)
+            raise ParamsError(
+                f"open_end_as must be one of {choices}, got {self.open_end_as!r}"
+            ) from exc
+
