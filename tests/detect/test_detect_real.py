@@ -205,6 +205,7 @@ def test_the_screen_shows_the_notes(sample: tuple[Path, dict], tmp_path: Path) -
 
 
 def test_an_empty_store_explains_every_zero(tmp_path: Path) -> None:
+    cargotrace.open_store(tmp_path / "e.duckdb").close()  # detect needs an existing store
     summary = json.loads(run_cli("detect", "--store", str(tmp_path / "e.duckdb"),
                                  "--json").stdout)
     assert summary["written"] == {k: 0 for k in SUPPORTED}
