@@ -29,6 +29,7 @@ from cargotrace.errors import CargotraceError
 from cargotrace.store.columns import TS_TYPE
 from cargotrace.store.schema import EVENTS
 from cargotrace.store.store import Store
+from cargotrace.store.windows import window_sql
 from cargotrace.version import __version__
 
 TS = TS_TYPE
@@ -132,14 +133,8 @@ def store_events(
     misleads more than a failed run). `written` is counted from the store, not from the input.
     """
     con = store.con
-    where = "kind IN (SELECT unnest($kinds))"
-    params: dict[str, object] = {"kinds": kinds}
-    if since is not None:
-        where += " AND start >= $since"
-        params["since"] = since
-    if until is not None:
-        where += " AND start < $until"
-        params["until"] = until
+    where, params = window_sql("start", since, until, "kind IN (SELECT unnest($kinds))",
+                               {"kinds": kinds})
     con.begin()
     con.register("events_in", events)
     try:

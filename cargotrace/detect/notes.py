@@ -24,6 +24,7 @@ from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.track import epoch_s, located
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.store import Store
+from cargotrace.store.windows import window_sql
 
 if TYPE_CHECKING:
     from cargotrace.detect.presets import Preset
@@ -43,13 +44,7 @@ class Inputs:
 
     @classmethod
     def of(cls, store: Store, since: datetime | None, until: datetime | None) -> Inputs:
-        where, params = "true", {}
-        if since is not None:
-            where += " AND ts >= $since"
-            params["since"] = since
-        if until is not None:
-            where += " AND ts < $until"
-            params["until"] = until
+        where, params = window_sql("ts", since, until)
         con = store.con
 
         def count(sql: str, p: dict[str, Any]) -> int:

@@ -50,6 +50,7 @@ from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.schema import POSITION_FLAGS
 from cargotrace.store.store import Store
+from cargotrace.store.windows import window_sql
 
 LONE_OUTLIER = "lone_outlier"
 FLAG_SCHEMA = POSITION_FLAGS.arrow_schema()
@@ -218,13 +219,7 @@ def replace_flags(store: Store, flags: pa.Table, since: datetime | None = None,
                   until: datetime | None = None) -> int:
     """Replace the stored flags of positions in [since, until) by `flags`; rows stored."""
     con = store.con
-    where, params = "true", {}
-    if since is not None:
-        where += " AND ts >= $since"
-        params["since"] = since
-    if until is not None:
-        where += " AND ts < $until"
-        params["until"] = until
+    where, params = window_sql("ts", since, until)
     con.begin()
     con.register("flags_in", flags)
     try:
