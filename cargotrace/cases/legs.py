@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cargotrace.cases.params import DEST, Corridor
-from cargotrace.errors import NotFoundError, ParamsError
+from cargotrace.errors import CargotraceError, NotFoundError, ParamsError
 from cargotrace.routes import Leg, Route, RouteNetwork, RouteParams, TimeDist, plan_routes
 from cargotrace.routes.places import PlaceBook
 from cargotrace.routes.timing import total
@@ -98,7 +98,9 @@ class Planner:
         self.book = book
         self.params = params or RouteParams()
         self._network = network
-        self._cache: dict[PlanKey, list[Route] | CargotraceLookupError] = {}
+        # a planning failure is cached as its message and type, re-raised fresh on each hit (an
+        # exception object raised twice would keep growing its traceback)
+        self._cache: dict[PlanKey, list[Route] | tuple[type[CargotraceError], str]] = {}
         self.calls = 0
 
     @property
@@ -109,7 +111,7 @@ class Planner:
 
     def plan(self, a: Place, b: Place, modes: str, avoid: tuple[str, ...] = (),
              k: int = 1) -> list[Route]:
-        """plan_routes, cached; raises NotFoundError/ParamsError as it does."""
+        """plan_routes, cached; raises NotFoundError/ParamsError as it does, every time."""
         key: PlanKey = (a.place_id, b.place_id, modes, avoid, k)
         if key not in self._cache:
             self.calls += 1
@@ -117,17 +119,18 @@ class Planner:
                 self._cache[key] = plan_routes(self.book, a, b, modes=modes, avoid=avoid, k=k,
                                                params=self.params, network=self.network)
             except (NotFoundError, ParamsError) as exc:
-                self._cache[key] = CargotraceLookupError(str(exc))
+                self._cache[key] = (type(exc), str(exc))
         found = self._cache[key]
-        if isinstance(found, CargotraceLookupError):
-            raise NotFoundError(str(found))
+        if isinstance(found, tuple):
+            kind, message = found
+            raise kind(message)
         return found
 
     def leg_options(self, a: Place, b: Place, k: int) -> tuple[list[Option], str | None]:
         """The k best routes a -> b by any mode, or ([], why) when there is none."""
         try:
             return [Option((r,)) for r in self.plan(a, b, "sea,rail,ferry", k=k)], None
-        except NotFoundError as exc:
+        except (NotFoundError, ParamsError) as exc:
             return [], str(exc)
 
     def corridor(self, a: Place, b: Place, corridor: Corridor) -> Option | str:
@@ -143,11 +146,8 @@ class Planner:
                 return f"{corridor.name}: {there.name} is an end of the span"
             try:
                 routes.append(self.plan(here, there, modes, avoid, k=1)[0])
-            except NotFoundError as exc:
+            except (NotFoundError, ParamsError) as exc:
                 return f"{corridor.name}: {exc}"
             here = there
         return Option(tuple(routes), corridor.name)
 
-
-class CargotraceLookupError(Exception):
-    """A cached planning failure (kept apart from live exceptions and their tracebacks)."""
