@@ -22,7 +22,7 @@ from cargotrace.cli import (
 from cargotrace.errors import CargotraceError, ParamsError
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.summary import IngestSummary
+from cargotrace.ingest.summary import JOINED_PARTS, IngestSummary
 
 
 def _parse_columns(pairs: list[str]) -> tuple[tuple[str, str], ...]:
@@ -120,6 +120,8 @@ def render_summary(s: IngestSummary) -> Table | str:
         table.add_row("  of which already quarantined by an earlier ingest",
                       f"{s.quarantined_before:,}")
     for kind, n in sorted(s.skipped.items()):
-        table.add_row(f"skipped: {kind}", f"{n:,}")
+        label = ("later parts of multipart messages (counted with part 1)"
+                 if kind == JOINED_PARTS else f"skipped: {kind}")
+        table.add_row(label, f"{n:,}")
     table.add_row("seconds", f"{s.duration_s:.2f}")
     return table

@@ -47,6 +47,7 @@ from cargotrace.ingest.nmea_lines import (
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import Chunk, ChunkBuilder
+from cargotrace.ingest.summary import JOINED_PARTS
 
 __all__ = ["looks_like_nmea", "read_nmea"]
 
@@ -242,6 +243,7 @@ class _NmeaReader:
 
     def _quarantine_group(self, group: _Group, why: str) -> None:
         have = [f.sentence.frag_num for f in group.fragments]
+        self.out.skipped[JOINED_PARTS] += len(group.fragments) - 1  # one quarantine row
         self.out.add_quarantine(
             group.first_line, group.raw(), R.INCOMPLETE_MULTIPART,
             f"{why}: have parts {have} of {group.total}",
@@ -260,6 +262,7 @@ class _NmeaReader:
     def _decode(self, fragments: list[_Fragment]) -> None:
         out = self.out
         first = fragments[0]
+        out.skipped[JOINED_PARTS] += len(fragments) - 1  # one record, counted under its part 1
         raw = "\n".join(f.raw for f in fragments)
         time = next((f.time for f in fragments if f.time is not None), None)
         station = next((f.station for f in fragments if f.station is not None), None)

@@ -9,6 +9,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Lines read that are the 2nd, 3rd... part of a multipart NMEA message: the message (stored,
+# skipped or quarantined as one row) is counted once, under its first part, so without this
+# count in `skipped` the summary's lines would not add up to what was read.
+JOINED_PARTS = "multipart_later_parts"
+
 
 @dataclass
 class IngestSummary:

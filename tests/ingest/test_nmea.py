@@ -312,6 +312,26 @@ def test_every_real_sample_ingests_and_every_line_is_read(tmp_store: Store, name
                 R.LAT_OUT_OF_RANGE, R.LON_OUT_OF_RANGE, R.HEADING_OUT_OF_RANGE}
     assert set(summary.quarantined) <= expected
     assert summary.positions_stored + summary.reports_stored + sum(summary.skipped.values()) > 0
+    # what is on screen adds up to the lines read (issue 21): a line is a record's first part
+    # (a position, a report, or both for a type 19), a later part of one, quarantined or skipped
+    both = tmp_store.con.execute(
+        "SELECT count(*) FROM positions WHERE msg_type = 19").fetchall()[0][0]
+    assert summary.records_read == (
+        summary.positions_read + summary.reports_read - both + summary.quarantined_total
+        + sum(summary.skipped.values()))
+
+
+@pytest.mark.parametrize("name", ["mixed.txt", "ais_test_messages", "sample.ais"])
+def test_later_parts_of_multipart_messages_are_counted(tmp_store: Store, name: str) -> None:
+    """These pyais samples hold complete two-part type 5 messages: each second part is a line
+    read that the summary counts under `multipart_later_parts` (counted here from the text)."""
+    import re
+
+    path = SAMPLES_DIR / "pyais" / name
+    later = sum(1 for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+                if (m := re.search(r"![A-Z]{2}VD[MO],(\d),(\d),", line)) and int(m.group(2)) > 1)
+    summary = ingest_file(tmp_store, path, IngestOptions(assume_time=ASSUMED))
+    assert later > 0 and summary.skipped["multipart_later_parts"] == later
 
 
 def test_gzipped_feed_reads_like_the_plain_one(tmp_path: Path, shared_data: Path) -> None:
