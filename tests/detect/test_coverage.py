@@ -20,7 +20,7 @@ from cargotrace.detect.run import detect
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on
 
-from .test_port_visits import store_rows
+from .factories import store_rows
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"

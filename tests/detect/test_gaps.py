@@ -23,20 +23,19 @@ from cargotrace.sim.run import simulate
 from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
-from .test_port_visits import make_position, store_rows
+from .factories import copy_store, store_rows
+from .factories import port_position as make_position
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    out = tmp_path_factory.mktemp("mixed")
-    simulate(ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3), out)
-    store_path = out / "s.duckdb"
+def mixed(mixed_sim: Path, mixed_ingested: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`mixed` ingested with the curated gazetteer (conftest.py), every detector run, in a copy
+    (test_rerun_adds_nothing detects again)."""
+    store_path = copy_store(mixed_ingested, tmp_path_factory.mktemp("mixed-gaps"))
     with cargotrace.open_store(store_path) as store:
-        ingest_file(store, out / "positions.parquet")
-        ingest_file(store, out / "vessel_reports.parquet")
-        load_curated_gazetteer(store)
         detect(store)
-    return out, store_path
+    return mixed_sim, store_path
 
 
 def test_gaps_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:

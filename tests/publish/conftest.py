@@ -17,10 +17,8 @@ from cargotrace.publish.features import FeatureSet
 from cargotrace.screen.lists import load_list
 from cargotrace.screen.screen import screen_store
 from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 
-OFAC = "sanctions/ofac_sdn_2024-05-03.csv"
-ANGARA_IMO = "9179842"
+from .factories import ANGARA_IMO, OFAC, SCENARIO
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +27,7 @@ def sim_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Pa
     OFAC SDN list of 2024-05-03. Open it read-only."""
     root = tmp_path_factory.mktemp("publish")
     sim = root / "sim"
-    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=10, days=5, seed=1), sim)
+    simulate(SCENARIO, sim)
     path = root / "sim.duckdb"
     with cargotrace.open_store(path) as store:
         for name in ("positions.parquet", "vessel_reports.parquet"):
