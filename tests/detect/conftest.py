@@ -4,10 +4,11 @@ Engine parity: use as `def test_x(engine, tmp_store): tables = tables_on(engine,
 ["positions"])`. Spark starts once per test run (5-20 s), and only when a Spark-parametrised test
 is collected and selected: `pytest -m "not spark"` is the quick loop that never starts a JVM.
 
-Scenario stores: the simulator's `mixed` scenario and the real Solent capture are simulated or
-ingested once per run into a session folder, in the few states the modules need. They are
-shared, so tests open them read-only; a test that writes takes a copy (`factories.copy_store`).
-Builders of hand-made rows are in factories.py.
+Scenario stores: the simulator's `mixed` scenario and the real MarineCadastre sample are
+simulated or ingested once per run into a session folder, in the few states the modules need
+(the Solent capture, read by store/ too, is in tests/conftest.py). They are shared, so tests
+open them read-only; a test that writes takes a copy (`factories.copy_store`). Builders of
+hand-made rows are in factories.py.
 """
 
 from __future__ import annotations
@@ -89,16 +90,17 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 # --- scenario stores, built once per run -------------------------------------------------------
 
-SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
+MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
 
 
 @pytest.fixture(scope="session")
-def solent_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real Solent capture (18,620 positions of 91 vessels over 84 minutes) ingested alone,
-    with no places. Open it read-only, or copy it."""
-    path = tmp_path_factory.mktemp("solent") / "solent.duckdb"
+def marinecadastre_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 99,999 rows of MarineCadastre's 2022-01-03 file ingested alone, with no places
+    and no events. Open it read-only, or copy it (test_detect_real.py and test_coverage.py
+    detect on copies)."""
+    path = tmp_path_factory.mktemp("marinecadastre") / "s.duckdb"
     with cargotrace.open_store(path) as store:
-        ingest_file(store, shared_data / SOLENT)
+        ingest_file(store, shared_data / MARINECADASTRE)
     return path
 
 

@@ -17,10 +17,7 @@ from cargotrace.detect.run import SUPPORTED, detect
 from cargotrace.detect.track import track_table
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
-from cargotrace.sim.run import simulate
-from cargotrace.sim.scenarios import ScenarioParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
 from .factories import copy_store, store_rows
@@ -170,14 +167,10 @@ def test_open_gap_closes_when_later_data_arrives(tmp_path: Path, mixed: tuple[Pa
     assert len(rows) == len(set((m, s) for m, s, _ in rows))  # no duplicates
 
 
-def test_reference_case_dark_port_calls(tmp_path: Path) -> None:
-    out = tmp_path / "soj"
-    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=4, days=20), out)
-    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
-        ingest_file(store, out / "positions.parquet")
-        ingest_file(store, out / "vessel_reports.parquet")
-        load_curated_gazetteer(store)
-        detect(store)
+def test_reference_case_dark_port_calls(sea_of_japan: tuple[Path, Path]) -> None:
+    """The reference case's scenario, simulated and detected once per run (tests/conftest.py)."""
+    _, store_path = sea_of_japan
+    with cargotrace.open_store(store_path, read_only=True) as store:
         (mmsi,) = store.con.execute(
             "SELECT DISTINCT mmsi FROM vessel_reports WHERE imo = 9179842"
         ).fetchall()[0]

@@ -18,7 +18,6 @@ from cargotrace.detect.identity import IdentityParams, detect_identity
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.segments import identity_segments, split_segments
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.evaluate import MatchParams, evaluate, read_events, read_truth
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
@@ -324,14 +323,11 @@ def test_shared_mmsis_are_split_into_segments(mixed: tuple[Path, Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def marinecadastre(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
-) -> tuple[list[Event], dict[int, float]]:
-    """Identity events on the first 99,999 rows of MarineCadastre's 2022-01-03 file, and each
-    MMSI's longest step between consecutive positions (computed independently, in SQL)."""
-    path = shared_data / "ais_positions" / "marinecadastre_AIS_2022_01_03_first99999.csv"
-    with cargotrace.open_store(tmp_path_factory.mktemp("mc") / "s.duckdb") as store:
-        ingest_file(store, path)
+def marinecadastre(marinecadastre_store: Path) -> tuple[list[Event], dict[int, float]]:
+    """Identity events on the first 99,999 rows of MarineCadastre's 2022-01-03 file (ingested
+    once per run, conftest.py), and each MMSI's longest step between consecutive positions
+    (computed independently, in SQL)."""
+    with cargotrace.open_store(marinecadastre_store, read_only=True) as store:
         events = detect_identity(store.positions, store.vessel_reports)
         steps = store.con.sql("""
             WITH p AS (SELECT mmsi, lat, lon,

@@ -1,5 +1,6 @@
-"""Export fixtures: one simulated Sea of Japan store (with the real OFAC list) per run, and the
-Najin → Tikhoretsk routes of the reference case."""
+"""Export fixtures: one simulated Sea of Japan store (with the real OFAC list) per run, the
+Najin → Tikhoretsk routes of the reference case, and its HTML report (for the browser and PDF
+tests). What the store is built from is in factories.py."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from cargotrace.detect.run import detect
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.publish.features import FeatureSet
+from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import load_list
 from cargotrace.screen.screen import screen_store
 from cargotrace.sim.run import simulate
 
+from .browser import REFERENCE_CASE
 from .factories import ANGARA_IMO, OFAC, SCENARIO
 
 
@@ -65,3 +68,10 @@ def angara_map(sim_store: Path, reference_routes: list[Any]) -> FeatureSet:
                                                           "ct:tikhoretsk-depot"])))
     features.extend(route_features(reference_routes))
     return features
+
+
+@pytest.fixture(scope="session")
+def reference_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """The packaged reference case's HTML report without a store, written once per run and
+    opened by test_report_browser.py and printed by test_pdf.py. Read only."""
+    return write_report(REFERENCE_CASE, tmp_path_factory.mktemp("report"), None)
