@@ -265,8 +265,8 @@ ASKED = {
 @pytest.fixture(scope="module")
 def mixed(mixed_sim: Path, mixed_ingested: Path,
           tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """`mixed` (conftest.py: `MIXED`, simulated once per run) ingested, identity events stored
-    in a copy."""
+    """`MIXED`, simulated and ingested once per run (conftest.py; the curated gazetteer it also
+    holds is not read by identity), with identity events stored in a copy."""
     out = mixed_sim
     store_path = copy_store(mixed_ingested, tmp_path_factory.mktemp("mixed-identity"))
     with cargotrace.open_store(store_path) as store:
