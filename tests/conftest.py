@@ -1,4 +1,7 @@
-"""Run-wide fixtures: the shared real data folder and a fresh store per test."""
+"""Run-wide fixtures: the shared real data folder, a fresh store per test, and the scenario
+stores more than one test package reads (built once per run; open them read-only, or copy them).
+Each test package keeps its own builders in its factories.py and its own scenarios in its
+conftest.py; tests/README.md says how the suite is laid out."""
 
 from __future__ import annotations
 
@@ -13,8 +16,14 @@ import pyais
 import pytest
 
 import cargotrace
+from cargotrace.detect.run import detect
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.sim.params import ScenarioParams
+from cargotrace.sim.run import simulate
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 
 
 def pytest_report_header() -> list[str]:
@@ -26,6 +35,34 @@ def shared_data() -> Path:
     """../shared/data beside the repository (real files; never copied into the repo)."""
     assert SHARED_DATA.is_dir(), f"real test data expected at {SHARED_DATA}"
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def solent_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Solent capture (18,620 positions of 91 vessels over 84 minutes) ingested alone,
+    with no places. Read by detect/ (track, engines) and copied by detect/test_port_visits.py
+    and store/test_engines_handoff.py: open it read-only, or copy it."""
+    path = tmp_path_factory.mktemp("solent") / "solent.duckdb"
+    with cargotrace.open_store(path) as store:
+        ingest_file(store, shared_data / SOLENT)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sea_of_japan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The simulator's `sea-of-japan-2023` scenario at the reference case's size (4 vessels,
+    20 days, default seed): the folder it wrote (positions, vessel reports, truth and the
+    evidence.yaml case file), and a store with both ingested, the curated gazetteer loaded and
+    every detector run. Read by detect/test_gaps.py and copied by cases/test_sim_store.py."""
+    out = tmp_path_factory.mktemp("soj")
+    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=4, days=20), out)
+    store_path = out / "s.duckdb"
+    with cargotrace.open_store(store_path) as store:
+        ingest_file(store, out / "positions.parquet")
+        ingest_file(store, out / "vessel_reports.parquet")
+        load_curated_gazetteer(store)
+        detect(store)
+    return out, store_path
 
 
 @pytest.fixture

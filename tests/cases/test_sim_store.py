@@ -7,6 +7,7 @@ real OFAC SDN list of 3 May 2024 (../shared/data/sanctions) lists ANGARA with th
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,27 +19,21 @@ import cargotrace
 from cargotrace.cases import build_case, read_case
 from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import case_path, parse_case
-from cargotrace.detect.run import detect
-from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.routes.places import PlaceBook
 from cargotrace.screen.lists import load_list
-from cargotrace.sim.params import ScenarioParams
-from cargotrace.sim.run import simulate
 
 OFAC_ANGARA = "ofac-37059"  # SDN entry 37059: ANGARA, IMO 9179842
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[
-        tuple[cargotrace.Store, Path, Planner, int]]:
-    out = tmp_path_factory.mktemp("soj")
-    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=4, days=20), out)
-    with cargotrace.open_store(out / "s.duckdb") as store:
-        ingest_file(store, out / "positions.parquet")
-        ingest_file(store, out / "vessel_reports.parquet")
-        load_curated_gazetteer(store)
-        detect(store)
+def sim(sea_of_japan: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory,
+        shared_data: Path) -> Iterator[tuple[cargotrace.Store, Path, Planner, int]]:
+    """The reference case's scenario, simulated and detected once per run (tests/conftest.py),
+    with the real OFAC list loaded into a copy of its store."""
+    out, shared = sea_of_japan
+    path = tmp_path_factory.mktemp("soj-ofac") / "s.duckdb"
+    shutil.copyfile(shared, path)
+    with cargotrace.open_store(path) as store:
         load_list(store, shared_data / "sanctions" / "ofac_sdn_2024-05-03.csv")
         (mmsi,) = store.con.execute(
             "SELECT DISTINCT mmsi FROM vessel_reports WHERE imo = 9179842").fetchall()[0]

@@ -1,8 +1,14 @@
-"""Engine parity fixtures: every detector test can run on DuckDB and on Spark.
+"""Detector fixtures: engine parity, and the scenario stores the detector modules share.
 
-Use as `def test_x(engine, tmp_store): tables = tables_on(engine, tmp_store, ["positions"])`.
-Spark starts once per test run (5-20 s), and only when a Spark-parametrised test is collected
-and selected: `pytest -m "not spark"` is the quick loop that never starts a JVM.
+Engine parity: use as `def test_x(engine, tmp_store): tables = tables_on(engine, tmp_store,
+["positions"])`. Spark starts once per test run (5-20 s), and only when a Spark-parametrised test
+is collected and selected: `pytest -m "not spark"` is the quick loop that never starts a JVM.
+
+Scenario stores: the simulator's `mixed` scenario and the real MarineCadastre sample are
+simulated or ingested once per run into a session folder, in the few states the modules need
+(the Solent capture, read by store/ too, is in tests/conftest.py). They are shared, so tests
+open them read-only; a test that writes takes a copy (`factories.copy_store`). Builders of
+hand-made rows are in factories.py.
 """
 
 from __future__ import annotations
@@ -13,7 +19,19 @@ from typing import Any
 
 import pytest
 
+import cargotrace
+from cargotrace.detect.encounters import detect_encounters
+from cargotrace.detect.events import events_table, replace_events
+from cargotrace.detect.loitering import detect_loitering
+from cargotrace.detect.params import IdentityParams
+from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING
+from cargotrace.detect.segments import identity_segments
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.places import load_curated_gazetteer, load_places
+from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, drop_spark_views, spark_backend, stop_spark
+
+from .factories import MIXED, copy_store
 
 HERE = Path(__file__).resolve().parent
 
@@ -69,3 +87,79 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         drop_spark_views()
     else:
         yield Engine.DUCKDB
+
+
+# --- scenario stores, built once per run -------------------------------------------------------
+
+MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+
+
+@pytest.fixture(scope="session")
+def marinecadastre_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 99,999 rows of MarineCadastre's 2022-01-03 file ingested alone, with no places
+    and no events. Open it read-only, or copy it (test_detect_real.py and test_coverage.py
+    detect on copies)."""
+    path = tmp_path_factory.mktemp("marinecadastre") / "s.duckdb"
+    with cargotrace.open_store(path) as store:
+        ingest_file(store, shared_data / MARINECADASTRE)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mixed_sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the simulator wrote `MIXED` to: positions, vessel reports, the places the
+    ships sail to (places.csv) and the truth. Read only."""
+    out = tmp_path_factory.mktemp("mixed-50x10-seed3")
+    simulate(MIXED, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def mixed_ingested(mixed_sim: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mixed` with positions and vessel reports ingested and the curated gazetteer loaded; no
+    events. Copy it before writing (the gap, identity and port-visit modules do)."""
+    path = tmp_path_factory.mktemp("mixed-ingested") / "s.duckdb"
+    with cargotrace.open_store(path) as store:
+        ingest_file(store, mixed_sim / "positions.parquet")
+        ingest_file(store, mixed_sim / "vessel_reports.parquet")
+        load_curated_gazetteer(store)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mixed_with_ports(mixed_sim: Path, mixed_ingested: Path,
+                     tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mixed_ingested` plus every port of the region where the simulator sails to it
+    (places.csv: sea-anchored; the curated ports stay watched); no events. Copy it before
+    writing (the port-visit and dark-voyage modules do)."""
+    path = copy_store(mixed_ingested, tmp_path_factory.mktemp("mixed-ports"))
+    with cargotrace.open_store(path) as store:
+        load_places(store, mixed_sim / "places.csv")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mixed_meetings(mixed_sim: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mixed` (positions only: no vessel reports) with every port of the region in `places`
+    and GFW encounters and loitering stored: what the loitering and encounter modules score,
+    and the start of the whole-run comparisons in test_track.py and test_engines.py (which copy
+    it). Open it read-only.
+
+    The detectors run on identity-segmented positions, as `cargotrace detect` runs them: the
+    scenario's shared MMSIs include ships that meet or loiter, and one stream averaged over two
+    ships 300 km apart would put a ghost between them."""
+    out = mixed_sim
+    store_path = tmp_path_factory.mktemp("mixed-encounters") / "s.duckdb"
+    with cargotrace.open_store(store_path) as store:
+        ingest_file(store, out / "positions.parquet")
+        load_curated_gazetteer(store)
+        # the scenario's ports where the ships sail to them (curated ones stay watched)
+        load_places(store, out / "places.csv")
+        positions = identity_segments(store.positions, IdentityParams())
+        found = {
+            "encounter": (detect_encounters(positions, store.places), GFW_ENCOUNTER),
+            "loitering": (detect_loitering(positions, store.places), GFW_LOITERING),
+        }
+        for kind, (events, params) in found.items():
+            replace_events(store, events_table(events, "gfw", params), [kind])
+    return store_path

@@ -32,7 +32,7 @@ from cargotrace.detect.segments import identity_segments
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
-from .test_port_visits import add_port, store_rows
+from .factories import add_port, store_rows
 
 T0 = datetime(2024, 6, 1, tzinfo=UTC)
 M = 273310020

@@ -28,18 +28,8 @@ from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_dat
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
 
-from .test_port_visits import (
-    PORT,
-    T0,
-    M,
-    add_port,
-    after,
-    mixed_store,
-    moored,
-    offset,
-    sail,
-    store_rows,
-)
+from .factories import PORT, T0, M, add_port, after, copy_store, moored, sail, store_rows
+from .factories import offset_km as offset
 
 FAR_PORT = offset(PORT, 330)  # a crossing of about 15 h at 12 kn
 
@@ -209,8 +199,12 @@ def test_params_are_checked() -> None:
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    out, store_path = mixed_store(tmp_path_factory)
+def mixed(mixed_sim: Path, mixed_with_ports: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`mixed` with every port of its region (conftest.py), dark voyages and draught changes
+    stored in a copy."""
+    out = mixed_sim
+    store_path = copy_store(mixed_with_ports, tmp_path_factory.mktemp("mixed-dark-voyages"))
     with cargotrace.open_store(store_path) as store:
         end = store_data_end(store)
         assert end is not None

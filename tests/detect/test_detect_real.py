@@ -21,10 +21,10 @@ import cargotrace
 from cargotrace.cli import app
 from cargotrace.detect.notes import longest_track_h
 from cargotrace.detect.run import SUPPORTED, detect
-from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on
 
-SAMPLE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+from .factories import copy_store
+
 MAX_KN, MIN_KM = 30.0, 5.0  # OutlierParams' defaults, restated: the check is independent
 
 
@@ -35,12 +35,11 @@ def run_cli(*args: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def sample(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """A store of the sample after `cargotrace detect --json` (no places loaded), and the
-    JSON it printed."""
-    path = tmp_path_factory.mktemp("mc") / "s.duckdb"
-    with cargotrace.open_store(path) as store:
-        ingest_file(store, shared_data / SAMPLE)
+def sample(marinecadastre_store: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> tuple[Path, dict]:
+    """A store of the sample (ingested once per run, conftest.py) after `cargotrace detect
+    --json` in a copy (no places loaded), and the JSON it printed."""
+    path = copy_store(marinecadastre_store, tmp_path_factory.mktemp("mc"))
     result = run_cli("detect", "--store", str(path), "--json")
     return path, json.loads(result.stdout)
 

@@ -21,17 +21,9 @@ from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
 
-from .test_loitering import (
-    NAKHODKA,
-    SEA,
-    T0,
-    Leg,
-    add_positions,
-    mixed_scenario,
-    near,
-    offset,
-    ship,
-)
+from .factories import NAKHODKA, SEA, Leg, add_positions, near, ship
+from .factories import SEA_T0 as T0
+from .factories import offset_m as offset
 
 IN = [Leg(120, 11.0, 90)]  # arriving from the west at 11 kn
 OUT = [Leg(120, 11.0, 180)]  # leaving southwards
@@ -174,13 +166,13 @@ def test_presets() -> None:
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return mixed_scenario(tmp_path_factory)
+def mixed(mixed_sim: Path, mixed_meetings: Path) -> tuple[Path, Path]:
+    return mixed_sim, mixed_meetings
 
 
 def test_encounters_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
     out, store_path = mixed
-    with cargotrace.open_store(store_path) as store:
+    with cargotrace.open_store(store_path, read_only=True) as store:
         events = read_events(store)
     score = evaluate(events, read_truth(out / "truth.parquet"), MatchParams(),
                      kinds={"encounter"}).score("encounter")
@@ -193,7 +185,7 @@ def test_encounters_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
 
 def test_encounter_attributes(mixed: tuple[Path, Path]) -> None:
     _, store_path = mixed
-    with cargotrace.open_store(store_path) as store:
+    with cargotrace.open_store(store_path, read_only=True) as store:
         rows = store.con.execute(
             "SELECT mmsi, other_mmsi, attrs, params FROM events WHERE kind = 'encounter'"
         ).fetchall()
@@ -209,7 +201,7 @@ def test_encounter_attributes(mixed: tuple[Path, Path]) -> None:
 
 def test_rendezvous_preset_finds_the_simulated_encounters(mixed: tuple[Path, Path]) -> None:
     out, store_path = mixed
-    with cargotrace.open_store(store_path) as store:
+    with cargotrace.open_store(store_path, read_only=True) as store:
         positions = identity_segments(store.positions, IdentityParams())
         found = detect_encounters(positions, store.places, RENDEZVOUS_ENCOUNTER)
     truth = read_truth(out / "truth.parquet")

@@ -25,9 +25,6 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, parse_java_version, tables_on, to_arrow
 from cargotrace.store.schema import TABLES
 
-from .test_loitering import mixed_scenario
-
-SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 EARTH_RADIUS_NM = 3440.065  # mean Earth radius (6,371.0088 km) in nautical miles
 CHECK_JAVA = Path(__file__).resolve().parents[2] / "bench" / "check_java.py"
 JAVA_MISSING = (
@@ -37,12 +34,10 @@ JAVA_MISSING = (
 
 
 @pytest.fixture(scope="module")
-def solent(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the Solent capture, built once and opened read-only by each test."""
-    path = tmp_path_factory.mktemp("solent") / "solent.duckdb"
-    with cargotrace.open_store(path) as store:
-        ingest_file(store, shared_data / SOLENT)
-    return path
+def solent(solent_store: Path) -> Path:
+    """A store holding the Solent capture, built once per run (conftest.py) and opened
+    read-only by each test."""
+    return solent_store
 
 
 def haversine_nm(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
@@ -226,11 +221,11 @@ def _all_events(path: Path) -> list[tuple[Any, ...]]:
 
 
 def test_issue_4_every_detector_agrees_on_the_whole_mixed_scenario(
-    spark: Any, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    spark: Any, mixed_sim: Path, mixed_meetings: Path, tmp_path: Path
 ) -> None:
     """Issue #4: `detect` on Spark stores exactly DuckDB's events, every column, on the whole
     scenario (not a slice): the tables reach Spark as Parquet files, not through the driver."""
-    out, shared = mixed_scenario(tmp_path_factory)
+    out, shared = mixed_sim, mixed_meetings
     stores = {engine: tmp_path / f"{engine}.duckdb" for engine in Engine}
     for engine, path in stores.items():
         shutil.copyfile(shared, path)

@@ -17,26 +17,23 @@ from cargotrace.detect.run import SUPPORTED, detect
 from cargotrace.detect.track import track_table
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
-from cargotrace.sim.params import MatchParams, ScenarioParams
-from cargotrace.sim.run import simulate
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
-from .test_port_visits import make_position, store_rows
+from .factories import copy_store, store_rows
+from .factories import port_position as make_position
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    out = tmp_path_factory.mktemp("mixed")
-    simulate(ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3), out)
-    store_path = out / "s.duckdb"
+def mixed(mixed_sim: Path, mixed_ingested: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`mixed` ingested with the curated gazetteer (conftest.py), every detector run, in a copy
+    (test_rerun_adds_nothing detects again)."""
+    store_path = copy_store(mixed_ingested, tmp_path_factory.mktemp("mixed-gaps"))
     with cargotrace.open_store(store_path) as store:
-        ingest_file(store, out / "positions.parquet")
-        ingest_file(store, out / "vessel_reports.parquet")
-        load_curated_gazetteer(store)
         detect(store)
-    return out, store_path
+    return mixed_sim, store_path
 
 
 def test_gaps_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
@@ -171,14 +168,10 @@ def test_open_gap_closes_when_later_data_arrives(tmp_path: Path, mixed: tuple[Pa
     assert len(rows) == len(set((m, s) for m, s, _ in rows))  # no duplicates
 
 
-def test_reference_case_dark_port_calls(tmp_path: Path) -> None:
-    out = tmp_path / "soj"
-    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=4, days=20), out)
-    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
-        ingest_file(store, out / "positions.parquet")
-        ingest_file(store, out / "vessel_reports.parquet")
-        load_curated_gazetteer(store)
-        detect(store)
+def test_reference_case_dark_port_calls(sea_of_japan: tuple[Path, Path]) -> None:
+    """The reference case's scenario, simulated and detected once per run (tests/conftest.py)."""
+    _, store_path = sea_of_japan
+    with cargotrace.open_store(store_path, read_only=True) as store:
         (mmsi,) = store.con.execute(
             "SELECT DISTINCT mmsi FROM vessel_reports WHERE imo = 9179842"
         ).fetchall()[0]

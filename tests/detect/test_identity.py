@@ -9,7 +9,6 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,46 +19,13 @@ from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import identity_segments, split_segments
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
-from cargotrace.sim.params import MatchParams, ScenarioParams
-from cargotrace.sim.run import simulate
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
-from .test_port_visits import store_rows
+from .factories import MIXED, T0, M, copy_store, make_position, make_report, store_rows, track
 
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
-M = 273310020  # a Russian MMSI (MID 273)
-
-
-def make_position(mmsi: int = M, ts: datetime = T0, lat: float = 43.0, lon: float = 131.9,
-                  sog: float = 10.0, msg_type: int = 1) -> dict[str, Any]:
-    return {"mmsi": mmsi, "ts": ts, "lat": lat, "lon": lon, "sog": sog, "cog": 180.0,
-            "msg_type": msg_type}
-
-
-def make_report(mmsi: int = M, ts: datetime = T0, name: str | None = None,
-                imo: int | None = None, callsign: str | None = None,
-                msg_type: int = 5) -> dict[str, Any]:
-    return {"mmsi": mmsi, "ts": ts, "name": name, "imo": imo, "callsign": callsign,
-            "msg_type": msg_type}
-
-
-def track(mmsi: int = M, start: datetime = T0, lat: float = 43.0, lon: float = 131.9,
-          speed_kn: float = 12.0, course_deg: float = 180.0, every_s: float = 60.0,
-          hours: float = 2.0) -> list[dict[str, Any]]:
-    """A ship sailing a straight course, heard every `every_s` seconds."""
-    rows = []
-    for k in range(int(hours * 3600 / every_s) + 1):
-        nm = speed_kn * k * every_s / 3600
-        rows.append(make_position(
-            mmsi, start + timedelta(seconds=k * every_s),
-            round(lat + nm * math.cos(math.radians(course_deg)) / 60, 6),
-            round(lon + nm * math.sin(math.radians(course_deg))
-                  / (60 * math.cos(math.radians(lat))), 6),
-            speed_kn,
-        ))
-    return rows
+# --- running the detector (the track builders are in factories.py) ----------------------------
 
 
 def detect_on(engine: Engine, store: cargotrace.Store,
@@ -287,7 +253,6 @@ def test_params_reject_nonsense(values: dict[str, float], message: str) -> None:
 # --- the simulator's mixed scenario, scored against its truth --------------------------------
 
 
-MIXED = ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3)
 # how many of each subkind `mixed` asks for: all of them are planted, even with 50 vessels
 # (identity behaviours share ships with silences and drifts, away from them in time)
 ASKED = {
@@ -300,13 +265,13 @@ ASKED = {
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    out = tmp_path_factory.mktemp("mixed_identity")
-    simulate(MIXED, out)
-    store_path = out / "s.duckdb"
+def mixed(mixed_sim: Path, mixed_ingested: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`MIXED`, simulated and ingested once per run (conftest.py; the curated gazetteer it also
+    holds is not read by identity), with identity events stored in a copy."""
+    out = mixed_sim
+    store_path = copy_store(mixed_ingested, tmp_path_factory.mktemp("mixed-identity"))
     with cargotrace.open_store(store_path) as store:
-        ingest_file(store, out / "positions.parquet")
-        ingest_file(store, out / "vessel_reports.parquet")
         events = detect_identity(store.positions, store.vessel_reports)
         replace_events(store, events_table(events, "gfw", IdentityParams()), ["identity"])
     return out, store_path
@@ -360,14 +325,11 @@ def test_shared_mmsis_are_split_into_segments(mixed: tuple[Path, Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def marinecadastre(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
-) -> tuple[list[Event], dict[int, float]]:
-    """Identity events on the first 99,999 rows of MarineCadastre's 2022-01-03 file, and each
-    MMSI's longest step between consecutive positions (computed independently, in SQL)."""
-    path = shared_data / "ais_positions" / "marinecadastre_AIS_2022_01_03_first99999.csv"
-    with cargotrace.open_store(tmp_path_factory.mktemp("mc") / "s.duckdb") as store:
-        ingest_file(store, path)
+def marinecadastre(marinecadastre_store: Path) -> tuple[list[Event], dict[int, float]]:
+    """Identity events on the first 99,999 rows of MarineCadastre's 2022-01-03 file (ingested
+    once per run, conftest.py), and each MMSI's longest step between consecutive positions
+    (computed independently, in SQL)."""
+    with cargotrace.open_store(marinecadastre_store, read_only=True) as store:
         events = detect_identity(store.positions, store.vessel_reports)
         steps = store.con.sql("""
             WITH p AS (SELECT mmsi, lat, lon,

@@ -1,103 +1,33 @@
 """Loitering: hand-built tracks on both engines, and the simulator's `mixed` scenario.
 
-The track factory and the scenario store here are shared with test_encounters.py.
+The track builders are in factories.py and the scenario store in conftest.py, both shared with
+test_encounters.py.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import Event, events_table, replace_events
+from cargotrace.detect.events import Event
 from cargotrace.detect.loitering import detect_loitering
-from cargotrace.detect.params import IdentityParams, LoiteringParams
-from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING, RENDEZVOUS_LOITERING
-from cargotrace.detect.segments import identity_segments
+from cargotrace.detect.params import LoiteringParams
+from cargotrace.detect.presets import GFW_LOITERING, RENDEZVOUS_LOITERING
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer, load_places
+from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
-from cargotrace.sim.params import MatchParams, ScenarioParams
-from cargotrace.sim.run import simulate
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
 
-T0 = datetime(2023, 9, 10, 6, tzinfo=UTC)
-SEA = (38.5, 134.5)  # mid Sea of Japan, over 150 km from any port
-NAKHODKA = (42.8, 132.883333)  # the curated gazetteer's Nakhodka (radius 4 km)
-NAJIN = (42.233333, 130.3)  # and Najin (3 km)
-KM_PER_DEG = 111.195
-
+from .factories import NAJIN, NAKHODKA, SEA, Leg, add_positions, near, ship
+from .factories import SEA_T0 as T0
 
 # --- hand-built tracks ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Leg:
-    minutes: float
-    speed_kn: float
-    course_deg: float = 0.0
-
-
-def moved(lat: float, lon: float, km: float, course_deg: float) -> tuple[float, float]:
-    c = math.radians(course_deg)
-    return (lat + km * math.cos(c) / KM_PER_DEG,
-            lon + km * math.sin(c) / (KM_PER_DEG * math.cos(math.radians(lat))))
-
-
-def offset(at: tuple[float, float], north_m: float = 0.0, east_m: float = 0.0
-           ) -> tuple[float, float]:
-    lat, lon = moved(*at, north_m / 1000, 0.0)
-    return moved(lat, lon, east_m / 1000, 90.0)
-
-
-def ship(
-    mmsi: int, at: tuple[float, float], when: datetime, before: list[Leg], after: list[Leg],
-    every_s: int = 30, silent: tuple[datetime, datetime] | None = None,
-) -> list[dict[str, Any]]:
-    """Positions of a class A ship that is at `at` at `when`, having sailed `before` and sailing
-    `after` (each leg at a constant course and speed), with reported SOG noise of ±0.2 kn and
-    GPS noise of about 5 m; nothing is received during `silent`."""
-    rng = random.Random(mmsi)
-    lat, lon = at
-    for leg in reversed(before):
-        lat, lon = moved(lat, lon, -leg.speed_kn * 1.852 * leg.minutes / 60, leg.course_deg)
-    t = when - timedelta(minutes=sum(leg.minutes for leg in before))
-    rows = []
-    for leg in [*before, *after]:
-        for _ in range(int(leg.minutes * 60 // every_s)):
-            if silent is None or not silent[0] <= t < silent[1]:
-                rows.append({
-                    "mmsi": mmsi, "ts": t, "cog": leg.course_deg,
-                    "lat": round(lat + rng.gauss(0, 5) / 1000 / KM_PER_DEG, 6),
-                    "lon": round(lon + rng.gauss(0, 5) / 1000 / KM_PER_DEG, 6),
-                    "sog": round(max(0.0, leg.speed_kn + rng.uniform(-0.2, 0.2)), 1),
-                })
-            lat, lon = moved(lat, lon, leg.speed_kn * 1.852 * every_s / 3600, leg.course_deg)
-            t += timedelta(seconds=every_s)
-    return rows
-
-
-def add_positions(store: cargotrace.Store, rows: list[dict[str, Any]]) -> None:
-    table = pa.table({
-        "mmsi": pa.array([r["mmsi"] for r in rows], pa.int64()),
-        "ts": pa.array([r["ts"] for r in rows], pa.timestamp("us", tz="UTC")),
-        "lat": [r["lat"] for r in rows], "lon": [r["lon"] for r in rows],
-        "sog": [r["sog"] for r in rows], "cog": [r["cog"] for r in rows],
-        "source": ["test"] * len(rows), "ingest_id": pa.array([0] * len(rows), pa.int64()),
-    })
-    store.con.register("new_positions", table)
-    store.con.execute("INSERT INTO positions BY NAME SELECT * FROM new_positions")
-    store.con.unregister("new_positions")
 
 
 def loitering(engine: Engine, store: cargotrace.Store, rows: list[dict[str, Any]],
@@ -108,50 +38,17 @@ def loitering(engine: Engine, store: cargotrace.Store, rows: list[dict[str, Any]
     return detect_loitering(tables["positions"], tables["places"], params)
 
 
-def near(actual: datetime | None, expected: datetime, minutes: float = 10) -> bool:
-    return actual is not None and abs(actual - expected) <= timedelta(minutes=minutes)
-
-
-# --- the simulator's mixed scenario ----------------------------------------------------------
-
-_MIXED: dict[str, tuple[Path, Path]] = {}
-
-
-def mixed_scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """`mixed` (50 vessels, 10 days, seed 3: the gap tests' data), with every port of the region
-    in `places` and GFW encounters and loitering stored. Built once per test run.
-
-    The detectors run on identity-segmented positions, as `cargotrace detect` runs them: the
-    scenario's shared MMSIs include ships that meet or loiter, and one stream averaged over two
-    ships 300 km apart would put a ghost between them."""
-    if "mixed" not in _MIXED:
-        out = tmp_path_factory.mktemp("mixed-encounters")
-        simulate(ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3), out)
-        store_path = out / "s.duckdb"
-        with cargotrace.open_store(store_path) as store:
-            ingest_file(store, out / "positions.parquet")
-            load_curated_gazetteer(store)
-            # the scenario's ports where the ships sail to them (curated ones stay watched)
-            load_places(store, out / "places.csv")
-            positions = identity_segments(store.positions, IdentityParams())
-            found = {
-                "encounter": (detect_encounters(positions, store.places), GFW_ENCOUNTER),
-                "loitering": (detect_loitering(positions, store.places), GFW_LOITERING),
-            }
-            for kind, (events, params) in found.items():
-                replace_events(store, events_table(events, "gfw", params), [kind])
-        _MIXED["mixed"] = (out, store_path)
-    return _MIXED["mixed"]
+# --- the simulator's mixed scenario (built once per run: conftest.py's `mixed_meetings`) ------
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return mixed_scenario(tmp_path_factory)
+def mixed(mixed_sim: Path, mixed_meetings: Path) -> tuple[Path, Path]:
+    return mixed_sim, mixed_meetings
 
 
 def test_loitering_matches_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
     out, store_path = mixed
-    with cargotrace.open_store(store_path) as store:
+    with cargotrace.open_store(store_path, read_only=True) as store:
         events = read_events(store)
     score = evaluate(events, read_truth(out / "truth.parquet"), MatchParams(),
                      kinds={"loitering"}).score("loitering")
@@ -164,7 +61,7 @@ def test_loitering_matches_the_simulated_truth(mixed: tuple[Path, Path]) -> None
 
 def test_loitering_attributes(mixed: tuple[Path, Path]) -> None:
     _, store_path = mixed
-    with cargotrace.open_store(store_path) as store:
+    with cargotrace.open_store(store_path, read_only=True) as store:
         rows = store.con.execute(
             "SELECT start, \"end\", attrs, params FROM events WHERE kind = 'loitering'"
         ).fetchall()

@@ -9,8 +9,7 @@ import cargotrace
 from cargotrace.detect.notes import NO_POSITIONS
 from cargotrace.detect.run import detect
 
-from .test_identity import T0, make_report, track
-from .test_port_visits import add_port, store_rows
+from .factories import T0, add_port, make_report, store_rows, track
 
 
 def test_a_window_with_reports_only(tmp_store: cargotrace.Store) -> None:

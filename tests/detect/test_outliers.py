@@ -18,8 +18,7 @@ from cargotrace.detect.run import detect
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
-from .test_identity import T0, M, track
-from .test_port_visits import store_rows
+from .factories import T0, M, store_rows, track
 
 
 def flagged(engine: Engine, store: cargotrace.Store,

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 import cargotrace
@@ -21,76 +19,27 @@ from cargotrace.detect.params import GapParams, IdentityParams, PortVisitParams
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer, load_places
+from cargotrace.ingest.places import load_places
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
-from cargotrace.sim.params import MatchParams, ScenarioParams
-from cargotrace.sim.run import simulate
+from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
-from cargotrace.store.places import Place, upsert_places
 
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
-M = 273310020  # a Russian MMSI (MID 273)
-PORT = (43.0, 132.0)  # open water south of Nakhodka: a made-up port for the hand-built cases
-KM_PER_DEG_LAT = 111.195
+from .factories import (
+    KM_PER_DEG_LAT,
+    PORT,
+    T0,
+    M,
+    add_port,
+    after,
+    copy_store,
+    moored,
+    sail,
+    store_rows,
+)
+from .factories import offset_km as offset
+from .factories import port_position as make_position
 
-
-# --- building tracks ---------------------------------------------------------------------------
-
-
-def offset(origin: tuple[float, float], east_km: float, north_km: float = 0.0
-           ) -> tuple[float, float]:
-    lat, lon = origin
-    return (round(lat + north_km / KM_PER_DEG_LAT, 7),
-            round(lon + east_km / (KM_PER_DEG_LAT * math.cos(math.radians(lat))), 7))
-
-
-def make_position(mmsi: int = M, ts: datetime = T0, lat: float = PORT[0], lon: float = PORT[1],
-                  sog: float | None = 0.0) -> dict[str, Any]:
-    return {"mmsi": mmsi, "ts": ts, "lat": lat, "lon": lon, "sog": sog, "cog": 90.0,
-            "msg_type": 1}
-
-
-def moored(start: datetime, hours: float, at: tuple[float, float], mmsi: int = M,
-           every_s: float = 180.0, sog: float = 0.0) -> list[dict[str, Any]]:
-    """A ship at rest, heard every `every_s` (class A: 3 min)."""
-    n = int(hours * 3600 / every_s)
-    return [make_position(mmsi, start + timedelta(seconds=k * every_s), *at, sog=sog)
-            for k in range(n)]
-
-
-def sail(start: datetime, a: tuple[float, float], b: tuple[float, float], speed_kn: float,
-         mmsi: int = M, every_s: float = 30.0) -> list[dict[str, Any]]:
-    """A straight course from a to b (both included), heard every `every_s`."""
-    km = math.dist((a[0] * KM_PER_DEG_LAT, a[1] * KM_PER_DEG_LAT * math.cos(math.radians(a[0]))),
-                   (b[0] * KM_PER_DEG_LAT, b[1] * KM_PER_DEG_LAT * math.cos(math.radians(a[0]))))
-    hours = km / (speed_kn * 1.852)
-    n = max(1, round(hours * 3600 / every_s))
-    return [make_position(mmsi, start + timedelta(hours=hours * k / n),
-                          a[0] + (b[0] - a[0]) * k / n, a[1] + (b[1] - a[1]) * k / n,
-                          sog=speed_kn) for k in range(n + 1)]
-
-
-def after(rows: list[dict[str, Any]], seconds: float = 60.0) -> datetime:
-    ts: datetime = rows[-1]["ts"]
-    return ts + timedelta(seconds=seconds)
-
-
-def store_rows(store: cargotrace.Store, positions: Iterable[dict[str, Any]] = (),
-               reports: Iterable[dict[str, Any]] = ()) -> None:
-    for table, rows in (("positions", list(positions)), ("vessel_reports", list(reports))):
-        if rows:
-            data = pa.Table.from_pylist([{**r, "source": "test", "ingest_id": 1} for r in rows])
-            store.con.register("rows_in", data)
-            store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
-            store.con.unregister("rows_in")
-
-
-def add_port(store: cargotrace.Store, place_id: str = "test:port",
-             at: tuple[float, float] = PORT, radius_m: float = 3000.0,
-             kind: str = "seaport") -> None:
-    upsert_places(store, [Place(place_id, place_id.split(":")[-1].title(), (), "RU", kind,
-                                at[0], at[1], radius_m, None, "test")])
+# --- running the detector (the track builders are in factories.py) ----------------------------
 
 
 def visits_on(engine: Engine, store: cargotrace.Store,
@@ -245,32 +194,17 @@ def test_params_are_checked(field: str, value: object, message: str) -> None:
 # --- the simulator's mixed scenario ---------------------------------------------------------
 
 
-def mixed_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The `mixed` scenario (50 vessels, 10 days) ingested with every port of its region:
-    simulated once per test run and shared with test_dark_voyages.py."""
-    out = tmp_path_factory.getbasetemp() / "mixed-50x10-seed3"
-    store_path = out / "s.duckdb"
-    if not (out / "ready").exists():
-        simulate(ScenarioParams.for_scenario("mixed", vessels=50, days=10, seed=3), out)
-        with cargotrace.open_store(store_path) as store:
-            ingest_file(store, out / "positions.parquet")
-            ingest_file(store, out / "vessel_reports.parquet")
-            load_curated_gazetteer(store)
-            # sea-anchored, as the simulator sails (curated ports stay watched)
-            load_places(store, out / "places.csv")
-        (out / "ready").touch()
-    return out, store_path
-
-
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    out, store_path = mixed_store(tmp_path_factory)
+def mixed(mixed_sim: Path, mixed_with_ports: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`mixed` with every port of its region (conftest.py), port visits stored in a copy."""
+    store_path = copy_store(mixed_with_ports, tmp_path_factory.mktemp("mixed-port-visits"))
     with cargotrace.open_store(store_path) as store:
         positions = identity_segments(store.positions, IdentityParams())
         visits = detect_port_visits(positions, store.places, PortVisitParams())
         replace_events(store, events_table(visits, "gfw", PortVisitParams()),
                        [EventKind.PORT_VISIT])
-    return out, store_path
+    return mixed_sim, store_path
 
 
 def test_port_visits_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None:
@@ -301,16 +235,16 @@ def test_port_visits_match_the_simulated_truth(mixed: tuple[Path, Path]) -> None
 
 # --- real data: the Solent ------------------------------------------------------------------
 
-SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 WPI = "ports/UpdatedPub150.csv"
 PORTSMOUTH = "wpi:35600"  # NGA World Port Index no. 35600, Portsmouth Harbour, 50.8 N 1.1 W
 
 
 @pytest.fixture(scope="module")
-def solent(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("solent-ports") / "solent.duckdb"
+def solent(solent_store: Path, shared_data: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Solent capture (conftest.py) with the World Port Index loaded, in a copy."""
+    path = copy_store(solent_store, tmp_path_factory.mktemp("solent-ports"), "solent.duckdb")
     with cargotrace.open_store(path) as store:
-        ingest_file(store, shared_data / SOLENT)
         load_places(store, shared_data / WPI)
     return path
 

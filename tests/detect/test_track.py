@@ -37,20 +37,15 @@ from cargotrace.geo import sphere
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
-from .test_identity import T0, M, make_position, track
-from .test_loitering import mixed_scenario
-from .test_port_visits import add_port, store_rows
+from .factories import T0, M, add_port, make_position, store_rows, track
 
-SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 GAP_ORDER = ["mmsi", "start"]
 
 
 @pytest.fixture(scope="module")
-def solent(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("solent_track") / "solent.duckdb"
-    with cargotrace.open_store(path) as store:
-        ingest_file(store, shared_data / SOLENT)
-    return path
+def solent(solent_store: Path) -> Path:
+    """The Solent capture (conftest.py), opened read-only."""
+    return solent_store
 
 
 def _reference_gaps(positions: pa.Table, min_gap_s: float, end_s: int) -> set[tuple]:
@@ -234,11 +229,11 @@ def _events(path: Path, kinds: list[str]) -> list[tuple[object, ...]]:
 
 
 def test_detectors_alone_find_what_the_whole_run_finds(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    mixed_sim: Path, mixed_meetings: Path, tmp_path: Path
 ) -> None:
     """A run of every detector keeps one sorted track for all; identity, encounters, loitering
     and gaps asked for alone sort only what they read. Same events either way."""
-    out, shared = mixed_scenario(tmp_path_factory)
+    out, shared = mixed_sim, mixed_meetings
     alone = ["identity", "encounter", "loitering", "gap", "possible_dark_port_call"]
     paths = {name: tmp_path / f"{name}.duckdb" for name in ("whole", "alone")}
     for name, path in paths.items():

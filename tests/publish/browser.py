@@ -21,8 +21,6 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
-from cargotrace.publish.report import Report, write_report
-
 CHROMIUM = Path("/usr/bin/chromium")
 # STACK-NOTES.md: the flags that run Debian's chromium headless in this container, offline
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,7 +29,6 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 REFERENCE_CASE = REPO / "cargotrace" / "data" / "cases" / "najin-tikhoretsk-2023.yaml"
 
-_reports: dict[Path, Report] = {}
 
 
 def require_chromium() -> None:
@@ -47,14 +44,6 @@ def case_evidence(case_file: Path = REFERENCE_CASE) -> list[dict[str, Any]]:
     items = yaml.safe_load(case_file.read_text(encoding="utf-8"))["evidence"]
     assert isinstance(items, list) and items
     return items
-
-
-def reference_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    """The packaged reference case's HTML report without a store, written once per run."""
-    key = tmp_path_factory.getbasetemp()
-    if key not in _reports:
-        _reports[key] = write_report(REFERENCE_CASE, tmp_path_factory.mktemp("report"), None)
-    return _reports[key]
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Export fixtures: one simulated Sea of Japan store (with the real OFAC list) per run, and the
-Najin → Tikhoretsk routes of the reference case."""
+"""Export fixtures: one simulated Sea of Japan store (with the real OFAC list) per run, the
+Najin → Tikhoretsk routes of the reference case, and its HTML report (for the browser and PDF
+tests). What the store is built from is in factories.py."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from cargotrace.detect.run import detect
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.publish.features import FeatureSet
+from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import load_list
 from cargotrace.screen.screen import screen_store
-from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
 
-OFAC = "sanctions/ofac_sdn_2024-05-03.csv"
-ANGARA_IMO = "9179842"
+from .browser import REFERENCE_CASE
+from .factories import ANGARA_IMO, OFAC, SCENARIO
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +30,7 @@ def sim_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Pa
     OFAC SDN list of 2024-05-03. Open it read-only."""
     root = tmp_path_factory.mktemp("publish")
     sim = root / "sim"
-    simulate(ScenarioParams.for_scenario("sea-of-japan-2023", vessels=10, days=5, seed=1), sim)
+    simulate(SCENARIO, sim)
     path = root / "sim.duckdb"
     with cargotrace.open_store(path) as store:
         for name in ("positions.parquet", "vessel_reports.parquet"):
@@ -67,3 +68,10 @@ def angara_map(sim_store: Path, reference_routes: list[Any]) -> FeatureSet:
                                                           "ct:tikhoretsk-depot"])))
     features.extend(route_features(reference_routes))
     return features
+
+
+@pytest.fixture(scope="session")
+def reference_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """The packaged reference case's HTML report without a store, written once per run and
+    opened by test_report_browser.py and printed by test_pdf.py. Read only."""
+    return write_report(REFERENCE_CASE, tmp_path_factory.mktemp("report"), None)

@@ -13,7 +13,7 @@ import pytest
 import cargotrace
 from cargotrace.cli import main
 
-from .conftest import ANGARA_IMO
+from .factories import ANGARA_IMO
 
 
 def _run(*args: str, store: Path) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ import shapely  # type: ignore[import-untyped]
 import cargotrace
 from cargotrace.publish.export import ExportFormat, events_export, export_vessel, write_features
 
-from .conftest import ANGARA_IMO
+from .factories import ANGARA_IMO
 
 
 def test_events_round_trip(store: cargotrace.Store, tmp_path: Path) -> None:

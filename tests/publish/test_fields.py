@@ -17,7 +17,7 @@ from cargotrace.publish.export import ExportFormat, events_export, vessel_export
 from cargotrace.publish.features import FeatureSet
 from cargotrace.publish.fields import FIELDS, typed_value
 
-from .conftest import ANGARA_IMO
+from .factories import ANGARA_IMO
 
 ROOT = Path(__file__).resolve().parents[2]
 

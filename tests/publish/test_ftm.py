@@ -15,7 +15,7 @@ import cargotrace
 from cargotrace.errors import NotFoundError
 from cargotrace.publish.export import ExportFormat, export_vessel
 
-from .conftest import ANGARA_IMO
+from .factories import ANGARA_IMO
 
 
 def _read(path: Path) -> dict[str | None, Any]:

@@ -21,7 +21,7 @@ from cargotrace.publish.export import (
 )
 from cargotrace.publish.features import FeatureSet
 
-from .conftest import ANGARA_IMO
+from .factories import ANGARA_IMO
 
 
 def _geo(path: Path) -> Any:

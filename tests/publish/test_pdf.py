@@ -16,7 +16,7 @@ from cargotrace.publish.params import PdfParams
 from cargotrace.publish.pdf import INSTALL_HINT, browser_command, html_to_pdf
 from cargotrace.publish.report import Report, write_report
 
-from .browser import REFERENCE_CASE, case_evidence, reference_report, require_chromium
+from .browser import REFERENCE_CASE, case_evidence, require_chromium
 
 A4_PT = (595.28, 841.89)
 # what Chromium 150 logs when started as root without --no-sandbox (seen on this machine)
@@ -26,8 +26,8 @@ SANDBOX_LOG = ("[5763:5763:1122/080856.850621:ERROR:content/browser/zygote_host/
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    return reference_report(tmp_path_factory)
+def report(reference_report: Report) -> Report:
+    return reference_report
 
 
 @pytest.fixture(scope="module")

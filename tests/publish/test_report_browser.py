@@ -20,7 +20,6 @@ from .browser import (
     case_evidence,
     chromium,
     open_offline,
-    reference_report,
 )
 
 SECTIONS = ["summary", "map", "timeline", "hypotheses", "evidence", "vessels", "methods"]
@@ -36,8 +35,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    return reference_report(tmp_path_factory)
+def report(reference_report: Report) -> Report:
+    return reference_report
 
 
 @pytest.fixture(scope="module")

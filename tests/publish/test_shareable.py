@@ -18,7 +18,7 @@ from cargotrace.cli import main
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.publish.export import ExportFormat, events_export, export_vessel, write_features
 
-from .conftest import ANGARA_IMO
+from .factories import ANGARA_IMO
 
 REAL_NMEA = "ais_nmea/aisdb/test_data_20211101.nm4"
 

@@ -14,7 +14,7 @@ import cargotrace
 from cargotrace.cli_commands.vessel import render
 from cargotrace.screen.profile import vessel_profile
 
-from .conftest import OFAC
+from .factories import OFAC
 
 
 def _run(*args: str, store: Path) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ import cargotrace
 from cargotrace.ftm import cleaner
 from cargotrace.screen.lists import load_list
 
-from .conftest import OFAC, UN
+from .factories import OFAC, UN
 
 REFERENCE = Path(str(files("cargotrace").joinpath("data", "sanctions",
                                                   "reference-vessels.ftm.jsonl")))

@@ -14,7 +14,7 @@ import cargotrace
 from cargotrace.errors import UnreadableInputError
 from cargotrace.screen.lists import list_changes, load_list
 
-from .conftest import OFAC, UN
+from .factories import OFAC, UN
 
 
 def _rows(store: cargotrace.Store, sql: str, *params: object) -> list[tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.screen.profile import vessel_profile
 from cargotrace.screen.screen import screen_store
 
-from .conftest import T0, track, write_marinecadastre
+from .factories import T0, track, write_marinecadastre
 
 ANGARA_MMSI = 273311111
 PARTNER_MMSI = 273322222

@@ -12,7 +12,7 @@ from cargotrace.screen.imo import imo_check_digit_ok
 from cargotrace.screen.match import CONFIRMED
 from cargotrace.screen.screen import ScreenSummary, screen_store
 
-from .conftest import MARINECADASTRE
+from .factories import MARINECADASTRE
 
 
 def test_screening_the_marinecadastre_sample(screen_store: cargotrace.Store,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,6 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.run import detect
-from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.store import engines
 from cargotrace.store.engines import (
@@ -41,19 +41,19 @@ from cargotrace.store.engines import handoff as handoff_module
 from cargotrace.store.engines import session as session_module
 from cargotrace.store.schema import TABLES
 
-SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 # PySpark 4.0 leaves its result socket to the garbage collector (see tests/detect/conftest.py)
 SPARK_SOCKET = r"ignore:unclosed <socket\.socket [^>]*laddr=\('127\.0\.0\.1':ResourceWarning"
 
 
 @pytest.fixture(scope="module")
-def solent(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Solent positions, the curated places and the loitering events `detect` finds in them
-    (the rendezvous preset's 1 h fits the 84-minute capture; its one identity finding, a
-    position 3,832 km off, is a flagged glitch, not an event)."""
+def solent(solent_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Solent positions (ingested once per run, tests/conftest.py), and in a copy the curated
+    places and the loitering events `detect` finds in them (the rendezvous preset's 1 h fits
+    the 84-minute capture; its one identity finding, a position 3,832 km off, is a flagged
+    glitch, not an event)."""
     path = tmp_path_factory.mktemp("handoff") / "solent.duckdb"
+    shutil.copyfile(solent_store, path)
     with cargotrace.open_store(path) as store:
-        ingest_file(store, shared_data / SOLENT)
         load_curated_gazetteer(store)
         detect(store, kinds=["loitering"], preset="rendezvous")
     return path
