@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
@@ -25,6 +24,7 @@ from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, tables_on, to_arrow
+from cargotrace.store.events import Event, events_table, replace_events
 
 from .test_port_visits import store_rows
 

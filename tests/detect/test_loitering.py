@@ -18,7 +18,6 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.params import IdentityParams, LoiteringParams
 from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING, RENDEZVOUS_LOITERING
@@ -30,6 +29,7 @@ from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Event, events_table, replace_events
 
 T0 = datetime(2023, 9, 10, 6, tzinfo=UTC)
 SEA = (38.5, 134.5)  # mid Sea of Japan, over 150 km from any port

@@ -14,7 +14,6 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import gap_candidates
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams, IdentityParams, PortVisitParams
@@ -27,6 +26,7 @@ from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_dat
 from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Event, events_table, replace_events
 from cargotrace.store.places import Place, upsert_places
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
