@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cargotrace
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.places import (
     PlaceFormat,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from cargotrace.cli import JsonOption, app, err, out, parse_utc, print_json
+from cargotrace.cli.app import JsonOption, app, err, out, parse_utc, print_json
 from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate as run_simulation
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     StoreOption,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import app, err, out
+from cargotrace.cli.app import app, err, out
 from cargotrace.demo import DemoParams, DemoResult, run_demo
 from cargotrace.store.store import STORE_ENV
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import OptionalStoreOption, app, err, open_cli_store, optional_store, out
+from cargotrace.cli.app import OptionalStoreOption, app, err, open_cli_store, optional_store, out
 from cargotrace.publish.report import FORMATS, Report, write_report
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     StoreOption,
     app,

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cargotrace.cli import app, err, open_cli_store, optional_store, parse_utc
+from cargotrace.cli.app import app, err, open_cli_store, optional_store, parse_utc
 from cargotrace.errors import ParamsError
 from cargotrace.publish.export import (
     ExportFormat,

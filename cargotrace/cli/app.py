@@ -1,7 +1,7 @@
-"""The `cargotrace` command: each command parses options, calls the library and renders.
+"""What every command shares: the Typer app, the store options, the consoles, opening the store.
 
 Results go to stdout (pipeable); progress, warnings and summaries to stderr. Any CargotraceError
-becomes one line `Error: <message>` on stderr and exit code 1; usage errors exit 2.
+becomes one line `Error: <message>` on stderr and exit code 1 (`cli.main`); usage errors exit 2.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from cargotrace.errors import CargotraceError, ParamsError, StoreError, StoreNotFoundError
+from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
 from cargotrace.store.store import DEFAULT_STORE, STORE_ENV, Store, open_store
 from cargotrace.store.writes import is_write_failure, write_failure_cause
 
@@ -154,43 +154,3 @@ def optional_store(store: Path | None) -> Path | None:
 
 def print_json(doc: object) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-
-
-# --- commands are registered by importing their modules (one per job) ---
-from cargotrace.cli_commands import case as _case  # noqa: E402,F401
-from cargotrace.cli_commands import demo as _demo  # noqa: E402,F401
-from cargotrace.cli_commands import detect as _detect  # noqa: E402,F401
-from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401
-from cargotrace.cli_commands import export as _export  # noqa: E402,F401
-from cargotrace.cli_commands import ingest as _ingest  # noqa: E402,F401
-from cargotrace.cli_commands import places as _places  # noqa: E402,F401
-from cargotrace.cli_commands import report as _report  # noqa: E402,F401
-from cargotrace.cli_commands import route as _route  # noqa: E402,F401
-from cargotrace.cli_commands import sanctions as _sanctions  # noqa: E402,F401
-from cargotrace.cli_commands import screen as _screen  # noqa: E402,F401
-from cargotrace.cli_commands import simulate as _simulate  # noqa: E402,F401
-from cargotrace.cli_commands import vessel as _vessel  # noqa: E402,F401
-from cargotrace.cli_commands import vessels as _vessels  # noqa: E402,F401
-
-
-def main() -> None:
-    """Entry point: map library errors to one line and exit code 1."""
-    try:
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except CargotraceError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("Aborted.")
-        sys.exit(130)
-    except Exception as exc:  # Click usage errors (vendored by Typer) carry exit_code 2
-        exit_code = getattr(exc, "exit_code", None)
-        show = getattr(exc, "show", None)
-        if exit_code is not None and callable(show):
-            show()
-            sys.exit(exit_code)
-        raise

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     WorkStoreOption,

@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, WorkStoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli.app import (
+    JsonOption,
+    WorkStoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 from cargotrace.screen.params import ScreenParams
 from cargotrace.screen.screen import screen_store
 

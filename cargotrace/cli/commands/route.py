@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     OptionalStoreOption,
     app,
     err,

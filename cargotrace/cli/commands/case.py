@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from cargotrace.cases import CaseResult, build_case, check_case, read_case, save_case
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     OptionalStoreOption,
     app,

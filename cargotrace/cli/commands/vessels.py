@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
+from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 from cargotrace.store.vessels import Observed, VesselIdentity, vessel_identities
 
 

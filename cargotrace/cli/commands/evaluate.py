@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, ReadStoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli.app import (
+    JsonOption,
+    ReadStoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 from cargotrace.detect.kinds import EventKind
 from cargotrace.sim.evaluate import Evaluation, KindScore, read_events, read_truth, store_data_end
 from cargotrace.sim.evaluate import evaluate as evaluate_events

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
+from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 from cargotrace.screen.profile import EVENTS_PER_KIND, vessel_profile
 
 SHOW_EVENTS = 15
