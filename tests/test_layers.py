@@ -27,7 +27,7 @@ ROOT = "cargotrace"
 # Bottom first; a module may import from its own layer or any layer listed before it. Each entry
 # names the top-level modules and packages under cargotrace/ that belong to the layer.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("foundation", frozenset({"errors", "version", "cache"})),
+    ("foundation", frozenset({"errors", "version", "cache", "provenance"})),
     ("geo", frozenset({"geo", "ftm"})),
     ("store", frozenset({"store"})),
     ("ingest", frozenset({"ingest"})),
