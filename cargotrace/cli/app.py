@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
 from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
-from cargotrace.store.store import DEFAULT_STORE, STORE_ENV, Store, open_store
-from cargotrace.store.writes import is_write_failure, write_failure_cause
+
+if TYPE_CHECKING:
+    from cargotrace.store.store import Store
 
 app = typer.Typer(
     name="cargotrace",
@@ -94,12 +95,16 @@ def store_path(store: Path | None) -> tuple[Path, str]:
     """The store a command uses, and where that choice came from (said in messages)."""
     if store is not None:
         return store, "--store"
+    from cargotrace.store.store import DEFAULT_STORE, STORE_ENV  # commands load the store lazily
+
     if os.environ.get(STORE_ENV):
         return Path(os.environ[STORE_ENV]), f"${STORE_ENV}"
     return Path(DEFAULT_STORE), "the default"
 
 
 def _not_found(path: Path, origin: str) -> StoreError:
+    from cargotrace.store.store import STORE_ENV
+
     return StoreError(
         f"no store at {path.absolute()} (from {origin}); choose one with --store PATH or "
         f"`export {STORE_ENV}=PATH` (`cargotrace demo` prints its store's); only ingest, "
@@ -115,6 +120,9 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
     looked at. Writing commands create it and say so once, when they succeed; a command that
     fails on the store it just created removes it, so a mistyped path leaves nothing behind.
     """
+    from cargotrace.store.store import open_store
+    from cargotrace.store.writes import is_write_failure, write_failure_cause
+
     path, origin = store_path(store)
     try:
         st = open_store(path, read_only=read_only, create=write)

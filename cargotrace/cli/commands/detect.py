@@ -20,8 +20,7 @@ from cargotrace.cli.app import (
     parse_utc,
     print_json,
 )
-from cargotrace.detect.run import detect as run_detect
-from cargotrace.detect.views import EventFormat, list_events
+from cargotrace.detect.views import EventFormat
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine
 
@@ -56,6 +55,8 @@ def detect(
     json_out: JsonOption = False,
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
+    from cargotrace.detect.run import detect as run_detect
+
     with open_cli_store(store, write=False) as st:
         summary = run_detect(
             st,
@@ -104,6 +105,8 @@ def events(
     ),
 ) -> None:
     """List stored events as a table, CSV, JSON or GeoJSON."""
+    from cargotrace.detect.views import list_events
+
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
     if format in (EventFormat.GEOJSON, EventFormat.CSV):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -21,8 +21,9 @@ from cargotrace.cli.app import (
 )
 from cargotrace.errors import CargotraceError, ParamsError
 from cargotrace.ingest.params import IngestOptions, InputFormat
-from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.summary import IngestSummary
+
+if TYPE_CHECKING:
+    from cargotrace.ingest.summary import IngestSummary
 
 
 def _parse_columns(pairs: list[str]) -> tuple[tuple[str, str], ...]:
@@ -88,6 +89,8 @@ def ingest(
 
 
 def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> IngestSummary:
+    from cargotrace.ingest.pipeline import ingest_file
+
     if quiet or not path.is_file():
         return ingest_file(st, path, options)  # type: ignore[arg-type]
     columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())

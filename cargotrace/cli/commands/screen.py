@@ -20,7 +20,6 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.screen.params import ScreenParams
-from cargotrace.screen.screen import screen_store
 
 _DEFAULTS = ScreenParams()
 
@@ -37,6 +36,8 @@ def screen(
     json_out: JsonOption = False,
 ) -> None:
     """Screen every vessel seen in the store; replace the sanction_match events."""
+    from cargotrace.screen.screen import screen_store
+
     params = ScreenParams(min_name_similarity=min_name_similarity, min_score=min_score)
     with open_cli_store(store, write=False) as st:
         summary = screen_store(st, params)

@@ -10,8 +10,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from cargotrace.cli.app import JsonOption, app, err, out, parse_utc, print_json
-from cargotrace.sim.params import ScenarioParams
-from cargotrace.sim.run import simulate as run_simulation
 
 
 @app.command()
@@ -33,6 +31,9 @@ def simulate(
     json_out: JsonOption = False,
 ) -> None:
     """Write positions, static reports, ground truth (and evidence) for a scenario."""
+    from cargotrace.sim.params import ScenarioParams
+    from cargotrace.sim.run import simulate as run_simulation
+
     params = ScenarioParams.for_scenario(
         scenario,
         seed=seed,
