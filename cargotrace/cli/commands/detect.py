@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -20,9 +21,18 @@ from cargotrace.cli.app import (
     parse_utc,
     print_json,
 )
-from cargotrace.detect.views import EventFormat
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine
+
+
+class EventFormat(StrEnum):
+    """How `cargotrace events` prints: a table, CSV or GeoJSON (the features of
+    `cargotrace export --events`), or the stored rows as JSON."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    GEOJSON = "geojson"
 
 
 def _pairs(items: list[str] | None) -> dict[str, str]:
@@ -105,7 +115,7 @@ def events(
     ),
 ) -> None:
     """List stored events as a table, CSV, JSON or GeoJSON."""
-    from cargotrace.detect.views import list_events
+    from cargotrace.store.events import list_events
 
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
