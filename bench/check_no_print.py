@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "cargotrace"
-ALLOWED = {ROOT / "cli.py"}
+CLI = ROOT / "cli"  # the command line package: the terminal is its to write to
 
 offenders = []
 for path in sorted(ROOT.rglob("*.py")):
-    if path in ALLOWED or "cli_commands" in path.parts:
+    if CLI in path.parents:
         continue
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":

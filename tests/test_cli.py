@@ -175,7 +175,7 @@ def test_read_commands_do_not_create_a_store(
 ) -> None:
     from typer.testing import CliRunner
 
-    from cargotrace.cli import app
+    from cargotrace.cli.app import app
     from cargotrace.errors import StoreError
 
     monkeypatch.chdir(tmp_path)
@@ -199,7 +199,7 @@ def test_read_commands_without_any_store_fail_in_the_working_directory(
 ) -> None:
     from typer.testing import CliRunner
 
-    from cargotrace.cli import app
+    from cargotrace.cli.app import app
     from cargotrace.errors import StoreError
 
     monkeypatch.chdir(tmp_path)
@@ -213,7 +213,7 @@ def test_read_commands_without_any_store_fail_in_the_working_directory(
 def test_writing_commands_create_the_store_and_say_so_once(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from cargotrace.cli import app
+    from cargotrace.cli.app import app
 
     store = tmp_path / "new" / "s.duckdb"
     store.parent.mkdir()
@@ -307,7 +307,7 @@ def test_readme_read_examples_work_on_the_demo_store(
 ) -> None:
     from typer.testing import CliRunner
 
-    from cargotrace.cli import app
+    from cargotrace.cli.app import app
 
     store = demo_run.out / "demo.duckdb"
     assert demo_run.result.returncode == 0, demo_run.result.stderr

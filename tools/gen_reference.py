@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from typer._click.core import Context
 
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
 

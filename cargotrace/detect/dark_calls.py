@@ -13,7 +13,7 @@ after its silence is assumed to have sailed at most `speed_margin` faster while 
 Why the distances are over water: along great circles, a port behind a peninsula looks close
 (Busan to Nakhodka across Korea). A leg whose great circle crosses land (sampled every
 `LAND_STEP_KM`, the `LAND_EXEMPT_KM` at its ends excepted: ports lie on the coast) is measured
-along the MARNET sea lanes instead (`routes/sea.py`), never shorter than the great circle.
+along the MARNET sea lanes instead (`geo/sealanes.py`), never shorter than the great circle.
 
 Why the passage counts too: a call needs the detour via the place, and the vessel needs at least
 its passage from where it went silent to where it reappeared, measured the same way (a great
@@ -39,11 +39,11 @@ import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
 
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.geo import landmask, sphere
 from cargotrace.geo.sphere import KM_PER_NM
+from cargotrace.store.events import Event
 
 __all__ = ["dark_port_calls", "leg_km", "passage_km", "plausible_speed_kn"]
 
@@ -177,7 +177,7 @@ def _lanes_km(a: LatLon, b: LatLon) -> float:
 
 @functools.cache
 def _lanes() -> tuple[Any, Callable[[LatLon], tuple[float, float]]]:
-    from cargotrace.routes.sea import SeaNetwork  # loaded when first needed (~0.1 s)
+    from cargotrace.geo.sealanes import SeaNetwork  # loaded when first needed (~0.1 s)
 
     network = SeaNetwork()
     return network.graph, lambda at: network.snap(at[0], at[1])

@@ -28,13 +28,13 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.track import epoch_s, track_table
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
 
 __all__ = [
     "dark_voyage_events", "detect_dark_voyages",

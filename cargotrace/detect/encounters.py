@@ -30,7 +30,6 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import away_from_places, nearest_place_km, resampled_tracks
 from cargotrace.detect.params import EncounterParams
@@ -38,6 +37,7 @@ from cargotrace.detect.presets import GFW_ENCOUNTER
 from cargotrace.geo import expr, sphere
 from cargotrace.geo.expr import haversine_km
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
 
 
 def encounter_candidates(

@@ -16,13 +16,13 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.coverage import ALL_OBSERVED, Coverage
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.track import epoch_s, located
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.geo.sphere import KM_PER_NM
+from cargotrace.store.events import Event
 
 
 def gap_candidates(

@@ -25,11 +25,11 @@ from typing import Any
 
 import ibis
 
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import Segmentation, split_segments
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
 from cargotrace.store.mid import flag_of
 
 IMO_MIN, IMO_MAX = 1_000_000, 9_999_999

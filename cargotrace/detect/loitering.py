@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect import place_grid
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import LoiteringParams
 from cargotrace.detect.presets import GFW_LOITERING
@@ -30,6 +29,7 @@ from cargotrace.geo import expr, sphere
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
 
 
 def track_keys(positions: Any) -> list[str]:

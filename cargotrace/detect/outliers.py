@@ -41,13 +41,13 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
-from cargotrace.detect.events import PIPELINE_VERSION, TS
 from cargotrace.detect.params import OutlierParams
 from cargotrace.detect.segments import MIN_DT_S, _speed_kn, _Track, jumping_mmsis, tracks_of
 from cargotrace.detect.track import located
 from cargotrace.geo import sphere
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import PIPELINE_VERSION, TS
 from cargotrace.store.schema import POSITION_FLAGS
 from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql

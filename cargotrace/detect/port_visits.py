@@ -28,11 +28,11 @@ import ibis
 import pyarrow as pa
 
 from cargotrace.detect import place_grid
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import PortVisitParams
 from cargotrace.detect.track import epoch_s, track_table
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
 
 __all__ = [
     "detect_port_visits", "epoch_s", "port_visit_candidates",

@@ -26,7 +26,6 @@ from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import Event, events_table, store_events
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
@@ -39,6 +38,7 @@ from cargotrace.detect.segments import Segmentation, identity_segments, split_se
 from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
+from cargotrace.store.events import Event, events_table, store_events
 from cargotrace.store.store import Store
 
 

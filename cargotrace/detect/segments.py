@@ -37,7 +37,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.track import epoch_s, in_runs
@@ -45,6 +44,7 @@ from cargotrace.geo import sphere
 from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
 
 RUNS_SCHEMA = pa.schema([
     ("mmsi", pa.int64()), ("first_rn", pa.int64()), ("last_rn", pa.int64()),

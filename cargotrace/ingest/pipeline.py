@@ -7,7 +7,6 @@ must change nothing and say so, without re-reading millions of rows to find out.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from cargotrace.ingest.validate import (
     positions_reason_sql,
     reports_reason_sql,
 )
+from cargotrace.provenance import file_sha256
 from cargotrace.store import Store
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
@@ -34,14 +34,6 @@ from cargotrace.version import __version__
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]  # called with bytes read so far
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_readable(path: Path) -> None:

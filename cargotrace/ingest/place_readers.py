@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.errors import UnreadableInputError
-from cargotrace.ingest.place_codes import locode_forms
+from cargotrace.store.place_codes import locode_forms
 
 
 class PlaceFormat(StrEnum):

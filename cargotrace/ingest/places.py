@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.place_codes import country_iso2
 from cargotrace.ingest.place_readers import (
     PlaceFormat,
     RawPlace,
@@ -33,6 +32,7 @@ from cargotrace.ingest.place_readers import (
     read_text,
     slug,
 )
+from cargotrace.store.place_codes import country_iso2
 from cargotrace.store.places import Place, upsert_places
 from cargotrace.store.store import Store
 

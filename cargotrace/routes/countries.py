@@ -23,7 +23,7 @@ import shapely  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.place_codes import country_iso2
+from cargotrace.store.place_codes import country_iso2
 
 __all__ = ["CountryPolygons", "country_polygons", "parse_country"]
 

@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from cargotrace.geo.sealanes import SeaNetwork
 from cargotrace.geo.sphere import haversine_km
 from cargotrace.routes.crossings import Crossing, curated_crossings
 from cargotrace.routes.params import RouteParams
 from cargotrace.routes.places import is_sea_place
 from cargotrace.routes.rail import RailData, load_rail_data
-from cargotrace.routes.sea import SeaNetwork
 from cargotrace.store.places import Place
 
 __all__ = ["CrossingLink", "Hub", "RailRouter", "RouteNetwork", "hubs_for"]

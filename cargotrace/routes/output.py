@@ -15,10 +15,10 @@ from dataclasses import asdict
 from typing import Any
 
 from cargotrace.geo import sphere
+from cargotrace.geo.sealanes import SEA_ATTRIBUTION
 from cargotrace.routes.model import Route
 from cargotrace.routes.params import RouteParams
 from cargotrace.routes.rail import RAIL_ATTRIBUTION
-from cargotrace.routes.sea import SEA_ATTRIBUTION
 
 __all__ = ["attribution", "routes_geojson", "routes_json"]
 

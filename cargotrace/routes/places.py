@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cargotrace.errors import NotFoundError, ParamsError
-from cargotrace.ingest.place_codes import fold
-from cargotrace.store.places import PLACE_COLUMNS, Place, _row_to_place
+from cargotrace.store.place_codes import fold
+from cargotrace.store.places import PLACE_COLUMNS, Place, row_to_place
 from cargotrace.store.store import Store, open_store
 
 __all__ = ["PlaceBook", "curated_places", "did_you_mean"]
@@ -37,7 +37,7 @@ class PlaceBook:
     def from_store(cls, store: Store) -> PlaceBook:
         """The store's places plus the curated gazetteer (store rows win on the same id)."""
         rows = store.con.execute(f"SELECT {', '.join(PLACE_COLUMNS)} FROM places").fetchall()
-        stored = [_row_to_place(row) for row in rows]
+        stored = [row_to_place(row) for row in rows]
         ids = {p.place_id for p in stored}
         return cls(tuple(stored) + tuple(p for p in curated_places() if p.place_id not in ids))
 
@@ -130,7 +130,7 @@ def curated_places() -> tuple[Place, ...]:
         load_curated_gazetteer(store)
         rows = store.con.execute(
             f"SELECT {', '.join(PLACE_COLUMNS)} FROM places ORDER BY place_id").fetchall()
-    return tuple(_row_to_place(row) for row in rows)
+    return tuple(row_to_place(row) for row in rows)
 
 
 def is_sea_place(place: Place) -> bool:

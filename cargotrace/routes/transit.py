@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cargotrace.ingest.place_codes import country_display_name
 from cargotrace.routes.crossings import Crossing
+from cargotrace.store.place_codes import country_display_name
 
 __all__ = ["Transit", "transit_of"]
 

@@ -1,6 +1,6 @@
 """Screen every vessel seen in the store and write `sanction_match` events.
 
-One event per vessel with at least one hit (the event id recipe of `detect/events.py` has no room
+One event per vessel with at least one hit (the event id recipe of `store/events.py` has no room
 for a list entry, and "this vessel matched the lists" is the fact worth an event): its attrs are
 the best hit — `list`, `entity_id`, `entity_name`, `program`, `programs`, `listed_on`, `imo`,
 `match`, `score`, `reasons`, `fields` — plus every hit in `hits`. `start`/`end` are the first and
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.screen.candidates import match_all
 from cargotrace.screen.match import CONFIRMED, ListVessel, Match, Vessel
 from cargotrace.screen.params import ScreenParams
+from cargotrace.store.events import Event, events_table, replace_events
 from cargotrace.store.mid import flag_of
 from cargotrace.store.store import Store
 

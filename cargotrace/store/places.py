@@ -107,7 +107,7 @@ def parse_lat_lon(text: str, flag: str = "--near") -> tuple[float, float]:
     return lat, lon
 
 
-def _row_to_place(row: Sequence[Any]) -> Place:
+def row_to_place(row: Sequence[Any]) -> Place:
     values = dict(zip(PLACE_COLUMNS, row, strict=True))
     values["aliases"] = tuple(values["aliases"] or ())
     return Place(**values)
@@ -171,7 +171,7 @@ def list_places(
         {"LIMIT " + str(int(limit)) if limit is not None else ""}
     """
     rows = store.con.execute(sql, params).fetchall()
-    return [PlaceMatch(_row_to_place(row[:-1]), row[-1]) for row in rows]
+    return [PlaceMatch(row_to_place(row[:-1]), row[-1]) for row in rows]
 
 
 def find_places(store: Store, text: str) -> list[Place]:
@@ -191,7 +191,7 @@ def get_place(store: Store, place_id: str) -> Place:
     ).fetchall()
     if not rows:
         raise NotFoundError(f"no place {place_id!r}; list places with `cargotrace places list`")
-    return _row_to_place(rows[0])
+    return row_to_place(rows[0])
 
 
 def upsert_places(store: Store, places: Sequence[Place]) -> int:

@@ -7,7 +7,7 @@ never sentinel numbers.
 
 Every other spelling of these columns is derived from the `TableSpec`s below (`columns.py`): the
 DuckDB DDL in `TABLES`, the readers' staging schemas (ingest/records.py), the simulator's files
-(sim/output.py), the event rows (detect/events.py) and the column tables of the docs. The
+(sim/output.py), the event rows (store/events.py) and the column tables of the docs. The
 sanctions and case tables are declared in `schema_screen.py`.
 """
 

@@ -15,7 +15,7 @@ import cargotrace
 from cargotrace.cases import CaseResult, build_case, read_case, save_case
 from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import case_path, parse_case
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.routes.places import PlaceBook
 

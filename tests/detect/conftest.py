@@ -21,7 +21,6 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import events_table, replace_events
 from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING
@@ -30,6 +29,7 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, drop_spark_views, spark_backend, stop_spark
+from cargotrace.store.events import events_table, replace_events
 
 from .factories import MIXED, copy_store
 

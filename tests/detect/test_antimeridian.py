@@ -19,7 +19,6 @@ import cargotrace
 from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages
 from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import Event
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
@@ -31,6 +30,7 @@ from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING
 from cargotrace.detect.segments import identity_segments
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on, to_arrow
+from cargotrace.store.events import Event
 
 from .factories import add_port, store_rows
 

@@ -16,10 +16,10 @@ from cargotrace.detect.dark_calls import (
     passage_km,
     plausible_speed_kn,
 )
-from cargotrace.detect.events import Event
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.geo import sphere
+from cargotrace.store.events import Event
 
 T0 = datetime(2023, 9, 5, 6, tzinfo=UTC)
 # open water in the Sea of Japan, ~130 km south of Vladivostok; a fictitious anchorage on the

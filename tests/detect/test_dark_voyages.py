@@ -11,7 +11,6 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import (
@@ -27,6 +26,7 @@ from cargotrace.errors import ParamsError
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Event, events_table, replace_events
 
 from .factories import PORT, T0, M, add_port, after, copy_store, moored, sail, store_rows
 from .factories import offset_km as offset

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cargotrace
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 from cargotrace.detect.notes import longest_track_h
 from cargotrace.detect.run import SUPPORTED, detect
 from cargotrace.store.engines import Engine, tables_on

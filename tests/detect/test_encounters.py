@@ -11,7 +11,6 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.encounters import detect_encounters
-from cargotrace.detect.events import Event, events_table
 from cargotrace.detect.params import EncounterParams, IdentityParams
 from cargotrace.detect.presets import GFW_ENCOUNTER, RENDEZVOUS_ENCOUNTER
 from cargotrace.detect.segments import identity_segments
@@ -20,6 +19,7 @@ from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Event, events_table
 
 from .factories import NAKHODKA, SEA, Leg, add_positions, near, ship
 from .factories import SEA_T0 as T0

@@ -12,15 +12,15 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import (
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import IdentityParams
+from cargotrace.store.events import (
     Event,
     EventIdCollision,
     events_table,
     replace_events,
     store_events,
 )
-from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.params import IdentityParams
 
 T = datetime(2022, 1, 3, tzinfo=UTC)
 

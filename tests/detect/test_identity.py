@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
@@ -22,6 +21,7 @@ from cargotrace.errors import ParamsError
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on, to_arrow
+from cargotrace.store.events import Event, events_table, replace_events
 
 from .factories import MIXED, T0, M, copy_store, make_position, make_report, store_rows, track
 

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import Event
 from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.params import LoiteringParams
 from cargotrace.detect.presets import GFW_LOITERING, RENDEZVOUS_LOITERING
@@ -23,6 +22,7 @@ from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Event
 
 from .factories import NAJIN, NAKHODKA, SEA, Leg, add_positions, near, ship
 from .factories import SEA_T0 as T0

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import Event, events_table, replace_events
 from cargotrace.detect.gaps import gap_candidates
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams, IdentityParams, PortVisitParams
@@ -23,6 +22,7 @@ from cargotrace.ingest.places import load_places
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Event, events_table, replace_events
 
 from .factories import (
     KM_PER_DEG_LAT,

@@ -15,9 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cargotrace
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 from cargotrace.errors import ParamsError, UnreadableInputError
-from cargotrace.ingest.place_codes import country_iso2, locode_forms
 from cargotrace.ingest.places import (
     PlaceFormat,
     PlaceKind,
@@ -25,6 +24,7 @@ from cargotrace.ingest.places import (
     load_curated_gazetteer,
     load_places,
 )
+from cargotrace.store.place_codes import country_iso2, locode_forms
 from cargotrace.store.places import Place, get_place
 
 WPI_SOURCE = "NGA World Port Index (Pub. 150), UpdatedPub150.csv"

@@ -199,7 +199,7 @@ def _check_duplicates_per_table(path: Path, summary: IngestSummary) -> None:
     import pandas as pd
     from rich.console import Console
 
-    from cargotrace.cli_commands.ingest import render_summary
+    from cargotrace.cli.commands.ingest import render_summary
 
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]

@@ -117,7 +117,7 @@ def test_suggestions_come_from_the_stores_gazetteer(shared_data: Path, tmp_path:
     from typer.testing import CliRunner
 
     import cargotrace
-    from cargotrace.cli import app
+    from cargotrace.cli.app import app
     from cargotrace.ingest.places import load_places
 
     wpi = shared_data / "ports" / "UpdatedPub150.csv"
@@ -171,7 +171,7 @@ def test_issue_21_rail_alternatives_name_the_third_countries_they_cross(
 
     from rich.console import Console
 
-    from cargotrace.cli_commands.route import routes_table
+    from cargotrace.cli.commands.route import routes_table
 
     table = resources.files("cargotrace").joinpath("data", "route_crossings.csv").read_text(
         "utf-8")

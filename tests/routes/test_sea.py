@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
+from cargotrace.geo.sealanes import SeaNetwork
 from cargotrace.routes.chokepoints import chokepoints_on
 from cargotrace.routes.network import RouteNetwork
 from cargotrace.routes.output import _geometry, routes_geojson
 from cargotrace.routes.plan import plan_routes
-from cargotrace.routes.sea import SeaNetwork
 from cargotrace.store.places import Place
 
 ANADYR, NOME = (64.73, 177.51), (64.50, -165.41)

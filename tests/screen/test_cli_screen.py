@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 import cargotrace
-from cargotrace.cli_commands.vessel import render
+from cargotrace.cli.commands.vessel import render
 from cargotrace.screen.profile import vessel_profile
 
 from .factories import OFAC

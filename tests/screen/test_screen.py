@@ -6,11 +6,11 @@ from pathlib import Path
 
 import cargotrace
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.views import list_events
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.screen.imo import imo_check_digit_ok
 from cargotrace.screen.match import CONFIRMED
 from cargotrace.screen.screen import ScreenSummary, screen_store
+from cargotrace.store.events import list_events
 
 from .factories import MARINECADASTRE
 

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cargotrace
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.sim.evaluate import Evaluation, evaluate, read_truth
 from cargotrace.sim.params import MatchParams, OpenEnd

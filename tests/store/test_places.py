@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cargotrace
-from cargotrace.cli import app
+from cargotrace.cli.app import app
 from cargotrace.errors import NotFoundError, ParamsError
 from cargotrace.geo.sphere import EARTH_RADIUS_KM
 from cargotrace.ingest.places import load_curated_gazetteer, load_places

@@ -12,12 +12,12 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.detect.events import EVENT_SCHEMA
 from cargotrace.detect.outliers import FLAG_SCHEMA
 from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA
 from cargotrace.sim.output import POSITIONS_SCHEMA, REPORTS_SCHEMA
 from cargotrace.sim.truth import TRUTH_SCHEMA
 from cargotrace.store.columns import Column, TableSpec
+from cargotrace.store.events import EVENT_SCHEMA
 from cargotrace.store.schema import SPECS, TABLES
 
 ROOT = Path(__file__).resolve().parents[2]

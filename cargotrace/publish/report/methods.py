@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cargotrace.ingest.pipeline import file_sha256
+from cargotrace.provenance import file_sha256
 from cargotrace.publish.features import file_name
 from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.times import as_utc

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cargotrace.cli import app, err, out
-from cargotrace.demo import DemoParams, DemoResult, run_demo
-from cargotrace.store.store import STORE_ENV
+from cargotrace.cli.app import app, err, out
+
+if TYPE_CHECKING:
+    from cargotrace.demo import DemoResult
 
 
 def _summary(r: DemoResult) -> list[str]:
@@ -52,6 +53,9 @@ def demo(
     reference case (Najin → Dunay → Tikhoretsk, 2023) and write its report. Ends with the
     report's path, the store's, and an `export CARGOTRACE_STORE=...` line to paste so that
     later commands (the README's examples) read the demo's store."""
+    from cargotrace.demo import DemoParams, run_demo
+    from cargotrace.store.store import STORE_ENV
+
     result = run_demo(out_dir, DemoParams(vessels=vessels, days=days, seed=seed,
                                           sanctions=sanctions))
     for line in _summary(result):

@@ -6,12 +6,12 @@ Python API twin: `cargotrace.routes.plan_routes` (docs/concepts/routes.md).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     OptionalStoreOption,
     app,
     err,
@@ -20,9 +20,9 @@ from cargotrace.cli import (
     out,
     print_json,
 )
-from cargotrace.routes import Route, RouteParams, plan_routes
-from cargotrace.routes.output import attribution, routes_geojson, routes_json
-from cargotrace.routes.places import PlaceBook
+
+if TYPE_CHECKING:
+    from cargotrace.routes import Route
 
 
 class RouteFormat(StrEnum):
@@ -49,6 +49,10 @@ def route(
     ] = RouteFormat.TABLE,
 ) -> None:
     """The k fastest routes FROM -> TO by sea lanes, rail and ferries, with P10/P50/P90 times."""
+    from cargotrace.routes import RouteParams, plan_routes
+    from cargotrace.routes.output import attribution, routes_geojson, routes_json
+    from cargotrace.routes.places import PlaceBook
+
     path = optional_store(store)
     if path is not None:
         with open_cli_store(path, write=False, read_only=True) as st:

@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cargotrace.cli import app, err, open_cli_store, optional_store, parse_utc
+from cargotrace.cli.app import app, err, open_cli_store, optional_store, parse_utc
 from cargotrace.errors import ParamsError
-from cargotrace.publish.export import (
-    ExportFormat,
-    ExportResult,
-    events_export,
-    export_vessel,
-    write_features,
-)
-from cargotrace.publish.features import FeatureSet
+from cargotrace.publish.export import ExportFormat
+
+if TYPE_CHECKING:
+    from cargotrace.publish.features import FeatureSet
 
 
 def _case_features(case: Path, store: Path | None) -> FeatureSet:
@@ -64,6 +60,8 @@ def export(
         "$CARGOTRACE_STORE or ./cargotrace.duckdb).")] = None,
 ) -> None:
     """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
+    from cargotrace.publish.export import ExportResult, events_export, export_vessel, write_features
+
     chosen = [name for name, on in (("--events", events), ("--vessel", vessel is not None),
                                     ("--case", case is not None)) if on]
     if len(chosen) != 1:

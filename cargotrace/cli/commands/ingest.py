@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     StoreOption,
     app,
@@ -21,8 +21,9 @@ from cargotrace.cli import (
 )
 from cargotrace.errors import CargotraceError, ParamsError
 from cargotrace.ingest.params import IngestOptions, InputFormat
-from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.summary import JOINED_PARTS, IngestSummary
+
+if TYPE_CHECKING:
+    from cargotrace.ingest.summary import IngestSummary
 
 
 def _parse_columns(pairs: list[str]) -> tuple[tuple[str, str], ...]:
@@ -88,6 +89,8 @@ def ingest(
 
 
 def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> IngestSummary:
+    from cargotrace.ingest.pipeline import ingest_file
+
     if quiet or not path.is_file():
         return ingest_file(st, path, options)  # type: ignore[arg-type]
     columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
@@ -99,6 +102,8 @@ def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> 
 
 
 def render_summary(s: IngestSummary) -> Table | str:
+    from cargotrace.ingest.summary import JOINED_PARTS
+
     if s.already_ingested:
         return (f"{s.path}: already ingested (ingest #{s.ingest_id}, same content and options); "
                 "nothing changed")

@@ -6,16 +6,25 @@ Python API twin: `cargotrace.sim.evaluate.evaluate` (rules in docs/concepts/eval
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, ReadStoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli.app import (
+    JsonOption,
+    ReadStoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 from cargotrace.detect.kinds import EventKind
-from cargotrace.sim.evaluate import Evaluation, KindScore, read_events, read_truth, store_data_end
-from cargotrace.sim.evaluate import evaluate as evaluate_events
 from cargotrace.sim.params import MatchParams, OpenEnd
+
+if TYPE_CHECKING:
+    from cargotrace.sim.evaluate import Evaluation, KindScore
 
 DEFAULTS = MatchParams()
 
@@ -50,6 +59,9 @@ def evaluate(
     json_out: JsonOption = False,
 ) -> None:
     """Score detected events against ground truth: TP, FP, FN, precision, recall per kind."""
+    from cargotrace.sim.evaluate import evaluate as evaluate_events
+    from cargotrace.sim.evaluate import read_events, read_truth, store_data_end
+
     params = MatchParams(min_overlap, min_event_overlap, instant_tolerance_min, open_end_as)
     truth_table = read_truth(truth)
     with open_cli_store(store, write=False, read_only=True) as st:

@@ -10,9 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, WorkStoreOption, app, err, open_cli_store, out, print_json
+from cargotrace.cli.app import (
+    JsonOption,
+    WorkStoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 from cargotrace.screen.params import ScreenParams
-from cargotrace.screen.screen import screen_store
 
 _DEFAULTS = ScreenParams()
 
@@ -29,6 +36,8 @@ def screen(
     json_out: JsonOption = False,
 ) -> None:
     """Screen every vessel seen in the store; replace the sanction_match events."""
+    from cargotrace.screen.screen import screen_store
+
     params = ScreenParams(min_name_similarity=min_name_similarity, min_score=min_score)
     with open_cli_store(store, write=False) as st:
         summary = screen_store(st, params)

@@ -7,13 +7,12 @@ Python API twins: `cargotrace.cases.build_case`, `check_case`, `read_case`, `sav
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cases import CaseResult, build_case, check_case, read_case, save_case
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     OptionalStoreOption,
     app,
@@ -23,7 +22,9 @@ from cargotrace.cli import (
     out,
     print_json,
 )
-from cargotrace.routes.places import PlaceBook
+
+if TYPE_CHECKING:
+    from cargotrace.cases import CaseResult
 
 case_app = typer.Typer(help="Reconstruct a shipment from a case file of graded evidence.",
                        no_args_is_help=True)
@@ -46,6 +47,8 @@ def build(
     resolve from its gazetteer, sea legs get candidate vessels from its events and sanctions
     lists, and the evidence and hypotheses are written to its tables.
     """
+    from cargotrace.cases import build_case, read_case, save_case
+
     case = read_case(case_file)
     path = optional_store(store)
     if path is not None:
@@ -87,6 +90,9 @@ def _table(result: CaseResult, top: int) -> Table:
 @case_app.command("check")
 def check(case_file: CaseFile, json: JsonOption = False) -> None:
     """Validate CASE.yaml and list what is inconsistent (no store needed; exit 1 on errors)."""
+    from cargotrace.cases import check_case
+    from cargotrace.routes.places import PlaceBook
+
     report = check_case(case_file, PlaceBook.curated())
     if json:
         print_json(report.to_dict())

@@ -7,12 +7,14 @@ Python API twin: `cargotrace.publish.report.write_report`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cargotrace.cli import OptionalStoreOption, app, err, open_cli_store, optional_store, out
-from cargotrace.publish.report import FORMATS, Report, write_report
+from cargotrace.cli.app import OptionalStoreOption, app, err, open_cli_store, optional_store, out
+
+if TYPE_CHECKING:
+    from cargotrace.publish.report import Report
 
 
 @app.command()
@@ -32,6 +34,8 @@ def report(
     adds the candidate vessels' AIS tracks, events and sanctions hits; the store is opened
     read-only.
     """
+    from cargotrace.publish.report import FORMATS, write_report
+
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     path = optional_store(store)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     WorkStoreOption,
@@ -20,10 +21,18 @@ from cargotrace.cli import (
     parse_utc,
     print_json,
 )
-from cargotrace.detect.run import detect as run_detect
-from cargotrace.detect.views import EventFormat, list_events
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine
+
+
+class EventFormat(StrEnum):
+    """How `cargotrace events` prints: a table, CSV or GeoJSON (the features of
+    `cargotrace export --events`), or the stored rows as JSON."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    GEOJSON = "geojson"
 
 
 def _pairs(items: list[str] | None) -> dict[str, str]:
@@ -56,6 +65,8 @@ def detect(
     json_out: JsonOption = False,
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
+    from cargotrace.detect.run import detect as run_detect
+
     with open_cli_store(store, write=False) as st:
         summary = run_detect(
             st,
@@ -104,6 +115,8 @@ def events(
     ),
 ) -> None:
     """List stored events as a table, CSV, JSON or GeoJSON."""
+    from cargotrace.store.events import list_events
+
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
     if format in (EventFormat.GEOJSON, EventFormat.CSV):

@@ -7,12 +7,12 @@ Python API twins: `cargotrace.ingest.places.load_places` / `load_curated_gazette
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     StoreOption,
@@ -23,14 +23,11 @@ from cargotrace.cli import (
     print_json,
 )
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.places import (
-    PlaceFormat,
-    PlaceKind,
-    PlacesLoadSummary,
-    load_curated_gazetteer,
-    load_places,
-)
-from cargotrace.store.places import PlaceMatch, list_places, parse_lat_lon
+from cargotrace.ingest.places import PlaceFormat, PlaceKind
+
+if TYPE_CHECKING:
+    from cargotrace.ingest.places import PlacesLoadSummary
+    from cargotrace.store.places import PlaceMatch
 
 DEFAULT_NEAR_KM = 50.0
 SHOW_SKIPPED = 10
@@ -60,6 +57,8 @@ def load(
     json_out: JsonOption = False,
 ) -> None:
     """Load places from a gazetteer; re-loading replaces rows with the same place_id."""
+    from cargotrace.ingest.places import load_curated_gazetteer, load_places
+
     if curated == (path is not None):
         raise ParamsError("places load: give either a PATH or --curated")
     if curated and (format is not PlaceFormat.AUTO or kind or source):
@@ -116,6 +115,8 @@ def list_(
     json_out: JsonOption = False,
 ) -> None:
     """List places: all, near a point (with distance_km), or by name/alias."""
+    from cargotrace.store.places import list_places, parse_lat_lon
+
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
     with open_cli_store(store, write=False) as st:

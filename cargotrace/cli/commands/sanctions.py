@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cli import (
+from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     StoreOption,
@@ -23,7 +23,10 @@ from cargotrace.cli import (
     print_json,
 )
 from cargotrace.errors import ParamsError
-from cargotrace.screen.lists import ListFormat, LoadSummary, list_changes, list_loads, load_list
+from cargotrace.screen.lists import ListFormat
+
+if TYPE_CHECKING:
+    from cargotrace.screen.lists import LoadSummary
 
 sanctions_app = typer.Typer(
     help="Load sanctions lists (OFAC, UN, FollowTheMoney) and see what changed."
@@ -59,6 +62,8 @@ def load(
     json_out: JsonOption = False,
 ) -> None:
     """Load a list; a newer file replaces the list's entities and records what changed."""
+    from cargotrace.screen.lists import load_list
+
     with open_cli_store(store, write=True) as st:
         summary = load_list(st, path, list_, as_of=_date(as_of, "--as-of"), name=name)
     if json_out:
@@ -98,6 +103,8 @@ def changes(
     json_out: JsonOption = False,
 ) -> None:
     """Entities added, removed or changed by the latest load of each list, and the loads."""
+    from cargotrace.screen.lists import list_changes, list_loads
+
     with open_cli_store(store, write=False) as st:
         found = list_changes(st, list_, all_loads, "Vessel" if vessels_only else None)
         loads = list_loads(st, list_)

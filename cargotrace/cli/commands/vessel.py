@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
-from cargotrace.screen.profile import EVENTS_PER_KIND, vessel_profile
+from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
+from cargotrace.screen.profile import EVENTS_PER_KIND
 
 SHOW_EVENTS = 15
 
@@ -26,6 +26,8 @@ def vessel(
     json_out: JsonOption = False,
 ) -> None:
     """Is this ship sanctioned, who is behind it, and what has it been doing?"""
+    from cargotrace.screen.profile import vessel_profile
+
     with open_cli_store(store, write=False) as st:
         profile = vessel_profile(st, query, events_per_kind=events_per_kind)
     if json_out:

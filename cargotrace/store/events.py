@@ -1,4 +1,4 @@
-"""Event rows: their schema, their stable ids, and replacing them in the store.
+"""Event rows: their schema, their stable ids, replacing them in the store and reading them back.
 
 `event_id` recipe (documented in docs/reference/store.md): the first 32 hex digits of the
 SHA-256 of `kind|mmsi|other_mmsi|start|end|place_id`, then, for the kinds in `ID_FIELDS`, one
@@ -179,3 +179,29 @@ def replace_events(
     """`store_events`, as (removed, written)."""
     replaced = store_events(store, events, kinds, since, until)
     return replaced.removed, replaced.written
+
+
+def list_events(
+    store: Store, kind: str | None = None, mmsi: int | None = None,
+    since: datetime | None = None, until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Stored events as dicts, `attrs` and `params` parsed from JSON, by start then kind and
+    MMSI; `mmsi` matches either vessel of a two-vessel event. Maps and tables of events:
+    `cargotrace.publish.features`."""
+    where: list[str] = ["true"]
+    params: list[object] = []
+    for clause, value in (("kind = ?", kind), ("(mmsi = ? OR other_mmsi = ?)", mmsi),
+                          ("start >= ?", since), ("start < ?", until)):
+        if value is not None:
+            where.append(clause)
+            params.extend([value] * clause.count("?"))
+    cur = store.con.execute(
+        f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY start, kind, mmsi", params
+    )
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    for row in rows:
+        for key in ("attrs", "params"):
+            if isinstance(row[key], str):
+                row[key] = json.loads(row[key])
+    return rows

@@ -1,7 +1,7 @@
-"""The `cargotrace` command: each command parses options, calls the library and renders.
+"""What every command shares: the Typer app, the store options, the consoles, opening the store.
 
 Results go to stdout (pipeable); progress, warnings and summaries to stderr. Any CargotraceError
-becomes one line `Error: <message>` on stderr and exit code 1; usage errors exit 2.
+becomes one line `Error: <message>` on stderr and exit code 1 (`cli.main`); usage errors exit 2.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from cargotrace.errors import CargotraceError, ParamsError, StoreError, StoreNotFoundError
-from cargotrace.store.store import DEFAULT_STORE, STORE_ENV, Store, open_store
-from cargotrace.store.writes import is_write_failure, write_failure_cause
+from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
+
+if TYPE_CHECKING:
+    from cargotrace.store.store import Store
 
 app = typer.Typer(
     name="cargotrace",
@@ -94,12 +95,16 @@ def store_path(store: Path | None) -> tuple[Path, str]:
     """The store a command uses, and where that choice came from (said in messages)."""
     if store is not None:
         return store, "--store"
+    from cargotrace.store.store import DEFAULT_STORE, STORE_ENV  # commands load the store lazily
+
     if os.environ.get(STORE_ENV):
         return Path(os.environ[STORE_ENV]), f"${STORE_ENV}"
     return Path(DEFAULT_STORE), "the default"
 
 
 def _not_found(path: Path, origin: str) -> StoreError:
+    from cargotrace.store.store import STORE_ENV
+
     return StoreError(
         f"no store at {path.absolute()} (from {origin}); choose one with --store PATH or "
         f"`export {STORE_ENV}=PATH` (`cargotrace demo` prints its store's); only ingest, "
@@ -115,6 +120,9 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
     looked at. Writing commands create it and say so once, when they succeed; a command that
     fails on the store it just created removes it, so a mistyped path leaves nothing behind.
     """
+    from cargotrace.store.store import open_store
+    from cargotrace.store.writes import is_write_failure, write_failure_cause
+
     path, origin = store_path(store)
     try:
         st = open_store(path, read_only=read_only, create=write)
@@ -154,43 +162,3 @@ def optional_store(store: Path | None) -> Path | None:
 
 def print_json(doc: object) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-
-
-# --- commands are registered by importing their modules (one per job) ---
-from cargotrace.cli_commands import case as _case  # noqa: E402,F401
-from cargotrace.cli_commands import demo as _demo  # noqa: E402,F401
-from cargotrace.cli_commands import detect as _detect  # noqa: E402,F401
-from cargotrace.cli_commands import evaluate as _evaluate  # noqa: E402,F401
-from cargotrace.cli_commands import export as _export  # noqa: E402,F401
-from cargotrace.cli_commands import ingest as _ingest  # noqa: E402,F401
-from cargotrace.cli_commands import places as _places  # noqa: E402,F401
-from cargotrace.cli_commands import report as _report  # noqa: E402,F401
-from cargotrace.cli_commands import route as _route  # noqa: E402,F401
-from cargotrace.cli_commands import sanctions as _sanctions  # noqa: E402,F401
-from cargotrace.cli_commands import screen as _screen  # noqa: E402,F401
-from cargotrace.cli_commands import simulate as _simulate  # noqa: E402,F401
-from cargotrace.cli_commands import vessel as _vessel  # noqa: E402,F401
-from cargotrace.cli_commands import vessels as _vessels  # noqa: E402,F401
-
-
-def main() -> None:
-    """Entry point: map library errors to one line and exit code 1."""
-    try:
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except CargotraceError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("Aborted.")
-        sys.exit(130)
-    except Exception as exc:  # Click usage errors (vendored by Typer) carry exit_code 2
-        exit_code = getattr(exc, "exit_code", None)
-        show = getattr(exc, "show", None)
-        if exit_code is not None and callable(show):
-            show()
-            sys.exit(exit_code)
-        raise

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cargotrace.cli import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
-from cargotrace.store.vessels import Observed, VesselIdentity, vessel_identities
+from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
+
+if TYPE_CHECKING:
+    from cargotrace.store.vessels import Observed, VesselIdentity
 
 
 def _values(observed: list[Observed]) -> str:
@@ -30,6 +32,8 @@ def vessels(
     json_out: JsonOption = False,
 ) -> None:
     """Per MMSI: names, IMO, call signs, flag (from the MID), first/last seen, positions."""
+    from cargotrace.store.vessels import vessel_identities
+
     with open_cli_store(store, write=False) as st:
         found = vessel_identities(st, mmsi=mmsi, imo=imo, name=name, limit=limit)
     if json_out:

@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from cargotrace.cli import JsonOption, app, err, out, parse_utc, print_json
-from cargotrace.sim.params import ScenarioParams
-from cargotrace.sim.run import simulate as run_simulation
+from cargotrace.cli.app import JsonOption, app, err, out, parse_utc, print_json
 
 
 @app.command()
@@ -33,6 +31,9 @@ def simulate(
     json_out: JsonOption = False,
 ) -> None:
     """Write positions, static reports, ground truth (and evidence) for a scenario."""
+    from cargotrace.sim.params import ScenarioParams
+    from cargotrace.sim.run import simulate as run_simulation
+
     params = ScenarioParams.for_scenario(
         scenario,
         seed=seed,
