@@ -53,8 +53,8 @@ def simulated(vessels: int, days: int) -> Path:
 def build_store(sim: Path, store_path: Path, mmsis: list[int] | None = None) -> None:
     """Ingest the simulation (optionally only some MMSIs) with every port of its region."""
     import cargotrace
+    from cargotrace.ingest.gazetteers import load_curated_gazetteer
     from cargotrace.ingest.pipeline import ingest_file
-    from cargotrace.ingest.places import load_curated_gazetteer
     from cargotrace.sim.scenarios import region_ports
     from cargotrace.store.places import Place, upsert_places
 

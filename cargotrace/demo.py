@@ -22,8 +22,8 @@ from cargotrace.cases import CaseResult, build_case, read_case, save_case
 from cargotrace.cases.load import case_path
 from cargotrace.detect.run import DetectSummary, detect
 from cargotrace.errors import ParamsError
+from cargotrace.ingest.gazetteers import load_curated_gazetteer, load_places
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import LoadSummary, load_list

@@ -17,8 +17,8 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.run import detect
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.params import ScenarioParams
 from cargotrace.sim.run import simulate
 

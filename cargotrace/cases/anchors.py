@@ -17,7 +17,7 @@ from datetime import datetime
 from cargotrace.cases.params import CaseParams, grading_weight
 from cargotrace.cases.schema import Case, EvidenceItem, PlacePoint
 from cargotrace.errors import NotFoundError, ParamsError
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.store.places import Place
 
 __all__ = ["Anchor", "Flag", "Resolved", "build_anchors", "combined_weight", "resolve_items"]

@@ -33,7 +33,7 @@ from cargotrace.cases.score import HLeg, Hypothesis, score_hypothesis
 from cargotrace.cases.vessels import Candidate, NamedCheck, VesselFinder
 from cargotrace.routes import RouteNetwork, RouteParams
 from cargotrace.routes.output import attribution
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.store.store import Store
 
 __all__ = ["CASE_JSON_VERSION", "CaseResult", "build_case"]

@@ -18,7 +18,7 @@ from typing import Any
 from cargotrace.cases.anchors import Resolved, is_anchor, resolve_items
 from cargotrace.cases.load import parse_case, read_yaml, schema_problems
 from cargotrace.cases.params import CaseParams
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.screen.imo import imo_check_digit_ok
 
 __all__ = ["CheckReport", "Problem", "check_case"]

@@ -18,7 +18,7 @@ from datetime import datetime
 from cargotrace.cases.params import DEST, Corridor
 from cargotrace.errors import CargotraceError, NotFoundError, ParamsError
 from cargotrace.routes import Leg, Route, RouteNetwork, RouteParams, TimeDist, plan_routes
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.routes.timing import total
 from cargotrace.store.places import Place
 

@@ -20,7 +20,7 @@ its passage from where it went silent to where it reappeared, measured the same 
 circle over open water, the lanes round land): whichever is longer must fit. Ships are not
 assumed to follow the sea lanes over open water (MARNET's sparse nodes there are no evidence
 of a route), so a silence the lanes would fill but a straight crossing would not is a possible
-call (the simulator's ships cross open water straight too: `sim/routes.py`).
+call (the simulator's ships cross open water straight too: `sim/sea_paths.py`).
 
 A gap inside a port visit (the vessel seen in the same port before and after it: moored with
 its transponder off) is no possible call elsewhere; nor is a place the vessel is seen visiting

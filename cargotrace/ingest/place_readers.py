@@ -1,6 +1,6 @@
 """Gazetteer file formats -> raw rows: WPI CSV, GeoJSON points, plain CSV.
 
-Why apart from `ingest/places.py`: this module only knows file layouts (which column holds
+Why apart from `ingest/gazetteers.py`: this module only knows file layouts (which column holds
 the name, where GeoJSON keeps coordinates); validation, defaults and the store live there. A raw
 row keeps values as found, so a bad value is reported with what the file actually said.
 A file whose *layout* is unusable raises UnreadableInputError here, with one line saying why.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cargotrace.routes.model import Leg, Route, Stop
 from cargotrace.routes.network import RouteNetwork
 from cargotrace.routes.params import RouteParams
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.routes.plan import DEFAULT_MODES, plan_routes
 from cargotrace.routes.timing import TimeDist
 

@@ -28,7 +28,7 @@ from cargotrace.geo.sealanes import SeaNetwork
 from cargotrace.geo.sphere import haversine_km
 from cargotrace.routes.crossings import Crossing, curated_crossings
 from cargotrace.routes.params import RouteParams
-from cargotrace.routes.places import is_sea_place
+from cargotrace.routes.place_book import is_sea_place
 from cargotrace.routes.rail import RailData, load_rail_data
 from cargotrace.store.places import Place
 

@@ -26,7 +26,7 @@ from cargotrace.routes.interdiction import interdiction_summary, international_w
 from cargotrace.routes.model import Leg, Route, Stop
 from cargotrace.routes.network import Hub, RouteNetwork, hubs_for
 from cargotrace.routes.params import MODES, RouteParams
-from cargotrace.routes.places import PlaceBook, curated_places, places_of
+from cargotrace.routes.place_book import PlaceBook, curated_places, places_of
 from cargotrace.routes.timing import TimeDist
 from cargotrace.store.places import Place
 from cargotrace.store.store import Store

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cargotrace.geo import sphere
-from cargotrace.sim.routes import Route, sea_route
+from cargotrace.sim.sea_paths import Route, sea_route
 
 KN_TO_KMH = sphere.KM_PER_NM
 APPROACH_KM = 8.0  # ships slow down over the last kilometres into port

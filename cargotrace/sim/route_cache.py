@@ -5,7 +5,7 @@ Why: finding a route means A* over the land mask around every crossing of the se
 again by every `cargotrace simulate` and `cargotrace demo` for identical results. A route is a
 pure function of its inputs and of the code and data behind it, so it is cached in
 `cache_dir()` (see `cargotrace/cache.py`) under a key that covers all of them: the route's
-arguments, the source of `sim/routes.py`, `geo/landmask.py` and `geo/sphere.py`, and the
+arguments, the source of `sim/sea_paths.py`, `geo/landmask.py` and `geo/sphere.py`, and the
 versions of searoute (the sea lanes) and global-land-mask. Editing any of them or upgrading a
 package starts a new cache; deleting the folder is always safe. Arrays are stored as `.npz`
 (no pickle), so a cached route is bit-identical to a computed one.
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 Arrays = dict[str, np.ndarray]
 _PACKAGE = Path(__file__).resolve().parent.parent
-_SOURCES = ("sim/routes.py", "geo/landmask.py", "geo/sphere.py")
+_SOURCES = ("sim/sea_paths.py", "geo/landmask.py", "geo/sphere.py")
 _PACKAGES = ("searoute", "global-land-mask")
 
 

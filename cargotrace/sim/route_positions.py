@@ -1,6 +1,6 @@
 """Positions along a simulated route: where a ship is, and its course, at a distance along it.
 
-Kept apart from `routes.py` (how a route is found and kept off land): the tracker asks for
+Kept apart from `sea_paths.py` (how a route is found and kept off land): the tracker asks for
 positions every few seconds of simulated time, the router runs once per voyage.
 """
 
@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cargotrace.errors import ParamsError
 from cargotrace.geo import sphere
-from cargotrace.sim.routes import Route
+from cargotrace.sim.sea_paths import Route
 
 FloatArray = NDArray[np.float64]
 

@@ -110,7 +110,7 @@ def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
 
 def routable(ports: list[Port]) -> list[Port]:
     """Ports a sea route reaches (from the first port that does), in order."""
-    from cargotrace.sim.routes import sea_route
+    from cargotrace.sim.sea_paths import sea_route
 
     hub = ports[0]
     kept = [hub]

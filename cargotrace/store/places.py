@@ -38,7 +38,7 @@ _LAT_LON = re.compile(rf"^\s*{_NUMBER}\s*,\s*{_NUMBER}\s*$")
 
 @dataclass(frozen=True)
 class Place:
-    """One row of `places`. `kind` is a `PlaceKind` value (see `cargotrace.ingest.places`)."""
+    """One row of `places`. `kind` is a `PlaceKind` value (see `cargotrace.ingest.gazetteers`)."""
 
     place_id: str
     name: str

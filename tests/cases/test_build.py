@@ -16,8 +16,8 @@ from cargotrace.cases import CaseResult, build_case, read_case, save_case
 from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import case_path, parse_case
 from cargotrace.cli.app import app
-from cargotrace.ingest.places import load_curated_gazetteer
-from cargotrace.routes.places import PlaceBook
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
+from cargotrace.routes.place_book import PlaceBook
 
 REFERENCE = case_path("najin-tikhoretsk-2023")
 Writer = Callable[[dict[str, Any]], Path]

@@ -10,7 +10,7 @@ import pytest
 
 from cargotrace.cases.legs import Planner
 from cargotrace.errors import NotFoundError, ParamsError
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 
 
 def test_a_cached_failure_is_raised_again_as_what_it_was() -> None:

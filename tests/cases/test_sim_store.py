@@ -19,7 +19,7 @@ import cargotrace
 from cargotrace.cases import build_case, read_case
 from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import case_path, parse_case
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.screen.lists import load_list
 
 OFAC_ANGARA = "ofac-37059"  # SDN entry 37059: ANGARA, IMO 9179842

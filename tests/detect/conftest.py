@@ -25,8 +25,8 @@ from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING
 from cargotrace.detect.segments import identity_segments
+from cargotrace.ingest.gazetteers import load_curated_gazetteer, load_places
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer, load_places
 from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, drop_spark_views, spark_backend, stop_spark
 from cargotrace.store.events import events_table, replace_events

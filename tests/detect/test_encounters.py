@@ -15,7 +15,7 @@ from cargotrace.detect.params import EncounterParams, IdentityParams
 from cargotrace.detect.presets import GFW_ENCOUNTER, RENDEZVOUS_ENCOUNTER
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on

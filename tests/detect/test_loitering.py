@@ -18,7 +18,7 @@ from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.params import LoiteringParams
 from cargotrace.detect.presets import GFW_LOITERING, RENDEZVOUS_LOITERING
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on

@@ -18,7 +18,7 @@ from cargotrace.detect.params import GapParams, IdentityParams, PortVisitParams
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.segments import identity_segments
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.places import load_places
+from cargotrace.ingest.gazetteers import load_places
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth, store_data_end
 from cargotrace.sim.params import MatchParams
 from cargotrace.store.engines import Engine, tables_on

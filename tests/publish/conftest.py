@@ -12,8 +12,8 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.run import detect
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.publish.features import FeatureSet
 from cargotrace.publish.report import Report, write_report
 from cargotrace.screen.lists import load_list

@@ -10,7 +10,7 @@ import pytest
 from cargotrace.routes import rail
 from cargotrace.routes.network import RouteNetwork
 from cargotrace.routes.params import RouteParams
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 
 
 @pytest.fixture(scope="session")

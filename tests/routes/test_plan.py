@@ -15,7 +15,7 @@ from cargotrace.routes import Route, plan_routes
 from cargotrace.routes.network import RouteNetwork
 from cargotrace.routes.output import routes_geojson, routes_json
 from cargotrace.routes.params import RouteParams
-from cargotrace.routes.places import PlaceBook
+from cargotrace.routes.place_book import PlaceBook
 
 DAY_H = 24.0
 
@@ -118,7 +118,7 @@ def test_suggestions_come_from_the_stores_gazetteer(shared_data: Path, tmp_path:
 
     import cargotrace
     from cargotrace.cli.app import app
-    from cargotrace.ingest.places import load_places
+    from cargotrace.ingest.gazetteers import load_places
 
     wpi = shared_data / "ports" / "UpdatedPub150.csv"
     with wpi.open(encoding="utf-8-sig", newline="") as fh:

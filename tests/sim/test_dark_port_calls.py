@@ -14,8 +14,8 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.run import detect
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.evaluate import Evaluation, evaluate, read_events, read_truth, store_data_end
 from cargotrace.sim.params import BehaviourCounts, MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate

@@ -290,7 +290,7 @@ def test_truth_evaluated_as_detections_scores_perfectly(reference: Path, tmp_pat
 def test_places_file_holds_the_ports_as_sailed(mixed: Path, tmp_path: Path) -> None:
     """`places.csv` loads without a skipped row, holds every port of the region at the sailed
     position, and keeps the curated ports' watch reasons (the watched places of dark calls)."""
-    from cargotrace.ingest.places import load_places
+    from cargotrace.ingest.gazetteers import load_places
 
     _, ports = region_ports("sea-of-japan")
     with cargotrace.open_store(tmp_path / "p.duckdb") as store:

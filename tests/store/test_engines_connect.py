@@ -27,8 +27,8 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.run import detect
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 from cargotrace.sim.params import BehaviourCounts, ScenarioParams
 from cargotrace.sim.run import simulate
 from cargotrace.store.engines import SPARK_CONFIG, SPARK_JAVA_OPTIONS, STAGING_ENV

@@ -20,7 +20,7 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.run import detect
-from cargotrace.ingest.places import load_curated_gazetteer
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.store import engines
 from cargotrace.store.engines import (
     DRIVER_MEMORY_ENV,

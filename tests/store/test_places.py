@@ -19,7 +19,7 @@ import cargotrace
 from cargotrace.cli.app import app
 from cargotrace.errors import NotFoundError, ParamsError
 from cargotrace.geo.sphere import EARTH_RADIUS_KM
-from cargotrace.ingest.places import load_curated_gazetteer, load_places
+from cargotrace.ingest.gazetteers import load_curated_gazetteer, load_places
 from cargotrace.store.places import (
     find_places,
     get_place,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import cargotrace
+from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.places import load_curated_gazetteer
 
 CHILD = """
 import resource, signal, sys

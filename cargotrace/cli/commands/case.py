@@ -91,7 +91,7 @@ def _table(result: CaseResult, top: int) -> Table:
 def check(case_file: CaseFile, json: JsonOption = False) -> None:
     """Validate CASE.yaml and list what is inconsistent (no store needed; exit 1 on errors)."""
     from cargotrace.cases import check_case
-    from cargotrace.routes.places import PlaceBook
+    from cargotrace.routes.place_book import PlaceBook
 
     report = check_case(case_file, PlaceBook.curated())
     if json:

@@ -1,6 +1,6 @@
 """`cargotrace places load|list`: put gazetteers into the store and look places up.
 
-Python API twins: `cargotrace.ingest.places.load_places` / `load_curated_gazetteer` and
+Python API twins: `cargotrace.ingest.gazetteers.load_places` / `load_curated_gazetteer` and
 `cargotrace.store.places.list_places`.
 """
 
@@ -23,10 +23,10 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.places import PlaceFormat, PlaceKind
+from cargotrace.ingest.gazetteers import PlaceFormat, PlaceKind
 
 if TYPE_CHECKING:
-    from cargotrace.ingest.places import PlacesLoadSummary
+    from cargotrace.ingest.gazetteers import PlacesLoadSummary
     from cargotrace.store.places import PlaceMatch
 
 DEFAULT_NEAR_KM = 50.0
@@ -57,7 +57,7 @@ def load(
     json_out: JsonOption = False,
 ) -> None:
     """Load places from a gazetteer; re-loading replaces rows with the same place_id."""
-    from cargotrace.ingest.places import load_curated_gazetteer, load_places
+    from cargotrace.ingest.gazetteers import load_curated_gazetteer, load_places
 
     if curated == (path is not None):
         raise ParamsError("places load: give either a PATH or --curated")
@@ -126,7 +126,7 @@ def list_(
         total = st.count("places")
         hint = ""
         if name and not matches and total:
-            from cargotrace.routes.places import PlaceBook, did_you_mean
+            from cargotrace.routes.place_book import PlaceBook, did_you_mean
 
             hint = did_you_mean(PlaceBook.from_store(st).closest(name))
     if json_out:

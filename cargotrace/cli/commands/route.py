@@ -51,7 +51,7 @@ def route(
     """The k fastest routes FROM -> TO by sea lanes, rail and ferries, with P10/P50/P90 times."""
     from cargotrace.routes import RouteParams, plan_routes
     from cargotrace.routes.output import attribution, routes_geojson, routes_json
-    from cargotrace.routes.places import PlaceBook
+    from cargotrace.routes.place_book import PlaceBook
 
     path = optional_store(store)
     if path is not None:

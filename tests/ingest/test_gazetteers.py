@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 import cargotrace
 from cargotrace.cli.app import app
 from cargotrace.errors import ParamsError, UnreadableInputError
-from cargotrace.ingest.places import (
+from cargotrace.ingest.gazetteers import (
     PlaceFormat,
     PlaceKind,
     SkipReason,

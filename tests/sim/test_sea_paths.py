@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 from cargotrace.errors import ParamsError
 from cargotrace.geo import landmask
 from cargotrace.sim.route_positions import position_at
-from cargotrace.sim.routes import Route, sea_route
+from cargotrace.sim.sea_paths import Route, sea_route
 
 # Port coordinates (lat, lon) as used across the reference case (DESIGN.md).
 NAJIN = (42.23, 130.30)

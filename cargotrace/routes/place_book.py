@@ -124,7 +124,7 @@ def _unique(places: Iterable[Place]) -> list[Place]:
 @functools.cache
 def curated_places() -> tuple[Place, ...]:
     """The gazetteer shipped in the package, read through the same loader as `places load`."""
-    from cargotrace.ingest.places import load_curated_gazetteer
+    from cargotrace.ingest.gazetteers import load_curated_gazetteer
 
     with open_store(Path(":memory:")) as store:
         load_curated_gazetteer(store)
