@@ -271,6 +271,19 @@ class DetectSummary:
     what it ran without (e.g. no places: no port exclusion)."""
     duration_s: float = 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready values (`cargotrace detect --json` prints it)."""
+        return {
+            "preset": self.preset,
+            "data_end": None if self.data_end is None else str(self.data_end),
+            "written": {str(k): v for k, v in self.written.items()},
+            "replaced": self.replaced,
+            "folded_duplicates": self.folded,
+            "flagged_positions": self.flagged,
+            "notes": {str(k): v for k, v in self.notes.items()},
+            "duration_s": round(self.duration_s, 2),
+        }
+
 
 def detect(
     store: Store,

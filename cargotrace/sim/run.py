@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +51,16 @@ class SimulationResult:
     truth: int
     files: list[Path]
     duration_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values (`cargotrace simulate --json` prints it)."""
+        return {
+            "positions": self.positions,
+            "reports": self.reports,
+            "truth_rows": self.truth,
+            "files": [str(f) for f in self.files],
+            "duration_s": round(self.duration_s, 2),
+        }
 
 
 def build_world(

@@ -302,3 +302,28 @@ def test_places_file_holds_the_ports_as_sailed(mixed: Path, tmp_path: Path) -> N
         lat, lon, watch, source = rows[port.place_id]
         assert (round(lat, 5), round(lon, 5)) == (round(port.lat, 5), round(port.lon, 5))
         assert bool(watch) == port.place_id.startswith("ct:") and source
+
+
+def test_simulate_json_counts_what_it_wrote(tmp_path: Path) -> None:
+    """`cargotrace simulate --json` prints `SimulationResult.to_dict()`: its counts are the rows
+    of the files it names, counted here with DuckDB, not by the simulator."""
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.main import app
+
+    out = tmp_path / "bg"
+    result = CliRunner().invoke(app, ["simulate", "--scenario", "background", "--out", str(out),
+                                      "--vessels", "3", "--days", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"positions", "reports", "truth_rows", "files", "duration_s"}
+    files = {Path(f).name: Path(f) for f in doc["files"]}
+    assert all(path.exists() for path in files.values())
+
+    def rows(name: str) -> int:
+        count = duckdb.connect().execute(f"SELECT count(*) FROM '{files[name]}'").fetchall()
+        return int(count[0][0])
+
+    assert doc["positions"] == rows("positions.parquet") > 0
+    assert doc["reports"] == rows("vessel_reports.parquet")
+    assert doc["truth_rows"] == rows("truth.parquet")

@@ -78,18 +78,7 @@ def detect(
             engine=engine,
         )
     if json_out:
-        print_json(
-            {
-                "preset": summary.preset,
-                "data_end": summary.data_end,
-                "written": {str(k): v for k, v in summary.written.items()},
-                "replaced": summary.replaced,
-                "folded_duplicates": summary.folded,
-                "flagged_positions": summary.flagged,
-                "notes": {str(k): v for k, v in summary.notes.items()},
-                "duration_s": round(summary.duration_s, 2),
-            }
-        )
+        print_json(summary.to_dict())
         return
     for k, n in summary.written.items():
         err.print(f"{k}: {n:,} events", markup=False)

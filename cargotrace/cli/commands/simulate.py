@@ -58,15 +58,7 @@ def simulate(
     else:
         result = run_simulation(params, out_dir, nmea=nmea)
     if json_out:
-        print_json(
-            {
-                "positions": result.positions,
-                "reports": result.reports,
-                "truth_rows": result.truth,
-                "files": [str(f) for f in result.files],
-                "duration_s": round(result.duration_s, 2),
-            }
-        )
+        print_json(result.to_dict())
         return
     out.print(
         f"{result.positions:,} positions, {result.reports:,} static reports and "
