@@ -49,10 +49,35 @@ def plant_reference_case(
     rng: random.Random,
     first_id: int,
 ) -> list[SimShip]:
+    """The Angara-like ship, its shuttle Vostochny -> Najin -> Dunay (three crossings) and the
+    truth rows a detector should find: the covert first crossing, its draught change, and the
+    two later crossings dark at sea."""
     by_id = {p.place_id: p for p in ports}
     najin, dunay, vostochny = by_id["ct:najin"], by_id["ct:dunay"], by_id["ct:vostochny"]
-    vessel = SimVessel(
-        vessel_id=first_id,
+    vessel = _angara(rng, first_id)
+    legs, crossings = _shuttle(vessel, window, najin, dunay, vostochny)
+    first, second, third = crossings
+    off1, _ = _dark_off_on(first)
+    on1 = _t(14, 0)
+    ship = SimShip(vessel, Plan(vessel.vessel_id, legs))
+    ship.ais_off = [(off1, on1), _dark_off_on(second), _dark_off_on(third)]
+    ship.draughts = [
+        (off1 + 60, LOADED_DRAUGHT_M),
+        (on1 + 2 * 86400, LIGHT_DRAUGHT_M),
+        (_t(21, 6), LOADED_DRAUGHT_M),
+        (_t(24, 12), LIGHT_DRAUGHT_M),
+    ]
+    _plant_covert_crossing(planted, vessel, (off1, on1), najin, dunay, vostochny)
+    for leg, dest in ((second, najin), (third, dunay)):
+        _plant_dark_crossing(planted, vessel, leg, dest)
+    planted.reference = ship
+    return [ship]
+
+
+def _angara(rng: random.Random, vessel_id: int) -> SimVessel:
+    """The sanctioned ship: public IMO and name, simulated MMSI and call sign."""
+    return SimVessel(
+        vessel_id=vessel_id,
         mmsi=273000000 + rng.randrange(100000, 999999),
         imo=ANGARA_IMO,
         name="ANGARA",
@@ -66,6 +91,14 @@ def plant_reference_case(
         beam_m=20,
         draught_m=LIGHT_DRAUGHT_M,
     )
+
+
+def _shuttle(
+    vessel: SimVessel, window: tuple[float, float], najin: Port, dunay: Port, vostochny: Port
+) -> tuple[list[Leg], tuple[Leg, Leg, Leg]]:
+    """The voyage plan on the public dates (staged at Najin 7-8 Sept, at Dunay 12 Sept), and the
+    legs whose AIS goes off: Vostochny -> Najin (the covert voyage starts on it), then the later
+    Dunay -> Najin and Najin -> Dunay."""
     legs: list[Leg] = [
         Leg(
             "stay",
@@ -92,22 +125,26 @@ def plant_reference_case(
     stay(najin, _t(11, 18))  # staged containers loaded 7-8 Sept
     sail(dunay, _t(11, 18))  # arrives 12 Sept
     stay(dunay, _t(17, 8))
-    off1, _ = _dark_off_on(first)
-    on1 = _t(14, 0)
     second = sail(najin, _t(17, 8))
     stay(najin, _t(21, 12))
     third = sail(dunay, _t(21, 12))
     stay(dunay, _t(25, 0))
     sail(vostochny, _t(25, 0))
     stay(vostochny, window[1] + 86400)
-    ship = SimShip(vessel, Plan(vessel.vessel_id, legs))
-    ship.ais_off = [(off1, on1), _dark_off_on(second), _dark_off_on(third)]
-    ship.draughts = [
-        (off1 + 60, LOADED_DRAUGHT_M),
-        (on1 + 2 * 86400, LIGHT_DRAUGHT_M),
-        (_t(21, 6), LOADED_DRAUGHT_M),
-        (_t(24, 12), LIGHT_DRAUGHT_M),
-    ]
+    return legs, (first, second, third)
+
+
+def _plant_covert_crossing(
+    planted: Planted,
+    vessel: SimVessel,
+    dark: tuple[float, float],
+    najin: Port,
+    dunay: Port,
+    vostochny: Port,
+) -> None:
+    """The first crossing, not visible at all from before Najin until days after Dunay, and the
+    draught change across it (light before, loaded after)."""
+    off1, on1 = dark
     covert = TruthRow(
         planted.next_id("dark_voyage"),
         EventKind.DARK_VOYAGE,
@@ -132,20 +169,21 @@ def plant_reference_case(
         attrs={"draught_before_m": LIGHT_DRAUGHT_M, "draught_after_m": LOADED_DRAUGHT_M},
     )
     planted.pending.append(Pending(draught, "around", vessel.mmsi, off1, on1))
-    for leg, dest in ((second, najin), (third, dunay)):
-        off, on = _dark_off_on(leg)
-        row = TruthRow(
-            planted.next_id("dark_voyage"),
-            EventKind.DARK_VOYAGE,
-            vessel.mmsi,
-            utc(off),
-            utc(on),
-            place_id=dest.place_id,
-            attrs={"to_place_id": dest.place_id},
-        )
-        planted.pending.append(Pending(row, "around", vessel.mmsi, off, on))
-    planted.reference = ship
-    return [ship]
+
+
+def _plant_dark_crossing(planted: Planted, vessel: SimVessel, leg: Leg, dest: Port) -> None:
+    """A later crossing: dark at sea, visible in port at both ends."""
+    off, on = _dark_off_on(leg)
+    row = TruthRow(
+        planted.next_id("dark_voyage"),
+        EventKind.DARK_VOYAGE,
+        vessel.mmsi,
+        utc(off),
+        utc(on),
+        place_id=dest.place_id,
+        attrs={"to_place_id": dest.place_id},
+    )
+    planted.pending.append(Pending(row, "around", vessel.mmsi, off, on))
 
 
 def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams, version: str) -> Path:
