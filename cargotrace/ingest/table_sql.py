@@ -7,6 +7,8 @@ naming the first problem of a row as a quarantine reason with a readable detail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.table_formats import (
     FIELD_KINDS,
@@ -44,6 +46,17 @@ def _problem(column: str, value: str, what: str) -> str:
     return f"printf({template}, {value})"
 
 
+@dataclass
+class _Parts:
+    """What the query is assembled from, field by field."""
+
+    values: list[str] = field(default_factory=list)  # "<parse> AS f_<name>"
+    checks: list[tuple[str, str, str]] = field(default_factory=list)
+    """(condition, reason, detail SQL): the first that matches names the row's problem."""
+    gates: list[str] = field(default_factory=list)
+    """Cheap tests, one true for every row some check will flag."""
+
+
 def convert_sql(layout: Layout) -> str:
     """One DuckDB query that parses every mapped field of `rows_in` and names the first problem.
 
@@ -53,62 +66,12 @@ def convert_sql(layout: Layout) -> str:
     This query is most of the reader's time, so each check first tests the parsed value and
     only rows that failed a cast pay for the null-token test and the message.
     """
-    prof = layout.profile
     used = sorted({i for cols in layout.sources.values() for i in cols})
-    values: list[str] = []
-    checks: list[tuple[str, str, str]] = []  # (condition, reason, detail SQL); first match wins
-    gates: list[str] = []  # cheap tests, one true for every row some check will flag
+    parts = _Parts()
     for name, kind in [*FIELD_KINDS.items(), ("mobile", Kind.TEXT)]:
-        cols = layout.sources.get(name)
-        if cols is None:
-            continue
-        ins = [f"s{i}" for i in cols]
-        heads = [layout.header[i] for i in cols]
-        combine = prof.combine.get(name)
-        f = f"f_{name}"
-        if kind is Kind.MMSI:
-            values.append(f"CASE WHEN regexp_full_match({ins[0]}, '\\s*[0-9]{{1,18}}(\\.0*)?\\s*')"
-                          f" THEN TRY_CAST({ins[0]} AS BIGINT) END AS {f}")
-            gates.append(f"{f} IS NULL")
-            checks.append((f"{f} IS NULL", R.MALFORMED_MMSI,
-                           f"CASE WHEN ct_val({ins[0]}) IS NULL THEN {_lit(heads[0] + ' is empty')}"
-                           f" ELSE {_problem(heads[0], ins[0], 'is not an integer')} END"))
-        elif kind is Kind.TIME:
-            values.append(f"{prof.time_sql.format(*ins)} AS {f}")
-            gates.append(f"{f} IS NULL")
-            checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NULL", R.MISSING_TIME,
-                           _lit(heads[0] + " is empty")))
-            checks.append((f"{f} IS NULL", R.UNPARSEABLE_TIME,
-                           _problem(heads[0], ins[0], "is not a timestamp we can read")))
-        elif kind is Kind.TEXT:
-            values.append(f"{(combine or '{0}').format(*(f'ct_text({v})' for v in ins))} AS {f}")
-        elif kind is Kind.IMO:
-            values.append(f"TRY_CAST(CASE WHEN upper(left({ins[0]}, 3)) = 'IMO' THEN {ins[0]}[4:]"
-                          f" ELSE {ins[0]} END AS BIGINT) AS {f}")
-            gates.append(f"{f} IS NULL AND {ins[0]} <> ''")
-            checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NOT NULL", R.UNPARSEABLE_ROW,
-                           _problem(heads[0], ins[0], "is not an IMO number")))
-        else:  # FLOAT, INT, CODE: numbers (or, for CODE, a label from the profile's table)
-            numbers = [f"nullif(TRY_CAST({v} AS DOUBLE), 'NaN'::DOUBLE)" for v in ins]
-            value = (combine or "{0}").format(*numbers)
-            labels = prof.labels.get(name) if kind is Kind.CODE else None
-            if labels:
-                cases = " ".join(f"WHEN '{k}' THEN {c}" for k, c in labels.items())
-                key = f"regexp_replace(lower({ins[0]}), '[^a-z]', '', 'g')"
-                value = f"coalesce({value}, CASE {key} {cases} END)"
-            values.append(f"{value} AS {f}")
-            for v, number, head in zip(ins, numbers, heads, strict=True):
-                gates.append(f"{f} IS NULL AND {v} <> ''")
-                failed = f"{f} IS NULL" + (f" AND {number} IS NULL" if len(ins) > 1 else "")
-                lenient = f" AND NOT regexp_matches({v}, '[a-zA-Z]')" if labels else ""
-                checks.append((f"{failed} AND ct_val({v}) IS NOT NULL{lenient}",
-                               R.UNPARSEABLE_ROW, _problem(head, v, "is not a number")))
-            if kind is not Kind.FLOAT:
-                sql_type = INT_SQL_TYPES[name]
-                bound = INT_BOUNDS[sql_type]
-                gates.append(f"{f} <> trunc({f}) OR abs({f}) > {bound}")
-                checks.append((f"{f} <> trunc({f}) OR abs({f}) > {bound}", R.UNPARSEABLE_ROW,
-                               _problem(heads[0], ins[0], f"is not a whole number up to {bound}")))
+        if name in layout.sources:
+            _add_field(parts, layout, name, kind)
+    values, checks, gates = parts.values, parts.checks, parts.gates
     has_position = "lat" in layout.sources
     if has_position:
         lat, lon = (layout.header[layout.sources[c][0]] for c in ("lat", "lon"))
@@ -120,13 +83,6 @@ def convert_sql(layout: Layout) -> str:
     reason = " ".join(f"WHEN {k} THEN '{r}'" for k, (_, r, _) in enumerate(checks))
     detail = " ".join(f"WHEN {k} THEN {d}" for k, (_, _, d) in enumerate(checks))
     statics = [f"f_{f} IS NOT NULL" for f in STATIC_FIELDS if f in layout.sources]
-    raw_values = {f: f"ct_val(s{cols[0]})" for f, cols in layout.sources.items()}
-    skips = ""
-    for condition, key in prof.skip:
-        try:
-            skips += f"WHEN {condition.format(**raw_values)} THEN {key.format(**raw_values)} "
-        except KeyError:
-            continue  # the rule reads a column this file lacks
     typed = []
     for name, kind in FIELD_KINDS.items():
         sql_type = INT_SQL_TYPES.get(name) or SQL_TYPES[kind]
@@ -140,9 +96,85 @@ def convert_sql(layout: Layout) -> str:
                      {" OR ".join(statics) or "false"} AS has_static FROM f)
         SELECT line_no, CASE problem {reason} END AS reason,
                CASE problem {detail} END AS detail, coalesce(has_static, false) AS has_static,
-               CASE {skips} WHEN problem IS NOT NULL THEN 'quarantine'
+               CASE {_skips_sql(layout)} WHEN problem IS NOT NULL THEN 'quarantine'
                     WHEN {"f_lat" if has_position else "NULL"} IS NOT NULL THEN 'position'
                     WHEN has_static THEN 'report'
                     ELSE 'rows_without_position' END AS kind,
                {", ".join(typed)}
         FROM q"""
+
+
+def _add_field(parts: _Parts, layout: Layout, name: str, kind: Kind) -> None:
+    """The parse of one field into `f_<name>`, and the checks that name its bad values."""
+    cols = layout.sources[name]
+    ins = [f"s{i}" for i in cols]
+    heads = [layout.header[i] for i in cols]
+    combine = layout.profile.combine.get(name)
+    f = f"f_{name}"
+    values, checks, gates = parts.values, parts.checks, parts.gates
+    if kind is Kind.MMSI:
+        values.append(f"CASE WHEN regexp_full_match({ins[0]}, '\\s*[0-9]{{1,18}}(\\.0*)?\\s*')"
+                      f" THEN TRY_CAST({ins[0]} AS BIGINT) END AS {f}")
+        gates.append(f"{f} IS NULL")
+        checks.append((f"{f} IS NULL", R.MALFORMED_MMSI,
+                       f"CASE WHEN ct_val({ins[0]}) IS NULL THEN {_lit(heads[0] + ' is empty')}"
+                       f" ELSE {_problem(heads[0], ins[0], 'is not an integer')} END"))
+    elif kind is Kind.TIME:
+        values.append(f"{layout.profile.time_sql.format(*ins)} AS {f}")
+        gates.append(f"{f} IS NULL")
+        checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NULL", R.MISSING_TIME,
+                       _lit(heads[0] + " is empty")))
+        checks.append((f"{f} IS NULL", R.UNPARSEABLE_TIME,
+                       _problem(heads[0], ins[0], "is not a timestamp we can read")))
+    elif kind is Kind.TEXT:
+        values.append(f"{(combine or '{0}').format(*(f'ct_text({v})' for v in ins))} AS {f}")
+    elif kind is Kind.IMO:
+        values.append(f"TRY_CAST(CASE WHEN upper(left({ins[0]}, 3)) = 'IMO' THEN {ins[0]}[4:]"
+                      f" ELSE {ins[0]} END AS BIGINT) AS {f}")
+        gates.append(f"{f} IS NULL AND {ins[0]} <> ''")
+        checks.append((f"{f} IS NULL AND ct_val({ins[0]}) IS NOT NULL", R.UNPARSEABLE_ROW,
+                       _problem(heads[0], ins[0], "is not an IMO number")))
+    else:
+        _add_number(parts, layout, name, kind)
+
+
+def _add_number(parts: _Parts, layout: Layout, name: str, kind: Kind) -> None:
+    """FLOAT, INT, CODE: numbers (or, for CODE, a label from the profile's table); INT and CODE
+    must also be whole and fit their column type."""
+    cols = layout.sources[name]
+    ins = [f"s{i}" for i in cols]
+    heads = [layout.header[i] for i in cols]
+    combine = layout.profile.combine.get(name)
+    f = f"f_{name}"
+    numbers = [f"nullif(TRY_CAST({v} AS DOUBLE), 'NaN'::DOUBLE)" for v in ins]
+    value = (combine or "{0}").format(*numbers)
+    labels = layout.profile.labels.get(name) if kind is Kind.CODE else None
+    if labels:
+        cases = " ".join(f"WHEN '{k}' THEN {c}" for k, c in labels.items())
+        key = f"regexp_replace(lower({ins[0]}), '[^a-z]', '', 'g')"
+        value = f"coalesce({value}, CASE {key} {cases} END)"
+    parts.values.append(f"{value} AS {f}")
+    for v, number, head in zip(ins, numbers, heads, strict=True):
+        parts.gates.append(f"{f} IS NULL AND {v} <> ''")
+        failed = f"{f} IS NULL" + (f" AND {number} IS NULL" if len(ins) > 1 else "")
+        lenient = f" AND NOT regexp_matches({v}, '[a-zA-Z]')" if labels else ""
+        parts.checks.append((f"{failed} AND ct_val({v}) IS NOT NULL{lenient}",
+                             R.UNPARSEABLE_ROW, _problem(head, v, "is not a number")))
+    if kind is not Kind.FLOAT:
+        bound = INT_BOUNDS[INT_SQL_TYPES[name]]
+        parts.gates.append(f"{f} <> trunc({f}) OR abs({f}) > {bound}")
+        parts.checks.append((f"{f} <> trunc({f}) OR abs({f}) > {bound}", R.UNPARSEABLE_ROW,
+                             _problem(heads[0], ins[0], f"is not a whole number up to {bound}")))
+
+
+def _skips_sql(layout: Layout) -> str:
+    """The profile's skip rules as CASE branches: rows counted, not stored (base stations,
+    message types we do not keep)."""
+    raw_values = {f: f"ct_val(s{cols[0]})" for f, cols in layout.sources.items()}
+    skips = ""
+    for condition, key in layout.profile.skip:
+        try:
+            skips += f"WHEN {condition.format(**raw_values)} THEN {key.format(**raw_values)} "
+        except KeyError:
+            continue  # the rule reads a column this file lacks
+    return skips
