@@ -77,6 +77,22 @@ def _fit_text(x: float, anchor: str, text: str, lo: float, hi: float) -> tuple[f
     return x, anchor
 
 
+@dataclass(frozen=True)
+class _Axis:
+    """The time axis: `t0`..`t1` drawn over `plot_w` pixels right of the labels."""
+
+    t0: datetime
+    t1: datetime
+    plot_w: float
+
+    @property
+    def span_s(self) -> float:
+        return max((self.t1 - self.t0).total_seconds(), 3600.0)
+
+    def x(self, t: datetime) -> float:
+        return LABEL_W + self.plot_w * (as_utc(t) - self.t0).total_seconds() / self.span_s
+
+
 def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
                     focus: tuple[datetime, datetime] | None = None) -> str:
     """The SVG text (empty string when there is nothing to draw).
@@ -89,13 +105,20 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
         return ""
     pad = timedelta(days=pad_d)
     lo, hi = focus or (min(as_utc(i.start) for i in items), max(as_utc(i.end) for i in items))
-    t0, t1 = as_utc(lo) - pad, as_utc(hi) + pad
-    span_s = max((t1 - t0).total_seconds(), 3600.0)
-    plot_w = WIDTH - LABEL_W - 10.0
+    axis = _Axis(as_utc(lo) - pad, as_utc(hi) + pad, WIDTH - LABEL_W - 10.0)
+    body, y_of, height = _rows(items)
+    grid = _grid(axis, height)
+    bars = [_bar(i, axis, y_of[(i.group, i.row)] + 3.0) for i in items]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
+            f'viewBox="0 0 {WIDTH:.0f} {height:.0f}" aria-label="Timeline of evidence, AIS '
+            f'events and hypothesised legs"><style>{CSS}</style>'
+            f'<rect class="tl-bg" width="{WIDTH:.0f}" height="{height:.0f}"/>'
+            + "".join(grid) + "".join(body) + "".join(bars) + "</svg>")
 
-    def x(t: datetime) -> float:
-        return LABEL_W + plot_w * (as_utc(t) - t0).total_seconds() / span_s
 
+def _rows(items: list[TimelineItem]) -> tuple[list[str], dict[tuple[str, str], float], float]:
+    """Group headings and row labels in order of first appearance, each row's top y, and the
+    picture's height."""
     rows: dict[str, list[str]] = {}
     for i in items:
         rows.setdefault(i.group, [])
@@ -113,46 +136,52 @@ def render_timeline(items: list[TimelineItem], pad_d: float = 2.0,
             body.append(f'<text class="tl-label" x="12" y="{y + 12.5:.1f}">'
                         f'<title>{escape(name)}</title>{escape(label)}</text>')
             y += ROW_H
-    height = y + 6.0
+    return body, y_of, y + 6.0
+
+
+def _grid(axis: _Axis, height: float) -> list[str]:
+    """Day lines and their dates across the plot."""
     grid = []
-    for tick in _ticks(t0, t1, plot_w / (span_s / 86400.0)):
-        tx = x(tick)
+    for tick in _ticks(axis.t0, axis.t1, axis.plot_w / (axis.span_s / 86400.0)):
+        tx = axis.x(tick)
         grid.append(f'<line class="tl-grid" x1="{tx:.1f}" y1="{AXIS_H - 4:.1f}" x2="{tx:.1f}" '
                     f'y2="{height:.1f}"/>')
         label = tick.strftime("%d %b %Y" if tick.day == 1 else "%d %b")
         lx, anchor = _fit_text(tx, "middle", label, LABEL_W, WIDTH - EDGE_PX)
         grid.append(f'<text class="tl-axis" x="{lx:.1f}" y="{AXIS_H - 8:.1f}" '
                     f'text-anchor="{anchor}">{label}</text>')
-    bars = []
-    for i in items:
-        start, end = max(as_utc(i.start), t0), min(as_utc(i.end), t1)
-        clipped = start != as_utc(i.start) or end != as_utc(i.end)
-        if end < start:  # wholly outside: a stub at the nearer edge
-            start = end = t0 if as_utc(i.end) < t0 else t1
-        left, right = x(start), x(end)
-        if right - left < MIN_BAR_PX:
-            mid = (left + right) / 2
-            left, right = mid - MIN_BAR_PX / 2, mid + MIN_BAR_PX / 2
-        by = y_of[(i.group, i.row)] + 3.0
-        note = ""
-        if clipped:  # the true dates beside the cut ends, so the reader need not hover
-            notes = []
-            if as_utc(i.start) < t0:
-                notes.append((left + 3, "start", f"{day(as_utc(i.start))} ←"))
-            if as_utc(i.end) > t1:
-                notes.append((right - 3, "end", f"→ {day(last_covered(i.start, i.end))}"))
-            fitted = [(*_fit_text(nx, anchor, text, LABEL_W, WIDTH - EDGE_PX), text)
-                      for nx, anchor, text in notes]
-            note = "".join(f'<text class="tl-axis" x="{nx:.1f}" y="{by + 9:.1f}" '
-                           f'text-anchor="{anchor}">{escape(text)}</text>'
-                           for nx, anchor, text in fitted)
-        bars.append(
-            f'<g class="tl-item" data-id={quoteattr(i.item_id)}><title>{escape(i.title)}</title>'
-            f'<rect class="tl-bar tl-{escape(i.css)}{" tl-clipped" if clipped else ""}" '
-            f'x="{left:.1f}" y="{by:.1f}" '
-            f'width="{right - left:.1f}" height="{ROW_H - 6:.1f}" rx="2"/>{note}</g>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
-            f'viewBox="0 0 {WIDTH:.0f} {height:.0f}" aria-label="Timeline of evidence, AIS '
-            f'events and hypothesised legs"><style>{CSS}</style>'
-            f'<rect class="tl-bg" width="{WIDTH:.0f}" height="{height:.0f}"/>'
-            + "".join(grid) + "".join(body) + "".join(bars) + "</svg>")
+    return grid
+
+
+def _bar(i: TimelineItem, axis: _Axis, by: float) -> str:
+    """One item's bar at height `by`: cut (and dashed) at the axis ends, at least
+    `MIN_BAR_PX` wide, with its id and full window in the tooltip."""
+    t0, t1 = axis.t0, axis.t1
+    start, end = max(as_utc(i.start), t0), min(as_utc(i.end), t1)
+    clipped = start != as_utc(i.start) or end != as_utc(i.end)
+    if end < start:  # wholly outside: a stub at the nearer edge
+        start = end = t0 if as_utc(i.end) < t0 else t1
+    left, right = axis.x(start), axis.x(end)
+    if right - left < MIN_BAR_PX:
+        mid = (left + right) / 2
+        left, right = mid - MIN_BAR_PX / 2, mid + MIN_BAR_PX / 2
+    note = _cut_dates(i, axis, left, right, by) if clipped else ""
+    return (
+        f'<g class="tl-item" data-id={quoteattr(i.item_id)}><title>{escape(i.title)}</title>'
+        f'<rect class="tl-bar tl-{escape(i.css)}{" tl-clipped" if clipped else ""}" '
+        f'x="{left:.1f}" y="{by:.1f}" '
+        f'width="{right - left:.1f}" height="{ROW_H - 6:.1f}" rx="2"/>{note}</g>')
+
+
+def _cut_dates(i: TimelineItem, axis: _Axis, left: float, right: float, by: float) -> str:
+    """The true dates beside a cut bar's ends, so the reader need not hover."""
+    notes = []
+    if as_utc(i.start) < axis.t0:
+        notes.append((left + 3, "start", f"{day(as_utc(i.start))} ←"))
+    if as_utc(i.end) > axis.t1:
+        notes.append((right - 3, "end", f"→ {day(last_covered(i.start, i.end))}"))
+    fitted = [(*_fit_text(nx, anchor, text, LABEL_W, WIDTH - EDGE_PX), text)
+              for nx, anchor, text in notes]
+    return "".join(f'<text class="tl-axis" x="{nx:.1f}" y="{by + 9:.1f}" '
+                   f'text-anchor="{anchor}">{escape(text)}</text>'
+                   for nx, anchor, text in fitted)
