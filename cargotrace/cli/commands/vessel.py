@@ -43,6 +43,7 @@ def _values(items: list[dict[str, Any]]) -> str:
 
 
 def render(p: dict[str, Any]) -> list[Table | str]:
+    """The profile as the screen shows it: a heading, notes, then one table per section."""
     q = p["query"]
     head = f"{q['kind'].upper()} {q['text']}: " + (
         f"{len(p['identities'])} MMSI(s) in the store" if p["found_in_store"]
@@ -53,45 +54,64 @@ def render(p: dict[str, Any]) -> list[Table | str]:
     if p["ambiguous"]:
         parts.append("  note: several different ships answer this name; ask by IMO or MMSI")
     if p["identities"]:
-        t = Table(title="Identities")
-        for col in ("MMSI", "flag", "names", "IMO", "call signs", "first seen", "last seen"):
-            t.add_column(col)
-        for i in p["identities"]:
-            t.add_row(str(i["mmsi"]), i["flag"] or "", _values(i["names"]), _values(i["imos"]),
-                      _values(i["callsigns"]), str(i["first_seen"] or ""),
-                      str(i["last_seen"] or ""))
-        parts.append(t)
-    t = Table(title=f"Sanctions hits ({len(p['sanctions'])})")
+        parts.append(_identities_table(p["identities"]))
+    parts.append(_sanctions_table(p["sanctions"]))
+    if p["owners"]:
+        parts.append(_owners_table(p["owners"]))
+    parts.append(_events_table(p["events"], p["events_total"]))
+    parts.append(_practices_table(p["practices"]))
+    return parts
+
+
+def _identities_table(identities: list[dict[str, Any]]) -> Table:
+    t = Table(title="Identities")
+    for col in ("MMSI", "flag", "names", "IMO", "call signs", "first seen", "last seen"):
+        t.add_column(col)
+    for i in identities:
+        t.add_row(str(i["mmsi"]), i["flag"] or "", _values(i["names"]), _values(i["imos"]),
+                  _values(i["callsigns"]), str(i["first_seen"] or ""),
+                  str(i["last_seen"] or ""))
+    return t
+
+
+def _sanctions_table(hits: list[dict[str, Any]]) -> Table:
+    t = Table(title=f"Sanctions hits ({len(hits)})")
     for col in ("match", "score", "list", "program", "listed on", "entity", "IMO", "reasons"):
         t.add_column(col)
-    for h in p["sanctions"]:
+    for h in hits:
         t.add_row(h["match"], f"{h['score']:.2f}", h["list"], h["program"],
                   str(h["listed_on"] or "—"), f"{h['entity_name']} ({h['entity_id']})",
                   str(h["imo"] or ""), "\n".join(h["reasons"]))
-    parts.append(t)
-    if p["owners"]:
-        t = Table(title="Owners and linked parties (from the lists)")
-        for col in ("vessel entry", "relation", "party", "listed as"):
-            t.add_column(col)
-        for o in p["owners"]:
-            t.add_row(o["vessel_entity_id"], o["relation"], o["name"], ", ".join(
-                f"{x['list']} {x['id']} ({', '.join(x['programs'])})" for x in o["listed"]))
-        parts.append(t)
-    t = Table(title=f"Events (latest {min(SHOW_EVENTS, len(p['events']))} of "
-                    f"{p['events_total']})")
+    return t
+
+
+def _owners_table(owners: list[dict[str, Any]]) -> Table:
+    t = Table(title="Owners and linked parties (from the lists)")
+    for col in ("vessel entry", "relation", "party", "listed as"):
+        t.add_column(col)
+    for o in owners:
+        t.add_row(o["vessel_entity_id"], o["relation"], o["name"], ", ".join(
+            f"{x['list']} {x['id']} ({', '.join(x['programs'])})" for x in o["listed"]))
+    return t
+
+
+def _events_table(events: list[dict[str, Any]], total: int) -> Table:
+    t = Table(title=f"Events (latest {min(SHOW_EVENTS, len(events))} of {total})")
     for col in ("start", "end", "kind", "MMSI", "place", "event_id"):
         t.add_column(col)
-    for e in p["events"][:SHOW_EVENTS]:
+    for e in events[:SHOW_EVENTS]:
         t.add_row(str(e["start"]), str(e["end"] or ""), e["kind"], str(e["mmsi"]),
                   e["place_id"] or "", e["event_id"])
-    parts.append(t)
+    return t
+
+
+def _practices_table(practices: list[dict[str, Any]]) -> Table:
     t = Table(title="Deceptive shipping practices (US advisory, May 2020)")
     for col in ("practice", "status", "behind it", "rule"):
         t.add_column(col)
-    for pr in p["practices"]:
+    for pr in practices:
         behind = pr["evidence"] + [f"{len(pr['event_ids'])} event(s)"] * bool(pr["event_ids"])
         if pr["not_detected"]:
             behind.append(f"never detected: {', '.join(pr['not_detected'])}")
         t.add_row(pr["title"], pr["status"], "\n".join(behind), pr["rule"])
-    parts.append(t)
-    return parts
+    return t
