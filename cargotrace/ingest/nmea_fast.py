@@ -77,43 +77,13 @@ def try_add(batch: FastBatch, line_no: int, line: bytes, default_time: datetime 
     line = line.rstrip(b"\r\n")
     if not line.isascii():
         return False
-    tag_body = b""
-    tag_checksum = 0
-    time_us: int | None = None
-    station: str | None = None
     if line[:1] == b"\\":
-        end = line.find(b"\\", 1)
-        star = line.rfind(b"*", 0, end)
-        if end < 0 or star < 0 or end - star != 3:
+        tag = _tag_block(line)
+        if tag is None:
             return False
-        tag_body = line[1:star]
-        hex_checksum = _HEX.get(line[star + 1 : end])
-        if hex_checksum is None or end > MAX_TAG_BLOCK_CHARS + 1:
-            return False
-        tag_checksum = hex_checksum
-        parts = tag_body.split(b",")
-        if len(tag_body) > MAX_TAG_FIELD_CHARS and max(map(len, parts)) > MAX_TAG_FIELD_CHARS:
-            return False  # a long field (key included): the checked path judges it
-        for part in parts:
-            key = part[:2]
-            if key == b"c:":
-                value = part[2:]
-                if not value.isdigit():
-                    return False
-                number = int(value)  # Unix seconds, or milliseconds; in 1990-2100 either way
-                if MIN_EPOCH_S <= number <= MAX_EPOCH_S:
-                    time_us = number * 1_000_000
-                elif MIN_EPOCH_S * 1000 <= number <= MAX_EPOCH_S * 1000:
-                    time_us = number * 1000
-                else:
-                    return False
-            elif key == b"s:":
-                station = part[2:].decode("ascii", "replace")
-            elif key == b"g:":
-                return False
-        sentence = line[end + 1 :]
+        tag_body, tag_checksum, time_us, station, sentence = tag
     elif line[:1] == b"!":
-        sentence = line
+        tag_body, tag_checksum, time_us, station, sentence = b"", 0, None, None, line
     else:
         return False
     if time_us is None:
@@ -226,3 +196,45 @@ def decode(batch: FastBatch) -> tuple[pa.Table, list[int]]:
         schema=STAGED_POSITION_SCHEMA,
     )
     return table, rejected
+
+
+def _tag_block(line: bytes) -> tuple[bytes, int, int | None, str | None, bytes] | None:
+    """A leading tag block's body, checksum, time (c:, in µs) and station (s:), and the
+    sentence after it; None when the checked path must judge the line (bad shape or checksum
+    text, a group (g:), a long field, a time that is not Unix seconds or milliseconds)."""
+    end = line.find(b"\\", 1)
+    star = line.rfind(b"*", 0, end)
+    if end < 0 or star < 0 or end - star != 3:
+        return None
+    tag_body = line[1:star]
+    hex_checksum = _HEX.get(line[star + 1 : end])
+    if hex_checksum is None or end > MAX_TAG_BLOCK_CHARS + 1:
+        return None
+    parts = tag_body.split(b",")
+    if len(tag_body) > MAX_TAG_FIELD_CHARS and max(map(len, parts)) > MAX_TAG_FIELD_CHARS:
+        return None  # a long field (key included): the checked path judges it
+    time_us: int | None = None
+    station: str | None = None
+    for part in parts:
+        key = part[:2]
+        if key == b"c:":
+            time_us = _unix_time_us(part[2:])
+            if time_us is None:
+                return None
+        elif key == b"s:":
+            station = part[2:].decode("ascii", "replace")
+        elif key == b"g:":
+            return None
+    return tag_body, hex_checksum, time_us, station, line[end + 1 :]
+
+
+def _unix_time_us(value: bytes) -> int | None:
+    """A c: value in µs: Unix seconds, or milliseconds; in 1990-2100 either way, else None."""
+    if not value.isdigit():
+        return None
+    number = int(value)
+    if MIN_EPOCH_S <= number <= MAX_EPOCH_S:
+        return number * 1_000_000
+    if MIN_EPOCH_S * 1000 <= number <= MAX_EPOCH_S * 1000:
+        return number * 1000
+    return None
