@@ -78,24 +78,30 @@ def default_of(f: dataclasses.Field[Any]) -> Any:
     raise ValueError(f"{f.name} has no default")
 
 
+TYPE_UNITS: dict[Any, str] = {bool: "true/false", int: "number", str: "text",
+                              datetime: "UTC time"}
+
+
+def _unit_from_name(name: str) -> str | None:
+    """The unit a name's suffix (`_km`) or prefix (`min_`...) says, if any."""
+    for suffix, unit in SUFFIX_UNITS:
+        if name.endswith(suffix):
+            return unit
+    for prefix, unit in PREFIX_UNITS:
+        if name.startswith(prefix):
+            return unit
+    return None
+
+
 def unit_of(f: dataclasses.Field[Any], kind: Any) -> str:
     """The field's unit: from `metadata["unit"]`, its name's suffix or prefix, else its type."""
     if "unit" in f.metadata:
         return str(f.metadata["unit"])
-    for suffix, unit in SUFFIX_UNITS:
-        if f.name.endswith(suffix):
-            return unit
-    for prefix, unit in PREFIX_UNITS:
-        if f.name.startswith(prefix):
-            return unit
-    if kind is bool:
-        return "true/false"
-    if kind is int:
-        return "number"
-    if kind is str:
-        return "text"
-    if kind is datetime:
-        return "UTC time"
+    by_name = _unit_from_name(f.name)
+    if by_name is not None:
+        return by_name
+    if kind in TYPE_UNITS:
+        return TYPE_UNITS[kind]
     if isinstance(kind, type) and issubclass(kind, Enum):
         return "one of " + ", ".join(f"`{m.value}`" for m in kind)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
