@@ -119,6 +119,14 @@ def explain(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None
                      "(min_port_distance_km), so events in port are not left out")
     if found or ctx is None:
         return notes
+    notes += _why_nothing(kind, inputs, preset, ctx, no_reports)
+    return [n for n in notes if n]
+
+
+def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
+                 no_reports: str) -> list[str]:
+    """Why `kind` found nothing in this run: a missing input, or data too short for it."""
+    notes: list[str] = []
     if kind in (EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL) and not inputs.places:
         notes.append(f"{NO_PLACES}: {kind} needs places")
     elif kind is EventKind.DARK_VOYAGE:
@@ -145,7 +153,7 @@ def explain(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None
         notes += _too_short(ctx, preset.encounter, "encounter")
     elif kind is EventKind.LOITERING:
         notes += _too_short(ctx, preset.loitering, "loitering")
-    return [n for n in notes if n]
+    return notes
 
 
 __all__ = ["NO_PLACES", "NO_POSITIONS", "Inputs", "explain", "longest_track_h"]

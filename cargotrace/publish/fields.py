@@ -309,24 +309,34 @@ def typed_value(name: str, value: object) -> Any:
     if kind == "int64":
         return _as_int(name, value)
     if kind == "double":
-        if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
-            raise _bad(name, "double", value)
-        try:
-            number = float(value)
-        except ValueError:
-            raise _bad(name, "double", value) from None
-        return number if math.isfinite(number) else None  # GeoJSON has no NaN
+        return _as_double(name, value)
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise _bad(name, "bool", value)
+        return _as_bool(name, value)
     if kind == "timestamp":
         return _as_time(name, value)
     if kind == "date":
         return _as_date(name, value)
     return _as_text(value, kind == "json")
+
+
+def _as_double(name: str, value: object) -> float | None:
+    """A number or its text as a float; None for NaN/inf (GeoJSON has no NaN)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
+        raise _bad(name, "double", value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise _bad(name, "double", value) from None
+    return number if math.isfinite(number) else None
+
+
+def _as_bool(name: str, value: object) -> bool:
+    """A bool, or the text "true"/"false" in any case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise _bad(name, "bool", value)
 
 
 def json_value(name: str, value: object) -> str | int | float | bool | None:
