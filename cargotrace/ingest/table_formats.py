@@ -275,29 +275,38 @@ def resolve_layout(
             if all(normalize(c) in position for c in columns):
                 sources[our] = tuple(position[normalize(c)] for c in columns)
     for our, column in overrides.items():
-        if our not in FIELD_KINDS:
-            raise ParamsError(
-                f"--column {our}={column}: unknown field {our!r}; fields: {', '.join(FIELD_KINDS)}"
-            )
-        index = _find_column(header, column)
-        if index is None:
-            raise UnreadableInputError(
-                f"{path}: no column {column!r} for --column {our}={column} "
-                f"(found: {_found(header)})"
-            )
-        sources[our] = (index,)
-        # One column now feeds the field: the profile's multi-column recipe no longer applies.
-        combine = {k: v for k, v in profile.combine.items() if k != our}
-        time_sql = profile.time_sql
-        if our == "ts" and len(profile.columns.get("ts", ())) > 1:
-            time_sql = GENERIC_TIME_SQL
-        profile = replace(profile, combine=combine, time_sql=time_sql)
+        sources[our] = (_override_column(path, header, our, column),)
+        profile = _one_column_for(profile, our)
     missing = [f for f in REQUIRED if f not in sources]
     if missing == ["lat", "lon"] and any(f in sources for f in STATIC_FIELDS):
         missing = []  # a table of static reports only (e.g. the simulator's vessel_reports)
     if missing:
         raise UnreadableInputError(_missing_message(path, header, fmt, profile, missing, sources))
     return Layout(profile=profile, header=header, sources=sources)
+
+
+def _override_column(path: object, header: tuple[str, ...], our: str, column: str) -> int:
+    """The index of the column a `--column our=column` pair names; one-line errors otherwise."""
+    if our not in FIELD_KINDS:
+        raise ParamsError(
+            f"--column {our}={column}: unknown field {our!r}; fields: {', '.join(FIELD_KINDS)}"
+        )
+    index = _find_column(header, column)
+    if index is None:
+        raise UnreadableInputError(
+            f"{path}: no column {column!r} for --column {our}={column} "
+            f"(found: {_found(header)})"
+        )
+    return index
+
+
+def _one_column_for(profile: Profile, our: str) -> Profile:
+    """One column now feeds the field: the profile's multi-column recipe no longer applies."""
+    combine = {k: v for k, v in profile.combine.items() if k != our}
+    time_sql = profile.time_sql
+    if our == "ts" and len(profile.columns.get("ts", ())) > 1:
+        time_sql = GENERIC_TIME_SQL
+    return replace(profile, combine=combine, time_sql=time_sql)
 
 
 def _find_column(header: Sequence[str], column: str) -> int | None:
