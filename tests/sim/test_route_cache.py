@@ -10,7 +10,7 @@ import pytest
 
 from cargotrace.cache import CACHE_ENV
 from cargotrace.geo import landmask
-from cargotrace.sim import route_cache, routes
+from cargotrace.sim import route_cache, sea_paths
 
 VLADIVOSTOK = (43.11, 131.89)
 NAKHODKA = (42.80, 132.88)
@@ -20,17 +20,17 @@ NAKHODKA = (42.80, 132.88)
 def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     landmask.is_land(0.0, 0.0)  # open the mask from the real cache first (not rebuilt in tmp)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
-    routes._sea_route_cached.cache_clear()
+    sea_paths._sea_route_cached.cache_clear()
     yield tmp_path
-    routes._sea_route_cached.cache_clear()
+    sea_paths._sea_route_cached.cache_clear()
 
 
 def test_a_route_from_disk_is_the_route_computed(fresh_cache: Path) -> None:
-    computed = routes.sea_route(VLADIVOSTOK, NAKHODKA)
+    computed = sea_paths.sea_route(VLADIVOSTOK, NAKHODKA)
     files = list(fresh_cache.glob(f"sea-routes-{route_cache.fingerprint()}/*.npz"))
     assert len(files) == 1
-    routes._sea_route_cached.cache_clear()
-    loaded = routes.sea_route(VLADIVOSTOK, NAKHODKA)
+    sea_paths._sea_route_cached.cache_clear()
+    loaded = sea_paths.sea_route(VLADIVOSTOK, NAKHODKA)
     assert loaded is not computed
     for name in ("lats", "lons", "cum_km"):
         a, b = getattr(computed, name), getattr(loaded, name)
