@@ -44,10 +44,14 @@ _MEMORY = re.compile(r"^[1-9]\d*(?:b|kb?|mb?|gb?|tb?)?$", re.IGNORECASE)
 SPARK_MASTER = "local[2]"
 """Local mode on two cores: the size of the development machines (see STACK-NOTES.md)."""
 
-SPARK_JAVA_OPTIONS = "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+SPARK_JAVA_OPTIONS = ("-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
+                      "-XX:ReservedCodeCacheSize=256m")
 """UTC in the JVM too (Spark's own time zone is set separately); the C1-only JIT and the serial
 collector roughly halve start-up and first-query times on small local jobs (measurements in
-docs/decisions/0003-engines.md)."""
+docs/decisions/0003-engines.md). With C1 only, the JVM reserves just 48 MB for compiled code: a
+long session (the test suite's one shared session, a day of queries) filled it, the JIT stopped
+and Spark failed with "Out of space in CodeCache for adapters"; 256 MB is the size the JVM
+reserves with its full tiered JIT (only what is used is committed)."""
 
 SPARK_CONFIG: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
