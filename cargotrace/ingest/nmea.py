@@ -8,8 +8,9 @@ Multipart messages: fragments of different messages interleave across channels a
 so fragments are grouped by (tag-block group) or by (receiver, channel, sequence id, fragment
 count). A group that a new first fragment replaces, or that is still open at the end of the file
 or `STALE_AFTER_LINES` later, is quarantined as `incomplete_multipart`; a later fragment with no
-open group, or received more than `MAX_PART_GAP_S` after the previous part (a lost part and a
-reused sequence id must not make one message of two), is an `orphan_fragment`.
+open group, or received more than `IngestOptions.max_part_gap_s` (2 s) after the previous part
+(a lost part and a reused sequence id must not make one message of two), is an
+`orphan_fragment`.
 """
 
 from __future__ import annotations
@@ -54,11 +55,6 @@ __all__ = ["looks_like_nmea", "read_nmea"]
 log = logging.getLogger(__name__)
 
 STALE_AFTER_LINES = 1000  # a fragment group this many lines old will not be completed
-# The parts of one message come from one radio transmission (at most 5 slots, 0.13 s); a receiver
-# that stamps each sentence may cross a second boundary between them. A part stamped later than
-# this after the previous one belongs to another message that reused the sequence id: joining
-# them would store one vessel's name with another's call sign and destination.
-MAX_PART_GAP_S = 2.0
 CACHED_TYPES = frozenset({5, 24})  # static data: the same payload is sent again and again
 STATIC_CACHE_SIZE = 100_000
 MAX_MSG_TYPE = 27  # ITU-R M.1371-5 defines types 1-27; 0 and 28-63 are corrupted type bits
@@ -223,11 +219,17 @@ class _NmeaReader:
             return
         gap = _seconds_apart(group.fragments[-1], fragment) if group is not None else 0.0
         previous = group.fragments[-1].sentence.frag_num if group is not None else 0
-        if group is None or previous != num - 1 or gap > MAX_PART_GAP_S:
+        # The parts of one message come from one radio transmission (at most 5 slots, 0.13 s);
+        # a receiver that stamps each sentence may cross a second boundary between them. A part
+        # stamped later than the limit after the previous one belongs to another message that
+        # reused the sequence id: joining them would store one vessel's name with another's
+        # call sign and destination.
+        max_gap = self.options.max_part_gap_s
+        if group is None or previous != num - 1 or gap > max_gap:
             what = f"part {num} of {fragment.sentence.frag_cnt}"
             if group is None:
                 why = f"{what} with no part 1 before it"
-            elif gap > MAX_PART_GAP_S:
+            elif gap > max_gap:
                 why = f"{what} received {gap:.0f} s after part {num - 1}: another message's"
             else:
                 why = f"{what} came out of order"

@@ -68,6 +68,14 @@ class IngestOptions:
         default=False,
         metadata={"help": "Take the receive time of untimed NMEA lines from a date in the name."},
     )
+    max_part_gap_s: float = field(
+        default=2.0,
+        metadata={
+            "help": "Join the parts of a multipart NMEA message only when each is received at "
+            "most this many seconds after the previous one (one radio transmission takes "
+            "< 0.2 s; raise it for aggregators that stamp sentences late)."
+        },
+    )
     chunk_records: int = field(
         default=200_000,
         metadata={"help": "Records parsed per batch; bounds memory on large files."},
@@ -80,6 +88,8 @@ class IngestOptions:
     def __post_init__(self) -> None:
         if self.chunk_records < 1:
             raise ParamsError(f"chunk_records must be >= 1, got {self.chunk_records}")
+        if not self.max_part_gap_s >= 0:
+            raise ParamsError(f"max_part_gap_s must be >= 0, got {self.max_part_gap_s}")
         if self.assume_time is not None and self.assume_time.tzinfo is None:
             raise ParamsError("assume_time must be timezone-aware (UTC)")
 
@@ -96,4 +106,7 @@ class IngestOptions:
             "earliest_ts": self.validation.earliest_ts.isoformat(),
             "max_future_h": self.validation.max_future_h,
         }
+        if self.max_part_gap_s != IngestOptions.max_part_gap_s:
+            # only when changed: options stored by earlier versions still compare equal
+            doc["max_part_gap_s"] = self.max_part_gap_s
         return json.dumps(doc, sort_keys=True)

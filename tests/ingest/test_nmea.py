@@ -186,6 +186,27 @@ def test_interleaved_multipart_across_channels_and_receivers(
     assert summary.duplicate_reports == 1  # rx2 heard the same report at the same time
 
 
+def test_parts_received_far_apart_are_joined_only_within_the_limit(
+    tmp_path: Path
+) -> None:
+    """A type 5's second part stamped 5 s after its first (an aggregator that stamps late):
+    by default the parts are not joined (quarantined with the gap in the reason); with
+    `max_part_gap_s=10` they are, and decode exactly as pyais decodes the two sentences."""
+    t = 1694088000
+    path = write(tmp_path, "late.nmea", [tagged(TYPE5[0], t), tagged(TYPE5[1], t + 5)])
+    with cargotrace_store(tmp_path / "strict.duckdb") as strict:
+        summary = ingest_file(strict, path)
+        assert summary.reports_stored == 0
+        details = dict(strict.con.execute("SELECT reason, detail FROM quarantine").fetchall())
+        assert set(details) == {R.ORPHAN_FRAGMENT, R.INCOMPLETE_MULTIPART}
+        assert "received 5 s after part 1" in details[R.ORPHAN_FRAGMENT]
+    with cargotrace_store(tmp_path / "lenient.duckdb") as lenient:
+        summary = ingest_file(lenient, path, IngestOptions(max_part_gap_s=10))
+        assert summary.quarantined_total == 0
+        name = lenient.con.execute("SELECT name FROM vessel_reports").fetchone()
+        assert name == (decode(*TYPE5).shipname,)
+
+
 def test_tag_block_groups_link_fragments(tmp_store: Store, tmp_path: Path) -> None:
     # pyais tests/mixed.txt: a 2-part message whose second tag block has only g: and n:
     lines = [

@@ -58,6 +58,11 @@ def ingest(
         bool,
         typer.Option("--time-from-filename", help="Receive time of untimed lines from the name."),
     ] = False,
+    max_part_gap: Annotated[
+        float,
+        typer.Option("--max-part-gap", help="Most seconds between the parts of one multipart "
+                     "NMEA message (raise for aggregators that stamp sentences late)."),
+    ] = IngestOptions.max_part_gap_s,
     json_out: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -67,6 +72,7 @@ def ingest(
         columns=_parse_columns(column or []),
         assume_time=parse_utc(assume_time, "--assume-time") if assume_time else None,
         time_from_filename=time_from_filename,
+        max_part_gap_s=max_part_gap,
     )
     summaries: list[IngestSummary] = []
     failed = 0
