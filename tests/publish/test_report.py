@@ -139,6 +139,21 @@ def test_report_rejects_an_unknown_format(tmp_path: Path) -> None:
         write_report(Path(CASE), tmp_path, fmt="docx")
 
 
+def test_out_may_name_the_report_file(
+        tmp_path: Path, no_store_report: tuple[Any, Element, str]) -> None:
+    """`--out findings/angara.html` writes that file (not a folder of that name) with the
+    same content as the folder form; a plain existing file is refused before any work."""
+    report, _, text = no_store_report
+    named = write_report(Path(CASE), tmp_path / "findings" / "angara.html", result=report.result)
+    assert named.html_path == tmp_path / "findings" / "angara.html"
+    assert named.html_path.is_file()
+    assert named.html_path.read_text(encoding="utf-8").count("<tr") == text.count("<tr")
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ParamsError, match="is a file"):
+        write_report(Path(CASE), tmp_path / "notes.txt", result=report.result)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cargotrace", *args], capture_output=True,
                           text=True, cwd=cwd, check=False)

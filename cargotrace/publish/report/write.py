@@ -45,7 +45,9 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
                  fmt: str = "html", params: ReportParams | None = None,
                  store_path: Path | None = None,
                  result: CaseResult | None = None) -> Report:
-    """Write `<case>.html` (and `<case>.pdf` for fmt="pdf") into `out_dir`.
+    """Write `<case>.html` (and `<case>.pdf` for fmt="pdf") into `out_dir`; or, when `out_dir`
+    names a file (`report.html`, `report.pdf`: not an existing folder), write there (and the
+    PDF beside it with the same stem): users type `--out report.html` and expect a file.
 
     `result` reuses a case already built against the same store (the demo builds it once).
     """
@@ -53,8 +55,9 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
         raise ParamsError(f"report format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     params = params or ReportParams()
     case_file = case_path(case_file)
-    if out_dir.exists() and not out_dir.is_dir():  # before minutes of case building
-        raise ParamsError(f"--out {out_dir}: is a file; give a folder for the report")
+    named = _named_file(out_dir)
+    if named is None and out_dir.exists() and not out_dir.is_dir():  # before case building
+        raise ParamsError(f"--out {out_dir}: is a file; give a folder or a .html/.pdf name")
     started = time.perf_counter()
     if result is None:
         result = build_case(read_case(case_file), store)
@@ -62,7 +65,8 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
         store_path = store.path
     content = report_content(case_file, result, store, store_path, params, (out_dir, fmt))
     html = render_html(content, params)
-    html_path = out_dir / f"{result.case.case}.html"
+    stem = named if named is not None else out_dir / result.case.case
+    html_path = stem.with_name(stem.name + ".html")
 
     def _write(tmp: str) -> None:
         Path(tmp).write_text(html, encoding="utf-8")
@@ -72,7 +76,14 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
     if fmt == "pdf":
         from cargotrace.publish.pdf import html_to_pdf
 
-        pdf_path = html_to_pdf(html_path, out_dir / f"{result.case.case}.pdf")
+        pdf_path = html_to_pdf(html_path, stem.with_name(stem.name + ".pdf"))
     elapsed = time.perf_counter() - started
     logger.info("report %s written in %.1f s", html_path, elapsed)
     return Report(html_path, pdf_path, result, elapsed)
+
+
+def _named_file(out: Path) -> Path | None:
+    """The report's path without its suffix when `out` names a .html/.pdf file, else None."""
+    if out.suffix.lower() in (".html", ".htm", ".pdf") and not out.is_dir():
+        return out.with_suffix("")
+    return None
