@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 def report(
     case_file: Annotated[Path, typer.Argument(
         metavar="CASE.yaml", help="The case file (or a packaged case's name).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report (created), or a file name ending .html or .pdf.")],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Folder for the report (created), or a file name ending .html or .pdf.")],
     store: OptionalStoreOption = None,
     format: Annotated[str, typer.Option(
         "--format", help="html, or pdf (the same HTML printed on A4 by a headless Chromium; "
