@@ -125,9 +125,11 @@ def _list_facts(store: Store, hits: list[Match]) -> dict[str, list[str]]:
 
 def _load_dates(store: Store) -> list[dict[str, Any]]:
     cur = store.con.execute(
-        """SELECT list, max(load_id) AS load_id, arg_max(as_of, load_id) AS as_of
+        """SELECT list, max(load_id) AS load_id, arg_max(as_of, load_id) AS as_of,
+                  arg_max(loaded_at, load_id) AS loaded_at
            FROM sanctions_loads GROUP BY list ORDER BY list""")
-    return [{"list": r[0], "load_id": int(r[1]), "as_of": r[2]} for r in cur.fetchall()]
+    return [{"list": r[0], "load_id": int(r[1]), "as_of": r[2], "loaded_at": r[3]}
+            for r in cur.fetchall()]
 
 
 def _hits(store: Store, query: Query, vessels: list[Vessel],

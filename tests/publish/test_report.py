@@ -112,6 +112,11 @@ def test_store_report_profiles_the_sanctioned_vessel_and_names_its_inputs(
     text = " ".join(angara.all_text().split())
     assert "ofac-37059" in text and "confirmed" in text and "M LEASING LLC" in text
     assert "IMO 9179842" in text
+    with cargotrace.open_store(sim_store, read_only=True) as st:
+        (as_of, loaded), = st.con.execute(
+            "SELECT as_of, loaded_at FROM sanctions_loads WHERE list = 'ofac'").fetchall()
+    # the list's own date, or the day it was loaded when neither the file nor the user gave one
+    assert (str(as_of) if as_of else f"not given by the list; loaded {loaded:%Y-%m-%d}") in text
     methods = doc.by_id("methods").all_text()
     assert shas and all(sha in methods for sha in shas)
     detected = {r.find_all("td")[0].all_text() for r in doc.by_id("detections").find_all("tr")[1:]}

@@ -92,12 +92,23 @@ def _places(event: dict[str, Any], names: dict[str, str]) -> str:
     return names.get(place, place)
 
 
+def _list_date(load: dict[str, Any]) -> str:
+    """The list's own date, or, when neither the file nor the user gave one, the day it was
+    loaded (a reader must know how old the list the match came from may be)."""
+    if load.get("as_of"):
+        return str(load["as_of"])
+    loaded = load.get("loaded_at")
+    if loaded is None:
+        return "not given"
+    return f"not given by the list; loaded {as_utc(loaded):%Y-%m-%d}"
+
+
 def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
                    window: tuple[datetime, datetime] | None,
                    places: dict[str, str]) -> dict[str, Any]:
     # "MMSI n": a 7-digit MMSI (e.g. a factory default) must not be read as an IMO number
     profile = vessel_profile(store, f"MMSI {mmsi}")
-    as_of = {x["list"]: x.get("as_of") for x in profile["lists"]}
+    as_of = {x["list"]: _list_date(x) for x in profile["lists"]}
     ident = profile["identities"][0] if profile["identities"] else {}
     names = [n["value"] for n in ident.get("names") or []]
     return {
@@ -111,7 +122,7 @@ def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
                        "programs": ", ".join(h.get("programs") or [h.get("program") or ""]),
                        "match": h["match"], "score": f"{h['score']:.2f}",
                        "listed_on": str(h.get("listed_on") or "not given by the list"),
-                       "list_as_of": str(as_of.get(h["list"]) or "not given"),
+                       "list_as_of": as_of.get(h["list"]) or "not given",
                        "reasons": h["reasons"]} for h in profile["sanctions"]],
         "owners": [f"{o['name']} ({o['relation'].replace('_', ' ')}, {o['list']})"
                    for o in profile["owners"]],
