@@ -125,6 +125,10 @@ def test_store_report_profiles_the_sanctioned_vessel_and_names_its_inputs(
     ids = {g.attrs["data-id"] for g in timeline.find_all("g", "tl-item")}
     assert {i.id for i in report.result.case.evidence} <= ids
     assert any(len(i) == 32 for i in ids)  # event ids of the profiled vessels
+    # a sanctions hit is a list entry, shown in the profile, not a bar on the timeline
+    drawn = " ".join(r.attrs.get("class", "") for r in timeline.find_all("rect"))
+    assert "sanction_match" in kinds and "tl-port_visit" in drawn
+    assert "tl-sanction_match" not in drawn
     assert "ANGARA" in doc.by_id("summary").all_text()
     # the store was filled from `simulate`'s files: the report says its AIS is simulated
     assert "scenario sea-of-japan-2023, seed 1" in doc.by_id("simulated-ais-banner").all_text()

@@ -151,6 +151,10 @@ def _timeline(result: CaseResult, case_dict: dict[str, Any], store: Store | None
         since, until = window
         names = place_names(store)
         for e in select_events(store, (), list(mmsis), since, until, overlapping=True):
+            if e["kind"] == "sanction_match":
+                # a list entry, not something the ship did in that time: drawn as a bar it
+                # read as a behaviour spanning the whole window (the profiles show the hits)
+                continue
             mmsi = int(e["mmsi"]) if int(e["mmsi"]) in mmsis else int(e["other_mmsi"])
             end = e["end"] or e["start"]
             items.append(TimelineItem(
