@@ -42,7 +42,7 @@ def utc(seconds: float) -> datetime:
 class TruthRow:
     truth_id: str
     kind: str
-    mmsi: int
+    mmsi: int | None  # None: not one vessel's (an `outage` of the whole feed)
     start: datetime
     end: datetime | None  # None: still going on when the data ends
     subkind: str | None = None

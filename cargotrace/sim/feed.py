@@ -1,0 +1,210 @@
+"""The feed a scenario is heard through (regional or global, with outages), and the truth of
+every long silence in it: a deliberate gap, a ship that left coverage, or a feed outage.
+
+Why: on a real regional feed most long silences are ships that sailed out of the receivers'
+range, and a receiver network that goes down silences every ship at once; a detector that
+calls either "went dark" misleads (issue 14). The truth here is derived from what the
+reception model actually did, not from geometry after the fact: for each silence of at least
+`SILENCE_TRUTH_H` hours *heard* (outage hours do not count, as detectors leave out the hours
+in which the feed itself was quiet), the first reason it was not heard decides its kind:
+
+- the transponder was switched off (`ais_off`): `gap`, cause `switched_off`;
+- the ship transmitted from beyond every station's range (regional feeds): `left_coverage`;
+- the feed was in an outage: no row (the `outage` row explains it);
+- none of these (random loss, e.g. between satellite passes): `gap`, cause `reception`.
+
+`left_coverage` rows: start = the last position heard before the silence, end = the first one
+after it (None: not heard again before the data ended), lat/lon = where it was last heard.
+`outage` rows: mmsi NULL (the feed, not a vessel), start/end = the outage, attrs.station "all".
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cargotrace.detect.kinds import EventKind
+from cargotrace.sim.behaviours import HOUR, Planted
+from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
+from cargotrace.sim.ships import SimShip
+from cargotrace.sim.tracking import GAP_TRUTH_H
+from cargotrace.sim.truth import EPOCH, TruthRow, utc
+
+# Kinds written to the truth by this module (`left_coverage` is also a detected kind, see
+# docs/concepts/behaviours.md; `outage` is truth only: what no detector should read as silence).
+LEFT_COVERAGE = "left_coverage"
+OUTAGE = "outage"
+SILENCE_TRUTH_H = GAP_TRUTH_H  # heard hours of silence that make a truth row (the gap rule)
+OUTAGE_MARGIN_H = 6.0  # heard traffic kept before and after each outage, and around ais_off
+CAUSES = ("outage", "switched_off", "left_coverage")  # tie order when two begin together
+
+
+def uses_feed_truth(params: ScenarioParams) -> bool:
+    """Whether silences get this module's truth (else run.py's, unchanged for old scenarios)."""
+    return params.feed == Feed.REGIONAL or params.outages > 0
+
+
+def feed_reception(
+    params: ScenarioParams,
+    reception: ReceptionParams,
+    ships: list[SimShip],
+    window: tuple[float, float],
+) -> ReceptionParams:
+    """`reception` as the scenario's feed hears: no satellites for a regional feed, and the
+    outage windows (`plan_outages`)."""
+    if params.feed == Feed.REGIONAL:
+        reception = replace(reception, satellite=False)
+    if params.outages:
+        reception = replace(
+            reception,
+            outages=plan_outages(params.outages, params.outage_hours, window, ships, params.seed),
+        )
+    return reception
+
+
+def plan_outages(
+    n: int, hours: float, window: tuple[float, float], ships: list[SimShip], seed: int
+) -> tuple[tuple[float, float], ...]:
+    """`n` outages of `hours`, one in each n-th of the window, starting on a whole hour (so a
+    detector's hourly coverage sees exactly them) and kept `OUTAGE_MARGIN_H` from the window's
+    ends and, where possible, from any switched-off transponder: a silence that began in an
+    outage cannot be told from one that did not, so truth keeps the two apart.
+
+    Uses its own random generator: the rest of the scenario is the same with or without them.
+    """
+    rng = random.Random(f"outages-{seed}")
+    off = [w for ship in ships for w in ship.ais_off]
+    margin = OUTAGE_MARGIN_H * HOUR
+    span = (window[1] - window[0]) / n
+    outages = []
+    for i in range(n):
+        lo = window[0] + i * span + margin
+        hi = window[0] + (i + 1) * span - margin - hours * HOUR
+        first_hour, last_hour = int(np.ceil(lo / HOUR)), int(np.floor(hi / HOUR))
+        if last_hour < first_hour:
+            continue
+        choice = None
+        for _ in range(200):
+            t0 = rng.randint(first_hour, last_hour) * HOUR
+            t1 = t0 + hours * HOUR
+            choice = (t0, t1)
+            if not any(a - margin < t1 and b + margin > t0 for a, b in off):
+                break
+        if choice is not None:
+            outages.append(choice)
+    return tuple(outages)
+
+
+def overlap_s(t0: float, t1: float, windows: tuple[tuple[float, float], ...]) -> float:
+    """Seconds of [t0, t1) inside `windows` (disjoint)."""
+    return float(sum(max(0.0, min(t1, b) - max(t0, a)) for a, b in windows))
+
+
+def first_cause(
+    t0: float,
+    t1: float,
+    off: list[tuple[float, float]],
+    beyond: list[tuple[float, float]],
+    outages: tuple[tuple[float, float], ...],
+) -> str | None:
+    """What silenced a vessel first after it was last heard at `t0` (next heard at `t1`):
+    'switched_off', 'left_coverage', 'outage', or None (nothing but random loss)."""
+    begins: list[tuple[float, int]] = []
+    for i, windows in enumerate((outages, off, beyond)):
+        starts = [max(a, t0) for a, b in windows if b > t0 and a < t1]
+        if starts:
+            begins.append((min(starts), i))
+    return CAUSES[min(begins)[1]] if begins else None
+
+
+class SilenceTracker:
+    """Follows the positions heard, day by day, and turns long silences into truth rows."""
+
+    def __init__(
+        self, ships: list[SimShip], reception: ReceptionParams, window: tuple[float, float]
+    ) -> None:
+        self.ships = ships
+        self.reception = reception
+        self.window = window
+        self.last: dict[int, tuple[int, float, float]] = {}  # mmsi -> (ts µs, lat, lon)
+        self.silences: list[tuple[int, int, float, float, int | None]] = []
+        self.min_s = SILENCE_TRUTH_H * HOUR
+
+    def heard(self, positions: pa.Table) -> None:
+        """One day of positions as written (all ships, time order)."""
+        if positions.num_rows == 0:
+            return
+        mmsi = positions.column("mmsi").to_numpy()
+        us = pc.cast(positions.column("ts"), pa.int64()).to_numpy()
+        lat, lon = positions.column("lat").to_numpy(), positions.column("lon").to_numpy()
+        order = np.lexsort((us, mmsi))
+        mmsi, us, lat, lon = mmsi[order], us[order], lat[order], lon[order]
+        firsts = np.flatnonzero(np.concatenate(([True], mmsi[1:] != mmsi[:-1])))
+        for a, b in zip(firsts, [*firsts[1:], mmsi.size], strict=True):
+            m = int(mmsi[a])
+            prev = self.last.get(m)
+            times = us[a:b]
+            if prev is not None:
+                times = np.concatenate(([prev[0]], times))
+            diffs = np.diff(times)
+            for i in np.flatnonzero(diffs >= self.min_s * 1e6):
+                j = a + i - (1 if prev is not None else 0)  # index of the last heard position
+                if j >= a:
+                    where = (float(lat[j]), float(lon[j]))
+                else:
+                    assert prev is not None
+                    where = (prev[1], prev[2])
+                self.silences.append((m, int(times[i]), where[0], where[1], int(times[i + 1])))
+            self.last[m] = (int(us[b - 1]), float(lat[b - 1]), float(lon[b - 1]))
+
+    def truth(self, rows: list[TruthRow], planted: Planted) -> list[TruthRow]:
+        """`rows` (run.py's truth) with its gap rows replaced by this feed's silences and its
+        outages added."""
+        end_us = round(self.window[1] * 1e6)
+        opened = [(m, t, la, lo, None) for m, (t, la, lo) in self.last.items()
+                  if end_us - t >= self.min_s * 1e6]
+        off: dict[int, list[tuple[float, float]]] = {}
+        beyond: dict[int, list[tuple[float, float]]] = {}
+        for ship in self.ships:
+            for ident in [ship.vessel, *(i for _, i in ship.identities)]:
+                off.setdefault(ident.mmsi, []).extend(ship.ais_off)
+            for m, a, b in ship.beyond_range:
+                beyond.setdefault(m, []).append((a, b))
+        kept = [r for r in rows if r.kind != EventKind.GAP]
+        for m, a_us, lat, lon, b_us in [*self.silences, *opened]:
+            t0, t1 = a_us / 1e6, (b_us if b_us is not None else end_us) / 1e6
+            unheard_s = overlap_s(t0, t1, self.reception.outages)
+            if t1 - t0 - unheard_s < self.min_s:
+                continue
+            cause = first_cause(t0, t1, off.get(m, []), beyond.get(m, []),
+                                self.reception.outages)
+            if cause == "outage":
+                continue
+            kind = LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP
+            attrs: dict[str, Any] = {"cause": cause or "reception",
+                                     "duration_h": round((t1 - t0) / HOUR, 3)}
+            if b_us is None:
+                attrs["open"] = True
+            if unheard_s:
+                attrs["outage_h"] = round(unheard_s / HOUR, 3)
+            kept.append(TruthRow(
+                planted.next_id(str(kind)), kind, m, _at(a_us),
+                _at(b_us) if b_us is not None else None,
+                lat=round(lat, 6), lon=round(lon, 6), attrs=attrs,
+            ))
+        for t0, t1 in self.reception.outages:
+            kept.append(TruthRow(
+                planted.next_id(OUTAGE), OUTAGE, None, utc(t0), utc(t1),
+                attrs={"station": "all", "hours": round((t1 - t0) / HOUR, 3)},
+            ))
+        return sorted(kept, key=lambda r: (r.kind, r.start, r.mmsi or 0, r.truth_id))
+
+
+def _at(us: int) -> Any:
+    return EPOCH + timedelta(microseconds=us)
