@@ -10,7 +10,8 @@ in which the feed itself was quiet), the first reason it was not heard decides i
 
 - the transponder was switched off (`ais_off`): `gap`, cause `switched_off`;
 - the ship transmitted from beyond every station's range (regional feeds): `left_coverage`;
-- the feed was in an outage: no row (the `outage` row explains it);
+- the silence began in an outage, or at most `OUTAGE_LEAD_MIN` before one: no row, the
+  `outage` row explains it (one that began earlier is the vessel's own, less the outage);
 - none of these (random loss, e.g. between satellite passes): `gap`, cause `reception`.
 
 `left_coverage` rows: start = the last position heard before the silence, end = the first one
@@ -34,14 +35,13 @@ from cargotrace.sim.behaviours import HOUR, Planted
 from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
 from cargotrace.sim.ships import SimShip
 from cargotrace.sim.tracking import GAP_TRUTH_H
-from cargotrace.sim.truth import EPOCH, TruthRow, utc
+from cargotrace.sim.truth import EPOCH, LEFT_COVERAGE, OUTAGE, TruthRow, utc
 
-# Kinds written to the truth by this module (`left_coverage` is also a detected kind, see
-# docs/concepts/behaviours.md; `outage` is truth only: what no detector should read as silence).
-LEFT_COVERAGE = "left_coverage"
-OUTAGE = "outage"
 SILENCE_TRUTH_H = GAP_TRUTH_H  # heard hours of silence that make a truth row (the gap rule)
 OUTAGE_MARGIN_H = 6.0  # heard traffic kept before and after each outage, and around ais_off
+INSHORE_GAP_START_KM = 20.0  # a regional feed's gaps begin this far out of port
+INSHORE_GAP_H = (7.0, 12.0)  # and last this long (hours, uniform)
+OUTAGE_LEAD_MIN = 60.0  # a silence this close before an outage began with it (as `evaluate`)
 CAUSES = ("outage", "switched_off", "left_coverage")  # tie order when two begin together
 
 
@@ -66,6 +66,46 @@ def feed_reception(
             outages=plan_outages(params.outages, params.outage_hours, window, ships, params.seed),
         )
     return reception
+
+
+def plant_inshore_gaps(
+    ships: list[SimShip],
+    n: int,
+    window: tuple[float, float],
+    exclude: set[int],
+    rng: random.Random,
+) -> set[int]:
+    """Gaps for a regional feed: the transponder switched off `INSHORE_GAP_START_KM` out of the
+    port of departure, for `INSHORE_GAP_H` hours, all within one crossing. They begin well
+    inside the stations' footprint (a class A station hears 75 km out), so a detector can be
+    scored on telling them from ships that sailed out of range; wherever a ship is when it
+    switches back on, its silence lasts until it is heard again. Returns the vessel ids used."""
+    used: set[int] = set()
+    margin = OUTAGE_MARGIN_H * HOUR
+    pool = [s for s in ships if s.active is None and s.vessel.transceiver == "A"
+            and s.vessel.vessel_id not in exclude and not s.ais_off and not s.teleport_at
+            and all(leg.kind != "drift" for leg in s.plan.legs)]
+    rng.shuffle(pool)
+    for ship in pool:
+        if len(used) >= n:
+            break
+        legs = ship.plan.legs
+        hours = rng.uniform(*INSHORE_GAP_H)
+        starts = []
+        for prev, leg in zip(legs, legs[1:], strict=False):
+            if (prev.kind != "stay" or leg.kind != "transit" or leg.route is None
+                    or leg.profile_km is None or leg.profile_s is None
+                    or leg.route.length_km < 3 * INSHORE_GAP_START_KM):
+                continue
+            t_off = leg.t0 + float(np.interp(INSHORE_GAP_START_KM, leg.profile_km,
+                                             leg.profile_s))
+            t_on = t_off + hours * HOUR
+            if t_off > window[0] + margin and t_on + HOUR < min(leg.t1, window[1] - margin):
+                starts.append((t_off, t_on))
+        if starts:
+            ship.ais_off.append(rng.choice(starts))
+            used.add(ship.vessel.vessel_id)
+    return used
 
 
 def plan_outages(
@@ -114,10 +154,17 @@ def first_cause(
     outages: tuple[tuple[float, float], ...],
 ) -> str | None:
     """What silenced a vessel first after it was last heard at `t0` (next heard at `t1`):
-    'switched_off', 'left_coverage', 'outage', or None (nothing but random loss)."""
+    'switched_off', 'left_coverage', 'outage' (only when the silence began in an outage or at
+    most `OUTAGE_LEAD_MIN` before it: one that began earlier is the vessel's own, with the
+    outage's hours left out), or None (nothing but random loss)."""
+    lead = OUTAGE_LEAD_MIN * 60
     begins: list[tuple[float, int]] = []
-    for i, windows in enumerate((outages, off, beyond)):
-        starts = [max(a, t0) for a, b in windows if b > t0 and a < t1]
+    causes = (
+        [max(a, t0) for a, b in outages if a - lead <= t0 < b],
+        [max(a, t0) for a, b in off if b > t0 and a < t1],
+        [max(a, t0) for a, b in beyond if b > t0 and a < t1],
+    )
+    for i, starts in enumerate(causes):
         if starts:
             begins.append((min(starts), i))
     return CAUSES[min(begins)[1]] if begins else None

@@ -206,6 +206,11 @@ class MatchParams:
         default=OpenEnd.DATA_END,
         metadata={"help": "A NULL event end lasts until: data_end or truth_end."},
     )
+    outage_lead_min: float = field(
+        default=60.0,
+        metadata={"help": "A silence beginning this many minutes before a feed outage, or in "
+                          "it, is explained by it (the simulator's truth uses 60)."},
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.min_overlap_fraction <= 1:
@@ -221,6 +226,8 @@ class MatchParams:
             raise ParamsError(
                 f"instant_tolerance_min must be >= 0 minutes, got {self.instant_tolerance_min}"
             )
+        if not 0 <= self.outage_lead_min < float("inf"):
+            raise ParamsError(f"outage_lead_min must be >= 0 minutes, got {self.outage_lead_min}")
         try:
             object.__setattr__(self, "open_end_as", OpenEnd(self.open_end_as))
         except ValueError as exc:

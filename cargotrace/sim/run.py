@@ -26,7 +26,12 @@ from cargotrace.sim.behaviours import (
     plant_silences,
     schedule_meetings,
 )
-from cargotrace.sim.feed import SilenceTracker, feed_reception, uses_feed_truth
+from cargotrace.sim.feed import (
+    SilenceTracker,
+    feed_reception,
+    plant_inshore_gaps,
+    uses_feed_truth,
+)
 from cargotrace.sim.fleet import make_fleet
 from cargotrace.sim.identities import plant_identity
 from cargotrace.sim.output import REPORTS_SCHEMA, SimWriter, positions_table
@@ -42,7 +47,6 @@ from cargotrace.sim.truth import TruthRow, truth_table, utc
 from cargotrace.version import __version__
 
 Progress = Callable[[int], None]  # positions written so far
-REGIONAL_GAP_START_KM = 20.0  # a regional feed's planted gaps begin this far out of port
 
 
 @dataclass
@@ -103,10 +107,14 @@ def build_world(
     if params.scenario == "sea-of-japan-2023":
         ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
     meeting_truth(ships, planted)
+    # a regional feed's gaps begin well inside its footprint (`plant_inshore_gaps`)
+    regional = params.feed == Feed.REGIONAL
     used = plant_silences(
-        ships, counts.gaps, counts.dark_voyages, counts.draught_changes, window, planted, rng,
-        gap_start_km=REGIONAL_GAP_START_KM if params.feed == Feed.REGIONAL else None,
+        ships, 0 if regional else counts.gaps, counts.dark_voyages, counts.draught_changes,
+        window, planted, rng,
     )
+    if regional:
+        used |= plant_inshore_gaps(ships, counts.gaps, window, used, rng)
     # the curated gazetteer's ports are the watched places (`watch_reason` set on every row)
     watched = {p.place_id for p in ports if p.place_id.startswith("ct:")}
     used |= plant_dark_port_calls(ships, counts.dark_port_calls, watched, window, used, rng)
