@@ -14,6 +14,9 @@ in which the feed itself was quiet), the first reason it was not heard decides i
   `outage` row explains it (one that began earlier is the vessel's own, less the outage);
 - none of these (random loss, e.g. between satellite passes): `gap`, cause `reception`.
 
+A shared MMSI's second ship that stops transmitting leaves a `gap` (cause `ghost_stopped`)
+where it was last heard, whatever the MMSI's owner was doing then.
+
 `left_coverage` rows: start = the last position heard before the silence, end = the first one
 after it (None: not heard again before the data ended), lat/lon = where it was last heard.
 `outage` rows: mmsi NULL (the feed, not a vessel), start/end = the outage, attrs.station "all".
@@ -210,10 +213,19 @@ class SilenceTracker:
                 self.silences.append((m, int(times[i]), where[0], where[1], int(times[i + 1])))
             self.last[m] = (int(us[b - 1]), float(lat[b - 1]), float(lon[b - 1]))
 
-    def truth(self, rows: list[TruthRow], planted: Planted) -> list[TruthRow]:
+    def truth(
+        self, rows: list[TruthRow], planted: Planted, ghost_spans: dict[int, list[float]]
+    ) -> list[TruthRow]:
         """`rows` (run.py's truth) with its gap rows replaced by this feed's silences and its
-        outages added."""
+        outages added. `ghost_spans` (vessel_id -> first, last time heard) are the second
+        ships of shared MMSIs: an MMSI last heard from one that stopped transmitting went
+        silent where that ship was, whatever the other ship was doing (`ghost_stopped`)."""
         end_us = round(self.window[1] * 1e6)
+        ghost_ends = {
+            (ship.vessel.mmsi, round(ghost_spans[ship.vessel.vessel_id][1] * 1e6))
+            for ship in self.ships
+            if ship.active is not None and ship.vessel.vessel_id in ghost_spans
+        }
         opened = [(m, t, la, lo, None) for m, (t, la, lo) in self.last.items()
                   if end_us - t >= self.min_s * 1e6]
         off: dict[int, list[tuple[float, float]]] = {}
@@ -231,6 +243,8 @@ class SilenceTracker:
                 continue
             cause = first_cause(t0, t1, off.get(m, []), beyond.get(m, []),
                                 self.reception.outages)
+            if cause != "outage" and (m, a_us) in ghost_ends:
+                cause = "ghost_stopped"
             if cause == "outage":
                 continue
             kind = LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP

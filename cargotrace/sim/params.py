@@ -20,8 +20,8 @@ class Feed(StrEnum):
     REGIONAL = "regional"  # a terrestrial network: beyond every station's range, nothing
 
 
-# Feed options added after the first scenarios: scenario.json names them only when they are
-# not at their defaults, so existing scenarios and seeds still write byte-identical files.
+# Feed options added after the first scenarios: scenario.json names them (all) only when one
+# is not at its default, so existing scenarios and seeds still write byte-identical files.
 FEED_DEFAULTS: dict[str, object] = {"feed": "global", "outages": 0, "outage_hours": 8.0}
 
 
@@ -153,8 +153,8 @@ class ScenarioParams:
         from dataclasses import asdict
 
         doc = asdict(self)
-        for name, default in FEED_DEFAULTS.items():
-            if doc[name] == default:
+        if all(doc[name] == default for name, default in FEED_DEFAULTS.items()):
+            for name in FEED_DEFAULTS:
                 del doc[name]
         return json.dumps(doc, default=str, sort_keys=True, indent=2)
 

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from cargotrace.cli.app import JsonOption, app, err, out, parse_utc, print_json
+from cargotrace.sim.params import Feed
 
 
 @app.command()
@@ -29,10 +30,10 @@ def simulate(
     start: Annotated[str | None, typer.Option(help="Start time, UTC (ISO 8601).")] = None,
     nmea: Annotated[bool, typer.Option("--nmea", help="Also write tag-blocked NMEA.")] = False,
     feed: Annotated[
-        str,
+        Feed,
         typer.Option(help="global: shore stations and satellites; regional: shore stations "
                           "only (ships out of range go silent)."),
-    ] = "global",
+    ] = Feed.GLOBAL,
     outages: Annotated[
         int, typer.Option(help="Whole-feed outages (hours in which nothing is heard).")
     ] = 0,
