@@ -14,8 +14,8 @@ in which the feed itself was quiet), the first reason it was not heard decides i
   `outage` row explains it (one that began earlier is the vessel's own, less the outage);
 - none of these (random loss, e.g. between satellite passes): `gap`, cause `reception`.
 
-A shared MMSI's second ship that stops transmitting leaves a `gap` (cause `ghost_stopped`)
-where it was last heard, whatever the MMSI's owner was doing then.
+A silence is put down to the ship heard last before it: a shared MMSI's second ship that
+stops transmitting leaves a `gap` (cause `ghost_stopped`), whatever the owner was doing then.
 
 `left_coverage` rows: start = the last position heard before the silence, end = the first one
 after it (None: not heard again before the data ended), lat/lon = where it was last heard.
@@ -115,9 +115,9 @@ def plan_outages(
     n: int, hours: float, window: tuple[float, float], ships: list[SimShip], seed: int
 ) -> tuple[tuple[float, float], ...]:
     """`n` outages of `hours`, one in each n-th of the window, starting on a whole hour (so a
-    detector's hourly coverage sees exactly them) and kept `OUTAGE_MARGIN_H` from the window's
-    ends and, where possible, from any switched-off transponder: a silence that began in an
-    outage cannot be told from one that did not, so truth keeps the two apart.
+    detector's hourly coverage sees exactly them), `OUTAGE_MARGIN_H` from the window's ends
+    and from as few switched-off transponders as can be (none where possible): a ship switched
+    off just before an outage cannot be told from one silenced by it.
 
     Uses its own random generator: the rest of the scenario is the same with or without them.
     """
@@ -125,22 +125,22 @@ def plan_outages(
     off = [w for ship in ships for w in ship.ais_off]
     margin = OUTAGE_MARGIN_H * HOUR
     span = (window[1] - window[0]) / n
+
+    def conflicts(hour: int) -> int:
+        t0, t1 = hour * HOUR, hour * HOUR + hours * HOUR
+        return sum(a - margin < t1 and b + margin > t0 for a, b in off)
+
     outages = []
     for i in range(n):
         lo = window[0] + i * span + margin
         hi = window[0] + (i + 1) * span - margin - hours * HOUR
-        first_hour, last_hour = int(np.ceil(lo / HOUR)), int(np.floor(hi / HOUR))
-        if last_hour < first_hour:
+        candidates = list(range(int(np.ceil(lo / HOUR)), int(np.floor(hi / HOUR)) + 1))
+        if not candidates:
             continue
-        choice = None
-        for _ in range(200):
-            t0 = rng.randint(first_hour, last_hour) * HOUR
-            t1 = t0 + hours * HOUR
-            choice = (t0, t1)
-            if not any(a - margin < t1 and b + margin > t0 for a, b in off):
-                break
-        if choice is not None:
-            outages.append(choice)
+        counts = [conflicts(h) for h in candidates]
+        best = [h for h, c in zip(candidates, counts, strict=True) if c == min(counts)]
+        t0 = rng.choice(best) * HOUR
+        outages.append((t0, t0 + hours * HOUR))
     return tuple(outages)
 
 
@@ -213,38 +213,20 @@ class SilenceTracker:
                 self.silences.append((m, int(times[i]), where[0], where[1], int(times[i + 1])))
             self.last[m] = (int(us[b - 1]), float(lat[b - 1]), float(lon[b - 1]))
 
-    def truth(
-        self, rows: list[TruthRow], planted: Planted, ghost_spans: dict[int, list[float]]
-    ) -> list[TruthRow]:
+    def truth(self, rows: list[TruthRow], planted: Planted) -> list[TruthRow]:
         """`rows` (run.py's truth) with its gap rows replaced by this feed's silences and its
-        outages added. `ghost_spans` (vessel_id -> first, last time heard) are the second
-        ships of shared MMSIs: an MMSI last heard from one that stopped transmitting went
-        silent where that ship was, whatever the other ship was doing (`ghost_stopped`)."""
+        outages added."""
         end_us = round(self.window[1] * 1e6)
-        ghost_ends = {
-            (ship.vessel.mmsi, round(ghost_spans[ship.vessel.vessel_id][1] * 1e6))
-            for ship in self.ships
-            if ship.active is not None and ship.vessel.vessel_id in ghost_spans
-        }
         opened = [(m, t, la, lo, None) for m, (t, la, lo) in self.last.items()
                   if end_us - t >= self.min_s * 1e6]
-        off: dict[int, list[tuple[float, float]]] = {}
-        beyond: dict[int, list[tuple[float, float]]] = {}
-        for ship in self.ships:
-            for ident in [ship.vessel, *(i for _, i in ship.identities)]:
-                off.setdefault(ident.mmsi, []).extend(ship.ais_off)
-            for m, a, b in ship.beyond_range:
-                beyond.setdefault(m, []).append((a, b))
         kept = [r for r in rows if r.kind != EventKind.GAP]
+        causes = _Causes(self.ships)
         for m, a_us, lat, lon, b_us in [*self.silences, *opened]:
             t0, t1 = a_us / 1e6, (b_us if b_us is not None else end_us) / 1e6
             unheard_s = overlap_s(t0, t1, self.reception.outages)
             if t1 - t0 - unheard_s < self.min_s:
                 continue
-            cause = first_cause(t0, t1, off.get(m, []), beyond.get(m, []),
-                                self.reception.outages)
-            if cause != "outage" and (m, a_us) in ghost_ends:
-                cause = "ghost_stopped"
+            cause = causes.first(m, a_us, t1, self.reception.outages)
             if cause == "outage":
                 continue
             kind = LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP
@@ -265,6 +247,40 @@ class SilenceTracker:
                 attrs={"station": "all", "hours": round((t1 - t0) / HOUR, 3)},
             ))
         return sorted(kept, key=lambda r: (r.kind, r.start, r.mmsi or 0, r.truth_id))
+
+
+class _Causes:
+    """Switched-off windows and runs beyond range per MMSI, kept apart for a shared MMSI's
+    second ship: a silence is put down to the ship heard last before it. When that is the
+    second ship, its end of transmitting is a switch-off (`ghost_stopped`), whatever the
+    MMSI's owner was doing then."""
+
+    def __init__(self, ships: list[SimShip]) -> None:
+        self.off: dict[int, list[tuple[float, float]]] = {}
+        self.beyond: dict[int, list[tuple[float, float]]] = {}
+        self.ghosts: dict[int, list[tuple[np.ndarray, SimShip]]] = {}
+        for ship in ships:
+            if ship.active is not None:
+                heard = np.concatenate(ship.heard_ts) if ship.heard_ts else np.empty(0)
+                self.ghosts.setdefault(ship.vessel.mmsi, []).append(
+                    (np.round(heard * 1e6).astype(np.int64), ship))
+                continue
+            for ident in [ship.vessel, *(i for _, i in ship.identities)]:
+                self.off.setdefault(ident.mmsi, []).extend(ship.ais_off)
+            for m, a, b in ship.beyond_range:
+                self.beyond.setdefault(m, []).append((a, b))
+
+    def first(
+        self, mmsi: int, t0_us: int, t1: float, outages: tuple[tuple[float, float], ...]
+    ) -> str | None:
+        t0 = t0_us / 1e6
+        for heard_us, ghost in self.ghosts.get(mmsi, []):
+            if heard_us.size and np.any(heard_us == t0_us):
+                assert ghost.active is not None
+                beyond = [(a, b) for _, a, b in ghost.beyond_range]
+                cause = first_cause(t0, t1, [(ghost.active[1], np.inf)], beyond, outages)
+                return "ghost_stopped" if cause == "switched_off" else cause
+        return first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []), outages)
 
 
 def _at(us: int) -> Any:

@@ -171,7 +171,7 @@ def simulate(
     teleport_truth(ships, planted)
     truth_rows = trackers.finish(window)
     if silences is not None:
-        truth_rows = silences.truth(truth_rows, planted, trackers.spans)
+        truth_rows = silences.truth(truth_rows, planted)
     truth_path = out_dir / "truth.parquet"
     pq.write_table(truth_table(truth_rows), truth_path)
     (out_dir / "scenario.json").write_text(params.to_json() + "\n")

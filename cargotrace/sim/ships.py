@@ -42,6 +42,9 @@ class SimShip:
     # regional feeds only (filled while emitting): (mmsi, first, last time) of each run of
     # transmissions sent beyond every station's range, from which coverage-exit truth is made
     beyond_range: list[tuple[int, float, float]] = field(default_factory=list)
+    # a shared MMSI's second ship (`active` set): the times it was heard, so a silence of the
+    # MMSI is put down to the ship that was heard last
+    heard_ts: list[np.ndarray] = field(default_factory=list)
 
     def identity_at(self, t: float) -> SimVessel:
         times = [t0 for t0, _ in self.identities]
@@ -132,6 +135,8 @@ def emit(
     positions["mmsi"] = _mmsi_column(ship, positions["ts"])
     if ship.teleport_at:
         _teleport(ship, positions, rng)
+    if ship.active is not None:
+        ship.heard_ts.append(positions["ts"])
     keep = static & ok_static
     reports = {"ts": samples["ts"][keep] + 0.5, "station": station_static[keep]}
     reports["mmsi"] = _mmsi_column(ship, reports["ts"])
