@@ -203,14 +203,13 @@ def plant_silences(
     window: tuple[float, float],
     planted: Planted,
     rng: random.Random,
-    gap_start_km: float | None = None,
+    dark_from_port: bool = False,
 ) -> set[int]:
     """Switch transponders off: at sea for hours (gaps) or for a whole port-to-port crossing
     (dark voyages, some with a draught change). Returns the vessel ids used.
 
-    With `gap_start_km` (a regional feed), each gap begins that far out of the port of
-    departure, well inside the shore stations' footprint, so a detector can tell it from a
-    ship sailing out of range; the draws are the same either way."""
+    `dark_from_port` (regional feeds): dark voyages only on crossings that leave a port, not a
+    drift at sea, so they begin well inside the shore stations' range."""
     used: set[int] = set()
     pool = [s for s in ships if s.active is None and s.vessel.transceiver == "A"]
     rng.shuffle(pool)
@@ -218,6 +217,10 @@ def plant_silences(
         if counts_dark <= 0:
             break
         legs = _free_transits(ship, window, min_h=8.0, min_km=120.0)
+        if dark_from_port:
+            plan = ship.plan.legs
+            after_stay = {id(b) for a, b in zip(plan, plan[1:], strict=False) if a.kind == "stay"}
+            legs = [leg for leg in legs if id(leg) in after_stay]
         if not legs:
             continue
         leg = rng.choice(legs)
@@ -262,9 +265,6 @@ def plant_silences(
         leg = rng.choice(legs)
         hours = rng.uniform(8.0, min(30.0, (leg.t1 - leg.t0) / HOUR - 3.0))
         t_off = rng.uniform(leg.t0 + HOUR, leg.t1 - hours * HOUR - HOUR)
-        if gap_start_km is not None:
-            assert leg.profile_km is not None and leg.profile_s is not None
-            t_off = leg.t0 + float(np.interp(gap_start_km, leg.profile_km, leg.profile_s))
         ship.ais_off.append((t_off, t_off + hours * HOUR))
         used.add(ship.vessel.vessel_id)
         counts_gaps -= 1

@@ -12,6 +12,8 @@ in which the feed itself was quiet), the first reason it was not heard decides i
 - the ship transmitted from beyond every station's range (regional feeds): `left_coverage`;
 - the silence began in an outage, or at most `OUTAGE_LEAD_MIN` before one: no row, the
   `outage` row explains it (one that began earlier is the vessel's own, less the outage);
+- its ship began using another MMSI (reflagging): `gap`, cause `mmsi_changed`, as the
+  global feed's truth has it (the old MMSI falls silent);
 - none of these (random loss, e.g. between satellite passes): `gap`, cause `reception`.
 
 A silence is put down to the ship heard last before it: a shared MMSI's second ship that
@@ -45,12 +47,14 @@ OUTAGE_MARGIN_H = 6.0  # heard traffic kept before and after each outage, and ar
 INSHORE_GAP_START_KM = 20.0  # a regional feed's gaps begin this far out of port
 INSHORE_GAP_H = (7.0, 12.0)  # and last this long (hours, uniform)
 OUTAGE_LEAD_MIN = 60.0  # a silence this close before an outage began with it (as `evaluate`)
-CAUSES = ("outage", "switched_off", "left_coverage")  # tie order when two begin together
+# in the order that wins a tie (two reasons beginning at once)
+CAUSES = ("outage", "switched_off", "left_coverage", "mmsi_changed")
 
 
-def uses_feed_truth(params: ScenarioParams) -> bool:
-    """Whether silences get this module's truth (else run.py's, unchanged for old scenarios)."""
-    return params.feed == Feed.REGIONAL or params.outages > 0
+def uses_feed_truth(reception: ReceptionParams) -> bool:
+    """Whether silences get this module's truth (else run.py's, unchanged for old scenarios):
+    when the feed is regional or has outages."""
+    return not reception.satellite or bool(reception.outages)
 
 
 def feed_reception(
@@ -155,17 +159,20 @@ def first_cause(
     off: list[tuple[float, float]],
     beyond: list[tuple[float, float]],
     outages: tuple[tuple[float, float], ...],
+    changed: tuple[float, ...] = (),
 ) -> str | None:
     """What silenced a vessel first after it was last heard at `t0` (next heard at `t1`):
     'switched_off', 'left_coverage', 'outage' (only when the silence began in an outage or at
     most `OUTAGE_LEAD_MIN` before it: one that began earlier is the vessel's own, with the
-    outage's hours left out), or None (nothing but random loss)."""
+    outage's hours left out), 'mmsi_changed' (its ship began using another MMSI at one of the
+    `changed` times), or None (nothing but random loss)."""
     lead = OUTAGE_LEAD_MIN * 60
     begins: list[tuple[float, int]] = []
     causes = (
         [max(a, t0) for a, b in outages if a - lead <= t0 < b],
         [max(a, t0) for a, b in off if b > t0 and a < t1],
         [max(a, t0) for a, b in beyond if b > t0 and a < t1],
+        [t for t in changed if t0 <= t < t1],
     )
     for i, starts in enumerate(causes):
         if starts:
@@ -259,6 +266,7 @@ class _Causes:
         self.off: dict[int, list[tuple[float, float]]] = {}
         self.beyond: dict[int, list[tuple[float, float]]] = {}
         self.ghosts: dict[int, list[tuple[np.ndarray, SimShip]]] = {}
+        self.changed: dict[int, list[float]] = {}  # MMSI -> when its ship took another
         for ship in ships:
             if ship.active is not None:
                 heard = np.concatenate(ship.heard_ts) if ship.heard_ts else np.empty(0)
@@ -267,6 +275,11 @@ class _Causes:
                 continue
             for ident in [ship.vessel, *(i for _, i in ship.identities)]:
                 self.off.setdefault(ident.mmsi, []).extend(ship.ais_off)
+            mmsi = ship.vessel.mmsi
+            for t, ident in ship.identities:
+                if ident.mmsi != mmsi:
+                    self.changed.setdefault(mmsi, []).append(t)
+                    mmsi = ident.mmsi
             for m, a, b in ship.beyond_range:
                 self.beyond.setdefault(m, []).append((a, b))
 
@@ -280,7 +293,8 @@ class _Causes:
                 beyond = [(a, b) for _, a, b in ghost.beyond_range]
                 cause = first_cause(t0, t1, [(ghost.active[1], np.inf)], beyond, outages)
                 return "ghost_stopped" if cause == "switched_off" else cause
-        return first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []), outages)
+        return first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []), outages,
+                           tuple(self.changed.get(mmsi, ())))
 
 
 def _at(us: int) -> Any:

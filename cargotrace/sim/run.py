@@ -111,7 +111,7 @@ def build_world(
     regional = params.feed == Feed.REGIONAL
     used = plant_silences(
         ships, 0 if regional else counts.gaps, counts.dark_voyages, counts.draught_changes,
-        window, planted, rng,
+        window, planted, rng, dark_from_port=regional,
     )
     if regional:
         used |= plant_inshore_gaps(ships, counts.gaps, window, used, rng)
@@ -147,7 +147,7 @@ def simulate(
     reception = reception or ReceptionParams()
     ships, planted, stations, window = build_world(params)
     reception = feed_reception(params, reception, ships, window)
-    silences = SilenceTracker(ships, reception, window) if uses_feed_truth(params) else None
+    silences = SilenceTracker(ships, reception, window) if uses_feed_truth(reception) else None
     _, ports = region_ports(params.region)
     nprng = np.random.default_rng(params.seed)
     writer = SimWriter(out_dir, nmea)
