@@ -110,7 +110,7 @@ def test_regional_truth_agrees_with_what_was_heard(regional: Path) -> None:
     kinds = pd.Series([got[k] for k in counted]).value_counts()
     assert kinds["left_coverage"] >= 10 and kinds["gap"] >= 2
     causes = {json.loads(a)["cause"] for a in rows[rows.kind == "gap"]["attrs"]}
-    assert "switched_off" in causes and causes <= {"switched_off", "ghost_stopped"}
+    assert "switched_off" in causes and causes <= {"switched_off", "ghost_stopped", "mmsi_changed"}
 
 
 def test_left_coverage_rows_say_where_it_was_last_heard(regional: Path) -> None:
