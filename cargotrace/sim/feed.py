@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cargotrace.detect.kinds import EventKind
+from cargotrace.errors import ParamsError
 from cargotrace.sim.behaviours import HOUR, Planted
 from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
 from cargotrace.sim.ships import SimShip
@@ -140,7 +141,10 @@ def plan_outages(
         hi = window[0] + (i + 1) * span - margin - hours * HOUR
         candidates = list(range(int(np.ceil(lo / HOUR)), int(np.floor(hi / HOUR)) + 1))
         if not candidates:
-            continue
+            raise ParamsError(
+                f"{n} outages of {hours:g} h do not fit in the window on whole hours, "
+                f"{OUTAGE_MARGIN_H:g} h from its ends: ask for fewer or shorter ones"
+            )
         counts = [conflicts(h) for h in candidates]
         best = [h for h, c in zip(candidates, counts, strict=True) if c == min(counts)]
         t0 = rng.choice(best) * HOUR

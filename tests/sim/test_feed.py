@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import cargotrace
+from cargotrace.cli.app import app
 from cargotrace.errors import ParamsError
 from cargotrace.geo.sphere import haversine_km
 from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
@@ -217,3 +219,27 @@ def test_feed_options_are_checked_and_kept_out_of_old_scenario_files() -> None:
                 {"outages": 5, "days": 2.0}):
         with pytest.raises(ParamsError):
             ScenarioParams(**bad)  # type: ignore[arg-type]
+
+
+def test_cli_simulate_feed_options(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "sim"
+    result = runner.invoke(app, ["simulate", "--scenario", "background", "--vessels", "4",
+                                 "--days", "2", "--feed", "regional", "--outages", "1",
+                                 "--outage-hours", "6", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "scenario.json").read_text())
+    assert (doc["feed"], doc["outages"], doc["outage_hours"]) == ("regional", 1, 6.0)
+    outages = _outages(out)
+    assert [b - a for a, b in outages] == [pd.Timedelta(hours=6)]
+    for args, message in (
+        (["--outage-hours", "2.5", "--outages", "1"], "whole number of hours"),
+        (["--outages", "4"], "do not fit in 2 days"),
+        (["--start", "2023-09-01T00:30:00Z", "--outages", "1", "--outage-hours", "24",
+          "--days", "1.5"], "do not fit"),
+    ):
+        result = runner.invoke(app, ["simulate", "--scenario", "background", "--vessels", "2",
+                                     "--days", "2", "--out", str(tmp_path / "bad"), *args])
+        # a ParamsError: the CLI's entry point prints it as one line (tests/test_cli.py)
+        assert result.exit_code == 1 and isinstance(result.exception, ParamsError)
+        assert message in str(result.exception)
