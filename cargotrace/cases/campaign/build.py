@@ -39,8 +39,9 @@ def _weight(gradings: list[str]) -> float:
 
 
 def file_trips(campaign: Campaign) -> list[Trip]:
-    """Every round trip the file evidences, dated evenly over its entry's period; an entry's
-    `includes` are subtracted from its count (they are listed on their own)."""
+    """Every round trip the file evidences, dated evenly over its entry's period (the k-th of n
+    at the middle of the k-th n-th of it); an entry's `includes` are subtracted from its count
+    (they are listed on their own)."""
     gradings = {e.id: e.grading for e in campaign.evidence}
     out: list[Trip] = []
     for entry in campaign.trips:
@@ -48,8 +49,7 @@ def file_trips(campaign: Campaign) -> list[Trip]:
         lo, hi = entry.period
         weight = _weight([gradings[e] for e in entry.evidence])
         for k in range(n):
-            at = lo + (hi - lo) * ((k + 0.5) / n) if n > 1 or hi - lo > timedelta(days=1) \
-                else hi
+            at = lo + (hi - lo) * ((k + 0.5) / n)
             out.append(Trip(f"{entry.id}#{k + 1}", entry.id, entry.corridor,
                             entry.vessels[k % len(entry.vessels)], at, weight, "file",
                             tuple(entry.evidence)))

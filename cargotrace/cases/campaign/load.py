@@ -132,6 +132,10 @@ def _warnings(campaign: Campaign) -> list[Problem]:
         if v.imo and not imo_check_digit_ok(v.imo):
             out.append(Problem("warning", f"vessels[{i}].imo",
                                f"IMO {v.imo} fails its check digit"))
+        if v.capacity is None:
+            out.append(Problem("warning", f"vessels[{i}].capacity", "none stated: `campaign "
+                               "build` then needs a store with the vessel's length and beam, "
+                               "else its trips are left out"))
     for i, t in enumerate(campaign.trips):
         if t.period[0].date() < campaign.start:
             out.append(Problem("warning", f"trips[{i}].period",
