@@ -48,10 +48,14 @@ def test_example_verdicts_and_their_numbers() -> None:
     }
     for v in verdicts.values():
         assert v.needed_trips == math.ceil(v.claim.quantity / v.trip_load.p50)
-        assert v.unseen_trips == max(0, v.needed_trips - v.evidenced_trips)
+        shortfall = max(0.0, v.claim.quantity - v.evidenced_volume.p50)
+        assert v.unseen_trips == math.ceil(shortfall / v.trip_load.p50)
         assert str(v.needed_trips) in v.explanation
     msmt = verdicts["msmt-2025-05-29"]
     assert msmt.corridors_needed == ["tumangang-khasan-rail"]
+    assert [(o.corridor, o.spare_trips is None) for o in msmt.options] == [
+        ("rajin-dunay", False), ("rajin-vostochny", False), ("tumangang-khasan-rail", True)]
+    assert all(o.feasible == (o.unseen_trips <= o.spare_trips) for o in msmt.options[:2])
     # 4 + 7 file trips (the White House's one inside RUSI's four), 10 of them from 1 Sept 2023
     assert len(result.trips) == 11 and msmt.evidenced_trips == 10
     # bounded corridors: 2 ships each on Rajin-Dunay and Rajin-Vostochny, one round trip per 3 d
@@ -142,6 +146,12 @@ def test_exact_inputs_give_exact_bands_and_each_verdict(tmp_path: Path) -> None:
     assert by_id["c5000"].max_feasible_trips == 2 * (days // 10)
     assert (by_id["c1000"].needed_trips, by_id["c1000"].unseen_trips) == (10, 4)
     assert (by_id["c5000"].needed_trips, by_id["c5000"].unseen_trips) == (50, 44)
+    spare = 2 * (days // 10) - 6
+    assert [o.to_dict() for o in by_id["c1000"].options] == [
+        {"corridor": "sea", "trip_load_p50": 100.0, "unseen_trips": 4, "spare_trips": spare,
+         "feasible": True}]
+    assert [(o.unseen_trips, o.feasible) for o in by_id["c5000"].options] == [(44, False)]
+    assert by_id["c500"].options == []
     with_rail = build_campaign(read_campaign(_small(tmp_path, claims, rail=True)))
     big = next(v for v in with_rail.claims if v.claim.id == "c5000")
     assert big.verdict == "needs_unseen_trips" and big.corridors_needed == ["rail"]

@@ -30,7 +30,23 @@ from cargotrace.cases.campaign.params import CampaignParams
 from cargotrace.cases.campaign.schema import Campaign, Claim, Qualifier
 from cargotrace.cases.campaign.volume import Band, Draws, band
 
-__all__ = ["ClaimVerdict", "judge_claim"]
+__all__ = ["ClaimVerdict", "CorridorOption", "judge_claim"]
+
+
+@dataclass(frozen=True)
+class CorridorOption:
+    """One way to close a claim's shortfall: more round trips on one corridor alone."""
+
+    corridor: str
+    trip_load_p50: float | None  # one round trip of its ships; None without ships
+    unseen_trips: int | None  # its round trips that would carry the shortfall (at P50s)
+    spare_trips: int | None  # round trips its ships could still make by then; None: unbounded
+    feasible: bool | None  # unseen_trips <= spare_trips; None when either is unknown
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"corridor": self.corridor, "trip_load_p50": None if self.trip_load_p50 is None
+                else round(self.trip_load_p50, 1), "unseen_trips": self.unseen_trips,
+                "spare_trips": self.spare_trips, "feasible": self.feasible}
 
 
 @dataclass(frozen=True)
@@ -42,10 +58,11 @@ class ClaimVerdict:
     p_reaches: float  # share of draws in which the evidenced volume reaches the quantity
     trip_load: Band  # units one round trip of the corridor's ships carries
     needed_trips: int  # round trips needed at the median trip load
-    unseen_trips: int  # needed - evidenced (never below 0)
+    unseen_trips: int  # round trips carrying the shortfall (quantity - evidenced P50)
     max_feasible_trips: int | None  # most round trips the listed ships could make by then
     corridors_needed: list[str]  # corridors without a bound that could carry the rest
     explanation: str
+    options: list[CorridorOption]  # per corridor: the unseen trips that would close the gap
 
     def to_dict(self) -> dict[str, Any]:
         c = self.claim
@@ -60,6 +77,7 @@ class ClaimVerdict:
             "needed_trips": self.needed_trips, "unseen_trips": self.unseen_trips,
             "max_feasible_trips": self.max_feasible_trips,
             "corridors_needed": self.corridors_needed, "explanation": self.explanation,
+            "options": [o.to_dict() for o in self.options],
         }
 
 
@@ -87,6 +105,28 @@ def _feasible(campaign: Campaign, claim: Claim, since: datetime) -> tuple[int | 
     return (total if bounded else None), unbounded
 
 
+def _options(campaign: Campaign, claim: Claim, draws: Draws, since: datetime,
+             shortfall: float) -> list[CorridorOption]:
+    """Per corridor the claim can use: round trips of its own ships that would carry the
+    shortfall (quantity - evidenced P50), and how many its ships could still make by then."""
+    until = day_end(claim.by)
+    days = (until - max(since, day_start(campaign.start))).total_seconds() / 86400
+    out = []
+    for c in campaign.corridors:
+        if claim.corridor not in (None, c.id):
+            continue
+        ships = [v for v in c.vessels if v in draws.vessel_loads]
+        load = float(np.median(draws.trip_load(ships))) if ships else None
+        unseen = math.ceil(shortfall / load) if load else None
+        spare = None
+        if c.min_round_trip_d is not None and c.vessels:
+            seen = sum(1 for t in draws.trips if t.corridor == c.id and since <= t.at <= until)
+            spare = max(0, len(c.vessels) * math.floor(days / c.min_round_trip_d) - seen)
+        feasible = None if unseen is None or spare is None else unseen <= spare
+        out.append(CorridorOption(c.id, load, unseen, spare, feasible))
+    return out
+
+
 def judge_claim(campaign: Campaign, claim: Claim, draws: Draws,
                 params: CampaignParams) -> ClaimVerdict:
     """The verdict on one claim (module docstring), with the numbers behind it."""
@@ -102,7 +142,9 @@ def judge_claim(campaign: Campaign, claim: Claim, draws: Draws,
     q = claim.quantity
     p_reaches = float(np.mean(volume >= q)) if volume.size else 0.0
     needed = math.ceil(q / trip_load.p50) if trip_load.p50 > 0 else 0
-    unseen = max(0, needed - trips)
+    # the shortfall at the median: evidenced trips count with their evidence's weight
+    shortfall = max(0.0, q - evidenced.p50)
+    unseen = math.ceil(shortfall / trip_load.p50) if trip_load.p50 > 0 else 0
     feasible, unbounded = _feasible(campaign, claim, since)
     tol = params.about_tolerance_fraction
     low_q, high_q = (q * (1 - tol), q * (1 + tol)) if claim.qualifier is Qualifier.ABOUT else (q, q)
@@ -132,6 +174,15 @@ def judge_claim(campaign: Campaign, claim: Claim, draws: Draws,
         other = (f", or the rest carried by corridors without a bound: {', '.join(unbounded)}"
                  if unbounded else "")
         verdict, why = "needs_unseen_trips", f"{unseen} unseen round trip(s) needed{cap}{other}"
+    options = ([] if verdict == "consistent" else
+               _options(campaign, claim, draws, since, shortfall))
+    ways = "; ".join(
+        f"{o.corridor}: {o.unseen_trips} more round trip(s) "
+        + ("(no bound stated)" if o.spare_trips is None else f"of {o.spare_trips} possible")
+        if o.unseen_trips is not None else f"{o.corridor}: unquantified (no ships or capacity)"
+        for o in options)
+    explanation = (f"{claim.id}: {verdict.replace('_', ' ')}: {numbers}; {why}."
+                   + (f" By one corridor alone: {ways}." if ways else ""))
     return ClaimVerdict(claim, verdict, trips, evidenced, p_reaches, trip_load, needed,
                         unseen, feasible, unbounded if verdict != "consistent" else [],
-                        f"{claim.id}: {verdict.replace('_', ' ')}: {numbers}; {why}.")
+                        explanation, options)
