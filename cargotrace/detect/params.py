@@ -446,6 +446,12 @@ class ShuttleParams:
         metadata={"help": "A vessel joins a group shuttle (several vessels between the same two "
                           "places in overlapping months) with at least this many trips."},
     )
+    max_group_vessels: int = field(
+        default=3,
+        metadata={"help": "A group of more vessels than this between the same two places is "
+                          "ordinary traffic between busy ports, not a shuttle group: not "
+                          "reported as a group (its members' own shuttles still are)."},
+    )
     include_dark_calls: bool = field(
         default=True,
         metadata={"help": "Count possible dark port calls as calls (inferred, not seen: they "
@@ -458,6 +464,8 @@ class ShuttleParams:
             raise ParamsError(f"min_trips must be >= 2, got {self.min_trips}")
         if self.max_calls_between < 0:
             raise ParamsError(f"max_calls_between must be >= 0, got {self.max_calls_between}")
+        if self.max_group_vessels < 2:
+            raise ParamsError(f"max_group_vessels must be >= 2, got {self.max_group_vessels}")
         if self.min_group_vessel_trips < 1:
             raise ParamsError(
                 f"min_group_vessel_trips must be >= 1, got {self.min_group_vessel_trips}")

@@ -20,7 +20,8 @@ Groups: vessels each making at least `min_group_vessel_trips` trips between the 
 in overlapping periods (runs no further apart than `max_trip_d`) form a group shuttle, one event
 for the group (`mmsi` the lowest MMSI, `other_mmsi` the next, `attrs.vessels` all of them): two
 ships alternating on one route each make half the trips, and neither alone may reach
-`min_trips`.
+`min_trips`. A group of more than `max_group_vessels` is ordinary traffic between two busy
+ports (ferries, feeders), not a group shuttle, and is not reported as one.
 
 A small pure function over the calls already detected (the run's port visits and possible dark
 port calls, or the store's events): no Ibis expression, so it is the same on both engines.
@@ -234,7 +235,7 @@ def _groups(runs: list[_Run], params: ShuttleParams) -> list[list[_Run]]:
                                                                               run.end)
         if cluster:
             out.append(cluster)
-    return [g for g in out if len({r.mmsi for r in g}) > 1
+    return [g for g in out if 1 < len({r.mmsi for r in g}) <= params.max_group_vessels
             and sum(r.trips for r in g) >= params.min_trips]
 
 

@@ -94,6 +94,15 @@ def test_two_ships_alternating_are_one_group_shuttle() -> None:
     assert group.attrs["trips"] == sum(expected.values())
     assert group.attrs["per_vessel_trips"] == {str(m): n for m, n in expected.items()}
     assert group.confidence == 1.0
+    # a third and a fourth ship on the same run make ordinary traffic, no longer one group
+    others = [visit(m, NAJIN if k % 2 == 0 else DUNAY, 8 * k + 2) for m in (273330000, 273440000)
+              for k in range(3)]
+    crowd = detect_shuttles(calls_from_events(events + others, ShuttleParams()),
+                            ShuttleParams())
+    assert crowd == []
+    assert [len(g.attrs["vessels"]) for g in detect_shuttles(
+        calls_from_events(events + others, ShuttleParams(max_group_vessels=4)),
+        ShuttleParams(max_group_vessels=4))] == [4]
 
 
 def test_a_long_pause_or_other_calls_break_the_shuttle() -> None:
@@ -124,7 +133,8 @@ def test_stored_rows_give_the_same_shuttles() -> None:
 
 
 @pytest.mark.parametrize("bad", [{"min_trips": 1}, {"max_trip_d": 0.0},
-                                 {"max_calls_between": -1}, {"min_group_vessel_trips": 0}])
+                                 {"max_calls_between": -1}, {"min_group_vessel_trips": 0},
+                                 {"max_group_vessels": 1}])
 def test_nonsense_parameters_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ParamsError):
         ShuttleParams(**bad)  # type: ignore[arg-type]
