@@ -87,6 +87,20 @@ def test_malformed_files_name_the_yaml_path(
     assert f"{path}: {message.split(': ', 1)[0]}: error: " in result.stdout
 
 
+def test_unknown_and_ambiguous_places_are_errors(example_doc: dict[str, Any],
+                                                 write_campaign: Callable[..., Path]) -> None:
+    """Corridor ends and evidence places resolve as in case files, never guessed; the file
+    still reads (a build does not need them without a store)."""
+    example_doc["corridors"][1]["to"] = "Vostochnyy Bay"
+    example_doc["evidence"][0]["place"] = "Port"
+    path = write_campaign(example_doc)
+    report = check_campaign(path)
+    assert [p.where for p in report.errors] == ["corridors[1].to", "evidence[0].place"]
+    assert report.errors[0].message.startswith("no place named 'Vostochnyy Bay'")
+    assert "is ambiguous" in report.errors[1].message
+    assert read_campaign(path).corridors[1].destination == "Vostochnyy Bay"
+
+
 def test_several_problems_are_all_listed(example_doc: dict[str, Any],
                                          write_campaign: Callable[..., Path]) -> None:
     del example_doc["title"]

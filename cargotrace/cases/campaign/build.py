@@ -112,7 +112,8 @@ def _cumulative(campaign: Campaign, draws: Draws, end: datetime) -> list[dict[st
     return rows
 
 
-def _store_trips(store: Store, campaign: Campaign, known: list[Trip]) -> list[Trip]:
+def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
+                 flags: list[str]) -> list[Trip]:
     """Deliveries in stored shuttle events of campaign vessels on a corridor's two places,
     outside the periods the file already counts for that vessel."""
     from cargotrace.routes.place_book import PlaceBook
@@ -136,7 +137,8 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip]) -> list[Tr
         try:
             origin = book.resolve(corridor.origin).place_id
             dest = book.resolve(corridor.destination).place_id
-        except CargotraceError:  # an unresolvable corridor has no stored trips
+        except CargotraceError as exc:  # an unresolvable corridor has no stored trips
+            flags.append(f"corridor {corridor.id}: {exc}; its stored shuttles are not read")
             continue
         for event_id, attrs_json in rows:
             attrs = json.loads(attrs_json)
@@ -166,7 +168,7 @@ def build_campaign(campaign: Campaign, store: Store | None = None,
     flags: list[str] = []
     trips = file_trips(campaign)
     if store is not None:
-        trips += _store_trips(store, campaign, trips)
+        trips += _store_trips(store, campaign, trips, flags)
     trips.sort(key=lambda t: (t.at, t.trip_id))
     capacities: dict[str, Triangular] = {}
     described: dict[str, dict[str, Any]] = {}

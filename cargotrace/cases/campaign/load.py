@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from cargotrace.cases.campaign.schema import Campaign, reference_problems
 from cargotrace.cases.check import Problem
-from cargotrace.errors import UnreadableInputError
+from cargotrace.errors import NotFoundError, ParamsError, UnreadableInputError
+from cargotrace.routes.place_book import PlaceBook
 from cargotrace.screen.imo import imo_check_digit_ok
 
 __all__ = ["PACKAGED_CAMPAIGNS", "CampaignCheck", "campaign_path", "check_campaign",
@@ -155,13 +156,32 @@ def _warnings(campaign: Campaign) -> list[Problem]:
     return out
 
 
-def check_campaign(path: str | Path) -> CampaignCheck:
-    """Every problem of the campaign file at `path` (an unreadable file raises one line)."""
+def _place_problems(campaign: Campaign, book: PlaceBook) -> list[Problem]:
+    """Corridor ends and evidence places that are unknown or ambiguous in `book`: never
+    guessed, as in case files."""
+    names = [(f"corridors[{i}].from", c.origin) for i, c in enumerate(campaign.corridors)]
+    names += [(f"corridors[{i}].to", c.destination) for i, c in enumerate(campaign.corridors)]
+    names += [(f"evidence[{i}].place", e.place) for i, e in enumerate(campaign.evidence)
+              if isinstance(e.place, str)]
+    out = []
+    for where, name in names:
+        try:
+            book.resolve(name)
+        except (NotFoundError, ParamsError) as exc:
+            out.append(Problem("error", where, str(exc)))
+    return out
+
+
+def check_campaign(path: str | Path, book: PlaceBook | None = None) -> CampaignCheck:
+    """Every problem of the campaign file at `path` (an unreadable file raises one line);
+    places resolve in `book` (default: the curated gazetteer)."""
     doc = _read_yaml(path)
     report = CampaignCheck(str(path), str(doc["campaign"]) if doc.get("campaign") else None)
     problems = _schema_problems(doc)
     if problems:
         report.problems = [Problem("error", w, m) for w, m in problems]
         return report
-    report.problems = _warnings(Campaign.model_validate(doc))
+    campaign = Campaign.model_validate(doc)
+    report.problems = (_place_problems(campaign, book or PlaceBook.curated())
+                       + _warnings(campaign))
     return report
