@@ -225,3 +225,28 @@ def test_cli_build_json_has_provenance(tmp_path: Path,
     assert doc["provenance"]["file"] == "dprk-russia-2023-2025"
     assert [c["verdict"] for c in doc["claims"]][0] == "consistent"
 
+
+
+def test_cumulative_volume_per_corridor(tmp_path: Path) -> None:
+    """Two corridors with trips: each month's row has a band per corridor, and with exact
+    inputs the corridors add up to the total (6 trips x 100 in January on one, 2 x 100 in
+    February on the other), checked month by month against the trips' own dates."""
+    doc = yaml.safe_load(_small(tmp_path, []).read_text())
+    doc["corridors"].append({"id": "east", "from": "Najin", "to": "Vostochny port",
+                             "mode": "sea", "vessels": ["b"]})
+    doc["trips"].append({"id": "east-feb", "corridor": "east", "vessels": ["b"],
+                         "period": ["2024-02-01", "2024-02-28"], "round_trips": 2,
+                         "evidence": ["imagery"]})
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = build_campaign(read_campaign(path))
+    dates = [t.at for t in result.trips]
+    rows = result.to_dict()["cumulative"]
+    assert [r["date"] for r in rows] == ["2024-02-01", "2024-03-01"]
+    for row in rows:
+        cut = datetime.fromisoformat(row["date"]).replace(tzinfo=UTC)
+        per = {k: sum(100.0 for t in result.trips if t.corridor == k and t.at < cut)
+               for k in ("sea", "east")}
+        assert {k: b["p50"] for k, b in row["corridors"].items()} == per
+        assert row["total"]["p50"] == sum(per.values())
+        assert row["trips"] == sum(1 for d in dates if d < cut)
