@@ -29,6 +29,7 @@ LAYERS = (
     ("Screen", "cargotrace.screen.params"),
     ("Routes", "cargotrace.routes.params"),
     ("Cases", "cargotrace.cases.params"),
+    ("Campaigns", "cargotrace.cases.campaign.params"),
     ("Publish", "cargotrace.publish.params"),
     ("Simulator", "cargotrace.sim.params"),
     ("Demo", "cargotrace.demo"),

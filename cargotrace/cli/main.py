@@ -13,6 +13,7 @@ import typer
 
 from cargotrace.cli.app import app, err
 from cargotrace.cli.commands import (
+    campaign,
     case,
     demo,
     detect,
@@ -33,8 +34,8 @@ from cargotrace.errors import CargotraceError
 __all__ = ["COMMAND_MODULES", "main"]
 
 # Importing a command module registers its commands on `app` (one module per job).
-COMMAND_MODULES = (case, demo, detect, evaluate, export, ingest, places, report, route, sanctions,
-                   screen, simulate, vessel, vessels)
+COMMAND_MODULES = (campaign, case, demo, detect, evaluate, export, ingest, places, report, route,
+                   sanctions, screen, simulate, vessel, vessels)
 
 
 def main() -> None:

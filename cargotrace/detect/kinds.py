@@ -19,6 +19,7 @@ class EventKind(StrEnum):
     IDENTITY = "identity"  # shared MMSI, identity change or position jump (see IdentityKind)
     DRAUGHT_CHANGE = "draught_change"  # reported draught differs across a gap or dark voyage
     SANCTION_MATCH = "sanction_match"  # a vessel matched a sanctions list entry
+    SHUTTLE = "shuttle"  # repeated trips of a vessel (or group) between the same two places
 
 
 class IdentityKind(StrEnum):

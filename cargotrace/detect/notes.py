@@ -133,6 +133,8 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
         notes.append(f"{NO_PLACES}: a dark voyage runs between port visits" if not inputs.places
                      else "no port visits to start or end a dark voyage"
                      if _found(ctx, EventKind.PORT_VISIT) == 0 else "")
+    elif kind is EventKind.SHUTTLE and not inputs.places:
+        notes.append(f"{NO_PLACES}: a shuttle is made of calls at places")
     elif kind is EventKind.POSSIBLE_DARK_PORT_CALL and _found(ctx, EventKind.GAP) == 0:
         notes.append("no gaps: a possible dark port call is a place reachable within a gap")
     elif kind is EventKind.DRAUGHT_CHANGE:

@@ -415,3 +415,57 @@ class LoiteringParams:
                 f"({self.min_duration_h} h): a run is measured in grid steps"
             )
 
+
+
+@dataclass(frozen=True)
+class ShuttleParams:
+    """Shuttles: a vessel (or a group of vessels) calling again and again at the same two places.
+
+    Calls are port visits (seen), possible dark port calls (inferred) and, when loaded, imagery
+    sightings (seen). Defaults follow what analysts called the 2023 Rajin-Dunay pipeline: two
+    round trips are already a pattern worth a look; a trip slower than a month is no shuttle."""
+
+    min_trips: int = field(
+        default=4,
+        metadata={"help": "Report a shuttle of at least this many one-way trips between the two "
+                          "places (4: two round trips)."},
+    )
+    max_trip_d: float = field(
+        default=30.0,
+        metadata={"help": "A passage from one place to the other that takes longer than this "
+                          "(call to call) breaks the shuttle: the vessel was doing something "
+                          "else in between."},
+    )
+    max_calls_between: int = field(
+        default=1,
+        metadata={"help": "Calls at other places allowed inside one trip (bunkering, waiting "
+                          "at an anchorage) before the shuttle counts as broken."},
+    )
+    min_group_vessel_trips: int = field(
+        default=2,
+        metadata={"help": "A vessel joins a group shuttle (several vessels between the same two "
+                          "places in overlapping months) with at least this many trips."},
+    )
+    max_group_vessels: int = field(
+        default=3,
+        metadata={"help": "A group of more vessels than this between the same two places is "
+                          "ordinary traffic between busy ports, not a shuttle group: not "
+                          "reported as a group (its members' own shuttles still are)."},
+    )
+    include_dark_calls: bool = field(
+        default=True,
+        metadata={"help": "Count possible dark port calls as calls (inferred, not seen: they "
+                          "lower the shuttle's confidence)."},
+    )
+
+    def __post_init__(self) -> None:
+        check_positive(max_trip_d=self.max_trip_d)
+        if self.min_trips < 2:
+            raise ParamsError(f"min_trips must be >= 2, got {self.min_trips}")
+        if self.max_calls_between < 0:
+            raise ParamsError(f"max_calls_between must be >= 0, got {self.max_calls_between}")
+        if self.max_group_vessels < 2:
+            raise ParamsError(f"max_group_vessels must be >= 2, got {self.max_group_vessels}")
+        if self.min_group_vessel_trips < 1:
+            raise ParamsError(
+                f"min_group_vessel_trips must be >= 1, got {self.min_group_vessel_trips}")

@@ -21,6 +21,7 @@ from cargotrace.detect.params import (
     LoiteringParams,
     OutlierParams,
     PortVisitParams,
+    ShuttleParams,
 )
 from cargotrace.errors import ParamsError
 
@@ -51,6 +52,7 @@ class Preset:
     draught_change: DraughtChangeParams = DraughtChangeParams()
     encounter: EncounterParams = GFW_ENCOUNTER
     loitering: LoiteringParams = GFW_LOITERING
+    shuttle: ShuttleParams = ShuttleParams()
 
     @staticmethod
     def detectors() -> tuple[str, ...]:

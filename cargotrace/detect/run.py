@@ -35,6 +35,7 @@ from cargotrace.detect.outliers import replace_flags, scan_outliers, without_fla
 from cargotrace.detect.port_visits import detect_port_visits
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
+from cargotrace.detect.shuttles import calls_from_events, detect_shuttles
 from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
@@ -240,6 +241,18 @@ def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.LOITERING: events}
 
 
+def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Needs the calls: port visits and possible dark port calls found in the same run."""
+    for needed, run in ((EventKind.PORT_VISIT, _port_visits),
+                        (EventKind.POSSIBLE_DARK_PORT_CALL, _dark_port_calls)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
+    params = ctx.preset.shuttle
+    calls = calls_from_events(
+        ctx.found[EventKind.PORT_VISIT] + ctx.found[EventKind.POSSIBLE_DARK_PORT_CALL], params)
+    return {EventKind.SHUTTLE: detect_shuttles(calls, params)}
+
+
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
     Detector("gap", (EventKind.GAP,), _gaps),
@@ -249,6 +262,7 @@ DETECTORS = (
     Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes),
     Detector("encounter", (EventKind.ENCOUNTER,), _encounters),
     Detector("loitering", (EventKind.LOITERING,), _loitering),
+    Detector("shuttle", (EventKind.SHUTTLE,), _shuttles),
 )
 SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
 
@@ -327,7 +341,7 @@ def detect(
         summary.duration_s = time.perf_counter() - started
         return summary
     readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
-               EventKind.POSSIBLE_DARK_PORT_CALL)
+               EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
     ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers))
     try:
         summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)

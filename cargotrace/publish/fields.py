@@ -136,6 +136,18 @@ _DECLARED = [
     _f("distance_from_port_km", "double", "km", "loitering", "to the nearest place's edge"),
     _f("nearest_place_id", "string", "", "encounter, loitering", "the nearest place"),
     _f("positions", "int64", "", "loitering", "positions heard during it"),
+    # shuttle
+    _f("places", "json", "", "shuttle", "the two place_ids shuttled between"),
+    _f("vessels", "json", "", "shuttle", "MMSIs of the vessel or group"),
+    _f("trips", "int64", "", "shuttle", "one-way trips between the two places"),
+    _f("round_trips", "int64", "", "shuttle", "trips // 2"),
+    _f("per_vessel_trips", "json", "", "shuttle", "trips per MMSI"),
+    _f("trip_days", "json", "", "shuttle", "each trip's days, call to call"),
+    _f("observed_calls", "int64", "", "shuttle", "calls seen (port visits, imagery)"),
+    _f("inferred_calls", "int64", "", "shuttle", "possible dark port calls"),
+    _f("observed_fraction", "double", "0-1", "shuttle", "share of calls seen"),
+    _f("calls", "json", "", "shuttle",
+       "every call: mmsi, place_ids, start, end, how, observed, event_id"),
     # port visit
     _f("visit_confidence", "int64", "1-4", "port_visit", "GFW's port visit level"),
     _f("stop_h", "double", "h", "port_visit", "time stopped in port"),

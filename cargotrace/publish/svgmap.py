@@ -39,6 +39,7 @@ EVENT_COLOURS = {
     "gap": "#d62828", "dark_voyage": "#8b0000", "possible_dark_port_call": "#e76f93",
     "encounter": "#f77f00", "loitering": "#e9b200", "port_visit": "#2a9d8f",
     "identity": "#7b2cbf", "draught_change": "#8d5524", "sanction_match": "#000000",
+    "shuttle": "#264653",
 }
 CSS = """
 .sea{fill:#dcebf5}.land{fill:#f1eee4;stroke:#b3ab98;stroke-width:0.5;fill-rule:evenodd}

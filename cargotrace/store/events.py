@@ -44,6 +44,8 @@ ID_FIELDS: dict[str, tuple[str, ...]] = {
     "identity": ("identity_kind", "lat", "lon", "segments", "value_after", "imo"),
     # two ships on one MMSI (identity segments) can call at one place at once
     "port_visit": ("segment",),
+    # one vessel can shuttle between two pairs of places at once; a group has several vessels
+    "shuttle": ("places", "vessels"),
 }
 """Per kind: the attrs (or, for lat/lon, the event's own fields) that go into its id."""
 

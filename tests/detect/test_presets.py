@@ -25,7 +25,7 @@ from cargotrace.ingest.pipeline import ingest_file
 
 SAMPLE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
 DETECTORS = ("outlier, identity, gap, port_visit, dark_voyage, draught_change, encounter, "
-             "loitering")
+             "loitering, shuttle")
 
 
 def test_a_preset_is_a_typed_frozen_object() -> None:

@@ -34,7 +34,7 @@ CSS = """
 .tl-event{fill:#999999}.tl-gap,.tl-dark_voyage{fill:#d62828}
 .tl-possible_dark_port_call{fill:#e76f93}.tl-port_visit{fill:#2a9d8f}
 .tl-encounter{fill:#f77f00}.tl-loitering{fill:#e9b200}.tl-identity{fill:#7b2cbf}
-.tl-draught_change{fill:#8d5524}.tl-sanction_match{fill:#000000}
+.tl-draught_change{fill:#8d5524}.tl-sanction_match{fill:#000000}.tl-shuttle{fill:#264653}
 .tl-clipped{stroke-dasharray:3 2;stroke-width:1;fill-opacity:0.45}
 """
 

@@ -1,0 +1,95 @@
+"""`cargotrace campaign check|build`: a flow of shipments, its volumes, and claims tested.
+
+Python API twins: `cargotrace.cases.campaign.check_campaign`, `read_campaign`, `build_campaign`
+(docs/concepts/campaigns.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from cargotrace.cli.app import (
+    JsonOption,
+    OptionalStoreOption,
+    app,
+    err,
+    open_cli_store,
+    optional_store,
+    out,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from cargotrace.cases.campaign import CampaignResult
+
+campaign_app = typer.Typer(help="Test volume claims against the trips of a campaign file.",
+                           no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
+
+CampaignFile = Annotated[Path, typer.Argument(metavar="CAMPAIGN.yaml",
+                                              help="The campaign file (YAML).")]
+
+
+@campaign_app.command("check")
+def check(campaign_file: CampaignFile, json: JsonOption = False) -> None:
+    """Validate CAMPAIGN.yaml; list every problem with its YAML path (exit 1 on errors)."""
+    from cargotrace.cases.campaign import check_campaign
+
+    report = check_campaign(campaign_file)
+    if json:
+        print_json(report.to_dict())
+    else:
+        for p in report.problems:
+            out.print(f"{campaign_file}: {p.where}: {p.level}: {p.message}", markup=False,
+                      highlight=False)
+        state = "OK" if report.ok else f"{len(report.errors)} error(s)"
+        err.print(f"{report.campaign or campaign_file}: {state}", markup=False,
+                  highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@campaign_app.command("build")
+def build(campaign_file: CampaignFile, store: OptionalStoreOption = None,
+          json: JsonOption = False) -> None:
+    """Evidenced trips, volume bands (P10/P50/P90) and a verdict on every claim.
+
+    With a store (--store, $CARGOTRACE_STORE or an existing ./cargotrace.duckdb) capacities
+    can come from the vessels' dimensions and stored shuttle events add trips.
+    """
+    from cargotrace.cases.campaign import build_campaign, read_campaign
+
+    campaign = read_campaign(campaign_file)
+    path = optional_store(store)
+    if path is not None:
+        with open_cli_store(path, write=False) as st:
+            result = build_campaign(campaign, st, source_path=str(campaign_file))
+    else:
+        result = build_campaign(campaign, source_path=str(campaign_file))
+    if json:
+        print_json(result.to_dict())
+        return
+    out.print(_table(result))
+    for flag in result.flags:
+        err.print(f"warning: {flag}", markup=False, highlight=False)
+    for verdict in result.claims:
+        err.print(verdict.explanation, markup=False, highlight=False)
+
+
+def _table(result: CampaignResult) -> Table:
+    unit = result.campaign.unit
+    table = Table(title=f"{result.campaign.campaign}: {len(result.trips)} evidenced round "
+                  f"trip(s); claims against them ({unit})")
+    for col in ("claim", "by", "claimed", "evidenced P10-P90", "trips seen", "needed",
+                "verdict"):
+        table.add_column(col)
+    for v in result.claims:
+        table.add_row(v.claim.id, v.claim.by.isoformat(),
+                      f"{v.claim.qualifier.replace('_', ' ')} {v.claim.quantity:,.0f}",
+                      f"{v.evidenced_volume.p10:,.0f}-{v.evidenced_volume.p90:,.0f}",
+                      str(v.evidenced_trips), str(v.needed_trips), v.verdict)
+    return table
