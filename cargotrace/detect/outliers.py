@@ -42,7 +42,13 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.params import OutlierParams
-from cargotrace.detect.segments import MIN_DT_S, _speed_kn, _Track, jumping_mmsis, tracks_of
+from cargotrace.detect.segments import (
+    MIN_DT_S,
+    MmsiTrack,
+    implied_speed_kn,
+    jumping_mmsis,
+    tracks_of,
+)
 from cargotrace.detect.track import located
 from cargotrace.geo import sphere
 from cargotrace.geo.sphere import KM_PER_NM
@@ -63,7 +69,7 @@ class _Flag:
     after: int | None  # ... and after it (None at the end)
 
 
-def _impossible(track: _Track, i: np.ndarray, j: np.ndarray, params: OutlierParams
+def _impossible(track: MmsiTrack, i: np.ndarray, j: np.ndarray, params: OutlierParams
                 ) -> np.ndarray:
     """Steps i -> j (j later) no ship can make: longer than min_jump_km and faster than
     max_speed_kn (the time floored at 1 s, as for implied speeds)."""
@@ -73,7 +79,7 @@ def _impossible(track: _Track, i: np.ndarray, j: np.ndarray, params: OutlierPara
                       & (km / KM_PER_NM > params.max_speed_kn * dt_s / 3600.0))
 
 
-def _consistent(track: _Track, first: int, step: int, params: OutlierParams) -> bool:
+def _consistent(track: MmsiTrack, first: int, step: int, params: OutlierParams) -> bool:
     """Whether `min_track_positions` positions from `first` on (step +1) or back (step -1)
     exist and every step between them is possible: a track to judge an end against."""
     idx = first + step * np.arange(params.min_track_positions)
@@ -83,7 +89,7 @@ def _consistent(track: _Track, first: int, step: int, params: OutlierParams) -> 
     return not _impossible(track, a, b, params).any()
 
 
-def _agreeing(track: _Track, alone: np.ndarray, params: OutlierParams) -> np.ndarray:
+def _agreeing(track: MmsiTrack, alone: np.ndarray, params: OutlierParams) -> np.ndarray:
     """Per position (a boolean mask over the track): off-track positions (`alone`) that
     another one within `max_agreeing_h` agrees with (one ship could sail between them): a
     second transmitter heard between the first one's reports, or a jump that stays, never a
@@ -110,7 +116,7 @@ def _agreeing(track: _Track, alone: np.ndarray, params: OutlierParams) -> np.nda
     return mask
 
 
-def _lone_outliers(track: _Track, params: OutlierParams) -> list[_Flag]:
+def _lone_outliers(track: MmsiTrack, params: OutlierParams) -> list[_Flag]:
     """Runs of consecutive positions each with impossible steps on both sides ("alone"),
     judged against the positions just before and after the run (see the module doc)."""
     n = track.t.size
@@ -150,11 +156,11 @@ def _lone_outliers(track: _Track, params: OutlierParams) -> list[_Flag]:
     return flags
 
 
-def _step(track: _Track, a: int | None, b: int | None) -> tuple[float | None, float | None]:
+def _step(track: MmsiTrack, a: int | None, b: int | None) -> tuple[float | None, float | None]:
     if a is None or b is None:
         return None, None
     km = float(sphere.haversine_km(track.lat[a], track.lon[a], track.lat[b], track.lon[b]))
-    return round(km, 3), round(_speed_kn(km, track.t[b] - track.t[a]), 1)
+    return round(km, 3), round(implied_speed_kn(km, track.t[b] - track.t[a]), 1)
 
 
 @dataclass(frozen=True)
