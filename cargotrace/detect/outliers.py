@@ -116,6 +116,39 @@ def _agreeing(track: MmsiTrack, alone: np.ndarray, params: OutlierParams) -> np.
     return mask
 
 
+def _judgeable(track: MmsiTrack, a: int | None, b: int | None, params: OutlierParams) -> bool:
+    """Whether a run of off-track positions between track positions `a` and `b` (None at a
+    track end) has a track to be judged by: `a` and `b` consistent with each other, or at a
+    track end (`at_track_ends`) a consistent track on the one side there is."""
+    if a is not None and b is not None:
+        return not _impossible(track, np.array([a]), np.array([b]), params)[0]
+    if not params.at_track_ends:
+        return False
+    if b is not None:  # the run opens the track: judged by the track after it
+        return _consistent(track, b, +1, params)
+    if a is not None:  # ... closes it: judged by the track before it
+        return _consistent(track, a, -1, params)
+    return False  # the whole track is one run: nothing to judge by
+
+
+def _run_flags(track: MmsiTrack, run: np.ndarray, a: int | None, b: int | None,
+               params: OutlierParams) -> list[_Flag]:
+    """The positions of a judgeable run that neither `a` nor `b` can reach, each with its
+    nearest consistent neighbours (the run's positions that can be reached anchor too)."""
+    lone = np.ones(run.size, dtype=bool)
+    if a is not None:
+        lone &= _impossible(track, np.full(run.size, a), run, params)
+    if b is not None:
+        lone &= _impossible(track, run, np.full(run.size, b), params)
+    good = [int(x) for x in run[~lone]]  # consistent with the track: anchors too
+    flags = []
+    for x in run[lone].tolist():
+        before = max((g for g in good if g < x), default=a)
+        after = min((g for g in good if g > x), default=b)
+        flags.append(_Flag(x, before, after))
+    return flags
+
+
 def _lone_outliers(track: MmsiTrack, params: OutlierParams) -> list[_Flag]:
     """Runs of consecutive positions each with impossible steps on both sides ("alone"),
     judged against the positions just before and after the run (see the module doc)."""
@@ -128,31 +161,9 @@ def _lone_outliers(track: MmsiTrack, params: OutlierParams) -> list[_Flag]:
     edges = np.flatnonzero(np.diff(np.concatenate(([0], alone.astype(np.int8), [0]))))
     flags = []
     for i, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        run = np.arange(i, end)
         a, b = (i - 1 if i > 0 else None), (end if end < n else None)
-        if a is not None and b is not None:
-            if _impossible(track, np.array([a]), np.array([b]), params)[0]:
-                continue  # the track is not consistent across the run: nothing to judge by
-        elif not params.at_track_ends:
-            continue
-        elif b is not None:  # the run opens the track: judged by the track after it
-            if not _consistent(track, b, +1, params):
-                continue
-        elif a is not None:  # ... closes it: judged by the track before it
-            if not _consistent(track, a, -1, params):
-                continue
-        else:
-            continue
-        lone = np.ones(run.size, dtype=bool)
-        if a is not None:
-            lone &= _impossible(track, np.full(run.size, a), run, params)
-        if b is not None:
-            lone &= _impossible(track, run, np.full(run.size, b), params)
-        good = [int(x) for x in run[~lone]]  # consistent with the track: anchors too
-        for x in run[lone].tolist():
-            before = max((g for g in good if g < x), default=a)
-            after = min((g for g in good if g > x), default=b)
-            flags.append(_Flag(x, before, after))
+        if _judgeable(track, a, b, params):
+            flags += _run_flags(track, np.arange(i, end), a, b, params)
     return flags
 
 
