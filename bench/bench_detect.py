@@ -150,7 +150,11 @@ def markdown(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+STAGES = ("suite", "gaps", "loitering", "sql_gaps")
+PER_DETECTOR = ("identity", "port_visit", "dark_voyage", "encounter")
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--sizes", default="58,520",
@@ -161,41 +165,49 @@ def main() -> None:
     parser.add_argument("--per-detector", action="store_true",
                         help="also time identity, port visits, dark voyages and encounters "
                              "alone on each size (slower)")
-    args = parser.parse_args()
-    load_at_start = [round(x, 2) for x in os.getloadavg()]  # other work skews every number
-    WORK.mkdir(parents=True, exist_ok=True)
+    return parser.parse_args()
+
+
+def bench_sizes(
+    sizes: list[int], days: int, reps: int, per_detector: bool
+) -> tuple[dict[str, dict[str, Any]], dict[int, tuple[Path, Path]]]:
+    """Each stage on the `mixed` store of each size; the results by label, and the
+    (simulation, store) of each size."""
     results: dict[str, dict[str, Any]] = {}
-    sizes = [int(v) for v in args.sizes.split(",")]
     stores = {}
     for vessels in sizes:
-        sim = simulated(vessels, args.days)
-        store = WORK / f"mixed_{vessels}v_{args.days}d.duckdb"
+        sim = simulated(vessels, days)
+        store = WORK / f"mixed_{vessels}v_{days}d.duckdb"
         build_store(sim, store)
         stores[vessels] = (sim, store)
         label = f"mixed {vessels} vessels"
         print(label, file=sys.stderr)
-        stages = ["suite", "gaps", "loitering", "sql_gaps"]
-        if args.per_detector:
-            stages += ["identity", "port_visit", "dark_voyage", "encounter"]
-        results[label] = {stage: run_stage(stage, store, args.reps) for stage in stages}
+        stages = [*STAGES, *(PER_DETECTOR if per_detector else ())]
+        results[label] = {stage: run_stage(stage, store, reps) for stage in stages}
+    return results, stores
 
-    # MovingPandas and cargotrace on the same subset of the smallest run
-    sim, store = stores[sizes[0]]
-    mmsis = subset_mmsis(store, args.mp_positions)
-    mmsi_file = WORK / f"subset_{sizes[0]}v_{args.mp_positions}.json"
+
+def bench_subset(
+    sim: Path, store: Path, vessels: int, days: int, mp_positions: int, reps: int
+) -> tuple[str, dict[str, Any], list[int]]:
+    """MovingPandas and cargotrace on the same whole-vessel subset of about `mp_positions`
+    positions of the store of `vessels` vessels: its label, the stages and the MMSIs."""
+    mmsis = subset_mmsis(store, mp_positions)
+    mmsi_file = WORK / f"subset_{vessels}v_{mp_positions}.json"
     mmsi_file.write_text(json.dumps(mmsis))
-    subset_store = WORK / f"subset_{sizes[0]}v_{args.days}d_{args.mp_positions}.duckdb"
+    subset_store = WORK / f"subset_{vessels}v_{days}d_{mp_positions}.duckdb"
     build_store(sim, subset_store, mmsis)
-    label = f"subset: {len(mmsis)} vessels of mixed {sizes[0]}"
+    label = f"subset: {len(mmsis)} vessels of mixed {vessels}"
     print(label, file=sys.stderr)
-    sub = {stage: run_stage(stage, subset_store, args.reps)
-           for stage in ("suite", "gaps", "loitering", "sql_gaps")}
+    sub = {stage: run_stage(stage, subset_store, reps) for stage in STAGES}
     sub["mp_gaps"] = run_stage("mp_gaps", store, 1, mmsi_file)
     sub["mp_stops"] = run_stage("mp_stops", store, 1, mmsi_file)
-    results[label] = sub
+    return label, sub, mmsis
 
-    small, large = (results[f"mixed {v} vessels"] for v in (sizes[0], sizes[-1]))
-    ratios = {
+
+def ratios(small: dict[str, Any], large: dict[str, Any], sub: dict[str, Any]) -> dict[str, float]:
+    """The headline comparisons: the smallest and largest sizes, and the shared subset."""
+    return {
         "suite, same subset: cargotrace / MovingPandas gaps+stops": round(
             (sub["mp_gaps"]["median_s"] + sub["mp_stops"]["median_s"]) / sub["suite"]["median_s"],
             1),
@@ -215,25 +227,41 @@ def main() -> None:
         "positions growth 1M -> 10M (x)": round(
             large["suite"]["positions"] / small["suite"]["positions"], 2),
     }
+
+
+def movingpandas_version() -> str:
     import warnings
 
     with warnings.catch_warnings():  # its optional Stone Soup smoother is not used here
         warnings.simplefilter("ignore")
         import movingpandas
+    return str(movingpandas.__version__)
 
+
+def main() -> None:
+    args = parse_args()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]  # other work skews every number
+    WORK.mkdir(parents=True, exist_ok=True)
+    sizes = [int(v) for v in args.sizes.split(",")]
+    results, stores = bench_sizes(sizes, args.days, args.reps, args.per_detector)
+    sim, store = stores[sizes[0]]  # the subset is taken from the smallest run
+    label, sub, mmsis = bench_subset(sim, store, sizes[0], args.days, args.mp_positions,
+                                     args.reps)
+    results[label] = sub
+    small, large = (results[f"mixed {v} vessels"] for v in (sizes[0], sizes[-1]))
     doc = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpu": cpu_model(), "cores": len(os.sched_getaffinity(0)),
                     "python": platform.python_version(),
                     "load_average_at_start": load_at_start},
-        "versions": {"duckdb": duckdb.__version__, "movingpandas": movingpandas.__version__},
+        "versions": {"duckdb": duckdb.__version__, "movingpandas": movingpandas_version()},
         "notes": {
             "mp_stop_params": "min_duration 2 h, max_diameter 1000 m",
             "mp_subset_mmsis": len(mmsis),
             "times": "median of the measured call; process_median_s includes start-up",
         },
         "results": results,
-        "ratios": ratios,
+        "ratios": ratios(small, large, sub),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     name = "detect-" + "-".join(f"{v}v" for v in sizes) + f"-{args.days}d"

@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "ingest"))
@@ -36,15 +37,19 @@ from cargotrace.sim.sample import scaled_fleet, write_sample_nmea  # noqa: E402
 WORK = HERE / "work"
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vessels", type=int, default=250)
     parser.add_argument("--hours", type=float, default=45)
     parser.add_argument("--rate", type=float, default=0.09)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--json", type=Path, help="also write the accounting here")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def fuzzed_corpus(args: argparse.Namespace) -> tuple[Any, Path, float]:
+    """The damaged corpus, the file it is written to and the seconds that took (the simulated
+    feed it damages is cached, and its generation not counted)."""
     WORK.mkdir(exist_ok=True)
     base_path = WORK / f"sample_{args.vessels}v_{args.hours:g}h.nmea"
     if not base_path.exists():
@@ -56,7 +61,13 @@ def main() -> int:
     )
     fuzzed = WORK / f"fuzzed_{args.vessels}v_{args.hours:g}h_{args.seed}.nmea"
     corpus.write(fuzzed)
-    generate_s = time.perf_counter() - started
+    return corpus, fuzzed, time.perf_counter() - started
+
+
+def ingest_and_account(corpus: Any, fuzzed: Path) -> tuple[Any, Any, dict[str, float]]:
+    """Ingest the fuzzed file into a fresh store and account for every line against pyais;
+    then flag any damaged line the reader staged as a record. The accounting, the ingest
+    summary and the seconds each step took."""
     options = IngestOptions(assume_time=datetime(2023, 1, 1, tzinfo=UTC))  # must go unused
     with tempfile.TemporaryDirectory() as tmp, cargotrace.open_store(Path(tmp) / "f.duckdb") as st:
         started = time.perf_counter()
@@ -70,7 +81,13 @@ def main() -> int:
               for n in table.column("line_no").to_pylist()]
     for n in nmea_fuzz_accounting.staged_damaged_lines(corpus, staged)[:20]:
         acc.problem(f"line {n} ({corpus.lines[n - 1].kind}) was staged as a record")
+    return acc, summary, {"ingest_s": ingest_s, "account_s": account_s}
 
+
+def main() -> int:
+    args = parse_args()
+    corpus, fuzzed, generate_s = fuzzed_corpus(args)
+    acc, summary, seconds = ingest_and_account(corpus, fuzzed)
     result = {
         "lines": acc.lines,
         "file_bytes": fuzzed.stat().st_size,
@@ -91,8 +108,8 @@ def main() -> int:
         "intact_invalid_values": acc.intact_invalid,
         "problems": acc.problems,
         "generate_s": round(generate_s, 1),
-        "ingest_s": round(ingest_s, 1),
-        "account_s": round(account_s, 1),
+        "ingest_s": round(seconds["ingest_s"], 1),
+        "account_s": round(seconds["account_s"], 1),
         "cargotrace_version": cargotrace.__version__,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }

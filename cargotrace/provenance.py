@@ -1,8 +1,10 @@
 """What identifies an input file in the provenance we record: its SHA-256.
 
 Why a module of its own at the bottom of the layers: ingest records the hash of every AIS file
-it reads and the report the hash of its case file, so both can be checked later against the very
-bytes used; the report must not load the ingest pipeline for one hash function.
+it reads, screen of every sanctions list it loads, and the report the hash of its case file, so
+each can be checked later against the very bytes used (and the simulator keys its sea-route
+cache on the hash of the code behind a route); none of them should load another layer for one
+hash function, and one function means one answer for one file.
 """
 
 from __future__ import annotations

@@ -38,19 +38,13 @@ def track_keys(positions: Any) -> list[str]:
     return ["mmsi", "segment"] if "segment" in positions.columns else ["mmsi"]
 
 
-def resampled_tracks(
-    positions: Any, resample_min: int, max_interpolate_gap_h: float, slow_kn: float
-) -> Any:
-    """One row per track and grid step: mean position and speed, observed or interpolated.
+_STEP_COLUMNS = ["step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
+                 "first_slow_ts", "last_slow_ts"]
 
-    Columns: mmsi (and segment, see `track_keys`), step (epoch seconds // step length), lat,
-    lon, speed_kn (mean reported SOG, else the speed implied by the previous step), positions
-    (0 when interpolated), first_ts / last_ts (the step's first and last position) and
-    first_slow_ts / last_slow_ts (the same among positions reporting less than `slow_kn`);
-    the times are NULL on interpolated steps.
-    """
-    step_s = int(resample_min * 60)
-    keys = track_keys(positions)
+
+def _observed_steps(positions: Any, keys: list[str], step_s: int, slow_kn: float) -> Any:
+    """The steps with positions in them, each with its neighbours' step, position and speed
+    (`prev_*`, `next_*`), which the speed implied by a move and the interpolation need."""
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     p = p.mutate(step=(epoch_seconds(p.ts) // step_s).cast("int64"))
     slow = p.sog < slow_kn
@@ -73,20 +67,18 @@ def resampled_tracks(
                   / ((b.step - b.prev_step) * step_h))
     next_implied_kn = (haversine_km(b.lat, b.lon, b.next_lat, b.next_lon) / KM_PER_NM
                        / ((b.next_step - b.step) * step_h))
-    b = b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn),
-                 next_speed=ibis.coalesce(b.next_sog_kn, next_implied_kn))
-    columns = [*keys, "step", "lat", "lon", "speed_kn", "positions", "first_ts", "last_ts",
-               "first_slow_ts", "last_slow_ts"]
-    observed = b.select(*columns)
-    max_steps = int(max_interpolate_gap_h * 3600 // step_s)
-    if max_steps < 2:
-        return observed
-    # a hole of h steps between two observed steps is filled with h - 1 interpolated ones
+    return b.mutate(speed_kn=ibis.coalesce(b.sog_kn, implied_kn),
+                    next_speed=ibis.coalesce(b.next_sog_kn, next_implied_kn))
+
+
+def _interpolated_steps(b: Any, keys: list[str], max_steps: int) -> Any:
+    """The steps that fill each hole of 2 to `max_steps` steps between two observed steps
+    (`_observed_steps`): h - 1 of them for a hole of h, position and speed linear in time."""
     holes = b.filter((b.next_step - b.step).between(2, max_steps))
     holes = holes.mutate(k=ibis.range(1, holes.next_step - holes.step)).unnest("k")
     frac = holes.k.cast("float64") / (holes.next_step - holes.step).cast("float64")
     no_ts = ibis.null(b.first_ts.type().copy(nullable=True))
-    filled = holes.select(
+    return holes.select(
         *keys, step=holes.step + holes.k,
         lat=holes.lat + (holes.next_lat - holes.lat) * frac,
         # the short way round: a hole across ±180 is filled across it, not round the world
@@ -95,6 +87,27 @@ def resampled_tracks(
         positions=ibis.literal(0, "int64"), first_ts=no_ts, last_ts=no_ts,
         first_slow_ts=no_ts, last_slow_ts=no_ts,
     )
+
+
+def resampled_tracks(
+    positions: Any, resample_min: int, max_interpolate_gap_h: float, slow_kn: float
+) -> Any:
+    """One row per track and grid step: mean position and speed, observed or interpolated.
+
+    Columns: mmsi (and segment, see `track_keys`), step (epoch seconds // step length), lat,
+    lon, speed_kn (mean reported SOG, else the speed implied by the previous step), positions
+    (0 when interpolated), first_ts / last_ts (the step's first and last position) and
+    first_slow_ts / last_slow_ts (the same among positions reporting less than `slow_kn`);
+    the times are NULL on interpolated steps.
+    """
+    step_s = int(resample_min * 60)
+    keys = track_keys(positions)
+    b = _observed_steps(positions, keys, step_s, slow_kn)
+    observed = b.select(*keys, *_STEP_COLUMNS)
+    max_steps = int(max_interpolate_gap_h * 3600 // step_s)
+    if max_steps < 2:
+        return observed
+    filled = _interpolated_steps(b, keys, max_steps)
     # every column nullable: interpolated steps have no times (a NOT NULL schema would make a
     # cached copy of these tracks refuse them)
     schema = ibis.schema({n: t.copy(nullable=True) for n, t in observed.schema().items()})

@@ -42,7 +42,13 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.params import OutlierParams
-from cargotrace.detect.segments import MIN_DT_S, _speed_kn, _Track, jumping_mmsis, tracks_of
+from cargotrace.detect.segments import (
+    MIN_DT_S,
+    MmsiTrack,
+    implied_speed_kn,
+    jumping_mmsis,
+    tracks_of,
+)
 from cargotrace.detect.track import located
 from cargotrace.geo import sphere
 from cargotrace.geo.sphere import KM_PER_NM
@@ -63,7 +69,7 @@ class _Flag:
     after: int | None  # ... and after it (None at the end)
 
 
-def _impossible(track: _Track, i: np.ndarray, j: np.ndarray, params: OutlierParams
+def _impossible(track: MmsiTrack, i: np.ndarray, j: np.ndarray, params: OutlierParams
                 ) -> np.ndarray:
     """Steps i -> j (j later) no ship can make: longer than min_jump_km and faster than
     max_speed_kn (the time floored at 1 s, as for implied speeds)."""
@@ -73,7 +79,7 @@ def _impossible(track: _Track, i: np.ndarray, j: np.ndarray, params: OutlierPara
                       & (km / KM_PER_NM > params.max_speed_kn * dt_s / 3600.0))
 
 
-def _consistent(track: _Track, first: int, step: int, params: OutlierParams) -> bool:
+def _consistent(track: MmsiTrack, first: int, step: int, params: OutlierParams) -> bool:
     """Whether `min_track_positions` positions from `first` on (step +1) or back (step -1)
     exist and every step between them is possible: a track to judge an end against."""
     idx = first + step * np.arange(params.min_track_positions)
@@ -83,7 +89,7 @@ def _consistent(track: _Track, first: int, step: int, params: OutlierParams) -> 
     return not _impossible(track, a, b, params).any()
 
 
-def _agreeing(track: _Track, alone: np.ndarray, params: OutlierParams) -> np.ndarray:
+def _agreeing(track: MmsiTrack, alone: np.ndarray, params: OutlierParams) -> np.ndarray:
     """Per position (a boolean mask over the track): off-track positions (`alone`) that
     another one within `max_agreeing_h` agrees with (one ship could sail between them): a
     second transmitter heard between the first one's reports, or a jump that stays, never a
@@ -110,7 +116,40 @@ def _agreeing(track: _Track, alone: np.ndarray, params: OutlierParams) -> np.nda
     return mask
 
 
-def _lone_outliers(track: _Track, params: OutlierParams) -> list[_Flag]:
+def _judgeable(track: MmsiTrack, a: int | None, b: int | None, params: OutlierParams) -> bool:
+    """Whether a run of off-track positions between track positions `a` and `b` (None at a
+    track end) has a track to be judged by: `a` and `b` consistent with each other, or at a
+    track end (`at_track_ends`) a consistent track on the one side there is."""
+    if a is not None and b is not None:
+        return not _impossible(track, np.array([a]), np.array([b]), params)[0]
+    if not params.at_track_ends:
+        return False
+    if b is not None:  # the run opens the track: judged by the track after it
+        return _consistent(track, b, +1, params)
+    if a is not None:  # ... closes it: judged by the track before it
+        return _consistent(track, a, -1, params)
+    return False  # the whole track is one run: nothing to judge by
+
+
+def _run_flags(track: MmsiTrack, run: np.ndarray, a: int | None, b: int | None,
+               params: OutlierParams) -> list[_Flag]:
+    """The positions of a judgeable run that neither `a` nor `b` can reach, each with its
+    nearest consistent neighbours (the run's positions that can be reached anchor too)."""
+    lone = np.ones(run.size, dtype=bool)
+    if a is not None:
+        lone &= _impossible(track, np.full(run.size, a), run, params)
+    if b is not None:
+        lone &= _impossible(track, run, np.full(run.size, b), params)
+    good = [int(x) for x in run[~lone]]  # consistent with the track: anchors too
+    flags = []
+    for x in run[lone].tolist():
+        before = max((g for g in good if g < x), default=a)
+        after = min((g for g in good if g > x), default=b)
+        flags.append(_Flag(x, before, after))
+    return flags
+
+
+def _lone_outliers(track: MmsiTrack, params: OutlierParams) -> list[_Flag]:
     """Runs of consecutive positions each with impossible steps on both sides ("alone"),
     judged against the positions just before and after the run (see the module doc)."""
     n = track.t.size
@@ -122,39 +161,17 @@ def _lone_outliers(track: _Track, params: OutlierParams) -> list[_Flag]:
     edges = np.flatnonzero(np.diff(np.concatenate(([0], alone.astype(np.int8), [0]))))
     flags = []
     for i, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        run = np.arange(i, end)
         a, b = (i - 1 if i > 0 else None), (end if end < n else None)
-        if a is not None and b is not None:
-            if _impossible(track, np.array([a]), np.array([b]), params)[0]:
-                continue  # the track is not consistent across the run: nothing to judge by
-        elif not params.at_track_ends:
-            continue
-        elif b is not None:  # the run opens the track: judged by the track after it
-            if not _consistent(track, b, +1, params):
-                continue
-        elif a is not None:  # ... closes it: judged by the track before it
-            if not _consistent(track, a, -1, params):
-                continue
-        else:
-            continue
-        lone = np.ones(run.size, dtype=bool)
-        if a is not None:
-            lone &= _impossible(track, np.full(run.size, a), run, params)
-        if b is not None:
-            lone &= _impossible(track, run, np.full(run.size, b), params)
-        good = [int(x) for x in run[~lone]]  # consistent with the track: anchors too
-        for x in run[lone].tolist():
-            before = max((g for g in good if g < x), default=a)
-            after = min((g for g in good if g > x), default=b)
-            flags.append(_Flag(x, before, after))
+        if _judgeable(track, a, b, params):
+            flags += _run_flags(track, np.arange(i, end), a, b, params)
     return flags
 
 
-def _step(track: _Track, a: int | None, b: int | None) -> tuple[float | None, float | None]:
+def _step(track: MmsiTrack, a: int | None, b: int | None) -> tuple[float | None, float | None]:
     if a is None or b is None:
         return None, None
     km = float(sphere.haversine_km(track.lat[a], track.lon[a], track.lat[b], track.lon[b]))
-    return round(km, 3), round(_speed_kn(km, track.t[b] - track.t[a]), 1)
+    return round(km, 3), round(implied_speed_kn(km, track.t[b] - track.t[a]), 1)
 
 
 @dataclass(frozen=True)

@@ -109,12 +109,14 @@ def _steps(positions: Any) -> Any:
 _km = sphere.haversine_km
 
 
-def _speed_kn(km: float, dt_s: float) -> float:
+def implied_speed_kn(km: float, dt_s: float) -> float:
+    """The speed a step of `km` in `dt_s` seconds implies, the time floored at `MIN_DT_S` (two
+    positions stamped with one second give a huge speed, not a division by zero)."""
     return float(km / KM_PER_NM / (max(float(dt_s), MIN_DT_S) / 3600.0))
 
 
 @dataclass
-class _Track:
+class MmsiTrack:
     """One MMSI's located positions in (ts, lat, lon) order, and their segment numbers."""
 
     mmsi: int
@@ -229,9 +231,9 @@ class _Track:
             attrs={
                 "identity_kind": str(IdentityKind.TELEPORT),
                 "jump_km": round(out_km, 3),
-                "implied_speed_kn": round(_speed_kn(out_km, self.t[i] - self.t[a]), 1),
+                "implied_speed_kn": round(implied_speed_kn(out_km, self.t[i] - self.t[a]), 1),
                 "return_km": round(back_km, 3),
-                "return_speed_kn": round(_speed_kn(back_km, self.t[b] - self.t[j]), 1),
+                "return_speed_kn": round(implied_speed_kn(back_km, self.t[b] - self.t[j]), 1),
                 "n_positions": size,
                 "segment": seg,
                 "track_segment": int(self.segment[a]),
@@ -288,8 +290,8 @@ class _Track:
         )
 
 
-def tracks_of(data: pa.Table) -> list[_Track]:
-    """One `_Track` per MMSI of `data` (mmsi, ts, lat, lon), sorted in track order."""
+def tracks_of(data: pa.Table) -> list[MmsiTrack]:
+    """One `MmsiTrack` per MMSI of `data` (mmsi, ts, lat, lon), sorted in track order."""
     data = data.sort_by([("mmsi", "ascending"), ("ts", "ascending"), ("lat", "ascending"),
                          ("lon", "ascending")])
     mmsi = data.column("mmsi").to_numpy()
@@ -300,7 +302,7 @@ def tracks_of(data: pa.Table) -> list[_Track]:
     tracks = []
     for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [mmsi.size])),
                     strict=True):
-        tracks.append(_Track(int(mmsi[a]), ts_us[a:b], lat[a:b], lon[a:b]))
+        tracks.append(MmsiTrack(int(mmsi[a]), ts_us[a:b], lat[a:b], lon[a:b]))
     return tracks
 
 
@@ -351,4 +353,13 @@ def identity_segments(
     return ibis.union(rest, joined, unlocated)
 
 
-__all__ = ["Segmentation", "identity_segments", "jumping_mmsis", "split_segments"]
+__all__ = [
+    "MIN_DT_S",
+    "MmsiTrack",
+    "Segmentation",
+    "identity_segments",
+    "implied_speed_kn",
+    "jumping_mmsis",
+    "split_segments",
+    "tracks_of",
+]

@@ -268,6 +268,17 @@ def in_mask_blind_waterway(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.bool_]:
     return inside
 
 
+def _walk_back(
+    parent: dict[int, int], start_i: int, goal_i: int, n_cols: int
+) -> list[tuple[int, int]]:
+    """The (row, col) cells from start to goal, read back from the goal through each cell's
+    parent on the shortest path (flat indices `row * n_cols + col`)."""
+    path = [goal_i]
+    while path[-1] != start_i:
+        path.append(parent[path[-1]])
+    return [divmod(i, n_cols) for i in reversed(path)]
+
+
 def cell_path(
     passable: NDArray[np.bool_],
     start: tuple[int, int],
@@ -297,10 +308,7 @@ def cell_path(
     while heap:
         _, g, u = heapq.heappop(heap)
         if u == goal_i:
-            path = [u]
-            while path[-1] != start_i:
-                path.append(parent[path[-1]])
-            return [divmod(i, n_cols) for i in reversed(path)]
+            return _walk_back(parent, start_i, goal_i, n_cols)
         if g > best[u]:
             continue
         r, c = divmod(u, n_cols)

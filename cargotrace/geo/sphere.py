@@ -32,20 +32,6 @@ KM_PER_NM = 1.852
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0
 """One degree of a great circle (of latitude, or of longitude on the equator): 111.195 km."""
 
-# --- the simulator's legacy figures (docs/decisions/0008-one-earth-model.md) ---
-# The simulator was written before this module with two rounded figures of its own. They stay,
-# named here, because changing them moves every simulated position by up to ~0.1 % of its offset
-# and so changes the bytes of every simulated file and the documented evaluation figures. Neither
-# is an exact function of the constants above (both are rounded literals); unifying means
-# replacing them by KM_PER_DEG and EARTH_RADIUS_KM / KM_PER_NM, regenerating the simulated
-# fixtures and re-measuring docs/concepts/evaluation figures in one change.
-SIM_KM_PER_DEG_LEGACY = 111.32
-"""Kilometres per degree in the simulator's flat local steps: the WGS84 *equatorial* degree
-(6378.137 km × π/180 = 111.3195 km) rounded to 10 m, 0.11 % more than `KM_PER_DEG`."""
-SIM_EARTH_RADIUS_NM_LEGACY = 3440.065
-"""Earth radius in nautical miles of the sample-traffic generator (`sim/sample.py`): 6371.0 km /
-1.852 rounded to 1 m (6371.0004 km), 1.3 ppm less than `EARTH_RADIUS_KM`."""
-
 
 def to_unit(lats: ArrayLike, lons: ArrayLike) -> FloatArray:
     lat_rad, lon_rad = np.radians(lats), np.radians(lons)

@@ -10,7 +10,6 @@ Loading the same file again (same SHA-256 and `--as-of`) changes nothing and say
 from __future__ import annotations
 
 import builtins
-import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ import pyarrow as pa
 
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ftm import cleaner
+from cargotrace.provenance import file_sha256
 from cargotrace.screen.ftm import read_ftm_jsonl
 from cargotrace.screen.ofac import read_ofac_csv
 from cargotrace.screen.records import ReadResult, SkippedRow
@@ -77,16 +77,6 @@ def sniff_format(path: Path) -> ListFormat:
     if head.startswith(b"{"):
         return ListFormat.FTM
     return ListFormat.OFAC
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _entity_rows(result: ReadResult, load_id: int, first_load: dict[str, int]) -> pa.Table:
@@ -153,7 +143,7 @@ def load_list(
     except ValueError as exc:
         raise ParamsError(f"--list {fmt}: not a list format; use ofac, un or ftm") from exc
     list_name = name or str(fmt)
-    sha256, size = _sha256(path)
+    sha256, size = file_sha256(path), path.stat().st_size
     con = store.con
     last = con.execute(
         "SELECT load_id, sha256, as_of FROM sanctions_loads WHERE list = ? "

@@ -57,6 +57,71 @@ def _busy(ship: SimShip, margin: float) -> list[tuple[float, float]]:
     return [(a - margin, b + margin) for a, b in spans]
 
 
+# The order kinds are planted in: each draws from `rng` in turn, so it is part of the bytes.
+_KINDS_IN_ORDER = (
+    IdentityKind.FLAG_CHANGE,
+    IdentityKind.NAME_CHANGE,
+    IdentityKind.IMO_CHANGE,
+    IdentityKind.TELEPORT,
+)
+
+
+def _idle_class_a(ships: list[SimShip]) -> list[SimShip]:
+    """Ships that are background traffic (no scripted role) with a class A transponder: only
+    class A sends the static reports that carry a name, an IMO number and a flag."""
+    return [s for s in ships if s.active is None and s.vessel.transceiver == "A"]
+
+
+def _draw_order(
+    kind: IdentityKind, free: list[SimShip], silenced: list[SimShip], drifting: list[SimShip]
+) -> list[SimShip]:
+    """The ships a kind tries, first to last (see `plant_identity` for why this order)."""
+    if kind is IdentityKind.FLAG_CHANGE:  # a drifting ship keeps its MMSI
+        return free + [s for s in silenced if not any(g.kind == "drift" for g in s.plan.legs)]
+    if kind is IdentityKind.TELEPORT:  # ships without an identity change first
+        return sorted(silenced + drifting + free, key=lambda s: bool(s.identities))
+    return silenced + drifting + free
+
+
+def _blocked(ship: SimShip, kind: IdentityKind, start: float) -> list[tuple[float, float]]:
+    """When `kind` may not happen on `ship`: near its other behaviours, and for reflagging,
+    anywhere before its last silence ends (that silence's truth has the old MMSI)."""
+    margin = IDENTITY_MARGIN_H * HOUR
+    blocked = _busy(ship, margin)
+    if kind is IdentityKind.FLAG_CHANGE:
+        blocked += [(start, b + margin) for _, b in ship.ais_off]
+    return blocked
+
+
+def _plant_kind(
+    kind: IdentityKind,
+    wanted: int,
+    order: list[SimShip],
+    window: tuple[float, float],
+    planted: Planted,
+    rng: random.Random,
+) -> None:
+    """Up to `wanted` changes of one kind on the first ships of `order` that have room for one
+    inside the run, two days clear of its ends."""
+    start, end = window
+    lo, hi = start + 2 * DAY, end - 2 * DAY
+    for ship in order:
+        if wanted <= 0:
+            break
+        if ship is planted.reference:  # the reference case's story is told as written
+            continue
+        if ship.teleport_at if kind is IdentityKind.TELEPORT else ship.identities:
+            continue  # at most one of each per ship
+        t = _time_outside(lo, hi, _blocked(ship, kind, start), rng)
+        if t is None:
+            continue
+        wanted -= 1
+        if kind is IdentityKind.TELEPORT:
+            ship.teleport_at.append(t)  # truth written once the jump is emitted
+        else:
+            _change_identity(ship, kind, t, planted, rng)
+
+
 def plant_identity(
     ships: list[SimShip],
     counts: dict[str, int],
@@ -75,60 +140,22 @@ def plant_identity(
     silenced ships first, then drifting ones, then the rest, which leaves ships untouched for
     the shared MMSIs planted next (`ghost_ships` borrows only such MMSIs).
     """
-    start, end = window
-    free = [
-        s
-        for s in ships
-        if s.active is None and s.vessel.vessel_id not in exclude and s.vessel.transceiver == "A"
-    ]
+    candidates = _idle_class_a(ships)
+    free = [s for s in candidates if s.vessel.vessel_id not in exclude]
     # the draws when nothing is asked, as before identities shared ships: scenarios that plant
     # none (background, sea-of-japan-2023, dark calls alone) keep their bytes
     rng.shuffle(free)
     if not any(counts.values()):
         return
     busy = [
-        s
-        for s in ships
-        if s.active is None
-        and s.vessel.vessel_id in exclude
-        and s.vessel.transceiver == "A"
-        and s is not planted.reference
+        s for s in candidates if s.vessel.vessel_id in exclude and s is not planted.reference
     ]
     rng.shuffle(busy)
     silenced = [s for s in busy if s.ais_off]
     drifting = [s for s in busy if not s.ais_off]
-    lo, hi, margin = start + 2 * DAY, end - 2 * DAY, IDENTITY_MARGIN_H * HOUR
-    for kind in (
-        IdentityKind.FLAG_CHANGE,
-        IdentityKind.NAME_CHANGE,
-        IdentityKind.IMO_CHANGE,
-        IdentityKind.TELEPORT,
-    ):
-        if kind is IdentityKind.FLAG_CHANGE:
-            order = free + [s for s in silenced if not any(g.kind == "drift" for g in s.plan.legs)]
-        elif kind is IdentityKind.TELEPORT:  # ships without an identity change first
-            order = sorted(silenced + drifting + free, key=lambda s: bool(s.identities))
-        else:
-            order = silenced + drifting + free
-        wanted = counts.get(kind, 0)
-        for ship in order:
-            if wanted <= 0:
-                break
-            if ship is planted.reference:  # the reference case's story is told as written
-                continue
-            if ship.teleport_at if kind is IdentityKind.TELEPORT else ship.identities:
-                continue
-            blocked = _busy(ship, margin)
-            if kind is IdentityKind.FLAG_CHANGE:
-                blocked += [(start, b + margin) for _, b in ship.ais_off]
-            t = _time_outside(lo, hi, blocked, rng)
-            if t is None:
-                continue
-            wanted -= 1
-            if kind is IdentityKind.TELEPORT:
-                ship.teleport_at.append(t)
-                continue  # truth written once the jump is emitted
-            _change_identity(ship, kind, t, planted, rng)
+    for kind in _KINDS_IN_ORDER:
+        order = _draw_order(kind, free, silenced, drifting)
+        _plant_kind(kind, counts.get(kind, 0), order, window, planted, rng)
 
 
 def _change_identity(

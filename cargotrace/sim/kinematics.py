@@ -11,11 +11,9 @@ import math
 
 import numpy as np
 
-from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
+from cargotrace.geo.sphere import destination
 from cargotrace.sim.plan import KN_TO_KMH, Leg
 from cargotrace.sim.route_positions import position_at
-
-EARTH_KM_PER_DEG = SIM_KM_PER_DEG_LEGACY
 
 
 def report_interval_s(transceiver: str, sog_kn: float) -> float:
@@ -77,9 +75,7 @@ def leg_samples(
         radius_m = 120.0 if drift else 25.0
         angle = rng.uniform(0, 2 * math.pi) + np.cumsum(rng.normal(0, 0.2, ts.size))
         r = radius_m * np.abs(np.sin(np.linspace(0, 3.0, ts.size) + rng.uniform(0, 3)))
-        dlat = r * np.cos(angle) / 1000 / EARTH_KM_PER_DEG
-        dlon = r * np.sin(angle) / 1000 / (EARTH_KM_PER_DEG * math.cos(math.radians(leg.lat)))
-        lat, lon = leg.lat + dlat, leg.lon + dlon
+        lat, lon = destination(leg.lat, leg.lon, np.degrees(angle), r / 1000)
         sog = rng.uniform(0.1, 1.2, ts.size) if drift else rng.uniform(0.0, 0.2, ts.size)
         cog = rng.uniform(0, 360, ts.size)
         heading = np.mod(np.round(np.degrees(angle)), 360)

@@ -124,6 +124,50 @@ def _km(a: Port, b: Port) -> float:
     return sphere.distance_km(a.lat, a.lon, b.lat, b.lon)
 
 
+@dataclass
+class _Cursor:
+    """Where a plan being built has got to: the time, the position, the last port called at
+    (`here`), and the port the ship is in now (`place_id`; None while it drifts at sea)."""
+
+    t: float
+    here: Port
+    position: tuple[float, float]
+    place_id: str | None
+
+
+def _keep_appointment(
+    plan: Plan, at: _Cursor, appt: Appointment, leave: float, speed_kn: float
+) -> None:
+    """Stay in port until `leave` (if in port), sail to the appointment arriving just at its
+    start, and drift there until its end."""
+    if at.place_id is not None:
+        plan.legs.append(Leg("stay", at.t, leave, at.here.lat, at.here.lon, at.place_id))
+    leg = transit_leg(leave, at.position, (appt.lat, appt.lon), speed_kn, None)
+    leg.t1 = appt.t0
+    plan.legs.append(leg)
+    plan.legs.append(Leg("drift", appt.t0, appt.t1, appt.lat, appt.lon, tag=appt.tag))
+    at.t, at.position, at.place_id = appt.t1, (appt.lat, appt.lon), None
+
+
+def _next_port(
+    ports: list[Port], at: _Cursor, max_hop_km: float | None, rng: random.Random
+) -> Port:
+    """A random other port within `max_hop_km` of the last port called at; failing that any
+    other port, failing that any port."""
+    choices = [
+        p
+        for p in ports
+        if p.place_id != at.place_id and (max_hop_km is None or _km(p, at.here) <= max_hop_km)
+    ]
+    return rng.choice(choices or [p for p in ports if p.place_id != at.place_id] or ports)
+
+
+def _sail_to_port(plan: Plan, at: _Cursor, port: Port, speed_kn: float) -> None:
+    leg = transit_leg(at.t, at.position, (port.lat, port.lon), speed_kn, port.place_id)
+    plan.legs.append(leg)
+    at.t, at.position, at.place_id, at.here = leg.t1, (port.lat, port.lon), port.place_id, port
+
+
 def build_plan(
     vessel_id: int,
     speed_kn: float,
@@ -140,50 +184,30 @@ def build_plan(
 
     The first stay begins before `start` so ships are mid-stay at the start, as in a real
     capture. An appointment is kept by leaving the previous port just in time to reach it;
-    one that cannot be reached is dropped (the caller then writes no truth for it).
+    one that cannot be reached is dropped (the caller then writes no truth for it). The draws
+    from `rng` follow the loop below exactly (a stay's length is drawn even when an
+    appointment then cuts it short), so a seed keeps giving the same plan.
     """
     pending = sorted(appointments or [], key=lambda a: a.t0)
     plan = Plan(vessel_id)
     route_ports = list(itinerary) if itinerary else []
     here = route_ports.pop(0) if route_ports else rng.choice(ports)
-    t = start - rng.uniform(0, stay_h[1]) * 3600
-    position = (here.lat, here.lon)
-    place_id: str | None = here.place_id
-    while t < end:
-        if place_id is not None:
-            stay_until = t + rng.uniform(*stay_h) * 3600
-        else:
-            stay_until = t
+    at = _Cursor(start - rng.uniform(0, stay_h[1]) * 3600, here, (here.lat, here.lon),
+                 here.place_id)
+    while at.t < end:
+        stay_until = at.t + rng.uniform(*stay_h) * 3600 if at.place_id is not None else at.t
         if pending:
             appt = pending[0]
-            lead = transit_seconds(position, (appt.lat, appt.lon), speed_kn)
-            leave = appt.t0 - lead
-            if leave >= t + (3600 if place_id else 0):
-                if place_id is not None:
-                    plan.legs.append(Leg("stay", t, leave, here.lat, here.lon, place_id))
-                leg = transit_leg(leave, position, (appt.lat, appt.lon), speed_kn, None)
-                leg.t1 = appt.t0
-                plan.legs.append(leg)
-                plan.legs.append(Leg("drift", appt.t0, appt.t1, appt.lat, appt.lon, tag=appt.tag))
-                pending.pop(0)
-                t, position, place_id = appt.t1, (appt.lat, appt.lon), None
+            leave = appt.t0 - transit_seconds(at.position, (appt.lat, appt.lon), speed_kn)
+            if leave >= at.t + (3600 if at.place_id else 0):
+                _keep_appointment(plan, at, pending.pop(0), leave, speed_kn)
                 continue
-            if leave < t:
+            if leave < at.t:
                 pending.pop(0)  # unreachable in time: dropped
                 continue
-        if place_id is not None:
-            plan.legs.append(Leg("stay", t, stay_until, here.lat, here.lon, place_id))
-            t = stay_until
-        if route_ports:
-            nxt = route_ports.pop(0)
-        else:
-            choices = [
-                p
-                for p in ports
-                if p.place_id != place_id and (max_hop_km is None or _km(p, here) <= max_hop_km)
-            ]
-            nxt = rng.choice(choices or [p for p in ports if p.place_id != place_id] or ports)
-        leg = transit_leg(t, position, (nxt.lat, nxt.lon), speed_kn, nxt.place_id)
-        plan.legs.append(leg)
-        t, position, place_id, here = leg.t1, (nxt.lat, nxt.lon), nxt.place_id, nxt
+        if at.place_id is not None:
+            plan.legs.append(Leg("stay", at.t, stay_until, at.here.lat, at.here.lon, at.place_id))
+            at.t = stay_until
+        nxt = route_ports.pop(0) if route_ports else _next_port(ports, at, max_hop_km, rng)
+        _sail_to_port(plan, at, nxt, speed_kn)
     return plan

@@ -186,6 +186,70 @@ def _plant_dark_crossing(planted: Planted, vessel: SimVessel, leg: Leg, dest: Po
     planted.pending.append(Pending(row, "around", vessel.mmsi, off, on))
 
 
+def _iso_z(t: float) -> str:
+    """An epoch second as ISO 8601 UTC with a `Z`, as case files write times."""
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _simulated_source(params: ScenarioParams) -> dict[str, Any]:
+    """The source every simulated item cites: the simulator run, dated at the end of the run.
+
+    Dating it at the end keeps the case honest about hindsight: nothing in it was known before
+    the run's last day.
+    """
+    end = params.start.timestamp() + params.days * 86400
+    return {
+        "title": f"cargotrace simulator, scenario {params.scenario}, seed {params.seed}",
+        "publisher": "cargotrace (simulated)",
+        "date": datetime.fromtimestamp(end, UTC).date().isoformat(),
+        "url": None,
+    }
+
+
+def _evidence_items(dunay_stay: Leg, staged: int, rail_shortfall: int) -> list[dict[str, Any]]:
+    """Imagery at Najin (containers staged, then a ship alongside), at Dunay, and the rail sighting.
+
+    `staged` containers are seen at Najin and `staged - rail_shortfall` leave Dunay by rail, so
+    the case's quantities agree only roughly, as real counts from imagery do.
+    """
+    return [
+        {
+            "kind": "imagery",
+            "place": "ct:najin",
+            "observed": [_iso_z(_t(7, 1.5)), _iso_z(_t(7, 1.6))],
+            "what": f"{staged} containers staged on the quay",
+            "quantity": {"containers": staged},
+            "vessel": None,
+            "grading": "B2",
+        },
+        {
+            "kind": "imagery",
+            "place": "ct:najin",
+            "observed": [_iso_z(_t(8, 1.5)), _iso_z(_t(8, 1.6))],
+            "what": "cargo ship of ANGARA's size alongside the container quay, AIS silent",
+            "vessel": None,
+            "grading": "B2",
+        },
+        {
+            "kind": "imagery",
+            "place": "ct:dunay",
+            "observed": [_iso_z(dunay_stay.t0 + 2 * HOUR), _iso_z(dunay_stay.t0 + 2.1 * HOUR)],
+            "what": "ANGARA (IMO 9179842) at the Dunay pier, containers on the quay",
+            "vessel": {"name": "ANGARA", "imo": ANGARA_IMO, "mmsi": None},
+            "grading": "B2",
+        },
+        {
+            "kind": "rail_sighting",
+            "place": "ct:dunay",
+            "observed": [_iso_z(dunay_stay.t0 + 30 * HOUR), _iso_z(dunay_stay.t0 + 40 * HOUR)],
+            "what": "container flatcars leaving the Dunay pier westbound",
+            "quantity": {"containers": staged - rail_shortfall},
+            "vessel": None,
+            "grading": "C3",
+        },
+    ]
+
+
 def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams, version: str) -> Path:
     """The covert crossing's non-AIS evidence as a case file (docs/concepts/cases.md), simulated.
 
@@ -197,54 +261,9 @@ def write_evidence(out_dir: Path, planted: Planted, params: ScenarioParams, vers
     assert ship is not None, "write_evidence needs plant_reference_case first"
     rng = random.Random(params.seed + 1)
     dunay_stay = next(leg for leg in ship.plan.legs if leg.place_id == "ct:dunay")
-
-    def when(t: float) -> str:
-        return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
-
-    end = params.start.timestamp() + params.days * 86400
-    source = {
-        "title": f"cargotrace simulator, scenario {params.scenario}, seed {params.seed}",
-        "publisher": "cargotrace (simulated)",
-        "date": datetime.fromtimestamp(end, UTC).date().isoformat(),
-        "url": None,
-    }
-    staged = rng.randrange(280, 321)
-    items: list[dict[str, Any]] = [
-        {
-            "kind": "imagery",
-            "place": "ct:najin",
-            "observed": [when(_t(7, 1.5)), when(_t(7, 1.6))],
-            "what": f"{staged} containers staged on the quay",
-            "quantity": {"containers": staged},
-            "vessel": None,
-            "grading": "B2",
-        },
-        {
-            "kind": "imagery",
-            "place": "ct:najin",
-            "observed": [when(_t(8, 1.5)), when(_t(8, 1.6))],
-            "what": "cargo ship of ANGARA's size alongside the container quay, AIS silent",
-            "vessel": None,
-            "grading": "B2",
-        },
-        {
-            "kind": "imagery",
-            "place": "ct:dunay",
-            "observed": [when(dunay_stay.t0 + 2 * HOUR), when(dunay_stay.t0 + 2.1 * HOUR)],
-            "what": "ANGARA (IMO 9179842) at the Dunay pier, containers on the quay",
-            "vessel": {"name": "ANGARA", "imo": ANGARA_IMO, "mmsi": None},
-            "grading": "B2",
-        },
-        {
-            "kind": "rail_sighting",
-            "place": "ct:dunay",
-            "observed": [when(dunay_stay.t0 + 30 * HOUR), when(dunay_stay.t0 + 40 * HOUR)],
-            "what": "container flatcars leaving the Dunay pier westbound",
-            "quantity": {"containers": staged - rng.randrange(0, 20)},
-            "vessel": None,
-            "grading": "C3",
-        },
-    ]
+    source = _simulated_source(params)
+    staged = rng.randrange(280, 321)  # drawn before the shortfall: the seed's order is the file's
+    items = _evidence_items(dunay_stay, staged, rail_shortfall=rng.randrange(0, 20))
     doc = {
         "case": f"sim-{params.scenario}-seed-{params.seed}",
         "title": f"Simulated covert crossing Najin → Dunay ({params.scenario})",

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from cargotrace.cache import cache_dir, write_atomic
+from cargotrace.provenance import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def fingerprint() -> str:
     """Hash of the code and data versions a route depends on."""
     h = hashlib.sha256()
     for name in _SOURCES:
-        h.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
+        h.update(f"{name}\0{file_sha256(_PACKAGE / name)}\0".encode())
     for package in _PACKAGES:
         h.update(f"{package}=={importlib.metadata.version(package)}\0".encode())
     return h.hexdigest()[:16]

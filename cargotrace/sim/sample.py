@@ -9,14 +9,13 @@ ground truth (issue 3) builds on this module.
 from __future__ import annotations
 
 import heapq
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cargotrace.geo.sphere import SIM_EARTH_RADIUS_NM_LEGACY
+from cargotrace.geo.sphere import KM_PER_NM, bearing_deg, distance_km
 from cargotrace.sim.nmea_writer import PositionReport, StaticReport, encode_reports
 
 # Sea waypoints (lat, lon) between ports; first and last points are the port approaches.
@@ -60,21 +59,6 @@ SAMPLE_FLEET = (
 )
 
 
-def _haversine_nm(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
-    return 2 * SIM_EARTH_RADIUS_NM_LEGACY * math.asin(math.sqrt(h))
-
-
-def _bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    y = math.sin(lon2 - lon1) * math.cos(lat2)
-    x = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
-    return (math.degrees(math.atan2(y, x)) + 360) % 360
-
-
 def _vessel_track(
     v: SampleVessel, start: datetime, end: datetime, rng: random.Random
 ) -> Iterator[PositionReport | StaticReport]:
@@ -82,15 +66,18 @@ def _vessel_track(
     route = ROUTES[v.route]
     legs = list(zip(route, route[1:], strict=False))
     legs += [(b, a) for a, b in reversed(legs)]
+    # each leg's length and course, once: they do not change along a leg
+    legs_nm = [max(distance_km(*a, *b) / KM_PER_NM, 1e-6) for a, b in legs]
+    courses = [float(bearing_deg(*a, *b)) for a, b in legs]
     t = start + timedelta(seconds=rng.uniform(0, 120))
     next_static = t
     leg_i, frac = rng.randrange(len(legs)), rng.random()
     while t < end:
         a, b = legs[leg_i]
-        leg_nm = max(_haversine_nm(a, b), 1e-6)
+        leg_nm = legs_nm[leg_i]
         lat = a[0] + (b[0] - a[0]) * frac
         lon = a[1] + (b[1] - a[1]) * frac
-        course = _bearing_deg(a, b)
+        course = courses[leg_i]
         speed = max(0.0, v.speed_kn + rng.gauss(0, 0.4))
         if t >= next_static:
             yield StaticReport(v.mmsi, t, v.name, v.imo, v.callsign, v.ship_type, v.length_m,
@@ -103,7 +90,7 @@ def _vessel_track(
         while frac >= 1:
             frac = (frac - 1) * leg_nm
             leg_i = (leg_i + 1) % len(legs)
-            leg_nm = max(_haversine_nm(*legs[leg_i]), 1e-6)
+            leg_nm = legs_nm[leg_i]
             frac /= leg_nm
         t += timedelta(seconds=step_s)
 

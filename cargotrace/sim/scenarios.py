@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from cargotrace.errors import ParamsError
-from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
+from cargotrace.geo.sphere import destination
 from cargotrace.sim.plan import Port
 
 # Named regions: bounding box (lat_min, lat_max, lon_min, lon_max) and the ports to use.
@@ -91,9 +91,7 @@ def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
         return port
     for ring_km in np.arange(0.5, max_km + 0.01, 0.5):
         angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
-        lats = port.lat + ring_km * np.cos(angles) / SIM_KM_PER_DEG_LEGACY
-        lons = port.lon + ring_km * np.sin(angles) / (
-            SIM_KM_PER_DEG_LEGACY * math.cos(math.radians(port.lat)))
+        lats, lons = destination(port.lat, port.lon, np.degrees(angles), ring_km)
         sea = ~is_land(lats, lons)
         if sea.any():
             i = int(np.flatnonzero(sea)[0])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cargotrace.geo.landmask import is_land
-from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
+from cargotrace.geo.sphere import destination
 from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
 from cargotrace.sim.params import ReceptionParams
@@ -74,9 +74,10 @@ def _mmsi_column(ship: SimShip, ts: np.ndarray) -> np.ndarray:
 
 def _teleport(ship: SimShip, out: dict[str, np.ndarray], rng: np.random.Generator) -> None:
     """Move the first two heard positions after each scheduled time 200-500 km away, onto
-    the sea, by the same offset: a sustained jump (the ship "stays" at the far place for two
-    reports), which is a teleport. A single jumped position is a glitch, flagged by
-    detect/outliers.py rather than reported, so it is not planted as one."""
+    the sea, by the same distance and bearing (`geo.sphere.destination`): a sustained jump
+    (the ship "stays" at the far place for two reports), which is a teleport. A single jumped
+    position is a glitch, flagged by detect/outliers.py rather than reported, so it is not
+    planted as one."""
     for t in list(ship.teleport_at):
         later = np.flatnonzero(out["ts"] >= t)
         if later.size < 2:
@@ -85,10 +86,7 @@ def _teleport(ship: SimShip, out: dict[str, np.ndarray], rng: np.random.Generato
         lat0, lon0 = out["lat"][idx], out["lon"][idx]
         for _ in range(50):
             dist_km, bearing = rng.uniform(200, 500), rng.uniform(0, 2 * math.pi)
-            dlat = dist_km * math.cos(bearing) / SIM_KM_PER_DEG_LEGACY
-            dlon = dist_km * math.sin(bearing) / (
-                SIM_KM_PER_DEG_LEGACY * math.cos(math.radians(lat0[0])))
-            lat, lon = lat0 + dlat, lon0 + dlon
+            lat, lon = destination(lat0, lon0, math.degrees(bearing), dist_km)
             if np.all(np.abs(lat) < 80) and not is_land(lat, lon).any():
                 out["lat"][idx], out["lon"][idx] = np.round(lat, 6), np.round(lon, 6)
                 ship.teleports_done.append((float(out["ts"][idx[0]]), float(out["ts"][idx[1]]),

@@ -150,6 +150,48 @@ def teleport_truth(ships: list[SimShip], planted: Planted) -> None:
             )
 
 
+def _borrowable(ships: list[SimShip]) -> list[SimShip]:
+    """Class A background ships with no silence, identity change or jump: a jump while two
+    ships share an MMSI would be indistinguishable from the second ship."""
+    return [
+        s
+        for s in ships
+        if s.active is None
+        and not s.identities
+        and not s.ais_off
+        and not s.teleport_at
+        and s.vessel.transceiver == "A"
+    ]
+
+
+def _ports_far_from(ports: list[Port], here: tuple[float, float] | None) -> list[Port]:
+    """Ports, furthest from `here` first (from the first port when the ship is at sea), so
+    that the second ship sails in another area and the two tracks cannot be confused."""
+    lat, lon = here or (ports[0].lat, ports[0].lon)
+    return sorted(
+        ports,
+        key=lambda p: -float(haversine_km(np.array([p.lat]), np.array([p.lon]), lat, lon)[0]),
+    )
+
+
+def _ghost_of(
+    victim: SimShip, active: tuple[float, float], ports: list[Port],
+    window: tuple[float, float], rng: random.Random,
+) -> SimShip:
+    """A second ship with the victim's identity, a little slower, plying the four ports
+    furthest from where the victim is when the sharing starts; transmitting only in `active`."""
+    leg = victim.plan.leg_at(active[0])
+    here = (leg.lat, leg.lon) if leg is not None and leg.kind != "transit" else None
+    vessel = replace(
+        victim.vessel,
+        vessel_id=10_000 + victim.vessel.vessel_id,
+        speed_kn=round(victim.vessel.speed_kn * 0.9, 1),
+    )
+    far = _ports_far_from(ports, here)
+    plan = build_plan(vessel.vessel_id, vessel.speed_kn, far[:4], window[0], window[1], rng)
+    return SimShip(vessel, plan, active=active)
+
+
 def ghost_ships(
     ships: list[SimShip],
     n: int,
@@ -159,45 +201,14 @@ def ghost_ships(
     rng: random.Random,
 ) -> list[SimShip]:
     """Second ships that transmit another ship's MMSI for a day or two, in another area.
-    The MMSI is borrowed from a ship with no silence, identity change or jump: a jump while
-    two ships share an MMSI would be indistinguishable from the second ship."""
-    victims = [
-        s
-        for s in ships
-        if s.active is None
-        and not s.identities
-        and not s.ais_off
-        and not s.teleport_at
-        and s.vessel.transceiver == "A"
-    ]
+    The MMSI is borrowed from a ship with no silence, identity change or jump (`_borrowable`)."""
+    victims = _borrowable(ships)
     rng.shuffle(victims)
     ghosts = []
     for victim in victims[:n]:
         t0 = rng.uniform(window[0] + 2 * DAY, window[1] - 3 * DAY)
         t1 = t0 + rng.uniform(18.0, 48.0) * HOUR
-        leg = victim.plan.leg_at(t0)
-        here = (leg.lat, leg.lon) if leg is not None and leg.kind != "transit" else None
-        far = sorted(
-            ports,
-            key=lambda p: (
-                -float(
-                    haversine_km(
-                        np.array([p.lat]),
-                        np.array([p.lon]),
-                        *(here or (ports[0].lat, ports[0].lon)),
-                    )[0]
-                )
-            ),
-        )
-        ghost_vessel = replace(
-            victim.vessel,
-            vessel_id=10_000 + victim.vessel.vessel_id,
-            speed_kn=round(victim.vessel.speed_kn * 0.9, 1),
-        )
-        plan = build_plan(
-            ghost_vessel.vessel_id, ghost_vessel.speed_kn, far[:4], window[0], window[1], rng
-        )
-        ghost = SimShip(ghost_vessel, plan, active=(t0, t1))
+        ghost = _ghost_of(victim, (t0, t1), ports, window, rng)
         ghosts.append(ghost)
         row = TruthRow(
             planted.next_id("identity"),
@@ -206,10 +217,11 @@ def ghost_ships(
             _dt(t0),
             _dt(t1),
             subkind=IdentityKind.SHARED_MMSI,
-            attrs={"ghost_vessel_id": ghost_vessel.vessel_id},
+            attrs={"ghost_vessel_id": ghost.vessel.vessel_id},
         )
+        # resolved from what the ghost is heard sending (`Trackers.spans`)
         planted.pending.append(
-            Pending(row, "span", victim.vessel.mmsi, t0, t1, ship_key=ghost_vessel.vessel_id)
+            Pending(row, "span", victim.vessel.mmsi, t0, t1, ship_key=ghost.vessel.vessel_id)
         )
     return ghosts
 

@@ -41,8 +41,21 @@ _MID_OFFSET: dict[str, int] = {
     "aton": 2,  # 99MIDxxxx
 }
 
-# Devices with no flag: the digits after the prefix are a manufacturer id and serial.
-_DEVICE_PREFIX: dict[str, str] = {"970": "sart", "972": "mob", "974": "epirb"}
+# The kind of station by the first digits of the 9-digit form, first match wins (so "00" before
+# "0"). Devices (sart, mob, epirb) have no flag: the digits after the prefix are a manufacturer
+# id and serial. Anything else is invalid.
+_KIND_BY_PREFIX: tuple[tuple[str, str], ...] = (
+    ("970", "sart"),
+    ("972", "mob"),
+    ("974", "epirb"),
+    ("00", "coast_station"),
+    ("0", "group"),
+    ("111", "sar_aircraft"),
+    ("8", "handheld"),
+    ("98", "parent_craft"),
+    ("99", "aton"),
+    *((digit, "ship") for digit in "234567"),
+)
 
 
 class MidEntry(NamedTuple):
@@ -68,30 +81,20 @@ def mid_table() -> Mapping[int, MidEntry]:
     return MappingProxyType(table)
 
 
+def _station_kind(digits: str) -> str:
+    """The kind of station a 9-digit MMSI names by its prefix (`_KIND_BY_PREFIX`)."""
+    return next((kind for prefix, kind in _KIND_BY_PREFIX if digits.startswith(prefix)),
+                "invalid")
+
+
 def _classify(mmsi: int) -> tuple[str, int | None]:
     """Return (kind, MID or None) so kind and flag come from a single reading of the digits."""
     if isinstance(mmsi, bool) or not 0 <= mmsi <= _MMSI_MAX:
         return "invalid", None
     digits = f"{mmsi:09d}"
-    for prefix, device in _DEVICE_PREFIX.items():
-        if digits.startswith(prefix):
-            return device, None
-    if digits.startswith("00"):
-        kind = "coast_station"
-    elif digits.startswith("0"):
-        kind = "group"
-    elif digits.startswith("111"):
-        kind = "sar_aircraft"
-    elif digits.startswith("8"):
-        kind = "handheld"
-    elif digits.startswith("98"):
-        kind = "parent_craft"
-    elif digits.startswith("99"):
-        kind = "aton"
-    elif digits[0] in "234567":
-        kind = "ship"
-    else:
-        return "invalid", None
+    kind = _station_kind(digits)
+    if kind not in _MID_OFFSET:  # a device, or invalid: no MID
+        return kind, None
     offset = _MID_OFFSET[kind]
     mid_digits = digits[offset : offset + 3]
     if mid_digits[0] not in "234567":

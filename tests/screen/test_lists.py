@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -51,6 +52,18 @@ def test_un_entities_keep_listing_date_and_company_imo(lists_store: Path) -> Non
                                 FROM sanctions_entities WHERE id = 'un-6908516'""")
         assert row == ("CHONGCHONGANG SHIPPING COMPANY", ["DPRK"], date(2016, 3, 2),
                        "IMO5342883")
+
+
+def test_each_load_records_the_hash_and_size_of_the_file_read(lists_store: Path,
+                                                               shared_data: Path) -> None:
+    """Provenance: the SHA-256 and size recorded for each list are those of the real file's
+    bytes (checked with hashlib here, not with the code under test)."""
+    with cargotrace.open_store(lists_store, read_only=True) as store:
+        loads = {name: (sha, size) for name, sha, size in _rows(
+            store, "SELECT list, sha256, size_bytes FROM sanctions_loads")}
+    for name, file in (("ofac", OFAC), ("un", UN)):
+        data = (shared_data / file).read_bytes()
+        assert loads[name] == (hashlib.sha256(data).hexdigest(), len(data))
 
 
 def test_reloading_the_same_file_is_idempotent(screen_store: cargotrace.Store,
