@@ -105,7 +105,7 @@ def combined_weight(weights: list[float]) -> float:
 def _point_place(point: PlacePoint) -> Place:
     digest = hashlib.sha256(f"{point.name}|{point.lat}|{point.lon}".encode()).hexdigest()[:10]
     return Place(place_id=f"case:{digest}", name=point.name, aliases=(), country=None,
-                 kind="depot", lat=point.lat, lon=point.lon, radius_m=5000.0,
+                 kind=point.kind, lat=point.lat, lon=point.lon, radius_m=5000.0,
                  watch_reason=None, source="case file coordinates")
 
 

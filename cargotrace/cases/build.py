@@ -155,7 +155,8 @@ class _Builder:
             key = (ref.name and ref.name.upper(), ref.imo, ref.mmsi)
             old = self._named.get(key)
             ids = (*(old.evidence if old else ()), r.item.id)
-            self._named[key] = (NamedCheck(old.ref, ids, old.mmsis, old.hits, old.screened)
+            self._named[key] = (NamedCheck(old.ref, ids, old.mmsis, old.hits, old.screened,
+                                           old.store_hits)
                                 if old else self.finder.check_named(ref, ids))
         for check in self._named.values():
             if self.store is not None and not check.mmsis:
@@ -188,14 +189,14 @@ class _Builder:
             leg.vessel = {"name": ref.name, "imo": ref.imo, "mmsi": ref.mmsi,
                           "sanctioned": check.sanctioned, "source": "evidence",
                           "evidence": [r.item.id for r in named],
-                          "in_store_mmsis": check.mmsis,
+                          "in_store_mmsis": check.mmsis, "resolution": check.resolution,
                           "sanctions": check.to_dict()["sanctions"], "candidates": cands}
         elif cands:
             top = cands[0]
             leg.vessel = {"name": top["name"], "imo": top["imo"], "mmsi": top["mmsi"],
                           "sanctioned": top["sanctioned"], "source": "store", "evidence": [],
-                          "in_store_mmsis": [top["mmsi"]], "sanctions": top["sanctions"],
-                          "candidates": cands}
+                          "in_store_mmsis": [top["mmsi"]], "resolution": None,
+                          "sanctions": top["sanctions"], "candidates": cands}
 
     def chains(self, anchors: list[Anchor]) -> list[Hypothesis]:
         per_leg: list[list[HLeg]] = []

@@ -65,6 +65,8 @@ def explain_leg(leg: HLeg) -> str:
         if v.get("sanctioned") is False and v.get("sanctions"):
             state += " (a possible name match: see its profile)"
         text += f"; vessel {v['name']} ({v.get('source')}, {state})"
+        if v.get("resolution"):
+            text += f": {v['resolution']['message']}"
     return text + "."
 
 
