@@ -29,8 +29,8 @@ from cargotrace.cases.carriers import NamedCarrier, named_carriers
 from cargotrace.cases.explain import day, explain_hypothesis, explain_leg
 from cargotrace.cases.legs import Option, Planner, observed_hours, p_in_time
 from cargotrace.cases.params import CORRIDORS, CaseParams, Corridor
-from cargotrace.cases.schema import Case
 from cargotrace.cases.ranking import decisiveness
+from cargotrace.cases.schema import Case
 from cargotrace.cases.score import HLeg, Hypothesis, score_hypothesis
 from cargotrace.cases.timefit import time_fit
 from cargotrace.cases.vessels import Candidate, NamedCheck, VesselFinder

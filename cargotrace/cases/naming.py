@@ -26,8 +26,8 @@ LIST_LABELS = {"ofac": "OFAC", "un": "UN"}
 
 
 def _same_name(hit: Match) -> bool:
-    name = hit.fields.get("name")
-    return bool(name) and name.get("method") in SAME_NAME and hit.fields.get("imo") != "differs"
+    name = hit.fields.get("name") or {}
+    return name.get("method") in SAME_NAME and hit.fields.get("imo") != "differs"
 
 
 def _basis(hits: list[Match]) -> tuple[list[str], list[str]]:

@@ -93,9 +93,10 @@ class CaseParams:
                             "and the cargo's departure or arrival that the route model does not "
                             "cover (a yard, a quay); the time fit is the likelihood of the "
                             "observed interval as route time + wait")
-    decisive_ratio: float = _f(3.0, "The ranking is decisive when the best hypothesis is at "
-                               "least this many times as likely as the next (Kass and Raftery: "
-                               "a Bayes factor under 3 is barely worth mentioning)")
+    decisive_ratio: float = field(default=3.0, metadata={
+        "unit": "ratio", "help": "The ranking is decisive when the best hypothesis is at least "
+        "this many times as likely as the next (Kass and Raftery: a Bayes factor under 3 is "
+        "barely worth mentioning)"})
 
     def __post_init__(self) -> None:
         for f in fields(self):
