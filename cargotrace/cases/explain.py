@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from datetime import time as dtime
 
-from cargotrace.cases.score import CONTRADICT_FIT, SUPPORT_FIT, Factor, HLeg, Hypothesis
+from cargotrace.cases.score import (
+    CARRIER_PREFIX,
+    CONTRADICT_FIT,
+    SUPPORT_FIT,
+    Factor,
+    HLeg,
+    Hypothesis,
+)
 
 __all__ = ["day", "explain_hypothesis", "explain_leg", "observed"]
 
@@ -103,11 +110,12 @@ def explain_hypothesis(h: Hypothesis, best: Hypothesis) -> str:
         ratio = best.score / h.score if h.score > 0 else float("inf")
         why = "; ".join(_why_lower(h, best) or ["its factors are each slightly lower"])
         if h.carrier_conflicts > best.carrier_conflicts:
-            conflicts = "; ".join(f.reason for f in h.factors
+            conflicts = "; ".join(f.reason.removeprefix(CARRIER_PREFIX) for f in h.factors
                                   if f.kind == "carrier_contradicted")
+            by_score = (f"{ratio:.1f}x less likely than #{best.rank} by score" if ratio >= 1
+                        else f"{1 / ratio:.1f}x as likely as #{best.rank} by score alone")
             parts.append(f"Ranked below every hypothesis that agrees with the carrier the "
-                         f"evidence names ({ratio:.1f}x less likely than #{best.rank} by "
-                         f"score): it {conflicts.removeprefix('contradicts')}.")
+                         f"evidence names ({by_score}): {conflicts}.")
         else:
             parts.append(f"{ratio:.1f}x less likely than #{best.rank} given the evidence, "
                          f"because: {why}.")

@@ -33,6 +33,7 @@ from cargotrace.routes.transit import Transit, transit_of
 
 __all__ = ["Factor", "HLeg", "Hypothesis", "score_hypothesis"]
 
+CARRIER_PREFIX = "contradicts the carrier the evidence names: "
 SUPPORT_FIT = 0.5  # a leg whose fit is at least this is supported by its anchors
 CONTRADICT_FIT = 0.1  # below this its anchors contradict it
 
@@ -200,8 +201,7 @@ def _carrier_factors(h: Hypothesis, carriers: list[NamedCarrier]) -> list[Factor
         h.legs[at].contradicts += list(c.evidence)
         factors.append(Factor(
             "carrier_contradicted", 1.0 - c.weight, c.evidence,
-            f"contradicts the carrier the evidence names: {c.sentence}, but {where}: factor "
-            f"1 - {c.weight:.2f}", at))
+            f"{CARRIER_PREFIX}{c.sentence}, but {where}: factor 1 - {c.weight:.2f}", at))
     return factors
 
 

@@ -141,3 +141,16 @@ def test_cli_prints_the_resolution(lady_r_store: Path, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert ("vessel LADY R: probably the OFAC-listed LADY R, IMO 9161003 (name only, same type "
             "and flag); confirm the IMO") in done.output
+
+
+def test_report_shows_the_resolution_on_the_leg(store: cargotrace.Store, tmp_path: Path) -> None:
+    from cargotrace.publish.report import write_report
+
+    case = tmp_path / "lady-r.yaml"
+    case.write_text(json.dumps(lady_r_case()))
+    report = write_report(case, tmp_path / "out", store)
+    html = report.html_path.read_text(encoding="utf-8")
+    table = html[html.index('id="hypotheses-table"'):]
+    table = table[: table.index("</table>")]
+    assert ("probably the OFAC-listed LADY R, IMO 9161003 (name only, same type and flag); "
+            "confirm the IMO") in table
