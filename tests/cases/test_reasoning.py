@@ -224,3 +224,54 @@ def test_cli_shows_decisiveness_and_carriers(write_case: Writer) -> None:
     text = CliRunner().invoke(app, ["case", "build", str(path)])
     assert text.exit_code == 0, text.output
     assert "ranking:" in text.output and "carrier named by the evidence" in text.output
+
+
+def test_issue_15_railcars_at_both_ends_make_a_rail_leg(planner: Planner) -> None:
+    """Containers on railcars at Najin and railcars at Vladivostok: the rail route across the
+    Friendship Bridge ranks above every sea route, whatever their time fit."""
+    najin_source = {
+        "title": "Ongoing Arms Transfer Activity at Najin Port", "publisher": "CSIS Beyond "
+        "Parallel", "date": "2023-10-20",
+        "url": "https://beyondparallel.csis.org/ongoing-arms-transfer-activity-at-najin-port/"}
+    doc = {
+        "case": "najin-vladivostok-rail", "title": "Railcars from Najin to Vladivostok",
+        "cargo": {"description": "containers on railcars"},
+        "evidence": [
+            _item("najin-railcars", "Najin", "2023-10-05", "containers loaded on railcars at "
+                  "the Najin port rail yard (date constructed for this test)", najin_source,
+                  "B3", simulated=True),
+            _item("vladivostok-railcars", "Vladivostok", "2023-10-09", "the same flat wagons "
+                  "in a Vladivostok rail yard (constructed for this test)", najin_source, "C3",
+                  simulated=True),
+        ]}
+    result = build_case(parse_case(doc), planner=planner).to_dict()
+    assert [(c["mode"], c["carrier"]) for c in result["carriers"]] == [("rail", "railcars")]
+    hyps = result["hypotheses"]
+    rail = [h["rank"] for h in hyps if [leg["mode"] for leg in h["legs"]] == ["rail"]]
+    others = [h for h in hyps if [leg["mode"] for leg in h["legs"]] != ["rail"]]
+    assert rail and others and max(rail) < min(h["rank"] for h in others)
+    assert all("Ranked below every hypothesis that agrees with the carrier" in h["explanation"]
+               for h in others)
+    assert "Khasan–Tumangang" in " ".join(hyps[0]["transit"]["border_crossings"])
+
+
+@pytest.mark.parametrize(("kind", "what", "vessel", "expected"), [
+    ("imagery", "about 70 freight railcars in the yard", None, ("rail", "rail")),
+    ("media_report", "flat wagons loaded with containers", None, ("rail", "rail")),
+    ("rail_sighting", "a train", None, ("rail", "rail")),
+    ("imagery", "a convoy of trucks leaving the port", None, ("road", "road")),
+    ("imagery", "lorries at the gate", None, ("road", "road")),
+    ("imagery", "containers staged at the port", None, None),
+    # a named ship wins over words about onward rail
+    ("media_report", "unloaded, then probably by rail", {"name": "Maria"},
+     ("sea", "name:MARIA")),
+])
+def test_what_names_a_carrier(kind: str, what: str, vessel: dict[str, Any] | None,
+                              expected: tuple[str, str] | None) -> None:
+    from cargotrace.cases.anchors import Resolved
+    from cargotrace.cases.carriers import carrier_of
+    from cargotrace.cases.schema import EvidenceItem
+
+    item = EvidenceItem.model_validate(_item("x", "Najin", "2023-10-05", what, RUSI,
+                                             vessel=vessel, kind=kind))
+    assert carrier_of(Resolved(item, 0, None)) == expected
