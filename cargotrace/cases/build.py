@@ -140,7 +140,7 @@ class _Builder:
     def hleg(self, start: Anchor, end: Anchor, option: Option,
              skipped: tuple[Anchor, ...]) -> HLeg:
         least, most = observed_hours(start.depart, end.arrive)
-        key = (option.signature, least, most)
+        key = (option.time, least, most)  # the fit depends on nothing else
         if key not in self._fits:
             self._fits[key] = time_fit(option.time, least, most, self.params.wait_mean_h)
         in_time = p_in_time(option.time, most)

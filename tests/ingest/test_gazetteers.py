@@ -415,9 +415,9 @@ def test_cli_places_load_file_then_curated(tmp_path: Path, wpi: Path) -> None:
     ]
     result = runner.invoke(app, ["places", "load", "--curated", "--store", store, "--json"])
     assert result.exit_code == 0, result.output
-    assert '"loaded": 20' in result.stdout and '"path": ' in result.stdout
+    assert '"loaded": 22' in result.stdout and '"path": ' in result.stdout
     with cargotrace.open_store(store) as st:
-        assert st.count("places") == 3812 + 20
+        assert st.count("places") == 3812 + 22
 
 
 @pytest.mark.parametrize(
