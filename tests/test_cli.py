@@ -224,7 +224,7 @@ def test_writing_commands_create_the_store_and_say_so_once(tmp_path: Path) -> No
     again = runner.invoke(app, ["places", "load", "--curated", "--store", str(store)])
     assert again.exit_code == 0 and "created store" not in again.stderr
     listed = runner.invoke(app, ["places", "list", "--store", str(store), "--json"])
-    assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 20
+    assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 22
 
 
 @dataclass

@@ -56,12 +56,30 @@ class Resolved:
 
 @dataclass(frozen=True)
 class Anchor:
-    """Where the cargo was, and when (the union of the merged items' windows)."""
+    """Where the cargo was, and when (the union of the merged items' windows: a stay).
+
+    Why two more windows: a leg must be timed by the sightings that bound it. The cargo had
+    arrived by the end of the *first* sighting at a place (`arrive`), and left no earlier than the
+    start of the *last* one (`depart`): a ship seen at B on day 2 and again on day 23 was at B in
+    between, so the leg A -> B has at most 2 days, not 23.
+    """
 
     place: Place
     start: datetime
     end: datetime
     items: tuple[Resolved, ...]
+
+    @property
+    def arrive(self) -> tuple[datetime, datetime]:
+        """The window of the first sighting (the one that ends first)."""
+        first = min(self.items, key=lambda r: (r.item.end, r.item.start, r.index))
+        return first.item.start, first.item.end
+
+    @property
+    def depart(self) -> tuple[datetime, datetime]:
+        """The window of the last sighting (the one that starts last)."""
+        last = max(self.items, key=lambda r: (r.item.start, r.item.end, -r.index))
+        return last.item.start, last.item.end
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -87,7 +105,7 @@ def combined_weight(weights: list[float]) -> float:
 def _point_place(point: PlacePoint) -> Place:
     digest = hashlib.sha256(f"{point.name}|{point.lat}|{point.lon}".encode()).hexdigest()[:10]
     return Place(place_id=f"case:{digest}", name=point.name, aliases=(), country=None,
-                 kind="depot", lat=point.lat, lon=point.lon, radius_m=5000.0,
+                 kind=point.kind, lat=point.lat, lon=point.lon, radius_m=5000.0,
                  watch_reason=None, source="case file coordinates")
 
 

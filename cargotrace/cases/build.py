@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,11 +25,14 @@ from cargotrace.cases.anchors import (
     is_anchor,
     resolve_items,
 )
+from cargotrace.cases.carriers import NamedCarrier, named_carriers
 from cargotrace.cases.explain import day, explain_hypothesis, explain_leg
-from cargotrace.cases.legs import Option, Planner, available_hours, time_fit
+from cargotrace.cases.legs import Option, Planner, observed_hours, p_in_time
 from cargotrace.cases.params import CORRIDORS, CaseParams, Corridor
+from cargotrace.cases.ranking import decisiveness
 from cargotrace.cases.schema import Case
 from cargotrace.cases.score import HLeg, Hypothesis, score_hypothesis
+from cargotrace.cases.timefit import time_fit
 from cargotrace.cases.vessels import Candidate, NamedCheck, VesselFinder
 from cargotrace.routes import RouteNetwork, RouteParams
 from cargotrace.routes.output import attribution
@@ -61,6 +64,7 @@ class CaseResult:
     route_requests: int = 0
     elapsed_s: float = 0.0
     context: list[Resolved] = field(default_factory=list)
+    carriers: list[NamedCarrier] = field(default_factory=list)
 
     @property
     def best(self) -> Hypothesis | None:
@@ -72,9 +76,10 @@ class CaseResult:
             "from": leg.start.place.name, "to": leg.end.place.name,
             "from_id": leg.start.place.place_id, "to_id": leg.end.place.place_id,
             "mode": leg.mode, "route": leg.option.summary, "corridor": leg.option.corridor,
-            "depart": {"from": _iso(leg.start.start), "to": _iso(leg.start.end)},
-            "arrive": {"from": _iso(leg.end.start), "to": _iso(leg.end.end)},
-            "available_h": round(leg.available_h, 1), "p10_h": round(t.p10_h, 1),
+            "depart": {"from": _iso(leg.start.depart[0]), "to": _iso(leg.start.depart[1])},
+            "arrive": {"from": _iso(leg.end.arrive[0]), "to": _iso(leg.end.arrive[1])},
+            "available_h": round(leg.available_h, 1), "least_h": round(leg.least_h, 1),
+            "p_in_time": round(leg.p_in_time, 4), "p10_h": round(t.p10_h, 1),
             "p50_h": round(t.p50_h, 1), "p90_h": round(t.p90_h, 1),
             "fit": round(leg.fit, 4), "feasible": leg.feasible,
             "distance_km": round(leg.option.distance_km, 1),
@@ -108,6 +113,10 @@ class CaseResult:
                 "supports": h.supports, "contradicts": h.contradicts,
                 "explanation": explain_hypothesis(h, best) if best else "",
             } for h in self.hypotheses],
+            "decisiveness": decisiveness(self.hypotheses, self.params.decisive_ratio),
+            "carriers": [{"from": c.start.place.name, "to": c.end.place.name, "mode": c.mode,
+                          "carrier": c.carrier, "evidence": list(c.evidence),
+                          "weight": round(c.weight, 3)} for c in self.carriers],
             "flags": [f.to_dict() for f in self.flags],
             "vessels": [n.to_dict() for n in self.named],
             "unavailable": self.unavailable,
@@ -126,13 +135,17 @@ class _Builder:
         self.flags: list[Flag] = []
         self._candidates: dict[tuple[int, int], list[Candidate]] = {}
         self._named: dict[tuple[Any, ...], NamedCheck] = {}
+        self._fits: dict[tuple[Any, ...], float] = {}
 
     def hleg(self, start: Anchor, end: Anchor, option: Option,
              skipped: tuple[Anchor, ...]) -> HLeg:
-        available = available_hours(start.start, end.end)
-        fit = time_fit(option.time, available)
-        return HLeg(start, end, option, skipped, available, fit,
-                    fit >= self.params.infeasible_below_p)
+        least, most = observed_hours(start.depart, end.arrive)
+        key = (option.time, least, most)  # the fit depends on nothing else
+        if key not in self._fits:
+            self._fits[key] = time_fit(option.time, least, most, self.params.wait_mean_h)
+        in_time = p_in_time(option.time, most)
+        return HLeg(start, end, option, skipped, most, self._fits[key],
+                    in_time >= self.params.infeasible_below_p, least, in_time)
 
     def named(self, resolved: list[Resolved]) -> list[NamedCheck]:
         for r in resolved:
@@ -142,7 +155,8 @@ class _Builder:
             key = (ref.name and ref.name.upper(), ref.imo, ref.mmsi)
             old = self._named.get(key)
             ids = (*(old.evidence if old else ()), r.item.id)
-            self._named[key] = (NamedCheck(old.ref, ids, old.mmsis, old.hits, old.screened)
+            self._named[key] = (NamedCheck(old.ref, ids, old.mmsis, old.hits, old.screened,
+                                           old.store_hits)
                                 if old else self.finder.check_named(ref, ids))
         for check in self._named.values():
             if self.store is not None and not check.mmsis:
@@ -162,12 +176,11 @@ class _Builder:
         slack = timedelta(hours=self.params.vessel_window_slack_h)
         ends = {leg.start.place.place_id, leg.end.place.place_id}
         named = [r for r in resolved if r.item.vessel is not None and r.place is not None
-                 and r.place.place_id in ends and r.item.start <= leg.end.end + slack
-                 and r.item.end >= leg.start.start - slack]
+                 and r.place.place_id in ends and r.item.start <= leg.end.arrive[1] + slack
+                 and r.item.end >= leg.start.depart[0] - slack]
         if index not in self._candidates:
             self._candidates[index] = self.finder.candidates(
-                leg.start.place, (leg.start.start, leg.start.end),
-                leg.end.place, (leg.end.start, leg.end.end))
+                leg.start.place, leg.start.depart, leg.end.place, leg.end.arrive)
         cands = [c.to_dict() for c in self._candidates[index]]
         if named:
             ref = named[0].item.vessel
@@ -176,14 +189,14 @@ class _Builder:
             leg.vessel = {"name": ref.name, "imo": ref.imo, "mmsi": ref.mmsi,
                           "sanctioned": check.sanctioned, "source": "evidence",
                           "evidence": [r.item.id for r in named],
-                          "in_store_mmsis": check.mmsis,
+                          "in_store_mmsis": check.mmsis, "resolution": check.resolution,
                           "sanctions": check.to_dict()["sanctions"], "candidates": cands}
         elif cands:
             top = cands[0]
             leg.vessel = {"name": top["name"], "imo": top["imo"], "mmsi": top["mmsi"],
                           "sanctioned": top["sanctioned"], "source": "store", "evidence": [],
-                          "in_store_mmsis": [top["mmsi"]], "sanctions": top["sanctions"],
-                          "candidates": cands}
+                          "in_store_mmsis": [top["mmsi"]], "resolution": None,
+                          "sanctions": top["sanctions"], "candidates": cands}
 
     def chains(self, anchors: list[Anchor]) -> list[Hypothesis]:
         per_leg: list[list[HLeg]] = []
@@ -201,15 +214,16 @@ class _Builder:
                 t = fastest.option.time
                 self.flags.append(Flag(
                     "infeasible_timeline",
-                    f"{a.place.name} ({day(a.start)}) → {b.place.name} ({day(b.end, True)}): "
+                    f"{a.place.name} ({day(a.depart[0])}) → {b.place.name} "
+                    f"({day(b.arrive[1], True)}): "
                     f"{fastest.available_h / 24:.1f} days allowed, but the fastest "
                     f"route ({fastest.option.summary}) needs at least {t.quantile(0.01) / 24:.1f} "
                     f"days (P01; P50 {t.p50_h / 24:.1f})", (*a.ids, *b.ids), "error"))
         combos = list(itertools.islice(itertools.product(*per_leg), MAX_CHAINS))
         return [Hypothesis("; ".join(f"{leg.mode} {leg.start.place.name} → {leg.end.place.name}"
                                      for leg in combo), "chain",
-                           [HLeg(leg.start, leg.end, leg.option, leg.skipped, leg.available_h,
-                                 leg.fit, leg.feasible) for leg in combo])
+                           [replace(leg, supports=[], contradicts=[], notes=[], vessel=None)
+                            for leg in combo])
                 for combo in combos]
 
     def corridors(self, anchors: list[Anchor], corridors: tuple[Corridor, ...],
@@ -240,6 +254,7 @@ def build_case(case: Case, store: Store | None = None, *, params: CaseParams | N
     resolved, place_flags = resolve_items(case, book)
     anchors = build_anchors(resolved, params)
     context = [r for r in resolved if r.place is None or not is_anchor(r, params)]
+    carriers = named_carriers(anchors, context, params.vessel_window_slack_h)
     b = _Builder(case, store, params, planner or Planner(book, route_params, network))
     b.flags += place_flags
     named = b.named(resolved)
@@ -261,8 +276,10 @@ def build_case(case: Case, store: Store | None = None, *, params: CaseParams | N
     for h in unique:
         for leg in h.legs:
             b.attach_vessel(leg, (index[id(leg.start)], index[id(leg.end)]), resolved)
-        score_hypothesis(h, anchors, context, params)
-    unique.sort(key=lambda h: (-h.score, sum(len(leg.skipped) for leg in h.legs),
+        score_hypothesis(h, anchors, context, params, carriers)
+    # a hypothesis contradicting a carrier the evidence names ranks below every one that agrees
+    unique.sort(key=lambda h: (h.carrier_conflicts, -h.score,
+                               sum(len(leg.skipped) for leg in h.legs),
                                sum(leg.option.time.p50_h for leg in h.legs)))
     for rank, h in enumerate(unique, 1):
         h.rank = rank
@@ -272,7 +289,7 @@ def build_case(case: Case, store: Store | None = None, *, params: CaseParams | N
     logger.info("case %s: %d anchors, %d hypotheses, %d flags, %d route requests, %.1f s",
                 case.case, len(anchors), len(unique), len(b.flags), b.planner.calls, elapsed)
     return CaseResult(case, anchors, unique, b.flags, named, unavailable, params,
-                      store is not None, b.planner.calls, elapsed, context)
+                      store is not None, b.planner.calls, elapsed, context, carriers)
 
 
 def _best_flags(best: Hypothesis, flags: list[Flag], params: CaseParams,

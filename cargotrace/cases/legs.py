@@ -2,11 +2,9 @@
 
 Why a planner object: route planning costs ~1 s a query (7-10 s for the first in a process), and
 a build asks for the same (from, to, modes) several times (per-leg alternatives, corridors), so
-every answer - or its NotFoundError - is cached for the build. The time fit of a route to a leg
-is P(T <= available): the probability that the route delivers within the time the evidence
-allows, from the earliest sighting at the start to the latest at the end. Cargo may wait, so an
-interval longer than the route needs is no contradiction (long waits are flagged as evidence
-gaps instead); an interval shorter than the route's fastest plausible time is.
+every answer - or its NotFoundError - is cached for the build. How a route's time fits the
+evidence is timefit.py's job; here `observed_hours` gives the interval the sightings bound: from
+the last sighting at the start to the first at the end (anchors.py).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from cargotrace.routes.place_book import PlaceBook
 from cargotrace.routes.timing import total
 from cargotrace.store.places import Place
 
-__all__ = ["Option", "Planner", "available_hours", "time_fit"]
+__all__ = ["Option", "Planner", "available_hours", "observed_hours", "p_in_time"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +79,19 @@ class Option:
         return legs[0].mode if end == "start" else legs[-1].mode
 
 
-def time_fit(time: TimeDist, available_h: float) -> float:
-    """P(route time <= the hours the evidence allows)."""
+def p_in_time(time: TimeDist, available_h: float) -> float:
+    """P(route time <= the most hours the evidence allows): below 1 % the leg is impossible."""
     return time.cdf(available_h)
 
 
 def available_hours(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds() / 3600)
+
+
+def observed_hours(depart: tuple[datetime, datetime],
+                   arrive: tuple[datetime, datetime]) -> tuple[float, float]:
+    """(least, most) hours between leaving within `depart` and arriving within `arrive`."""
+    return available_hours(depart[1], arrive[0]), available_hours(depart[0], arrive[1])
 
 
 class Planner:

@@ -89,6 +89,14 @@ class CaseParams:
                                "its radius) counts as the vessel having been there")
     max_candidates: int = field(default=5, metadata={
         "help": "Candidate vessels listed per sea leg, best first"})
+    wait_mean_h: float = _f(168.0, "Mean of the wait (hours, exponential) between a sighting "
+                            "and the cargo's departure or arrival that the route model does not "
+                            "cover (a yard, a quay); the time fit is the likelihood of the "
+                            "observed interval as route time + wait")
+    decisive_ratio: float = field(default=3.0, metadata={
+        "unit": "ratio", "help": "The ranking is decisive when the best hypothesis is at least "
+        "this many times as likely as the next (Kass and Raftery: a Bayes factor under 3 is "
+        "barely worth mentioning)"})
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -97,6 +105,8 @@ class CaseParams:
                 raise ParamsError(f"{f.name} must be positive, got {value}")
         if self.infeasible_below_p >= 1:
             raise ParamsError("infeasible_below_p must be below 1")
+        if self.decisive_ratio < 1:
+            raise ParamsError("decisive_ratio must be at least 1")
 
 
 def grading_weight(grading: str) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -38,11 +38,14 @@ class _Model(BaseModel):
 
 
 class PlacePoint(_Model):
-    """A place not in the gazetteer, given by its coordinates."""
+    """A place not in the gazetteer, given by its coordinates (and what it is: a port or naval
+    base can be a sea leg's end; the default, a depot, only a land leg's)."""
 
     name: str = Field(min_length=1)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+    kind: Literal["seaport", "naval_base", "anchorage", "rail_terminal", "border_crossing",
+                  "depot"] = "depot"
 
 
 class VesselRef(_Model):

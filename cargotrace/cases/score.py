@@ -9,7 +9,10 @@ is false it says nothing (likelihood 1). So:
   as its less certain end);
 - an anchor the hypothesis does not pass (a corridor skipping Dunay) contributes 1 - w;
 - an item that shows a mode at a place (a named vessel: by sea; a rail sighting: by rail)
-  contributes 1 - w when no leg of the hypothesis reaches or leaves that place by that mode.
+  contributes 1 - w when no leg of the hypothesis reaches or leaves that place by that mode;
+- a carrier the evidence names at both ends of a leg (carriers.py) contributes 1 - w when the
+  hypothesis has no leg between those anchors by that carrier (and build.py ranks it below every
+  hypothesis that agrees).
 
 No learned weights, no hidden priors: every factor is listed with its reason and evidence ids,
 and two hypotheses compare by the ratio of their scores.
@@ -23,19 +26,21 @@ from datetime import time, timedelta
 from typing import Any
 
 from cargotrace.cases.anchors import Anchor, Resolved
+from cargotrace.cases.carriers import NamedCarrier, leg_agrees
 from cargotrace.cases.legs import Option
 from cargotrace.cases.params import CaseParams
 from cargotrace.routes.transit import Transit, transit_of
 
 __all__ = ["Factor", "HLeg", "Hypothesis", "score_hypothesis"]
 
+CARRIER_PREFIX = "contradicts the carrier the evidence names: "
 SUPPORT_FIT = 0.5  # a leg whose fit is at least this is supported by its anchors
 CONTRADICT_FIT = 0.1  # below this its anchors contradict it
 
 
 @dataclass(frozen=True)
 class Factor:
-    kind: str  # time_fit | unexplained_anchor | mode_unexplained
+    kind: str  # time_fit | unexplained_anchor | mode_unexplained | carrier_contradicted
     value: float
     evidence: tuple[str, ...]
     reason: str
@@ -54,9 +59,11 @@ class HLeg:
     end: Anchor
     option: Option
     skipped: tuple[Anchor, ...]
-    available_h: float
-    fit: float
+    available_h: float  # the most time the sightings allow (last at the start, first at the end)
+    fit: float  # likelihood of the observed windows, relative to the best achievable (timefit)
     feasible: bool
+    least_h: float = 0.0  # the least time they allow
+    p_in_time: float = 1.0  # P(route time <= available_h)
     vessel: dict[str, Any] | None = None
     supports: list[str] = field(default_factory=list)
     contradicts: list[str] = field(default_factory=list)
@@ -99,6 +106,11 @@ class Hypothesis:
     @property
     def signature(self) -> tuple[Any, ...]:
         return tuple(s for leg in self.legs for s in leg.option.signature)
+
+    @property
+    def carrier_conflicts(self) -> int:
+        """How many carriers named by the evidence this hypothesis contradicts."""
+        return sum(f.kind == "carrier_contradicted" for f in self.factors)
 
     @property
     def summary(self) -> str:
@@ -164,15 +176,37 @@ def _time_factor(i: int, leg: HLeg) -> Factor:
         leg.supports += list(ids)
     elif leg.fit < CONTRADICT_FIT:
         leg.contradicts += list(ids)
-    reason = (f"{leg.option.summary}: P(route time <= {_days(leg.available_h)} allowed between "
-              f"{leg.start.place.name} and {leg.end.place.name}) = {leg.fit:.2f} (route P10/P50/"
-              f"P90 {t.p10_h / 24:.1f}/{t.p50_h / 24:.1f}/{t.p90_h / 24:.1f} days); evidence "
-              f"weight {leg.weight:.2f} -> factor 1 - {leg.weight:.2f} x (1 - {leg.fit:.2f})")
+    reason = (f"{leg.option.summary}: likelihood of the observed {_days(leg.least_h)} to "
+              f"{_days(leg.available_h)} between {leg.start.place.name} and "
+              f"{leg.end.place.name}, relative to the best achievable, = {leg.fit:.2f} (route "
+              f"P10/P50/P90 {t.p10_h / 24:.1f}/{t.p50_h / 24:.1f}/{t.p90_h / 24:.1f} days, "
+              f"P(in time) {leg.p_in_time:.2f}); evidence weight {leg.weight:.2f} -> factor "
+              f"1 - {leg.weight:.2f} x (1 - {leg.fit:.2f})")
     return Factor("time_fit", value, ids, reason, i)
 
 
+def _carrier_factors(h: Hypothesis, carriers: list[NamedCarrier]) -> list[Factor]:
+    factors = []
+    for c in carriers:
+        legs = [(i, leg) for i, leg in enumerate(h.legs) if leg.start is c.start
+                and leg.end is c.end]
+        agreeing = [i for i, leg in legs if leg_agrees(leg.option.modes, c.mode)]
+        for i in agreeing:
+            h.legs[i].supports += list(c.evidence)
+        if agreeing:
+            continue
+        where = (f"its leg goes by {legs[0][1].mode}" if legs else
+                 f"it has no leg from {c.start.place.name} to {c.end.place.name}")
+        at = legs[0][0] if legs else 0
+        h.legs[at].contradicts += list(c.evidence)
+        factors.append(Factor(
+            "carrier_contradicted", 1.0 - c.weight, c.evidence,
+            f"{CARRIER_PREFIX}{c.sentence}, but {where}: factor 1 - {c.weight:.2f}", at))
+    return factors
+
+
 def _mode_items(h: Hypothesis, anchors: list[Anchor], context: list[Resolved],
-                params: CaseParams) -> list[Factor]:
+                params: CaseParams, skip: frozenset[str] = frozenset()) -> list[Factor]:
     """Items showing a mode (ship or train) at a place the hypothesis passes."""
     factors: list[Factor] = []
     slack = timedelta(hours=params.vessel_window_slack_h)
@@ -193,7 +227,7 @@ def _mode_items(h: Hypothesis, anchors: list[Anchor], context: list[Resolved],
         for r in items:
             shown = ("sea" if r.item.vessel is not None
                      else "rail" if r.item.kind == "rail_sighting" else None)
-            if shown is None or _beyond(r, anchor, first, last):
+            if shown is None or r.item.id in skip or _beyond(r, anchor, first, last):
                 continue
             what = (f"ship {r.item.vessel.label}" if r.item.vessel is not None
                     else "a rail sighting")
@@ -222,7 +256,7 @@ def _beyond(r: Resolved, anchor: Anchor, first: bool, last: bool) -> bool:
 
 
 def score_hypothesis(h: Hypothesis, anchors: list[Anchor], context: list[Resolved],
-                     params: CaseParams) -> None:
+                     params: CaseParams, carriers: list[NamedCarrier] | None = None) -> None:
     """Fill h.factors (and each leg's supports/contradicts)."""
     factors: list[Factor] = []
     for i, leg in enumerate(h.legs):
@@ -234,7 +268,10 @@ def score_hypothesis(h: Hypothesis, anchors: list[Anchor], context: list[Resolve
                 "unexplained_anchor", 1.0 - a.weight, a.ids,
                 f"does not pass {a.place.name}, where {a.gradings} place(s) the cargo "
                 f"{_window(a)}: factor 1 - {a.weight:.2f}", i))
-    factors += _mode_items(h, anchors, context, params)
+    carriers = carriers or []
+    factors += _carrier_factors(h, carriers)
+    skip = frozenset(i for c in carriers for i in c.evidence)
+    factors += _mode_items(h, anchors, context, params, skip)
     for leg in h.legs:
         leg.supports = list(dict.fromkeys(leg.supports))
         leg.contradicts = list(dict.fromkeys(leg.contradicts))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cargotrace.cases.naming import resolve_name_only
 from cargotrace.cases.params import CaseParams
 from cargotrace.cases.schema import VesselRef
 from cargotrace.geo import sphere
@@ -69,15 +70,22 @@ class NamedCheck:
     mmsis: list[int]
     hits: list[Match]
     screened: bool  # a store with at least one sanctions list (else nothing could be checked)
+    store_hits: list[Match] = field(default_factory=list)  # of the store vessels found by name
+
 
     @property
     def sanctioned(self) -> bool | None:
         return sanctioned(self.hits) if self.screened else None
 
+    @property
+    def resolution(self) -> dict[str, Any] | None:
+        """For a name without an IMO: the listed ship it probably is (naming.py)."""
+        return resolve_name_only(self.ref, [*self.hits, *self.store_hits])
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.ref.name, "imo": self.ref.imo, "mmsi": self.ref.mmsi,
                 "evidence": list(self.evidence), "in_store_mmsis": self.mmsis,
-                "sanctioned": self.sanctioned,
+                "sanctioned": self.sanctioned, "resolution": self.resolution,
                 "sanctions": [_hit_dict(h) for h in self.hits]}
 
 
@@ -136,10 +144,12 @@ class VesselFinder:
                        (ref.imo,) if ref.imo else (), label="the evidence")
         hits = match_all([asked], self.entries, self.screen) if self.entries else []
         seen = {h.entity_id for h in hits}
+        store_hits: list[Match] = []
         for found in self.hits_for(sorted(mmsis)).values():
             hits += [h for h in found if h.entity_id not in seen]
             seen |= {h.entity_id for h in found}
-        return NamedCheck(ref, evidence, sorted(mmsis), hits, self.screened)
+            store_hits += found
+        return NamedCheck(ref, evidence, sorted(mmsis), hits, self.screened, store_hits)
 
     def _events(self, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
         assert self.store is not None

@@ -360,12 +360,13 @@ CURATED_IDS = {
     "ct:tikhoretsk-depot", "ct:novorossiysk", "ct:tartus", "ct:latakia", "ct:benghazi",
     "ct:tobruk", "ct:port-said", "ct:bosporus", "ct:bandar-abbas", "ct:bandar-anzali",
     "ct:astrakhan", "ct:makhachkala", "ct:khasan-tumangang", "ct:dandong-sinuiju", "ct:amirabad",
+    "ct:khasan", "ct:tumangang",  # the two stations of the crossing (issue 15)
 }
 
 
 def test_curated_gazetteer_rows_are_complete_and_cited(tmp_store: cargotrace.Store) -> None:
     summary = load_curated_gazetteer(tmp_store)
-    assert (summary.rows_read, summary.loaded, summary.skipped) == (20, 20, [])
+    assert (summary.rows_read, summary.loaded, summary.skipped) == (22, 22, [])
     assert summary.unmapped_countries == {} and summary.unknown_kinds == {}
     rows = tmp_store.con.execute("SELECT place_id, country, kind, source FROM places").fetchall()
     assert {r[0] for r in rows} == CURATED_IDS
@@ -373,8 +374,8 @@ def test_curated_gazetteer_rows_are_complete_and_cited(tmp_store: cargotrace.Sto
         assert re.fullmatch(r"[A-Z]{2}", country), place_id
         assert kind != "unknown" and PlaceKind(kind), place_id
         assert re.search(r"https://\S+", source), f"{place_id}: source has no URL"
-    assert load_curated_gazetteer(tmp_store).replaced == 20  # idempotent
-    assert tmp_store.count("places") == 20
+    assert load_curated_gazetteer(tmp_store).replaced == 22  # idempotent
+    assert tmp_store.count("places") == 22
 
 
 def test_curated_najin_vostochny_dunay_tikhoretsk(tmp_store: cargotrace.Store) -> None:
@@ -414,9 +415,9 @@ def test_cli_places_load_file_then_curated(tmp_path: Path, wpi: Path) -> None:
     ]
     result = runner.invoke(app, ["places", "load", "--curated", "--store", store, "--json"])
     assert result.exit_code == 0, result.output
-    assert '"loaded": 20' in result.stdout and '"path": ' in result.stdout
+    assert '"loaded": 22' in result.stdout and '"path": ' in result.stdout
     with cargotrace.open_store(store) as st:
-        assert st.count("places") == 3812 + 20
+        assert st.count("places") == 3812 + 22
 
 
 @pytest.mark.parametrize(

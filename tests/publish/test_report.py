@@ -442,3 +442,16 @@ def test_timeline_texts_fit_the_picture() -> None:
         w = timeline.CHAR_PX * shown
         left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
         assert 0 <= left and left + w <= width, (text.text, x, anchor)
+
+
+def test_issue_15_the_report_says_how_decisive_the_ranking_is(
+        no_store_report: tuple[Any, Element, str]) -> None:
+    report, doc, _ = no_store_report
+    hyps = report.result.hypotheses
+    ratio = hyps[0].score / hyps[1].score  # computed here from the scores
+    text = " ".join(doc.by_id("decisiveness").all_text().split())
+    assert text.startswith(f"not decisive: #1 is only {ratio:.2f}x as likely as #2")
+    assert "against other modes:" in text and "is not decisive" in text
+    sea = doc.by_id("hypotheses-table").find_all("tr")[1]
+    # Najin 7-8 Sept to Dunay 12 Sept: 3 to 6 days observed
+    assert "vs 3.0 d–6.0 d" in " ".join(sea.all_text().split())

@@ -112,7 +112,7 @@ def test_near_vladivostok(curated: cargotrace.Store) -> None:
 def test_sql_haversine_matches_python(curated: cargotrace.Store) -> None:
     origin = (42.88028, 132.3375)  # Dunay
     matches = places_near(curated, *origin, within_km=20_000)
-    assert len(matches) == 20
+    assert len(matches) == 22
     for m in matches:
         expected = haversine_km(*origin, m.place.lat, m.place.lon)
         assert m.distance_km == pytest.approx(expected, rel=1e-9, abs=1e-9), m.place.place_id
@@ -124,7 +124,7 @@ def test_filters_combine(curated: cargotrace.Store) -> None:
     assert [m.place.place_id for m in crossings] == ["ct:dandong-sinuiju", "ct:khasan-tumangang"]
     near_najin = list_places(curated, near=(42.233333, 130.3), within_km=50, name="bridge")
     assert [m.place.place_id for m in near_najin] == ["ct:khasan-tumangang"]
-    assert len(list_places(curated)) == 20
+    assert len(list_places(curated)) == 22
     assert len(list_places(curated, limit=3)) == 3
 
 
@@ -179,7 +179,7 @@ def test_upsert_replaces_by_place_id(curated: cargotrace.Store) -> None:
     moved = type(dunay)(**{**dunay.to_dict(), "aliases": ("Dunai",), "radius_m": 2500.0})
     assert upsert_places(curated, [moved]) == 1
     assert get_place(curated, "ct:dunay") == moved
-    assert curated.count("places") == 20
+    assert curated.count("places") == 22
     assert upsert_places(curated, []) == 0
 
 

@@ -61,17 +61,29 @@ def build(
         print_json(result.to_dict())
         return
     out.print(_table(result, top))
+    doc = result.to_dict()
+    if doc["decisiveness"]:
+        d = doc["decisiveness"]
+        err.print(f"ranking: {d['verdict']}; against other modes: {d['verdict_on_modes']}",
+                  markup=False, highlight=False)
+    for c in doc["carriers"]:
+        err.print(f"carrier named by the evidence: {c['from']} → {c['to']} by {c['mode']} "
+                  f"({c['carrier']}; {', '.join(c['evidence'])})", markup=False, highlight=False)
+    for v in doc["vessels"]:
+        if v.get("resolution"):
+            err.print(f"vessel {v['name']}: {v['resolution']['message']}", markup=False,
+                      highlight=False)
     for flag in result.flags:
         err.print(f"{flag.level}: [{flag.code}] {flag.message}", markup=False, highlight=False)
     # the best explanation, then why each named alternative (corridor) loses
-    for h in result.to_dict()["hypotheses"]:
+    for h in doc["hypotheses"]:
         if h["rank"] == 1 or h["kind"] == "corridor":
             err.print(h["explanation"], markup=False, highlight=False)
 
 
 def _table(result: CaseResult, top: int) -> Table:
     table = Table(title=f"{result.case.case}: {len(result.hypotheses)} hypotheses, best first "
-                  "(fit = P(route time <= time the evidence allows))")
+                  "(fit = likelihood of the observed transit, relative to the best achievable)")
     for col in ("#", "score", "×best", "legs", "fit", "vessel", "contradicted by"):
         table.add_column(col, justify="right" if col in ("#", "score", "×best") else "left")
     best = result.best

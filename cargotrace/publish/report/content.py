@@ -192,6 +192,11 @@ def report_content(case_path: Path, result: CaseResult, store: Store | None,
                       f"({best['score'] / case_dict['hypotheses'][1]['score']:.1f}× less likely)"
                       if best and len(case_dict["hypotheses"]) > 1
                       and case_dict["hypotheses"][1]["score"] > 0 else None),
+        "ranking": (f"{case_dict['decisiveness']['verdict']}; against other modes: "
+                    f"{case_dict['decisiveness']['verdict_on_modes']}"
+                    if case_dict.get("decisiveness") else None),
+        "carriers": [f"{c['from']} → {c['to']} by {c['mode']} ({c['carrier']}: "
+                     f"{', '.join(c['evidence'])})" for c in case_dict.get("carriers", [])],
         "sanctioned_vessels": sorted({v["title"] for v in vessels
                                       if any(s["match"] == "confirmed" for s in v["sanctions"])}),
     }

@@ -95,8 +95,11 @@ def _vessel(leg: dict[str, Any]) -> str:
         label += f" (IMO {v['imo']})"
     if v.get("sanctioned"):
         label += " · sanctioned"
-    return label + (" · from the evidence" if v.get("source") == "evidence" else
-                    " · from AIS in the store")
+    label += (" · from the evidence" if v.get("source") == "evidence" else
+              " · from AIS in the store")
+    if v.get("resolution"):  # a name without an IMO: which listed ship it probably is
+        label += f" · {v['resolution']['message']}"
+    return label
 
 
 def hypothesis_rows(case_dict: dict[str, Any], limit: int) -> list[dict[str, Any]]:
@@ -116,7 +119,9 @@ def hypothesis_rows(case_dict: dict[str, Any], limit: int) -> list[dict[str, Any
             "legs": [{
                 "route": leg["route"], "mode": leg["mode"],
                 "p50": _days(leg["p50_h"]), "p90": _days(leg["p90_h"]),
-                "available": _days(leg["available_h"]), "fit": f"{leg['fit']:.2f}",
+                "available": (f"{_days(leg['least_h'])}–{_days(leg['available_h'])}"
+                              if leg.get("least_h") else _days(leg["available_h"])),
+                "fit": f"{leg['fit']:.2f}",
                 "feasible": leg["feasible"], "vessel": _vessel(leg),
                 "distance_km": f"{leg['distance_km']:,.0f}",
             } for leg in h["legs"]],

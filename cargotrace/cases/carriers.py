@@ -1,0 +1,126 @@
+"""The carrier the evidence names for a leg: a ship at both ends, railcars, trucks.
+
+Why: the evidence's own words about *how* the cargo moved are the strongest thing it says about
+a leg. A named vessel loading at A and the same vessel unloading at B make A -> B a vessel leg;
+railcars seen at both ends make it a rail leg; trucks a road leg. A hypothesis whose leg between
+those two anchors goes by another mode (or that has no such leg at all) contradicts the
+evidence: it gets a factor 1 - w and is ranked below every hypothesis that agrees (build.py),
+whatever its time fit (issue 15).
+
+What names a carrier, in order: a `vessel` (by sea); kind `rail_sighting` (rail); words in
+`what`: railcar(s), rail car(s), wagon(s), freight train(s) (rail); truck(s), lorry/lorries
+(road). The same vessel at both ends means the same IMO, else the same MMSI, else the same
+normalised name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from cargotrace.cases.anchors import Anchor, Resolved, combined_weight
+from cargotrace.cases.schema import VesselRef
+from cargotrace.screen.names import name_key
+
+__all__ = ["NamedCarrier", "carrier_of", "leg_agrees", "named_carriers", "vessel_key"]
+
+_WORDS = (
+    ("rail", re.compile(r"\b(rail ?cars?|wagons?|freight trains?)\b", re.IGNORECASE), "railcars"),
+    ("road", re.compile(r"\b(trucks?|lorry|lorries)\b", re.IGNORECASE), "trucks"),
+)
+
+
+def vessel_key(ref: VesselRef) -> str:
+    if ref.imo:
+        return f"imo:{ref.imo}"
+    if ref.mmsi:
+        return f"mmsi:{ref.mmsi}"
+    return f"name:{name_key(ref.name or '').compact}"
+
+
+def carrier_of(r: Resolved) -> tuple[str, str] | None:
+    """(mode, carrier key) the item names, or None: ('sea', 'imo:9179842'), ('rail', 'rail')."""
+    item = r.item
+    if item.vessel is not None:
+        return "sea", vessel_key(item.vessel)
+    if str(item.kind) == "rail_sighting":
+        return "rail", "rail"
+    for mode, pattern, _ in _WORDS:
+        if pattern.search(item.what or ""):
+            return mode, mode
+    return None
+
+
+def _describe(r: Resolved, mode: str) -> str:
+    if r.item.vessel is not None:
+        return f"ship {r.item.vessel.label}"
+    return "railcars" if mode == "rail" else "trucks"
+
+
+@dataclass(frozen=True)
+class NamedCarrier:
+    """The evidence names the carrier between two consecutive anchors."""
+
+    start: Anchor
+    end: Anchor
+    mode: str  # sea | rail | road
+    carrier: str  # 'ship ANGARA (IMO 9179842)', 'railcars', 'trucks'
+    at_start: tuple[Resolved, ...]
+    at_end: tuple[Resolved, ...]
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.item.id for r in (*self.at_start, *self.at_end)))
+
+    @property
+    def weight(self) -> float:
+        """As sure as its weaker end; each end as sure as its items together."""
+        return min(combined_weight([r.weight for r in self.at_start]),
+                   combined_weight([r.weight for r in self.at_end]))
+
+    @property
+    def sentence(self) -> str:
+        ids = ", ".join(f"{i}" for i in self.evidence)
+        return (f"{ids} name the carrier from {self.start.place.name} to {self.end.place.name}:"
+                f" {self.carrier} at both ends (by {self.mode})")
+
+
+def _items_at(anchor: Anchor, window: tuple[datetime, datetime], context: list[Resolved],
+              slack: timedelta) -> list[Resolved]:
+    lo, hi = window
+    near = [r for r in context if r.place is not None
+            and r.place.place_id == anchor.place.place_id
+            and r.item.start <= hi + slack and r.item.end >= lo - slack]
+    return [*anchor.items, *near]
+
+
+def named_carriers(anchors: list[Anchor], context: list[Resolved],
+                   slack_h: float) -> list[NamedCarrier]:
+    """Every pair of consecutive anchors whose two ends name the same carrier."""
+    slack = timedelta(hours=slack_h)
+    out: list[NamedCarrier] = []
+    for a, b in pairwise(anchors):
+        at_a: dict[tuple[str, str], list[Resolved]] = {}
+        at_b: dict[tuple[str, str], list[Resolved]] = {}
+        for bucket, anchor, window in ((at_a, a, a.depart), (at_b, b, b.arrive)):
+            for r in _items_at(anchor, window, context, slack):
+                found = carrier_of(r)
+                if found is not None:
+                    bucket.setdefault(found, []).append(r)
+        for key in at_a:
+            if key in at_b:
+                mode = key[0]
+                out.append(NamedCarrier(a, b, mode, _describe(at_a[key][0], mode),
+                                        tuple(at_a[key]), tuple(at_b[key])))
+    return out
+
+
+def leg_agrees(modes: tuple[str, ...], carrier: str) -> bool:
+    """Whether a leg carried by `modes` (road connectors left out) is by the named carrier."""
+    if carrier == "sea":
+        return bool(modes) and set(modes) <= {"sea", "ferry"}
+    if carrier == "rail":
+        return set(modes) == {"rail"}
+    return not modes  # road: nothing but road
