@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from cargotrace.errors import ParamsError
-from cargotrace.geo.sphere import SIM_KM_PER_DEG_LEGACY
 from cargotrace.sim.plan import Port
 
 # Named regions: bounding box (lat_min, lat_max, lon_min, lon_max) and the ports to use.
@@ -79,33 +78,15 @@ def _searoute_ports() -> dict[str, Port]:
 
 
 def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
-    """The port moved to the nearest open-water point (its anchorage) when the land mask puts
-    its coordinates ashore, as it does for river ports: ships stay where ships can be."""
-    import math
+    """The port moved to its open-water anchorage when the land mask puts its coordinates
+    ashore, as it does for river ports: ships stay where ships can be. The rule lives in
+    geo/anchorage.py, shared with the packaged world gazetteer, so both agree on the point."""
+    from cargotrace.geo.anchorage import open_water_anchorage
 
-    import numpy as np
-
-    from cargotrace.geo.landmask import is_land
-
-    if not is_land(np.array([port.lat]), np.array([port.lon]))[0]:
+    spot = open_water_anchorage(port.lat, port.lon, port.radius_m, max_km)
+    if spot.moved_km == 0:
         return port
-    for ring_km in np.arange(0.5, max_km + 0.01, 0.5):
-        angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
-        lats = port.lat + ring_km * np.cos(angles) / SIM_KM_PER_DEG_LEGACY
-        lons = port.lon + ring_km * np.sin(angles) / (
-            SIM_KM_PER_DEG_LEGACY * math.cos(math.radians(port.lat)))
-        sea = ~is_land(lats, lons)
-        if sea.any():
-            i = int(np.flatnonzero(sea)[0])
-            radius_m = float(max(port.radius_m, (ring_km + 1.0) * 1000))
-            return Port(
-                port.place_id,
-                port.name,
-                round(float(lats[i]), 5),
-                round(float(lons[i]), 5),
-                radius_m,
-            )
-    return port
+    return Port(port.place_id, port.name, spot.lat, spot.lon, spot.radius_m)
 
 
 def routable(ports: list[Port]) -> list[Port]:

@@ -1,0 +1,141 @@
+"""The packaged places every store starts with: the world gazetteer and the curated `ct:` places.
+
+Why seeded into `places` rather than joined at read time: every detector, `places list`, the
+route planner and the report already read one `places` table (on DuckDB and on Spark); a
+read-time union would have to be taught to each of them, and to the user's overrides. So the
+first command that needs places (ingest, detect, places load/list) writes the packaged rows
+once, and `meta` remembers which version it wrote (`SEED_KEY`). A newer cargotrace with a newer
+gazetteer replaces the old world rows on the next such command; an existing store from before
+the world gazetteer gets it the same way.
+
+What the user loaded always wins: a packaged row is not written when a user row has its
+place_id or its UN/LOCODE, and `places load` drops the packaged rows its rows override
+(`ingest.gazetteers.load_places`). Curated rows win over world rows for the same port in the
+same way. The world file and its build are described in data/world_gazetteer.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cargotrace.ingest.gazetteers import read_places
+from cargotrace.ingest.place_readers import PlaceFormat
+from cargotrace.store.place_codes import locode_forms
+from cargotrace.store.places import ORIGIN_SQL, Place, upsert_places
+from cargotrace.store.store import Store
+
+__all__ = ["SEED_KEY", "Seeded", "ensure_default_places", "gazetteer_version", "places_used"]
+
+logger = logging.getLogger(__name__)
+
+SEED_KEY = "places:packaged"
+"""`meta` key: JSON of the packaged gazetteer versions written to this store's `places`."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What `ensure_default_places` wrote (nothing when the store was up to date)."""
+
+    version: str
+    world: int = 0
+    curated: int = 0
+    kept_for_user: int = 0  # packaged rows not written: a user row has their id or LOCODE
+    removed_old: int = 0  # world rows of an older version replaced
+
+
+def _data(name: str) -> bytes:
+    return resources.files("cargotrace").joinpath("data", name).read_bytes()
+
+
+@functools.cache
+def world_meta() -> dict[str, Any]:
+    """data/world_gazetteer.json: version, counts, sources and the build command."""
+    meta: dict[str, Any] = json.loads(_data("world_gazetteer.json"))
+    return meta
+
+
+@functools.cache
+def gazetteer_version() -> str:
+    """The world gazetteer's version and the curated file's hash, e.g.
+    `wpi-2024.04+searoute-1.6.0+abbde695/curated-1a2b3c4d`: what events record."""
+    curated = hashlib.sha256(_data("gazetteer.csv")).hexdigest()[:8]
+    return f"{world_meta()['version']}/curated-{curated}"
+
+
+@functools.cache
+def _packaged() -> tuple[tuple[Place, ...], tuple[Place, ...]]:
+    """(world places, curated places), read once per process."""
+    world_text = gzip.decompress(_data("world_gazetteer.csv.gz")).decode("utf-8")
+    world, _ = read_places(Path("world_gazetteer.csv"), world_text, PlaceFormat.CSV)
+    curated, _ = read_places(Path("gazetteer.csv"), _data("gazetteer.csv").decode("utf-8"),
+                             PlaceFormat.CSV)
+    bad = world.skipped + curated.skipped
+    if bad:  # a packaging error, caught by tests; never silently fewer places
+        raise RuntimeError(f"packaged gazetteer row {bad[0].row}: {bad[0].reason}")
+    return tuple(world.places), tuple(curated.places)
+
+
+def _codes(place: Place) -> set[str]:
+    return {alias for alias in place.aliases if locode_forms(alias)[:1] == [alias]}
+
+
+def ensure_default_places(store: Store) -> Seeded | None:
+    """Write the packaged places into `store` unless this version already is there.
+
+    Returns what was written, or None when nothing had to be (one `meta` look-up: cheap
+    enough to call from every command that needs places).
+    """
+    version = gazetteer_version()
+    row = store.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
+    if row and json.loads(row[0][0]).get("version") == version:
+        return None
+    con = store.con
+    removed = int(con.execute(
+        f"SELECT count(*) FROM places WHERE {ORIGIN_SQL} = 'world'").fetchall()[0][0])
+    con.execute(f"DELETE FROM places WHERE {ORIGIN_SQL} = 'world'")
+    world, curated = _packaged()
+    taken: set[str] = set()  # place_ids already in the store (user's, or curated)
+    codes: set[str] = set()  # UN/LOCODEs of user rows
+    for pid, aliases, origin in con.execute(
+        f"SELECT place_id, aliases, {ORIGIN_SQL} FROM places").fetchall():
+        taken.add(pid)
+        if origin == "user":
+            codes.update(a for a in aliases or () if locode_forms(a)[:1] == [a])
+    new_curated = [p for p in curated if p.place_id not in taken and not _codes(p) & codes]
+    upsert_places(store, new_curated)
+    codes.update(c for p in curated for c in _codes(p))
+    taken.update(p.place_id for p in curated)
+    new_world = [p for p in world if p.place_id not in taken and not _codes(p) & codes]
+    upsert_places(store, new_world)
+    seeded = Seeded(version, len(new_world), len(new_curated),
+                    len(world) + len(curated) - len(new_world) - len(new_curated), removed)
+    value = {"version": version, "world": seeded.world, "curated": seeded.curated,
+             "kept_for_user": seeded.kept_for_user,
+             "written_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [SEED_KEY, json.dumps(value)])
+    logger.info("places: packaged gazetteer %s written: %s", version, value)
+    return seeded
+
+
+def places_used(store: Store) -> dict[str, Any]:
+    """Which places a detection run judged against, for its events' params: the packaged
+    gazetteer version written to the store (None if never) and the rows per origin."""
+    row = store.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
+    counts = dict(store.con.execute(
+        f"SELECT {ORIGIN_SQL} AS origin, count(*) FROM places GROUP BY origin").fetchall())
+    return {
+        "gazetteer": json.loads(row[0][0])["version"] if row else None,
+        "world_places": int(counts.get("world", 0)),
+        "curated_places": int(counts.get("curated", 0)),
+        "user_places": int(counts.get("user", 0)),
+    }
