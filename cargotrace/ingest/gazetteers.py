@@ -33,7 +33,7 @@ from cargotrace.ingest.place_readers import (
     slug,
 )
 from cargotrace.store.place_codes import country_iso2, locode_forms
-from cargotrace.store.places import Place, drop_overridden, upsert_places
+from cargotrace.store.places import Place, at_open_water, drop_overridden, upsert_places
 from cargotrace.store.store import Store
 
 __all__ = [
@@ -276,6 +276,12 @@ def load_places(
     path = Path(path)
     text = read_text(path)
     builder, fmt = read_places(path, text, format, kind=kind, source=source)
+    return _store(store, path, builder, fmt, overrides)
+
+
+def _store(
+    store: Store, path: Path, builder: _Builder, fmt: PlaceFormat, overrides: tuple[str, ...]
+) -> PlacesLoadSummary:
     replaced = upsert_places(store, builder.places)
     overridden = drop_overridden(store, builder.places, builder.locodes, overrides)
     summary = PlacesLoadSummary(
@@ -313,7 +319,21 @@ def read_places(
     return builder, fmt
 
 
+def curated_places() -> tuple[Place, ...]:
+    """The small gazetteer shipped in the package (data/gazetteer.csv, every row cited), its
+    ports at their open-water anchorage (`at_open_water`), as every store gets them."""
+    return tuple(at_open_water(p) for p in _read_curated().places)
+
+
+def _read_curated() -> _Builder:
+    text = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
+    builder, _ = read_places(Path("gazetteer.csv"), text, PlaceFormat.CSV)
+    return builder
+
+
 def load_curated_gazetteer(store: Store) -> PlacesLoadSummary:
-    """Load the small gazetteer shipped in the package (data/gazetteer.csv, every row cited)."""
-    with resources.as_file(resources.files("cargotrace").joinpath("data", "gazetteer.csv")) as p:
-        return load_places(store, p, PlaceFormat.CSV, overrides=("world",))
+    """Load (again) the curated gazetteer: its rows replace those with their place_id, and
+    the world gazetteer's rows for the same ports (by UN/LOCODE)."""
+    builder = _read_curated()
+    builder.places = [at_open_water(p) for p in builder.places]
+    return _store(store, Path("gazetteer.csv"), builder, PlaceFormat.CSV, ("world",))

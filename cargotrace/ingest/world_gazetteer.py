@@ -27,13 +27,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cargotrace.ingest.gazetteers import read_places
+from cargotrace.ingest.gazetteers import curated_places, read_places
 from cargotrace.ingest.place_readers import PlaceFormat
 from cargotrace.store.place_codes import locode_forms
 from cargotrace.store.places import ORIGIN_SQL, Place, upsert_places
 from cargotrace.store.store import Store
 
-__all__ = ["SEED_KEY", "Seeded", "ensure_default_places", "gazetteer_version", "places_used"]
+__all__ = ["SEED_KEY", "Seeded", "ensure_default_places", "gazetteer_version", "packaged_places",
+           "places_used"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +73,14 @@ def gazetteer_version() -> str:
 
 
 @functools.cache
-def _packaged() -> tuple[tuple[Place, ...], tuple[Place, ...]]:
-    """(world places, curated places), read once per process."""
+def packaged_places() -> tuple[tuple[Place, ...], tuple[Place, ...]]:
+    """(world places, curated places), read once per process; ports at open water."""
     world_text = gzip.decompress(_data("world_gazetteer.csv.gz")).decode("utf-8")
     world, _ = read_places(Path("world_gazetteer.csv"), world_text, PlaceFormat.CSV)
-    curated, _ = read_places(Path("gazetteer.csv"), _data("gazetteer.csv").decode("utf-8"),
-                             PlaceFormat.CSV)
-    bad = world.skipped + curated.skipped
-    if bad:  # a packaging error, caught by tests; never silently fewer places
-        raise RuntimeError(f"packaged gazetteer row {bad[0].row}: {bad[0].reason}")
-    return tuple(world.places), tuple(curated.places)
+    if world.skipped:  # a packaging error, caught by tests; never silently fewer places
+        bad = world.skipped[0]
+        raise RuntimeError(f"packaged world gazetteer line {bad.row}: {bad.reason}")
+    return tuple(world.places), curated_places()
 
 
 def _codes(place: Place) -> set[str]:
@@ -102,7 +101,7 @@ def ensure_default_places(store: Store) -> Seeded | None:
     removed = int(con.execute(
         f"SELECT count(*) FROM places WHERE {ORIGIN_SQL} = 'world'").fetchall()[0][0])
     con.execute(f"DELETE FROM places WHERE {ORIGIN_SQL} = 'world'")
-    world, curated = _packaged()
+    world, curated = packaged_places()
     taken: set[str] = set()  # place_ids already in the store (user's, or curated)
     codes: set[str] = set()  # UN/LOCODEs of user rows
     for pid, aliases, origin in con.execute(
