@@ -6,6 +6,7 @@ Python API twins: `cargotrace.ingest.gazetteers.load_places` / `load_curated_gaz
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +32,14 @@ if TYPE_CHECKING:
 
 DEFAULT_NEAR_KM = 50.0
 SHOW_SKIPPED = 10
+DEFAULT_SHOWN = 50  # table rows when no --limit: the world gazetteer alone has thousands
+SOURCE_CHARS = 120
+
+
+class PlaceOrigin(StrEnum):
+    WORLD = "world"
+    CURATED = "curated"
+    USER = "user"
 
 
 @places_app.command("load")
@@ -110,7 +119,19 @@ def list_(
         typer.Option("--name", help="Name or alias contains TEXT (case and accents ignored)."),
     ] = None,
     kind: Annotated[PlaceKind | None, typer.Option("--kind", help="Only this kind.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most N places.")] = None,
+    origin: Annotated[
+        PlaceOrigin | None,
+        typer.Option("--origin", help="Only places from the world gazetteer, the curated "
+                                      "places, or the user's files."),
+    ] = None,
+    show_source: Annotated[
+        bool, typer.Option("--source", help="Show where each place came from (origin and "
+                                            "citation).")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", help=f"At most N places (table default {DEFAULT_SHOWN}).")
+    ] = None,
     store: ReadStoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -119,9 +140,11 @@ def list_(
 
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
+    _ensure_packaged(store)
     with open_cli_store(store, write=False) as st:
         matches = list_places(
-            st, near=point, within_km=within_km, name=name, kind=kind, limit=limit
+            st, near=point, within_km=within_km, name=name, kind=kind,
+            origin=origin.value if origin else None,
         )
         total = st.count("places")
         hint = ""
@@ -130,9 +153,15 @@ def list_(
 
             hint = did_you_mean(PlaceBook.from_store(st).closest(name))
     if json_out:
-        print_json([m.to_dict() for m in matches])
+        print_json([m.to_dict() for m in matches[:limit]])
         return
-    out.print(places_table(matches, with_distance=point is not None))
+    shown = matches[:limit or DEFAULT_SHOWN]
+    out.print(places_table(shown, with_distance=point is not None, with_source=show_source,
+                           matched=len(matches)))
+    if len(matches) > len(shown):
+        err.print(f"… {len(matches) - len(shown):,} more: narrow with --name, --near, --kind "
+                  "or --origin, or raise --limit", markup=False, highlight=False,
+                  soft_wrap=True)
     if total == 0:
         err.print("The store has no places yet: try `cargotrace places load --curated`.",
                   markup=False, highlight=False, soft_wrap=True)
@@ -141,17 +170,57 @@ def list_(
                   soft_wrap=True)
 
 
-def places_table(matches: list[PlaceMatch], with_distance: bool) -> Table:
-    table = Table(title=f"{len(matches)} place(s)")
+def places_table(
+    matches: list[PlaceMatch], with_distance: bool, with_source: bool = False,
+    matched: int | None = None,
+) -> Table:
+    matched = len(matches) if matched is None else matched
+    title = f"{matched:,} place(s)" + (f", first {len(matches):,} shown"
+                                       if matched > len(matches) else "")
+    table = Table(title=title)
     for col in ("place_id", "name", "kind", "country", "lat", "lon", "radius_m"):
         table.add_column(col, justify="right" if col in ("lat", "lon", "radius_m") else "left")
     if with_distance:
         table.add_column("distance_km", justify="right")
+    if with_source:
+        table.add_column("origin")
+        table.add_column("source", overflow="fold")
     for m in matches:
         p = m.place
         row = [p.place_id, p.name, p.kind, p.country or "", f"{p.lat:.4f}", f"{p.lon:.4f}",
                f"{p.radius_m:,.0f}"]
         if with_distance:
             row.append(f"{m.distance_km:.1f}" if m.distance_km is not None else "")
+        if with_source:
+            row += [m.origin, bounded(p.source, SOURCE_CHARS)]
         table.add_row(*row)
     return table
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis (a citation can run to a paragraph)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ensure_packaged(path: Path | None) -> None:
+    """Write the packaged places into an existing store that lacks this version of them (a
+    store from before the world gazetteer), so the list shows what detect will use. A store
+    another process holds is listed as it is."""
+    from cargotrace.errors import StoreError
+    from cargotrace.ingest.world_gazetteer import SEED_KEY, gazetteer_version
+    from cargotrace.store.store import default_store_path, open_store
+
+    target = path or default_store_path()
+    if not Path(target).exists():
+        return
+    try:
+        with open_store(target, read_only=True) as st:
+            row = st.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
+        if row and gazetteer_version() in row[0][0]:
+            return
+        from cargotrace.ingest.world_gazetteer import ensure_default_places
+
+        with open_store(target, create=False) as st:
+            ensure_default_places(st)
+    except StoreError:
+        return
