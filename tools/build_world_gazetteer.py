@@ -198,7 +198,7 @@ def main() -> None:
         "build": "python tools/build_world_gazetteer.py",
     }
     OUT_META.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(meta, indent=2))
+    sys.stdout.write(json.dumps(meta, indent=2) + "\n")
     if any(math.isnan(r.lat) for r in rows):
         raise SystemExit("NaN latitude in output")
 

@@ -352,8 +352,10 @@ class EncounterParams:
         default=0.0, metadata={"help": "The encounter's mean position must be at least this far "
                                "from land (land-mask estimate, geo/shore.py). GFW's encounter "
                                "rule has no shore floor, only its 10 km from a coastal "
-                               "anchorage (min_port_distance_km), so 0: off. Raise it where "
-                               "the gazetteer misses anchorages."}
+                               "anchorage (min_port_distance_km), so 0: off (https://"
+                               "globalfishingwatch.github.io/GFW_technical_documentation/files/"
+                               "encounters.html). Raise it where the gazetteer misses "
+                               "anchorages."}
     )
     resample_min: int = field(
         default=10, metadata={"help": "Grid step the tracks are resampled to (GFW: 10 min)."}
@@ -404,9 +406,9 @@ class LoiteringParams:
         default=20.0, metadata={"help": "The loitering's mean position must be at least this "
                                 "far from land (land-mask estimate, geo/shore.py): a queue off "
                                 "a coast is not loitering at sea. GFW publishes loitering only "
-                                "at avg_distance_from_shore_nm >= 20 (GFW technical "
-                                "documentation, 'Loitering', published_events_loitering); "
-                                "0: off."}
+                                "at avg_distance_from_shore_nm >= 20 (published_events_"
+                                "loitering, https://globalfishingwatch.github.io/GFW_technical_"
+                                "documentation/Loitering.html); 0: off."}
     )
     speed_window_h: float = field(
         default=1.0, metadata={"help": "Speeds are averaged over this window centred on each "

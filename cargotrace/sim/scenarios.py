@@ -12,9 +12,9 @@ from __future__ import annotations
 from functools import cache
 
 from cargotrace.errors import ParamsError
+from cargotrace.sim.plan import Port
 from cargotrace.store.place_codes import locode_forms
 from cargotrace.store.places import Place
-from cargotrace.sim.plan import Port
 
 # Named regions: bounding box (lat_min, lat_max, lon_min, lon_max) and the ports to use.
 REGIONS: dict[str, tuple[tuple[float, float, float, float], tuple[str, ...]]] = {

@@ -74,8 +74,9 @@ def test_fresh_store_detects_against_world_gazetteer(shared_data: Path, tmp_path
             "data", "gazetteer.csv").read_text("utf-8")), dtype=str, keep_default_na=False)
         curated_codes = {a.strip().replace(" ", "") for v in curated.aliases
                          for a in v.split(";") if re.fullmatch(r"[A-Z]{2} [A-Z0-9]{3}", a.strip())}
-        world_codes = [{world.locode[i], *(a.replace(" ", "") for a in world.aliases[i].split("; "))}
-                       for i in range(len(world))]
+        world_codes = [
+            {world.locode[i], *(a.replace(" ", "") for a in world.aliases[i].split("; "))}
+            for i in range(len(world))]
         assert counts[False] == sum(1 for c in world_codes if not c & curated_codes)
         visits = st.con.execute(
             "SELECT e.mmsi, p.lat, p.lon, p.radius_m, e.params FROM events e "
