@@ -33,7 +33,7 @@ from cargotrace.ingest.place_readers import (
     slug,
 )
 from cargotrace.store.place_codes import country_iso2, locode_forms
-from cargotrace.store.places import Place, at_open_water, drop_overridden, upsert_places
+from cargotrace.store.places import Place, drop_overridden, upsert_places
 from cargotrace.store.store import Store
 
 __all__ = [
@@ -320,9 +320,9 @@ def read_places(
 
 
 def curated_places() -> tuple[Place, ...]:
-    """The small gazetteer shipped in the package (data/gazetteer.csv, every row cited), its
-    ports at their open-water anchorage (`at_open_water`), as every store gets them."""
-    return tuple(at_open_water(p) for p in _read_curated().places)
+    """The small gazetteer shipped in the package (data/gazetteer.csv, every row cited), at
+    its cited coordinates: each port's radius already covers the water off it."""
+    return tuple(_read_curated().places)
 
 
 def _read_curated() -> _Builder:
@@ -335,5 +335,4 @@ def load_curated_gazetteer(store: Store) -> PlacesLoadSummary:
     """Load (again) the curated gazetteer: its rows replace those with their place_id, and
     the world gazetteer's rows for the same ports (by UN/LOCODE)."""
     builder = _read_curated()
-    builder.places = [at_open_water(p) for p in builder.places]
     return _store(store, Path("gazetteer.csv"), builder, PlaceFormat.CSV, ("world",))

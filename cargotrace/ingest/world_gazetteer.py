@@ -74,7 +74,7 @@ def gazetteer_version() -> str:
 
 @functools.cache
 def packaged_places() -> tuple[tuple[Place, ...], tuple[Place, ...]]:
-    """(world places, curated places), read once per process; ports at open water."""
+    """(world places, curated places), read once per process."""
     world_text = gzip.decompress(_data("world_gazetteer.csv.gz")).decode("utf-8")
     world, _ = read_places(Path("world_gazetteer.csv"), world_text, PlaceFormat.CSV)
     if world.skipped:  # a packaging error, caught by tests; never silently fewer places

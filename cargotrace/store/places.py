@@ -15,14 +15,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from cargotrace.errors import NotFoundError, ParamsError, StoreError
-from cargotrace.geo.anchorage import open_water_anchorage
 from cargotrace.geo.sql import haversine_sql
 from cargotrace.store.schema import PLACES
 from cargotrace.store.store import Store
@@ -271,24 +270,3 @@ def drop_overridden(
         con.execute(f"DELETE FROM places WHERE {where}", params)
     return n
 
-
-SHIP_KINDS = ("seaport", "anchorage", "naval_base")
-"""Kinds of place ships call at: the ones moved to open water by `at_open_water`."""
-
-
-def at_open_water(place: Place) -> Place:
-    """A port the land mask puts ashore moved to its open-water anchorage (geo/anchorage.py),
-    radius widened to keep the quay inside; other kinds (rail, crossings) are left alone.
-
-    Why: ships wait on the water; the simulator sails to this very point, and the packaged
-    world gazetteer was built with the same rule, so every packaged port agrees with both.
-    """
-    if place.kind not in SHIP_KINDS:
-        return place
-    spot = open_water_anchorage(place.lat, place.lon, place.radius_m)
-    if spot.moved_km == 0:
-        return place
-    note = (f"; moved {spot.moved_km:g} km to open water from {place.lat:.5f},{place.lon:.5f} "
-            "(land mask)")
-    return replace(place, lat=spot.lat, lon=spot.lon, radius_m=spot.radius_m,
-                   source=place.source + note)

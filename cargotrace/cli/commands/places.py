@@ -28,6 +28,7 @@ from cargotrace.ingest.gazetteers import PlaceFormat, PlaceKind
 
 if TYPE_CHECKING:
     from cargotrace.ingest.gazetteers import PlacesLoadSummary
+    from cargotrace.store.store import Store
     from cargotrace.store.places import PlaceMatch
 
 DEFAULT_NEAR_KM = 50.0
@@ -140,13 +141,13 @@ def list_(
 
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
-    _ensure_packaged(store)
     with open_cli_store(store, write=False) as st:
         matches = list_places(
             st, near=point, within_km=within_km, name=name, kind=kind,
             origin=origin.value if origin else None,
         )
         total = st.count("places")
+        packaged = packaged_note(st)
         hint = ""
         if name and not matches and total:
             from cargotrace.routes.place_book import PlaceBook, did_you_mean
@@ -163,8 +164,11 @@ def list_(
                   "or --origin, or raise --limit", markup=False, highlight=False,
                   soft_wrap=True)
     if total == 0:
-        err.print("The store has no places yet: try `cargotrace places load --curated`.",
+        err.print("The store has no places yet: `cargotrace detect` adds the packaged world "
+                  "gazetteer; `cargotrace places load FILE` adds yours.",
                   markup=False, highlight=False, soft_wrap=True)
+    elif packaged:
+        err.print(packaged, markup=False, highlight=False, soft_wrap=True)
     elif hint:
         err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
                   soft_wrap=True)
@@ -202,25 +206,13 @@ def bounded(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _ensure_packaged(path: Path | None) -> None:
-    """Write the packaged places into an existing store that lacks this version of them (a
-    store from before the world gazetteer), so the list shows what detect will use. A store
-    another process holds is listed as it is."""
-    from cargotrace.errors import StoreError
+def packaged_note(st: Store) -> str:
+    """A line when the store lacks this version of the packaged places (a read command never
+    writes them: the next `detect` does)."""
     from cargotrace.ingest.world_gazetteer import SEED_KEY, gazetteer_version
-    from cargotrace.store.store import default_store_path, open_store
 
-    target = path or default_store_path()
-    if not Path(target).exists():
-        return
-    try:
-        with open_store(target, read_only=True) as st:
-            row = st.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
-        if row and gazetteer_version() in row[0][0]:
-            return
-        from cargotrace.ingest.world_gazetteer import ensure_default_places
-
-        with open_store(target, create=False) as st:
-            ensure_default_places(st)
-    except StoreError:
-        return
+    row = st.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
+    if row and gazetteer_version() in row[0][0]:
+        return ""
+    return (f"The packaged world gazetteer ({gazetteer_version()}) is not in this store yet: "
+            "`cargotrace detect` writes it before detecting.")
