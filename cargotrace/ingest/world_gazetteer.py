@@ -27,10 +27,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from cargotrace.ingest.gazetteers import curated_places, read_places
 from cargotrace.ingest.place_readers import PlaceFormat
 from cargotrace.store.place_codes import locode_forms
-from cargotrace.store.places import ORIGIN_SQL, Place, upsert_places
+from cargotrace.store.places import ORIGIN_SQL, PLACE_COLUMNS, Place, upsert_places
+from cargotrace.store.schema import PLACES
 from cargotrace.store.store import Store
 
 __all__ = ["SEED_KEY", "Seeded", "ensure_default_places", "gazetteer_version", "packaged_places",
@@ -49,7 +52,7 @@ class Seeded:
     version: str
     world: int = 0
     curated: int = 0
-    kept_for_user: int = 0  # packaged rows not written: a user row has their id or LOCODE
+    kept_for_user: int = 0  # packaged rows not written: a user row has their id or UN/LOCODE
     removed_old: int = 0  # world rows of an older version replaced
 
 
@@ -83,15 +86,53 @@ def packaged_places() -> tuple[tuple[Place, ...], tuple[Place, ...]]:
     return tuple(world.places), curated_places()
 
 
-def _codes(place: Place) -> set[str]:
-    return {alias for alias in place.aliases if locode_forms(alias)[:1] == [alias]}
+def _codes(place: Place) -> frozenset[str]:
+    return frozenset(a for a in place.aliases if locode_forms(a)[:1] == [a])
+
+
+@functools.cache
+def _packaged_codes() -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
+    """The UN/LOCODEs ("KP RJN" form) of each world and curated place, computed once."""
+    world, curated = packaged_places()
+    return tuple(map(_codes, world)), tuple(map(_codes, curated))
+
+
+@functools.cache
+def _world_table() -> pa.Table:
+    """The world places as an Arrow table in the `places` layout, built once a process."""
+    world, _ = packaged_places()
+    columns = {c: [list(getattr(p, c)) if c == "aliases" else getattr(p, c) for p in world]
+               for c in PLACE_COLUMNS}
+    return pa.table(columns, schema=PLACES.arrow_schema())
+
+
+def _insert(store: Store, rows: pa.Table) -> None:
+    """Append `rows` (place_ids known to be new) to `places` in one statement."""
+    view = "_cargotrace_world_places"
+    store.con.register(view, rows)
+    try:
+        store.con.execute(f"INSERT INTO places SELECT {', '.join(PLACE_COLUMNS)} FROM {view}")
+    finally:
+        store.con.unregister(view)
+
+
+def _stored(store: Store) -> tuple[set[str], set[str]]:
+    """(place_ids in the store, UN/LOCODEs of the user's rows)."""
+    taken: set[str] = set()
+    codes: set[str] = set()
+    for pid, aliases, origin in store.con.execute(
+            f"SELECT place_id, aliases, {ORIGIN_SQL} FROM places").fetchall():
+        taken.add(pid)
+        if origin == "user":
+            codes.update(a for a in aliases or () if locode_forms(a)[:1] == [a])
+    return taken, codes
 
 
 def ensure_default_places(store: Store) -> Seeded | None:
     """Write the packaged places into `store` unless this version already is there.
 
     Returns what was written, or None when nothing had to be (one `meta` look-up: cheap
-    enough to call from every command that needs places).
+    enough to call from every command that needs places). Writing costs ~0.1 s, once a store.
     """
     version = gazetteer_version()
     row = store.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
@@ -102,21 +143,23 @@ def ensure_default_places(store: Store) -> Seeded | None:
         f"SELECT count(*) FROM places WHERE {ORIGIN_SQL} = 'world'").fetchall()[0][0])
     con.execute(f"DELETE FROM places WHERE {ORIGIN_SQL} = 'world'")
     world, curated = packaged_places()
-    taken: set[str] = set()  # place_ids already in the store (user's, or curated)
-    codes: set[str] = set()  # UN/LOCODEs of user rows
-    for pid, aliases, origin in con.execute(
-        f"SELECT place_id, aliases, {ORIGIN_SQL} FROM places").fetchall():
-        taken.add(pid)
-        if origin == "user":
-            codes.update(a for a in aliases or () if locode_forms(a)[:1] == [a])
-    new_curated = [p for p in curated if p.place_id not in taken and not _codes(p) & codes]
-    upsert_places(store, new_curated)
-    codes.update(c for p in curated for c in _codes(p))
-    taken.update(p.place_id for p in curated)
-    new_world = [p for p in world if p.place_id not in taken and not _codes(p) & codes]
-    upsert_places(store, new_world)
-    seeded = Seeded(version, len(new_world), len(new_curated),
-                    len(world) + len(curated) - len(new_world) - len(new_curated), removed)
+    world_codes, curated_codes = _packaged_codes()
+    taken, codes = _stored(store)
+    keep_curated = [p.place_id not in taken and not c & codes
+                    for p, c in zip(curated, curated_codes, strict=True)]
+    for_user = keep_curated.count(False)
+    upsert_places(store, [p for p, keep in zip(curated, keep_curated, strict=True) if keep])
+    keep_world = [p.place_id not in taken and not c & codes
+                  for p, c in zip(world, world_codes, strict=True)]
+    for_user += keep_world.count(False)
+    # the curated rows win over the world rows of the same ports
+    curated_ids = {p.place_id for p in curated}
+    every_curated_code = frozenset().union(*curated_codes)
+    keep_world = [keep and p.place_id not in curated_ids and not c & every_curated_code
+                  for keep, p, c in zip(keep_world, world, world_codes, strict=True)]
+    rows = _world_table().filter(pa.array(keep_world))
+    _insert(store, rows)
+    seeded = Seeded(version, rows.num_rows, keep_curated.count(True), for_user, removed)
     value = {"version": version, "world": seeded.world, "curated": seeded.curated,
              "kept_for_user": seeded.kept_for_user,
              "written_at": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -28,8 +28,8 @@ from cargotrace.ingest.gazetteers import PlaceFormat, PlaceKind
 
 if TYPE_CHECKING:
     from cargotrace.ingest.gazetteers import PlacesLoadSummary
-    from cargotrace.store.store import Store
     from cargotrace.store.places import PlaceMatch
+    from cargotrace.store.store import Store
 
 DEFAULT_NEAR_KM = 50.0
 SHOW_SKIPPED = 10
