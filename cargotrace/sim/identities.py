@@ -121,6 +121,10 @@ def plant_identity(
             blocked = _busy(ship, margin)
             if kind is IdentityKind.FLAG_CHANGE:
                 blocked += [(start, b + margin) for _, b in ship.ais_off]
+                # the old MMSI falls silent for good: just after a departure that silence
+                # reads as a dark voyage from the port, not the reflagging it is
+                blocked += [(leg.t1, leg.t1 + margin) for leg in ship.plan.legs
+                            if leg.kind == "stay"]
             t = _time_outside(lo, hi, blocked, rng)
             if t is None:
                 continue
