@@ -90,6 +90,8 @@ def render_load_summary(summary: PlacesLoadSummary) -> str:
         f"{Path(summary.path).name} ({summary.format}): {summary.rows_read:,} rows, "
         f"{summary.loaded:,} places loaded ({summary.inserted:,} new, {summary.replaced:,} "
         f"replaced), {len(summary.skipped):,} skipped"
+        + (f"; {summary.overridden:,} packaged places with the same UN/LOCODE replaced"
+           if summary.overridden else "")
     ]
     unit = "feature" if summary.format is PlaceFormat.GEOJSON else "line"
     for s in summary.skipped[:SHOW_SKIPPED]:
