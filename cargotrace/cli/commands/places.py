@@ -169,11 +169,12 @@ def list_(
         err.print("The store has no places yet: `cargotrace detect` adds the packaged world "
                   "gazetteer; `cargotrace places load FILE` adds yours.",
                   markup=False, highlight=False, soft_wrap=True)
-    elif packaged:
-        err.print(packaged, markup=False, highlight=False, soft_wrap=True)
-    elif hint:
-        err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
-                  soft_wrap=True)
+    else:
+        if hint:
+            err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
+                      soft_wrap=True)
+        if packaged:
+            err.print(packaged, markup=False, highlight=False, soft_wrap=True)
 
 
 def places_table(
