@@ -36,6 +36,7 @@ from cargotrace.detect.params import EncounterParams
 from cargotrace.detect.presets import GFW_ENCOUNTER
 from cargotrace.geo import expr, sphere
 from cargotrace.geo.expr import haversine_km
+from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
@@ -155,10 +156,13 @@ def encounter_events(
     lats = np.array([statistics.fmean(s["lat"] for s in steps) for steps in steps_of])
     lons = np.array([sphere.mean_lon(s["lon"] for s in steps) for steps in steps_of])
     port_km, port_ids = nearest_place_km(lats, lons, places)
+    shore_nm = distance_to_shore_nm(lats, lons)  # the few candidates only: cheap
     events = []
-    for (pair, group), steps, lat, lon, km, place_id in zip(
-        merged, steps_of, lats, lons, port_km, port_ids, strict=True
+    for (pair, group), steps, lat, lon, km, place_id, shore in zip(
+        merged, steps_of, lats, lons, port_km, port_ids, shore_nm, strict=True
     ):
+        if shore < params.min_shore_distance_nm:
+            continue
         start, end = group[0].start, group[-1].end
         distances = [s["distance_m"] for s in steps]
         speeds = [s[k] for s in steps for k in ("speed_kn", "other_speed_kn")]
@@ -178,6 +182,7 @@ def encounter_events(
                 "mean_speed_kn": round(statistics.fmean(speeds), 2),
                 "port_distance_km": None if np.isinf(km) else round(float(km), 1),
                 "nearest_place_id": place_id,
+                "distance_from_shore_nm": float(shore),
             },
         ))
     return events

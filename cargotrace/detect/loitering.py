@@ -27,6 +27,7 @@ from cargotrace.detect.presets import GFW_LOITERING
 from cargotrace.detect.track import epoch_seconds
 from cargotrace.geo import expr, sphere
 from cargotrace.geo.expr import haversine_km
+from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.geo.sphere import KM_PER_NM
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
@@ -191,8 +192,10 @@ def loitering_events(
                   key=lambda r: (r["mmsi"], r["start"]))
     if not rows:
         return []
-    port_km, port_ids = nearest_place_km(np.array([r["lat"] for r in rows]),
-                                         np.array([r["lon"] for r in rows]), places)
+    lats, lons = np.array([r["lat"] for r in rows]), np.array([r["lon"] for r in rows])
+    port_km, port_ids = nearest_place_km(lats, lons, places)
+    # measured on the few candidate events only, never on every position: cheap
+    shore_nm = distance_to_shore_nm(lats, lons)
     return [
         Event(
             EventKind.LOITERING, int(r["mmsi"]), r["start"], r["end"],
@@ -206,10 +209,12 @@ def loitering_events(
                 "mean_speed_kn": round(r["mean_speed_kn"], 2),
                 "distance_from_port_km": None if np.isinf(km) else round(float(km), 1),
                 "nearest_place_id": place_id,
+                "distance_from_shore_nm": float(shore),
                 "positions": int(r["positions"]),
             },
         )
-        for r, km, place_id in zip(rows, port_km, port_ids, strict=True)
+        for r, km, place_id, shore in zip(rows, port_km, port_ids, shore_nm, strict=True)
+        if shore >= params.min_shore_distance_nm
     ]
 
 

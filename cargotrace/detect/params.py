@@ -348,6 +348,15 @@ class EncounterParams:
         default=10.0, metadata={"help": "Every step must be at least this far outside the "
                                 "radius of every place (GFW: 10 km from an anchorage)."}
     )
+    min_shore_distance_nm: float = field(
+        default=0.0, metadata={"help": "The encounter's mean position must be at least this far "
+                               "from land (land-mask estimate, geo/shore.py). GFW's encounter "
+                               "rule has no shore floor, only its 10 km from a coastal "
+                               "anchorage (min_port_distance_km), so 0: off (https://"
+                               "globalfishingwatch.github.io/GFW_technical_documentation/files/"
+                               "encounters.html). Raise it where the gazetteer misses "
+                               "anchorages."}
+    )
     resample_min: int = field(
         default=10, metadata={"help": "Grid step the tracks are resampled to (GFW: 10 min)."}
     )
@@ -364,9 +373,10 @@ class EncounterParams:
         check_positive(max_distance_m=self.max_distance_m, min_duration_h=self.min_duration_h,
                        max_speed_kn=self.max_speed_kn, resample_min=self.resample_min)
         if (self.min_port_distance_km < 0 or self.merge_gap_h < 0
-                or self.max_interpolate_gap_h < 0):
+                or self.max_interpolate_gap_h < 0 or self.min_shore_distance_nm < 0):
             raise ParamsError(
-                "min_port_distance_km, merge_gap_h and max_interpolate_gap_h must be >= 0"
+                "min_port_distance_km, min_shore_distance_nm, merge_gap_h and "
+                "max_interpolate_gap_h must be >= 0"
             )
         if self.resample_min > 60 * self.min_duration_h:
             raise ParamsError(
@@ -392,6 +402,14 @@ class LoiteringParams:
         default=10.0, metadata={"help": "Every step must be at least this far outside the radius "
                                 "of every place (GFW encounters: 10 km from an anchorage)."}
     )
+    min_shore_distance_nm: float = field(
+        default=20.0, metadata={"help": "The loitering's mean position must be at least this "
+                                "far from land (land-mask estimate, geo/shore.py): a queue off "
+                                "a coast is not loitering at sea. GFW publishes loitering only "
+                                "at avg_distance_from_shore_nm >= 20 (published_events_"
+                                "loitering, https://globalfishingwatch.github.io/GFW_technical_"
+                                "documentation/Loitering.html); 0: off."}
+    )
     speed_window_h: float = field(
         default=1.0, metadata={"help": "Speeds are averaged over this window centred on each "
                                "step (GFW: hourly mean speed)."}
@@ -407,8 +425,10 @@ class LoiteringParams:
     def __post_init__(self) -> None:
         check_positive(max_speed_kn=self.max_speed_kn, min_duration_h=self.min_duration_h,
                        speed_window_h=self.speed_window_h, resample_min=self.resample_min)
-        if self.min_port_distance_km < 0 or self.max_interpolate_gap_h < 0:
-            raise ParamsError("min_port_distance_km and max_interpolate_gap_h must be >= 0")
+        if (self.min_port_distance_km < 0 or self.max_interpolate_gap_h < 0
+                or self.min_shore_distance_nm < 0):
+            raise ParamsError("min_port_distance_km, min_shore_distance_nm and "
+                              "max_interpolate_gap_h must be >= 0")
         if self.resample_min > 60 * self.min_duration_h:
             raise ParamsError(
                 f"resample_min ({self.resample_min}) must not exceed min_duration_h "

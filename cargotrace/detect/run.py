@@ -38,6 +38,7 @@ from cargotrace.detect.segments import Segmentation, identity_segments, split_se
 from cargotrace.detect.shuttles import calls_from_events, detect_shuttles
 from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
 from cargotrace.errors import ParamsError
+from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 from cargotrace.store.events import Event, events_table, store_events
 from cargotrace.store.store import Store
@@ -60,6 +61,8 @@ class Context:
     _split: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
     _jumping: pa.Table | None = None
+    places_used: dict[str, Any] = field(default_factory=dict)
+    """The gazetteer version and places per origin the run judged against (events' params)."""
 
     def flag_outliers(self) -> pa.Table:
         """Find the lone outlier positions (`outliers.py`) and leave them out of `positions`
@@ -323,6 +326,8 @@ def detect(
             f"--kind {unsupported[0]}: not detected yet; detectable kinds: {', '.join(SUPPORTED)}"
         )
     chosen = resolve(preset, overrides or {})
+    if not store.read_only:
+        ensure_default_places(store)  # a store from before the world gazetteer gets it now
     tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
     for name in ("positions", "vessel_reports"):
         t = tables[name]
@@ -342,7 +347,8 @@ def detect(
         return summary
     readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
                EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
-    ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers))
+    ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers),
+                  places_used=places_used(store))
     try:
         summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
         _run_detectors(store, ctx, wanted, summary, since, until)
@@ -372,7 +378,8 @@ def _run_detectors(
             if kind not in wanted:
                 continue
             table = events_table(ctx.found[kind], summary.preset,
-                                 ctx.preset.params_of(detector.params_key))
+                                 ctx.preset.params_of(detector.params_key),
+                                 {"places": ctx.places_used})
             replaced = store_events(store, table, [kind], since, until)
             summary.written[kind] = replaced.written
             summary.replaced += replaced.removed

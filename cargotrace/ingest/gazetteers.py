@@ -32,8 +32,8 @@ from cargotrace.ingest.place_readers import (
     read_text,
     slug,
 )
-from cargotrace.store.place_codes import country_iso2
-from cargotrace.store.places import Place, upsert_places
+from cargotrace.store.place_codes import country_iso2, locode_forms
+from cargotrace.store.places import Place, drop_overridden, upsert_places
 from cargotrace.store.store import Store
 
 __all__ = [
@@ -109,6 +109,7 @@ class PlacesLoadSummary:
     rows_read: int = 0
     loaded: int = 0  # places written: new ones plus replaced ones
     replaced: int = 0  # places that already existed with the same place_id
+    overridden: int = 0  # packaged places (world, curated) dropped for a row's UN/LOCODE
     skipped: list[SkippedRow] = field(default_factory=list)
     unmapped_countries: Counter[str] = field(default_factory=Counter)  # stored as NULL
     unknown_kinds: Counter[str] = field(default_factory=Counter)  # stored as "unknown"
@@ -124,6 +125,7 @@ class PlacesLoadSummary:
         return {
             "path": self.path, "format": str(self.format), "rows_read": self.rows_read,
             "loaded": self.loaded, "inserted": self.inserted, "replaced": self.replaced,
+            "overridden": self.overridden,
             "skipped": len(self.skipped), "skipped_by_reason": self.skipped_by_reason(),
             "skipped_rows": [
                 {"row": s.row, "reason": str(s.reason), "detail": s.detail} for s in self.skipped
@@ -171,6 +173,7 @@ class _Builder:
     rows_read: int = 0
     unmapped_countries: Counter[str] = field(default_factory=Counter)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
+    locodes: set[str] = field(default_factory=set)  # "KP RJN" form, of the rows kept
     _ids: set[str] = field(default_factory=set)
 
     def skip(self, row: int, reason: SkipReason, detail: str) -> None:
@@ -208,6 +211,7 @@ class _Builder:
         if pid is None:
             return
         kind = self._kind(raw.kind)
+        self.locodes.update(locode_forms(raw.derived_key)[:1])
         self.places.append(Place(
             place_id=pid, name=name, aliases=_aliases(name, raw.aliases),
             country=self._country(raw.country), kind=str(kind), lat=lat, lon=lon,
@@ -260,14 +264,44 @@ def load_places(
     *,
     kind: PlaceKind | None = None,
     source: str | None = None,
+    overrides: tuple[str, ...] = ("world", "curated"),
 ) -> PlacesLoadSummary:
     """Read a gazetteer file and upsert its places into `store` in one transaction.
 
     `kind` and `source` apply to rows that do not give their own (the WPI is all seaports and
     cites itself). The summary counts what was loaded, replaced and skipped, with reasons.
+    A loaded row replaces the row with its place_id, and also the packaged places (of the
+    `overrides` origins) that carry its UN/LOCODE: the user's Vladivostok is the one used.
     """
     path = Path(path)
     text = read_text(path)
+    builder, fmt = read_places(path, text, format, kind=kind, source=source)
+    return _store(store, path, builder, fmt, overrides)
+
+
+def _store(
+    store: Store, path: Path, builder: _Builder, fmt: PlaceFormat, overrides: tuple[str, ...]
+) -> PlacesLoadSummary:
+    replaced = upsert_places(store, builder.places)
+    overridden = drop_overridden(store, builder.places, builder.locodes, overrides)
+    summary = PlacesLoadSummary(
+        path=str(path), format=fmt, rows_read=builder.rows_read, loaded=len(builder.places),
+        replaced=replaced, overridden=overridden, skipped=builder.skipped,
+        unmapped_countries=builder.unmapped_countries, unknown_kinds=builder.unknown_kinds,
+    )
+    logger.info("places %s: %s", path, summary.to_dict() | {"skipped_rows": "…"})
+    return summary
+
+
+def read_places(
+    path: Path,
+    text: str,
+    format: PlaceFormat | str = PlaceFormat.AUTO,
+    *,
+    kind: PlaceKind | None = None,
+    source: str | None = None,
+) -> tuple[_Builder, PlaceFormat]:
+    """The places of `text` (the content of `path`), validated, and the format read."""
     try:
         fmt = PlaceFormat(format)
     except ValueError as exc:
@@ -282,17 +316,23 @@ def load_places(
     builder = _Builder(path=path, default_kind=kind, default_source=default_source)
     for raw in read_raw_places(path, text, fmt):
         builder.add(raw)
-    replaced = upsert_places(store, builder.places)
-    summary = PlacesLoadSummary(
-        path=str(path), format=fmt, rows_read=builder.rows_read, loaded=len(builder.places),
-        replaced=replaced, skipped=builder.skipped,
-        unmapped_countries=builder.unmapped_countries, unknown_kinds=builder.unknown_kinds,
-    )
-    logger.info("places %s: %s", path, summary.to_dict() | {"skipped_rows": "…"})
-    return summary
+    return builder, fmt
+
+
+def curated_places() -> tuple[Place, ...]:
+    """The small gazetteer shipped in the package (data/gazetteer.csv, every row cited), at
+    its cited coordinates: each port's radius already covers the water off it."""
+    return tuple(_read_curated().places)
+
+
+def _read_curated() -> _Builder:
+    text = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
+    builder, _ = read_places(Path("gazetteer.csv"), text, PlaceFormat.CSV)
+    return builder
 
 
 def load_curated_gazetteer(store: Store) -> PlacesLoadSummary:
-    """Load the small gazetteer shipped in the package (data/gazetteer.csv, every row cited)."""
-    with resources.as_file(resources.files("cargotrace").joinpath("data", "gazetteer.csv")) as p:
-        return load_places(store, p, PlaceFormat.CSV)
+    """Load (again) the curated gazetteer: its rows replace those with their place_id, and
+    the world gazetteer's rows for the same ports (by UN/LOCODE)."""
+    builder = _read_curated()
+    return _store(store, Path("gazetteer.csv"), builder, PlaceFormat.CSV, ("world",))

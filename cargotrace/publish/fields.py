@@ -135,6 +135,8 @@ _DECLARED = [
     _f("port_distance_km", "double", "km", "encounter", "to the nearest place's edge"),
     _f("distance_from_port_km", "double", "km", "loitering", "to the nearest place's edge"),
     _f("nearest_place_id", "string", "", "encounter, loitering", "the nearest place"),
+    _f("distance_from_shore_nm", "double", "nm", "encounter, loitering",
+       "mean position to land (land-mask estimate)"),
     _f("positions", "int64", "", "loitering", "positions heard during it"),
     # shuttle
     _f("places", "json", "", "shuttle", "the two place_ids shuttled between"),

@@ -70,8 +70,20 @@ def sea_point(
     rng: random.Random,
     min_port_km: float = 25.0,
     max_station_km: float = 60.0,
+    min_shore_nm: float = 25.0,
 ) -> tuple[float, float]:
-    """A point at sea, away from ports, inside shore coverage, with open water around it."""
+    """A point at sea, away from ports, inside shore coverage, with open water around it.
+
+    Away from every port a new store knows (the packaged world gazetteer, not only the
+    scenario's), and at least `min_shore_nm` from land as geo/shore.py measures it, so the
+    default loitering shore floor (20 nm, GFW's) keeps what is planted here."""
+    from cargotrace.geo.shore import distance_to_shore_nm
+    from cargotrace.sim.scenarios import packaged_ports
+
+    known = {(p.lat, p.lon) for p in packaged_ports().values()}
+    known.update((p.lat, p.lon) for p in ports)
+    known_lat = np.array([k[0] for k in known])
+    known_lon = np.array([k[1] for k in known])
     lat_min, lat_max, lon_min, lon_max = bbox
     for _ in range(5000):
         lat, lon = rng.uniform(lat_min, lat_max), rng.uniform(lon_min, lon_max)
@@ -80,7 +92,9 @@ def sea_point(
         if is_land(np.append(ring_lat, lat), np.append(ring_lon, lon)).any():
             continue
         lat_a, lon_a = np.array([lat]), np.array([lon])
-        if min(float(haversine_km(lat_a, lon_a, p.lat, p.lon)[0]) for p in ports) < min_port_km:
+        if float(np.min(haversine_km(lat_a, lon_a, known_lat, known_lon))) < min_port_km:
+            continue
+        if distance_to_shore_nm(lat_a, lon_a)[0] < min_shore_nm:
             continue
         if (
             min(float(haversine_km(lat_a, lon_a, s.lat, s.lon)[0]) for s in stations)

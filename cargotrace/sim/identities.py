@@ -85,11 +85,14 @@ def _draw_order(
 
 def _blocked(ship: SimShip, kind: IdentityKind, start: float) -> list[tuple[float, float]]:
     """When `kind` may not happen on `ship`: near its other behaviours, and for reflagging,
-    anywhere before its last silence ends (that silence's truth has the old MMSI)."""
+    anywhere before its last silence ends (that silence's truth has the old MMSI) and just
+    after a port departure (the old MMSI falls silent for good: just after a departure that
+    silence reads as a dark voyage from the port, not the reflagging it is)."""
     margin = IDENTITY_MARGIN_H * HOUR
     blocked = _busy(ship, margin)
     if kind is IdentityKind.FLAG_CHANGE:
         blocked += [(start, b + margin) for _, b in ship.ais_off]
+        blocked += [(leg.t1, leg.t1 + margin) for leg in ship.plan.legs if leg.kind == "stay"]
     return blocked
 
 

@@ -4,7 +4,8 @@ Why: detectors judge "in port" and "away from port" against the `places` table, 
 simulation needs the ports the ships really called at, where they called (the simulator anchors
 each port on navigable water; see `scenarios.sea_anchor`). Writing them out lets the CLI
 reproduce an evaluation: `cargotrace places load DIR/places.csv`, then detect and evaluate.
-Curated ports keep their gazetteer row (watch reason and citation) at the sailed position.
+Every port is a packaged place (curated or world gazetteer) and keeps its row: loading this file
+into a store that already has them changes nothing but what the user names.
 """
 
 from __future__ import annotations
@@ -13,29 +14,26 @@ import csv
 from pathlib import Path
 
 from cargotrace.sim.plan import Port
-from cargotrace.sim.scenarios import curated_rows
+from cargotrace.sim.scenarios import packaged_ports
 
 __all__ = ["write_places"]
 
 COLUMNS = ("place_id", "name", "aliases", "country", "kind", "lat", "lon", "radius_m",
            "watch_reason", "source")
-SEAROUTE_SOURCE = ("searoute package ports.geojson (Apache-2.0), anchored on navigable water "
-                   "by the cargotrace simulator")
 
 
 def write_places(ports: list[Port], path: Path) -> Path:
-    curated = curated_rows()
+    packaged = packaged_ports()
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, COLUMNS)
         writer.writeheader()
         for port in sorted(ports, key=lambda p: p.place_id):
-            base = curated.get(port.place_id, {})
+            base = packaged[port.place_id]
             writer.writerow({
                 "place_id": port.place_id, "name": port.name,
-                "aliases": base.get("aliases", ""), "country": base.get("country", ""),
-                "kind": base.get("kind", "seaport"), "lat": f"{port.lat:.6f}",
+                "aliases": "; ".join(base.aliases), "country": base.country or "",
+                "kind": base.kind, "lat": f"{port.lat:.6f}",
                 "lon": f"{port.lon:.6f}", "radius_m": f"{port.radius_m:.0f}",
-                "watch_reason": base.get("watch_reason", ""),
-                "source": base.get("source") or SEAROUTE_SOURCE,
+                "watch_reason": base.watch_reason or "", "source": base.source,
             })
     return path

@@ -2,21 +2,19 @@
 
 `background`: normal traffic only. `sea-of-japan-2023`: the reference case's region with covert
 voyages between Najin and Dunay, an STS meeting and a shared-MMSI pair. `mixed`: every behaviour
-many times, for `cargotrace evaluate`. Ports come from the curated gazetteer and, for the rest of
-a region, from the port list shipped with the searoute package (UN/LOCODE-keyed).
+many times, for `cargotrace evaluate`. Ports are the packaged places every new store starts
+with: the curated gazetteer and, for the rest of a region, the world gazetteer (WPI and searoute
+ports, named here by UN/LOCODE), at the open-water points the store has too.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
 from cargotrace.errors import ParamsError
-from cargotrace.geo.sphere import destination
 from cargotrace.sim.plan import Port
+from cargotrace.store.place_codes import locode_forms
+from cargotrace.store.places import Place
 
 # Named regions: bounding box (lat_min, lat_max, lon_min, lon_max) and the ports to use.
 REGIONS: dict[str, tuple[tuple[float, float, float, float], tuple[str, ...]]] = {
@@ -45,65 +43,52 @@ REGIONS: dict[str, tuple[tuple[float, float, float, float], tuple[str, ...]]] = 
 
 
 @cache
-def curated_rows() -> dict[str, dict[str, str]]:
-    """The packaged gazetteer's rows by place_id (its ports are the simulator's watched ones)."""
-    text = resources.files("cargotrace").joinpath("data", "gazetteer.csv").read_text("utf-8")
-    return {row["place_id"]: row for row in csv.DictReader(text.splitlines())}
+def packaged_ports() -> dict[str, Place]:
+    """Every packaged place by place_id, and every world port also by its UN/LOCODE (both
+    spellings): the ports a new store already knows (`ingest/world_gazetteer.py`), so simulated
+    ships call exactly where a default store's gazetteer puts them."""
+    from cargotrace.ingest.world_gazetteer import packaged_places
+
+    world, curated = packaged_places()
+    by_key: dict[str, Place] = {}
+    for place in world:
+        by_key[place.place_id] = place
+        for alias in place.aliases:
+            if locode_forms(alias)[:1] == [alias]:
+                for form in locode_forms(alias):
+                    by_key.setdefault(form, place)
+    by_key.update({p.place_id: p for p in curated})
+    return by_key
+
+
+def _port(place: Place) -> Port:
+    return Port(place.place_id, place.name, place.lat, place.lon, place.radius_m)
 
 
 def _curated() -> dict[str, Port]:
-    return {
-        pid: Port(pid, row["name"], float(row["lat"]), float(row["lon"]), float(row["radius_m"]))
-        for pid, row in curated_rows().items()
-    }
+    return {k: _port(p) for k, p in packaged_ports().items() if k.startswith("ct:")}
 
 
-@cache
-def _searoute_ports() -> dict[str, Port]:
-    import searoute  # type: ignore[import-untyped]
-
-    path = Path(searoute.__file__).parent / "data" / "ports.geojson"
-    ports = {}
-    for feature in json.loads(path.read_text())["features"]:
-        code = feature["properties"].get("port")
-        lon, lat = feature["geometry"]["coordinates"]
-        if code:
-            ports[code] = Port(
-                f"searoute:{code}",
-                feature["properties"].get("name") or code,
-                float(lat),
-                float(lon),
-                3000.0,
-            )
+def _world_ports() -> list[Port]:
+    seen: set[str] = set()
+    ports = []
+    for place in packaged_ports().values():
+        if place.place_id not in seen and not place.place_id.startswith("ct:"):
+            seen.add(place.place_id)
+            ports.append(_port(place))
     return ports
 
 
 def sea_anchor(port: Port, max_km: float = 8.0) -> Port:
-    """The port moved to the nearest open-water point (its anchorage) when the land mask puts
-    its coordinates ashore, as it does for river ports: ships stay where ships can be."""
-    import math
+    """The port moved to its open-water anchorage when the land mask puts its coordinates
+    ashore, as it does for river ports: ships stay where ships can be. The rule lives in
+    geo/anchorage.py, shared with the packaged world gazetteer, so both agree on the point."""
+    from cargotrace.geo.anchorage import open_water_anchorage
 
-    import numpy as np
-
-    from cargotrace.geo.landmask import is_land
-
-    if not is_land(np.array([port.lat]), np.array([port.lon]))[0]:
+    spot = open_water_anchorage(port.lat, port.lon, port.radius_m, max_km)
+    if spot.moved_km == 0:
         return port
-    for ring_km in np.arange(0.5, max_km + 0.01, 0.5):
-        angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
-        lats, lons = destination(port.lat, port.lon, np.degrees(angles), ring_km)
-        sea = ~is_land(lats, lons)
-        if sea.any():
-            i = int(np.flatnonzero(sea)[0])
-            radius_m = float(max(port.radius_m, (ring_km + 1.0) * 1000))
-            return Port(
-                port.place_id,
-                port.name,
-                round(float(lats[i]), 5),
-                round(float(lons[i]), 5),
-                radius_m,
-            )
-    return port
+    return Port(port.place_id, port.name, spot.lat, spot.lon, spot.radius_m)
 
 
 def routable(ports: list[Port]) -> list[Port]:
@@ -136,8 +121,7 @@ def _region_ports(
     """The bounding box and ports of a named region or of a 'lat_min,lat_max,lon_min,lon_max'."""
     if region in REGIONS:
         bbox, ids = REGIONS[region]
-        curated, others = _curated(), _searoute_ports()
-        return bbox, [curated[i] if i.startswith("ct:") else others[i] for i in ids]
+        return bbox, [_port(packaged_ports()[i]) for i in ids]
     try:
         lat_min, lat_max, lon_min, lon_max = (float(x) for x in region.split(","))
     except ValueError as exc:
@@ -147,7 +131,7 @@ def _region_ports(
         ) from exc
     inside = [
         p
-        for p in [*_curated().values(), *_searoute_ports().values()]
+        for p in [*_curated().values(), *_world_ports()]
         if lat_min <= p.lat <= lat_max and lon_min <= p.lon <= lon_max
     ]
     if len(inside) < 2:

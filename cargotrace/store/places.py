@@ -30,6 +30,17 @@ from cargotrace.store.store import Store
 # the 3 km port radius it is compared with, and cheap enough to compute on every row.
 
 PLACE_COLUMNS = PLACES.names
+
+WORLD_SOURCE_PREFIX = "world gazetteer "
+"""Every row of the packaged world gazetteer cites itself with this prefix (its `source`)."""
+ORIGINS = ("world", "curated", "user")
+ORIGIN_SQL = (
+    f"CASE WHEN starts_with(source, '{WORLD_SOURCE_PREFIX}') THEN 'world' "
+    "WHEN starts_with(place_id, 'ct:') THEN 'curated' ELSE 'user' END"
+)
+"""Where a place came from, read from the row itself (no column to migrate): `world` (the
+packaged world gazetteer), `curated` (the packaged, cited `ct:` places) or `user` (a file the
+user loaded; a user row that reuses a `ct:` id counts as curated)."""
 _ARROW_SCHEMA = PLACES.arrow_schema()
 
 _NUMBER = r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))"
@@ -63,9 +74,10 @@ class PlaceMatch:
 
     place: Place
     distance_km: float | None = None
+    origin: str = "user"  # one of ORIGINS
 
     def to_dict(self) -> dict[str, Any]:
-        doc = self.place.to_dict()
+        doc = self.place.to_dict() | {"origin": self.origin}
         if self.distance_km is not None:
             doc["distance_km"] = round(self.distance_km, 3)
         return doc
@@ -121,8 +133,10 @@ def list_places(
     name: str | None = None,
     kind: str | None = None,
     limit: int | None = None,
+    origin: str | None = None,
 ) -> list[PlaceMatch]:
-    """Places filtered by any of: distance from `near` (≤ `within_km`), name/alias, kind.
+    """Places filtered by any of: distance from `near` (≤ `within_km`), name/alias, kind,
+    origin (`world`, `curated` or `user`, see ORIGIN_SQL).
 
     Distance is measured to the place's centre point, not to the edge of its radius, so the
     answer does not depend on how generous a gazetteer's radii are. Results are ordered by
@@ -154,24 +168,29 @@ def list_places(
     if kind is not None:
         params["kind"] = kind
         where.append("kind = $kind")
+    if origin is not None:
+        if origin not in ORIGINS:
+            raise ParamsError(f"--origin: {origin!r} is not one of {', '.join(ORIGINS)}")
+        params["origin"] = origin
+        where.append("origin = $origin")
     cols = ", ".join(PLACE_COLUMNS)
     sql = f"""
         WITH q AS (SELECT {_norm_sql("$q") if "q" in params else "''"} AS q),
         p AS (
-            SELECT *, {_norm_sql("name")} AS _n,
+            SELECT *, {_norm_sql("name")} AS _n, {ORIGIN_SQL} AS origin,
                    [{_norm_sql("a")} FOR a IN coalesce(aliases, [])] AS _a
             FROM places
         ),
         scored AS (
             SELECT p.*, {rank} AS _rank, {distance} AS distance_km FROM p, q
         )
-        SELECT {cols}, distance_km FROM scored
+        SELECT {cols}, distance_km, origin FROM scored
         WHERE _rank IS NOT NULL AND {" AND ".join(where)}
         ORDER BY _rank, distance_km NULLS LAST, name, place_id
         {"LIMIT " + str(int(limit)) if limit is not None else ""}
     """
     rows = store.con.execute(sql, params).fetchall()
-    return [PlaceMatch(row_to_place(row[:-1]), row[-1]) for row in rows]
+    return [PlaceMatch(row_to_place(row[:-2]), row[-2], row[-1]) for row in rows]
 
 
 def find_places(store: Store, text: str) -> list[Place]:
@@ -227,3 +246,27 @@ def upsert_places(store: Store, places: Sequence[Place]) -> int:
         con.execute("ROLLBACK")
         raise StoreError(f"{store.path}: could not write places ({exc})") from exc
     return int(replaced)
+
+
+def drop_overridden(
+    store: Store, places: Sequence[Place], locodes: set[str], origins: Sequence[str]
+) -> int:
+    """Delete the places of `origins` that `places` (just written) override by UN/LOCODE.
+
+    A place carries its UN/LOCODE as the alias "KP RJN" (both spellings, see
+    `place_codes.locode_forms`); the spaced one is matched, since no port name looks like it.
+    Returns how many rows were deleted.
+    """
+    if not places or not locodes or not origins:
+        return 0
+    params = {"codes": sorted(locodes), "ids": [p.place_id for p in places],
+              "origins": list(origins)}
+    where = (f"{ORIGIN_SQL} IN (SELECT unnest($origins)) "
+             "AND place_id NOT IN (SELECT unnest($ids)) "
+             "AND len(list_intersect(coalesce(aliases, []), $codes)) > 0")
+    con = store.con
+    n = int(con.execute(f"SELECT count(*) FROM places WHERE {where}", params).fetchall()[0][0])
+    if n:
+        con.execute(f"DELETE FROM places WHERE {where}", params)
+    return n
+

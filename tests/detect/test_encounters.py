@@ -143,8 +143,10 @@ def test_reception_hole_is_interpolated(tmp_store: cargotrace.Store) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("max_distance_m", -5, "max_distance_m must be > 0, got -5"),
-     ("merge_gap_h", -1, "min_port_distance_km, merge_gap_h and max_interpolate_gap_h must "
-                         "be >= 0"),
+     ("merge_gap_h", -1, "min_port_distance_km, min_shore_distance_nm, merge_gap_h and "
+                         "max_interpolate_gap_h must be >= 0"),
+     ("min_shore_distance_nm", -1, "min_port_distance_km, min_shore_distance_nm, merge_gap_h "
+                                   "and max_interpolate_gap_h must be >= 0"),
      ("resample_min", 60, "resample_min (60) must not exceed min_duration_h (0.5 h): a run is "
                           "measured in grid steps")],
 )

@@ -145,7 +145,8 @@ def test_reception_holes(silence_min: int, events: int, tmp_store: cargotrace.St
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("max_speed_kn", 0, "max_speed_kn must be > 0, got 0"),
-     ("min_port_distance_km", -1, "min_port_distance_km and max_interpolate_gap_h must be >= 0"),
+     ("min_port_distance_km", -1,
+      "min_port_distance_km, min_shore_distance_nm and max_interpolate_gap_h must be >= 0"),
      ("resample_min", 180, "resample_min (180) must not exceed min_duration_h (2.0 h): a run "
                            "is measured in grid steps")],
 )

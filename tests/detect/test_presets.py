@@ -22,6 +22,7 @@ from cargotrace.detect.presets import GFW, PRESETS, RENDEZVOUS, Preset, resolve
 from cargotrace.detect.run import detect
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.ingest.world_gazetteer import gazetteer_version
 
 SAMPLE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
 DETECTORS = ("outlier, identity, gap, port_visit, dark_voyage, draught_change, encounter, "
@@ -111,5 +112,8 @@ def test_events_and_flags_record_the_preset_and_overridden_values(detected: Path
     assert events and flags  # the sample has a jumping MMSI and lone glitches
     expected = _recorded("rendezvous", IdentityParams(min_jump_km=6.0))
     assert {kind for kind, _ in events} == {"identity"}
-    assert {params for _, params in events} == {expected}
+    recorded = [json.loads(params) for _, params in events]
+    # beside the parameters, the places the run judged against (the packaged gazetteer)
+    assert {r.pop("inputs")["places"]["gazetteer"] for r in recorded} == {gazetteer_version()}
+    assert {json.dumps(r, sort_keys=True) for r in recorded} == {expected}
     assert json.loads(flags[0][0])["max_agreeing_h"] == 12.0

@@ -248,5 +248,6 @@ def test_cli_places_list_empty_store_hints(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "0 place(s)" in result.stdout
     assert result.stderr == (
-        "The store has no places yet: try `cargotrace places load --curated`.\n"
+        "The store has no places yet: `cargotrace detect` adds the packaged world gazetteer; "
+        "`cargotrace places load FILE` adds yours.\n"
     )

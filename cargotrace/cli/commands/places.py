@@ -6,6 +6,7 @@ Python API twins: `cargotrace.ingest.gazetteers.load_places` / `load_curated_gaz
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,9 +29,18 @@ from cargotrace.ingest.gazetteers import PlaceFormat, PlaceKind
 if TYPE_CHECKING:
     from cargotrace.ingest.gazetteers import PlacesLoadSummary
     from cargotrace.store.places import PlaceMatch
+    from cargotrace.store.store import Store
 
 DEFAULT_NEAR_KM = 50.0
 SHOW_SKIPPED = 10
+DEFAULT_SHOWN = 50  # table rows when no --limit: the world gazetteer alone has thousands
+SOURCE_CHARS = 120
+
+
+class PlaceOrigin(StrEnum):
+    WORLD = "world"
+    CURATED = "curated"
+    USER = "user"
 
 
 @places_app.command("load")
@@ -80,6 +90,8 @@ def render_load_summary(summary: PlacesLoadSummary) -> str:
         f"{Path(summary.path).name} ({summary.format}): {summary.rows_read:,} rows, "
         f"{summary.loaded:,} places loaded ({summary.inserted:,} new, {summary.replaced:,} "
         f"replaced), {len(summary.skipped):,} skipped"
+        + (f"; {summary.overridden:,} packaged places with the same UN/LOCODE replaced"
+           if summary.overridden else "")
     ]
     unit = "feature" if summary.format is PlaceFormat.GEOJSON else "line"
     for s in summary.skipped[:SHOW_SKIPPED]:
@@ -110,7 +122,19 @@ def list_(
         typer.Option("--name", help="Name or alias contains TEXT (case and accents ignored)."),
     ] = None,
     kind: Annotated[PlaceKind | None, typer.Option("--kind", help="Only this kind.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most N places.")] = None,
+    origin: Annotated[
+        PlaceOrigin | None,
+        typer.Option("--origin", help="Only places from the world gazetteer, the curated "
+                                      "places, or the user's files."),
+    ] = None,
+    show_source: Annotated[
+        bool, typer.Option("--source", help="Show where each place came from (origin and "
+                                            "citation).")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", help=f"At most N places (table default {DEFAULT_SHOWN}).")
+    ] = None,
     store: ReadStoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -121,37 +145,77 @@ def list_(
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
     with open_cli_store(store, write=False) as st:
         matches = list_places(
-            st, near=point, within_km=within_km, name=name, kind=kind, limit=limit
+            st, near=point, within_km=within_km, name=name, kind=kind,
+            origin=origin.value if origin else None,
         )
         total = st.count("places")
+        packaged = packaged_note(st)
         hint = ""
         if name and not matches and total:
             from cargotrace.routes.place_book import PlaceBook, did_you_mean
 
             hint = did_you_mean(PlaceBook.from_store(st).closest(name))
     if json_out:
-        print_json([m.to_dict() for m in matches])
+        print_json([m.to_dict() for m in matches[:limit]])
         return
-    out.print(places_table(matches, with_distance=point is not None))
-    if total == 0:
-        err.print("The store has no places yet: try `cargotrace places load --curated`.",
-                  markup=False, highlight=False, soft_wrap=True)
-    elif hint:
-        err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
+    shown = matches[:limit or DEFAULT_SHOWN]
+    out.print(places_table(shown, with_distance=point is not None, with_source=show_source,
+                           matched=len(matches)))
+    if len(matches) > len(shown):
+        err.print(f"… {len(matches) - len(shown):,} more: narrow with --name, --near, --kind "
+                  "or --origin, or raise --limit", markup=False, highlight=False,
                   soft_wrap=True)
+    if total == 0:
+        err.print("The store has no places yet: `cargotrace detect` adds the packaged world "
+                  "gazetteer; `cargotrace places load FILE` adds yours.",
+                  markup=False, highlight=False, soft_wrap=True)
+    else:
+        if hint:
+            err.print(f"No place named like {name!r}{hint}", markup=False, highlight=False,
+                      soft_wrap=True)
+        if packaged:
+            err.print(packaged, markup=False, highlight=False, soft_wrap=True)
 
 
-def places_table(matches: list[PlaceMatch], with_distance: bool) -> Table:
-    table = Table(title=f"{len(matches)} place(s)")
+def places_table(
+    matches: list[PlaceMatch], with_distance: bool, with_source: bool = False,
+    matched: int | None = None,
+) -> Table:
+    matched = len(matches) if matched is None else matched
+    title = f"{matched:,} place(s)" + (f", first {len(matches):,} shown"
+                                       if matched > len(matches) else "")
+    table = Table(title=title)
     for col in ("place_id", "name", "kind", "country", "lat", "lon", "radius_m"):
         table.add_column(col, justify="right" if col in ("lat", "lon", "radius_m") else "left")
     if with_distance:
         table.add_column("distance_km", justify="right")
+    if with_source:
+        table.add_column("origin")
+        table.add_column("source", overflow="fold")
     for m in matches:
         p = m.place
         row = [p.place_id, p.name, p.kind, p.country or "", f"{p.lat:.4f}", f"{p.lon:.4f}",
                f"{p.radius_m:,.0f}"]
         if with_distance:
             row.append(f"{m.distance_km:.1f}" if m.distance_km is not None else "")
+        if with_source:
+            row += [m.origin, bounded(p.source, SOURCE_CHARS)]
         table.add_row(*row)
     return table
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis (a citation can run to a paragraph)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def packaged_note(st: Store) -> str:
+    """A line when the store lacks this version of the packaged places (a read command never
+    writes them: the next `detect` does)."""
+    from cargotrace.ingest.world_gazetteer import SEED_KEY, gazetteer_version
+
+    row = st.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
+    if row and gazetteer_version() in row[0][0]:
+        return ""
+    return (f"The packaged world gazetteer ({gazetteer_version()}) is not in this store yet: "
+            "`cargotrace detect` writes it before detecting.")
