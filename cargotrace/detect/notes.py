@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.track import epoch_s, located
 from cargotrace.store.engines import to_arrow
@@ -77,15 +76,12 @@ def longest_track_h(positions: Any, max_silence_h: float) -> float:
 def _observed_h(ctx: Context) -> float:
     """Hours between the first position and the data's end that the feed observed
     (`coverage.py`): only those can hold a gap's silence."""
-    params = ctx.preset.gap
     positions = ctx.tables["positions"]
     first = to_arrow(positions.aggregate(first=positions.ts.min())).column("first")[0].as_py()
     if first is None:
         return 0.0
-    coverage = data_coverage(positions, ctx.data_end, params.coverage_min_hour_fraction,
-                             params.coverage_min_busy_hour_vessels)
     span_h = (ctx.data_end - first).total_seconds() / 3600
-    return float(span_h - coverage.unobserved_h(first, ctx.data_end))
+    return float(span_h - ctx.coverage().unobserved_h(first, ctx.data_end))
 
 
 def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
@@ -146,9 +142,20 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
         if observed < gap.min_gap_h:
             notes.append(
                 f"capture too short: the feed was observed for {_hours(observed)} (hours "
-                f"hearing at least {gap.coverage_min_hour_fraction:.0%} of the busiest hour's "
+                f"hearing at least {preset.coverage.min_hour_fraction:.0%} of the busiest hour's "
                 f"vessels), less than min_gap_h {_hours(gap.min_gap_h)}: no silence can be "
                 "long enough")
+    elif kind is EventKind.LEFT_COVERAGE and not ctx.coverage().footprint.regional:
+        footprint = ctx.coverage().footprint
+        notes.append(
+            f"the feed is satellite-style ({footprint.offshore_share:.0%} of positions beyond "
+            f"{preset.coverage.global_offshore_nm:g} nm from shore, "
+            f"{footprint.long_range_share:.0%} long-range reports): its footprint is everywhere, so no silence leaves it"
+            if footprint.kind == "global" else
+            f"too little data to draw the feed's footprint (fewer than "
+            f"{preset.coverage.footprint_min_cells} cells with "
+            f"{preset.coverage.footprint_min_positions} positions): no silence is read as "
+            "leaving coverage")
     elif kind is EventKind.ENCOUNTER:
         notes += _too_short(ctx, preset.encounter, "encounter")
     elif kind is EventKind.LOITERING:

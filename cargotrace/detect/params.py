@@ -76,20 +76,8 @@ class GapParams:
                           "depot, rail terminal, border crossing or chokepoint is never a port "
                           "call, however reachable."},
     )
-    coverage_min_hour_fraction: float = field(
-        default=0.1,
-        metadata={"help": "An hour hearing fewer vessels than this share of the busiest hour was "
-                          "not observed: its silence does not count in gaps."},
-    )
-    coverage_min_busy_hour_vessels: int = field(
-        default=20,
-        metadata={"help": "Judge coverage only when the busiest hour hears at least this many "
-                          "vessels (otherwise every hour counts as observed)."},
-    )
 
     def __post_init__(self) -> None:
-        if not 0 <= self.coverage_min_hour_fraction <= 1:
-            raise ParamsError("coverage_min_hour_fraction must be between 0 and 1")
         check_positive(min_gap_h=self.min_gap_h, disabling_min_gap_h=self.disabling_min_gap_h,
                   received_window_h=self.received_window_h, max_speed_kn=self.max_speed_kn,
                   speed_margin=self.speed_margin)
@@ -105,6 +93,77 @@ class GapParams:
     @property
     def call_kinds(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.call_place_kinds.split(",") if k.strip())
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """Feed coverage, shared by every detector that reasons about silence (gaps, left
+    coverage, dark voyages, possible dark port calls, port visits, identity): when the feed
+    was quiet (as a whole and per receiver) and where it receives at all (its footprint)."""
+
+    min_hour_fraction: float = field(
+        default=0.1,
+        metadata={"help": "An hour hearing fewer vessels than this share of the busiest hour was "
+                          "not observed (by the whole feed, or by one receiver): its silence is "
+                          "no evidence against a vessel."},
+    )
+    min_busy_hour_vessels: int = field(
+        default=20,
+        metadata={"help": "Judge the hours of the feed (or of one receiver) only when its busiest "
+                          "hour hears at least this many vessels (otherwise every hour counts as "
+                          "observed)."},
+    )
+    footprint_cell_deg: float = field(
+        default=0.5,
+        metadata={"help": "Grid cell of the feed's footprint (where positions are received), in "
+                          "degrees of latitude and longitude."},
+    )
+    footprint_min_positions: int = field(
+        default=10,
+        metadata={"help": "Positions a cell needs to belong to the footprint (a few stray fixes "
+                          "do not make a cell covered)."},
+    )
+    footprint_min_cells: int = field(
+        default=4,
+        metadata={"help": "Judge the footprint only when it has at least this many cells "
+                          "(otherwise no silence is read as leaving coverage)."},
+    )
+    edge_lookahead_km: float = field(
+        default=60.0,
+        metadata={"help": "A silence leaves coverage when open sea outside the footprint lies "
+                          "within this distance along the vessel's course where it fell silent "
+                          "(and, when it came back, within this distance of where it did)."},
+    )
+    global_offshore_nm: float = field(
+        default=100.0,
+        metadata={"help": "Positions this far from shore are beyond any shore receiver's range: "
+                          "heard by satellite."},
+    )
+    global_min_fraction: float = field(
+        default=0.02,
+        metadata={"help": "A feed with at least this share of its positions beyond "
+                          "global_offshore_nm, or of long-range (type 27) reports, is "
+                          "satellite-style: its footprint is everywhere, no silence leaves it."},
+    )
+    exit_min_silence_h: float = field(
+        default=6.0,
+        metadata={"help": "Shortest observed silence reported as left_coverage."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("min_hour_fraction", "global_min_fraction"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ParamsError(f"{name} must be between 0 and 1")
+        check_positive(footprint_cell_deg=self.footprint_cell_deg,
+                       edge_lookahead_km=self.edge_lookahead_km,
+                       global_offshore_nm=self.global_offshore_nm,
+                       exit_min_silence_h=self.exit_min_silence_h)
+        if self.footprint_cell_deg > 10:
+            raise ParamsError("footprint_cell_deg must be at most 10")
+        if min(self.min_busy_hour_vessels, self.footprint_min_positions,
+               self.footprint_min_cells) < 1:
+            raise ParamsError("min_busy_hour_vessels, footprint_min_positions and "
+                              "footprint_min_cells must be >= 1")
 
 
 @dataclass(frozen=True)

@@ -95,10 +95,12 @@ class Event:
                         self.place_id, {n: values.get(n) for n in ID_FIELDS.get(self.kind, ())})
 
 
-def events_table(events: list[Event], preset: str, params: object) -> pa.Table:
-    """Arrow rows in the `events` layout, with ids and the parameters that produced them."""
-    params_json = json.dumps({"preset": preset, **asdict(params)},  # type: ignore[call-overload]
-                             sort_keys=True, default=str)
+def events_table(events: list[Event], preset: str, params: object,
+                 shared: dict[str, Any] | None = None) -> pa.Table:
+    """Arrow rows in the `events` layout, with ids and the parameters that produced them
+    (`shared`: parameters the detector read beyond its own, e.g. the feed coverage's)."""
+    params_json = json.dumps({"preset": preset, **asdict(params),  # type: ignore[call-overload]
+                              **(shared or {})}, sort_keys=True, default=str)
     return pa.table({
         "event_id": [e.event_id for e in events],
         "kind": [str(e.kind) for e in events],

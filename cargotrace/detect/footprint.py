@@ -1,0 +1,134 @@
+"""Where a feed receives at all: its footprint, estimated from the positions themselves.
+
+A regional (terrestrial) feed hears ships within some 40-60 nm of its receivers. A ship that
+sails beyond them falls silent with its transponder on: that is *leaving coverage*
+(`left_coverage.py`), not going dark, and no silence detector may count it against the ship.
+Receiver positions and ranges are rarely published with a dataset, so the footprint is the set
+of grid cells (`footprint_cell_deg`, 0.5 degree) holding at least `footprint_min_positions`
+positions: where the data show that the feed hears ships.
+
+Three kinds of footprint, so every event can say which rule judged it:
+- `regional`: the footprint is judged; a silence beginning at its edge heading out can be a
+  coverage exit.
+- `global`: a satellite-style feed, whose footprint is everywhere. A shore receiver does not
+  hear ships more than ~100 nm offshore and never decodes the long-range type 27 reports meant
+  for satellites, so a feed with at least `global_min_fraction` (2 %) of its positions beyond
+  `global_offshore_nm` (100 nm) from shore, or of type 27 reports, is global: no silence in it
+  leaves coverage (today's behaviour: every silence is judged as a gap).
+- `not_judged`: fewer than `footprint_min_cells` cells reach the minimum (a single ship, a
+  short capture): too little data to draw an edge, so no silence leaves coverage either.
+
+Land is never "outside the footprint": coastal cells border land that hears nothing, and a
+ship does not sail there, so points on land (`geo/landmask.py`) count as inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cargotrace.detect.params import CoverageParams
+from cargotrace.geo import landmask, sphere
+from cargotrace.geo.shore import distance_to_shore_nm
+from cargotrace.store.engines import to_arrow
+
+__all__ = ["NO_FOOTPRINT", "Footprint", "data_footprint"]
+
+LONG_RANGE_MSG_TYPE = 27
+_LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of the look-ahead tested along a course
+_RING_BEARINGS = np.arange(0.0, 360.0, 45.0)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The cells (integer indices floor(lat / cell_deg), floor(lon / cell_deg)) a feed
+    receives in, and what kind of feed it is (module doc)."""
+
+    kind: str
+    cell_deg: float = 0.5
+    cells: frozenset[tuple[int, int]] = frozenset()
+    offshore_share: float = 0.0
+    long_range_share: float = 0.0
+
+    @property
+    def regional(self) -> bool:
+        return self.kind == "regional"
+
+    def _covered(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Each point is in a footprint cell, or on land (never outside)."""
+        rows = np.floor(lat / self.cell_deg).astype(np.int64)
+        cols = _wrapped(np.floor(sphere.wrap_lon(lon) / self.cell_deg).astype(np.int64),
+                        self.cell_deg)
+        inside = np.array([(r, c) in self.cells for r, c in zip(rows.tolist(), cols.tolist(),
+                                                                 strict=True)], dtype=bool)
+        return inside | landmask.is_land(lat, lon)
+
+    def heading_out(self, lat: float, lon: float, course_deg: float, lookahead_km: float
+                    ) -> bool:
+        """Open sea outside the footprint lies within `lookahead_km` along `course_deg`."""
+        if not self.regional:
+            return False
+        km = lookahead_km * np.asarray(_LOOK_STEPS)
+        plat, plon = sphere.destination(np.full(km.size, lat), np.full(km.size, lon),
+                                        np.full(km.size, course_deg), km)
+        return bool((~self._covered(plat, plon)).any())
+
+    def at_edge(self, lat: float, lon: float, lookahead_km: float) -> bool:
+        """Open sea outside the footprint lies within `lookahead_km` in some direction."""
+        if not self.regional:
+            return False
+        n = _RING_BEARINGS.size * len(_LOOK_STEPS)
+        bearings = np.repeat(_RING_BEARINGS, len(_LOOK_STEPS))
+        km = lookahead_km * np.tile(np.asarray(_LOOK_STEPS), _RING_BEARINGS.size)
+        plat, plon = sphere.destination(np.full(n, lat), np.full(n, lon), bearings, km)
+        return bool((~self._covered(plat, plon)).any())
+
+    def attrs(self) -> dict[str, Any]:
+        return {"footprint": self.kind, "footprint_cells": len(self.cells),
+                "offshore_share": round(self.offshore_share, 4),
+                "long_range_share": round(self.long_range_share, 4)}
+
+
+NO_FOOTPRINT = Footprint("not_judged")
+
+
+def _wrapped(cols: np.ndarray, cell_deg: float) -> np.ndarray:
+    """Column indices wrapped at the antimeridian (longitude 180 is -180)."""
+    n_lon = round(360 / cell_deg)
+    out: np.ndarray = (cols + n_lon // 2) % n_lon - n_lon // 2
+    return out
+
+
+def data_footprint(positions: Any, params: CoverageParams) -> Footprint:
+    """The footprint of the feed in `positions` (an Ibis table on any engine): one group-by
+    per grid cell, then the offshore share from the cells' centres (a few thousand points)."""
+    deg = params.footprint_cell_deg
+    p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
+    cells = p.group_by(
+        row=(p.lat / deg).floor().cast("int64"), col=(p.lon / deg).floor().cast("int64"),
+    ).agg(n=p.count(), long_range=(p.msg_type == LONG_RANGE_MSG_TYPE).fill_null(False)
+          .cast("int64").sum())
+    table = to_arrow(cells, order_by=["row", "col"])
+    if table.num_rows == 0:
+        return NO_FOOTPRINT
+    row = np.asarray(table.column("row").to_pylist(), dtype=np.int64)
+    col = _wrapped(np.asarray(table.column("col").to_pylist(), dtype=np.int64), deg)
+    n = np.asarray(table.column("n").to_pylist(), dtype=np.float64)
+    long_range = np.asarray(table.column("long_range").to_pylist(), dtype=np.float64)
+    total = float(n.sum())
+    centre_nm = distance_to_shore_nm((row + 0.5) * deg, (col + 0.5) * deg)
+    offshore = centre_nm > params.global_offshore_nm
+    offshore_share = float(n[offshore].sum()) / total
+    long_range_share = float(long_range.sum()) / total
+    kept = n >= params.footprint_min_positions
+    covered = frozenset(zip(row[kept].tolist(), col[kept].tolist(), strict=True))
+    if max(offshore_share, long_range_share) >= params.global_min_fraction:
+        kind = "global"
+    elif len(covered) < params.footprint_min_cells:
+        kind = "not_judged"
+    else:
+        kind = "regional"
+    return Footprint(kind, deg, covered, offshore_share, long_range_share)
+
