@@ -155,6 +155,15 @@ class CoverageModel:
         both = np.union1d(*hours) if len(hours) == 2 else hours[0]
         return _overlap_h(both, start, end)
 
+    def explained_by_outage(self, start: datetime, station: str | None = None) -> bool:
+        """The silence beginning at `start` began in, or within `outage_lead_h` before, hours
+        the feed (or `station`) was quiet: the outage explains it (`outage_lead_h`)."""
+        lead_s = self.params.outage_lead_h * HOUR_S
+        a = start.timestamp()
+        return any(_overlap_s(c.unobserved_hour_starts_s, a, a + lead_s) > 0
+                   or _overlap_s(c.unobserved_hour_starts_s, a - 1e-6, a) > 0
+                   for c in self._of(station))
+
     def unobserved_s(self, start_s: float, end_s: float) -> float:
         """Seconds of [start_s, end_s) (Unix seconds) in which the whole feed was quiet."""
         return _overlap_s(self.feed.unobserved_hour_starts_s, start_s, end_s)

@@ -158,8 +158,8 @@ def _observed(row: dict[str, Any], coverage: CoverageModel) -> bool:
     end = row["end"] or coverage.observed_end()
     if end is None:
         return True  # no coverage model: the silence as the data give it
-    if end <= row["start"]:
-        return False  # heard after the feed's coverage ended: no silence
+    if end <= row["start"] or coverage.explained_by_outage(row["start"]):
+        return False  # heard after the feed's coverage ended, or silenced by an outage
     row["unobserved_h"] = coverage.unobserved_h(row["start"], end)
     row["measured_to"] = end
     row["silence_s"] = (end - row["start"]).total_seconds() - 3600 * row["unobserved_h"]

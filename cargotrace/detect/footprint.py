@@ -24,7 +24,7 @@ ship does not sail there, so points on land (`geo/landmask.py`) count as inside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,14 +41,15 @@ _LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of the look-ahead tested along
 _RING_BEARINGS = np.arange(0.0, 360.0, 45.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Footprint:
     """The cells (integer indices floor(lat / cell_deg), floor(lon / cell_deg)) a feed
     receives in, and what kind of feed it is (module doc)."""
 
     kind: str
     cell_deg: float = 0.5
-    cells: frozenset[tuple[int, int]] = frozenset()
+    cells: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    """Sorted `_key`s of the covered cells."""
     offshore_share: float = 0.0
     long_range_share: float = 0.0
 
@@ -58,22 +59,31 @@ class Footprint:
 
     def _covered(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Each point is in a footprint cell, or on land (never outside)."""
+        return self._in_cells(lat, lon) | landmask.is_land(lat, lon)
+
+    def _in_cells(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         rows = np.floor(lat / self.cell_deg).astype(np.int64)
         cols = _wrapped(np.floor(sphere.wrap_lon(lon) / self.cell_deg).astype(np.int64),
                         self.cell_deg)
-        inside = np.array([(r, c) in self.cells for r, c in zip(rows.tolist(), cols.tolist(),
-                                                                 strict=True)], dtype=bool)
-        return inside | landmask.is_land(lat, lon)
+        keys = _key(rows, cols)
+        at = np.minimum(np.searchsorted(self.cells, keys), max(self.cells.size - 1, 0))
+        inside: np.ndarray = ((self.cells[at] == keys) if self.cells.size
+                              else np.zeros(keys.size, bool))
+        return inside
 
     def heading_out(self, lat: float, lon: float, course_deg: float, lookahead_km: float
                     ) -> bool:
-        """Open sea outside the footprint lies within `lookahead_km` along `course_deg`."""
+        """Open sea outside the footprint lies within `lookahead_km` along `course_deg`, and no
+        land: a vessel heading for a coast that close must turn, so where it points says
+        nothing (a bay no one else sails is outside the cells, not outside the reach)."""
         if not self.regional:
             return False
         km = lookahead_km * np.asarray(_LOOK_STEPS)
         plat, plon = sphere.destination(np.full(km.size, lat), np.full(km.size, lon),
                                         np.full(km.size, course_deg), km)
-        return bool((~self._covered(plat, plon)).any())
+        if landmask.is_land(plat, plon).any():
+            return False
+        return bool((~self._in_cells(plat, plon)).any())
 
     def at_edge(self, lat: float, lon: float, lookahead_km: float) -> bool:
         """Open sea outside the footprint lies within `lookahead_km` in some direction."""
@@ -86,12 +96,19 @@ class Footprint:
         return bool((~self._covered(plat, plon)).any())
 
     def attrs(self) -> dict[str, Any]:
-        return {"footprint": self.kind, "footprint_cells": len(self.cells),
+        return {"footprint": self.kind, "footprint_cells": int(self.cells.size),
                 "offshore_share": round(self.offshore_share, 4),
                 "long_range_share": round(self.long_range_share, 4)}
 
 
 NO_FOOTPRINT = Footprint("not_judged")
+
+
+def _key(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """One integer per cell (rows and columns stay under 100,000 in absolute value down to
+    cells of 0.004 degree)."""
+    out: np.ndarray = rows.astype(np.int64) * 1_000_000 + cols.astype(np.int64)
+    return out
 
 
 def _wrapped(cols: np.ndarray, cell_deg: float) -> np.ndarray:
@@ -123,10 +140,10 @@ def data_footprint(positions: Any, params: CoverageParams) -> Footprint:
     offshore_share = float(n[offshore].sum()) / total
     long_range_share = float(long_range.sum()) / total
     kept = n >= params.footprint_min_positions
-    covered = frozenset(zip(row[kept].tolist(), col[kept].tolist(), strict=True))
+    covered = np.unique(_key(row[kept], col[kept]))
     if max(offshore_share, long_range_share) >= params.global_min_fraction:
         kind = "global"
-    elif len(covered) < params.footprint_min_cells:
+    elif covered.size < params.footprint_min_cells:
         kind = "not_judged"
     else:
         kind = "regional"

@@ -138,8 +138,9 @@ def gap_events(
     for row in candidates.to_pylist():
         station = row.get("station")
         end = row["end"] or coverage.observed_end(station) or data_end
-        if end <= row["start"]:
-            continue  # heard after the feed's coverage ended (a straggler): no silence
+        if end <= row["start"] or coverage.explained_by_outage(row["start"], station):
+            continue  # heard after the feed's coverage ended (a straggler), or silenced by an
+            # outage: no silence of the vessel's
         row["duration_h"] = (end - row["start"]).total_seconds() / 3600
         row["coverage"] = coverage.attrs(row["start"], end, station)
         row["unobserved_h"] = row["coverage"]["unobserved_h"]

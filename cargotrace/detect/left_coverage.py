@@ -99,15 +99,18 @@ def coverage_exits(
                                                         params.edge_lookahead_km):
             continue
         closed = row["end"] is not None
-        if closed and not footprint.at_edge(row["next_lat"], row["next_lon"],
-                                            params.edge_lookahead_km):
-            continue
-        is_exit[-1] = True
         start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
         station = start_at.get("station")
         end = row["end"] or model.observed_end(station)
-        if end is None or end <= row["start"]:
-            continue  # heard after the feed's coverage ended: no silence to speak of
+        # a vessel that came back while the feed was quiet was first heard wherever it then
+        # was: where it came back says nothing, only where it left does
+        came_back_unheard = end is not None and model.unobserved_h(row["start"], end, station) > 0
+        if closed and not came_back_unheard and not footprint.at_edge(
+                row["next_lat"], row["next_lon"], params.edge_lookahead_km):
+            continue
+        is_exit[-1] = True
+        if end is None or end <= row["start"] or model.explained_by_outage(row["start"], station):
+            continue  # heard after the feed's coverage ended, or silenced by an outage
         duration_h = (end - row["start"]).total_seconds() / 3600
         unobserved_h = model.unobserved_h(row["start"], end, station)
         if duration_h - unobserved_h < params.exit_min_silence_h:

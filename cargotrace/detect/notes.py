@@ -150,11 +150,13 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
         notes.append(
             f"the feed is satellite-style ({footprint.offshore_share:.0%} of positions beyond "
             f"{preset.coverage.global_offshore_nm:g} nm from shore, "
-            f"{footprint.long_range_share:.0%} long-range reports): its footprint is everywhere, so no silence leaves it"
+            f"{footprint.long_range_share:.0%} long-range reports): its footprint is "
+            "everywhere, so no silence leaves it"
             if footprint.kind == "global" else
             f"too little data to draw the feed's footprint (fewer than "
             f"{preset.coverage.footprint_min_cells} cells with "
-            f"{preset.coverage.footprint_min_positions} positions): no silence is read as "
+            f"{preset.coverage.footprint_min_positions} positions): no silence is read "
+            "as "
             "leaving coverage")
     elif kind is EventKind.ENCOUNTER:
         notes += _too_short(ctx, preset.encounter, "encounter")

@@ -113,8 +113,15 @@ class CoverageParams:
                           "hour hears at least this many vessels (otherwise every hour counts as "
                           "observed)."},
     )
+    outage_lead_h: float = field(
+        default=0.25,
+        metadata={"help": "A silence that begins this close before hours the feed (or the "
+                          "vessel's receiver) was quiet, or in them, is explained by that outage: "
+                          "where the vessel was when the feed came back is unknown, so it is no "
+                          "gap, coverage exit or dark voyage."},
+    )
     footprint_cell_deg: float = field(
-        default=0.5,
+        default=0.1,
         metadata={"help": "Grid cell of the feed's footprint (where positions are received), in "
                           "degrees of latitude and longitude."},
     )
@@ -129,7 +136,7 @@ class CoverageParams:
                           "(otherwise no silence is read as leaving coverage)."},
     )
     edge_lookahead_km: float = field(
-        default=60.0,
+        default=30.0,
         metadata={"help": "A silence leaves coverage when open sea outside the footprint lies "
                           "within this distance along the vessel's course where it fell silent "
                           "(and, when it came back, within this distance of where it did)."},
@@ -158,6 +165,8 @@ class CoverageParams:
                        edge_lookahead_km=self.edge_lookahead_km,
                        global_offshore_nm=self.global_offshore_nm,
                        exit_min_silence_h=self.exit_min_silence_h)
+        if self.outage_lead_h < 0:
+            raise ParamsError("outage_lead_h must be >= 0")
         if self.footprint_cell_deg > 10:
             raise ParamsError("footprint_cell_deg must be at most 10")
         if min(self.min_busy_hour_vessels, self.footprint_min_positions,
