@@ -69,16 +69,35 @@ def at_silence_ends(positions: Any, silences: pa.Table) -> dict[Key, dict[str, A
     return {(int(r["k_mmsi"]), r["k_ts"]): r for r in to_arrow(rows).to_pylist()}
 
 
-def _course(row: dict[str, Any], at_start: dict[str, Any] | None) -> tuple[float | None, str]:
-    """The course the vessel sailed where it fell silent, and what it rests on."""
-    if at_start is not None:
-        cog, sog = at_start.get("cog"), at_start.get("sog")
-        if cog is not None and 0 <= cog < 360 and (sog is None or sog >= UNDERWAY_KN):
-            return float(cog), "cog"
-    if row["end"] is not None and row.get("next_lat") is not None:
-        bearing = sphere.bearing_deg(row["lat"], row["lon"], row["next_lat"], row["next_lon"])
-        return float(bearing), "bearing"
-    return None, "unknown"
+def _reported_course(at: dict[str, Any] | None) -> float | None:
+    """The course over ground reported at a silence's end, when the vessel was under way."""
+    if at is None:
+        return None
+    cog, sog = at.get("cog"), at.get("sog")
+    if cog is not None and 0 <= cog < 360 and (sog is None or sog >= UNDERWAY_KN):
+        return float(cog)
+    return None
+
+
+def _courses(row: dict[str, Any], at_ends: dict[Key, dict[str, Any]]
+             ) -> tuple[float | None, float | None, str]:
+    """The course the vessel sailed where it fell silent, the bearing back the way it came
+    where it was heard again (None for an open silence), and what the first rests on: the
+    reported course over ground, else the bearing between the silence's ends."""
+    mmsi = int(row["mmsi"])
+    closed = row["end"] is not None and row.get("next_lat") is not None
+    back = None
+    if closed:
+        came = _reported_course(at_ends.get((mmsi, row["end"])))
+        back = (came + 180.0) % 360.0 if came is not None else float(sphere.bearing_deg(
+            row["next_lat"], row["next_lon"], row["lat"], row["lon"]))
+    out = _reported_course(at_ends.get((mmsi, row["start"])))
+    if out is not None:
+        return out, back, "cog"
+    if closed:
+        return float(sphere.bearing_deg(row["lat"], row["lon"], row["next_lat"],
+                                        row["next_lon"])), back, "bearing"
+    return None, None, "unknown"
 
 
 def coverage_exits(
@@ -94,7 +113,7 @@ def coverage_exits(
         is_exit.append(False)
         if not footprint.regional:
             continue
-        course, basis = _course(row, at_ends.get((int(row["mmsi"]), row["start"])))
+        course, back, basis = _courses(row, at_ends)
         if course is None or not footprint.heading_out(row["lat"], row["lon"], course,
                                                         params.edge_lookahead_km):
             continue
@@ -105,9 +124,9 @@ def coverage_exits(
         # a vessel that came back while the feed was quiet was first heard wherever it then
         # was: where it came back says nothing, only where it left does
         came_back_unheard = end is not None and model.unobserved_h(row["start"], end, station) > 0
-        if closed and not came_back_unheard and not footprint.at_edge(
-                row["next_lat"], row["next_lon"], params.edge_lookahead_km):
-            continue
+        if back is not None and not came_back_unheard and not footprint.heading_out(
+                row["next_lat"], row["next_lon"], back, params.edge_lookahead_km):
+            continue  # came back well inside the footprint: it never left
         is_exit[-1] = True
         if end is None or end <= row["start"] or model.explained_by_outage(row["start"], station):
             continue  # heard after the feed's coverage ended, or silenced by an outage
