@@ -200,4 +200,5 @@ def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
     feed = data_coverage(positions, data_end, params.min_hour_fraction,
                          params.min_busy_hour_vessels)
     return CoverageModel(feed, data_end, station_coverage(positions, data_end, params),
-                         data_footprint(positions, params), params)
+                         data_footprint(positions, params, feed.unobserved_hour_starts_s),
+                         params)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from cargotrace.detect.params import CoverageParams
+from cargotrace.detect.track import epoch_s
 from cargotrace.geo import landmask, sphere
 from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.store.engines import to_arrow
@@ -37,6 +38,10 @@ from cargotrace.store.engines import to_arrow
 __all__ = ["NO_FOOTPRINT", "Footprint", "data_footprint"]
 
 LONG_RANGE_MSG_TYPE = 27
+HOUR_S = 3600
+UNDERWAY_KN = 1.0
+"""Below this speed a vessel reports rarely (class A at anchor: every 3 minutes) and a
+reported course is GPS noise."""
 _LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of the look-ahead tested along a course
 _RING_BEARINGS = np.arange(0.0, 360.0, 45.0)
 
@@ -52,6 +57,7 @@ class Footprint:
     """Sorted `_key`s of the covered cells."""
     offshore_share: float = 0.0
     long_range_share: float = 0.0
+    sparse_share: float = 0.0
 
     @property
     def regional(self) -> bool:
@@ -98,7 +104,8 @@ class Footprint:
     def attrs(self) -> dict[str, Any]:
         return {"footprint": self.kind, "footprint_cells": int(self.cells.size),
                 "offshore_share": round(self.offshore_share, 4),
-                "long_range_share": round(self.long_range_share, 4)}
+                "long_range_share": round(self.long_range_share, 4),
+                "sparse_share": round(self.sparse_share, 4)}
 
 
 NO_FOOTPRINT = Footprint("not_judged")
@@ -118,9 +125,32 @@ def _wrapped(cols: np.ndarray, cell_deg: float) -> np.ndarray:
     return out
 
 
-def data_footprint(positions: Any, params: CoverageParams) -> Footprint:
+def sparse_share(positions: Any, params: CoverageParams, unobserved_hour_starts_s: np.ndarray
+                 ) -> float:
+    """The share of under-way vessel-hours (a vessel reporting at least `UNDERWAY_KN` in the
+    hour) heard at most `sparse_max_positions` times, over the hours the feed observed: one
+    group-by per vessel and hour, then one per hour."""
+    hour_s = (epoch_s(positions.ts) // HOUR_S) * HOUR_S
+    per = positions.group_by(mmsi=positions.mmsi, hour_s=hour_s).agg(
+        n=positions.count(), fastest=positions.sog.max())
+    per = per.filter(per.fastest >= UNDERWAY_KN)
+    hours = per.group_by("hour_s").agg(
+        underway=per.count(), sparse=(per.n <= params.sparse_max_positions).cast("int64").sum())
+    table = to_arrow(hours, order_by=["hour_s"])
+    if table.num_rows == 0:
+        return 0.0
+    hour = np.asarray(table.column("hour_s").to_pylist(), dtype=np.int64)
+    observed = ~np.isin(hour, unobserved_hour_starts_s)
+    underway = np.asarray(table.column("underway").to_pylist(), dtype=np.float64)[observed]
+    sparse = np.asarray(table.column("sparse").to_pylist(), dtype=np.float64)[observed]
+    return float(sparse.sum() / underway.sum()) if underway.sum() else 0.0
+
+
+def data_footprint(positions: Any, params: CoverageParams,
+                   unobserved_hour_starts_s: np.ndarray | None = None) -> Footprint:
     """The footprint of the feed in `positions` (an Ibis table on any engine): one group-by
-    per grid cell, then the offshore share from the cells' centres (a few thousand points)."""
+    per grid cell, then the offshore share from the cells' centres (a few thousand points),
+    and the share of sparse reception (`sparse_share`)."""
     deg = params.footprint_cell_deg
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     cells = p.group_by(
@@ -141,11 +171,14 @@ def data_footprint(positions: Any, params: CoverageParams) -> Footprint:
     long_range_share = float(long_range.sum()) / total
     kept = n >= params.footprint_min_positions
     covered = np.unique(_key(row[kept], col[kept]))
-    if max(offshore_share, long_range_share) >= params.global_min_fraction:
+    sparse = sparse_share(positions, params, np.array([], dtype=np.int64)
+                          if unobserved_hour_starts_s is None else unobserved_hour_starts_s)
+    if (max(offshore_share, long_range_share) >= params.global_min_fraction
+            or sparse >= params.global_min_sparse_fraction):
         kind = "global"
     elif covered.size < params.footprint_min_cells:
         kind = "not_judged"
     else:
         kind = "regional"
-    return Footprint(kind, deg, covered, offshore_share, long_range_share)
+    return Footprint(kind, deg, covered, offshore_share, long_range_share, sparse)
 

@@ -36,6 +36,7 @@ import ibis
 import pyarrow as pa
 
 from cargotrace.detect.coverage import CoverageModel
+from cargotrace.detect.footprint import UNDERWAY_KN
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import CoverageParams
 from cargotrace.geo import sphere
@@ -44,8 +45,6 @@ from cargotrace.store.events import Event
 
 __all__ = ["UNDERWAY_KN", "at_silence_ends", "coverage_exits"]
 
-UNDERWAY_KN = 1.0
-"""Below this speed a reported course is GPS noise, not where the vessel is heading."""
 
 Key = tuple[int, datetime]
 

@@ -152,13 +152,25 @@ class CoverageParams:
                           "global_offshore_nm, or of long-range (type 27) reports, is "
                           "satellite-style: its footprint is everywhere, no silence leaves it."},
     )
+    sparse_max_positions: int = field(
+        default=2,
+        metadata={"help": "An hour in which a vessel under way is heard at most this many times "
+                          "is sparse reception: a shore receiver hears a ship under way dozens of "
+                          "times an hour, a satellite a few times at best."},
+    )
+    global_min_sparse_fraction: float = field(
+        default=0.2,
+        metadata={"help": "A feed with at least this share of sparse under-way vessel-hours "
+                          "(in the hours it observed) is satellite-style, as with "
+                          "global_min_fraction."},
+    )
     exit_min_silence_h: float = field(
         default=6.0,
         metadata={"help": "Shortest observed silence reported as left_coverage."},
     )
 
     def __post_init__(self) -> None:
-        for name in ("min_hour_fraction", "global_min_fraction"):
+        for name in ("min_hour_fraction", "global_min_fraction", "global_min_sparse_fraction"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ParamsError(f"{name} must be between 0 and 1")
         check_positive(footprint_cell_deg=self.footprint_cell_deg,
