@@ -10,11 +10,14 @@ positions: where the data show that the feed hears ships.
 Three kinds of footprint, so every event can say which rule judged it:
 - `regional`: the footprint is judged; a silence beginning at its edge heading out can be a
   coverage exit.
-- `global`: a satellite-style feed, whose footprint is everywhere. A shore receiver does not
-  hear ships more than ~100 nm offshore and never decodes the long-range type 27 reports meant
-  for satellites, so a feed with at least `global_min_fraction` (2 %) of its positions beyond
-  `global_offshore_nm` (100 nm) from shore, or of type 27 reports, is global: no silence in it
-  leaves coverage (today's behaviour: every silence is judged as a gap).
+- `global`: a satellite-style feed, whose footprint is everywhere: no silence in it leaves
+  coverage (today's behaviour: every silence is judged as a gap). Two signs, either enough:
+  a shore receiver hears a ship under way dozens of times an hour (class A reports every 2-10
+  s), a satellite a few times at best, so a feed in which at least
+  `global_min_sparse_fraction` (20 %) of the under-way vessel-hours it observed hold at most
+  `sparse_max_positions` (2) positions is global; and only satellites listen for the
+  long-range type 27 reports, so a feed with `global_min_fraction` (2 %) of them is global.
+  (Distance from shore is no sign: receivers stand on islands and offshore platforms too.)
 - `not_judged`: fewer than `footprint_min_cells` cells reach the minimum (a single ship, a
   short capture): too little data to draw an edge, so no silence leaves coverage either.
 
@@ -32,7 +35,6 @@ import numpy as np
 from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.track import epoch_s
 from cargotrace.geo import landmask, sphere
-from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.store.engines import to_arrow
 
 __all__ = ["NO_FOOTPRINT", "Footprint", "data_footprint"]
@@ -55,7 +57,6 @@ class Footprint:
     cell_deg: float = 0.5
     cells: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     """Sorted `_key`s of the covered cells."""
-    offshore_share: float = 0.0
     long_range_share: float = 0.0
     sparse_share: float = 0.0
 
@@ -103,7 +104,6 @@ class Footprint:
 
     def attrs(self) -> dict[str, Any]:
         return {"footprint": self.kind, "footprint_cells": int(self.cells.size),
-                "offshore_share": round(self.offshore_share, 4),
                 "long_range_share": round(self.long_range_share, 4),
                 "sparse_share": round(self.sparse_share, 4)}
 
@@ -149,8 +149,8 @@ def sparse_share(positions: Any, params: CoverageParams, unobserved_hour_starts_
 def data_footprint(positions: Any, params: CoverageParams,
                    unobserved_hour_starts_s: np.ndarray | None = None) -> Footprint:
     """The footprint of the feed in `positions` (an Ibis table on any engine): one group-by
-    per grid cell, then the offshore share from the cells' centres (a few thousand points),
-    and the share of sparse reception (`sparse_share`)."""
+    per grid cell (with its long-range reports), and the share of sparse reception
+    (`sparse_share`)."""
     deg = params.footprint_cell_deg
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     cells = p.group_by(
@@ -165,20 +165,17 @@ def data_footprint(positions: Any, params: CoverageParams,
     n = np.asarray(table.column("n").to_pylist(), dtype=np.float64)
     long_range = np.asarray(table.column("long_range").to_pylist(), dtype=np.float64)
     total = float(n.sum())
-    centre_nm = distance_to_shore_nm((row + 0.5) * deg, (col + 0.5) * deg)
-    offshore = centre_nm > params.global_offshore_nm
-    offshore_share = float(n[offshore].sum()) / total
     long_range_share = float(long_range.sum()) / total
     kept = n >= params.footprint_min_positions
     covered = np.unique(_key(row[kept], col[kept]))
     sparse = sparse_share(positions, params, np.array([], dtype=np.int64)
                           if unobserved_hour_starts_s is None else unobserved_hour_starts_s)
-    if (max(offshore_share, long_range_share) >= params.global_min_fraction
+    if (long_range_share >= params.global_min_fraction
             or sparse >= params.global_min_sparse_fraction):
         kind = "global"
     elif covered.size < params.footprint_min_cells:
         kind = "not_judged"
     else:
         kind = "regional"
-    return Footprint(kind, deg, covered, offshore_share, long_range_share, sparse)
+    return Footprint(kind, deg, covered, long_range_share, sparse)
 

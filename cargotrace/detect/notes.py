@@ -94,6 +94,26 @@ def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
             f"so no {what} can be found"]
 
 
+def _no_exit(ctx: Context, preset: Preset) -> list[str]:
+    """Why no silence left the feed's coverage: no footprint to leave, or too few hours."""
+    footprint, params = ctx.coverage().footprint, preset.coverage
+    if footprint.kind == "global":
+        return [f"the feed is satellite-style ({footprint.sparse_share:.0%} of under-way "
+                f"vessel-hours heard at most {params.sparse_max_positions} times, "
+                f"{footprint.long_range_share:.0%} long-range reports): its footprint is "
+                "everywhere, so no silence leaves it"]
+    if not footprint.regional:
+        return [f"too little data to draw the feed's footprint (fewer than "
+                f"{params.footprint_min_cells} cells with {params.footprint_min_positions} "
+                "positions): no silence is read as leaving coverage"]
+    observed = _observed_h(ctx)
+    if observed < params.exit_min_silence_h:
+        return [f"capture too short: the feed was observed for {_hours(observed)}, less than "
+                f"exit_min_silence_h {_hours(params.exit_min_silence_h)}: no silence can be "
+                "long enough"]
+    return []
+
+
 def _found(ctx: Context | None, kind: EventKind) -> int | None:
     if ctx is None or kind not in ctx.found:
         return None
@@ -145,19 +165,8 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
                 f"hearing at least {preset.coverage.min_hour_fraction:.0%} of the busiest hour's "
                 f"vessels), less than min_gap_h {_hours(gap.min_gap_h)}: no silence can be "
                 "long enough")
-    elif kind is EventKind.LEFT_COVERAGE and not ctx.coverage().footprint.regional:
-        footprint = ctx.coverage().footprint
-        notes.append(
-            f"the feed is satellite-style ({footprint.offshore_share:.0%} of positions beyond "
-            f"{preset.coverage.global_offshore_nm:g} nm from shore, "
-            f"{footprint.long_range_share:.0%} long-range reports): its footprint is "
-            "everywhere, so no silence leaves it"
-            if footprint.kind == "global" else
-            f"too little data to draw the feed's footprint (fewer than "
-            f"{preset.coverage.footprint_min_cells} cells with "
-            f"{preset.coverage.footprint_min_positions} positions): no silence is read "
-            "as "
-            "leaving coverage")
+    elif kind is EventKind.LEFT_COVERAGE:
+        notes += _no_exit(ctx, preset)
     elif kind is EventKind.ENCOUNTER:
         notes += _too_short(ctx, preset.encounter, "encounter")
     elif kind is EventKind.LOITERING:

@@ -141,16 +141,11 @@ class CoverageParams:
                           "within this distance along the vessel's course where it fell silent "
                           "(and, when it came back, within this distance of where it did)."},
     )
-    global_offshore_nm: float = field(
-        default=100.0,
-        metadata={"help": "Positions this far from shore are beyond any shore receiver's range: "
-                          "heard by satellite."},
-    )
     global_min_fraction: float = field(
         default=0.02,
-        metadata={"help": "A feed with at least this share of its positions beyond "
-                          "global_offshore_nm, or of long-range (type 27) reports, is "
-                          "satellite-style: its footprint is everywhere, no silence leaves it."},
+        metadata={"help": "A feed with at least this share of long-range (type 27) reports, "
+                          "which only satellites listen for, is satellite-style: its footprint "
+                          "is everywhere, no silence leaves it."},
     )
     sparse_max_positions: int = field(
         default=2,
@@ -175,7 +170,6 @@ class CoverageParams:
                 raise ParamsError(f"{name} must be between 0 and 1")
         check_positive(footprint_cell_deg=self.footprint_cell_deg,
                        edge_lookahead_km=self.edge_lookahead_km,
-                       global_offshore_nm=self.global_offshore_nm,
                        exit_min_silence_h=self.exit_min_silence_h)
         if self.outage_lead_h < 0:
             raise ParamsError("outage_lead_h must be >= 0")
