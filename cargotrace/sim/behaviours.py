@@ -203,9 +203,13 @@ def plant_silences(
     window: tuple[float, float],
     planted: Planted,
     rng: random.Random,
+    dark_from_port: bool = False,
 ) -> set[int]:
     """Switch transponders off: at sea for hours (gaps) or for a whole port-to-port crossing
-    (dark voyages, some with a draught change). Returns the vessel ids used."""
+    (dark voyages, some with a draught change). Returns the vessel ids used.
+
+    `dark_from_port` (regional feeds): dark voyages only on crossings that leave a port, not a
+    drift at sea, so they begin well inside the shore stations' range."""
     used: set[int] = set()
     pool = [s for s in ships if s.active is None and s.vessel.transceiver == "A"]
     rng.shuffle(pool)
@@ -213,6 +217,10 @@ def plant_silences(
         if counts_dark <= 0:
             break
         legs = _free_transits(ship, window, min_h=8.0, min_km=120.0)
+        if dark_from_port:
+            plan = ship.plan.legs
+            after_stay = {id(b) for a, b in zip(plan, plan[1:], strict=False) if a.kind == "stay"}
+            legs = [leg for leg in legs if id(leg) in after_stay]
         if not legs:
             continue
         leg = rng.choice(legs)

@@ -29,7 +29,11 @@ matched. Precision TP/(TP+FP) is 1.0 with no detections and no truth, 0.0 with n
 some truth; recall TP/(TP+FN) is 1.0 with no truth; F1 is 0.0 when precision + recall is 0.
 Timing errors are event minus truth in minutes, with open ends read as in rule 3.
 Scored kinds are those of the truth, or exactly `kinds` when given; events and truth rows of any
-other kind are only counted (`unscored_events`, `unscored_truth`), never scored.
+other kind are only counted (`unscored_events`, `unscored_truth`), never scored. `outage` truth
+rows (a feed that heard nothing) are never scored: `outages` reports how many silence events
+(gap, dark_voyage, left_coverage) match no truth and begin in an outage, or at most
+`outage_lead_min` before one (sim/outage_check.py): 0 for a detector that knows the feed's
+coverage. `left_coverage` is scored like every other kind.
 """
 
 from __future__ import annotations
@@ -54,10 +58,12 @@ from cargotrace.sim.evaluation_inputs import (
     read_truth,
     store_data_end,
 )
+from cargotrace.sim.outage_check import OutageCheck, outage_check
 from cargotrace.sim.params import MatchParams, OpenEnd
+from cargotrace.sim.truth import LEFT_COVERAGE, TRUTH_ONLY_KINDS
 
 __all__ = [
-    "Evaluation", "KindScore", "Match", "evaluate", "read_events",
+    "Evaluation", "KindScore", "Match", "OutageCheck", "evaluate", "read_events",
     "read_truth", "store_data_end",
 ]
 
@@ -114,7 +120,8 @@ class Evaluation:
     subkinds: list[KindScore]  # identity broken down by identity_kind
     matches: list[Match]
     unscored_events: dict[str, int]  # kind -> events not scored
-    unscored_truth: dict[str, int]  # kind -> truth rows not scored (outside `kinds`)
+    unscored_truth: dict[str, int]  # kind -> truth rows not scored (outside `kinds`, outages)
+    outages: OutageCheck = OutageCheck()  # feed outages, and silences reported because of them
 
     def score(self, kind: str, subkind: str | None = None) -> KindScore:
         """The score of one kind, or of one identity subkind."""
@@ -128,6 +135,7 @@ class Evaluation:
         doc = asdict(self)
         doc["params"]["open_end_as"] = str(self.params.open_end_as)
         doc["data_end"] = self.data_end.isoformat() if self.data_end else None
+        doc["outages"]["total_explained"] = self.outages.total_explained
         return doc
 
 
@@ -145,13 +153,15 @@ def evaluate(
     """
     params = params or MatchParams()
     if kinds is not None:
-        unknown = sorted(set(kinds) - set(EventKind))
+        known = list(dict.fromkeys([*map(str, EventKind), LEFT_COVERAGE]))
+        unknown = sorted(set(kinds) - set(known))
         if unknown:
-            raise ParamsError(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(EventKind)}")
+            raise ParamsError(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(known)}")
     by_place = "place_id" in truth.column_names and "place_id" in events.column_names
     truth_rows = match_rows(truth, "truth", TRUTH_COLUMNS, by_place)
     event_rows = match_rows(events, "events", EVENT_COLUMNS, by_place)
-    scored = set(kinds) if kinds is not None else {r.kind for r in truth_rows}
+    scored = (set(kinds) if kinds is not None
+              else {r.kind for r in truth_rows} - TRUTH_ONLY_KINDS)
     end_us = _data_end_us([*truth_rows, *event_rows], data_end)
     matches, duplicates = _assign(
         [r for r in truth_rows if r.kind in scored],
@@ -183,6 +193,8 @@ def evaluate(
         matches=sorted(matches, key=lambda m: (m.kind, m.truth_id)),
         unscored_events=dict(sorted(unscored_events.items())),
         unscored_truth=dict(sorted(unscored_truth.items())),
+        outages=outage_check(truth_rows, event_rows, {m.event_id for m in matches},
+                             params.outage_lead_min),
     )
 
 

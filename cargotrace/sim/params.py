@@ -13,6 +13,18 @@ from cargotrace.errors import ParamsError
 SCENARIOS = ("background", "sea-of-japan-2023", "mixed")
 
 
+class Feed(StrEnum):
+    """Who listens: satellites everywhere plus shore stations (global), or shore stations only."""
+
+    GLOBAL = "global"  # shore stations at the ports, satellites everywhere else (the default)
+    REGIONAL = "regional"  # a terrestrial network: beyond every station's range, nothing
+
+
+# Feed options added after the first scenarios: scenario.json names them (all) only when one
+# is not at its default, so existing scenarios and seeds still write byte-identical files.
+FEED_DEFAULTS: dict[str, object] = {"feed": "global", "outages": 0, "outage_hours": 8.0}
+
+
 class OpenEnd(StrEnum):
     """How a NULL event end (a behaviour still going on at the end of the data) is read."""
 
@@ -86,6 +98,19 @@ class ScenarioParams:
     behaviours: BehaviourCounts = field(
         default_factory=BehaviourCounts, metadata={"help": "Behaviours to plant."}
     )
+    feed: Feed = field(
+        default=Feed.GLOBAL,
+        metadata={"help": "global: shore stations and satellites; regional: shore stations "
+                          "only, so ships beyond every station's range go silent."},
+    )
+    outages: int = field(
+        default=0, metadata={"help": "Whole-feed outages: hours in which nothing is heard."}
+    )
+    outage_hours: float = field(
+        default=8.0,
+        metadata={"help": "Length of each outage, whole hours (longer than a 6 h gap).",
+                  "unit": "h"},
+    )
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -94,6 +119,23 @@ class ScenarioParams:
             )
         if self.vessels < 0 or self.days <= 0:
             raise ParamsError("vessels must be >= 0 and days > 0")
+        try:
+            object.__setattr__(self, "feed", Feed(self.feed))
+        except ValueError as exc:
+            raise ParamsError(
+                f"feed must be one of {', '.join(Feed)}, got {self.feed!r}"
+            ) from exc
+        if self.outages < 0:
+            raise ParamsError(f"outages must be >= 0, got {self.outages}")
+        if not (self.outage_hours >= 1 and float(self.outage_hours).is_integer()):
+            raise ParamsError(
+                f"outage_hours must be a whole number of hours >= 1, got {self.outage_hours}"
+            )
+        if self.outages and self.outages * (self.outage_hours + 12) > self.days * 24:
+            raise ParamsError(
+                f"{self.outages} outages of {self.outage_hours:g} h do not fit in "
+                f"{self.days:g} days (each needs 12 h of heard traffic around it)"
+            )
 
     @classmethod
     def for_scenario(cls, scenario: str, **overrides: object) -> ScenarioParams:
@@ -110,7 +152,11 @@ class ScenarioParams:
     def to_json(self) -> str:
         from dataclasses import asdict
 
-        return json.dumps(asdict(self), default=str, sort_keys=True, indent=2)
+        doc = asdict(self)
+        if all(doc[name] == default for name, default in FEED_DEFAULTS.items()):
+            for name in FEED_DEFAULTS:
+                del doc[name]
+        return json.dumps(doc, default=str, sort_keys=True, indent=2)
 
 
 @dataclass(frozen=True)
@@ -129,6 +175,14 @@ class ReceptionParams:
     )
     holes: tuple[tuple[float, float, float, float], ...] = field(
         default=(), metadata={"help": "(lat_min, lat_max, lon_min, lon_max) with no coverage."}
+    )
+    satellite: bool = field(
+        default=True,
+        metadata={"help": "False: a regional feed; beyond every station's range nothing is heard."},
+    )
+    outages: tuple[tuple[float, float], ...] = field(
+        default=(),
+        metadata={"help": "(start, end) epoch seconds in which the whole feed hears nothing."},
     )
 
 
@@ -152,6 +206,11 @@ class MatchParams:
         default=OpenEnd.DATA_END,
         metadata={"help": "A NULL event end lasts until: data_end or truth_end."},
     )
+    outage_lead_min: float = field(
+        default=60.0,
+        metadata={"help": "A silence beginning this many minutes before a feed outage, or in "
+                          "it, is explained by it (the simulator's truth uses 60)."},
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.min_overlap_fraction <= 1:
@@ -167,6 +226,8 @@ class MatchParams:
             raise ParamsError(
                 f"instant_tolerance_min must be >= 0 minutes, got {self.instant_tolerance_min}"
             )
+        if not 0 <= self.outage_lead_min < float("inf"):
+            raise ParamsError(f"outage_lead_min must be >= 0 minutes, got {self.outage_lead_min}")
         try:
             object.__setattr__(self, "open_end_as", OpenEnd(self.open_end_as))
         except ValueError as exc:

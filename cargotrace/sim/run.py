@@ -26,10 +26,16 @@ from cargotrace.sim.behaviours import (
     plant_silences,
     schedule_meetings,
 )
+from cargotrace.sim.feed import (
+    SilenceTracker,
+    feed_reception,
+    plant_inshore_gaps,
+    uses_feed_truth,
+)
 from cargotrace.sim.fleet import make_fleet
 from cargotrace.sim.identities import plant_identity
 from cargotrace.sim.output import REPORTS_SCHEMA, SimWriter, positions_table
-from cargotrace.sim.params import ReceptionParams, ScenarioParams
+from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
 from cargotrace.sim.places_file import write_places
 from cargotrace.sim.plan import build_plan
 from cargotrace.sim.reception import Station
@@ -101,9 +107,14 @@ def build_world(
     if params.scenario == "sea-of-japan-2023":
         ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
     meeting_truth(ships, planted)
+    # a regional feed's gaps begin well inside its footprint (`plant_inshore_gaps`)
+    regional = params.feed == Feed.REGIONAL
     used = plant_silences(
-        ships, counts.gaps, counts.dark_voyages, counts.draught_changes, window, planted, rng
+        ships, 0 if regional else counts.gaps, counts.dark_voyages, counts.draught_changes,
+        window, planted, rng, dark_from_port=regional,
     )
+    if regional:
+        used |= plant_inshore_gaps(ships, counts.gaps, window, used, rng)
     # the curated gazetteer's ports are the watched places (`watch_reason` set on every row)
     watched = {p.place_id for p in ports if p.place_id.startswith("ct:")}
     used |= plant_dark_port_calls(ships, counts.dark_port_calls, watched, window, used, rng)
@@ -135,6 +146,8 @@ def simulate(
     started = time.perf_counter()
     reception = reception or ReceptionParams()
     ships, planted, stations, window = build_world(params)
+    reception = feed_reception(params, reception, ships, window)
+    silences = SilenceTracker(ships, reception, window) if uses_feed_truth(reception) else None
     _, ports = region_ports(params.region)
     nprng = np.random.default_rng(params.seed)
     writer = SimWriter(out_dir, nmea)
@@ -148,6 +161,8 @@ def simulate(
                 ships, w0, w1, stations, station_ids, reception, nprng, trackers
             )
             writer.write(positions, reports)
+            if silences is not None:
+                silences.heard(positions)
             if progress is not None:
                 progress(writer.positions_written)
             w0 = w1
@@ -155,6 +170,8 @@ def simulate(
         writer.close()
     teleport_truth(ships, planted)
     truth_rows = trackers.finish(window)
+    if silences is not None:
+        truth_rows = silences.truth(truth_rows, planted)
     truth_path = out_dir / "truth.parquet"
     pq.write_table(truth_table(truth_rows), truth_path)
     (out_dir / "scenario.json").write_text(params.to_json() + "\n")

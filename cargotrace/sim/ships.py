@@ -15,7 +15,13 @@ from cargotrace.sim.fleet import SimVessel
 from cargotrace.sim.kinematics import leg_samples
 from cargotrace.sim.params import ReceptionParams
 from cargotrace.sim.plan import Plan
-from cargotrace.sim.reception import Station, hear, nearest_station, reach_km
+from cargotrace.sim.reception import (
+    Station,
+    beyond_range_runs,
+    hear,
+    nearest_station,
+    reach_km,
+)
 
 STATIC_EVERY_S = 360.0  # class A static and voyage data: every 6 minutes
 
@@ -33,6 +39,12 @@ class SimShip:
     # the teleports actually emitted (filled while emitting): the first and last jumped
     # position's times, and where the first one was put
     teleports_done: list[tuple[float, float, float, float]] = field(default_factory=list)
+    # regional feeds only (filled while emitting): (mmsi, first, last time) of each run of
+    # transmissions sent beyond every station's range, from which coverage-exit truth is made
+    beyond_range: list[tuple[int, float, float]] = field(default_factory=list)
+    # a shared MMSI's second ship (`active` set): the times it was heard, so a silence of the
+    # MMSI is put down to the ship that was heard last
+    heard_ts: list[np.ndarray] = field(default_factory=list)
 
     def identity_at(self, t: float) -> SimVessel:
         times = [t0 for t0, _ in self.identities]
@@ -111,13 +123,20 @@ def emit(
     # one nearest-station search serves both draws (positions, then static reports)
     lat, lon = samples["lat"], samples["lon"]
     station = nearest_station(lat, lon, reach_km(ship.vessel.transceiver, reception), stations)
-    ok = hear(lat, lon, station, reception, rng)
-    ok_static, station_static = hear(lat, lon, station, reception, rng), station
+    ts = samples["ts"] if reception.outages else None
+    ok = hear(lat, lon, station, reception, rng, ts)
+    ok_static, station_static = hear(lat, lon, station, reception, rng, ts), station
+    if not reception.satellite:
+        beyond = station < 0
+        ts_beyond = samples["ts"][beyond]
+        ship.beyond_range += beyond_range_runs(ts_beyond, _mmsi_column(ship, ts_beyond))
     positions = {k: v[ok] for k, v in samples.items()}
     positions["station"] = station[ok]
     positions["mmsi"] = _mmsi_column(ship, positions["ts"])
     if ship.teleport_at:
         _teleport(ship, positions, rng)
+    if ship.active is not None:
+        ship.heard_ts.append(positions["ts"])
     keep = static & ok_static
     reports = {"ts": samples["ts"][keep] + 0.5, "station": station_static[keep]}
     reports["mmsi"] = _mmsi_column(ship, reports["ts"])

@@ -31,6 +31,15 @@ TRUTH_SCHEMA = pa.schema([
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# Kinds only the simulator's truth has so far. `left_coverage`: a ship that sailed beyond every
+# receiver of a regional feed (one row per silence: start = last position heard before it, end
+# = first heard after it, NULL = not heard again); detected under the same name.
+# `outage`: the whole feed heard nothing (mmsi NULL, attrs.station); never a detection, so
+# `evaluate` does not score it but checks that no silence was reported because of it.
+LEFT_COVERAGE = "left_coverage"
+OUTAGE = "outage"
+TRUTH_ONLY_KINDS = frozenset({OUTAGE})
+
 
 def utc(seconds: float) -> datetime:
     """Simulator seconds as a UTC time, rounded to the microsecond exactly as the position
@@ -42,7 +51,7 @@ def utc(seconds: float) -> datetime:
 class TruthRow:
     truth_id: str
     kind: str
-    mmsi: int
+    mmsi: int | None  # None: not one vessel's (an `outage` of the whole feed)
     start: datetime
     end: datetime | None  # None: still going on when the data ends
     subkind: str | None = None

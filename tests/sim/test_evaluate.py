@@ -454,7 +454,8 @@ def test_cli_evaluate_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["params"] == {"min_overlap_fraction": 0.5, "min_event_overlap_fraction": 0.0,
-                             "instant_tolerance_min": 60.0, "open_end_as": "data_end"}
+                             "instant_tolerance_min": 60.0, "open_end_as": "data_end",
+                             "outage_lead_min": 60.0}
     assert doc["data_end"] == "2023-09-12T20:00:00+00:00"  # gap-0002's end, 140 h in
     scores = {s["kind"]: s for s in doc["kinds"]}
     assert {k: (s["tp"], s["fp"], s["fn"], s["duplicates"]) for k, s in scores.items()} == {

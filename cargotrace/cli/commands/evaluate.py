@@ -56,13 +56,20 @@ def evaluate(
     open_end_as: Annotated[
         OpenEnd, typer.Option("--open-end-as", help="A still-open event lasts until this.")
     ] = DEFAULTS.open_end_as,
+    outage_lead_min: Annotated[
+        float,
+        typer.Option("--outage-lead-min",
+                     help="A silence beginning this many minutes before a feed outage, or in "
+                          "it, is explained by it."),
+    ] = DEFAULTS.outage_lead_min,
     json_out: JsonOption = False,
 ) -> None:
     """Score detected events against ground truth: TP, FP, FN, precision, recall per kind."""
     from cargotrace.sim.evaluate import evaluate as evaluate_events
     from cargotrace.sim.evaluate import read_events, read_truth, store_data_end
 
-    params = MatchParams(min_overlap, min_event_overlap, instant_tolerance_min, open_end_as)
+    params = MatchParams(min_overlap, min_event_overlap, instant_tolerance_min, open_end_as,
+                         outage_lead_min)
     truth_table = read_truth(truth)
     with open_cli_store(store, write=False, read_only=True) as st:
         events, data_end = read_events(st), store_data_end(st)
@@ -72,12 +79,23 @@ def evaluate(
         print_json(result.to_dict())
         return
     out.print(evaluation_table(result))
+    if result.outages.outages:
+        out.print(outage_line(result), markup=False, highlight=False)
     if result.unscored_events:
         counts = ", ".join(f"{k} ×{n}" for k, n in result.unscored_events.items())
         err.print(f"Not scored (kind not in the truth; ask with --kind): {counts}",
                   markup=False, highlight=False)
     if any(s.unmatched_truth_ids or s.unmatched_event_ids for s in result.kinds):
         err.print("--json lists the unmatched truth and event ids.", markup=False, highlight=False)
+
+
+def outage_line(result: Evaluation) -> str:
+    """The truth's feed outages and the silences reported because of them (0 is right)."""
+    check = result.outages
+    counts = ", ".join(f"{k} {n:,}" for k, n in check.explained.items())
+    verdict = "none, as it should be" if not check.total_explained else "should be 0"
+    return (f"Feed outages in the truth: {check.outages:,} ({check.outage_hours:g} h). "
+            f"Silences reported because of them ({verdict}): {counts}.")
 
 
 def _minutes(median: float | None, largest: float | None) -> str:

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from cargotrace.cli.app import JsonOption, app, err, out, parse_utc, print_json
+from cargotrace.sim.params import Feed
 
 
 @app.command()
@@ -28,6 +29,17 @@ def simulate(
     ] = None,
     start: Annotated[str | None, typer.Option(help="Start time, UTC (ISO 8601).")] = None,
     nmea: Annotated[bool, typer.Option("--nmea", help="Also write tag-blocked NMEA.")] = False,
+    feed: Annotated[
+        Feed,
+        typer.Option(help="global: shore stations and satellites; regional: shore stations "
+                          "only (ships out of range go silent)."),
+    ] = Feed.GLOBAL,
+    outages: Annotated[
+        int, typer.Option(help="Whole-feed outages (hours in which nothing is heard).")
+    ] = 0,
+    outage_hours: Annotated[
+        float, typer.Option(help="Length of each outage, whole hours.")
+    ] = 8.0,
     json_out: JsonOption = False,
 ) -> None:
     """Write positions, static reports, ground truth (and evidence) for a scenario."""
@@ -41,6 +53,9 @@ def simulate(
         days=days,
         region=region,
         start=parse_utc(start, "--start") if start else None,
+        feed=feed,
+        outages=outages,
+        outage_hours=outage_hours,
     )
     if sys.stderr.isatty():
         with Progress(
