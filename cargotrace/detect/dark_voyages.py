@@ -109,13 +109,12 @@ def dark_voyage_events(
 
     Only the hours the feed observed count (`coverage`): an open silence is measured to the end
     of the feed's coverage, and hours the whole feed was quiet are no evidence; a silence that
-    is the vessel leaving the feed's footprint for good (`exits`, the run's open left_coverage
-    events) is no dark voyage."""
+    is the vessel leaving the feed's footprint (`exits`, the run's left_coverage events) is no
+    dark voyage."""
     visits = _visit_index(port_visits)
-    # an open exit: the vessel sailed out of reach and was not heard again; a closed one is
-    # judged by the voyage rules below (a ship seen leaving port and arriving at the next one
-    # made a voyage, whether or not it crossed a stretch no receiver covers)
-    left = {(e.mmsi, e.start) for e in exits if e.end is None}
+    # a silence that left the feed's footprint is reported as that (left_coverage), never as
+    # a dark voyage: no receiver could have heard the voyage
+    left = {(e.mmsi, e.start) for e in exits}
     events = []
     for row in silences.to_pylist():
         if (int(row["mmsi"]), row["start"]) in left:

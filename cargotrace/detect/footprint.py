@@ -111,6 +111,27 @@ class Footprint:
 NO_FOOTPRINT = Footprint("not_judged")
 
 
+def _closed(rows: np.ndarray, cols: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells with the holes and notches narrower than 2k+1 cells filled (a morphological
+    closing: grown by k cells, then shrunk by k): the footprint is known only where ships
+    sailed and were heard, and the water between two lanes near a receiver is no less
+    covered than the lanes. The outer edge, where reception ends, does not move."""
+    if k <= 0 or rows.size == 0:
+        return rows, cols
+    r0, c0 = int(rows.min()) - 2 * k, int(cols.min()) - 2 * k
+    grid = np.zeros((int(rows.max()) - r0 + 2 * k + 1, int(cols.max()) - c0 + 2 * k + 1), bool)
+    grid[rows - r0, cols - c0] = True
+    offsets = [(i, j) for i in range(-k, k + 1) for j in range(-k, k + 1)]
+    grown = np.zeros_like(grid)
+    for i, j in offsets:
+        grown |= np.roll(grid, (i, j), axis=(0, 1))
+    shrunk = np.ones_like(grid)
+    for i, j in offsets:
+        shrunk &= np.roll(grown, (i, j), axis=(0, 1))
+    r, c = np.nonzero(shrunk | grid)
+    return r + r0, c + c0
+
+
 def _key(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """One integer per cell (rows and columns stay under 100,000 in absolute value down to
     cells of 0.004 degree)."""
@@ -167,7 +188,7 @@ def data_footprint(positions: Any, params: CoverageParams,
     total = float(n.sum())
     long_range_share = float(long_range.sum()) / total
     kept = n >= params.footprint_min_positions
-    covered = np.unique(_key(row[kept], col[kept]))
+    covered = np.unique(_key(*_closed(row[kept], col[kept], params.footprint_fill_cells)))
     sparse = sparse_share(positions, params, np.array([], dtype=np.int64)
                           if unobserved_hour_starts_s is None else unobserved_hour_starts_s)
     if (long_range_share >= params.global_min_fraction

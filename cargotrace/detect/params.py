@@ -130,6 +130,12 @@ class CoverageParams:
         metadata={"help": "Positions a cell needs to belong to the footprint (a few stray fixes "
                           "do not make a cell covered)."},
     )
+    footprint_fill_cells: int = field(
+        default=2,
+        metadata={"help": "Holes and notches in the footprint narrower than 2 x this + 1 cells "
+                          "are filled (the water between two lanes near a receiver is covered "
+                          "too); 0 keeps the cells as received."},
+    )
     footprint_min_cells: int = field(
         default=4,
         metadata={"help": "Judge the footprint only when it has at least this many cells "
@@ -175,6 +181,8 @@ class CoverageParams:
             raise ParamsError("outage_lead_h must be >= 0")
         if self.footprint_cell_deg > 10:
             raise ParamsError("footprint_cell_deg must be at most 10")
+        if self.footprint_fill_cells < 0:
+            raise ParamsError("footprint_fill_cells must be >= 0")
         if min(self.min_busy_hour_vessels, self.footprint_min_positions,
                self.footprint_min_cells) < 1:
             raise ParamsError("min_busy_hour_vessels, footprint_min_positions and "
