@@ -155,10 +155,11 @@ class CoverageModel:
         both = np.union1d(*hours) if len(hours) == 2 else hours[0]
         return _overlap_h(both, start, end)
 
-    def explained_by_outage(self, start: datetime, station: str | None = None) -> bool:
-        """The silence beginning at `start` began in, or within `outage_lead_h` before, hours
-        the feed (or `station`) was quiet: the outage explains it (`outage_lead_h`)."""
-        lead_s = self.params.outage_lead_h * HOUR_S
+    def explained_by_outage(self, start: datetime, station: str | None = None,
+                            lead_h: float | None = None) -> bool:
+        """The silence beginning at `start` began in, or within `lead_h` (`outage_lead_h`)
+        before, hours the feed (or `station`) was quiet: the outage explains it."""
+        lead_s = (self.params.outage_lead_h if lead_h is None else lead_h) * HOUR_S
         a = start.timestamp()
         return any(_overlap_s(c.unobserved_hour_starts_s, a, a + lead_s) > 0
                    or _overlap_s(c.unobserved_hour_starts_s, a - 1e-6, a) > 0

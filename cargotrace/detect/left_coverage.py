@@ -127,7 +127,8 @@ def coverage_exits(
                 row["next_lat"], row["next_lon"], back, params.edge_lookahead_km):
             continue  # came back well inside the footprint: it never left
         is_exit[-1] = True
-        if end is None or end <= row["start"] or model.explained_by_outage(row["start"], station):
+        if end is None or end <= row["start"] or model.explained_by_outage(
+                row["start"], station, params.exit_outage_lead_h):
             continue  # heard after the feed's coverage ended, or silenced by an outage
         duration_h = (end - row["start"]).total_seconds() / 3600
         unobserved_h = model.unobserved_h(row["start"], end, station)

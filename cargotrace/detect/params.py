@@ -114,11 +114,17 @@ class CoverageParams:
                           "observed)."},
     )
     outage_lead_h: float = field(
-        default=0.25,
+        default=1.0,
         metadata={"help": "A silence that begins this close before hours the feed (or the "
                           "vessel's receiver) was quiet, or in them, is explained by that outage: "
                           "where the vessel was when the feed came back is unknown, so it is no "
                           "gap, coverage exit or dark voyage."},
+    )
+    exit_outage_lead_h: float = field(
+        default=0.25,
+        metadata={"help": "As outage_lead_h for a silence that leaves coverage: a vessel at the "
+                          "footprint's edge heading out is beyond reach within minutes, so only "
+                          "a silence this close before an outage is the outage's."},
     )
     footprint_cell_deg: float = field(
         default=0.1,
@@ -177,8 +183,8 @@ class CoverageParams:
         check_positive(footprint_cell_deg=self.footprint_cell_deg,
                        edge_lookahead_km=self.edge_lookahead_km,
                        exit_min_silence_h=self.exit_min_silence_h)
-        if self.outage_lead_h < 0:
-            raise ParamsError("outage_lead_h must be >= 0")
+        if min(self.outage_lead_h, self.exit_outage_lead_h) < 0:
+            raise ParamsError("outage_lead_h and exit_outage_lead_h must be >= 0")
         if self.footprint_cell_deg > 10:
             raise ParamsError("footprint_cell_deg must be at most 10")
         if self.footprint_fill_cells < 0:
