@@ -200,6 +200,9 @@ def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
     """The run's coverage model from its positions (an Ibis table on any engine)."""
     feed = data_coverage(positions, data_end, params.min_hour_fraction,
                          params.min_busy_hour_vessels)
+    # a footprint, like the hours, needs traffic to be judged: one ship's track draws its own
+    # route, not the feed's reach
+    footprint = (data_footprint(positions, params, feed.unobserved_hour_starts_s)
+                 if feed.threshold_vessels > 0 else NO_FOOTPRINT)
     return CoverageModel(feed, data_end, station_coverage(positions, data_end, params),
-                         data_footprint(positions, params, feed.unobserved_hour_starts_s),
-                         params)
+                         footprint, params)

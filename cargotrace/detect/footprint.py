@@ -18,8 +18,9 @@ Three kinds of footprint, so every event can say which rule judged it:
   `sparse_max_positions` (2) positions is global; and only satellites listen for the
   long-range type 27 reports, so a feed with `global_min_fraction` (2 %) of them is global.
   (Distance from shore is no sign: receivers stand on islands and offshore platforms too.)
-- `not_judged`: fewer than `footprint_min_cells` cells reach the minimum (a single ship, a
-  short capture): too little data to draw an edge, so no silence leaves coverage either.
+- `not_judged`: fewer than `footprint_min_cells` cells reach the minimum, or the feed's hours
+  could not be judged (fewer than `min_busy_hour_vessels` vessels in its busiest hour: one
+  ship's track draws its route, not the feed's reach): no silence leaves coverage either.
 
 Land is never "outside the footprint": coastal cells border land that hears nothing, and a
 ship does not sail there, so points on land (`geo/landmask.py`) count as inside.

@@ -104,6 +104,7 @@ def _no_exit(ctx: Context, preset: Preset) -> list[str]:
                 "everywhere, so no silence leaves it"]
     if not footprint.regional:
         return [f"too little data to draw the feed's footprint (fewer than "
+                f"{params.min_busy_hour_vessels} vessels in the busiest hour, or than "
                 f"{params.footprint_min_cells} cells with {params.footprint_min_positions} "
                 "positions): no silence is read as leaving coverage"]
     observed = _observed_h(ctx)
