@@ -25,6 +25,7 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
+from cargotrace.store.engines import Engine
 
 from .factories import T0, copy_store, regional_feed, store_rows
 
@@ -242,3 +243,19 @@ def test_a_simulated_regional_feed_separates_coverage_exits_from_gaps(
         assert score.truth >= 5 and score.precision >= 0.95 and score.recall >= 0.95, score
     assert result.outages.outages == 1
     assert result.outages.total_explained == 0, result.outages
+
+
+def test_coverage_exits_are_the_same_on_both_engines(engine: Engine, tmp_path: Path) -> None:
+    """The hand-built regional feed with tagged receivers, detected on each engine: the same
+    gaps and exits, every column (the silences' ends are looked up on the engine)."""
+    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+        store_rows(store, regional_feed(30, silent={3: (10, 20)}, outage=(20, 24), station="A"))
+        detect(store, kinds=["gap", "left_coverage"], engine=engine)
+        found = store.con.execute(
+            'SELECT kind, mmsi, start, "end", lat, lon, confidence, attrs FROM events '
+            "ORDER BY ALL").fetchall()
+        detect(store, kinds=["gap", "left_coverage"], engine=Engine.DUCKDB)
+        on_duckdb = store.con.execute(
+            'SELECT kind, mmsi, start, "end", lat, lon, confidence, attrs FROM events '
+            "ORDER BY ALL").fetchall()
+    assert {r[0] for r in found} == {"gap", "left_coverage"} and found == on_duckdb
