@@ -43,7 +43,7 @@ from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
-__all__ = ["UNDERWAY_KN", "at_silence_ends", "coverage_exits"]
+__all__ = ["UNDERWAY_KN", "at_silence_ends", "coverage_exits", "separate_exits"]
 
 
 Key = tuple[int, datetime]
@@ -148,3 +148,19 @@ def coverage_exits(
             },
         ))
     return events, is_exit
+
+
+def separate_exits(positions: Any, candidates: pa.Table, model: CoverageModel,
+                   params: CoverageParams) -> tuple[pa.Table, list[Event]]:
+    """Silence candidates (`gaps.gap_candidates` rows) split into the rows still to be judged
+    as gaps, each with the `station` that last heard the vessel, and the left-coverage
+    events. Without a regional footprint or judged receivers nothing is looked up."""
+    if not candidates.num_rows or not (model.footprint.regional or model.stations):
+        return candidates, []
+    at_ends = at_silence_ends(positions, candidates)
+    stations = [(at_ends.get((int(m), s)) or {}).get("station") for m, s in zip(
+        candidates.column("mmsi").to_pylist(), candidates.column("start").to_pylist(),
+        strict=True)]
+    candidates = candidates.append_column("station", pa.array(stations, pa.string()))
+    exits, is_exit = coverage_exits(candidates, at_ends, model, params)
+    return candidates.filter(pa.array([not e for e in is_exit])), exits

@@ -30,7 +30,7 @@ from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.left_coverage import at_silence_ends, coverage_exits
+from cargotrace.detect.left_coverage import separate_exits
 from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags, scan_outliers, without_flagged
@@ -174,15 +174,7 @@ def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
     positions = ctx.tables["positions"]
     candidates = to_arrow(gap_candidates(positions, wide, ctx.data_end, track),
                           order_by=["mmsi", "start"])
-    exits: list[Event] = []
-    if candidates.num_rows and (coverage.footprint.regional or coverage.stations):
-        at_ends = at_silence_ends(positions, candidates)
-        stations = [(at_ends.get((int(m), s)) or {}).get("station") for m, s in zip(
-            candidates.column("mmsi").to_pylist(), candidates.column("start").to_pylist(),
-            strict=True)]
-        candidates = candidates.append_column("station", pa.array(stations, pa.string()))
-        exits, is_exit = coverage_exits(candidates, at_ends, coverage, ctx.preset.coverage)
-        candidates = candidates.filter(pa.array([not e for e in is_exit]))
+    candidates, exits = separate_exits(positions, candidates, coverage, ctx.preset.coverage)
     gaps = gap_events(candidates, params, ctx.data_end, coverage)
     return {EventKind.GAP: gaps, EventKind.LEFT_COVERAGE: exits}
 
