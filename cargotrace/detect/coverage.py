@@ -1,77 +1,208 @@
-"""Which hours of the data were really observed, so a feed outage is not read as silence.
+"""When the feed could hear a vessel, so a feed outage is not read as a silence.
 
-A gap is evidence only while the vessel could have been heard. Real datasets have holes that
-have nothing to do with any one ship: a receiver network down for a night, an export cut after
-its first N rows (the MarineCadastre sample in ../shared/data has 99.6 % of its rows in the first
-21 minutes of the day and a few stragglers up to midnight). Without this, such a file makes an
-"open gap" for almost every vessel in it.
+A silence is evidence only while the vessel could have been heard. Real datasets have holes
+that have nothing to do with any one ship: a receiver network down for a night, an export cut
+after its first N rows (the MarineCadastre sample in ../shared/data has 99.6 % of its rows in
+the first 21 minutes of the day and a few stragglers up to midnight), a ship sailing out of a
+regional feed's reach. Every detector that reasons about silence (gaps, left coverage, dark
+voyages, possible dark port calls, port visits, identity) asks one `CoverageModel`, computed
+once per detection run (`run.Context.coverage`), so they cannot disagree about the same hours.
 
-The measure is deliberately simple and data-driven: the number of distinct vessels heard in
-each hour. An hour is *observed* when it hears at least `min_hour_fraction` of the busiest hour
-(distinct vessels cannot spike the way message counts can); hours below that, or with no data
-at all, are *unobserved*, and a gap's unobserved hours do not count towards its thresholds.
-With fewer than `min_busy_hour_vessels` vessels in the busiest hour (a single ship's export, a
-small test), coverage cannot be judged from the data and every hour counts as observed.
+*When* (this module): the number of distinct vessels heard in each hour. An hour is observed
+when it hears at least `min_hour_fraction` of the busiest hour (distinct vessels cannot spike
+the way message counts can); hours below that, or with no data at all, are unobserved. The same
+is judged per receiver (`positions.station`, the NMEA tag block's `s:`) for every receiver
+whose busiest hour hears at least `min_busy_hour_vessels` vessels: a silence that began after a
+vessel was last heard by receiver R also counts R's quiet hours as unobserved. With fewer
+vessels than that in the busiest hour (a single ship's export, a small test), the hours cannot
+be judged from the data and every hour counts as observed.
+
+*Where* (`footprint.py`): the cells in which positions are received at all; a silence that
+begins at the footprint's edge heading out of it is the vessel leaving coverage
+(`left_coverage.py`), not going dark.
+
+Whole-feed and per-receiver hours are two group-bys over the positions (hour, and receiver and
+hour), the footprint a third (cell); each returns at most a few thousand rows.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cargotrace.detect.footprint import NO_FOOTPRINT, Footprint, data_footprint
+from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.track import epoch_s
 from cargotrace.store.engines import to_arrow
 
+__all__ = ["ALL_OBSERVED", "Coverage", "CoverageModel", "coverage_model", "data_coverage"]
+
 HOUR_S = 3600
+_NO_HOURS = np.array([], dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """Hours (as epoch seconds of their start) in which the data as a whole went quiet."""
+    """The hours (epoch seconds of their start) in which one feed (the whole data, or one
+    receiver) went quiet, and the end of its last observed hour."""
 
     unobserved_hour_starts_s: NDArray[np.int64]
     busy_hour_vessels: float
     threshold_vessels: float
+    observed_end_s: float = math.inf
+    """The end of the last observed hour (inf when every hour is observed)."""
 
     def unobserved_h(self, start: datetime, end: datetime) -> float:
         """Hours of [start, end) that fall in unobserved hours (partial hours count in part)."""
-        u = self.unobserved_hour_starts_s
-        if u.size == 0:
-            return 0.0
-        a, b = start.timestamp(), end.timestamp()
-        overlap = np.clip(np.minimum(b, u + HOUR_S) - np.maximum(a, u), 0, None)
-        return float(overlap.sum()) / HOUR_S
+        return _overlap_h(self.unobserved_hour_starts_s, start, end)
 
 
-ALL_OBSERVED = Coverage(np.array([], dtype=np.int64), 0.0, 0.0)
+def _overlap_h(hour_starts_s: NDArray[np.int64], start: datetime, end: datetime) -> float:
+    return _overlap_s(hour_starts_s, start.timestamp(), end.timestamp()) / HOUR_S
 
 
-def data_coverage(
-    positions: Any, data_end: datetime, min_hour_fraction: float, min_busy_hour_vessels: int
-) -> Coverage:
-    """The unobserved hours between the first position and `data_end` (see the module doc)."""
-    # the hour from whole epoch seconds: DuckDB's date_trunc on a TIMESTAMPTZ goes through
-    # ICU's calendar, 6x slower over every position
-    hour_s = (epoch_s(positions.ts) // HOUR_S) * HOUR_S
-    hourly = positions.group_by(hour_s=hour_s).agg(vessels=positions.mmsi.nunique())
-    counts = to_arrow(hourly.select("hour_s", "vessels"), order_by=["hour_s"])
-    if counts.num_rows == 0:
-        return ALL_OBSERVED
-    # through Python lists (a few thousand hours): pyarrow's to_numpy() imports pandas, 0.3 s
-    hour_s = np.asarray(counts.column("hour_s").to_pylist(), dtype=np.int64)
-    vessels = np.asarray(counts.column("vessels").to_pylist(), dtype=np.float64)
+def _overlap_s(hour_starts_s: NDArray[np.int64], a: float, b: float) -> float:
+    if hour_starts_s.size == 0:
+        return 0.0
+    overlap = np.clip(np.minimum(b, hour_starts_s + HOUR_S) - np.maximum(a, hour_starts_s), 0,
+                      None)
+    return float(overlap.sum())
+
+
+def _hours(hour_s: NDArray[np.int64], vessels: NDArray[np.float64], data_end: datetime,
+           min_hour_fraction: float, min_busy_hour_vessels: int) -> Coverage:
+    """The coverage of one feed from its distinct vessels per hour (hours in order)."""
     busy = float(vessels.max())
     if busy < min_busy_hour_vessels:
-        return Coverage(ALL_OBSERVED.unobserved_hour_starts_s, busy, 0.0)
+        return Coverage(_NO_HOURS, busy, 0.0)
     threshold = min_hour_fraction * busy
     # the hour holding the last instant before data_end (an end on the hour opens no new hour)
     last_hour_s = (math.ceil(data_end.timestamp()) - 1) // HOUR_S * HOUR_S
     every_hour = np.arange(hour_s[0], last_hour_s + 1, HOUR_S, dtype=np.int64)
     observed = hour_s[vessels >= threshold]
     unobserved = np.setdiff1d(every_hour, observed, assume_unique=True)
-    return Coverage(unobserved, busy, threshold)
+    observed_end = math.inf
+    heard = observed[observed <= last_hour_s]
+    if unobserved.size and heard.size and unobserved[-1] == last_hour_s:
+        observed_end = float(heard.max() + HOUR_S)
+    return Coverage(unobserved, busy, threshold, observed_end)
+
+
+def _hour_s(positions: Any) -> Any:
+    # the hour from whole epoch seconds: DuckDB's date_trunc on a TIMESTAMPTZ goes through
+    # ICU's calendar, 6x slower over every position
+    return (epoch_s(positions.ts) // HOUR_S) * HOUR_S
+
+
+def data_coverage(
+    positions: Any, data_end: datetime, min_hour_fraction: float, min_busy_hour_vessels: int
+) -> Coverage:
+    """The unobserved hours of the whole feed between the first position and `data_end`."""
+    hourly = positions.group_by(hour_s=_hour_s(positions)).agg(vessels=positions.mmsi.nunique())
+    counts = to_arrow(hourly.select("hour_s", "vessels"), order_by=["hour_s"])
+    if counts.num_rows == 0:
+        return Coverage(_NO_HOURS, 0.0, 0.0)
+    # through Python lists (a few thousand hours): pyarrow's to_numpy() imports pandas, 0.3 s
+    hour_s = np.asarray(counts.column("hour_s").to_pylist(), dtype=np.int64)
+    vessels = np.asarray(counts.column("vessels").to_pylist(), dtype=np.float64)
+    return _hours(hour_s, vessels, data_end, min_hour_fraction, min_busy_hour_vessels)
+
+
+def station_coverage(positions: Any, data_end: datetime, params: CoverageParams
+                     ) -> dict[str, Coverage]:
+    """Per receiver (`station`) with enough traffic to judge: its unobserved hours."""
+    p = positions.filter(positions.station.notnull())
+    hourly = p.group_by(["station", _hour_s(p).name("hour_s")]).agg(vessels=p.mmsi.nunique())
+    rows = to_arrow(hourly, order_by=["station", "hour_s"]).to_pylist()
+    by_station: dict[str, list[tuple[int, int]]] = {}
+    for row in rows:
+        by_station.setdefault(row["station"], []).append((row["hour_s"], row["vessels"]))
+    found = {}
+    for station, hours in by_station.items():
+        cov = _hours(np.array([h for h, _ in hours], dtype=np.int64),
+                     np.array([v for _, v in hours], dtype=np.float64), data_end,
+                     params.min_hour_fraction, params.min_busy_hour_vessels)
+        if cov.threshold_vessels > 0:
+            found[station] = cov
+    return found
+
+
+@dataclass(frozen=True)
+class CoverageModel:
+    """What every silence detector asks: how much of a silence the feed could not hear, where
+    the feed's coverage ended, and whether a silence left the footprint (`footprint`)."""
+
+    feed: Coverage
+    data_end: datetime | None = None
+    stations: Mapping[str, Coverage] = field(default_factory=dict)
+    footprint: Footprint = NO_FOOTPRINT
+    params: CoverageParams = CoverageParams()
+
+    def _of(self, station: str | None) -> list[Coverage]:
+        known = self.stations.get(station) if station is not None else None
+        return [self.feed] if known is None else [self.feed, known]
+
+    def unobserved_h(self, start: datetime, end: datetime, station: str | None = None) -> float:
+        """Hours of [start, end) in which the whole feed, or the receiver `station` that last
+        heard the vessel, was quiet: no evidence against the vessel."""
+        hours = [c.unobserved_hour_starts_s for c in self._of(station)]
+        both = np.union1d(*hours) if len(hours) == 2 else hours[0]
+        return _overlap_h(both, start, end)
+
+    def explained_by_outage(self, start: datetime, station: str | None = None,
+                            lead_h: float | None = None) -> bool:
+        """The silence beginning at `start` began in, or within `lead_h` (`outage_lead_h`)
+        before, hours the feed (or `station`) was quiet: the outage explains it."""
+        lead_s = (self.params.outage_lead_h if lead_h is None else lead_h) * HOUR_S
+        a = start.timestamp()
+        return any(_overlap_s(c.unobserved_hour_starts_s, a, a + lead_s) > 0
+                   or _overlap_s(c.unobserved_hour_starts_s, a - 1e-6, a) > 0
+                   for c in self._of(station))
+
+    def unobserved_s(self, start_s: float, end_s: float) -> float:
+        """Seconds of [start_s, end_s) (Unix seconds) in which the whole feed was quiet."""
+        return _overlap_s(self.feed.unobserved_hour_starts_s, start_s, end_s)
+
+    def observed_end(self, station: str | None = None) -> datetime | None:
+        """The end of the feed's coverage (and of `station`'s): an open silence is measured to
+        here, not to the data's last timestamp. `data_end` when the feed heard to its end."""
+        end_s = min(c.observed_end_s for c in self._of(station))
+        if self.data_end is None or end_s >= self.data_end.timestamp():
+            return self.data_end
+        return datetime.fromtimestamp(end_s, UTC)
+
+    def basis(self, station: str | None = None) -> str:
+        """How the hours were judged: `feed`, `feed+station`, or `not_judged` (too little
+        data: every hour counts as observed)."""
+        judged = [c for c in self._of(station) if c.threshold_vessels > 0]
+        if not judged:
+            return "not_judged"
+        return "feed+station" if len(self._of(station)) == 2 else "feed"
+
+    def attrs(self, start: datetime, end: datetime, station: str | None) -> dict[str, Any]:
+        """What coverage said about a silence, recorded on its event."""
+        return {"unobserved_h": round(self.unobserved_h(start, end, station), 4),
+                "coverage_basis": self.basis(station), "station": station,
+                "footprint": self.footprint.kind}
+
+
+ALL_OBSERVED = CoverageModel(Coverage(_NO_HOURS, 0.0, 0.0))
+
+
+def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
+                   ) -> CoverageModel:
+    """The run's coverage model from its positions (an Ibis table on any engine)."""
+    feed = data_coverage(positions, data_end, params.min_hour_fraction,
+                         params.min_busy_hour_vessels)
+    # a footprint, like the hours, needs traffic to be judged: one ship's track draws its own
+    # route, not the feed's reach
+    footprint = (data_footprint(positions, params, feed.unobserved_hour_starts_s)
+                 if feed.threshold_vessels > 0 else NO_FOOTPRINT)
+    return CoverageModel(feed, data_end, station_coverage(positions, data_end, params),
+                         footprint, params)

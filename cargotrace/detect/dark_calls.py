@@ -113,14 +113,25 @@ def dark_port_calls(
         calls.append(Event(
             EventKind.POSSIBLE_DARK_PORT_CALL, gap.mmsi, gap.start, gap.end,
             lat=best["lat"], lon=best["lon"], place_id=best["place_id"],
-            confidence=round(min(1.0, candidates[0]["slack_h"] / duration_h), 3),
+            confidence=round(min(1.0, candidates[0]["slack_h"] / duration_h)
+                             * _observed_share(gap), 3),
             attrs={"detour_km": candidates[0]["detour_km"], "slack_h": candidates[0]["slack_h"],
                    "gap_duration_h": duration_h, "speed_kn": round(speed_kn, 2),
                    "speed_basis": basis, "passage_km": round(passage, 1),
                    "n_candidates": len(candidates),
+                   "gap_unobserved_h": gap.attrs.get("unobserved_h", 0.0),
                    "candidates": candidates},
         ))
     return calls
+
+
+def _observed_share(gap: Event) -> float:
+    """The share of the gap the feed observed (`coverage.py`): a call hidden in hours the feed
+    was quiet is no more likely than one in hours it heard, but the silence around it is less
+    the vessel's doing, so the finding weighs less."""
+    duration_h = gap.attrs["duration_h"]
+    unobserved_h = gap.attrs.get("unobserved_h", 0.0)
+    return 1.0 if duration_h <= 0 else max(0.0, 1.0 - unobserved_h / duration_h)
 
 
 def plausible_speed_kn(gap_attrs: dict[str, Any], params: GapParams) -> tuple[float, str]:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
+from cargotrace.detect.coverage import ALL_OBSERVED, CoverageModel
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import DarkVoyageParams, DraughtChangeParams
 from cargotrace.detect.track import epoch_s, track_table
@@ -100,12 +102,25 @@ def _visit_index(port_visits: list[Event]) -> dict[int, list[Event]]:
 
 
 def dark_voyage_events(
-    silences: pa.Table, port_visits: list[Event], params: DarkVoyageParams
+    silences: pa.Table, port_visits: list[Event], params: DarkVoyageParams,
+    coverage: CoverageModel = ALL_OBSERVED, exits: Sequence[Event] = (),
 ) -> list[Event]:
-    """Dark voyages among `silence_candidates` rows, given the vessels' port visits."""
+    """Dark voyages among `silence_candidates` rows, given the vessels' port visits.
+
+    Only the hours the feed observed count (`coverage`): an open silence is measured to the end
+    of the feed's coverage, and hours the whole feed was quiet are no evidence; a silence that
+    is the vessel leaving the feed's footprint (`exits`, the run's left_coverage events) is no
+    dark voyage."""
     visits = _visit_index(port_visits)
+    # a silence that left the feed's footprint is reported as that (left_coverage), never as
+    # a dark voyage: no receiver could have heard the voyage
+    left = {(e.mmsi, e.start) for e in exits}
     events = []
     for row in silences.to_pylist():
+        if (int(row["mmsi"]), row["start"]) in left:
+            continue  # sailed out of the feed's reach
+        if not _observed(row, coverage):
+            continue
         mine = visits.get(int(row["mmsi"]), [])
         starts = [v.start for v in mine]
         i = bisect.bisect_right(starts, row["start"])
@@ -139,6 +154,20 @@ def dark_voyage_events(
     return events
 
 
+def _observed(row: dict[str, Any], coverage: CoverageModel) -> bool:
+    """Measure the silence on the hours the feed observed (in place: `silence_s`,
+    `unobserved_h`, `measured_to`); False when nothing of it was observed."""
+    end = row["end"] or coverage.observed_end()
+    if end is None:
+        return True  # no coverage model: the silence as the data give it
+    if end <= row["start"] or coverage.explained_by_outage(row["start"]):
+        return False  # heard after the feed's coverage ended, or silenced by an outage
+    row["unobserved_h"] = coverage.unobserved_h(row["start"], end)
+    row["measured_to"] = end
+    row["silence_s"] = (end - row["start"]).total_seconds() - 3600 * row["unobserved_h"]
+    return True
+
+
 def _event(row: dict[str, Any], came_from: Event | None, went_to: Event | None,
            silence_h: float, baseline_h: float | None, departure_h: float) -> Event:
     is_open = went_to is None
@@ -162,6 +191,9 @@ def _event(row: dict[str, Any], came_from: Event | None, went_to: Event | None,
             "implied_speed_kn": None if speed is None else round(speed, 2),
             "open": is_open,
             "end_lat": row["next_lat"], "end_lon": row["next_lon"],
+            "unobserved_h": round(row.get("unobserved_h", 0.0), 4),
+            "measured_to": None if row.get("measured_to") is None
+            else row["measured_to"].isoformat(),
         },
     )
 
@@ -169,16 +201,18 @@ def _event(row: dict[str, Any], came_from: Event | None, went_to: Event | None,
 def detect_dark_voyages(
     port_visits: list[Event], positions: Any, params: DarkVoyageParams,
     data_end: datetime | None = None, track: Any = None,
+    coverage: CoverageModel = ALL_OBSERVED, exits: Sequence[Event] = (),
 ) -> list[Event]:
     """Dark voyages of the vessels in `positions` (an Ibis table), given their port visits
     (from `detect_port_visits`). `data_end` defaults to the last position's time; `track`:
-    the positions' `track.track_table`, when the caller already has it."""
+    the positions' `track.track_table`, when the caller already has it; `coverage` and
+    `exits`: see `dark_voyage_events`."""
     if data_end is None:
         data_end = to_arrow(positions.ts.max().name("data_end").as_table())[0][0].as_py()
         if data_end is None:
             return []
     silences = to_arrow(silence_candidates(positions, params, data_end, track))
-    events = dark_voyage_events(silences, port_visits, params)
+    events = dark_voyage_events(silences, port_visits, params, coverage, exits)
     log.info("dark voyages: %d of %d silences", len(events), silences.num_rows)
     return events
 

@@ -15,7 +15,7 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
-from cargotrace.detect.coverage import ALL_OBSERVED, Coverage
+from cargotrace.detect.coverage import ALL_OBSERVED, CoverageModel
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import GapParams
 from cargotrace.detect.track import epoch_s, located
@@ -126,17 +126,25 @@ def _binned_silences(p: Any, min_gap_s: float, end_s: int) -> Any:
 
 def gap_events(
     candidates: pa.Table, params: GapParams, data_end: datetime,
-    coverage: Coverage = ALL_OBSERVED,
+    coverage: CoverageModel = ALL_OBSERVED,
 ) -> list[Event]:
     """Gap events with their measured quantities and the 'likely disabling' flag.
 
-    Thresholds apply to the observed part of a silence: hours in which the data as a whole went
-    quiet (`coverage`) are no evidence against the vessel."""
+    Thresholds apply to the observed part of a silence: hours in which the feed as a whole, or
+    the receiver that last heard the vessel (a `station` column, when the candidates have one),
+    went quiet (`coverage`) are no evidence against the vessel; an open gap is measured to the
+    end of the feed's coverage, not to the data's last timestamp."""
     rows = []
     for row in candidates.to_pylist():
-        end = row["end"] or data_end
+        station = row.get("station")
+        end = row["end"] or coverage.observed_end(station) or data_end
+        if end <= row["start"] or coverage.explained_by_outage(row["start"], station):
+            continue  # heard after the feed's coverage ended (a straggler), or silenced by an
+            # outage: no silence of the vessel's
         row["duration_h"] = (end - row["start"]).total_seconds() / 3600
-        row["unobserved_h"] = coverage.unobserved_h(row["start"], end)
+        row["coverage"] = coverage.attrs(row["start"], end, station)
+        row["unobserved_h"] = row["coverage"]["unobserved_h"]
+        row["measured_to"] = end
         if row["duration_h"] - row["unobserved_h"] >= params.min_gap_h:
             rows.append(row)
     if not rows:
@@ -157,7 +165,7 @@ def gap_events(
             lon=row["lon"], confidence=0.9 if disabling else 0.5,
             attrs={
                 "duration_h": round(row["duration_h"], 4),
-                "unobserved_h": round(row["unobserved_h"], 4),
+                **row["coverage"],
                 "distance_km": None if is_open else round(row["distance_km"], 3),
                 "implied_speed_kn": None if speed is None else round(speed, 2),
                 "offshore_nm": round(float(shore_nm), 1),
@@ -165,6 +173,7 @@ def gap_events(
                 "well_received_before": well_received,
                 "likely_disabling": disabling,
                 "open": is_open,
+                "measured_to": row["measured_to"].isoformat(),
                 "end_lat": row["next_lat"], "end_lon": row["next_lon"],
                 "sog_before_kn": _mean_kn(row["tenths_before"], row["sailing_before"]),
                 "sog_after_kn": _mean_kn(row["tenths_after"], row["sailing_after"]),

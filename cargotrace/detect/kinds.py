@@ -12,6 +12,7 @@ from enum import StrEnum
 class EventKind(StrEnum):
     PORT_VISIT = "port_visit"  # entered a place's radius and left it again
     GAP = "gap"  # no positions for at least the preset's gap duration
+    LEFT_COVERAGE = "left_coverage"  # silent after sailing out of a regional feed's footprint
     POSSIBLE_DARK_PORT_CALL = "possible_dark_port_call"  # a watched place reachable within a gap
     DARK_VOYAGE = "dark_voyage"  # silence between two port visits beyond the vessel's coverage
     ENCOUNTER = "encounter"  # two vessels close and slow for a long time, away from port

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.track import epoch_s, located
 from cargotrace.store.engines import to_arrow
@@ -77,15 +76,12 @@ def longest_track_h(positions: Any, max_silence_h: float) -> float:
 def _observed_h(ctx: Context) -> float:
     """Hours between the first position and the data's end that the feed observed
     (`coverage.py`): only those can hold a gap's silence."""
-    params = ctx.preset.gap
     positions = ctx.tables["positions"]
     first = to_arrow(positions.aggregate(first=positions.ts.min())).column("first")[0].as_py()
     if first is None:
         return 0.0
-    coverage = data_coverage(positions, ctx.data_end, params.coverage_min_hour_fraction,
-                             params.coverage_min_busy_hour_vessels)
     span_h = (ctx.data_end - first).total_seconds() / 3600
-    return float(span_h - coverage.unobserved_h(first, ctx.data_end))
+    return float(span_h - ctx.coverage().unobserved_h(first, ctx.data_end))
 
 
 def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
@@ -96,6 +92,27 @@ def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
             f"(min_duration_h) without a silence over {_hours(params.max_interpolate_gap_h)} "
             f"(max_interpolate_gap_h); the longest such track lasts {_hours(longest)}, "
             f"so no {what} can be found"]
+
+
+def _no_exit(ctx: Context, preset: Preset) -> list[str]:
+    """Why no silence left the feed's coverage: no footprint to leave, or too few hours."""
+    footprint, params = ctx.coverage().footprint, preset.coverage
+    if footprint.kind == "global":
+        return [f"the feed is satellite-style ({footprint.sparse_share:.0%} of under-way "
+                f"vessel-hours heard at most {params.sparse_max_positions} times, "
+                f"{footprint.long_range_share:.0%} long-range reports): its footprint is "
+                "everywhere, so no silence leaves it"]
+    if not footprint.regional:
+        return [f"too little data to draw the feed's footprint (fewer than "
+                f"{params.min_busy_hour_vessels} vessels in the busiest hour, or than "
+                f"{params.footprint_min_cells} cells with {params.footprint_min_positions} "
+                "positions): no silence is read as leaving coverage"]
+    observed = _observed_h(ctx)
+    if observed < params.exit_min_silence_h:
+        return [f"capture too short: the feed was observed for {_hours(observed)}, less than "
+                f"exit_min_silence_h {_hours(params.exit_min_silence_h)}: no silence can be "
+                "long enough"]
+    return []
 
 
 def _found(ctx: Context | None, kind: EventKind) -> int | None:
@@ -148,9 +165,11 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
         if observed < gap.min_gap_h:
             notes.append(
                 f"capture too short: the feed was observed for {_hours(observed)} (hours "
-                f"hearing at least {gap.coverage_min_hour_fraction:.0%} of the busiest hour's "
+                f"hearing at least {preset.coverage.min_hour_fraction:.0%} of the busiest hour's "
                 f"vessels), less than min_gap_h {_hours(gap.min_gap_h)}: no silence can be "
                 "long enough")
+    elif kind is EventKind.LEFT_COVERAGE:
+        notes += _no_exit(ctx, preset)
     elif kind is EventKind.ENCOUNTER:
         notes += _too_short(ctx, preset.encounter, "encounter")
     elif kind is EventKind.LOITERING:

@@ -21,13 +21,14 @@ only turns the few visit rows into events.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
 from cargotrace.detect import place_grid
+from cargotrace.detect.coverage import ALL_OBSERVED, CoverageModel
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import PortVisitParams
 from cargotrace.detect.track import epoch_s, track_table
@@ -207,16 +208,23 @@ def _confidence_level(row: dict[str, Any], params: PortVisitParams) -> int:
     return 4 if entry and exit_ else 3
 
 
-def port_visit_events(candidates: pa.Table, params: PortVisitParams) -> list[Event]:
+def port_visit_events(candidates: pa.Table, params: PortVisitParams,
+                      coverage: CoverageModel = ALL_OBSERVED) -> list[Event]:
     """Events from `port_visit_candidates` rows of at least `min_confidence`; a visit with no
-    later position of its vessel is still going on (open: end NULL)."""
+    later position of its vessel is still going on (open: end NULL) unless the vessel stayed
+    silent for `open_max_silence_h` of the hours the feed observed (`coverage`): a ship last
+    heard in port before the feed went quiet is still in port, not gone."""
     events = []
+    observed_end = coverage.observed_end()
     for row in candidates.to_pylist():
         level = _confidence_level(row, params)
         if level < params.min_confidence:
             continue
         last_heard = row["after_t_s"] is None
-        silent_s = row["data_end_t_s"] - row["last_t_s"]
+        end_s = row["data_end_t_s"] if observed_end is None else min(
+            row["data_end_t_s"], observed_end.timestamp())
+        silent_s = max(0.0, end_s - row["last_t_s"]) - 3600 * coverage.unobserved_h(
+            row["last_ts"], datetime.fromtimestamp(max(end_s, row["last_t_s"]), UTC))
         is_open = last_heard and silent_s < params.open_max_silence_h * 3600
         end: datetime | None = None if is_open else row["last_ts"]
         max_gap = row["max_gap_s"]
@@ -232,6 +240,7 @@ def port_visit_events(candidates: pa.Table, params: PortVisitParams) -> list[Eve
             "exit_seen": not last_heard,
             "open": is_open,
             "last_position_ts": row["last_ts"].isoformat(),
+            "unobserved_h": round(coverage.unobserved_h(row["start"], row["last_ts"]), 4),
         }
         if "segment" in row:
             attrs["segment"] = row["segment"]
@@ -245,13 +254,13 @@ def port_visit_events(candidates: pa.Table, params: PortVisitParams) -> list[Eve
 
 def detect_port_visits(
     positions: Any, places: Any, params: PortVisitParams, data_end: datetime | None = None,
-    track: Any = None,
+    track: Any = None, coverage: CoverageModel = ALL_OBSERVED,
 ) -> list[Event]:
     """Port visits of every vessel in `positions` (Ibis tables: positions, places; give
     positions a `segment` column, see `port_visit_candidates`, to keep shared MMSIs apart).
     `track`: the positions' `track.track_table` over the same keys (the run's
     `track.segmented_track`), when the caller already has it."""
     table = to_arrow(port_visit_candidates(positions, places, params, data_end, track))
-    events = port_visit_events(table, params)
+    events = port_visit_events(table, params, coverage)
     log.info("port visits: %d", len(events))
     return events

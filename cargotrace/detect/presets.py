@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cargotrace.detect.params import (
+    CoverageParams,
     DarkVoyageParams,
     DraughtChangeParams,
     EncounterParams,
@@ -45,6 +46,7 @@ class Preset:
 
     name: str
     outlier: OutlierParams = OutlierParams()  # flags lone outliers before any detector runs
+    coverage: CoverageParams = CoverageParams()  # feed coverage, read by every silence detector
     identity: IdentityParams = IdentityParams()
     gap: GapParams = GapParams()
     port_visit: PortVisitParams = PortVisitParams()

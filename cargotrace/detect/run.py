@@ -11,6 +11,7 @@ short a capture, no static reports, no positions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -22,13 +23,14 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cargotrace.detect.coverage import data_coverage
+from cargotrace.detect.coverage import CoverageModel, coverage_model
 from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.left_coverage import separate_exits
 from cargotrace.detect.loitering import detect_loitering, resampled_tracks
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags, scan_outliers, without_flagged
@@ -57,6 +59,7 @@ class Context:
     detector reads it whole (port visits, dark voyages); without one, identity and the
     resampling for encounters and loitering sort only what they read, as on their own."""
     _segmentation: Segmentation | None = None
+    _coverage: CoverageModel | None = None
     _track: Any = None
     _split: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
@@ -88,6 +91,13 @@ class Context:
             self._track = track
         return scan.flags
 
+    def coverage(self) -> CoverageModel:
+        """The feed's coverage (`coverage.py`), computed once for every silence detector."""
+        if self._coverage is None:
+            self._coverage = coverage_model(self.tables["positions"], self.data_end,
+                                            self.preset.coverage)
+        return self._coverage
+
     def track(self) -> Any:
         """Every located position with the next one along its MMSI's track, sorted once and
         kept on the engine (a temporary table on DuckDB, a persisted frame on Spark) for every
@@ -107,6 +117,7 @@ class Context:
             self._segmentation = split_segments(
                 self.tables["positions"], self.preset.identity,
                 self.track() if self.share_track else None, self._jumping,
+                self.coverage(),
             )
         return self._segmentation
 
@@ -155,17 +166,21 @@ def _nullable(table: Any) -> Any:
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
-    params = ctx.preset.gap
+    """Gaps and coverage exits: every silence long enough for either is a candidate once; the
+    ones that left the feed's footprint are `left_coverage` (`left_coverage.py`), the rest are
+    judged as gaps."""
+    params, coverage = ctx.preset.gap, ctx.coverage()
+    shortest = min(params.min_gap_h, ctx.preset.coverage.exit_min_silence_h)
+    wide = dataclasses.replace(params, min_gap_h=shortest)
     # the run's sorted track when another detector already made it (a sort saved); alone,
     # gaps need no sort at all (see `gap_candidates`)
     track = ctx.track() if ctx.has_track() else None
-    candidates = gap_candidates(ctx.tables["positions"], params, ctx.data_end, track)
-    coverage = data_coverage(ctx.tables["positions"], ctx.data_end,
-                             params.coverage_min_hour_fraction,
-                             params.coverage_min_busy_hour_vessels)
-    gaps = gap_events(to_arrow(candidates, order_by=["mmsi", "start"]), params, ctx.data_end,
-                      coverage)
-    return {EventKind.GAP: gaps}
+    positions = ctx.tables["positions"]
+    candidates = to_arrow(gap_candidates(positions, wide, ctx.data_end, track),
+                          order_by=["mmsi", "start"])
+    candidates, exits = separate_exits(positions, candidates, coverage, ctx.preset.coverage)
+    gaps = gap_events(candidates, params, ctx.data_end, coverage)
+    return {EventKind.GAP: gaps, EventKind.LEFT_COVERAGE: exits}
 
 
 def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -194,20 +209,25 @@ def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
     positions = ctx.segmented_track()
     visits = detect_port_visits(
         positions, ctx.tables["places"], ctx.preset.port_visit, ctx.data_end,
-        positions if ctx.share_track else None,
+        positions if ctx.share_track else None, ctx.coverage(),
     )
     return {EventKind.PORT_VISIT: visits}
 
 
 def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
-    if EventKind.PORT_VISIT not in ctx.found:
-        ctx.found.update(_port_visits(ctx))
+    """Needs the port visits, and the coverage exits: a ship that sailed out of the feed's
+    footprint made no dark voyage by falling silent there."""
+    for needed, run in ((EventKind.PORT_VISIT, _port_visits), (EventKind.LEFT_COVERAGE, _gaps)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
     voyages = detect_dark_voyages(
         ctx.found[EventKind.PORT_VISIT],
         ctx.tables["positions"],
         ctx.preset.dark_voyage,
         ctx.data_end,
         ctx.track() if ctx.share_track else None,
+        ctx.coverage(),
+        ctx.found[EventKind.LEFT_COVERAGE],
     )
     return {EventKind.DARK_VOYAGE: voyages}
 
@@ -216,7 +236,8 @@ def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
     for needed, run in ((EventKind.GAP, _gaps), (EventKind.DARK_VOYAGE, _dark_voyages)):
         if needed not in ctx.found:
             ctx.found.update(run(ctx))
-    silences = ctx.found[EventKind.GAP] + ctx.found[EventKind.DARK_VOYAGE]
+    silences = (ctx.found[EventKind.GAP] + ctx.found[EventKind.LEFT_COVERAGE]
+                + ctx.found[EventKind.DARK_VOYAGE])
     changes = detect_draught_changes(
         ctx.tables["vessel_reports"], silences, ctx.preset.draught_change
     )
@@ -258,7 +279,7 @@ def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
 
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
-    Detector("gap", (EventKind.GAP,), _gaps),
+    Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps),
     Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits),
     Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls),
     Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages),
@@ -268,6 +289,10 @@ DETECTORS = (
     Detector("shuttle", (EventKind.SHUTTLE,), _shuttles),
 )
 SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
+COVERAGE_READERS = frozenset({
+    EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.POSSIBLE_DARK_PORT_CALL,
+    EventKind.DARK_VOYAGE, EventKind.PORT_VISIT, EventKind.IDENTITY})
+"""The kinds whose detectors ask the coverage model: their events record its parameters."""
 
 
 @dataclass
@@ -379,7 +404,9 @@ def _run_detectors(
                 continue
             table = events_table(ctx.found[kind], summary.preset,
                                  ctx.preset.params_of(detector.params_key),
-                                 {"places": ctx.places_used})
+                                 {"places": ctx.places_used},
+                                 {"coverage": dataclasses.asdict(ctx.preset.coverage)}
+                                 if kind in COVERAGE_READERS else None)
             replaced = store_events(store, table, [kind], since, until)
             summary.written[kind] = replaced.written
             summary.replaced += replaced.removed

@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cargotrace.detect.coverage import ALL_OBSERVED, CoverageModel
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.track import epoch_s, in_runs
@@ -138,7 +139,7 @@ class MmsiTrack:
         dt_s = self.t[j] - self.t[i]
         return km <= params.min_jump_km or km / KM_PER_NM <= params.max_speed_kn * dt_s / 3600.0
 
-    def split(self, params: IdentityParams) -> None:
+    def split(self, params: IdentityParams, coverage: CoverageModel = ALL_OBSERVED) -> None:
         step_km = _km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
         dt_s = np.diff(self.t)
         jump = (step_km > params.min_jump_km) & (
@@ -152,8 +153,11 @@ class MmsiTrack:
         open_segments: list[int] = []  # heard within max_segment_gap_h: joinable
         max_gap_s = params.max_segment_gap_h * 3600
         for start, end in zip(self.run_starts.tolist(), run_ends.tolist(), strict=True):
+            # hours the feed was quiet do not age a segment: a ship heard again after an
+            # outage continues its own track
             open_segments = [s for s in open_segments
-                             if self.t[start] - self.t[last[s]] <= max_gap_s]
+                             if self.t[start] - self.t[last[s]] - coverage.unobserved_s(
+                                 float(self.t[last[s]]), float(self.t[start])) <= max_gap_s]
             options = [s for s in open_segments if self.reachable(last[s], start, params)]
             if options:
                 seg = max(options, key=lambda s: (size[s], last[s]))
@@ -307,11 +311,13 @@ def tracks_of(data: pa.Table) -> list[MmsiTrack]:
 
 
 def split_segments(positions: Any, params: IdentityParams, track: Any = None,
-                   jumping: pa.Table | None = None) -> Segmentation:
+                   jumping: pa.Table | None = None,
+                   coverage: CoverageModel = ALL_OBSERVED) -> Segmentation:
     """Split every MMSI with an impossible step; the runs and the shared/teleport events.
     `track`: the positions' `track.track_table`, when the caller already has it; `jumping`:
     the located positions (mmsi, ts, lat, lon) of the MMSIs with an impossible step under
-    these speeds, when the caller already fetched them (the run's outlier scan)."""
+    these speeds, when the caller already fetched them (the run's outlier scan); `coverage`:
+    the feed's (`coverage.py`), whose quiet hours do not count towards `max_segment_gap_h`."""
     data = jumping
     if data is None:
         p = track if track is not None else _located(positions)
@@ -321,7 +327,7 @@ def split_segments(positions: Any, params: IdentityParams, track: Any = None,
     events: list[Event] = []
     tracks = tracks_of(data) if data.num_rows else []
     for track in tracks:
-        track.split(params)
+        track.split(params, coverage)
         runs.extend(track.runs())
         events.extend(track.events(params))
     table = pa.table({name: [r[i] for r in runs] for i, name in enumerate(RUNS_SCHEMA.names)},

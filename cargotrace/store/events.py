@@ -98,11 +98,13 @@ class Event:
 
 
 def events_table(
-    events: list[Event], preset: str, params: object, inputs: dict[str, Any] | None = None
+    events: list[Event], preset: str, params: object, inputs: dict[str, Any] | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> pa.Table:
     """Arrow rows in the `events` layout, with ids and the parameters that produced them;
+    `shared`: parameters the detector read beyond its own (e.g. the feed coverage's);
     `inputs` (e.g. which gazetteer and how many places) is recorded beside them as `inputs`."""
-    doc = {"preset": preset, **asdict(params)}  # type: ignore[call-overload]
+    doc = {"preset": preset, **asdict(params), **(shared or {})}  # type: ignore[call-overload]
     if inputs is not None:
         doc["inputs"] = inputs
     params_json = json.dumps(doc, sort_keys=True, default=str)

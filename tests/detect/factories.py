@@ -211,3 +211,45 @@ def copy_store(source: Path, folder: Path, name: str = "s.duckdb") -> Path:
     path = folder / name
     shutil.copyfile(source, path)
     return path
+
+
+# --- a regional feed (coverage: left_coverage, outages) ------------------------------------------
+
+RECEIVER = (40.0, 134.0)  # open water in the Sea of Japan, over 150 km from any coast
+RANGE_KM = 60.0
+
+
+def regional_feed(hours: float, *, silent: dict[int, tuple[float, float]] | None = None,
+                  outage: tuple[float, float] | None = None, station: str | None = None,
+                  every_s: float = 120.0) -> list[dict[str, Any]]:
+    """One shore receiver at `RECEIVER` that hears every position within `RANGE_KM` and none
+    beyond. Ships 0-10 circle it at 5 to 55 km, always in reach; ships 11-22 sail out and back
+    along spokes from 2 to 200 km, heard up to the edge and silent for ~13 h beyond it. Ship
+    i's transponder is off during `silent[i]` (hours from T0); the whole feed hears nothing
+    during `outage`. All at 12 kn, class A."""
+    rows = []
+    step_km = 12 * 1.852 * every_s / 3600
+    for i in range(23):
+        mmsi = 273100000 + i
+        dist_km, angle, outward = 2.0 + (i * 37) % 150, (i * 47) % 360, True
+        for k in range(int(hours * 3600 / every_s)):
+            h = k * every_s / 3600
+            if i <= 10:  # circling at a fixed distance: the bearing turns
+                radius = 5.0 + 5 * i
+                angle = (angle + math.degrees(step_km / radius)) % 360
+                lat, lon = moved(*RECEIVER, radius, angle)
+                course, dist_km = (angle + 90) % 360, radius
+            else:
+                dist_km += step_km if outward else -step_km
+                if dist_km >= 200 or dist_km <= 2:
+                    outward = not outward
+                lat, lon = moved(*RECEIVER, dist_km, angle)
+                course = angle if outward else (angle + 180) % 360
+            off = silent is not None and i in silent and silent[i][0] <= h < silent[i][1]
+            down = outage is not None and outage[0] <= h < outage[1]
+            if dist_km > RANGE_KM or off or down:
+                continue
+            rows.append({"mmsi": mmsi, "ts": T0 + timedelta(hours=h), "lat": round(lat, 6),
+                         "lon": round(lon, 6), "sog": 12.0, "cog": round(course, 1),
+                         "msg_type": 1, "station": station})
+    return rows

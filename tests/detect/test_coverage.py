@@ -8,18 +8,21 @@ first 21 minutes of the day, a few stragglers until midnight).
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import cargotrace
-from cargotrace.detect.coverage import data_coverage
+from cargotrace.detect.coverage import coverage_model, data_coverage
+from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.run import detect
 from cargotrace.store.engines import Engine, tables_on
 
-from .factories import copy_store, store_rows
+from .factories import copy_store, regional_feed, store_rows
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -103,3 +106,28 @@ def test_truncated_real_export_makes_no_gaps(marinecadastre_store: Path, tmp_pat
         assert unobserved == set(range(1, 24))  # only the first hour was really received
         assert cov.busy_hour_vessels > 5000
         assert gap_rows(tmp_store) == []
+
+
+def test_the_coverage_model_is_the_same_on_both_engines(engine: Engine,
+                                                       tmp_store: cargotrace.Store) -> None:
+    """Receiver hours, footprint and sparse share from the same Ibis group-bys on either
+    engine: a regional feed of two receivers, B down from 5 h to 8 h."""
+    rows = [{**r, "station": "A"} for r in regional_feed(12)]
+    rows += [{**r, "mmsi": r["mmsi"] + 1000, "lat": round(r["lat"] - 3.0, 6), "station": "B"}
+             for r in regional_feed(12) if not 5 <= (r["ts"] - T0).total_seconds() / 3600 < 8]
+    store_rows(tmp_store, rows)
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    model = coverage_model(positions, T0 + timedelta(hours=12),
+                           CoverageParams(min_busy_hour_vessels=5))
+    hours = {s: [datetime.fromtimestamp(int(h), UTC).hour for h in c.unobserved_hour_starts_s]
+             for s, c in model.stations.items()}
+    assert hours == {"A": [], "B": [5, 6, 7]}
+    assert model.feed.unobserved_hour_starts_s.size == 0
+    cells = {(int(k // 1_000_000), int(k % 1_000_000)) for k in model.footprint.cells}
+    expected = pd.DataFrame(rows).assign(r=lambda d: (d["lat"] / 0.1).apply(math.floor),
+                                         c=lambda d: (d["lon"] / 0.1).apply(math.floor))
+    dense = expected.groupby(["r", "c"]).size()
+    assert {k for k, n in dense.items() if n >= 10} <= cells  # filled holes add cells
+    per_vessel_hour = expected.groupby(["mmsi", expected["ts"].dt.floor("h")]).size()
+    assert model.footprint.kind == "regional"
+    assert model.footprint.sparse_share == pytest.approx((per_vessel_hour <= 2).mean())

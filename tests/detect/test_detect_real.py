@@ -188,8 +188,9 @@ def test_every_zero_is_explained(sample: tuple[Path, dict]) -> None:
                    for n in notes[kind]), notes[kind]
     # one observed hour (00:00; 23:00 heard 3 % of its vessels) cannot hold a 6 h gap
     assert any("observed for 1.0 h" in n and "min_gap_h 6.0 h" in n for n in notes["gap"])
-    if not summary["written"]["dark_voyage"]:
-        assert notes["draught_change"] == ["no gaps or dark voyages to compare draughts across"]
+    assert any("observed for 1.0 h" in n and "exit_min_silence_h 6.0 h" in n
+               for n in notes["left_coverage"])
+    assert notes["draught_change"] == ["no gaps or dark voyages to compare draughts across"]
     assert "identity" not in notes  # static reports are there, and it found something
     # a 15-minute encounter fits in a 25-minute capture: that reason goes away
     shorter = json.loads(run_cli("detect", "--store", str(path), "--json", "--kind",

@@ -12,6 +12,7 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.params import (
+    CoverageParams,
     EncounterParams,
     GapParams,
     IdentityParams,
@@ -25,8 +26,8 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.world_gazetteer import gazetteer_version
 
 SAMPLE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
-DETECTORS = ("outlier, identity, gap, port_visit, dark_voyage, draught_change, encounter, "
-             "loitering, shuttle")
+DETECTORS = ("outlier, coverage, identity, gap, port_visit, dark_voyage, draught_change, "
+             "encounter, loitering, shuttle")
 
 
 def test_a_preset_is_a_typed_frozen_object() -> None:
@@ -98,11 +99,14 @@ def detected(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return folder / "s.duckdb"
 
 
-def _recorded(preset: str, params: object) -> str:
+def _recorded(preset: str, params: object, coverage: object) -> str:
     """The params JSON events record (`events.params`): the preset's name and every
-    field, keys sorted, default separators (restated here, not imported)."""
+    field, and the coverage parameters under `coverage`, keys sorted, default separators
+    (restated here, not imported)."""
     values = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}  # type: ignore[arg-type]
-    return json.dumps({"preset": preset, **values}, sort_keys=True, default=str)
+    shared = {f.name: getattr(coverage, f.name) for f in dataclasses.fields(coverage)}  # type: ignore[arg-type]
+    return json.dumps({"preset": preset, **values, "coverage": shared}, sort_keys=True,
+                      default=str)
 
 
 def test_events_and_flags_record_the_preset_and_overridden_values(detected: Path) -> None:
@@ -110,7 +114,9 @@ def test_events_and_flags_record_the_preset_and_overridden_values(detected: Path
         events = store.con.execute("SELECT kind, params FROM events").fetchall()
         flags = store.con.execute("SELECT params FROM position_flags").fetchall()
     assert events and flags  # the sample has a jumping MMSI and lone glitches
-    expected = _recorded("rendezvous", IdentityParams(min_jump_km=6.0))
+    # identity reads the feed's coverage (a segment is not aged by hours the feed was quiet):
+    # its events record the coverage parameters too
+    expected = _recorded("rendezvous", IdentityParams(min_jump_km=6.0), CoverageParams())
     assert {kind for kind, _ in events} == {"identity"}
     recorded = [json.loads(params) for _, params in events]
     # beside the parameters, the places the run judged against (the packaged gazetteer)

@@ -75,6 +75,23 @@ def _params_sets(texts: list[str] | None) -> list[list[dict[str, str]]]:
     return out
 
 
+def _without_coverage(texts: list[str], shared: set[str]) -> list[str]:
+    """A kind's recorded parameter sets without the feed coverage's (`coverage`, the same for
+    every silence kind of a run), which are added to `shared`."""
+    out = []
+    for text in texts:
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            out.append(text)
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("coverage"), dict):
+            shared.add(json.dumps(doc.pop("coverage"), sort_keys=True))
+            text = json.dumps(doc, sort_keys=True)
+        out.append(text)
+    return out
+
+
 def _when(value: Any) -> str:
     """'20 Sep 2023 23:58 UTC' from a recorded ISO 8601 time (shown as recorded otherwise)."""
     if not value:
@@ -101,10 +118,16 @@ def _store_inputs(store: Store) -> dict[str, Any]:
                  "FROM sanctions_loads ORDER BY load_id").fetchall()]
     used = dict(con.execute(
         "SELECT kind, list(DISTINCT params::VARCHAR) FROM events GROUP BY kind").fetchall())
+    shared: set[str] = set()
+    used = {kind: _without_coverage(texts, shared) for kind, texts in used.items()}
     detections = [{"kind": kind, "preset": run.get("preset", ""), "engine": run.get("engine", ""),
                    "events": run.get("events", ""), "ran_at": _when(run.get("ran_at")),
                    "data_end": _when(run.get("data_end")), "params": _params_sets(used.get(kind))}
                   for kind, run in sorted(detected_kinds(store).items())]
+    if shared:  # the feed coverage every silence kind read, once rather than on each kind
+        detections.append({"kind": "coverage", "preset": "shared", "engine": "silence kinds",
+                           "events": "", "ran_at": "", "data_end": "",
+                           "params": _params_sets(sorted(shared))})
     # each place cites its own source; grouped by the id prefix of the gazetteer it came from
     places = con.execute("SELECT split_part(place_id, ':', 1) AS origin, count(*) FROM places "
                          "GROUP BY origin ORDER BY origin").fetchall()
