@@ -43,6 +43,7 @@ class Check:
     name: str
     figure: str
     ok: bool | None  # None: nothing in this file to check
+    counted: int  # the cases the check looked at (silences, ships, events, positions)
     offenders: tuple[str, ...] = ()
 
     @property
@@ -257,15 +258,16 @@ def check_gaps(p: pd.DataFrame, events: pd.DataFrame, min_gap_h: float,
     opened = silences[(silences.kind == "gap") & silences.end.isna()]
     last = p.groupby("mmsi").ts.max()
     heard_after = opened[last.reindex(opened.mmsi).to_numpy() > opened.start.to_numpy()]
-    figure = (f"{len(must)} silences >= {min_gap_h:g} h in observed hours, "
-              f"{len(must) - len(missed)} reported; {len(gaps) - len(wrong)}/{len(gaps)} closed "
-              f"gaps are consecutive positions >= {min_gap_h:g} h apart; {len(opened)} open, "
-              f"{len(heard_after)} heard later")
+    figure = (f"{len(must):,} silences >= {min_gap_h:g} h in observed hours, "
+              f"{len(must) - len(missed):,} reported; {len(gaps) - len(wrong):,}/{len(gaps):,} "
+              f"closed gaps are consecutive positions >= {min_gap_h:g} h apart; "
+              f"{len(opened):,} open, {len(heard_after):,} heard later")
     ok = (wrong.empty and missed.empty and heard_after.empty
           if len(must) or len(gaps) or len(opened) else None)
     offenders = (_show(wrong, ["mmsi", "start", "end"]) + _show(missed, ["mmsi", "ts", "next_ts"])
                  + _show(heard_after, ["mmsi", "start"]))
-    return Check("gap: consecutive positions", figure, ok, offenders)
+    return Check("gap: consecutive positions", figure, ok, len(must) + len(gaps) + len(opened),
+                 offenders)
 
 
 def check_outage(p: pd.DataFrame, events: pd.DataFrame, min_h: dict[str, float],
@@ -279,16 +281,16 @@ def check_outage(p: pd.DataFrame, events: pd.DataFrame, min_h: dict[str, float],
     overlap = quiet_overlap_h(quiet, ev.start, end)
     lasts = (end - ev.start).dt.total_seconds().to_numpy() / 3600
     bad = ev[(overlap > 0) & (lasts - overlap < ev.kind.map(min_h).to_numpy())]
-    figure = (f"{len(quiet)} quiet h; {int((overlap > 0).sum())} of {len(ev)} gaps, dark "
-              f"voyages and loitering cross them, {len(bad)} only because of them")
+    figure = (f"{len(quiet):,} quiet h; {int((overlap > 0).sum()):,} of {len(ev):,} gaps, dark "
+              f"voyages and loitering cross them, {len(bad):,} only because of them")
     return Check("no silence from a feed outage", figure, None if len(quiet) == 0 else bad.empty,
-                 _show(bad, ["kind", "mmsi", "start", "end"]))
+                 len(quiet), _show(bad, ["kind", "mmsi", "start", "end"]))
 
 
 def _moored(p: pd.DataFrame) -> pd.DataFrame:
     """Ships heard at least twice, every speed reported and below 0.5 kn: mean position, and
     `spread_km`, the farthest position from it."""
-    g = p.groupby("mmsi").agg(n=("ts", "size"), max_sog=("sog", "max"),
+    g = p.groupby("mmsi").agg(n=("ts", "size"), max_sog=("sog", "max"), min_sog=("sog", "min"),
                               sog_n=("sog", "count"), lat=("lat", "mean"), lon=("lon", "mean"))
     g = g[(g.n >= 2) & (g.sog_n == g.n) & (g.max_sog < MOORED_MAX_SOG_KN)]
     means = g[["lat", "lon"]].rename(columns={"lat": "lat_mean", "lon": "lon_mean"})
@@ -298,12 +300,15 @@ def _moored(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_moored_visits(p: pd.DataFrame, events: pd.DataFrame, places: pd.DataFrame,
-                        ports: pd.DataFrame, entry_radius_km: float) -> Check:
+                        ports: pd.DataFrame, entry_radius_km: float,
+                        stop_max_sog_kn: float) -> Check:
     """Ships moored the whole capture (every speed < 0.5 kn) within 3 km of a WPI port point:
     each one whose every position lies within a stored place's reach (its `radius_m`, at least
-    `entry_radius_km`) has a port visit."""
+    `entry_radius_km`) has a port visit. A visit needs a stop (a speed below
+    `stop_max_sog_kn`): ships never that slow are counted apart, not expected to have one."""
     moored = _moored(p)
-    ships = moored[nearest_km(moored.lat, moored.lon, ports.lat, ports.lon) <= PORT_AREA_KM]
+    in_port = moored[nearest_km(moored.lat, moored.lon, ports.lat, ports.lon) <= PORT_AREA_KM]
+    ships = in_port[in_port.min_sog < stop_max_sog_kn]
     reach = np.zeros(len(ships), dtype=bool)
     if len(places) and len(ships):
         reach_km = np.maximum(places.radius_m.fillna(0).to_numpy() / 1000, entry_radius_km)
@@ -315,10 +320,12 @@ def check_moored_visits(p: pd.DataFrame, events: pd.DataFrame, places: pd.DataFr
     visited = set(events[events.kind == "port_visit"].mmsi)
     expected = ships[reach]
     missing = expected[~expected.index.isin(visited)]
-    figure = (f"{len(ships)} ships moored in a WPI port; {len(expected)} within a stored "
-              f"place's reach, {len(expected) - len(missing)} of them with a port visit")
+    figure = (f"{len(ships):,} ships moored in a WPI port (and {len(in_port) - len(ships):,} "
+              f"never below {stop_max_sog_kn:g} kn); {len(expected):,} within a stored place's "
+              "reach, "
+              f"{len(expected) - len(missing):,} of them with a port visit")
     return Check("port visits of moored ships", figure, None if expected.empty else missing.empty,
-                 tuple(str(m) for m in missing.index[:5]))
+                 len(ships), tuple(str(m) for m in missing.index[:5]))
 
 
 def check_meetings_off_port(events: pd.DataFrame, ports: pd.DataFrame,
@@ -329,8 +336,8 @@ def check_meetings_off_port(events: pd.DataFrame, ports: pd.DataFrame,
     d = nearest_km(ev.lat, ev.lon, ports.lat, ports.lon)
     bad = ev[d < ev.kind.map(min_port_km).to_numpy()]
     limits = " / ".join(f"{k} {v:g} km" for k, v in min_port_km.items())
-    figure = f"{len(ev)} encounters and loitering; {len(bad)} nearer a WPI port than {limits}"
-    return Check("meetings away from ports", figure, None if ev.empty else bad.empty,
+    figure = f"{len(ev):,} encounters and loitering; {len(bad):,} nearer a WPI port than {limits}"
+    return Check("meetings away from ports", figure, None if ev.empty else bad.empty, len(ev),
                  _show(bad, ["kind", "mmsi", "start", "lat", "lon"]))
 
 
@@ -342,10 +349,10 @@ def check_moored_pairs(p: pd.DataFrame, events: pd.DataFrame, ports: pd.DataFram
                                  <= ALONGSIDE_KM])
     enc = events[events.kind == "encounter"]
     bad = enc[enc.mmsi.isin(alongside) & enc.other_mmsi.isin(alongside)]
-    figure = (f"{len(alongside)} ships moored within 1 km of a WPI port; {len(bad)} of "
-              f"{len(enc)} encounters pair two of them")
+    figure = (f"{len(alongside):,} ships moored within 1 km of a WPI port; {len(bad):,} of "
+              f"{len(enc):,} encounters pair two of them")
     return Check("no encounter of moored pairs", figure, None if enc.empty else bad.empty,
-                 _show(bad, ["mmsi", "other_mmsi", "start"]))
+                 len(enc), _show(bad, ["mmsi", "other_mmsi", "start"]))
 
 
 def check_teleports(p: pd.DataFrame, events: pd.DataFrame, max_speed_kn: float,
@@ -371,10 +378,10 @@ def check_teleports(p: pd.DataFrame, events: pd.DataFrame, max_speed_kn: float,
         found.append((e.mmsi, km, km / KN_KM_H / (s / 3600)))
     real = [f for f in found if f[1] > min_jump_km and f[2] > max_speed_kn]
     steps = ", ".join(f"{km:,.1f} km at {kn:,.0f} kn" for _, km, kn in found)
-    figure = (f"{len(found)} teleports, {len(real)} after a step > {min_jump_km:g} km and "
+    figure = (f"{len(found):,} teleports, {len(real):,} after a step > {min_jump_km:g} km and "
               f"> {max_speed_kn:g} kn" + (f" ({steps})" if steps else ""))
     return Check("teleports are real jumps", figure, None if not found else len(real) == len(found),
-                 tuple(str(f) for f in found if f not in real))
+                 len(found), tuple(str(f) for f in found if f not in real))
 
 
 def _position_keys(df: pd.DataFrame) -> set[tuple[int, float, float]]:
@@ -384,7 +391,7 @@ def _position_keys(df: pd.DataFrame) -> set[tuple[int, float, float]]:
 
 def _same_positions(name: str, figure: str, raw: pd.DataFrame, stored: pd.DataFrame) -> Check:
     a, b = _position_keys(raw), _position_keys(stored)
-    return Check(name, figure, len(raw) == len(stored) and a == b,
+    return Check(name, figure, len(raw) == len(stored) and a == b, len(raw),
                  tuple(str(k) for k in sorted(a ^ b, key=str)[:5]))
 
 

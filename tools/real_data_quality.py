@@ -95,7 +95,8 @@ def measure_store(store: cargotrace.Store, path: Path, shared: Path = SHARED,
         rc.check_outage(p, events, {"gap": preset.gap.min_gap_h,
                                     "dark_voyage": preset.dark_voyage.min_silence_h,
                                     "loitering": preset.loitering.min_duration_h}, last),
-        rc.check_moored_visits(p, events, places, ports, preset.port_visit.entry_radius_km),
+        rc.check_moored_visits(p, events, places, ports, preset.port_visit.entry_radius_km,
+                               preset.port_visit.stop_max_sog_kn),
         rc.check_meetings_off_port(events, ports,
                                    {"encounter": preset.encounter.min_port_distance_km,
                                     "loitering": preset.loitering.min_port_distance_km}),
@@ -131,9 +132,9 @@ def detection_row(q: FileQuality) -> str:
 
 
 def check_rows(q: FileQuality) -> list[str]:
-    """A row per check, but those with nothing to check and nothing counted ("0 ...")."""
+    """A row per check, but those that found nothing to look at."""
     return [f"| {q.name} | {c.name} | {c.figure} | {c.verdict} |" for c in q.checks
-            if c.ok is not None or not c.figure.startswith("0 ")]
+            if c.ok is not None or c.counted]
 
 
 def render_block(measured: list[FileQuality], skipped: list[str], places: int) -> str:

@@ -201,11 +201,11 @@ def aisdb_global_detected(shared_data: Path, tmp_path_factory: pytest.TempPathFa
 def marinecadastre_with_ports(marinecadastre_store: Path, shared_data: Path,
                               tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The MarineCadastre sample with the World Port Index's 3,812 ports loaded, after
-    `detect --kind gap --kind dark_voyage --kind loitering`: the issue's case of a quiet feed
-    read as dark ships, as a fresh store will see it once a world gazetteer is the default.
-    Open it read-only."""
+    `detect` of gaps, port visits, dark voyages and loitering: the issue's case of a quiet
+    feed read as dark ships, as a fresh store will see it once a world gazetteer is the
+    default. Open it read-only."""
     path = copy_store(marinecadastre_store, tmp_path_factory.mktemp("mc-ports"))
     with cargotrace.open_store(path) as store:
         load_places(store, shared_data / WPI)
-        detect(store, kinds=["gap", "dark_voyage", "loitering"])
+        detect(store, kinds=["gap", "port_visit", "dark_voyage", "loitering"])
     return path

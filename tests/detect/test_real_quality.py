@@ -83,7 +83,7 @@ def test_closed_gaps_are_consecutive_positions_and_none_is_missed(measured: dict
     found = check(measured, file, "gap: consecutive positions")
     assert found.ok is not False, (found.figure, found.offenders)
     if file == "aisdb_global":
-        assert found.ok and not found.figure.startswith("0 "), found.figure
+        assert found.ok and found.counted > 0, found.figure
 
 
 def test_no_silence_is_read_from_the_marinecadastre_outage(measured: dict[str, Any]) -> None:
@@ -92,7 +92,7 @@ def test_no_silence_is_read_from_the_marinecadastre_outage(measured: dict[str, A
     them and lasts less than its kind's minimum without them. On a fresh store."""
     found = check(measured, "marinecadastre", "no silence from a feed outage")
     assert found.ok is not False, (found.figure, found.offenders)
-    assert found.figure.startswith("23 quiet h"), found.figure
+    assert found.counted == 23, found.figure  # quiet hours
 
 
 @pytest.mark.parametrize("file", list(DETECTED))
@@ -105,7 +105,7 @@ def test_ships_moored_in_a_port_with_a_place_have_a_port_visit(measured: dict[st
     found = check(measured, file, "port visits of moored ships")
     assert found.ok is not False, (found.figure, found.offenders)
     if file == "solent":
-        assert int(found.figure.split()[0]) >= 29, found.figure
+        assert found.counted >= 29, found.figure
 
 
 @pytest.mark.parametrize("file", list(DETECTED))
@@ -124,6 +124,35 @@ def test_the_marinecadastre_teleport_is_a_real_jump(measured: dict[str, Any]) ->
     raw rows, is longer than `identity.min_jump_km` and faster than `identity.max_speed_kn`."""
     found = check(measured, "marinecadastre", "teleports are real jumps")
     assert found.ok, (found.figure, found.offenders)
+
+
+@pytest.fixture(scope="module")
+def with_ports(marinecadastre_with_ports: Path, raw_marinecadastre: pd.DataFrame
+               ) -> dict[str, Any]:
+    """The MarineCadastre sample with the WPI's ports as places, detected (conftest.py): its
+    located raw positions (flagged outliers left out), events, places and data end."""
+    with cargotrace.open_store(marinecadastre_with_ports, read_only=True) as store:
+        flags = quality.frame(store, "SELECT mmsi, ts, lat, lon FROM position_flags")
+        return {
+            "p": rc.located(raw_marinecadastre, flags),
+            "events": quality.frame(store, 'SELECT kind, mmsi, other_mmsi, start, "end", lat, '
+                                           "lon, attrs FROM events"),
+            "places": quality.frame(store, "SELECT lat, lon, radius_m FROM places"),
+            "data_end": store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0],
+        }
+
+
+def test_moored_ships_have_port_visits_once_ports_are_places(with_ports: dict[str, Any],
+                                                             ports: pd.DataFrame) -> None:
+    """The moored-ship check where it has something to assert: with the WPI loaded, the
+    MarineCadastre ships moored within 3 km of a WPI port point for the whole 21 minutes
+    (every speed < 0.5 kn, one below the 0.2 kn stop speed: over 2,800) each have a port
+    visit; independent count as above."""
+    params = resolve("gfw", {}).port_visit
+    found = rc.check_moored_visits(with_ports["p"], with_ports["events"], with_ports["places"],
+                                   ports, params.entry_radius_km, params.stop_max_sog_kn)
+    assert found.ok, (found.figure, found.offenders)
+    assert found.counted > 1000, found.figure
 
 
 def test_the_docs_table_holds_what_the_tool_writes(measured: dict[str, Any],
