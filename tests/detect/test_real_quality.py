@@ -155,6 +155,24 @@ def test_moored_ships_have_port_visits_once_ports_are_places(with_ports: dict[st
     assert found.counted > 1000, found.figure
 
 
+def test_issue_14_no_dark_voyage_from_the_marinecadastre_outage_once_ports_are_places(
+    with_ports: dict[str, Any]
+) -> None:
+    """Issue 14: with ports as places (what a fresh store will hold once a world gazetteer is
+    the default), ships that left port in the sample's last busy minutes became 21 open dark
+    voyages silent ~23.7 h: the feed went quiet, not the ships. Independent check as in
+    `test_no_silence_is_read_from_the_marinecadastre_outage`: no gap, dark voyage or
+    loitering crosses the quiet hours and lasts less than its kind's minimum without them.
+    Fails until one coverage model serves every silence detector (branch h/cov)."""
+    preset = resolve("gfw", {})
+    minimum = {"gap": preset.gap.min_gap_h, "dark_voyage": preset.dark_voyage.min_silence_h,
+               "loitering": preset.loitering.min_duration_h}
+    found = rc.check_outage(with_ports["p"], with_ports["events"], minimum,
+                            with_ports["data_end"])
+    assert found.counted >= 20, found.figure  # the outage is there to be read wrongly
+    assert found.ok, (found.figure, found.offenders)
+
+
 def test_the_docs_table_holds_what_the_tool_writes(measured: dict[str, Any],
                                                    shared_data: Path) -> None:
     """docs/concepts/behaviours.md's real-data block: a column per detectable kind, a row per
