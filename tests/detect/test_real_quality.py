@@ -223,3 +223,43 @@ def test_params_read_by_the_checks_are_the_runs(marinecadastre_detected: Path) -
                                  "FROM events WHERE kind = 'identity'").fetchall()
     assert rows and all((float(a), float(b)) == (preset.identity.max_speed_kn,
                                                  preset.identity.min_jump_km) for a, b in rows)
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: str) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns.split())
+    for c in ("ts", "start", "end"):
+        if c in df:
+            df[c] = pd.to_datetime(df[c], utc=True)
+    return df
+
+
+EVENTS = "kind mmsi other_mmsi start end lat lon attrs"
+
+
+def test_the_checks_catch_what_they_look_for() -> None:
+    """The oracles are not vacuous: a missed or invented gap, a silence that only an outage
+    explains, a meeting at a port, a teleport without a jump, each fails its check."""
+    p = _frame([(211000001, "2024-01-01 00:00", 54.0, 10.0, 12.0),
+                (211000001, "2024-01-01 07:00", 54.5, 11.0, 12.0)], "mmsi ts lat lon sog")
+    end = pd.Timestamp("2024-01-01 08:00", tz="UTC")
+    gap = (211000001, None, "2024-01-01 00:00", "2024-01-01 07:00", 54.0, 10.0, "{}")
+    assert rc.check_gaps(p, _frame([("gap", *gap)], EVENTS), 6.0, end).ok
+    assert rc.check_gaps(p, _frame([], EVENTS), 6.0, end).ok is False  # missed
+    invented = ("gap", 211000001, None, "2024-01-01 00:00", "2024-01-01 06:30", 54, 10, "{}")
+    assert rc.check_gaps(p, _frame([("gap", *gap), invented], EVENTS), 6.0, end).ok is False
+    # 30 vessels heard at 00:00, one until 09:00: 01:00-08:00 are quiet hours
+    busy = [(211000100 + i, "2024-01-01 00:10", 54.0, 10.0 + i / 100, 10.0) for i in range(30)]
+    feed = _frame([*busy, (211000100, "2024-01-01 09:00", 54.0, 11.0, 10.0)],
+                  "mmsi ts lat lon sog")
+    dark = ("dark_voyage", 211000101, None, "2024-01-01 00:10", None, 54, 10, "{}")
+    minimum = {"gap": 6.0, "dark_voyage": 6.0, "loitering": 2.0}
+    found = rc.check_outage(feed, _frame([dark], EVENTS), minimum, end + pd.Timedelta(hours=1))
+    assert found.ok is False and found.counted == 8
+    ports = pd.DataFrame({"name": ["Kiel"], "country": ["DE"], "lat": [54.32], "lon": [10.14]})
+    at_port = ("encounter", 211000001, 211000002, "2024-01-01 00:00", "2024-01-01 03:00",
+               54.33, 10.15, "{}")
+    assert rc.check_meetings_off_port(_frame([at_port], EVENTS), ports,
+                                      {"encounter": 10.0}).ok is False
+    hop = ("identity", 211000001, None, "2024-01-01 07:00", "2024-01-01 07:00", 54.5, 11.0,
+           '{"identity_kind": "teleport"}')
+    assert rc.check_teleports(p, _frame([hop], EVENTS), 30.0, 5.0).ok is False  # 3.9 kn
