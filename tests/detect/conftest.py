@@ -24,6 +24,7 @@ from cargotrace.detect.encounters import detect_encounters
 from cargotrace.detect.loitering import detect_loitering
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.presets import GFW_ENCOUNTER, GFW_LOITERING
+from cargotrace.detect.run import detect
 from cargotrace.detect.segments import identity_segments
 from cargotrace.ingest.gazetteers import load_curated_gazetteer, load_places
 from cargotrace.ingest.pipeline import ingest_file
@@ -31,7 +32,7 @@ from cargotrace.sim.run import simulate
 from cargotrace.store.engines import Engine, drop_spark_views, spark_backend, stop_spark
 from cargotrace.store.events import events_table, replace_events
 
-from .factories import MIXED, copy_store
+from .factories import AISDB_GLOBAL, MARINECADASTRE, MIXED, WPI, copy_store
 
 HERE = Path(__file__).resolve().parent
 
@@ -90,9 +91,6 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 
 # --- scenario stores, built once per run -------------------------------------------------------
-
-MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
-
 
 @pytest.fixture(scope="session")
 def marinecadastre_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -163,3 +161,51 @@ def mixed_meetings(mixed_sim: Path, tmp_path_factory: pytest.TempPathFactory) ->
         for kind, (events, params) in found.items():
             replace_events(store, events_table(events, "gfw", params), [kind])
     return store_path
+
+
+# --- real files after `detect`, as tools/real_data_quality.py measures them ---------------------
+
+def _detected(source: Path, folder: Path) -> Path:
+    path = copy_store(source, folder)
+    with cargotrace.open_store(path) as store:
+        detect(store)
+    return path
+
+
+@pytest.fixture(scope="session")
+def solent_detected(solent_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Solent capture (tests/conftest.py) after `detect` with the default preset and no
+    `places load` (the default gazetteer, whatever it is): what tools/real_data_quality.py
+    measures. Open it read-only."""
+    return _detected(solent_store, tmp_path_factory.mktemp("solent-detected"))
+
+
+@pytest.fixture(scope="session")
+def marinecadastre_detected(marinecadastre_store: Path,
+                            tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The MarineCadastre sample after `detect`, as `solent_detected`. Open it read-only."""
+    return _detected(marinecadastre_store, tmp_path_factory.mktemp("mc-detected"))
+
+
+@pytest.fixture(scope="session")
+def aisdb_global_detected(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """AISdb's global satellite sample (2,339 positions of 2,213 MMSIs over 24 h) ingested
+    alone, after `detect`, as `solent_detected`. Open it read-only."""
+    folder = tmp_path_factory.mktemp("aisdb-global")
+    with cargotrace.open_store(folder / "ingested.duckdb") as store:
+        ingest_file(store, shared_data / AISDB_GLOBAL)
+    return _detected(folder / "ingested.duckdb", folder)
+
+
+@pytest.fixture(scope="session")
+def marinecadastre_with_ports(marinecadastre_store: Path, shared_data: Path,
+                              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The MarineCadastre sample with the World Port Index's 3,812 ports loaded, after
+    `detect` of gaps, port visits, dark voyages and loitering: the issue's case of a quiet
+    feed read as dark ships, as a fresh store will see it once a world gazetteer is the
+    default. Open it read-only."""
+    path = copy_store(marinecadastre_store, tmp_path_factory.mktemp("mc-ports"))
+    with cargotrace.open_store(path) as store:
+        load_places(store, shared_data / WPI)
+        detect(store, kinds=["gap", "port_visit", "dark_voyage", "loitering"])
+    return path

@@ -11,13 +11,16 @@ conftest.py), and nothing that calls the code under test.
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -253,3 +256,20 @@ def regional_feed(hours: float, *, silent: dict[int, tuple[float, float]] | None
                          "lon": round(lon, 6), "sog": 12.0, "cog": round(course, 1),
                          "msg_type": 1, "station": station})
     return rows
+
+
+# --- real files (under ../shared/data) and the tools that measure them -------------------------
+
+MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+AISDB_GLOBAL = "ais_positions/aisdb_test_data_20210701.csv"
+SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
+WPI = "ports/UpdatedPub150.csv"
+
+
+def load_tool(name: str) -> ModuleType:
+    """A script of tools/ as a module: tools/ is no package, and its scripts import each other
+    by name (tools/real_data_quality.py imports real_checks)."""
+    tools = str(Path(__file__).resolve().parents[2] / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    return importlib.import_module(name)
