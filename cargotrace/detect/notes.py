@@ -115,6 +115,33 @@ def _no_exit(ctx: Context, preset: Preset) -> list[str]:
     return []
 
 
+def _short_for(what: str, ctx: Context, min_h: float, name: str) -> str:
+    """A note when the hours the feed observed cannot hold `what` (else empty)."""
+    observed = _observed_h(ctx)
+    if observed >= min_h:
+        return ""
+    return (f"capture too short: the feed was observed for {_hours(observed)}, less than "
+            f"{name} {_hours(min_h)}: {what} cannot be that long")
+
+
+def _fewest_trips(ctx: Context, min_trips: int) -> str:
+    """A note when no vessel's calls (port visits, possible dark port calls) change place
+    `min_trips` times: no shuttle could be found (else empty)."""
+    calls: dict[int, list[tuple[Any, str]]] = {}
+    for kind in (EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL):
+        for e in ctx.found.get(kind, []):
+            if e.place_id is not None:
+                calls.setdefault(e.mmsi, []).append((e.start, e.place_id))
+    most = 0
+    for seq in calls.values():
+        places = [p for _, p in sorted(seq)]
+        most = max(most, sum(a != b for a, b in zip(places, places[1:], strict=False)))
+    if most >= min_trips:
+        return ""
+    return (f"no vessel's calls change place {min_trips} times (min_trips; the most: {most}): "
+            "no repeated trips to find")
+
+
 def _found(ctx: Context | None, kind: EventKind) -> int | None:
     if ctx is None or kind not in ctx.found:
         return None
@@ -149,9 +176,12 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
     elif kind is EventKind.DARK_VOYAGE:
         notes.append(f"{NO_PLACES}: a dark voyage runs between port visits" if not inputs.places
                      else "no port visits to start or end a dark voyage"
-                     if _found(ctx, EventKind.PORT_VISIT) == 0 else "")
-    elif kind is EventKind.SHUTTLE and not inputs.places:
-        notes.append(f"{NO_PLACES}: a shuttle is made of calls at places")
+                     if _found(ctx, EventKind.PORT_VISIT) == 0
+                     else _short_for("a dark voyage's silence", ctx,
+                                     preset.dark_voyage.min_silence_h, "min_silence_h"))
+    elif kind is EventKind.SHUTTLE:
+        notes.append(f"{NO_PLACES}: a shuttle is made of calls at places" if not inputs.places
+                     else _fewest_trips(ctx, preset.shuttle.min_trips))
     elif kind is EventKind.POSSIBLE_DARK_PORT_CALL and _found(ctx, EventKind.GAP) == 0:
         notes.append("no gaps: a possible dark port call is a place reachable within a gap")
     elif kind is EventKind.DRAUGHT_CHANGE:
