@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from cargotrace.geo.anchorage import open_water_anchorage  # noqa: E402
 from cargotrace.geo.sphere import distance_km as haversine_km  # noqa: E402
+from cargotrace.ingest.gazetteers import clean_aliases  # noqa: E402
 from cargotrace.store.place_codes import country_iso2, fold, locode_forms  # noqa: E402
 
 PORTS = ROOT.parent / "shared" / "data" / "ports"
@@ -163,7 +164,11 @@ def to_csv(rows: list[Row], version_tag: str) -> bytes:
     writer.writerow(COLUMNS)
     for r in sorted(rows, key=lambda r: r.place_id):
         writer.writerow([
-            r.place_id, r.name, "; ".join(a for a in r.aliases if a != r.name), r.country,
+            # the aliases exactly as a store keeps them (the UN/LOCODE's two spellings
+            # included), so a store is seeded straight from this file by SQL
+            r.place_id, r.name,
+            "; ".join(clean_aliases(r.name, [*(part for a in r.aliases for part in a.split(";")),
+                                             *locode_forms(r.locode)])), r.country,
             r.kind, f"{r.lat:.5f}", f"{r.lon:.5f}", f"{r.radius_m:.0f}", r.locode,
             f"{version_tag}: " + "; ".join(r.sources),
         ])

@@ -135,7 +135,8 @@ class PlacesLoadSummary:
         }
 
 
-def _aliases(name: str, values: Iterable[str]) -> tuple[str, ...]:
+def clean_aliases(name: str, values: Iterable[str]) -> tuple[str, ...]:
+    """The aliases as stored: stripped, without blanks, the name or a case-insensitive repeat."""
     seen = {name.strip().lower()}
     out: list[str] = []
     for value in values:
@@ -213,7 +214,7 @@ class _Builder:
         kind = self._kind(raw.kind)
         self.locodes.update(locode_forms(raw.derived_key)[:1])
         self.places.append(Place(
-            place_id=pid, name=name, aliases=_aliases(name, raw.aliases),
+            place_id=pid, name=name, aliases=clean_aliases(name, raw.aliases),
             country=self._country(raw.country), kind=str(kind), lat=lat, lon=lon,
             radius_m=radius if radius is not None else DEFAULT_RADIUS_M[kind],
             watch_reason=_text(raw.watch_reason),
