@@ -367,3 +367,69 @@ def test_demo_rejects_an_unreadable_list_before_simulating(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "demo" / "simulated").exists()
+
+
+# What start-up must not load: `cargotrace --help`, `places list --help` and every command's
+# option types are defined in light modules (issue 16; docs/concepts/architecture.md).
+HEAVY = ("duckdb", "pyarrow", "numpy", "pandas", "ibis", "rapidfuzz", "networkx",
+         "followthemoney")
+_LOADED_HEAVY = f"sorted(m for m in {HEAVY!r} if m in sys.modules)"
+_START_UP = f"""
+import contextlib, io, json, sys
+import cargotrace.cli.main
+from cargotrace.cli.main import main
+loaded = {{"import": {_LOADED_HEAVY}}}
+for argv in (["--help"], ["places", "list", "--help"], ["detect", "--help"],
+             ["export", "--help"], ["sanctions", "load", "--help"], ["vessel", "--help"]):
+    sys.argv = ["cargotrace", *argv]
+    with contextlib.redirect_stdout(io.StringIO()) as shown:
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code, (argv, exc.code)
+    assert "Usage" in shown.getvalue(), argv
+    loaded[" ".join(argv)] = {_LOADED_HEAVY}
+print(json.dumps(loaded))
+"""
+
+
+def test_start_up_and_help_import_no_heavy_library() -> None:
+    """A fresh interpreter: importing the CLI, then `--help` of the app and of the commands
+    whose options name library types, loads none of DuckDB, Arrow, numpy, pandas, Ibis,
+    rapidfuzz, networkx or followthemoney."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(cargotrace.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _START_UP], capture_output=True, text=True,
+                          env=env, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout)
+    assert loaded["import"] == []
+    assert {k: v for k, v in loaded.items() if v} == {}
+
+
+def test_light_option_types_are_the_librarys_own() -> None:
+    """The enums and constants moved to light modules for start-up are the very objects the
+    library uses, still importable from where they were (and the lazy packages still export
+    their names)."""
+    from cargotrace import Store, open_store
+    from cargotrace.ingest import gazetteers, place_kinds, place_readers
+    from cargotrace.publish import ExportFormat, events_export, export, formats
+    from cargotrace.screen import list_formats, lists, params, profile
+    from cargotrace.store import Store as StoreClass
+    from cargotrace.store import default_store_path
+    from cargotrace.store.engines import Engine, engine, tables_on, to_arrow
+    from cargotrace.store.engines.handoff import tables_on as handoff_tables_on
+    from cargotrace.store.store import open_store as store_open
+
+    assert Store is StoreClass and open_store is store_open and callable(default_store_path)
+    assert export.ExportFormat is formats.ExportFormat is ExportFormat
+    assert callable(events_export)
+    assert lists.ListFormat is list_formats.ListFormat
+    assert gazetteers.PlaceKind is place_kinds.PlaceKind
+    assert gazetteers.PlaceFormat is place_readers.PlaceFormat is place_kinds.PlaceFormat
+    assert profile.EVENTS_PER_KIND == params.EVENTS_PER_KIND
+    assert Engine is engine.Engine and tables_on is handoff_tables_on and callable(to_arrow)
+    with pytest.raises(AttributeError):
+        _ = cargotrace.store.no_such_name  # type: ignore[attr-defined]

@@ -61,12 +61,21 @@ PREFIX_UNITS = (("p_", "probability (0-1)"),)
 
 
 def parameter_classes(module_name: str) -> list[type]:
-    """The frozen dataclasses `module_name` defines whose fields carry help, in source order."""
+    """The frozen dataclasses `module_name` defines whose fields carry help, in source order.
+
+    A params package (detect/params/: one module per concern) lists its classes in its
+    `__all__`, in the page's order; its modules' classes count as the package's own.
+    """
     module = importlib.import_module(module_name)
+    is_package = hasattr(module, "__path__")
+    candidates = ([getattr(module, name) for name in module.__all__] if is_package
+                  else list(vars(module).values()))
     return [
-        obj for obj in vars(module).values()
+        obj for obj in candidates
         if isinstance(obj, type) and dataclasses.is_dataclass(obj)
-        and obj.__module__ == module_name and obj.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        and (obj.__module__ == module_name
+             or (is_package and obj.__module__.startswith(module_name + ".")))
+        and obj.__dataclass_params__.frozen  # type: ignore[attr-defined]
         and any("help" in f.metadata for f in dataclasses.fields(obj))
     ]
 

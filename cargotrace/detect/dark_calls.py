@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -57,72 +58,120 @@ often fall on a land cell of the mask (geo/landmask.py)."""
 LatLon = tuple[float, float]
 
 
+@dataclass(frozen=True)
+class _Watched:
+    """The watched places ships call at, with their coordinates as arrays for the great-circle
+    prefilter (one vectorised distance per gap instead of one per place)."""
+
+    places: list[dict[str, Any]]
+    lat: np.ndarray
+    lon: np.ndarray
+
+    @classmethod
+    def of(cls, places: pa.Table, params: GapParams) -> _Watched:
+        watched = [p for p in places.to_pylist()
+                   if p.get("watch_reason") and p.get("kind") in params.call_kinds]
+        return cls(watched, np.array([p["lat"] for p in watched], dtype=np.float64),
+                   np.array([p["lon"] for p in watched], dtype=np.float64))
+
+    def within_great_circles(self, start: LatLon, end: LatLon, km: float) -> list[dict[str, Any]]:
+        """The places whose detour along great circles fits in `km`: a lower bound of the
+        sailing detour, so a place out of reach by them is out of reach."""
+        gc_km = (sphere.haversine_km(*start, self.lat, self.lon)
+                 + sphere.haversine_km(*end, self.lat, self.lon))
+        return [self.places[int(i)] for i in np.flatnonzero(gc_km <= km)]
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """What the vessel could sail while silent: at `speed_kn` (on `basis`, see
+    `plausible_speed_kn`) for the gap less the port stay, `km`; `passage_km` of it it needed
+    anyway to get from where it went silent to where it reappeared."""
+
+    speed_kn: float
+    basis: str
+    km: float
+    passage_km: float
+
+
 def dark_port_calls(
     gaps: list[Event], places: pa.Table, params: GapParams, visits: Sequence[Event] = (),
 ) -> list[Event]:
     """One event per closed gap in which the vessel could have sailed from where it went silent
     to a watched place of a kind ships call at (`call_place_kinds`), stayed `min_port_stay_h`,
     and sailed on to where it reappeared, at its plausible speed (`plausible_speed_kn`)."""
-    watched = [p for p in places.to_pylist()
-               if p.get("watch_reason") and p.get("kind") in params.call_kinds]
-    if not watched or not gaps:
+    watched = _Watched.of(places, params)
+    if not watched.places or not gaps:
         return []
-    place_lat = np.array([p["lat"] for p in watched], dtype=np.float64)
-    place_lon = np.array([p["lon"] for p in watched], dtype=np.float64)
     visits_by_mmsi: dict[int, list[Event]] = {}
     for visit in visits:
         visits_by_mmsi.setdefault(visit.mmsi, []).append(visit)
-    calls = []
-    for gap in gaps:
-        if gap.end is None or gap.attrs["end_lat"] is None:
-            continue
-        assert gap.lat is not None and gap.lon is not None
-        start, end = (gap.lat, gap.lon), (gap.attrs["end_lat"], gap.attrs["end_lon"])
-        speed_kn, basis = plausible_speed_kn(gap.attrs, params)
-        duration_h = gap.attrs["duration_h"]
-        budget_km = (duration_h - params.min_port_stay_h) * speed_kn * KM_PER_NM
-        # great circles first: a lower bound, so a place out of reach by them is out of reach
-        gc_km = (sphere.haversine_km(*start, place_lat, place_lon)
-                 + sphere.haversine_km(*end, place_lat, place_lon))
-        own_visits = visits_by_mmsi.get(gap.mmsi, [])
-        if any(_spans(v, gap) for v in own_visits):
-            continue  # silent at its berth: the port visit spans the gap
-        seen = _seen_places(own_visits, gap, params.seen_call_window_h)
-        reachable = np.flatnonzero(gc_km <= budget_km)
-        if reachable.size == 0:
-            continue
-        passage = passage_km(start, end)
-        if passage > budget_km:
-            continue  # the passage alone takes the whole silence: no time for a call
-        fits = []
-        for i in reachable:
-            place = watched[int(i)]
-            if place["place_id"] in seen:
-                continue
-            at = (float(place["lat"]), float(place["lon"]))
-            detour_km = leg_km(start, at) + leg_km(at, end)
-            if detour_km <= budget_km:
-                slack_h = (budget_km - max(detour_km, passage)) / KM_PER_NM / speed_kn
-                fits.append({"place_id": place["place_id"], "detour_km": round(detour_km, 1),
-                             "slack_h": round(slack_h, 2), "_place": place})
-        if not fits:
-            continue
-        fits.sort(key=lambda f: (f["detour_km"], f["place_id"]))
-        best = fits[0]["_place"]
-        candidates = [{k: v for k, v in f.items() if k != "_place"} for f in fits]
-        calls.append(Event(
-            EventKind.POSSIBLE_DARK_PORT_CALL, gap.mmsi, gap.start, gap.end,
-            lat=best["lat"], lon=best["lon"], place_id=best["place_id"],
-            confidence=round(min(1.0, candidates[0]["slack_h"] / duration_h)
-                             * _observed_share(gap), 3),
-            attrs={"detour_km": candidates[0]["detour_km"], "slack_h": candidates[0]["slack_h"],
-                   "gap_duration_h": duration_h, "speed_kn": round(speed_kn, 2),
-                   "speed_basis": basis, "passage_km": round(passage, 1),
-                   "n_candidates": len(candidates),
-                   "gap_unobserved_h": gap.attrs.get("unobserved_h", 0.0),
-                   "candidates": candidates},
-        ))
-    return calls
+    calls = (_possible_call(gap, watched, visits_by_mmsi.get(gap.mmsi, []), params)
+             for gap in gaps)
+    return [call for call in calls if call is not None]
+
+
+def _possible_call(
+    gap: Event, watched: _Watched, own_visits: list[Event], params: GapParams,
+) -> Event | None:
+    """The gap's possible dark port call, or None: an open gap, one spent at a berth, one too
+    short for the passage and a stay, or one with no unseen watched place in reach."""
+    if gap.end is None or gap.attrs["end_lat"] is None:
+        return None
+    assert gap.lat is not None and gap.lon is not None
+    if any(_spans(v, gap) for v in own_visits):
+        return None  # silent at its berth: the port visit spans the gap
+    start, end = (gap.lat, gap.lon), (gap.attrs["end_lat"], gap.attrs["end_lon"])
+    speed_kn, basis = plausible_speed_kn(gap.attrs, params)
+    budget_km = (gap.attrs["duration_h"] - params.min_port_stay_h) * speed_kn * KM_PER_NM
+    in_reach = watched.within_great_circles(start, end, budget_km)
+    if not in_reach:
+        return None
+    passage = passage_km(start, end)
+    if passage > budget_km:
+        return None  # the passage alone takes the whole silence: no time for a call
+    seen = _seen_places(own_visits, gap, params.seen_call_window_h)
+    budget = _Budget(speed_kn, basis, budget_km, passage)
+    fits = _fitting_places(start, end, [p for p in in_reach if p["place_id"] not in seen], budget)
+    return _call_event(gap, fits, budget) if fits else None
+
+
+def _fitting_places(
+    start: LatLon, end: LatLon, places: list[dict[str, Any]], budget: _Budget,
+) -> list[dict[str, Any]]:
+    """The places whose sailing detour (`leg_km` there and on) fits the budget, shortest detour
+    first, each with its detour and the hours to spare (`_place`: the place itself)."""
+    fits = []
+    for place in places:
+        at = (float(place["lat"]), float(place["lon"]))
+        detour_km = leg_km(start, at) + leg_km(at, end)
+        if detour_km <= budget.km:
+            slack_h = (budget.km - max(detour_km, budget.passage_km)) / KM_PER_NM / budget.speed_kn
+            fits.append({"place_id": place["place_id"], "detour_km": round(detour_km, 1),
+                         "slack_h": round(slack_h, 2), "_place": place})
+    fits.sort(key=lambda f: (f["detour_km"], f["place_id"]))
+    return fits
+
+
+def _call_event(gap: Event, fits: list[dict[str, Any]], budget: _Budget) -> Event:
+    """The event: at the place with the shortest detour, every fitting place its candidate;
+    confident as the share of the silence to spare there, weighed by how much the feed heard."""
+    assert gap.end is not None
+    duration_h = gap.attrs["duration_h"]
+    best = fits[0]["_place"]
+    candidates = [{k: v for k, v in f.items() if k != "_place"} for f in fits]
+    return Event(
+        EventKind.POSSIBLE_DARK_PORT_CALL, gap.mmsi, gap.start, gap.end,
+        lat=best["lat"], lon=best["lon"], place_id=best["place_id"],
+        confidence=round(min(1.0, candidates[0]["slack_h"] / duration_h)
+                         * _observed_share(gap), 3),
+        attrs={"detour_km": candidates[0]["detour_km"], "slack_h": candidates[0]["slack_h"],
+               "gap_duration_h": duration_h, "speed_kn": round(budget.speed_kn, 2),
+               "speed_basis": budget.basis, "passage_km": round(budget.passage_km, 1),
+               "n_candidates": len(candidates),
+               "gap_unobserved_h": gap.attrs.get("unobserved_h", 0.0),
+               "candidates": candidates},
+    )
 
 
 def _observed_share(gap: Event) -> float:

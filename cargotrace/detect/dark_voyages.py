@@ -121,24 +121,10 @@ def dark_voyage_events(
             continue  # sailed out of the feed's reach
         if not _observed(row, coverage):
             continue
-        mine = visits.get(int(row["mmsi"]), [])
-        starts = [v.start for v in mine]
-        i = bisect.bisect_right(starts, row["start"])
-        came_from = mine[i - 1] if i > 0 else None
-        if came_from is not None and (came_from.end is None or came_from.end > row["start"]):
-            continue  # silent inside a port visit: an in-port gap, not a voyage
-        is_open = row["end"] is None
-        if is_open and (came_from is None or came_from.end == row["start"]):
-            continue  # last heard in port: still there with AIS off, or left; cannot tell
-        went_to = None
-        if not is_open:
-            j = bisect.bisect_left(starts, row["end"])
-            went_to = mine[j] if j < len(mine) else None
-            if went_to is None:
-                continue
-            arrival_h = (went_to.start - row["end"]).total_seconds() / 3600
-            if arrival_h > params.max_visible_arrival_h:
-                continue
+        ends = _port_ends(row, visits.get(int(row["mmsi"]), []), params)
+        if ends is None:
+            continue
+        came_from, went_to = ends
         if row["last_slow_t_s"] is None:
             continue  # never seen slow before: where the voyage began is unknown
         departure_h = (row["start_t_s"] - row["last_slow_t_s"]) / 3600
@@ -152,6 +138,33 @@ def dark_voyage_events(
             continue
         events.append(_event(row, came_from, went_to, silence_h, baseline_h, departure_h))
     return events
+
+
+def _port_ends(
+    row: dict[str, Any], mine: list[Event], params: DarkVoyageParams,
+) -> tuple[Event | None, Event | None] | None:
+    """The vessel's port visits (sorted by start) the silence lies between: the one before it
+    (None: none seen) and, for a closed silence, the one after it (None for an open one).
+    None when the silence is no voyage between ports: it falls inside a visit, an open one
+    was last heard in port, or a closed one is followed by no visit within
+    `max_visible_arrival_h`."""
+    starts = [v.start for v in mine]
+    i = bisect.bisect_right(starts, row["start"])
+    came_from = mine[i - 1] if i > 0 else None
+    if came_from is not None and (came_from.end is None or came_from.end > row["start"]):
+        return None  # silent inside a port visit: an in-port gap, not a voyage
+    if row["end"] is None:
+        if came_from is None or came_from.end == row["start"]:
+            return None  # last heard in port: still there with AIS off, or left; cannot tell
+        return came_from, None
+    j = bisect.bisect_left(starts, row["end"])
+    went_to = mine[j] if j < len(mine) else None
+    if went_to is None:
+        return None
+    arrival_h = (went_to.start - row["end"]).total_seconds() / 3600
+    if arrival_h > params.max_visible_arrival_h:
+        return None
+    return came_from, went_to
 
 
 def _observed(row: dict[str, Any], coverage: CoverageModel) -> bool:

@@ -122,18 +122,39 @@ def _measure_run(steps: list[dict[str, Any]], step_s: int) -> _Run:
     return _Run(start, max(start, end), steps)
 
 
+_Pair = tuple[int, int, int, int]  # (mmsi, segment, other_mmsi, other_segment)
+
+
 def encounter_events(
     candidates: pa.Table, places: pa.Table, params: EncounterParams
 ) -> list[Event]:
     """Encounters from candidate steps: runs measured, too-short ones dropped, close ones merged."""
+    merged = _merged_runs(candidates, params)
+    if not merged:
+        return []
+    steps_of = [[s for run in group for s in run.steps] for _, group in merged]
+    lats = np.array([statistics.fmean(s["lat"] for s in steps) for steps in steps_of])
+    lons = np.array([sphere.mean_lon(s["lon"] for s in steps) for steps in steps_of])
+    port_km, port_ids = nearest_place_km(lats, lons, places)
+    shore_nm = distance_to_shore_nm(lats, lons)  # the few candidates only: cheap
+    return [
+        _encounter(pair, group, steps, (float(lat), float(lon)), (km, place_id), shore)
+        for (pair, group), steps, lat, lon, km, place_id, shore in zip(
+            merged, steps_of, lats, lons, port_km, port_ids, shore_nm, strict=True)
+        if not shore < params.min_shore_distance_nm  # too near the shore: no encounter
+    ]
+
+
+def _merged_runs(candidates: pa.Table, params: EncounterParams) -> list[tuple[_Pair, list[_Run]]]:
+    """Per pair of vessel segments, its runs of close steps measured, those shorter than
+    `min_duration_h` dropped, and runs less than `merge_gap_h` apart grouped into one
+    encounter; pairs in order, groups in time order."""
     step_s = params.resample_min * 60
-    runs: dict[tuple[int, int, int, int], dict[int, list[dict[str, Any]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    runs: dict[_Pair, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for row in candidates.to_pylist():
         key = (row["mmsi"], row["segment"], row["other_mmsi"], row["other_segment"])
         runs[key][row["run"]].append(row)
-    merged: list[tuple[tuple[int, int, int, int], list[_Run]]] = []
+    merged: list[tuple[_Pair, list[_Run]]] = []
     min_duration = timedelta(hours=params.min_duration_h)
     merge_gap = timedelta(hours=params.merge_gap_h)
     for pair in sorted(runs):
@@ -150,42 +171,36 @@ def encounter_events(
             group.append(run)
         if group:
             merged.append((pair, group))
-    if not merged:
-        return []
-    steps_of = [[s for run in group for s in run.steps] for _, group in merged]
-    lats = np.array([statistics.fmean(s["lat"] for s in steps) for steps in steps_of])
-    lons = np.array([sphere.mean_lon(s["lon"] for s in steps) for steps in steps_of])
-    port_km, port_ids = nearest_place_km(lats, lons, places)
-    shore_nm = distance_to_shore_nm(lats, lons)  # the few candidates only: cheap
-    events = []
-    for (pair, group), steps, lat, lon, km, place_id, shore in zip(
-        merged, steps_of, lats, lons, port_km, port_ids, shore_nm, strict=True
-    ):
-        if shore < params.min_shore_distance_nm:
-            continue
-        start, end = group[0].start, group[-1].end
-        distances = [s["distance_m"] for s in steps]
-        speeds = [s[k] for s in steps for k in ("speed_kn", "other_speed_kn")]
-        # steps where both were heard, not placed by interpolation across a silence
-        observed = sum(1 for s in steps if s["positions"] and s["other_positions"]) / len(steps)
-        events.append(Event(
-            EventKind.ENCOUNTER, int(pair[0]), start, end, other_mmsi=int(pair[2]),
-            lat=round(float(lat), 5), lon=round(float(lon), 5), confidence=round(observed, 3),
-            attrs={
-                "observed_share": round(observed, 3),
-                "duration_h": round((end - start).total_seconds() / 3600, 3),
-                "close_h": round(sum((r.end - r.start).total_seconds() for r in group) / 3600,
-                                 3),
-                "runs": len(group),
-                "median_distance_m": round(statistics.median(distances), 1),
-                "max_distance_m": round(max(distances), 1),
-                "mean_speed_kn": round(statistics.fmean(speeds), 2),
-                "port_distance_km": None if np.isinf(km) else round(float(km), 1),
-                "nearest_place_id": place_id,
-                "distance_from_shore_nm": float(shore),
-            },
-        ))
-    return events
+    return merged
+
+
+def _encounter(pair: _Pair, group: list[_Run], steps: list[dict[str, Any]],
+               at: tuple[float, float], nearest: tuple[float, str | None],
+               shore_nm: float) -> Event:
+    """One encounter event from a group of runs: where (the steps' mean position), how close,
+    how fast, how far from the nearest place and the shore, and how much of it was heard."""
+    start, end = group[0].start, group[-1].end
+    km, place_id = nearest
+    distances = [s["distance_m"] for s in steps]
+    speeds = [s[k] for s in steps for k in ("speed_kn", "other_speed_kn")]
+    # steps where both were heard, not placed by interpolation across a silence
+    observed = sum(1 for s in steps if s["positions"] and s["other_positions"]) / len(steps)
+    return Event(
+        EventKind.ENCOUNTER, int(pair[0]), start, end, other_mmsi=int(pair[2]),
+        lat=round(at[0], 5), lon=round(at[1], 5), confidence=round(observed, 3),
+        attrs={
+            "observed_share": round(observed, 3),
+            "duration_h": round((end - start).total_seconds() / 3600, 3),
+            "close_h": round(sum((r.end - r.start).total_seconds() for r in group) / 3600, 3),
+            "runs": len(group),
+            "median_distance_m": round(statistics.median(distances), 1),
+            "max_distance_m": round(max(distances), 1),
+            "mean_speed_kn": round(statistics.fmean(speeds), 2),
+            "port_distance_km": None if np.isinf(km) else round(float(km), 1),
+            "nearest_place_id": place_id,
+            "distance_from_shore_nm": float(shore_nm),
+        },
+    )
 
 
 def detect_encounters(

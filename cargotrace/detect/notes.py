@@ -26,8 +26,8 @@ from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
 if TYPE_CHECKING:
+    from cargotrace.detect.context import Context
     from cargotrace.detect.presets import Preset
-    from cargotrace.detect.run import Context
 
 NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
 NO_POSITIONS = "no positions in the window: nothing to detect on"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.errors import ParamsError
+from cargotrace.ingest.place_kinds import PlaceFormat, PlaceKind
 from cargotrace.ingest.place_readers import (
-    PlaceFormat,
     RawPlace,
     detect_place_format,
     read_raw_places,
@@ -43,35 +42,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-
-class PlaceKind(StrEnum):
-    """What a place is; detectors treat kinds differently (a port visit needs a port)."""
-
-    SEAPORT = "seaport"
-    ANCHORAGE = "anchorage"
-    RAIL_TERMINAL = "rail_terminal"
-    BORDER_CROSSING = "border_crossing"
-    DEPOT = "depot"
-    NAVAL_BASE = "naval_base"
-    CHOKEPOINT = "chokepoint"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def parse(cls, text: str | None) -> PlaceKind | None:
-        """The kind a gazetteer's free text means ("Rail terminal", "port"), or None."""
-        key = re.sub(r"[\s\-]+", "_", (text or "").strip().lower())
-        if key in cls._value2member_map_:
-            return cls(key)
-        return _KIND_SYNONYMS.get(key)
-
-
-_KIND_SYNONYMS = {
-    "port": PlaceKind.SEAPORT, "harbour": PlaceKind.SEAPORT, "harbor": PlaceKind.SEAPORT,
-    "rail": PlaceKind.RAIL_TERMINAL, "railway_station": PlaceKind.RAIL_TERMINAL,
-    "rail_station": PlaceKind.RAIL_TERMINAL, "crossing": PlaceKind.BORDER_CROSSING,
-    "arsenal": PlaceKind.DEPOT, "ammunition_depot": PlaceKind.DEPOT,
-    "naval_facility": PlaceKind.NAVAL_BASE, "strait": PlaceKind.CHOKEPOINT,
-}
 
 # Radius used when a row gives none. Ports: DESIGN's port visit enters within 3 km. Crossings
 # and terminals are compact; a chokepoint must cover the whole strait from its midpoint.

@@ -15,19 +15,12 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from cargotrace.errors import UnreadableInputError
+from cargotrace.ingest.place_kinds import PlaceFormat as PlaceFormat  # re-exported: it lived here
 from cargotrace.store.place_codes import locode_forms
-
-
-class PlaceFormat(StrEnum):
-    AUTO = "auto"
-    WPI = "wpi"  # NGA World Port Index (Pub. 150) CSV export, 109 columns
-    GEOJSON = "geojson"  # FeatureCollection of Point features
-    CSV = "csv"  # name, lat, lon [, aliases, country, kind, radius_m, ...]
 
 
 @dataclass

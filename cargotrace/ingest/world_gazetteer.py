@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cargotrace.ingest.gazetteers import curated_places, read_places
-from cargotrace.ingest.place_readers import PlaceFormat
+from cargotrace.ingest.place_kinds import PlaceFormat
 from cargotrace.store.place_codes import locode_forms
 from cargotrace.store.places import ORIGIN_SQL, PLACE_COLUMNS, Place, upsert_places
 from cargotrace.store.store import Store

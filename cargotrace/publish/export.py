@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 
 from cargotrace.errors import NotFoundError, ParamsError, UnreadableInputError
@@ -31,6 +30,7 @@ from cargotrace.publish.features import (
     select_positions,
     track_features,
 )
+from cargotrace.publish.formats import ExportFormat
 from cargotrace.publish.ftm import vessel_entities, write_ftm
 from cargotrace.publish.geojson import write_geojson
 from cargotrace.publish.geoparquet import write_geoparquet
@@ -40,19 +40,6 @@ from cargotrace.store.store import Store
 
 __all__ = ["ExportFormat", "ExportResult", "events_export", "export_vessel", "vessel_export",
            "write_features"]
-
-
-class ExportFormat(StrEnum):
-    GEOJSON = "geojson"
-    KML = "kml"
-    GEOPARQUET = "geoparquet"
-    CSV = "csv"
-    FTM = "ftm"
-
-    @property
-    def is_table(self) -> bool:
-        """Row formats: a vessel is exported as its positions, one row each."""
-        return self in (ExportFormat.GEOPARQUET, ExportFormat.CSV)
 
 
 WRITERS: dict[ExportFormat, Callable[[FeatureSet, Path], int]] = {

@@ -14,7 +14,6 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ftm import cleaner
 from cargotrace.provenance import file_sha256
 from cargotrace.screen.ftm import read_ftm_jsonl
+from cargotrace.screen.list_formats import ListFormat as ListFormat  # re-exported: it lived here
 from cargotrace.screen.ofac import read_ofac_csv
 from cargotrace.screen.records import ReadResult, SkippedRow
 from cargotrace.screen.un import read_un_xml
@@ -32,12 +32,6 @@ from cargotrace.store.store import Store
 from cargotrace.version import __version__
 
 log = logging.getLogger(__name__)
-
-
-class ListFormat(StrEnum):
-    OFAC = "ofac"  # OFAC SDN legacy CSV
-    UN = "un"  # UN Security Council consolidated list XML
-    FTM = "ftm"  # FollowTheMoney entity JSON lines (OpenSanctions)
 
 
 READERS = {ListFormat.OFAC: read_ofac_csv, ListFormat.UN: read_un_xml,

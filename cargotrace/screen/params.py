@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 
 from cargotrace.errors import ParamsError
 
+EVENTS_PER_KIND = 20
+"""Latest events a vessel profile lists per kind (`cargotrace vessel --events-per-kind`): here,
+not in profile.py, so the CLI's option default does not load the profile's matcher and store."""
+
 
 @dataclass(frozen=True)
 class ScreenParams:

@@ -19,14 +19,13 @@ from cargotrace.screen.candidates import match_all
 from cargotrace.screen.imo import imo_check_digit_ok, parse_imo
 from cargotrace.screen.match import CONFIRMED, Match, Vessel
 from cargotrace.screen.names import name_key
-from cargotrace.screen.params import ScreenParams
+from cargotrace.screen.params import EVENTS_PER_KIND, ScreenParams
 from cargotrace.screen.practices import assess_practices, detected_kinds
 from cargotrace.screen.screen import list_vessels, store_vessels
 from cargotrace.store.store import Store
 from cargotrace.store.vessels import vessel_identities
 
 PROFILE_VERSION = 1
-EVENTS_PER_KIND = 20
 _PUNCT = "[^A-Z0-9]+"
 
 

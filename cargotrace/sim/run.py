@@ -37,7 +37,7 @@ from cargotrace.sim.identities import plant_identity
 from cargotrace.sim.output import REPORTS_SCHEMA, SimWriter, positions_table
 from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
 from cargotrace.sim.places_file import write_places
-from cargotrace.sim.plan import build_plan
+from cargotrace.sim.plan import Port, build_plan
 from cargotrace.sim.reception import Station
 from cargotrace.sim.reference_case import plant_reference_case, write_evidence
 from cargotrace.sim.scenarios import region_ports
@@ -72,6 +72,9 @@ class SimulationResult:
 def build_world(
     params: ScenarioParams,
 ) -> tuple[list[SimShip], Planted, list[Station], tuple[float, float]]:
+    """The scenario's ships with their plans, the behaviours planted in them (the truth), the
+    receivers and the time window. One seeded generator drives every step in a fixed order, so
+    a seed always gives the same world: a step added or reordered changes every later draw."""
     rng = random.Random(params.seed)
     bbox, ports = region_ports(params.region)
     # receiver names as real feeds write them in tag blocks (no ':' or ','), e.g. "rVLADIVOSTOK"
@@ -81,13 +84,29 @@ def build_world(
     ]
     start = params.start.timestamp()
     window = (start, start + params.days * DAY)
+    ships = _planned_ships(params, window, bbox, ports, stations, rng)
+    planted = Planted()
+    if params.scenario == "sea-of-japan-2023":
+        ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
+    meeting_truth(ships, planted)
+    ships += _plant_behaviours(ships, params, window, ports, planted, rng)
+    port_visit_truth(ships, window, planted)
+    return ships, planted, stations, window
+
+
+def _planned_ships(
+    params: ScenarioParams, window: tuple[float, float], bbox: tuple[float, float, float, float],
+    ports: list[Port], stations: list[Station], rng: random.Random,
+) -> list[SimShip]:
+    """The fleet, each ship with its voyage plan, the meetings (encounters, loitering) already
+    scheduled into the plans of the ships that keep them."""
     counts = params.behaviours
     fleet = make_fleet(params.vessels, rng)
     appointments = schedule_meetings(
         fleet, counts.encounters, counts.loiterings, window, bbox, ports, stations, rng
     )
     # small class B craft hop along the coast; they are rarely heard far offshore
-    ships = [
+    return [
         SimShip(
             v,
             build_plan(
@@ -103,10 +122,16 @@ def build_world(
         )
         for v in fleet
     ]
-    planted = Planted()
-    if params.scenario == "sea-of-japan-2023":
-        ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
-    meeting_truth(ships, planted)
+
+
+def _plant_behaviours(
+    ships: list[SimShip], params: ScenarioParams, window: tuple[float, float],
+    ports: list[Port], planted: Planted, rng: random.Random,
+) -> list[SimShip]:
+    """Silences, dark port calls and identity behaviours planted in `ships` (recorded in
+    `planted`), each on ships no earlier behaviour uses; the ghost ships that share an MMSI
+    with one of them, to be added to the world."""
+    counts = params.behaviours
     # a regional feed's gaps begin well inside its footprint (`plant_inshore_gaps`)
     regional = params.feed == Feed.REGIONAL
     used = plant_silences(
@@ -130,9 +155,7 @@ def build_world(
         s.vessel.vessel_id for s in ships if any(leg.kind == "drift" for leg in s.plan.legs)
     }
     plant_identity(ships, identity_counts, window, used | drifting, planted, rng)
-    ships += ghost_ships(ships, counts.shared_mmsis, window, ports, planted, rng)
-    port_visit_truth(ships, window, planted)
-    return ships, planted, stations, window
+    return ghost_ships(ships, counts.shared_mmsis, window, ports, planted, rng)
 
 
 def simulate(

@@ -142,6 +142,31 @@ def list_places(
     answer does not depend on how generous a gazetteer's radii are. Results are ordered by
     name-match quality, then distance, then name.
     """
+    _check_filters(near, within_km, limit, origin)
+    params, rank, where, distance = _filter_sql(near, within_km, name, kind, origin)
+    cols = ", ".join(PLACE_COLUMNS)
+    sql = f"""
+        WITH q AS (SELECT {_norm_sql("$q") if "q" in params else "''"} AS q),
+        p AS (
+            SELECT *, {_norm_sql("name")} AS _n, {ORIGIN_SQL} AS origin,
+                   [{_norm_sql("a")} FOR a IN coalesce(aliases, [])] AS _a
+            FROM places
+        ),
+        scored AS (
+            SELECT p.*, {rank} AS _rank, {distance} AS distance_km FROM p, q
+        )
+        SELECT {cols}, distance_km, origin FROM scored
+        WHERE _rank IS NOT NULL AND {" AND ".join(where)}
+        ORDER BY _rank, distance_km NULLS LAST, name, place_id
+        {"LIMIT " + str(int(limit)) if limit is not None else ""}
+    """
+    rows = store.con.execute(sql, params).fetchall()
+    return [PlaceMatch(row_to_place(row[:-2]), row[-2], row[-1]) for row in rows]
+
+
+def _check_filters(near: tuple[float, float] | None, within_km: float | None,
+                   limit: int | None, origin: str | None) -> None:
+    """ParamsError naming the option when a filter of `list_places` cannot be applied."""
     if within_km is not None and near is None:
         raise ParamsError("--km needs --near LAT,LON")
     if near is not None:
@@ -150,6 +175,16 @@ def list_places(
             raise ParamsError(f"--km: must be a positive number of km, not {within_km}")
     if limit is not None and limit < 1:
         raise ParamsError(f"--limit: must be at least 1, not {limit}")
+    if origin is not None and origin not in ORIGINS:
+        raise ParamsError(f"--origin: {origin!r} is not one of {', '.join(ORIGINS)}")
+
+
+def _filter_sql(
+    near: tuple[float, float] | None, within_km: float | None, name: str | None,
+    kind: str | None, origin: str | None,
+) -> tuple[dict[str, Any], str, list[str], str]:
+    """The query's bound values and its SQL pieces for the filters given: the name-match rank
+    (0 when no name is asked; NULL drops the place), the WHERE terms and the distance column."""
     params: dict[str, Any] = {}
     rank = "0"
     where = ["TRUE"]
@@ -169,28 +204,9 @@ def list_places(
         params["kind"] = kind
         where.append("kind = $kind")
     if origin is not None:
-        if origin not in ORIGINS:
-            raise ParamsError(f"--origin: {origin!r} is not one of {', '.join(ORIGINS)}")
         params["origin"] = origin
         where.append("origin = $origin")
-    cols = ", ".join(PLACE_COLUMNS)
-    sql = f"""
-        WITH q AS (SELECT {_norm_sql("$q") if "q" in params else "''"} AS q),
-        p AS (
-            SELECT *, {_norm_sql("name")} AS _n, {ORIGIN_SQL} AS origin,
-                   [{_norm_sql("a")} FOR a IN coalesce(aliases, [])] AS _a
-            FROM places
-        ),
-        scored AS (
-            SELECT p.*, {rank} AS _rank, {distance} AS distance_km FROM p, q
-        )
-        SELECT {cols}, distance_km, origin FROM scored
-        WHERE _rank IS NOT NULL AND {" AND ".join(where)}
-        ORDER BY _rank, distance_km NULLS LAST, name, place_id
-        {"LIMIT " + str(int(limit)) if limit is not None else ""}
-    """
-    rows = store.con.execute(sql, params).fetchall()
-    return [PlaceMatch(row_to_place(row[:-2]), row[-2], row[-1]) for row in rows]
+    return params, rank, where, distance
 
 
 def find_places(store: Store, text: str) -> list[Place]:

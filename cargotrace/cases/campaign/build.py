@@ -21,7 +21,7 @@ from typing import Any
 from cargotrace.cases.campaign.capacity import vessel_capacity
 from cargotrace.cases.campaign.claims import ClaimVerdict, day_end, day_start, judge_claim
 from cargotrace.cases.campaign.params import CampaignParams
-from cargotrace.cases.campaign.schema import Campaign, Triangular
+from cargotrace.cases.campaign.schema import Campaign, Corridor, Triangular
 from cargotrace.cases.campaign.volume import Draws, Trip, band, draw_loads
 from cargotrace.cases.params import grading_weight
 from cargotrace.errors import CargotraceError, UnreadableInputError
@@ -119,15 +119,7 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
     from cargotrace.routes.place_book import PlaceBook
 
     book = PlaceBook.from_store(store)
-    ids: dict[str, int] = {}
-    for v in campaign.vessels:
-        col, val = ("imo", v.imo) if v.imo else ("mmsi", v.mmsi)
-        if val is None:
-            continue
-        hit = store.con.execute(f"SELECT DISTINCT mmsi FROM vessel_reports WHERE {col} = ?",
-                                [val]).fetchall()
-        if hit:
-            ids[v.id] = int(hit[0][0])
+    ids = _stored_mmsis(store, campaign)
     rows = store.con.execute("SELECT event_id, attrs FROM events WHERE kind = 'shuttle'"
                              ).fetchall()
     counted = {t.entry for t in known}
@@ -142,21 +134,47 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
             continue
         for event_id, attrs_json in rows:
             attrs = json.loads(attrs_json)
-            if sorted(attrs["places"]) != sorted([origin, dest]):
+            if sorted(attrs["places"]) == sorted([origin, dest]):
+                out += _shuttle_trips(event_id, attrs["calls"], corridor, (origin, dest),
+                                      ids, periods)
+    return out
+
+
+def _stored_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
+    """The MMSI the store knows each campaign vessel by (by IMO when the file gives one)."""
+    ids: dict[str, int] = {}
+    for v in campaign.vessels:
+        col, val = ("imo", v.imo) if v.imo else ("mmsi", v.mmsi)
+        if val is None:
+            continue
+        hit = store.con.execute(f"SELECT DISTINCT mmsi FROM vessel_reports WHERE {col} = ?",
+                                [val]).fetchall()
+        if hit:
+            ids[v.id] = int(hit[0][0])
+    return ids
+
+
+def _shuttle_trips(event_id: str, calls: list[dict[str, Any]], corridor: Corridor,
+                   ends: tuple[str, str], ids: dict[str, int],
+                   periods: list[tuple[str, tuple[datetime, datetime]]]) -> list[Trip]:
+    """One stored shuttle's deliveries on the corridor: each campaign vessel's consecutive
+    calls from its origin to its destination, unless the file already counts that period;
+    confident by how many of the two calls were seen (not inferred)."""
+    origin, dest = ends
+    out: list[Trip] = []
+    for vid in corridor.vessels:
+        mmsi = ids.get(vid)
+        own = [c for c in calls if c["mmsi"] == mmsi]
+        for a, b in zip(own, own[1:], strict=False):
+            if a["place_ids"][0] != origin or b["place_ids"][0] != dest:
                 continue
-            for vid in corridor.vessels:
-                mmsi = ids.get(vid)
-                calls = [c for c in attrs["calls"] if c["mmsi"] == mmsi]
-                for a, b in zip(calls, calls[1:], strict=False):
-                    if a["place_ids"][0] != origin or b["place_ids"][0] != dest:
-                        continue
-                    at = datetime.fromisoformat(b["start"])
-                    if any(v == vid and lo <= at <= hi for v, (lo, hi) in periods):
-                        continue
-                    seen = sum(1 for c in (a, b) if c["observed"]) / 2
-                    out.append(Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id,
-                                    corridor.id, vid, at, 0.5 + 0.5 * seen, "ais",
-                                    (event_id,)))
+            at = datetime.fromisoformat(b["start"])
+            if any(v == vid and lo <= at <= hi for v, (lo, hi) in periods):
+                continue
+            seen = sum(1 for c in (a, b) if c["observed"]) / 2
+            out.append(Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id,
+                            corridor.id, vid, at, 0.5 + 0.5 * seen, "ais",
+                            (event_id,)))
     return out
 
 

@@ -22,7 +22,7 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.errors import ParamsError
-from cargotrace.store.engines import Engine
+from cargotrace.store.engines.engine import Engine
 
 
 class EventFormat(StrEnum):

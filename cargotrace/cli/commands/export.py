@@ -13,7 +13,7 @@ import typer
 
 from cargotrace.cli.app import app, err, open_cli_store, optional_store, parse_utc
 from cargotrace.errors import ParamsError
-from cargotrace.publish.export import ExportFormat
+from cargotrace.publish.formats import ExportFormat
 
 if TYPE_CHECKING:
     from cargotrace.publish.features import FeatureSet

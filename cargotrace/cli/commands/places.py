@@ -24,7 +24,7 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.errors import ParamsError
-from cargotrace.ingest.gazetteers import PlaceFormat, PlaceKind
+from cargotrace.ingest.place_kinds import PlaceFormat, PlaceKind
 
 if TYPE_CHECKING:
     from cargotrace.ingest.gazetteers import PlacesLoadSummary

@@ -23,7 +23,7 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.errors import ParamsError
-from cargotrace.screen.lists import ListFormat
+from cargotrace.screen.list_formats import ListFormat
 
 if TYPE_CHECKING:
     from cargotrace.screen.lists import LoadSummary

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
-from cargotrace.screen.profile import EVENTS_PER_KIND
+from cargotrace.screen.params import EVENTS_PER_KIND
 
 SHOW_EVENTS = 15
 

@@ -1,0 +1,146 @@
+"""The run's shared state: what every detector of one `detect` run sees and reuses.
+
+Detectors share expensive intermediate tables (the sorted track, the identity segmentation,
+the resampled tracks, the coverage model) so that a run of all kinds sorts the positions once;
+each is computed on first ask and released at the end of the run. Apart from `run.py` because
+this is the one place that decides what is computed once and kept on the engine (and
+released), while `run.py` decides what is run and stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cargotrace.detect.coverage import CoverageModel, coverage_model
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.loitering import resampled_tracks
+from cargotrace.detect.outliers import scan_outliers, without_flagged
+from cargotrace.detect.presets import Preset
+from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
+from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
+from cargotrace.store.events import Event
+
+
+@dataclass
+class Context:
+    """What a detector sees: tables on the chosen engine, parameters, and earlier results."""
+
+    tables: dict[str, Any]
+    preset: Preset
+    data_end: datetime
+    found: dict[EventKind, list[Event]] = field(default_factory=dict)
+    share_track: bool = True
+    """Keep one sorted track for the run (`track`): worth its sort and memory only when a
+    detector reads it whole (port visits, dark voyages); without one, identity and the
+    resampling for encounters and loitering sort only what they read, as on their own."""
+    _segmentation: Segmentation | None = None
+    _coverage: CoverageModel | None = None
+    _track: Any = None
+    _split: Any = None
+    _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
+    _jumping: pa.Table | None = None
+    places_used: dict[str, Any] = field(default_factory=dict)
+    """The gazetteer version and places per origin the run judged against (events' params)."""
+
+    def flag_outliers(self) -> pa.Table:
+        """Find the lone outlier positions (`outliers.py`) and leave them out of `positions`
+        (and of the shared track) for every detector; the flags. The scan's sort and fetch
+        are not repeated: it reads the run's track when there is one (only the flagged
+        MMSIs are numbered again), and with nothing flagged the identity split reuses the
+        positions it fetched."""
+        raw = self.tables["positions"]
+        params = self.preset.outlier
+        scan = scan_outliers(raw, params, self.track() if self.share_track else None)
+        if scan.flags.num_rows == 0:
+            identity = self.preset.identity
+            same_steps = (identity.max_speed_kn, identity.min_jump_km) == (
+                params.max_speed_kn, params.min_jump_km)
+            if params.enabled and same_steps:
+                self._jumping = scan.jumping
+            return scan.flags
+        self.tables["positions"] = without_flagged(raw, scan.flags)
+        if self._track is not None:
+            mmsis = pa.table({"mmsi": pc.unique(scan.flags.column("mmsi"))})
+            track = _nullable(retracked(self._track, self.tables["positions"], mmsis)).cache()
+            self._track.release()
+            self._track = track
+        return scan.flags
+
+    def coverage(self) -> CoverageModel:
+        """The feed's coverage (`coverage.py`), computed once for every silence detector."""
+        if self._coverage is None:
+            self._coverage = coverage_model(self.tables["positions"], self.data_end,
+                                            self.preset.coverage)
+        return self._coverage
+
+    def track(self) -> Any:
+        """Every located position with the next one along its MMSI's track, sorted once and
+        kept on the engine (a temporary table on DuckDB, a persisted frame on Spark) for every
+        detector that needs the order: identity, port visits, dark voyages."""
+        if self._track is None:
+            track = track_table(self.tables["positions"])
+            self._track = _nullable(track).cache()
+        return self._track
+
+    def has_track(self) -> bool:
+        """Whether `track` is already on the engine (detectors that can do without it ask)."""
+        return self._track is not None
+
+    def segmentation(self) -> Segmentation:
+        """MMSIs split into one segment per ship, computed once for every detector."""
+        if self._segmentation is None:
+            self._segmentation = split_segments(
+                self.tables["positions"], self.preset.identity,
+                self.track() if self.share_track else None, self._jumping,
+                self.coverage(),
+            )
+        return self._segmentation
+
+    def segmented_track(self) -> Any:
+        """Located positions with each one's identity `segment` (two ships on one MMSI stay
+        apart): the shared `track` renumbered per segment, or, without a shared track, the
+        positions joined to their segments."""
+        if not self.share_track:
+            positions = self.tables["positions"]
+            return identity_segments(positions, self.preset.identity, self.segmentation())
+        runs = self.segmentation().runs
+        if runs.num_rows and self._split is None:
+            # the split MMSIs renumbered once for the run (port visits and the resampled
+            # tracks both read them): a few positions, kept rather than joined and sorted twice
+            self._split = _nullable(split_track(self.track(), runs)).cache()
+        return segmented_track(self.track(), runs, self._split)
+
+    def tracks(self, resample_min: int, max_interpolate_gap_h: float, slow_kn: float) -> Any:
+        """Segmented positions resampled on a grid, computed once and kept on the engine for
+        every detector that asks with the same grid: encounters and loitering share it under
+        both presets."""
+        key = (resample_min, max_interpolate_gap_h, slow_kn)
+        if key not in self._tracks:
+            self._tracks[key] = resampled_tracks(
+                self.segmented_track(), resample_min, max_interpolate_gap_h, slow_kn
+            ).cache()
+        return self._tracks[key]
+
+    def release(self) -> None:
+        """Drop what `track` and `tracks` kept on the engine."""
+        for table in self._tracks.values():
+            table.release()
+        self._tracks.clear()
+        if self._split is not None:
+            self._split.release()
+            self._split = None
+        if self._track is not None:
+            self._track.release()
+            self._track = None
+
+
+def _nullable(table: Any) -> Any:
+    """`table` with every column nullable, for a cached copy: Ibis guesses lead() of a NOT NULL
+    column NOT NULL, and the copy would refuse the NULL at the end of each track."""
+    return table.cast(ibis.schema({n: t.copy(nullable=True) for n, t in table.schema().items()}))

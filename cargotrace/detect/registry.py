@@ -1,0 +1,157 @@
+"""The detector registry: each detector's adapter from the run's `Context` to its events, in
+dependency order.
+
+An adapter reads what its detector needs from the context (tables, parameters, earlier kinds,
+running those first when the run did not ask for them) and returns events per kind. `DETECTORS`
+is the order `detect` runs them in; `SUPPORTED` the kinds `--kind` accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cargotrace.detect.context import Context
+from cargotrace.detect.dark_calls import dark_port_calls
+from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
+from cargotrace.detect.encounters import detect_encounters
+from cargotrace.detect.gaps import gap_candidates, gap_events
+from cargotrace.detect.identity import detect_identity
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.left_coverage import separate_exits
+from cargotrace.detect.loitering import detect_loitering
+from cargotrace.detect.port_visits import detect_port_visits
+from cargotrace.detect.shuttles import calls_from_events, detect_shuttles
+from cargotrace.store.engines import to_arrow
+from cargotrace.store.events import Event
+
+
+@dataclass(frozen=True)
+class Detector:
+    params_key: str  # the detector's entry in a preset
+    kinds: tuple[EventKind, ...]
+    run: Callable[[Context], dict[EventKind, list[Event]]]
+
+
+def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Gaps and coverage exits: every silence long enough for either is a candidate once; the
+    ones that left the feed's footprint are `left_coverage` (`left_coverage.py`), the rest are
+    judged as gaps."""
+    params, coverage = ctx.preset.gap, ctx.coverage()
+    shortest = min(params.min_gap_h, ctx.preset.coverage.exit_min_silence_h)
+    wide = dataclasses.replace(params, min_gap_h=shortest)
+    # the run's sorted track when another detector already made it (a sort saved); alone,
+    # gaps need no sort at all (see `gap_candidates`)
+    track = ctx.track() if ctx.has_track() else None
+    positions = ctx.tables["positions"]
+    candidates = to_arrow(gap_candidates(positions, wide, ctx.data_end, track),
+                          order_by=["mmsi", "start"])
+    candidates, exits = separate_exits(positions, candidates, coverage, ctx.preset.coverage)
+    gaps = gap_events(candidates, params, ctx.data_end, coverage)
+    return {EventKind.GAP: gaps, EventKind.LEFT_COVERAGE: exits}
+
+
+def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Needs the gaps, and the port visits: a place seen visited next to a gap is no candidate."""
+    for needed, run in ((EventKind.GAP, _gaps), (EventKind.PORT_VISIT, _port_visits)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
+    places = to_arrow(ctx.tables["places"], order_by=["place_id"])
+    calls = dark_port_calls(ctx.found[EventKind.GAP], places, ctx.preset.gap,
+                            ctx.found[EventKind.PORT_VISIT])
+    return {EventKind.POSSIBLE_DARK_PORT_CALL: calls}
+
+
+def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
+    events = detect_identity(
+        ctx.tables["positions"],
+        ctx.tables["vessel_reports"],
+        ctx.preset.identity,
+        ctx.segmentation(),
+    )
+    return {EventKind.IDENTITY: events}
+
+
+def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Visits per ship: an MMSI two ships share is split first, or their calls would merge."""
+    positions = ctx.segmented_track()
+    visits = detect_port_visits(
+        positions, ctx.tables["places"], ctx.preset.port_visit, ctx.data_end,
+        positions if ctx.share_track else None, ctx.coverage(),
+    )
+    return {EventKind.PORT_VISIT: visits}
+
+
+def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Needs the port visits, and the coverage exits: a ship that sailed out of the feed's
+    footprint made no dark voyage by falling silent there."""
+    for needed, run in ((EventKind.PORT_VISIT, _port_visits), (EventKind.LEFT_COVERAGE, _gaps)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
+    voyages = detect_dark_voyages(
+        ctx.found[EventKind.PORT_VISIT],
+        ctx.tables["positions"],
+        ctx.preset.dark_voyage,
+        ctx.data_end,
+        ctx.track() if ctx.share_track else None,
+        ctx.coverage(),
+        ctx.found[EventKind.LEFT_COVERAGE],
+    )
+    return {EventKind.DARK_VOYAGE: voyages}
+
+
+def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
+    for needed, run in ((EventKind.GAP, _gaps), (EventKind.DARK_VOYAGE, _dark_voyages)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
+    silences = (ctx.found[EventKind.GAP] + ctx.found[EventKind.LEFT_COVERAGE]
+                + ctx.found[EventKind.DARK_VOYAGE])
+    changes = detect_draught_changes(
+        ctx.tables["vessel_reports"], silences, ctx.preset.draught_change
+    )
+    return {EventKind.DRAUGHT_CHANGE: changes}
+
+
+def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
+    params = ctx.preset.encounter
+    tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    events = detect_encounters(ctx.segmented_track(), ctx.tables["places"], params, tracks)
+    return {EventKind.ENCOUNTER: events}
+
+
+def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
+    params = ctx.preset.loitering
+    tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    events = detect_loitering(ctx.segmented_track(), ctx.tables["places"], params, tracks)
+    return {EventKind.LOITERING: events}
+
+
+def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
+    """Needs the calls: port visits and possible dark port calls found in the same run."""
+    for needed, run in ((EventKind.PORT_VISIT, _port_visits),
+                        (EventKind.POSSIBLE_DARK_PORT_CALL, _dark_port_calls)):
+        if needed not in ctx.found:
+            ctx.found.update(run(ctx))
+    params = ctx.preset.shuttle
+    calls = calls_from_events(
+        ctx.found[EventKind.PORT_VISIT] + ctx.found[EventKind.POSSIBLE_DARK_PORT_CALL], params)
+    return {EventKind.SHUTTLE: detect_shuttles(calls, params)}
+
+
+DETECTORS = (
+    Detector("identity", (EventKind.IDENTITY,), _identity),
+    Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps),
+    Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits),
+    Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls),
+    Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages),
+    Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes),
+    Detector("encounter", (EventKind.ENCOUNTER,), _encounters),
+    Detector("loitering", (EventKind.LOITERING,), _loitering),
+    Detector("shuttle", (EventKind.SHUTTLE,), _shuttles),
+)
+SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
+COVERAGE_READERS = frozenset({
+    EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.POSSIBLE_DARK_PORT_CALL,
+    EventKind.DARK_VOYAGE, EventKind.PORT_VISIT, EventKind.IDENTITY})
+"""The kinds whose detectors ask the coverage model: their events record its parameters."""
