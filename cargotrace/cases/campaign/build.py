@@ -156,7 +156,7 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
                     seen = sum(1 for c in (a, b) if c["observed"]) / 2
                     out.append(Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id,
                                     corridor.id, vid, at, 0.5 + 0.5 * seen, "ais",
-                                    (event_id,)))
+                                    (event_id,), (a, b)))
     return out
 
 
