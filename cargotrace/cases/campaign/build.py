@@ -14,7 +14,7 @@ the periods the file already counts for that vessel (so a trip is never counted 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,9 +113,10 @@ def _cumulative(campaign: Campaign, draws: Draws, end: datetime) -> list[dict[st
 
 
 def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
-                 flags: list[str]) -> list[Trip]:
+                 flags: list[str]) -> tuple[list[Trip], list[tuple[str, Trip]]]:
     """Deliveries in stored shuttle events of campaign vessels on a corridor's two places,
-    outside the periods the file already counts for that vessel."""
+    outside the periods the file already counts for that vessel; and those inside one, with
+    the file entry whose trips they corroborate."""
     from cargotrace.routes.place_book import PlaceBook
 
     book = PlaceBook.from_store(store)
@@ -131,8 +132,10 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
     rows = store.con.execute("SELECT event_id, attrs FROM events WHERE kind = 'shuttle'"
                              ).fetchall()
     counted = {t.entry for t in known}
-    periods = [(v, e.period) for e in campaign.trips if e.id in counted for v in e.vessels]
+    periods = [(v, e.id, e.period) for e in campaign.trips if e.id in counted
+               for v in e.vessels]
     out: list[Trip] = []
+    inside: list[tuple[str, Trip]] = []
     for corridor in campaign.corridors:
         try:
             origin = book.resolve(corridor.origin).place_id
@@ -151,12 +154,38 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
                     if a["place_ids"][0] != origin or b["place_ids"][0] != dest:
                         continue
                     at = datetime.fromisoformat(b["start"])
-                    if any(v == vid and lo <= at <= hi for v, (lo, hi) in periods):
-                        continue
                     seen = sum(1 for c in (a, b) if c["observed"]) / 2
-                    out.append(Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id,
-                                    corridor.id, vid, at, 0.5 + 0.5 * seen, "ais",
-                                    (event_id,), (a, b)))
+                    trip = Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id, corridor.id,
+                                vid, at, 0.5 + 0.5 * seen, "ais", (event_id,), (a, b))
+                    entry = next((e for v, e, (lo, hi) in periods
+                                  if v == vid and lo <= at <= hi), None)
+                    if entry is None:
+                        out.append(trip)
+                    else:
+                        inside.append((entry, trip))
+    return out, inside
+
+
+def corroborate(trips: list[Trip], inside: list[tuple[str, Trip]]) -> list[Trip]:
+    """File trips also seen in AIS: a file entry's trips of one vessel take, in date order, the
+    stored trips of that vessel inside the entry's period (at most one each). The delivery is
+    then evidenced twice, so its weight is 1 - (1 - w_file)(1 - w_ais): independent evidence
+    of one trip makes it more certain, never less (dropping the AIS evidence would count a
+    trip seen in port on a B2 report at 0.64). The trip keeps the file's date and id, and
+    gains the shuttle event's id and calls."""
+    if not inside:
+        return trips
+    pool: dict[tuple[str, str], list[Trip]] = {}
+    for entry, t in sorted(inside, key=lambda p: p[1].at):
+        pool.setdefault((entry, t.vessel), []).append(t)
+    out = []
+    for t in trips:
+        match = pool.get((t.entry, t.vessel))
+        if t.source == "file" and match:
+            ais = match.pop(0)
+            t = replace(t, weight=1 - (1 - t.weight) * (1 - ais.weight),
+                        evidence=(*t.evidence, *ais.evidence), calls=ais.calls)
+        out.append(t)
     return out
 
 
@@ -168,7 +197,8 @@ def build_campaign(campaign: Campaign, store: Store | None = None,
     flags: list[str] = []
     trips = file_trips(campaign)
     if store is not None:
-        trips += _store_trips(store, campaign, trips, flags)
+        stored, inside = _store_trips(store, campaign, trips, flags)
+        trips = corroborate(trips, inside) + stored
     trips.sort(key=lambda t: (t.at, t.trip_id))
     capacities: dict[str, Triangular] = {}
     described: dict[str, dict[str, Any]] = {}
