@@ -136,6 +136,7 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
                for v in e.vessels]
     out: list[Trip] = []
     inside: list[tuple[str, Trip]] = []
+    arrivals: set[tuple[str, str]] = set()
     for corridor in campaign.corridors:
         try:
             origin = book.resolve(corridor.origin).place_id
@@ -153,6 +154,11 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
                 for a, b in zip(calls, calls[1:], strict=False):
                     if a["place_ids"][0] != origin or b["place_ids"][0] != dest:
                         continue
+                    # a vessel's calls can be in its own shuttle event and a group's: one
+                    # arrival call is one delivery, whichever events list it
+                    if (vid, b["event_id"]) in arrivals:
+                        continue
+                    arrivals.add((vid, b["event_id"]))
                     at = datetime.fromisoformat(b["start"])
                     seen = sum(1 for c in (a, b) if c["observed"]) / 2
                     trip = Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id, corridor.id,

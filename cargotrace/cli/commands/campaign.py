@@ -127,3 +127,50 @@ def report(
         err.print(f"{verdict.claim.id}: {verdict.verdict.replace('_', ' ')}", markup=False,
                   highlight=False)
     out.print(str(written.path), markup=False, highlight=False)
+
+
+@campaign_app.command("evaluate")
+def evaluate(
+    sim_dir: Annotated[Path, typer.Argument(
+        metavar="SIM_DIR", help="A folder written by `cargotrace simulate --scenario "
+        "campaign` (its campaign.yaml and truth.parquet).")],
+    store: OptionalStoreOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Score the campaign estimate against the simulator's truth: recall and precision of the
+    planted deliveries, and whether the true volume falls inside the P10-P90 band (exit 1 when
+    recall is under the required share or the volume is outside the band).
+
+    Give the store the scenario was ingested and detected into, so that its shuttle events
+    count the trips.
+    """
+    from cargotrace.cases.campaign import build_campaign, read_campaign
+    from cargotrace.sim.campaign_eval import evaluate_campaign
+    from cargotrace.sim.evaluation_inputs import read_truth
+
+    if not sim_dir.is_dir():
+        raise typer.BadParameter(f"{sim_dir}: not a folder written by cargotrace simulate",
+                                 param_hint="SIM_DIR")
+    campaign = read_campaign(sim_dir / "campaign.yaml")
+    truth = read_truth(sim_dir / "truth.parquet")
+    path = optional_store(store)
+    if path is not None:
+        with open_cli_store(path, write=False, read_only=True) as st:
+            result = build_campaign(campaign, st, source_path=str(sim_dir / "campaign.yaml"))
+    else:
+        result = build_campaign(campaign, source_path=str(sim_dir / "campaign.yaml"))
+    scored = evaluate_campaign(result, truth)
+    if json:
+        print_json(scored.to_dict())
+    else:
+        b = scored.band
+        out.print(
+            f"trips: {scored.matched} of {scored.true_trips} true deliveries recovered (recall "
+            f"{scored.recall:.2f}, required {scored.params.min_recall:.2f}); "
+            f"{scored.estimated_trips} estimated (precision {scored.precision:.2f})\n"
+            f"volume: true {scored.true_volume:,.0f}; estimated P10-P90 {b['p10']:,.0f}-"
+            f"{b['p90']:,.0f} (median {b['p50']:,.0f}): "
+            + ("inside" if scored.volume_inside else "OUTSIDE") + "\n"
+            + ("passed" if scored.passed else "FAILED"), markup=False, highlight=False)
+    if not scored.passed:
+        raise typer.Exit(1)

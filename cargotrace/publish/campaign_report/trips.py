@@ -4,8 +4,8 @@ call marked by how it was evidenced.
 Why per vessel: claims are tested against what each ship could carry, and a reader checks a
 count by looking at one ship's run of trips. A trip from the file is drawn at the date it is
 counted (and its entry's period as a pale window behind: the evidence dates the trips only that
-closely); a trip from a stored shuttle event is drawn as its two calls, coloured by how each was
-evidenced (port visit seen in AIS, possible dark port call inferred from a gap, imagery).
+closely); a trip in a stored shuttle event (alone, or corroborating a file trip) is drawn as its
+two calls, coloured by how each was evidenced (port visit seen in AIS, possible dark port call inferred from a gap, imagery).
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ def trips_timeline(result: CampaignResult, labels: dict[str, str]) -> str:
                 t.trip_id, group, f"{t.corridor} · trips from the file", t.at, t.at,
                 "evidence", f"{t.trip_id}: counted {t.at:%d %b %Y}, weight {t.weight:.2f} "
                             f"(evidence {', '.join(t.evidence)})"))
-            continue
         for k, call in enumerate(t.calls):
             items.append(TimelineItem(
                 f"{t.trip_id}:call{k + 1}", group, f"{t.corridor} · calls in AIS",
