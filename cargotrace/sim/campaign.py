@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,8 @@ def write_campaign_file(out_dir: Path, planted: Planted, params: ScenarioParams,
     end = start + timedelta(days=params.days)
     source = {"title": f"cargotrace simulator, scenario {params.scenario}, seed {params.seed}",
               "publisher": "cargotrace (simulated)", "date": _day(end), "url": None}
-    vessels, seen = [], {}
+    vessels: list[dict[str, Any]] = []
+    seen: dict[int | None, str] = {}
     for r in trips:
         if r.mmsi in seen:
             continue
@@ -195,7 +196,8 @@ def write_campaign_file(out_dir: Path, planted: Planted, params: ScenarioParams,
                             "low": round(mode * 0.75), "mode": mode, "high": round(mode * 1.3),
                             "basis": "containers counted on simulated imagery of one load, "
                                      "-25 % / +30 % for the count's uncertainty"}})
-    evidence, entries = [], []
+    evidence: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
     for r in trips:
         if rng.random() >= p.imagery_fraction:
             continue

@@ -51,7 +51,7 @@ class CampaignEvaluation:
 
     @property
     def passed(self) -> bool:
-        return self.recall >= self.params.min_recall and self.volume_inside
+        return self.recall >= self.params.min_recall_fraction and self.volume_inside
 
     def to_dict(self) -> dict[str, Any]:
         return {"true_trips": self.true_trips, "estimated_trips": self.estimated_trips,

@@ -139,12 +139,12 @@ class CampaignMatchParams:
                 "arrival at Dunay matches it (a trip from an imagery-dated file entry is "
                 "counted at its period's middle, up to a day from the arrival).",
         "unit": "h"})
-    min_recall: float = field(default=0.9, metadata={
+    min_recall_fraction: float = field(default=0.9, metadata={
         "help": "Share of the true deliveries the estimate must recover."})
 
     def __post_init__(self) -> None:
-        if self.tolerance_h <= 0 or not 0 < self.min_recall <= 1:
-            raise ParamsError("need tolerance_h > 0 and 0 < min_recall <= 1")
+        if self.tolerance_h <= 0 or not 0 < self.min_recall_fraction <= 1:
+            raise ParamsError("need tolerance_h > 0 and 0 < min_recall_fraction <= 1")
 
 
 @dataclass(frozen=True)

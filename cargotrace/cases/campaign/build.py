@@ -112,14 +112,8 @@ def _cumulative(campaign: Campaign, draws: Draws, end: datetime) -> list[dict[st
     return rows
 
 
-def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
-                 flags: list[str]) -> tuple[list[Trip], list[tuple[str, Trip]]]:
-    """Deliveries in stored shuttle events of campaign vessels on a corridor's two places,
-    outside the periods the file already counts for that vessel; and those inside one, with
-    the file entry whose trips they corroborate."""
-    from cargotrace.routes.place_book import PlaceBook
-
-    book = PlaceBook.from_store(store)
+def _vessel_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
+    """Each campaign vessel's MMSI in `vessel_reports` (by IMO, else by its MMSI)."""
     ids: dict[str, int] = {}
     for v in campaign.vessels:
         col, val = ("imo", v.imo) if v.imo else ("mmsi", v.mmsi)
@@ -129,6 +123,18 @@ def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
                                 [val]).fetchall()
         if hit:
             ids[v.id] = int(hit[0][0])
+    return ids
+
+
+def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
+                 flags: list[str]) -> tuple[list[Trip], list[tuple[str, Trip]]]:
+    """Deliveries in stored shuttle events of campaign vessels on a corridor's two places,
+    outside the periods the file already counts for that vessel; and those inside one, with
+    the file entry whose trips they corroborate."""
+    from cargotrace.routes.place_book import PlaceBook
+
+    book = PlaceBook.from_store(store)
+    ids = _vessel_mmsis(store, campaign)
     rows = store.con.execute("SELECT event_id, attrs FROM events WHERE kind = 'shuttle'"
                              ).fetchall()
     counted = {t.entry for t in known}

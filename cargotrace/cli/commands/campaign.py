@@ -166,7 +166,7 @@ def evaluate(
         b = scored.band
         out.print(
             f"trips: {scored.matched} of {scored.true_trips} true deliveries recovered (recall "
-            f"{scored.recall:.2f}, required {scored.params.min_recall:.2f}); "
+            f"{scored.recall:.2f}, required {scored.params.min_recall_fraction:.2f}); "
             f"{scored.estimated_trips} estimated (precision {scored.precision:.2f})\n"
             f"volume: true {scored.true_volume:,.0f}; estimated P10-P90 {b['p10']:,.0f}-"
             f"{b['p90']:,.0f} (median {b['p50']:,.0f}): "

@@ -63,11 +63,11 @@ def campaign_features(result: CampaignResult, store: Store | None = None) -> Fea
                 out.features.append(_call(result, ends[t.corridor][1], {
                     **base, "call": "arrival", "how": "file", "observed": False}, t.at, None))
             continue
-        for k, c in enumerate(t.calls):
+        for n, c in enumerate(t.calls):
             place = next((ids[p] for p in c.get("place_ids") or [] if p in ids), None)
             if place is None:
                 continue
             out.features.append(_call(result, place, {
-                **base, "call": "departure" if k == 0 else "arrival", "how": c.get("how"),
+                **base, "call": "departure" if n == 0 else "arrival", "how": c.get("how"),
                 "observed": bool(c.get("observed"))}, c["start"], c.get("end")))
     return out

@@ -5,7 +5,8 @@ Why per vessel: claims are tested against what each ship could carry, and a read
 count by looking at one ship's run of trips. A trip from the file is drawn at the date it is
 counted (and its entry's period as a pale window behind: the evidence dates the trips only that
 closely); a trip in a stored shuttle event (alone, or corroborating a file trip) is drawn as its
-two calls, coloured by how each was evidenced (port visit seen in AIS, possible dark port call inferred from a gap, imagery).
+two calls, coloured by how each was evidenced (port visit seen in AIS, possible dark port call
+inferred from a gap, imagery).
 """
 
 from __future__ import annotations
