@@ -89,11 +89,9 @@ class CampaignSimParams:
         "help": "Ships shuttling between Najin and Dunay (at most 3: a larger group reads as "
                 "ordinary traffic to the shuttle detector's max_group_vessels)."})
     najin_stay_h: tuple[float, float] = field(default=(20.0, 44.0), metadata={
-        "help": "Loading stay at Najin, hours: drawn uniformly between these bounds.",
-        "unit": "h"})
+        "help": "Loading stay at Najin, hours: drawn uniformly between these bounds."})
     dunay_stay_h: tuple[float, float] = field(default=(16.0, 36.0), metadata={
-        "help": "Unloading stay at Dunay, hours: drawn uniformly between these bounds.",
-        "unit": "h"})
+        "help": "Unloading stay at Dunay, hours: drawn uniformly between these bounds."})
     dark_trip_fraction: float = field(default=0.3, metadata={
         "help": "Share of deliveries with the transponder off from 20 km before Dunay to 20 km "
                 "after (a possible dark port call)."})
@@ -137,8 +135,7 @@ class CampaignMatchParams:
     tolerance_h: float = field(default=36.0, metadata={
         "help": "An estimated trip of the same vessel counted within this many hours of a true "
                 "arrival at Dunay matches it (a trip from an imagery-dated file entry is "
-                "counted at its period's middle, up to a day from the arrival).",
-        "unit": "h"})
+                "counted at its period's middle, up to a day from the arrival)."})
     min_recall_fraction: float = field(default=0.9, metadata={
         "help": "Share of the true deliveries the estimate must recover."})
 
