@@ -68,11 +68,14 @@ def trips_timeline(result: CampaignResult, labels: dict[str, str]) -> str:
 
 def trip_rows(result: CampaignResult, labels: dict[str, str]) -> list[dict[str, Any]]:
     """One row per trip, in date order: who, where, when, how much it counts, how evidenced."""
+    kinds = {e.id: e.kind.value.replace("_", " ") for e in result.campaign.evidence}
     rows = []
     for t in result.trips:
-        how = ("; ".join(("departure " if k == 0 else "arrival ") + call_words(call)
-                         for k, call in enumerate(t.calls)) if t.calls
-               else f"file entry {t.entry}")
+        said = [f"{kinds[e]} {e}" for e in t.evidence if e in kinds]
+        how = "; ".join(
+            ([f"file entry {t.entry}: {', '.join(said)}"] if t.source == "file" else [])
+            + [("departure " if k == 0 else "arrival ") + call_words(call)
+               for k, call in enumerate(t.calls)])
         rows.append({"trip_id": t.trip_id, "vessel": labels.get(t.vessel, t.vessel),
                      "corridor": t.corridor, "at": f"{as_utc(t.at):%d %b %Y}",
                      "weight": f"{t.weight:.2f}", "source": t.source,
