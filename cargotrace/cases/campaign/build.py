@@ -113,7 +113,8 @@ def _cumulative(campaign: Campaign, draws: Draws, end: datetime) -> list[dict[st
 
 
 def _vessel_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
-    """Each campaign vessel's MMSI in `vessel_reports` (by IMO, else by its MMSI)."""
+    """Each campaign vessel's MMSI in `vessel_reports` (by IMO, else by its MMSI); a stated
+    MMSI without static reports still names the vessel's events."""
     ids: dict[str, int] = {}
     for v in campaign.vessels:
         col, val = ("imo", v.imo) if v.imo else ("mmsi", v.mmsi)
@@ -123,6 +124,8 @@ def _vessel_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
                                 [val]).fetchall()
         if hit:
             ids[v.id] = int(hit[0][0])
+        elif v.mmsi is not None:
+            ids[v.id] = v.mmsi
     return ids
 
 
