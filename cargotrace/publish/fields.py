@@ -253,7 +253,21 @@ _DECLARED = [
     _f("radius_m", "double", "m", "place", "radius"),
     _f("watch_reason", "string", "", "place", "why the place is watched"),
     _f("evidence", "string", "", "place (case anchor)", "evidence ids, comma-separated"),
-    _f("weight", "double", "", "place (case anchor)", "the anchor's weight"),
+    _f("weight", "double", "", "place (case anchor, campaign call)",
+       "the anchor's weight; a campaign trip's probability that its evidence is true"),
+    # campaigns (cargotrace export --campaign)
+    _f("campaign", "string", "", "route, place (campaign)", "the campaign id"),
+    _f("corridor", "string", "", "route, place (campaign)", "the campaign corridor id"),
+    _f("min_round_trip_d", "double", "d", "route (campaign)",
+       "the corridor's fastest plausible round trip"),
+    _f("trip_id", "string", "", "place (campaign call)", "the trip the call belongs to"),
+    _f("vessel", "string", "", "place (campaign call)", "the campaign's vessel id"),
+    _f("call", "string", "", "place (campaign call)", "departure or arrival"),
+    _f("how", "string", "", "place (campaign call)",
+       "port_visit, possible_dark_port_call, imagery (AIS shuttle calls) or file (a trip "
+       "the campaign file's evidence counts)"),
+    _f("observed", "bool", "", "place (campaign call)",
+       "seen (port visit, imagery) rather than inferred"),
 ]
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in _DECLARED}
 if len(FIELDS) != len(_DECLARED):

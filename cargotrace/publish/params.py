@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from cargotrace.errors import ParamsError
 
-__all__ = ["BROWSER_ENV", "BROWSER_NAMES", "CaseExportParams", "ExportParams", "PdfParams",
+__all__ = ["BROWSER_ENV", "BROWSER_NAMES", "CampaignReportParams", "CaseExportParams",
+           "ExportParams", "PdfParams",
            "ReportParams", "SvgMapParams"]
 
 
@@ -153,3 +154,20 @@ class PdfParams:
         if self.browser is not None and not self.browser.strip():
             raise ParamsError("browser must be a path or a command name, got an empty string")
 
+
+
+@dataclass(frozen=True)
+class CampaignReportParams:
+    """The campaign report's limits (docs/concepts/campaigns.md, "The campaign report")."""
+
+    max_corridor_charts: int = field(default=6, metadata={
+        "help": "Cumulative-volume charts drawn per corridor (after the total's), when trips "
+                "use several corridors."})
+    max_text_chars: int = field(default=1200, metadata={
+        "help": "Untrusted text (statements, evidence, source titles, notes) is cut to this "
+                "many characters in the report (the campaign file keeps it whole)."})
+
+    def __post_init__(self) -> None:
+        for name in ("max_corridor_charts", "max_text_chars"):
+            if getattr(self, name) < 1:
+                raise ParamsError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from cargotrace.errors import ParamsError
 
-SCENARIOS = ("background", "sea-of-japan-2023", "mixed")
+SCENARIOS = ("background", "sea-of-japan-2023", "mixed", "campaign")
 
 
 class Feed(StrEnum):
@@ -69,13 +69,79 @@ DEFAULT_COUNTS = {
         dark_port_calls=8,
     ),
 }
-DEFAULT_DAYS = {"background": 14.0, "sea-of-japan-2023": 30.0, "mixed": 30.0}
-DEFAULT_VESSELS = {"background": 40, "sea-of-japan-2023": 40, "mixed": 80}
+DEFAULT_DAYS = {"background": 14.0, "sea-of-japan-2023": 30.0, "mixed": 30.0,
+                "campaign": 60.0}
+DEFAULT_VESSELS = {"background": 40, "sea-of-japan-2023": 40, "mixed": 80, "campaign": 8}
 DEFAULT_START = {
     "background": datetime(2023, 9, 1, tzinfo=UTC),
     "sea-of-japan-2023": datetime(2023, 9, 1, tzinfo=UTC),
     "mixed": datetime(2023, 9, 1, tzinfo=UTC),
+    "campaign": datetime(2023, 9, 1, tzinfo=UTC),
 }
+
+
+@dataclass(frozen=True)
+class CampaignSimParams:
+    """The campaign scenario's shuttle (`sim/campaign.py`): ships, stays, dark share, what the
+    generated campaign file says and how noisy it is."""
+
+    ships: int = field(default=3, metadata={
+        "help": "Ships shuttling between Najin and Dunay (at most 3: a larger group reads as "
+                "ordinary traffic to the shuttle detector's max_group_vessels)."})
+    najin_stay_h: tuple[float, float] = field(default=(20.0, 44.0), metadata={
+        "help": "Loading stay at Najin, hours: drawn uniformly between these bounds."})
+    dunay_stay_h: tuple[float, float] = field(default=(16.0, 36.0), metadata={
+        "help": "Unloading stay at Dunay, hours: drawn uniformly between these bounds."})
+    dark_trip_fraction: float = field(default=0.3, metadata={
+        "help": "Share of deliveries with the transponder off from 20 km before Dunay to 20 km "
+                "after (a possible dark port call)."})
+    capacity_range: tuple[int, int] = field(default=(180, 330), metadata={
+        "help": "True capacity of each ship, containers: drawn uniformly in [low, high).",
+        "unit": "containers"})
+    capacity_noise_fraction: float = field(default=0.1, metadata={
+        "help": "The campaign file's capacity mode is the truth times 1 +/- up to this."})
+    imagery_fraction: float = field(default=0.3, metadata={
+        "help": "Share of deliveries seen on (simulated) imagery at Dunay: evidence items and "
+                "trips entries in the campaign file."})
+    imagery_grading: str = field(default="A2", metadata={
+        "help": "Admiralty grading of the simulated imagery (A2: reliable source, probably "
+                "true)."})
+    claims: int = field(default=3, metadata={
+        "help": "Claims of the cumulative volume, at evenly spaced dates to the end."})
+    claim_noise_fraction: float = field(default=0.08, metadata={
+        "help": "A claim is the true volume by its date times 1 + a normal noise of this "
+                "standard deviation."})
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.ships <= 3:
+            raise ParamsError(f"ships must be 1-3, got {self.ships}")
+        for name in ("najin_stay_h", "dunay_stay_h", "capacity_range"):
+            lo, hi = getattr(self, name)
+            if not 0 < lo < hi:
+                raise ParamsError(f"{name} must be (low, high) with 0 < low < high")
+        for name in ("dark_trip_fraction", "imagery_fraction", "capacity_noise_fraction",
+                     "claim_noise_fraction"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ParamsError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.claims < 0:
+            raise ParamsError(f"claims must be >= 0, got {self.claims}")
+
+
+@dataclass(frozen=True)
+class CampaignMatchParams:
+    """How `cargotrace campaign evaluate` matches estimated trips to the campaign scenario's
+    planted deliveries, and what it requires."""
+
+    tolerance_h: float = field(default=36.0, metadata={
+        "help": "An estimated trip of the same vessel counted within this many hours of a true "
+                "arrival at Dunay matches it (a trip from an imagery-dated file entry is "
+                "counted at its period's middle, up to a day from the arrival)."})
+    min_recall_fraction: float = field(default=0.9, metadata={
+        "help": "Share of the true deliveries the estimate must recover."})
+
+    def __post_init__(self) -> None:
+        if self.tolerance_h <= 0 or not 0 < self.min_recall_fraction <= 1:
+            raise ParamsError("need tolerance_h > 0 and 0 < min_recall_fraction <= 1")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from cargotrace.sim.behaviours import (
     plant_silences,
     schedule_meetings,
 )
+from cargotrace.sim.campaign import plant_campaign, write_campaign_file
 from cargotrace.sim.feed import (
     SilenceTracker,
     feed_reception,
@@ -88,6 +89,8 @@ def build_world(
     planted = Planted()
     if params.scenario == "sea-of-japan-2023":
         ships += plant_reference_case(window, ports, planted, rng, first_id=len(ships) + 1)
+    if params.scenario == "campaign":
+        ships += plant_campaign(window, ports, planted, rng, first_id=len(ships) + 1)
     meeting_truth(ships, planted)
     ships += _plant_behaviours(ships, params, window, ports, planted, rng)
     port_visit_truth(ships, window, planted)
@@ -204,6 +207,8 @@ def simulate(
         files.append(writer.nmea_path)
     if params.scenario == "sea-of-japan-2023":
         files.append(write_evidence(out_dir, planted, params, __version__))
+    if params.scenario == "campaign":
+        files.append(write_campaign_file(out_dir, planted, params))
     return SimulationResult(
         out_dir,
         writer.positions_written,

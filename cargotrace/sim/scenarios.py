@@ -2,9 +2,10 @@
 
 `background`: normal traffic only. `sea-of-japan-2023`: the reference case's region with covert
 voyages between Najin and Dunay, an STS meeting and a shared-MMSI pair. `mixed`: every behaviour
-many times, for `cargotrace evaluate`. Ports are the packaged places every new store starts
-with: the curated gazetteer and, for the rest of a region, the world gazetteer (WPI and searoute
-ports, named here by UN/LOCODE), at the open-water points the store has too.
+many times, for `cargotrace evaluate`. `campaign`: ships shuttling Najin-Dunay for months,
+with a generated campaign file (`sim/campaign.py`). Ports are the packaged places every new
+store starts with: the curated gazetteer and, for the rest of a region, the world gazetteer (WPI
+and searoute ports, named here by UN/LOCODE), at the open-water points the store has too.
 """
 
 from __future__ import annotations

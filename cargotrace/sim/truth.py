@@ -38,7 +38,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # `evaluate` does not score it but checks that no silence was reported because of it.
 LEFT_COVERAGE = "left_coverage"
 OUTAGE = "outage"
-TRUTH_ONLY_KINDS = frozenset({OUTAGE})
+# `campaign_trip`: one delivery of the campaign scenario (start = departure, end = arrival,
+# attrs: capacity, load factor, load, dark); scored by `cargotrace campaign evaluate`.
+CAMPAIGN_TRIP = "campaign_trip"
+TRUTH_ONLY_KINDS = frozenset({OUTAGE, CAMPAIGN_TRIP})
 
 
 def utc(seconds: float) -> datetime:

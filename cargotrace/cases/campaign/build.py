@@ -14,14 +14,14 @@ the periods the file already counts for that vessel (so a trip is never counted 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from cargotrace.cases.campaign.capacity import vessel_capacity
 from cargotrace.cases.campaign.claims import ClaimVerdict, day_end, day_start, judge_claim
 from cargotrace.cases.campaign.params import CampaignParams
-from cargotrace.cases.campaign.schema import Campaign, Corridor, Triangular
+from cargotrace.cases.campaign.schema import Campaign, Triangular
 from cargotrace.cases.campaign.volume import Draws, Trip, band, draw_loads
 from cargotrace.cases.params import grading_weight
 from cargotrace.errors import CargotraceError, UnreadableInputError
@@ -112,36 +112,9 @@ def _cumulative(campaign: Campaign, draws: Draws, end: datetime) -> list[dict[st
     return rows
 
 
-def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
-                 flags: list[str]) -> list[Trip]:
-    """Deliveries in stored shuttle events of campaign vessels on a corridor's two places,
-    outside the periods the file already counts for that vessel."""
-    from cargotrace.routes.place_book import PlaceBook
-
-    book = PlaceBook.from_store(store)
-    ids = _stored_mmsis(store, campaign)
-    rows = store.con.execute("SELECT event_id, attrs FROM events WHERE kind = 'shuttle'"
-                             ).fetchall()
-    counted = {t.entry for t in known}
-    periods = [(v, e.period) for e in campaign.trips if e.id in counted for v in e.vessels]
-    out: list[Trip] = []
-    for corridor in campaign.corridors:
-        try:
-            origin = book.resolve(corridor.origin).place_id
-            dest = book.resolve(corridor.destination).place_id
-        except CargotraceError as exc:  # an unresolvable corridor has no stored trips
-            flags.append(f"corridor {corridor.id}: {exc}; its stored shuttles are not read")
-            continue
-        for event_id, attrs_json in rows:
-            attrs = json.loads(attrs_json)
-            if sorted(attrs["places"]) == sorted([origin, dest]):
-                out += _shuttle_trips(event_id, attrs["calls"], corridor, (origin, dest),
-                                      ids, periods)
-    return out
-
-
-def _stored_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
-    """The MMSI the store knows each campaign vessel by (by IMO when the file gives one)."""
+def _vessel_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
+    """Each campaign vessel's MMSI in `vessel_reports` (by IMO, else by its MMSI); a stated
+    MMSI without static reports still names the vessel's events."""
     ids: dict[str, int] = {}
     for v in campaign.vessels:
         col, val = ("imo", v.imo) if v.imo else ("mmsi", v.mmsi)
@@ -151,30 +124,83 @@ def _stored_mmsis(store: Store, campaign: Campaign) -> dict[str, int]:
                                 [val]).fetchall()
         if hit:
             ids[v.id] = int(hit[0][0])
+        elif v.mmsi is not None:
+            ids[v.id] = v.mmsi
     return ids
 
 
-def _shuttle_trips(event_id: str, calls: list[dict[str, Any]], corridor: Corridor,
-                   ends: tuple[str, str], ids: dict[str, int],
-                   periods: list[tuple[str, tuple[datetime, datetime]]]) -> list[Trip]:
-    """One stored shuttle's deliveries on the corridor: each campaign vessel's consecutive
-    calls from its origin to its destination, unless the file already counts that period;
-    confident by how many of the two calls were seen (not inferred)."""
-    origin, dest = ends
+def _store_trips(store: Store, campaign: Campaign, known: list[Trip],
+                 flags: list[str]) -> tuple[list[Trip], list[tuple[str, Trip]]]:
+    """Deliveries in stored shuttle events of campaign vessels on a corridor's two places,
+    outside the periods the file already counts for that vessel; and those inside one, with
+    the file entry whose trips they corroborate."""
+    from cargotrace.routes.place_book import PlaceBook
+
+    book = PlaceBook.from_store(store)
+    ids = _vessel_mmsis(store, campaign)
+    rows = store.con.execute("SELECT event_id, attrs FROM events WHERE kind = 'shuttle'"
+                             ).fetchall()
+    counted = {t.entry for t in known}
+    periods = [(v, e.id, e.period) for e in campaign.trips if e.id in counted
+               for v in e.vessels]
     out: list[Trip] = []
-    for vid in corridor.vessels:
-        mmsi = ids.get(vid)
-        own = [c for c in calls if c["mmsi"] == mmsi]
-        for a, b in zip(own, own[1:], strict=False):
-            if a["place_ids"][0] != origin or b["place_ids"][0] != dest:
+    inside: list[tuple[str, Trip]] = []
+    arrivals: set[tuple[str, str]] = set()
+    for corridor in campaign.corridors:
+        try:
+            origin = book.resolve(corridor.origin).place_id
+            dest = book.resolve(corridor.destination).place_id
+        except CargotraceError as exc:  # an unresolvable corridor has no stored trips
+            flags.append(f"corridor {corridor.id}: {exc}; its stored shuttles are not read")
+            continue
+        for event_id, attrs_json in rows:
+            attrs = json.loads(attrs_json)
+            if sorted(attrs["places"]) != sorted([origin, dest]):
                 continue
-            at = datetime.fromisoformat(b["start"])
-            if any(v == vid and lo <= at <= hi for v, (lo, hi) in periods):
-                continue
-            seen = sum(1 for c in (a, b) if c["observed"]) / 2
-            out.append(Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id,
-                            corridor.id, vid, at, 0.5 + 0.5 * seen, "ais",
-                            (event_id,)))
+            for vid in corridor.vessels:
+                mmsi = ids.get(vid)
+                calls = [c for c in attrs["calls"] if c["mmsi"] == mmsi]
+                for a, b in zip(calls, calls[1:], strict=False):
+                    if a["place_ids"][0] != origin or b["place_ids"][0] != dest:
+                        continue
+                    # a vessel's calls can be in its own shuttle event and a group's: one
+                    # arrival call is one delivery, whichever events list it
+                    if (vid, b["event_id"]) in arrivals:
+                        continue
+                    arrivals.add((vid, b["event_id"]))
+                    at = datetime.fromisoformat(b["start"])
+                    seen = sum(1 for c in (a, b) if c["observed"]) / 2
+                    trip = Trip(f"{event_id[:12]}@{at:%Y%m%dT%H%M}", event_id, corridor.id,
+                                vid, at, 0.5 + 0.5 * seen, "ais", (event_id,), (a, b))
+                    entry = next((e for v, e, (lo, hi) in periods
+                                  if v == vid and lo <= at <= hi), None)
+                    if entry is None:
+                        out.append(trip)
+                    else:
+                        inside.append((entry, trip))
+    return out, inside
+
+
+def corroborate(trips: list[Trip], inside: list[tuple[str, Trip]]) -> list[Trip]:
+    """File trips also seen in AIS: a file entry's trips of one vessel take, in date order, the
+    stored trips of that vessel inside the entry's period (at most one each). The delivery is
+    then evidenced twice, so its weight is 1 - (1 - w_file)(1 - w_ais): independent evidence
+    of one trip makes it more certain, never less (dropping the AIS evidence would count a
+    trip seen in port on a B2 report at 0.64). The trip keeps the file's date and id, and
+    gains the shuttle event's id and calls."""
+    if not inside:
+        return trips
+    pool: dict[tuple[str, str], list[Trip]] = {}
+    for entry, t in sorted(inside, key=lambda p: p[1].at):
+        pool.setdefault((entry, t.vessel), []).append(t)
+    out = []
+    for t in trips:
+        match = pool.get((t.entry, t.vessel))
+        if t.source == "file" and match:
+            ais = match.pop(0)
+            t = replace(t, weight=1 - (1 - t.weight) * (1 - ais.weight),
+                        evidence=(*t.evidence, *ais.evidence), calls=ais.calls)
+        out.append(t)
     return out
 
 
@@ -186,7 +212,8 @@ def build_campaign(campaign: Campaign, store: Store | None = None,
     flags: list[str] = []
     trips = file_trips(campaign)
     if store is not None:
-        trips += _store_trips(store, campaign, trips, flags)
+        stored, inside = _store_trips(store, campaign, trips, flags)
+        trips = corroborate(trips, inside) + stored
     trips.sort(key=lambda t: (t.at, t.trip_id))
     capacities: dict[str, Triangular] = {}
     described: dict[str, dict[str, Any]] = {}

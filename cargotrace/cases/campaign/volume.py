@@ -39,12 +39,16 @@ class Trip:
     weight: float  # probability that its evidence is true
     source: str  # "file" or "ais" (a stored shuttle event)
     evidence: tuple[str, ...]
+    calls: tuple[dict[str, Any], ...] = ()
+    """AIS trips: the departure and arrival calls as the shuttle event recorded them (place_ids,
+    start, end, how: port_visit | possible_dark_port_call | imagery, observed, event_id), so a
+    report can say how each end of the trip was evidenced."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"trip_id": self.trip_id, "entry": self.entry, "corridor": self.corridor,
                 "vessel": self.vessel, "at": self.at.isoformat(),
                 "weight": round(self.weight, 3), "source": self.source,
-                "evidence": list(self.evidence)}
+                "evidence": list(self.evidence), "calls": [dict(c) for c in self.calls]}
 
 
 @dataclass(frozen=True)

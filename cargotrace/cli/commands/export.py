@@ -35,6 +35,19 @@ def _case_features(case: Path, store: Path | None) -> FeatureSet:
         return case_features(build_case(parsed, st), st)
 
 
+def _campaign_features(campaign: Path, store: Path | None) -> FeatureSet:
+    """Build the campaign (with the store when there is one) and turn it into map features."""
+    from cargotrace.cases.campaign import build_campaign, read_campaign
+    from cargotrace.publish.campaign_report.features import campaign_features
+
+    parsed = read_campaign(campaign)
+    path = optional_store(store)
+    if path is None:
+        return campaign_features(build_campaign(parsed, source_path=str(campaign)))
+    with open_cli_store(path, write=False, read_only=True) as st:
+        return campaign_features(build_campaign(parsed, st, source_path=str(campaign)), st)
+
+
 @app.command()
 def export(
     out_path: Annotated[Path, typer.Option("--out", help="File to write (replaced if present).")],
@@ -47,6 +60,9 @@ def export(
     case: Annotated[Path | None, typer.Option(
         "--case", metavar="CASE.yaml", help="Export a case: its anchors, the routes of its best "
         "hypotheses, and the legs' vessels (a file, or a packaged case's name).")] = None,
+    campaign: Annotated[Path | None, typer.Option(
+        "--campaign", metavar="CAMPAIGN.yaml", help="Export a campaign: its corridors (lines) "
+        "and every trip's calls (points, with how each was evidenced).")] = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only events of this kind (repeatable).")] = None,
     mmsi: Annotated[int | None, typer.Option(
@@ -56,23 +72,31 @@ def export(
     until: Annotated[str | None, typer.Option(
         help="Events starting / positions before this time (UTC, ISO 8601).")] = None,
     store: Annotated[Path | None, typer.Option(
-        "--store", help="Store file to read; it must exist, except with --case (default: "
+        "--store", help="Store file to read; it must exist, except with --case or --campaign "
+        "(default: "
         "$CARGOTRACE_STORE or ./cargotrace.duckdb).")] = None,
 ) -> None:
     """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
     from cargotrace.publish.export import ExportResult, events_export, export_vessel, write_features
 
     chosen = [name for name, on in (("--events", events), ("--vessel", vessel is not None),
-                                    ("--case", case is not None)) if on]
+                                    ("--case", case is not None),
+                                    ("--campaign", campaign is not None)) if on]
     if len(chosen) != 1:
-        raise ParamsError("export: give exactly one of --events, --vessel QUERY or --case "
-                          f"CASE.yaml (got {', '.join(chosen) or 'none'})")
+        raise ParamsError("export: give exactly one of --events, --vessel QUERY, --case "
+                          f"CASE.yaml or --campaign CAMPAIGN.yaml (got "
+                          f"{', '.join(chosen) or 'none'})")
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
     if case is not None:
         features = _case_features(case, store)
         n = write_features(features, format, out_path)
         err.print(f"{n:,} feature(s) of case {case} → {out_path} ({format})")
+        return
+    if campaign is not None:
+        features = _campaign_features(campaign, store)
+        n = write_features(features, format, out_path)
+        err.print(f"{n:,} feature(s) of campaign {campaign} → {out_path} ({format})")
         return
     with open_cli_store(store, write=False, read_only=True) as st:
         if vessel is not None:

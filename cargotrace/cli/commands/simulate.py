@@ -15,7 +15,8 @@ from cargotrace.sim.params import Feed
 
 @app.command()
 def simulate(
-    scenario: Annotated[str, typer.Option(help="background, sea-of-japan-2023 or mixed.")],
+    scenario: Annotated[str, typer.Option(
+        help="background, sea-of-japan-2023, mixed or campaign.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the generated files.")],
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 7,
     vessels: Annotated[
@@ -42,7 +43,8 @@ def simulate(
     ] = 8.0,
     json_out: JsonOption = False,
 ) -> None:
-    """Write positions, static reports, ground truth (and evidence) for a scenario."""
+    """Write positions, static reports, ground truth (and evidence, or a campaign file) for a
+    scenario."""
     from cargotrace.sim.params import ScenarioParams
     from cargotrace.sim.run import simulate as run_simulation
 

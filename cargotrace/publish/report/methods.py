@@ -23,7 +23,8 @@ from cargotrace.screen.practices import detected_kinds
 from cargotrace.store.store import Store
 from cargotrace.version import __version__
 
-__all__ = ["LAND_ATTRIBUTION", "methods_section", "params_items"]
+__all__ = ["LAND_ATTRIBUTION", "methods_section", "params_items", "software_versions",
+           "store_inputs"]
 
 LAND_ATTRIBUTION = "Map land and borders: Natural Earth 1:10m admin-0 (public domain)"
 # place ids are "<file stem>:<key>" unless the file gives its own ("ct:" in the curated one)
@@ -42,6 +43,16 @@ def _versions() -> list[dict[str, str]]:
         except metadata.PackageNotFoundError:
             out.append({"name": name, "version": "not installed"})
     return out
+
+
+def software_versions() -> list[dict[str, str]]:
+    """cargotrace's, Python's and the key packages' versions (every report's methods)."""
+    return _versions()
+
+
+def store_inputs(store: Store) -> dict[str, Any]:
+    """The store's AIS files, lists, detection runs and places (every report's methods)."""
+    return _store_inputs(store)
 
 
 def params_items(value: Any, prefix: str = "") -> list[dict[str, str]]:

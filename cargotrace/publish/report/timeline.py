@@ -58,8 +58,9 @@ def _ticks(t0: datetime, t1: datetime, px_per_day: float) -> list[datetime]:
     step = next((s for s in TICK_STEPS_D if s * px_per_day >= 60.0), TICK_STEPS_D[-1])
     day = datetime(t0.year, t0.month, t0.day, tzinfo=UTC) + timedelta(days=1)
     out = []
+    every = max(1, round(step / 30.4))  # month steps: every first of the month, or of every n-th
     while day < t1:
-        if step < 30 or day.day == 1:
+        if step < 30 or (day.day == 1 and (day.year * 12 + day.month - 1) % every == 0):
             out.append(day)
         day += timedelta(days=step if step < 30 else 1)
     return out
