@@ -33,14 +33,12 @@ from datetime import datetime
 from typing import Any
 
 import ibis
-import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect.coverage import CoverageModel
 from cargotrace.detect.footprint import UNDERWAY_KN
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import CoverageParams
-from cargotrace.detect.station_reach import CLASS_B_MSG_TYPES, Reach
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
@@ -52,9 +50,8 @@ Key = tuple[int, datetime]
 
 
 def at_silence_ends(positions: Any, silences: pa.Table) -> dict[Key, dict[str, Any]]:
-    """Course, speed, receiver and transceiver class of the positions at each silence's ends
-    (`start` and `end` of `silences`), keyed by (mmsi, ts): one join of the few silences to
-    the positions."""
+    """Course, speed and receiver of the positions at each silence's ends (`start` and `end`
+    of `silences`), keyed by (mmsi, ts): one join of the few silences to the positions."""
     keys = {(int(r["mmsi"]), r["start"]) for r in silences.select(["mmsi", "start"]).to_pylist()}
     keys |= {(int(r["mmsi"]), r["end"]) for r in silences.select(["mmsi", "end"]).to_pylist()
              if r["end"] is not None}
@@ -66,9 +63,8 @@ def at_silence_ends(positions: Any, silences: pa.Table) -> dict[Key, dict[str, A
     }))
     j = wanted.join(positions, [wanted.k_mmsi == positions.mmsi, wanted.k_ts == positions.ts])
     # several positions can share a silence's end time: the first non-null values win
-    class_b = j.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False).cast("int64")
     rows = j.group_by(["k_mmsi", "k_ts"]).agg(cog=j.cog.max(), sog=j.sog.max(),
-                                               station=j.station.max(), class_b=class_b.max())
+                                               station=j.station.max())
     return {(int(r["k_mmsi"]), r["k_ts"]): r for r in to_arrow(rows).to_pylist()}
 
 
@@ -103,28 +99,6 @@ def _courses(row: dict[str, Any], at_ends: dict[Key, dict[str, Any]]
     return None, None, "unknown"
 
 
-_LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of edge_lookahead_km tested along a course
-
-
-def _leaves(model: CoverageModel, reach: Reach | None, lat: float, lon: float, course: float,
-            class_b: bool, params: CoverageParams) -> bool:
-    """Whether a vessel at (lat, lon) on `course` is at the edge heading out: by the reach of
-    the receiver that heard it there when known (within `reach_edge_band_km` of it, sailing
-    away from the receiver, and within `edge_lookahead_km` along its course no receiver
-    hears its class), else by the footprint's cells (`Footprint.heading_out`)."""
-    if reach is None:
-        return model.footprint.heading_out(lat, lon, course, params.edge_lookahead_km)
-    reaches = model.reaches
-    if (reaches.inside_km(reach, lat, lon) > params.reach_edge_band_km
-            or not reaches.outward(reach, lat, lon, course)):
-        return False
-    km = params.edge_lookahead_km * np.asarray(_LOOK_STEPS)
-    plat, plon = sphere.destination(np.full(km.size, lat), np.full(km.size, lon),
-                                    np.full(km.size, course), km)
-    return any(reaches.heard_by_none(float(a), float(b), class_b)
-               for a, b in zip(plat, plon, strict=True))
-
-
 def coverage_exits(
     candidates: pa.Table, at_ends: dict[Key, dict[str, Any]], model: CoverageModel,
     params: CoverageParams,
@@ -139,23 +113,18 @@ def coverage_exits(
         if not footprint.regional:
             continue
         course, back, basis = _courses(row, at_ends)
-        start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
-        station = start_at.get("station")
-        class_b = bool(start_at.get("class_b"))
-        reach = model.reaches.of(station, class_b)
-        if course is None or not _leaves(model, reach, row["lat"], row["lon"], course, class_b,
-                                         params):
+        if course is None or not footprint.heading_out(row["lat"], row["lon"], course,
+                                                        params.edge_lookahead_km):
             continue
         closed = row["end"] is not None
+        start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
+        station = start_at.get("station")
         end = row["end"] or model.observed_end(station)
         # a vessel that came back while the feed was quiet was first heard wherever it then
         # was: where it came back says nothing, only where it left does
         came_back_unheard = end is not None and model.unobserved_h(row["start"], end, station) > 0
-        end_at = (at_ends.get((int(row["mmsi"]), row["end"])) or {}) if closed else {}
-        back_b = bool(end_at.get("class_b", class_b))
-        if back is not None and not came_back_unheard and not _leaves(
-                model, model.reaches.of(end_at.get("station"), back_b), row["next_lat"],
-                row["next_lon"], back, back_b, params):
+        if back is not None and not came_back_unheard and not footprint.heading_out(
+                row["next_lat"], row["next_lon"], back, params.edge_lookahead_km):
             continue  # came back well inside the footprint: it never left
         is_exit[-1] = True
         if end is None or end <= row["start"] or model.explained_by_outage(
@@ -173,7 +142,6 @@ def coverage_exits(
                 "duration_h": round(duration_h, 4),
                 **model.attrs(row["start"], end, station),
                 **footprint.attrs(),
-                **model.reaches.attrs(reach, row["lat"], row["lon"]),
                 "course_deg": round(course, 1), "course_basis": basis,
                 "open": not closed, "measured_to": end.isoformat(),
                 "end_lat": row["next_lat"], "end_lon": row["next_lon"],

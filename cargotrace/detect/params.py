@@ -175,29 +175,6 @@ class CoverageParams:
         default=6.0,
         metadata={"help": "Shortest observed silence reported as left_coverage."},
     )
-    reach_edge_band_km: float = field(
-        default=10.0,
-        metadata={"help": "When positions name their receiver: a silence leaves coverage only "
-                          "if it began within this distance of the reach of the receiver that "
-                          "last heard the vessel (and, when it came back, within it of a "
-                          "receiver's reach)."},
-    )
-    reach_cell_deg: float = field(
-        default=0.01,
-        metadata={"help": "Grid cell (degrees) in which a receiver's centre and reach are "
-                          "estimated from its own positions."},
-    )
-    reach_min_positions: int = field(
-        default=200,
-        metadata={"help": "Positions of one transceiver class a receiver needs for its reach to "
-                          "be estimated (otherwise its silences are judged on the footprint's "
-                          "cells)."},
-    )
-    reach_min_cell_positions: int = field(
-        default=2,
-        metadata={"help": "Positions a cell needs to count toward a receiver's reach (a single "
-                          "stray fix does not stretch it)."},
-    )
 
     def __post_init__(self) -> None:
         for name in ("min_hour_fraction", "global_min_fraction", "global_min_sparse_fraction"):
@@ -205,9 +182,7 @@ class CoverageParams:
                 raise ParamsError(f"{name} must be between 0 and 1")
         check_positive(footprint_cell_deg=self.footprint_cell_deg,
                        edge_lookahead_km=self.edge_lookahead_km,
-                       exit_min_silence_h=self.exit_min_silence_h,
-                       reach_edge_band_km=self.reach_edge_band_km,
-                       reach_cell_deg=self.reach_cell_deg)
+                       exit_min_silence_h=self.exit_min_silence_h)
         if min(self.outage_lead_h, self.exit_outage_lead_h) < 0:
             raise ParamsError("outage_lead_h and exit_outage_lead_h must be >= 0")
         if self.footprint_cell_deg > 10:
@@ -215,11 +190,9 @@ class CoverageParams:
         if self.footprint_fill_cells < 0:
             raise ParamsError("footprint_fill_cells must be >= 0")
         if min(self.min_busy_hour_vessels, self.footprint_min_positions,
-               self.footprint_min_cells, self.reach_min_positions,
-               self.reach_min_cell_positions) < 1:
-            raise ParamsError("min_busy_hour_vessels, footprint_min_positions, "
-                              "footprint_min_cells, reach_min_positions and "
-                              "reach_min_cell_positions must be >= 1")
+               self.footprint_min_cells) < 1:
+            raise ParamsError("min_busy_hour_vessels, footprint_min_positions and "
+                              "footprint_min_cells must be >= 1")
 
 
 @dataclass(frozen=True)
