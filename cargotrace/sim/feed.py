@@ -18,6 +18,10 @@ in which the feed itself was quiet), the first reason it was not heard decides i
 
 A silence is put down to the ship heard last before it: a shared MMSI's second ship that
 stops transmitting leaves a `gap` (cause `ghost_stopped`), whatever the owner was doing then.
+One the owner began by sailing out of range but that ends with the *second* ship's position
+(heard wherever that ship is, e.g. moored in a port) is a `gap` too (cause `ghost_heard`): the
+MMSI came back nowhere near an edge, so nothing in the data tells it from a ship that went dark
+on its way back (the `shared_mmsi` identity row says what happened).
 
 `left_coverage` rows: start = the last position heard before the silence, end = the first one
 after it (None: not heard again before the data ended), lat/lon = where it was last heard.
@@ -41,7 +45,7 @@ from cargotrace.sim.behaviours import HOUR, Planted
 from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
 from cargotrace.sim.ships import SimShip
 from cargotrace.sim.tracking import GAP_TRUTH_H
-from cargotrace.sim.truth import EPOCH, LEFT_COVERAGE, OUTAGE, TruthRow, utc
+from cargotrace.sim.truth import EPOCH, OUTAGE, TruthRow, utc
 
 SILENCE_TRUTH_H = GAP_TRUTH_H  # heard hours of silence that make a truth row (the gap rule)
 OUTAGE_MARGIN_H = 6.0  # heard traffic kept before and after each outage, and around ais_off
@@ -237,10 +241,10 @@ class SilenceTracker:
             unheard_s = overlap_s(t0, t1, self.reception.outages)
             if t1 - t0 - unheard_s < self.min_s:
                 continue
-            cause = causes.first(m, a_us, t1, self.reception.outages)
+            cause = causes.first(m, a_us, t1, self.reception.outages, b_us)
             if cause == "outage":
                 continue
-            kind = LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP
+            kind = EventKind.LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP
             attrs: dict[str, Any] = {"cause": cause or "reception",
                                      "duration_h": round((t1 - t0) / HOUR, 3)}
             if b_us is None:
@@ -288,7 +292,8 @@ class _Causes:
                 self.beyond.setdefault(m, []).append((a, b))
 
     def first(
-        self, mmsi: int, t0_us: int, t1: float, outages: tuple[tuple[float, float], ...]
+        self, mmsi: int, t0_us: int, t1: float, outages: tuple[tuple[float, float], ...],
+        t1_us: int | None = None,
     ) -> str | None:
         t0 = t0_us / 1e6
         for heard_us, ghost in self.ghosts.get(mmsi, []):
@@ -297,8 +302,16 @@ class _Causes:
                 beyond = [(a, b) for _, a, b in ghost.beyond_range]
                 cause = first_cause(t0, t1, [(ghost.active[1], np.inf)], beyond, outages)
                 return "ghost_stopped" if cause == "switched_off" else cause
-        return first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []), outages,
-                           tuple(self.changed.get(mmsi, ())))
+        cause = first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []),
+                            outages, tuple(self.changed.get(mmsi, ())))
+        if cause == "left_coverage" and t1_us is not None and any(
+                heard_us.size and np.any(heard_us == t1_us)
+                for heard_us, _ in self.ghosts.get(mmsi, [])):
+            # the MMSI was next heard from the other ship sharing it, wherever that ship was:
+            # no return at an edge, nothing to tell this silence from one the owner went dark
+            # in (the `shared_mmsi` identity row says what happened)
+            return "ghost_heard"
+        return cause
 
 
 def _at(us: int) -> Any:

@@ -99,7 +99,12 @@ def test_regional_truth_agrees_with_what_was_heard(regional: Path) -> None:
     # every silence began either at the range's edge or well inside it: nothing in between
     assert (silences["at_edge"]
             | (silences["inside_km"] >= silences["band_km"] + INSIDE_MARGIN_KM)).all()
-    expected = {(int(r.mmsi), r.ts): "left_coverage" if r.at_edge else "gap"
+    # a silence ended by the first position of a second ship using the MMSI (the
+    # shared_mmsi identity row's start) came back nowhere near an edge: a gap, wherever it began
+    second_ship_heard = {(int(r.mmsi), r.start) for r in truth[truth.subkind == "shared_mmsi"]
+                         .itertuples()}
+    expected = {(int(r.mmsi), r.ts): "left_coverage" if r.at_edge and (
+        int(r.mmsi), r.next_ts) not in second_ship_heard else "gap"
                 for r in silences.itertuples()}
     counted = {k for k, r in zip(expected, silences.itertuples(), strict=True)
                if not r.in_outage}
@@ -112,13 +117,14 @@ def test_regional_truth_agrees_with_what_was_heard(regional: Path) -> None:
     kinds = pd.Series([got[k] for k in counted]).value_counts()
     assert kinds["left_coverage"] >= 10 and kinds["gap"] >= 2
     causes = {json.loads(a)["cause"] for a in rows[rows.kind == "gap"]["attrs"]}
-    assert "switched_off" in causes and causes <= {"switched_off", "ghost_stopped", "mmsi_changed"}
+    assert "switched_off" in causes and causes <= {"switched_off", "ghost_stopped", "mmsi_changed",
+                                                   "ghost_heard"}
 
 
 def test_left_coverage_rows_say_where_it_was_last_heard(regional: Path) -> None:
     """lat/lon = the last position heard; a closed exit ends with a position heard again at the
-    range's edge (unless the ship came back during the outage, or a second ship began to use
-    its MMSI)."""
+    range's edge (unless the ship came back during the outage: a second ship beginning to use
+    its MMSI ends a gap, not an exit)."""
     silences = _silences(regional).set_index(["mmsi", "ts"])
     truth = _truth(regional)
     exits = truth[truth.kind == "left_coverage"]
@@ -132,7 +138,8 @@ def test_left_coverage_rows_say_where_it_was_last_heard(regional: Path) -> None:
             assert pd.isna(s["next_ts"])
             continue
         assert r.end == s["next_ts"]
-        if any(b <= r.end < b + LEAD for b in outage_ends) or (r.mmsi, r.end) in second_ship_heard:
+        assert (r.mmsi, r.end) not in second_ship_heard
+        if any(b <= r.end < b + LEAD for b in outage_ends):
             continue
         places = pd.read_csv(regional / "places.csv")
         back_km = min(float(haversine_km(np.array([s["next_lat"]]), np.array([s["next_lon"]]),
