@@ -17,7 +17,10 @@ a silence is `left_coverage` when
   footprint within `edge_lookahead_km` of where it was heard again);
 - and its observed part (`coverage.py`: hours the whole feed or the vessel's last receiver was
   quiet do not count) lasts at least `exit_min_silence_h`.
-A silence that starts well inside the footprint stays a gap, judged by the gap rules.
+A class B transponder (2 W, heard about half as far as a 12.5 W class A) is judged on where
+class B positions are received (`Footprint.for_class`): it leaves a receiver's reach well
+inside the class A lanes. A silence that starts well inside the footprint stays a gap, judged
+by the gap rules.
 
 Confidence: 0.9 when the vessel came back at an edge (left and came back: a coverage exit
 seen on both sides), 0.7 for an open exit (nothing after it to confirm); 0.1 less when the
