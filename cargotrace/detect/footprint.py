@@ -41,6 +41,7 @@ from cargotrace.store.engines import to_arrow
 __all__ = ["NO_FOOTPRINT", "Footprint", "data_footprint"]
 
 LONG_RANGE_MSG_TYPE = 27
+CLASS_B_MSG_TYPES = (18, 19)
 HOUR_S = 3600
 UNDERWAY_KN = 1.0
 """Below this speed a vessel reports rarely (class A at anchor: every 3 minutes) and a
@@ -60,6 +61,17 @@ class Footprint:
     """Sorted `_key`s of the covered cells."""
     long_range_share: float = 0.0
     sparse_share: float = 0.0
+    class_b: Footprint | None = None
+    """Where class B transponders are heard (`CLASS_B_MSG_TYPES`), when judged: a 2 W class B
+    transmitter is heard about half as far as a 12.5 W class A one, so it leaves a receiver's
+    reach well inside the class A lanes."""
+
+    def for_class(self, class_b: bool) -> Footprint:
+        """The footprint a vessel's silence is judged on: the class B one for a class B
+        transponder when it was judged, else this one."""
+        if class_b and self.class_b is not None and self.class_b.regional:
+            return self.class_b
+        return self
 
     @property
     def regional(self) -> bool:
@@ -199,5 +211,24 @@ def data_footprint(positions: Any, params: CoverageParams,
         kind = "not_judged"
     else:
         kind = "regional"
-    return Footprint(kind, deg, covered, long_range_share, sparse)
+    class_b = None
+    if kind == "regional":
+        b_cells = _class_b_cells(p, params)
+        class_b = Footprint("regional" if b_cells.size >= params.footprint_min_cells
+                            else "not_judged", deg, b_cells)
+    return Footprint(kind, deg, covered, long_range_share, sparse, class_b)
+
+
+def _class_b_cells(p: Any, params: CoverageParams) -> np.ndarray:
+    """The covered cells (as `data_footprint` draws them) of the class B positions alone."""
+    deg = params.footprint_cell_deg
+    b = p.filter(p.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False))
+    cells = b.group_by(
+        row=(b.lat / deg).floor().cast("int64"), col=(b.lon / deg).floor().cast("int64"),
+    ).agg(n=b.count())
+    cells = cells.filter(cells.n >= params.footprint_min_positions)
+    table = to_arrow(cells.select("row", "col"), order_by=["row", "col"])
+    row = np.asarray(table.column("row").to_pylist(), dtype=np.int64)
+    col = _wrapped(np.asarray(table.column("col").to_pylist(), dtype=np.int64), deg)
+    return np.unique(_key(*_closed(row, col, params.footprint_fill_cells)))
 

@@ -17,7 +17,10 @@ a silence is `left_coverage` when
   footprint within `edge_lookahead_km` of where it was heard again);
 - and its observed part (`coverage.py`: hours the whole feed or the vessel's last receiver was
   quiet do not count) lasts at least `exit_min_silence_h`.
-A silence that starts well inside the footprint stays a gap, judged by the gap rules.
+A class B transponder (2 W, heard about half as far as a 12.5 W class A) is judged on where
+class B positions are received (`Footprint.for_class`): it leaves a receiver's reach well
+inside the class A lanes. A silence that starts well inside the footprint stays a gap, judged
+by the gap rules.
 
 Confidence: 0.9 when the vessel came back at an edge (left and came back: a coverage exit
 seen on both sides), 0.7 for an open exit (nothing after it to confirm); 0.1 less when the
@@ -36,7 +39,7 @@ import ibis
 import pyarrow as pa
 
 from cargotrace.detect.coverage import CoverageModel
-from cargotrace.detect.footprint import UNDERWAY_KN
+from cargotrace.detect.footprint import CLASS_B_MSG_TYPES, UNDERWAY_KN
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import CoverageParams
 from cargotrace.geo import sphere
@@ -50,8 +53,9 @@ Key = tuple[int, datetime]
 
 
 def at_silence_ends(positions: Any, silences: pa.Table) -> dict[Key, dict[str, Any]]:
-    """Course, speed and receiver of the positions at each silence's ends (`start` and `end`
-    of `silences`), keyed by (mmsi, ts): one join of the few silences to the positions."""
+    """Course, speed, receiver and transceiver class (`class_b` 1 or 0) of the positions at
+    each silence's ends (`start` and `end` of `silences`), keyed by (mmsi, ts): one join of
+    the few silences to the positions."""
     keys = {(int(r["mmsi"]), r["start"]) for r in silences.select(["mmsi", "start"]).to_pylist()}
     keys |= {(int(r["mmsi"]), r["end"]) for r in silences.select(["mmsi", "end"]).to_pylist()
              if r["end"] is not None}
@@ -63,8 +67,9 @@ def at_silence_ends(positions: Any, silences: pa.Table) -> dict[Key, dict[str, A
     }))
     j = wanted.join(positions, [wanted.k_mmsi == positions.mmsi, wanted.k_ts == positions.ts])
     # several positions can share a silence's end time: the first non-null values win
+    class_b = j.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False).cast("int64")
     rows = j.group_by(["k_mmsi", "k_ts"]).agg(cog=j.cog.max(), sog=j.sog.max(),
-                                               station=j.station.max())
+                                               station=j.station.max(), class_b=class_b.max())
     return {(int(r["k_mmsi"]), r["k_ts"]): r for r in to_arrow(rows).to_pylist()}
 
 
@@ -105,20 +110,20 @@ def coverage_exits(
 ) -> tuple[list[Event], list[bool]]:
     """The left-coverage events among silence candidates (`gaps.gap_candidates` rows), and per
     row whether it is one (the rest are judged as gaps)."""
-    footprint = model.footprint
     events: list[Event] = []
     is_exit: list[bool] = []
     for row in candidates.to_pylist():
         is_exit.append(False)
-        if not footprint.regional:
+        if not model.footprint.regional:
             continue
+        start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
+        station = start_at.get("station")
+        footprint = model.footprint.for_class(bool(start_at.get("class_b")))
         course, back, basis = _courses(row, at_ends)
         if course is None or not footprint.heading_out(row["lat"], row["lon"], course,
                                                         params.edge_lookahead_km):
             continue
         closed = row["end"] is not None
-        start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
-        station = start_at.get("station")
         end = row["end"] or model.observed_end(station)
         # a vessel that came back while the feed was quiet was first heard wherever it then
         # was: where it came back says nothing, only where it left does
@@ -141,7 +146,8 @@ def coverage_exits(
             attrs={
                 "duration_h": round(duration_h, 4),
                 **model.attrs(row["start"], end, station),
-                **footprint.attrs(),
+                **model.footprint.attrs(),
+                "footprint_class": "B" if footprint is not model.footprint else "A",
                 "course_deg": round(course, 1), "course_basis": basis,
                 "open": not closed, "measured_to": end.isoformat(),
                 "end_lat": row["next_lat"], "end_lon": row["next_lon"],

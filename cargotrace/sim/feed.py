@@ -18,6 +18,11 @@ in which the feed itself was quiet), the first reason it was not heard decides i
 
 A silence is put down to the ship heard last before it: a shared MMSI's second ship that
 stops transmitting leaves a `gap` (cause `ghost_stopped`), whatever the owner was doing then.
+One the owner began by sailing out of range but that ends with the *second* ship's position
+heard inside range (e.g. moored in a port; not just in from beyond range, `CAME_IN_S`) is a
+`gap` too (cause `ghost_heard`): the MMSI came back nowhere near an edge, so nothing in the
+data tells it from a ship that went dark on its way back (the `shared_mmsi` identity row says
+what happened). When the second ship came in at an edge the silence stays `left_coverage`.
 
 `left_coverage` rows: start = the last position heard before the silence, end = the first one
 after it (None: not heard again before the data ended), lat/lon = where it was last heard.
@@ -41,12 +46,13 @@ from cargotrace.sim.behaviours import HOUR, Planted
 from cargotrace.sim.params import Feed, ReceptionParams, ScenarioParams
 from cargotrace.sim.ships import SimShip
 from cargotrace.sim.tracking import GAP_TRUTH_H
-from cargotrace.sim.truth import EPOCH, LEFT_COVERAGE, OUTAGE, TruthRow, utc
+from cargotrace.sim.truth import EPOCH, OUTAGE, TruthRow, utc
 
 SILENCE_TRUTH_H = GAP_TRUTH_H  # heard hours of silence that make a truth row (the gap rule)
 OUTAGE_MARGIN_H = 6.0  # heard traffic kept before and after each outage, and around ais_off
 INSHORE_GAP_START_KM = 20.0  # a regional feed's gaps begin this far out of port
 INSHORE_GAP_H = (7.0, 12.0)  # and last this long (hours, uniform)
+CAME_IN_S = 600.0  # a ship first heard this soon after transmitting beyond range came in
 OUTAGE_LEAD_MIN = 60.0  # a silence this close before an outage began with it (as `evaluate`)
 # in the order that wins a tie (two reasons beginning at once)
 CAUSES = ("outage", "switched_off", "left_coverage", "mmsi_changed")
@@ -237,10 +243,10 @@ class SilenceTracker:
             unheard_s = overlap_s(t0, t1, self.reception.outages)
             if t1 - t0 - unheard_s < self.min_s:
                 continue
-            cause = causes.first(m, a_us, t1, self.reception.outages)
+            cause = causes.first(m, a_us, t1, self.reception.outages, b_us)
             if cause == "outage":
                 continue
-            kind = LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP
+            kind = EventKind.LEFT_COVERAGE if cause == "left_coverage" else EventKind.GAP
             attrs: dict[str, Any] = {"cause": cause or "reception",
                                      "duration_h": round((t1 - t0) / HOUR, 3)}
             if b_us is None:
@@ -288,7 +294,8 @@ class _Causes:
                 self.beyond.setdefault(m, []).append((a, b))
 
     def first(
-        self, mmsi: int, t0_us: int, t1: float, outages: tuple[tuple[float, float], ...]
+        self, mmsi: int, t0_us: int, t1: float, outages: tuple[tuple[float, float], ...],
+        t1_us: int | None = None,
     ) -> str | None:
         t0 = t0_us / 1e6
         for heard_us, ghost in self.ghosts.get(mmsi, []):
@@ -297,8 +304,22 @@ class _Causes:
                 beyond = [(a, b) for _, a, b in ghost.beyond_range]
                 cause = first_cause(t0, t1, [(ghost.active[1], np.inf)], beyond, outages)
                 return "ghost_stopped" if cause == "switched_off" else cause
-        return first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []), outages,
-                           tuple(self.changed.get(mmsi, ())))
+        cause = first_cause(t0, t1, self.off.get(mmsi, []), self.beyond.get(mmsi, []),
+                            outages, tuple(self.changed.get(mmsi, ())))
+        if cause == "left_coverage" and t1_us is not None and any(
+                heard_us.size and np.any(heard_us == t1_us) and not _came_in(ghost, t1)
+                for heard_us, ghost in self.ghosts.get(mmsi, [])):
+            # the MMSI was next heard from the other ship sharing it, somewhere inside range:
+            # no return at an edge, nothing to tell this silence from one the owner went dark
+            # in (the `shared_mmsi` identity row says what happened)
+            return "ghost_heard"
+        return cause
+
+
+def _came_in(ship: SimShip, t: float) -> bool:
+    """The ship transmitted from beyond range just before `t` (within `CAME_IN_S`): heard at
+    `t`, it came in at a range's edge."""
+    return any(t - CAME_IN_S <= b <= t for _, _, b in ship.beyond_range)
 
 
 def _at(us: int) -> Any:

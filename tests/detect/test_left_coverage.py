@@ -218,26 +218,30 @@ def test_a_satellite_style_global_feed_keeps_every_silence_a_gap(aisdb: Path) ->
     assert len(gaps) == len(expected) > 1000
 
 
-# the simulator's regional feed (sim/feed.py): shore stations only, one whole-feed outage
-REGIONAL = ScenarioParams.for_scenario("mixed", vessels=40, days=3, seed=4, feed="regional",
-                                       outages=1)
+# the simulator's regional feed (sim/feed.py): shore stations only, one whole-feed outage; two
+# seeds, so one scenario's luck does not carry the bar
+REGIONAL_SEEDS = (4, 5)
 
 
+@pytest.mark.parametrize("seed", REGIONAL_SEEDS)
 def test_a_simulated_regional_feed_separates_coverage_exits_from_gaps(
-        tmp_path: Path) -> None:
+        seed: int, tmp_path: Path) -> None:
     """End to end on the simulator's regional scenario (its truth says which silences are
-    exits, which are switched-off transponders, and when the feed was down): exits and gaps
-    each with precision and recall of at least 0.95, and no silence reported because of the
-    outage (`evaluate`'s outage check: events matching no truth that begin in an outage or
-    within `outage_lead_min` before it)."""
-    simulate(REGIONAL, tmp_path)
+    exits, which are switched-off transponders, and when the feed was down), on a fresh store
+    with no places loaded (the packaged world gazetteer only): exits and gaps each with
+    precision and recall of at least 0.95, and no silence reported because of the outage
+    (`evaluate`'s outage check: events matching no truth that begin in an outage or within
+    `outage_lead_min` before it). Not every seed reaches the bar yet (docs/concepts/
+    behaviours.md, left_coverage: deliberate gaps begun off the lanes)."""
+    params = ScenarioParams.for_scenario("mixed", vessels=40, days=3, seed=seed,
+                                         feed="regional", outages=1)
+    simulate(params, tmp_path)
     with cargotrace.open_store(tmp_path / "s.duckdb") as store:
         ingest_file(store, tmp_path / "positions.parquet")
         ingest_file(store, tmp_path / "vessel_reports.parquet")
-        load_places(store, tmp_path / "places.csv")
-        detect(store, kinds=["gap", "left_coverage", "port_visit", "dark_voyage"])
+        detect(store, kinds=["gap", "left_coverage"])
         result = evaluate(read_events(store), read_truth(tmp_path / "truth.parquet"),
-                          MatchParams(), kinds={"gap", "left_coverage", "dark_voyage"})
+                          MatchParams(), kinds={"gap", "left_coverage"})
     for kind in ("gap", "left_coverage"):
         score = result.score(kind)
         assert score.truth >= 5 and score.precision >= 0.95 and score.recall >= 0.95, score
