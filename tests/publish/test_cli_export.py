@@ -51,10 +51,12 @@ def test_one_line_errors(sim_store: Path, tmp_path: Path, monkeypatch: pytest.Mo
                          capsys: pytest.CaptureFixture[str]) -> None:
     cases = {
         ("--format", "kml", "--out", "x.kml"):
-            "Error: export: give exactly one of --events, --vessel QUERY or --case CASE.yaml "
+            "Error: export: give exactly one of --events, --vessel QUERY, --case CASE.yaml or "
+            "--campaign CAMPAIGN.yaml "
             "(got none)\n",
         ("--events", "--vessel", "ANGARA", "--format", "kml", "--out", "x.kml"):
-            "Error: export: give exactly one of --events, --vessel QUERY or --case CASE.yaml "
+            "Error: export: give exactly one of --events, --vessel QUERY, --case CASE.yaml or "
+            "--campaign CAMPAIGN.yaml "
             "(got --events, --vessel)\n",
         ("--events", "--format", "ftm", "--out", "x.json"):
             "Error: --format ftm exports vessels, owners and sanctions links, not map "
