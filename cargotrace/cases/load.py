@@ -34,10 +34,18 @@ def case_path(path: str | Path) -> Path:
 
 def read_yaml(path: str | Path) -> Any:
     """The parsed YAML document, or UnreadableInputError for a missing or non-YAML file."""
-    path = case_path(path)
+    return read_yaml_mapping(
+        case_path(path), f"packaged cases: {', '.join(PACKAGED_CASES)}",
+        "a case file is a YAML mapping with case, title, cargo and evidence "
+        "(see docs/concepts/cases.md)")
+
+
+def read_yaml_mapping(path: Path, packaged: str, expected: str) -> dict[str, Any]:
+    """The YAML mapping in `path`; one line naming the problem (missing file — `packaged`
+    lists what could be named instead —, not UTF-8, not YAML with its line, not a mapping:
+    `expected`) as UnreadableInputError. Case and campaign files read through here."""
     if not path.is_file():
-        raise UnreadableInputError(
-            f"{path}: no such file (packaged cases: {', '.join(PACKAGED_CASES)})")
+        raise UnreadableInputError(f"{path}: no such file ({packaged})")
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -48,9 +56,7 @@ def read_yaml(path: str | Path) -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UnreadableInputError(f"{path}: not valid YAML{where}: {problem}") from exc
     if not isinstance(doc, dict):
-        raise UnreadableInputError(
-            f"{path}: a case file is a YAML mapping with case, title, cargo and evidence "
-            "(see docs/concepts/cases.md)")
+        raise UnreadableInputError(f"{path}: {expected}")
     return doc
 
 

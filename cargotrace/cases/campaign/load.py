@@ -14,11 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from cargotrace.cases.campaign.schema import Campaign, reference_problems
 from cargotrace.cases.check import Problem
+from cargotrace.cases.load import read_yaml_mapping
 from cargotrace.errors import NotFoundError, ParamsError, UnreadableInputError
 from cargotrace.routes.place_book import PlaceBook
 from cargotrace.screen.imo import imo_check_digit_ok
@@ -41,24 +41,10 @@ def campaign_path(path: str | Path) -> Path:
 
 
 def _read_yaml(path: str | Path) -> dict[str, Any]:
-    path = campaign_path(path)
-    if not path.is_file():
-        raise UnreadableInputError(
-            f"{path}: no such file (packaged campaigns: {', '.join(PACKAGED_CAMPAIGNS)})")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UnreadableInputError(f"{path}: not a UTF-8 text file ({exc.reason})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UnreadableInputError(f"{path}: not valid YAML{where}: {problem}") from exc
-    if not isinstance(doc, dict):
-        raise UnreadableInputError(
-            f"{path}: a campaign file is a YAML mapping with campaign, title, start, vessels "
-            f"and corridors (see {DOCS})")
-    return doc
+    return read_yaml_mapping(
+        campaign_path(path), f"packaged campaigns: {', '.join(PACKAGED_CAMPAIGNS)}",
+        "a campaign file is a YAML mapping with campaign, title, start, vessels and corridors "
+        f"(see {DOCS})")
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
