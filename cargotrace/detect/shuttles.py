@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,7 @@ class Call:
     event_id: str
     lat: float | None = None
     lon: float | None = None
+    candidates: tuple[str, ...] = ()  # an inferred call's candidate places once resolved
 
     @property
     def observed(self) -> bool:
@@ -147,20 +148,54 @@ def _pairs(calls: list[Call], params: ShuttleParams) -> set[tuple[str, str]]:
 
 def _stays(calls: list[Call], pair: tuple[str, str]) -> list[tuple[list[Call], int, int]]:
     """(calls, index of the first, index of the last) of each stay at a place of `pair`:
-    consecutive calls at the same place merge (calls elsewhere in between included); an
-    inferred call with both places as candidates is put at the place the vessel is not at."""
+    consecutive calls at the same place merge (calls elsewhere in between included). Calls are
+    resolved (`_resolve`): each is at one place."""
     stays: list[tuple[str, list[Call], int, int]] = []
     for index, call in enumerate(calls):
-        at = [p for p in pair if p in call.places]
-        if not at:
+        place = call.places[0]
+        if place not in pair:
             continue
-        place = at[0] if len(at) == 1 or not stays else next(p for p in at if p != stays[-1][0])
         if stays and stays[-1][0] == place:
             _, stay, first, _ = stays[-1]
             stays[-1] = (place, [*stay, call], first, index)
         else:
             stays.append((place, [call], index, index))
     return [(stay, first, last) for _, stay, first, last in stays]
+
+
+def _resolve(calls: list[Call]) -> list[Call]:
+    """One vessel's calls (in time order), each at exactly one place.
+
+    Why: an inferred call lists every port its silence could have hidden; counting it at all
+    of them invents trips between places the ship never sailed (a Najin-Dunay shuttler whose
+    dark calls also fit Vostochny, 60 km from Dunay, would "shuttle" Najin-Vostochny too). So a
+    call with several candidates goes to the one (in this order of preference) where the
+    vessel was *seen* calling (port visit, imagery) in the calls given; that is not the place of
+    its previous call (a call where the ship already was adds no trip); where it was seen
+    calling most often; ranked first by the dark-call detector (shortest detour)."""
+    seen: dict[str, int] = {}
+    for call in calls:
+        if call.observed:
+            for place in call.places:
+                seen[place] = seen.get(place, 0) + 1
+    out: list[Call] = []
+    for call in calls:
+        if len(call.places) > 1:
+            prev = out[-1].places[0] if out else None
+            rank = {p: i for i, p in enumerate(call.places)}
+            best = max(call.places, key=lambda p: (p in seen, p != prev, seen.get(p, 0),
+                                                   -rank[p]))
+            call = replace(call, places=(best,), candidates=call.places)
+        out.append(call)
+    return out
+
+
+def _supported(run: _Run) -> bool:
+    """Whether each of the run's two places has a call that is not an ambiguous guess: a call
+    seen there, or an inferred call with that place as its only candidate. A run whose one end
+    rests only on calls that could as well have been elsewhere is not reported."""
+    firm = {c.places[0] for c in run.calls if c.observed or len(c.candidates) <= 1}
+    return set(run.pair) <= firm
 
 
 def _runs(calls: list[Call], pair: tuple[str, str], params: ShuttleParams) -> list[_Run]:
@@ -183,9 +218,12 @@ def _runs(calls: list[Call], pair: tuple[str, str], params: ShuttleParams) -> li
 
 
 def _call_dict(call: Call) -> dict[str, Any]:
-    return {"mmsi": call.mmsi, "place_ids": list(call.places), "start": call.start.isoformat(),
-            "end": call.end.isoformat() if call.end else None, "how": call.how,
-            "observed": call.observed, "event_id": call.event_id}
+    out = {"mmsi": call.mmsi, "place_ids": list(call.places), "start": call.start.isoformat(),
+           "end": call.end.isoformat() if call.end else None, "how": call.how,
+           "observed": call.observed, "event_id": call.event_id}
+    if len(call.candidates) > 1:  # an inferred call assigned to one of several places
+        out["candidates"] = list(call.candidates)
+    return out
 
 
 def _event(runs: list[_Run]) -> Event:
@@ -247,9 +285,9 @@ def detect_shuttles(calls: Sequence[Call], params: ShuttleParams) -> list[Event]
         by_vessel.setdefault(call.mmsi, []).append(call)
     runs: list[_Run] = []
     for mmsi in sorted(by_vessel):
-        own = sorted(by_vessel[mmsi], key=lambda c: (c.start, c.event_id))
+        own = _resolve(sorted(by_vessel[mmsi], key=lambda c: (c.start, c.event_id)))
         for pair in sorted(_pairs(own, params)):
-            runs += _runs(own, pair, params)
+            runs += [r for r in _runs(own, pair, params) if _supported(r)]
     events = [_event([r]) for r in runs if r.trips >= params.min_trips]
     events += [_event(g) for g in _groups(runs, params)]
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.place_id or ""))
