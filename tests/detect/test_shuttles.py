@@ -76,6 +76,58 @@ def test_one_ship_shuttling_with_a_dark_call() -> None:
     assert [s.attrs["trips"] for s in only_seen] == [alternations(seen, NAJIN, DUNAY)]
 
 
+VOSTOCHNY = "ct:vostochny"
+
+
+def test_a_dark_call_counts_at_one_place_only() -> None:
+    """A Najin-Dunay shuttler whose dark calls also fit Vostochny (60 km from Dunay, sometimes
+    ranked first) makes no Najin-Vostochny shuttle: each dark call goes to Dunay, where the ship
+    was seen calling, and appears in one event only. Checked against a pandas resolution (the
+    candidate among the places of the vessel's port visits) and an alternation count."""
+    events = [visit(ANGARA, NAJIN, 0), visit(ANGARA, DUNAY, 4), visit(ANGARA, NAJIN, 8),
+              dark_call(ANGARA, [VOSTOCHNY, DUNAY], 12), visit(ANGARA, NAJIN, 16),
+              dark_call(ANGARA, [DUNAY, VOSTOCHNY], 20), visit(ANGARA, NAJIN, 24),
+              dark_call(ANGARA, [VOSTOCHNY, DUNAY], 28), visit(ANGARA, NAJIN, 32),
+              visit(ANGARA, DUNAY, 36)]
+    frame = frame_of(events)
+    frame["candidates"] = [[c["place_id"] for c in e.attrs.get("candidates", [])]
+                           or [e.place_id] for e in events]
+    seen = set(frame.loc[[e.kind == EventKind.PORT_VISIT for e in events], "place"])
+    # counted at every candidate (the old rule), Vostochny alone would make a shuttle
+    at_vostochny = frame.assign(place=[VOSTOCHNY if VOSTOCHNY in c else p
+                                       for c, p in zip(frame.candidates, frame.place,
+                                                       strict=True)])
+    assert alternations(at_vostochny, NAJIN, VOSTOCHNY) >= ShuttleParams().min_trips
+    resolved = frame.assign(place=[next(p for p in c if p in seen) for c in frame.candidates])
+    found = detect_shuttles(calls_from_events(events, ShuttleParams()), ShuttleParams())
+    assert [s.attrs["places"] for s in found] == [[DUNAY, NAJIN]]
+    assert found[0].attrs["trips"] == alternations(resolved, NAJIN, DUNAY) == 9
+    dark = [c for c in found[0].attrs["calls"] if not c["observed"]]
+    assert [c["place_ids"] for c in dark] == [[DUNAY]] * 3
+    assert [sorted(c["candidates"]) for c in dark] == [sorted([DUNAY, VOSTOCHNY])] * 3
+    listed = [c["event_id"] for s in found for c in s.attrs["calls"]]
+    assert len(listed) == len(set(listed)) == len(events)
+
+
+def test_a_run_resting_on_ambiguous_dark_calls_is_not_reported() -> None:
+    """Seen only at Najin, dark calls that fit Dunay or Vostochny: where the ship went is a
+    guess, so no shuttle. The same calls with Dunay their only candidate are a (low-confidence)
+    shuttle: the share of calls seen."""
+    def calls(candidates: list[str]) -> list[Event]:
+        out = []
+        for k in range(3):
+            out += [visit(ANGARA, NAJIN, 8 * k), dark_call(ANGARA, candidates, 8 * k + 4)]
+        return [*out, visit(ANGARA, NAJIN, 24)]
+
+    params = ShuttleParams()
+    assert detect_shuttles(calls_from_events(calls([DUNAY, VOSTOCHNY]), params), params) == []
+    firm = calls([DUNAY])
+    found = detect_shuttles(calls_from_events(firm, params), params)
+    assert [s.attrs["trips"] for s in found] == [alternations(frame_of(firm), NAJIN, DUNAY)]
+    seen = sum(e.kind == EventKind.PORT_VISIT for e in firm)
+    assert found[0].confidence == pytest.approx(seen / len(firm), abs=1e-3)
+
+
 def test_two_ships_alternating_are_one_group_shuttle() -> None:
     """Angara and Maria each make three trips (fewer than min_trips 4 alone): one group event
     with six trips, both vessels, the lower MMSI first."""
