@@ -8,8 +8,12 @@ volume claims can be tested against (`cargotrace.cases.campaign`).
 
 What counts as a call: a port visit (seen), a possible dark port call (inferred: the place is
 one of the gap's candidate places) and, when a table of them is loaded, an imagery sighting
-(seen). Calls are the vessel's, in time order; consecutive calls at one of the two places are
-one stay. A **trip** is the passage from a stay at one place to the next stay at the other,
+(seen). Calls are the vessel's, in time order. An inferred call counts at ONE place (`_resolve`:
+a candidate where the vessel was seen calling first), never at all its candidates: a dark call
+fitting Dunay and Vostochny, 60 km apart, would otherwise give a Najin-Dunay shuttler a second,
+invented Najin-Vostochny shuttle. A run one of whose places rests only on inferred calls that
+had several candidates is a guess, not reported (`_supported`). Consecutive calls at one of the
+two places are one stay. A **trip** is the passage from a stay at one place to the next stay at the other,
 taking at most `max_trip_d` (call to call) with at most `max_calls_between` calls elsewhere in
 between. A shuttle is a maximal run of consecutive trips, reported when it has at least
 `min_trips`. The event carries every call (place, dates, how it was evidenced, its event id),

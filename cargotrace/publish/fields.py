@@ -167,7 +167,8 @@ _DECLARED = [
     _f("inferred_calls", "int64", "", "shuttle", "possible dark port calls"),
     _f("observed_fraction", "double", "0-1", "shuttle", "share of calls seen"),
     _f("calls", "json", "", "shuttle",
-       "every call: mmsi, place_ids, start, end, how, observed, event_id"),
+       "every call: mmsi, place_ids (the place it counts at), candidates (a dark call's places), "
+       "start, end, how, observed, event_id"),
     # port visit
     _f("visit_confidence", "int64", "1-4", "port_visit", "GFW's port visit level"),
     _f("stop_h", "double", "h", "port_visit", "time stopped in port"),

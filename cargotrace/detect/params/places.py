@@ -77,7 +77,10 @@ class ShuttleParams:
     """Shuttles: a vessel (or a group of vessels) calling again and again at the same two places.
 
     Calls are port visits (seen), possible dark port calls (inferred) and, when loaded, imagery
-    sightings (seen). Defaults follow what analysts called the 2023 Rajin-Dunay pipeline: two
+    sightings (seen). A dark call counts at one place only: of its candidates, one where the
+    vessel was seen calling (else the detector's best), so no trips are invented to a port the
+    ship never sailed to; a run with an end resting only on such ambiguous calls is not
+    reported. Defaults follow what analysts called the 2023 Rajin-Dunay pipeline: two
     round trips are already a pattern worth a look; a trip slower than a month is no shuttle."""
 
     min_trips: int = field(
@@ -110,7 +113,11 @@ class ShuttleParams:
     include_dark_calls: bool = field(
         default=True,
         metadata={"help": "Count possible dark port calls as calls (inferred, not seen: they "
-                          "lower the shuttle's confidence)."},
+                          "lower the shuttle's confidence). Each counts at one of its "
+                          "candidate places: one where the vessel was seen calling, not the "
+                          "place of its previous call, seen most often, else the best ranked; "
+                          "a run whose one end rests only on calls that had several candidates "
+                          "is not reported."},
     )
 
     def __post_init__(self) -> None:
