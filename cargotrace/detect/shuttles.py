@@ -13,10 +13,10 @@ a candidate where the vessel was seen calling first), never at all its candidate
 fitting Dunay and Vostochny, 60 km apart, would otherwise give a Najin-Dunay shuttler a second,
 invented Najin-Vostochny shuttle. A run one of whose places rests only on inferred calls that
 had several candidates is a guess, not reported (`_supported`). Consecutive calls at one of the
-two places are one stay. A **trip** is the passage from a stay at one place to the next stay at the other,
-taking at most `max_trip_d` (call to call) with at most `max_calls_between` calls elsewhere in
-between. A shuttle is a maximal run of consecutive trips, reported when it has at least
-`min_trips`. The event carries every call (place, dates, how it was evidenced, its event id),
+two places are one stay. A **trip** is the passage from a stay at one place to the next stay at
+the other, taking at most `max_trip_d` (call to call) with at most `max_calls_between` calls
+elsewhere in between. A shuttle is a maximal run of consecutive trips, reported when it has at
+least `min_trips`. The event carries every call (place, dates, how it was evidenced, its event id),
 and its confidence is the share of calls that were directly observed (a shuttle made of
 inferred dark calls is a hypothesis, not a sighting).
 
