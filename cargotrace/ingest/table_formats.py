@@ -52,6 +52,7 @@ FIELD_KINDS: dict[str, Kind] = {
     "draught": Kind.FLOAT,
     "destination": Kind.TEXT,
     "eta": Kind.TEXT,
+    "station": Kind.TEXT,  # the receiver (as NMEA tag blocks' s:): per-receiver coverage
 }
 # Whole-number fields are cast to their stored type (store/schema.py), so an out-of-range value
 # is caught while reading instead of failing the insert.
@@ -84,6 +85,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "destination": ("destination",),
     "eta": ("eta",),
     "msg_type": ("msg_type", "message_id"),
+    "station": ("station", "receiver", "receiver_id"),
 }
 # Words that suggest a column for a missing required field, for the error message.
 HINTS = {"mmsi": ("mmsi",), "ts": ("time", "date"), "lat": ("lat",), "lon": ("lon", "lng")}

@@ -354,6 +354,31 @@ def test_parquet_rows_mapped_like_csv(positions_dir: Path, tmp_path: Path) -> No
                      "COG_degrees": 157.8, "SOG_knots": 5.9}
 
 
+def test_a_receiver_column_is_kept_as_the_station(
+        positions_dir: Path, tmp_path: Path, tmp_store: cargotrace.Store) -> None:
+    """A table that names the receiving station (the simulator's Parquet, exports of
+    multi-receiver networks) keeps it in `positions.station`, as NMEA tag blocks do: detect
+    judges each receiver's coverage from it. Real Solent rows, given two receivers by line."""
+    table = pcsv.read_csv(positions_dir / SOLENT)
+    receivers = pa.array(["rSOUTHSEA" if i % 3 else "rCOWES" for i in range(table.num_rows)])
+    parquet = tmp_path / "solent_rx.parquet"
+    pq.write_table(table.append_column("station", receivers), parquet)
+    csv_path = tmp_path / "solent_rx.csv"
+    pcsv.write_csv(table.append_column("Receiver", receivers), csv_path)
+    for path in (parquet, csv_path):
+        got = read(path, InputFormat.PARQUET if path.suffix == ".parquet" else InputFormat.AUTO)
+        ours = got.positions.sort_by("line_no")
+        assert ours.column("station").to_pylist() == receivers.to_pylist(), path.name
+    ingest_file(tmp_store, parquet)
+    stored = dict(tmp_store.con.execute(
+        "SELECT station, count(*) FROM positions GROUP BY station").fetchall())
+    # independent: from the column written, a position heard twice (the same MMSI, time and
+    # place) stored once, under the first receiver by name
+    frame = table.append_column("station", receivers).to_pandas()
+    kept = frame.groupby(["MMSI", "Time", "Latitude_degrees", "Longitude_degrees"]).station.min()
+    assert stored == dict(Counter(kept))
+
+
 def test_column_flags_map_an_unknown_layout(tmp_path: Path) -> None:
     path = tmp_path / "positions.csv"
     # Solent's first rows with the columns renamed, ';'-separated, time as Unix epoch seconds.
