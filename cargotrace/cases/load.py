@@ -55,6 +55,8 @@ def read_yaml_mapping(path: Path, packaged: str, expected: str) -> dict[str, Any
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UnreadableInputError(f"{path}: not valid YAML{where}: {problem}") from exc
+    except ValueError as exc:  # a date YAML reads as one but no calendar has: 2023-13-01
+        raise UnreadableInputError(f"{path}: a date that does not exist ({exc})") from exc
     if not isinstance(doc, dict):
         raise UnreadableInputError(f"{path}: {expected}")
     return doc

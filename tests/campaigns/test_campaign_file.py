@@ -124,6 +124,8 @@ def test_dates_out_of_order_are_errors(example_doc: dict[str, Any],
 @pytest.mark.parametrize(("text", "message"), [
     pytest.param("campaign: [unclosed", "not valid YAML at line 1", id="not_yaml"),
     pytest.param("- a list", "a campaign file is a YAML mapping", id="not_a_mapping"),
+    pytest.param("campaign: x\nstart: 2023-13-01\n", r"a date that does not exist \(month",
+                 id="impossible_date"),
 ])
 def test_unusable_files_raise_one_error(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "c.yaml"

@@ -101,6 +101,8 @@ def test_duplicate_ids_and_many_problems(reference_doc: dict[str, Any],
 @pytest.mark.parametrize(("text", "message"), [
     ("case: [unclosed", "not valid YAML at line 1"),
     ("- just\n- a list\n", "a case file is a YAML mapping"),
+    # YAML reads this as a date, and no calendar has it: one line, not a traceback
+    ("case: x\nobserved: 2023-13-01\n", r"a date that does not exist \(month must be"),
 ])
 def test_unusable_files(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
