@@ -132,19 +132,18 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
         yield st
     except BaseException as exc:
         try:
-            st.close()
+            st.abort()  # a lake discards what it had not committed
         except Exception:  # an invalidated database: the cause to report is `exc`
             pass
-        if st.created:
-            for made in (path, Path(f"{path}.wal")):
-                made.unlink(missing_ok=True)
+        st.remove_created()
         if is_write_failure(exc):  # disk full and the like, outside an ingest's transaction
             cause = write_failure_cause(exc)
             raise StoreError(f"{path}: {cause} (cannot write the store)") from exc
         raise
     st.close()
     if st.created:
-        err.print(f"created store at {path.absolute()}", markup=False, highlight=False,
+        made = "lake" if st.path != path else "store"
+    err.print(f"created {made} at {st.path.absolute()}", markup=False, highlight=False,
                   soft_wrap=True)
 
 
@@ -153,7 +152,9 @@ def optional_store(store: Path | None) -> Path | None:
     chosen with --store or $CARGOTRACE_STORE (which must exist), else ./cargotrace.duckdb when
     it exists, else None."""
     path, origin = store_path(store)
-    if path.exists():
+    from cargotrace.store.lake.layout import is_lake
+
+    if path.exists() or is_lake(path):
         return path
     if origin == "the default":
         return None

@@ -116,6 +116,18 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def abort(self) -> None:
+        """Close after a failure. Each write to the DuckDB file committed as it went, so this
+        is `close()`; a lake (`store/lake/`) discards what it had not committed."""
+        self.close()
+
+    def remove_created(self) -> None:
+        """Remove the store file this open created (and its write-ahead log): a command that
+        failed on a store it just made leaves nothing behind."""
+        if self.created and str(self.path) != ":memory:":
+            for made in (self.path, Path(f"{self.path}.wal")):
+                made.unlink(missing_ok=True)
+
     def __enter__(self) -> Store:
         return self
 
@@ -133,9 +145,18 @@ def open_store(
 ) -> Store:
     """Open the store at `path`, `$CARGOTRACE_STORE` or ./cargotrace.duckdb.
 
-    A missing file is created only when `create` is true and `read_only` false; otherwise
-    `StoreNotFoundError` is raised and nothing is written, so that reading from a mistyped path
-    fails instead of answering from an empty store.
+    A lake (`lake:DIR`, `file:///DIR` or an existing folder: docs/reference/lake.md) opens as a
+    `LakeStore`, which offers the same interface over Parquet files. A missing file is created
+    only when `create` is true and `read_only` false; otherwise `StoreNotFoundError` is raised
+    and nothing is written, so that reading from a mistyped path fails instead of answering
+    from an empty store.
     """
-    return Store(Path(path) if path is not None else default_store_path(), read_only=read_only,
-                 create=create)
+    chosen = path if path is not None else default_store_path()
+    from cargotrace.store.lake.layout import lake_location
+
+    root = lake_location(chosen)
+    if root is not None:
+        from cargotrace.store.lake.store import LakeStore
+
+        return LakeStore(root, read_only=read_only, create=create)
+    return Store(Path(chosen), read_only=read_only, create=create)

@@ -95,7 +95,7 @@ def ingest(
 
 
 def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> IngestSummary:
-    from cargotrace.ingest.pipeline import ingest_file
+    from cargotrace.ingest.lake_writer import ingest_into_store as ingest_file
 
     if quiet or not path.is_file():
         return ingest_file(st, path, options)  # type: ignore[arg-type]

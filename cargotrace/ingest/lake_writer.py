@@ -1,0 +1,119 @@
+"""Ingest one file into a lake: the laptop pipeline's batch, committed to the lake's files.
+
+Why through a scratch DuckDB file: the pipeline (pipeline.py) already reads every format,
+validates, quarantines with reason codes, dedupes within the file, skips a file ingested before
+with the same options, and keeps memory bounded while it does; none of that is repeated here.
+The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the scratch store is a
+temporary DuckDB file seeded with what the pipeline consults in the target store (the lake's
+`ingests`, and its `quarantine` rows of the same source), so ingest ids, the "already ingested"
+answer and the quarantine's per-source dedupe are the lake's. The pipeline's batch is then
+published to the lake in one commit (`_publish`): positions and vessel reports not already in
+their day partitions appended as new files, the batch's quarantine rows appended, the ingest's
+row (with its counts corrected for rows the lake already held) and any `meta` it wrote, all in
+one snapshot. A kill at any point leaves the previous snapshot in force, and a re-run redoes the
+whole file (tests/ingest/test_lake_writer.py).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from cargotrace.ingest.params import IngestOptions
+from cargotrace.ingest.pipeline import Progress, ingest_file
+from cargotrace.ingest.summary import IngestSummary
+from cargotrace.store.lake.appends import append_new_rows, append_rows
+from cargotrace.store.lake.store import LakeStore
+from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
+from cargotrace.store.store import Store, open_store
+
+__all__ = ["ingest_into_lake", "ingest_into_store"]
+
+
+def ingest_into_store(
+    store: Store, path: str | Path, options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Ingest one file into either kind of store: a lake through `ingest_into_lake`, a DuckDB
+    file through the pipeline directly (what `cargotrace ingest` calls)."""
+    if isinstance(store, LakeStore):
+        return ingest_into_lake(store, path, options, progress)
+    return ingest_file(store, path, options, progress)
+
+
+def ingest_into_lake(
+    lake: LakeStore, path: str | Path, options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Parse, validate, deduplicate and commit one file to the lake (module docstring)."""
+    started = time.perf_counter()
+    source = str(Path(path))
+    with tempfile.TemporaryDirectory(prefix="cargotrace-lake-batch-") as folder:
+        scratch_path = Path(folder) / "batch.duckdb"
+        with open_store(scratch_path) as scratch:
+            _seed(lake, scratch, source)
+            summary = ingest_file(scratch, path, options, progress)
+        if summary.already_ingested:
+            return summary
+        lake.con.execute(f"ATTACH '{_quoted(scratch_path)}' AS batch (READ_ONLY)")
+        lake.con.begin()
+        try:
+            _publish(lake, summary)
+            lake.con.commit()
+        except BaseException:
+            lake.con.rollback()  # the working copies go back to the committed snapshot
+            raise
+        finally:
+            lake.con.execute("DETACH batch")
+    summary.duration_s = time.perf_counter() - started
+    return summary
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _seed(lake: LakeStore, scratch: Store, source: str) -> None:
+    """Give the scratch store what the pipeline looks up in its target: every ingest (ids and
+    the already-ingested check) and the quarantine rows of this source (its dedupe)."""
+    for table, where, params in (("ingests", "true", []),
+                                 ("quarantine", "source = ?", [source])):
+        rows = lake.con.sql(f"SELECT * FROM {table} WHERE {where}",
+                            params=params).to_arrow_table()
+        if rows.num_rows:
+            scratch.con.register("seed_rows", rows)
+            scratch.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
+            scratch.con.unregister("seed_rows")
+
+
+def _publish(lake: LakeStore, summary: IngestSummary) -> None:
+    """The batch's rows into the lake, and one snapshot committing them (module docstring)."""
+    ingest_id = summary.ingest_id
+    positions = append_new_rows(lake, "positions", "SELECT * FROM batch.positions",
+                                POSITION_KEY)
+    reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM batch.vessel_reports",
+                              REPORT_KEY)
+    quarantined = append_rows(lake, "quarantine",
+                              f"SELECT * FROM batch.quarantine WHERE ingest_id = {ingest_id}")
+    # rows of the file that the lake held already are duplicates, as in the DuckDB store
+    summary.duplicate_positions += summary.positions_stored - positions.stored
+    summary.positions_stored = positions.stored
+    summary.duplicate_reports += summary.reports_stored - reports.stored
+    summary.reports_stored = reports.stored
+    con = lake.con
+    con.execute("INSERT INTO ingests BY NAME SELECT * FROM batch.ingests WHERE ingest_id = ?",
+                [ingest_id])
+    con.execute("UPDATE ingests SET positions_stored = ?, reports_stored = ?, duplicates = ?, "
+                "counts = ?::JSON WHERE ingest_id = ?",
+                [summary.positions_stored, summary.reports_stored, summary.duplicates,
+                 json.dumps(summary.to_dict(), default=str), ingest_id])
+    con.execute("INSERT OR REPLACE INTO meta SELECT * FROM batch.meta "
+                "WHERE key <> 'schema_version'")
+    lake.commit("ingest", {
+        "path": summary.path, "sha256": summary.sha256, "ingest_id": ingest_id,
+        "positions_stored": positions.stored, "reports_stored": reports.stored,
+        "days": sorted({*positions.days, *reports.days}),
+    }, {"positions": positions.files, "vessel_reports": reports.files,
+        "quarantine": quarantined})

@@ -1,0 +1,65 @@
+"""Appending rows to a lake's day-partitioned tables without storing a row twice.
+
+Why only the touched days are read: the dedupe key of positions (mmsi, ts, lat, lon) and of
+vessel reports contains `ts`, so a row can only duplicate a row of its own UTC day. A batch of
+one day's feed therefore reads that day's files, however many years the lake holds, where the
+DuckDB store's anti-join reads the whole table. Existing files are never rewritten: the rows
+that are new are written as new files in their day folders (layout.py), committed by the
+caller with the rest of its write (`LakeStore.commit(added=...)`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from cargotrace.store.lake.files import day_sql, write_files
+from cargotrace.store.lake.layout import PARTITION_COLUMN, TABLE_LAYOUT, Layout
+from cargotrace.store.lake.snapshot import DataFile
+from cargotrace.store.lake.store import LakeStore, files_sql
+
+
+class Appended(NamedTuple):
+    files: tuple[DataFile, ...]
+    """New data files, written but not yet committed."""
+    stored: int
+    """Rows in them: the batch's rows not already in the lake."""
+    days: tuple[str, ...]
+    """The day partitions the batch touched."""
+
+
+def _key_match(columns: tuple[str, ...]) -> str:
+    return " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in columns)
+
+
+def append_new_rows(lake: LakeStore, table: str, batch_sql: str,
+                    key: tuple[str, ...]) -> Appended:
+    """Write the rows of `batch_sql` that the lake's `table` does not hold yet (compared on
+    `key`, NULLs equal) as new files of `table`. The batch must already be free of duplicates
+    within itself, as the ingest pipeline's staged batches are."""
+    if TABLE_LAYOUT[table] is not Layout.BY_DAY:
+        raise ValueError(f"{table} is not a day-partitioned lake table")
+    con = lake.con
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lake_batch AS SELECT *, {day_sql()} AS "
+                f"{PARTITION_COLUMN} FROM ({batch_sql})")
+    try:
+        days = tuple(sorted(str(r[0]) for r in con.execute(
+            f"SELECT DISTINCT {PARTITION_COLUMN} FROM lake_batch").fetchall()))
+        existing = lake.files_of(table, days)
+        new_rows = f"SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM lake_batch s"
+        if existing:
+            stored_rows = files_sql(lake.root, table, existing)
+            new_rows += (f" WHERE NOT EXISTS (SELECT 1 FROM ({stored_rows}) t"
+                         f" WHERE {_key_match(key)})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE lake_new AS {new_rows}")
+        stored = int(con.execute("SELECT count(*) FROM lake_new").fetchall()[0][0])
+        files = write_files(con, lake.root, table, "SELECT * FROM lake_new") if stored else ()
+    finally:
+        con.execute("DROP TABLE IF EXISTS lake_batch; DROP TABLE IF EXISTS lake_new")
+    return Appended(files, stored, days)
+
+
+def append_rows(lake: LakeStore, table: str, batch_sql: str) -> tuple[DataFile, ...]:
+    """Write every row of `batch_sql` as new files of an appended table (quarantine)."""
+    if TABLE_LAYOUT[table] is not Layout.APPEND:
+        raise ValueError(f"{table} is not an appended lake table")
+    return write_files(lake.con, lake.root, table, batch_sql)

@@ -1,0 +1,243 @@
+"""A lake opened with DuckDB: the same `Store` interface over a folder of Parquet files.
+
+Why a `Store`: every layer above (detection, events, vessels, places, screening, reports) reads
+and writes the core tables through `store.con` and `store.table(...)` by name. A `LakeStore`
+gives them a DuckDB connection (in memory) where those names are:
+
+- **views** over the current snapshot's files for the big tables (`positions`,
+  `vessel_reports` read with `hive_partitioning`; `quarantine`), which only the ingest writer
+  appends to (`appends.py`, `ingest/lake_writer.py`);
+- **working copies** of every other table (events, places, meta, ingests, position_flags, the
+  sanctions and case tables), loaded from their one file each, written to as the DuckDB store
+  is (so `store_events` replaces events "exactly as the DuckDB store does": it is the same
+  code), and written back as new files when they changed (a content fingerprint tells).
+
+Nothing reaches the lake until `commit()`, which writes the changed working copies and any
+appended files and publishes the next snapshot (snapshot.py). `close()` commits; leaving a
+`with` block on an exception, or `abort()`, discards what was not committed. A writing open
+takes the writer lock (lock.py) until it closes; a read-only open takes no lock and sees the
+snapshot that was current when it opened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+
+from cargotrace.errors import StoreError, StoreNotFoundError
+from cargotrace.store.lake.files import remove_orphans, write_files
+from cargotrace.store.lake.layout import (
+    FORMAT,
+    FORMAT_VERSION,
+    MARKER,
+    PARTITION_COLUMN,
+    STAGING,
+    TABLE_LAYOUT,
+    Layout,
+)
+from cargotrace.store.lake.lock import WriterLock
+from cargotrace.store.lake.snapshot import DataFile, Snapshot, latest_snapshot, publish
+from cargotrace.store.schema import SCHEMA_VERSION, SPECS, TABLES
+from cargotrace.store.store import Store
+
+log = logging.getLogger(__name__)
+
+Fingerprint = tuple[int, int]
+
+
+def files_sql(root: Path, table: str, files: Iterable[DataFile]) -> str:
+    """A SELECT of `table`'s declared columns, with their declared types, from `files`; no
+    files: the same columns and no rows. The one place a lake table is read, on DuckDB."""
+    spec = SPECS[table]
+    paths = [str(root / f.path) for f in files]
+    if not paths:
+        columns = ", ".join(f'CAST(NULL AS {c.sql}) AS "{c.name}"' for c in spec.columns)
+        return f"SELECT {columns} WHERE false"
+    columns = ", ".join(f'CAST("{c.name}" AS {c.sql}) AS "{c.name}"' for c in spec.columns)
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    hive = "true" if TABLE_LAYOUT[table] is Layout.BY_DAY else "false"
+    return (f"SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = {hive}, "
+            "union_by_name = true)")
+
+
+class LakeStore(Store):
+    """An open lake (see the module's docstring); `root` is its folder, `snapshot` the version
+    read. `store.path` is the folder too, for messages."""
+
+    def __init__(self, root: Path, read_only: bool = False, create: bool = True) -> None:
+        self.root = self.path = root
+        exists = (root / MARKER).is_file()
+        if not exists and (read_only or not create):
+            raise StoreNotFoundError(str(root))
+        if not exists and root.is_dir() and any(root.iterdir()):
+            raise StoreError(f"{root}: this folder is not a cargotrace lake (no {MARKER}) and "
+                             "is not empty; give a new or empty folder for a new lake")
+        self.created = not exists
+        self.read_only = read_only
+        self._lock: WriterLock | None = None
+        self._fingerprints: dict[str, Fingerprint] = {}
+        if not read_only:
+            root.mkdir(parents=True, exist_ok=True)
+            self._lock = WriterLock(root)
+            self._lock.acquire()
+            try:
+                self._prepare(exists)
+            except BaseException:
+                self._lock.release()
+                raise
+        self.snapshot = latest_snapshot(root)
+        self.con = self._connect()
+        self._load()
+        if self.created:
+            self.commit("create")
+
+    def _prepare(self, exists: bool) -> None:
+        """As the lock's new holder: write the marker of a new lake; clear what a killed
+        writer left (its orphan files, its staging folder)."""
+        if not exists:
+            doc = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                   "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            (self.root / MARKER).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        assert self._lock is not None
+        if self._lock.took_over is not None or (self.root / STAGING).exists():
+            remove_orphans(self.root)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        # an in-memory database spills to ./.tmp by default: use the system's temporary folder
+        spill = Path(tempfile.gettempdir()) / f"cargotrace-duckdb-{os.getpid()}"
+        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        return con
+
+    def reconnect(self) -> None:
+        raise StoreError(f"{self.root}: a lake's connection cannot be reopened; open it again")
+
+    def _create_tables(self) -> None:  # the lake's tables are made by _load
+        pass
+
+    def _load(self) -> None:
+        """Views over the snapshot's files for the appended tables; working copies of the
+        others, with their declared constraints (e.g. `meta`'s key, which INSERT OR REPLACE
+        needs)."""
+        for name in SPECS:
+            files = self.snapshot.files(name)
+            if TABLE_LAYOUT[name] is Layout.REWRITE:
+                self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+                self.con.execute(TABLES[name])
+                if files:
+                    self.con.execute(f'INSERT INTO "{name}" BY NAME '
+                                     f"{files_sql(self.root, name, files)}")
+            else:
+                self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
+                                 f"{files_sql(self.root, name, files)}")
+        if not self.read_only:
+            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) "
+                             "ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
+        self._fingerprints = {n: self._fingerprint(n) for n in self._working_copies()}
+        self._fingerprints["meta"] = (-1, -1) if self.created else self._fingerprints["meta"]
+
+    @staticmethod
+    def _working_copies() -> list[str]:
+        return [n for n, layout in TABLE_LAYOUT.items() if layout is Layout.REWRITE]
+
+    def _fingerprint(self, name: str) -> Fingerprint:
+        """Row count and a sum of row hashes: changes when any row is added, removed or
+        changed (order-independent, so reading a table back gives the same value)."""
+        row = self.con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) '
+                               f'FROM "{name}" AS t').fetchall()[0]
+        return int(row[0]), int(row[1])
+
+    def changed_tables(self) -> list[str]:
+        """The working copies that differ from the snapshot read (what `commit` writes)."""
+        return [n for n in self._working_copies()
+                if self._fingerprint(n) != self._fingerprints.get(n)]
+
+    def commit(
+        self, operation: str = "write", details: dict[str, Any] | None = None,
+        added: dict[str, tuple[DataFile, ...]] | None = None,
+    ) -> Snapshot | None:
+        """Publish the next snapshot: the changed working copies written as new files, plus
+        `added` (files already written by an appending writer, listed after the table's
+        current files). None when there was nothing to commit."""
+        if self.read_only:
+            raise StoreError(f"{self.root}: opened read-only; nothing can be committed")
+        tables = {name: self.snapshot.files(name) + files
+                  for name, files in (added or {}).items() if files}
+        for name in self.changed_tables():
+            tables[name] = write_files(self.con, self.root, name, f'SELECT * FROM "{name}"')
+        if not tables:
+            return None
+        snapshot = self.snapshot.next(tables, operation, {
+            "command": " ".join(sys.argv)[:500], **(details or {})})
+        publish(self.root, snapshot)
+        self.snapshot = snapshot
+        for name in tables:
+            if TABLE_LAYOUT[name] is not Layout.REWRITE:
+                self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
+                                 f"{files_sql(self.root, name, snapshot.files(name))}")
+            else:
+                self._fingerprints[name] = self._fingerprint(name)
+        log.debug("%s: committed version %d (%s)", self.root, snapshot.version, operation)
+        return snapshot
+
+    def files_of(self, table: str, days: Iterable[str] | None = None) -> tuple[DataFile, ...]:
+        """The current snapshot's files of `table`, only those of `days` when given."""
+        files = self.snapshot.files(table)
+        if days is None:
+            return files
+        wanted = set(days)
+        return tuple(f for f in files if f.day in wanted)
+
+    def count(self, name: str) -> int:
+        if name in SPECS and TABLE_LAYOUT[name] is not Layout.REWRITE:
+            return self.snapshot.rows(name)  # from the snapshot: no file is opened
+        return super().count(name)
+
+    def abort(self) -> None:
+        """Close without committing: what was not committed is discarded."""
+        try:
+            self.con.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    def close(self) -> None:
+        """Commit what changed (a writing open), then close and give back the lock."""
+        try:
+            if not self.read_only:
+                self.commit("write")
+        except BaseException:
+            self.abort()
+            raise
+        self.abort()
+
+    def remove_created(self) -> None:
+        """Remove a lake this open created (a command that failed on a mistyped path)."""
+        import shutil
+
+        if self.created:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+__all__ = ["PARTITION_COLUMN", "LakeStore", "files_sql"]
