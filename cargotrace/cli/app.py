@@ -142,8 +142,8 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
         raise
     st.close()
     if st.created:
-        made = "lake" if st.path != path else "store"
-    err.print(f"created {made} at {st.path.absolute()}", markup=False, highlight=False,
+        made = "lake" if hasattr(st, "root") else "store"
+        err.print(f"created {made} at {st.path.absolute()}", markup=False, highlight=False,
                   soft_wrap=True)
 
 
