@@ -1,0 +1,169 @@
+"""Ingest into a lake (issue 23): the same rows as the DuckDB store, day partitions that
+hold exactly their days' rows, no duplicates on a re-ingest, and a killed ingest that leaves the
+lake as it was until a re-run completes it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import cargotrace
+from cargotrace.ingest.lake_writer import ingest_into_lake, ingest_into_store
+from cargotrace.store.lake.files import data_files_on_disk
+from cargotrace.store.lake.layout import LOCK
+from cargotrace.store.lake.snapshot import latest_snapshot, read_snapshot, versions
+from cargotrace.store.lake.store import LakeStore
+from cargotrace.store.schema import POSITION_KEY
+
+KEY = list(POSITION_KEY)
+
+
+@pytest.fixture(scope="module")
+def soj_lake(sea_of_japan: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sea-of-japan scenario's positions and reports (20 days) ingested into a lake."""
+    out, _ = sea_of_japan
+    root = tmp_path_factory.mktemp("lake") / "lk"
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        for name in ("positions.parquet", "vessel_reports.parquet"):
+            ingest_into_store(lake, out / name)
+    return root
+
+
+def _rows(store: cargotrace.Store, table: str, order: str) -> list[tuple[object, ...]]:
+    return store.con.execute(f"SELECT * EXCLUDE (ingest_id) FROM {table} ORDER BY {order}"
+                             ).fetchall()
+
+
+def test_the_lake_stores_the_rows_the_duckdb_store_stores(
+    sea_of_japan: tuple[Path, Path], soj_lake: Path,
+) -> None:
+    _, duck_path = sea_of_japan
+    with cargotrace.open_store(duck_path, read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{soj_lake}", read_only=True) as lake:
+        for table, order in (("positions", "ALL"), ("vessel_reports", "ALL"),
+                             ("quarantine", "ALL")):
+            assert _rows(lake, table, order) == _rows(duck, table, order), table
+        assert lake.count("positions") == duck.count("positions") > 0
+
+
+def test_each_day_partition_holds_exactly_that_utc_days_positions(
+    sea_of_japan: tuple[Path, Path], soj_lake: Path,
+) -> None:
+    """Checked without cargotrace: pandas over the simulator's file, pyarrow over the folders."""
+    out, _ = sea_of_japan
+    source = pd.read_parquet(out / "positions.parquet").drop_duplicates(KEY)
+    expected = source.groupby(source["ts"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%d")).size()
+    found = {folder.name.removeprefix("day="): sum(pq.read_metadata(f).num_rows
+                                                    for f in folder.glob("*.parquet"))
+             for folder in (soj_lake / "positions").iterdir()}
+    assert found == expected.to_dict()
+    assert len(found) >= 20
+    for folder in (soj_lake / "positions").iterdir():
+        day = folder.name.removeprefix("day=")
+        for f in folder.glob("*.parquet"):
+            ts = pq.read_table(f, columns=["ts"]).column("ts").to_pandas()
+            assert set(ts.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d")) == {day}
+
+
+def test_a_reingest_adds_nothing_and_a_changed_copy_adds_only_its_new_rows(
+    sea_of_japan: tuple[Path, Path], soj_lake: Path, tmp_path: Path,
+) -> None:
+    out, _ = sea_of_japan
+    source = pd.read_parquet(out / "positions.parquet")
+    first_days = source[source["ts"] < source["ts"].min() + pd.Timedelta(days=3)]
+    moved = first_days.head(5).assign(ts=lambda d: d["ts"] + pd.Timedelta(seconds=1))
+    copy = tmp_path / "positions.parquet"
+    pd.concat([first_days, moved]).to_parquet(copy)
+    with cargotrace.open_store(f"lake:{soj_lake}") as lake:
+        rows_before, version = lake.count("positions"), lake.snapshot.version
+        again = ingest_into_store(lake, out / "positions.parquet")
+        assert again.already_ingested
+        assert lake.snapshot.version == version  # nothing was committed
+        changed = ingest_into_store(lake, copy)
+        stored = lake.con.execute(f"SELECT {', '.join(KEY)} FROM positions").fetchall()
+    assert (changed.positions_stored, changed.duplicate_positions) == (5, len(first_days))
+    assert len(stored) == rows_before + 5
+    assert len(set(stored)) == len(stored)  # no key twice
+    assert latest_snapshot(soj_lake).details["days"] == sorted(
+        set(first_days["ts"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%d")))
+
+
+KILL_DURING_COMMIT = textwrap.dedent("""
+    import os, signal, sys
+    import cargotrace
+    import cargotrace.store.lake.store as lake_store
+    from cargotrace.ingest.lake_writer import ingest_into_lake
+
+    def killed(*args):  # SIGKILL after the data files are written, before the snapshot
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    lake_store.publish = killed
+    with cargotrace.open_store("lake:" + sys.argv[1]) as lake:
+        ingest_into_lake(lake, sys.argv[2])
+""")
+
+
+def test_an_ingest_killed_before_its_snapshot_leaves_the_lake_as_it_was_and_a_rerun_completes(
+    sea_of_japan: tuple[Path, Path], tmp_path: Path,
+) -> None:
+    out, duck_path = sea_of_japan
+    root = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        ingest_into_lake(lake, out / "vessel_reports.parquet")
+    before = versions(root)
+    env = {**os.environ, "PYTHONPATH": str(Path(cargotrace.__file__).parents[1])}
+    killed = subprocess.run([sys.executable, "-c", KILL_DURING_COMMIT, str(root),
+                             str(out / "positions.parquet")], env=env, timeout=120, check=False)
+    assert killed.returncode == -9
+    assert versions(root) == before
+    assert (root / LOCK).is_file()  # the dead writer's lock
+    listed = {p for v in versions(root) for p in read_snapshot(root, v).paths()}
+    orphans = data_files_on_disk(root) - listed
+    assert any(name.startswith("positions/day=") for name in orphans)
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        assert lake.count("positions") == 0
+        assert lake.con.execute("SELECT count(*) FROM positions").fetchall() == [(0,)]
+        assert lake.count("vessel_reports") == pq.read_metadata(
+            out / "vessel_reports.parquet").num_rows
+    with cargotrace.open_store(f"lake:{root}") as lake:  # takes the dead writer's lock over
+        assert isinstance(lake, LakeStore)
+        summary = ingest_into_lake(lake, out / "positions.parquet")
+        assert not summary.already_ingested
+    assert data_files_on_disk(root) - {p for v in versions(root)
+                                       for p in read_snapshot(root, v).paths()} == set()
+    expected = pd.read_parquet(out / "positions.parquet").drop_duplicates(KEY)
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake, \
+            cargotrace.open_store(duck_path, read_only=True) as duck:
+        assert lake.count("positions") == len(expected) == summary.positions_stored
+        assert _rows(lake, "positions", "ALL") == _rows(duck, "positions", "ALL")
+
+
+def test_cli_ingest_into_a_lake_and_a_second_writer_is_refused_in_one_line(
+    sea_of_japan: tuple[Path, Path], tmp_path: Path,
+) -> None:
+    out, _ = sea_of_japan
+    root = tmp_path / "lk"
+    env = {**os.environ, "PYTHONPATH": str(Path(cargotrace.__file__).parents[1])}
+    cmd = [sys.executable, "-m", "cargotrace", "ingest", "--store", f"file://{root}",
+           str(out / "vessel_reports.parquet"), "-q"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"created lake at {root}\n")
+    with cargotrace.open_store(f"lake:{root}"):
+        refused = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
+                                 check=False)
+        holder = (root / LOCK).read_text()
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Error: {root}: another process is writing this lake: "
+                               f"pid {os.getpid()} on ")
+    assert lines[0].endswith(f"wait for it to finish (if it is gone, delete {root / LOCK})")
+    assert '"since": "' in holder
