@@ -153,8 +153,12 @@ def test_cli_ingest_into_a_lake_and_a_second_writer_is_refused_in_one_line(
     env = {**os.environ, "PYTHONPATH": str(Path(cargotrace.__file__).parents[1])}
     cmd = [sys.executable, "-m", "cargotrace", "ingest", "--store", f"file://{root}",
            str(out / "vessel_reports.parquet"), "-q"]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.app import app
+
+    done = CliRunner().invoke(app, cmd[3:])
+    assert done.exit_code == 0, done.output
     assert done.stderr.startswith(f"created lake at {root}\n")
     with cargotrace.open_store(f"lake:{root}"):
         refused = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
