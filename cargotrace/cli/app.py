@@ -43,24 +43,27 @@ err = Console(stderr=True, soft_wrap=True)
 # reading commands need one, and a few commands use one only when there is one.
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file, created if missing (default: $CARGOTRACE_STORE "
-                 "or ./cargotrace.duckdb)."),
+    typer.Option("--store", help="Store file, or a lake folder as lake:DIR; created if missing "
+                 "(default: $CARGOTRACE_STORE or ./cargotrace.duckdb)."),
 ]
 ReadStoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file to read; it must exist (default: "
+    typer.Option("--store", help="Store file or lake (lake:DIR) to read; it must exist "
+                 "(default: "
                  "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
 ]
 # detect and screen write events but work on what is stored: a new, empty store would only
 # answer "0 events" or "0 hits", which reads like a finding, so they need an existing one
 WorkStoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file to work on; it must exist (default: "
+    typer.Option("--store", help="Store file or lake (lake:DIR) to work on; it must exist "
+                 "(default: "
                  "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
 ]
 OptionalStoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store file to use; it must exist when given (default: "
+    typer.Option("--store", help="Store file or lake (lake:DIR) to use; it must exist when "
+                 "given (default: "
                  "$CARGOTRACE_STORE, else ./cargotrace.duckdb if it exists, else none)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]

@@ -3,7 +3,10 @@ out of day partitions, with events that straddle midnight (and so two partitions
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -12,6 +15,7 @@ import cargotrace
 from cargotrace.detect.run import detect
 from cargotrace.ingest.gazetteers import load_curated_gazetteer
 from cargotrace.ingest.lake_writer import ingest_into_store
+from cargotrace.store.engines import Engine, drop_spark_views
 from cargotrace.store.events import list_events
 from cargotrace.store.lake.snapshot import latest_snapshot
 
@@ -63,3 +67,25 @@ def test_detecting_again_on_the_lake_changes_no_event(detected_lake: Path) -> No
         assert _events(lake) == before
         assert lake.snapshot.version == version + 1  # the run's `detected:` notes in meta
         assert lake.snapshot.operation == "write"
+
+
+def test_spark_reads_the_lakes_own_files_and_gives_the_same_events(
+    spark: Any, sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No export and no upload: Spark reads the day partitions the snapshot lists."""
+    _, duck_path = sea_of_japan
+    root = tmp_path / "lk"
+    shutil.copytree(detected_lake, root)
+    caplog.set_level(logging.DEBUG, logger="cargotrace.store.engines.handoff")
+    try:
+        with cargotrace.open_store(f"lake:{root}") as lake:
+            detect(lake, engine=Engine.SPARK)
+    finally:
+        drop_spark_views()
+    handed = {r.getMessage().split(" ")[0]: r.getMessage().rsplit("(", 1)[1]
+              for r in caplog.records if "spark view" in r.getMessage()}
+    assert handed == {"positions": "lake)", "vessel_reports": "lake)", "places": "parquet)"}
+    with cargotrace.open_store(duck_path, read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        assert _events(lake) == _events(duck)

@@ -16,6 +16,11 @@ Spark cannot open a DuckDB file, so `tables_on` hands each needed table over in 
   shared file system, but the whole table passes through this process and the server's driver,
   so it suits modest stores; see docs/reference/spark.md.
 
+A lake (`store/lake/`, docs/reference/lake.md) needs neither for its day-partitioned and
+appended tables: Spark reads the very files the lake's current snapshot lists (`lake` below),
+so nothing is exported or uploaded. Tables a run may have changed in memory (places, which
+detection fills with the world gazetteer on first use) still go by one of the two ways above.
+
 Either way the result is a temporary view with a unique name (two stores in one session never
 see each other's rows), cast to the store's Ibis schema so detectors build the same expression
 on both engines.
@@ -38,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from cargotrace.errors import EngineError
 from cargotrace.store.engines.engine import Engine
 from cargotrace.store.engines.session import current_backend, is_remote, spark_backend
-from cargotrace.store.schema import TABLES
+from cargotrace.store.schema import SPECS, TABLES
 
 if TYPE_CHECKING:
     import ibis
@@ -60,6 +65,7 @@ class Handoff(StrEnum):
 
     PARQUET = "parquet"
     ARROW = "arrow"
+    LAKE = "lake"
 
 
 def choose_handoff(remote: bool, staging: str | None) -> Handoff:
@@ -146,6 +152,26 @@ def _arrow_frame(session: Any, store: Store, name: str, schema: Any) -> Any:
     return session.createDataFrame(rows, schema=PySparkSchema.from_ibis(schema))
 
 
+def _lake_frame(session: Any, store: Store, name: str) -> Any | None:
+    """Spark's frame over the lake files of `name` in the store's snapshot (None when `store`
+    is not a lake, or keeps `name` as an in-memory working copy, or has no file of it).
+    The folder of a day-partitioned table is the `basePath`, so Spark sees the `day=`
+    folders as a partition; only the declared columns are kept."""
+    from cargotrace.store.lake.layout import TABLE_LAYOUT, Layout
+    from cargotrace.store.lake.store import LakeStore
+
+    if not isinstance(store, LakeStore) or TABLE_LAYOUT[name] is Layout.REWRITE:
+        return None
+    files = store.files_of(name)
+    if not files:
+        return None
+    reader = session.read
+    if TABLE_LAYOUT[name] is Layout.BY_DAY:
+        reader = reader.option("basePath", (store.root / name).absolute().as_uri())
+    uris = [(store.root / f.path).absolute().as_uri() for f in files]
+    return reader.parquet(*uris).select(*SPECS[name].names)
+
+
 def tables_on(engine: Engine | str, store: Store, names: Iterable[str]) -> dict[str, ibis.Table]:
     """The named core tables as Ibis tables on `engine`, with the store's Ibis schema on both.
 
@@ -169,13 +195,14 @@ def tables_on(engine: Engine | str, store: Store, names: Iterable[str]) -> dict[
     for name in names:
         schema = store.table(name).schema()
         view = f"{VIEW_PREFIX}{name}_{uuid.uuid4().hex[:12]}"
-        if how is Handoff.PARQUET:
-            frame = _parquet_frame(session, store, name, view)
-        else:
-            frame = _arrow_frame(session, store, name, schema)
+        frame, used = _lake_frame(session, store, name), Handoff.LAKE
+        if frame is None and how is Handoff.PARQUET:
+            frame, used = _parquet_frame(session, store, name, view), how
+        elif frame is None:
+            frame, used = _arrow_frame(session, store, name, schema), how
         frame.createOrReplaceTempView(view)
         tables[name] = backend.table(view).cast(schema)
-        log.debug("%s → spark view %s (%s)", name, view, how)
+        log.debug("%s → spark view %s (%s)", name, view, used)
     return tables
 
 
