@@ -152,6 +152,12 @@ def _arrow_frame(session: Any, store: Store, name: str, schema: Any) -> Any:
     return session.createDataFrame(rows, schema=PySparkSchema.from_ibis(schema))
 
 
+def _file_url(path: Path) -> str:
+    """`file://` and the absolute path as it is: Hadoop's paths do not percent-decode, so
+    `Path.as_uri()`'s `day%3D2024-01-01` would name a folder that does not exist."""
+    return "file://" + path.absolute().as_posix()
+
+
 def _lake_frame(session: Any, store: Store, name: str) -> Any | None:
     """Spark's frame over the lake files of `name` in the store's snapshot (None when `store`
     is not a lake, or keeps `name` as an in-memory working copy, or has no file of it).
@@ -167,8 +173,8 @@ def _lake_frame(session: Any, store: Store, name: str) -> Any | None:
         return None
     reader = session.read
     if TABLE_LAYOUT[name] is Layout.BY_DAY:
-        reader = reader.option("basePath", (store.root / name).absolute().as_uri())
-    uris = [(store.root / f.path).absolute().as_uri() for f in files]
+        reader = reader.option("basePath", _file_url(store.root / name))
+    uris = [_file_url(store.root / f.path) for f in files]
     return reader.parquet(*uris).select(*SPECS[name].names)
 
 
