@@ -165,8 +165,43 @@ def test_snapshots_list_files_that_hold_the_rows_and_vacuum_keeps_the_newest(
         assert read_meta(store, "n") == 2
 
 
-def test_the_duckdb_store_is_still_the_default(tmp_path: Path) -> None:
-    os.chdir(tmp_path)
+def test_the_duckdb_store_is_still_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CARGOTRACE_STORE", raising=False)
     with cargotrace.open_store() as store:
         assert type(store) is Store
     assert (tmp_path / "cargotrace.duckdb").is_file()
+
+
+def test_compaction_leaves_one_file_per_day_with_the_same_rows(
+    shared_data: Path, tmp_path: Path,
+) -> None:
+    """Two halves of a real day's capture, ingested one after the other, then compacted."""
+    from cargotrace.ingest.lake_writer import ingest_into_lake
+    from cargotrace.store.lake.appends import compact_days
+
+    root = tmp_path / "lk"
+    lines = (shared_data / "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+             ).read_text().splitlines(keepends=True)[:20_001]
+    sources = [tmp_path / "first.csv", tmp_path / "second.csv"]
+    sources[0].write_text("".join(lines[:10_001]))
+    sources[1].write_text(lines[0] + "".join(lines[10_001:]))
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        for source in sources:
+            ingest_into_lake(lake, source)
+        rows_before = sorted(lake.con.execute("SELECT * FROM positions").fetchall(), key=str)
+        files_before = lake.files_of("positions")
+        compacted = compact_days(lake, "positions", min_files=1 + 1)
+        per_day: dict[str | None, int] = {}
+        for f in lake.files_of("positions"):
+            per_day[f.day] = per_day.get(f.day, 0) + 1
+        assert sorted(lake.con.execute("SELECT * FROM positions").fetchall(), key=str) \
+            == rows_before
+    assert len(files_before) > len(per_day) and set(per_day.values()) == {1}
+    assert compacted.stored == sum(f.rows for f in files_before if f.day in compacted.days)
+    assert latest_snapshot(root).operation == "compact"
+    on_disk = sum(pq.read_metadata(root / f.path).num_rows
+                  for f in latest_snapshot(root).files("positions"))
+    assert on_disk == len(rows_before)

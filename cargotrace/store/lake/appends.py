@@ -1,4 +1,5 @@
-"""Appending rows to a lake's day-partitioned tables without storing a row twice.
+"""Appending rows to a lake's day-partitioned tables without storing a row twice, and
+compacting the small files appends leave.
 
 Why only the touched days are read: the dedupe key of positions (mmsi, ts, lat, lon) and of
 vessel reports contains `ts`, so a row can only duplicate a row of its own UTC day. A batch of
@@ -63,3 +64,29 @@ def append_rows(lake: LakeStore, table: str, batch_sql: str) -> tuple[DataFile, 
     if TABLE_LAYOUT[table] is not Layout.APPEND:
         raise ValueError(f"{table} is not an appended lake table")
     return write_files(lake.con, lake.root, table, batch_sql)
+
+
+def compact_days(lake: LakeStore, table: str, min_files: int = 2) -> Appended:
+    """Rewrite each day partition of `table` that has at least `min_files` files as one file,
+    and commit the new file list in one snapshot (readers see the old files or the new ones).
+
+    Why: every ingest adds a file per day it touches, and a reader opens every file's footer.
+    The old files stay on disk for readers of older versions until `files.vacuum`."""
+    if TABLE_LAYOUT[table] is not Layout.BY_DAY:
+        raise ValueError(f"{table} is not a day-partitioned lake table")
+    if min_files < 2:
+        raise ValueError("min_files must be at least 2")
+    by_day: dict[str, list[DataFile]] = {}
+    for f in lake.files_of(table):
+        by_day.setdefault(str(f.day), []).append(f)
+    crowded = sorted(day for day, files in by_day.items() if len(files) >= min_files)
+    if not crowded:
+        return Appended((), 0, ())
+    written: list[DataFile] = []
+    for day in crowded:
+        written += write_files(lake.con, lake.root, table, files_sql(lake.root, table,
+                                                                     by_day[day]))
+    kept = tuple(f for f in lake.files_of(table) if f.day not in set(crowded))
+    lake.commit("compact", {"table": table, "days": crowded}, replaced={
+        table: kept + tuple(written)})
+    return Appended(tuple(written), sum(f.rows for f in written), tuple(crowded))

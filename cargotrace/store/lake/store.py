@@ -95,11 +95,16 @@ class LakeStore(Store):
             except BaseException:
                 self._lock.release()
                 raise
-        self.snapshot = latest_snapshot(root)
-        self.con = self._connect()
-        self._load()
-        if self.created:
-            self.commit("create")
+        try:
+            self.snapshot = latest_snapshot(root)
+            self.con = self._connect()
+            self._load()
+            if self.created:
+                self.commit("create")
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
 
     def _prepare(self, exists: bool) -> None:
         """As the lock's new holder: write the marker of a new lake; clear what a killed
@@ -167,14 +172,17 @@ class LakeStore(Store):
     def commit(
         self, operation: str = "write", details: dict[str, Any] | None = None,
         added: dict[str, tuple[DataFile, ...]] | None = None,
+        replaced: dict[str, tuple[DataFile, ...]] | None = None,
     ) -> Snapshot | None:
         """Publish the next snapshot: the changed working copies written as new files, plus
         `added` (files already written by an appending writer, listed after the table's
-        current files). None when there was nothing to commit."""
+        current files) and `replaced` (a table's whole new file list, e.g. after compaction).
+        None when there was nothing to commit."""
         if self.read_only:
             raise StoreError(f"{self.root}: opened read-only; nothing can be committed")
         tables = {name: self.snapshot.files(name) + files
                   for name, files in (added or {}).items() if files}
+        tables.update(replaced or {})
         for name in self.changed_tables():
             tables[name] = write_files(self.con, self.root, name, f'SELECT * FROM "{name}"')
         if not tables:
