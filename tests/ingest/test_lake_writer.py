@@ -16,6 +16,7 @@ import pytest
 
 import cargotrace
 from cargotrace.ingest.lake_writer import ingest_into_lake, ingest_into_store
+from cargotrace.ingest.summary import IngestSummary
 from cargotrace.store.lake.files import data_files_on_disk
 from cargotrace.store.lake.layout import LOCK
 from cargotrace.store.lake.snapshot import latest_snapshot, read_snapshot, versions
@@ -171,3 +172,34 @@ def test_cli_ingest_into_a_lake_and_a_second_writer_is_refused_in_one_line(
                                f"pid {os.getpid()} on ")
     assert lines[0].endswith(f"wait for it to finish (if it is gone, delete {root / LOCK})")
     assert '"since": "' in holder
+
+
+def test_a_dirty_real_feed_and_its_changed_copy_give_the_duckdb_stores_rows_and_quarantine(
+    shared_data: Path, tmp_path: Path,
+) -> None:
+    """The quarantine's per-source dedupe works through the lake's seeding: a copy of the
+    feed with one more line quarantines nothing twice, on both stores."""
+    feed = tmp_path / "feed.nm4"
+    original = (shared_data / "ais_nmea/aisdb/test_data_20211101.nm4").read_text()
+    found: dict[str, list[IngestSummary]] = {}
+    for where in ("duck", "lake"):
+        feed.write_text(original)
+        location = str(tmp_path / "s.duckdb") if where == "duck" else f"lake:{tmp_path}/lk"
+        with cargotrace.open_store(location) as store:
+            first = ingest_into_store(store, feed)
+            feed.write_text(original + original.splitlines(keepends=True)[-1])
+            found[where] = [first, ingest_into_store(store, feed)]
+
+    def counts(s: IngestSummary) -> tuple[object, ...]:
+        return (s.positions_stored, s.duplicate_positions, dict(s.quarantined),
+                s.quarantined_before)
+
+    assert [counts(s) for s in found["lake"]] == [counts(s) for s in found["duck"]]
+    first, second = found["lake"]
+    assert second.positions_stored == 0
+    assert second.quarantined_before == first.quarantined_total > 0
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{tmp_path}/lk", read_only=True) as lake:
+        for table in ("positions", "vessel_reports", "quarantine"):
+            assert _rows(lake, table, "ALL") == _rows(duck, table, "ALL"), table
+        assert lake.count("quarantine") == first.quarantined_total
