@@ -45,7 +45,7 @@ from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import ShuttleParams
 from cargotrace.store.events import Event
 
-__all__ = ["Call", "calls_from_events", "calls_from_table", "detect_shuttles"]
+__all__ = ["Call", "calls_from_events", "calls_from_table", "dark_call_places", "detect_shuttles"]
 
 SEEN = frozenset({"port_visit", "imagery"})
 """How a call can be evidenced and count as directly observed; anything else is inferred."""
@@ -74,7 +74,8 @@ class Call:
         return self.end or self.start
 
 
-def _dark_places(place_id: str | None, attrs: dict[str, Any]) -> tuple[str, ...]:
+def dark_call_places(place_id: str | None, attrs: dict[str, Any]) -> tuple[str, ...]:
+    """A possible dark port call's places: the one it names first, then its candidates."""
     names = [place_id] if place_id else []
     names += [c.get("place_id") for c in attrs.get("candidates") or [] if c.get("place_id")]
     return tuple(dict.fromkeys(n for n in names if n))
@@ -88,7 +89,7 @@ def calls_from_events(events: Iterable[Event], params: ShuttleParams) -> list[Ca
         if kind == EventKind.PORT_VISIT and e.place_id:
             places: tuple[str, ...] = (e.place_id,)
         elif kind == EventKind.POSSIBLE_DARK_PORT_CALL and params.include_dark_calls:
-            places = _dark_places(e.place_id, e.attrs)
+            places = dark_call_places(e.place_id, e.attrs)
         else:
             continue
         if places:
@@ -105,7 +106,7 @@ def calls_from_table(events: pa.Table, params: ShuttleParams) -> list[Call]:
         if kind == EventKind.PORT_VISIT and row["place_id"]:
             places: tuple[str, ...] = (row["place_id"],)
         elif kind == EventKind.POSSIBLE_DARK_PORT_CALL and params.include_dark_calls:
-            places = _dark_places(row["place_id"], attrs)
+            places = dark_call_places(row["place_id"], attrs)
         else:
             continue
         if places:
