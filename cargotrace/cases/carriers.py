@@ -44,7 +44,7 @@ class CarrierMention:
 
     mode: str  # sea | rail | road
     key: str  # 'imo:9179842', 'ship' (unnamed), 'rail', 'road'
-    because: str  # 'names ship ANGARA (IMO 9179842)', 'kind rail_sighting', 'words: вагоны (ru)'
+    because: str  # "ship ANGARA (IMO 9179842)", "kind rail_sighting", "words: вагоны (ru)"
 
     def to_dict(self) -> dict[str, str]:
         return {"mode": self.mode, "key": self.key, "because": self.because}
@@ -57,7 +57,7 @@ def carrier_mention(r: Resolved) -> CarrierMention | None:
     """The carrier the item names (module doc), with the reason, or None."""
     item = r.item
     if item.vessel is not None:
-        return CarrierMention("sea", vessel_key(item.vessel), f"names ship {item.vessel.label}")
+        return CarrierMention("sea", vessel_key(item.vessel), f"ship {item.vessel.label}")
     if str(item.kind) == "rail_sighting":
         return CarrierMention("rail", "rail", "kind rail_sighting")
     found = find_carrier_words(item.what or "")

@@ -8,14 +8,19 @@ lorries)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from cargotrace.cases import build_case
 from cargotrace.cases.carrier_words import find_carrier_words
 from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import parse_case
+from cargotrace.cli.app import app
 from cargotrace.routes.place_book import PlaceBook
 
 QUOTES = [
@@ -130,3 +135,34 @@ def test_issue_15_a_case_in_russian_names_its_carrier() -> None:
     modes = [h["legs"][0]["mode"] for h in result["hypotheses"] if h["kind"] == "chain"]
     assert modes[0] == "sea"
     assert "rail" in modes  # the rail alternative exists, and ranks below
+
+
+def test_issue_15_case_check_shows_each_items_carrier(
+        write_case: Callable[[dict[str, Any]], Path]) -> None:
+    """`case check` lists, per item, the carrier it names, why, and the leg it pins: a ship at
+    Najin named in Russian, the same words at Dunay (a sea leg), and a Korean rail sighting at
+    Vladivostok whose other end names no railcars (it pins nothing). Expected lines are
+    built here from the items, not read from the code."""
+    doc = {"case": "mixed-words", "title": "ship, then rail", "cargo": {"description": "boxes"},
+           "evidence": [
+               _item("najin", "Najin", "2023-09-07", "судно грузит контейнеры в порту Раджин"),
+               _item("dunay", "Dunay", "2023-09-10", "то же судно выгружает контейнеры"),
+               _item("vlad", "Vladivostok", "2023-09-14", "컨테이너를 실은 화물열차"),
+               _item("quay", "Dunay", "2023-09-11", "containers on the quay"),
+           ]}
+    path = write_case(doc)
+    done = CliRunner().invoke(app, ["case", "check", str(path), "--json"])
+    assert done.exit_code == 0, done.output
+    lines = {c["evidence"]: c for c in json.loads(done.stdout)["carriers"]}
+    assert set(lines) == {"najin", "dunay", "vlad"}  # "containers on the quay" names none
+    assert (lines["najin"]["mode"], lines["najin"]["leg"], lines["najin"]["with"]) == (
+        "sea", "Najin → Dunay", ["dunay"])
+    assert lines["najin"]["because"] == "words: судно (ru)"
+    assert (lines["vlad"]["mode"], lines["vlad"]["leg"]) == ("rail", None)
+    assert lines["vlad"]["because"] == "words: 화물열차 (ko)"
+    text = CliRunner().invoke(app, ["case", "check", str(path)])
+    assert text.exit_code == 0, text.output
+    expected = (f"{path}: evidence[0]: carrier: najin names a sea carrier (words: судно (ru)); "
+                "with dunay it makes Najin → Dunay a sea leg: hypotheses by another mode there "
+                "rank below")
+    assert " ".join(expected.split()) in " ".join(text.stdout.split())
