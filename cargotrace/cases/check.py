@@ -158,15 +158,16 @@ def _carrier_lines(resolved: list[Resolved], params: CaseParams) -> list[Carrier
     context = [r for r in resolved if r.place is None or not is_anchor(r, params)]
     legs: dict[str, tuple[str, tuple[str, ...]]] = {}
     for c in named_carriers(anchors, context, params.vessel_window_slack_h):
-        leg = f"{c.start.place.name} → {c.end.place.name}"
+        name = f"{c.start.place.name} → {c.end.place.name}"
         for item in c.evidence:
-            legs.setdefault(item, (leg, tuple(i for i in c.evidence if i != item)))
+            legs.setdefault(item, (name, tuple(i for i in c.evidence if i != item)))
     out = []
     for r in resolved:
         mention = carrier_mention(r)
         if mention is None:
             continue
-        leg, others = legs.get(r.item.id, (None, ()))
+        pinned = legs.get(r.item.id)
         out.append(CarrierLine(f"evidence[{r.index}]", r.item.id, mention.mode, mention.key,
-                               mention.because, leg, others))
+                               mention.because, pinned[0] if pinned else None,
+                               pinned[1] if pinned else ()))
     return out
