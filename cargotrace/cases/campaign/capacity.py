@@ -7,8 +7,9 @@ reader can redo by hand: bays = cargo_length_fraction x length / bay_length_m, r
 row_width_m (MAN Diesel & Turbo / MAN Energy Solutions, "Propulsion Trends in Container
 Vessels", section "Size of a container ship", p. 6 of the 2013 edition: "one extra container
 box abreast in a given ship design involves an increased ship breadth of about 2.8 m"; checked
-against a verbatim reproduction of that paragraph, docs/concepts/campaigns.md), tiers between tiers_low and tiers_high. A 120 x 20 m ship
-gives 11 bays x 7 rows x 3-6 tiers = 231-462 TEU, the range of small feeders of that size.
+against a verbatim reproduction of that paragraph, docs/concepts/campaigns.md), tiers
+between tiers_low and tiers_high. A 120 x 20 m ship gives 11 bays x 7 rows x 3-6 tiers =
+231-462 TEU, the range of small feeders of that size.
 TEU become the campaign's units (containers) by dividing by the TEU per container (1 for
 20-footers, 2 for 40-footers). It is a rough rule, stated as a wide range; a capacity stated
 in the file from evidence (e.g. containers counted on imagery) always wins.
