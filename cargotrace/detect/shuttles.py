@@ -176,20 +176,18 @@ def _resolve(calls: list[Call]) -> list[Call]:
     dark calls also fit Vostochny, 60 km from Dunay, would "shuttle" Najin-Vostochny too). So a
     call with several candidates goes to the one (in this order of preference) where the
     vessel was *seen* calling (port visit, imagery) in the calls given; that is not the place of
-    its previous call (a call where the ship already was adds no trip); where it was seen
-    calling most often; ranked first by the dark-call detector (shortest detour)."""
-    seen: dict[str, int] = {}
-    for call in calls:
-        if call.observed:
-            for place in call.places:
-                seen[place] = seen.get(place, 0) + 1
+    its previous call (a call where the ship already was adds no trip); ranked first by the
+    dark-call detector (shortest detour). How often the vessel was seen at a candidate is not a
+    criterion (it was until issue 15): on the simulator's `mixed` traffic it moved dark calls
+    from the place the silence fits best (and the truth names) to a port the ship happened to
+    visit twice elsewhere, inventing trips and two group shuttles."""
+    seen = {place for call in calls if call.observed for place in call.places}
     out: list[Call] = []
     for call in calls:
         if len(call.places) > 1:
             prev = out[-1].places[0] if out else None
             rank = {p: i for i, p in enumerate(call.places)}
-            best = max(call.places, key=lambda p: (p in seen, p != prev, seen.get(p, 0),
-                                                   -rank[p]))
+            best = max(call.places, key=lambda p: (p in seen, p != prev, -rank[p]))
             call = replace(call, places=(best,), candidates=call.places)
         out.append(call)
     return out
