@@ -13,12 +13,12 @@ import pypdf
 import pytest
 from playwright.sync_api import Browser
 
+from cargotrace.cases.campaign.load import campaign_path
 from cargotrace.publish.campaign_report import CampaignReport, write_campaign_report
 from tests.publish.browser import Visit, chromium, open_offline
 
-from .conftest import EXAMPLE
-
 A4_PT = (595.28, 841.89)
+EXAMPLE = campaign_path("dprk-russia-2023-2025")
 # A4 less the report's @page margins (12 mm left and right), in CSS pixels (96 per inch)
 A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)
 FIGURES = "section#volume svg.volume-chart, section#trips svg.timeline"
