@@ -151,9 +151,10 @@ class HubGraph:
                                nodes=(group[i][1], group[j][1]))
 
     def _road_moves(self) -> None:
-        """Trucks between every two hubs within the road model's reach (routes/road.py); the
-        sides of rail border crossings are not road hubs."""
+        """Trucks between every two hubs within the road model's reach (routes/road.py); rail
+        border crossings (their sides, and places of kind border_crossing) are not road hubs."""
         hubs = [h for h in self.hubs.values() if not h.key.startswith("x:")
+                and not (h.place is not None and str(h.place.kind) == "border_crossing")
                 and h.country not in self.avoid]
         for a, b in itertools.permutations(hubs, 2):
             leg = road_leg(a.lat, a.lon, b.lat, b.lon, a.country != b.country,
