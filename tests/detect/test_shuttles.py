@@ -139,6 +139,36 @@ def test_issue_15_a_dark_call_goes_to_the_best_ranked_seen_place() -> None:
     assert toyama_runs == []
 
 
+def test_issue_15_a_shared_mmsi_second_ship_calls_are_not_the_first_ships() -> None:
+    """The simulator's `mixed`, MMSI 445129353: a second ship transmitting the same MMSI called
+    at Busan between the first ship's calls at Vladivostok and Nakhodka; the identity split puts
+    that visit on segment 1. Read per MMSI, Vladivostok-Busan looked like a trip of the first
+    ship (and made a group shuttle); per segment it is not. A dark call (no segment) goes with
+    the segment most calls are on."""
+    busan = "wpi:busan"
+
+    def on(segment: int, event: Event) -> Event:
+        event.attrs["segment"] = segment
+        return event
+
+    events = [on(0, visit(ANGARA, VLAD, 0)), on(0, visit(ANGARA, NAJIN, 3)),
+              on(0, visit(ANGARA, VLAD, 6)), on(1, visit(ANGARA, busan, 7)),
+              dark_call(ANGARA, [NAJIN, DUNAY], 9), on(0, visit(ANGARA, VLAD, 12)),
+              on(0, visit(ANGARA, busan, 15)), on(0, visit(ANGARA, VLAD, 18))]
+    params = ShuttleParams(min_trips=2)
+    calls = calls_from_events(events, params)
+    assert [c.segment for c in calls] == [0, 0, 0, 1, None, 0, 0, 0]
+    found = detect_shuttles(calls, params)
+    pairs = {tuple(sorted(e.attrs["places"])): e for e in found}
+    # independent count on segment 0 (the dark call with it): Vlad, Najin, Vlad, (dark) Najin,
+    # Vlad, Busan, Vlad: Vlad-Najin 4 trips, Vlad-Busan 2 (without the other ship's Busan)
+    main = frame_of([e for e in events if e.attrs.get("segment", 0) == 0])
+    assert alternations(main, VLAD, busan) == 2
+    assert pairs[tuple(sorted([VLAD, busan]))].attrs["trips"] == 2
+    assert all(c["event_id"] != events[3].event_id
+               for e in found for c in e.attrs["calls"])  # segment 1 is in no shuttle
+
+
 def test_a_run_resting_on_ambiguous_dark_calls_is_not_reported() -> None:
     """Seen only at Najin, dark calls that fit Dunay or Vostochny: where the ship went is a
     guess, so no shuttle. The same calls with Dunay their only candidate are a (low-confidence)
