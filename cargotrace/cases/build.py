@@ -198,11 +198,14 @@ class _Builder:
                           "in_store_mmsis": [top["mmsi"]], "resolution": None,
                           "sanctions": top["sanctions"], "candidates": cands}
 
-    def chains(self, anchors: list[Anchor]) -> list[Hypothesis]:
+    def chains(self, anchors: list[Anchor],
+               carriers: list[NamedCarrier] | None = None) -> list[Hypothesis]:
         per_leg: list[list[HLeg]] = []
+        trucks = {(id(c.start), id(c.end)) for c in carriers or [] if c.mode == "road"}
         for a, b in itertools.pairwise(anchors):
             options, why = self.planner.leg_options(a.place, b.place,
-                                                    self.params.alternatives_per_leg)
+                                                    self.params.alternatives_per_leg,
+                                                    road=(id(a), id(b)) in trucks)
             if not options:
                 self.flags.append(Flag("no_route", f"{a.place.name} → {b.place.name}: {why}",
                                        (*a.ids, *b.ids), "error"))
@@ -265,7 +268,7 @@ def build_case(case: Case, store: Store | None = None, *, params: CaseParams | N
             "evidence_gap", f"{len(anchors)} place(s) with a dated sighting: at least two are "
             "needed to reconstruct a leg", tuple(i for a in anchors for i in a.ids), "error"))
     else:
-        hypotheses = b.chains(anchors) + b.corridors(anchors, corridors, unavailable)
+        hypotheses = b.chains(anchors, carriers) + b.corridors(anchors, corridors, unavailable)
     seen: set[tuple[Any, ...]] = set()
     unique = []
     for h in hypotheses:

@@ -7,30 +7,27 @@ those two anchors goes by another mode (or that has no such leg at all) contradi
 evidence: it gets a factor 1 - w and is ranked below every hypothesis that agrees (build.py),
 whatever its time fit (issue 15).
 
-What names a carrier, in order: a `vessel` (by sea); kind `rail_sighting` (rail); words in
-`what`: railcar(s), rail car(s), wagon(s), freight train(s) (rail); truck(s), lorry/lorries
-(road). The same vessel at both ends means the same IMO, else the same MMSI, else the same
-normalised name.
+What names a carrier, in order: a `vessel` (by sea, that ship); kind `rail_sighting` (rail);
+words in `what`, in English, Russian, Korean or Chinese (carrier_words.py): railway words
+(railcars, вагоны, 화물열차, 列车: rail), then road words (trucks, грузовики, 트럭, 卡车: road),
+then ship words (ship, судно, 선박, 货轮: by sea, an unnamed ship). The same vessel at both ends
+means the same IMO, else the same MMSI, else the same normalised name; unnamed ships at both
+ends are one carrier ("ships").
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
 from cargotrace.cases.anchors import Anchor, Resolved, combined_weight
+from cargotrace.cases.carrier_words import find_carrier_words
 from cargotrace.cases.schema import VesselRef
 from cargotrace.screen.names import name_key
 
-__all__ = ["NamedCarrier", "carrier_of", "leg_agrees", "named_carriers", "vessel_key"]
-
-_WORDS = (
-    ("rail", re.compile(r"\b(rail ?cars?|wagons?|freight trains?)\b", re.IGNORECASE), "railcars"),
-    ("road", re.compile(r"\b(trucks?|lorry|lorries)\b", re.IGNORECASE), "trucks"),
-)
-
+__all__ = ["CarrierMention", "NamedCarrier", "carrier_mention", "carrier_of", "leg_agrees",
+           "named_carriers", "vessel_key"]
 
 def vessel_key(ref: VesselRef) -> str:
     if ref.imo:
@@ -40,23 +37,47 @@ def vessel_key(ref: VesselRef) -> str:
     return f"name:{name_key(ref.name or '').compact}"
 
 
-def carrier_of(r: Resolved) -> tuple[str, str] | None:
-    """(mode, carrier key) the item names, or None: ('sea', 'imo:9179842'), ('rail', 'rail')."""
+@dataclass(frozen=True)
+class CarrierMention:
+    """What one evidence item says about the carrier, and why: for `case check` and the
+    case JSON, so an analyst sees which words decided a leg's mode."""
+
+    mode: str  # sea | rail | road
+    key: str  # 'imo:9179842', 'ship' (unnamed), 'rail', 'road'
+    because: str  # "ship ANGARA (IMO 9179842)", "kind rail_sighting", "words: вагоны (ru)"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"mode": self.mode, "key": self.key, "because": self.because}
+
+
+_WORD_KEYS = {"sea": "ship", "rail": "rail", "road": "road"}
+
+
+def carrier_mention(r: Resolved) -> CarrierMention | None:
+    """The carrier the item names (module doc), with the reason, or None."""
     item = r.item
     if item.vessel is not None:
-        return "sea", vessel_key(item.vessel)
+        return CarrierMention("sea", vessel_key(item.vessel), f"ship {item.vessel.label}")
     if str(item.kind) == "rail_sighting":
-        return "rail", "rail"
-    for mode, pattern, _ in _WORDS:
-        if pattern.search(item.what or ""):
-            return mode, mode
-    return None
+        return CarrierMention("rail", "rail", "kind rail_sighting")
+    found = find_carrier_words(item.what or "")
+    if not found:
+        return None
+    first = found[0]
+    words = ", ".join(f"{m.word} ({m.language})" for m in found if m.mode == first.mode)
+    return CarrierMention(first.mode, _WORD_KEYS[first.mode], f"words: {words}")
+
+
+def carrier_of(r: Resolved) -> tuple[str, str] | None:
+    """(mode, carrier key) the item names, or None: ('sea', 'imo:9179842'), ('rail', 'rail')."""
+    found = carrier_mention(r)
+    return None if found is None else (found.mode, found.key)
 
 
 def _describe(r: Resolved, mode: str) -> str:
     if r.item.vessel is not None:
         return f"ship {r.item.vessel.label}"
-    return "railcars" if mode == "rail" else "trucks"
+    return {"rail": "railcars", "road": "trucks"}.get(mode, "ships (unnamed)")
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,24 @@ class Planner:
             raise kind(message)
         return found
 
-    def leg_options(self, a: Place, b: Place, k: int) -> tuple[list[Option], str | None]:
-        """The k best routes a -> b by any mode, or ([], why) when there is none."""
+    def leg_options(self, a: Place, b: Place, k: int,
+                    road: bool = False) -> tuple[list[Option], str | None]:
+        """The k best routes a -> b by sea, rail and ferry, or ([], why) when there is none;
+        with `road` (the evidence names trucks on this leg) also the truck route (road.py):
+        trucks are offered only where the evidence names them, so the road model never
+        competes with ships and trains on evidence that says nothing of trucks."""
+        options: list[Option] = []
+        why: str | None = None
         try:
-            return [Option((r,)) for r in self.plan(a, b, "sea,rail,ferry", k=k)], None
+            options = [Option((r,)) for r in self.plan(a, b, "sea,rail,ferry", k=k)]
         except (NotFoundError, ParamsError) as exc:
-            return [], str(exc)
+            why = str(exc)
+        if road:
+            try:
+                options += [Option((r,)) for r in self.plan(a, b, "road", k=1)]
+            except (NotFoundError, ParamsError) as exc:
+                why = why or str(exc)
+        return options, (None if options else why)
 
     def corridor(self, a: Place, b: Place, corridor: Corridor) -> Option | str:
         """The corridor's routes a -> ... -> b, or why it does not apply."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.shuttles import dark_call_places
 from cargotrace.detect.track import epoch_s, located
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.store import Store
@@ -124,22 +125,42 @@ def _short_for(what: str, ctx: Context, min_h: float, name: str) -> str:
             f"{name} {_hours(min_h)}: {what} cannot be that long")
 
 
+def most_place_changes(calls: list[tuple[str, ...]]) -> int:
+    """The most place changes a vessel's calls (in time order, each the tuple of places it may
+    have been at) can make: a call with several candidate places counts at whichever gives the
+    most (a dynamic programme over the places of consecutive calls)."""
+    best: dict[str, int] = {}
+    for places in calls:
+        if not best:
+            best = dict.fromkeys(places, 0)
+            continue
+        best = {q: max(n + (p != q) for p, n in best.items()) for q in places}
+    return max(best.values(), default=0)
+
+
 def _fewest_trips(ctx: Context, min_trips: int) -> str:
-    """A note when no vessel's calls (port visits, possible dark port calls) change place
-    `min_trips` times: no shuttle could be found (else empty)."""
-    calls: dict[int, list[tuple[Any, str]]] = {}
-    for kind in (EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL):
-        for e in ctx.found.get(kind, []):
-            if e.place_id is not None:
-                calls.setdefault(e.mmsi, []).append((e.start, e.place_id))
-    most = 0
-    for seq in calls.values():
-        places = [p for _, p in sorted(seq)]
-        most = max(most, sum(a != b for a, b in zip(places, places[1:], strict=False)))
+    """A note when no vessel's calls (port visits, possible dark port calls) can change place
+    `min_trips` times: no shuttle could be found (else empty).
+
+    Why every candidate place: the shuttle detector puts a dark call at ONE of its candidates,
+    chosen from the vessel's other calls (`shuttles._resolve`), so the first-ranked candidate
+    alone could understate what it may find; counting each dark call at whichever candidate
+    gives the most changes is an upper bound, and the note says so."""
+    calls: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
+    for e in ctx.found.get(EventKind.PORT_VISIT, []):
+        if e.place_id is not None:
+            calls.setdefault(e.mmsi, []).append((e.start, (e.place_id,)))
+    for e in ctx.found.get(EventKind.POSSIBLE_DARK_PORT_CALL, []):
+        places = dark_call_places(e.place_id, e.attrs)
+        if places:
+            calls.setdefault(e.mmsi, []).append((e.start, places))
+    most = max((most_place_changes([p for _, p in sorted(seq, key=lambda c: c[0])])
+                for seq in calls.values()), default=0)
     if most >= min_trips:
         return ""
-    return (f"no vessel's calls change place {min_trips} times (min_trips; the most: {most}): "
-            "no repeated trips to find")
+    return (f"no vessel's calls change place {min_trips} times (min_trips; the most: {most}, "
+            "a possible dark port call counted at whichever of its candidate places gives the "
+            "most): no repeated trips to find")
 
 
 def _found(ctx: Context | None, kind: EventKind) -> int | None:
@@ -207,4 +228,5 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
     return notes
 
 
-__all__ = ["NO_PLACES", "NO_POSITIONS", "Inputs", "explain", "longest_track_h"]
+__all__ = ["NO_PLACES", "NO_POSITIONS", "Inputs", "explain", "longest_track_h",
+           "most_place_changes"]

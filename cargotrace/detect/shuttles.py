@@ -8,17 +8,20 @@ volume claims can be tested against (`cargotrace.cases.campaign`).
 
 What counts as a call: a port visit (seen), a possible dark port call (inferred: the place is
 one of the gap's candidate places) and, when a table of them is loaded, an imagery sighting
-(seen). Calls are the vessel's, in time order. An inferred call counts at ONE place (`_resolve`:
-a candidate where the vessel was seen calling first), never at all its candidates: a dark call
-fitting Dunay and Vostochny, 60 km apart, would otherwise give a Najin-Dunay shuttler a second,
-invented Najin-Vostochny shuttle. A run one of whose places rests only on inferred calls that
-had several candidates is a guess, not reported (`_supported`). Consecutive calls at one of the
-two places are one stay. A **trip** is the passage from a stay at one place to the next stay at
-the other, taking at most `max_trip_d` (call to call) with at most `max_calls_between` calls
-elsewhere in between. A shuttle is a maximal run of consecutive trips, reported when it has at
-least `min_trips`. The event carries every call (place, dates, how it was evidenced, its event id),
-and its confidence is the share of calls that were directly observed (a shuttle made of
-inferred dark calls is a hypothesis, not a sighting).
+(seen). Calls are the vessel's, in time order; a vessel is an MMSI, or one identity segment of
+it when two ships share the MMSI (the port visit's `segment`, from the identity detector's
+split: the second ship's calls are not the first's; a dark call, which has no segment, goes with
+the segment most of the MMSI's seen calls are on). An inferred call counts at ONE place
+(`_resolve`: a candidate where the vessel was seen calling first), never at all its candidates:
+a dark call fitting Dunay and Vostochny, 60 km apart, would otherwise give a Najin-Dunay
+shuttler a second, invented Najin-Vostochny shuttle. A run one of whose places rests only on
+inferred calls that had several candidates is a guess, not reported (`_supported`). Consecutive
+calls at one of the two places are one stay. A **trip** is the passage from a stay at one place
+to the next stay at the other, taking at most `max_trip_d` (call to call) with at most
+`max_calls_between` calls elsewhere in between. A shuttle is a maximal run of consecutive trips,
+reported when it has at least `min_trips`. The event carries every call (place, dates, how it
+was evidenced, its event id), and its confidence is the share of calls that were directly
+observed (a shuttle made of inferred dark calls is a hypothesis, not a sighting).
 
 Groups: vessels each making at least `min_group_vessel_trips` trips between the same two places
 in overlapping periods (runs no further apart than `max_trip_d`) form a group shuttle, one event
@@ -34,6 +37,7 @@ port calls, or the store's events): no Ibis expression, so it is the same on bot
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -45,7 +49,7 @@ from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import ShuttleParams
 from cargotrace.store.events import Event
 
-__all__ = ["Call", "calls_from_events", "calls_from_table", "detect_shuttles"]
+__all__ = ["Call", "calls_from_events", "calls_from_table", "dark_call_places", "detect_shuttles"]
 
 SEEN = frozenset({"port_visit", "imagery"})
 """How a call can be evidenced and count as directly observed; anything else is inferred."""
@@ -64,6 +68,7 @@ class Call:
     lat: float | None = None
     lon: float | None = None
     candidates: tuple[str, ...] = ()  # an inferred call's candidate places once resolved
+    segment: int | None = None  # the port visit's identity segment (a shared MMSI's ship)
 
     @property
     def observed(self) -> bool:
@@ -74,7 +79,8 @@ class Call:
         return self.end or self.start
 
 
-def _dark_places(place_id: str | None, attrs: dict[str, Any]) -> tuple[str, ...]:
+def dark_call_places(place_id: str | None, attrs: dict[str, Any]) -> tuple[str, ...]:
+    """A possible dark port call's places: the one it names first, then its candidates."""
     names = [place_id] if place_id else []
     names += [c.get("place_id") for c in attrs.get("candidates") or [] if c.get("place_id")]
     return tuple(dict.fromkeys(n for n in names if n))
@@ -88,12 +94,18 @@ def calls_from_events(events: Iterable[Event], params: ShuttleParams) -> list[Ca
         if kind == EventKind.PORT_VISIT and e.place_id:
             places: tuple[str, ...] = (e.place_id,)
         elif kind == EventKind.POSSIBLE_DARK_PORT_CALL and params.include_dark_calls:
-            places = _dark_places(e.place_id, e.attrs)
+            places = dark_call_places(e.place_id, e.attrs)
         else:
             continue
         if places:
-            calls.append(Call(e.mmsi, e.start, e.end, places, kind, e.event_id, e.lat, e.lon))
+            calls.append(Call(e.mmsi, e.start, e.end, places, kind, e.event_id, e.lat, e.lon,
+                              segment=_segment(e.attrs)))
     return calls
+
+
+def _segment(attrs: dict[str, Any]) -> int | None:
+    value = attrs.get("segment")
+    return None if value is None else int(value)
 
 
 def calls_from_table(events: pa.Table, params: ShuttleParams) -> list[Call]:
@@ -105,12 +117,13 @@ def calls_from_table(events: pa.Table, params: ShuttleParams) -> list[Call]:
         if kind == EventKind.PORT_VISIT and row["place_id"]:
             places: tuple[str, ...] = (row["place_id"],)
         elif kind == EventKind.POSSIBLE_DARK_PORT_CALL and params.include_dark_calls:
-            places = _dark_places(row["place_id"], attrs)
+            places = dark_call_places(row["place_id"], attrs)
         else:
             continue
         if places:
             calls.append(Call(int(row["mmsi"]), row["start"], row["end"], places, kind,
-                              row["event_id"], row["lat"], row["lon"]))
+                              row["event_id"], row["lat"], row["lon"],
+                              segment=_segment(attrs)))
     return calls
 
 
@@ -175,20 +188,18 @@ def _resolve(calls: list[Call]) -> list[Call]:
     dark calls also fit Vostochny, 60 km from Dunay, would "shuttle" Najin-Vostochny too). So a
     call with several candidates goes to the one (in this order of preference) where the
     vessel was *seen* calling (port visit, imagery) in the calls given; that is not the place of
-    its previous call (a call where the ship already was adds no trip); where it was seen
-    calling most often; ranked first by the dark-call detector (shortest detour)."""
-    seen: dict[str, int] = {}
-    for call in calls:
-        if call.observed:
-            for place in call.places:
-                seen[place] = seen.get(place, 0) + 1
+    its previous call (a call where the ship already was adds no trip); ranked first by the
+    dark-call detector (shortest detour). How often the vessel was seen at a candidate is not a
+    criterion (it was until issue 15): on the simulator's `mixed` traffic it moved dark calls
+    from the place the silence fits best (and the truth names) to a port the ship happened to
+    visit twice elsewhere, inventing trips and two group shuttles."""
+    seen = {place for call in calls if call.observed for place in call.places}
     out: list[Call] = []
     for call in calls:
         if len(call.places) > 1:
             prev = out[-1].places[0] if out else None
             rank = {p: i for i, p in enumerate(call.places)}
-            best = max(call.places, key=lambda p: (p in seen, p != prev, seen.get(p, 0),
-                                                   -rank[p]))
+            best = max(call.places, key=lambda p: (p in seen, p != prev, -rank[p]))
             call = replace(call, places=(best,), candidates=call.places)
         out.append(call)
     return out
@@ -281,15 +292,29 @@ def _groups(runs: list[_Run], params: ShuttleParams) -> list[list[_Run]]:
             and sum(r.trips for r in g) >= params.min_trips]
 
 
+def _vessels(calls: Sequence[Call]) -> dict[tuple[int, int | None], list[Call]]:
+    """Calls per vessel: per MMSI and identity segment; a call without a segment (a dark call)
+    goes with the segment most of its MMSI's calls are on."""
+    by_mmsi: dict[int, list[Call]] = {}
+    for call in calls:
+        by_mmsi.setdefault(call.mmsi, []).append(call)
+    out: dict[tuple[int, int | None], list[Call]] = {}
+    for mmsi, own in by_mmsi.items():
+        counts = Counter(c.segment for c in own if c.segment is not None)
+        main = min(counts, key=lambda s: (-counts[s], s)) if counts else None
+        for call in own:
+            key = (mmsi, call.segment if call.segment is not None else main)
+            out.setdefault(key, []).append(call)
+    return out
+
+
 def detect_shuttles(calls: Sequence[Call], params: ShuttleParams) -> list[Event]:
     """Shuttle events: one per vessel run of at least `min_trips` trips between two places,
     and one per group of vessels sharing a pair of places (module docstring)."""
-    by_vessel: dict[int, list[Call]] = {}
-    for call in calls:
-        by_vessel.setdefault(call.mmsi, []).append(call)
     runs: list[_Run] = []
-    for mmsi in sorted(by_vessel):
-        own = _resolve(sorted(by_vessel[mmsi], key=lambda c: (c.start, c.event_id)))
+    by_vessel = _vessels(calls)
+    for vessel in sorted(by_vessel, key=lambda v: (v[0], -1 if v[1] is None else v[1])):
+        own = _resolve(sorted(by_vessel[vessel], key=lambda c: (c.start, c.event_id)))
         for pair in sorted(_pairs(own, params)):
             runs += [r for r in _runs(own, pair, params) if _supported(r)]
     events = [_event([r]) for r in runs if r.trips >= params.min_trips]

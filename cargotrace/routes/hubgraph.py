@@ -30,6 +30,7 @@ from cargotrace.routes.chokepoints import curated_chokepoints
 from cargotrace.routes.crossings import curated_ferries
 from cargotrace.routes.network import Hub, RouteNetwork
 from cargotrace.routes.params import RouteParams
+from cargotrace.routes.road import road_leg
 from cargotrace.routes.timing import TimeDist
 
 __all__ = ["Dwells", "HubGraph", "moving_time"]
@@ -123,6 +124,8 @@ class HubGraph:
                 self._node(hub.key, "rail")
                 rail_points.append((hub.key, hub.rail_node, hub.rail_gap_km))
         self._rail_moves(rail_points)
+        if "road" in self.modes:
+            self._road_moves()
         self._crossings()
         self._sea_moves(sea_hubs)
         self._ferries()
@@ -146,6 +149,22 @@ class HubGraph:
                     self._move(group[i][0], group[j][0], "rail",
                                moving_time("rail", km, self.params), km=km,
                                nodes=(group[i][1], group[j][1]))
+
+    def _road_moves(self) -> None:
+        """Trucks between every two hubs within the road model's reach (routes/road.py); rail
+        border crossings (their sides, and places of kind border_crossing) are not road hubs."""
+        hubs = [h for h in self.hubs.values() if not h.key.startswith("x:")
+                and not (h.place is not None and str(h.place.kind) == "border_crossing")
+                and h.country not in self.avoid]
+        for a, b in itertools.permutations(hubs, 2):
+            leg = road_leg(a.lat, a.lon, b.lat, b.lon, a.country != b.country,
+                           self.params.road)
+            if leg is None or leg.great_circle_km <= 0:
+                continue
+            self._node(a.key, "road")
+            self._node(b.key, "road")
+            time = leg.moving if leg.border is None else leg.moving + leg.border
+            self._move(a.key, b.key, "road", time, km=leg.distance_km, road_leg=leg)
 
     def _crossings(self) -> None:
         for link in self.net.rail.crossings:

@@ -11,13 +11,59 @@ from dataclasses import dataclass, field, fields
 
 from cargotrace.errors import ParamsError
 
-__all__ = ["MODES", "RouteParams"]
+__all__ = ["MODES", "RoadParams", "RouteParams"]
 
 MODES = ("sea", "rail", "ferry", "road")
 
 
 def _f(default: float, help: str) -> float:
     return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class RoadParams:
+    """The offline road model: great-circle distance x a circuity factor, trucks under the
+    AETR driving-time rules, and a delay per border crossed (routes/road.py; sources in
+    docs/concepts/routes.md, "Road")."""
+
+    circuity_p50: float = field(default=1.26, metadata={
+        "unit": "ratio", "help": "Road distance / great-circle distance, typical (P50 of the "
+        "distance): South Korea's national circuity factor, Kim, Shin, Lee and Suh (2015), J. "
+        "Korean Soc. Agricultural Engineers 57(4) 39-49"})
+    circuity_p90: float = field(default=1.435, metadata={
+        "unit": "ratio", "help": "Road distance / great-circle distance, circuitous (P90): the "
+        "most circuitous Korean province, Gangwon, in the same study (mountain roads)"})
+    speed_typical_kmh: float = _f(42.0, "Truck speed while driving, typical: CAREC corridor "
+                                  "'speed without delay' 2022 (ADB CPMM report, 42.0 km/h)")
+    speed_slow_kmh: float = _f(30.0, "Truck speed while driving, slow but normal (P90 of the "
+                               "driving time; an assumption between CAREC's speed with delays, "
+                               "23.4 km/h, and without, 42.0)")
+    driving_per_day_h: float = _f(9.0, "Most driving hours a day (AETR and EU Regulation "
+                                  "561/2006: 9 h, 10 h twice a week)")
+    break_h: float = _f(0.75, "Break after each 4.5 h of driving not ended by a daily rest "
+                        "(AETR art. 7: 45 min)")
+    daily_rest_h: float = _f(11.0, "Daily rest between two driving days (AETR/EU 561/2006: "
+                             "11 h, reducible to 9)")
+    border_p50_h: float = _f(9.9, "Time to cross a border by road, typical: CAREC average "
+                             "border-crossing time for road transport, 2022 (ADB CPMM, 9.9 h)")
+    border_p90_h: float = _f(40.0, "Time to cross a border by road, slow: the slowest CAREC "
+                             "corridor's 2020 average (Corridor 5, 40.2 h)")
+    max_km: float = _f(3000.0, "Longest great-circle distance a road leg is planned for (km); "
+                       "farther, trucks are not a hypothesis the model offers")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not value > 0:
+                raise ParamsError(f"road.{f.name} must be positive, got {value}")
+        if not 1 <= self.circuity_p50 <= self.circuity_p90:
+            raise ParamsError("road: need 1 <= circuity_p50 <= circuity_p90")
+        if self.speed_slow_kmh > self.speed_typical_kmh:
+            raise ParamsError("road.speed_slow_kmh must not exceed speed_typical_kmh")
+        if self.border_p90_h < self.border_p50_h:
+            raise ParamsError("road: a P90 must not be below its P50")
+        if self.driving_per_day_h > 24 - self.daily_rest_h:
+            raise ParamsError("road: driving_per_day_h + daily_rest_h must fit in 24 h")
 
 
 @dataclass(frozen=True)
@@ -57,11 +103,14 @@ class RouteParams:
                                    "beyond it a ship is in international waters")
     max_candidates: int = field(default=150, metadata={
         "help": "Paths examined for the k best distinct routes (Yen's algorithm)"})
+    road: RoadParams = field(default_factory=RoadParams, metadata={
+        "unit": "RoadParams", "help": "The road model: trucks between any two places (mode "
+        "road; RoadParams)"})
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not value > 0:
+            if f.name != "road" and not value > 0:
                 raise ParamsError(f"{f.name} must be positive, got {value}")
         for typical, slow in (("sea_speed_typical_kn", "sea_speed_slow_kn"),
                               ("rail_speed_typical_kmh", "rail_speed_slow_kmh"),

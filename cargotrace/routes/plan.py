@@ -27,7 +27,7 @@ from cargotrace.routes.model import Leg, Route, Stop
 from cargotrace.routes.network import Hub, RouteNetwork, hubs_for
 from cargotrace.routes.params import MODES, RouteParams
 from cargotrace.routes.place_book import PlaceBook, curated_places, places_of
-from cargotrace.routes.timing import TimeDist
+from cargotrace.routes.timing import TimeDist, total
 from cargotrace.store.places import Place
 from cargotrace.store.store import Store
 
@@ -44,7 +44,7 @@ def parse_modes(modes: Sequence[str] | str) -> frozenset[str]:
     unknown = chosen - set(MODES)
     if unknown or not chosen:
         raise ParamsError(f"--modes: {', '.join(sorted(unknown)) or 'nothing'} is not a mode; "
-                          f"use a comma-separated list of {', '.join(MODES[:3])}")
+                          f"use a comma-separated list of {', '.join(MODES)}")
     return chosen
 
 
@@ -190,6 +190,7 @@ class _Builder:
         countries: list[str] = []
         stops = list(o.stops)
         crossings = []
+        road_moving: list[TimeDist] = []
         km = 0.0
         note = ""
         for e in o.moves:
@@ -206,12 +207,8 @@ class _Builder:
                     stops.append(Stop("border", e["crossing"].name, e["dwell"], e["crossing"]))
             elif a is not None and b is not None:
                 if e["mode"] == "road":
-                    hub = a if a.connector else b
-                    coords += [(a.lon, a.lat) if e["hub_a"] == a.key else _rail_lonlat(data, a),
-                               (b.lon, b.lat) if e["hub_b"] == b.key else _rail_lonlat(data, b)]
-                    note = (f"explicit connector: {hub.name} is {hub.rail_gap_km:.1f} km "
-                            f"(straight line) from the nearest rail node; modelled as road or an "
-                            f"unmapped siding of {e['km']:.0f} km")
+                    part, note = self._road(e, a, b, stops, road_moving)
+                    coords += part
                 else:
                     path = self.net.sea.path((a.lat, a.lon), (b.lat, b.lon), self.graph.closed)
                     coords += list(path.coords)
@@ -229,7 +226,8 @@ class _Builder:
             waters = international_waters_km(tuple(coords), self.params.territorial_sea_nm)
         if o.mode == "ferry":
             note = f"ferry: {first.get('service', '')}"
-        moving: TimeDist = moving_time(o.mode, km, self.params)
+        moving: TimeDist = (total(road_moving) if road_moving and len(road_moving) == len(o.moves)
+                            else moving_time(o.mode, km, self.params))
         return Leg(
             mode=o.mode, from_name=self._name(first["hub_a"]), to_name=self._name(last["hub_b"]),
             from_id=first["hub_a"], to_id=last["hub_b"], distance_km=km, coords=tuple(coords),
@@ -237,6 +235,26 @@ class _Builder:
             chokepoints=chokepoints, crossings=tuple(crossings), stops=tuple(stops),
             moving=moving, note=note, international_waters_km=waters,
         )
+
+
+    def _road(self, e: dict[str, Any], a: Hub, b: Hub, stops: list[Stop],
+              road_moving: list[TimeDist]) -> tuple[list[tuple[float, float]], str]:
+        """Coordinates and note of a road move: a truck leg of the road model (routes/road.py;
+        its border stop added to `stops`, its moving time to `road_moving`) or a connector."""
+        if "road_leg" in e:
+            road = e["road_leg"]
+            road_moving.append(road.moving)
+            if road.border is not None:
+                stops.append(Stop("border", f"{a.name} → {b.name} (road border, "
+                                  f"{a.country}–{b.country})", road.border))
+            return [(a.lon, a.lat), (b.lon, b.lat)], str(road.note)
+        data = self.net.rail.data
+        hub = a if a.connector else b
+        coords = [(a.lon, a.lat) if e["hub_a"] == a.key else _rail_lonlat(data, a),
+                  (b.lon, b.lat) if e["hub_b"] == b.key else _rail_lonlat(data, b)]
+        return coords, (f"explicit connector: {hub.name} is {hub.rail_gap_km:.1f} km "
+                        f"(straight line) from the nearest rail node; modelled as road or an "
+                        f"unmapped siding of {e['km']:.0f} km")
 
 
 def _rail_lonlat(data: Any, hub: Hub) -> tuple[float, float]:

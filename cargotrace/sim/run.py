@@ -43,6 +43,7 @@ from cargotrace.sim.reception import Station
 from cargotrace.sim.reference_case import plant_reference_case, write_evidence
 from cargotrace.sim.scenarios import region_ports
 from cargotrace.sim.ships import SimShip, emit
+from cargotrace.sim.shuttle_truth import port_call_shuttles
 from cargotrace.sim.tracking import Trackers, ghost_ships, port_visit_truth, teleport_truth
 from cargotrace.sim.truth import TruthRow, truth_table, utc
 from cargotrace.version import __version__
@@ -198,6 +199,7 @@ def simulate(
     truth_rows = trackers.finish(window)
     if silences is not None:
         truth_rows = silences.truth(truth_rows, planted)
+    truth_rows = port_call_shuttles(truth_rows, planted)
     truth_path = out_dir / "truth.parquet"
     pq.write_table(truth_table(truth_rows), truth_path)
     (out_dir / "scenario.json").write_text(params.to_json() + "\n")

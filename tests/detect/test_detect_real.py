@@ -203,7 +203,8 @@ def test_every_zero_is_explained(sample: tuple[Path, dict]) -> None:
         SELECT max(n) FROM (SELECT mmsi, count(*) FILTER (WHERE prev <> place_id) AS n
                             FROM c GROUP BY mmsi)""")
     assert notes["shuttle"] == [f"no vessel's calls change place 4 times (min_trips; the most: "
-                                f"{most}): no repeated trips to find"]
+                                f"{most}, a possible dark port call counted at whichever of its "
+                                "candidate places gives the most): no repeated trips to find"]
     assert "identity" not in notes  # static reports are there, and it found something
     # a 15-minute encounter fits in a 25-minute capture: that reason goes away
     shorter = json.loads(run_cli("detect", "--store", str(path), "--json", "--kind",

@@ -3,10 +3,13 @@ the notes follow the data and the parameters, and go away when the data allows t
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
+import pytest
+
 import cargotrace
-from cargotrace.detect.notes import NO_POSITIONS
+from cargotrace.detect.notes import NO_POSITIONS, most_place_changes
 from cargotrace.detect.run import detect
 
 from .factories import T0, add_port, make_report, store_rows, track
@@ -45,3 +48,29 @@ def test_notes_follow_the_data(tmp_store: cargotrace.Store) -> None:
         "capture too short: no vessel is followed for 4.0 h (min_duration_h) without a "
         "silence over 1.0 h (max_interpolate_gap_h); the longest such track lasts 3.0 h, so no "
         "loitering can be found"]
+
+
+def _changes_by_brute_force(calls: list[tuple[str, ...]]) -> int:
+    """Every way of putting each call at one of its places, the most changes among them."""
+    best = 0
+    for chosen in itertools.product(*calls):
+        best = max(best, sum(a != b for a, b in itertools.pairwise(chosen)))
+    return best
+
+
+@pytest.mark.parametrize("calls", [
+    pytest.param([("najin",), ("dunay", "vostochny"), ("najin",), ("dunay",)], id="one_dark"),
+    pytest.param([("najin",), ("najin", "dunay"), ("najin",), ("najin", "vostochny")],
+                 id="dark_at_the_same_port_or_not"),
+    pytest.param([("dunay", "vostochny"), ("vostochny", "dunay"), ("dunay",)],
+                 id="only_ambiguous"),
+    pytest.param([("najin",), ("najin",), ("najin",)], id="never_moves"),
+])
+def test_issue_15_dark_calls_count_at_any_candidate(calls: list[tuple[str, ...]]) -> None:
+    """The shuttle note's bound counts a dark call at whichever candidate gives the most place
+    changes, not at the first-ranked one (which could say 'no trips' while the detector, which
+    places each dark call by the vessel's other calls, finds some): checked against trying every
+    assignment."""
+    assert most_place_changes(calls) == _changes_by_brute_force(calls)
+    first_ranked = sum(a[0] != b[0] for a, b in itertools.pairwise(calls))
+    assert most_place_changes(calls) >= first_ranked

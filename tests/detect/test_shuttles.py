@@ -109,6 +109,66 @@ def test_a_dark_call_counts_at_one_place_only() -> None:
     assert len(listed) == len(set(listed)) == len(events)
 
 
+def test_issue_15_a_dark_call_goes_to_the_best_ranked_seen_place() -> None:
+    """The simulator's `mixed`, MMSI 616331171: seen at Najin once, at Dunay twice; a dark call
+    whose silence fits Najin best (ranked first, and where the truth has it) also lists Dunay.
+    Counted at Dunay because Dunay was seen more often, it invented a Dunay-Toyama run and two
+    group shuttles; it counts at Najin, so the calls give no Dunay trip before Toyama."""
+    sakata, toyama, maizuru = "wpi:sakata", "wpi:toyama", "wpi:maizuru"
+    chongjin = "wpi:chongjin"
+    events = [visit(ANGARA, NAJIN, 0), visit(ANGARA, DUNAY, 3), visit(ANGARA, chongjin, 5),
+              dark_call(ANGARA, [NAJIN, DUNAY], 7), visit(ANGARA, maizuru, 9),
+              visit(ANGARA, toyama, 10), visit(ANGARA, DUNAY, 13), visit(ANGARA, sakata, 15),
+              visit(ANGARA, DUNAY, 18)]
+    params = ShuttleParams(min_trips=2, min_group_vessel_trips=2)
+    calls = calls_from_events(events, params)
+    found = detect_shuttles(calls, params)
+    placed = [c["place_ids"] for e in found for c in e.attrs["calls"]
+              if c["how"] == "possible_dark_port_call"]
+    assert all(p == [NAJIN] for p in placed)
+    pair = sorted([DUNAY, toyama])
+    toyama_runs = [e for e in found if sorted(e.attrs["places"]) == pair]
+    # independent count, the dark call at its first-ranked place: between Dunay (day 3) and
+    # Toyama lie three other calls (Ch'ongjin, Najin, Maizuru), more than max_calls_between, so
+    # only Toyama -> Dunay is a trip: one, below min_trips
+    frame = frame_of([*events[:3], visit(ANGARA, NAJIN, 7), *events[4:]])
+    places = frame.sort_values("start")["place"].tolist()
+    first_dunay, toyama_at = places.index(DUNAY), places.index(toyama)
+    assert toyama_at - first_dunay - 1 == 3 > params.max_calls_between
+    assert alternations(frame.iloc[toyama_at:], DUNAY, toyama) == 1
+    assert toyama_runs == []
+
+
+def test_issue_15_a_shared_mmsi_second_ship_calls_are_not_the_first_ships() -> None:
+    """The simulator's `mixed`, MMSI 445129353: a second ship transmitting the same MMSI called
+    at Busan between the first ship's calls at Vladivostok and Nakhodka; the identity split puts
+    that visit on segment 1. Read per MMSI, Vladivostok-Busan looked like a trip of the first
+    ship (and made a group shuttle); per segment it is not. A dark call (no segment) goes with
+    the segment most calls are on."""
+    busan = "wpi:busan"
+
+    def on(segment: int, event: Event) -> Event:
+        event.attrs["segment"] = segment
+        return event
+
+    events = [on(0, visit(ANGARA, VLAD, 0)), on(0, visit(ANGARA, NAJIN, 3)),
+              on(0, visit(ANGARA, VLAD, 6)), on(1, visit(ANGARA, busan, 7)),
+              dark_call(ANGARA, [NAJIN, DUNAY], 9), on(0, visit(ANGARA, VLAD, 12)),
+              on(0, visit(ANGARA, busan, 15)), on(0, visit(ANGARA, VLAD, 18))]
+    params = ShuttleParams(min_trips=2)
+    calls = calls_from_events(events, params)
+    assert [c.segment for c in calls] == [0, 0, 0, 1, None, 0, 0, 0]
+    found = detect_shuttles(calls, params)
+    pairs = {tuple(sorted(e.attrs["places"])): e for e in found}
+    # independent count on segment 0 (the dark call with it): Vlad, Najin, Vlad, (dark) Najin,
+    # Vlad, Busan, Vlad: Vlad-Najin 4 trips, Vlad-Busan 2 (without the other ship's Busan)
+    main = frame_of([e for e in events if e.attrs.get("segment", 0) == 0])
+    assert alternations(main, VLAD, busan) == 2
+    assert pairs[tuple(sorted([VLAD, busan]))].attrs["trips"] == 2
+    assert all(c["event_id"] != events[3].event_id
+               for e in found for c in e.attrs["calls"])  # segment 1 is in no shuttle
+
+
 def test_a_run_resting_on_ambiguous_dark_calls_is_not_reported() -> None:
     """Seen only at Najin, dark calls that fit Dunay or Vostochny: where the ship went is a
     guess, so no shuttle. The same calls with Dunay their only candidate are a (low-confidence)

@@ -327,3 +327,30 @@ def test_simulate_json_counts_what_it_wrote(tmp_path: Path) -> None:
     assert doc["positions"] == rows("positions.parquet") > 0
     assert doc["reports"] == rows("vessel_reports.parquet")
     assert doc["truth_rows"] == rows("truth.parquet")
+
+
+def test_issue_15_background_shuttles_are_in_the_truth(mixed: Path) -> None:
+    """Ships hopping between nearby ports make real repeated trips: the truth lists them as
+    `shuttle` rows (subkind port_calls), so `evaluate` scores a detected one as right. Each
+    single-ship row's trip count equals an independent pandas count of the ship's alternations
+    between the two places in its truth port calls over the row's span."""
+    import pandas as pd
+
+    truth = pd.read_parquet(mixed / "truth.parquet")
+    shuttles = truth[truth["kind"] == "shuttle"]
+    assert len(shuttles) > 0 and set(shuttles["subkind"]) == {"port_calls"}
+    calls = truth[truth["kind"].isin(["port_visit", "possible_dark_port_call"])]
+    singles = 0
+    for row in shuttles.itertuples():
+        attrs = json.loads(row.attrs)
+        assert attrs["planted"] is False and len(attrs["places"]) == 2
+        if len(attrs["vessels"]) > 1:
+            continue
+        singles += 1
+        end = row.end if row.end is not None and not pd.isna(row.end) else calls["start"].max()
+        own = calls[(calls["mmsi"] == row.mmsi) & (calls["start"] >= row.start)
+                    & (calls["start"] <= end)].sort_values("start")
+        places = [p for p in own["place_id"] if p in attrs["places"]]
+        places = [p for i, p in enumerate(places) if i == 0 or p != places[i - 1]]
+        assert len(places) - 1 == attrs["trips"] >= 4, row.truth_id
+    assert singles > 0

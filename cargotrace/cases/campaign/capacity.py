@@ -4,9 +4,12 @@ Why a box count, not a regression on tonnage: the store has what AIS static repo
 (type, length, beam), not deadweight or TEU. A ship carries containers in bays along its
 length and rows across its beam, stacked in tiers; counting boxes on the plan is the rule a
 reader can redo by hand: bays = cargo_length_fraction x length / bay_length_m, rows = beam /
-row_width_m (MAN Energy Solutions, "Propulsion Trends in Container Vessels": one more row
-abreast adds about 2.8 m of breadth), tiers between tiers_low and tiers_high. A 120 x 20 m ship
-gives 11 bays x 7 rows x 3-6 tiers = 231-462 TEU, the range of small feeders of that size.
+row_width_m (MAN Diesel & Turbo / MAN Energy Solutions, "Propulsion Trends in Container
+Vessels", section "Size of a container ship", p. 6 of the 2013 edition: "one extra container
+box abreast in a given ship design involves an increased ship breadth of about 2.8 m"; checked
+against a verbatim reproduction of that paragraph, docs/concepts/campaigns.md), tiers
+between tiers_low and tiers_high. A 120 x 20 m ship gives 11 bays x 7 rows x 3-6 tiers =
+231-462 TEU, the range of small feeders of that size.
 TEU become the campaign's units (containers) by dividing by the TEU per container (1 for
 20-footers, 2 for 40-footers). It is a rough rule, stated as a wide range; a capacity stated
 in the file from evidence (e.g. containers counted on imagery) always wins.

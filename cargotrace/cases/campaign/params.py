@@ -41,7 +41,8 @@ class CampaignParams:
     row_width_m: float = field(
         default=2.8,
         metadata={"help": "Capacity rule: ship breadth per container row abreast (a 2.44 m "
-                          "box plus guides and structure; MAN Energy Solutions: about 2.8 m)."},
+                          "box plus guides and structure; MAN, Propulsion Trends in "
+                          "Container Vessels, 'Size of a container ship', p. 6: about 2.8 m)."},
     )
     bay_length_m: float = field(
         default=6.5,

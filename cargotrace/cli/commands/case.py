@@ -112,6 +112,9 @@ def check(case_file: CaseFile, json: JsonOption = False) -> None:
         for p in report.problems:
             out.print(f"{case_file}: {p.where}: {p.level}: {p.message}", markup=False,
                       highlight=False)
+        for c in report.carriers:
+            out.print(f"{case_file}: {c.where}: carrier: {c.message}", markup=False,
+                      highlight=False)
         state = "OK" if report.ok else f"{len(report.errors)} error(s)"
         err.print(f"{report.case or case_file}: {report.evidence} evidence item(s), "
                   f"{report.anchors} anchor(s); {state}", markup=False, highlight=False)

@@ -38,8 +38,9 @@ def route(
     via: Annotated[list[str] | None, typer.Option(
         "--via", help="Pass this place on the way (repeatable, in order).")] = None,
     modes: Annotated[str, typer.Option(
-        "--modes", help="Comma-separated modes to use: sea, rail, ferry (road connectors to "
-        "off-network places are always allowed).")] = "sea,rail,ferry",
+        "--modes", help="Comma-separated modes to use: sea, rail, ferry, road (trucks between "
+        "any two places, great-circle x circuity; road connectors to off-network places are "
+        "always allowed).")] = "sea,rail,ferry",
     avoid: Annotated[list[str] | None, typer.Option(
         "--avoid", help="Country to stay out of: ISO 3166 alpha-2 or name (repeatable).")] = None,
     k: Annotated[int, typer.Option("-k", help="Number of distinct routes, fastest first.")] = 5,

@@ -115,7 +115,7 @@ class ShuttleParams:
         metadata={"help": "Count possible dark port calls as calls (inferred, not seen: they "
                           "lower the shuttle's confidence). Each counts at one of its "
                           "candidate places: one where the vessel was seen calling, not the "
-                          "place of its previous call, seen most often, else the best ranked; "
+                          "place of its previous call, else the best ranked; "
                           "a run whose one end rests only on calls that had several candidates "
                           "is not reported."},
     )
