@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gzip
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownMessageException
 from pyais.messages import AISSentence, NMEASentenceFactory
 
-from cargotrace.errors import ParamsError
+from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_checks import Problem, invalid_character, sentence_problem
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
 from cargotrace.ingest.nmea_columnar.stream import stream_chunks
@@ -345,3 +345,23 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
         yield from stream_chunks(
             reader, raw, fh, path, options.chunk_records, options.max_part_gap_s
         )
+
+
+def _lines(fh: Iterable[bytes], path: Path) -> Iterator[bytes]:
+    """The file's lines one at a time, as `nmea_columnar.lines` splits a block into lines.
+
+    A bare CR ends a line too (old Mac line endings, or a logger that writes them): without
+    this, a whole CR-only file would be one line of sentences run together. Kept as the
+    line-at-a-time statement of that rule (the tests read files through it).
+    """
+    try:
+        for line in fh:
+            cr = line.find(b"\r")
+            if cr == -1 or cr == len(line) - 2 and line[-1:] == b"\n":
+                yield line
+            else:  # lines as bytes.splitlines() sees them: \n, \r\n or a bare \r ends one
+                yield from line.splitlines()
+    except (OSError, EOFError) as exc:
+        raise UnreadableInputError(
+            f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
+        ) from exc

@@ -77,7 +77,7 @@ def split_lines(data: bytes) -> Lines:  # noqa: C901 -- two cases of one rule
     arr = np.frombuffer(data, np.uint8)
     if data.find(b"\r") == -1:  # the common case: LF line breaks only
         ends = np.flatnonzero(arr == 10)
-        starts = np.concatenate(([0], ends[:-1] + 1))
+        starts = np.concatenate(([0], ends[:-1] + 1)) if len(ends) else ends
         if len(ends) == 0 or ends[-1] < len(arr) - 1:  # a last line with no line break
             starts = np.append(starts, ends[-1] + 1 if len(ends) else 0)
             ends = np.append(ends, len(arr))
@@ -92,7 +92,7 @@ def split_lines(data: bytes) -> Lines:  # noqa: C901 -- two cases of one rule
     lf_after_cr[1:] = cr_then_lf[:-1]
     ends = np.flatnonzero(cr | (lf & ~lf_after_cr))
     next_starts = ends + np.where(cr_then_lf[ends], 2, 1)
-    starts = np.concatenate(([0], next_starts[:-1])).astype(np.int64)
+    starts = np.concatenate(([0], next_starts[:-1])) if len(ends) else ends
     if len(ends) == 0 or next_starts[-1] < len(arr):  # a last line with no line break
         starts = np.append(starts, next_starts[-1] if len(ends) else 0)
         ends = np.append(ends, len(arr))
