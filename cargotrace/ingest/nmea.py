@@ -21,15 +21,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownMessageException
 from pyais.messages import AISSentence, NMEASentenceFactory
 
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_checks import Problem, invalid_character, sentence_problem
-from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
 from cargotrace.ingest.nmea_columnar.stream import stream_chunks
+from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
 from cargotrace.ingest.nmea_lines import (
     MAX_TAG_FIELD_CHARS,
     FramedLine,
@@ -341,7 +341,7 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
-        fh: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+        fh = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw)
         yield from stream_chunks(
             reader, raw, fh, path, options.chunk_records, options.max_part_gap_s
         )

@@ -86,7 +86,8 @@ def _all_planned(data: bytes) -> bool:
     return len(plan.single) + 2 * len(plan.pair) == data.count(b"\n")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(messages=st.lists(MESSAGES, min_size=1, max_size=25))
 def test_random_messages_decode_as_pyais_decodes_them(
     messages: list[dict[str, Any]], tmp_path: Path
@@ -105,7 +106,9 @@ def _same_both_ways(path: Path, options: IngestOptions) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("chunk_records", [200_000, 997])
-def test_every_real_nmea_file_reads_the_same_both_ways(shared_data: Path, chunk_records: int) -> None:
+def test_every_real_nmea_file_reads_the_same_both_ways(
+    shared_data: Path, chunk_records: int
+) -> None:
     files = sorted(p for p in (shared_data / "ais_nmea").rglob("*") if p.is_file()
                    and p.name != "PROVENANCE.md")
     assert len(files) >= 12

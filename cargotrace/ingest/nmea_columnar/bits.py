@@ -59,7 +59,7 @@ class Bits:
         acc >>= np.uint64(8 * nbytes - skip - width)
         return (acc & np.uint64((1 << width) - 1)).astype(np.int64)
 
-    def int(self, start: int, width: int) -> np.ndarray:
+    def sint(self, start: int, width: int) -> np.ndarray:
         """Two's-complement signed field."""
         value = self.uint(start, width)
         return np.where(value >= 1 << (width - 1), value - (1 << width), value)

@@ -72,7 +72,7 @@ class Lines:
         )
 
 
-def split_lines(data: bytes) -> Lines:  # noqa: C901 -- two cases of one rule
+def split_lines(data: bytes) -> Lines:
     """Line bounds of a block of whole lines."""
     arr = np.frombuffer(data, np.uint8)
     if data.find(b"\r") == -1:  # the common case: LF line breaks only

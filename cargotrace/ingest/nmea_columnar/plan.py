@@ -10,6 +10,7 @@ order, a message with no receive time) goes to the checked path, in file order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from cargotrace.ingest.nmea_columnar.columns import Messages
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
 from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA
 
+Decoder = Callable[[Messages], pa.Table]
 VOYAGE_CHARS = 71  # type 5: 424 bits, 71 characters with 2 fill bits
 
 
@@ -34,28 +36,32 @@ class Plan:
 
 def _six_bit(chars: np.ndarray) -> np.ndarray:
     values = chars.astype(np.int64) - 48
-    return np.where(values > 39, values - 8, values)
+    six: np.ndarray = np.where(values > 39, values - 8, values)
+    return six
 
 
 def _standard_single(s: Sentences, msg_type: np.ndarray) -> np.ndarray:
     """A one-sentence message of a kept type in its standard length and padding."""
     size, fill = s.payload_len, s.fill
     part = (_six_bit(s.arr[np.minimum(s.payload_start + 6, len(s.arr) - 1)]) >> 2) & 3
-    return (
+    standard: np.ndarray = (
         (np.isin(msg_type, (1, 2, 3, 18)) & (size == 28) & (fill == 0))
         | ((msg_type == 19) & (size == 52) & (fill == 0))
         | ((msg_type == 27) & (size == 16) & (fill == 0))
-        | ((msg_type == 24) & (part == 0) & (((size == 27) & (fill == 2)) | ((size == 28) & (fill == 0))))
+        | ((msg_type == 24) & (part == 0)
+           & (((size == 27) & (fill == 2)) | ((size == 28) & (fill == 0))))
         | ((msg_type == 24) & (part == 1) & (size == 28) & (fill == 0))
         | ((msg_type == 5) & (size == VOYAGE_CHARS) & (fill == 2))
     )
+    return standard
 
 
 def _same_station(station: pa.Array, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     a, b = station.take(pa.array(first)), station.take(pa.array(second))
     both_null = pc.and_(pc.is_null(a), pc.is_null(b))
     same = pc.or_(pc.fill_null(pc.equal(a, b), False), both_null)
-    return np.asarray(same.to_numpy(zero_copy_only=False), bool)
+    result: np.ndarray = np.asarray(same.to_numpy(zero_copy_only=False), bool)
+    return result
 
 
 def make_plan(s: Sentences, max_gap_s: float) -> Plan:
@@ -78,7 +84,7 @@ def make_plan(s: Sentences, max_gap_s: float) -> Plan:
 def _chars(s: Sentences, start: np.ndarray, length: np.ndarray, width: int) -> np.ndarray:
     """Payload characters as a matrix, '0' (value 0) past each payload's end."""
     padded = np.append(s.arr, np.full(width, 48, np.uint8))
-    chars = np.lib.stride_tricks.sliding_window_view(padded, width)[start]
+    chars: np.ndarray = np.lib.stride_tricks.sliding_window_view(padded, width)[start]
     short = length < width
     if short.any():
         chars[short] = np.where(np.arange(width) < length[short][:, None], chars[short], 48)
@@ -108,7 +114,7 @@ def decode(s: Sentences, plan: Plan, first_line_no: int) -> tuple[pa.Table, pa.T
     t = plan.msg_type
     found_positions: list[pa.Table] = []
     found_reports: list[pa.Table] = []
-    layouts = (
+    layouts: tuple[tuple[np.ndarray, int, list[Decoder], list[Decoder]], ...] = (
         (np.isin(t, (1, 2, 3, 18)), 28, [positions.class_a_b], []),
         (t == 19, 52, [positions.class_b_extended], [statics.class_b_extended]),
         (t == 27, 16, [positions.long_range], []),
@@ -126,8 +132,8 @@ def decode(s: Sentences, plan: Plan, first_line_no: int) -> tuple[pa.Table, pa.T
     if len(plan.pair):
         found_reports.append(statics.voyage(_voyages(s, plan, first_line_no)))
     return (
-        pa.concat_tables(found_positions) if found_positions else STAGED_POSITION_SCHEMA.empty_table(),
-        pa.concat_tables(found_reports) if found_reports else STAGED_REPORT_SCHEMA.empty_table(),
+        _concat(found_positions, STAGED_POSITION_SCHEMA),
+        _concat(found_reports, STAGED_REPORT_SCHEMA),
     )
 
 
@@ -140,3 +146,7 @@ def _voyages(s: Sentences, plan: Plan, first_line_no: int) -> Messages:
                      s.payload_start[two][:, None] + k - first_len)
     raw = pc.binary_join_element_wise(_raw(s, one), _raw(s, two), "\n")
     return _messages(s, one, s.arr[index], plan.msg_type, first_line_no, raw=raw)
+
+
+def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    return pa.concat_tables(tables) if tables else schema.empty_table()

@@ -21,7 +21,7 @@ def class_a_b(m: Messages) -> pa.Table:
     class_b = m.msg_type == 18
 
     def pick(start: int, width: int, signed: bool = False) -> np.ndarray:
-        read = b.int if signed else b.uint
+        read = b.sint if signed else b.uint
         return np.where(class_b, read(start - 4, width), read(start, width))
 
     return _table(m, {
@@ -40,8 +40,8 @@ def class_b_extended(m: Messages) -> pa.Table:
     b = m.bits
     return _table(m, {
         "mmsi": pa.array(b.uint(8, 30), pa.int64()),
-        "lat": pa.array(lat_lon(b.int(85, 27))),
-        "lon": pa.array(lat_lon(b.int(57, 28))),
+        "lat": pa.array(lat_lon(b.sint(85, 27))),
+        "lon": pa.array(lat_lon(b.sint(57, 28))),
         "sog": pa.array(b.uint(46, 10) / 10.0),
         "cog": pa.array(b.uint(112, 12) / 10.0),
         "heading": pa.array(b.uint(124, 9), pa.int16()),
@@ -55,8 +55,8 @@ def long_range(m: Messages) -> pa.Table:
     speed, course = b.uint(79, 6), b.uint(85, 9)
     return _table(m, {
         "mmsi": pa.array(b.uint(8, 30), pa.int64()),
-        "lat": pa.array(lat_lon(b.int(62, 17), tenths_of_minute=True)),
-        "lon": pa.array(lat_lon(b.int(44, 18), tenths_of_minute=True)),
+        "lat": pa.array(lat_lon(b.sint(62, 17), tenths_of_minute=True)),
+        "lon": pa.array(lat_lon(b.sint(44, 18), tenths_of_minute=True)),
         "sog": nullable(speed.astype(np.float64), speed == NO_SPEED_27, pa.float64()),
         "cog": nullable(course.astype(np.float64), course == NO_COURSE_27, pa.float64()),
         "heading": pa.nulls(len(m), pa.int16()),

@@ -66,13 +66,15 @@ def _printable(arr: np.ndarray, lines: Lines) -> np.ndarray:
 
 
 def _xor_between(running: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """XOR of arr[start:stop] from the running XOR of the block (`running[i]` = arr[0]^..^arr[i])."""
+    """XOR of arr[start:stop], from the block's running XOR (`running[i]`: arr[0] ^ .. ^ arr[i])."""
     before = np.where(start > 0, running[np.maximum(start - 1, 0)], 0)
-    return (running[stop - 1] ^ before).astype(np.int16)
+    xor: np.ndarray = (running[stop - 1] ^ before).astype(np.int16)
+    return xor
 
 
 def _hex_at(arr: np.ndarray, at: np.ndarray) -> np.ndarray:
-    return _HEX[arr[at]] * 16 + _HEX[arr[at + 1]]
+    value: np.ndarray = _HEX[arr[at]] * 16 + _HEX[arr[at + 1]]
+    return value
 
 
 def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:

@@ -14,7 +14,7 @@ from pyais.constants import ShipType
 from cargotrace.ingest.nmea_columnar.columns import Messages, dimensions, nullable
 from cargotrace.ingest.records import STAGED_REPORT_SCHEMA
 
-SHIP_TYPE = np.array([int(ShipType.from_value(code)) for code in range(256)], np.int16)
+SHIP_TYPE = np.array([int(ShipType.from_value(code) or 0) for code in range(256)], np.int16)
 AUXILIARY_CRAFT = (980_000_000, 989_999_999)  # MMSI 98XXXYYYY: a mothership MMSI, no dimensions
 
 
@@ -77,12 +77,14 @@ def _eta(month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarra
     fixed = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(11), len(month), [None, pa.py_buffer(text.tobytes())]
     )
-    return pc.if_else(valid, fixed.cast(pa.binary()).cast(pa.string()), pa.scalar(None, pa.string()))
+    text_ = fixed.cast(pa.binary()).cast(pa.string())
+    return pc.if_else(valid, text_, pa.scalar(None, pa.string()))
 
 
 def _table(m: Messages, values: dict[str, pa.Array]) -> pa.Table:
     mmsi = pa.array(m.bits.uint(8, 30), pa.int64())
-    columns = {**values, **m.where_from(), "mmsi": mmsi, "msg_type": pa.array(m.msg_type, pa.int8())}
+    msg_type = pa.array(m.msg_type, pa.int8())
+    columns = {**values, **m.where_from(), "mmsi": mmsi, "msg_type": msg_type}
     n = len(m)
     return pa.table(
         {f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in STAGED_REPORT_SCHEMA},

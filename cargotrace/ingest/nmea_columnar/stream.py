@@ -11,7 +11,7 @@ wrapper (it would take the wrapper's time), and a two-line type 5 whose key has 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -33,9 +33,13 @@ class LineReader(Protocol):
 
     out: ChunkBuilder
     default_time: datetime | None
-    gatehouse_time: datetime | None
-    gatehouse_problem: object | None
-    groups: dict[tuple[object, ...], object]
+
+    @property
+    def gatehouse_time(self) -> datetime | None: ...
+    @property
+    def gatehouse_problem(self) -> object | None: ...
+    @property
+    def groups(self) -> Mapping[tuple[object, ...], object]: ...
 
     def read_line(self, line_no: int, line: bytes) -> None: ...
     def flush_stale(self, line_no: int, everything: bool = False) -> None: ...

@@ -105,9 +105,10 @@ def parse_tags(
     which = np.full(n, -1, np.int64)
     which[fields.line[is_s]] = np.arange(len(is_s))
     station = values.take(pa.array(which, mask=which < 0))
+    assumed = 0 if default_time_us is None else default_time_us
     return TagColumns(
         ok=ok,
-        time_us=np.where(own, time_us, default_time_us if has_default else 0).astype(np.int64),
+        time_us=np.where(own, time_us, assumed).astype(np.int64),
         has_time=own | has_default,
         own_time=own,
         station=station,
