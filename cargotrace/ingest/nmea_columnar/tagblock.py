@@ -14,11 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cargotrace.ingest.nmea_lines import MAX_EPOCH_S, MIN_EPOCH_S
-
-_MAX_TIME_DIGITS = 13  # Unix milliseconds until 2286
-
 
 @dataclass
 class TagColumns:
@@ -56,20 +54,15 @@ def _fields(
 
 
 def _epoch_us(arr: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
-    """`c:` values to µs, and whether they are digits only and a time in 1990-2100."""
-    k = np.arange(_MAX_TIME_DIGITS)
-    padded = np.append(arr, np.zeros(_MAX_TIME_DIGITS, np.uint8))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, _MAX_TIME_DIGITS)[start]
-    digit = windows.astype(np.int64) - 48
-    inside = k < length[:, None]
-    digits_only = ((length >= 9) & (length <= _MAX_TIME_DIGITS)
-                   & ((~inside) | ((digit >= 0) & (digit <= 9))).all(axis=1))
-    power = np.where(inside, 10 ** np.maximum(length[:, None] - 1 - k, 0), 0)
-    number = (np.where(inside, digit, 0) * power).sum(axis=1)
+    """`c:` values to µs, and whether they are 9-13 digits and a time in 1990-2100."""
+    text = strings(arr, start, length)
+    digits_only = pc.match_substring_regex(text, r"^[0-9]{9,13}$")
+    number = pc.cast(pc.if_else(digits_only, text, "0"), pa.int64()).to_numpy()
     seconds = (number >= MIN_EPOCH_S) & (number <= MAX_EPOCH_S)
     millis = (number >= MIN_EPOCH_S * 1000) & (number <= MAX_EPOCH_S * 1000)
     time_us = np.where(seconds, number * 1_000_000, number * 1000)
-    return time_us, digits_only & (seconds | millis)
+    digits = np.asarray(digits_only.to_numpy(zero_copy_only=False), bool)
+    return time_us, digits & (seconds | millis)
 
 
 def strings(arr: np.ndarray, start: np.ndarray, length: np.ndarray) -> pa.StringArray:
