@@ -13,12 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_SIX_BIT = np.array([(c - 48 if c < 96 else c - 56) & 63 for c in range(256)], np.uint8)
+
 
 def sixbit_values(chars: np.ndarray) -> np.ndarray:
     """Armoured payload characters (uint8 matrix, already checked to be in the armour set) to
     their 6-bit values."""
-    values = chars - np.uint8(48)
-    return np.where(values > 39, values - np.uint8(8), values).astype(np.uint8)
+    values: np.ndarray = _SIX_BIT[chars]
+    return values
 
 
 def pack(values: np.ndarray) -> np.ndarray:
@@ -40,24 +42,31 @@ class Bits:
     """Fields of a column of messages of one layout; `packed` is one row of bytes per message."""
 
     def __init__(self, packed: np.ndarray) -> None:
-        self.packed = packed
+        rows, width = packed.shape
+        words = np.zeros((rows, width // 8 + 2), ">u8")  # a spare word: a field may end at the end
+        words.view(np.uint8)[:, :width] = packed
+        self.words = words.astype(np.uint64)  # native order, for the shifts
+        self.rows: int = rows
 
     @classmethod
     def from_chars(cls, chars: np.ndarray) -> Bits:
         return cls(pack(sixbit_values(chars)))
 
     def __len__(self) -> int:
-        return int(self.packed.shape[0])
+        return self.rows
 
     def uint(self, start: int, width: int) -> np.ndarray:
-        """Unsigned field of `width` bits at bit `start`, as int64 (width <= 57)."""
-        first, skip = divmod(start, 8)
-        nbytes = (skip + width + 7) // 8
-        acc = np.zeros(len(self), np.uint64)
-        for i in range(nbytes):
-            acc = (acc << np.uint64(8)) | self.packed[:, first + i].astype(np.uint64)
-        acc >>= np.uint64(8 * nbytes - skip - width)
-        return (acc & np.uint64((1 << width) - 1)).astype(np.int64)
+        """Unsigned field of `width` bits at bit `start`, as int64 (width <= 64)."""
+        word, skip = divmod(start, 64)
+        mask = np.uint64((1 << width) - 1)
+        if skip + width <= 64:
+            value = self.words[:, word] >> np.uint64(64 - skip - width)
+        else:  # across two words
+            spill = skip + width - 64
+            value = (self.words[:, word] << np.uint64(spill)) | (
+                self.words[:, word + 1] >> np.uint64(64 - spill))
+        result: np.ndarray = (value & mask).astype(np.int64)
+        return result
 
     def sint(self, start: int, width: int) -> np.ndarray:
         """Two's-complement signed field."""

@@ -4,10 +4,10 @@ The common line is one AIS sentence, optionally behind a plain NMEA 4.0 tag bloc
 `\\s:r61230,c:1693526400*70\\!AIVDM,1,1,,A,<payload>,0*4A`. One RE2 pattern without capture
 groups (Arrow's `match_substring_regex`, a DFA: ~0.15 µs a line) says which lines have exactly
 that shape; the fields are then found by position with numpy, which the pattern makes safe: a
-matching line has one `!`, and its sentence exactly six commas. Checksums are differences of one
-running XOR over the block. A line that does not match (a prefix, a suffix, a group tag, an odd
-field, a bad checksum, a byte outside printable ASCII, any doubt) is not judged here: the
-checked line-by-line path gives it its precise quarantine reason.
+matching line has one `!`, and its sentence a fixed layout around two optional characters.
+Checksums are differences of one running XOR over the block. A line that does not match (a
+prefix, a suffix, a group tag, an odd field, a bad checksum, a byte outside printable ASCII, any
+doubt) is not judged here: the checked line-by-line path gives it its precise quarantine reason.
 """
 
 from __future__ import annotations
@@ -86,11 +86,11 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
         matched &= _printable(arr, lines)
     rows = np.flatnonzero(matched)
     start = lines.starts[rows]
-    bangs = np.flatnonzero(arr == ord("!"))
-    bang = bangs[np.searchsorted(bangs, start)]
-    commas = np.flatnonzero(arr == ord(","))
-    first = np.searchsorted(commas, bang)  # commas[first + k]: the sentence's commas, in order
-    after_seq, after_channel, after_payload = (commas[first + k] for k in (3, 4, 5))
+    bang = start + pc.find_substring(with_breaks, "!").to_numpy()[rows]
+    # `!AIVDM,c,n,` then an optional one-character sequence id and channel; `,f*hh` at the end
+    after_seq = np.where(arr[bang + 11] == ord(","), bang + 11, bang + 12)
+    after_channel = np.where(arr[after_seq + 1] == ord(","), after_seq + 1, after_seq + 2)
+    after_payload = lines.ends[rows] - 5
     running = np.bitwise_xor.accumulate(arr) if len(arr) else arr
     star = after_payload + 2
     ok = _xor_between(running, bang + 1, star) == _hex_at(arr, star + 1)
@@ -100,7 +100,8 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
         arr, np.maximum(tag_end, start) + 1
     )
     ok &= ~has_tag | (tag_ok & (tag_end + 3 - (start + 1) <= MAX_TAG_BLOCK_CHARS))
-    tag_commas = (np.searchsorted(commas, start), first)  # commas[a:b]: the tag's, if any
+    commas = np.flatnonzero(arr == ord(","))
+    tag_commas = (np.searchsorted(commas, start), np.searchsorted(commas, bang))
     tags = parse_tags(arr, commas, tag_commas, start + 1,
                       np.where(has_tag, tag_end, start + 1), default_time_us)
     ok &= tags.ok

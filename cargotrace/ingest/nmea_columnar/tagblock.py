@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cargotrace.ingest.nmea_lines import MAX_EPOCH_S, MIN_EPOCH_S
+
+_FEWEST_DIGITS, _MOST_DIGITS = 9, 13  # Unix seconds from 1990; milliseconds until 2286
+
 
 @dataclass
 class TagColumns:
@@ -55,14 +57,20 @@ def _fields(
 
 def _epoch_us(arr: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
     """`c:` values to µs, and whether they are 9-13 digits and a time in 1990-2100."""
-    text = strings(arr, start, length)
-    digits_only = pc.match_substring_regex(text, r"^[0-9]{9,13}$")
-    number = pc.cast(pc.if_else(digits_only, text, "0"), pa.int64()).to_numpy()
+    padded = np.append(arr, np.zeros(_MOST_DIGITS, np.uint8))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, _MOST_DIGITS)[start]
+    number = np.zeros(len(start), np.int64)
+    digits_only = np.zeros(len(start), bool)
+    for size in range(_FEWEST_DIGITS, _MOST_DIGITS + 1):  # one weighted sum per length
+        these = length == size
+        if these.any():
+            d = windows[these, :size].astype(np.int64) - 48
+            number[these] = d @ (10 ** np.arange(size - 1, -1, -1, dtype=np.int64))
+            digits_only[these] = ((d >= 0) & (d <= 9)).all(axis=1)
     seconds = (number >= MIN_EPOCH_S) & (number <= MAX_EPOCH_S)
     millis = (number >= MIN_EPOCH_S * 1000) & (number <= MAX_EPOCH_S * 1000)
     time_us = np.where(seconds, number * 1_000_000, number * 1000)
-    digits = np.asarray(digits_only.to_numpy(zero_copy_only=False), bool)
-    return time_us, digits & (seconds | millis)
+    return time_us, digits_only & (seconds | millis)
 
 
 def strings(arr: np.ndarray, start: np.ndarray, length: np.ndarray) -> pa.StringArray:
