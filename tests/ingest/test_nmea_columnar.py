@@ -13,6 +13,8 @@ from __future__ import annotations
 import gzip
 import re
 from datetime import UTC, datetime
+from functools import reduce
+from operator import xor
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,11 @@ _PART1 = "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6
 _PART2 = "!AIVDM,2,2,1,A,88888888880,2*25"
 
 
+def _tb(body: str) -> str:
+    """A tag block around `body`, with its checksum (XOR of the bytes)."""
+    return f"\\{body}*{reduce(xor, body.encode(), 0):02X}\\"
+
+
 def _tag(seconds: int, station: str = "rx") -> str:
     return tag_block(datetime.fromtimestamp(1694088000 + seconds, tz=UTC), station)
 
@@ -151,6 +158,16 @@ CASES = {
     "pair parts too far apart": [_tag(0) + _PART1, _tag(9) + _PART2],
     "pair within the gap": [_tag(0) + _PART1, _tag(1) + _PART2, _tag(1) + _POS],
     "lone part 2": [_PART2, _POS],
+    "c: in milliseconds, decimal, twice": [
+        _tb("c:1694088000123") + _POS, _tb("c:1694088000.5") + _POS,
+        _tb("c:1694088000,c:1694088001") + _POS],
+    "station twice, a group, a long field": [
+        _tb("s:a,s:b,c:1694088000") + _POS, _tb("g:1-1-7,c:1694088000") + _POS,
+        _tb("s:" + "x" * 65 + ",c:1694088000") + _POS],
+    "type 24 part 3, type 5 in one line, type 4": [
+        "!AIVDM,1,1,,B,H39H6tTT1=3000046kpqpP0h7250,0*42",
+        "!AIVDM,1,1,,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8"
+        "88888888880,2*1C", "!AIVDM,1,1,,A,403OviQuMGCqWrRO9>E6fE700@GO,0*4D"],
     "CR-only line breaks": None,
     "blank and padded lines": ["", "  " + _POS, _POS + " ", "\t", _POS],
 }
@@ -158,14 +175,17 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("chunk_records", [1, 2, 3, 200_000])
-def test_lines_that_depend_on_reader_state(tmp_path: Path, case: str, chunk_records: int) -> None:
+@pytest.mark.parametrize("assume", [T0, None])
+def test_lines_that_depend_on_reader_state(
+    tmp_path: Path, case: str, chunk_records: int, assume: datetime | None
+) -> None:
     lines = CASES[case]
     path = tmp_path / "case.nmea"
     if lines is None:
         path.write_bytes(f"{_POS}\r{_tag(0)}{_PART1}\r\n{_tag(0)}{_PART2}\r\r{_POS}".encode())
     else:
         path.write_text("\n".join(lines) + "\n")
-    _same_both_ways(path, IngestOptions(assume_time=T0, chunk_records=chunk_records))
+    _same_both_ways(path, IngestOptions(assume_time=assume, chunk_records=chunk_records))
 
 
 def test_a_gzipped_feed_reads_as_the_plain_one(tmp_path: Path) -> None:
