@@ -16,6 +16,19 @@ import pyarrow.compute as pc
 _SIX_BIT = np.array([(c - 48 if c < 96 else c - 56) & 63 for c in range(256)], np.uint8)
 
 
+def byte_windows(arr: np.ndarray, start: np.ndarray, width: int, fill: int) -> np.ndarray:
+    """arr[start[i]:start[i]+width] for each i as a matrix, `fill` past the end of `arr`
+    (without copying `arr` to pad it: only the last lines of a block can reach its end)."""
+    out = np.full((len(start), width), fill, np.uint8)
+    inside = start + width <= len(arr)
+    if inside.any():
+        out[inside] = np.lib.stride_tricks.sliding_window_view(arr, width)[start[inside]]
+    for i in np.flatnonzero(~inside).tolist():
+        tail = arr[start[i] :]
+        out[i, : len(tail)] = tail
+    return out
+
+
 def sixbit_values(chars: np.ndarray) -> np.ndarray:
     """Armoured payload characters (uint8 matrix, already checked to be in the armour set) to
     their 6-bit values."""

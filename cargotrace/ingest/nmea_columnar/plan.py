@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cargotrace.ingest.nmea_columnar import positions, statics
-from cargotrace.ingest.nmea_columnar.bits import Bits
+from cargotrace.ingest.nmea_columnar.bits import Bits, byte_windows
 from cargotrace.ingest.nmea_columnar.columns import Messages
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
 from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA
@@ -83,8 +83,7 @@ def make_plan(s: Sentences, max_gap_s: float) -> Plan:
 
 def _chars(s: Sentences, start: np.ndarray, length: np.ndarray, width: int) -> np.ndarray:
     """Payload characters as a matrix, '0' (value 0) past each payload's end."""
-    padded = np.append(s.arr, np.full(width, 48, np.uint8))
-    chars: np.ndarray = np.lib.stride_tricks.sliding_window_view(padded, width)[start]
+    chars = byte_windows(s.arr, start, width, fill=48)
     short = length < width
     if short.any():
         chars[short] = np.where(np.arange(width) < length[short][:, None], chars[short], 48)

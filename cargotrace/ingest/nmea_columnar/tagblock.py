@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.ingest.nmea_columnar.bits import byte_windows
 from cargotrace.ingest.nmea_lines import MAX_EPOCH_S, MIN_EPOCH_S
 
 _FEWEST_DIGITS, _MOST_DIGITS = 9, 13  # Unix seconds from 1990; milliseconds until 2286
@@ -57,8 +58,7 @@ def _fields(
 
 def _epoch_us(arr: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
     """`c:` values to µs, and whether they are 9-13 digits and a time in 1990-2100."""
-    padded = np.append(arr, np.zeros(_MOST_DIGITS, np.uint8))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, _MOST_DIGITS)[start]
+    windows = byte_windows(arr, start, _MOST_DIGITS, fill=0)
     number = np.zeros(len(start), np.int64)
     digits_only = np.zeros(len(start), bool)
     for size in range(_FEWEST_DIGITS, _MOST_DIGITS + 1):  # one weighted sum per length
