@@ -194,3 +194,20 @@ def test_a_gzipped_feed_reads_as_the_plain_one(tmp_path: Path) -> None:
     packed = tmp_path / "feed.nmea.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     assert columnar(packed, IngestOptions()) == line_by_line(plain, IngestOptions())
+
+
+@pytest.mark.parametrize("block_bytes", [60, 1000, 4096])
+def test_blocks_end_at_line_breaks_wherever_they_fall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    """Blocks smaller than a line, a pair or a CR+LF: the lines and records stay the same."""
+    monkeypatch.setattr("cargotrace.ingest.nmea_columnar.lines.BLOCK_BYTES", block_bytes)
+    plain = tmp_path / "feed.nmea"
+    write_sample_nmea(plain, hours=0.3, fleet=scaled_fleet(8))
+    _same_both_ways(plain, IngestOptions(chunk_records=101))
+    crlf = tmp_path / "crlf.nmea"
+    crlf.write_bytes(plain.read_bytes().replace(b"\n", b"\r\n"))
+    _same_both_ways(crlf, IngestOptions())
+    cr_only = tmp_path / "cr.nmea"
+    cr_only.write_bytes(plain.read_bytes().replace(b"\n", b"\r"))
+    _same_both_ways(cr_only, IngestOptions())

@@ -19,6 +19,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from cargotrace.errors import UnreadableInputError
+from cargotrace.ingest.nmea_columnar import lines
 from cargotrace.ingest.nmea_columnar.lines import Lines, read_blocks, split_lines
 from cargotrace.ingest.nmea_columnar.plan import Plan, decode, make_plan
 from cargotrace.ingest.nmea_columnar.sentences import Sentences, match_sentences
@@ -54,11 +55,12 @@ def stream_chunks(
     default_us = None if default is None else (default - _EPOCH) // timedelta(microseconds=1)
     done = in_chunk = reported = 0
     for block in _blocks(fh, path):
-        lines = split_lines(block)
+        block_lines = split_lines(block)
         at = 0
-        while at < len(lines):
-            take = min(len(lines) - at, chunk_records - in_chunk)
-            _Batch(reader, lines.slice(at, at + take), done + 1, default_us, max_gap_s).run()
+        while at < len(block_lines):
+            take = min(len(block_lines) - at, chunk_records - in_chunk)
+            batch = block_lines.slice(at, at + take)
+            _Batch(reader, batch, done + 1, default_us, max_gap_s).run()
             at, done, in_chunk = at + take, done + take, in_chunk + take
             if in_chunk >= chunk_records:
                 reader.flush_stale(done)
@@ -72,7 +74,7 @@ def stream_chunks(
 def _blocks(fh: BinaryIO, path: Path) -> Iterator[bytes]:
     """The file's blocks; a damaged compressed file is an unusable file, not a crash."""
     try:
-        yield from read_blocks(fh)
+        yield from read_blocks(fh, lines.BLOCK_BYTES)
     except (OSError, EOFError) as exc:
         raise UnreadableInputError(
             f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
@@ -82,10 +84,10 @@ def _blocks(fh: BinaryIO, path: Path) -> Iterator[bytes]:
 class _Batch:
     """One batch of lines: plan, hand the other lines to the reader in order, decode the rest."""
 
-    def __init__(self, reader: LineReader, lines: Lines, first_line_no: int,
+    def __init__(self, reader: LineReader, batch: Lines, first_line_no: int,
                  default_us: int | None, max_gap_s: float) -> None:
-        self.reader, self.lines, self.first = reader, lines, first_line_no
-        self.found: Sentences = match_sentences(lines, default_us)
+        self.reader, self.lines, self.first = reader, batch, first_line_no
+        self.found: Sentences = match_sentences(batch, default_us)
         self.plan: Plan = make_plan(self.found, max_gap_s)
         rows = self.found.rows
         self.single_lines = rows[self.plan.single]
