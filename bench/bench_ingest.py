@@ -1,14 +1,22 @@
-"""Ingest throughput: cargotrace NMEA and CSV ingest vs pyais's own decode, in one run.
+"""Ingest throughput: cargotrace vs the decoders and readers users know, on the same files in
+the same run.
 
-Writes JSON with every repetition, medians, input sizes, machine and library versions, and the
-ratios. Each measurement is a whole process (start-up included), so the numbers are what a user
-waits for. Run with `make bench`.
+NMEA: whole-process `cargotrace ingest` of the issue-16 feed (`cargotrace simulate --scenario
+mixed --seed 11 --vessels 450 --days 3 --nmea`, generated once into bench/work/) against a
+plain pyais loop (`FileReaderStream` + `decode().asdict()`) and aiscat (AIS-catcher's C++
+decoder, the optional extra `bench`; recorded as unavailable when not installed). Tables: the
+real MarineCadastre sample against a bare DuckDB `read_csv` into a new database. Every
+measurement is a whole fresh process (start-up included: what a user waits for), repeated
+`--reps` times (medians), with its peak RSS; the load average is recorded before and after,
+since other work on the machine slows every figure. Writes JSON to --out. Run with `make bench`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -16,102 +24,130 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyais
 from machine import cpu_model  # bench/ is on sys.path when run as a script
 
-from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
 from cargotrace.version import __version__
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
+SHARED = HERE.parent.parent / "shared" / "data"
+CSV = SHARED / "ais_positions" / "marinecadastre_AIS_2022_01_03_first99999.csv"
+FEED_ARGS = ["--scenario", "mixed", "--seed", "11", "--vessels", "450", "--days", "3", "--nmea"]
 
 
-def make_inputs(vessels: int, hours: float) -> tuple[Path, int, Path, int]:
-    """Generated NMEA (cached by size) and the same positions as a MarineCadastre CSV."""
-    WORK.mkdir(exist_ok=True)
-    nmea = WORK / f"sample_{vessels}v_{hours:g}h.nmea"
-    if not nmea.exists():
-        print(f"generating {nmea} ...", file=sys.stderr)
-        write_sample_nmea(nmea, hours=hours, fleet=scaled_fleet(vessels))
-    lines = sum(1 for _ in nmea.open("rb"))
-    csv = nmea.with_suffix(".csv")
-    if not csv.exists():
-        store = WORK / "csv_source.duckdb"
-        store.unlink(missing_ok=True)
-        run([sys.executable, "-m", "cargotrace", "ingest", "--quiet", "--store", str(store),
-             str(nmea)])
-        con = duckdb.connect(str(store))
-        con.execute(
-            f"""COPY (SELECT mmsi AS MMSI, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S')
-                       AS BaseDateTime, lat AS LAT, lon AS LON, sog AS SOG, coalesce(cog, 360)
-                       AS COG, coalesce(heading, 511) AS Heading, '' AS VesselName, '' AS IMO,
-                       '' AS CallSign, '' AS VesselType, nav_status AS Status, '' AS Length,
-                       '' AS Width, '' AS Draft, '' AS Cargo, 'A' AS TransceiverClass
-                FROM positions ORDER BY ts) TO '{csv}' (HEADER, DELIMITER ',')"""
-        )
-        con.close()
-        store.unlink()
-    rows = sum(1 for _ in csv.open("rb")) - 1
-    return nmea, lines, csv, rows
+def issue_feed() -> Path:
+    """The issue-16 feed, generated once (about 1M lines, 75 MB)."""
+    out = WORK / "mixed-s11-v450-d3"
+    path = out / "positions.nmea"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "cargotrace", "simulate", *FEED_ARGS,
+                        "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    return path
 
 
-def run(cmd: list[str]) -> float:
+def run(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one whole process."""
     started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss // 1024, out.strip()
 
 
-def timed_ingest(path: Path, reps: int) -> list[float]:
-    times = []
-    for i in range(reps):
-        store = WORK / f"bench_{i}.duckdb"
-        store.unlink(missing_ok=True)
-        times.append(run([sys.executable, "-m", "cargotrace", "ingest", "--quiet",
-                          "--store", str(store), str(path)]))
-        store.unlink()
-    return times
+def repeat(reps: int, cmd: list[str], fresh: Path | None = None) -> dict[str, Any]:
+    """Run `cmd` `reps` times (deleting `fresh` before each run); medians and every run."""
+    runs = []
+    for _ in range(reps):
+        if fresh is not None:
+            fresh.unlink(missing_ok=True)
+        runs.append(run(cmd))
+    if fresh is not None:
+        fresh.unlink(missing_ok=True)
+    return {
+        "median_s": statistics.median(r[0] for r in runs),
+        "peak_rss_mb": max(r[1] for r in runs),
+        "runs_s": [round(r[0], 3) for r in runs],
+        "output": runs[-1][2].splitlines()[-1] if runs[-1][2] else "",
+    }
+
+
+def ingest(path: Path, reps: int) -> dict[str, Any]:
+    store = WORK / "bench_ingest.duckdb"
+    return repeat(reps, [sys.executable, "-m", "cargotrace", "ingest", "--quiet", "--store",
+                         str(store), str(path)], fresh=store)
+
+
+def measure(nmea: Path, csv: Path, reps: int) -> dict[str, Any]:
+    py = sys.executable
+    results: dict[str, Any] = {
+        "cargotrace_ingest_nmea": ingest(nmea, reps),
+        "pyais_loop": repeat(reps, [py, str(HERE / "pyais_decode.py"), str(nmea)]),
+    }
+    if importlib.util.find_spec("aiscat") is not None:
+        results["aiscat"] = repeat(reps, [py, str(HERE / "aiscat_decode.py"), str(nmea)])
+    else:
+        results["aiscat"] = {"unavailable": "pip install aiscat==0.68.16 (extra `bench`)"}
+    results["cargotrace_ingest_csv"] = ingest(csv, reps)
+    target = WORK / "bench_read_csv.duckdb"
+    results["duckdb_read_csv"] = repeat(
+        reps, [py, str(HERE / "duckdb_read_csv.py"), str(csv), str(target)], fresh=target
+    )
+    return results
+
+
+def ratios(r: dict[str, Any]) -> dict[str, float]:
+    nmea = r["cargotrace_ingest_nmea"]["median_s"]
+    out = {"pyais_loop_s_per_cargotrace_nmea_s": r["pyais_loop"]["median_s"] / nmea,
+           "cargotrace_csv_s_per_duckdb_read_csv_s":
+               r["cargotrace_ingest_csv"]["median_s"] / r["duckdb_read_csv"]["median_s"]}
+    if "median_s" in r["aiscat"]:
+        out["aiscat_s_per_cargotrace_nmea_s"] = r["aiscat"]["median_s"] / nmea
+        out["pyais_loop_s_per_aiscat_s"] = r["pyais_loop"]["median_s"] / r["aiscat"]["median_s"]
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--vessels", type=int, default=250)
-    parser.add_argument("--hours", type=float, default=45)
+    parser.add_argument("--nmea", type=Path, help="NMEA file (default: the issue-16 feed)")
+    parser.add_argument("--csv", type=Path, default=CSV)
     args = parser.parse_args()
-    nmea, lines, csv, rows = make_inputs(args.vessels, args.hours)
-    pyais_s = [run([sys.executable, str(HERE / "pyais_decode.py"), str(nmea)])
-               for _ in range(args.reps)]
-    nmea_s = timed_ingest(nmea, args.reps)
-    csv_s = timed_ingest(csv, args.reps)
-    med = {k: statistics.median(v) for k, v in
-           {"pyais_decode": pyais_s, "cargotrace_nmea": nmea_s, "cargotrace_csv": csv_s}.items()}
-    result = {
+    WORK.mkdir(exist_ok=True)
+    nmea = args.nmea or issue_feed()
+    load_before = os.getloadavg()
+    results = measure(nmea, args.csv, args.reps)
+    versions = {"cargotrace": __version__, "pyais": pyais.__version__,
+                "duckdb": duckdb.__version__}
+    if importlib.util.find_spec("aiscat") is not None:
+        from importlib.metadata import version
+
+        versions["aiscat"] = version("aiscat")
+    report = {
         "when": datetime.now(UTC).isoformat(),
-        "machine": {"cpu": cpu_model(), "cores": __import__("os").cpu_count(),
-                    "python": platform.python_version()},
-        "versions": {"cargotrace": __version__, "pyais": pyais.__version__,
-                     "duckdb": duckdb.__version__},
-        "inputs": {"nmea_file": nmea.name, "nmea_lines": lines, "csv_file": csv.name,
-                   "csv_rows": rows},
-        "repetitions_s": {"pyais_decode": pyais_s, "cargotrace_nmea": nmea_s,
-                          "cargotrace_csv": csv_s},
-        "median_s": med,
-        "throughput": {
-            "pyais_decode_lines_per_s": lines / med["pyais_decode"],
-            "cargotrace_nmea_lines_per_s": lines / med["cargotrace_nmea"],
-            "cargotrace_csv_rows_per_s": rows / med["cargotrace_csv"],
-        },
-        "ratio_cargotrace_nmea_vs_pyais_decode": med["pyais_decode"] / med["cargotrace_nmea"],
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
+        "versions": versions,
+        "inputs": {"nmea_file": str(nmea), "nmea_lines": sum(1 for _ in nmea.open("rb")),
+                   "csv_file": args.csv.name, "csv_rows": sum(1 for _ in args.csv.open("rb")) - 1},
+        "results": results,
+        "ratios": ratios(results),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / f"ingest-{lines}-lines-reps-{args.reps}.json"
-    target.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result["throughput"], indent=2))
-    print(f"cargotrace NMEA ingest / pyais decode speed: "
-          f"{result['ratio_cargotrace_nmea_vs_pyais_decode']:.2f}x  -> {target}")
+    target = args.out / f"ingest-{report['inputs']['nmea_lines']}-lines-reps-{args.reps}.json"
+    target.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({"ratios": report["ratios"], "load": report["machine"]}, indent=2))
+    print(f"-> {target}")
 
 
 if __name__ == "__main__":

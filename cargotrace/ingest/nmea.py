@@ -21,16 +21,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from pyais.exceptions import AISBaseException, MissingPayloadException, UnknownMessageException
 from pyais.messages import AISSentence, NMEASentenceFactory
 
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_checks import Problem, invalid_character, sentence_problem
+from cargotrace.ingest.nmea_columnar.stream import stream_chunks
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
-from cargotrace.ingest.nmea_fast import FastBatch, try_add
-from cargotrace.ingest.nmea_fast import decode as decode_fast
 from cargotrace.ingest.nmea_lines import (
     MAX_TAG_FIELD_CHARS,
     FramedLine,
@@ -335,40 +334,25 @@ def _seconds_apart(earlier: _Fragment, later: _Fragment) -> float:
 def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     """Stream a file of NMEA lines as chunks of staged records (bounded memory).
 
-    Lines of the commonest shape are decoded in bulk (`nmea_fast`); the others, and any the bulk
-    path rejects, one by one with pyais, in file order, so multipart and wrapper state stay right.
+    Lines of the common shapes are decoded column-wise (`nmea_columnar`); the others one by one
+    with pyais (`_NmeaReader`), in file order, so multipart and wrapper state stay right.
     """
     reader = _NmeaReader(path, options)
-    chunk_size = options.chunk_records
-    reported = 0  # file bytes (compressed, for .gz) already reported as progress
-    line_no = 0
-    batch = FastBatch()
-    after_gatehouse = False
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
-        fh = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-        for line_no, line in enumerate(_lines(fh, path), start=1):
-            if after_gatehouse or not try_add(batch, line_no, line, reader.default_time):
-                reader.read_line(line_no, line)
-                after_gatehouse = line.lstrip().startswith(b"$PGHP")
-            if len(batch) + reader.out.records_read >= chunk_size:
-                _decode_batch(reader, batch)
-                batch = FastBatch()
-                reader.flush_stale(line_no)
-                position = raw.tell()
-                yield reader.out.build(position - reported)
-                reported = position
-        _decode_batch(reader, batch)
-        reader.flush_stale(line_no, everything=True)
-        yield reader.out.build(raw.tell() - reported)
+        fh = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw)
+        yield from stream_chunks(
+            reader, raw, fh, path, options.chunk_records, options.max_part_gap_s
+        )
 
 
 def _lines(fh: Iterable[bytes], path: Path) -> Iterator[bytes]:
-    """The file's lines; a damaged compressed file is an unusable file, not a crash.
+    """The file's lines one at a time, as `nmea_columnar.lines` splits a block into lines.
 
     A bare CR ends a line too (old Mac line endings, or a logger that writes them): without
-    this, a whole CR-only file would be one line of sentences run together.
+    this, a whole CR-only file would be one line of sentences run together. Kept as the
+    line-at-a-time statement of that rule (the tests read files through it).
     """
     try:
         for line in fh:
@@ -381,13 +365,3 @@ def _lines(fh: Iterable[bytes], path: Path) -> Iterator[bytes]:
         raise UnreadableInputError(
             f"{path}: the compressed data is damaged ({exc}); nothing from this file was stored"
         ) from exc
-
-
-def _decode_batch(reader: _NmeaReader, batch: FastBatch) -> None:
-    if not len(batch):
-        return
-    positions, rejected = decode_fast(batch)
-    reader.out.extra_positions.append(positions)
-    reader.out.records_read += positions.num_rows
-    for i in rejected:
-        reader.read_line(batch.line_nos[i], batch.raws[i])

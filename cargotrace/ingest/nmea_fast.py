@@ -1,5 +1,9 @@
 """Vectorised decoding of the commonest NMEA line: a single-sentence class A or B position report.
 
+Superseded in `read_nmea` by `nmea_columnar` (every stored type, no Python per line); kept for
+the tests that check its exact-shape rules (tests/ingest/test_nmea_fast.py,
+test_nmea_corruption.py).
+
 Why: 80-95 % of a receiver log is single-part type 1, 2, 3 and 18 messages. Decoding them one
 Python object at a time (pyais) caps ingest near pyais's own speed; here a whole chunk of them is
 checksummed and bit-unpacked with numpy at once. Only lines that match the exact, common shape

@@ -58,11 +58,12 @@ class ChunkBuilder:
         self.quarantine = _columns(STAGED_QUARANTINE_SCHEMA)
         self.skipped: Counter[str] = Counter()
         self.records_read = 0
-        # positions a reader decoded in bulk, already in STAGED_POSITION_SCHEMA
+        # records a reader decoded in bulk, already in STAGED_POSITION_SCHEMA / _REPORT_SCHEMA
         self.extra_positions: list[pa.Table] = []
+        self.extra_reports: list[pa.Table] = []
 
     def __len__(self) -> int:
-        bulk: int = sum(t.num_rows for t in self.extra_positions)
+        bulk: int = sum(t.num_rows for t in [*self.extra_positions, *self.extra_reports])
         return (
             len(self.positions["mmsi"]) + bulk
             + len(self.reports["mmsi"]) + len(self.quarantine["line_no"])
@@ -120,7 +121,9 @@ class ChunkBuilder:
             positions=pa.concat_tables(
                 [pa.table(self.positions, schema=STAGED_POSITION_SCHEMA), *self.extra_positions]
             ),
-            reports=pa.table(self.reports, schema=STAGED_REPORT_SCHEMA),
+            reports=pa.concat_tables(
+                [pa.table(self.reports, schema=STAGED_REPORT_SCHEMA), *self.extra_reports]
+            ),
             quarantine=pa.table(self.quarantine, schema=STAGED_QUARANTINE_SCHEMA),
             records_read=self.records_read,
             bytes_read=bytes_read,
