@@ -7,7 +7,7 @@ character outside the six-bit armouring alphabet is mapped by pyais to some numb
 So a sentence is decoded only when every byte could have been sent (printable ASCII), every
 payload character is in the armouring alphabet (ITU-R M.1371 / IEC 61162-1: ASCII 48-87 and
 96-119), and the fill-bits field is 0-5 and 0 on every part but the last. Each failure has its
-own quarantine reason, the same on the bulk paths (`nmea_columnar`, `nmea_fast`, which hand every
+own quarantine reason, the same on the bulk path (`nmea_columnar`, which hands every
 doubtful line to the checked path) and the checked path (`nmea`).
 """
 

@@ -4,7 +4,7 @@ Issue 21: NUL bytes XOR as nothing, so a sentence with NULs in its payload kept 
 was decoded with shifted bits (a wrong vessel at a wrong place); characters outside the six-bit
 alphabet were decoded; a second sentence on the same line vanished; `--assume-time` replaced a
 broken `c:` time. Every case here must be quarantined with the same reason by the bulk path
-(`read_nmea`, which tries `nmea_fast` first) and by the checked path alone (pyais, line by line).
+(`read_nmea`, which tries the columnar decoder `nmea_columnar` first) and by the checked path alone (pyais, line by line).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from pyais import decode
 
 from cargotrace.ingest import nmea
 from cargotrace.ingest.nmea import read_nmea
-from cargotrace.ingest.nmea_fast import FastBatch, try_add
-from cargotrace.ingest.nmea_fast import decode as decode_fast
 from cargotrace.ingest.nmea_lines import nmea_checksum
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.reasons import QuarantineReason as R
@@ -125,11 +123,6 @@ def test_both_paths_quarantine_with_the_same_reason(
     path.write_bytes(line + b"\n")
     options = IngestOptions(assume_time=assume_time)
     assert _reasons_bulk(path, options) == _reasons_checked(path, options) == [(1, reason)]
-    # the bulk decoder itself never accepts such a line (it may hand it back or never take it)
-    batch = FastBatch()
-    if try_add(batch, 1, line, assume_time):
-        table, rejected = decode_fast(batch)
-        assert (table.num_rows, rejected) == (0, [0])
 
 
 def test_the_issue_sentence_without_its_nuls_is_stored_as_pyais_decodes_it(tmp_path: Path) -> None:
