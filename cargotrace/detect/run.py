@@ -35,9 +35,9 @@ __all__ = ["COVERAGE_READERS", "DETECTORS", "RUN_KEY", "SUPPORTED", "Context", "
            "DetectSummary", "Detector", "detect", "record_run"]
 
 DetectProgress = Callable[[str, int, int], None]
-"""Called before each step of a run with the step's name (`outliers`, then a detector's
-`params_key`), the steps done and the steps in all; once more at the end with `done`. A caller
-(the CLI's progress bar) shows it; the library never draws anything."""
+"""Called before each step of a run with the step's name (`outliers`, then the kinds a
+detector finds, e.g. `gap, left_coverage`), the steps done and the steps in all; once more at
+the end with `done`. A caller (the CLI's progress bar) shows it; the library never draws."""
 
 
 @dataclass
@@ -120,7 +120,7 @@ def detect(
                EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
     ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers),
                   places_used=places_used(store))
-    steps = ["outliers"] + [d.params_key for d in _chosen(wanted)]
+    steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
     tell = progress or (lambda step, done, total: None)
     try:
         tell(steps[0], 0, len(steps))
@@ -138,6 +138,11 @@ def detect(
     return summary
 
 
+def _step(detector: Detector) -> str:
+    """A detector's step as the progress bar names it: the kinds it finds."""
+    return ", ".join(str(k) for k in detector.kinds)
+
+
 def _chosen(wanted: list[EventKind]) -> list[Detector]:
     """The detectors a run of the `wanted` kinds runs, in order."""
     return [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
@@ -153,7 +158,7 @@ def _run_detectors(
     tell: Callable[[str, int], None],
 ) -> None:
     for done, detector in enumerate(_chosen(wanted)):
-        tell(detector.params_key, done)
+        tell(_step(detector), done)
         ctx.found.update(detector.run(ctx))
         for kind in detector.kinds:
             if kind not in wanted:
