@@ -78,8 +78,8 @@ def ingest_file(
             all_or_nothing(store, f"the ingest of {path}"):
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
-        chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
         checks = bounds(options)
+        chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
         with closing(chunks):  # on a failure here, the decoding thread stops before the rollback
             for chunk in chunks:
                 _store_chunk(ChunkQueries(store, chunk), summary, checks, ingest_id)
