@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,8 +31,13 @@ from cargotrace.store.engines import Engine, tables_on
 from cargotrace.store.events import events_table, store_events
 from cargotrace.store.store import Store
 
-__all__ = ["COVERAGE_READERS", "DETECTORS", "RUN_KEY", "SUPPORTED", "Context", "DetectSummary",
-           "Detector", "detect", "record_run"]
+__all__ = ["COVERAGE_READERS", "DETECTORS", "RUN_KEY", "SUPPORTED", "Context", "DetectProgress",
+           "DetectSummary", "Detector", "detect", "record_run"]
+
+DetectProgress = Callable[[str, int, int], None]
+"""Called before each step of a run with the step's name (`outliers`, then the kinds a
+detector finds, e.g. `gap, left_coverage`), the steps done and the steps in all; once more at
+the end with `done`. A caller (the CLI's progress bar) shows it; the library never draws."""
 
 
 @dataclass
@@ -74,6 +80,7 @@ def detect(
     since: datetime | None = None,
     until: datetime | None = None,
     engine: Engine | str = Engine.DUCKDB,
+    progress: DetectProgress | None = None,
 ) -> DetectSummary:
     """Detect the requested kinds (all supported ones by default) and store their events.
 
@@ -113,9 +120,14 @@ def detect(
                EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
     ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers),
                   places_used=places_used(store))
+    steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
+    tell = progress or (lambda step, done, total: None)
     try:
+        tell(steps[0], 0, len(steps))
         summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
-        _run_detectors(store, ctx, wanted, summary, since, until)
+        _run_detectors(store, ctx, wanted, summary, since, until,
+                       lambda step, done: tell(step, done + 1, len(steps)))
+        tell("done", len(steps), len(steps))
         for kind in wanted:
             notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
             if notes:
@@ -126,6 +138,16 @@ def detect(
     return summary
 
 
+def _step(detector: Detector) -> str:
+    """A detector's step as the progress bar names it: the kinds it finds."""
+    return ", ".join(str(k) for k in detector.kinds)
+
+
+def _chosen(wanted: list[EventKind]) -> list[Detector]:
+    """The detectors a run of the `wanted` kinds runs, in order."""
+    return [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
+
+
 def _run_detectors(
     store: Store,
     ctx: Context,
@@ -133,10 +155,10 @@ def _run_detectors(
     summary: DetectSummary,
     since: datetime | None,
     until: datetime | None,
+    tell: Callable[[str, int], None],
 ) -> None:
-    for detector in DETECTORS:
-        if not any(k in wanted for k in detector.kinds):
-            continue
+    for done, detector in enumerate(_chosen(wanted)):
+        tell(_step(detector), done)
         ctx.found.update(detector.run(ctx))
         for kind in detector.kinds:
             if kind not in wanted:

@@ -36,6 +36,34 @@ class ValidationParams:
 
 
 
+@dataclass(frozen=True)
+class StreamParams:
+    """How an ingest streams a file: what bounds its memory and lets it use two cores.
+
+    Why these are not in `ingests.options`: they change how fast and in how much memory a file
+    is read, never what is stored, so a file ingested with other values is still the same
+    ingest (its hash and options match).
+    """
+
+    chunks_ahead: int = field(
+        default=2,
+        metadata={"unit": "chunks", "help": "Chunks the decoding thread may read ahead of "
+                  "the store's inserts (each holds `chunk_records` records)."},
+    )
+    store_memory_mb: int = field(
+        default=64,
+        metadata={"unit": "MB", "help": "DuckDB's memory limit while a file is ingested into "
+                  "a store on disk (it spills to `<store>.tmp` beyond it); the limit before is "
+                  "restored after. 0: leave DuckDB's own limit (80% of RAM)."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.chunks_ahead < 1:
+            raise ParamsError(f"chunks_ahead must be >= 1, got {self.chunks_ahead}")
+        if self.store_memory_mb < 0:
+            raise ParamsError(f"store_memory_mb must be >= 0, got {self.store_memory_mb}")
+
+
 class InputFormat(StrEnum):
     AUTO = "auto"
     NMEA = "nmea"
@@ -77,12 +105,18 @@ class IngestOptions:
         },
     )
     chunk_records: int = field(
-        default=200_000,
-        metadata={"help": "Records parsed per batch; bounds memory on large files."},
+        default=50_000,
+        metadata={"help": "Records parsed, validated and stored per batch: what bounds an "
+                  "ingest's memory, whatever the file's size."},
     )
     validation: ValidationParams = field(
         default_factory=ValidationParams,
         metadata={"help": "Bounds for believable timestamps (see ValidationParams)."},
+    )
+    stream: StreamParams = field(
+        default_factory=StreamParams,
+        metadata={"help": "Read-ahead and memory limit of the streaming ingest (see "
+                  "StreamParams; not part of the recorded options: they change no value)."},
     )
 
     def __post_init__(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
 
@@ -63,11 +65,13 @@ def detect(
         Engine, typer.Option(help="Run the detectors on DuckDB (embedded) or Spark.")
     ] = Engine.DUCKDB,
     json_out: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
     from cargotrace.detect.run import detect as run_detect
 
-    with open_cli_store(store, write=False) as st:
+    with open_cli_store(store, write=False) as st, \
+            step_bar(quiet or not sys.stderr.isatty()) as progress:
         summary = run_detect(
             st,
             kinds=kind,
@@ -76,6 +80,7 @@ def detect(
             since=parse_utc(since, "--since") if since else None,
             until=parse_utc(until, "--until") if until else None,
             engine=engine,
+            progress=progress,
         )
     if json_out:
         print_json(summary.to_dict())
@@ -90,6 +95,31 @@ def detect(
     err.print(
         f"({summary.replaced:,} earlier events of these kinds replaced; {summary.duration_s:.1f} s)"
     )
+
+
+@contextmanager
+def step_bar(off: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar over a detection run's steps on stderr (none when `off`): the step that
+    is running, how many are done, time elapsed. Gone once the run ends (transient)."""
+    if off:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("detect", total=None)
+
+        def show(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"detect: {step}", completed=done, total=total)
+
+        yield show
 
 
 @app.command()

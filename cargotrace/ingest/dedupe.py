@@ -1,0 +1,111 @@
+"""Store a chunk's good records, skipping those already stored (dedupe), at a cost set by the
+chunk, not by the store.
+
+Why a window: the anti-join that finds duplicates once read every stored position, so the
+100th day of a feed cost far more than the first. A duplicate has the same mmsi and ts as the
+row it repeats, so only stored rows inside the chunk's (ts, mmsi) ranges can collide; those
+ranges go into the query as constants, which DuckDB checks against each row group's min/max
+(zone maps) and skips the row groups outside. Positions are stored in file order, so a day of
+feed lands in few row groups; a file whose times jump around costs more, never gives a wrong
+answer.
+
+Which copy of a duplicate is kept: within a file, the one with the smallest receiver name
+(`station`; a named receiver before none), whichever chunk it is in, so that the stored rows do
+not depend on the chunk size; a copy stored by an earlier ingest always stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cargotrace.ingest.staging import ChunkQueries
+from cargotrace.store import Store
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one chunk did to one table."""
+
+    read: int  # good records in the chunk
+    stored: int  # rows this ingest now has in addition (new rows less those they replaced)
+
+
+def _key_match(key: tuple[str, ...]) -> str:
+    return " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in key)
+
+
+def _ts(value: datetime) -> str:
+    return f"TIMESTAMPTZ '{value.isoformat()}'"
+
+
+def store_new_rows(
+    queries: ChunkQueries,
+    good: str,
+    checks: dict[str, Any],
+    table: str,
+    key: tuple[str, ...],
+    source: str,
+    ingest_id: int,
+) -> Stored:
+    """Insert the rows of the query `good` (taking the parameters `checks`) into `table`
+    unless already there."""
+    read, first_ts, last_ts, low_mmsi, high_mmsi = queries.rows(
+        f"SELECT count(*), min(ts), max(ts), min(mmsi), max(mmsi) FROM ({good})", checks
+    )[0]
+    if not read:
+        return Stored(0, 0)
+    near = (f"t.ts BETWEEN {_ts(first_ts)} AND {_ts(last_ts)} "
+            f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
+    keys = ", ".join(key)
+    first = (f"(SELECT * FROM ({good}) "
+             f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY station) = 1)")
+    params = {"source": source, "ingest_id": ingest_id, **checks}
+    # an earlier chunk of this file stored a copy from a later-sorting receiver: replace it
+    replaced = queries.rows(
+        f"""DELETE FROM {table} t USING {first} s
+            WHERE t.ingest_id = $ingest_id AND {near} AND {_key_match(key)}
+              AND s.station IS NOT NULL AND (t.station IS NULL OR s.station < t.station)""",
+        {"ingest_id": ingest_id, **checks},
+    )[0][0]
+    inserted = queries.rows(
+        f"""INSERT INTO {table} BY NAME
+            SELECT s.*, $source AS source, $ingest_id AS ingest_id FROM {first} s
+            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {near} AND {_key_match(key)})""",
+        params,
+    )[0][0]
+    return Stored(int(read), int(inserted) - int(replaced))
+
+
+def drop_requarantined(store: Store, source: str, ingest_id: int) -> int:
+    """Remove this ingest's quarantine rows that an earlier ingest of the same source already
+    stored; return how many (see docs/reference/quarantine-reasons.md).
+
+    A bad record is identified by (source, reason, raw text, its occurrence among identical
+    (reason, raw) records of that source), not by its line number: a line added above it must
+    not make it new, and a bad line repeated n times in a feed stays n rows. The rows already
+    there keep their first ingest's line numbers. Costs nothing when the source is new.
+    """
+    params = {"source": source, "ingest_id": ingest_id}
+    earlier = store.con.execute(
+        "SELECT count(*) FROM quarantine WHERE source = $source AND ingest_id <> $ingest_id",
+        params,
+    ).fetchall()[0][0]
+    if not earlier:
+        return 0
+    removed = store.con.execute(
+        """DELETE FROM quarantine WHERE rowid IN (
+               WITH mine AS (
+                   SELECT rowid AS row_id, reason, raw,
+                          row_number() OVER (PARTITION BY reason, raw ORDER BY line_no) AS nth
+                   FROM quarantine WHERE ingest_id = $ingest_id),
+               earlier AS (
+                   SELECT reason, raw, count(*) AS n FROM quarantine
+                   WHERE source = $source AND ingest_id <> $ingest_id GROUP BY reason, raw)
+               SELECT m.row_id FROM mine m JOIN earlier e
+                 ON e.reason = m.reason AND e.raw IS NOT DISTINCT FROM m.raw
+               WHERE m.nth <= e.n)""",
+        params,
+    ).fetchall()[0][0]
+    return int(removed)
