@@ -1,0 +1,267 @@
+"""Decoded tables read by DuckDB's own readers (read_csv, read_parquet), in one query per file.
+
+Why: parsing a CSV in Python blocks (tables.py) cost ~8x DuckDB's `read_csv` of the same file
+(issue 16). Here DuckDB reads and parses the whole file on all cores; `convert_sql` (the same
+value rules as the block reader) turns it into our fields in the same query, into a temporary
+table of the reader's own connection (spilled to disk when large), from which `Chunk`s are
+cut by line number.
+
+The catch is line numbers: `read_csv` numbers only the rows it rejects, so accepted rows are
+paired with the file's lines by order. That pairing is exact only when every row is one
+physical line, which a byte scan checks first (`scan_csv`): valid UTF-8, no NUL, no carriage
+return other than in CRLF, and no line with an odd number of quotes (a quoted field running
+over a line end). After the query, DuckDB's count plus its rejected and blank lines must equal
+the scan's count. A file that fails either check is read by the block reader instead, which
+names every malformed row (tables.py); so results are the same either way, only slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from cargotrace.ingest.csv_split import block_lines, line_blocks, split_python
+from cargotrace.ingest.reasons import QuarantineReason as R
+from cargotrace.ingest.records import (
+    STAGED_POSITION_SCHEMA,
+    STAGED_QUARANTINE_SCHEMA,
+    STAGED_REPORT_SCHEMA,
+    Chunk,
+)
+from cargotrace.ingest.table_formats import Layout
+from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
+
+log = logging.getLogger(__name__)
+
+# The reader's own connection holds the converted file; past this it spills to a temporary
+# folder, so memory is set by this limit, not by the file.
+READER_MEMORY_LIMIT = "256MB"
+
+
+@dataclass
+class CsvScan:
+    """What a byte scan of a CSV's data lines (after the header) found."""
+
+    pairable: bool = True  # every row is one physical line: read_csv's rows pair with lines
+    blocks: list[tuple[int, int]] = field(default_factory=list)  # (lines, bytes read after)
+    blank_lines: list[int] = field(default_factory=list)  # line numbers (the header is 1)
+
+    @property
+    def lines(self) -> int:
+        return sum(n for n, _ in self.blocks)
+
+
+def scan_csv(raw_file: IO[bytes], fh: IO[bytes], n_lines: int) -> CsvScan:
+    """Scan the data lines in blocks of `n_lines` (as the block reader cuts them)."""
+    scan = CsvScan()
+    first = 2
+    for block in line_blocks(fh, n_lines):
+        n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        scan.blocks.append((n, raw_file.tell()))
+        if scan.pairable and not _pairable(block):
+            scan.pairable = False
+        if scan.pairable and (block.startswith((b"\n", b"\r\n")) or b"\n\n" in block
+                              or b"\n\r\n" in block):
+            text = block.decode("utf-8")
+            lines = text.split("\n")[:n]
+            scan.blank_lines += [first + i for i, line in enumerate(lines) if line in ("", "\r")]
+        first += n
+    return scan
+
+
+def _pairable(block: bytes) -> bool:
+    """True when every line of the block is one whole CSV row that read_csv sees as we do."""
+    if b"\x00" in block or block.count(b"\r") != block.count(b"\r\n"):
+        return False
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if b'"' not in block:
+        return True
+    data = np.frombuffer(block, np.uint8)
+    ends = np.flatnonzero(data == 10)
+    quotes = np.flatnonzero(data == 34)
+    per_line = np.bincount(np.searchsorted(ends, quotes), minlength=len(ends) + 1)
+    return not bool(np.any(per_line & 1))
+
+
+class TableScan:
+    """One file converted by DuckDB into the temporary table `conv` (see `convert_sql`)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.tmp = tempfile.TemporaryDirectory(prefix="cargotrace-read-")
+        self.con = duckdb.connect(config={"memory_limit": READER_MEMORY_LIMIT,
+                                          "temp_directory": self.tmp.name})
+        self.con.execute("SET TimeZone = 'UTC'")
+        # see tables._Converter: `IN (constants)` as a plain expression is ~2x faster
+        self.con.execute("SET disabled_optimizers = 'in_clause'")
+        for macro in NULL_TOKEN_MACROS:
+            self.con.execute(macro)
+        self.used = sorted({i for cols in layout.sources.values() for i in cols})
+
+    def close(self) -> None:
+        self.con.close()
+        self.tmp.cleanup()
+
+    def convert_csv(self, path: Path, delimiter: str, gzipped: bool) -> None:
+        """Read the CSV with read_csv (every column as text) and convert it into `conv`;
+        `line_no` is then the row's rank among the rows read_csv accepted."""
+        n_fields = len(self.layout.header)
+        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_fields))
+        # Empty fields as '' (not NULL), as the block reader hands them to convert_sql.
+        inputs = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in self.used)
+        rows_in = f"""(
+                SELECT row_number() OVER () AS line_no, {inputs}
+                FROM read_csv($path, header = true, auto_detect = false, all_varchar = true,
+                              columns = {{{columns}}}, delim = $delim, quote = '"',
+                              escape = '"', strict_mode = true, null_padding = false,
+                              ignore_errors = true, store_rejects = true,
+                              encoding = 'utf-8', compression = $compression))"""
+        self.con.execute(
+            f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
+            {"path": str(path), "delim": delimiter,
+             "compression": "gzip" if gzipped else "none"},
+        )
+
+    def rejected(self) -> list[tuple[int, str]]:
+        """(line number, text) of each line read_csv could not read as a row."""
+        rows = self.con.execute(
+            "SELECT line, any_value(csv_line) FROM reject_errors GROUP BY line ORDER BY line"
+        ).fetchall()
+        return [(int(line), str(text or "")) for line, text in rows]
+
+    def number_lines(self, total: int, skipped_lines: list[int]) -> bool:
+        """Give each converted row its line number, knowing which lines gave no row; False
+        when the counts do not add up (the rows cannot be paired with lines)."""
+        rows = int(self.con.execute("SELECT count(*) FROM conv").fetchall()[0][0])
+        if rows + len(skipped_lines) != total:
+            return False
+        if skipped_lines:
+            self.con.execute("CREATE TEMP TABLE no_row AS SELECT unnest($lines) AS line_no",
+                             {"lines": skipped_lines})
+            self.con.execute(
+                f"""UPDATE conv SET line_no = m.line_no FROM (
+                        SELECT row_number() OVER (ORDER BY l) AS rank, l AS line_no
+                        FROM range(2, {total + 2}) r(l)
+                        WHERE l NOT IN (SELECT line_no FROM no_row)) m
+                    WHERE conv.line_no = m.rank""")
+        else:
+            self.con.execute("UPDATE conv SET line_no = line_no + 1")
+        return True
+
+    def convert_parquet(self, path: Path) -> None:
+        """Read the Parquet file into `conv`, and each row as JSON (its `raw`) into `raws`."""
+        header = self.layout.header
+        inputs = ", ".join(f"{_quoted(header[i])} AS c{i}" for i in self.used)
+        rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
+                   "FROM read_parquet($path, file_row_number = true))")
+        self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
+                         {"path": str(path)})
+        fields = ", ".join(f"{_quoted(name)} := {_quoted(name)}" for name in header)
+        self.con.execute(
+            "CREATE TEMP TABLE raws AS SELECT file_row_number + 1 AS line_no, "
+            f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
+            "FROM read_parquet($path, file_row_number = true)", {"path": str(path)})
+
+    def chunk(
+        self, first: int, n: int, raw: pa.Array | None, framing: list[tuple[int, str, str]]
+    ) -> Chunk:
+        """The converted rows of lines first..first+n-1. `raw[i]` is line first+i's text
+        (None: from `raws`); `framing` holds (line, text, problem) of unreadable lines."""
+        last = first + n - 1
+        where = f"line_no BETWEEN {first} AND {last}"
+        positions = self._rows(STAGED_POSITION_SCHEMA, f"{where} AND kind = 'position'",
+                               first, raw)
+        reports = self._rows(
+            STAGED_REPORT_SCHEMA, f"{where} AND kind IN ('position', 'report') AND has_static",
+            first, raw)
+        quarantine = self._rows(STAGED_QUARANTINE_SCHEMA, f"{where} AND kind = 'quarantine'",
+                                first, raw)
+        if framing:
+            framed = self.con.sql(
+                "SELECT unnest($l) AS line_no, unnest($r) AS raw, "
+                f"'{R.UNPARSEABLE_ROW}' AS reason, unnest($d) AS detail",
+                params={"l": [f[0] for f in framing], "r": [f[1] for f in framing],
+                        "d": [f[2] for f in framing]},
+            ).to_arrow_table().cast(STAGED_QUARANTINE_SCHEMA)
+            quarantine = pa.concat_tables([framed, quarantine]).sort_by("line_no")
+        skipped: Counter[str] = Counter()
+        for kind, count in self.con.execute(
+            f"SELECT kind, count(*) FROM conv WHERE {where} AND kind NOT IN "
+            "('position', 'report', 'quarantine') GROUP BY kind"
+        ).fetchall():
+            skipped[str(kind)] += int(count)
+        return Chunk(positions=positions, reports=reports, quarantine=quarantine,
+                     records_read=n, bytes_read=0, skipped=skipped)
+
+    def _rows(self, schema: pa.Schema, where: str, first: int, raw: pa.Array | None) -> pa.Table:
+        names = [name for name in schema.names if name != "raw"]
+        select = ", ".join(f"c.{name}" for name in names)
+        if raw is None:
+            sql = (f"SELECT {select}, r.raw FROM conv c JOIN raws r USING (line_no) "
+                   f"WHERE {where} ORDER BY c.line_no")
+            return self.con.sql(sql).to_arrow_table().select(schema.names).cast(schema)
+        table = self.con.sql(f"SELECT {select}, c.line_no - {first} AS idx FROM conv c "
+                             f"WHERE {where} ORDER BY c.line_no").to_arrow_table()
+        texts = raw.take(table.column("idx"))
+        table = table.drop_columns(["idx"]).append_column("raw", texts)
+        return table.select(schema.names).cast(schema)
+
+
+def framing_problems(rejected: list[tuple[int, str]], delimiter: str,
+                     n_fields: int) -> dict[int, str] | None:
+    """Why each rejected line is not a row, in the block reader's words; None when our own
+    split finds nothing wrong with one (then the two readers disagree: use the block reader)."""
+    problems: dict[int, str] = {}
+    for line, text in rejected:
+        _, bad = split_python([text], delimiter, n_fields, [])
+        if not bad:
+            return None
+        problems[line] = bad[0][1]
+    return problems
+
+
+def csv_chunks(scan: TableScan, fh: IO[bytes], n_lines: int, csv_scan: CsvScan,
+               problems: dict[int, str]) -> Iterator[Chunk]:
+    """Chunks cut as `scan_csv` cut its blocks; `fh` is positioned after the header."""
+    first = 2
+    blank_lines = csv_scan.blank_lines
+    for (n, bytes_read), block in zip(csv_scan.blocks, line_blocks(fh, n_lines), strict=True):
+        raw, _ = block_lines(block)
+        mine = {line: p for line, p in problems.items() if first <= line < first + n}
+        texts = raw.to_pylist() if mine else []
+        framing = [(line, texts[line - first], problem) for line, problem in mine.items()]
+        chunk = scan.chunk(first, n, raw, framing)
+        blank = sum(1 for line in blank_lines if first <= line < first + n)
+        if blank:
+            chunk.skipped["blank_lines"] += blank
+        chunk.bytes_read = bytes_read
+        yield chunk
+        first += n
+
+
+def parquet_chunks(scan: TableScan, rows: int, size: int, n_rows: int) -> Iterator[Chunk]:
+    for start in range(0, rows, n_rows):
+        n = min(n_rows, rows - start)
+        chunk = scan.chunk(start + 1, n, None, [])
+        chunk.bytes_read = size * (start + n) // max(rows, 1)
+        yield chunk
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "parquet_chunks",
+           "scan_csv"]
