@@ -50,8 +50,11 @@ def decode_line(line: bytes) -> str:
         return line.decode("latin-1")
 
 
-def block_lines(block: bytes) -> tuple[pa.Array, bool]:
-    """The block's lines without their line ends, and whether the block was valid UTF-8."""
+def block_lines(block: bytes, utf8: bool = False) -> tuple[pa.Array, bool]:
+    """The block's lines without their line ends, and whether the block was valid UTF-8.
+
+    `utf8`: the caller has checked the block is UTF-8, so the lines are not checked again.
+    """
     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
     n = len(ends) + (0 if block.endswith(b"\n") else 1)
     large = len(block) >= 2**31 - 1
@@ -61,12 +64,13 @@ def block_lines(block: bytes) -> tuple[pa.Array, bool]:
     offsets[-1] = len(block)
     kind = pa.LargeStringArray if large else pa.StringArray
     lines = kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
-    try:
-        lines.validate(full=True)
-        clean = True
-    except pa.ArrowInvalid:  # not UTF-8: decode line by line (see decode_line)
-        lines = pa.array([decode_line(line) for line in block.split(b"\n")[:n]])
-        clean = False
+    clean = True
+    if not utf8:
+        try:
+            lines.validate(full=True)
+        except pa.ArrowInvalid:  # not UTF-8: decode line by line (see decode_line)
+            lines = pa.array([decode_line(line) for line in block.split(b"\n")[:n]])
+            clean = False
     return pc.utf8_rtrim(lines, characters="\r\n").cast(pa.string()), clean
 
 

@@ -214,7 +214,8 @@ class TableScan:
             return self.con.sql(sql).to_arrow_table().select(schema.names).cast(schema)
         table = self.con.sql(f"SELECT {select}, c.line_no - {first} AS idx FROM conv c "
                              f"WHERE {where} ORDER BY c.line_no").to_arrow_table()
-        texts = raw.take(table.column("idx"))
+        idx = table.column("idx").combine_chunks()
+        texts = raw if len(idx) == len(raw) else raw.take(idx)  # every line: in order
         table = table.drop_columns(["idx"]).append_column("raw", texts)
         return table.select(schema.names).cast(schema)
 
@@ -238,7 +239,7 @@ def csv_chunks(scan: TableScan, fh: IO[bytes], n_lines: int, csv_scan: CsvScan,
     first = 2
     blank_lines = csv_scan.blank_lines
     for (n, bytes_read), block in zip(csv_scan.blocks, line_blocks(fh, n_lines), strict=True):
-        raw, _ = block_lines(block)
+        raw, _ = block_lines(block, utf8=True)  # checked by scan_csv
         mine = {line: p for line, p in problems.items() if first <= line < first + n}
         texts = raw.to_pylist() if mine else []
         framing = [(line, texts[line - first], problem) for line, problem in mine.items()]

@@ -60,7 +60,8 @@ class _Parts:
 def convert_sql(layout: Layout, rows_in: str = "rows_in") -> str:
     """One DuckDB query that parses every mapped field of `rows_in` and names the first problem.
 
-    `rows_in` (a table name or a parenthesised query) holds line_no and the source columns as c<i> (text, or typed from Parquet).
+    `rows_in` (a table name or a parenthesised query) holds line_no and the source columns as
+    c<i> (text, or typed from Parquet).
     Output: line_no, our typed fields, `reason`/`detail` (NULL when the row is fine),
     `has_static`, and `kind`: position, report, quarantine, or a skipped-count key.
     This query is most of the reader's time, so each check first tests the parsed value and
