@@ -64,23 +64,34 @@ def scan_csv(raw_file: IO[bytes], fh: IO[bytes], n_lines: int) -> CsvScan:
     """Scan the data lines in blocks of `n_lines` (as the block reader cuts them)."""
     scan = CsvScan()
     first = 2
+    endings: set[str] = set()
     for block in line_blocks(fh, n_lines):
         n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
         scan.blocks.append((n, raw_file.tell()))
-        if scan.pairable and not _pairable(block):
-            scan.pairable = False
+        if scan.pairable:
+            endings.add(_line_ending(block))
+            scan.pairable = len(endings) == 1 and "mixed" not in endings and _pairable(block)
         if scan.pairable and (block.startswith((b"\n", b"\r\n")) or b"\n\n" in block
                               or b"\n\r\n" in block):
-            text = block.decode("utf-8")
-            lines = text.split("\n")[:n]
+            lines = block.decode("utf-8").split("\n")[:n]
             scan.blank_lines += [first + i for i, line in enumerate(lines) if line in ("", "\r")]
         first += n
     return scan
 
 
+def _line_ending(block: bytes) -> str:
+    """"lf" or "crlf" (read_csv takes one kind per file), or "mixed" (or a stray CR)."""
+    crs = block.count(b"\r")
+    if not crs:
+        return "lf"
+    if crs == block.count(b"\r\n") == block.count(b"\n"):
+        return "crlf"
+    return "mixed"
+
+
 def _pairable(block: bytes) -> bool:
     """True when every line of the block is one whole CSV row that read_csv sees as we do."""
-    if b"\x00" in block or block.count(b"\r") != block.count(b"\r\n"):
+    if b"\x00" in block:
         return False
     try:
         block.decode("utf-8")
@@ -134,12 +145,10 @@ class TableScan:
              "compression": "gzip" if gzipped else "none"},
         )
 
-    def rejected(self) -> list[tuple[int, str]]:
-        """(line number, text) of each line read_csv could not read as a row."""
-        rows = self.con.execute(
-            "SELECT line, any_value(csv_line) FROM reject_errors GROUP BY line ORDER BY line"
-        ).fetchall()
-        return [(int(line), str(text or "")) for line, text in rows]
+    def rejected_lines(self) -> list[int]:
+        """The line numbers read_csv could not read as a row."""
+        rows = self.con.execute("SELECT DISTINCT line FROM reject_errors ORDER BY line").fetchall()
+        return [int(line) for (line,) in rows]
 
     def number_lines(self, total: int, skipped_lines: list[int]) -> bool:
         """Give each converted row its line number, knowing which lines gave no row; False
@@ -220,29 +229,43 @@ class TableScan:
         return table.select(schema.names).cast(schema)
 
 
-def framing_problems(rejected: list[tuple[int, str]], delimiter: str,
-                     n_fields: int) -> dict[int, str] | None:
-    """Why each rejected line is not a row, in the block reader's words; None when our own
-    split finds nothing wrong with one (then the two readers disagree: use the block reader)."""
-    problems: dict[int, str] = {}
-    for line, text in rejected:
+def line_texts(fh: IO[bytes], n_lines: int, wanted: set[int]) -> dict[int, str]:
+    """The text of the `wanted` lines (`fh` positioned after the header, the file UTF-8)."""
+    texts: dict[int, str] = {}
+    first = 2
+    for block in line_blocks(fh, n_lines):
+        n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        mine = [line for line in wanted if first <= line < first + n]
+        if mine:
+            raw, _ = block_lines(block, utf8=True)
+            texts.update((line, str(raw[line - first].as_py())) for line in mine)
+        first += n
+    return texts
+
+
+def framing_problems(texts: dict[int, str], delimiter: str,
+                     n_fields: int) -> dict[int, tuple[str, str]] | None:
+    """(text, why it is not a row) of each line read_csv rejected, in the block reader's
+    words; None when our own split finds nothing wrong with one (the two readers disagree:
+    the block reader is used)."""
+    problems: dict[int, tuple[str, str]] = {}
+    for line, text in texts.items():
         _, bad = split_python([text], delimiter, n_fields, [])
         if not bad:
             return None
-        problems[line] = bad[0][1]
+        problems[line] = (text, bad[0][1])
     return problems
 
 
 def csv_chunks(scan: TableScan, fh: IO[bytes], n_lines: int, csv_scan: CsvScan,
-               problems: dict[int, str]) -> Iterator[Chunk]:
+               problems: dict[int, tuple[str, str]]) -> Iterator[Chunk]:
     """Chunks cut as `scan_csv` cut its blocks; `fh` is positioned after the header."""
     first = 2
     blank_lines = csv_scan.blank_lines
     for (n, bytes_read), block in zip(csv_scan.blocks, line_blocks(fh, n_lines), strict=True):
         raw, _ = block_lines(block, utf8=True)  # checked by scan_csv
-        mine = {line: p for line, p in problems.items() if first <= line < first + n}
-        texts = raw.to_pylist() if mine else []
-        framing = [(line, texts[line - first], problem) for line, problem in mine.items()]
+        framing = [(line, text, problem) for line, (text, problem) in sorted(problems.items())
+                   if first <= line < first + n]
         chunk = scan.chunk(first, n, raw, framing)
         blank = sum(1 for line in blank_lines if first <= line < first + n)
         if blank:
@@ -264,5 +287,5 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "parquet_chunks",
-           "scan_csv"]
+__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "line_texts",
+           "parquet_chunks", "scan_csv"]

@@ -55,6 +55,7 @@ from cargotrace.ingest.table_scan import (
     TableScan,
     csv_chunks,
     framing_problems,
+    line_texts,
     parquet_chunks,
     scan_csv,
 )
@@ -99,9 +100,10 @@ def read_table(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator
             yield from _read_csv_whole(path, delimiter, scan, csv_scan, options)
             return
         except _NotPairable:
-            log.debug("%s: read_csv's rows do not pair with lines; reading in blocks", path)
+            pass
         finally:
             scan.close()
+    log.debug("%s: read_csv's rows do not pair with the lines; reading in blocks", path)
     yield from _read_csv_blocks(path, fmt, options)
 
 
@@ -115,12 +117,21 @@ def _read_csv_whole(
     """The file through DuckDB's read_csv (see table_scan.py)."""
     with path.open("rb") as probe:
         gzipped = probe.read(2) == GZIP_MAGIC
-    scan.convert_csv(path, delimiter, gzipped)
-    rejected = scan.rejected()
-    problems = framing_problems(rejected, delimiter, len(scan.layout.header))
-    skipped_lines = sorted({line for line, _ in rejected} | set(csv_scan.blank_lines))
-    if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines):
-        raise _NotPairable
+    try:
+        scan.convert_csv(path, delimiter, gzipped)
+        rejected = scan.rejected_lines()
+        texts: dict[int, str] = {}
+        if rejected:
+            with _open_stream(path) as (_, fh):
+                fh.readline(MAX_HEADER_BYTES)
+                texts = line_texts(fh, options.chunk_records, set(rejected))
+        problems = framing_problems(texts, delimiter, len(scan.layout.header))
+        skipped_lines = sorted(set(rejected) | set(csv_scan.blank_lines))
+        if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines):
+            raise _NotPairable
+    except duckdb.Error as exc:  # e.g. a quote read_csv's strict mode refuses
+        log.debug("%s: read_csv failed (%s)", path, str(exc).splitlines()[0])
+        raise _NotPairable from exc
     with _open_stream(path) as (_, fh):
         fh.readline(MAX_HEADER_BYTES)
         yield from csv_chunks(scan, fh, options.chunk_records, csv_scan, problems)
