@@ -15,8 +15,6 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 
 
 def line_blocks(fh: IO[bytes], n_lines: int, read_bytes: int = 1 << 22) -> Iterator[bytes]:
@@ -50,11 +48,10 @@ def decode_line(line: bytes) -> str:
         return line.decode("latin-1")
 
 
-def block_lines(block: bytes, utf8: bool = False) -> tuple[pa.Array, bool]:
-    """The block's lines without their line ends, and whether the block was valid UTF-8.
+def block_lines(block: bytes) -> tuple[pa.Array, bool]:
+    """The block's lines without their line ends, and whether the block was valid UTF-8."""
+    import pyarrow.compute as pc  # here: a table read by read_csv never needs it (start-up)
 
-    `utf8`: the caller has checked the block is UTF-8, so the lines are not checked again.
-    """
     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
     n = len(ends) + (0 if block.endswith(b"\n") else 1)
     large = len(block) >= 2**31 - 1
@@ -64,13 +61,12 @@ def block_lines(block: bytes, utf8: bool = False) -> tuple[pa.Array, bool]:
     offsets[-1] = len(block)
     kind = pa.LargeStringArray if large else pa.StringArray
     lines = kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
-    clean = True
-    if not utf8:
-        try:
-            lines.validate(full=True)
-        except pa.ArrowInvalid:  # not UTF-8: decode line by line (see decode_line)
-            lines = pa.array([decode_line(line) for line in block.split(b"\n")[:n]])
-            clean = False
+    try:
+        lines.validate(full=True)
+        clean = True
+    except pa.ArrowInvalid:  # not UTF-8: decode line by line (see decode_line)
+        lines = pa.array([decode_line(line) for line in block.split(b"\n")[:n]])
+        clean = False
     return pc.utf8_rtrim(lines, characters="\r\n").cast(pa.string()), clean
 
 
@@ -98,6 +94,8 @@ def split_arrow(
     Arrow numbers invalid rows only when parsing on one thread, so a block with invalid rows
     is parsed twice; clean blocks (the usual case) once, on all cores.
     """
+    import pyarrow.csv as pcsv
+
     names = [f"c{i}" for i in range(n_fields)]
     wanted = [f"c{i}" for i in used]
     for threads in (True, False):

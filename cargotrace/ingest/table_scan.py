@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from cargotrace.ingest.csv_split import block_lines, line_blocks, split_python
+from cargotrace.ingest.csv_split import line_blocks, split_python
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import (
     STAGED_POSITION_SCHEMA,
@@ -106,8 +106,15 @@ def _pairable(block: bytes) -> bool:
     return not bool(np.any(per_line & 1))
 
 
+# The DuckDB type that gives each staged column's Arrow type as is (no cast, no
+# pyarrow.compute: its import alone costs a table ingest ~0.06 s).
+_SQL_OF_ARROW = {"int64": "BIGINT", "int32": "INTEGER", "int16": "SMALLINT", "int8": "TINYINT",
+                 "double": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN",
+                 "timestamp[us, tz=UTC]": "TIMESTAMPTZ"}
+
+
 class TableScan:
-    """One file converted by DuckDB into the temporary table `conv` (see `convert_sql`)."""
+    """One file converted by DuckDB: `conv` (see `convert_sql`) and `raws` (line_no, raw)."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -119,6 +126,7 @@ class TableScan:
         self.con.execute("SET disabled_optimizers = 'in_clause'")
         for macro in NULL_TOKEN_MACROS:
             self.con.execute(macro)
+        self.con.execute("CREATE TEMP TABLE framing (line_no BIGINT, detail VARCHAR)")
         self.used = sorted({i for cols in layout.sources.values() for i in cols})
 
     def close(self) -> None:
@@ -126,35 +134,45 @@ class TableScan:
         self.tmp.cleanup()
 
     def convert_csv(self, path: Path, delimiter: str, gzipped: bool) -> None:
-        """Read the CSV with read_csv (every column as text) and convert it into `conv`;
-        `line_no` is then the row's rank among the rows read_csv accepted."""
+        """Read the CSV with read_csv (every column as text) and convert it into `conv`, whose
+        `line_no` is then the row's rank among the rows read_csv accepted; and each line's
+        text into `raws` (read_csv with one column: a NUL never occurs in a pairable file)."""
         n_fields = len(self.layout.header)
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_fields))
         # Empty fields as '' (not NULL), as the block reader hands them to convert_sql.
         inputs = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in self.used)
+        common = ("header = true, auto_detect = false, all_varchar = true, encoding = 'utf-8', "
+                  "compression = $compression")
+        params = {"path": str(path), "compression": "gzip" if gzipped else "none"}
         rows_in = f"""(
                 SELECT row_number() OVER () AS line_no, {inputs}
-                FROM read_csv($path, header = true, auto_detect = false, all_varchar = true,
-                              columns = {{{columns}}}, delim = $delim, quote = '"',
-                              escape = '"', strict_mode = true, null_padding = false,
-                              ignore_errors = true, store_rejects = true,
-                              encoding = 'utf-8', compression = $compression))"""
+                FROM read_csv($path, {common}, columns = {{{columns}}}, delim = $delim,
+                              quote = '"', escape = '"', strict_mode = true,
+                              null_padding = false, ignore_errors = true,
+                              store_rejects = true))"""
+        self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
+                         params | {"delim": delimiter})
+        # A blank line is a NULL row here (read_csv skips it above): ranks are line numbers.
         self.con.execute(
-            f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
-            {"path": str(path), "delim": delimiter,
-             "compression": "gzip" if gzipped else "none"},
-        )
+            "CREATE TEMP TABLE raws AS SELECT row_number() OVER () + 1 AS line_no, "
+            f"coalesce(raw, '') AS raw FROM read_csv($path, {common}, "
+            "columns = {'raw': 'VARCHAR'}, delim = chr(0), quote = '', escape = '')", params)
 
-    def rejected_lines(self) -> list[int]:
-        """The line numbers read_csv could not read as a row."""
-        rows = self.con.execute("SELECT DISTINCT line FROM reject_errors ORDER BY line").fetchall()
-        return [int(line) for (line,) in rows]
+    def rejected_lines(self) -> dict[int, str]:
+        """The text of each line read_csv could not read as a row, by line number."""
+        rows = self.con.execute(
+            "SELECT line_no, raw FROM raws WHERE line_no IN "
+            "(SELECT line FROM reject_errors) ORDER BY line_no").fetchall()
+        return {int(line): str(text) for line, text in rows}
 
-    def number_lines(self, total: int, skipped_lines: list[int]) -> bool:
-        """Give each converted row its line number, knowing which lines gave no row; False
-        when the counts do not add up (the rows cannot be paired with lines)."""
+    def number_lines(self, total: int, skipped_lines: list[int],
+                     framing: dict[int, str]) -> bool:
+        """Give each converted row its line number, knowing which lines gave no row, and note
+        why each of `framing`'s lines is not a row; False when the counts do not add up (the
+        rows cannot be paired with lines)."""
         rows = int(self.con.execute("SELECT count(*) FROM conv").fetchall()[0][0])
-        if rows + len(skipped_lines) != total:
+        lines = int(self.con.execute("SELECT count(*) FROM raws").fetchall()[0][0])
+        if rows + len(skipped_lines) != total or lines != total:
             return False
         if skipped_lines:
             self.con.execute("CREATE TEMP TABLE no_row AS SELECT unnest($lines) AS line_no",
@@ -167,6 +185,9 @@ class TableScan:
                     WHERE conv.line_no = m.rank""")
         else:
             self.con.execute("UPDATE conv SET line_no = line_no + 1")
+        if framing:
+            self.con.execute("INSERT INTO framing SELECT unnest($l), unnest($d)",
+                             {"l": list(framing), "d": list(framing.values())})
         return True
 
     def convert_parquet(self, path: Path) -> None:
@@ -183,91 +204,62 @@ class TableScan:
             f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
             "FROM read_parquet($path, file_row_number = true)", {"path": str(path)})
 
-    def chunk(
-        self, first: int, n: int, raw: pa.Array | None, framing: list[tuple[int, str, str]]
-    ) -> Chunk:
-        """The converted rows of lines first..first+n-1. `raw[i]` is line first+i's text
-        (None: from `raws`); `framing` holds (line, text, problem) of unreadable lines."""
-        last = first + n - 1
-        where = f"line_no BETWEEN {first} AND {last}"
-        positions = self._rows(STAGED_POSITION_SCHEMA, f"{where} AND kind = 'position'",
-                               first, raw)
-        reports = self._rows(
-            STAGED_REPORT_SCHEMA, f"{where} AND kind IN ('position', 'report') AND has_static",
-            first, raw)
-        quarantine = self._rows(STAGED_QUARANTINE_SCHEMA, f"{where} AND kind = 'quarantine'",
-                                first, raw)
-        if framing:
-            framed = self.con.sql(
-                "SELECT unnest($l) AS line_no, unnest($r) AS raw, "
-                f"'{R.UNPARSEABLE_ROW}' AS reason, unnest($d) AS detail",
-                params={"l": [f[0] for f in framing], "r": [f[1] for f in framing],
-                        "d": [f[2] for f in framing]},
-            ).to_arrow_table().cast(STAGED_QUARANTINE_SCHEMA)
-            quarantine = pa.concat_tables([framed, quarantine]).sort_by("line_no")
+    def chunk(self, first: int, n: int) -> Chunk:
+        """The rows of lines first..first+n-1, as the block reader gives them."""
+        lines = f"BETWEEN {first} AND {first + n - 1}"
+        positions = self._rows(STAGED_POSITION_SCHEMA, f"c.line_no {lines} AND kind = 'position'")
+        reports = self._rows(STAGED_REPORT_SCHEMA, f"c.line_no {lines} AND "
+                             "kind IN ('position', 'report') AND has_static")
+        quarantine = self._rows(STAGED_QUARANTINE_SCHEMA, f"c.line_no {lines} AND "
+                                "kind = 'quarantine'", framing=f"f.line_no {lines}")
         skipped: Counter[str] = Counter()
         for kind, count in self.con.execute(
-            f"SELECT kind, count(*) FROM conv WHERE {where} AND kind NOT IN "
+            f"SELECT kind, count(*) FROM conv WHERE line_no {lines} AND kind NOT IN "
             "('position', 'report', 'quarantine') GROUP BY kind"
         ).fetchall():
             skipped[str(kind)] += int(count)
         return Chunk(positions=positions, reports=reports, quarantine=quarantine,
                      records_read=n, bytes_read=0, skipped=skipped)
 
-    def _rows(self, schema: pa.Schema, where: str, first: int, raw: pa.Array | None) -> pa.Table:
-        names = [name for name in schema.names if name != "raw"]
-        select = ", ".join(f"c.{name}" for name in names)
-        if raw is None:
-            sql = (f"SELECT {select}, r.raw FROM conv c JOIN raws r USING (line_no) "
-                   f"WHERE {where} ORDER BY c.line_no")
-            return self.con.sql(sql).to_arrow_table().select(schema.names).cast(schema)
-        table = self.con.sql(f"SELECT {select}, c.line_no - {first} AS idx FROM conv c "
-                             f"WHERE {where} ORDER BY c.line_no").to_arrow_table()
-        idx = table.column("idx").combine_chunks()
-        texts = raw if len(idx) == len(raw) else raw.take(idx)  # every line: in order
-        table = table.drop_columns(["idx"]).append_column("raw", texts)
-        return table.select(schema.names).cast(schema)
+    def _rows(self, schema: pa.Schema, where: str, framing: str = "") -> pa.Table:
+        """The staged columns of `conv`'s rows matching `where`, with their raw text; with
+        `framing`, also the lines read_csv could not read as rows."""
+        def column(name: str, source: str) -> str:
+            return f"CAST({source} AS {_SQL_OF_ARROW[str(schema.field(name).type)]}) AS {name}"
 
-
-def line_texts(fh: IO[bytes], n_lines: int, wanted: set[int]) -> dict[int, str]:
-    """The text of the `wanted` lines (`fh` positioned after the header, the file UTF-8)."""
-    texts: dict[int, str] = {}
-    first = 2
-    for block in line_blocks(fh, n_lines):
-        n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-        mine = [line for line in wanted if first <= line < first + n]
-        if mine:
-            raw, _ = block_lines(block, utf8=True)
-            texts.update((line, str(raw[line - first].as_py())) for line in mine)
-        first += n
-    return texts
+        select = ", ".join(column(name, "r.raw" if name == "raw" else f"c.{name}")
+                           for name in schema.names)
+        sql = f"SELECT {select} FROM conv c JOIN raws r USING (line_no) WHERE {where}"
+        if framing:
+            sources = {"raw": "r.raw", "line_no": "f.line_no", "detail": "f.detail",
+                       "reason": f"'{R.UNPARSEABLE_ROW}'"}
+            rows = ", ".join(column(name, sources[name]) for name in schema.names)
+            sql += f" UNION ALL SELECT {rows} FROM framing f JOIN raws r USING (line_no) " \
+                   f"WHERE {framing}"
+        table = self.con.sql(f"{sql} ORDER BY line_no").to_arrow_table()
+        return table if table.schema.equals(schema) else table.cast(schema)
 
 
 def framing_problems(texts: dict[int, str], delimiter: str,
-                     n_fields: int) -> dict[int, tuple[str, str]] | None:
-    """(text, why it is not a row) of each line read_csv rejected, in the block reader's
-    words; None when our own split finds nothing wrong with one (the two readers disagree:
-    the block reader is used)."""
-    problems: dict[int, tuple[str, str]] = {}
+                     n_fields: int) -> dict[int, str] | None:
+    """Why each line read_csv rejected is not a row, in the block reader's words; None when
+    our own split finds nothing wrong with one (the two readers disagree: the block reader
+    is used)."""
+    problems: dict[int, str] = {}
     for line, text in texts.items():
         _, bad = split_python([text], delimiter, n_fields, [])
         if not bad:
             return None
-        problems[line] = (text, bad[0][1])
+        problems[line] = bad[0][1]
     return problems
 
 
-def csv_chunks(scan: TableScan, fh: IO[bytes], n_lines: int, csv_scan: CsvScan,
-               problems: dict[int, tuple[str, str]]) -> Iterator[Chunk]:
-    """Chunks cut as `scan_csv` cut its blocks; `fh` is positioned after the header."""
+def csv_chunks(scan: TableScan, csv_scan: CsvScan) -> Iterator[Chunk]:
+    """Chunks cut as `scan_csv` cut its blocks."""
     first = 2
-    blank_lines = csv_scan.blank_lines
-    for (n, bytes_read), block in zip(csv_scan.blocks, line_blocks(fh, n_lines), strict=True):
-        raw, _ = block_lines(block, utf8=True)  # checked by scan_csv
-        framing = [(line, text, problem) for line, (text, problem) in sorted(problems.items())
-                   if first <= line < first + n]
-        chunk = scan.chunk(first, n, raw, framing)
-        blank = sum(1 for line in blank_lines if first <= line < first + n)
+    for n, bytes_read in csv_scan.blocks:
+        chunk = scan.chunk(first, n)
+        blank = sum(1 for line in csv_scan.blank_lines if first <= line < first + n)
         if blank:
             chunk.skipped["blank_lines"] += blank
         chunk.bytes_read = bytes_read
@@ -278,7 +270,7 @@ def csv_chunks(scan: TableScan, fh: IO[bytes], n_lines: int, csv_scan: CsvScan,
 def parquet_chunks(scan: TableScan, rows: int, size: int, n_rows: int) -> Iterator[Chunk]:
     for start in range(0, rows, n_rows):
         n = min(n_rows, rows - start)
-        chunk = scan.chunk(start + 1, n, None, [])
+        chunk = scan.chunk(start + 1, n)
         chunk.bytes_read = size * (start + n) // max(rows, 1)
         yield chunk
 
@@ -287,5 +279,5 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "line_texts",
-           "parquet_chunks", "scan_csv"]
+__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "parquet_chunks",
+           "scan_csv"]

@@ -31,7 +31,6 @@ from typing import IO
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.csv_split import (
@@ -55,7 +54,6 @@ from cargotrace.ingest.table_scan import (
     TableScan,
     csv_chunks,
     framing_problems,
-    line_texts,
     parquet_chunks,
     scan_csv,
 )
@@ -120,21 +118,14 @@ def _read_csv_whole(
     try:
         scan.convert_csv(path, delimiter, gzipped)
         rejected = scan.rejected_lines()
-        texts: dict[int, str] = {}
-        if rejected:
-            with _open_stream(path) as (_, fh):
-                fh.readline(MAX_HEADER_BYTES)
-                texts = line_texts(fh, options.chunk_records, set(rejected))
-        problems = framing_problems(texts, delimiter, len(scan.layout.header))
+        problems = framing_problems(rejected, delimiter, len(scan.layout.header))
         skipped_lines = sorted(set(rejected) | set(csv_scan.blank_lines))
-        if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines):
+        if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines, problems):
             raise _NotPairable
     except duckdb.Error as exc:  # e.g. a quote read_csv's strict mode refuses
         log.debug("%s: read_csv failed (%s)", path, str(exc).splitlines()[0])
         raise _NotPairable from exc
-    with _open_stream(path) as (_, fh):
-        fh.readline(MAX_HEADER_BYTES)
-        yield from csv_chunks(scan, fh, options.chunk_records, csv_scan, problems)
+    yield from csv_chunks(scan, csv_scan)
 
 
 def _read_header(path: Path, fh: IO[bytes]) -> tuple[list[str], str]:
@@ -209,6 +200,8 @@ def _parse_header(path: Path, first: bytes, head: bytes) -> tuple[list[str], str
 def _csv_chunk(
     block: bytes, first_line_no: int, delimiter: str, layout: Layout, conv: _Converter
 ) -> Chunk:
+    import pyarrow.compute as pc  # the block reader's only: start-up of read_csv's path
+
     raw, clean = block_lines(block)
     n = len(raw)
     line_nos = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
@@ -279,6 +272,8 @@ def _assemble(
     `raw[i]` is the text of line `first_line_no + i`; rows are paired with it by line number,
     as DuckDB may return a block's rows out of order when it scans on several threads.
     """
+    import pyarrow.compute as pc
+
     kind = result.column("kind")
 
     def rows(mask: pa.ChunkedArray, schema: pa.Schema) -> pa.Table:
