@@ -114,7 +114,8 @@ _SQL_OF_ARROW = {"int64": "BIGINT", "int32": "INTEGER", "int16": "SMALLINT", "in
 
 
 class TableScan:
-    """One file converted by DuckDB: `conv` (see `convert_sql`) and `raws` (line_no, raw)."""
+    """One file converted by DuckDB: `conv` (see `convert_sql`) and `raws` (line_no, raw),
+    then joined into `rows`."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -174,21 +175,28 @@ class TableScan:
         lines = int(self.con.execute("SELECT count(*) FROM raws").fetchall()[0][0])
         if rows + len(skipped_lines) != total or lines != total:
             return False
-        if skipped_lines:
-            self.con.execute("CREATE TEMP TABLE no_row AS SELECT unnest($lines) AS line_no",
-                             {"lines": skipped_lines})
-            self.con.execute(
-                f"""UPDATE conv SET line_no = m.line_no FROM (
-                        SELECT row_number() OVER (ORDER BY l) AS rank, l AS line_no
-                        FROM range(2, {total + 2}) r(l)
-                        WHERE l NOT IN (SELECT line_no FROM no_row)) m
-                    WHERE conv.line_no = m.rank""")
-        else:
-            self.con.execute("UPDATE conv SET line_no = line_no + 1")
         if framing:
             self.con.execute("INSERT INTO framing SELECT unnest($l), unnest($d)",
                              {"l": list(framing), "d": list(framing.values())})
+        if not skipped_lines:  # the row of rank k is line k + 1 (the header is line 1)
+            self.join_raw_texts("JOIN raws r ON r.line_no = c.line_no + 1")
+            return True
+        self.con.execute("CREATE TEMP TABLE no_row AS SELECT unnest($lines) AS line_no",
+                         {"lines": skipped_lines})
+        self.con.execute(
+            f"""CREATE TEMP TABLE line_of_rank AS
+                SELECT row_number() OVER (ORDER BY l) AS rank, l AS line_no
+                FROM range(2, {total + 2}) t(l) WHERE l NOT IN (SELECT line_no FROM no_row)""")
+        self.join_raw_texts("JOIN line_of_rank m ON m.rank = c.line_no "
+                            "JOIN raws r ON r.line_no = m.line_no")
         return True
+
+    def join_raw_texts(self, join: str = "JOIN raws r ON r.line_no = c.line_no") -> None:
+        """`rows`: `conv`'s rows with their line number and raw text, in line order (chunks
+        are cut from it by line number)."""
+        self.con.execute("CREATE TEMP TABLE rows AS SELECT c.* REPLACE (r.line_no AS line_no), "
+                         f"r.raw FROM conv c {join} ORDER BY line_no")
+        self.con.execute("DROP TABLE conv")
 
     def convert_parquet(self, path: Path) -> None:
         """Read the Parquet file into `conv`, and each row as JSON (its `raw`) into `raws`."""
@@ -203,18 +211,19 @@ class TableScan:
             "CREATE TEMP TABLE raws AS SELECT file_row_number + 1 AS line_no, "
             f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
             "FROM read_parquet($path, file_row_number = true)", {"path": str(path)})
+        self.join_raw_texts()
 
     def chunk(self, first: int, n: int) -> Chunk:
         """The rows of lines first..first+n-1, as the block reader gives them."""
         lines = f"BETWEEN {first} AND {first + n - 1}"
-        positions = self._rows(STAGED_POSITION_SCHEMA, f"c.line_no {lines} AND kind = 'position'")
-        reports = self._rows(STAGED_REPORT_SCHEMA, f"c.line_no {lines} AND "
+        positions = self._rows(STAGED_POSITION_SCHEMA, f"line_no {lines} AND kind = 'position'")
+        reports = self._rows(STAGED_REPORT_SCHEMA, f"line_no {lines} AND "
                              "kind IN ('position', 'report') AND has_static")
-        quarantine = self._rows(STAGED_QUARANTINE_SCHEMA, f"c.line_no {lines} AND "
+        quarantine = self._rows(STAGED_QUARANTINE_SCHEMA, f"line_no {lines} AND "
                                 "kind = 'quarantine'", framing=f"f.line_no {lines}")
         skipped: Counter[str] = Counter()
         for kind, count in self.con.execute(
-            f"SELECT kind, count(*) FROM conv WHERE line_no {lines} AND kind NOT IN "
+            f"SELECT kind, count(*) FROM rows WHERE line_no {lines} AND kind NOT IN "
             "('position', 'report', 'quarantine') GROUP BY kind"
         ).fetchall():
             skipped[str(kind)] += int(count)
@@ -222,14 +231,13 @@ class TableScan:
                      records_read=n, bytes_read=0, skipped=skipped)
 
     def _rows(self, schema: pa.Schema, where: str, framing: str = "") -> pa.Table:
-        """The staged columns of `conv`'s rows matching `where`, with their raw text; with
-        `framing`, also the lines read_csv could not read as rows."""
+        """The staged columns of the rows matching `where`; with `framing`, also the lines
+        read_csv could not read as rows."""
         def column(name: str, source: str) -> str:
             return f"CAST({source} AS {_SQL_OF_ARROW[str(schema.field(name).type)]}) AS {name}"
 
-        select = ", ".join(column(name, "r.raw" if name == "raw" else f"c.{name}")
-                           for name in schema.names)
-        sql = f"SELECT {select} FROM conv c JOIN raws r USING (line_no) WHERE {where}"
+        select = ", ".join(column(name, name) for name in schema.names)
+        sql = f"SELECT {select} FROM rows WHERE {where}"
         if framing:
             sources = {"raw": "r.raw", "line_no": "f.line_no", "detail": "f.detail",
                        "reason": f"'{R.UNPARSEABLE_ROW}'"}
