@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # The reader's own connection holds the converted file; past this it spills to a temporary
 # folder, so memory is set by this limit, not by the file.
-READER_MEMORY_LIMIT = "256MB"
+READER_MEMORY_LIMIT = "2GB"
 
 
 @dataclass
@@ -106,16 +106,14 @@ def _pairable(block: bytes) -> bool:
     return not bool(np.any(per_line & 1))
 
 
-# The DuckDB type that gives each staged column's Arrow type as is (no cast, no
-# pyarrow.compute: its import alone costs a table ingest ~0.06 s).
-_SQL_OF_ARROW = {"int64": "BIGINT", "int32": "INTEGER", "int16": "SMALLINT", "int8": "TINYINT",
-                 "double": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN",
-                 "timestamp[us, tz=UTC]": "TIMESTAMPTZ"}
+# Masks computed by DuckDB: a Python scalar given to pyarrow.compute imports pandas (~0.3 s).
+_MASKS = ("kind = 'position' AS is_position, "
+          "kind IN ('position', 'report') AND has_static AS is_report, "
+          "kind = 'quarantine' AS is_quarantine")
 
 
 class TableScan:
-    """One file converted by DuckDB: `conv` (see `convert_sql`) and `raws` (line_no, raw),
-    then joined into `rows`."""
+    """One file converted by DuckDB into `conv` (see `convert_sql`), cut into chunks."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -129,74 +127,53 @@ class TableScan:
             self.con.execute(macro)
         self.con.execute("CREATE TEMP TABLE framing (line_no BIGINT, detail VARCHAR)")
         self.used = sorted({i for cols in layout.sources.values() for i in cols})
+        self.ranked = False  # conv.line_no is the row's rank, not yet its line number
 
     def close(self) -> None:
         self.con.close()
         self.tmp.cleanup()
 
     def convert_csv(self, path: Path, delimiter: str, gzipped: bool) -> None:
-        """Read the CSV with read_csv (every column as text) and convert it into `conv`, whose
-        `line_no` is then the row's rank among the rows read_csv accepted; and each line's
-        text into `raws` (read_csv with one column: a NUL never occurs in a pairable file)."""
+        """Read the CSV with read_csv (every column as text) and convert it into `conv`;
+        `line_no` is then the row's rank among the rows read_csv accepted (`number_lines`)."""
         n_fields = len(self.layout.header)
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_fields))
         # Empty fields as '' (not NULL), as the block reader hands them to convert_sql.
         inputs = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in self.used)
-        common = ("header = true, auto_detect = false, all_varchar = true, encoding = 'utf-8', "
-                  "compression = $compression")
-        params = {"path": str(path), "compression": "gzip" if gzipped else "none"}
         rows_in = f"""(
                 SELECT row_number() OVER () AS line_no, {inputs}
-                FROM read_csv($path, {common}, columns = {{{columns}}}, delim = $delim,
-                              quote = '"', escape = '"', strict_mode = true,
-                              null_padding = false, ignore_errors = true,
-                              store_rejects = true))"""
+                FROM read_csv($path, header = true, auto_detect = false, all_varchar = true,
+                              encoding = 'utf-8', compression = $compression,
+                              columns = {{{columns}}}, delim = $delim, quote = '"',
+                              escape = '"', strict_mode = true, null_padding = false,
+                              ignore_errors = true, store_rejects = true))"""
         self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
-                         params | {"delim": delimiter})
-        # A blank line is a NULL row here (read_csv skips it above): ranks are line numbers.
-        self.con.execute(
-            "CREATE TEMP TABLE raws AS SELECT row_number() OVER () + 1 AS line_no, "
-            f"coalesce(raw, '') AS raw FROM read_csv($path, {common}, "
-            "columns = {'raw': 'VARCHAR'}, delim = chr(0), quote = '', escape = '')", params)
+                         {"path": str(path), "delim": delimiter,
+                          "compression": "gzip" if gzipped else "none"})
+        self.ranked = True
 
-    def rejected_lines(self) -> dict[int, str]:
-        """The text of each line read_csv could not read as a row, by line number."""
-        rows = self.con.execute(
-            "SELECT line_no, raw FROM raws WHERE line_no IN "
-            "(SELECT line FROM reject_errors) ORDER BY line_no").fetchall()
-        return {int(line): str(text) for line, text in rows}
+    def rejected_lines(self) -> list[int]:
+        """The line numbers read_csv could not read as a row."""
+        rows = self.con.execute("SELECT DISTINCT line FROM reject_errors ORDER BY 1").fetchall()
+        return [int(line) for (line,) in rows]
 
     def number_lines(self, total: int, skipped_lines: list[int],
                      framing: dict[int, str]) -> bool:
-        """Give each converted row its line number, knowing which lines gave no row, and note
-        why each of `framing`'s lines is not a row; False when the counts do not add up (the
-        rows cannot be paired with lines)."""
+        """Pair the rows with lines, knowing which lines gave no row, and note why each of
+        `framing`'s lines is not a row; False when the counts do not add up."""
         rows = int(self.con.execute("SELECT count(*) FROM conv").fetchall()[0][0])
-        lines = int(self.con.execute("SELECT count(*) FROM raws").fetchall()[0][0])
-        if rows + len(skipped_lines) != total or lines != total:
+        if rows + len(skipped_lines) != total:
             return False
         if framing:
             self.con.execute("INSERT INTO framing SELECT unnest($l), unnest($d)",
                              {"l": list(framing), "d": list(framing.values())})
-        if not skipped_lines:  # the row of rank k is line k + 1 (the header is line 1)
-            self.join_raw_texts("JOIN raws r ON r.line_no = c.line_no + 1")
-            return True
-        self.con.execute("CREATE TEMP TABLE no_row AS SELECT unnest($lines) AS line_no",
-                         {"lines": skipped_lines})
+        # rank -> line: the lines that gave a row, in order (lines are numbered from 2)
         self.con.execute(
             f"""CREATE TEMP TABLE line_of_rank AS
                 SELECT row_number() OVER (ORDER BY l) AS rank, l AS line_no
-                FROM range(2, {total + 2}) t(l) WHERE l NOT IN (SELECT line_no FROM no_row)""")
-        self.join_raw_texts("JOIN line_of_rank m ON m.rank = c.line_no "
-                            "JOIN raws r ON r.line_no = m.line_no")
+                FROM range(2, {total + 2}) t(l) WHERE l NOT IN (SELECT unnest($skip))
+                ORDER BY l""", {"skip": skipped_lines or [0]})
         return True
-
-    def join_raw_texts(self, join: str = "JOIN raws r ON r.line_no = c.line_no") -> None:
-        """`rows`: `conv`'s rows with their line number and raw text, in line order (chunks
-        are cut from it by line number)."""
-        self.con.execute("CREATE TEMP TABLE rows AS SELECT c.* REPLACE (r.line_no AS line_no), "
-                         f"r.raw FROM conv c {join} ORDER BY line_no")
-        self.con.execute("DROP TABLE conv")
 
     def convert_parquet(self, path: Path) -> None:
         """Read the Parquet file into `conv`, and each row as JSON (its `raw`) into `raws`."""
@@ -211,41 +188,98 @@ class TableScan:
             "CREATE TEMP TABLE raws AS SELECT file_row_number + 1 AS line_no, "
             f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
             "FROM read_parquet($path, file_row_number = true)", {"path": str(path)})
-        self.join_raw_texts()
 
-    def chunk(self, first: int, n: int) -> Chunk:
-        """The rows of lines first..first+n-1, as the block reader gives them."""
-        lines = f"BETWEEN {first} AND {first + n - 1}"
-        positions = self._rows(STAGED_POSITION_SCHEMA, f"line_no {lines} AND kind = 'position'")
-        reports = self._rows(STAGED_REPORT_SCHEMA, f"line_no {lines} AND "
-                             "kind IN ('position', 'report') AND has_static")
-        quarantine = self._rows(STAGED_QUARANTINE_SCHEMA, f"line_no {lines} AND "
-                                "kind = 'quarantine'", framing=f"f.line_no {lines}")
+    def chunk(self, first: int, n: int, lines: pa.Array | None = None) -> Chunk:
+        """The rows of lines first..first+n-1, as the block reader gives them. `lines[i]` is
+        the text of line first+i with its line end (None: Parquet, whose texts are in `raws`).
+        One query per chunk; Arrow then splits its rows by kind."""
+        import pyarrow.compute as pc
+
+        last = first + n - 1
+        framed = None
+        if lines is None:
+            low, high = first, last  # conv.line_no is the line number already
+            rows = self._query(f"SELECT c.*, {_MASKS}, r.raw FROM conv c JOIN raws r "
+                               f"USING (line_no) WHERE c.line_no BETWEEN {first} AND {last} "
+                               f"AND r.line_no BETWEEN {first} AND {last} ORDER BY line_no")
+        else:
+            lines = pc.utf8_rtrim(lines, characters="\r\n")
+            low, high = self.con.execute(
+                "SELECT coalesce(min(rank), 0), coalesce(max(rank), -1) FROM line_of_rank "
+                f"WHERE line_no BETWEEN {first} AND {last}").fetchall()[0]
+            if high - low + 1 == n:  # every line a row: rank r is line r + first - low
+                rows = self._query(f"SELECT * REPLACE (line_no + {first - low} AS line_no), "
+                                   f"{_MASKS} FROM conv WHERE line_no BETWEEN {low} AND {high} "
+                                   "ORDER BY line_no").append_column("raw", lines)
+            else:
+                rows, framed = self._joined(lines, first, low, high)
+        positions = rows.filter(rows.column("is_position"))
+        reports = rows.filter(rows.column("is_report"))
+        quarantine = rows.filter(rows.column("is_quarantine"))
+        if framed is not None and framed.num_rows:
+            quarantine = pa.concat_tables([quarantine.select(STAGED_QUARANTINE_SCHEMA.names),
+                                           framed]).sort_by("line_no")
         skipped: Counter[str] = Counter()
         for kind, count in self.con.execute(
-            f"SELECT kind, count(*) FROM rows WHERE line_no {lines} AND kind NOT IN "
-            "('position', 'report', 'quarantine') GROUP BY kind"
-        ).fetchall():
+            "SELECT kind, count(*) FROM conv WHERE line_no BETWEEN ? AND ? AND kind NOT IN "
+            "('position', 'report', 'quarantine') GROUP BY kind",
+            [low, high]).fetchall():
             skipped[str(kind)] += int(count)
-        return Chunk(positions=positions, reports=reports, quarantine=quarantine,
+        return Chunk(positions=_select(positions, STAGED_POSITION_SCHEMA),
+                     reports=_select(reports, STAGED_REPORT_SCHEMA),
+                     quarantine=_select(quarantine, STAGED_QUARANTINE_SCHEMA),
                      records_read=n, bytes_read=0, skipped=skipped)
 
-    def _rows(self, schema: pa.Schema, where: str, framing: str = "") -> pa.Table:
-        """The staged columns of the rows matching `where`; with `framing`, also the lines
-        read_csv could not read as rows."""
-        def column(name: str, source: str) -> str:
-            return f"CAST({source} AS {_SQL_OF_ARROW[str(schema.field(name).type)]}) AS {name}"
+    def _query(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
 
-        select = ", ".join(column(name, name) for name in schema.names)
-        sql = f"SELECT {select} FROM rows WHERE {where}"
-        if framing:
-            sources = {"raw": "r.raw", "line_no": "f.line_no", "detail": "f.detail",
-                       "reason": f"'{R.UNPARSEABLE_ROW}'"}
-            rows = ", ".join(column(name, sources[name]) for name in schema.names)
-            sql += f" UNION ALL SELECT {rows} FROM framing f JOIN raws r USING (line_no) " \
-                   f"WHERE {framing}"
-        table = self.con.sql(f"{sql} ORDER BY line_no").to_arrow_table()
-        return table if table.schema.equals(schema) else table.cast(schema)
+    def _joined(self, lines: pa.Array, first: int, low: int,
+                high: int) -> tuple[pa.Table, pa.Table]:
+        """Lines that gave no row (blank, or not a CSV row) in the chunk: rows and texts are
+        joined by line number; also the chunk's lines that are not CSV rows."""
+        self.con.register("lines_in", pa.Table.from_arrays([lines], names=["raw"]))
+        texts = (f"(SELECT row_number() OVER () + {first - 1} AS line_no, raw FROM lines_in)")
+        rows = self._query(f"SELECT c.* REPLACE (m.line_no AS line_no), {_MASKS}, r.raw "
+                           "FROM conv c "
+                           f"JOIN line_of_rank m ON m.rank = c.line_no "
+                           f"JOIN {texts} r ON r.line_no = m.line_no "
+                           f"WHERE c.line_no BETWEEN {low} AND {high} ORDER BY line_no")
+        framed = self._query(f"SELECT f.line_no, r.raw, '{R.UNPARSEABLE_ROW}' AS reason, "
+                             f"f.detail FROM framing f JOIN {texts} r USING (line_no) "
+                             "ORDER BY line_no")
+        self.con.unregister("lines_in")
+        return rows, _select(framed, STAGED_QUARANTINE_SCHEMA)
+
+
+def _select(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    table = table.select(schema.names)
+    return table if table.schema.equals(schema) else table.cast(schema)
+
+
+def line_array(block: bytes) -> pa.Array:
+    """The block's lines, each with its line end (trimmed in SQL), without copying the block."""
+    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
+    n = len(ends) + (0 if block.endswith(b"\n") else 1)
+    large = len(block) >= 2**31 - 1
+    offsets = np.empty(n + 1, np.int64 if large else np.int32)
+    offsets[0] = 0
+    offsets[1 : len(ends) + 1] = ends + 1
+    offsets[-1] = len(block)
+    kind = pa.LargeStringArray if large else pa.StringArray
+    return kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
+
+
+def line_texts(fh: IO[bytes], n_lines: int, wanted: set[int]) -> dict[int, str]:
+    """The text of the `wanted` lines (`fh` positioned after the header; a UTF-8 file)."""
+    texts: dict[int, str] = {}
+    first = 2
+    for block in line_blocks(fh, n_lines):
+        lines = block.split(b"\n")
+        for line in wanted:
+            if first <= line < first + len(lines):
+                texts[line] = lines[line - first].decode("utf-8").rstrip("\r\n")
+        first += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    return texts
 
 
 def framing_problems(texts: dict[int, str], delimiter: str,
@@ -262,11 +296,12 @@ def framing_problems(texts: dict[int, str], delimiter: str,
     return problems
 
 
-def csv_chunks(scan: TableScan, csv_scan: CsvScan) -> Iterator[Chunk]:
-    """Chunks cut as `scan_csv` cut its blocks."""
+def csv_chunks(scan: TableScan, fh: IO[bytes], n_lines: int,
+               csv_scan: CsvScan) -> Iterator[Chunk]:
+    """Chunks cut as `scan_csv` cut its blocks; `fh` is positioned after the header."""
     first = 2
-    for n, bytes_read in csv_scan.blocks:
-        chunk = scan.chunk(first, n)
+    for (n, bytes_read), block in zip(csv_scan.blocks, line_blocks(fh, n_lines), strict=True):
+        chunk = scan.chunk(first, n, line_array(block))
         blank = sum(1 for line in csv_scan.blank_lines if first <= line < first + n)
         if blank:
             chunk.skipped["blank_lines"] += blank
@@ -287,5 +322,5 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "parquet_chunks",
-           "scan_csv"]
+__all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "line_texts",
+           "parquet_chunks", "scan_csv"]

@@ -54,6 +54,7 @@ from cargotrace.ingest.table_scan import (
     TableScan,
     csv_chunks,
     framing_problems,
+    line_texts,
     parquet_chunks,
     scan_csv,
 )
@@ -118,14 +119,21 @@ def _read_csv_whole(
     try:
         scan.convert_csv(path, delimiter, gzipped)
         rejected = scan.rejected_lines()
-        problems = framing_problems(rejected, delimiter, len(scan.layout.header))
+        texts: dict[int, str] = {}
+        if rejected:
+            with _open_stream(path) as (_, fh):
+                fh.readline(MAX_HEADER_BYTES)
+                texts = line_texts(fh, options.chunk_records, set(rejected))
+        problems = framing_problems(texts, delimiter, len(scan.layout.header))
         skipped_lines = sorted(set(rejected) | set(csv_scan.blank_lines))
         if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines, problems):
             raise _NotPairable
     except duckdb.Error as exc:  # e.g. a quote read_csv's strict mode refuses
         log.debug("%s: read_csv failed (%s)", path, str(exc).splitlines()[0])
         raise _NotPairable from exc
-    yield from csv_chunks(scan, csv_scan)
+    with _open_stream(path) as (_, fh):
+        fh.readline(MAX_HEADER_BYTES)
+        yield from csv_chunks(scan, fh, options.chunk_records, csv_scan)
 
 
 def _read_header(path: Path, fh: IO[bytes]) -> tuple[list[str], str]:
