@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # The reader's own connection holds the converted file; past this it spills to a temporary
 # folder, so memory is set by this limit, not by the file.
-READER_MEMORY_LIMIT = "2GB"
+READER_MEMORY_LIMIT = "512MB"
 
 
 @dataclass
