@@ -433,3 +433,52 @@ def test_light_option_types_are_the_librarys_own() -> None:
     assert Engine is engine.Engine and tables_on is handoff_tables_on and callable(to_arrow)
     with pytest.raises(AttributeError):
         _ = cargotrace.store.no_such_name  # type: ignore[attr-defined]
+
+
+# What `vessels` and `places list` on a store must not load (issue 16: a read command answers
+# within 0.35 s): no Ibis backend, Spark, followthemoney, detector, report renderer, nor the
+# array libraries the store's read queries do not need.
+NOT_FOR_READING = (*HEAVY[1:], "pyspark", "normality", "rigour", "icu", "jinja2",
+                   "ibis.backends.duckdb", "ibis.backends.pyspark", "cargotrace.detect.run",
+                   "cargotrace.publish.report.render", "cargotrace.sim.run")
+_READ_COMMAND = f"""
+import contextlib, io, json, sys
+from cargotrace.cli.main import main
+sys.argv = ["cargotrace", *sys.argv[1:]]
+with contextlib.redirect_stdout(io.StringIO()) as shown:
+    try:
+        main()
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+print(json.dumps({{"shown": shown.getvalue(),
+                  "loaded": sorted(m for m in {NOT_FOR_READING!r} if m in sys.modules)}}))
+"""
+
+
+@pytest.mark.parametrize("command", [["vessels"], ["places", "list"]],
+                         ids=["vessels", "places_list"])
+def test_issue_16_read_commands_import_no_heavy_library(
+        command: list[str], solent_store: Path, tmp_path: Path) -> None:
+    """A fresh interpreter runs the command on a real store (the Solent capture, its 91
+    vessels, and the curated places): the answer is printed, and none of the heavy modules
+    was imported on the way (each costs 0.05-0.5 s of start-up)."""
+    import os
+    import shutil
+
+    store = tmp_path / "solent.duckdb"
+    shutil.copy(solent_store, store)
+    with cargotrace.open_store(store) as st:
+        from cargotrace.ingest.gazetteers import load_curated_gazetteer
+
+        load_curated_gazetteer(st)
+        expected = st.count("places") if command[0] == "places" else int(st.con.execute(
+            "SELECT count(DISTINCT mmsi) FROM positions").fetchall()[0][0])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(cargotrace.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _READ_COMMAND, *command, "--store", str(store)],
+                          capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    noun = "place(s)" if command[0] == "places" else "vessel(s)"
+    assert f"{expected} {noun}" in result["shown"] and expected > 20
+    assert result["loaded"] == []

@@ -22,15 +22,12 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-FloatArray = NDArray[np.float64]
+# defined in earth.py (kept free of numpy for the store's SQL), used from here
+from cargotrace.geo.earth import EARTH_RADIUS_KM as EARTH_RADIUS_KM
+from cargotrace.geo.earth import KM_PER_DEG as KM_PER_DEG
+from cargotrace.geo.earth import KM_PER_NM as KM_PER_NM
 
-EARTH_RADIUS_KM = 6371.0088
-"""IUGG mean Earth radius: the sphere every distance in cargotrace is measured on (searoute's
-MARNET weights and the rail graph use it too)."""
-KM_PER_NM = 1.852
-"""The international nautical mile; knots are nautical miles per hour."""
-KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0
-"""One degree of a great circle (of latitude, or of longitude on the equator): 111.195 km."""
+FloatArray = NDArray[np.float64]
 
 
 def to_unit(lats: ArrayLike, lons: ArrayLike) -> FloatArray:

@@ -5,7 +5,7 @@ Why apart from `geo/expr.py`: the store must not import Ibis (the CLI's start-up
 
 from __future__ import annotations
 
-from cargotrace.geo.sphere import EARTH_RADIUS_KM
+from cargotrace.geo.earth import EARTH_RADIUS_KM
 
 __all__ = ["haversine_sql"]
 

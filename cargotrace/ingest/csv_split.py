@@ -15,8 +15,6 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 
 
 def line_blocks(fh: IO[bytes], n_lines: int, read_bytes: int = 1 << 22) -> Iterator[bytes]:
@@ -52,6 +50,8 @@ def decode_line(line: bytes) -> str:
 
 def block_lines(block: bytes) -> tuple[pa.Array, bool]:
     """The block's lines without their line ends, and whether the block was valid UTF-8."""
+    import pyarrow.compute as pc  # here: a table read by read_csv never needs it (start-up)
+
     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
     n = len(ends) + (0 if block.endswith(b"\n") else 1)
     large = len(block) >= 2**31 - 1
@@ -94,6 +94,8 @@ def split_arrow(
     Arrow numbers invalid rows only when parsing on one thread, so a block with invalid rows
     is parsed twice; clean blocks (the usual case) once, on all cores.
     """
+    import pyarrow.csv as pcsv
+
     names = [f"c{i}" for i in range(n_fields)]
     wanted = [f"c{i}" for i in used]
     for threads in (True, False):

@@ -57,10 +57,11 @@ class _Parts:
     """Cheap tests, one true for every row some check will flag."""
 
 
-def convert_sql(layout: Layout) -> str:
+def convert_sql(layout: Layout, rows_in: str = "rows_in") -> str:
     """One DuckDB query that parses every mapped field of `rows_in` and names the first problem.
 
-    `rows_in` holds line_no and the source columns as c<i> (text, or typed from Parquet).
+    `rows_in` (a table name or a parenthesised query) holds line_no and the source columns as
+    c<i> (text, or typed from Parquet).
     Output: line_no, our typed fields, `reason`/`detail` (NULL when the row is fine),
     `has_static`, and `kind`: position, report, quarantine, or a skipped-count key.
     This query is most of the reader's time, so each check first tests the parsed value and
@@ -90,7 +91,7 @@ def convert_sql(layout: Layout) -> str:
         typed.append(f"TRY_CAST({source} AS {sql_type}) AS {name}")
     inputs = ", ".join(f"CAST(c{i} AS VARCHAR) AS s{i}" for i in used)
     return f"""
-        WITH p AS (SELECT line_no, {inputs} FROM rows_in),
+        WITH p AS (SELECT line_no, {inputs} FROM {rows_in}),
         f AS (SELECT *, {", ".join(values)} FROM p),
         q AS (SELECT *, CASE WHEN {gate} THEN CASE {problem} END END AS problem,
                      {" OR ".join(statics) or "false"} AS has_static FROM f)

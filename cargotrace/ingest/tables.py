@@ -1,14 +1,18 @@
 """Readers for decoded AIS tables: CSV (plain or gzip-compressed) and Parquet.
 
-A CSV is read in blocks of `chunk_records` lines. Each block is split into fields by Arrow's CSV
-parser, and every value is then parsed in one DuckDB query per block, so the Python loop runs
-per block, not per row. Arrow can only say *which* rows had the wrong number of fields; the line
-numbers and raw text come from our own line splitting, and Arrow's row count is checked against
-ours. A quote left open by a corrupt line makes Arrow merge lines: the counts then disagree and
-the block is split again, line by line, with Python's `csv` module.
+Parquet files, and CSV files whose every row is one line, are read by DuckDB's own readers in
+one query per file (table_scan.py). Other CSVs (a quoted field over a line end, a NUL byte, bad
+UTF-8, a stray carriage return) are read here in blocks of `chunk_records` lines, so that every
+malformed row is named with its line number and text. Each block is split into fields by Arrow's
+CSV parser, and every value is then parsed in one DuckDB query per block, so the Python loop
+runs per block, not per row. Arrow can only say *which* rows had the wrong number of fields; the
+line numbers and raw text come from our own line splitting, and Arrow's row count is checked
+against ours. A quote left open by a corrupt line makes Arrow merge lines: the counts then
+disagree and the block is split again, line by line, with Python's `csv` module.
 
-Readers only parse (see records.py). Values that cannot be parsed at all send the row to
-quarantine; range checks and "not available" sentinels are left to validate.py.
+Both paths parse values with the same query (table_sql.py) and give the same chunks. Readers
+only parse (see records.py). Values that cannot be parsed at all send the row to quarantine;
+range checks and "not available" sentinels are left to validate.py.
 """
 
 from __future__ import annotations
@@ -27,8 +31,6 @@ from typing import IO
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.csv_split import (
@@ -47,6 +49,15 @@ from cargotrace.ingest.records import (
     Chunk,
 )
 from cargotrace.ingest.table_formats import Layout, profile_format, resolve_layout
+from cargotrace.ingest.table_scan import (
+    CsvScan,
+    TableScan,
+    csv_chunks,
+    framing_problems,
+    line_texts,
+    parquet_chunks,
+    scan_csv,
+)
 from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
 
 log = logging.getLogger(__name__)
@@ -76,14 +87,70 @@ def read_table(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator
         yield from _read_parquet(path, options)
         return
     with _open_stream(path) as (raw_file, fh):
-        first = fh.readline(MAX_HEADER_BYTES)
-        if not first:
-            raise UnreadableInputError(f"{path}: the file is empty")
-        if not first.endswith(b"\n") and len(first) == MAX_HEADER_BYTES:
-            raise UnreadableInputError(
-                f"{path}: not a CSV file: the first line is longer than {MAX_HEADER_BYTES} bytes"
-            )
-        header, delimiter = _parse_header(path, first, first)
+        header, delimiter = _read_header(path, fh)
+        layout = resolve_layout(path, header, fmt, options.column_map())
+        try:
+            csv_scan = scan_csv(raw_file, fh, options.chunk_records)
+        except (OSError, EOFError, zlib.error):
+            csv_scan = None  # a damaged stream: the block reader says where
+    if csv_scan is not None and csv_scan.pairable:
+        scan = TableScan(layout)
+        try:
+            yield from _read_csv_whole(path, delimiter, scan, csv_scan, options)
+            return
+        except _NotPairable:
+            pass
+        finally:
+            scan.close()
+    log.debug("%s: read_csv's rows do not pair with the lines; reading in blocks", path)
+    yield from _read_csv_blocks(path, fmt, options)
+
+
+class _NotPairable(Exception):
+    """read_csv's rows cannot be paired with the file's lines (raised before any chunk)."""
+
+
+def _read_csv_whole(
+    path: Path, delimiter: str, scan: TableScan, csv_scan: CsvScan, options: IngestOptions
+) -> Iterator[Chunk]:
+    """The file through DuckDB's read_csv (see table_scan.py)."""
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == GZIP_MAGIC
+    try:
+        scan.convert_csv(path, delimiter, gzipped)
+        rejected = scan.rejected_lines()
+        texts: dict[int, str] = {}
+        if rejected:
+            with _open_stream(path) as (_, fh):
+                fh.readline(MAX_HEADER_BYTES)
+                texts = line_texts(fh, options.chunk_records, set(rejected))
+        problems = framing_problems(texts, delimiter, len(scan.layout.header))
+        skipped_lines = sorted(set(rejected) | set(csv_scan.blank_lines))
+        if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines, problems):
+            raise _NotPairable
+    except duckdb.Error as exc:  # e.g. a quote read_csv's strict mode refuses
+        log.debug("%s: read_csv failed (%s)", path, str(exc).splitlines()[0])
+        raise _NotPairable from exc
+    with _open_stream(path) as (_, fh):
+        fh.readline(MAX_HEADER_BYTES)
+        yield from csv_chunks(scan, fh, options.chunk_records, csv_scan)
+
+
+def _read_header(path: Path, fh: IO[bytes]) -> tuple[list[str], str]:
+    first = fh.readline(MAX_HEADER_BYTES)
+    if not first:
+        raise UnreadableInputError(f"{path}: the file is empty")
+    if not first.endswith(b"\n") and len(first) == MAX_HEADER_BYTES:
+        raise UnreadableInputError(
+            f"{path}: not a CSV file: the first line is longer than {MAX_HEADER_BYTES} bytes"
+        )
+    return _parse_header(path, first, first)
+
+
+def _read_csv_blocks(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator[Chunk]:
+    """The file in blocks of lines, split by Arrow (or Python's csv), parsed by DuckDB."""
+    with _open_stream(path) as (raw_file, fh):
+        header, delimiter = _read_header(path, fh)
         layout = resolve_layout(path, header, fmt, options.column_map())
         converter = _Converter(layout)
         line_no = 2  # the header is line 1
@@ -141,6 +208,8 @@ def _parse_header(path: Path, first: bytes, head: bytes) -> tuple[list[str], str
 def _csv_chunk(
     block: bytes, first_line_no: int, delimiter: str, layout: Layout, conv: _Converter
 ) -> Chunk:
+    import pyarrow.compute as pc  # the block reader's only: start-up of read_csv's path
+
     raw, clean = block_lines(block)
     n = len(raw)
     line_nos = np.arange(first_line_no, first_line_no + n, dtype=np.int64)
@@ -184,6 +253,9 @@ def _csv_chunk(
 
 
 def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
+    """The file through DuckDB's read_parquet; a row's `raw` is the row as JSON."""
+    import pyarrow.parquet as pq
+
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
@@ -191,32 +263,13 @@ def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
         raise UnreadableInputError(f"{path}: not a readable Parquet file ({first_line})") from exc
     header = parquet.schema_arrow.names
     layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
-    used = sorted({i for cols in layout.sources.values() for i in cols})
-    total = max(parquet.metadata.num_rows, 1)
-    size = path.stat().st_size
-    converter = _Converter(layout)
-    done = 0
+    rows = parquet.metadata.num_rows
+    scan = TableScan(layout)
     try:
-        for batch in parquet.iter_batches(batch_size=options.chunk_records):
-            table = pa.Table.from_batches([batch])
-            rows = pa.table(
-                {
-                    "line_no": pa.array(np.arange(done + 1, done + batch.num_rows + 1)),
-                    **{f"c{i}": table.column(i) for i in used},
-                }
-            )
-            done += batch.num_rows
-            chunk = _assemble(
-                converter.convert(rows),
-                converter.as_json(table),
-                done - batch.num_rows + 1,
-                STAGED_QUARANTINE_SCHEMA.empty_table(),
-                records_read=batch.num_rows,
-            )
-            chunk.bytes_read = size * done // total
-            yield chunk
+        scan.convert_parquet(path)
+        yield from parquet_chunks(scan, rows, path.stat().st_size, options.chunk_records)
     finally:
-        converter.close()
+        scan.close()
 
 
 def _assemble(
@@ -227,6 +280,8 @@ def _assemble(
     `raw[i]` is the text of line `first_line_no + i`; rows are paired with it by line number,
     as DuckDB may return a block's rows out of order when it scans on several threads.
     """
+    import pyarrow.compute as pc
+
     kind = result.column("kind")
 
     def rows(mask: pa.ChunkedArray, schema: pa.Schema) -> pa.Table:
@@ -286,25 +341,6 @@ class _Converter:
         finally:
             self.con.unregister("rows_in")
         return result
-
-    def as_json(self, table: pa.Table) -> pa.Array:
-        """Each row as a JSON object, in row order (the `raw` text of a Parquet row)."""
-        names = table.column_names
-        fields = ", ".join(
-            '"' + name.replace('"', '""') + f'" := c{i}' for i, name in enumerate(names)
-        )
-        numbered = table.rename_columns([f"c{i}" for i in range(len(names))]).append_column(
-            "row_index", pa.array(np.arange(table.num_rows))
-        )
-        self.con.register("batch_in", numbered)
-        try:
-            out: pa.Table = self.con.sql(
-                f"SELECT CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw FROM batch_in "
-                "ORDER BY row_index"
-            ).to_arrow_table()
-        finally:
-            self.con.unregister("batch_in")
-        return out.column("raw").combine_chunks()
 
     def close(self) -> None:
         self.con.close()

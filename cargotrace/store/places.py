@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from cargotrace.errors import NotFoundError, ParamsError, StoreError
 from cargotrace.geo.sql import haversine_sql
@@ -41,7 +40,6 @@ ORIGIN_SQL = (
 """Where a place came from, read from the row itself (no column to migrate): `world` (the
 packaged world gazetteer), `curated` (the packaged, cited `ct:` places) or `user` (a file the
 user loaded; a user row that reuses a `ct:` id counts as curated)."""
-_ARROW_SCHEMA = PLACES.arrow_schema()
 
 _NUMBER = r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))"
 _LAT_LON = re.compile(rf"^\s*{_NUMBER}\s*,\s*{_NUMBER}\s*$")
@@ -237,6 +235,8 @@ def upsert_places(store: Store, places: Sequence[Place]) -> int:
     """
     if not places:
         return 0
+    import pyarrow as pa  # here, not at the top: `places list` starts faster without it
+
     columns: dict[str, list[Any]] = {col: [] for col in PLACE_COLUMNS}
     for place in places:
         for col in PLACE_COLUMNS:
@@ -249,7 +249,7 @@ def upsert_places(store: Store, places: Sequence[Place]) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         try:
-            con.register(view, pa.table(columns, schema=_ARROW_SCHEMA))
+            con.register(view, pa.table(columns, schema=PLACES.arrow_schema()))
             replaced = con.execute(
                 f"SELECT count(*) FROM places WHERE place_id IN (SELECT place_id FROM {view})"
             ).fetchall()[0][0]
