@@ -42,6 +42,7 @@ from cargotrace.detect.coverage import CoverageModel
 from cargotrace.detect.footprint import CLASS_B_MSG_TYPES, UNDERWAY_KN
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import CoverageParams
+from cargotrace.detect.reach import Reach
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
@@ -104,6 +105,20 @@ def _courses(row: dict[str, Any], at_ends: dict[Key, dict[str, Any]]
     return None, None, "unknown"
 
 
+def _heading_out(model: CoverageModel, at: dict[str, Any], class_b: bool, lat: float,
+                 lon: float, course: float, params: CoverageParams) -> tuple[bool, Reach | None]:
+    """Whether a vessel heard at (lat, lon) by the receiver in `at` and sailing `course` was
+    heading out of coverage: by the receivers' reach when that receiver's was drawn
+    (`Reaches.heading_out`), else by the footprint's cells (`Footprint.heading_out`); and the
+    reach it was judged on."""
+    reach = model.reaches.of(at.get("station"), class_b)
+    if reach is not None:
+        return model.reaches.heading_out(lat, lon, course, class_b,
+                                         params.edge_lookahead_km), reach
+    footprint = model.footprint.for_class(class_b)
+    return footprint.heading_out(lat, lon, course, params.edge_lookahead_km), None
+
+
 def coverage_exits(
     candidates: pa.Table, at_ends: dict[Key, dict[str, Any]], model: CoverageModel,
     params: CoverageParams,
@@ -116,21 +131,29 @@ def coverage_exits(
         is_exit.append(False)
         if not model.footprint.regional:
             continue
-        start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
+        mmsi = int(row["mmsi"])
+        start_at = at_ends.get((mmsi, row["start"])) or {}
         station = start_at.get("station")
-        footprint = model.footprint.for_class(bool(start_at.get("class_b")))
+        class_b = bool(start_at.get("class_b"))
+        footprint = model.footprint.for_class(class_b)
         course, back, basis = _courses(row, at_ends)
-        if course is None or not footprint.heading_out(row["lat"], row["lon"], course,
-                                                        params.edge_lookahead_km):
+        if course is None:
+            continue
+        out, reach = _heading_out(model, start_at, class_b, row["lat"], row["lon"], course,
+                                  params)
+        if not out:
             continue
         closed = row["end"] is not None
         end = row["end"] or model.observed_end(station)
         # a vessel that came back while the feed was quiet was first heard wherever it then
         # was: where it came back says nothing, only where it left does
         came_back_unheard = end is not None and model.unobserved_h(row["start"], end, station) > 0
-        if back is not None and not came_back_unheard and not footprint.heading_out(
-                row["next_lat"], row["next_lon"], back, params.edge_lookahead_km):
-            continue  # came back well inside the footprint: it never left
+        if back is not None and not came_back_unheard:
+            end_at = at_ends.get((mmsi, row["end"])) or {}
+            came_in, _ = _heading_out(model, end_at, bool(end_at.get("class_b", class_b)),
+                                      row["next_lat"], row["next_lon"], back, params)
+            if not came_in:
+                continue  # came back well inside coverage: it never left
         is_exit[-1] = True
         if end is None or end <= row["start"] or model.explained_by_outage(
                 row["start"], station, params.exit_outage_lead_h):
@@ -141,13 +164,15 @@ def coverage_exits(
             continue
         confidence = (0.9 if closed else 0.7) - (0.1 if basis == "bearing" else 0.0)
         events.append(Event(
-            EventKind.LEFT_COVERAGE, int(row["mmsi"]), row["start"], row["end"],
+            EventKind.LEFT_COVERAGE, mmsi, row["start"], row["end"],
             lat=row["lat"], lon=row["lon"], confidence=round(confidence, 2),
             attrs={
                 "duration_h": round(duration_h, 4),
                 **model.attrs(row["start"], end, station),
                 **model.footprint.attrs(),
                 "footprint_class": "B" if footprint is not model.footprint else "A",
+                **(model.reaches.attrs(reach, row["lat"], row["lon"]) if reach is not None
+                   else {"reach_basis": "footprint"}),
                 "course_deg": round(course, 1), "course_basis": basis,
                 "open": not closed, "measured_to": end.isoformat(),
                 "end_lat": row["next_lat"], "end_lon": row["next_lon"],

@@ -1,0 +1,186 @@
+"""How far each receiver hears: its reach, estimated from the positions it heard.
+
+Why: the footprint's cells (`footprint.py`) are known only where ships sailed and were heard.
+A transponder switched off 20 km out of port, on a course no other ship took, points at cells
+no one was heard in and reads as leaving coverage; a ship back in range where two receivers'
+ranges meet comes back through cells that straddle the edge and reads as "came back inside".
+When positions name the receiver that heard them (`positions.station`: the NMEA tag block's
+`s:`, a table's `station`/`receiver` column), each receiver's reach can be drawn instead, and a
+silence judged against where the receivers hear, not where ships happened to sail.
+
+Per receiver, from its own positions (one group-by per receiver, transceiver class and
+`reach_cell_deg` cell, with the positions and the distinct hours in which a vessel lay still):
+- its *centre* is the cell, within `reach_centre_max_offshore_nm` (5 nm) of the coast, in
+  which vessels lay still (slower than `UNDERWAY_KN`) in the most distinct hours: a shore
+  receiver stands at a port, where ships lie moored hour after hour and day after day; a ship
+  loitering or two ships meeting hold still for a few hours, and mostly out at sea (ties: the
+  cell with more positions, then the lowest cell). Without any vessel lying still near the
+  coast there is no centre, and no reach (a receiver on an offshore platform is judged on the
+  footprint's cells);
+- its *reach*, per transceiver class (class B, message types 18 and 19: a 2 W transmitter is
+  heard about half as far as a 12.5 W class A one), is the `reach_quantile` (99 %) of the
+  distances of that class's positions from the centre (a few stray fixes, a spoofed position
+  far away, do not stretch it), drawn only from at least `reach_min_positions` positions.
+
+The reach is a disk: a receiver whose range varies with direction (hills, a headland's shadow)
+is drawn at its 99th percentile. Where two receivers stand close, a ship is heard by one or
+the other, and each disk holds what that receiver heard; a point is *covered* when it lies
+inside some receiver's reach for the vessel's class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cargotrace.detect.footprint import CLASS_B_MSG_TYPES, UNDERWAY_KN
+from cargotrace.detect.params import CoverageParams
+from cargotrace.detect.track import epoch_s
+from cargotrace.geo import landmask, sphere
+from cargotrace.geo.shore import distance_to_shore_nm
+from cargotrace.store.engines import to_arrow
+
+__all__ = ["NO_REACHES", "Reach", "Reaches", "station_reaches"]
+
+HOUR_S = 3600
+_LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of the look-ahead tested along a course
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One receiver's estimated centre and reach (km) for one transceiver class."""
+
+    station: str
+    class_b: bool
+    lat: float
+    lon: float
+    reach_km: float
+    positions: int
+
+
+@dataclass(frozen=True, eq=False)
+class Reaches:
+    """The reach of every receiver that could be drawn, by (station, class B)."""
+
+    by_station: Mapping[tuple[str, bool], Reach] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # per class, the centres and reaches as arrays: `covered` tests points against all
+        for b in (False, True):
+            mine = [r for r in self.by_station.values() if r.class_b == b]
+            object.__setattr__(self, f"_arrays_{int(b)}", (
+                np.array([r.lat for r in mine]), np.array([r.lon for r in mine]),
+                np.array([r.reach_km for r in mine])))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_station)
+
+    def of(self, station: str | None, class_b: bool) -> Reach | None:
+        """The reach of `station` for the class, when it was drawn."""
+        return None if station is None else self.by_station.get((station, class_b))
+
+    def covered(self, lat: np.ndarray, lon: np.ndarray, class_b: bool) -> np.ndarray:
+        """Each point lies inside some receiver's reach for the class."""
+        c_lat, c_lon, reach = getattr(self, f"_arrays_{int(class_b)}")
+        if reach.size == 0:
+            return np.zeros(np.shape(lat), bool)
+        km = sphere.haversine_km(np.asarray(lat)[:, None], np.asarray(lon)[:, None],
+                                 c_lat[None, :], c_lon[None, :])
+        inside: np.ndarray = (km < reach[None, :]).any(axis=1)
+        return inside
+
+    def heading_out(self, lat: float, lon: float, course_deg: float, class_b: bool,
+                    lookahead_km: float) -> bool:
+        """Open sea beyond every receiver's reach (for the class) lies within `lookahead_km`
+        along `course_deg`, before any land: a vessel heading for a coast must turn before
+        it, so only the water short of it says where it was going."""
+        km = lookahead_km * np.asarray(_LOOK_STEPS)
+        plat, plon = sphere.destination(np.full(km.size, lat), np.full(km.size, lon),
+                                        np.full(km.size, course_deg), km)
+        land = landmask.is_land(plat, plon)
+        before_land = np.cumsum(land) == 0
+        return bool((before_land & ~self.covered(plat, plon, class_b)).any())
+
+    def attrs(self, reach: Reach, lat: float, lon: float) -> dict[str, Any]:
+        """What the receiver's reach said about where a silence began."""
+        km = sphere.distance_km(lat, lon, reach.lat, reach.lon)
+        return {"reach_basis": "receiver", "station_reach_km": round(reach.reach_km, 1),
+                "inside_reach_km": round(reach.reach_km - km, 1)}
+
+
+NO_REACHES = Reaches()
+
+
+def station_reaches(positions: Any, params: CoverageParams) -> Reaches:
+    """Each tagged receiver's centre and reach per transceiver class (module doc), from
+    `positions` (an Ibis table on any engine): one group-by, a few thousand rows."""
+    deg = params.reach_cell_deg
+    p = positions.filter(positions.station.notnull() & positions.lat.notnull()
+                         & positions.lon.notnull())
+    still = p.sog < UNDERWAY_KN
+    cells = p.group_by(
+        station=p.station,
+        class_b=p.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False),
+        row=(p.lat / deg).floor().cast("int64"), col=(p.lon / deg).floor().cast("int64"),
+    ).agg(n=p.count(), still_hours=(epoch_s(p.ts) // HOUR_S).nunique(where=still))
+    table = to_arrow(cells, order_by=["station", "class_b", "row", "col"])
+    if table.num_rows == 0:
+        return NO_REACHES
+    station = np.asarray(table.column("station").to_pylist(), dtype=object)
+    class_b = np.asarray(table.column("class_b").to_pylist(), dtype=bool)
+    row = np.asarray(table.column("row").to_pylist(), dtype=np.int64)
+    col = np.asarray(table.column("col").to_pylist(), dtype=np.int64)
+    n = np.asarray(table.column("n").to_pylist(), dtype=np.int64)
+    still_hours = np.asarray(table.column("still_hours").to_pylist(), dtype=np.int64)
+    lat = (row + 0.5) * deg
+    lon = sphere.wrap_lon((col + 0.5) * deg)
+    coastal = np.zeros(row.size, bool)
+    held = np.flatnonzero(still_hours > 0)
+    coastal[held] = (distance_to_shore_nm(lat[held], lon[held])
+                     <= params.reach_centre_max_offshore_nm)
+    found: dict[tuple[str, bool], Reach] = {}
+    for name in np.unique(station):
+        mine = np.flatnonzero(station == name)
+        centre = _centre(mine, row, col, n, np.where(coastal, still_hours, 0))
+        if centre is None:
+            continue
+        for b in (False, True):
+            sel = mine[class_b[mine] == b]
+            total = int(n[sel].sum())
+            if total < params.reach_min_positions:
+                continue
+            km = sphere.haversine_km(lat[sel], lon[sel], lat[centre], lon[centre])
+            found[(str(name), b)] = Reach(str(name), b, float(lat[centre]), float(lon[centre]),
+                                          _weighted_quantile(km, n[sel], params.reach_quantile),
+                                          total)
+    return Reaches(found)
+
+
+def _centre(cells: np.ndarray, row: np.ndarray, col: np.ndarray, n: np.ndarray,
+            still_hours: np.ndarray) -> int | None:
+    """The index of one receiver's centre cell among `cells` (both classes: a cell may appear
+    once per class, their hours counted apart), or None when no vessel lay still in any
+    (`still_hours` is 0 for cells too far from the coast)."""
+    keys = row[cells] * 1_000_000 + col[cells]
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    hours = np.zeros(uniq.size, np.int64)
+    count = np.zeros(uniq.size, np.int64)
+    np.add.at(hours, inverse, still_hours[cells])
+    np.add.at(count, inverse, n[cells])
+    if hours.max() <= 0:
+        return None
+    # most hours, then most positions, then the lowest cell (lexsort's last key is primary)
+    best = int(np.lexsort((-uniq, count, hours))[-1])
+    return int(cells[np.flatnonzero(inverse == best)[0]])
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The `q` quantile of `values` each counted `weights` times (the lowest value at which
+    the running count reaches q of the total)."""
+    order = np.argsort(values, kind="stable")
+    running = np.cumsum(weights[order])
+    at = int(np.searchsorted(running, q * running[-1]))
+    return float(values[order][min(at, values.size - 1)])
