@@ -119,6 +119,20 @@ def _heading_out(model: CoverageModel, at: dict[str, Any], class_b: bool, lat: f
     return footprint.heading_out(lat, lon, course, params.edge_lookahead_km), None
 
 
+def _outage_lead_h(model: CoverageModel, reach: Reach | None, row: dict[str, Any],
+                   start_at: dict[str, Any], basis: str, params: CoverageParams) -> float:
+    """How long before an outage a coverage exit may begin and still be the outage's:
+    `exit_outage_lead_h`, or, when the receiver's reach and the vessel's speed are known, the
+    time it needed to sail out of that reach, if shorter (a vessel a kilometre from the edge
+    at 12 kn is beyond it within three minutes: ten minutes of silence before the feed went
+    quiet were its own)."""
+    sog = start_at.get("sog")
+    if reach is None or basis != "cog" or not sog:
+        return params.exit_outage_lead_h
+    return min(params.exit_outage_lead_h,
+               model.reaches.hours_to_edge(reach, row["lat"], row["lon"], float(sog)))
+
+
 def coverage_exits(
     candidates: pa.Table, at_ends: dict[Key, dict[str, Any]], model: CoverageModel,
     params: CoverageParams,
@@ -156,7 +170,8 @@ def coverage_exits(
                 continue  # came back well inside coverage: it never left
         is_exit[-1] = True
         if end is None or end <= row["start"] or model.explained_by_outage(
-                row["start"], station, params.exit_outage_lead_h):
+                row["start"], station, _outage_lead_h(model, reach, row, start_at, basis,
+                                                      params)):
             continue  # heard after the feed's coverage ended, or silenced by an outage
         duration_h = (end - row["start"]).total_seconds() / 3600
         unobserved_h = model.unobserved_h(row["start"], end, station)

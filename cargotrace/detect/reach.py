@@ -30,6 +30,7 @@ inside some receiver's reach for the vessel's class.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.track import epoch_s
 from cargotrace.geo import landmask, sphere
 from cargotrace.geo.shore import distance_to_shore_nm
+from cargotrace.geo.sphere import KM_PER_DEG, KM_PER_NM
 from cargotrace.store.engines import to_arrow
 
 __all__ = ["NO_REACHES", "Reach", "Reaches", "station_reaches"]
@@ -59,6 +61,8 @@ class Reach:
     lon: float
     reach_km: float
     positions: int
+    resolution_km: float = 0.0
+    """Half the diagonal of the cells it was drawn from."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +107,13 @@ class Reaches:
         land = landmask.is_land(plat, plon)
         before_land = np.cumsum(land) == 0
         return bool((before_land & ~self.covered(plat, plon, class_b)).any())
+
+    def hours_to_edge(self, reach: Reach, lat: float, lon: float, sog_kn: float) -> float:
+        """How soon a vessel at (lat, lon) sailing straight out at `sog_kn` is surely beyond
+        `reach`: the reach is drawn from cells, so known to about half a cell's diagonal,
+        which the vessel must sail too."""
+        inside_km = reach.reach_km - sphere.distance_km(lat, lon, reach.lat, reach.lon)
+        return max(0.0, inside_km + reach.resolution_km) / (sog_kn * KM_PER_NM)
 
     def attrs(self, reach: Reach, lat: float, lon: float) -> dict[str, Any]:
         """What the receiver's reach said about where a silence began."""
@@ -155,7 +166,7 @@ def station_reaches(positions: Any, params: CoverageParams) -> Reaches:
             km = sphere.haversine_km(lat[sel], lon[sel], lat[centre], lon[centre])
             found[(str(name), b)] = Reach(str(name), b, float(lat[centre]), float(lon[centre]),
                                           _weighted_quantile(km, n[sel], params.reach_quantile),
-                                          total)
+                                          total, deg * KM_PER_DEG * math.sqrt(2) / 2)
     return Reaches(found)
 
 
