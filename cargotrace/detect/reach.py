@@ -118,7 +118,8 @@ class Reaches:
     def attrs(self, reach: Reach, lat: float, lon: float) -> dict[str, Any]:
         """What the receiver's reach said about where a silence began."""
         km = sphere.distance_km(lat, lon, reach.lat, reach.lon)
-        return {"reach_basis": "receiver", "station_reach_km": round(reach.reach_km, 1),
+        return {"reach_basis": "receiver", "reach_class": "B" if reach.class_b else "A",
+                "station_reach_km": round(reach.reach_km, 1),
                 "inside_reach_km": round(reach.reach_km - km, 1)}
 
 
