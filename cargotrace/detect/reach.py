@@ -128,65 +128,70 @@ NO_REACHES = Reaches()
 
 def station_reaches(positions: Any, params: CoverageParams) -> Reaches:
     """Each tagged receiver's centre and reach per transceiver class (module doc), from
-    `positions` (an Ibis table on any engine): one group-by, a few thousand rows."""
+    `positions` (an Ibis table on any engine): two group-bys (every position by receiver,
+    class and cell; the positions of vessels lying still by receiver and cell), a few
+    thousand rows."""
     deg = params.reach_cell_deg
     p = positions.filter(positions.station.notnull() & positions.lat.notnull()
                          & positions.lon.notnull())
-    still = p.sog < UNDERWAY_KN
-    cells = p.group_by(
-        station=p.station,
-        class_b=p.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False),
-        row=(p.lat / deg).floor().cast("int64"), col=(p.lon / deg).floor().cast("int64"),
-    ).agg(n=p.count(), still_hours=(epoch_s(p.ts) // HOUR_S).nunique(where=still))
-    table = to_arrow(cells, order_by=["station", "class_b", "row", "col"])
-    if table.num_rows == 0:
+    row, col = (p.lat / deg).floor().cast("int64"), (p.lon / deg).floor().cast("int64")
+    cells = _columns(p.group_by(
+        station=p.station, class_b=p.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False),
+        row=row, col=col).agg(n=p.count()), ["station", "class_b", "row", "col", "n"])
+    if not cells["n"].size:
         return NO_REACHES
-    station = np.asarray(table.column("station").to_pylist(), dtype=object)
-    class_b = np.asarray(table.column("class_b").to_pylist(), dtype=bool)
-    row = np.asarray(table.column("row").to_pylist(), dtype=np.int64)
-    col = np.asarray(table.column("col").to_pylist(), dtype=np.int64)
-    n = np.asarray(table.column("n").to_pylist(), dtype=np.int64)
-    still_hours = np.asarray(table.column("still_hours").to_pylist(), dtype=np.int64)
-    lat = (row + 0.5) * deg
-    lon = sphere.wrap_lon((col + 0.5) * deg)
-    coastal = np.zeros(row.size, bool)
-    held = np.flatnonzero(still_hours > 0)
-    coastal[held] = (distance_to_shore_nm(lat[held], lon[held])
-                     <= params.reach_centre_max_offshore_nm)
+    s = p.filter(p.sog < UNDERWAY_KN)
+    still = _columns(s.group_by(
+        station=s.station, row=(s.lat / deg).floor().cast("int64"),
+        col=(s.lon / deg).floor().cast("int64"),
+    ).agg(hours=(epoch_s(s.ts) // HOUR_S).nunique(), n=s.count()),
+        ["station", "row", "col", "hours", "n"])
+    centres = _centres(still, deg, params.reach_centre_max_offshore_nm)
+    lat, lon = (cells["row"] + 0.5) * deg, sphere.wrap_lon((cells["col"] + 0.5) * deg)
     found: dict[tuple[str, bool], Reach] = {}
-    for name in np.unique(station):
-        mine = np.flatnonzero(station == name)
-        centre = _centre(mine, row, col, n, np.where(coastal, still_hours, 0))
-        if centre is None:
+    for (name, b), at in _groups(cells["station"], cells["class_b"]).items():
+        total = int(cells["n"][at].sum())
+        if name not in centres or total < params.reach_min_positions:
             continue
-        for b in (False, True):
-            sel = mine[class_b[mine] == b]
-            total = int(n[sel].sum())
-            if total < params.reach_min_positions:
-                continue
-            km = sphere.haversine_km(lat[sel], lon[sel], lat[centre], lon[centre])
-            found[(str(name), b)] = Reach(str(name), b, float(lat[centre]), float(lon[centre]),
-                                          _weighted_quantile(km, n[sel], params.reach_quantile),
-                                          total, deg * KM_PER_DEG * math.sqrt(2) / 2)
+        c_lat, c_lon = centres[name]
+        km = sphere.haversine_km(lat[at], lon[at], c_lat, c_lon)
+        found[(name, b)] = Reach(name, b, c_lat, c_lon,
+                                 _weighted_quantile(km, cells["n"][at], params.reach_quantile),
+                                 total, deg * KM_PER_DEG * math.sqrt(2) / 2)
     return Reaches(found)
 
 
-def _centre(cells: np.ndarray, row: np.ndarray, col: np.ndarray, n: np.ndarray,
-            still_hours: np.ndarray) -> int | None:
-    """The index of one receiver's centre cell among `cells` (both classes: a cell may appear
-    once per class, their hours counted apart), or None when no vessel lay still in any
-    (`still_hours` is 0 for cells too far from the coast)."""
-    keys = row[cells] * 1_000_000 + col[cells]
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    hours = np.zeros(uniq.size, np.int64)
-    count = np.zeros(uniq.size, np.int64)
-    np.add.at(hours, inverse, still_hours[cells])
-    np.add.at(count, inverse, n[cells])
-    if hours.max() <= 0:
-        return None
-    # most hours, then most positions, then the lowest cell (lexsort's last key is primary)
-    best = int(np.lexsort((-uniq, count, hours))[-1])
-    return int(cells[np.flatnonzero(inverse == best)[0]])
+def _columns(expr: Any, names: list[str]) -> dict[str, np.ndarray]:
+    """A small grouped result as numpy columns, in the order of `names` (deterministic on
+    every engine)."""
+    table = to_arrow(expr.select(*names), order_by=names[:-1])
+    return {name: np.asarray(table.column(name).to_pylist(),
+                             dtype=object if name == "station" else None) for name in names}
+
+
+def _groups(station: np.ndarray, class_b: np.ndarray) -> dict[tuple[str, bool], np.ndarray]:
+    """The row indices of each (receiver, class)."""
+    out: dict[tuple[str, bool], list[int]] = {}
+    for i, key in enumerate(zip(station.tolist(), class_b.tolist(), strict=True)):
+        out.setdefault((str(key[0]), bool(key[1])), []).append(i)
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def _centres(still: dict[str, np.ndarray], deg: float, max_offshore_nm: float
+             ) -> dict[str, tuple[float, float]]:
+    """Per receiver, the centre of its cell within `max_offshore_nm` of the coast in which
+    vessels lay still in the most distinct hours (then with the most such positions, then
+    the lowest cell); receivers with none have no centre."""
+    if not still["n"].size:
+        return {}
+    lat, lon = (still["row"] + 0.5) * deg, sphere.wrap_lon((still["col"] + 0.5) * deg)
+    coastal = distance_to_shore_nm(lat, lon) <= max_offshore_nm
+    # best first: most hours, most positions, lowest cell (rows are in cell order already)
+    order = np.lexsort((-np.arange(lat.size), still["n"], still["hours"]))[::-1]
+    centres: dict[str, tuple[float, float]] = {}
+    for i in order[coastal[order]]:
+        centres.setdefault(str(still["station"][i]), (float(lat[i]), float(lon[i])))
+    return centres
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
