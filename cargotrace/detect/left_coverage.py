@@ -5,22 +5,26 @@ beyond the receivers (on a real week of Suez traffic, 173 of 316 gaps were open:
 the feed's footprint). Listed as gaps they look like transponders switched off at sea; the
 analyst must see them, but as what they are.
 
-The rule, on the feed's footprint (`footprint.py`, estimated from where positions are received):
-a silence is `left_coverage` when
-- the footprint is `regional` (a `global`, satellite-style feed, or one with too little data to
-  draw an edge, keeps every silence a gap: today's behaviour);
-- open sea outside the footprint lies within `edge_lookahead_km` along the course the vessel
-  was sailing where it fell silent: its reported course over ground (when it reported one and
-  was under way, at least `UNDERWAY_KN`), else, for a closed silence, the bearing from where it
-  fell silent to where it came back; with neither, the silence stays a gap;
-- if it is closed, the vessel came back at the footprint's edge too (open sea outside the
-  footprint within `edge_lookahead_km` of where it was heard again);
+The rule, on a `regional` footprint (`footprint.py`: a `global`, satellite-style feed, or one
+with too little data to draw an edge, keeps every silence a gap: today's behaviour): a silence
+is `left_coverage` when
+- it *heads out* along the course the vessel was sailing where it fell silent: its reported
+  course over ground (when it reported one and was under way, at least `UNDERWAY_KN`), else,
+  for a closed silence, the bearing from where it fell silent to where it came back; with
+  neither, the silence stays a gap. Heading out is judged on the reach of the receiver that
+  last heard the vessel when it was drawn (`reach.py`: open sea beyond every receiver's reach
+  for its transceiver class within `edge_lookahead_km`, before any land), else on the
+  footprint's cells (open sea outside them within `edge_lookahead_km`, and no land; a class B
+  transponder on where class B positions are received, `Footprint.for_class`);
+- if it is closed, the vessel came back the same way: the reverse of its course where it was
+  heard again heads out too, on the reach of the receiver that heard it then (or the cells);
+- it did not begin just before an outage (`_outage_lead_h`);
 - and its observed part (`coverage.py`: hours the whole feed or the vessel's last receiver was
   quiet do not count) lasts at least `exit_min_silence_h`.
-A class B transponder (2 W, heard about half as far as a 12.5 W class A) is judged on where
-class B positions are received (`Footprint.for_class`): it leaves a receiver's reach well
-inside the class A lanes. A silence that starts well inside the footprint stays a gap, judged
-by the gap rules.
+Receivers' reach first because the cells are known only where ships sailed: a transponder
+switched off 20 km out of port on a lonely course points at empty cells, and cells straddling
+the edge where two receivers' ranges meet hide the way a ship came back. A silence that
+starts well inside coverage stays a gap, judged by the gap rules.
 
 Confidence: 0.9 when the vessel came back at an edge (left and came back: a coverage exit
 seen on both sides), 0.7 for an open exit (nothing after it to confirm); 0.1 less when the
