@@ -4,13 +4,20 @@ regional feed, against the ports its receivers stand at (test_left_coverage.py).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
+import pandas as pd
 import pytest
 
+import cargotrace
 from cargotrace.detect.params import CoverageParams
-from cargotrace.detect.reach import Reach, Reaches
+from cargotrace.detect.reach import Reach, Reaches, station_reaches
 from cargotrace.errors import ParamsError
 from cargotrace.geo import landmask, sphere
+from cargotrace.store.engines import Engine, tables_on
+
+from .factories import RECEIVER, T0, regional_feed, store_rows
 
 HERE = (42.60, 132.30)  # Peter the Great Bay, open water; the coast 30 km north
 REACH_KM = 25.0
@@ -54,3 +61,31 @@ def test_hours_to_the_edge_count_the_reach_and_its_resolution(reaches: Reaches) 
 def test_reach_parameters_are_checked(field: str, value: float) -> None:
     with pytest.raises(ParamsError, match=field):
         CoverageParams(**{field: value})
+
+
+PORT = (42.80, 132.89)  # Nakhodka's port, on the coast
+
+
+def test_a_receivers_reach_is_drawn_alike_on_both_engines(engine: Engine,
+                                                          tmp_store: cargotrace.Store) -> None:
+    """The hand-built regional feed (one receiver hearing 60 km) moved to a coastal port, with
+    three ships moored at the receiver for a day: the centre is their cell, the class A reach
+    is the 99th percentile (pandas) of the distances from it, and both engines draw the same
+    reach. No class B position: no class B reach."""
+    d_lat, d_lon = PORT[0] - RECEIVER[0], PORT[1] - RECEIVER[1]
+    rows = [{**r, "lat": round(r["lat"] + d_lat, 6), "lon": round(r["lon"] + d_lon, 6)}
+            for r in regional_feed(24, station="A")]
+    rows += [{"mmsi": 273200000 + i, "ts": T0 + timedelta(minutes=3 * k), "lat": PORT[0],
+              "lon": PORT[1], "sog": 0.0, "cog": None, "msg_type": 1, "station": "A"}
+             for i in range(3) for k in range(480)]
+    store_rows(tmp_store, rows)
+    found = station_reaches(tables_on(engine, tmp_store, ["positions"])["positions"],
+                            CoverageParams()).by_station
+    on_duckdb = station_reaches(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                                CoverageParams()).by_station
+    assert found == on_duckdb and set(found) == {("A", False)}
+    reach = found[("A", False)]
+    assert sphere.distance_km(reach.lat, reach.lon, *PORT) < 1.5  # within the port's cell
+    p = pd.DataFrame(rows)
+    expected = np.quantile(sphere.haversine_km(p["lat"], p["lon"], *PORT), 0.99)
+    assert reach.positions == len(p) and abs(reach.reach_km - expected) < 2.0
