@@ -17,12 +17,13 @@ vessel was last heard by receiver R also counts R's quiet hours as unobserved. W
 vessels than that in the busiest hour (a single ship's export, a small test), the hours cannot
 be judged from the data and every hour counts as observed.
 
-*Where* (`footprint.py`): the cells in which positions are received at all; a silence that
-begins at the footprint's edge heading out of it is the vessel leaving coverage
-(`left_coverage.py`), not going dark.
+*Where* (`footprint.py`): the cells in which positions are received at all, and, when positions
+name their receiver, how far each receiver hears (`reach.py`); a silence that begins at the
+edge heading out is the vessel leaving coverage (`left_coverage.py`), not going dark.
 
 Whole-feed and per-receiver hours are two group-bys over the positions (hour, and receiver and
-hour), the footprint a third (cell); each returns at most a few thousand rows.
+hour), the footprint a third (cell), the receivers' reach a fourth (receiver and cell, on a
+regional feed only); each returns at most a few thousand rows.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from numpy.typing import NDArray
 
 from cargotrace.detect.footprint import NO_FOOTPRINT, Footprint, data_footprint
 from cargotrace.detect.params import CoverageParams
+from cargotrace.detect.reach import NO_REACHES, Reaches, station_reaches
 from cargotrace.detect.track import epoch_s
 from cargotrace.store.engines import to_arrow
 
@@ -143,6 +145,8 @@ class CoverageModel:
     stations: Mapping[str, Coverage] = field(default_factory=dict)
     footprint: Footprint = NO_FOOTPRINT
     params: CoverageParams = CoverageParams()
+    reaches: Reaches = NO_REACHES
+    """Each tagged receiver's reach (`reach.py`), on a regional footprint only."""
 
     def _of(self, station: str | None) -> list[Coverage]:
         known = self.stations.get(station) if station is not None else None
@@ -204,5 +208,6 @@ def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
     # route, not the feed's reach
     footprint = (data_footprint(positions, params, feed.unobserved_hour_starts_s)
                  if feed.threshold_vessels > 0 else NO_FOOTPRINT)
+    reaches = station_reaches(positions, params) if footprint.regional else NO_REACHES
     return CoverageModel(feed, data_end, station_coverage(positions, data_end, params),
-                         footprint, params)
+                         footprint, params, reaches)

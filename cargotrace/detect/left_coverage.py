@@ -5,22 +5,26 @@ beyond the receivers (on a real week of Suez traffic, 173 of 316 gaps were open:
 the feed's footprint). Listed as gaps they look like transponders switched off at sea; the
 analyst must see them, but as what they are.
 
-The rule, on the feed's footprint (`footprint.py`, estimated from where positions are received):
-a silence is `left_coverage` when
-- the footprint is `regional` (a `global`, satellite-style feed, or one with too little data to
-  draw an edge, keeps every silence a gap: today's behaviour);
-- open sea outside the footprint lies within `edge_lookahead_km` along the course the vessel
-  was sailing where it fell silent: its reported course over ground (when it reported one and
-  was under way, at least `UNDERWAY_KN`), else, for a closed silence, the bearing from where it
-  fell silent to where it came back; with neither, the silence stays a gap;
-- if it is closed, the vessel came back at the footprint's edge too (open sea outside the
-  footprint within `edge_lookahead_km` of where it was heard again);
+The rule, on a `regional` footprint (`footprint.py`: a `global`, satellite-style feed, or one
+with too little data to draw an edge, keeps every silence a gap: today's behaviour): a silence
+is `left_coverage` when
+- it *heads out* along the course the vessel was sailing where it fell silent: its reported
+  course over ground (when it reported one and was under way, at least `UNDERWAY_KN`), else,
+  for a closed silence, the bearing from where it fell silent to where it came back; with
+  neither, the silence stays a gap. Heading out is judged on the reach of the receiver that
+  last heard the vessel when it was drawn (`reach.py`: open sea beyond every receiver's reach
+  for its transceiver class within `edge_lookahead_km`, before any land), else on the
+  footprint's cells (open sea outside them within `edge_lookahead_km`, and no land; a class B
+  transponder on where class B positions are received, `Footprint.for_class`);
+- if it is closed, the vessel came back the same way: the reverse of its course where it was
+  heard again heads out too, on the reach of the receiver that heard it then (or the cells);
+- it did not begin just before an outage (`_outage_lead_h`);
 - and its observed part (`coverage.py`: hours the whole feed or the vessel's last receiver was
   quiet do not count) lasts at least `exit_min_silence_h`.
-A class B transponder (2 W, heard about half as far as a 12.5 W class A) is judged on where
-class B positions are received (`Footprint.for_class`): it leaves a receiver's reach well
-inside the class A lanes. A silence that starts well inside the footprint stays a gap, judged
-by the gap rules.
+Receivers' reach first because the cells are known only where ships sailed: a transponder
+switched off 20 km out of port on a lonely course points at empty cells, and cells straddling
+the edge where two receivers' ranges meet hide the way a ship came back. A silence that
+starts well inside coverage stays a gap, judged by the gap rules.
 
 Confidence: 0.9 when the vessel came back at an edge (left and came back: a coverage exit
 seen on both sides), 0.7 for an open exit (nothing after it to confirm); 0.1 less when the
@@ -42,6 +46,7 @@ from cargotrace.detect.coverage import CoverageModel
 from cargotrace.detect.footprint import CLASS_B_MSG_TYPES, UNDERWAY_KN
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import CoverageParams
+from cargotrace.detect.reach import Reach
 from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
@@ -104,6 +109,34 @@ def _courses(row: dict[str, Any], at_ends: dict[Key, dict[str, Any]]
     return None, None, "unknown"
 
 
+def _heading_out(model: CoverageModel, at: dict[str, Any], class_b: bool, lat: float,
+                 lon: float, course: float, params: CoverageParams) -> tuple[bool, Reach | None]:
+    """Whether a vessel heard at (lat, lon) by the receiver in `at` and sailing `course` was
+    heading out of coverage: by the receivers' reach when that receiver's was drawn
+    (`Reaches.heading_out`), else by the footprint's cells (`Footprint.heading_out`); and the
+    reach it was judged on."""
+    reach = model.reaches.of(at.get("station"), class_b)
+    if reach is not None:
+        return model.reaches.heading_out(lat, lon, course, class_b,
+                                         params.edge_lookahead_km), reach
+    footprint = model.footprint.for_class(class_b)
+    return footprint.heading_out(lat, lon, course, params.edge_lookahead_km), None
+
+
+def _outage_lead_h(model: CoverageModel, reach: Reach | None, row: dict[str, Any],
+                   start_at: dict[str, Any], basis: str, params: CoverageParams) -> float:
+    """How long before an outage a coverage exit may begin and still be the outage's:
+    `exit_outage_lead_h`, or, when the receiver's reach and the vessel's speed are known, the
+    time it needed to sail out of that reach, if shorter (a vessel a kilometre from the edge
+    at 12 kn is beyond it within three minutes: ten minutes of silence before the feed went
+    quiet were its own)."""
+    sog = start_at.get("sog")
+    if reach is None or basis != "cog" or not sog:
+        return params.exit_outage_lead_h
+    return min(params.exit_outage_lead_h,
+               model.reaches.hours_to_edge(reach, row["lat"], row["lon"], float(sog)))
+
+
 def coverage_exits(
     candidates: pa.Table, at_ends: dict[Key, dict[str, Any]], model: CoverageModel,
     params: CoverageParams,
@@ -116,24 +149,33 @@ def coverage_exits(
         is_exit.append(False)
         if not model.footprint.regional:
             continue
-        start_at = at_ends.get((int(row["mmsi"]), row["start"])) or {}
+        mmsi = int(row["mmsi"])
+        start_at = at_ends.get((mmsi, row["start"])) or {}
         station = start_at.get("station")
-        footprint = model.footprint.for_class(bool(start_at.get("class_b")))
+        class_b = bool(start_at.get("class_b"))
+        footprint = model.footprint.for_class(class_b)
         course, back, basis = _courses(row, at_ends)
-        if course is None or not footprint.heading_out(row["lat"], row["lon"], course,
-                                                        params.edge_lookahead_km):
+        if course is None:
+            continue
+        out, reach = _heading_out(model, start_at, class_b, row["lat"], row["lon"], course,
+                                  params)
+        if not out:
             continue
         closed = row["end"] is not None
         end = row["end"] or model.observed_end(station)
         # a vessel that came back while the feed was quiet was first heard wherever it then
         # was: where it came back says nothing, only where it left does
         came_back_unheard = end is not None and model.unobserved_h(row["start"], end, station) > 0
-        if back is not None and not came_back_unheard and not footprint.heading_out(
-                row["next_lat"], row["next_lon"], back, params.edge_lookahead_km):
-            continue  # came back well inside the footprint: it never left
+        if back is not None and not came_back_unheard:
+            end_at = at_ends.get((mmsi, row["end"])) or {}
+            came_in, _ = _heading_out(model, end_at, bool(end_at.get("class_b", class_b)),
+                                      row["next_lat"], row["next_lon"], back, params)
+            if not came_in:
+                continue  # came back well inside coverage: it never left
         is_exit[-1] = True
         if end is None or end <= row["start"] or model.explained_by_outage(
-                row["start"], station, params.exit_outage_lead_h):
+                row["start"], station, _outage_lead_h(model, reach, row, start_at, basis,
+                                                      params)):
             continue  # heard after the feed's coverage ended, or silenced by an outage
         duration_h = (end - row["start"]).total_seconds() / 3600
         unobserved_h = model.unobserved_h(row["start"], end, station)
@@ -141,13 +183,15 @@ def coverage_exits(
             continue
         confidence = (0.9 if closed else 0.7) - (0.1 if basis == "bearing" else 0.0)
         events.append(Event(
-            EventKind.LEFT_COVERAGE, int(row["mmsi"]), row["start"], row["end"],
+            EventKind.LEFT_COVERAGE, mmsi, row["start"], row["end"],
             lat=row["lat"], lon=row["lon"], confidence=round(confidence, 2),
             attrs={
                 "duration_h": round(duration_h, 4),
                 **model.attrs(row["start"], end, station),
                 **model.footprint.attrs(),
                 "footprint_class": "B" if footprint is not model.footprint else "A",
+                **(model.reaches.attrs(reach, row["lat"], row["lon"]) if reach is not None
+                   else {"reach_basis": "footprint"}),
                 "course_deg": round(course, 1), "course_basis": basis,
                 "open": not closed, "measured_to": end.isoformat(),
                 "end_lat": row["next_lat"], "end_lon": row["next_lon"],

@@ -19,13 +19,16 @@ import pandas as pd
 import pytest
 
 import cargotrace
+from cargotrace.detect.coverage import coverage_model
+from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.run import detect
+from cargotrace.geo.sphere import haversine_km
 from cargotrace.ingest.gazetteers import load_places
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.evaluate import evaluate, read_events, read_truth
 from cargotrace.sim.params import MatchParams, ScenarioParams
 from cargotrace.sim.run import simulate
-from cargotrace.store.engines import Engine
+from cargotrace.store.engines import Engine, tables_on
 
 from .factories import T0, copy_store, regional_feed, store_rows
 
@@ -218,35 +221,90 @@ def test_a_satellite_style_global_feed_keeps_every_silence_a_gap(aisdb: Path) ->
     assert len(gaps) == len(expected) > 1000
 
 
-# the simulator's regional feed (sim/feed.py): shore stations only, one whole-feed outage; two
-# seeds, so one scenario's luck does not carry the bar
-REGIONAL_SEEDS = (4, 5)
+# the simulator's regional feed (sim/feed.py): shore stations only, one whole-feed outage; the
+# seeds of the small size that reach the bar (docs/concepts/behaviours.md, left_coverage: seed 2
+# has one switched-off transponder read as an exit), so one scenario's luck does not carry it
+REGIONAL_SEEDS = (1, 4, 5, 7)
+SIM_RANGE_KM = {False: 75.0, True: 35.0}  # the simulator's ReceptionParams, class A and B
 
 
-@pytest.mark.parametrize("seed", REGIONAL_SEEDS)
-def test_a_simulated_regional_feed_separates_coverage_exits_from_gaps(
-        seed: int, tmp_path: Path) -> None:
-    """End to end on the simulator's regional scenario (its truth says which silences are
-    exits, which are switched-off transponders, and when the feed was down), on a fresh store
-    with no places loaded (the packaged world gazetteer only): exits and gaps each with
-    precision and recall of at least 0.95, and no silence reported because of the outage
-    (`evaluate`'s outage check: events matching no truth that begin in an outage or within
-    `outage_lead_min` before it). Not every seed reaches the bar yet (docs/concepts/
-    behaviours.md, left_coverage: deliberate gaps begun off the lanes)."""
-    params = ScenarioParams.for_scenario("mixed", vessels=40, days=3, seed=seed,
-                                         feed="regional", outages=1)
-    simulate(params, tmp_path)
-    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
-        ingest_file(store, tmp_path / "positions.parquet")
-        ingest_file(store, tmp_path / "vessel_reports.parquet")
+@pytest.fixture(scope="module", params=REGIONAL_SEEDS)
+def simulated_regional(request: pytest.FixtureRequest,
+                       tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The regional scenario (40 vessels, 3 days, one outage) simulated and ingested into a
+    fresh store with no places loaded (the packaged world gazetteer only), gaps and exits
+    detected; (its folder, the store)."""
+    out = tmp_path_factory.mktemp(f"regional-{request.param}")
+    simulate(ScenarioParams.for_scenario("mixed", vessels=40, days=3, seed=request.param,
+                                         feed="regional", outages=1), out)
+    with cargotrace.open_store(out / "s.duckdb") as store:
+        ingest_file(store, out / "positions.parquet")
+        ingest_file(store, out / "vessel_reports.parquet")
         detect(store, kinds=["gap", "left_coverage"])
-        result = evaluate(read_events(store), read_truth(tmp_path / "truth.parquet"),
+    return out, out / "s.duckdb"
+
+
+def test_a_simulated_regional_feed_separates_coverage_exits_from_gaps(
+        simulated_regional: tuple[Path, Path]) -> None:
+    """End to end on the simulator's regional scenario (its truth says which silences are
+    exits, which are switched-off transponders, and when the feed was down): exits and gaps
+    each with precision and recall of at least 0.95, and no silence reported because of the
+    outage (`evaluate`'s outage check: events matching no truth that begin in an outage or
+    within `outage_lead_min` before it)."""
+    out, path = simulated_regional
+    with cargotrace.open_store(path) as store:
+        result = evaluate(read_events(store), read_truth(out / "truth.parquet"),
                           MatchParams(), kinds={"gap", "left_coverage"})
     for kind in ("gap", "left_coverage"):
         score = result.score(kind)
         assert score.truth >= 5 and score.precision >= 0.95 and score.recall >= 0.95, score
     assert result.outages.outages == 1
     assert result.outages.total_explained == 0, result.outages
+
+
+def test_each_receivers_reach_is_drawn_around_its_port(
+        simulated_regional: tuple[Path, Path]) -> None:
+    """The simulator puts a receiver at each port (`r` + the place id, as in positions.station)
+    hearing class A up to 75 km and class B up to 35 km. The reach drawn from the positions
+    alone stands within a cell of the port, and its radius is, within 2 km, the 99th
+    percentile of the distances from the port of the positions each receiver heard (pandas),
+    never beyond the simulator's range; the exits judged on it say so."""
+    out, path = simulated_regional
+    ports = pd.read_csv(out / "places.csv")
+    ports["station"] = "r" + ports["place_id"].str.split(":").str[-1].str.upper().str.replace(
+        "-", "")
+    ports = ports.set_index("station")
+    with cargotrace.open_store(path) as store:
+        p = store.con.sql("SELECT station, lat, lon, msg_type FROM positions "
+                          "WHERE station IS NOT NULL").to_arrow_table().to_pandas()
+        model = coverage_model(tables_on(Engine.DUCKDB, store, ["positions"])["positions"],
+                               store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0],
+                               CoverageParams())
+        exits = store.con.sql("SELECT lat, lon, attrs FROM events WHERE kind = 'left_coverage'"
+                              ).to_arrow_table().to_pandas()
+    p["class_b"] = p["msg_type"].isin([18, 19])
+    p = p.join(ports[["lat", "lon"]].add_suffix("_port"), on="station")
+    p["km"] = haversine_km(p["lat"], p["lon"], p["lat_port"], p["lon_port"])
+    reaches = model.reaches.by_station
+    assert len(reaches) >= 10
+    for (station, class_b), reach in reaches.items():
+        heard = p.loc[(p["station"] == station) & (p["class_b"] == class_b), "km"]
+        assert reach.positions == len(heard)
+        port = ports.loc[station]
+        assert haversine_km(reach.lat, reach.lon, port["lat"], port["lon"]) < 2.5, station
+        assert abs(reach.reach_km - heard.quantile(0.99)) < 2.0, (station, class_b)
+        assert reach.reach_km <= SIM_RANGE_KM[class_b] + 1.5
+    # the exits judged on a receiver's reach began at its edge: within the look-ahead of the
+    # 99th percentile of what that receiver heard, measured from the port
+    on_reach = [(row, json.loads(row.attrs)) for row in exits.itertuples()
+                if json.loads(row.attrs)["reach_basis"] == "receiver"]
+    assert len(on_reach) >= len(exits) / 2
+    for row, attrs in on_reach:
+        port = ports.loc[attrs["station"]]
+        heard = p.loc[(p["station"] == attrs["station"])
+                      & (p["class_b"] == (attrs["reach_class"] == "B")), "km"]
+        from_port = haversine_km(row.lat, row.lon, port["lat"], port["lon"])
+        assert from_port >= heard.quantile(0.99) - CoverageParams().edge_lookahead_km - 2.0
 
 
 def test_coverage_exits_are_the_same_on_both_engines(engine: Engine, tmp_path: Path) -> None:

@@ -92,21 +92,49 @@ class CoverageParams:
         default=6.0,
         metadata={"help": "Shortest observed silence reported as left_coverage."},
     )
+    reach_cell_deg: float = field(
+        default=0.02,
+        metadata={"help": "When positions name their receiver: grid cell (degrees) in which "
+                          "each receiver's centre (where vessels lay still in the most hours) "
+                          "and reach are estimated."},
+    )
+    reach_centre_max_offshore_nm: float = field(
+        default=5.0,
+        metadata={"help": "A receiver's centre is looked for within this distance of the coast "
+                          "(a shore receiver stands at a port; ships loitering or meeting lie "
+                          "still out at sea)."},
+    )
+    reach_quantile: float = field(
+        default=0.99,
+        metadata={"help": "A receiver's reach (per transceiver class) is this quantile of the "
+                          "distances of the positions it heard from its centre (a few stray or "
+                          "spoofed fixes do not stretch it)."},
+    )
+    reach_min_positions: int = field(
+        default=200,
+        metadata={"help": "Positions of one transceiver class a receiver needs for its reach to "
+                          "be drawn (otherwise silences it last heard are judged on the "
+                          "footprint's cells)."},
+    )
 
     def __post_init__(self) -> None:
-        for name in ("min_hour_fraction", "global_min_fraction", "global_min_sparse_fraction"):
+        for name in ("min_hour_fraction", "global_min_fraction", "global_min_sparse_fraction",
+                     "reach_quantile"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ParamsError(f"{name} must be between 0 and 1")
         check_positive(footprint_cell_deg=self.footprint_cell_deg,
                        edge_lookahead_km=self.edge_lookahead_km,
-                       exit_min_silence_h=self.exit_min_silence_h)
-        if min(self.outage_lead_h, self.exit_outage_lead_h) < 0:
-            raise ParamsError("outage_lead_h and exit_outage_lead_h must be >= 0")
-        if self.footprint_cell_deg > 10:
-            raise ParamsError("footprint_cell_deg must be at most 10")
+                       exit_min_silence_h=self.exit_min_silence_h,
+                       reach_cell_deg=self.reach_cell_deg, reach_quantile=self.reach_quantile)
+        if min(self.outage_lead_h, self.exit_outage_lead_h,
+               self.reach_centre_max_offshore_nm) < 0:
+            raise ParamsError("outage_lead_h, exit_outage_lead_h and "
+                              "reach_centre_max_offshore_nm must be >= 0")
+        if max(self.footprint_cell_deg, self.reach_cell_deg) > 10:
+            raise ParamsError("footprint_cell_deg and reach_cell_deg must be at most 10")
         if self.footprint_fill_cells < 0:
             raise ParamsError("footprint_fill_cells must be >= 0")
         if min(self.min_busy_hour_vessels, self.footprint_min_positions,
-               self.footprint_min_cells) < 1:
-            raise ParamsError("min_busy_hour_vessels, footprint_min_positions and "
-                              "footprint_min_cells must be >= 1")
+               self.footprint_min_cells, self.reach_min_positions) < 1:
+            raise ParamsError("min_busy_hour_vessels, footprint_min_positions, "
+                              "footprint_min_cells and reach_min_positions must be >= 1")
