@@ -30,6 +30,7 @@ from cargotrace.store.lake.layout import (
 )
 from cargotrace.store.lake.snapshot import (
     DataFile,
+    fsync_path,
     read_snapshot,
     snapshot_path,
     sync_folder,
@@ -91,20 +92,12 @@ def _move_into_place(root: Path, table: str, staging: Path) -> list[DataFile]:
                 else None
             destination = root / table / part / name
             destination.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_file(source)
+            fsync_path(source)
             os.rename(source, destination)
             sync_folder(destination.parent)
             placed.append(DataFile(relative(root, destination), rows,
                                    destination.stat().st_size, day))
     return placed
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def data_files_on_disk(root: Path) -> set[str]:

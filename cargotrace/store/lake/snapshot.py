@@ -165,7 +165,12 @@ def publish(root: Path, snapshot: Snapshot) -> None:
 
 def sync_folder(folder: Path) -> None:
     """Make a folder's new entries durable (a crash after a rename or link keeps it)."""
-    fd = os.open(folder, os.O_RDONLY)
+    fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's data to disk (both open read-only for fsync on Linux)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
