@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.summary import IngestSummary
@@ -80,6 +82,13 @@ class ChunkQueries:
         chunk_reports_in = self.chunk.reports  # noqa: F841
         chunk_quarantine_in = self.chunk.quarantine  # noqa: F841
         return self.store.con.execute(sql, params).fetchall()
+
+    def arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
+        """The result of `sql` (with named `params`) over the chunk's tables, as Arrow."""
+        chunk_positions_in = self.chunk.positions  # noqa: F841
+        chunk_reports_in = self.chunk.reports  # noqa: F841
+        chunk_quarantine_in = self.chunk.quarantine  # noqa: F841
+        return self.store.con.sql(sql, params=params).to_arrow_table()
 
 
 def quarantine_chunk(
