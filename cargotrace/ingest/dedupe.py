@@ -32,6 +32,7 @@ class Stored:
     """What one chunk did to one table."""
 
     read: int  # good records in the chunk
+    bad: int  # records with a bad value (for `staging.quarantine_chunk`)
     stored: int  # rows this ingest now has in addition (new rows less those they replaced)
 
 
@@ -45,27 +46,31 @@ def _ts(value: datetime) -> str:
 
 def store_new_rows(
     queries: ChunkQueries,
-    good: str,
+    checked: str,
     checks: dict[str, Any],
     table: str,
     key: tuple[str, ...],
     source: str,
     ingest_id: int,
 ) -> Stored:
-    """Insert the rows of the query `good` (taking the parameters `checks`) into `table`
-    unless already there.
+    """Insert the good rows of the query `checked` (`staging.CHECKED`, taking the parameters
+    `checks`) into `table` unless already there.
 
-    Why the chunk's good rows are fetched once as Arrow: the validation and the within-chunk
-    dedupe then run once per chunk, not once in each of the count, the DELETE and the INSERT
-    that read them (together they were 70% of the store's time). Why the two existence tests:
-    the DELETE's join and the INSERT's anti-join are skipped when the store holds nothing in
-    the chunk's (ts, mmsi) window (a LIMIT 1 scan that the zone maps mostly answer).
+    Why the chunk's rows are fetched once as Arrow: the validation and the within-chunk
+    dedupe then run once per chunk, not once in each of the count, the DELETE, the INSERT and
+    the quarantine's test that read them (together they were 70% of the store's time). Why
+    the two existence tests: the DELETE's join and the INSERT's anti-join are skipped when the
+    store holds nothing in the chunk's (ts, mmsi) window (a LIMIT 1 scan that the zone maps
+    mostly answer).
     """
     keys = ", ".join(key)
-    good_rows = queries.arrow(good, checks)
+    rows = queries.arrow(checked, checks)
+    reason = rows.column("reason")
+    bad = rows.num_rows - reason.null_count
+    good_rows = (rows.filter(pc.is_null(reason)) if bad else rows).drop_columns(["reason"])
     read = good_rows.num_rows
     if not read:
-        return Stored(0, 0)
+        return Stored(0, bad, 0)
     first = _first_copies(queries.store, good_rows, keys)
     ts, mmsi = pc.min_max(first.column("ts")), pc.min_max(first.column("mmsi"))
     near = (f"t.ts BETWEEN {_ts(ts['min'].as_py())} AND {_ts(ts['max'].as_py())} "
@@ -93,7 +98,7 @@ def store_new_rows(
         sql = f"""INSERT INTO {table} BY NAME
             SELECT s.*, $source AS source, $ingest_id AS ingest_id FROM chunk_first s"""
     inserted = con.execute(sql, params).fetchall()[0][0]
-    return Stored(int(read), int(inserted) - int(replaced))
+    return Stored(int(read), bad, int(inserted) - int(replaced))
 
 
 def _first_copies(store: Store, good_rows: pa.Table, keys: str) -> pa.Table:
