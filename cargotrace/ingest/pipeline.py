@@ -22,7 +22,13 @@ from cargotrace.ingest.dedupe import drop_requarantined, store_new_rows
 from cargotrace.ingest.formats import detect_format, open_reader
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.read_ahead import read_ahead
-from cargotrace.ingest.staging import GOOD, ChunkQueries, bounds, quarantine_chunk
+from cargotrace.ingest.staging import (
+    CHECKED,
+    ChunkQueries,
+    bounds,
+    count_chunk,
+    quarantine_chunk,
+)
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.provenance import file_sha256
 from cargotrace.store import Store
@@ -100,18 +106,22 @@ def _store_chunk(
     checks: dict[str, datetime],
     ingest_id: int,
 ) -> None:
-    """Validate a chunk, quarantine its bad records and store its new good ones."""
-    quarantine_chunk(queries, summary, checks, ingest_id)
+    """Validate a chunk, store its new good records and quarantine its bad ones."""
+    count_chunk(queries.chunk, summary)
+    bad = queries.chunk.quarantine.num_rows
     for table, key, attr in (
         ("positions", POSITION_KEY, "positions"),
         ("vessel_reports", REPORT_KEY, "reports"),
     ):
-        done = store_new_rows(queries, GOOD[table], checks, table, key, summary.path, ingest_id)
+        done = store_new_rows(queries, CHECKED[table], checks, table, key, summary.path, ingest_id)
+        bad += done.bad
         read = getattr(summary, f"{attr}_read") + done.read
         stored = getattr(summary, f"{attr}_stored") + done.stored
         setattr(summary, f"{attr}_read", read)
         setattr(summary, f"{attr}_stored", stored)
         setattr(summary, f"duplicate_{attr}", read - stored)
+    if bad:
+        quarantine_chunk(queries, summary, checks, ingest_id)
 
 
 def _scalar(store: Store, sql: str) -> int:

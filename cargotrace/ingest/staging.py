@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.summary import IngestSummary
@@ -30,14 +32,16 @@ _CHECKED = {
     "vessel_reports": f"SELECT *, {reports_reason_sql()} AS reason FROM chunk_reports_in",
 }
 
-GOOD: dict[str, str] = {
-    "positions": f"SELECT {POSITION_VALUES_SQL}, station "
-                 f"FROM ({_CHECKED['positions']}) WHERE reason IS NULL",
-    "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station "
-                      f"FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NULL",
+CHECKED: dict[str, str] = {
+    "positions": f"SELECT {POSITION_VALUES_SQL}, station, reason "
+                 f"FROM ({_CHECKED['positions']})",
+    "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, reason "
+                      f"FROM ({_CHECKED['vessel_reports']})",
 }
-"""Per stored table, a query of the chunk's good records with their stored values
-(all columns but `source` and `ingest_id`); it takes the `bounds` parameters."""
+"""Per stored table, a query of the chunk's records with their stored values (all columns but
+`source` and `ingest_id`) and `reason`, the first rule each breaks (NULL: a good record); it
+takes the `bounds` parameters. The bad ones' values are not stored: `quarantine_chunk` stores
+their raw text."""
 
 # A line that gave both a position and a report (type 19, table rows with static columns) is
 # quarantined once: its report is not counted again.
@@ -81,6 +85,19 @@ class ChunkQueries:
         chunk_quarantine_in = self.chunk.quarantine  # noqa: F841
         return self.store.con.execute(sql, params).fetchall()
 
+    def arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
+        """The result of `sql` (with named `params`) over the chunk's tables, as Arrow."""
+        chunk_positions_in = self.chunk.positions  # noqa: F841
+        chunk_reports_in = self.chunk.reports  # noqa: F841
+        chunk_quarantine_in = self.chunk.quarantine  # noqa: F841
+        return self.store.con.sql(sql, params=params).to_arrow_table()
+
+
+def count_chunk(chunk: Chunk, summary: IngestSummary) -> None:
+    """Count the chunk's records read and the lines its reader skipped, in `summary`."""
+    summary.records_read += chunk.records_read
+    summary.skipped.update(chunk.skipped)
+
 
 def quarantine_chunk(
     queries: ChunkQueries,
@@ -88,10 +105,9 @@ def quarantine_chunk(
     checks: dict[str, datetime],
     ingest_id: int,
 ) -> None:
-    """Store the chunk's bad records in `quarantine`, in line order, and count them and the
-    chunk's reads and skips in `summary`."""
-    summary.records_read += queries.chunk.records_read
-    summary.skipped.update(queries.chunk.skipped)
+    """Store the chunk's bad records in `quarantine`, in line order, and count them in
+    `summary` (the caller skips this when `CHECKED` found no bad value and the reader
+    quarantined nothing: most chunks of a good feed)."""
     reasons = queries.rows(
         f"""INSERT INTO quarantine
             SELECT $source, line_no, raw, reason, detail, $ingest_id

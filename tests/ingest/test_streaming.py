@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,38 @@ def test_a_fix_heard_by_two_receivers_in_two_chunks_keeps_the_first_receiver_by_
     assert stored == kept.value_counts().to_dict() == {"rALPHA": len(kept)}
     assert summary.positions_stored == len(kept)
     assert summary.duplicate_positions == len(frame) - len(kept)
+
+
+def test_copies_within_one_chunk_and_from_an_earlier_ingest(
+    shared_data: Path, tmp_path: Path, tmp_store: cargotrace.Store
+) -> None:
+    """Both copies of each real Solent row in one chunk (the within-chunk dedupe, which skips
+    its window function when a chunk has no copies): the smallest receiver name is kept. A
+    second file with the other receiver's copies then stores nothing (the anti-join against an
+    earlier ingest), and a third with new times stores everything (no stored row near)."""
+    table = pcsv.read_csv(shared_data / SOLENT)
+    zulu = table.append_column("station", pa.array(["rZULU"] * table.num_rows))
+    alpha = table.append_column("station", pa.array(["rALPHA"] * table.num_rows))
+    both, again, later = tmp_path / "both.parquet", tmp_path / "again.parquet", tmp_path / "l.pq"
+    pq.write_table(pa.concat_tables([zulu, alpha]), both)
+    pq.write_table(zulu, again)
+    two_days_on = [t + timedelta(days=2) for t in table.column("Time").to_pylist()]
+    shifted = zulu.set_column(zulu.schema.get_field_index("Time"), "Time", pa.array(two_days_on))
+    pq.write_table(shifted, later)
+    options = IngestOptions(chunk_records=10 * table.num_rows)
+    first = ingest_file(tmp_store, both, options)
+    # independent: distinct keys of the written rows, in pandas
+    frame = table.to_pandas()
+    keys = len(frame.drop_duplicates(["MMSI", "Time", "Latitude_degrees", "Longitude_degrees"]))
+    stored = dict(tmp_store.con.execute(
+        "SELECT station, count(*) FROM positions GROUP BY station").fetchall())
+    assert stored == {"rALPHA": keys} and first.positions_stored == keys
+    assert first.duplicate_positions == 2 * table.num_rows - keys
+    second = ingest_file(tmp_store, again, options)
+    assert (second.positions_read, second.positions_stored) == (table.num_rows, 0)
+    third = ingest_file(tmp_store, later, options)
+    assert third.positions_stored == keys
+    assert tmp_store.count("positions") == 2 * keys
 
 
 class _Boom(RuntimeError):

@@ -5,9 +5,10 @@ The common line is one AIS sentence, optionally behind a plain NMEA 4.0 tag bloc
 groups (Arrow's `match_substring_regex`, a DFA: ~0.15 µs a line) says which lines have exactly
 that shape; the fields are then found by position with numpy, which the pattern makes safe: a
 matching line has one `!`, and its sentence a fixed layout around two optional characters.
-Checksums are differences of one running XOR over the block. A line that does not match (a
-prefix, a suffix, a group tag, an odd field, a bad checksum, a byte outside printable ASCII, any
-doubt) is not judged here: the checked line-by-line path gives it its precise quarantine reason.
+Checksums are XORs of each line's ranges, reduced by numpy in one call per block. A line that
+does not match (a prefix, a suffix, a group tag, an odd field, a bad checksum, a byte outside
+printable ASCII, any doubt) is not judged here: the checked line-by-line path gives it its
+precise quarantine reason.
 """
 
 from __future__ import annotations
@@ -65,11 +66,19 @@ def _printable(arr: np.ndarray, lines: Lines) -> np.ndarray:
     return ~(any_bad & (lines.ends > lines.starts))
 
 
-def _xor_between(running: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """XOR of arr[start:stop], from the block's running XOR (`running[i]`: arr[0] ^ .. ^ arr[i])."""
-    before = np.where(start > 0, running[np.maximum(start - 1, 0)], 0)
-    xor: np.ndarray = (running[stop - 1] ^ before).astype(np.int16)
-    return xor
+def _xor_between(arr: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """XOR of arr[start[i]:stop[i]] for each i (0 for an empty range; every stop < len(arr)).
+
+    Why `reduceat` over the ranges and not a running XOR of the block: numpy's `accumulate`
+    writes one value per byte without SIMD, ten times slower than reducing the ranges.
+    """
+    if not len(start):
+        return np.zeros(0, np.int16)
+    bounds = np.empty(2 * len(start), np.int64)
+    bounds[0::2], bounds[1::2] = start, stop
+    xor = np.bitwise_xor.reduceat(arr, bounds)[0::2]
+    result: np.ndarray = np.where(start < stop, xor, 0).astype(np.int16)
+    return result
 
 
 def _hex_at(arr: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -91,12 +100,11 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
     after_seq = np.where(arr[bang + 11] == ord(","), bang + 11, bang + 12)
     after_channel = np.where(arr[after_seq + 1] == ord(","), after_seq + 1, after_seq + 2)
     after_payload = lines.ends[rows] - 5
-    running = np.bitwise_xor.accumulate(arr) if len(arr) else arr
     star = after_payload + 2
-    ok = _xor_between(running, bang + 1, star) == _hex_at(arr, star + 1)
+    ok = _xor_between(arr, bang + 1, star) == _hex_at(arr, star + 1)
     has_tag = bang > start
     tag_end = bang - 4  # the tag block's `*`
-    tag_ok = _xor_between(running, start + 1, np.maximum(tag_end, start + 1)) == _hex_at(
+    tag_ok = _xor_between(arr, start + 1, np.maximum(tag_end, start + 1)) == _hex_at(
         arr, np.maximum(tag_end, start) + 1
     )
     ok &= ~has_tag | (tag_ok & (tag_end + 3 - (start + 1) <= MAX_TAG_BLOCK_CHARS))
