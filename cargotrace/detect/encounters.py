@@ -43,7 +43,6 @@ from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
-
 POLAR_LIMIT_DEG = 89.0
 """Pairs are looked for in cells of longitude wide enough for `max_distance_m` up to this
 latitude; closer to a pole (within 110 km of it, in permanent pack ice) two ships more than a
