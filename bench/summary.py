@@ -57,6 +57,8 @@ def _detect_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
                          f"{_num(stage['positions'])} positions, "
                          f"peak {_num(stage['peak_rss_mb'])} MB"))
     rows += [(f"ratio: {k}", _num(v)) for k, v in doc.get("ratios", {}).items()]
+    rows += [(f"note: {k}", _num(v)) for k, v in doc.get("notes", {}).items()
+             if isinstance(v, int | float | str)]
     return rows
 
 
