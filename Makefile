@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean install-check
+.PHONY: demo test lint bench bench-scale clean install-check
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "cargotrace needs Python 3.11, found " + sys.version'
@@ -39,6 +39,12 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_ingest.py --out bench/results
 	$(BIN)/python bench/bench_detect.py --out bench/results
 	$(BIN)/python bench/bench_nmea_encode.py --json bench/results/nmea-encode-200000.json
+	$(BIN)/python bench/summary.py
+
+# ~100M generated positions detected in a fixed memory budget (minutes, ~5 GB of disk, deleted)
+bench-scale: $(VENV)/.installed-dev
+	$(BIN)/python bench/bench_scale.py --out bench/results
+	$(BIN)/python bench/summary.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache

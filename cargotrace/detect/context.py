@@ -47,6 +47,9 @@ class Context:
     _jumping: pa.Table | None = None
     places_used: dict[str, Any] = field(default_factory=dict)
     """The gazetteer version and places per origin the run judged against (events' params)."""
+    inputs: dict[EventKind, dict[str, Any]] = field(default_factory=dict)
+    """Per kind, what else its events record about the run's inputs (e.g. what encounters'
+    crowded-cell cap left out), beside `places_used`."""
 
     def flag_outliers(self) -> pa.Table:
         """Find the lone outlier positions (`outliers.py`) and leave them out of `positions`

@@ -20,6 +20,7 @@ than `merge_gap_h` apart.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.detect import place_grid
+from cargotrace.detect.anchorages import crowding, outside_crowds
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import away_from_places, nearest_place_km, resampled_tracks
 from cargotrace.detect.params import EncounterParams
@@ -39,6 +42,69 @@ from cargotrace.geo.expr import haversine_km
 from cargotrace.geo.shore import distance_to_shore_nm
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
+
+POLAR_LIMIT_DEG = 89.0
+"""Pairs are looked for in cells of longitude wide enough for `max_distance_m` up to this
+latitude; closer to a pole (within 110 km of it, in permanent pack ice) two ships more than a
+cell apart in longitude are not paired."""
+
+
+def pair_cells(params: EncounterParams) -> tuple[float, float]:
+    """The cells two steps must share (or neighbour) to be compared: degrees of latitude (one
+    band of `max_distance_m`) and of longitude (that distance at `POLAR_LIMIT_DEG`, widened so
+    that a whole number of cells makes 360 degrees and cells wrap at +-180)."""
+    band_deg = params.max_distance_m / 1000.0 / sphere.KM_PER_DEG
+    widest = band_deg / math.cos(math.radians(POLAR_LIMIT_DEG))
+    cells = math.floor(360.0 / widest)
+    # fewer than 3 cells round the world: one, or a step's neighbours would repeat a cell
+    return band_deg, 360.0 / cells if cells >= 3 else 360.0
+
+
+def slow_steps(positions: Any, places: Any, params: EncounterParams, tracks: Any = None) -> Any:
+    """The resampled steps slower than `max_speed_kn` and away from every place: what
+    encounters pair (before the crowded cells are left out, `anchorages.outside_crowds`)."""
+    t = tracks if tracks is not None else resampled_tracks(
+        positions, params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    if "segment" not in t.columns:  # one track per MMSI (see loitering.track_keys)
+        t = t.mutate(segment=ibis.literal(0, "int64"))
+    return away_from_places(t.filter(t.speed_kn < params.max_speed_kn), places,
+                            params.min_port_distance_km)
+
+
+def candidate_pairs(slow: Any, params: EncounterParams) -> Any:
+    """Every pair of `slow` steps (mmsi < other_mmsi) at the same grid step within
+    `max_distance_m`, with their distance: an equi-join on (step, latitude band, longitude
+    cell), one side copied into its 3 x 3 neighbouring cells, so both engines hash-join and
+    a step meets only the steps around it, never a whole band of latitude round the world."""
+    band_deg, lon_deg = pair_cells(params)
+    slow = slow.mutate(
+        band=(slow.lat / band_deg).floor().cast("int64"),
+        lon_cell=place_grid.wrapped_cell((slow.lon / lon_deg).floor().cast("int64"), lon_deg),
+    )
+    a = slow.select(
+        mmsi=slow.mmsi, segment=slow.segment, a_step=slow.step, a_band=slow.band,
+        a_cell=slow.lon_cell, a_lat=slow.lat, a_lon=slow.lon, speed_kn=slow.speed_kn,
+        positions=slow.positions, first_slow_ts=slow.first_slow_ts,
+        last_slow_ts=slow.last_slow_ts,
+    )
+    # a vessel can only be within max_distance_m of vessels in its own cell or the eight
+    # around it: nine copies of one side make that an equi-join
+    a = ibis.union(*(a.mutate(a_band=a.a_band + db) for db in (-1, 0, 1)))
+    if lon_deg < 360.0:
+        a = ibis.union(*(a.mutate(a_cell=place_grid.wrapped_cell(a.a_cell + dc, lon_deg))
+                         for dc in (-1, 0, 1)))
+    b = slow.select(
+        other_mmsi=slow.mmsi, other_segment=slow.segment, step=slow.step, b_band=slow.band,
+        b_cell=slow.lon_cell, b_lat=slow.lat, b_lon=slow.lon, other_speed_kn=slow.speed_kn,
+        other_positions=slow.positions, other_first_slow_ts=slow.first_slow_ts,
+        other_last_slow_ts=slow.last_slow_ts,
+    )
+    pairs = a.join(b, [a.a_step == b.step, a.a_band == b.b_band, a.a_cell == b.b_cell,
+                       a.mmsi < b.other_mmsi])
+    pairs = pairs.mutate(
+        distance_m=haversine_km(pairs.a_lat, pairs.a_lon, pairs.b_lat, pairs.b_lon) * 1000.0
+    )
+    return pairs.filter(pairs.distance_m <= params.max_distance_m)
 
 
 def encounter_candidates(
@@ -52,34 +118,10 @@ def encounter_candidates(
     on an interpolated step) and each vessel's first/last slow position time in the step (NULL
     when the step was interpolated). `tracks`: the
     positions' `resampled_tracks` with these parameters, if the caller already has them.
+    Steps in crowded cells (`anchorages.py`) are not paired.
     """
-    t = tracks if tracks is not None else resampled_tracks(
-        positions, params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
-    if "segment" not in t.columns:  # one track per MMSI (see loitering.track_keys)
-        t = t.mutate(segment=ibis.literal(0, "int64"))
-    slow = away_from_places(t.filter(t.speed_kn < params.max_speed_kn), places,
-                            params.min_port_distance_km)
-    band_deg = params.max_distance_m / 1000.0 / sphere.KM_PER_DEG
-    slow = slow.mutate(band=(slow.lat / band_deg).floor().cast("int64"))
-    a = slow.select(
-        mmsi=slow.mmsi, segment=slow.segment, a_step=slow.step, a_band=slow.band,
-        a_lat=slow.lat, a_lon=slow.lon, speed_kn=slow.speed_kn, positions=slow.positions,
-        first_slow_ts=slow.first_slow_ts, last_slow_ts=slow.last_slow_ts,
-    )
-    # a vessel can only be within max_distance_m of vessels in its own band or the two next to
-    # it: three copies of one side make that an equi-join (hash join on both engines)
-    a = a.mutate(a_band=a.a_band - 1).union(a).union(a.mutate(a_band=a.a_band + 1))
-    b = slow.select(
-        other_mmsi=slow.mmsi, other_segment=slow.segment, step=slow.step, b_band=slow.band,
-        b_lat=slow.lat, b_lon=slow.lon, other_speed_kn=slow.speed_kn,
-        other_positions=slow.positions, other_first_slow_ts=slow.first_slow_ts,
-        other_last_slow_ts=slow.last_slow_ts,
-    )
-    pairs = a.join(b, [a.a_step == b.step, a.a_band == b.b_band, a.mmsi < b.other_mmsi])
-    pairs = pairs.mutate(
-        distance_m=haversine_km(pairs.a_lat, pairs.a_lon, pairs.b_lat, pairs.b_lon) * 1000.0
-    )
-    pairs = pairs.filter(pairs.distance_m <= params.max_distance_m)
+    slow = outside_crowds(slow_steps(positions, places, params, tracks), params)
+    pairs = candidate_pairs(slow, params)
     pair = ["mmsi", "segment", "other_mmsi", "other_segment"]
     by_step = ibis.window(group_by=pair, order_by=pairs.step)
     pairs = pairs.mutate(run=pairs.step - ibis.row_number().over(by_step))
@@ -201,6 +243,14 @@ def _encounter(pair: _Pair, group: list[_Run], steps: list[dict[str, Any]],
             "distance_from_shore_nm": float(shore_nm),
         },
     )
+
+
+def encounter_crowding(
+    positions: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER, tracks: Any = None
+) -> dict[str, int]:
+    """What the crowded-cell cap (`anchorages.py`) left out of the pairing: crowded cells
+    (cell x time bin), their slow steps and the most vessels one held (the run's provenance)."""
+    return crowding(slow_steps(positions, places, params, tracks), params)
 
 
 def detect_encounters(

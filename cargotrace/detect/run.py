@@ -56,6 +56,9 @@ class DetectSummary:
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Per kind: why it found nothing when it could not run or could not find anything, and
     what it ran without (e.g. no places: no port exclusion)."""
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per kind, what its events record about the run beyond the places, e.g. what the
+    encounters' crowded-cell cap left out (`anchorages.py`)."""
     duration_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +71,7 @@ class DetectSummary:
             "folded_duplicates": self.folded,
             "flagged_positions": self.flagged,
             "notes": {str(k): v for k, v in self.notes.items()},
+            "inputs": {str(k): v for k, v in self.inputs.items()},
             "duration_s": round(self.duration_s, 2),
         }
 
@@ -165,11 +169,13 @@ def _run_detectors(
                 continue
             table = events_table(ctx.found[kind], summary.preset,
                                  ctx.preset.params_of(detector.params_key),
-                                 {"places": ctx.places_used},
+                                 {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
                                  {"coverage": dataclasses.asdict(ctx.preset.coverage)}
                                  if kind in COVERAGE_READERS else None)
             replaced = store_events(store, table, [kind], since, until)
             summary.written[kind] = replaced.written
+            if kind in ctx.inputs:
+                summary.inputs[kind] = ctx.inputs[kind]
             summary.replaced += replaced.removed
             summary.folded += replaced.folded
             record_run(store, kind, summary, since, until)
@@ -196,6 +202,7 @@ def record_run(
         "until": until.isoformat() if until else None,
         "data_end": summary.data_end.isoformat() if summary.data_end else None,
         "events": summary.written.get(kind, 0),
+        "inputs": summary.inputs.get(kind, {}),
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     store.con.execute(

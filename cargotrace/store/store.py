@@ -19,6 +19,12 @@ from cargotrace.store.schema import SCHEMA_VERSION, TABLES
 
 DEFAULT_STORE = "cargotrace.duckdb"
 STORE_ENV = "CARGOTRACE_STORE"
+MEMORY_LIMIT_ENV = "CARGOTRACE_MEMORY_LIMIT"
+"""DuckDB's `memory_limit` for every store opened (e.g. `6GB`; DuckDB's default is 80% of
+RAM): past it, joins, sorts and windows spill to `CARGOTRACE_TEMP_DIR` instead of failing or
+crowding the machine (docs/reference/performance.md)."""
+TEMP_DIR_ENV = "CARGOTRACE_TEMP_DIR"
+"""Where DuckDB spills (its `temp_directory`; default: `<store>.tmp` beside the store file)."""
 
 
 def default_store_path() -> Path:
@@ -53,6 +59,14 @@ class Store:
         con.execute("SET TimeZone = 'UTC'")
         # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
         con.execute("SET enable_progress_bar = false")
+        for env, setting in ((MEMORY_LIMIT_ENV, "memory_limit"), (TEMP_DIR_ENV, "temp_directory")):
+            value = os.environ.get(env)
+            if value:
+                try:
+                    con.execute(f"SET {setting} = ?", [value])
+                except duckdb.Error as exc:
+                    con.close()
+                    raise StoreError(f"${env}={value!r}: {str(exc).splitlines()[0]}") from exc
         return con
 
     def reconnect(self) -> None:

@@ -51,10 +51,29 @@ class EncounterParams:
         default=1.0, metadata={"help": "Holes in a track up to this long are interpolated "
                                "(GFW: 1 h); longer ones end a run."}
     )
+    anchorage_min_vessels: int = field(
+        default=20, metadata={"help": "A cell where this many distinct vessels were slow in "
+                              "one time bin is an anchorage, known or not: its steps are not "
+                              "paired, which bounds the candidate pairs per cell and bin "
+                              "(detect/anchorages.py; GFW derives anchorages from cells "
+                              "visited by 20 or more vessels). 0: pair everything."}
+    )
+    anchorage_cell_km: float = field(
+        default=2.0, metadata={"help": "Side of the occupancy cells counted for "
+                               "anchorage_min_vessels."}
+    )
+    anchorage_bin_h: float = field(
+        default=24.0, metadata={"help": "Time bin over which a cell's slow vessels are "
+                                "counted for anchorage_min_vessels."}
+    )
 
     def __post_init__(self) -> None:
         check_positive(max_distance_m=self.max_distance_m, min_duration_h=self.min_duration_h,
-                       max_speed_kn=self.max_speed_kn, resample_min=self.resample_min)
+                       max_speed_kn=self.max_speed_kn, resample_min=self.resample_min,
+                       anchorage_cell_km=self.anchorage_cell_km,
+                       anchorage_bin_h=self.anchorage_bin_h)
+        if self.anchorage_min_vessels < 0 or self.anchorage_min_vessels == 1:
+            raise ParamsError("anchorage_min_vessels must be 0 (off) or at least 2")
         if (self.min_port_distance_km < 0 or self.merge_gap_h < 0
                 or self.max_interpolate_gap_h < 0 or self.min_shore_distance_nm < 0):
             raise ParamsError(

@@ -1,0 +1,111 @@
+"""One table of every benchmark result: bench/results/*.json -> bench/results/README.md.
+
+Run last by `make bench` (and `make bench-scale`). Each benchmark script writes its own JSON
+(detection: bench_detect.py and bench_scale.py; ingest: bench_ingest.py; NMEA encoding,
+fuzzing); this script only reads them, so a reader finds every measured figure in one place
+with what it needs to judge it: when, on which machine and versions, under which load (other
+sessions share the 2 cores: a figure measured at load 6 is not comparable with one at load 1).
+A file whose layout it does not know still gets a row (its top-level numbers), never an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+HEADER = (
+    "# Benchmark results\n\n"
+    "Written by `bench/summary.py` from the JSON files beside it (run last by `make bench`);\n"
+    "do not edit by hand. Times are medians of the runs each file records; a ratio is always\n"
+    "of two measurements on the same rows in the same run. The load average is the machine's\n"
+    "when the run started (2 cores shared with other work: compare figures at similar load).\n\n"
+)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int) or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _context(doc: dict[str, Any]) -> dict[str, str]:
+    machine = doc.get("machine", {}) if isinstance(doc.get("machine"), dict) else {}
+    versions = doc.get("versions", {}) if isinstance(doc.get("versions"), dict) else {}
+    load = machine.get("load_average_at_start") or doc.get("load_average")
+    return {
+        "date": str(doc.get("date") or doc.get("when") or "not recorded")[:16],
+        "machine": ", ".join(str(machine[k]) + (" cores" if k == "cores" else "")
+                             for k in ("cpu", "cores") if k in machine) or "not recorded",
+        "versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "not recorded",
+        "load": " / ".join(_num(x) for x in load) if load else "not recorded",
+    }
+
+
+def _detect_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for label, stages in doc["results"].items():
+        for stage in stages.values():
+            runs = len(stage.get("seconds", [])) or stage.get("reps", 1)
+            rows.append((f"{label}: {stage['stage']}",
+                         f"{_num(stage['median_s'])} s ({runs} runs), "
+                         f"{_num(stage['positions_per_s'])} positions/s, "
+                         f"{_num(stage['positions'])} positions, "
+                         f"peak {_num(stage['peak_rss_mb'])} MB"))
+    rows += [(f"ratio: {k}", _num(v)) for k, v in doc.get("ratios", {}).items()]
+    rows += [(f"note: {k}", _num(v)) for k, v in doc.get("notes", {}).items()
+             if isinstance(v, int | float | str)]
+    return rows
+
+
+def _generic_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Medians, throughputs and ratios of a layout this script does not know in detail."""
+    rows = []
+    for key in ("median_s", "throughput"):
+        if isinstance(doc.get(key), dict):
+            rows += [(f"{key}: {k}", _num(v)) for k, v in doc[key].items()]
+    for key, value in doc.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append((key, _num(value)))
+        elif isinstance(value, list) and value and all(isinstance(x, int | float)
+                                                         for x in value):
+            ordered = sorted(value)
+            rows.append((f"{key} (median of {len(value)})", _num(ordered[len(value) // 2])))
+    return rows
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    """The table rows of one result file (one per measurement)."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return [{"file": path.name, "measure": "unreadable", "value": str(exc)[:80],
+                 "date": "", "machine": "", "versions": "", "load": ""}]
+    context = _context(doc)
+    found = _detect_rows(doc) if isinstance(doc.get("results"), dict) else _generic_rows(doc)
+    return [{"file": path.name, "measure": m, "value": v, **context} for m, v in found]
+
+
+def table(results: Path) -> str:
+    lines = ["| file | measure | value | date (UTC) | load avg 1/5/15 min | machine | versions |",
+             "|---|---|---|---|---|---|---|"]
+    for path in sorted(results.glob("*.json")):
+        for r in rows_of(path):
+            lines.append(f"| {r['file']} | {r['measure']} | {r['value']} | {r['date']} | "
+                         f"{r['load']} | {r['machine']} | {r['versions']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    (args.results / "README.md").write_text(HEADER + table(args.results))
+
+
+if __name__ == "__main__":
+    main()
