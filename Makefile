@@ -35,7 +35,11 @@ test: lint
 install-check:
 	bash tools/check_install.sh $(PYTHON)
 
-bench: $(VENV)/.installed-dev
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_ingest.py --out bench/results
 	$(BIN)/python bench/bench_detect.py --out bench/results
 	$(BIN)/python bench/bench_nmea_encode.py --json bench/results/nmea-encode-200000.json
