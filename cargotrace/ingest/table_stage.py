@@ -38,6 +38,11 @@ from cargotrace.store.memory import memory_capped
 log = logging.getLogger(__name__)
 
 STAGE_TABLE = "cargotrace_table_stage"  # temporary: the converted rows (see `convert_sql`)
+BUFFER = 8 << 20  # read_csv's buffer per thread (its default, 32 MB, fails a 64 MB cap)
+# DuckDB's memory while a file is staged and stored in SQL: at least this (unless uncapped).
+# Under ~100 MB the whole-file dedupe of a 1M-row CSV fails with "Out of Memory" instead of
+# spilling; with 128 MB that ingest peaked at 290 MB (the process, measured).
+MIN_STAGE_MEMORY_MB = 128
 _REJECTS = ("cargotrace_csv_rejects", "cargotrace_csv_reject_scans")
 
 
@@ -52,7 +57,7 @@ class SqlSource:
     records_read: int  # data lines (CSV) or rows (Parquet)
     skipped: Counter[str] = field(default_factory=Counter)  # blank lines
     framing: dict[int, str] = field(default_factory=dict)  # CSV lines that are not a row: why
-    chunk_records: int = 50_000  # lines per block when the texts of bad lines are read back
+    memory_mb: int = MIN_STAGE_MEMORY_MB  # DuckDB's memory limit while staging (0: none)
 
 
 @contextmanager
@@ -63,13 +68,19 @@ def staged_in_sql(
     read in chunks (NMEA; a CSV whose rows do not pair with its lines; a file DuckDB refuses)."""
     source = None
     if fmt is not InputFormat.NMEA:
-        with memory_capped(store, options.stream.store_memory_mb):
+        with memory_capped(store, stage_memory_mb(options)):
             source = _stage(store, fmt, path, options)
     try:
         yield source
     finally:
         if source is not None:
             _drop(store)
+
+
+def stage_memory_mb(options: IngestOptions) -> int:
+    """The user's cap on DuckDB's memory during an ingest, raised to what staging needs."""
+    megabytes = options.stream.store_memory_mb
+    return megabytes and max(megabytes, MIN_STAGE_MEMORY_MB)
 
 
 def _stage(store: Store, fmt: InputFormat, path: Path, options: IngestOptions) -> SqlSource | None:
@@ -128,7 +139,7 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
     if scan.blank_lines:
         skipped["blank_lines"] = len(scan.blank_lines)
     return SqlSource(path=path, parquet=False, header=header, records_read=scan.lines,
-                     skipped=skipped, framing=framing, chunk_records=options.chunk_records)
+                     skipped=skipped, framing=framing, memory_mb=stage_memory_mb(options))
 
 
 def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
@@ -145,11 +156,11 @@ def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
                           encoding = 'utf-8', compression = $compression,
                           columns = {{{columns}}}, delim = $delim, quote = '"',
                           escape = '"', strict_mode = true, null_padding = false,
-                          ignore_errors = true, store_rejects = true,
+                          ignore_errors = true, store_rejects = true, buffer_size = $buffer,
                           rejects_table = '{_REJECTS[0]}', rejects_scan = '{_REJECTS[1]}'))"""
     store.con.execute(f"CREATE TEMP TABLE {STAGE_TABLE} AS {convert_sql(layout, rows_in)}",
                       {"path": str(path), "delim": delimiter,
-                       "compression": "gzip" if gzipped else "none"})
+                       "compression": "gzip" if gzipped else "none", "buffer": BUFFER})
 
 
 def _renumber(store: Store, skipped_lines: list[int]) -> None:
@@ -184,7 +195,7 @@ def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSourc
                       {"path": str(path)})
     rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
     return SqlSource(path=path, parquet=True, header=header, records_read=rows,
-                     chunk_records=options.chunk_records)
+                     memory_mb=stage_memory_mb(options))
 
 
 def _drop(store: Store) -> None:

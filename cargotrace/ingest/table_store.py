@@ -15,8 +15,9 @@ give them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from cargotrace.ingest.dedupe import _key_match, _ts
 from cargotrace.ingest.reasons import QuarantineReason as R
@@ -30,17 +31,20 @@ from cargotrace.ingest.validate import (
 )
 from cargotrace.store import Store
 from cargotrace.store.columns import TableSpec
+from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
 
-_BAD_TABLE = f"{STAGE_TABLE}_bad"  # temporary: line_no, reason, detail of every bad record
+_BAD_TABLE = f"{STAGE_TABLE}_bad"
+_PIECE_BYTES = 1 << 22  # temporary: line_no, reason, detail of every bad record
 
 
-def _staged(spec: TableSpec, where: str) -> str:
+def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
     """The staged rows of `spec`'s table with its stored types, as the chunk readers' Arrow
-    schemas (records.py) give them."""
-    columns = ", ".join(f"CAST({c.name} AS {c.sql}) AS {c.name}" for c in spec.columns
+    schemas (records.py) give them (and the `extra` columns of `STAGE_TABLE`)."""
+    columns = ", ".join(f"CAST(s.{c.name} AS {c.sql}) AS {c.name}" for c in spec.columns
                         if c.name not in ("source", "ingest_id"))
-    return f"SELECT line_no, {columns} FROM {STAGE_TABLE} WHERE {where}"
+    extra = f", {', '.join(f's.{c.strip()}' for c in extra.split(','))}" if extra else ""
+    return f"SELECT s.line_no, {columns}{extra} FROM {STAGE_TABLE} s WHERE {where}"
 
 
 _POSITIONS_IN = _staged(POSITIONS, "kind = 'position'")
@@ -56,16 +60,19 @@ _GOOD = {
     "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, line_no "
                       f"FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NULL",
 }
-# As staging._BAD: a row that gave both a position and a report is quarantined once.
+# As staging._BAD, in one pass: a row that gave both a position and a report (kind position,
+# with static fields) is quarantined once, for its position: the report's checks are the
+# position's first ones, so a bad report is always a bad position too.
 _BAD = f"""
-    WITH bad_positions AS (
-        SELECT line_no, reason FROM ({_CHECKED['positions']}) WHERE reason IS NOT NULL)
-    SELECT line_no, reason, NULL::VARCHAR AS detail FROM bad_positions
-    UNION ALL
-    SELECT line_no, reason, NULL AS detail FROM ({_CHECKED['vessel_reports']})
-    WHERE reason IS NOT NULL AND line_no NOT IN (SELECT line_no FROM bad_positions)
-    UNION ALL
-    SELECT line_no, reason, detail FROM {STAGE_TABLE} WHERE kind = 'quarantine'
+    SELECT line_no, reason, detail FROM (
+        SELECT line_no,
+               CASE kind WHEN 'quarantine' THEN reason
+                         WHEN 'position' THEN {positions_reason_sql()}
+                         WHEN 'report' THEN {reports_reason_sql()} END AS reason,
+               CASE WHEN kind = 'quarantine' THEN detail END AS detail
+        FROM ({_staged(POSITIONS, "kind IN ('position', 'report', 'quarantine')",
+                       "kind, reason, detail")}))
+    WHERE reason IS NOT NULL
     UNION ALL
     SELECT unnest($framing_lines::BIGINT[]), '{R.UNPARSEABLE_ROW}',
            unnest($framing_details::VARCHAR[])"""
@@ -77,6 +84,12 @@ def store_staged(
 ) -> None:
     """Store the staged file's good rows and quarantine its bad ones (inside the ingest's
     transaction), counting everything in `summary` as the chunk path does."""
+    with memory_capped(store, source.memory_mb):
+        _store_staged(store, source, summary, checks, ingest_id)
+
+
+def _store_staged(store: Store, source: SqlSource, summary: IngestSummary,
+                  checks: dict[str, datetime], ingest_id: int) -> None:
     con = store.con
     summary.records_read += source.records_read
     summary.skipped.update(source.skipped)
@@ -121,25 +134,38 @@ _INSERT_BAD = f"""
 
 
 def _quarantine_csv_lines(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
-    """The bad records with their lines' text, read back block by block (memory: one block)."""
-    from cargotrace.ingest.csv_split import line_blocks
+    """The bad records with their lines' text, read back piece by piece (memory: a piece)."""
     from cargotrace.ingest.tables import MAX_HEADER_BYTES, _open_stream
 
     texts = "SELECT unnest($lines::BIGINT[]) AS line_no, unnest($texts::VARCHAR[]) AS raw"
     with _open_stream(source.path) as (_, fh):
         fh.readline(MAX_HEADER_BYTES)
-        first = 2
-        for block in line_blocks(fh, source.chunk_records):
-            n = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        for lines, raw in _lines_wanted(store, fh):
+            store.con.execute(_INSERT_BAD.format(texts=texts),
+                              {**params, "lines": lines, "texts": raw})
+
+
+def _lines_wanted(store: Store, fh: IO[bytes]) -> Iterator[tuple[list[int], list[str]]]:
+    """The bad lines of each piece of the file (`fh` after its header), with their text."""
+    first, rest = 2, b""  # the line `rest` begins, the last (unfinished) line read
+    while True:
+        piece = fh.read(_PIECE_BYTES)
+        buf = rest + piece if piece else rest + b"\n"  # the last line may lack its end
+        whole = buf.count(b"\n")
+        if whole:
             wanted = [int(line) for (line,) in store.con.execute(
                 f"SELECT line_no FROM {_BAD_TABLE} WHERE line_no BETWEEN ? AND ? ORDER BY 1",
-                [first, first + n - 1]).fetchall()]
+                [first, first + whole - 1]).fetchall()]
             if wanted:
-                lines = block.split(b"\n")
-                raw = [lines[line - first].decode("utf-8").rstrip("\r\n") for line in wanted]
-                store.con.execute(_INSERT_BAD.format(texts=texts),
-                                  {**params, "lines": wanted, "texts": raw})
-            first += n
+                lines = buf.split(b"\n", whole)
+                yield wanted, [lines[line - first].decode("utf-8").rstrip("\r")
+                               for line in wanted]
+            rest = buf[buf.rfind(b"\n") + 1:]
+            first += whole
+        else:
+            rest = buf
+        if not piece:
+            return
 
 
 def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
