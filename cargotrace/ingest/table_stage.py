@@ -67,13 +67,13 @@ def staged_in_sql(
     """The file staged in `STAGE_TABLE` for the length of the block, or None when it must be
     read in chunks (NMEA; a CSV whose rows do not pair with its lines; a file DuckDB refuses)."""
     source = None
-    if fmt is not InputFormat.NMEA:
-        with memory_capped(store, stage_memory_mb(options)):
-            source = _stage(store, fmt, path, options)
     try:
+        if fmt is not InputFormat.NMEA:
+            with memory_capped(store, stage_memory_mb(options)):
+                source = _stage(store, fmt, path, options)
         yield source
     finally:
-        if source is not None:
+        if fmt is not InputFormat.NMEA:
             _drop(store)
 
 
@@ -199,8 +199,11 @@ def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSourc
 
 
 def _drop(store: Store) -> None:
+    """Remove what staging left on the store's connection (nothing of it is in the file)."""
     for table in (STAGE_TABLE, *_REJECTS):
         store.con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for macro in ("ct_val", "ct_text"):
+        store.con.execute(f"DROP MACRO IF EXISTS temp.{macro}")
 
 
 def quoted(name: str) -> str:

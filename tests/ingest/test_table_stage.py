@@ -19,7 +19,6 @@ import pytest
 import cargotrace
 from cargotrace.ingest import pipeline
 from cargotrace.ingest.params import IngestOptions, InputFormat
-from cargotrace.ingest.table_stage import STAGE_TABLE
 
 from .test_table_scan import MC, REAL, _variants
 
@@ -43,9 +42,11 @@ def _ingest(path: Path, store_path: Path, way: str, monkeypatch: pytest.MonkeyPa
             patch.setattr(pipeline, "store_staged", _no_chunks)
         with cargotrace.open_store(store_path) as store:
             summary = pipeline.ingest_file(store, path, IngestOptions(**options))
-            temp = store.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
-                                     f"AND table_name LIKE '{STAGE_TABLE}%'").fetchall()
-            assert temp == [(0,)]  # nothing of the staging outlives the ingest
+            left = store.con.execute(
+                "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary), "
+                "(SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE 'ct_%')"
+            ).fetchall()
+            assert left == [(0, 0)]  # nothing of the staging outlives the ingest
             return [
                 store.con.execute(f"SELECT * EXCLUDE (ingest_id) FROM {table} ORDER BY ALL")
                 .fetchall() for table in ("positions", "vessel_reports")
@@ -77,6 +78,18 @@ def test_real_files_stored_alike_in_sql_and_in_chunks(
     assert len(positions) == summary["positions_stored"] > 0
     assert len(reports) == summary["reports_stored"]
     assert len(quarantine) == summary["quarantined_total"]
+
+
+def test_gzip_csv_staged_in_sql_as_in_chunks(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    text = (shared_data / "ais_positions" / "stonesoup_SolentAIS_20160112_130211.csv").read_bytes()
+    path = tmp_path / "solent.csv.gz"
+    path.write_bytes(gzip.compress(text))
+    positions, _, _, summary = _both(path, tmp_path, monkeypatch)
+    assert summary["records_read"] == text.count(b"\n") - 1
+    assert len(positions) == summary["positions_stored"] > 0
 
 
 def test_marinecadastre_counts_as_pandas_finds_them(
