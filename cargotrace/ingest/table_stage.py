@@ -26,14 +26,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from cargotrace.ingest.params import IngestOptions, InputFormat
-from cargotrace.ingest.table_formats import Layout, resolve_layout
-from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
 from cargotrace.store import Store
 from cargotrace.store.memory import memory_capped
+
+if TYPE_CHECKING:
+    from cargotrace.ingest.table_formats import Layout
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,9 @@ def stage_memory_mb(options: IngestOptions) -> int:
 
 
 def _stage(store: Store, fmt: InputFormat, path: Path, options: IngestOptions) -> SqlSource | None:
+    # here, not at the top: an NMEA ingest never needs the table reader (start-up, issue 16)
+    from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS
+
     _drop(store)
     con = store.con
     (optimizers,) = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0]
@@ -105,6 +110,7 @@ def _stage(store: Store, fmt: InputFormat, path: Path, options: IngestOptions) -
 
 def _stage_csv(store: Store, fmt: InputFormat, path: Path,
                options: IngestOptions) -> SqlSource | None:
+    from cargotrace.ingest.table_formats import resolve_layout
     from cargotrace.ingest.table_scan import framing_problems, line_texts, scan_csv
     from cargotrace.ingest.tables import GZIP_MAGIC, MAX_HEADER_BYTES, _open_stream, _read_header
 
@@ -146,6 +152,8 @@ def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
                  gzipped: bool) -> None:
     """read_csv (every column as text) and `convert_sql` in one query; `line_no` is the row's
     rank among those read_csv accepted, plus one: its line when no line was skipped."""
+    from cargotrace.ingest.table_sql import convert_sql
+
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header)))
     used = sorted({i for cols in layout.sources.values() for i in cols})
     # Empty fields as '' (not NULL), as the block reader hands them to convert_sql.
@@ -184,6 +192,9 @@ def _renumber(store: Store, skipped_lines: list[int]) -> None:
 
 
 def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSource:
+    from cargotrace.ingest.table_formats import resolve_layout
+    from cargotrace.ingest.table_sql import convert_sql
+
     header = [str(name) for (name, *_) in store.con.execute(
         "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
     layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
