@@ -54,7 +54,8 @@ class StreamParams:
         default=64,
         metadata={"unit": "MB", "help": "DuckDB's memory limit while a file is ingested into "
                   "a store on disk (it spills to `<store>.tmp` beyond it); the limit before is "
-                  "restored after. 0: leave DuckDB's own limit (80% of RAM)."},
+                  "restored after; at least 128 MB for a table staged in SQL. 0: leave "
+                  "DuckDB's own limit (80% of RAM)."},
     )
 
     def __post_init__(self) -> None:

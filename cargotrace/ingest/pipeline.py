@@ -30,6 +30,8 @@ from cargotrace.ingest.staging import (
     quarantine_chunk,
 )
 from cargotrace.ingest.summary import IngestSummary
+from cargotrace.ingest.table_stage import staged_in_sql
+from cargotrace.ingest.table_store import store_staged
 from cargotrace.provenance import file_sha256
 from cargotrace.store import Store
 from cargotrace.store.memory import memory_capped
@@ -80,17 +82,23 @@ def ingest_file(
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    with memory_capped(store, options.stream.store_memory_mb), \
+    with staged_in_sql(store, fmt, path, options) as staged, \
+            memory_capped(store, options.stream.store_memory_mb), \
             all_or_nothing(store, f"the ingest of {path}"):
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
         checks = bounds(options)
-        chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
-        with closing(chunks):  # on a failure here, the decoding thread stops before the rollback
-            for chunk in chunks:
-                _store_chunk(ChunkQueries(store, chunk), summary, checks, ingest_id)
-                if progress is not None:
-                    progress(chunk.bytes_read)
+        if staged is not None:  # a table DuckDB has read: stored in SQL (table_store.py)
+            store_staged(store, staged, summary, checks, ingest_id)
+            if progress is not None:
+                progress(summary.size_bytes)
+        else:
+            chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
+            with closing(chunks):  # on a failure, the decoding thread stops before the rollback
+                for chunk in chunks:
+                    _store_chunk(ChunkQueries(store, chunk), summary, checks, ingest_id)
+                    if progress is not None:
+                        progress(chunk.bytes_read)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)

@@ -1,0 +1,225 @@
+"""A table file read and converted by DuckDB on the store's own connection (`SqlSource`).
+
+Why: the table reader (table_scan.py) already has DuckDB's read_csv parse a whole file in one
+query, but then cut the result into Arrow chunks that the pipeline hands back to DuckDB, row by
+row of Python-side work that cost more than the read itself (issue 16: the whole ingest 2.8x a
+bare read_csv). Here the same query (`convert_sql`, the block reader's value rules) writes the
+file's rows into a temporary table of the store's connection, `STAGE_TABLE`, and table_store.py
+validates, deduplicates and stores them from there in SQL: no row reaches Python.
+
+A file qualifies when read_csv's rows pair with its lines (the byte scan and the counts of
+table_scan.py, unchanged), or when it is Parquet; any other file returns None and is read in
+chunks as before, so the stored rows, quarantine and counts are the same either way.
+
+Why before the ingest's transaction: a query that fails inside a DuckDB transaction aborts it,
+and read_csv can refuse a file (strict mode); outside, a failure only means "read it in
+chunks". The temporary table is not part of the store file, and is dropped when the ingest ends
+(`staged_in_sql`).
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.store import Store
+from cargotrace.store.memory import memory_capped
+
+if TYPE_CHECKING:
+    from cargotrace.ingest.table_formats import Layout
+
+log = logging.getLogger(__name__)
+
+STAGE_TABLE = "cargotrace_table_stage"  # temporary: the converted rows (see `convert_sql`)
+BUFFER = 8 << 20  # read_csv's buffer per thread (its default, 32 MB, fails a 64 MB cap)
+# DuckDB's memory while a file is staged and stored in SQL: at least this (unless uncapped).
+# Under ~100 MB the whole-file dedupe of a 1M-row CSV fails with "Out of Memory" instead of
+# spilling; with 128 MB that ingest peaked at 290 MB (the process, measured).
+MIN_STAGE_MEMORY_MB = 128
+_REJECTS = ("cargotrace_csv_rejects", "cargotrace_csv_reject_scans")
+
+
+@dataclass
+class SqlSource:
+    """A file whose rows are in `STAGE_TABLE`, `line_no` being each row's line (CSV; the header
+    is line 1) or row number (Parquet, from 1)."""
+
+    path: Path
+    parquet: bool
+    header: list[str]
+    records_read: int  # data lines (CSV) or rows (Parquet)
+    skipped: Counter[str] = field(default_factory=Counter)  # blank lines
+    framing: dict[int, str] = field(default_factory=dict)  # CSV lines that are not a row: why
+    memory_mb: int = MIN_STAGE_MEMORY_MB  # DuckDB's memory limit while staging (0: none)
+
+
+@contextmanager
+def staged_in_sql(
+    store: Store, fmt: InputFormat, path: Path, options: IngestOptions
+) -> Iterator[SqlSource | None]:
+    """The file staged in `STAGE_TABLE` for the length of the block, or None when it must be
+    read in chunks (NMEA; a CSV whose rows do not pair with its lines; a file DuckDB refuses)."""
+    source = None
+    try:
+        if fmt is not InputFormat.NMEA:
+            with memory_capped(store, stage_memory_mb(options)):
+                source = _stage(store, fmt, path, options)
+        yield source
+    finally:
+        if fmt is not InputFormat.NMEA:
+            _drop(store)
+
+
+def stage_memory_mb(options: IngestOptions) -> int:
+    """The user's cap on DuckDB's memory during an ingest, raised to what staging needs."""
+    megabytes = options.stream.store_memory_mb
+    return megabytes and max(megabytes, MIN_STAGE_MEMORY_MB)
+
+
+def _stage(store: Store, fmt: InputFormat, path: Path, options: IngestOptions) -> SqlSource | None:
+    # here, not at the top: an NMEA ingest never needs the table reader (start-up, issue 16)
+    from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS
+
+    _drop(store)
+    con = store.con
+    (optimizers,) = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0]
+    # see tables._Converter: `IN (constants)` as a plain expression is ~2x faster
+    con.execute("SET disabled_optimizers = 'in_clause'")
+    for macro in NULL_TOKEN_MACROS:  # temporary: nothing of the reader enters the store file
+        con.execute(macro.replace("CREATE MACRO", "CREATE OR REPLACE TEMP MACRO", 1))
+    try:
+        if fmt is InputFormat.PARQUET:
+            return _stage_parquet(store, path, options)
+        return _stage_csv(store, fmt, path, options)
+    except duckdb.Error as exc:  # a file DuckDB refuses: the chunk readers say why, or cope
+        log.debug("%s: not staged in SQL (%s)", path, str(exc).splitlines()[0])
+        _drop(store)
+        return None
+    finally:
+        con.execute(f"SET disabled_optimizers = '{optimizers}'")
+
+
+def _stage_csv(store: Store, fmt: InputFormat, path: Path,
+               options: IngestOptions) -> SqlSource | None:
+    from cargotrace.ingest.table_formats import resolve_layout
+    from cargotrace.ingest.table_scan import framing_problems, line_texts, scan_csv
+    from cargotrace.ingest.tables import GZIP_MAGIC, MAX_HEADER_BYTES, _open_stream, _read_header
+
+    with _open_stream(path) as (raw_file, fh):
+        header, delimiter = _read_header(path, fh)
+        layout = resolve_layout(path, header, fmt, options.column_map())
+        try:
+            scan = scan_csv(raw_file, fh, options.chunk_records)
+        except (OSError, EOFError, zlib.error):
+            return None  # a damaged stream: the block reader says where
+    if not scan.pairable:
+        return None
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == GZIP_MAGIC
+    _convert_csv(store, layout, path, delimiter, gzipped)
+    rejected = [int(line) for (line,) in store.con.execute(
+        f"SELECT DISTINCT line FROM {_REJECTS[0]} ORDER BY 1").fetchall()]
+    texts: dict[int, str] = {}
+    if rejected:
+        with _open_stream(path) as (_, fh):
+            fh.readline(MAX_HEADER_BYTES)
+            texts = line_texts(fh, options.chunk_records, set(rejected))
+    framing = framing_problems(texts, delimiter, len(header))
+    skipped_lines = sorted(set(rejected) | set(scan.blank_lines))
+    rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
+    if framing is None or rows + len(skipped_lines) != scan.lines:
+        _drop(store)
+        return None
+    if skipped_lines:
+        _renumber(store, skipped_lines)
+    skipped: Counter[str] = Counter()
+    if scan.blank_lines:
+        skipped["blank_lines"] = len(scan.blank_lines)
+    return SqlSource(path=path, parquet=False, header=header, records_read=scan.lines,
+                     skipped=skipped, framing=framing, memory_mb=stage_memory_mb(options))
+
+
+def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
+                 gzipped: bool) -> None:
+    """read_csv (every column as text) and `convert_sql` in one query; `line_no` is the row's
+    rank among those read_csv accepted, plus one: its line when no line was skipped."""
+    from cargotrace.ingest.table_sql import convert_sql
+
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header)))
+    used = sorted({i for cols in layout.sources.values() for i in cols})
+    # Empty fields as '' (not NULL), as the block reader hands them to convert_sql.
+    inputs = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in used)
+    rows_in = f"""(
+            SELECT row_number() OVER () + 1 AS line_no, {inputs}
+            FROM read_csv($path, header = true, auto_detect = false, all_varchar = true,
+                          encoding = 'utf-8', compression = $compression,
+                          columns = {{{columns}}}, delim = $delim, quote = '"',
+                          escape = '"', strict_mode = true, null_padding = false,
+                          ignore_errors = true, store_rejects = true, buffer_size = $buffer,
+                          rejects_table = '{_REJECTS[0]}', rejects_scan = '{_REJECTS[1]}'))"""
+    store.con.execute(f"CREATE TEMP TABLE {STAGE_TABLE} AS {convert_sql(layout, rows_in)}",
+                      {"path": str(path), "delim": delimiter,
+                       "compression": "gzip" if gzipped else "none", "buffer": BUFFER})
+
+
+def _renumber(store: Store, skipped_lines: list[int]) -> None:
+    """Give each row its line when some lines gave no row (blank, or not a CSV row).
+
+    The row of rank r (line_no r + 1 so far) is on line r + 1 + j, j the number of skipped
+    lines before it; the ranks from which j applies are the skipped lines' s_j - j + 1 (s_j the
+    j-th of them, from 1), so one ASOF join finds every row's j."""
+    starts = [s - j + 1 for j, s in enumerate(skipped_lines, start=1)]
+    renumbered = f"{STAGE_TABLE}_lines"
+    store.con.execute(
+        f"""CREATE TEMP TABLE {renumbered} AS
+            SELECT c.* REPLACE (c.line_no + coalesce(o.j, 0) AS line_no)
+            FROM {STAGE_TABLE} c ASOF LEFT JOIN (
+                SELECT start, max(j) AS j
+                FROM (SELECT unnest($starts) AS start, unnest($j) AS j) GROUP BY start) o
+              ON c.line_no >= o.start""",
+        {"starts": starts, "j": list(range(1, len(starts) + 1))})
+    store.con.execute(f"DROP TABLE {STAGE_TABLE}")
+    store.con.execute(f"ALTER TABLE {renumbered} RENAME TO {STAGE_TABLE}")
+
+
+def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSource:
+    from cargotrace.ingest.table_formats import resolve_layout
+    from cargotrace.ingest.table_sql import convert_sql
+
+    header = [str(name) for (name, *_) in store.con.execute(
+        "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
+    layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
+    used = sorted({i for cols in layout.sources.values() for i in cols})
+    inputs = ", ".join(f"{quoted(header[i])} AS c{i}" for i in used)
+    rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
+               "FROM read_parquet($path, file_row_number = true))")
+    store.con.execute(f"CREATE TEMP TABLE {STAGE_TABLE} AS {convert_sql(layout, rows_in)}",
+                      {"path": str(path)})
+    rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
+    return SqlSource(path=path, parquet=True, header=header, records_read=rows,
+                     memory_mb=stage_memory_mb(options))
+
+
+def _drop(store: Store) -> None:
+    """Remove what staging left on the store's connection (nothing of it is in the file)."""
+    for table in (STAGE_TABLE, *_REJECTS):
+        store.con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for macro in ("ct_val", "ct_text"):
+        store.con.execute(f"DROP MACRO IF EXISTS temp.{macro}")
+
+
+def quoted(name: str) -> str:
+    """A column name as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+__all__ = ["STAGE_TABLE", "SqlSource", "quoted", "staged_in_sql"]

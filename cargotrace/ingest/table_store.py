@@ -1,0 +1,212 @@
+"""Validate, quarantine, deduplicate and store a staged table file (`SqlSource`) in SQL.
+
+The rules are those the pipeline applies to a chunk, in the same words: the validation SQL of
+validate.py (the same reasons for the same records: staging.py's `_BAD`), and the dedupe of
+dedupe.py, here over the whole file at once: of the copies of a row within the file the one
+with the smallest receiver name (`station`, a named one before none; then the first in the
+file) is kept, and none whose key is already stored (only stored rows inside the file's
+(ts, mmsi) ranges are read, so the cost is set by the file, not by the store). As the file is
+one batch, there is never an earlier batch's copy to replace.
+
+Only the quarantine needs the file again, for the text of its bad records: a CSV's lines are
+read back in blocks (bad lines only), a Parquet file's rows as JSON, as the chunk readers
+give them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from cargotrace.ingest.dedupe import _key_match, _ts
+from cargotrace.ingest.reasons import QuarantineReason as R
+from cargotrace.ingest.summary import IngestSummary
+from cargotrace.ingest.table_stage import STAGE_TABLE, SqlSource, quoted
+from cargotrace.ingest.validate import (
+    POSITION_VALUES_SQL,
+    REPORT_VALUES_SQL,
+    positions_reason_sql,
+    reports_reason_sql,
+)
+from cargotrace.store import Store
+from cargotrace.store.columns import TableSpec
+from cargotrace.store.memory import memory_capped
+from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
+
+_BAD_TABLE = f"{STAGE_TABLE}_bad"
+_PIECE_BYTES = 1 << 22  # temporary: line_no, reason, detail of every bad record
+
+
+def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
+    """The staged rows of `spec`'s table with its stored types, as the chunk readers' Arrow
+    schemas (records.py) give them (and the `extra` columns of `STAGE_TABLE`)."""
+    columns = ", ".join(f"CAST(s.{c.name} AS {c.sql}) AS {c.name}" for c in spec.columns
+                        if c.name not in ("source", "ingest_id"))
+    extra = f", {', '.join(f's.{c.strip()}' for c in extra.split(','))}" if extra else ""
+    return f"SELECT s.line_no, {columns}{extra} FROM {STAGE_TABLE} s WHERE {where}"
+
+
+_POSITIONS_IN = _staged(POSITIONS, "kind = 'position'")
+_REPORTS_IN = _staged(VESSEL_REPORTS, "kind IN ('position', 'report') AND has_static")
+# Per stored table: its staged records with the first rule each breaks (NULL: none).
+_CHECKED = {
+    "positions": f"SELECT *, {positions_reason_sql()} AS reason FROM ({_POSITIONS_IN})",
+    "vessel_reports": f"SELECT *, {reports_reason_sql()} AS reason FROM ({_REPORTS_IN})",
+}
+_GOOD = {
+    "positions": f"SELECT {POSITION_VALUES_SQL}, station, line_no "
+                 f"FROM ({_CHECKED['positions']}) WHERE reason IS NULL",
+    "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, line_no "
+                      f"FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NULL",
+}
+# As staging._BAD, in one pass: a row that gave both a position and a report (kind position,
+# with static fields) is quarantined once, for its position: the report's checks are the
+# position's first ones, so a bad report is always a bad position too.
+_BAD = f"""
+    SELECT line_no, reason, detail FROM (
+        SELECT line_no,
+               CASE kind WHEN 'quarantine' THEN reason
+                         WHEN 'position' THEN {positions_reason_sql()}
+                         WHEN 'report' THEN {reports_reason_sql()} END AS reason,
+               CASE WHEN kind = 'quarantine' THEN detail END AS detail
+        FROM ({_staged(POSITIONS, "kind IN ('position', 'report', 'quarantine')",
+                       "kind, reason, detail")}))
+    WHERE reason IS NOT NULL
+    UNION ALL
+    SELECT unnest($framing_lines::BIGINT[]), '{R.UNPARSEABLE_ROW}',
+           unnest($framing_details::VARCHAR[])"""
+
+
+def store_staged(
+    store: Store, source: SqlSource, summary: IngestSummary, checks: dict[str, datetime],
+    ingest_id: int,
+) -> None:
+    """Store the staged file's good rows and quarantine its bad ones (inside the ingest's
+    transaction), counting everything in `summary` as the chunk path does."""
+    with memory_capped(store, source.memory_mb):
+        _store_staged(store, source, summary, checks, ingest_id)
+
+
+def _store_staged(store: Store, source: SqlSource, summary: IngestSummary,
+                  checks: dict[str, datetime], ingest_id: int) -> None:
+    con = store.con
+    summary.records_read += source.records_read
+    summary.skipped.update(source.skipped)
+    for kind, count in con.execute(
+            f"SELECT kind, count(*) FROM {STAGE_TABLE} "
+            "WHERE kind NOT IN ('position', 'report', 'quarantine') GROUP BY kind").fetchall():
+        summary.skipped[str(kind)] += int(count)
+    _quarantine(store, source, summary, checks, ingest_id)
+    for spec, key, attr in ((POSITIONS, POSITION_KEY, "positions"),
+                            (VESSEL_REPORTS, REPORT_KEY, "reports")):
+        read, stored = _store_new_rows(store, spec, key, checks, summary.path, ingest_id)
+        setattr(summary, f"{attr}_read", getattr(summary, f"{attr}_read") + read)
+        setattr(summary, f"{attr}_stored", getattr(summary, f"{attr}_stored") + stored)
+        setattr(summary, f"duplicate_{attr}",
+                getattr(summary, f"{attr}_read") - getattr(summary, f"{attr}_stored"))
+
+
+def _quarantine(store: Store, source: SqlSource, summary: IngestSummary,
+                checks: dict[str, datetime], ingest_id: int) -> None:
+    con = store.con
+    con.execute(f"DROP TABLE IF EXISTS temp.{_BAD_TABLE}")
+    con.execute(f"CREATE TEMP TABLE {_BAD_TABLE} AS {_BAD}",
+                {**checks, "framing_lines": list(source.framing),
+                 "framing_details": list(source.framing.values())})
+    counts = con.execute(f"SELECT reason, count(*) FROM {_BAD_TABLE} GROUP BY reason").fetchall()
+    if counts:
+        params = {"source": summary.path, "ingest_id": ingest_id}
+        if source.parquet:
+            _quarantine_parquet_rows(store, source, params)
+        else:
+            _quarantine_csv_lines(store, source, params)
+    for reason, count in counts:
+        summary.quarantined[str(reason)] += int(count)
+    con.execute(f"DROP TABLE {_BAD_TABLE}")
+
+
+_INSERT_BAD = f"""
+    INSERT INTO quarantine
+    SELECT $source, b.line_no, t.raw, b.reason, b.detail, $ingest_id
+    FROM {_BAD_TABLE} b JOIN ({{texts}}) t USING (line_no)
+    ORDER BY b.line_no"""
+
+
+def _quarantine_csv_lines(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
+    """The bad records with their lines' text, read back piece by piece (memory: a piece)."""
+    from cargotrace.ingest.tables import MAX_HEADER_BYTES, _open_stream
+
+    texts = "SELECT unnest($lines::BIGINT[]) AS line_no, unnest($texts::VARCHAR[]) AS raw"
+    with _open_stream(source.path) as (_, fh):
+        fh.readline(MAX_HEADER_BYTES)
+        for lines, raw in _lines_wanted(store, fh):
+            store.con.execute(_INSERT_BAD.format(texts=texts),
+                              {**params, "lines": lines, "texts": raw})
+
+
+def _lines_wanted(store: Store, fh: IO[bytes]) -> Iterator[tuple[list[int], list[str]]]:
+    """The bad lines of each piece of the file (`fh` after its header), with their text."""
+    first, rest = 2, b""  # the line `rest` begins, the last (unfinished) line read
+    while True:
+        piece = fh.read(_PIECE_BYTES)
+        buf = rest + piece if piece else rest + b"\n"  # the last line may lack its end
+        whole = buf.count(b"\n")
+        if whole:
+            wanted = [int(line) for (line,) in store.con.execute(
+                f"SELECT line_no FROM {_BAD_TABLE} WHERE line_no BETWEEN ? AND ? ORDER BY 1",
+                [first, first + whole - 1]).fetchall()]
+            if wanted:
+                lines = buf.split(b"\n", whole)
+                yield wanted, [lines[line - first].decode("utf-8").rstrip("\r")
+                               for line in wanted]
+            rest = buf[buf.rfind(b"\n") + 1:]
+            first += whole
+        else:
+            rest = buf
+        if not piece:
+            return
+
+
+def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
+    """The bad rows with each row as JSON (its `raw`), as the chunk reader gives them."""
+    fields = ", ".join(f"{quoted(name)} := {quoted(name)}" for name in source.header)
+    texts = (f"SELECT file_row_number + 1 AS line_no, "
+             f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
+             "FROM read_parquet($path, file_row_number = true) "
+             f"WHERE file_row_number + 1 IN (SELECT line_no FROM {_BAD_TABLE})")
+    store.con.execute(_INSERT_BAD.format(texts=texts), {**params, "path": str(source.path)})
+
+
+def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
+                    checks: dict[str, Any], source: str, ingest_id: int) -> tuple[int, int]:
+    """Insert the file's good rows of `spec`'s table that are not stored yet (dedupe.py's
+    rules), in file order; return (good rows, rows stored)."""
+    good = _GOOD[spec.name]
+    read, first_ts, last_ts, low_mmsi, high_mmsi = store.con.execute(
+        f"SELECT count(*), min(ts), max(ts), min(mmsi), max(mmsi) FROM ({good})", checks
+    ).fetchall()[0]
+    if not read:
+        return 0, 0
+    near = (f"t.ts BETWEEN {_ts(first_ts)} AND {_ts(last_ts)} "
+            f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
+    keys = ", ".join(key)
+    rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
+    # One copy per key: the one a window `ORDER BY station NULLS LAST, line_no` would rank
+    # first, found by an aggregate (a third of the window's time on the MarineCadastre file).
+    first = f"""(SELECT {keys}, {", ".join(f"kept.{c} AS {c}" for c in rest)}
+                 FROM (SELECT {keys}, arg_min({{{", ".join(f"'{c}': {c}" for c in rest)}}},
+                                              (station IS NULL, station, line_no)) AS kept
+                       FROM ({good}) GROUP BY {keys}))"""
+    inserted = store.con.execute(
+        f"""INSERT INTO {spec.name} BY NAME
+            SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
+            FROM {first} s
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {_key_match(key)})
+            ORDER BY s.line_no""",
+        {"source": source, "ingest_id": ingest_id, **checks},
+    ).fetchall()[0][0]
+    return int(read), int(inserted)
+
+
+__all__ = ["store_staged"]

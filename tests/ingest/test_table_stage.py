@@ -1,0 +1,187 @@
+"""Issue 16 item 3: a table staged in SQL on the store's connection is stored exactly as the
+chunk path (the readers' Arrow chunks through staging.py and dedupe.py) stores it.
+
+Every real file of ../shared/data/ais_positions, real MarineCadastre rows damaged or re-laid
+out as exports differ, and a Parquet file with bad values are ingested both ways into fresh
+stores: the stored rows, the quarantine (line, text, reason, detail) and the summary must be
+equal, and the MarineCadastre counts are checked against pandas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cargotrace
+from cargotrace.ingest import pipeline
+from cargotrace.ingest.params import IngestOptions, InputFormat
+
+from .test_table_scan import MC, REAL, _variants
+
+SQL, CHUNKS, NOT_SQL = "sql", "chunks", "not staged in SQL"
+
+
+@contextlib.contextmanager
+def _never_staged(*args: object) -> Iterator[None]:
+    yield None
+
+
+def _ingest(path: Path, store_path: Path, way: str, monkeypatch: pytest.MonkeyPatch,
+            **options: Any) -> list[Any]:
+    """Ingest `path` one way; return what the store and the summary hold."""
+    with monkeypatch.context() as patch:
+        if way == CHUNKS:
+            patch.setattr(pipeline, "staged_in_sql", _never_staged)
+        elif way == SQL:  # the chunk readers must not be asked for anything
+            patch.setattr(pipeline, "open_reader", _no_chunks)
+        else:  # a file that must not be staged in SQL
+            patch.setattr(pipeline, "store_staged", _no_chunks)
+        with cargotrace.open_store(store_path) as store:
+            summary = pipeline.ingest_file(store, path, IngestOptions(**options))
+            left = store.con.execute(
+                "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary), "
+                "(SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE 'ct_%')"
+            ).fetchall()
+            assert left == [(0, 0)]  # nothing of the staging outlives the ingest
+            return [
+                store.con.execute(f"SELECT * EXCLUDE (ingest_id) FROM {table} ORDER BY ALL")
+                .fetchall() for table in ("positions", "vessel_reports")
+            ] + [store.con.execute("SELECT line_no, raw, reason, detail FROM quarantine "
+                                   "ORDER BY rowid").fetchall(),
+                 summary.to_dict() | {"duration_s": None}]
+
+
+def _no_chunks(*args: object) -> object:
+    raise AssertionError("a file read the wrong way")
+
+
+def _both(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          **options: Any) -> list[Any]:
+    sql = _ingest(path, tmp_path / "sql.duckdb", SQL, monkeypatch, **options)
+    chunks = _ingest(path, tmp_path / "chunks.duckdb", CHUNKS, monkeypatch, **options)
+    assert sql == chunks
+    return sql
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_files_stored_alike_in_sql_and_in_chunks(
+        name: str, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = shared_data / "ais_positions" / name
+    positions, reports, quarantine, summary = _both(path, tmp_path, monkeypatch,
+                                                    format=REAL[name], chunk_records=40_000)
+    lines = path.read_bytes().count(b"\n") - 1  # the header, then one row a line
+    assert summary["records_read"] == lines
+    assert len(positions) == summary["positions_stored"] > 0
+    assert len(reports) == summary["reports_stored"]
+    assert len(quarantine) == summary["quarantined_total"]
+
+
+def test_gzip_csv_staged_in_sql_as_in_chunks(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    text = (shared_data / "ais_positions" / "stonesoup_SolentAIS_20160112_130211.csv").read_bytes()
+    path = tmp_path / "solent.csv.gz"
+    path.write_bytes(gzip.compress(text))
+    positions, _, _, summary = _both(path, tmp_path, monkeypatch)
+    assert summary["records_read"] == text.count(b"\n") - 1
+    assert len(positions) == summary["positions_stored"] > 0
+
+
+def test_marinecadastre_counts_as_pandas_finds_them(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real file has repeated rows and malformed MMSIs: both ways, pandas' counts."""
+    import pandas as pd
+
+    path = shared_data / "ais_positions" / MC
+    positions, reports, quarantine, summary = _both(path, tmp_path, monkeypatch)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]
+    static = ["VesselName", "IMO", "CallSign", "VesselType", "Length", "Width", "Draft"]
+    with_static = valid[(valid[static] != "").any(axis=1)]
+    bad = df.index[~df.index.isin(valid.index)]
+    assert [line for line, *_ in quarantine] == [i + 2 for i in bad]  # in line order
+    assert {reason for _, _, reason, _ in quarantine} == {"malformed_mmsi"}
+    texts = path.read_text().splitlines()
+    assert [raw for _, raw, _, _ in quarantine] == [texts[i + 1] for i in bad]
+    unique = valid.drop_duplicates(["MMSI", "BaseDateTime", "LAT", "LON"])
+    assert len(positions) == len(unique) < len(valid)
+    assert summary["duplicate_positions"] == len(valid) - len(unique)
+    assert len(reports) == len(with_static.drop_duplicates(["MMSI", "BaseDateTime", *static]))
+
+
+@pytest.mark.parametrize("variant", sorted(_variants([b""] * 8, b"")))
+def test_damaged_and_re_laid_out_rows_stored_alike(
+        variant: str, shared_data: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
+    rows, read_by_read_csv = _variants(lines[1:61], lines[0])[variant]
+    path = tmp_path / f"{variant}.csv"
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    if read_by_read_csv:
+        _, _, quarantine, summary = _both(path, tmp_path, monkeypatch, chunk_records=25,
+                                          format=InputFormat.MARINECADASTRE)
+    else:  # not pairable: read in chunks
+        _, _, quarantine, summary = _ingest(path, tmp_path / "s.duckdb", NOT_SQL, monkeypatch,
+                                            chunk_records=25, format=InputFormat.MARINECADASTRE)
+    assert summary["records_read"] == len(rows) - 1
+    assert len(quarantine) == summary["quarantined_total"]
+
+
+def test_values_out_of_range_quarantined_alike(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real rows made out of range, repeated, spread over lines with blank and broken lines
+    between them (so rows and lines are paired across gaps): each bad row once, in order."""
+    lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
+    head, rows = lines[0], lines[1:201]
+    bad = {3: _with(rows[3], 3, b"-190.5"),  # LON
+           7: _with(rows[7], 1, b"2099-01-01T00:00:00"),  # BaseDateTime
+           11: _with(rows[11], 2, b"95.0")}  # LAT
+    body = [bad.get(i, row) for i, row in enumerate(rows)]
+    body[50:50] = [b"", b"1,2,3", b""]  # a blank line, a row too short, a blank line
+    body += body[20:30]  # repeated rows: duplicates within the file
+    path = tmp_path / "ranges.csv"
+    path.write_bytes(b"\n".join([head, *body]) + b"\n")
+    _, _, quarantine, summary = _both(path, tmp_path, monkeypatch, chunk_records=64)
+    reasons = sorted(reason for _, _, reason, _ in quarantine)
+    assert "lat_out_of_range" in reasons and "time_out_of_range" in reasons
+    assert "unparseable_row" in reasons
+    assert [line for line, *_ in quarantine] == sorted(line for line, *_ in quarantine)
+    texts = path.read_bytes().decode().split("\n")
+    assert all(texts[line - 1] == raw for line, raw, _, _ in quarantine)
+    assert summary["skipped"] == {"blank_lines": 2}
+    repeated = [row for row in body[-10:] if len(row.split(b",")[0]) == 9]  # a valid MMSI
+    assert summary["duplicate_positions"] >= len(repeated) > 0
+
+
+def _with(row: bytes, field: int, value: bytes) -> bytes:
+    fields = row.split(b",")
+    fields[field] = value
+    return b",".join(fields)
+
+
+def test_parquet_with_bad_values_stored_alike(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    df = pd.read_csv(shared_data / "ais_positions" / MC, dtype=str, nrows=3000,
+                     keep_default_na=False)
+    df.loc[5, "LAT"] = "95.5"
+    df.loc[9, "MMSI"] = "12"
+    df.loc[12, "BaseDateTime"] = "not a time"
+    df = pd.concat([df, df.iloc[100:140]], ignore_index=True)  # duplicates
+    path = tmp_path / "mc.parquet"
+    df.to_parquet(path, index=False)
+    positions, _, quarantine, summary = _both(path, tmp_path, monkeypatch, chunk_records=700)
+    assert summary["records_read"] == len(df)
+    mmsi_ok = pd.to_numeric(df["MMSI"], errors="coerce").between(100_000_000, 999_999_999)
+    bad = sorted({*df.index[~mmsi_ok], 5, 12})
+    assert [line for line, *_ in quarantine] == [i + 1 for i in bad]  # rows from 1
+    assert {r for _, _, r, _ in quarantine} == {"lat_out_of_range", "malformed_mmsi",
+                                                "unparseable_time"}
+    assert '"LAT":"95.5"' in quarantine[0][1]  # the row as JSON
+    assert summary["duplicate_positions"] >= 40
