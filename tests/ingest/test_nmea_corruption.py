@@ -4,8 +4,8 @@ Issue 21: NUL bytes XOR as nothing, so a sentence with NULs in its payload kept 
 was decoded with shifted bits (a wrong vessel at a wrong place); characters outside the six-bit
 alphabet were decoded; a second sentence on the same line vanished; `--assume-time` replaced a
 broken `c:` time. Every case here must be quarantined with the same reason by the bulk path
-(`read_nmea`, which tries the columnar decoder `nmea_columnar` first) and by the checked path
-alone (pyais, line by line).
+(`read_nmea`, which tries the columnar decoder `nmea_columnar` first) and by the checked
+path alone (pyais, line by line).
 """
 
 from __future__ import annotations

@@ -9,15 +9,17 @@ either reader must give the same rows, counted independently with pandas.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 import cargotrace
-from cargotrace.ingest import tables
+from cargotrace.ingest import pipeline, tables
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 
@@ -63,15 +65,22 @@ def test_real_files_read_by_read_csv_as_by_the_block_reader(
     assert quarantine.num_rows == 0  # type: ignore[attr-defined]
 
 
+@contextlib.contextmanager
+def _never_staged(*args: object) -> Iterator[None]:
+    yield None
+
+
 def test_marinecadastre_stored_the_same_through_either_reader(
         shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The whole file through the pipeline, once per reader: the same stored rows, and the
-    counts pandas finds in the CSV text."""
+    """The whole file through the pipeline, once per reader (staged in SQL, read_csv chunks,
+    blocks): the same stored rows, and the counts pandas finds in the CSV text."""
     import pandas as pd
 
     path = shared_data / "ais_positions" / MC
     stored = []
-    for reader in ("read_csv", "blocks"):
+    for reader in ("sql", "read_csv", "blocks"):
+        if reader == "read_csv":  # the chunk path: no staging in SQL
+            monkeypatch.setattr(pipeline, "staged_in_sql", _never_staged)
         if reader == "blocks":
             monkeypatch.setattr(tables, "_read_csv_whole", _not_pairable)
         with cargotrace.open_store(tmp_path / f"{reader}.duckdb") as store:
@@ -82,7 +91,7 @@ def test_marinecadastre_stored_the_same_through_either_reader(
                 for table in ("positions", "vessel_reports")
             ] + [store.con.execute("SELECT line_no, reason, raw FROM quarantine ORDER BY ALL")
                  .fetchall(), summary.to_dict() | {"duration_s": None, "path": None}])
-    assert stored[0] == stored[1]
+    assert stored[0] == stored[1] == stored[2]
     positions, reports, quarantine, _ = stored[0]
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]
