@@ -34,7 +34,7 @@ from cargotrace.ingest.table_stage import staged_in_sql
 from cargotrace.ingest.table_store import store_staged
 from cargotrace.provenance import file_sha256
 from cargotrace.store import Store
-from cargotrace.store.memory import memory_capped
+from cargotrace.store.memory import memory_capped, replacement_scans
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.writes import all_or_nothing
@@ -84,6 +84,7 @@ def ingest_file(
     started_at = datetime.now(UTC)
     with staged_in_sql(store, fmt, path, options) as staged, \
             memory_capped(store, options.stream.store_memory_mb), \
+            replacement_scans(store), \
             all_or_nothing(store, f"the ingest of {path}"):
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id

@@ -40,3 +40,29 @@ def memory_capped(store: Store, megabytes: int) -> Iterator[None]:
                 store.con.execute(f"SET memory_limit = '{before}'")
         except duckdb.Error:
             pass  # a connection invalidated by a failed write is reopened with the default
+
+
+@contextmanager
+def replacement_scans(store: Store) -> Iterator[None]:
+    """Run the block with DuckDB's replacement scans on (queries read Python variables by
+    name), then set them back as they were.
+
+    Why: the ingest reads each chunk's Arrow tables by name instead of registering them (see
+    ingest/staging.py), and Ibis turns replacement scans off on the connections it wraps
+    (`python_enable_replacements`): after a `detect` on the same open store, an ingest failed
+    with "Table with name chunk_positions_in does not exist".
+    """
+    con = store.con
+    [(before,)] = con.execute(
+        "SELECT current_setting('python_enable_replacements')").fetchall()
+    if before:
+        yield
+        return
+    con.execute("SET python_enable_replacements = true")
+    try:
+        yield
+    finally:
+        try:
+            con.execute("SET python_enable_replacements = false")
+        except duckdb.Error:
+            pass  # as above: a connection invalidated by a failed write

@@ -264,3 +264,24 @@ def test_peak_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
             short_lines = lines
     assert lines > 3 * short_lines and stored[24] > 3 * stored[6]
     assert peaks[24] - peaks[6] < 25, peaks
+
+
+def test_an_ingest_after_detect_on_the_same_connection(shared_data: Path, tmp_path: Path) -> None:
+    """Ibis turns DuckDB's replacement scans off on the connection it wraps; an NMEA ingest
+    after `detect` on the same open store must still read its chunks (it once failed with
+    "Table with name chunk_positions_in does not exist")."""
+    from cargotrace.detect.run import detect
+
+    files = [shared_data / "ais_nmea" / "gpsd" / "sample.aivdm",
+             shared_data / "ais_nmea" / "pyais" / "sample.ais"]
+    options = _options(50_000)
+    stored = []
+    for between in (False, True):
+        with cargotrace.open_store(tmp_path / f"{between}.duckdb") as store:
+            ingest_file(store, files[0], options)
+            if between:
+                detect(store, kinds=["gap"])
+            ingest_file(store, files[1], options)
+            stored.append([_rows(store, t) for t in ("positions", "vessel_reports", "quarantine")])
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]) > 0
