@@ -120,6 +120,16 @@ class Store:
     def ingests(self) -> Any:
         return self.table("ingests")
 
+    def require_writable(self, what: str) -> None:
+        """Refuse `what` (e.g. "store events") on a store opened read-only, in one line.
+
+        Why a check of its own: a read-only DuckDB file refuses a write with DuckDB's own
+        message, but a read-only lake keeps no lock, so a write through it could race the lake's
+        writer; every writing entry point of the library asks first, on both kinds of store."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, so it cannot {what}; open it "
+                             "for writing (a writing command, or open_store(read_only=False))")
+
     def count(self, name: str) -> int:
         """Row count of a core table (cheap: used in summaries and tests)."""
         if name not in TABLES:

@@ -3,12 +3,15 @@ out of day partitions, with events that straddle midnight (and so two partitions
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import cargotrace
@@ -115,3 +118,50 @@ def test_spark_reads_the_lakes_own_files_and_gives_the_same_events(
     with cargotrace.open_store(duck_path, read_only=True) as duck, \
             cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert _events(lake) == _events(duck)
+
+
+def test_readers_answer_while_a_writer_holds_the_lock_and_cannot_write(
+    detected_lake: Path, tmp_path: Path,
+) -> None:
+    """An ingest in progress (a held lock naming a live process: this one) stops neither
+    `events` nor `vessels`; a write through a read-only open is refused in one line."""
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.app import app
+    from cargotrace.errors import StoreError
+    from cargotrace.ingest.lake_writer import ingest_into_store
+    from cargotrace.store.events import store_events
+    from cargotrace.store.lake.files import data_files_on_disk
+    from cargotrace.store.lake.layout import LOCK
+    from cargotrace.store.lake.lock import Holder, LakeLockedError
+
+    root = tmp_path / "lk"
+    shutil.copytree(detected_lake, root)
+    holder = Holder.this_process().__dict__ | {"command": "cargotrace ingest big.nmea"}
+    (root / LOCK).write_text(json.dumps(holder))
+    with pytest.raises(LakeLockedError):  # the lock is live: a writer would wait
+        cargotrace.open_store(f"lake:{root}")
+    snapshot = json.loads(max((root / "_snapshots").glob("*.json")).read_text())
+    stored = sum(pq.read_metadata(root / f["path"]).num_rows
+                 for f in snapshot["tables"]["events"])
+    listed = CliRunner().invoke(app, ["events", "--format", "json", "--store", f"lake:{root}"])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.stdout)) == stored > 0
+    mmsis = pd.concat(pd.read_parquet(root / f["path"], columns=["mmsi"])
+                      for f in snapshot["tables"]["positions"])["mmsi"].nunique()
+    found = CliRunner().invoke(app, ["vessels", "--json", "--store", f"lake:{root}"])
+    assert found.exit_code == 0, found.output
+    assert len(json.loads(found.stdout)) == mmsis > 0
+
+    on_disk = data_files_on_disk(root)
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        events = lake.con.sql("SELECT * FROM events").to_arrow_table()
+        with pytest.raises(StoreError) as caught:
+            store_events(lake, events, ["gap"])
+        assert str(caught.value) == (
+            f"{root}: opened read-only, so it cannot store events; open it for writing (a "
+            "writing command, or open_store(read_only=False))")
+        with pytest.raises(StoreError, match="opened read-only, so it cannot ingest x.csv"):
+            ingest_into_store(lake, tmp_path / "x.csv")
+    assert data_files_on_disk(root) == on_disk
+    assert json.loads((root / LOCK).read_text())["pid"] == os.getpid()  # still the holder's

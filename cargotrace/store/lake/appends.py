@@ -39,6 +39,7 @@ def append_new_rows(lake: LakeStore, table: str, batch_sql: str,
     within itself, as the ingest pipeline's staged batches are."""
     if TABLE_LAYOUT[table] is not Layout.BY_DAY:
         raise ValueError(f"{table} is not a day-partitioned lake table")
+    lake.require_writable(f"append to {table}")
     con = lake.con
     con.execute(f"CREATE OR REPLACE TEMP TABLE lake_batch AS SELECT *, {day_sql()} AS "
                 f"{PARTITION_COLUMN} FROM ({batch_sql})")
@@ -63,6 +64,7 @@ def append_rows(lake: LakeStore, table: str, batch_sql: str) -> tuple[DataFile, 
     """Write every row of `batch_sql` as new files of an appended table (quarantine)."""
     if TABLE_LAYOUT[table] is not Layout.APPEND:
         raise ValueError(f"{table} is not an appended lake table")
+    lake.require_writable(f"append to {table}")
     return write_files(lake.con, lake.root, table, batch_sql)
 
 
@@ -76,6 +78,7 @@ def compact_days(lake: LakeStore, table: str, min_files: int = 2) -> Appended:
         raise ValueError(f"{table} is not a day-partitioned lake table")
     if min_files < 2:
         raise ValueError("min_files must be at least 2")
+    lake.require_writable(f"compact {table}")
     by_day: dict[str, list[DataFile]] = {}
     for f in lake.files_of(table):
         by_day.setdefault(str(f.day), []).append(f)

@@ -15,8 +15,9 @@ gives them a DuckDB connection (in memory) where those names are:
 Nothing reaches the lake until `commit()`, which writes the changed working copies and any
 appended files and publishes the next snapshot (snapshot.py). `close()` commits; leaving a
 `with` block on an exception, or `abort()`, discards what was not committed. A writing open
-takes the writer lock (lock.py) until it closes; a read-only open takes no lock and sees the
-snapshot that was current when it opened.
+takes the writer lock (lock.py) until it closes; a read-only open takes no lock, so it reads
+while an ingest runs, sees the snapshot that was current when it opened, and refuses every
+write (`Store.require_writable`; its tables are all views).
 """
 
 from __future__ import annotations
@@ -135,10 +136,11 @@ class LakeStore(Store):
     def _load(self) -> None:
         """Views over the snapshot's files for the appended tables; working copies of the
         others, with their declared constraints (e.g. `meta`'s key, which INSERT OR REPLACE
-        needs)."""
+        needs). A read-only open makes every table a view: nothing is copied into memory, and
+        a write DuckDB is asked to do fails there instead of being silently dropped at close."""
         for name in SPECS:
             files = self.snapshot.files(name)
-            if TABLE_LAYOUT[name] is Layout.REWRITE:
+            if TABLE_LAYOUT[name] is Layout.REWRITE and not self.read_only:
                 self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
                 self.con.execute(TABLES[name])
                 if files:
@@ -147,9 +149,10 @@ class LakeStore(Store):
             else:
                 self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
                                  f"{files_sql(self.root, name, files)}")
-        if not self.read_only:
-            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) "
-                             "ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
+        if self.read_only:
+            return
+        self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) "
+                         "ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
         self._fingerprints = {n: self._fingerprint(n) for n in self._working_copies()}
         self._fingerprints["meta"] = (-1, -1) if self.created else self._fingerprints["meta"]
 
@@ -166,6 +169,8 @@ class LakeStore(Store):
 
     def changed_tables(self) -> list[str]:
         """The working copies that differ from the snapshot read (what `commit` writes)."""
+        if self.read_only:
+            return []
         return [n for n in self._working_copies()
                 if self._fingerprint(n) != self._fingerprints.get(n)]
 
@@ -178,8 +183,7 @@ class LakeStore(Store):
         `added` (files already written by an appending writer, listed after the table's
         current files) and `replaced` (a table's whole new file list, e.g. after compaction).
         None when there was nothing to commit."""
-        if self.read_only:
-            raise StoreError(f"{self.root}: opened read-only; nothing can be committed")
+        self.require_writable("commit a new version")
         tables = {name: self.snapshot.files(name) + files
                   for name, files in (added or {}).items() if files}
         tables.update(replaced or {})
