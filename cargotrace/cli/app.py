@@ -106,10 +106,13 @@ def store_path(store: Path | None) -> tuple[Path, str]:
 
 
 def _not_found(path: Path, origin: str) -> StoreError:
+    from cargotrace.store.lake.layout import lake_location
     from cargotrace.store.store import STORE_ENV
 
+    folder = lake_location(path)
+    where = f"lake:{folder.absolute()}" if folder is not None else str(path.absolute())
     return StoreError(
-        f"no store at {path.absolute()} (from {origin}); choose one with --store PATH or "
+        f"no store at {where} (from {origin}); choose one with --store PATH or "
         f"`export {STORE_ENV}=PATH` (`cargotrace demo` prints its store's); only ingest, "
         "places load, sanctions load and demo create a store"
     )
