@@ -7,6 +7,9 @@ nothing), and Ibis compiles the same detector expressions to it and to PySpark.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -129,6 +132,13 @@ class Store:
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only, so it cannot {what}; open it "
                              "for writing (a writing command, or open_store(read_only=False))")
+
+    @contextmanager
+    def reading_window(self, since: datetime | None, until: datetime | None) -> Iterator[None]:
+        """Within the block, a reader needs only rows with `since <= ts < until`. The DuckDB
+        file has nothing to prune (readers filter on `ts` themselves); a lake narrows its
+        day-partitioned views to the days of the window (`LakeStore.reading_window`)."""
+        yield
 
     def count(self, name: str) -> int:
         """Row count of a core table (cheap: used in summaries and tests)."""
