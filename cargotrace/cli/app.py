@@ -125,8 +125,9 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
     Reading commands never create one: a missing store is a one-line error naming the path
     looked at. Commands that only read pass `read_only=True` (decided once per command): on a
     lake they take no writer lock, so they answer while an ingest runs; several of them can
-    share a DuckDB file; and the library refuses any write through them in one line. Writing commands create it and say so once, when they succeed; a command that
-    fails on the store it just created removes it, so a mistyped path leaves nothing behind.
+    share a DuckDB file; and the library refuses any write through them in one line.
+    Writing commands create it and say so once, when they succeed; a command that fails on
+    the store it just created removes it, so a mistyped path leaves nothing behind.
     """
     from cargotrace.store.store import open_store
     from cargotrace.store.writes import is_write_failure, write_failure_cause
