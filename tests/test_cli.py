@@ -380,7 +380,8 @@ import cargotrace.cli.main
 from cargotrace.cli.main import main
 loaded = {{"import": {_LOADED_HEAVY}}}
 for argv in (["--help"], ["places", "list", "--help"], ["detect", "--help"],
-             ["export", "--help"], ["sanctions", "load", "--help"], ["vessel", "--help"]):
+             ["export", "--help"], ["sanctions", "load", "--help"], ["vessel", "--help"],
+             ["lake", "compact", "--help"], ["lake", "vacuum", "--help"]):
     sys.argv = ["cargotrace", *argv]
     with contextlib.redirect_stdout(io.StringIO()) as shown:
         try:

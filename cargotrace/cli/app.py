@@ -106,10 +106,13 @@ def store_path(store: Path | None) -> tuple[Path, str]:
 
 
 def _not_found(path: Path, origin: str) -> StoreError:
+    from cargotrace.store.lake.layout import lake_location
     from cargotrace.store.store import STORE_ENV
 
+    folder = lake_location(path)
+    where = f"lake:{folder.absolute()}" if folder is not None else str(path.absolute())
     return StoreError(
-        f"no store at {path.absolute()} (from {origin}); choose one with --store PATH or "
+        f"no store at {where} (from {origin}); choose one with --store PATH or "
         f"`export {STORE_ENV}=PATH` (`cargotrace demo` prints its store's); only ingest, "
         "places load, sanctions load and demo create a store"
     )
@@ -120,8 +123,11 @@ def open_cli_store(store: Path | None, *, write: bool, read_only: bool = False) 
     """The command's store, open for the `with` block.
 
     Reading commands never create one: a missing store is a one-line error naming the path
-    looked at. Writing commands create it and say so once, when they succeed; a command that
-    fails on the store it just created removes it, so a mistyped path leaves nothing behind.
+    looked at. Commands that only read pass `read_only=True` (decided once per command): on a
+    lake they take no writer lock, so they answer while an ingest runs; several of them can
+    share a DuckDB file; and the library refuses any write through them in one line.
+    Writing commands create it and say so once, when they succeed; a command that fails on
+    the store it just created removes it, so a mistyped path leaves nothing behind.
     """
     from cargotrace.store.store import open_store
     from cargotrace.store.writes import is_write_failure, write_failure_cause

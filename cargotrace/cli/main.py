@@ -20,6 +20,7 @@ from cargotrace.cli.commands import (
     evaluate,
     export,
     ingest,
+    lake,
     places,
     report,
     route,
@@ -34,8 +35,8 @@ from cargotrace.errors import CargotraceError
 __all__ = ["COMMAND_MODULES", "main"]
 
 # Importing a command module registers its commands on `app` (one module per job).
-COMMAND_MODULES = (campaign, case, demo, detect, evaluate, export, ingest, places, report, route,
-                   sanctions, screen, simulate, vessel, vessels)
+COMMAND_MODULES = (campaign, case, demo, detect, evaluate, export, ingest, lake, places, report,
+                   route, sanctions, screen, simulate, vessel, vessels)
 
 
 def main() -> None:

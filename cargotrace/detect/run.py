@@ -101,45 +101,48 @@ def detect(
             f"--kind {unsupported[0]}: not detected yet; detectable kinds: {', '.join(SUPPORTED)}"
         )
     chosen = resolve(preset, overrides or {})
-    if not store.read_only:
-        ensure_default_places(store)  # a store from before the world gazetteer gets it now
-    tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
-    for name in ("positions", "vessel_reports"):
-        t = tables[name]
-        if since is not None:
-            t = t.filter(t.ts >= since)
-        if until is not None:
-            t = t.filter(t.ts < until)
-        tables[name] = t
-    data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
-    summary = DetectSummary(chosen.name, data_end, str(Engine(engine)))
-    inputs = Inputs.of(store, since, until)
-    if data_end is None or not (inputs.positions or inputs.reports):
-        for kind in wanted:  # nothing to detect on: every kind says so, nothing is replaced
-            summary.written[kind] = 0
-            summary.notes[kind] = [NO_POSITIONS]
+    # a lake reads only the day partitions of [since, until): detection reads no margin
+    # around the window on either store (the filters below are the window itself)
+    with store.reading_window(since, until):
+        if not store.read_only:
+            ensure_default_places(store)  # a store from before the world gazetteer gets it now
+        tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
+        for name in ("positions", "vessel_reports"):
+            t = tables[name]
+            if since is not None:
+                t = t.filter(t.ts >= since)
+            if until is not None:
+                t = t.filter(t.ts < until)
+            tables[name] = t
+        data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
+        summary = DetectSummary(chosen.name, data_end, str(Engine(engine)))
+        inputs = Inputs.of(store, since, until)
+        if data_end is None or not (inputs.positions or inputs.reports):
+            for kind in wanted:  # nothing to detect on: every kind says so, nothing is replaced
+                summary.written[kind] = 0
+                summary.notes[kind] = [NO_POSITIONS]
+            summary.duration_s = time.perf_counter() - started
+            return summary
+        readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
+                   EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
+        ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers),
+                      places_used=places_used(store))
+        steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
+        tell = progress or (lambda step, done, total: None)
+        try:
+            tell(steps[0], 0, len(steps))
+            summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
+            _run_detectors(store, ctx, wanted, summary, since, until,
+                           lambda step, done: tell(step, done + 1, len(steps)))
+            tell("done", len(steps), len(steps))
+            for kind in wanted:
+                notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
+                if notes:
+                    summary.notes[kind] = notes
+        finally:
+            ctx.release()
         summary.duration_s = time.perf_counter() - started
         return summary
-    readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
-               EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
-    ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers),
-                  places_used=places_used(store))
-    steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
-    tell = progress or (lambda step, done, total: None)
-    try:
-        tell(steps[0], 0, len(steps))
-        summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
-        _run_detectors(store, ctx, wanted, summary, since, until,
-                       lambda step, done: tell(step, done + 1, len(steps)))
-        tell("done", len(steps), len(steps))
-        for kind in wanted:
-            notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
-            if notes:
-                summary.notes[kind] = notes
-    finally:
-        ctx.release()
-    summary.duration_s = time.perf_counter() - started
-    return summary
 
 
 def _step(detector: Detector) -> str:

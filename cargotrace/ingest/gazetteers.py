@@ -244,6 +244,7 @@ def load_places(
     A loaded row replaces the row with its place_id, and also the packaged places (of the
     `overrides` origins) that carry its UN/LOCODE: the user's Vladivostok is the one used.
     """
+    store.require_writable("load places")
     path = Path(path)
     text = read_text(path)
     builder, fmt = read_places(path, text, format, kind=kind, source=source)

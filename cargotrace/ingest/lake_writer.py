@@ -38,6 +38,7 @@ def ingest_into_store(
 ) -> IngestSummary:
     """Ingest one file into either kind of store: a lake through `ingest_into_lake`, a DuckDB
     file through the pipeline directly (what `cargotrace ingest` calls)."""
+    store.require_writable(f"ingest {Path(path).name}")
     if isinstance(store, LakeStore):
         return ingest_into_lake(store, path, options, progress)
     return ingest_file(store, path, options, progress)
@@ -48,6 +49,7 @@ def ingest_into_lake(
     progress: Progress | None = None,
 ) -> IngestSummary:
     """Parse, validate, deduplicate and commit one file to the lake (module docstring)."""
+    lake.require_writable(f"ingest {Path(path).name}")
     started = time.perf_counter()
     source = str(Path(path))
     with tempfile.TemporaryDirectory(prefix="cargotrace-lake-batch-") as folder:

@@ -147,6 +147,7 @@ def ensure_default_places(store: Store) -> Seeded | None:
     row = store.con.execute("SELECT value FROM meta WHERE key = ?", [SEED_KEY]).fetchall()
     if row and json.loads(row[0][0]).get("version") == version:
         return None
+    store.require_writable("write the packaged places")
     con = store.con
     removed = int(con.execute(
         f"SELECT count(*) FROM places WHERE {ORIGIN_SQL} = 'world'").fetchall()[0][0])

@@ -129,6 +129,7 @@ def load_list(
     as_of: date | None = None, name: str | None = None,
 ) -> LoadSummary:
     """Read a list file and make it the current version of its list (`name`, default: format)."""
+    store.require_writable("load a sanctions list")
     path = Path(path)
     if not path.is_file():
         raise UnreadableInputError(f"{path}: no such file")

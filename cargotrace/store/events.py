@@ -141,6 +141,7 @@ def store_events(
     raise `EventIdCollision` naming both, and nothing is written (an event silently dropped
     misleads more than a failed run). `written` is counted from the store, not from the input.
     """
+    store.require_writable("store events")
     con = store.con
     where, params = window_sql("start", since, until, "kind IN (SELECT unnest($kinds))",
                                {"kinds": kinds})

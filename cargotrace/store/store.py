@@ -7,6 +7,9 @@ nothing), and Ibis compiles the same detector expressions to it and to PySpark.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -119,6 +122,23 @@ class Store:
     @property
     def ingests(self) -> Any:
         return self.table("ingests")
+
+    def require_writable(self, what: str) -> None:
+        """Refuse `what` (e.g. "store events") on a store opened read-only, in one line.
+
+        Why a check of its own: a read-only DuckDB file refuses a write with DuckDB's own
+        message, but a read-only lake keeps no lock, so a write through it could race the lake's
+        writer; every writing entry point of the library asks first, on both kinds of store."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, so it cannot {what}; open it "
+                             "for writing (a writing command, or open_store(read_only=False))")
+
+    @contextmanager
+    def reading_window(self, since: datetime | None, until: datetime | None) -> Iterator[None]:
+        """Within the block, a reader needs only rows with `since <= ts < until`. The DuckDB
+        file has nothing to prune (readers filter on `ts` themselves); a lake narrows its
+        day-partitioned views to the days of the window (`LakeStore.reading_window`)."""
+        yield
 
     def count(self, name: str) -> int:
         """Row count of a core table (cheap: used in summaries and tests)."""

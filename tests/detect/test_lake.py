@@ -3,12 +3,15 @@ out of day partitions, with events that straddle midnight (and so two partitions
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import cargotrace
@@ -115,3 +118,103 @@ def test_spark_reads_the_lakes_own_files_and_gives_the_same_events(
     with cargotrace.open_store(duck_path, read_only=True) as duck, \
             cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert _events(lake) == _events(duck)
+
+
+def test_readers_answer_while_a_writer_holds_the_lock_and_cannot_write(
+    detected_lake: Path, tmp_path: Path,
+) -> None:
+    """An ingest in progress (a held lock naming a live process: this one) stops neither
+    `events` nor `vessels`; a write through a read-only open is refused in one line."""
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.app import app
+    from cargotrace.errors import StoreError
+    from cargotrace.ingest.lake_writer import ingest_into_store
+    from cargotrace.store.events import store_events
+    from cargotrace.store.lake.files import data_files_on_disk
+    from cargotrace.store.lake.layout import LOCK
+    from cargotrace.store.lake.lock import Holder, LakeLockedError
+
+    root = tmp_path / "lk"
+    shutil.copytree(detected_lake, root)
+    holder = Holder.this_process().__dict__ | {"command": "cargotrace ingest big.nmea"}
+    (root / LOCK).write_text(json.dumps(holder))
+    with pytest.raises(LakeLockedError):  # the lock is live: a writer would wait
+        cargotrace.open_store(f"lake:{root}")
+    snapshot = json.loads(max((root / "_snapshots").glob("*.json")).read_text())
+    stored = sum(pq.read_metadata(root / f["path"]).num_rows
+                 for f in snapshot["tables"]["events"])
+    listed = CliRunner().invoke(app, ["events", "--format", "json", "--store", f"lake:{root}"])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.stdout)) == stored > 0
+    mmsis = pd.concat(pd.read_parquet(root / f["path"], columns=["mmsi"])
+                      for f in snapshot["tables"]["positions"])["mmsi"].nunique()
+    found = CliRunner().invoke(app, ["vessels", "--json", "--store", f"lake:{root}"])
+    assert found.exit_code == 0, found.output
+    assert len(json.loads(found.stdout)) == mmsis > 0
+
+    on_disk = data_files_on_disk(root)
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        events = lake.con.sql("SELECT * FROM events").to_arrow_table()
+        with pytest.raises(StoreError) as caught:
+            store_events(lake, events, ["gap"])
+        assert str(caught.value) == (
+            f"{root}: opened read-only, so it cannot store events; open it for writing (a "
+            "writing command, or open_store(read_only=False))")
+        with pytest.raises(StoreError, match="opened read-only, so it cannot ingest x.csv"):
+            ingest_into_store(lake, tmp_path / "x.csv")
+    assert data_files_on_disk(root) == on_disk
+    assert json.loads((root / LOCK).read_text())["pid"] == os.getpid()  # still the holder's
+
+
+def test_a_windowed_detect_reads_only_its_days_and_gives_the_duckdb_stores_events(
+    sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
+) -> None:
+    """`detect --since/--until` on a lake opens only the day partitions of the window: with
+    the files of the day right after it and of a far day moved away while it runs (every
+    query on a view binds its files again), it still runs, and its
+    events are those of the same windowed detect on the DuckDB store (which reads the whole
+    table and filters on ts)."""
+    from datetime import UTC, datetime, timedelta
+
+    import duckdb
+
+    _, duck_path = sea_of_japan
+    root = tmp_path / "lk"
+    shutil.copytree(detected_lake, root)
+    duck_copy = tmp_path / "s.duckdb"
+    shutil.copy(duck_path, duck_copy)
+    days = sorted(latest_snapshot(root).days("positions"))
+    assert len(days) >= 10
+    since = datetime.fromisoformat(days[4]).replace(tzinfo=UTC) + timedelta(hours=12)
+    until = datetime.fromisoformat(days[7]).replace(tzinfo=UTC)  # midnight: days[7] unread
+    snapshot = json.loads(max((root / "_snapshots").glob("*.json")).read_text())
+    far = [root / f["path"] for table in ("positions", "vessel_reports")
+           for f in snapshot["tables"][table] if f["day"] in (days[0], days[7])]
+    aside = tmp_path / "aside"
+    aside.mkdir()
+
+    def put_back(step: str, done: int, total: int) -> None:
+        if step == "done":  # the window's views are left at the end: the files must be back
+            for path in far:
+                shutil.move(aside / path.name, path)
+
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        for path in far:  # listed by the snapshot read, but gone while detect runs
+            shutil.move(path, aside / path.name)
+        with pytest.raises(duckdb.IOException):  # every query on a view binds its files
+            lake.con.execute("SELECT count(*) FROM positions").fetchall()
+        summary = detect(lake, since=since, until=until, progress=put_back)
+    assert all(path.is_file() for path in far) and len(far) >= 2
+    with cargotrace.open_store(duck_copy) as duck:
+        reference = detect(duck, since=since, until=until)
+    assert summary.written == reference.written and sum(summary.written.values()) > 0
+    assert summary.replaced == reference.replaced
+    window = ("WHERE start >= $since AND start < $until ORDER BY event_id",
+              {"since": since, "until": until})
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake, \
+            cargotrace.open_store(duck_copy, read_only=True) as duck:
+        found = lake.con.execute(f"SELECT * FROM events {window[0]}", window[1]).fetchall()
+        assert found == duck.con.execute(f"SELECT * FROM events {window[0]}",
+                                         window[1]).fetchall()
+        assert len(found) == sum(summary.written.values())

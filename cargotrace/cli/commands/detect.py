@@ -142,7 +142,7 @@ def events(
         # the same features, typed fields and geometry as `cargotrace export --events`
         from cargotrace.publish.features import event_features, select_events
 
-        with open_cli_store(store, write=False) as st:
+        with open_cli_store(store, write=False, read_only=True) as st:
             features = event_features(select_events(st, [kind] if kind else (),
                                                     [mmsi] if mmsi else (), t0, t1))
         if format is EventFormat.GEOJSON:
@@ -155,7 +155,7 @@ def events(
 
             write_csv_rows(features, sys.stdout)
         return
-    with open_cli_store(store, write=False) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         rows = list_events(st, kind=kind, mmsi=mmsi, since=t0, until=t1)
     if format is EventFormat.JSON:
         print_json(rows)

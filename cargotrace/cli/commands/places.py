@@ -143,7 +143,7 @@ def list_(
 
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
-    with open_cli_store(store, write=False) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         matches = list_places(
             st, near=point, within_km=within_km, name=name, kind=kind,
             origin=origin.value if origin else None,

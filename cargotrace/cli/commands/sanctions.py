@@ -105,7 +105,7 @@ def changes(
     """Entities added, removed or changed by the latest load of each list, and the loads."""
     from cargotrace.screen.lists import list_changes, list_loads
 
-    with open_cli_store(store, write=False) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         found = list_changes(st, list_, all_loads, "Vessel" if vessels_only else None)
         loads = list_loads(st, list_)
     if json_out:

@@ -28,7 +28,7 @@ def vessel(
     """Is this ship sanctioned, who is behind it, and what has it been doing?"""
     from cargotrace.screen.profile import vessel_profile
 
-    with open_cli_store(store, write=False) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         profile = vessel_profile(st, query, events_per_kind=events_per_kind)
     if json_out:
         print_json(profile)

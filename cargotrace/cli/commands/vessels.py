@@ -34,7 +34,7 @@ def vessels(
     """Per MMSI: names, IMO, call signs, flag (from the MID), first/last seen, positions."""
     from cargotrace.store.vessels import vessel_identities
 
-    with open_cli_store(store, write=False) as st:
+    with open_cli_store(store, write=False, read_only=True) as st:
         found = vessel_identities(st, mmsi=mmsi, imo=imo, name=name, limit=limit)
     if json_out:
         print_json([v.to_dict() for v in found])

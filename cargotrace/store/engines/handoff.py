@@ -168,7 +168,7 @@ def _lake_frame(session: Any, store: Store, name: str) -> Any | None:
 
     if not isinstance(store, LakeStore) or TABLE_LAYOUT[name] is Layout.REWRITE:
         return None
-    files = store.files_of(name)
+    files = store.read_files(name)  # a windowed detect's days only (`reading_window`)
     if not files:
         return None
     reader = session.read

@@ -4,5 +4,6 @@ docs/decisions/0012-lake-store.md says why this layout and protocol; docs/refere
 how to use it. `layout` (folders, table layouts, how `--store` names a lake), `snapshot` (the
 commit protocol), `lock` (one writer), `files` (writing files, removing orphans), `store`
 (`LakeStore`: the lake on DuckDB behind the `Store` interface), `appends` (deduplicated
-appends to the day partitions).
+appends to the day partitions, compaction), `params` and `housekeeping` (compact and vacuum, the
+`cargotrace lake` commands).
 """

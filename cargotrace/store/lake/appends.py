@@ -11,6 +11,7 @@ caller with the rest of its write (`LakeStore.commit(added=...)`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from cargotrace.store.lake.files import day_sql, write_files
@@ -39,6 +40,7 @@ def append_new_rows(lake: LakeStore, table: str, batch_sql: str,
     within itself, as the ingest pipeline's staged batches are."""
     if TABLE_LAYOUT[table] is not Layout.BY_DAY:
         raise ValueError(f"{table} is not a day-partitioned lake table")
+    lake.require_writable(f"append to {table}")
     con = lake.con
     con.execute(f"CREATE OR REPLACE TEMP TABLE lake_batch AS SELECT *, {day_sql()} AS "
                 f"{PARTITION_COLUMN} FROM ({batch_sql})")
@@ -63,30 +65,47 @@ def append_rows(lake: LakeStore, table: str, batch_sql: str) -> tuple[DataFile, 
     """Write every row of `batch_sql` as new files of an appended table (quarantine)."""
     if TABLE_LAYOUT[table] is not Layout.APPEND:
         raise ValueError(f"{table} is not an appended lake table")
+    lake.require_writable(f"append to {table}")
     return write_files(lake.con, lake.root, table, batch_sql)
 
 
-def compact_days(lake: LakeStore, table: str, min_files: int = 2) -> Appended:
+def compact_days(lake: LakeStore, table: str, min_files: int = 2,
+                 days: Iterable[str] | None = None) -> Appended:
     """Rewrite each day partition of `table` that has at least `min_files` files as one file,
     and commit the new file list in one snapshot (readers see the old files or the new ones).
+    `days`: only these day partitions (all when None).
 
     Why: every ingest adds a file per day it touches, and a reader opens every file's footer.
     The old files stay on disk for readers of older versions until `files.vacuum`."""
-    if TABLE_LAYOUT[table] is not Layout.BY_DAY:
-        raise ValueError(f"{table} is not a day-partitioned lake table")
+    return compact_tables(lake, (table,), min_files, days)[table]
+
+
+def compact_tables(lake: LakeStore, tables: Iterable[str], min_files: int = 2,
+                   days: Iterable[str] | None = None) -> dict[str, Appended]:
+    """`compact_days` over several day-partitioned tables, all in one snapshot (operation
+    `compact`; none when no day needed it)."""
     if min_files < 2:
         raise ValueError("min_files must be at least 2")
-    by_day: dict[str, list[DataFile]] = {}
-    for f in lake.files_of(table):
-        by_day.setdefault(str(f.day), []).append(f)
-    crowded = sorted(day for day, files in by_day.items() if len(files) >= min_files)
-    if not crowded:
-        return Appended((), 0, ())
-    written: list[DataFile] = []
-    for day in crowded:
-        written += write_files(lake.con, lake.root, table, files_sql(lake.root, table,
-                                                                     by_day[day]))
-    kept = tuple(f for f in lake.files_of(table) if f.day not in set(crowded))
-    lake.commit("compact", {"table": table, "days": crowded}, replaced={
-        table: kept + tuple(written)})
-    return Appended(tuple(written), sum(f.rows for f in written), tuple(crowded))
+    wanted = None if days is None else set(days)
+    done: dict[str, Appended] = {}
+    replaced: dict[str, tuple[DataFile, ...]] = {}
+    for table in tables:
+        if TABLE_LAYOUT[table] is not Layout.BY_DAY:
+            raise ValueError(f"{table} is not a day-partitioned lake table")
+        lake.require_writable(f"compact {table}")
+        by_day: dict[str, list[DataFile]] = {}
+        for f in lake.files_of(table, wanted):
+            by_day.setdefault(str(f.day), []).append(f)
+        crowded = sorted(day for day, files in by_day.items() if len(files) >= min_files)
+        written: list[DataFile] = []
+        for day in crowded:
+            written += write_files(lake.con, lake.root, table,
+                                   files_sql(lake.root, table, by_day[day]))
+        done[table] = Appended(tuple(written), sum(f.rows for f in written), tuple(crowded))
+        if crowded:
+            kept = tuple(f for f in lake.files_of(table) if f.day not in set(crowded))
+            replaced[table] = kept + tuple(written)
+    if replaced:
+        lake.commit("compact", {"tables": {t: list(a.days) for t, a in done.items() if a.days}},
+                    replaced=replaced)
+    return done

@@ -128,10 +128,10 @@ def remove_orphans(root: Path) -> int:
     return len(orphans)
 
 
-def vacuum(root: Path, keep_versions: int = 10) -> int:
-    """Delete the snapshots older than the newest `keep_versions` and the data files only they
-    listed; the number of data files deleted. Only the lock holder may call this. A reader
-    still reading a deleted version fails, so keep enough versions for the longest read."""
+def vacuum_plan(root: Path, keep_versions: int = 10) -> tuple[list[int], list[str]]:
+    """What `vacuum` would delete, touching nothing: the snapshot versions older than the
+    newest `keep_versions`, and the data files that no kept version lists (relative to the
+    lake; the files only old versions listed and the orphans a killed writer left)."""
     if keep_versions < 1:
         raise ValueError("keep_versions must be at least 1")
     found = versions(root)
@@ -139,10 +139,16 @@ def vacuum(root: Path, keep_versions: int = 10) -> int:
     listed: set[str] = set()
     for version in kept:
         listed |= read_snapshot(root, version).paths()
-    unused = sorted(data_files_on_disk(root) - listed)
+    return dropped, sorted(data_files_on_disk(root) - listed)
+
+
+def vacuum(root: Path, keep_versions: int = 10) -> int:
+    """Delete the snapshots older than the newest `keep_versions` and the data files only they
+    listed; the number of data files deleted. Only the lock holder may call this. A reader
+    still reading a deleted version fails, so keep enough versions for the longest read."""
+    dropped, unused = vacuum_plan(root, keep_versions)
     for name in unused:
         (root / name).unlink(missing_ok=True)
-
     for version in dropped:
         snapshot_path(root, version).unlink(missing_ok=True)
     return len(unused)

@@ -15,8 +15,9 @@ gives them a DuckDB connection (in memory) where those names are:
 Nothing reaches the lake until `commit()`, which writes the changed working copies and any
 appended files and publishes the next snapshot (snapshot.py). `close()` commits; leaving a
 `with` block on an exception, or `abort()`, discards what was not committed. A writing open
-takes the writer lock (lock.py) until it closes; a read-only open takes no lock and sees the
-snapshot that was current when it opened.
+takes the writer lock (lock.py) until it closes; a read-only open takes no lock, so it reads
+while an ingest runs, sees the snapshot that was current when it opened, and refuses every
+write (`Store.require_writable`; its tables are all views).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -70,6 +72,21 @@ def files_sql(root: Path, table: str, files: Iterable[DataFile]) -> str:
             "union_by_name = true)")
 
 
+def days_of_window(days: Iterable[str], since: datetime | None,
+                   until: datetime | None) -> frozenset[str]:
+    """The partition days (UTC dates, `YYYY-MM-DD`) among `days` that can hold a `ts` with
+    `since <= ts < until`; a naive bound is UTC, as on the command line."""
+    first = _utc(since).date().isoformat() if since is not None else None
+    last = (_utc(until) - timedelta(microseconds=1)).date().isoformat() \
+        if until is not None else None
+    return frozenset(d for d in days
+                     if (first is None or d >= first) and (last is None or d <= last))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class LakeStore(Store):
     """An open lake (see the module's docstring); `root` is its folder, `snapshot` the version
     read. `store.path` is the folder too, for messages."""
@@ -86,6 +103,8 @@ class LakeStore(Store):
         self.read_only = read_only
         self._lock: WriterLock | None = None
         self._fingerprints: dict[str, Fingerprint] = {}
+        self._days: frozenset[str] | None = None
+        """The day partitions readers see while a `reading_window` is open (None: all)."""
         if not read_only:
             root.mkdir(parents=True, exist_ok=True)
             self._lock = WriterLock(root)
@@ -135,10 +154,11 @@ class LakeStore(Store):
     def _load(self) -> None:
         """Views over the snapshot's files for the appended tables; working copies of the
         others, with their declared constraints (e.g. `meta`'s key, which INSERT OR REPLACE
-        needs)."""
+        needs). A read-only open makes every table a view: nothing is copied into memory, and
+        a write DuckDB is asked to do fails there instead of being silently dropped at close."""
         for name in SPECS:
             files = self.snapshot.files(name)
-            if TABLE_LAYOUT[name] is Layout.REWRITE:
+            if TABLE_LAYOUT[name] is Layout.REWRITE and not self.read_only:
                 self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
                 self.con.execute(TABLES[name])
                 if files:
@@ -147,9 +167,10 @@ class LakeStore(Store):
             else:
                 self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
                                  f"{files_sql(self.root, name, files)}")
-        if not self.read_only:
-            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) "
-                             "ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
+        if self.read_only:
+            return
+        self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) "
+                         "ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
         self._fingerprints = {n: self._fingerprint(n) for n in self._working_copies()}
         self._fingerprints["meta"] = (-1, -1) if self.created else self._fingerprints["meta"]
 
@@ -166,6 +187,8 @@ class LakeStore(Store):
 
     def changed_tables(self) -> list[str]:
         """The working copies that differ from the snapshot read (what `commit` writes)."""
+        if self.read_only:
+            return []
         return [n for n in self._working_copies()
                 if self._fingerprint(n) != self._fingerprints.get(n)]
 
@@ -178,8 +201,7 @@ class LakeStore(Store):
         `added` (files already written by an appending writer, listed after the table's
         current files) and `replaced` (a table's whole new file list, e.g. after compaction).
         None when there was nothing to commit."""
-        if self.read_only:
-            raise StoreError(f"{self.root}: opened read-only; nothing can be committed")
+        self.require_writable("commit a new version")
         tables = {name: self.snapshot.files(name) + files
                   for name, files in (added or {}).items() if files}
         tables.update(replaced or {})
@@ -194,11 +216,43 @@ class LakeStore(Store):
         for name in tables:
             if TABLE_LAYOUT[name] is not Layout.REWRITE:
                 self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
-                                 f"{files_sql(self.root, name, snapshot.files(name))}")
+                                 f"{files_sql(self.root, name, self.read_files(name))}")
             else:
                 self._fingerprints[name] = self._fingerprint(name)
         log.debug("%s: committed version %d (%s)", self.root, snapshot.version, operation)
         return snapshot
+
+    def read_files(self, table: str) -> tuple[DataFile, ...]:
+        """The files a reader of `table` reads now: the snapshot's, narrowed to the days of a
+        `reading_window` while one is open (Spark's frames read these too)."""
+        if self._days is None or TABLE_LAYOUT[table] is not Layout.BY_DAY:
+            return self.files_of(table)
+        return self.files_of(table, self._days)
+
+    @contextmanager
+    def reading_window(self, since: datetime | None, until: datetime | None) -> Iterator[None]:
+        """Within the block, `positions` and `vessel_reports` are views over the day partitions
+        that hold `since <= ts < until` only: the other days' files are not even opened (a
+        windowed detect on a lake of years reads its days). Rows of those days outside the
+        window are still there; readers filter on `ts` as on the DuckDB store."""
+        if since is None and until is None:
+            yield
+            return
+        previous = self._days
+        self._days = days_of_window(self.snapshot.days("positions")
+                                    | self.snapshot.days("vessel_reports"), since, until)
+        try:
+            self._views()
+            yield
+        finally:
+            self._days = previous
+            self._views()
+
+    def _views(self) -> None:
+        for name, layout in TABLE_LAYOUT.items():
+            if layout is Layout.BY_DAY:
+                self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
+                                 f"{files_sql(self.root, name, self.read_files(name))}")
 
     def files_of(self, table: str, days: Iterable[str] | None = None) -> tuple[DataFile, ...]:
         """The current snapshot's files of `table`, only those of `days` when given."""
@@ -210,7 +264,8 @@ class LakeStore(Store):
 
     def count(self, name: str) -> int:
         if name in SPECS and TABLE_LAYOUT[name] is not Layout.REWRITE:
-            return self.snapshot.rows(name)  # from the snapshot: no file is opened
+            # from the snapshot: no file is opened
+            return sum(f.rows for f in self.read_files(name))
         return super().count(name)
 
     def abort(self) -> None:
