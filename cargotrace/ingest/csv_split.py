@@ -48,10 +48,8 @@ def decode_line(line: bytes) -> str:
         return line.decode("latin-1")
 
 
-def block_lines(block: bytes) -> tuple[pa.Array, bool]:
-    """The block's lines without their line ends, and whether the block was valid UTF-8."""
-    import pyarrow.compute as pc  # here: a table read by read_csv never needs it (start-up)
-
+def line_array(block: bytes) -> pa.Array:
+    """The block's lines, each with its line end (trimmed later), without copying the block."""
     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
     n = len(ends) + (0 if block.endswith(b"\n") else 1)
     large = len(block) >= 2**31 - 1
@@ -60,7 +58,15 @@ def block_lines(block: bytes) -> tuple[pa.Array, bool]:
     offsets[1 : len(ends) + 1] = ends + 1
     offsets[-1] = len(block)
     kind = pa.LargeStringArray if large else pa.StringArray
-    lines = kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
+    return kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
+
+
+def block_lines(block: bytes) -> tuple[pa.Array, bool]:
+    """The block's lines without their line ends, and whether the block was valid UTF-8."""
+    import pyarrow.compute as pc  # here: a table read by read_csv never needs it (start-up)
+
+    lines = line_array(block)
+    n = len(lines)
     try:
         lines.validate(full=True)
         clean = True

@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from cargotrace.ingest.csv_split import line_blocks, split_python
+from cargotrace.ingest.csv_split import line_array, line_blocks, split_python
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import (
     STAGED_POSITION_SCHEMA,
@@ -254,19 +254,6 @@ class TableScan:
 def _select(table: pa.Table, schema: pa.Schema) -> pa.Table:
     table = table.select(schema.names)
     return table if table.schema.equals(schema) else table.cast(schema)
-
-
-def line_array(block: bytes) -> pa.Array:
-    """The block's lines, each with its line end (trimmed in SQL), without copying the block."""
-    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
-    n = len(ends) + (0 if block.endswith(b"\n") else 1)
-    large = len(block) >= 2**31 - 1
-    offsets = np.empty(n + 1, np.int64 if large else np.int32)
-    offsets[0] = 0
-    offsets[1 : len(ends) + 1] = ends + 1
-    offsets[-1] = len(block)
-    kind = pa.LargeStringArray if large else pa.StringArray
-    return kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
 
 
 def line_texts(fh: IO[bytes], n_lines: int, wanted: set[int]) -> dict[int, str]:
