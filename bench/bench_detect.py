@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from machine import cpu_model  # bench/ is on sys.path when run as a script
+from machine import load_average, machine_facts  # bench/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work" / "detect"
@@ -267,7 +266,7 @@ def movingpandas_version() -> str:
 
 def main() -> None:
     args = parse_args()
-    load_at_start = [round(x, 2) for x in os.getloadavg()]  # other work skews every number
+    load_at_start = load_average()  # other work skews every number
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = [int(v) for v in args.sizes.split(",")]
     results, stores = bench_sizes(sizes, args.days, args.reps, args.per_detector)
@@ -282,10 +281,7 @@ def main() -> None:
     results[bare_label] = {"suite": no_places}
     doc = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": cpu_model(), "cores": len(os.sched_getaffinity(0)),
-                    "python": platform.python_version(),
-                    "load_average_at_start": load_at_start,
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": machine_facts(load_at_start),
         "versions": {"duckdb": duckdb.__version__, "movingpandas": movingpandas_version()},
         "notes": {
             "mp_stop_params": "min_duration 2 h, max_diameter 1000 m",

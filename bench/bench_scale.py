@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 from bench_detect import run_stage  # bench/ is on sys.path when run as a script
-from machine import cpu_model
+from machine import load_average, machine_facts
 from scale_data import generate
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +41,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the store afterwards")
     args = parser.parse_args()
-    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    load_at_start = load_average()
     args.work.mkdir(parents=True, exist_ok=True)
     store = args.work / f"scale_{args.vessels}v_{args.days}d.duckdb"
     spill = args.work / "spill"
@@ -68,10 +67,7 @@ def main() -> None:
     millions = round(suite["positions"] / 1e6)
     doc = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": cpu_model(), "cores": len(os.sched_getaffinity(0)),
-                    "python": platform.python_version(),
-                    "load_average_at_start": load_at_start,
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": machine_facts(load_at_start),
         "versions": {"duckdb": duckdb.__version__},
         "notes": {
             "memory_limit": args.memory_limit,
