@@ -20,7 +20,7 @@ import cargotrace
 from cargotrace.ingest import pipeline
 from cargotrace.ingest.params import IngestOptions, InputFormat
 
-from .test_table_scan import MC, REAL, _variants
+from .table_files import MC, REAL, table_variants
 
 SQL, CHUNKS, NOT_SQL = "sql", "chunks", "not staged in SQL"
 
@@ -114,12 +114,12 @@ def test_marinecadastre_counts_as_pandas_finds_them(
     assert len(reports) == len(with_static.drop_duplicates(["MMSI", "BaseDateTime", *static]))
 
 
-@pytest.mark.parametrize("variant", sorted(_variants([b""] * 8, b"")))
+@pytest.mark.parametrize("variant", sorted(table_variants([b""] * 8, b"")))
 def test_damaged_and_re_laid_out_rows_stored_alike(
         variant: str, shared_data: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
-    rows, read_by_read_csv = _variants(lines[1:61], lines[0])[variant]
+    rows, read_by_read_csv = table_variants(lines[1:61], lines[0])[variant]
     path = tmp_path / f"{variant}.csv"
     path.write_bytes(b"\n".join(rows) + b"\n")
     if read_by_read_csv:
