@@ -1,0 +1,137 @@
+"""How much data around `[since, until)` a windowed detect reads, per kind, and which of the
+events it finds it keeps.
+
+Why: `detect --since S --until U` used to read positions in exactly [S, U) and replace the
+stored events of that range, so an event crossing S or U was cut (a gap became two halves, an
+open gap appeared at U, a port visit lost its start). Now every kind declares how far before S
+(`back`) and after U (`ahead`) it must see to find an event that starts in [S, U) as a full
+detect finds it: the silence's closing fix, the visit's arrival, the voyage's ports. The run
+reads [S - back, U + ahead] (the largest margin of the kinds it runs, their inputs included),
+detects on it, and keeps only the events that START in [S, U): the same rule `store_events`
+deletes by, so a re-detect of a window replaces exactly the events a full detect would store
+there, and an event that starts before S (found by an earlier run) is left alone.
+
+Where equality with a full detect cannot hold: an event longer than its kind's look-ahead (it
+is cut at U + ahead, or left open there), and what is judged from the whole run's data (the
+feed coverage model: its busiest hour, its footprint; the encounters' crowded-cell counts),
+which only the margin's data inform. The margins below are caps chosen above what the presets
+find in practice; raise them (`detect(..., margins=WindowMargins(...))`) for longer events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.presets import Preset
+from cargotrace.errors import ParamsError
+from cargotrace.store.events import Event
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How far before a window's start and after its end a kind must read."""
+
+    back: timedelta
+    ahead: timedelta
+
+    def __or__(self, other: Margin) -> Margin:
+        return Margin(max(self.back, other.back), max(self.ahead, other.ahead))
+
+    def to_dict(self) -> dict[str, float]:
+        return {"back_h": self.back / timedelta(hours=1),
+                "ahead_h": self.ahead / timedelta(hours=1)}
+
+
+@dataclass(frozen=True)
+class WindowMargins:
+    """The caps a windowed detect reads around its window, for the kinds whose events have no
+    length bound of their own (a gap, a visit, a meeting can last any time). Kinds with a
+    bound in their parameters (identity's segment gap, a shuttle's trips) use it."""
+
+    gap_h: float = field(
+        default=7 * 24.0,
+        metadata={"help": "Longest silence a windowed detect closes as a full detect does: it "
+                          "reads this far after the window to find the fix that ends a gap "
+                          "(or a coverage exit) that starts in it; longer ones stay open."},
+    )
+    port_visit_h: float = field(
+        default=14 * 24.0,
+        metadata={"help": "Longest port visit found whole: read this far before the window "
+                          "(a ship already in port at its start) and after it (its departure)."},
+    )
+    meeting_h: float = field(
+        default=3 * 24.0,
+        metadata={"help": "Longest encounter or loitering found whole, before and after the "
+                          "window."},
+    )
+    voyage_h: float = field(
+        default=30 * 24.0,
+        metadata={"help": "Longest dark voyage found whole: read this far before the window (the "
+                          "port it left) and after it (the port it reached)."},
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("gap_h", "port_visit_h", "meeting_h", "voyage_h"):
+            if getattr(self, name) < 0:
+                raise ParamsError(f"window margin {name} must be >= 0")
+
+    def of(self, kind: EventKind, preset: Preset) -> Margin:
+        """The margin `kind` needs under `preset`, its inputs' margins included."""
+        hours = timedelta(hours=1)
+        silence_back = hours * (preset.gap.received_window_h
+                                + max(preset.coverage.outage_lead_h,
+                                      preset.coverage.exit_outage_lead_h))
+        gap = Margin(silence_back, hours * self.gap_h)
+        visit = Margin(hours * self.port_visit_h,
+                       hours * max(self.port_visit_h, preset.port_visit.open_max_silence_h))
+        identity_h = hours * (preset.identity.max_segment_gap_h + preset.identity.min_overlap_h)
+        identity = Margin(identity_h, identity_h)
+        dark_call = gap | visit | Margin(hours * preset.gap.seen_call_window_h,
+                                         hours * preset.gap.seen_call_window_h)
+        voyage = visit | gap | Margin(hours * self.voyage_h, hours * self.voyage_h)
+        meeting_h = hours * (self.meeting_h + max(preset.encounter.max_interpolate_gap_h,
+                                                  preset.loitering.max_interpolate_gap_h))
+        shuttle_h = hours * 24 * preset.shuttle.max_trip_d * preset.shuttle.min_trips
+        own = {
+            EventKind.IDENTITY: identity,
+            EventKind.GAP: gap,
+            EventKind.LEFT_COVERAGE: gap,
+            EventKind.PORT_VISIT: visit,
+            EventKind.POSSIBLE_DARK_PORT_CALL: dark_call,
+            EventKind.DARK_VOYAGE: voyage,
+            EventKind.DRAUGHT_CHANGE: voyage,
+            EventKind.ENCOUNTER: Margin(meeting_h, meeting_h),
+            EventKind.LOITERING: Margin(meeting_h, meeting_h),
+            EventKind.SHUTTLE: dark_call | Margin(shuttle_h, shuttle_h),
+        }[kind]
+        # every kind reads segmented positions (identity) and the outlier scan's neighbours
+        return own | identity
+
+    def read_range(self, kinds: list[EventKind], preset: Preset, since: datetime | None,
+                   until: datetime | None) -> tuple[datetime | None, datetime | None, Margin]:
+        """[since - back, until + ahead] for the largest margin of `kinds`, and that margin."""
+        margin = Margin(timedelta(0), timedelta(0))
+        for kind in kinds:
+            margin = margin | self.of(kind, preset)
+        return (None if since is None else since - margin.back,
+                None if until is None else until + margin.ahead, margin)
+
+
+def starting_in(events: list[Event], since: datetime | None, until: datetime | None
+                ) -> list[Event]:
+    """The events that start in [since, until): what a windowed run stores (the rule
+    `store_events` deletes by)."""
+    return [e for e in events if (since is None or e.start >= since)
+            and (until is None or e.start < until)]
+
+
+def window_record(since: datetime | None, until: datetime | None, read_since: datetime | None,
+                  read_until: datetime | None, margin: Margin) -> dict[str, Any]:
+    """What a run's provenance says about its window: the window kept, the range read."""
+    def iso(t: datetime | None) -> str | None:
+        return None if t is None else t.isoformat()
+    return {"since": iso(since), "until": iso(until), "read_since": iso(read_since),
+            "read_until": iso(read_until), "margin": margin.to_dict()}
