@@ -67,6 +67,13 @@ class WindowMargins:
         metadata={"help": "Longest encounter or loitering found whole, before and after the "
                           "window."},
     )
+    identity_h: float = field(
+        default=30 * 24.0,
+        metadata={"help": "How far an identity event is judged on each side of the window: a "
+                          "shared MMSI's overlap is measured, and a name or call-sign change's "
+                          "reports after it counted, over this much data (with at least "
+                          "identity.max_segment_gap_h + min_overlap_h before it)."},
+    )
     voyage_h: float = field(
         default=30 * 24.0,
         metadata={"help": "Longest dark voyage found whole: read this far before the window (the "
@@ -74,7 +81,7 @@ class WindowMargins:
     )
 
     def __post_init__(self) -> None:
-        for name in ("gap_h", "port_visit_h", "meeting_h", "voyage_h"):
+        for name in ("gap_h", "port_visit_h", "meeting_h", "identity_h", "voyage_h"):
             if getattr(self, name) < 0:
                 raise ParamsError(f"window margin {name} must be >= 0")
 
@@ -87,8 +94,10 @@ class WindowMargins:
         gap = Margin(silence_back, hours * self.gap_h)
         visit = Margin(hours * self.port_visit_h,
                        hours * max(self.port_visit_h, preset.port_visit.open_max_silence_h))
-        identity_h = hours * (preset.identity.max_segment_gap_h + preset.identity.min_overlap_h)
-        identity = Margin(identity_h, identity_h)
+        segment_h = hours * (preset.identity.max_segment_gap_h + preset.identity.min_overlap_h)
+        # every kind reads identity-segmented positions: their segments need this much
+        segments = Margin(segment_h, segment_h)
+        identity = segments | Margin(hours * self.identity_h, hours * self.identity_h)
         dark_call = gap | visit | Margin(hours * preset.gap.seen_call_window_h,
                                          hours * preset.gap.seen_call_window_h)
         voyage = visit | gap | Margin(hours * self.voyage_h, hours * self.voyage_h)
@@ -107,8 +116,7 @@ class WindowMargins:
             EventKind.LOITERING: Margin(meeting_h, meeting_h),
             EventKind.SHUTTLE: dark_call | Margin(shuttle_h, shuttle_h),
         }[kind]
-        # every kind reads segmented positions (identity) and the outlier scan's neighbours
-        return own | identity
+        return own | segments
 
     def read_range(self, kinds: list[EventKind], preset: Preset, since: datetime | None,
                    until: datetime | None) -> tuple[datetime | None, datetime | None, Margin]:
