@@ -28,7 +28,7 @@ from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
-from cargotrace.detect.window import WindowMargins, starting_in, window_record
+from cargotrace.detect.window import read_range, starting_in, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
@@ -94,7 +94,6 @@ def detect(
     until: datetime | None = None,
     engine: Engine | str = Engine.DUCKDB,
     progress: DetectProgress | None = None,
-    margins: WindowMargins | None = None,
 ) -> DetectSummary:
     """Detect the requested kinds (all supported ones by default) and store their events.
 
@@ -116,8 +115,7 @@ def detect(
         )
     chosen = resolve(preset, overrides or {})
     windowed = since is not None or until is not None
-    read_since, read_until, margin = (margins or WindowMargins()).read_range(
-        wanted, chosen, since, until)
+    read_since, read_until, margin = read_range(wanted, chosen, since, until)
     # a lake reads only the day partitions of the range read, margins included
     with store.reading_window(read_since, read_until):
         if not store.read_only:

@@ -15,18 +15,18 @@ Where equality with a full detect cannot hold: an event longer than its kind's l
 is cut at U + ahead, or left open there), and what is judged from the whole run's data (the
 feed coverage model: its busiest hour, its footprint; the encounters' crowded-cell counts),
 which only the margin's data inform. The margins below are caps chosen above what the presets
-find in practice; raise them (`detect(..., margins=WindowMargins(...))`) for longer events.
+find in practice; raise them (`--set window.gap_h=480`, `WindowMargins` in
+`detect.params`) for longer events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.presets import Preset
-from cargotrace.errors import ParamsError
 from cargotrace.store.events import Event
 
 
@@ -45,87 +45,49 @@ class Margin:
                 "ahead_h": self.ahead / timedelta(hours=1)}
 
 
-@dataclass(frozen=True)
-class WindowMargins:
-    """The caps a windowed detect reads around its window, for the kinds whose events have no
-    length bound of their own (a gap, a visit, a meeting can last any time). Kinds with a
-    bound in their parameters (identity's segment gap, a shuttle's trips) use it."""
+def margin_of(kind: EventKind, preset: Preset) -> Margin:
+    """The margin `kind` needs under `preset` (`preset.window` for the caps), its inputs'
+    margins included: dark voyages read the port visits and gaps, so they read theirs too."""
+    caps, hours = preset.window, timedelta(hours=1)
+    silence_back = hours * (preset.gap.received_window_h
+                            + max(preset.coverage.outage_lead_h,
+                                  preset.coverage.exit_outage_lead_h))
+    gap = Margin(silence_back, hours * caps.gap_h)
+    visit = Margin(hours * caps.port_visit_h,
+                   hours * max(caps.port_visit_h, preset.port_visit.open_max_silence_h))
+    segment_h = hours * (preset.identity.max_segment_gap_h + preset.identity.min_overlap_h)
+    # every kind reads identity-segmented positions: their segments need this much
+    segments = Margin(segment_h, segment_h)
+    identity = segments | Margin(hours * caps.identity_h, hours * caps.identity_h)
+    dark_call = gap | visit | Margin(hours * preset.gap.seen_call_window_h,
+                                     hours * preset.gap.seen_call_window_h)
+    voyage = visit | gap | Margin(hours * caps.voyage_h, hours * caps.voyage_h)
+    meeting_h = hours * (caps.meeting_h + max(preset.encounter.max_interpolate_gap_h,
+                                              preset.loitering.max_interpolate_gap_h))
+    shuttle_h = hours * 24 * preset.shuttle.max_trip_d * preset.shuttle.min_trips
+    own = {
+        EventKind.IDENTITY: identity,
+        EventKind.GAP: gap,
+        EventKind.LEFT_COVERAGE: gap,
+        EventKind.PORT_VISIT: visit,
+        EventKind.POSSIBLE_DARK_PORT_CALL: dark_call,
+        EventKind.DARK_VOYAGE: voyage,
+        EventKind.DRAUGHT_CHANGE: voyage,
+        EventKind.ENCOUNTER: Margin(meeting_h, meeting_h),
+        EventKind.LOITERING: Margin(meeting_h, meeting_h),
+        EventKind.SHUTTLE: dark_call | Margin(shuttle_h, shuttle_h),
+    }[kind]
+    return own | segments
 
-    gap_h: float = field(
-        default=7 * 24.0,
-        metadata={"help": "Longest silence a windowed detect closes as a full detect does: it "
-                          "reads this far after the window to find the fix that ends a gap "
-                          "(or a coverage exit) that starts in it; longer ones stay open."},
-    )
-    port_visit_h: float = field(
-        default=14 * 24.0,
-        metadata={"help": "Longest port visit found whole: read this far before the window "
-                          "(a ship already in port at its start) and after it (its departure)."},
-    )
-    meeting_h: float = field(
-        default=3 * 24.0,
-        metadata={"help": "Longest encounter or loitering found whole, before and after the "
-                          "window."},
-    )
-    identity_h: float = field(
-        default=30 * 24.0,
-        metadata={"help": "How far an identity event is judged on each side of the window: a "
-                          "shared MMSI's overlap is measured, and a name or call-sign change's "
-                          "reports after it counted, over this much data (with at least "
-                          "identity.max_segment_gap_h + min_overlap_h before it)."},
-    )
-    voyage_h: float = field(
-        default=30 * 24.0,
-        metadata={"help": "Longest dark voyage found whole: read this far before the window (the "
-                          "port it left) and after it (the port it reached)."},
-    )
 
-    def __post_init__(self) -> None:
-        for name in ("gap_h", "port_visit_h", "meeting_h", "identity_h", "voyage_h"):
-            if getattr(self, name) < 0:
-                raise ParamsError(f"window margin {name} must be >= 0")
-
-    def of(self, kind: EventKind, preset: Preset) -> Margin:
-        """The margin `kind` needs under `preset`, its inputs' margins included."""
-        hours = timedelta(hours=1)
-        silence_back = hours * (preset.gap.received_window_h
-                                + max(preset.coverage.outage_lead_h,
-                                      preset.coverage.exit_outage_lead_h))
-        gap = Margin(silence_back, hours * self.gap_h)
-        visit = Margin(hours * self.port_visit_h,
-                       hours * max(self.port_visit_h, preset.port_visit.open_max_silence_h))
-        segment_h = hours * (preset.identity.max_segment_gap_h + preset.identity.min_overlap_h)
-        # every kind reads identity-segmented positions: their segments need this much
-        segments = Margin(segment_h, segment_h)
-        identity = segments | Margin(hours * self.identity_h, hours * self.identity_h)
-        dark_call = gap | visit | Margin(hours * preset.gap.seen_call_window_h,
-                                         hours * preset.gap.seen_call_window_h)
-        voyage = visit | gap | Margin(hours * self.voyage_h, hours * self.voyage_h)
-        meeting_h = hours * (self.meeting_h + max(preset.encounter.max_interpolate_gap_h,
-                                                  preset.loitering.max_interpolate_gap_h))
-        shuttle_h = hours * 24 * preset.shuttle.max_trip_d * preset.shuttle.min_trips
-        own = {
-            EventKind.IDENTITY: identity,
-            EventKind.GAP: gap,
-            EventKind.LEFT_COVERAGE: gap,
-            EventKind.PORT_VISIT: visit,
-            EventKind.POSSIBLE_DARK_PORT_CALL: dark_call,
-            EventKind.DARK_VOYAGE: voyage,
-            EventKind.DRAUGHT_CHANGE: voyage,
-            EventKind.ENCOUNTER: Margin(meeting_h, meeting_h),
-            EventKind.LOITERING: Margin(meeting_h, meeting_h),
-            EventKind.SHUTTLE: dark_call | Margin(shuttle_h, shuttle_h),
-        }[kind]
-        return own | segments
-
-    def read_range(self, kinds: list[EventKind], preset: Preset, since: datetime | None,
-                   until: datetime | None) -> tuple[datetime | None, datetime | None, Margin]:
-        """[since - back, until + ahead] for the largest margin of `kinds`, and that margin."""
-        margin = Margin(timedelta(0), timedelta(0))
-        for kind in kinds:
-            margin = margin | self.of(kind, preset)
-        return (None if since is None else since - margin.back,
-                None if until is None else until + margin.ahead, margin)
+def read_range(kinds: list[EventKind], preset: Preset, since: datetime | None,
+               until: datetime | None) -> tuple[datetime | None, datetime | None, Margin]:
+    """[since - back, until + ahead] for the largest margin of `kinds`, and that margin."""
+    margin = Margin(timedelta(0), timedelta(0))
+    for kind in kinds:
+        margin = margin | margin_of(kind, preset)
+    return (None if since is None else since - margin.back,
+            None if until is None else until + margin.ahead, margin)
 
 
 def starting_in(events: list[Event], since: datetime | None, until: datetime | None

@@ -12,9 +12,10 @@ import pytest
 
 import cargotrace
 from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import WindowMargins
 from cargotrace.detect.presets import GFW
 from cargotrace.detect.run import SUPPORTED, detect
-from cargotrace.detect.window import WindowMargins
+from cargotrace.detect.window import margin_of, read_range
 
 from .factories import copy_store
 
@@ -77,13 +78,20 @@ def test_a_windowed_redetect_gives_the_full_detects_events(
     assert sum(in_window.get(k, 0) for k in kinds) >= 5 and crossing >= 3
     assert run["window"] == summary.window
     assert run["window"]["since"] == since.isoformat()
-    margin = WindowMargins().read_range([EventKind(k) for k in kinds], GFW, since, until)
+    margin = read_range([EventKind(k) for k in kinds], GFW, since, until)
     assert run["window"]["read_since"] == margin[0].isoformat()  # type: ignore[union-attr]
     if kinds == SHORT:  # the margins are real: the run read less than the store holds
         assert margin[0] is not None and margin[0] > since - timedelta(days=4)
 
 
-def test_the_margins_are_checked() -> None:
+def test_the_margins_are_parameters_a_run_can_override() -> None:
+    """`--set window.gap_h=48` shortens what a gap run reads after its window; a dark voyage
+    reads its port visits' margin too; a negative margin is refused."""
+    longer = GFW.with_overrides({"window.gap_h": "48"})
+    assert margin_of(EventKind.GAP, longer).ahead == timedelta(hours=48)
+    assert margin_of(EventKind.GAP, GFW).ahead == timedelta(hours=GFW.window.gap_h)
+    voyage, visit = (margin_of(k, GFW) for k in (EventKind.DARK_VOYAGE, EventKind.PORT_VISIT))
+    assert voyage.back >= visit.back and voyage.ahead >= visit.ahead
     with pytest.raises(cargotrace.errors.ParamsError):
         WindowMargins(gap_h=-1)
 
