@@ -228,3 +228,29 @@ def test_a_windowed_redetect_on_a_lake_reads_its_margins_and_changes_no_event(
             "AND start < ?", [kinds, since, until]).fetchall()[0][0]
     assert differ == 0
     assert sum(summary.written.values()) == in_window >= 1
+
+
+def test_a_windowed_redetect_on_spark_reads_the_margin_days_and_changes_no_gap(
+    spark: Any, sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
+) -> None:
+    """Spark reads the lake's files of the window and its margins (`read_files`), and a
+    windowed gap re-detect there leaves the lake's events those of the full DuckDB detect."""
+    from datetime import UTC, datetime, timedelta
+
+    _, duck_path = sea_of_japan
+    root = tmp_path / "lk"
+    shutil.copytree(detected_lake, root)
+    with cargotrace.open_store(duck_path, read_only=True) as duck:
+        first = duck.con.execute("SELECT min(start) FROM events WHERE kind = 'gap'"
+                                 ).fetchall()[0][0]
+    since = datetime.combine(first.date(), datetime.min.time(), UTC)
+    try:
+        with cargotrace.open_store(f"lake:{root}") as lake:
+            summary = detect(lake, kinds=["gap"], engine=Engine.SPARK, since=since,
+                             until=since + timedelta(days=1))
+    finally:
+        drop_spark_views()
+    assert summary.written["gap"] >= 1 and summary.replaced == summary.written["gap"]
+    with cargotrace.open_store(duck_path, read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        assert _events(lake) == _events(duck)
