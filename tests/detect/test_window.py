@@ -109,3 +109,24 @@ def test_a_redetect_of_two_windows_leaves_the_events_between_alone(
         detect(store, kinds=SHORT, since=since + timedelta(hours=6), until=until)
         assert _differences(store, full_detect) == {}
 
+
+
+def test_the_cli_says_what_a_windowed_run_read(full_detect: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.app import app
+
+    path = copy_store(full_detect, tmp_path)
+    with cargotrace.open_store(path, read_only=True) as store:
+        since, until = _middle_day(store)
+    args = ["detect", "--store", str(path), "--kind", "gap", "--since", since.isoformat(),
+            "--until", until.isoformat(), "-q"]
+    shown = CliRunner().invoke(app, [*args, "--json"])
+    assert shown.exit_code == 0, shown.output
+    window = json.loads(shown.stdout)["window"]
+    back = GFW.gap.received_window_h + GFW.coverage.outage_lead_h
+    segments = GFW.identity.max_segment_gap_h + GFW.identity.min_overlap_h
+    assert window["margin"] == {"back_h": max(back, segments), "ahead_h": GFW.window.gap_h}
+    assert window["read_since"] == (since - timedelta(hours=max(back, segments))).isoformat()
+    told = CliRunner().invoke(app, args)
+    assert told.exit_code == 0 and f"positions read from {window['read_since']}" in told.stderr
