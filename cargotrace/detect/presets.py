@@ -23,6 +23,7 @@ from cargotrace.detect.params import (
     OutlierParams,
     PortVisitParams,
     ShuttleParams,
+    WindowMargins,
 )
 from cargotrace.errors import ParamsError
 
@@ -55,6 +56,7 @@ class Preset:
     encounter: EncounterParams = GFW_ENCOUNTER
     loitering: LoiteringParams = GFW_LOITERING
     shuttle: ShuttleParams = ShuttleParams()
+    window: WindowMargins = WindowMargins()  # what a windowed run reads around its window
 
     @staticmethod
     def detectors() -> tuple[str, ...]:

@@ -19,17 +19,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from cargotrace.detect.context import Context
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
+from cargotrace.detect.window import read_range, starting_in, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
 from cargotrace.store.events import events_table, store_events
 from cargotrace.store.store import Store
+from cargotrace.store.windows import window_sql
 
 __all__ = ["COVERAGE_READERS", "DETECTORS", "RUN_KEY", "SUPPORTED", "Context", "DetectProgress",
            "DetectSummary", "Detector", "detect", "record_run"]
@@ -59,6 +64,9 @@ class DetectSummary:
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per kind, what its events record about the run beyond the places, e.g. what the
     encounters' crowded-cell cap left out (`anchorages.py`)."""
+    window: dict[str, Any] = field(default_factory=dict)
+    """A windowed run's window, the range it read around it and the margin (`window.py`);
+    empty for a run over all the data."""
     duration_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +80,7 @@ class DetectSummary:
             "flagged_positions": self.flagged,
             "notes": {str(k): v for k, v in self.notes.items()},
             "inputs": {str(k): v for k, v in self.inputs.items()},
+            "window": self.window,
             "duration_s": round(self.duration_s, 2),
         }
 
@@ -89,7 +98,11 @@ def detect(
     """Detect the requested kinds (all supported ones by default) and store their events.
 
     `preset` is a preset's name or a `Preset` (e.g. `GFW.with_overrides(...)`); `overrides`
-    are `--set` texts applied on top of it."""
+    are `--set` texts applied on top of it. With `since`/`until`, the run reads `margins`
+    (`WindowMargins()` by default)
+    around the window, detects there and stores only the events that start in
+    [since, until), replacing the stored ones that do (`window.py`): a re-detect of a window
+    gives the events a full detect gives there."""
     started = time.perf_counter()
     try:
         wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
@@ -101,21 +114,17 @@ def detect(
             f"--kind {unsupported[0]}: not detected yet; detectable kinds: {', '.join(SUPPORTED)}"
         )
     chosen = resolve(preset, overrides or {})
-    # a lake reads only the day partitions of [since, until): detection reads no margin
-    # around the window on either store (the filters below are the window itself)
-    with store.reading_window(since, until):
+    windowed = since is not None or until is not None
+    read_since, read_until, margin = read_range(wanted, chosen, since, until)
+    # a lake reads only the day partitions of the range read, margins included
+    with store.reading_window(read_since, read_until):
         if not store.read_only:
             ensure_default_places(store)  # a store from before the world gazetteer gets it now
-        tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
-        for name in ("positions", "vessel_reports"):
-            t = tables[name]
-            if since is not None:
-                t = t.filter(t.ts >= since)
-            if until is not None:
-                t = t.filter(t.ts < until)
-            tables[name] = t
-        data_end = until or store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
+        tables = _read_tables(store, engine, read_since, read_until)
+        data_end = _data_end(store, read_until)
         summary = DetectSummary(chosen.name, data_end, str(Engine(engine)))
+        if windowed:
+            summary.window = window_record(since, until, read_since, read_until, margin)
         inputs = Inputs.of(store, since, until)
         if data_end is None or not (inputs.positions or inputs.reports):
             for kind in wanted:  # nothing to detect on: every kind says so, nothing is replaced
@@ -131,7 +140,8 @@ def detect(
         tell = progress or (lambda step, done, total: None)
         try:
             tell(steps[0], 0, len(steps))
-            summary.flagged = replace_flags(store, ctx.flag_outliers(), since, until)
+            flags = ctx.flag_outliers()  # over the range read: the window's are stored
+            summary.flagged = replace_flags(store, _flags_in(flags, since, until), since, until)
             _run_detectors(store, ctx, wanted, summary, since, until,
                            lambda step, done: tell(step, done + 1, len(steps)))
             tell("done", len(steps), len(steps))
@@ -143,6 +153,42 @@ def detect(
             ctx.release()
         summary.duration_s = time.perf_counter() - started
         return summary
+
+
+def _read_tables(store: Store, engine: Engine | str, since: datetime | None,
+                 until: datetime | None) -> dict[str, Any]:
+    """The run's tables on its engine, positions and vessel reports in [since, until)."""
+    tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
+    for name in ("positions", "vessel_reports"):
+        t = tables[name]
+        if since is not None:
+            t = t.filter(t.ts >= since)
+        if until is not None:
+            t = t.filter(t.ts < until)
+        tables[name] = t
+    return tables
+
+
+def _data_end(store: Store, read_until: datetime | None) -> datetime | None:
+    """Where the run's data ends: the last position read, or the end of the range read when
+    there are positions after it (a windowed run reads on to its margin, no further)."""
+    where, params = window_sql("ts", None, read_until)
+    last: datetime | None = store.con.execute(f"SELECT max(ts) FROM positions WHERE {where}", params
+                             ).fetchall()[0][0]
+    if last is None or read_until is None:
+        return last
+    return read_until if store.has_positions_from(read_until) else last
+
+
+def _flags_in(flags: pa.Table, since: datetime | None, until: datetime | None) -> pa.Table:
+    """The flags of positions in [since, until): those of the margins belong to other runs."""
+    ts, kind = flags.column("ts"), flags.schema.field("ts").type
+    keep = pa.array([True] * flags.num_rows, pa.bool_())
+    if since is not None:
+        keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(since, kind)))
+    if until is not None:
+        keep = pc.and_(keep, pc.less(ts, pa.scalar(until, kind)))
+    return flags.filter(keep)
 
 
 def _step(detector: Detector) -> str:
@@ -170,7 +216,7 @@ def _run_detectors(
         for kind in detector.kinds:
             if kind not in wanted:
                 continue
-            table = events_table(ctx.found[kind], summary.preset,
+            table = events_table(starting_in(ctx.found[kind], since, until), summary.preset,
                                  ctx.preset.params_of(detector.params_key),
                                  {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
                                  {"coverage": dataclasses.asdict(ctx.preset.coverage)}
@@ -206,6 +252,7 @@ def record_run(
         "data_end": summary.data_end.isoformat() if summary.data_end else None,
         "events": summary.written.get(kind, 0),
         "inputs": summary.inputs.get(kind, {}),
+        "window": summary.window,
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     store.con.execute(

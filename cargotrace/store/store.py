@@ -140,6 +140,12 @@ class Store:
         day-partitioned views to the days of the window (`LakeStore.reading_window`)."""
         yield
 
+    def has_positions_from(self, moment: datetime) -> bool:
+        """Whether any position has `ts >= moment`: a windowed detect asks where its data
+        ends (`detect.run`), and must not open files outside its reading window to know."""
+        return bool(self.con.execute("SELECT count(*) FROM (SELECT 1 FROM positions "
+                                     "WHERE ts >= ? LIMIT 1)", [moment]).fetchall()[0][0])
+
     def count(self, name: str) -> int:
         """Row count of a core table (cheap: used in summaries and tests)."""
         if name not in TABLES:

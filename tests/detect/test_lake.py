@@ -167,30 +167,40 @@ def test_readers_answer_while_a_writer_holds_the_lock_and_cannot_write(
     assert json.loads((root / LOCK).read_text())["pid"] == os.getpid()  # still the holder's
 
 
-def test_a_windowed_detect_reads_only_its_days_and_gives_the_duckdb_stores_events(
+def test_a_windowed_redetect_on_a_lake_reads_its_margins_and_changes_no_event(
     sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
 ) -> None:
-    """`detect --since/--until` on a lake opens only the day partitions of the window: with
-    the files of the day right after it and of a far day moved away while it runs (every
-    query on a view binds its files again), it still runs, and its
-    events are those of the same windowed detect on the DuckDB store (which reads the whole
-    table and filters on ts)."""
+    """`detect --since/--until` on a lake opens only the day partitions of the window and of
+    its kinds' margins (`window.py`): with every other day's files moved away while it runs
+    (every query on a view binds its files again), it still runs, and the lake's events are
+    then exactly the full detect's on the DuckDB store (SQL EXCEPT both ways)."""
     from datetime import UTC, datetime, timedelta
 
     import duckdb
 
+    from cargotrace.detect.kinds import EventKind
+    from cargotrace.detect.presets import GFW
+    from cargotrace.detect.window import read_range
+    from cargotrace.store.lake.store import days_of_window
+
+    kinds = ["gap", "left_coverage", "encounter", "loitering"]  # margins of days, not weeks
     _, duck_path = sea_of_japan
     root = tmp_path / "lk"
     shutil.copytree(detected_lake, root)
-    duck_copy = tmp_path / "s.duckdb"
-    shutil.copy(duck_path, duck_copy)
     days = sorted(latest_snapshot(root).days("positions"))
-    assert len(days) >= 10
-    since = datetime.fromisoformat(days[4]).replace(tzinfo=UTC) + timedelta(hours=12)
-    until = datetime.fromisoformat(days[7]).replace(tzinfo=UTC)  # midnight: days[7] unread
+    with cargotrace.open_store(duck_path, read_only=True) as duck:
+        starts = [r[0] for r in duck.con.execute(
+            "SELECT start FROM events WHERE kind IN (SELECT unnest(?)) ORDER BY start",
+            [kinds]).fetchall()]
+    # the day of the middle such event: the window holds one, and days lie on both sides
+    since = datetime.combine(starts[len(starts) // 2].date(), datetime.min.time(), UTC)
+    until = since + timedelta(days=1)
+    read_since, read_until, _ = read_range([EventKind(k) for k in kinds], GFW,
+                                                since, until)
+    read = days_of_window(days, read_since, read_until)
     snapshot = json.loads(max((root / "_snapshots").glob("*.json")).read_text())
     far = [root / f["path"] for table in ("positions", "vessel_reports")
-           for f in snapshot["tables"][table] if f["day"] in (days[0], days[7])]
+           for f in snapshot["tables"][table] if f["day"] not in read]
     aside = tmp_path / "aside"
     aside.mkdir()
 
@@ -204,17 +214,43 @@ def test_a_windowed_detect_reads_only_its_days_and_gives_the_duckdb_stores_event
             shutil.move(path, aside / path.name)
         with pytest.raises(duckdb.IOException):  # every query on a view binds its files
             lake.con.execute("SELECT count(*) FROM positions").fetchall()
-        summary = detect(lake, since=since, until=until, progress=put_back)
+        summary = detect(lake, kinds=kinds, since=since, until=until, progress=put_back)
     assert all(path.is_file() for path in far) and len(far) >= 2
-    with cargotrace.open_store(duck_copy) as duck:
-        reference = detect(duck, since=since, until=until)
-    assert summary.written == reference.written and sum(summary.written.values()) > 0
-    assert summary.replaced == reference.replaced
-    window = ("WHERE start >= $since AND start < $until ORDER BY event_id",
-              {"since": since, "until": until})
-    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake, \
-            cargotrace.open_store(duck_copy, read_only=True) as duck:
-        found = lake.con.execute(f"SELECT * FROM events {window[0]}", window[1]).fetchall()
-        assert found == duck.con.execute(f"SELECT * FROM events {window[0]}",
-                                         window[1]).fetchall()
-        assert len(found) == sum(summary.written.values())
+    assert summary.window["read_until"] == read_until.isoformat()  # type: ignore[union-attr]
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        lake.con.execute(f"ATTACH '{duck_path}' AS duck (READ_ONLY)")
+        differ = lake.con.execute("""
+            SELECT count(*) FROM (
+                (SELECT * FROM events EXCEPT SELECT * FROM duck.events) UNION ALL
+                (SELECT * FROM duck.events EXCEPT SELECT * FROM events))""").fetchall()[0][0]
+        in_window = lake.con.execute(
+            "SELECT count(*) FROM events WHERE kind IN (SELECT unnest(?)) AND start >= ? "
+            "AND start < ?", [kinds, since, until]).fetchall()[0][0]
+    assert differ == 0
+    assert sum(summary.written.values()) == in_window >= 1
+
+
+def test_a_windowed_redetect_on_spark_reads_the_margin_days_and_changes_no_gap(
+    spark: Any, sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
+) -> None:
+    """Spark reads the lake's files of the window and its margins (`read_files`), and a
+    windowed gap re-detect there leaves the lake's events those of the full DuckDB detect."""
+    from datetime import UTC, datetime, timedelta
+
+    _, duck_path = sea_of_japan
+    root = tmp_path / "lk"
+    shutil.copytree(detected_lake, root)
+    with cargotrace.open_store(duck_path, read_only=True) as duck:
+        first = duck.con.execute("SELECT min(start) FROM events WHERE kind = 'gap'"
+                                 ).fetchall()[0][0]
+    since = datetime.combine(first.date(), datetime.min.time(), UTC)
+    try:
+        with cargotrace.open_store(f"lake:{root}") as lake:
+            summary = detect(lake, kinds=["gap"], engine=Engine.SPARK, since=since,
+                             until=since + timedelta(days=1))
+    finally:
+        drop_spark_views()
+    assert summary.written["gap"] >= 1 and summary.replaced == summary.written["gap"]
+    with cargotrace.open_store(duck_path, read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        assert _events(lake) == _events(duck)

@@ -27,7 +27,7 @@ from cargotrace.ingest.world_gazetteer import gazetteer_version
 
 SAMPLE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
 DETECTORS = ("outlier, coverage, identity, gap, port_visit, dark_voyage, draught_change, "
-             "encounter, loitering, shuttle")
+             "encounter, loitering, shuttle, window")
 
 
 def test_a_preset_is_a_typed_frozen_object() -> None:

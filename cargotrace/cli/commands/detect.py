@@ -54,9 +54,11 @@ def detect(
     store: WorkStoreOption = None,
     preset: Annotated[str, typer.Option(help="Parameter preset: gfw or rendezvous.")] = "gfw",
     kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable).")] = None,
-    since: Annotated[str | None, typer.Option(help="Only positions from this time (UTC).")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Re-detect the events starting from this time (UTC); each kind reads its "
+             "margin (window.*) around the window.")] = None,
     until: Annotated[
-        str | None, typer.Option(help="Only positions before this time (UTC).")
+        str | None, typer.Option(help="Re-detect the events starting before this time (UTC).")
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override: DETECTOR.FIELD=VALUE.")
@@ -92,6 +94,11 @@ def detect(
     if summary.flagged:
         err.print(f"{summary.flagged:,} lone outlier positions flagged (kept, left out of "
                   "detection; see the position_flags table)", markup=False)
+    if summary.window:
+        w = summary.window
+        err.print(f"events starting in [{w['since']}, {w['until']}) replaced; positions read "
+                  f"from {w['read_since']} to {w['read_until']} (margins: window.* parameters)",
+                  markup=False)
     err.print(
         f"({summary.replaced:,} earlier events of these kinds replaced; {summary.duration_s:.1f} s)"
     )

@@ -2,7 +2,8 @@
 every name.
 
 Why one package: a newcomer (or a reviewer challenging a finding) finds every knob of detection
-here, one module per concern (silences, coverage, identity, outliers, places, meetings), and
+here, one module per concern (silences, coverage, identity, outliers, places, meetings, the
+window a windowed run reads), and
 docs/reference/parameters.md is generated from these classes in the order of `__all__`. Defaults
 follow Global Fishing Watch's published definitions (DESIGN.md, "Behaviour definitions"); named
 presets live in `presets.py`. Every event records the preset name and the values used
@@ -19,6 +20,7 @@ from cargotrace.detect.params.meetings import EncounterParams, LoiteringParams
 from cargotrace.detect.params.outliers import OutlierParams
 from cargotrace.detect.params.places import PortVisitParams, ShuttleParams
 from cargotrace.detect.params.silences import DarkVoyageParams, GapParams
+from cargotrace.detect.params.window import WindowMargins
 
 # The reference page's order (the data flow's: silences first, then what they rest on).
 __all__ = [
@@ -32,5 +34,6 @@ __all__ = [
     "EncounterParams",
     "LoiteringParams",
     "ShuttleParams",
+    "WindowMargins",
     "check_positive",
 ]

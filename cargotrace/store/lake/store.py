@@ -248,6 +248,21 @@ class LakeStore(Store):
             self._days = previous
             self._views()
 
+    def has_positions_from(self, moment: datetime) -> bool:
+        """As on the DuckDB store, from the snapshot's days where they tell: a later day's
+        partition, or `moment`'s own day from its midnight on, holds positions at or after it;
+        only `moment`'s day (read by the window ending there) is queried."""
+        moment = _utc(moment)
+        day = moment.date().isoformat()
+        days = self.snapshot.days("positions")
+        if any(d > day for d in days):
+            return True
+        if day not in days:
+            return False
+        if moment == moment.replace(hour=0, minute=0, second=0, microsecond=0):
+            return True
+        return super().has_positions_from(moment)
+
     def _views(self) -> None:
         for name, layout in TABLE_LAYOUT.items():
             if layout is Layout.BY_DAY:
