@@ -86,9 +86,11 @@ def _params_sets(texts: list[str] | None) -> list[list[dict[str, str]]]:
     return out
 
 
-def _without_coverage(texts: list[str], shared: set[str]) -> list[str]:
-    """A kind's recorded parameter sets without the feed coverage's (`coverage`, the same for
-    every silence kind of a run), which are added to `shared`."""
+def _without_shared(texts: list[str], shared: dict[str, set[str]]) -> list[str]:
+    """A kind's recorded parameter sets without the sections every kind of a run shares: the
+    feed coverage (`coverage`, read by every silence kind) and the gazetteer (`inputs.places`,
+    read by every kind), which are added to `shared` to be shown once. Why: repeated on each
+    kind, they made every row of the detection table a screen tall."""
     out = []
     for text in texts:
         try:
@@ -96,8 +98,14 @@ def _without_coverage(texts: list[str], shared: set[str]) -> list[str]:
         except ValueError:
             out.append(text)
             continue
-        if isinstance(doc, dict) and isinstance(doc.get("coverage"), dict):
-            shared.add(json.dumps(doc.pop("coverage"), sort_keys=True))
+        if isinstance(doc, dict):
+            if isinstance(doc.get("coverage"), dict):
+                shared["coverage"].add(json.dumps(doc.pop("coverage"), sort_keys=True))
+            inputs = doc.get("inputs")
+            if isinstance(inputs, dict) and isinstance(inputs.get("places"), dict):
+                shared["places"].add(json.dumps(inputs.pop("places"), sort_keys=True))
+                if not inputs:
+                    doc.pop("inputs")
             text = json.dumps(doc, sort_keys=True)
         out.append(text)
     return out
@@ -129,16 +137,20 @@ def _store_inputs(store: Store) -> dict[str, Any]:
                  "FROM sanctions_loads ORDER BY load_id").fetchall()]
     used = dict(con.execute(
         "SELECT kind, list(DISTINCT params::VARCHAR) FROM events GROUP BY kind").fetchall())
-    shared: set[str] = set()
-    used = {kind: _without_coverage(texts, shared) for kind, texts in used.items()}
+    shared: dict[str, set[str]] = {"coverage": set(), "places": set()}
+    used = {kind: _without_shared(texts, shared) for kind, texts in used.items()}
     detections = [{"kind": kind, "preset": run.get("preset", ""), "engine": run.get("engine", ""),
                    "events": run.get("events", ""), "ran_at": _when(run.get("ran_at")),
                    "data_end": _when(run.get("data_end")), "params": _params_sets(used.get(kind))}
                   for kind, run in sorted(detected_kinds(store).items())]
-    if shared:  # the feed coverage every silence kind read, once rather than on each kind
+    if shared["coverage"]:  # the feed coverage every silence kind read, once
         detections.append({"kind": "coverage", "preset": "shared", "engine": "silence kinds",
                            "events": "", "ran_at": "", "data_end": "",
-                           "params": _params_sets(sorted(shared))})
+                           "params": _params_sets(sorted(shared["coverage"]))})
+    if shared["places"]:  # the gazetteer every kind read, once
+        detections.append({"kind": "places", "preset": "shared", "engine": "every kind",
+                           "events": "", "ran_at": "", "data_end": "",
+                           "params": _params_sets(sorted(shared["places"]))})
     # each place cites its own source; grouped by the id prefix of the gazetteer it came from
     places = con.execute("SELECT split_part(place_id, ':', 1) AS origin, count(*) FROM places "
                          "GROUP BY origin ORDER BY origin").fetchall()
