@@ -13,32 +13,27 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cargotrace.cache import write_atomic
 from cargotrace.cases import CaseResult, build_case, read_case
 from cargotrace.cases.load import case_path
-from cargotrace.errors import ParamsError
 from cargotrace.publish.params import ReportParams
 from cargotrace.publish.report.content import report_content
 from cargotrace.publish.report.render import render_html
+from cargotrace.publish.report_files import (
+    FORMATS,
+    WrittenReport,
+    named_output,
+    write_html_and_pdf,
+)
 from cargotrace.store.store import Store
 
 __all__ = ["FORMATS", "Report", "write_report"]
 
 logger = logging.getLogger(__name__)
-FORMATS = ("html", "pdf")
 
 
 @dataclass
-class Report:
-    html_path: Path
-    pdf_path: Path | None
+class Report(WrittenReport):
     result: CaseResult
-    elapsed_s: float
-
-    @property
-    def path(self) -> Path:
-        """The file the user asked for."""
-        return self.pdf_path or self.html_path
 
 
 def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
@@ -51,13 +46,9 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
 
     `result` reuses a case already built against the same store (the demo builds it once).
     """
-    if fmt not in FORMATS:
-        raise ParamsError(f"report format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    named = named_output(out_dir, fmt)  # checked before the case is built
     params = params or ReportParams()
     case_file = case_path(case_file)
-    named = _named_file(out_dir)
-    if named is None and out_dir.exists() and not out_dir.is_dir():  # before case building
-        raise ParamsError(f"--out {out_dir}: is a file; give a folder or a .html/.pdf name")
     started = time.perf_counter()
     if result is None:
         result = build_case(read_case(case_file), store)
@@ -66,24 +57,8 @@ def write_report(case_file: Path, out_dir: Path, store: Store | None = None, *,
     content = report_content(case_file, result, store, store_path, params, (out_dir, fmt))
     html = render_html(content, params)
     stem = named if named is not None else out_dir / result.case.case
-    html_path = stem.with_name(stem.name + ".html")
-
-    def _write(tmp: str) -> None:
-        Path(tmp).write_text(html, encoding="utf-8")
-
-    write_atomic(html_path, _write)
-    pdf_path = None
-    if fmt == "pdf":
-        from cargotrace.publish.pdf import html_to_pdf
-
-        pdf_path = html_to_pdf(html_path, stem.with_name(stem.name + ".pdf"))
+    html_path, pdf_path = write_html_and_pdf(html, stem, fmt)
     elapsed = time.perf_counter() - started
     logger.info("report %s written in %.1f s", html_path, elapsed)
-    return Report(html_path, pdf_path, result, elapsed)
+    return Report(html_path, pdf_path, elapsed, result)
 
-
-def _named_file(out: Path) -> Path | None:
-    """The report's path without its suffix when `out` names a .html/.pdf file, else None."""
-    if out.suffix.lower() in (".html", ".htm", ".pdf") and not out.is_dir():
-        return out.with_suffix("")
-    return None
