@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cargotrace.ingest.params import InputFormat
 
 MC = "marinecadastre_AIS_2022_01_03_first99999.csv"
@@ -36,3 +38,13 @@ def table_variants(rows: list[bytes], head: bytes) -> dict[str, tuple[list[bytes
         "latin1": ([head, *rows[:5], rows[5].replace(b",", b"\xe9,", 1), *rows[6:]], False),
         "mixed_line_ends": ([head, *rows[:5], rows[5] + b"\r", *rows[6:]], False),
     }
+
+
+def variant_file(shared_data: Path, folder: Path, variant: str) -> tuple[Path, list[bytes], bool]:
+    """The first 60 rows of the real MarineCadastre file laid out as `variant`, written to
+    `folder`: (path, lines written, read by read_csv?)."""
+    lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
+    rows, by_read_csv = table_variants(lines[1:61], lines[0])[variant]
+    path = folder / f"{variant}.csv"
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    return path, rows, by_read_csv

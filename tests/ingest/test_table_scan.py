@@ -23,7 +23,7 @@ from cargotrace.ingest import pipeline, tables
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 
-from .table_files import MC, REAL, table_variants
+from .table_files import MC, REAL, table_variants, variant_file
 
 BLOCKS = "reading in blocks"  # what the reader logs when read_csv's rows are not used
 
@@ -112,10 +112,7 @@ def _not_pairable(*args: object, **kwargs: object) -> object:
 def test_damaged_and_re_laid_out_rows_read_alike(
         variant: str, shared_data: Path, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
-    rows, expect_read_csv = table_variants(lines[1:61], lines[0])[variant]
-    path = tmp_path / f"{variant}.csv"
-    path.write_bytes(b"\n".join(rows) + b"\n")
+    path, rows, expect_read_csv = variant_file(shared_data, tmp_path, variant)
     caplog.set_level(logging.DEBUG, logger="cargotrace.ingest.tables")
     fast, blocks = _both(path, InputFormat.MARINECADASTRE, chunk_records=25)
     assert (BLOCKS not in caplog.text) is expect_read_csv

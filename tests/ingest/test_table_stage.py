@@ -20,7 +20,7 @@ import cargotrace
 from cargotrace.ingest import pipeline
 from cargotrace.ingest.params import IngestOptions, InputFormat
 
-from .table_files import MC, REAL, table_variants
+from .table_files import MC, REAL, table_variants, variant_file
 
 SQL, CHUNKS, NOT_SQL = "sql", "chunks", "not staged in SQL"
 
@@ -118,10 +118,7 @@ def test_marinecadastre_counts_as_pandas_finds_them(
 def test_damaged_and_re_laid_out_rows_stored_alike(
         variant: str, shared_data: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
-    rows, read_by_read_csv = table_variants(lines[1:61], lines[0])[variant]
-    path = tmp_path / f"{variant}.csv"
-    path.write_bytes(b"\n".join(rows) + b"\n")
+    path, rows, read_by_read_csv = variant_file(shared_data, tmp_path, variant)
     if read_by_read_csv:
         _, _, quarantine, summary = _both(path, tmp_path, monkeypatch, chunk_records=25,
                                           format=InputFormat.MARINECADASTRE)
