@@ -62,6 +62,35 @@ def _detect_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _tool_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """One row per compared tool (`results.<tool>` = {median_s, runs_s, peak_rss_mb}), as the
+    ingest benchmark writes them, then its ratios."""
+    rows = []
+    for tool, run in doc["results"].items():
+        runs = len(run.get("runs_s", [])) or 1
+        rows.append((tool, f"{_num(run['median_s'])} s ({runs} runs), "
+                           f"peak {_num(run.get('peak_rss_mb', 'not recorded'))} MB"))
+    rows += [(f"ratio: {k}", _num(v)) for k, v in doc.get("ratios", {}).items()]
+    return rows
+
+
+def _rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """The rows of a result document, by its layout; a layout this script does not know (or
+    a damaged file) gets the generic rows, never an error."""
+    results = doc.get("results")
+    try:
+        if isinstance(results, dict) and all(
+                isinstance(v, dict) and all(isinstance(s, dict) and "stage" in s
+                                            for s in v.values()) for v in results.values()):
+            return _detect_rows(doc)
+        if isinstance(results, dict) and all(isinstance(v, dict) and "median_s" in v
+                                             for v in results.values()):
+            return _tool_rows(doc)
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return _generic_rows(doc)
+
+
 def _generic_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     """Medians, throughputs and ratios of a layout this script does not know in detail."""
     rows = []
@@ -85,8 +114,11 @@ def rows_of(path: Path) -> list[dict[str, str]]:
     except (OSError, ValueError) as exc:
         return [{"file": path.name, "measure": "unreadable", "value": str(exc)[:80],
                  "date": "", "machine": "", "versions": "", "load": ""}]
+    if not isinstance(doc, dict):
+        return [{"file": path.name, "measure": "unreadable", "value": "not a JSON object",
+                 "date": "", "machine": "", "versions": "", "load": ""}]
     context = _context(doc)
-    found = _detect_rows(doc) if isinstance(doc.get("results"), dict) else _generic_rows(doc)
+    found = _rows(doc)
     return [{"file": path.name, "measure": m, "value": v, **context} for m, v in found]
 
 
