@@ -17,7 +17,6 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 
 import duckdb
 import pyais
-from machine import cpu_model  # bench/ is on sys.path when run as a script
+from machine import load_average, machine_facts  # bench/ is on sys.path when run as a script
 
 from cargotrace.version import __version__
 
@@ -124,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     nmea = args.nmea or issue_feed()
-    load_before = os.getloadavg()
+    load_before = load_average()
     results = measure(nmea, args.csv, args.reps)
     versions = {"cargotrace": __version__, "pyais": pyais.__version__,
                 "duckdb": duckdb.__version__}
@@ -134,9 +133,7 @@ def main() -> None:
         versions["aiscat"] = version("aiscat")
     report = {
         "when": datetime.now(UTC).isoformat(),
-        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
+        "machine": machine_facts(load_before),
         "versions": versions,
         "inputs": {"nmea_file": str(nmea), "nmea_lines": sum(1 for _ in nmea.open("rb")),
                    "csv_file": args.csv.name, "csv_rows": sum(1 for _ in args.csv.open("rb")) - 1},

@@ -36,7 +36,8 @@ def _num(value: Any) -> str:
 def _context(doc: dict[str, Any]) -> dict[str, str]:
     machine = doc.get("machine", {}) if isinstance(doc.get("machine"), dict) else {}
     versions = doc.get("versions", {}) if isinstance(doc.get("versions"), dict) else {}
-    load = machine.get("load_average_at_start") or doc.get("load_average")
+    load = (machine.get("load_average_at_start") or machine.get("load_average_before")
+            or doc.get("load_average"))
     return {
         "date": str(doc.get("date") or doc.get("when") or "not recorded")[:16],
         "machine": ", ".join(str(machine[k]) + (" cores" if k == "cores" else "")
