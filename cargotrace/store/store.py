@@ -35,6 +35,24 @@ def default_store_path() -> Path:
     return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
 
 
+def apply_settings(con: duckdb.DuckDBPyConnection, spill: Path | None = None) -> None:
+    """The settings every store's connection runs with: UTC, no DuckDB progress bar (only the
+    CLI draws on stderr), and the user's `CARGOTRACE_MEMORY_LIMIT` / `CARGOTRACE_TEMP_DIR`
+    (else `spill`, when given, as the temporary folder). A bad value is a one-line error."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    if spill is not None and not os.environ.get(TEMP_DIR_ENV):
+        con.execute("SET temp_directory = ?", [str(spill)])
+    for env, setting in ((MEMORY_LIMIT_ENV, "memory_limit"), (TEMP_DIR_ENV, "temp_directory")):
+        value = os.environ.get(env)
+        if value:
+            try:
+                con.execute(f"SET {setting} = ?", [value])
+            except duckdb.Error as exc:
+                con.close()
+                raise StoreError(f"${env}={value!r}: {str(exc).splitlines()[0]}") from exc
+
+
 class Store:
     """An open store. `store.positions` etc. are Ibis tables; `store.con` is the DuckDB connection.
 
@@ -59,17 +77,7 @@ class Store:
             con = duckdb.connect(str(self.path), read_only=self.read_only)
         except (duckdb.IOException, duckdb.InvalidInputException) as exc:
             raise StoreError(f"{self.path}: cannot open store ({exc})") from exc
-        con.execute("SET TimeZone = 'UTC'")
-        # DuckDB draws its own progress bar on long queries: only the CLI may draw on stderr
-        con.execute("SET enable_progress_bar = false")
-        for env, setting in ((MEMORY_LIMIT_ENV, "memory_limit"), (TEMP_DIR_ENV, "temp_directory")):
-            value = os.environ.get(env)
-            if value:
-                try:
-                    con.execute(f"SET {setting} = ?", [value])
-                except duckdb.Error as exc:
-                    con.close()
-                    raise StoreError(f"${env}={value!r}: {str(exc).splitlines()[0]}") from exc
+        apply_settings(con)
         return con
 
     def reconnect(self) -> None:

@@ -40,7 +40,8 @@ PARTITION_COLUMN = "day"
 
 LAKE_PREFIX = "lake:"
 FILE_PREFIX = "file:"
-OBJECT_STORE = re.compile(r"^(s3|s3a|gs|gcs|abfss?|az|hdfs)://", re.IGNORECASE)
+# `:/+`, not `://`: a --store typed as a Path arrives as "s3:/bucket/lake"
+OBJECT_STORE = re.compile(r"^(s3|s3a|gs|gcs|abfss?|az|hdfs):/+", re.IGNORECASE)
 
 
 class Layout(enum.StrEnum):

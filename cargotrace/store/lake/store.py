@@ -50,7 +50,7 @@ from cargotrace.store.lake.layout import (
 from cargotrace.store.lake.lock import WriterLock
 from cargotrace.store.lake.snapshot import DataFile, Snapshot, latest_snapshot, publish
 from cargotrace.store.schema import SCHEMA_VERSION, SPECS, TABLES
-from cargotrace.store.store import Store
+from cargotrace.store.store import Store, apply_settings
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,8 @@ class LakeStore(Store):
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
         # an in-memory database spills to ./.tmp by default: use the system's temporary folder
-        spill = Path(tempfile.gettempdir()) / f"cargotrace-duckdb-{os.getpid()}"
-        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        apply_settings(con, spill=Path(tempfile.gettempdir()) / f"cargotrace-duckdb-{os.getpid()}")
         return con
 
     def reconnect(self) -> None:
