@@ -8,6 +8,7 @@ and the detector's values are what each event records in `events.params`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,9 +97,12 @@ def _parsed(key: str, text: str, current: Any) -> Any:
     if isinstance(current, bool):
         return text.lower() in ("1", "true", "yes")
     try:
-        return type(current)(text)
+        value = type(current)(text)
     except ValueError as exc:
         raise ParamsError(f"--set {key}={text}: not a {type(current).__name__}") from exc
+    if isinstance(value, float) and not math.isfinite(value):  # nan, inf: no threshold means that
+        raise ParamsError(f"--set {key}={text}: not a finite number")
+    return value
 
 
 GFW = Preset("gfw")

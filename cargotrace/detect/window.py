@@ -27,6 +27,7 @@ from typing import Any
 
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.presets import Preset
+from cargotrace.errors import ParamsError
 from cargotrace.store.events import Event
 
 
@@ -83,11 +84,18 @@ def margin_of(kind: EventKind, preset: Preset) -> Margin:
 def read_range(kinds: list[EventKind], preset: Preset, since: datetime | None,
                until: datetime | None) -> tuple[datetime | None, datetime | None, Margin]:
     """[since - back, until + ahead] for the largest margin of `kinds`, and that margin."""
+    if since is not None and until is not None and since >= until:
+        raise ParamsError(f"--since {since.isoformat()} is not before --until "
+                          f"{until.isoformat()}: the window would be empty")
     margin = Margin(timedelta(0), timedelta(0))
     for kind in kinds:
         margin = margin | margin_of(kind, preset)
-    return (None if since is None else since - margin.back,
-            None if until is None else until + margin.ahead, margin)
+    try:
+        return (None if since is None else since - margin.back,
+                None if until is None else until + margin.ahead, margin)
+    except OverflowError as exc:
+        raise ParamsError(f"the window's margins ({margin.back} back, {margin.ahead} ahead) "
+                          "reach past the calendar; lower the window.* parameters") from exc
 
 
 def starting_in(events: list[Event], since: datetime | None, until: datetime | None

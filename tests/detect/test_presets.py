@@ -75,6 +75,10 @@ def test_overrides_parse_to_each_fields_type_and_leave_the_preset_alone() -> Non
                  id="not_a_float"),
     pytest.param("gfw", {"gap.min_gap_h": "-1"}, "min_gap_h must be > 0, got -1.0",
                  id="rejected_by_the_params_class"),
+    pytest.param("gfw", {"gap.min_gap_h": "nan"}, "--set gap.min_gap_h=nan: not a finite number",
+                 id="nan"),
+    pytest.param("gfw", {"window.gap_h": "inf"}, "--set window.gap_h=inf: not a finite number",
+                 id="infinite"),
     pytest.param("skylight", {}, "unknown preset 'skylight'; choose one of gfw, rendezvous",
                  id="unknown_preset"),
 ])

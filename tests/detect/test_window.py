@@ -96,6 +96,18 @@ def test_the_margins_are_parameters_a_run_can_override() -> None:
         WindowMargins(gap_h=-1)
 
 
+def test_an_empty_or_impossible_window_is_a_one_line_error() -> None:
+    """--since after --until reads an inverted range and replaced nothing while saying it did;
+    a margin past the calendar raised OverflowError."""
+    since, until = datetime.fromisoformat("2024-02-01T00:00Z"), datetime.fromisoformat(
+        "2023-01-01T00:00Z")
+    with pytest.raises(cargotrace.errors.ParamsError, match="is not before --until"):
+        read_range([EventKind.GAP], GFW, since, until)
+    huge = GFW.with_overrides({"window.port_visit_h": "1e9"})
+    with pytest.raises(cargotrace.errors.ParamsError, match="reach past the calendar"):
+        read_range([EventKind.PORT_VISIT], huge, until, None)
+
+
 def test_a_redetect_of_two_windows_leaves_the_events_between_alone(
     full_detect: Path, tmp_path: Path,
 ) -> None:
