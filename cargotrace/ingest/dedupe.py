@@ -81,8 +81,9 @@ def store_new_rows(
     replaced = 0
     # an earlier chunk of this file stored a copy from a later-sorting receiver: replace it
     # (the cheap, zone-map-backed test skips the join when this ingest has nothing near)
-    if _any(con, f"SELECT 1 FROM {table} t WHERE t.ingest_id = $ingest_id AND {near}",
-            ingest_id):
+    mine = _any(con, f"SELECT 1 FROM {table} t WHERE t.ingest_id = $ingest_id AND {near}",
+                ingest_id)
+    if mine:
         replaced = con.execute(
             f"""DELETE FROM {table} t USING chunk_first s
                 WHERE t.ingest_id = $ingest_id AND {near} AND {_key_match(key)}
@@ -90,7 +91,7 @@ def store_new_rows(
             {"ingest_id": ingest_id},
         ).fetchall()[0][0]
     params = {"source": source, "ingest_id": ingest_id}
-    if _any(con, f"SELECT 1 FROM {table} t WHERE {near}", None):
+    if mine or _any(con, f"SELECT 1 FROM {table} t WHERE {near}", None):
         sql = f"""INSERT INTO {table} BY NAME
             SELECT s.*, $source AS source, $ingest_id AS ingest_id FROM chunk_first s
             WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {near} AND {_key_match(key)})"""

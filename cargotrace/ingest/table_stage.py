@@ -210,11 +210,17 @@ def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSourc
 
 
 def _drop(store: Store) -> None:
-    """Remove what staging left on the store's connection (nothing of it is in the file)."""
-    for table in (STAGE_TABLE, *_REJECTS):
-        store.con.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    for macro in ("ct_val", "ct_text"):
-        store.con.execute(f"DROP MACRO IF EXISTS temp.{macro}")
+    """Remove what staging left on the store's connection (nothing of it is in the file).
+
+    A connection the failed ingest left unusable has nothing to drop: its error, already on
+    its way to the user, must not be replaced by this one."""
+    try:
+        for table in (STAGE_TABLE, *_REJECTS):
+            store.con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        for macro in ("ct_val", "ct_text"):
+            store.con.execute(f"DROP MACRO IF EXISTS temp.{macro}")
+    except duckdb.Error:
+        pass
 
 
 def quoted(name: str) -> str:

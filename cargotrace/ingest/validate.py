@@ -43,6 +43,12 @@ POSITION_VALUES_SQL = """
 
 
 def reports_reason_sql() -> str:
+    """A CASE expression naming the first rule a staged report breaks (NULL when none).
+
+    Its rules must stay the first rules of `positions_reason_sql`: a table row that gives both
+    a position and a report is judged on its position alone (ingest/table_store.py), which is
+    right only while every bad report is also a bad position (tests/ingest/test_table_stage.py
+    checks this)."""
     return f"CASE {_common_checks()} END"
 
 

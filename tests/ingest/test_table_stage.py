@@ -182,3 +182,13 @@ def test_parquet_with_bad_values_stored_alike(
                                                 "unparseable_time"}
     assert '"LAT":"95.5"' in quarantine[0][1]  # the row as JSON
     assert summary["duplicate_positions"] >= 40
+
+
+def test_a_bad_report_is_always_a_bad_position() -> None:
+    """The table path quarantines a row with a position and static fields on its position's
+    rules alone; that loses nothing only while the report's rules are the position's first."""
+    from cargotrace.ingest.validate import positions_reason_sql, reports_reason_sql
+
+    report_rules = reports_reason_sql().removesuffix("END").rstrip()
+    assert "WHEN" in report_rules
+    assert positions_reason_sql().startswith(report_rules)
