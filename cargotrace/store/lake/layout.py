@@ -103,14 +103,6 @@ def is_lake(text: str | os.PathLike[str]) -> bool:
     return lake_location(text) is not None
 
 
-def table_dir(root: Path, table: str) -> Path:
-    return root / table
-
-
-def partition_dir(root: Path, table: str, day: str) -> Path:
-    return root / table / f"{PARTITION_COLUMN}={day}"
-
-
 def relative(root: Path, path: Path) -> str:
     """A data file's name in a snapshot: relative to the lake, with `/` separators, so that a
     lake can be moved or mounted elsewhere (and read by Spark under another prefix)."""
