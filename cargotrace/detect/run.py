@@ -99,9 +99,9 @@ def detect(
 
     `preset` is a preset's name or a `Preset` (e.g. `GFW.with_overrides(...)`); `overrides`
     are `--set` texts applied on top of it. With `since`/`until`, the run reads each kind's
-    margin (the preset's `window` caps, `window.margin_of`) around the window, detects there and stores only the events that start in
-    [since, until), replacing the stored ones that do (`window.py`): a re-detect of a window
-    gives the events a full detect gives there."""
+    margin (the preset's `window` caps, `window.margin_of`) around the window, detects there
+    and stores only the events that start in [since, until), replacing the stored ones that
+    do (`window.py`): a re-detect of a window gives the events a full detect gives there."""
     started = time.perf_counter()
     try:
         wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
