@@ -1,6 +1,6 @@
 """Text to rows and fields for the CSV reader: whole-line blocks, lines, and field splitting.
 
-Kept apart from the reader (tables.py: formats, headers, chunks, conversion) because this is the
+Kept apart from the block reader (tables.py: chunks, conversion) because this is the
 byte-level part: blocks of whole lines read in bulk, a UTF-8 fast path with a per-line fallback,
 and splitting on the delimiter with Arrow, or with Python's csv module for rows with quotes,
 where every row that cannot be split is named with its problem (never dropped).
@@ -15,6 +15,9 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
+
+from cargotrace.ingest.table_header import decode_line
+from cargotrace.ingest.table_scan import row_problem
 
 
 def line_blocks(fh: IO[bytes], n_lines: int, read_bytes: int = 1 << 22) -> Iterator[bytes]:
@@ -40,16 +43,10 @@ def line_blocks(fh: IO[bytes], n_lines: int, read_bytes: int = 1 << 22) -> Itera
         yield buf
 
 
-def decode_line(line: bytes) -> str:
-    """UTF-8, or Latin-1 for a line that is not (old exports; also shows garbage bytes as-is)."""
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("latin-1")
+def block_lines(block: bytes) -> tuple[pa.Array, bool]:
+    """The block's lines without their line ends, and whether the block was valid UTF-8."""
+    import pyarrow.compute as pc
 
-
-def line_array(block: bytes) -> pa.Array:
-    """The block's lines, each with its line end (trimmed later), without copying the block."""
     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
     n = len(ends) + (0 if block.endswith(b"\n") else 1)
     large = len(block) >= 2**31 - 1
@@ -57,16 +54,9 @@ def line_array(block: bytes) -> pa.Array:
     offsets[0] = 0
     offsets[1 : len(ends) + 1] = ends + 1
     offsets[-1] = len(block)
+    # the block's lines, each with its line end (trimmed below), without copying the block
     kind = pa.LargeStringArray if large else pa.StringArray
-    return kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
-
-
-def block_lines(block: bytes) -> tuple[pa.Array, bool]:
-    """The block's lines without their line ends, and whether the block was valid UTF-8."""
-    import pyarrow.compute as pc  # here: a table read by read_csv never needs it (start-up)
-
-    lines = line_array(block)
-    n = len(lines)
+    lines = kind.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
     try:
         lines.validate(full=True)
         clean = True
@@ -130,18 +120,16 @@ def split_arrow(
 
 
 def split_python(texts: list[str], delimiter: str, n_fields: int, used: list[int]) -> Split:
+    """Fields of the used columns, line by line with Python's csv module (`row_problem`
+    judges each line first, as it judges the lines read_csv rejects)."""
     values: dict[int, list[str]] = {i: [] for i in used}
     bad: list[tuple[int, str]] = []
     for index, text in enumerate(texts):
-        try:
-            fields = next(csv.reader([text], delimiter=delimiter), [])
-        except csv.Error as exc:
-            problem = "a carriage return inside a field" if "new-line" in str(exc) else str(exc)
-            bad.append((index, f"not a CSV row: {problem}"))
+        problem = row_problem(text, delimiter, n_fields)
+        if problem is not None:
+            bad.append((index, problem))
             continue
-        if len(fields) != n_fields:
-            bad.append((index, f"expected {n_fields} fields, found {len(fields)}"))
-            continue
+        fields = next(csv.reader([text], delimiter=delimiter))
         for i in used:
             values[i].append(fields[i])
     return {f"c{i}": pa.array(values[i], pa.string()) for i in used}, bad

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from cargotrace.ingest.staging import ChunkQueries
 from cargotrace.store import Store
+
+if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ def store_new_rows(
     store holds nothing in the chunk's (ts, mmsi) window (a LIMIT 1 scan that the zone maps
     mostly answer).
     """
+    import pyarrow.compute as pc
+
     keys = ", ".join(key)
     rows = queries.arrow(checked, checks)
     reason = rows.column("reason")

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.nmea_lines import looks_like_nmea
 from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.table_header import GZIP_MAGIC, sniff_csv_format
 
 if TYPE_CHECKING:
     from cargotrace.ingest.records import Chunk
 
 SNIFF_BYTES = 64 * 1024
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 def detect_format(path: Path, options: IngestOptions) -> InputFormat:
@@ -45,8 +45,6 @@ def detect_format(path: Path, options: IngestOptions) -> InputFormat:
         raise UnreadableInputError(f"{path}: the file is empty")
     if looks_like_nmea(head):
         return InputFormat.NMEA
-    from cargotrace.ingest.tables import sniff_csv_format
-
     return sniff_csv_format(path, head, options)
 
 

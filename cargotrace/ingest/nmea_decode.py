@@ -8,9 +8,10 @@ static and voyage data from 5 (class A), 24 (class B, in two parts) and 19.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cargotrace.ingest.records import ChunkBuilder
+if TYPE_CHECKING:  # the table readers read the type sets below without pyarrow (issue 16)
+    from cargotrace.ingest.records import ChunkBuilder
 
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 REPORT_TYPES = frozenset({5, 19, 24})

@@ -11,12 +11,9 @@ store it (`ChunkQueries`), and nothing of it outlives its chunk.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from cargotrace.ingest.params import IngestOptions
-from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.validate import (
     POSITION_VALUES_SQL,
@@ -25,6 +22,11 @@ from cargotrace.ingest.validate import (
     reports_reason_sql,
 )
 from cargotrace.store import Store
+
+if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
+    import pyarrow as pa
+
+    from cargotrace.ingest.records import Chunk
 
 # Per stored table: its chunk's records with the first rule each breaks (NULL: none).
 _CHECKED = {

@@ -179,3 +179,8 @@ def _skips_sql(layout: Layout) -> str:
         except KeyError:
             continue  # the rule reads a column this file lacks
     return skips
+
+
+def quoted(name: str) -> str:
+    """A column name as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'

@@ -1,15 +1,15 @@
 """A table file read and converted by DuckDB on the store's own connection (`SqlSource`).
 
-Why: the table reader (table_scan.py) already has DuckDB's read_csv parse a whole file in one
-query, but then cut the result into Arrow chunks that the pipeline hands back to DuckDB, row by
-row of Python-side work that cost more than the read itself (issue 16: the whole ingest 2.8x a
-bare read_csv). Here the same query (`convert_sql`, the block reader's value rules) writes the
-file's rows into a temporary table of the store's connection, `STAGE_TABLE`, and table_store.py
-validates, deduplicates and stores them from there in SQL: no row reaches Python.
+Why: parsing a CSV in Python blocks (tables.py) cost ~8x DuckDB's `read_csv` of the same file,
+and cutting DuckDB's result into Arrow chunks for the pipeline to hand back to DuckDB cost more
+than the read itself (issue 16). Here one query (`convert_sql`, the block reader's value rules)
+reads the whole file with read_csv or read_parquet, on every core, into a temporary table of
+the store's connection, `STAGE_TABLE`, and table_store.py validates, deduplicates and stores
+it from there in SQL: no row reaches Python, and neither numpy nor pyarrow is imported.
 
-A file qualifies when read_csv's rows pair with its lines (the byte scan and the counts of
-table_scan.py, unchanged), or when it is Parquet; any other file returns None and is read in
-chunks as before, so the stored rows, quarantine and counts are the same either way.
+A CSV qualifies when read_csv's rows pair with its lines (the byte scan and the counts of
+table_scan.py); a Parquet file always. Any other file returns None and is read in chunks by
+the block reader, so the stored rows, quarantine and counts are the same either way.
 
 Why before the ingest's transaction: a query that fails inside a DuckDB transaction aborts it,
 and read_csv can refuse a file (strict mode); outside, a failure only means "read it in
@@ -111,28 +111,25 @@ def _stage(store: Store, fmt: InputFormat, path: Path, options: IngestOptions) -
 def _stage_csv(store: Store, fmt: InputFormat, path: Path,
                options: IngestOptions) -> SqlSource | None:
     from cargotrace.ingest.table_formats import resolve_layout
+    from cargotrace.ingest.table_header import is_gzip, open_rows, open_stream, read_header
     from cargotrace.ingest.table_scan import framing_problems, line_texts, scan_csv
-    from cargotrace.ingest.tables import GZIP_MAGIC, MAX_HEADER_BYTES, _open_stream, _read_header
 
-    with _open_stream(path) as (raw_file, fh):
-        header, delimiter = _read_header(path, fh)
+    with open_stream(path) as (_, fh):
+        header, delimiter = read_header(path, fh)
         layout = resolve_layout(path, header, fmt, options.column_map())
         try:
-            scan = scan_csv(raw_file, fh, options.chunk_records)
+            scan = scan_csv(fh)
         except (OSError, EOFError, zlib.error):
             return None  # a damaged stream: the block reader says where
     if not scan.pairable:
         return None
-    with path.open("rb") as probe:
-        gzipped = probe.read(2) == GZIP_MAGIC
-    _convert_csv(store, layout, path, delimiter, gzipped)
+    _convert_csv(store, layout, path, delimiter, is_gzip(path))
     rejected = [int(line) for (line,) in store.con.execute(
         f"SELECT DISTINCT line FROM {_REJECTS[0]} ORDER BY 1").fetchall()]
     texts: dict[int, str] = {}
     if rejected:
-        with _open_stream(path) as (_, fh):
-            fh.readline(MAX_HEADER_BYTES)
-            texts = line_texts(fh, options.chunk_records, set(rejected))
+        with open_rows(path) as fh:
+            texts = line_texts(fh, set(rejected))
     framing = framing_problems(texts, delimiter, len(header))
     skipped_lines = sorted(set(rejected) | set(scan.blank_lines))
     rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
@@ -193,7 +190,7 @@ def _renumber(store: Store, skipped_lines: list[int]) -> None:
 
 def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSource:
     from cargotrace.ingest.table_formats import resolve_layout
-    from cargotrace.ingest.table_sql import convert_sql
+    from cargotrace.ingest.table_sql import convert_sql, quoted
 
     header = [str(name) for (name, *_) in store.con.execute(
         "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
@@ -223,9 +220,4 @@ def _drop(store: Store) -> None:
         pass
 
 
-def quoted(name: str) -> str:
-    """A column name as a DuckDB identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-__all__ = ["STAGE_TABLE", "SqlSource", "quoted", "staged_in_sql"]
+__all__ = ["STAGE_TABLE", "SqlSource", "staged_in_sql"]

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from cargotrace.ingest.dedupe import _key_match, _ts
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.ingest.table_stage import STAGE_TABLE, SqlSource, quoted
+from cargotrace.ingest.table_sql import quoted
+from cargotrace.ingest.table_stage import STAGE_TABLE, SqlSource
 from cargotrace.ingest.validate import (
     POSITION_VALUES_SQL,
     REPORT_VALUES_SQL,
@@ -35,7 +35,15 @@ from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
 
 _BAD_TABLE = f"{STAGE_TABLE}_bad"
-_PIECE_BYTES = 1 << 22  # temporary: line_no, reason, detail of every bad record
+
+
+def _key_match(key: tuple[str, ...]) -> str:
+    """Rows s and t have the same key (NULLs equal, as in dedupe.py)."""
+    return " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in key)
+
+
+def _ts(value: datetime) -> str:
+    return f"TIMESTAMPTZ '{value.isoformat()}'"
 
 
 def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
@@ -135,11 +143,10 @@ _INSERT_BAD = f"""
 
 def _quarantine_csv_lines(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
     """The bad records with their lines' text, read back piece by piece (memory: a piece)."""
-    from cargotrace.ingest.tables import MAX_HEADER_BYTES, _open_stream
+    from cargotrace.ingest.table_header import open_rows
 
     texts = "SELECT unnest($lines::BIGINT[]) AS line_no, unnest($texts::VARCHAR[]) AS raw"
-    with _open_stream(source.path) as (_, fh):
-        fh.readline(MAX_HEADER_BYTES)
+    with open_rows(source.path) as fh:
         for lines, raw in _lines_wanted(store, fh):
             store.con.execute(_INSERT_BAD.format(texts=texts),
                               {**params, "lines": lines, "texts": raw})
@@ -147,25 +154,14 @@ def _quarantine_csv_lines(store: Store, source: SqlSource, params: dict[str, Any
 
 def _lines_wanted(store: Store, fh: IO[bytes]) -> Iterator[tuple[list[int], list[str]]]:
     """The bad lines of each piece of the file (`fh` after its header), with their text."""
-    first, rest = 2, b""  # the line `rest` begins, the last (unfinished) line read
-    while True:
-        piece = fh.read(_PIECE_BYTES)
-        buf = rest + piece if piece else rest + b"\n"  # the last line may lack its end
-        whole = buf.count(b"\n")
-        if whole:
-            wanted = [int(line) for (line,) in store.con.execute(
-                f"SELECT line_no FROM {_BAD_TABLE} WHERE line_no BETWEEN ? AND ? ORDER BY 1",
-                [first, first + whole - 1]).fetchall()]
-            if wanted:
-                lines = buf.split(b"\n", whole)
-                yield wanted, [lines[line - first].decode("utf-8").rstrip("\r")
-                               for line in wanted]
-            rest = buf[buf.rfind(b"\n") + 1:]
-            first += whole
-        else:
-            rest = buf
-        if not piece:
-            return
+    from cargotrace.ingest.table_scan import line_pieces
+
+    for first, lines in line_pieces(fh):
+        wanted = [int(line) for (line,) in store.con.execute(
+            f"SELECT line_no FROM {_BAD_TABLE} WHERE line_no BETWEEN ? AND ? ORDER BY 1",
+            [first, first + len(lines) - 1]).fetchall()]
+        if wanted:
+            yield wanted, [lines[line - first].decode("utf-8").rstrip("\r") for line in wanted]
 
 
 def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, Any]) -> None:

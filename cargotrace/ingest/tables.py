@@ -1,45 +1,34 @@
-"""Readers for decoded AIS tables: CSV (plain or gzip-compressed) and Parquet.
+"""The chunk readers of decoded AIS tables: CSV (plain or gzip-compressed) and Parquet.
 
-Parquet files, and CSV files whose every row is one line, are read by DuckDB's own readers in
-one query per file (table_scan.py). Other CSVs (a quoted field over a line end, a NUL byte, bad
-UTF-8, a stray carriage return) are read here in blocks of `chunk_records` lines, so that every
-malformed row is named with its line number and text. Each block is split into fields by Arrow's
-CSV parser, and every value is then parsed in one DuckDB query per block, so the Python loop
-runs per block, not per row. Arrow can only say *which* rows had the wrong number of fields; the
-line numbers and raw text come from our own line splitting, and Arrow's row count is checked
-against ours. A quote left open by a corrupt line makes Arrow merge lines: the counts then
-disagree and the block is split again, line by line, with Python's `csv` module.
+An ingest first tries to read a table file with DuckDB's own readers, on the store's
+connection (table_stage.py: every Parquet file, and every CSV whose rows are each one line).
+The CSVs it cannot pair line by line (a quoted field over a line end, a NUL byte, bad UTF-8, a
+stray carriage return) are read here in blocks of `chunk_records` lines, so that every
+malformed row is named with its line number and text. Each block is split into fields by
+Arrow's CSV parser, and every value is then parsed in one DuckDB query per block, so the Python
+loop runs per block, not per row. Arrow can only say *which* rows had the wrong number of
+fields; the line numbers and raw text come from our own line splitting, and Arrow's row count
+is checked against ours. A quote left open by a corrupt line makes Arrow merge lines: the
+counts then disagree and the block is split again, line by line, with Python's `csv` module.
 
-Both paths parse values with the same query (table_sql.py) and give the same chunks. Readers
+Both paths parse values with the same query (table_sql.py) and give the same rows. Readers
 only parse (see records.py). Values that cannot be parsed at all send the row to quarantine;
 range checks and "not available" sentinels are left to validate.py.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import logging
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from cargotrace.errors import UnreadableInputError
-from cargotrace.ingest.csv_split import (
-    block_lines,
-    decode_line,
-    line_blocks,
-    split_arrow,
-    split_python,
-)
+from cargotrace.ingest.csv_split import block_lines, line_blocks, split_arrow, split_python
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.records import (
@@ -48,109 +37,27 @@ from cargotrace.ingest.records import (
     STAGED_REPORT_SCHEMA,
     Chunk,
 )
-from cargotrace.ingest.table_formats import Layout, profile_format, resolve_layout
-from cargotrace.ingest.table_scan import (
-    CsvScan,
-    TableScan,
-    csv_chunks,
-    framing_problems,
-    line_texts,
-    parquet_chunks,
-    scan_csv,
-)
+from cargotrace.ingest.table_formats import Layout, resolve_layout
+from cargotrace.ingest.table_header import open_stream, read_header
 from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
 
-log = logging.getLogger(__name__)
-
-DELIMITERS = (",", ";", "\t", "|")
-MAX_HEADER_BYTES = 1 << 20
 BATCH_ROWS = 16_384
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def sniff_csv_format(path: Path, head: bytes, options: IngestOptions) -> InputFormat:
-    """The table format a file's header shows; one-line UnreadableInputError when there is none."""
-    if head.startswith(GZIP_MAGIC):
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
-        except zlib.error as exc:
-            raise UnreadableInputError(f"{path}: not a readable gzip file ({exc})") from exc
-    first = head.split(b"\n", 1)[0]
-    header, _ = _parse_header(path, first, head)
-    layout = resolve_layout(path, header, InputFormat.AUTO, options.column_map())
-    return profile_format(layout.profile)
 
 
 def read_table(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator[Chunk]:
     """Stream a decoded table as chunks of at most `options.chunk_records` rows."""
     if fmt is InputFormat.PARQUET:
-        yield from _read_parquet(path, options)
+        from cargotrace.ingest.table_parquet import read_parquet
+
+        yield from read_parquet(path, options)
         return
-    with _open_stream(path) as (raw_file, fh):
-        header, delimiter = _read_header(path, fh)
-        layout = resolve_layout(path, header, fmt, options.column_map())
-        try:
-            csv_scan = scan_csv(raw_file, fh, options.chunk_records)
-        except (OSError, EOFError, zlib.error):
-            csv_scan = None  # a damaged stream: the block reader says where
-    if csv_scan is not None and csv_scan.pairable:
-        scan = TableScan(layout)
-        try:
-            yield from _read_csv_whole(path, delimiter, scan, csv_scan, options)
-            return
-        except _NotPairable:
-            pass
-        finally:
-            scan.close()
-    log.debug("%s: read_csv's rows do not pair with the lines; reading in blocks", path)
-    yield from _read_csv_blocks(path, fmt, options)
+    yield from read_csv_blocks(path, fmt, options)
 
 
-class _NotPairable(Exception):
-    """read_csv's rows cannot be paired with the file's lines (raised before any chunk)."""
-
-
-def _read_csv_whole(
-    path: Path, delimiter: str, scan: TableScan, csv_scan: CsvScan, options: IngestOptions
-) -> Iterator[Chunk]:
-    """The file through DuckDB's read_csv (see table_scan.py)."""
-    with path.open("rb") as probe:
-        gzipped = probe.read(2) == GZIP_MAGIC
-    try:
-        scan.convert_csv(path, delimiter, gzipped)
-        rejected = scan.rejected_lines()
-        texts: dict[int, str] = {}
-        if rejected:
-            with _open_stream(path) as (_, fh):
-                fh.readline(MAX_HEADER_BYTES)
-                texts = line_texts(fh, options.chunk_records, set(rejected))
-        problems = framing_problems(texts, delimiter, len(scan.layout.header))
-        skipped_lines = sorted(set(rejected) | set(csv_scan.blank_lines))
-        if problems is None or not scan.number_lines(csv_scan.lines, skipped_lines, problems):
-            raise _NotPairable
-    except duckdb.Error as exc:  # e.g. a quote read_csv's strict mode refuses
-        log.debug("%s: read_csv failed (%s)", path, str(exc).splitlines()[0])
-        raise _NotPairable from exc
-    with _open_stream(path) as (_, fh):
-        fh.readline(MAX_HEADER_BYTES)
-        yield from csv_chunks(scan, fh, options.chunk_records, csv_scan)
-
-
-def _read_header(path: Path, fh: IO[bytes]) -> tuple[list[str], str]:
-    first = fh.readline(MAX_HEADER_BYTES)
-    if not first:
-        raise UnreadableInputError(f"{path}: the file is empty")
-    if not first.endswith(b"\n") and len(first) == MAX_HEADER_BYTES:
-        raise UnreadableInputError(
-            f"{path}: not a CSV file: the first line is longer than {MAX_HEADER_BYTES} bytes"
-        )
-    return _parse_header(path, first, first)
-
-
-def _read_csv_blocks(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator[Chunk]:
+def read_csv_blocks(path: Path, fmt: InputFormat, options: IngestOptions) -> Iterator[Chunk]:
     """The file in blocks of lines, split by Arrow (or Python's csv), parsed by DuckDB."""
-    with _open_stream(path) as (raw_file, fh):
-        header, delimiter = _read_header(path, fh)
+    with open_stream(path) as (raw_file, fh):
+        header, delimiter = read_header(path, fh)
         layout = resolve_layout(path, header, fmt, options.column_map())
         converter = _Converter(layout)
         line_no = 2  # the header is line 1
@@ -167,42 +74,6 @@ def _read_csv_blocks(path: Path, fmt: InputFormat, options: IngestOptions) -> It
             ) from exc
         finally:
             converter.close()
-
-
-@contextmanager
-def _open_stream(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
-    """The file, and a binary stream of its content (decompressed when it is gzip)."""
-    with path.open("rb") as raw_file:
-        if raw_file.read(2) == GZIP_MAGIC:
-            raw_file.seek(0)
-            with gzip.GzipFile(fileobj=raw_file) as gz:
-                yield raw_file, io.BufferedReader(gz, buffer_size=1 << 20)
-        else:
-            raw_file.seek(0)
-            yield raw_file, raw_file
-
-
-def _parse_header(path: Path, first: bytes, head: bytes) -> tuple[list[str], str]:
-    """The header's column names and the delimiter; binary content is refused here.
-
-    Only the header line (and a head where most lines hold NUL bytes) decides that a file is
-    binary: a NUL inside a later row is damage to that row, which `_csv_chunk` quarantines.
-    """
-    nul = first.find(b"\x00")
-    lines = head.split(b"\n")
-    if nul < 0 and sum(b"\x00" in line for line in lines) * 2 > len(lines):
-        nul = head.find(b"\x00")
-    controls = sum(first.count(bytes([b])) for b in (*range(1, 9), *range(14, 32)))
-    if nul >= 0 or controls > len(first) // 20:
-        where = f" (byte 0x00 at offset {nul})" if nul >= 0 else ""
-        raise UnreadableInputError(
-            f"{path}: cannot tell the format: binary content, not CSV text{where}; "
-            "pass a CSV, NMEA or Parquet file"
-        )
-    text = decode_line(first).lstrip("\ufeff").rstrip("\r\n")
-    delimiter = max(DELIMITERS, key=text.count)
-    names = next(csv.reader([text], delimiter=delimiter), [])
-    return [n.strip() for n in names], delimiter
 
 
 def _csv_chunk(
@@ -250,26 +121,6 @@ def _csv_chunk(
     if blank:
         chunk.skipped["blank_lines"] += blank
     return chunk
-
-
-def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Chunk]:
-    """The file through DuckDB's read_parquet; a row's `raw` is the row as JSON."""
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UnreadableInputError(f"{path}: not a readable Parquet file ({first_line})") from exc
-    header = parquet.schema_arrow.names
-    layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
-    rows = parquet.metadata.num_rows
-    scan = TableScan(layout)
-    try:
-        scan.convert_parquet(path)
-        yield from parquet_chunks(scan, rows, path.stat().st_size, options.chunk_records)
-    finally:
-        scan.close()
 
 
 def _assemble(
@@ -346,4 +197,4 @@ class _Converter:
         self.con.close()
 
 
-__all__ = ["read_table", "sniff_csv_format"]
+__all__ = ["read_csv_blocks", "read_table"]

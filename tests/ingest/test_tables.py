@@ -27,7 +27,8 @@ from cargotrace.ingest.formats import SNIFF_BYTES, detect_format
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.ingest.tables import read_table, sniff_csv_format
+from cargotrace.ingest.table_header import sniff_csv_format
+from cargotrace.ingest.tables import read_table
 
 MC = "marinecadastre_AIS_2022_01_03_first99999.csv"
 NOAA = "aisdb_test_data_noaa_20230101.csv"
