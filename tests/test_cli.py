@@ -438,8 +438,8 @@ def test_light_option_types_are_the_librarys_own() -> None:
 
 # What `vessels` and `places list` on a store must not load (issue 16: a read command answers
 # within 0.35 s): no Ibis backend, Spark, followthemoney, detector, report renderer, nor the
-# array libraries the store's read queries do not need.
-NOT_FOR_READING = (*HEAVY[1:], "pyspark", "normality", "rigour", "icu", "jinja2",
+# array libraries the store's read queries do not need, nor pydantic (cli/coercion.py).
+NOT_FOR_READING = (*HEAVY[1:], "pydantic", "pyspark", "normality", "rigour", "icu", "jinja2",
                    "ibis.backends.duckdb", "ibis.backends.pyspark", "cargotrace.detect.run",
                    "cargotrace.publish.report.render", "cargotrace.sim.run")
 _READ_COMMAND = f"""

@@ -20,10 +20,13 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
+from cargotrace.cli.coercion import install as install_plain_coercion
 from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
 
 if TYPE_CHECKING:
     from cargotrace.store.store import Store
+
+install_plain_coercion()  # no pydantic import for plain option values (cli/coercion.py)
 
 app = typer.Typer(
     name="cargotrace",

@@ -112,7 +112,12 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
                options: IngestOptions) -> SqlSource | None:
     from cargotrace.ingest.table_formats import resolve_layout
     from cargotrace.ingest.table_header import is_gzip, open_rows, open_stream, read_header
-    from cargotrace.ingest.table_scan import framing_problems, line_texts, scan_csv
+    from cargotrace.ingest.table_scan import (
+        blank_lines,
+        framing_problems,
+        line_texts,
+        scan_csv,
+    )
 
     with open_stream(path) as (_, fh):
         header, delimiter = read_header(path, fh)
@@ -131,16 +136,20 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
         with open_rows(path) as fh:
             texts = line_texts(fh, set(rejected))
     framing = framing_problems(texts, delimiter, len(header))
-    skipped_lines = sorted(set(rejected) | set(scan.blank_lines))
     rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
+    blank: list[int] = []
+    if rows + len(rejected) != scan.lines:
+        with open_rows(path) as fh:
+            blank = blank_lines(fh)
+    skipped_lines = sorted(set(rejected) | set(blank))
     if framing is None or rows + len(skipped_lines) != scan.lines:
         _drop(store)
         return None
     if skipped_lines:
         _renumber(store, skipped_lines)
     skipped: Counter[str] = Counter()
-    if scan.blank_lines:
-        skipped["blank_lines"] = len(scan.blank_lines)
+    if blank:
+        skipped["blank_lines"] = len(blank)
     return SqlSource(path=path, parquet=False, header=header, records_read=scan.lines,
                      skipped=skipped, framing=framing, memory_mb=stage_memory_mb(options))
 

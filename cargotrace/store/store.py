@@ -30,6 +30,12 @@ TEMP_DIR_ENV = "CARGOTRACE_TEMP_DIR"
 """Where DuckDB spills (its `temp_directory`; default: `<store>.tmp` beside the store file)."""
 
 
+_CREATE_TABLES = ";\n".join([
+    "BEGIN TRANSACTION", *TABLES.values(),
+    f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}') ON CONFLICT DO NOTHING",
+    "COMMIT"])
+
+
 def default_store_path() -> Path:
     """`$CARGOTRACE_STORE`, else `cargotrace.duckdb` in the working directory."""
     return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
@@ -98,12 +104,9 @@ class Store:
         return ibis.duckdb.from_connection(self.con)
 
     def _create_tables(self) -> None:
-        for ddl in TABLES.values():
-            self.con.execute(ddl)
-        self.con.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-            [str(SCHEMA_VERSION)],
-        )
+        """Every table (if missing) and the schema version, in one transaction: run one by
+        one, each statement commits on its own, ~3x the time (every writing command pays it)."""
+        self.con.execute(_CREATE_TABLES)
 
     def table(self, name: str) -> Any:
         """An Ibis table over a core table."""

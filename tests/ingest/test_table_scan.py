@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cargotrace.ingest import table_scan
-from cargotrace.ingest.table_scan import line_pieces, line_texts, scan_csv
+from cargotrace.ingest.table_scan import blank_lines, line_pieces, line_texts, scan_csv
 
 from .table_files import REAL, table_variants, variant_file
 
@@ -46,7 +46,7 @@ def test_real_files_scanned_as_split(name: str, piece: int, shared_data: Path,
     monkeypatch.setattr(table_scan, "PIECE_BYTES", piece)
     n, blank, lines = _expected(data)
     scan = scan_csv(_after_header(data))
-    assert (scan.pairable, scan.lines, scan.blank_lines) == (True, n, blank)
+    assert (scan.pairable, scan.lines, blank_lines(_after_header(data))) == (True, n, blank)
     assert [line for _, part in line_pieces(_after_header(data)) for line in part] == lines
     wanted = {2, n // 2, n + 1}
     assert line_texts(_after_header(data), wanted) == {
@@ -65,15 +65,14 @@ def test_damaged_and_re_laid_out_rows_scanned_as_split(
     n, blank, lines = _expected(data)
     assert scan.pairable is by_read_csv
     assert scan.lines == n == len(rows) - 1
-    if by_read_csv:
-        assert scan.blank_lines == blank
+    assert blank_lines(_after_header(data)) == blank
     assert [line for _, part in line_pieces(_after_header(data)) for line in part] == lines
 
 
 def test_last_line_without_line_end_and_empty_body(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(table_scan, "PIECE_BYTES", 4)
     scan = scan_csv(_after_header(b"a,b\n1,2\n\n3,4"))
-    assert (scan.lines, scan.blank_lines) == (3, [3])
+    assert (scan.lines, blank_lines(_after_header(b"a,b\n1,2\n\n3,4"))) == (3, [3])
     assert scan_csv(_after_header(b"a,b\n")).lines == 0
     assert [x for _, p in line_pieces(_after_header(b"a,b\n1,2\n\n3,4")) for x in p] == [
         b"1,2", b"", b"3,4"]
