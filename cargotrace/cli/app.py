@@ -10,11 +10,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +25,8 @@ from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
 
 if TYPE_CHECKING:
     from cargotrace.store.store import Store
+
+T = TypeVar("T")
 
 install_plain_coercion()  # no pydantic import for plain option values (cli/coercion.py)
 
@@ -171,6 +173,16 @@ def optional_store(store: Path | None) -> Path | None:
     if origin == "the default":
         return None
     raise _not_found(path, origin)
+
+
+def read_optional_store(store: Path | None, work: Callable[[Store | None], T]) -> T:
+    """`work` on the store `optional_store` chooses, opened read-only for the call, or on None
+    when there is none: one way for the commands that also work without a store."""
+    path = optional_store(store)
+    if path is None:
+        return work(None)
+    with open_cli_store(path, write=False, read_only=True) as st:
+        return work(st)
 
 
 def print_json(doc: object) -> None:

@@ -17,10 +17,9 @@ from cargotrace.cli.app import (
     OptionalStoreOption,
     app,
     err,
-    open_cli_store,
-    optional_store,
     out,
     print_json,
+    read_optional_store,
 )
 
 if TYPE_CHECKING:
@@ -64,12 +63,8 @@ def build(campaign_file: CampaignFile, store: OptionalStoreOption = None,
     from cargotrace.cases.campaign import build_campaign, read_campaign
 
     campaign = read_campaign(campaign_file)
-    path = optional_store(store)
-    if path is not None:
-        with open_cli_store(path, write=False) as st:
-            result = build_campaign(campaign, st, source_path=str(campaign_file))
-    else:
-        result = build_campaign(campaign, source_path=str(campaign_file))
+    result = read_optional_store(store, lambda st: build_campaign(
+        campaign, st, source_path=str(campaign_file)))
     if json:
         print_json(result.to_dict())
         return
@@ -117,12 +112,8 @@ def report(
 
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    path = optional_store(store)
-    if path is not None:
-        with open_cli_store(path, write=False, read_only=True) as st:
-            written = write_campaign_report(campaign_file, out_path, st, fmt=format)
-    else:
-        written = write_campaign_report(campaign_file, out_path, None, fmt=format)
+    written = read_optional_store(store, lambda st: write_campaign_report(
+        campaign_file, out_path, st, fmt=format))
     for verdict in written.result.claims:
         err.print(f"{verdict.claim.id}: {verdict.verdict.replace('_', ' ')}", markup=False,
                   highlight=False)
@@ -153,12 +144,8 @@ def evaluate(
                                  param_hint="SIM_DIR")
     campaign = read_campaign(sim_dir / "campaign.yaml")
     truth = read_truth(sim_dir / "truth.parquet")
-    path = optional_store(store)
-    if path is not None:
-        with open_cli_store(path, write=False, read_only=True) as st:
-            result = build_campaign(campaign, st, source_path=str(sim_dir / "campaign.yaml"))
-    else:
-        result = build_campaign(campaign, source_path=str(sim_dir / "campaign.yaml"))
+    result = read_optional_store(store, lambda st: build_campaign(
+        campaign, st, source_path=str(sim_dir / "campaign.yaml")))
     scored = evaluate_campaign(result, truth)
     if json:
         print_json(scored.to_dict())

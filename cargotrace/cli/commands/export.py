@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cargotrace.cli.app import app, err, open_cli_store, optional_store, parse_utc
+from cargotrace.cli.app import app, err, open_cli_store, parse_utc, read_optional_store
 from cargotrace.errors import ParamsError
 from cargotrace.publish.formats import ExportFormat
 
@@ -28,11 +28,7 @@ def _case_features(case: Path, store: Path | None) -> FeatureSet:
     from cargotrace.publish.case_features import case_features
 
     parsed = read_case(case)
-    path = optional_store(store)
-    if path is None:
-        return case_features(build_case(parsed))
-    with open_cli_store(path, write=False, read_only=True) as st:
-        return case_features(build_case(parsed, st), st)
+    return read_optional_store(store, lambda st: case_features(build_case(parsed, st), st))
 
 
 def _campaign_features(campaign: Path, store: Path | None) -> FeatureSet:
@@ -41,11 +37,8 @@ def _campaign_features(campaign: Path, store: Path | None) -> FeatureSet:
     from cargotrace.publish.campaign_report.features import campaign_features
 
     parsed = read_campaign(campaign)
-    path = optional_store(store)
-    if path is None:
-        return campaign_features(build_campaign(parsed, source_path=str(campaign)))
-    with open_cli_store(path, write=False, read_only=True) as st:
-        return campaign_features(build_campaign(parsed, st, source_path=str(campaign)), st)
+    return read_optional_store(store, lambda st: campaign_features(
+        build_campaign(parsed, st, source_path=str(campaign)), st))
 
 
 @app.command()

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cargotrace.cli.app import OptionalStoreOption, app, err, open_cli_store, optional_store, out
+from cargotrace.cli.app import (
+    OptionalStoreOption,
+    app,
+    err,
+    out,
+    read_optional_store,
+)
 
 if TYPE_CHECKING:
     from cargotrace.publish.report import Report
@@ -39,13 +45,8 @@ def report(
 
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    path = optional_store(store)
-    result: Report
-    if path is not None:
-        with open_cli_store(path, write=False, read_only=True) as st:
-            result = write_report(case_file, out_dir, st, fmt=format)
-    else:
-        result = write_report(case_file, out_dir, None, fmt=format)
+    result: Report = read_optional_store(
+        store, lambda st: write_report(case_file, out_dir, st, fmt=format))
     best = result.result.best
     if best is not None:
         err.print(f"best hypothesis: #{best.rank} {best.title} (score {best.score:.3f})",

@@ -15,10 +15,9 @@ from cargotrace.cli.app import (
     OptionalStoreOption,
     app,
     err,
-    open_cli_store,
-    optional_store,
     out,
     print_json,
+    read_optional_store,
 )
 
 if TYPE_CHECKING:
@@ -54,12 +53,8 @@ def route(
     from cargotrace.routes.output import attribution, routes_geojson, routes_json
     from cargotrace.routes.place_book import PlaceBook
 
-    path = optional_store(store)
-    if path is not None:
-        with open_cli_store(path, write=False, read_only=True) as st:
-            book = PlaceBook.from_store(st)
-    else:
-        book = PlaceBook.curated()
+    book = read_optional_store(
+        store, lambda st: PlaceBook.curated() if st is None else PlaceBook.from_store(st))
     params = RouteParams()
     routes = plan_routes(book, origin, destination, via=via or (), modes=modes,
                          avoid=avoid or (), k=k, params=params)
