@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -49,14 +49,18 @@ class PlacePoint(_Model):
 
 
 class VesselRef(_Model):
+    """A vessel as a source names it: at least one of its name, IMO and MMSI. A campaign's
+    vessels are the same, with an id and a capacity (`campaign.schema.CampaignVessel`)."""
+
     name: str | None = None
     imo: int | None = Field(default=None, ge=1_000_000, le=9_999_999)
     mmsi: int | None = Field(default=None, ge=100_000_000, le=999_999_999)
+    _unnamed_hint: ClassVar[str] = " (or vessel: null)"  # what else a case file may write
 
     @model_validator(mode="after")
     def _something(self) -> VesselRef:
         if self.name is None and self.imo is None and self.mmsi is None:
-            raise ValueError("give at least one of name, imo, mmsi (or vessel: null)")
+            raise ValueError(f"give at least one of name, imo, mmsi{self._unnamed_hint}")
         return self
 
     @property

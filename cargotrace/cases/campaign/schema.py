@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cargotrace.cases.schema import GRADING, SLUG, EvidenceItem, Source, parse_observed
+from cargotrace.cases.schema import (
+    GRADING,
+    SLUG,
+    EvidenceItem,
+    Source,
+    VesselRef,
+    parse_observed,
+)
 
 __all__ = ["Campaign", "CampaignVessel", "Claim", "Corridor", "Qualifier", "Triangular",
            "TripsEntry"]
@@ -47,24 +54,19 @@ class Triangular(_Model):
         return self
 
 
-class CampaignVessel(_Model):
+class CampaignVessel(VesselRef):
+    """A vessel of the campaign: named as in case files (`VesselRef`), with the id claims and
+    trips refer to it by, and what one trip can carry."""
+
     id: str
-    name: str | None = None
-    imo: int | None = Field(default=None, ge=1_000_000, le=9_999_999)
-    mmsi: int | None = Field(default=None, ge=100_000_000, le=999_999_999)
     capacity: Triangular | None = None
     """Units (the campaign's `unit`) one trip can carry; from the store's dimensions if absent."""
+    _unnamed_hint: ClassVar[str] = ""
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _slug(value, "vessel id")
-
-    @model_validator(mode="after")
-    def _something(self) -> CampaignVessel:
-        if self.name is None and self.imo is None and self.mmsi is None:
-            raise ValueError("give at least one of name, imo, mmsi")
-        return self
 
     @property
     def label(self) -> str:
