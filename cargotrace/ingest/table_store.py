@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
+from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.table_sql import quoted
@@ -126,9 +127,14 @@ def _quarantine(store: Store, source: SqlSource, summary: IngestSummary,
     if counts:
         params = {"source": summary.path, "ingest_id": ingest_id}
         if source.parquet:
-            _quarantine_parquet_rows(store, source, params)
+            stored = _quarantine_parquet_rows(store, source, params)
         else:
-            _quarantine_csv_lines(store, source, params)
+            stored = _quarantine_csv_lines(store, source, params)
+        bad = sum(int(count) for _, count in counts)
+        if stored != bad:  # a bad record whose text was not found again: never drop it
+            raise UnreadableInputError(
+                f"{source.path}: changed while it was read ({bad - stored} of {bad} bad "
+                "records not found again); nothing from this file was stored, ingest it again")
     for reason, count in counts:
         summary.quarantined[str(reason)] += int(count)
     con.execute(f"DROP TABLE {_BAD_TABLE}")
@@ -141,15 +147,19 @@ _INSERT_BAD = f"""
     ORDER BY b.line_no"""
 
 
-def _quarantine_csv_lines(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
-    """The bad records with their lines' text, read back piece by piece (memory: a piece)."""
+def _quarantine_csv_lines(store: Store, source: SqlSource, params: dict[str, Any]) -> int:
+    """Store the bad records with their lines' text, read back piece by piece (memory: a
+    piece); return how many were stored."""
     from cargotrace.ingest.table_header import open_rows
 
     texts = "SELECT unnest($lines::BIGINT[]) AS line_no, unnest($texts::VARCHAR[]) AS raw"
+    stored = 0
     with open_rows(source.path) as fh:
         for lines, raw in _lines_wanted(store, fh):
-            store.con.execute(_INSERT_BAD.format(texts=texts),
-                              {**params, "lines": lines, "texts": raw})
+            stored += int(store.con.execute(_INSERT_BAD.format(texts=texts),
+                                            {**params, "lines": lines, "texts": raw}
+                                            ).fetchall()[0][0])
+    return stored
 
 
 def _lines_wanted(store: Store, fh: IO[bytes]) -> Iterator[tuple[list[int], list[str]]]:
@@ -164,14 +174,16 @@ def _lines_wanted(store: Store, fh: IO[bytes]) -> Iterator[tuple[list[int], list
             yield wanted, [lines[line - first].decode("utf-8").rstrip("\r") for line in wanted]
 
 
-def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, Any]) -> None:
-    """The bad rows with each row as JSON (its `raw`), as the chunk reader gives them."""
+def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, Any]) -> int:
+    """Store the bad rows with each row as JSON (its `raw`), as the chunk reader gives them;
+    return how many were stored."""
     fields = ", ".join(f"{quoted(name)} := {quoted(name)}" for name in source.header)
     texts = (f"SELECT file_row_number + 1 AS line_no, "
              f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
              "FROM read_parquet($path, file_row_number = true) "
              f"WHERE file_row_number + 1 IN (SELECT line_no FROM {_BAD_TABLE})")
-    store.con.execute(_INSERT_BAD.format(texts=texts), {**params, "path": str(source.path)})
+    return int(store.con.execute(_INSERT_BAD.format(texts=texts),
+                                 {**params, "path": str(source.path)}).fetchall()[0][0])
 
 
 def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],

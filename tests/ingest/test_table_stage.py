@@ -192,3 +192,40 @@ def test_a_bad_report_is_always_a_bad_position() -> None:
     report_rules = reports_reason_sql().removesuffix("END").rstrip()
     assert "WHEN" in report_rules
     assert positions_reason_sql().startswith(report_rules)
+
+
+def test_quarantine_counts_are_the_rows_stored_in_quarantine(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a damaged CSV staged in SQL, the summary's count per reason equals the quarantine
+    rows the store holds (counted in SQL); and a bad line whose text is not found again (the
+    file changed under the ingest) fails the ingest in one line instead of being dropped."""
+    from cargotrace.errors import UnreadableInputError
+    from cargotrace.ingest import table_store
+
+    lines = (shared_data / "ais_positions" / MC).read_bytes().split(b"\n")
+    body = lines[1:301]
+    body[4] = _with(body[4], 2, b"95.0")
+    body[9] = _with(body[9], 0, b"12")
+    body[40:40] = [b"1,2,3", b""]
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(b"\n".join([lines[0], *body]) + b"\n")
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "open_reader", _no_chunks)  # staged in SQL
+        with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+            summary = pipeline.ingest_file(store, path)
+            stored = dict(store.con.execute(
+                "SELECT reason, count(*) FROM quarantine GROUP BY reason").fetchall())
+    assert summary.quarantined == stored
+    assert sum(stored.values()) >= 3 and "unparseable_row" in stored
+
+    def one_line_short(store: object, fh: object) -> Iterator[tuple[list[int], list[str]]]:
+        for wanted, texts in lines_wanted(store, fh):
+            yield wanted[:-1], texts[:-1]
+
+    lines_wanted = table_store._lines_wanted
+    monkeypatch.setattr(table_store, "_lines_wanted", one_line_short)
+    monkeypatch.setattr(pipeline, "open_reader", _no_chunks)
+    with cargotrace.open_store(tmp_path / "t.duckdb") as store:
+        with pytest.raises(UnreadableInputError, match="changed while it was read"):
+            pipeline.ingest_file(store, path)
+        assert store.count("positions") == store.count("quarantine") == 0
