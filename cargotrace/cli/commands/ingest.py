@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from cargotrace.cli.app import (
@@ -99,6 +98,8 @@ def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> 
 
     if quiet or not path.is_file():
         return ingest_file(st, path, options)  # type: ignore[arg-type]
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(path.name, total=path.stat().st_size)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from cargotrace.cli.app import JsonOption, app, err, out, parse_utc, print_json
 from cargotrace.sim.params import Feed
@@ -60,6 +59,8 @@ def simulate(
         outage_hours=outage_hours,
     )
     if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
         with Progress(
             "{task.description}",
             BarColumn(),
