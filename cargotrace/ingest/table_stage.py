@@ -46,6 +46,7 @@ BUFFER = 8 << 20  # read_csv's buffer per thread (its default, 32 MB, fails a 64
 # spilling; with 128 MB that ingest peaked at 290 MB (the process, measured).
 MIN_STAGE_MEMORY_MB = 128
 _REJECTS = ("cargotrace_csv_rejects", "cargotrace_csv_reject_scans")
+_BLOCKS = "read_csv's rows do not pair with the lines; reading in blocks"  # `ingest -v`
 
 
 @dataclass
@@ -127,6 +128,7 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
         except (OSError, EOFError, zlib.error):
             return None  # a damaged stream: the block reader says where
     if not scan.pairable:
+        log.debug("%s: %s", path, _BLOCKS)
         return None
     _convert_csv(store, layout, path, delimiter, is_gzip(path))
     rejected = [int(line) for (line,) in store.con.execute(
@@ -143,6 +145,7 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
             blank = blank_lines(fh)
     skipped_lines = sorted(set(rejected) | set(blank))
     if framing is None or rows + len(skipped_lines) != scan.lines:
+        log.debug("%s: %s", path, _BLOCKS)
         _drop(store)
         return None
     if skipped_lines:

@@ -10,6 +10,7 @@ equal, and the MarineCadastre counts are checked against pandas.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,9 @@ def test_marinecadastre_counts_as_pandas_finds_them(
 @pytest.mark.parametrize("variant", sorted(table_variants([b""] * 8, b"")))
 def test_damaged_and_re_laid_out_rows_stored_alike(
         variant: str, shared_data: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     path, rows, read_by_read_csv = variant_file(shared_data, tmp_path, variant)
+    caplog.set_level(logging.DEBUG, logger="cargotrace.ingest.table_stage")
     if read_by_read_csv:
         _, _, quarantine, summary = _both(path, tmp_path, monkeypatch, chunk_records=25,
                                           format=InputFormat.MARINECADASTRE)
@@ -127,6 +129,7 @@ def test_damaged_and_re_laid_out_rows_stored_alike(
                                             chunk_records=25, format=InputFormat.MARINECADASTRE)
     assert summary["records_read"] == len(rows) - 1
     assert len(quarantine) == summary["quarantined_total"]
+    assert ("reading in blocks" in caplog.text) is not read_by_read_csv  # what -v shows
 
 
 def test_values_out_of_range_quarantined_alike(
