@@ -36,6 +36,7 @@ from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
 
 _BAD_TABLE = f"{STAGE_TABLE}_bad"
+_GROUP_ROWS = 500_000  # rows per group of vessels whose copies are deduplicated at once
 
 
 def _key_match(key: tuple[str, ...]) -> str:
@@ -189,7 +190,12 @@ def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, 
 def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
                     checks: dict[str, Any], source: str, ingest_id: int) -> tuple[int, int]:
     """Insert the file's good rows of `spec`'s table that are not stored yet (dedupe.py's
-    rules), in file order; return (good rows, rows stored)."""
+    rules), in file order within each group of vessels; return (good rows, rows stored).
+
+    Why in groups of vessels: choosing one copy per key is a hash aggregate whose state DuckDB
+    cannot spill, so under the ingest's memory cap a whole large file (9.5M rows) ran out of
+    memory. Every key holds the MMSI, so copies of a key always fall in the same group, and
+    each group's aggregate is bounded by `_GROUP_ROWS` rows whatever the file's size."""
     good = _GOOD[spec.name]
     read, first_ts, last_ts, low_mmsi, high_mmsi = store.con.execute(
         f"SELECT count(*), min(ts), max(ts), min(mmsi), max(mmsi) FROM ({good})", checks
@@ -200,20 +206,24 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
             f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
     keys = ", ".join(key)
     rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
+    groups = -(-int(read) // _GROUP_ROWS)
+    grouped = f"SELECT * FROM ({good}) WHERE hash(mmsi) % {groups} = $group"
     # One copy per key: the one a window `ORDER BY station NULLS LAST, line_no` would rank
     # first, found by an aggregate (a third of the window's time on the MarineCadastre file).
     first = f"""(SELECT {keys}, {", ".join(f"kept.{c} AS {c}" for c in rest)}
                  FROM (SELECT {keys}, arg_min({{{", ".join(f"'{c}': {c}" for c in rest)}}},
                                               (station IS NULL, station, line_no)) AS kept
-                       FROM ({good}) GROUP BY {keys}))"""
-    inserted = store.con.execute(
-        f"""INSERT INTO {spec.name} BY NAME
-            SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
-            FROM {first} s
-            WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {_key_match(key)})
-            ORDER BY s.line_no""",
-        {"source": source, "ingest_id": ingest_id, **checks},
-    ).fetchall()[0][0]
+                       FROM ({grouped}) GROUP BY {keys}))"""
+    inserted = 0
+    for group in range(groups):
+        inserted += store.con.execute(
+            f"""INSERT INTO {spec.name} BY NAME
+                SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
+                FROM {first} s
+                WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {_key_match(key)})
+                ORDER BY s.line_no""",
+            {"source": source, "ingest_id": ingest_id, "group": group, **checks},
+        ).fetchall()[0][0]
     return int(read), int(inserted)
 
 

@@ -115,6 +115,24 @@ def test_marinecadastre_counts_as_pandas_finds_them(
     assert len(reports) == len(with_static.drop_duplicates(["MMSI", "BaseDateTime", *static]))
 
 
+def test_large_files_deduplicated_by_groups_of_vessels_as_in_one(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file too large for one aggregate under the memory cap (9.5M rows ran out of memory)
+    is deduplicated group by group: ten groups give pandas' count and the chunk path's rows."""
+    import pandas as pd
+
+    from cargotrace.ingest import table_store
+
+    path = shared_data / "ais_positions" / MC
+    monkeypatch.setattr(table_store, "_GROUP_ROWS", 9_973)
+    positions, _, _, summary = _both(path, tmp_path, monkeypatch)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]
+    unique = valid.drop_duplicates(["MMSI", "BaseDateTime", "LAT", "LON"])
+    assert len(positions) == len(unique) == summary["positions_stored"]
+    assert summary["duplicate_positions"] == len(valid) - len(unique) > 0
+
+
 @pytest.mark.parametrize("variant", sorted(table_variants([b""] * 8, b"")))
 def test_damaged_and_re_laid_out_rows_stored_alike(
         variant: str, shared_data: Path, tmp_path: Path,
