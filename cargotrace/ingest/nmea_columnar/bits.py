@@ -65,6 +65,13 @@ class Bits:
     def from_chars(cls, chars: np.ndarray) -> Bits:
         return cls(pack(sixbit_values(chars)))
 
+    @classmethod
+    def from_words(cls, words: np.ndarray) -> Bits:
+        """From rows of 64-bit words already in native order (`compiled.payload_words`)."""
+        bits = cls.__new__(cls)
+        bits.words, bits.rows = words, len(words)
+        return bits
+
     def __len__(self) -> int:
         return self.rows
 

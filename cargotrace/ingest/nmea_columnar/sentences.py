@@ -55,6 +55,9 @@ class Sentences:
     first_char: np.ndarray  # the payload's first character (its message type)
     with_breaks: pa.BinaryArray  # every line of the batch, with its line break
     tags: TagColumns
+    line_starts: np.ndarray  # int64, of every line of the batch (`Lines.starts`)
+    line_ends: np.ndarray  # int64, excluding the line break
+    compiled: bool = False  # found by `compiled` (numba): decode with its kernels too
 
 
 def _printable(arr: np.ndarray, lines: Lines) -> np.ndarray:
@@ -129,4 +132,6 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
         first_char=arr[after_channel + 1],
         with_breaks=with_breaks,
         tags=tags,
+        line_starts=lines.starts,
+        line_ends=lines.ends,
     )
