@@ -341,7 +341,7 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     """
     reader = _NmeaReader(path, options)
     with path.open("rb") as raw:
-        use_compiled = os.fstat(raw.fileno()).st_size >= compiled.COMPILED_FROM_BYTES
+        use_compiled = compiled.use_for(os.fstat(raw.fileno()).st_size)
         gzipped = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         fh = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw)

@@ -10,6 +10,10 @@ real files, the fuzzed corpus and a simulated feed, with the kernels really used
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cargotrace
 from cargotrace.ingest.nmea_columnar import compiled
 from cargotrace.ingest.nmea_columnar.lines import split_lines
 from cargotrace.ingest.nmea_columnar.sentences import Sentences, match_sentences
@@ -169,3 +174,30 @@ def test_only_large_files_take_the_compiled_path(
         calls.clear()
         assert columnar(path, IngestOptions()) == line_by_line(path, IngestOptions())
         assert bool(calls) is compiled_scans
+
+
+def test_with_nowhere_to_cache_the_kernels_the_numpy_path_reads_the_file(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """numba refuses to load cached kernels when no cache directory is writable (a read-only
+    install with no writable home): the file is then read by the numpy path, not refused."""
+    path = shared_data / "ais_nmea/aisdb/test_data_20211101.nm4"
+    script = (
+        "import sys, json\n"
+        "from pathlib import Path\n"
+        "from cargotrace.ingest.nmea_columnar import compiled\n"
+        "from cargotrace.ingest.nmea import read_nmea\n"
+        "from cargotrace.ingest.params import IngestOptions\n"
+        "compiled.COMPILED_FROM_BYTES = 0\n"
+        "chunks = list(read_nmea(Path(sys.argv[1]), IngestOptions()))\n"
+        "print(json.dumps([compiled.available(), sum(c.positions.num_rows for c in chunks)]))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator",
+           "PYTHONPATH": os.pathsep.join([str(Path(cargotrace.__file__).parents[1]),
+                                          os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
+                          capture_output=True, text=True, check=True, cwd=tmp_path)
+    available, positions = json.loads(done.stdout)
+    assert available is False
+    assert "the compiled NMEA scan is unavailable" in done.stderr
+    assert positions == len(line_by_line(path, IngestOptions())["positions"]) > 500

@@ -9,7 +9,9 @@ and random messages. See docs/decisions/0013-numba-decoder.md.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import logging
 from types import ModuleType
 
 import numpy as np
@@ -22,10 +24,30 @@ from cargotrace.ingest.nmea_lines import MAX_EPOCH_S, MAX_TAG_BLOCK_CHARS, MIN_E
 
 COMPILED_FROM_BYTES = 16 << 20  # a file this large (on disk) is scanned by the kernels
 
+log = logging.getLogger(__name__)
+
 
 def kernels() -> ModuleType:
     """The kernels module (importing numba on first use)."""
     return importlib.import_module("cargotrace.ingest.nmea_columnar.kernels")
+
+
+@functools.cache
+def available() -> bool:
+    """Whether the kernels can be loaded. They cannot when numba finds nowhere to keep its
+    cache (neither the package's `__pycache__` nor the user's cache directory is writable, and
+    `NUMBA_CACHE_DIR` is unset): then the numpy path decodes, with the same results, slower."""
+    try:
+        kernels()
+    except (ImportError, RuntimeError, OSError) as exc:
+        log.warning("the compiled NMEA scan is unavailable (%s); using the numpy path", exc)
+        return False
+    return True
+
+
+def use_for(size_bytes: int) -> bool:
+    """Whether a file of this size is scanned by the kernels."""
+    return size_bytes >= COMPILED_FROM_BYTES and available()
 
 
 def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
@@ -43,15 +65,15 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
                       np.where(no_station, 0, station_at + station_len), missing=no_station)
     return Sentences(
         arr=arr,
-        rows=f[0].copy(),
+        rows=f[0],
         ok=f[1] == 1,
-        count=f[2].copy(),
-        number=f[3].copy(),
-        seq=f[4].copy(),
-        channel=f[5].copy(),
-        fill=f[6].copy(),
-        payload_start=f[7].copy(),
-        payload_len=f[8].copy(),
+        count=f[2],
+        number=f[3],
+        seq=f[4],
+        channel=f[5],
+        fill=f[6],
+        payload_start=f[7],
+        payload_len=f[8],
         first_char=f[9].astype(np.uint8),
         with_breaks=lines.with_breaks(),
         tags=TagColumns(
@@ -64,6 +86,8 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
         line_starts=lines.starts,
         line_ends=lines.ends,
         compiled=True,
+        station_at=station_at,
+        station_len=station_len,
     )
 
 

@@ -17,8 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cargotrace.ingest.nmea_columnar import positions, statics
-from cargotrace.ingest.nmea_columnar import compiled
+from cargotrace.ingest.nmea_columnar import compiled, positions, statics
 from cargotrace.ingest.nmea_columnar.bits import Bits, byte_windows, sixbit_values
 from cargotrace.ingest.nmea_columnar.columns import Messages
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
@@ -107,13 +106,22 @@ def _raw(s: Sentences, which: np.ndarray) -> pa.Array:
     return pc.utf8_rtrim(taken, "\r\n")
 
 
+def _stations(s: Sentences, which: np.ndarray) -> pa.Array:
+    if s.station_at is None or s.station_len is None:
+        return s.tags.station.take(pa.array(which))
+    at = s.station_at[which]
+    none = at < 0
+    at = np.where(none, 0, at)
+    return compiled.strings(s.arr, at, at + np.where(none, 0, s.station_len[which]), missing=none)
+
+
 def _messages(s: Sentences, which: np.ndarray, bits: Bits, msg_type: np.ndarray,
               first_line_no: int, raw: pa.Array | None = None) -> Messages:
     return Messages(
         bits=bits,
         msg_type=msg_type[which],
         time_us=s.tags.time_us[which],
-        station=s.tags.station.take(pa.array(which)),
+        station=_stations(s, which),
         line_no=first_line_no + s.rows[which],
         raw=_raw(s, which) if raw is None else raw,
     )

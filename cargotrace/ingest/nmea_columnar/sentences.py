@@ -58,6 +58,8 @@ class Sentences:
     line_starts: np.ndarray  # int64, of every line of the batch (`Lines.starts`)
     line_ends: np.ndarray  # int64, excluding the line break
     compiled: bool = False  # found by `compiled` (numba): decode with its kernels too
+    station_at: np.ndarray | None = None  # compiled: each line's `s:` value (-1: none)
+    station_len: np.ndarray | None = None
 
 
 def _printable(arr: np.ndarray, lines: Lines) -> np.ndarray:
