@@ -59,7 +59,7 @@ def _epoch_us(arr, begin, size, min_s, max_s):  # type: ignore[no-untyped-def]  
 
 # The two functions below are long on purpose: split into helpers that return through small
 # arrays, the scan took 50% longer (0.19 s against 0.13 s of CPU on the issue's feed).
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _tag_block(arr, s, e, min_s, max_s, out):  # type: ignore[no-untyped-def]  # noqa: C901  # pragma: no cover
     """Shape and meaning of a tag block at arr[s] == '\\'. Writes into `out` (int64[7]):
     where the sentence starts, the tag's '*', whether it is understood (c/s/g counts, time),
@@ -199,7 +199,7 @@ def scan(arr, starts, ends, max_tag_chars, min_s, max_s):  # type: ignore[no-unt
     return m, fields
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _put_chars(words, i, arr, at, size, bit):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Six-bit values of arr[at:at+size] into row i of `words` from bit `bit` on."""
     acc = np.uint64(0)  # the bits of the word being filled, left-aligned as they come
