@@ -201,4 +201,3 @@ def test_with_nowhere_to_cache_the_kernels_the_numpy_path_reads_the_file(
     assert available is False
     assert "the compiled NMEA scan is unavailable" in done.stderr
     assert positions == len(line_by_line(path, IngestOptions())["positions"]) > 500
-
