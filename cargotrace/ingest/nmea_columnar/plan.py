@@ -37,6 +37,8 @@ class Plan:
 def _standard_single(s: Sentences, msg_type: np.ndarray) -> np.ndarray:
     """A one-sentence message of a kept type in its standard length and padding."""
     size, fill = s.payload_len, s.fill
+    # type 24's part number; on a payload shorter than 7 characters this reads `,`, the fill
+    # digit, `*`, a hex digit or a line break: never a part 0 or 1 of a standard length
     part = (sixbit_values(s.arr[np.minimum(s.payload_start + 6, len(s.arr) - 1)]) >> 2) & 3
     standard: np.ndarray = (
         (np.isin(msg_type, (1, 2, 3, 18)) & (size == 28) & (fill == 0))
@@ -107,6 +109,8 @@ def _raw(s: Sentences, which: np.ndarray) -> pa.Array:
 
 
 def _stations(s: Sentences, which: np.ndarray) -> pa.Array:
+    """Each message's station; the compiled scan kept where each `s:` value lies, so the
+    strings are gathered once, for the messages decoded, rather than taken from a column."""
     if s.station_at is None or s.station_len is None:
         return s.tags.station.take(pa.array(which))
     at = s.station_at[which]
