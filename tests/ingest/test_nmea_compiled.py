@@ -180,7 +180,8 @@ def test_with_nowhere_to_cache_the_kernels_the_numpy_path_reads_the_file(
     shared_data: Path, tmp_path: Path
 ) -> None:
     """numba refuses to load cached kernels when no cache directory is writable (a read-only
-    install with no writable home): the file is then read by the numpy path, not refused."""
+    install with no writable home): the file is then read by the numpy path, not refused.
+    Importing the CLI and the ingest pipeline does not import numba at all."""
     path = shared_data / "ais_nmea/aisdb/test_data_20211101.nm4"
     script = (
         "import sys, json\n"
@@ -188,16 +189,20 @@ def test_with_nowhere_to_cache_the_kernels_the_numpy_path_reads_the_file(
         "from cargotrace.ingest.nmea_columnar import compiled\n"
         "from cargotrace.ingest.nmea import read_nmea\n"
         "from cargotrace.ingest.params import IngestOptions\n"
+        "import cargotrace.cli.main, cargotrace.ingest.pipeline\n"
+        "numba_at_import = 'numba' in sys.modules\n"
         "compiled.COMPILED_FROM_BYTES = 0\n"
         "chunks = list(read_nmea(Path(sys.argv[1]), IngestOptions()))\n"
-        "print(json.dumps([compiled.available(), sum(c.positions.num_rows for c in chunks)]))\n"
+        "print(json.dumps([numba_at_import, compiled.available(),\n"
+        "                  sum(c.positions.num_rows for c in chunks)]))\n"
     )
     env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator",
            "PYTHONPATH": os.pathsep.join([str(Path(cargotrace.__file__).parents[1]),
                                           os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
                           capture_output=True, text=True, check=True, cwd=tmp_path)
-    available, positions = json.loads(done.stdout)
+    numba_at_import, available, positions = json.loads(done.stdout)
+    assert numba_at_import is False  # only a large file's read imports numba
     assert available is False
     assert "the compiled NMEA scan is unavailable" in done.stderr
     assert positions == len(line_by_line(path, IngestOptions())["positions"]) > 500
