@@ -135,6 +135,8 @@ def scan(arr, starts, ends, max_tag_chars, min_s, max_s):  # type: ignore[no-unt
     m = 0
     for i in range(n):
         s, e = starts[i], ends[i]
+        if e - s < 19:  # shorter than the shortest sentence, `!AIVDM,1,1,,,0,0*hh`; and no
+            continue  # read past an empty last line (numba does not check bounds)
         tag_ok = True
         own_time = -1
         station_at = station_len = -1
