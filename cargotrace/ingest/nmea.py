@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from pyais.messages import AISSentence, NMEASentenceFactory
 
 from cargotrace.errors import ParamsError, UnreadableInputError
 from cargotrace.ingest.nmea_checks import Problem, invalid_character, sentence_problem
+from cargotrace.ingest.nmea_columnar import compiled
 from cargotrace.ingest.nmea_columnar.stream import stream_chunks
 from cargotrace.ingest.nmea_decode import POSITION_TYPES, REPORT_TYPES, emit_message, min_bits
 from cargotrace.ingest.nmea_lines import (
@@ -339,11 +341,12 @@ def read_nmea(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     """
     reader = _NmeaReader(path, options)
     with path.open("rb") as raw:
+        use_compiled = compiled.use_for(os.fstat(raw.fileno()).st_size)
         gzipped = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         fh = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw)
         yield from stream_chunks(
-            reader, raw, fh, path, options.chunk_records, options.max_part_gap_s
+            reader, raw, fh, path, options.chunk_records, options.max_part_gap_s, use_compiled
         )
 
 

@@ -65,6 +65,13 @@ class Bits:
     def from_chars(cls, chars: np.ndarray) -> Bits:
         return cls(pack(sixbit_values(chars)))
 
+    @classmethod
+    def from_words(cls, words: np.ndarray) -> Bits:
+        """From rows of 64-bit words already in native order (`compiled.payload_words`)."""
+        bits = cls.__new__(cls)
+        bits.words, bits.rows = words, len(words)
+        return bits
+
     def __len__(self) -> int:
         return self.rows
 
@@ -86,11 +93,21 @@ class Bits:
         value = self.uint(start, width)
         return np.where(value >= 1 << (width - 1), value - (1 << width), value)
 
+    def six_bit_codes(self, start: int, count: int) -> np.ndarray:
+        """`count` consecutive 6-bit fields from bit `start`, as an int64 matrix (rows, count),
+        read for every field at once (numpy defines a shift by 64 as 0)."""
+        at = start + 6 * np.arange(count)
+        word = at // 64
+        skip = (at % 64).astype(np.uint64)
+        joined = (self.words[:, word] << skip) | (self.words[:, word + 1] >> (np.uint64(64) - skip))
+        codes: np.ndarray = (joined >> np.uint64(58)).astype(np.int64)
+        return codes
+
     def text(self, start: int, width: int) -> pa.Array:
         """Six-bit text as cargotrace stores it: '@' is padding (pyais strips trailing '@' and
         blanks; the store then reads any '@' left as a blank), blanks trimmed, empty -> null."""
         count = width // 6
-        codes = np.stack([self.uint(start + 6 * k, 6) for k in range(count)], axis=1)
+        codes = self.six_bit_codes(start, count)
         ascii_ = np.where(codes < 32, codes + 64, codes).astype(np.uint8)
         ascii_[ascii_ == ord("@")] = ord(" ")
         fixed = pa.FixedSizeBinaryArray.from_buffers(

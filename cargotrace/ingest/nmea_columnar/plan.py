@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cargotrace.ingest.nmea_columnar import positions, statics
-from cargotrace.ingest.nmea_columnar.bits import Bits, byte_windows
+from cargotrace.ingest.nmea_columnar import compiled, positions, statics
+from cargotrace.ingest.nmea_columnar.bits import Bits, byte_windows, sixbit_values
 from cargotrace.ingest.nmea_columnar.columns import Messages
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
 from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA
@@ -34,16 +34,12 @@ class Plan:
     msg_type: np.ndarray  # of every matched sentence (its payload's first character)
 
 
-def _six_bit(chars: np.ndarray) -> np.ndarray:
-    values = chars.astype(np.int64) - 48
-    six: np.ndarray = np.where(values > 39, values - 8, values)
-    return six
-
-
 def _standard_single(s: Sentences, msg_type: np.ndarray) -> np.ndarray:
     """A one-sentence message of a kept type in its standard length and padding."""
     size, fill = s.payload_len, s.fill
-    part = (_six_bit(s.arr[np.minimum(s.payload_start + 6, len(s.arr) - 1)]) >> 2) & 3
+    # type 24's part number; on a payload shorter than 7 characters this reads `,`, the fill
+    # digit, `*`, a hex digit or a line break: never a part 0 or 1 of a standard length
+    part = (sixbit_values(s.arr[np.minimum(s.payload_start + 6, len(s.arr) - 1)]) >> 2) & 3
     standard: np.ndarray = (
         (np.isin(msg_type, (1, 2, 3, 18)) & (size == 28) & (fill == 0))
         | ((msg_type == 19) & (size == 52) & (fill == 0))
@@ -65,7 +61,7 @@ def _same_station(station: pa.Array, first: np.ndarray, second: np.ndarray) -> n
 
 
 def make_plan(s: Sentences, max_gap_s: float) -> Plan:
-    msg_type = _six_bit(s.first_char)
+    msg_type = sixbit_values(s.first_char).astype(np.int64)
     timed = s.ok & s.tags.has_time
     single = timed & (s.count == 1) & _standard_single(s, msg_type)
     first = np.flatnonzero(
@@ -90,19 +86,46 @@ def _chars(s: Sentences, start: np.ndarray, length: np.ndarray, width: int) -> n
     return chars
 
 
+def _bits(s: Sentences, start: np.ndarray, length: np.ndarray, width: int,
+          second: np.ndarray | None = None) -> Bits:
+    """Payloads of `width` characters (then the rest from `second` when given), '0' past
+    their end, as bit fields."""
+    if s.compiled:
+        return Bits.from_words(compiled.payload_words(s.arr, start, length, second, width))
+    if second is None:
+        return Bits.from_chars(_chars(s, start, length, width))
+    k = np.arange(width)
+    index = np.where(k < length[:, None], start[:, None] + k, second[:, None] + k - length[:, None])
+    return Bits.from_chars(s.arr[index])
+
+
 def _raw(s: Sentences, which: np.ndarray) -> pa.Array:
     """The lines themselves, without their line breaks."""
+    if s.compiled:
+        rows = s.rows[which]
+        return compiled.strings(s.arr, s.line_starts[rows], s.line_ends[rows])
     taken = s.with_breaks.take(pa.array(s.rows[which])).cast(pa.string())
     return pc.utf8_rtrim(taken, "\r\n")
 
 
-def _messages(s: Sentences, which: np.ndarray, chars: np.ndarray, msg_type: np.ndarray,
+def _stations(s: Sentences, which: np.ndarray) -> pa.Array:
+    """Each message's station; the compiled scan kept where each `s:` value lies, so the
+    strings are gathered once, for the messages decoded, rather than taken from a column."""
+    if s.station_at is None or s.station_len is None:
+        return s.tags.station.take(pa.array(which))
+    at = s.station_at[which]
+    none = at < 0
+    at = np.where(none, 0, at)
+    return compiled.strings(s.arr, at, at + np.where(none, 0, s.station_len[which]), missing=none)
+
+
+def _messages(s: Sentences, which: np.ndarray, bits: Bits, msg_type: np.ndarray,
               first_line_no: int, raw: pa.Array | None = None) -> Messages:
     return Messages(
-        bits=Bits.from_chars(chars),
+        bits=bits,
         msg_type=msg_type[which],
         time_us=s.tags.time_us[which],
-        station=s.tags.station.take(pa.array(which)),
+        station=_stations(s, which),
         line_no=first_line_no + s.rows[which],
         raw=_raw(s, which) if raw is None else raw,
     )
@@ -124,8 +147,8 @@ def decode(s: Sentences, plan: Plan, first_line_no: int) -> tuple[pa.Table, pa.T
         which = plan.single[kind[plan.single]]
         if not len(which):
             continue
-        chars = _chars(s, s.payload_start[which], s.payload_len[which], width)
-        m = _messages(s, which, chars, t, first_line_no)
+        bits = _bits(s, s.payload_start[which], s.payload_len[which], width)
+        m = _messages(s, which, bits, t, first_line_no)
         found_positions += [decode_(m) for decode_ in to_positions]
         found_reports += [decode_(m) for decode_ in to_reports]
     if len(plan.pair):
@@ -139,12 +162,15 @@ def decode(s: Sentences, plan: Plan, first_line_no: int) -> tuple[pa.Table, pa.T
 def _voyages(s: Sentences, plan: Plan, first_line_no: int) -> Messages:
     """Type 5 messages from their two sentences: payloads joined, raw lines joined by '\\n'."""
     one, two = plan.pair, plan.pair + 1
-    k = np.arange(VOYAGE_CHARS)
-    first_len = s.payload_len[one][:, None]
-    index = np.where(k < first_len, s.payload_start[one][:, None] + k,
-                     s.payload_start[two][:, None] + k - first_len)
-    raw = pc.binary_join_element_wise(_raw(s, one), _raw(s, two), "\n")
-    return _messages(s, one, s.arr[index], plan.msg_type, first_line_no, raw=raw)
+    bits = _bits(s, s.payload_start[one], s.payload_len[one], VOYAGE_CHARS,
+                 second=s.payload_start[two])
+    if s.compiled:
+        first, second = s.rows[one], s.rows[two]
+        raw = compiled.strings(s.arr, s.line_starts[first], s.line_ends[first],
+                               s.line_starts[second], s.line_ends[second])
+    else:
+        raw = pc.binary_join_element_wise(_raw(s, one), _raw(s, two), "\n")
+    return _messages(s, one, bits, plan.msg_type, first_line_no, raw=raw)
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:

@@ -55,6 +55,11 @@ class Sentences:
     first_char: np.ndarray  # the payload's first character (its message type)
     with_breaks: pa.BinaryArray  # every line of the batch, with its line break
     tags: TagColumns
+    line_starts: np.ndarray  # int64, of every line of the batch (`Lines.starts`)
+    line_ends: np.ndarray  # int64, excluding the line break
+    compiled: bool = False  # found by `compiled` (numba): decode with its kernels too
+    station_at: np.ndarray | None = None  # compiled: each line's `s:` value (-1: none)
+    station_len: np.ndarray | None = None
 
 
 def _printable(arr: np.ndarray, lines: Lines) -> np.ndarray:
@@ -129,4 +134,6 @@ def match_sentences(lines: Lines, default_time_us: int | None) -> Sentences:
         first_char=arr[after_channel + 1],
         with_breaks=with_breaks,
         tags=tags,
+        line_starts=lines.starts,
+        line_ends=lines.ends,
     )

@@ -11,7 +11,7 @@ wrapper (it would take the wrapper's time), and a two-line type 5 whose key has 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -19,7 +19,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from cargotrace.errors import UnreadableInputError
-from cargotrace.ingest.nmea_columnar import lines
+from cargotrace.ingest.nmea_columnar import compiled, lines
 from cargotrace.ingest.nmea_columnar.lines import Lines, read_blocks, split_lines
 from cargotrace.ingest.nmea_columnar.plan import Plan, decode, make_plan
 from cargotrace.ingest.nmea_columnar.sentences import Sentences, match_sentences
@@ -27,6 +27,7 @@ from cargotrace.ingest.records import Chunk, ChunkBuilder
 from cargotrace.ingest.summary import JOINED_PARTS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Scan = Callable[[Lines, "int | None"], Sentences]
 
 
 class LineReader(Protocol):
@@ -48,9 +49,11 @@ class LineReader(Protocol):
 
 def stream_chunks(
     reader: LineReader, raw: BinaryIO, fh: BinaryIO, path: Path, chunk_records: int,
-    max_gap_s: float,
+    max_gap_s: float, use_compiled: bool = False,
 ) -> Iterator[Chunk]:
-    """Chunks of staged records of `fh` (`raw`: the file under it, for progress in bytes)."""
+    """Chunks of staged records of `fh` (`raw`: the file under it, for progress in bytes);
+    `use_compiled`: find the sentences with the compiled kernels (`compiled`, numba)."""
+    scan = compiled.match_sentences if use_compiled else match_sentences
     default = reader.default_time
     default_us = None if default is None else (default - _EPOCH) // timedelta(microseconds=1)
     done = in_chunk = reported = 0
@@ -60,7 +63,7 @@ def stream_chunks(
         while at < len(block_lines):
             take = min(len(block_lines) - at, chunk_records - in_chunk)
             batch = block_lines.slice(at, at + take)
-            _Batch(reader, batch, done + 1, default_us, max_gap_s).run()
+            _Batch(reader, batch, done + 1, default_us, max_gap_s, scan).run()
             at, done, in_chunk = at + take, done + take, in_chunk + take
             if in_chunk >= chunk_records:
                 reader.flush_stale(done)
@@ -85,9 +88,9 @@ class _Batch:
     """One batch of lines: plan, hand the other lines to the reader in order, decode the rest."""
 
     def __init__(self, reader: LineReader, batch: Lines, first_line_no: int,
-                 default_us: int | None, max_gap_s: float) -> None:
+                 default_us: int | None, max_gap_s: float, scan: Scan) -> None:
         self.reader, self.lines, self.first = reader, batch, first_line_no
-        self.found: Sentences = match_sentences(batch, default_us)
+        self.found: Sentences = scan(batch, default_us)
         self.plan: Plan = make_plan(self.found, max_gap_s)
         rows = self.found.rows
         self.single_lines = rows[self.plan.single]
