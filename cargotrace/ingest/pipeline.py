@@ -12,33 +12,32 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import drop_requarantined, store_new_rows
 from cargotrace.ingest.formats import detect_format, open_reader
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.read_ahead import read_ahead
-from cargotrace.ingest.staging import (
-    CHECKED,
-    ChunkQueries,
-    bounds,
-    count_chunk,
-    quarantine_chunk,
-)
+from cargotrace.ingest.staging import bounds, check_chunk, count_chunk, quarantine_chunk
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.table_stage import staged_in_sql
 from cargotrace.ingest.table_store import store_staged
+from cargotrace.ingest.validate import POSITION_VALUES_SQL, REPORT_VALUES_SQL
 from cargotrace.provenance import file_sha256
 from cargotrace.store import Store
-from cargotrace.store.memory import memory_capped, replacement_scans
+from cargotrace.store.memory import memory_capped, one_thread, replacement_scans
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.writes import all_or_nothing
 from cargotrace.version import __version__
+
+if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
+    from cargotrace.ingest.records import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +94,10 @@ def ingest_file(
                 progress(summary.size_bytes)
         else:
             chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
-            with closing(chunks):  # on a failure, the decoding thread stops before the rollback
+            # on a failure, the decoding thread stops before the rollback
+            with closing(chunks), one_thread(store):
                 for chunk in chunks:
-                    _store_chunk(ChunkQueries(store, chunk), summary, checks, ingest_id)
+                    _store_chunk(store, chunk, summary, checks, ingest_id)
                     if progress is not None:
                         progress(chunk.bytes_read)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)
@@ -110,27 +110,27 @@ def ingest_file(
 
 
 def _store_chunk(
-    queries: ChunkQueries,
+    store: Store,
+    chunk: Chunk,
     summary: IngestSummary,
     checks: dict[str, datetime],
     ingest_id: int,
 ) -> None:
     """Validate a chunk, store its new good records and quarantine its bad ones."""
-    count_chunk(queries.chunk, summary)
-    bad = queries.chunk.quarantine.num_rows
-    for table, key, attr in (
-        ("positions", POSITION_KEY, "positions"),
-        ("vessel_reports", REPORT_KEY, "reports"),
+    count_chunk(chunk, summary)
+    checked = check_chunk(chunk, checks)
+    for good, values_sql, table, key, attr in (
+        (checked.good_positions, POSITION_VALUES_SQL, "positions", POSITION_KEY, "positions"),
+        (checked.good_reports, REPORT_VALUES_SQL, "vessel_reports", REPORT_KEY, "reports"),
     ):
-        done = store_new_rows(queries, CHECKED[table], checks, table, key, summary.path, ingest_id)
-        bad += done.bad
-        read = getattr(summary, f"{attr}_read") + done.read
-        stored = getattr(summary, f"{attr}_stored") + done.stored
+        stored = store_new_rows(store, good, values_sql, table, key, summary.path, ingest_id)
+        read = getattr(summary, f"{attr}_read") + good.num_rows
+        stored += getattr(summary, f"{attr}_stored")
         setattr(summary, f"{attr}_read", read)
         setattr(summary, f"{attr}_stored", stored)
         setattr(summary, f"duplicate_{attr}", read - stored)
-    if bad:
-        quarantine_chunk(queries, summary, checks, ingest_id)
+    if checked.bad_records:
+        quarantine_chunk(store, checked.bad, summary, checks, ingest_id)
 
 
 def _scalar(store: Store, sql: str) -> int:
@@ -162,14 +162,3 @@ def _log_ingest(
             __version__,
         ],
     )
-
-
-def ingest_files(
-    store: Store,
-    paths: list[Path],
-    options: IngestOptions | None = None,
-    progress: Progress | None = None,
-) -> Iterator[IngestSummary]:
-    """Ingest several files, each in its own transaction (one bad file does not undo the others)."""
-    for path in paths:
-        yield ingest_file(store, path, options, progress)

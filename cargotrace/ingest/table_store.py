@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from cargotrace.ingest.dedupe import _key_match, _ts
+from cargotrace.ingest.dedupe import key_match, near_sql
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.table_stage import STAGE_TABLE, SqlSource, quoted
@@ -188,8 +188,7 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
     ).fetchall()[0]
     if not read:
         return 0, 0
-    near = (f"t.ts BETWEEN {_ts(first_ts)} AND {_ts(last_ts)} "
-            f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
+    near = near_sql(first_ts, last_ts, low_mmsi, high_mmsi)
     keys = ", ".join(key)
     rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
     # One copy per key: the one a window `ORDER BY station NULLS LAST, line_no` would rank
@@ -202,7 +201,7 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
         f"""INSERT INTO {spec.name} BY NAME
             SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
             FROM {first} s
-            WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {_key_match(key)})
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {key_match(key)})
             ORDER BY s.line_no""",
         {"source": source, "ingest_id": ingest_id, **checks},
     ).fetchall()[0][0]
