@@ -19,6 +19,7 @@ chunk size; a copy stored by an earlier ingest always stays.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,35 @@ from cargotrace.store import Store
 
 if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
     import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class GoodRows:
+    """A chunk's good staged rows of one table, with what the dedupe needs to know of them
+    before it asks DuckDB anything (computed in the decoding thread: see `good_rows`)."""
+
+    table: pa.Table
+    window: tuple[datetime, datetime, int, int] | None  # (ts, ts, mmsi, mmsi); None: no rows
+    pairs_repeat: bool  # two rows may share an (mmsi, ts)
+
+
+def good_rows(table: pa.Table) -> GoodRows:
+    """`table` with its (ts, mmsi) window and whether an (mmsi, ts) may repeat in it.
+
+    Two rows with the same key have the same (mmsi, ts), so when a hash of the pairs has no
+    repeat (a pyarrow count of a few milliseconds), no key repeats; else (a hash collision, or
+    the A and B parts of a type 24 report sharing their time) `store_new_rows` counts the keys
+    as they will be stored."""
+    import pyarrow.compute as pc
+
+    if not table.num_rows:
+        return GoodRows(table, None, False)
+    ts, mmsi = pc.min_max(table.column("ts")), pc.min_max(table.column("mmsi"))
+    pairs = pc.bit_wise_xor(  # wraps on overflow: a hash
+        pc.multiply(pc.cast(table.column("ts"), "int64"), 1_000_000_007), table.column("mmsi"))
+    return GoodRows(table, (ts["min"].as_py(), ts["max"].as_py(), int(mmsi["min"].as_py()),
+                            int(mmsi["max"].as_py())),
+                    pc.count_distinct(pairs).as_py() < table.num_rows)
 
 
 def key_match(key: tuple[str, ...]) -> str:
@@ -46,14 +76,14 @@ def near_sql(first_ts: datetime, last_ts: datetime, low_mmsi: int, high_mmsi: in
 
 def store_new_rows(
     store: Store,
-    good: pa.Table,
+    rows: GoodRows,
     values_sql: str,
     table: str,
     key: tuple[str, ...],
     source: str,
     ingest_id: int,
 ) -> int:
-    """Insert the chunk's good staged rows `good` into `table`, with their stored values
+    """Insert the chunk's good staged rows into `table`, with their stored values
     (`values_sql`, validate.py), unless already there; return how many rows this ingest now
     has in addition (new rows less those they replaced).
 
@@ -64,21 +94,17 @@ def store_new_rows(
     with the rows in the window (consecutive chunks of a feed share their boundary second, so
     "near" alone would send most chunks down the slow way).
     """
-    import pyarrow.compute as pc
-
-    if not good.num_rows:
+    if rows.window is None:
         return 0
+    good = rows.table
     con = store.con
-    ts, mmsi = pc.min_max(good.column("ts")), pc.min_max(good.column("mmsi"))
-    near = near_sql(ts["min"].as_py(), ts["max"].as_py(), mmsi["min"].as_py(),
-                    mmsi["max"].as_py())
+    near = near_sql(*rows.window)
     params = {"source": source, "ingest_id": ingest_id}
-    # read by name by DuckDB's replacement scan of this frame's variables
-    chunk_good = good  # noqa: F841
-    collides = _any(con, f"SELECT 1 FROM {table} t WHERE {near}", None) and _collides(
-        store, good, table, near)
-    repeats = _has_repeats(store, good, values_sql, key)
+    collides = _collides(store, good, table, near)
+    repeats = rows.pairs_repeat and _keys_repeat(store, good, values_sql, key)
     if not (collides or repeats):  # every row is new: straight from Arrow
+        # read by name by DuckDB's replacement scan of this frame's variables
+        chunk_good = good  # noqa: F841
         inserted = con.execute(
             f"""INSERT INTO {table} BY NAME
                 SELECT {values_sql}, station, $source AS source, $ingest_id AS ingest_id
@@ -106,28 +132,31 @@ def store_new_rows(
 
 
 def _collides(store: Store, good: pa.Table, table: str, near: str) -> bool:
-    """Whether a row stored in the window `near` shares an (mmsi, ts) with a row of `good`."""
+    """Whether a row stored in the window `near` shares an (mmsi, ts) with a row of `good`.
+
+    The stored rows' own time span in the window comes first (the zone maps skip the row
+    groups outside it); only the chunk's rows inside that span are then joined with them: in
+    a feed read in time order, the previous chunk's rows of the boundary second."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    [(first, last)] = store.con.execute(
+        f"SELECT min(t.ts), max(t.ts) FROM {table} t WHERE {near}").fetchall()
+    if first is None:
+        return False
+    ts = good.column("ts")
+    span = pc.and_(pc.greater_equal(ts, pa.scalar(first, type=ts.type)),
+                   pc.less_equal(ts, pa.scalar(last, type=ts.type)))
     # read by name by DuckDB's replacement scan of this frame's variables
-    chunk_good = good  # noqa: F841
+    chunk_near = good.select(["mmsi", "ts"]).filter(span)  # noqa: F841
     return bool(store.con.execute(
-        f"""SELECT 1 FROM {table} t JOIN chunk_good s ON s.mmsi = t.mmsi AND s.ts = t.ts
+        f"""SELECT 1 FROM {table} t JOIN chunk_near s ON s.mmsi = t.mmsi AND s.ts = t.ts
             WHERE {near} LIMIT 1""").fetchall())
 
 
-def _has_repeats(store: Store, good: pa.Table, values_sql: str, key: tuple[str, ...]) -> bool:
-    """Whether two rows of `good` have the same key once stored.
-
-    Two rows with the same key have the same (mmsi, ts), so when a hash of the pairs has no
-    repeat (a pyarrow count of a millisecond), no key repeats either; else (a hash collision,
-    or the A and B parts of a type 24 report sharing their time) the keys are counted as they
-    will be stored (a DuckDB distinct, ten times the cost)."""
-    import pyarrow.compute as pc
-
-    ts = pc.cast(good.column("ts"), "int64")
-    pairs = pc.bit_wise_xor(  # wraps on overflow: a hash
-        pc.multiply(ts, 1_000_000_007), good.column("mmsi"))
-    if pc.count_distinct(pairs).as_py() == good.num_rows:
-        return False
+def _keys_repeat(store: Store, good: pa.Table, values_sql: str, key: tuple[str, ...]) -> bool:
+    """Whether two rows of `good` have the same key once stored (a DuckDB distinct: a few
+    milliseconds per chunk; the window of `_first_copies` costs ten times more)."""
     # read by name by DuckDB's replacement scan of this frame's variables
     chunk_good = good  # noqa: F841
     [(keys,)] = store.con.execute(

@@ -16,14 +16,19 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import drop_requarantined, store_new_rows
 from cargotrace.ingest.formats import detect_format, open_reader
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.read_ahead import read_ahead
-from cargotrace.ingest.staging import bounds, check_chunk, count_chunk, quarantine_chunk
+from cargotrace.ingest.staging import (
+    CheckedChunk,
+    bounds,
+    check_chunk,
+    count_chunk,
+    quarantine_chunk,
+)
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.table_stage import staged_in_sql
 from cargotrace.ingest.table_store import store_staged
@@ -35,9 +40,6 @@ from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.writes import all_or_nothing
 from cargotrace.version import __version__
-
-if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
-    from cargotrace.ingest.records import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +95,15 @@ def ingest_file(
             if progress is not None:
                 progress(summary.size_bytes)
         else:
-            chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
+            checked = (check_chunk(chunk, checks)
+                       for chunk in open_reader(fmt, path, options))
+            chunks = read_ahead(checked, options.stream.chunks_ahead)
             # on a failure, the decoding thread stops before the rollback
             with closing(chunks), one_thread(store):
                 for chunk in chunks:
                     _store_chunk(store, chunk, summary, checks, ingest_id)
                     if progress is not None:
-                        progress(chunk.bytes_read)
+                        progress(chunk.read.bytes_read)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)
@@ -111,20 +115,19 @@ def ingest_file(
 
 def _store_chunk(
     store: Store,
-    chunk: Chunk,
+    checked: CheckedChunk,
     summary: IngestSummary,
     checks: dict[str, datetime],
     ingest_id: int,
 ) -> None:
-    """Validate a chunk, store its new good records and quarantine its bad ones."""
-    count_chunk(chunk, summary)
-    checked = check_chunk(chunk, checks)
+    """Store a checked chunk's new good records and quarantine its bad ones."""
+    count_chunk(checked.read, summary)
     for good, values_sql, table, key, attr in (
         (checked.good_positions, POSITION_VALUES_SQL, "positions", POSITION_KEY, "positions"),
         (checked.good_reports, REPORT_VALUES_SQL, "vessel_reports", REPORT_KEY, "reports"),
     ):
         stored = store_new_rows(store, good, values_sql, table, key, summary.path, ingest_id)
-        read = getattr(summary, f"{attr}_read") + good.num_rows
+        read = getattr(summary, f"{attr}_read") + good.table.num_rows
         stored += getattr(summary, f"{attr}_stored")
         setattr(summary, f"{attr}_read", read)
         setattr(summary, f"{attr}_stored", stored)

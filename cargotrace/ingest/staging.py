@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cargotrace.ingest.dedupe import GoodRows, good_rows
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.validate import positions_reason_sql, reports_reason_sql
@@ -58,11 +59,12 @@ def bounds(options: IngestOptions) -> dict[str, datetime]:
 @dataclass(frozen=True)
 class CheckedChunk:
     """A chunk split by the value rules: the good records of each table (staged columns, raw
-    values: the sentinels are made NULL as they are stored), and a chunk of the bad ones plus
-    what the reader quarantined itself."""
+    values: the sentinels are made NULL as they are stored), a chunk of the bad ones plus
+    what the reader quarantined itself, and the chunk as read (for its counts)."""
 
-    good_positions: pa.Table
-    good_reports: pa.Table
+    read: Chunk
+    good_positions: GoodRows
+    good_reports: GoodRows
     bad: Chunk
 
     @property
@@ -83,7 +85,9 @@ def _split(table: pa.Table, broken: pa.ChunkedArray) -> tuple[pa.Table, pa.Table
 
 
 def check_chunk(chunk: Chunk, checks: dict[str, datetime]) -> CheckedChunk:
-    """Split `chunk` into its good and bad records (one vectorised pass per table)."""
+    """Split `chunk` into its good and bad records (one vectorised pass per table), with what
+    the dedupe needs of the good ones. Pure pyarrow: the pipeline runs it in the decoding
+    thread, so that the thread that stores only waits on DuckDB."""
     from cargotrace.ingest.chunk_checks import position_rule_broken, report_rule_broken
     from cargotrace.ingest.records import Chunk
 
@@ -94,7 +98,7 @@ def check_chunk(chunk: Chunk, checks: dict[str, datetime]) -> CheckedChunk:
         chunk.reports, report_rule_broken(chunk.reports, earliest, latest))
     bad = Chunk(positions=bad_positions, reports=bad_reports, quarantine=chunk.quarantine,
                 records_read=0, bytes_read=0)
-    return CheckedChunk(good_positions, good_reports, bad)
+    return CheckedChunk(chunk, good_rows(good_positions), good_rows(good_reports), bad)
 
 
 def count_chunk(chunk: Chunk, summary: IngestSummary) -> None:
