@@ -87,12 +87,11 @@ def store_new_rows(
     (`values_sql`, validate.py), unless already there; return how many rows this ingest now
     has in addition (new rows less those they replaced).
 
-    Why the existence tests: the stored values' copy, the DELETE's join and the INSERT's
-    anti-join are needed only when a stored row shares an (mmsi, ts) with the chunk; most
-    chunks have none. A LIMIT 1 scan of the chunk's (ts, mmsi) window, which the zone maps
-    mostly answer, says whether anything is stored near; only then a join of the chunk's pairs
-    with the rows in the window (consecutive chunks of a feed share their boundary second, so
-    "near" alone would send most chunks down the slow way).
+    Why the tests first: the stored values' copy, the DELETE's join and the INSERT's
+    anti-join are needed only when a stored row shares an (mmsi, ts) with the chunk
+    (`_collides`) or two of the chunk's rows share a key (`rows`); most chunks have neither.
+    Consecutive chunks of a feed share their boundary second, so "anything stored in the
+    window" alone would send most chunks down the slow way.
     """
     if rows.window is None:
         return 0
