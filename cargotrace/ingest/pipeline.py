@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import drop_requarantined, store_new_rows
 from cargotrace.ingest.formats import detect_format, open_reader
-from cargotrace.ingest.params import IngestOptions
-from cargotrace.ingest.read_ahead import read_ahead
+from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.read_ahead import ReadAhead, read_ahead
 from cargotrace.ingest.staging import (
     CheckedChunk,
     bounds,
@@ -70,17 +70,38 @@ def ingest_file(
     _check_readable(path)
     fmt = detect_format(path, options)
     summary = IngestSummary(path=str(path), format=str(fmt), size_bytes=path.stat().st_size)
-    summary.sha256 = file_sha256(path)
-    options_json = options.to_json()
-    previous = store.con.execute(
-        "SELECT ingest_id FROM ingests WHERE sha256 = ? AND options = ?::JSON",
-        [summary.sha256, options_json],
-    ).fetchall()
-    if previous:
-        summary.ingest_id = int(previous[0][0])
-        summary.already_ingested = True
-        return summary
+    checks = bounds(options)
+    # an NMEA file is always read in chunks: the decoding thread starts on it while the file
+    # is hashed (~0.1 s that were spent before any decoding), and stops if it was ingested
+    early = _checked_chunks(fmt, path, options, checks) if fmt is InputFormat.NMEA else None
+    with closing(early) if early is not None else nullcontext():
+        summary.sha256 = file_sha256(path)
+        options_json = options.to_json()
+        previous = store.con.execute(
+            "SELECT ingest_id FROM ingests WHERE sha256 = ? AND options = ?::JSON",
+            [summary.sha256, options_json],
+        ).fetchall()
+        if previous:
+            summary.ingest_id = int(previous[0][0])
+            summary.already_ingested = True
+            return summary
+        _ingest(store, path, fmt, options, options_json, checks, summary, early, progress)
+    return summary
 
+
+def _checked_chunks(fmt: InputFormat, path: Path, options: IngestOptions,
+                    checks: dict[str, datetime]) -> ReadAhead[CheckedChunk]:
+    """The file's chunks, decoded and split into good and bad records in the decoding
+    thread, which starts now."""
+    checked = (check_chunk(chunk, checks) for chunk in open_reader(fmt, path, options))
+    return read_ahead(checked, options.stream.chunks_ahead)
+
+
+def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
+            options_json: str, checks: dict[str, datetime], summary: IngestSummary,
+            early: ReadAhead[CheckedChunk] | None, progress: Progress | None) -> None:
+    """Store the file in one transaction (module docstring); `early`: its chunks, if their
+    decoding has already begun."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with staged_in_sql(store, fmt, path, options) as staged, \
@@ -89,15 +110,12 @@ def ingest_file(
             all_or_nothing(store, f"the ingest of {path}"):
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
-        checks = bounds(options)
         if staged is not None:  # a table DuckDB has read: stored in SQL (table_store.py)
             store_staged(store, staged, summary, checks, ingest_id)
             if progress is not None:
                 progress(summary.size_bytes)
         else:
-            checked = (check_chunk(chunk, checks)
-                       for chunk in open_reader(fmt, path, options))
-            chunks = read_ahead(checked, options.stream.chunks_ahead)
+            chunks = early if early is not None else _checked_chunks(fmt, path, options, checks)
             # on a failure, the decoding thread stops before the rollback
             with closing(chunks), one_thread(store):
                 for chunk in chunks:
@@ -110,7 +128,6 @@ def ingest_file(
         scenario = simulator_scenario(path)
         if scenario is not None:
             write_meta(store, SIMULATED_AIS, {"scenario": scenario, "file": str(path)})
-    return summary
 
 
 def _store_chunk(

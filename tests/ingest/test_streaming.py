@@ -204,6 +204,24 @@ def test_a_stricter_memory_limit_of_the_user_is_not_raised(
     ).fetchall()[0] == before
 
 
+def test_an_already_ingested_file_stops_the_decoding_begun_while_it_was_hashed(
+    shared_data: Path, tmp_store: cargotrace.Store
+) -> None:
+    """An NMEA file's decoding starts while the file is hashed; when the hash says the file
+    was ingested before, the decoding thread is stopped and nothing more is stored."""
+    options = _options(500)  # many chunks: the thread would still be decoding
+    first = ingest_file(tmp_store, shared_data / NM4, options)
+    threads = threading.active_count()
+    again = ingest_file(tmp_store, shared_data / NM4, options)
+    assert again.already_ingested and again.ingest_id == first.ingest_id
+    assert threading.active_count() == threads
+    assert not any(t.name == "cargotrace-read-ahead" for t in threading.enumerate())
+    # independent: the store holds the first ingest's rows only
+    [(rows, ingests)] = tmp_store.con.execute(
+        "SELECT (SELECT count(*) FROM positions), (SELECT count(*) FROM ingests)").fetchall()
+    assert (rows, ingests) == (first.positions_stored, 1) and rows > 0
+
+
 class _Boom(RuntimeError):
     pass
 
