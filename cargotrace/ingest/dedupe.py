@@ -7,11 +7,14 @@ row it repeats, so only stored rows inside the chunk's (ts, mmsi) ranges can col
 ranges go into the query as constants, which DuckDB checks against each row group's min/max
 (zone maps) and skips the row groups outside. Positions are stored in file order, so a day of
 feed lands in few row groups; a file whose times jump around costs more, never gives a wrong
-answer.
+answer. When nothing is stored in the window and no (mmsi, ts) repeats within the chunk (most
+chunks of a feed heard by one receiver), the rows are inserted straight from Arrow, with no
+join and no copy.
 
-Which copy of a duplicate is kept: within a file, the one with the smallest receiver name
-(`station`; a named receiver before none), whichever chunk it is in, so that the stored rows do
-not depend on the chunk size; a copy stored by an earlier ingest always stays.
+Which copy of a duplicate is kept (the rule of the SQL table path too, table_store.py): within
+a file, the one with the smallest receiver name (`station`; a named receiver before none), then
+the first in the file, whichever chunk it is in, so that the stored rows do not depend on the
+chunk size; a copy stored by an earlier ingest always stays.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cargotrace.ingest.staging import ChunkQueries
 from cargotrace.store import Store
 
 if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
@@ -28,98 +30,153 @@ if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 
 
 
 @dataclass(frozen=True)
-class Stored:
-    """What one chunk did to one table."""
+class GoodRows:
+    """A chunk's good staged rows of one table, with what the dedupe needs to know of them
+    before it asks DuckDB anything (computed in the decoding thread: see `good_rows`)."""
 
-    read: int  # good records in the chunk
-    bad: int  # records with a bad value (for `staging.quarantine_chunk`)
-    stored: int  # rows this ingest now has in addition (new rows less those they replaced)
+    table: pa.Table
+    window: tuple[datetime, datetime, int, int] | None  # (ts, ts, mmsi, mmsi); None: no rows
+    pairs_repeat: bool  # two rows may share an (mmsi, ts)
 
 
-def _key_match(key: tuple[str, ...]) -> str:
+def good_rows(table: pa.Table) -> GoodRows:
+    """`table` with its (ts, mmsi) window and whether an (mmsi, ts) may repeat in it.
+
+    Two rows with the same key have the same (mmsi, ts), so when a hash of the pairs has no
+    repeat (a pyarrow count of a few milliseconds), no key repeats; else (a hash collision, or
+    the A and B parts of a type 24 report sharing their time) `store_new_rows` counts the keys
+    as they will be stored."""
+    import pyarrow.compute as pc
+
+    if not table.num_rows:
+        return GoodRows(table, None, False)
+    ts, mmsi = pc.min_max(table.column("ts")), pc.min_max(table.column("mmsi"))
+    pairs = pc.bit_wise_xor(  # wraps on overflow: a hash
+        pc.multiply(pc.cast(table.column("ts"), "int64"), 1_000_000_007), table.column("mmsi"))
+    return GoodRows(table, (ts["min"].as_py(), ts["max"].as_py(), int(mmsi["min"].as_py()),
+                            int(mmsi["max"].as_py())),
+                    pc.count_distinct(pairs).as_py() < table.num_rows)
+
+
+def key_match(key: tuple[str, ...]) -> str:
+    """SQL: row `s` has the same key as stored row `t` (NULL equal to NULL)."""
     return " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in key)
 
 
-def _ts(value: datetime) -> str:
+def timestamp_sql(value: datetime) -> str:
+    """A time as an SQL constant (constants, not parameters, let DuckDB prune by zone maps)."""
     return f"TIMESTAMPTZ '{value.isoformat()}'"
 
 
+def near_sql(first_ts: datetime, last_ts: datetime, low_mmsi: int, high_mmsi: int) -> str:
+    """SQL: stored row `t` lies in the (ts, mmsi) window where new rows can collide."""
+    return (f"t.ts BETWEEN {timestamp_sql(first_ts)} AND {timestamp_sql(last_ts)} "
+            f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
+
+
 def store_new_rows(
-    queries: ChunkQueries,
-    checked: str,
-    checks: dict[str, Any],
+    store: Store,
+    rows: GoodRows,
+    values_sql: str,
     table: str,
     key: tuple[str, ...],
     source: str,
     ingest_id: int,
-) -> Stored:
-    """Insert the good rows of the query `checked` (`staging.CHECKED`, taking the parameters
-    `checks`) into `table` unless already there.
+) -> int:
+    """Insert the chunk's good staged rows into `table`, with their stored values
+    (`values_sql`, validate.py), unless already there; return how many rows this ingest now
+    has in addition (new rows less those they replaced).
 
-    Why the chunk's rows are fetched once as Arrow: the validation and the within-chunk
-    dedupe then run once per chunk, not once in each of the count, the DELETE, the INSERT and
-    the quarantine's test that read them (together they were 70% of the store's time). Why
-    the two existence tests: the DELETE's join and the INSERT's anti-join are skipped when the
-    store holds nothing in the chunk's (ts, mmsi) window (a LIMIT 1 scan that the zone maps
-    mostly answer).
+    Why the tests first: the stored values' copy, the DELETE's join and the INSERT's
+    anti-join are needed only when a stored row shares an (mmsi, ts) with the chunk
+    (`_collides`) or two of the chunk's rows share a key (`rows`); most chunks have neither.
+    Consecutive chunks of a feed share their boundary second, so "anything stored in the
+    window" alone would send most chunks down the slow way.
     """
-    import pyarrow.compute as pc
-
-    keys = ", ".join(key)
-    rows = queries.arrow(checked, checks)
-    reason = rows.column("reason")
-    bad = rows.num_rows - reason.null_count
-    good_rows = (rows.filter(pc.is_null(reason)) if bad else rows).drop_columns(["reason"])
-    read = good_rows.num_rows
-    if not read:
-        return Stored(0, bad, 0)
-    first = _first_copies(queries.store, good_rows, keys)
-    ts, mmsi = pc.min_max(first.column("ts")), pc.min_max(first.column("mmsi"))
-    near = (f"t.ts BETWEEN {_ts(ts['min'].as_py())} AND {_ts(ts['max'].as_py())} "
-            f"AND t.mmsi BETWEEN {mmsi['min'].as_py()} AND {mmsi['max'].as_py()}")
-    con = queries.store.con
-    # read by name by DuckDB's replacement scan of this frame's variables
-    chunk_first = first  # noqa: F841
+    if rows.window is None:
+        return 0
+    good = rows.table
+    con = store.con
+    near = near_sql(*rows.window)
+    params = {"source": source, "ingest_id": ingest_id}
+    collides = _collides(store, good, table, near)
+    repeats = rows.pairs_repeat and _keys_repeat(store, good, values_sql, key)
+    if not (collides or repeats):  # every row is new: straight from Arrow
+        # read by name by DuckDB's replacement scan of this frame's variables
+        chunk_good = good  # noqa: F841
+        inserted = con.execute(
+            f"""INSERT INTO {table} BY NAME
+                SELECT {values_sql}, station, $source AS source, $ingest_id AS ingest_id
+                FROM chunk_good""", params).fetchall()[0][0]
+        return int(inserted)
+    chunk_first = _first_copies(store, good, values_sql, key, repeats)  # noqa: F841
     replaced = 0
+    mine = collides and _any(
+        con, f"SELECT 1 FROM {table} t WHERE t.ingest_id = $ingest_id AND {near}", ingest_id)
     # an earlier chunk of this file stored a copy from a later-sorting receiver: replace it
-    # (the cheap, zone-map-backed test skips the join when this ingest has nothing near)
-    mine = _any(con, f"SELECT 1 FROM {table} t WHERE t.ingest_id = $ingest_id AND {near}",
-                ingest_id)
     if mine:
         replaced = con.execute(
             f"""DELETE FROM {table} t USING chunk_first s
-                WHERE t.ingest_id = $ingest_id AND {near} AND {_key_match(key)}
+                WHERE t.ingest_id = $ingest_id AND {near} AND {key_match(key)}
                   AND s.station IS NOT NULL AND (t.station IS NULL OR s.station < t.station)""",
             {"ingest_id": ingest_id},
         ).fetchall()[0][0]
-    params = {"source": source, "ingest_id": ingest_id}
-    if mine or _any(con, f"SELECT 1 FROM {table} t WHERE {near}", None):
-        sql = f"""INSERT INTO {table} BY NAME
+    anti_join = (f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {near} AND {key_match(key)})"
+                 if collides else "")
+    inserted = con.execute(
+        f"""INSERT INTO {table} BY NAME
             SELECT s.*, $source AS source, $ingest_id AS ingest_id FROM chunk_first s
-            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {near} AND {_key_match(key)})"""
-    else:  # nothing stored near: every row is new, no anti-join
-        sql = f"""INSERT INTO {table} BY NAME
-            SELECT s.*, $source AS source, $ingest_id AS ingest_id FROM chunk_first s"""
-    inserted = con.execute(sql, params).fetchall()[0][0]
-    return Stored(int(read), bad, int(inserted) - int(replaced))
+            {anti_join}""", params).fetchall()[0][0]
+    return int(inserted) - int(replaced)
 
 
-def _first_copies(store: Store, good_rows: pa.Table, keys: str) -> pa.Table:
-    """The chunk's rows less its own duplicates (the copy from the smallest receiver kept).
+def _collides(store: Store, good: pa.Table, table: str, near: str) -> bool:
+    """Whether a row stored in the window `near` shares an (mmsi, ts) with a row of `good`.
 
-    Most chunks have none: a count of distinct keys (a hash aggregate) says so, and the rows
-    stay in file order without the window function's sort.
-    """
+    The stored rows' own time span in the window comes first (the zone maps skip the row
+    groups outside it); only the chunk's rows inside that span are then joined with them: in
+    a feed read in time order, the previous chunk's rows of the boundary second."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    [(first, last)] = store.con.execute(
+        f"SELECT min(t.ts), max(t.ts) FROM {table} t WHERE {near}").fetchall()
+    if first is None:
+        return False
+    ts = good.column("ts")
+    span = pc.and_(pc.greater_equal(ts, pa.scalar(first, type=ts.type)),
+                   pc.less_equal(ts, pa.scalar(last, type=ts.type)))
     # read by name by DuckDB's replacement scan of this frame's variables
-    chunk_good = good_rows  # noqa: F841
-    distinct = store.con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM chunk_good)").fetchall()[0][0]
-    if distinct == good_rows.num_rows:
-        return good_rows
+    chunk_near = good.select(["mmsi", "ts"]).filter(span)  # noqa: F841
+    return bool(store.con.execute(
+        f"""SELECT 1 FROM {table} t JOIN chunk_near s ON s.mmsi = t.mmsi AND s.ts = t.ts
+            WHERE {near} LIMIT 1""").fetchall())
+
+
+def _keys_repeat(store: Store, good: pa.Table, values_sql: str, key: tuple[str, ...]) -> bool:
+    """Whether two rows of `good` have the same key once stored (a DuckDB distinct: a few
+    milliseconds per chunk; the window of `_first_copies` costs ten times more)."""
+    # read by name by DuckDB's replacement scan of this frame's variables
+    chunk_good = good  # noqa: F841
+    [(keys,)] = store.con.execute(
+        f"""SELECT count(*) FROM (SELECT DISTINCT {", ".join(key)}
+                                  FROM (SELECT {values_sql} FROM chunk_good))""").fetchall()
+    return bool(keys < good.num_rows)
+
+
+def _first_copies(store: Store, good: pa.Table, values_sql: str, key: tuple[str, ...],
+                  repeats: bool) -> pa.Table:
+    """The chunk's rows with their stored values, less its own duplicates (when it has
+    `repeats`): of each key's copies, the one the module's rule keeps, in file order."""
+    # read by name by DuckDB's replacement scan of this frame's variables
+    chunk_good = good  # noqa: F841
+    stored = f"SELECT {values_sql}, station, line_no FROM chunk_good"
+    if repeats:
+        stored = f"""SELECT * FROM ({stored})
+            QUALIFY row_number() OVER (PARTITION BY {", ".join(key)}
+                                       ORDER BY station NULLS LAST, line_no) = 1"""
     first: pa.Table = store.con.sql(
-        f"""SELECT * FROM chunk_good
-            QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY station) = 1"""
-    ).to_arrow_table()
+        f"SELECT * EXCLUDE (line_no) FROM ({stored}) ORDER BY line_no").to_arrow_table()
     return first
 
 

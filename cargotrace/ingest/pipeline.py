@@ -12,29 +12,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import Callable
+from contextlib import closing, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import drop_requarantined, store_new_rows
 from cargotrace.ingest.formats import detect_format, open_reader
-from cargotrace.ingest.params import IngestOptions
-from cargotrace.ingest.read_ahead import read_ahead
+from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.read_ahead import ReadAhead, read_ahead
 from cargotrace.ingest.staging import (
-    CHECKED,
-    ChunkQueries,
+    CheckedChunk,
     bounds,
+    check_chunk,
     count_chunk,
     quarantine_chunk,
 )
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.table_stage import staged_in_sql
 from cargotrace.ingest.table_store import store_staged
+from cargotrace.ingest.validate import POSITION_VALUES_SQL, REPORT_VALUES_SQL
 from cargotrace.provenance import file_sha256
 from cargotrace.store import Store
-from cargotrace.store.memory import memory_capped, replacement_scans
+from cargotrace.store.memory import memory_capped, one_thread, replacement_scans
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.writes import all_or_nothing
@@ -69,17 +70,38 @@ def ingest_file(
     _check_readable(path)
     fmt = detect_format(path, options)
     summary = IngestSummary(path=str(path), format=str(fmt), size_bytes=path.stat().st_size)
-    summary.sha256 = file_sha256(path)
-    options_json = options.to_json()
-    previous = store.con.execute(
-        "SELECT ingest_id FROM ingests WHERE sha256 = ? AND options = ?::JSON",
-        [summary.sha256, options_json],
-    ).fetchall()
-    if previous:
-        summary.ingest_id = int(previous[0][0])
-        summary.already_ingested = True
-        return summary
+    checks = bounds(options)
+    # an NMEA file is always read in chunks: the decoding thread starts on it while the file
+    # is hashed (~0.1 s that were spent before any decoding), and stops if it was ingested
+    early = _checked_chunks(fmt, path, options, checks) if fmt is InputFormat.NMEA else None
+    with closing(early) if early is not None else nullcontext():
+        summary.sha256 = file_sha256(path)
+        options_json = options.to_json()
+        previous = store.con.execute(
+            "SELECT ingest_id FROM ingests WHERE sha256 = ? AND options = ?::JSON",
+            [summary.sha256, options_json],
+        ).fetchall()
+        if previous:
+            summary.ingest_id = int(previous[0][0])
+            summary.already_ingested = True
+            return summary
+        _ingest(store, path, fmt, options, options_json, checks, summary, early, progress)
+    return summary
 
+
+def _checked_chunks(fmt: InputFormat, path: Path, options: IngestOptions,
+                    checks: dict[str, datetime]) -> ReadAhead[CheckedChunk]:
+    """The file's chunks, decoded and split into good and bad records in the decoding
+    thread, which starts now."""
+    checked = (check_chunk(chunk, checks) for chunk in open_reader(fmt, path, options))
+    return read_ahead(checked, options.stream.chunks_ahead)
+
+
+def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
+            options_json: str, checks: dict[str, datetime], summary: IngestSummary,
+            early: ReadAhead[CheckedChunk] | None, progress: Progress | None) -> None:
+    """Store the file in one transaction (module docstring); `early`: its chunks, if their
+    decoding has already begun."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with staged_in_sql(store, fmt, path, options) as staged, \
@@ -88,49 +110,47 @@ def ingest_file(
             all_or_nothing(store, f"the ingest of {path}"):
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")
         summary.ingest_id = ingest_id
-        checks = bounds(options)
         if staged is not None:  # a table DuckDB has read: stored in SQL (table_store.py)
             store_staged(store, staged, summary, checks, ingest_id)
             if progress is not None:
                 progress(summary.size_bytes)
         else:
-            chunks = read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
-            with closing(chunks):  # on a failure, the decoding thread stops before the rollback
+            chunks = early if early is not None else _checked_chunks(fmt, path, options, checks)
+            # on a failure, the decoding thread stops before the rollback
+            with closing(chunks), one_thread(store):
                 for chunk in chunks:
-                    _store_chunk(ChunkQueries(store, chunk), summary, checks, ingest_id)
+                    _store_chunk(store, chunk, summary, checks, ingest_id)
                     if progress is not None:
-                        progress(chunk.bytes_read)
+                        progress(chunk.read.bytes_read)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)
         scenario = simulator_scenario(path)
         if scenario is not None:
             write_meta(store, SIMULATED_AIS, {"scenario": scenario, "file": str(path)})
-    return summary
 
 
 def _store_chunk(
-    queries: ChunkQueries,
+    store: Store,
+    checked: CheckedChunk,
     summary: IngestSummary,
     checks: dict[str, datetime],
     ingest_id: int,
 ) -> None:
-    """Validate a chunk, store its new good records and quarantine its bad ones."""
-    count_chunk(queries.chunk, summary)
-    bad = queries.chunk.quarantine.num_rows
-    for table, key, attr in (
-        ("positions", POSITION_KEY, "positions"),
-        ("vessel_reports", REPORT_KEY, "reports"),
+    """Store a checked chunk's new good records and quarantine its bad ones."""
+    count_chunk(checked.read, summary)
+    for good, values_sql, table, key, attr in (
+        (checked.good_positions, POSITION_VALUES_SQL, "positions", POSITION_KEY, "positions"),
+        (checked.good_reports, REPORT_VALUES_SQL, "vessel_reports", REPORT_KEY, "reports"),
     ):
-        done = store_new_rows(queries, CHECKED[table], checks, table, key, summary.path, ingest_id)
-        bad += done.bad
-        read = getattr(summary, f"{attr}_read") + done.read
-        stored = getattr(summary, f"{attr}_stored") + done.stored
+        stored = store_new_rows(store, good, values_sql, table, key, summary.path, ingest_id)
+        read = getattr(summary, f"{attr}_read") + good.table.num_rows
+        stored += getattr(summary, f"{attr}_stored")
         setattr(summary, f"{attr}_read", read)
         setattr(summary, f"{attr}_stored", stored)
         setattr(summary, f"duplicate_{attr}", read - stored)
-    if bad:
-        quarantine_chunk(queries, summary, checks, ingest_id)
+    if checked.bad_records:
+        quarantine_chunk(store, checked.bad, summary, checks, ingest_id)
 
 
 def _scalar(store: Store, sql: str) -> int:
@@ -162,14 +182,3 @@ def _log_ingest(
             __version__,
         ],
     )
-
-
-def ingest_files(
-    store: Store,
-    paths: list[Path],
-    options: IngestOptions | None = None,
-    progress: Progress | None = None,
-) -> Iterator[IngestSummary]:
-    """Ingest several files, each in its own transaction (one bad file does not undo the others)."""
-    for path in paths:
-        yield ingest_file(store, path, options, progress)

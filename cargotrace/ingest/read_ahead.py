@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -74,22 +74,46 @@ class _Worker:
         self.thread.join()
 
 
-def read_ahead(items: Iterator[T], depth: int) -> Generator[T, None, None]:
-    """Yield what `items` yields, computing up to `depth` items ahead in a worker thread.
+class ReadAhead(Iterator[T]):
+    """What `items` yields, computed up to `depth` items ahead in a worker thread that starts
+    at once (so that it can decode while the caller does something else first, e.g. hash the
+    file).
 
     An exception in `items` is raised here, in the consumer, with its own traceback (so an
-    unreadable file is the same one-line error as without the thread). When the consumer stops
-    early (an error while storing, Ctrl-C), the worker stops at its next item and closes
-    `items` (its file) before this generator returns.
+    unreadable file is the same one-line error as without the thread). `close()` (also when
+    the consumer stops early: an error while storing, Ctrl-C, an already ingested file) stops
+    the worker at its next item and closes `items` (its file) before it returns.
     """
-    worker = _Worker(items, depth)
-    try:
-        while True:
-            got = worker.waiting.get()
-            if got is _END:
-                return
-            if isinstance(got, _Failed):
-                raise got.error
-            yield got  # type: ignore[misc]
-    finally:
-        worker.finish()
+
+    def __init__(self, items: Iterator[T], depth: int) -> None:
+        self._worker = _Worker(items, depth)
+        self._done = False
+
+    def __iter__(self) -> ReadAhead[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        try:
+            got = self._worker.waiting.get()
+        except BaseException:  # Ctrl-C while waiting
+            self.close()
+            raise
+        if got is _END:
+            self.close()
+            raise StopIteration
+        if isinstance(got, _Failed):
+            self.close()
+            raise got.error
+        return got  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Stop the worker and wait for it (idempotent)."""
+        self._done = True
+        self._worker.finish()
+
+
+def read_ahead(items: Iterator[T], depth: int) -> ReadAhead[T]:
+    """`items` computed up to `depth` items ahead in a worker thread (`ReadAhead`)."""
+    return ReadAhead(items, depth)

@@ -1,26 +1,29 @@
-"""Validate one chunk in DuckDB, straight from its Arrow tables: its bad records go to
-`quarantine` (inside the ingest's transaction), its good ones are a query that `dedupe` stores.
+"""Validate one chunk straight from its Arrow tables: its good records go to `dedupe` to be
+stored, its bad ones to `quarantine` (inside the ingest's transaction), named by validate.py.
 
 Why no staging tables: a file's records once sat in temporary tables until the whole file was
 read, so an ingest held the file in memory (1.1 GB for a 1M-line feed). Per-chunk temporary
 tables would not help either: inside a transaction, DuckDB keeps every replaced or dropped
-table until the commit. So a chunk is only ever Arrow data read by the queries that quarantine and
-store it (`ChunkQueries`), and nothing of it outlives its chunk.
+table until the commit. So a chunk is only ever Arrow data, read by the queries that quarantine
+and store it, and nothing of it outlives its chunk.
+
+Why the good/bad split is made in pyarrow (chunk_checks.py) and the reasons in SQL: deciding
+good or bad is one vectorised pass of a few milliseconds per chunk; naming the first rule a
+record breaks is needed only for the bad ones, which are few, so the SQL that names them runs
+over them alone (it once ran over the whole chunk, up to three times for a chunk with a bad
+record).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cargotrace.ingest.dedupe import GoodRows, good_rows
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.ingest.validate import (
-    POSITION_VALUES_SQL,
-    REPORT_VALUES_SQL,
-    positions_reason_sql,
-    reports_reason_sql,
-)
+from cargotrace.ingest.validate import positions_reason_sql, reports_reason_sql
 from cargotrace.store import Store
 
 if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
@@ -34,27 +37,15 @@ _CHECKED = {
     "vessel_reports": f"SELECT *, {reports_reason_sql()} AS reason FROM chunk_reports_in",
 }
 
-CHECKED: dict[str, str] = {
-    "positions": f"SELECT {POSITION_VALUES_SQL}, station, reason "
-                 f"FROM ({_CHECKED['positions']})",
-    "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, reason "
-                      f"FROM ({_CHECKED['vessel_reports']})",
-}
-"""Per stored table, a query of the chunk's records with their stored values (all columns but
-`source` and `ingest_id`) and `reason`, the first rule each breaks (NULL: a good record); it
-takes the `bounds` parameters. The bad ones' values are not stored: `quarantine_chunk` stores
-their raw text."""
-
 # A line that gave both a position and a report (type 19, table rows with static columns) is
 # quarantined once: its report is not counted again.
 _BAD = f"""
-    SELECT line_no, raw, reason, NULL::VARCHAR AS detail
-    FROM ({_CHECKED['positions']}) WHERE reason IS NOT NULL
+    WITH bad_positions AS (SELECT line_no, raw, reason FROM ({_CHECKED['positions']}))
+    SELECT line_no, raw, reason, NULL::VARCHAR AS detail FROM bad_positions
     UNION ALL
     SELECT line_no, raw, reason, NULL AS detail
-    FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NOT NULL
-      AND line_no NOT IN (SELECT line_no FROM ({_CHECKED['positions']})
-                          WHERE reason IS NOT NULL)
+    FROM ({_CHECKED['vessel_reports']})
+    WHERE line_no NOT IN (SELECT line_no FROM bad_positions)
     UNION ALL
     SELECT line_no, raw, reason, detail FROM chunk_quarantine_in"""
 
@@ -65,34 +56,49 @@ def bounds(options: IngestOptions) -> dict[str, datetime]:
             "latest": options.validation.latest_ts()}
 
 
-class ChunkQueries:
-    """Run queries that read a chunk's Arrow tables as `chunk_positions_in`,
-    `chunk_reports_in` and `chunk_quarantine_in`, without copying them.
+@dataclass(frozen=True)
+class CheckedChunk:
+    """A chunk split by the value rules: the good records of each table (staged columns, raw
+    values: the sentinels are made NULL as they are stored), a chunk of the bad ones plus
+    what the reader quarantined itself, and the chunk as read (for its counts)."""
 
-    Why not `con.register()`: inside a transaction DuckDB keeps every registered (and then
-    unregistered) table alive until the commit, so an ingest held every chunk of the file
-    (that, more than anything, made memory grow with the file). DuckDB's replacement scan reads
-    a Python variable named in the query instead, and lets go of it with the query.
-    """
+    read: Chunk
+    good_positions: GoodRows
+    good_reports: GoodRows
+    bad: Chunk
 
-    def __init__(self, store: Store, chunk: Chunk) -> None:
-        self.store = store
-        self.chunk = chunk
+    @property
+    def bad_records(self) -> int:
+        """Records to quarantine (a line with a bad position and a bad report counts twice
+        here, once in `quarantine`)."""
+        return int(self.bad.positions.num_rows + self.bad.reports.num_rows
+                   + self.bad.quarantine.num_rows)
 
-    def rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
-        """The result of `sql` (with named `params`) over the chunk's tables."""
-        # read by name by DuckDB's replacement scan of this frame's variables
-        chunk_positions_in = self.chunk.positions  # noqa: F841
-        chunk_reports_in = self.chunk.reports  # noqa: F841
-        chunk_quarantine_in = self.chunk.quarantine  # noqa: F841
-        return self.store.con.execute(sql, params).fetchall()
 
-    def arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
-        """The result of `sql` (with named `params`) over the chunk's tables, as Arrow."""
-        chunk_positions_in = self.chunk.positions  # noqa: F841
-        chunk_reports_in = self.chunk.reports  # noqa: F841
-        chunk_quarantine_in = self.chunk.quarantine  # noqa: F841
-        return self.store.con.sql(sql, params=params).to_arrow_table()
+def _split(table: pa.Table, broken: pa.ChunkedArray) -> tuple[pa.Table, pa.Table]:
+    """(good rows, bad rows) of `table`; no copy when every row is good."""
+    import pyarrow.compute as pc
+
+    if not pc.any(broken).as_py():
+        return table, table.slice(0, 0)
+    return table.filter(pc.invert(broken)), table.filter(broken)
+
+
+def check_chunk(chunk: Chunk, checks: dict[str, datetime]) -> CheckedChunk:
+    """Split `chunk` into its good and bad records (one vectorised pass per table), with what
+    the dedupe needs of the good ones. Pure pyarrow: the pipeline runs it in the decoding
+    thread, so that the thread that stores only waits on DuckDB."""
+    from cargotrace.ingest.chunk_checks import position_rule_broken, report_rule_broken
+    from cargotrace.ingest.records import Chunk
+
+    earliest, latest = checks["earliest"], checks["latest"]
+    good_positions, bad_positions = _split(
+        chunk.positions, position_rule_broken(chunk.positions, earliest, latest))
+    good_reports, bad_reports = _split(
+        chunk.reports, report_rule_broken(chunk.reports, earliest, latest))
+    bad = Chunk(positions=bad_positions, reports=bad_reports, quarantine=chunk.quarantine,
+                records_read=0, bytes_read=0)
+    return CheckedChunk(chunk, good_rows(good_positions), good_rows(good_reports), bad)
 
 
 def count_chunk(chunk: Chunk, summary: IngestSummary) -> None:
@@ -102,20 +108,31 @@ def count_chunk(chunk: Chunk, summary: IngestSummary) -> None:
 
 
 def quarantine_chunk(
-    queries: ChunkQueries,
+    store: Store,
+    bad: Chunk,
     summary: IngestSummary,
     checks: dict[str, datetime],
     ingest_id: int,
 ) -> None:
-    """Store the chunk's bad records in `quarantine`, in line order, and count them in
-    `summary` (the caller skips this when `CHECKED` found no bad value and the reader
-    quarantined nothing: most chunks of a good feed)."""
-    reasons = queries.rows(
+    """Store the chunk's bad records (`CheckedChunk.bad`) in `quarantine`, in line order, each
+    with the first rule it breaks, and count them in `summary`.
+
+    A record chunk_checks.py calls bad but validate.py's SQL calls good would get no reason:
+    `quarantine.reason` is NOT NULL, so the ingest then fails and stores nothing, rather than
+    lose the record (tests/ingest/test_chunk_checks.py keeps the two in agreement).
+    """
+    # read by name by DuckDB's replacement scan of this frame's variables (not `register()`:
+    # inside a transaction DuckDB keeps every registered table alive until the commit, which
+    # once made an ingest hold every chunk of the file)
+    chunk_positions_in = bad.positions  # noqa: F841
+    chunk_reports_in = bad.reports  # noqa: F841
+    chunk_quarantine_in = bad.quarantine  # noqa: F841
+    reasons = store.con.execute(
         f"""INSERT INTO quarantine
             SELECT $source, line_no, raw, reason, detail, $ingest_id
             FROM ({_BAD}) ORDER BY line_no
             RETURNING reason""",
         {"source": summary.path, "ingest_id": ingest_id, **checks},
-    )
+    ).fetchall()
     for (reason,) in reasons:
         summary.quarantined[reason] += 1

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from cargotrace.errors import UnreadableInputError
+from cargotrace.ingest.dedupe import key_match, near_sql
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.ingest.table_sql import quoted
@@ -37,15 +38,6 @@ from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_
 
 _BAD_TABLE = f"{STAGE_TABLE}_bad"
 _GROUP_ROWS = 500_000  # rows per group of vessels whose copies are deduplicated at once
-
-
-def _key_match(key: tuple[str, ...]) -> str:
-    """Rows s and t have the same key (NULLs equal, as in dedupe.py)."""
-    return " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in key)
-
-
-def _ts(value: datetime) -> str:
-    return f"TIMESTAMPTZ '{value.isoformat()}'"
 
 
 def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
@@ -202,8 +194,7 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
     ).fetchall()[0]
     if not read:
         return 0, 0
-    near = (f"t.ts BETWEEN {_ts(first_ts)} AND {_ts(last_ts)} "
-            f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
+    near = near_sql(first_ts, last_ts, low_mmsi, high_mmsi)
     keys = ", ".join(key)
     rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
     groups = -(-int(read) // _GROUP_ROWS)
@@ -220,7 +211,7 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
             f"""INSERT INTO {spec.name} BY NAME
                 SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
                 FROM {first} s
-                WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {_key_match(key)})
+                WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {key_match(key)})
                 ORDER BY s.line_no""",
             {"source": source, "ingest_id": ingest_id, "group": group, **checks},
         ).fetchall()[0][0]

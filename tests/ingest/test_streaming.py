@@ -141,6 +141,87 @@ def test_copies_within_one_chunk_and_from_an_earlier_ingest(
     assert tmp_store.count("positions") == 2 * keys
 
 
+def test_copies_from_the_same_receiver_keep_the_first_in_the_file(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Real Solent fixes as NMEA, each sent twice by the same receiver at the same time, the
+    second copy with 1 kn more speed (the copies differ outside the key): the first in the file
+    is kept, whether both copies are in one chunk or in two (the rule of the SQL table path
+    too, table_store.py). Independent: the file of first copies alone, which has no copy."""
+    from pyais.encode import encode_dict
+
+    from cargotrace.sim.nmea_writer import tag_block
+
+    frame = pcsv.read_csv(shared_data / SOLENT).to_pandas()
+    frame["Time"] = frame.Time.dt.floor("s")  # a tag block's time is in whole seconds
+    frame = frame.drop_duplicates(["MMSI", "Time"]).head(4_000)
+
+    def lines(extra_kn: float) -> list[str]:
+        return [tag_block(row.Time.to_pydatetime(), "rSAME") + encode_dict(
+                    {"type": 1, "mmsi": int(row.MMSI), "lat": row.Latitude_degrees,
+                     "lon": row.Longitude_degrees, "speed": min(row.SOG_knots + extra_kn, 100)},
+                    talker_id="AI", radio_channel="A")[0]
+                for row in frame.itertuples()]
+
+    first, second = lines(0.0), lines(1.0)
+    only_first, both = tmp_path / "first.nmea", tmp_path / "both.nmea"
+    only_first.write_text("\n".join(first) + "\n")
+    both.write_text("\n".join(first[:2_000] + second[:2_000] + first[2_000:] + second[2_000:])
+                    + "\n")
+    stored = {}
+    for label, path, chunk_records in (("first copies", only_first, 10_000),
+                                       ("both, one chunk", both, 10_000),
+                                       ("both, chunks", both, 1_500)):
+        with cargotrace.open_store(tmp_path / f"{label}.duckdb") as store:
+            ingest_file(store, path, IngestOptions(chunk_records=chunk_records))
+            stored[label] = _rows(store, "positions")
+    assert len(stored["first copies"]) == len(frame)
+    assert stored["both, one chunk"] == stored["both, chunks"] == stored["first copies"]
+
+
+def test_a_stricter_memory_limit_of_the_user_is_not_raised(
+    shared_data: Path, tmp_store: cargotrace.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`CARGOTRACE_MEMORY_LIMIT` (here 50 MB) below `store_memory_mb` (77) stays in force
+    during the ingest, and DuckDB runs on one thread while the decoder has the other core."""
+    tmp_store.con.execute("SET memory_limit = '50MB'")
+    before = tmp_store.con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
+    seen = []
+    real = pipeline.store_new_rows
+
+    def spy(*args: Any) -> Any:
+        seen.append(tmp_store.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0])
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "store_new_rows", spy)
+    ingest_file(tmp_store, shared_data / NM4,
+                IngestOptions(stream=StreamParams(store_memory_mb=77)))
+    assert seen and set(seen) == {(before[0], 1)}
+    assert tmp_store.con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('threads')"
+    ).fetchall()[0] == before
+
+
+def test_an_already_ingested_file_stops_the_decoding_begun_while_it_was_hashed(
+    shared_data: Path, tmp_store: cargotrace.Store
+) -> None:
+    """An NMEA file's decoding starts while the file is hashed; when the hash says the file
+    was ingested before, the decoding thread is stopped and nothing more is stored."""
+    options = _options(500)  # many chunks: the thread would still be decoding
+    first = ingest_file(tmp_store, shared_data / NM4, options)
+    threads = threading.active_count()
+    again = ingest_file(tmp_store, shared_data / NM4, options)
+    assert again.already_ingested and again.ingest_id == first.ingest_id
+    assert threading.active_count() == threads
+    assert not any(t.name == "cargotrace-read-ahead" for t in threading.enumerate())
+    # independent: the store holds the first ingest's rows only
+    [(rows, ingests)] = tmp_store.con.execute(
+        "SELECT (SELECT count(*) FROM positions), (SELECT count(*) FROM ingests)").fetchall()
+    assert (rows, ingests) == (first.positions_stored, 1) and rows > 0
+
+
 class _Boom(RuntimeError):
     pass
 

@@ -94,14 +94,16 @@ def ingest(
 
 
 def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> IngestSummary:
+    from cargotrace.ingest.arrow_start import pandas_unused
     from cargotrace.ingest.lake_writer import ingest_into_store as ingest_file
 
     if quiet or not path.is_file():
-        return ingest_file(st, path, options)  # type: ignore[arg-type]
+        with pandas_unused():
+            return ingest_file(st, path, options)  # type: ignore[arg-type]
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with pandas_unused(), Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(path.name, total=path.stat().st_size)
         return ingest_file(
             st, path, options, progress=lambda n: bar.advance(task, n)  # type: ignore[arg-type]
