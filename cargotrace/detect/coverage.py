@@ -21,9 +21,10 @@ be judged from the data and every hour counts as observed.
 name their receiver, how far each receiver hears (`reach.py`); a silence that begins at the
 edge heading out is the vessel leaving coverage (`left_coverage.py`), not going dark.
 
-Whole-feed and per-receiver hours are two group-bys over the positions (hour, and receiver and
-hour), the footprint a third (cell), the receivers' reach a fourth (receiver and cell, on a
-regional feed only); each returns at most a few thousand rows.
+Whole-feed and per-receiver hours come from one group-by over the positions (receiver, vessel
+and hour: `vessel_hours`, which the footprint's sparse share reads too), the footprint from a
+second (cell), the receivers' reach from a third (receiver and cell, on a regional feed only);
+each returns at most a few thousand rows per receiver, vessel and hour.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from cargotrace.detect.reach import NO_REACHES, Reaches, station_reaches
 from cargotrace.detect.track import epoch_s
 from cargotrace.store.engines import to_arrow
 
-__all__ = ["ALL_OBSERVED", "Coverage", "CoverageModel", "coverage_model", "data_coverage"]
+__all__ = ["ALL_OBSERVED", "Coverage", "CoverageModel", "coverage_model", "data_coverage",
+           "vessel_hours"]
 
 HOUR_S = 3600
 _NO_HOURS = np.array([], dtype=np.int64)
@@ -102,11 +104,24 @@ def _hour_s(positions: Any) -> Any:
     return (epoch_s(positions.ts) // HOUR_S) * HOUR_S
 
 
+def vessel_hours(positions: Any) -> Any:
+    """One row per receiver (`station`, NULL when untagged), vessel and hour heard: how many
+    positions (`n`) and the fastest reported speed (`fastest`). The feed's hours, each
+    receiver's hours and the footprint's sparse share are all counted from it: one group-by
+    over every position instead of one each."""
+    return positions.group_by(station=positions.station, mmsi=positions.mmsi,
+                              hour_s=_hour_s(positions)).agg(
+        n=positions.count(), fastest=positions.sog.max())
+
+
 def data_coverage(
-    positions: Any, data_end: datetime, min_hour_fraction: float, min_busy_hour_vessels: int
+    positions: Any, data_end: datetime, min_hour_fraction: float, min_busy_hour_vessels: int,
+    hours: Any = None,
 ) -> Coverage:
-    """The unobserved hours of the whole feed between the first position and `data_end`."""
-    hourly = positions.group_by(hour_s=_hour_s(positions)).agg(vessels=positions.mmsi.nunique())
+    """The unobserved hours of the whole feed between the first position and `data_end`.
+    `hours`: the positions' `vessel_hours`, when the caller keeps them."""
+    h = hours if hours is not None else vessel_hours(positions)
+    hourly = h.group_by("hour_s").agg(vessels=h.mmsi.nunique())
     counts = to_arrow(hourly.select("hour_s", "vessels"), order_by=["hour_s"])
     if counts.num_rows == 0:
         return Coverage(_NO_HOURS, 0.0, 0.0)
@@ -116,19 +131,22 @@ def data_coverage(
     return _hours(hour_s, vessels, data_end, min_hour_fraction, min_busy_hour_vessels)
 
 
-def station_coverage(positions: Any, data_end: datetime, params: CoverageParams
-                     ) -> dict[str, Coverage]:
-    """Per receiver (`station`) with enough traffic to judge: its unobserved hours."""
-    p = positions.filter(positions.station.notnull())
-    hourly = p.group_by(["station", _hour_s(p).name("hour_s")]).agg(vessels=p.mmsi.nunique())
+def station_coverage(positions: Any, data_end: datetime, params: CoverageParams,
+                     hours: Any = None) -> dict[str, Coverage]:
+    """Per receiver (`station`) with enough traffic to judge: its unobserved hours.
+    `hours`: the positions' `vessel_hours`, when the caller keeps them."""
+    h = hours if hours is not None else vessel_hours(positions)
+    h = h.filter(h.station.notnull())
+    # one row per (station, vessel, hour): the rows are the distinct vessels
+    hourly = h.group_by(["station", "hour_s"]).agg(vessels=h.count())
     rows = to_arrow(hourly, order_by=["station", "hour_s"]).to_pylist()
     by_station: dict[str, list[tuple[int, int]]] = {}
     for row in rows:
         by_station.setdefault(row["station"], []).append((row["hour_s"], row["vessels"]))
     found = {}
-    for station, hours in by_station.items():
-        cov = _hours(np.array([h for h, _ in hours], dtype=np.int64),
-                     np.array([v for _, v in hours], dtype=np.float64), data_end,
+    for station, counts in by_station.items():
+        cov = _hours(np.array([h for h, _ in counts], dtype=np.int64),
+                     np.array([v for _, v in counts], dtype=np.float64), data_end,
                      params.min_hour_fraction, params.min_busy_hour_vessels)
         if cov.threshold_vessels > 0:
             found[station] = cov
@@ -201,13 +219,21 @@ ALL_OBSERVED = CoverageModel(Coverage(_NO_HOURS, 0.0, 0.0))
 
 def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
                    ) -> CoverageModel:
-    """The run's coverage model from its positions (an Ibis table on any engine)."""
-    feed = data_coverage(positions, data_end, params.min_hour_fraction,
-                         params.min_busy_hour_vessels)
-    # a footprint, like the hours, needs traffic to be judged: one ship's track draws its own
-    # route, not the feed's reach
-    footprint = (data_footprint(positions, params, feed.unobserved_hour_starts_s)
-                 if feed.threshold_vessels > 0 else NO_FOOTPRINT)
+    """The run's coverage model from its positions (an Ibis table on any engine).
+
+    The positions are grouped per receiver, vessel and hour once (`vessel_hours`, kept on the
+    engine while the model is drawn), for the feed's hours, the receivers' hours and the
+    footprint's sparse share."""
+    hours = vessel_hours(positions).cache()
+    try:
+        feed = data_coverage(positions, data_end, params.min_hour_fraction,
+                             params.min_busy_hour_vessels, hours)
+        # a footprint, like the hours, needs traffic to be judged: one ship's track draws its
+        # own route, not the feed's reach
+        footprint = (data_footprint(positions, hours, params, feed.unobserved_hour_starts_s)
+                     if feed.threshold_vessels > 0 else NO_FOOTPRINT)
+        stations = station_coverage(positions, data_end, params, hours)
+    finally:
+        hours.release()
     reaches = station_reaches(positions, params) if footprint.regional else NO_REACHES
-    return CoverageModel(feed, data_end, station_coverage(positions, data_end, params),
-                         footprint, params, reaches)
+    return CoverageModel(feed, data_end, stations, footprint, params, reaches)

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from cargotrace.detect.params import CoverageParams
-from cargotrace.detect.track import epoch_s
 from cargotrace.geo import landmask, sphere
 from cargotrace.store.engines import to_arrow
 
@@ -42,11 +41,11 @@ __all__ = ["NO_FOOTPRINT", "Footprint", "data_footprint"]
 
 LONG_RANGE_MSG_TYPE = 27
 CLASS_B_MSG_TYPES = (18, 19)
-HOUR_S = 3600
 UNDERWAY_KN = 1.0
 """Below this speed a vessel reports rarely (class A at anchor: every 3 minutes) and a
 reported course is GPS noise."""
-_LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of the look-ahead tested along a course
+LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)
+"""Fractions of the look-ahead tested along a course (here and by `reach.py`)."""
 _RING_BEARINGS = np.arange(0.0, 360.0, 45.0)
 
 
@@ -98,7 +97,7 @@ class Footprint:
         nothing (a bay no one else sails is outside the cells, not outside the reach)."""
         if not self.regional:
             return False
-        km = lookahead_km * np.asarray(_LOOK_STEPS)
+        km = lookahead_km * np.asarray(LOOK_STEPS)
         plat, plon = sphere.destination(np.full(km.size, lat), np.full(km.size, lon),
                                         np.full(km.size, course_deg), km)
         if landmask.is_land(plat, plon).any():
@@ -109,9 +108,9 @@ class Footprint:
         """Open sea outside the footprint lies within `lookahead_km` in some direction."""
         if not self.regional:
             return False
-        n = _RING_BEARINGS.size * len(_LOOK_STEPS)
-        bearings = np.repeat(_RING_BEARINGS, len(_LOOK_STEPS))
-        km = lookahead_km * np.tile(np.asarray(_LOOK_STEPS), _RING_BEARINGS.size)
+        n = _RING_BEARINGS.size * len(LOOK_STEPS)
+        bearings = np.repeat(_RING_BEARINGS, len(LOOK_STEPS))
+        km = lookahead_km * np.tile(np.asarray(LOOK_STEPS), _RING_BEARINGS.size)
         plat, plon = sphere.destination(np.full(n, lat), np.full(n, lon), bearings, km)
         return bool((~self._covered(plat, plon)).any())
 
@@ -159,18 +158,17 @@ def _wrapped(cols: np.ndarray, cell_deg: float) -> np.ndarray:
     return out
 
 
-def sparse_share(positions: Any, params: CoverageParams, unobserved_hour_starts_s: np.ndarray
+def sparse_share(hours: Any, params: CoverageParams, unobserved_hour_starts_s: np.ndarray
                  ) -> float:
     """The share of under-way vessel-hours (a vessel reporting at least `UNDERWAY_KN` in the
-    hour) heard at most `sparse_max_positions` times, over the hours the feed observed: one
-    group-by per vessel and hour, then one per hour."""
-    hour_s = (epoch_s(positions.ts) // HOUR_S) * HOUR_S
-    per = positions.group_by(mmsi=positions.mmsi, hour_s=hour_s).agg(
-        n=positions.count(), fastest=positions.sog.max())
+    hour) heard at most `sparse_max_positions` times, over the hours the feed observed, from
+    the positions' `coverage.vessel_hours` (per receiver, vessel and hour): one group-by per
+    vessel and hour (over its receivers), then one per hour."""
+    per = hours.group_by(["mmsi", "hour_s"]).agg(n=hours.n.sum(), fastest=hours.fastest.max())
     per = per.filter(per.fastest >= UNDERWAY_KN)
-    hours = per.group_by("hour_s").agg(
+    by_hour = per.group_by("hour_s").agg(
         underway=per.count(), sparse=(per.n <= params.sparse_max_positions).cast("int64").sum())
-    table = to_arrow(hours, order_by=["hour_s"])
+    table = to_arrow(by_hour, order_by=["hour_s"])
     if table.num_rows == 0:
         return 0.0
     hour = np.asarray(table.column("hour_s").to_pylist(), dtype=np.int64)
@@ -180,17 +178,18 @@ def sparse_share(positions: Any, params: CoverageParams, unobserved_hour_starts_
     return float(sparse.sum() / underway.sum()) if underway.sum() else 0.0
 
 
-def data_footprint(positions: Any, params: CoverageParams,
+def data_footprint(positions: Any, hours: Any, params: CoverageParams,
                    unobserved_hour_starts_s: np.ndarray | None = None) -> Footprint:
     """The footprint of the feed in `positions` (an Ibis table on any engine): one group-by
-    per grid cell (with its long-range reports), and the share of sparse reception
-    (`sparse_share`)."""
+    per grid cell (counting its long-range and its class B reports, so the class B footprint
+    needs no second pass), and the share of sparse reception (`sparse_share`, from the
+    positions' `coverage.vessel_hours`, `hours`)."""
     deg = params.footprint_cell_deg
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     cells = p.group_by(
         row=(p.lat / deg).floor().cast("int64"), col=(p.lon / deg).floor().cast("int64"),
-    ).agg(n=p.count(), long_range=(p.msg_type == LONG_RANGE_MSG_TYPE).fill_null(False)
-          .cast("int64").sum())
+    ).agg(n=p.count(), long_range=_counted(p.msg_type == LONG_RANGE_MSG_TYPE),
+          class_b=_counted(p.msg_type.isin(list(CLASS_B_MSG_TYPES))))
     table = to_arrow(cells, order_by=["row", "col"])
     if table.num_rows == 0:
         return NO_FOOTPRINT
@@ -202,7 +201,7 @@ def data_footprint(positions: Any, params: CoverageParams,
     long_range_share = float(long_range.sum()) / total
     kept = n >= params.footprint_min_positions
     covered = np.unique(_key(*_closed(row[kept], col[kept], params.footprint_fill_cells)))
-    sparse = sparse_share(positions, params, np.array([], dtype=np.int64)
+    sparse = sparse_share(hours, params, np.array([], dtype=np.int64)
                           if unobserved_hour_starts_s is None else unobserved_hour_starts_s)
     if (long_range_share >= params.global_min_fraction
             or sparse >= params.global_min_sparse_fraction):
@@ -213,22 +212,15 @@ def data_footprint(positions: Any, params: CoverageParams,
         kind = "regional"
     class_b = None
     if kind == "regional":
-        b_cells = _class_b_cells(p, params)
+        # the cells holding class B positions, drawn as the footprint is from all of them
+        n_b = np.asarray(table.column("class_b").to_pylist(), dtype=np.float64)
+        b = (n_b > 0) & (n_b >= params.footprint_min_positions)
+        b_cells = np.unique(_key(*_closed(row[b], col[b], params.footprint_fill_cells)))
         class_b = Footprint("regional" if b_cells.size >= params.footprint_min_cells
                             else "not_judged", deg, b_cells)
     return Footprint(kind, deg, covered, long_range_share, sparse, class_b)
 
 
-def _class_b_cells(p: Any, params: CoverageParams) -> np.ndarray:
-    """The covered cells (as `data_footprint` draws them) of the class B positions alone."""
-    deg = params.footprint_cell_deg
-    b = p.filter(p.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False))
-    cells = b.group_by(
-        row=(b.lat / deg).floor().cast("int64"), col=(b.lon / deg).floor().cast("int64"),
-    ).agg(n=b.count())
-    cells = cells.filter(cells.n >= params.footprint_min_positions)
-    table = to_arrow(cells.select("row", "col"), order_by=["row", "col"])
-    row = np.asarray(table.column("row").to_pylist(), dtype=np.int64)
-    col = _wrapped(np.asarray(table.column("col").to_pylist(), dtype=np.int64), deg)
-    return np.unique(_key(*_closed(row, col, params.footprint_fill_cells)))
-
+def _counted(matches: Any) -> Any:
+    """How many rows of a group match (NULL matches nothing), as an integer sum."""
+    return matches.fill_null(False).cast("int64").sum()

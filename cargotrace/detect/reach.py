@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from cargotrace.detect.footprint import CLASS_B_MSG_TYPES, UNDERWAY_KN
+from cargotrace.detect.footprint import CLASS_B_MSG_TYPES, LOOK_STEPS, UNDERWAY_KN
 from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.track import epoch_s
 from cargotrace.geo import landmask, sphere
@@ -48,7 +48,6 @@ from cargotrace.store.engines import to_arrow
 __all__ = ["NO_REACHES", "Reach", "Reaches", "station_reaches"]
 
 HOUR_S = 3600
-_LOOK_STEPS = (0.25, 0.5, 0.75, 1.0)  # fractions of the look-ahead tested along a course
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class Reaches:
         """Open sea beyond every receiver's reach (for the class) lies within `lookahead_km`
         along `course_deg`, before any land: a vessel heading for a coast must turn before
         it, so only the water short of it says where it was going."""
-        km = lookahead_km * np.asarray(_LOOK_STEPS)
+        km = lookahead_km * np.asarray(LOOK_STEPS)
         plat, plon = sphere.destination(np.full(km.size, lat), np.full(km.size, lon),
                                         np.full(km.size, course_deg), km)
         land = landmask.is_land(plat, plon)

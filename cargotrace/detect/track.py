@@ -133,17 +133,58 @@ def in_runs(numbered: Any, runs: pa.Table) -> Any:
                              numbered.rn >= r.first_rn, numbered.rn <= r.last_rn])
 
 
+def _numbered_runs(runs: pa.Table) -> pa.Table:
+    """`runs` (mmsi, first_rn, last_rn, segment) with, per run, `offset`: how many positions
+    of its (mmsi, segment) the earlier runs hold (the run's first row number along its
+    segment), and `next_rn`: the first row number of the segment's next run (NULL for its
+    last run), where the position after the run's last one is."""
+    order = np.lexsort((runs.column("first_rn").to_numpy(), runs.column("segment").to_numpy(),
+                        runs.column("mmsi").to_numpy()))
+    runs = runs.take(order)  # by (mmsi, segment, first_rn): each segment's runs in track order
+    mmsi = runs.column("mmsi").to_numpy()
+    segment = runs.column("segment").to_numpy()
+    first = runs.column("first_rn").to_numpy()
+    size = runs.column("last_rn").to_numpy() - first + 1
+    # a new (mmsi, segment) starts where either key changes
+    starts = np.ones(len(runs), dtype=bool)
+    starts[1:] = (mmsi[1:] != mmsi[:-1]) | (segment[1:] != segment[:-1])
+    before = np.cumsum(size) - size  # positions of every earlier run, all segments
+    offset = before - np.maximum.accumulate(np.where(starts, before, 0))
+    last_of_segment = np.append(starts[1:], True)
+    next_rn = pa.array(np.append(first[1:], 0), pa.int64(), mask=last_of_segment)
+    return runs.append_column("offset", pa.array(offset, pa.int64())).append_column(
+        "next_rn", next_rn)
+
+
 def split_track(track: Any, runs: pa.Table) -> Any:
     """The positions of the MMSIs `runs` splits, numbered along each (mmsi, segment) with their
     next position (`TRACK_COLUMNS`): the part of `segmented_track` that is computed again.
 
-    Small (the few split MMSIs), so a detection run keeps it on the engine rather than redo
-    its range join and sort for each detector that reads the segmented track."""
-    r = ibis.memtable(runs)
-    split = r.select(split_mmsi=r.mmsi).distinct()
-    mine = track.semi_join(split, track.mmsi == split.split_mmsi)
-    mine = in_runs(mine, runs).select("mmsi", "segment", "ts", "lat", "lon", "sog")
-    return _neighbours(mine, ["mmsi", "segment"]).select("mmsi", "segment", *TRACK_COLUMNS)
+    No sort: a run is a stretch of the MMSI's track in one segment, so within it the MMSI's
+    numbering and next position stand (renumbered from the run's `offset` in its segment), and
+    the next position after a run's last one is the first of the segment's next run, fetched
+    by row number. Small (the few split MMSIs), so a detection run keeps it on the engine
+    rather than redo its joins for each detector that reads the segmented track."""
+    numbered = _numbered_runs(runs)
+    placed = in_runs(track, numbered)
+    # the first positions of the runs that follow another run of their segment
+    heads = ibis.memtable(numbered.filter(pc.is_valid(numbered.column("next_rn")))
+                          .select(["mmsi", "next_rn"]).rename_columns(["h_mmsi", "h_rn"]))
+    h = track.join(heads, [track.mmsi == heads.h_mmsi, track.rn == heads.h_rn]).select(
+        "h_mmsi", "h_rn", h_ts=track.ts, h_t_s=track.t_s, h_lat=track.lat, h_lon=track.lon,
+        h_sog=track.sog)
+    joined = placed.left_join(h, [placed.mmsi == h.h_mmsi, ibis.ifelse(
+        placed.rn == placed.last_rn, placed.next_rn, ibis.null("int64")) == h.h_rn])
+    at_end = joined.rn == joined.last_rn
+
+    def following(column: str) -> Any:
+        return ibis.ifelse(at_end, joined[f"h_{column}"], joined[f"next_{column}"])
+
+    return joined.select(
+        "mmsi", "segment", "ts", "lat", "lon", "sog", "t_s",
+        rn=joined.rn - joined.first_rn + joined.offset,
+        **{f"next_{c}": following(c) for c in ("ts", "t_s", "lat", "lon", "sog")},
+    ).select("mmsi", "segment", *TRACK_COLUMNS)
 
 
 def segmented_track(track: Any, runs: pa.Table, split: Any = None) -> Any:

@@ -131,3 +131,29 @@ def test_the_coverage_model_is_the_same_on_both_engines(engine: Engine,
     per_vessel_hour = expected.groupby(["mmsi", expected["ts"].dt.floor("h")]).size()
     assert model.footprint.kind == "regional"
     assert model.footprint.sparse_share == pytest.approx((per_vessel_hour <= 2).mean())
+
+
+def test_the_class_b_footprint_is_drawn_from_the_class_b_positions_alone(
+        engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """The footprint's one cell group-by counts class B positions too: the class B cells are
+    every cell where class B positions alone reach the minimum (counted here with pandas),
+    plus holes filled within `footprint_fill_cells` of them, and no cell only class A ships
+    were heard in."""
+    rows = [{**r, "msg_type": 18} if r["mmsi"] % 3 == 0 else r for r in regional_feed(12)]
+    store_rows(tmp_store, rows)
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    params = CoverageParams(min_busy_hour_vessels=5)
+    model = coverage_model(positions, T0 + timedelta(hours=12), params)
+    assert model.footprint.kind == "regional" and model.footprint.class_b is not None
+    deg = params.footprint_cell_deg
+    frame = pd.DataFrame(rows).assign(r=lambda d: (d["lat"] / deg).apply(math.floor),
+                                      c=lambda d: (d["lon"] / deg).apply(math.floor))
+    per_cell = frame[frame["msg_type"] == 18].groupby(["r", "c"]).size()
+    dense = {k for k, n in per_cell.items() if n >= params.footprint_min_positions}
+    got = {(int(k // 1_000_000), int(k % 1_000_000)) for k in model.footprint.class_b.cells}
+    assert dense and dense <= got
+    k = params.footprint_fill_cells
+    assert all(any(abs(r - a) <= 2 * k and abs(c - b) <= 2 * k for a, b in dense)
+               for r, c in got)
+    class_a_only = set(zip(frame["r"], frame["c"], strict=True)) - set(per_cell.index)
+    assert class_a_only - got, "class A cells away from every class B cell are left out"
