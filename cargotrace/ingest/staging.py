@@ -43,6 +43,15 @@ CHECKED: dict[str, str] = {
 takes the `bounds` parameters. The bad ones' values are not stored: `quarantine_chunk` stores
 their raw text."""
 
+GOOD_ROWS: dict[str, str] = {
+    "positions": f"SELECT {POSITION_VALUES_SQL}, station, line_no "
+                 f"FROM ({_CHECKED['positions']}) WHERE reason IS NULL",
+    "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, line_no "
+                      f"FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NULL",
+}
+"""Per stored table, the chunk's good records as `CHECKED` stores them, with their line: for
+a reader that dedupes later and keeps the first copy (spark_ingest.py); takes `bounds`."""
+
 # A line that gave both a position and a report (type 19, table rows with static columns) is
 # quarantined once: its report is not counted again.
 _BAD = f"""
@@ -55,6 +64,11 @@ _BAD = f"""
                           WHERE reason IS NOT NULL)
     UNION ALL
     SELECT line_no, raw, reason, detail FROM chunk_quarantine_in"""
+
+
+BAD_RECORDS = f"SELECT line_no, raw, reason, detail FROM ({_BAD}) ORDER BY line_no"
+"""The chunk's quarantine rows (its reader's and its bad values'), in line order, as
+`quarantine_chunk` stores them; takes `bounds`."""
 
 
 def bounds(options: IngestOptions) -> dict[str, datetime]:

@@ -70,7 +70,7 @@ def write_files(con: Any, root: Path, table: str, select_sql: str,
         else:
             target = f"'{staging / (uuid.uuid4().hex + '.parquet')}' ({PARQUET_OPTIONS})"
         con.execute(f"COPY ({query}) TO {target}", params or {})
-        return tuple(_move_into_place(root, table, staging))
+        return tuple(move_into_place(root, table, staging))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         try:
@@ -79,7 +79,7 @@ def write_files(con: Any, root: Path, table: str, select_sql: str,
             pass  # another write's folder is in it, or it is gone already
 
 
-def _move_into_place(root: Path, table: str, staging: Path) -> list[DataFile]:
+def move_into_place(root: Path, table: str, staging: Path) -> list[DataFile]:
     placed: list[DataFile] = []
     for folder, _, names in sorted(os.walk(staging)):
         for name in sorted(n for n in names if n.endswith(".parquet")):
