@@ -59,7 +59,7 @@ from cargotrace.store.lake.store import LakeStore
 from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY, SPECS
 
-__all__ = ["SparkIngestParams", "spark_ingest_file"]
+__all__ = ["SparkIngestParams", "require_lake", "spark_ingest_file"]
 
 KEYS = {"positions": POSITION_KEY, "vessel_reports": REPORT_KEY}
 
@@ -86,9 +86,7 @@ def spark_ingest_file(
 ) -> IngestSummary:
     """Ingest one file into `lake` with Spark (module docstring); `session`: a SparkSession
     (default: the process's, `--engine spark`'s)."""
-    if not isinstance(lake, LakeStore):
-        raise StoreError(f"{getattr(lake, 'path', lake)}: --engine spark ingests into a lake "
-                         "only; pass --store lake:DIR (see docs/reference/lake.md)")
+    require_lake(lake)
     lake.require_writable(f"ingest {Path(path).name}")
     path = Path(path)
     options = options or IngestOptions()
@@ -124,6 +122,14 @@ def spark_ingest_file(
         shutil.rmtree(folder, ignore_errors=True)
     summary.duration_s = time.perf_counter() - started
     return summary
+
+
+def require_lake(store: object) -> None:
+    """Raise StoreError, in one line, unless `store` is a lake: Spark tasks write the lake's
+    files; a DuckDB file has one writer, this process."""
+    if not isinstance(store, LakeStore):
+        raise StoreError(f"{getattr(store, 'path', store)}: --engine spark ingests into a lake "
+                         "only; pass --store lake:DIR (see docs/reference/lake.md)")
 
 
 def _session() -> Any:
