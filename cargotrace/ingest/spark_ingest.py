@@ -120,6 +120,10 @@ def spark_ingest_file(
         _commit(lake, summary, fmt, options_json, started_at, added, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        try:
+            folder.parent.rmdir()  # `_staging/` stays only while a write is under way
+        except OSError:
+            pass  # another write's folder is in it
     summary.duration_s = time.perf_counter() - started
     return summary
 
