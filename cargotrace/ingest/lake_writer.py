@@ -1,6 +1,7 @@
 """Ingest one file into a lake: the laptop pipeline's batch, committed to the lake's files.
 
-Why through a scratch DuckDB file: the pipeline (pipeline.py) already reads every format,
+Why through a scratch DuckDB file (in the lake's `_staging/`, so a killed ingest's scratch
+file goes with the next writer's orphan clean-up): the pipeline (pipeline.py) already reads every format,
 validates, quarantines with reason codes, dedupes within the file, skips a file ingested before
 with the same options, and keeps memory bounded while it does; none of that is repeated here.
 The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the scratch store is a
@@ -25,6 +26,7 @@ from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import Progress, ingest_file
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.store.lake.appends import append_new_rows, append_rows
+from cargotrace.store.lake.layout import STAGING
 from cargotrace.store.lake.store import LakeStore
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.store import Store, open_store
@@ -52,7 +54,11 @@ def ingest_into_lake(
     lake.require_writable(f"ingest {Path(path).name}")
     started = time.perf_counter()
     source = str(Path(path))
-    with tempfile.TemporaryDirectory(prefix="cargotrace-lake-batch-") as folder:
+    staging = lake.root / STAGING
+    staging.mkdir(exist_ok=True)
+    # in the lake's own staging folder, not the system's: a killed ingest's scratch file is
+    # removed by the next writer with the rest of what it left (`files.remove_orphans`)
+    with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder:
         scratch_path = Path(folder) / "batch.duckdb"
         with open_store(scratch_path) as scratch:
             _seed(lake, scratch, source)
@@ -69,11 +75,16 @@ def ingest_into_lake(
             raise
         finally:
             lake.con.execute("DETACH batch")
+    try:
+        staging.rmdir()  # `_staging/` stays only while a write is under way
+    except OSError:
+        pass
     summary.duration_s = time.perf_counter() - started
     return summary
 
 
 def _quoted(path: Path) -> str:
+    """A path as the inside of an SQL string literal."""
     return str(path).replace("'", "''")
 
 

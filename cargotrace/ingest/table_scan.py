@@ -39,6 +39,7 @@ from cargotrace.ingest.records import (
 )
 from cargotrace.ingest.table_formats import Layout
 from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
+from cargotrace.store.columns import quoted
 
 log = logging.getLogger(__name__)
 
@@ -178,12 +179,12 @@ class TableScan:
     def convert_parquet(self, path: Path) -> None:
         """Read the Parquet file into `conv`, and each row as JSON (its `raw`) into `raws`."""
         header = self.layout.header
-        inputs = ", ".join(f"{_quoted(header[i])} AS c{i}" for i in self.used)
+        inputs = ", ".join(f"{quoted(header[i])} AS c{i}" for i in self.used)
         rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                    "FROM read_parquet($path, file_row_number = true))")
         self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
                          {"path": str(path)})
-        fields = ", ".join(f"{_quoted(name)} := {_quoted(name)}" for name in header)
+        fields = ", ".join(f"{quoted(name)} := {quoted(name)}" for name in header)
         self.con.execute(
             "CREATE TEMP TABLE raws AS SELECT file_row_number + 1 AS line_no, "
             f"CAST(to_json(struct_pack({fields})) AS VARCHAR) AS raw "
@@ -303,10 +304,6 @@ def parquet_chunks(scan: TableScan, rows: int, size: int, n_rows: int) -> Iterat
         chunk = scan.chunk(start + 1, n)
         chunk.bytes_read = size * (start + n) // max(rows, 1)
         yield chunk
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 __all__ = ["CsvScan", "TableScan", "csv_chunks", "framing_problems", "line_texts",

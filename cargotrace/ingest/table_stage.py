@@ -32,6 +32,7 @@ import duckdb
 
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.store import Store
+from cargotrace.store.columns import quoted
 from cargotrace.store.memory import memory_capped
 
 if TYPE_CHECKING:
@@ -221,11 +222,6 @@ def _drop(store: Store) -> None:
             store.con.execute(f"DROP MACRO IF EXISTS temp.{macro}")
     except duckdb.Error:
         pass
-
-
-def quoted(name: str) -> str:
-    """A column name as a DuckDB identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 __all__ = ["STAGE_TABLE", "SqlSource", "quoted", "staged_in_sql"]
