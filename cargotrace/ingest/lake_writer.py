@@ -1,18 +1,18 @@
 """Ingest one file into a lake: the laptop pipeline's batch, committed to the lake's files.
 
-Why through a scratch DuckDB file (in the lake's `_staging/`, so a killed ingest's scratch
-file goes with the next writer's orphan clean-up): the pipeline (pipeline.py) already reads every format,
-validates, quarantines with reason codes, dedupes within the file, skips a file ingested before
-with the same options, and keeps memory bounded while it does; none of that is repeated here.
-The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the scratch store is a
-temporary DuckDB file seeded with what the pipeline consults in the target store (the lake's
-`ingests`, and its `quarantine` rows of the same source), so ingest ids, the "already ingested"
-answer and the quarantine's per-source dedupe are the lake's. The pipeline's batch is then
-published to the lake in one commit (`_publish`): positions and vessel reports not already in
-their day partitions appended as new files, the batch's quarantine rows appended, the ingest's
-row (with its counts corrected for rows the lake already held) and any `meta` it wrote, all in
-one snapshot. A kill at any point leaves the previous snapshot in force, and a re-run redoes the
-whole file (tests/ingest/test_lake_writer.py).
+Why through a scratch DuckDB file (in the lake's `_staging/`, so a killed ingest's scratch file
+goes with the next writer's orphan clean-up): the pipeline (pipeline.py) already reads every
+format, validates, quarantines with reason codes, dedupes within the file, skips a file
+ingested before with the same options, and keeps memory bounded while it does; none of that is
+repeated here. The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the
+scratch store is a temporary DuckDB file seeded with what the pipeline consults in the target
+store (the lake's `ingests`, and its `quarantine` rows of the same source), so ingest ids, the
+"already ingested" answer and the quarantine's per-source dedupe are the lake's. The pipeline's
+batch is then published to the lake in one commit (`_publish`): positions and vessel reports
+not already in their day partitions appended as new files, the batch's quarantine rows
+appended, the ingest's row (with its counts corrected for rows the lake already held) and any
+`meta` it wrote, all in one snapshot. A kill at any point leaves the previous snapshot in
+force, and a re-run redoes the whole file (tests/ingest/test_lake_writer.py).
 """
 
 from __future__ import annotations

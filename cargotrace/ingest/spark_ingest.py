@@ -27,7 +27,6 @@ import math
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
@@ -40,7 +39,7 @@ from cargotrace.ingest.byte_ranges import byte_ranges
 from cargotrace.ingest.formats import detect_format
 from cargotrace.ingest.lake_writer import ingest_into_lake
 from cargotrace.ingest.nmea_ranges import RangeLines, RangeTask, plan_tasks
-from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat, SparkIngestParams
 from cargotrace.ingest.pipeline import Progress, _check_readable, _log_ingest
 from cargotrace.ingest.range_tasks import (
     COUNT_SCHEMA,
@@ -62,21 +61,6 @@ from cargotrace.store.schema import POSITION_KEY, REPORT_KEY, SPECS
 __all__ = ["SparkIngestParams", "require_lake", "spark_ingest_file"]
 
 KEYS = {"positions": POSITION_KEY, "vessel_reports": REPORT_KEY}
-
-
-@dataclass(frozen=True)
-class SparkIngestParams:
-    """How a file is spread over Spark tasks."""
-
-    range_mb: float = 64.0
-    """Bytes of file per task (a range), in MiB: about 700,000 NMEA lines. Smaller ranges
-    spread a file over more cores; each task also re-reads up to `chunk_records` + 1,000 lines
-    before its range (the reader's state, see nmea_ranges.py), so much smaller ones cost
-    more than they spread."""
-
-    def __post_init__(self) -> None:
-        if not self.range_mb > 0:
-            raise ValueError(f"range_mb must be positive, got {self.range_mb}")
 
 
 def spark_ingest_file(
@@ -166,7 +150,7 @@ def _decode(spark: Any, path: Path, options: IngestOptions, params: SparkIngestP
     counted_rows = sorted(_per_range(spark, len(ranges)).mapInArrow(count, COUNT_SCHEMA)
                           .collect(), key=lambda r: r["idx"])
     counted = [RangeLines(int(r["lines"]), tuple(tuple(c) for c in
-                                                 json.loads(r["checkpoints"])))  # type: ignore[misc]
+                                                 json.loads(r["checkpoints"])))
                for r in counted_rows]
     tasks: list[RangeTask] = plan_tasks(ranges, counted, size, options.chunk_records)
 

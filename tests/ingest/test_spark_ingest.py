@@ -23,9 +23,9 @@ import pytest
 
 import cargotrace
 from cargotrace.ingest.byte_ranges import byte_ranges
-from cargotrace.ingest.params import IngestOptions
+from cargotrace.ingest.params import IngestOptions, SparkIngestParams
 from cargotrace.ingest.pipeline import ingest_file
-from cargotrace.ingest.spark_ingest import SparkIngestParams, spark_ingest_file
+from cargotrace.ingest.spark_ingest import spark_ingest_file
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
 from cargotrace.store.lake.files import data_files_on_disk
@@ -163,7 +163,8 @@ def test_a_changed_copy_adds_only_its_new_rows_and_quarantines_nothing_twice(
 KILL_AFTER_STAGING = textwrap.dedent("""
     import sys
     import cargotrace
-    from cargotrace.ingest.spark_ingest import SparkIngestParams, spark_ingest_file
+    from cargotrace.ingest.params import SparkIngestParams
+from cargotrace.ingest.spark_ingest import spark_ingest_file
 
     def staged(_bytes):  # the tasks have written their rows; the commit has not happened
         print("staged", flush=True)

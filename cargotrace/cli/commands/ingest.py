@@ -20,7 +20,7 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.errors import CargotraceError, ParamsError
-from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat, SparkIngestParams
 from cargotrace.store.engines.engine import Engine
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def ingest(
     ] = Engine.DUCKDB,
     range_mb: Annotated[
         float, typer.Option("--range-mb", help="With --engine spark: MiB of file per task.")
-    ] = 64.0,
+    ] = SparkIngestParams.range_mb,
     json_out: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -84,8 +84,7 @@ def ingest(
     )
     summaries: list[IngestSummary] = []
     failed = 0
-    if range_mb <= 0:
-        raise ParamsError(f"--range-mb {range_mb}: must be positive")
+    spark_params = SparkIngestParams(range_mb)
     with open_cli_store(store, write=True) as st:
         if engine is Engine.SPARK:
             from cargotrace.ingest.spark_ingest import require_lake
@@ -94,7 +93,7 @@ def ingest(
         for path in paths:
             try:
                 if engine is Engine.SPARK:
-                    summaries.append(_ingest_spark(st, path, options, range_mb))
+                    summaries.append(_ingest_spark(st, path, options, spark_params))
                     continue
                 summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
             except CargotraceError as exc:
@@ -125,10 +124,10 @@ def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> 
 
 
 def _ingest_spark(st: object, path: Path, options: IngestOptions,
-                  range_mb: float) -> IngestSummary:
-    from cargotrace.ingest.spark_ingest import SparkIngestParams, spark_ingest_file
+                  params: SparkIngestParams) -> IngestSummary:
+    from cargotrace.ingest.spark_ingest import spark_ingest_file
 
-    return spark_ingest_file(st, path, options, SparkIngestParams(range_mb))  # type: ignore[arg-type]
+    return spark_ingest_file(st, path, options, params)  # type: ignore[arg-type]
 
 
 def render_summary(s: IngestSummary) -> Table | str:

@@ -10,9 +10,10 @@ A writer killed with SIGKILL cannot remove it. The next writer on the same host 
 named process is gone and takes the lock over (logged). Two writers may see the same dead
 holder at once; only the one that creates `_lock.json.takeover` (an exclusive create) may
 remove the dead holder's lock, and only after reading it again under that marker: otherwise the
-slower one would delete the lock the faster one had just taken, and both would write. A lock from another host can't be checked
-that way, so it is reported with the file to delete once that host's process is known to be
-gone. Readers take no lock: they read a committed snapshot, whose files are never changed.
+slower one would delete the lock the faster one had just taken, and both would write. A lock
+from another host can't be checked that way, so it is reported with the file to delete once
+that host's process is known to be gone. Readers take no lock: they read a committed snapshot,
+whose files are never changed.
 """
 
 from __future__ import annotations
