@@ -211,3 +211,18 @@ def test_a_spark_ingest_killed_before_its_commit_leaves_the_lake_and_a_rerun_com
             for table in TABLES:
                 assert _differences(_rows(lake, table), _rows(reference, table)) == (0, 0)
             assert lake.count("positions") == summary.positions_stored > 1000
+
+
+def test_spark_ingest_into_a_duckdb_file_is_refused_in_one_line(
+    shared_data: Path, tmp_path: Path,
+) -> None:
+    """Refused before any Spark starts: Spark tasks write a lake's files, a DuckDB file has
+    one writer."""
+    store = tmp_path / "s.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(Path(cargotrace.__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-m", "cargotrace", "ingest", "--engine", "spark",
+                           "--store", str(store), str(shared_data / "ais_nmea/pyais/sample.ais")],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"Error: {store}: --engine spark ingests into a lake only; pass --store "
+                     "lake:DIR (see docs/reference/lake.md)"]
