@@ -224,5 +224,6 @@ def test_spark_ingest_into_a_duckdb_file_is_refused_in_one_line(
                            "--store", str(store), str(shared_data / "ais_nmea/pyais/sample.ais")],
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [f"Error: {store}: --engine spark ingests into a lake only; pass --store "
-                     "lake:DIR (see docs/reference/lake.md)"]
+    assert done.stderr.strip().splitlines() == [
+        f"Error: {store}: --engine spark ingests into a lake only; pass --store lake:DIR "
+        "(see docs/reference/lake.md)"]
