@@ -23,6 +23,7 @@ is cut into ranges; CSV and Parquet files go through the DuckDB lake ingest (`la
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 import time
@@ -60,6 +61,8 @@ from cargotrace.store.schema import POSITION_KEY, REPORT_KEY, SPECS
 
 __all__ = ["SparkIngestParams", "require_lake", "spark_ingest_file"]
 
+log = logging.getLogger(__name__)
+
 KEYS = {"positions": POSITION_KEY, "vessel_reports": REPORT_KEY}
 
 
@@ -96,12 +99,15 @@ def spark_ingest_file(
     folder.mkdir(parents=True)
     try:
         results = _decode(spark, path, options, params, folder)
+        log.info("%s: %d range(s) decoded in %.1f s", path, len(results),
+                 time.perf_counter() - started)
         if progress is not None:
             progress(summary.size_bytes)
         _add_up(summary, results)
         added = _write_new_rows(spark, lake, summary, folder,
                                 sorted(set().union(*(r.days for r in results))))
         _commit(lake, summary, fmt, options_json, started_at, added, folder)
+        log.info("%s: committed at %.1f s", path, time.perf_counter() - started)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         try:
@@ -147,12 +153,14 @@ def _decode(spark: Any, path: Path, options: IngestOptions, params: SparkIngestP
                     "idx": [index], "lines": [seen.lines],
                     "checkpoints": [json.dumps(seen.checkpoints)]})
 
+    log.info("%s: %d range(s)", path, len(ranges))
     counted_rows = sorted(_per_range(spark, len(ranges)).mapInArrow(count, COUNT_SCHEMA)
                           .collect(), key=lambda r: r["idx"])
     counted = [RangeLines(int(r["lines"]), tuple(tuple(c) for c in
                                                  json.loads(r["checkpoints"])))
                for r in counted_rows]
     tasks: list[RangeTask] = plan_tasks(ranges, counted, size, options.chunk_records)
+    log.info("%s: %d lines counted", path, sum(c.lines for c in counted))
 
     def decode(batches: Any) -> Any:
         for batch in batches:
@@ -213,6 +221,7 @@ def _write_new_rows(spark: Any, lake: LakeStore, summary: IngestSummary, folder:
                       .partitionBy(PARTITION_COLUMN))
         writer.option("compression", "zstd").mode("error").parquet(_url(out))
         added[table] = tuple(move_into_place(lake.root, table, out))
+        log.info("%s: %s written", summary.path, table)
     stored = {t: sum(f.rows for f in added[t]) for t in ("positions", "vessel_reports")}
     summary.positions_stored, summary.reports_stored = stored["positions"], \
         stored["vessel_reports"]
