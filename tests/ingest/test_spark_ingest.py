@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,16 +82,6 @@ def _counts(s: IngestSummary) -> dict[str, Any]:
     return doc
 
 
-@pytest.fixture(scope="module")
-def duck_store(feeds: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The laptop ingest of the feeds into a DuckDB file: the reference."""
-    path = tmp_path_factory.mktemp("duck") / "s.duckdb"
-    with cargotrace.open_store(path) as store:
-        for feed in feeds:
-            ingest_file(store, feed, OPTIONS)
-    return path
-
-
 def _ingest_counts(store: cargotrace.Store) -> list[dict[str, Any]]:
     """Each ingest's recorded summary (the `ingests` row's JSON), less its duration."""
     found = []
@@ -104,67 +93,72 @@ def _ingest_counts(store: cargotrace.Store) -> list[dict[str, Any]]:
     return found
 
 
+def _changed_copy(path: Path) -> None:
+    """The same file with its last three lines once more at the end: a feed that grew."""
+    data = path.read_bytes()
+    path.write_bytes(data + b"".join(data.splitlines(keepends=True)[-3:]))
+
+
 @pytest.mark.usefixtures("spark")
 @pytest.mark.spark
 def test_spark_stores_what_the_laptop_ingest_stores_and_a_rerun_adds_nothing(
-    feeds: list[Path], duck_store: Path, tmp_path: Path,
+    feeds: list[Path], tmp_path: Path,
 ) -> None:
+    """Both real and simulated feeds, then a changed copy of the real one (it adds only its
+    new rows and quarantines nothing twice), on the laptop's DuckDB file and on a lake
+    written by Spark."""
     assert _straddled(feeds[1]) >= 2
+    original = feeds[0].read_bytes()
+    found: dict[str, list[IngestSummary]] = {}
+    for where in ("duck", "lake"):
+        feeds[0].write_bytes(original)
+        location = str(tmp_path / "s.duckdb") if where == "duck" else f"lake:{tmp_path}/lk"
+        with cargotrace.open_store(location) as store:
+            if where == "duck":
+                found[where] = [ingest_file(store, feed, OPTIONS) for feed in feeds]
+                _changed_copy(feeds[0])
+                found[where].append(ingest_file(store, feeds[0], OPTIONS))
+                continue
+            found[where] = [spark_ingest_file(store, feed, OPTIONS, SMALL) for feed in feeds]
+            version = store.snapshot.version
+            again = spark_ingest_file(store, feeds[0], OPTIONS, SMALL)
+            assert again.already_ingested and store.snapshot.version == version
+            _changed_copy(feeds[0])
+            found[where].append(spark_ingest_file(store, feeds[0], OPTIONS, SMALL))
     root = tmp_path / "lk"
-    with cargotrace.open_store(f"lake:{root}") as lake:
-        summaries = [spark_ingest_file(lake, feed, OPTIONS, SMALL) for feed in feeds]
-        version = lake.snapshot.version
-        again = spark_ingest_file(lake, feeds[0], OPTIONS, SMALL)
-        assert again.already_ingested and lake.snapshot.version == version
     assert [read_snapshot(root, v).operation for v in versions(root)] == \
-        ["create", "ingest", "ingest"]
+        ["create", "ingest", "ingest", "ingest"]
     assert not (root / STAGING).exists()
-    with cargotrace.open_store(duck_store, read_only=True) as duck, \
+    assert [_counts(s) for s in found["lake"]] == [_counts(s) for s in found["duck"]]
+    first, _, changed = found["lake"]
+    # only what its three added lines gave (their context differs at the end) is new
+    assert changed.positions_stored <= 3
+    assert changed.duplicate_positions >= first.positions_stored > 2500
+    assert changed.quarantined_before == first.quarantined_total > 100
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
             cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         for table in TABLES:
             assert _differences(_rows(lake, table), _rows(duck, table)) == (0, 0), table
         assert _ingest_counts(lake) == _ingest_counts(duck)
         # independent counts, from the reference store's own rows
         stored = duck.con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
-        assert lake.count("positions") == stored == sum(s.positions_stored for s in summaries)
-        quarantined = dict(duck.con.execute(
-            "SELECT reason, count(*) FROM quarantine GROUP BY ALL").fetchall())
-        assert sum((s.quarantined for s in summaries), Counter()) == quarantined
-        assert sum(quarantined.values()) > 100 and stored > 5000
-
-
-@pytest.mark.usefixtures("spark")
-@pytest.mark.spark
-def test_a_changed_copy_adds_only_its_new_rows_and_quarantines_nothing_twice(
-    shared_data: Path, tmp_path: Path,
-) -> None:
-    feed = tmp_path / "feed.nm4"
-    original = (shared_data / "ais_nmea/aisdb/test_data_20211101.nm4").read_text()
-    found: dict[str, list[IngestSummary]] = {}
-    for where in ("duck", "lake"):
-        feed.write_text(original)
-        location = str(tmp_path / "s.duckdb") if where == "duck" else f"lake:{tmp_path}/lk"
-        with cargotrace.open_store(location) as store:
-            ingest = ingest_file if where == "duck" else (
-                lambda st, f, o: spark_ingest_file(st, f, o, SMALL))
-            first = ingest(store, feed, OPTIONS)
-            feed.write_text(original + "".join(original.splitlines(keepends=True)[-3:]))
-            found[where] = [first, ingest(store, feed, OPTIONS)]
-    assert [_counts(s) for s in found["lake"]] == [_counts(s) for s in found["duck"]]
-    first, second = found["lake"]
-    assert second.positions_stored == 0 and second.duplicate_positions > 0
-    assert second.quarantined_before == first.quarantined_total > 0
-    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
-            cargotrace.open_store(f"lake:{tmp_path}/lk", read_only=True) as lake:
-        for table in TABLES:
-            assert _differences(_rows(lake, table), _rows(duck, table)) == (0, 0), table
+        assert lake.count("positions") == stored == sum(s.positions_stored
+                                                        for s in found["lake"])
+        quarantined = duck.con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0]
+        assert quarantined == sum(s.quarantined_total - s.quarantined_before
+                                  for s in found["lake"])
+        by_reason = dict(duck.con.execute("SELECT reason, count(*) FROM quarantine "
+                                          "WHERE ingest_id = 1 GROUP BY ALL").fetchall())
+        assert first.quarantined == by_reason
+        assert quarantined > 100 and stored > 5000
+    feeds[0].write_bytes(original)
 
 
 KILL_AFTER_STAGING = textwrap.dedent("""
     import sys
     import cargotrace
     from cargotrace.ingest.params import SparkIngestParams
-from cargotrace.ingest.spark_ingest import spark_ingest_file
+    from cargotrace.ingest.spark_ingest import spark_ingest_file
 
     def staged(_bytes):  # the tasks have written their rows; the commit has not happened
         print("staged", flush=True)
