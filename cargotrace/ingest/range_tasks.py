@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cargotrace.ingest.nmea_ranges import RangeLines, RangeTask, count_lines, decode_range
+from cargotrace.ingest.nmea_ranges import RangeTask, decode_range
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.records import Chunk
 from cargotrace.ingest.staging import BAD_RECORDS, GOOD_ROWS, bounds
@@ -62,11 +62,6 @@ class RangeResult:
         return cls(int(doc["index"]), int(doc["records_read"]), int(doc["positions_read"]),
                    int(doc["reports_read"]), Counter(doc["quarantined"]),
                    Counter(doc["skipped"]), set(doc["days"]))
-
-
-def count_range(path: Path, start: int, end: int) -> RangeLines:
-    """The first pass over a range (its lines, some line starts)."""
-    return count_lines(path, start, end)
 
 
 def stage_range(path: Path, task: RangeTask, options: IngestOptions,

@@ -39,7 +39,7 @@ from cargotrace.errors import StoreError
 from cargotrace.ingest.byte_ranges import byte_ranges
 from cargotrace.ingest.formats import detect_format
 from cargotrace.ingest.lake_writer import ingest_into_lake
-from cargotrace.ingest.nmea_ranges import RangeLines, RangeTask, plan_tasks
+from cargotrace.ingest.nmea_ranges import RangeLines, RangeTask, count_lines, plan_tasks
 from cargotrace.ingest.params import IngestOptions, InputFormat, SparkIngestParams
 from cargotrace.ingest.pipeline import Progress, _check_readable, _log_ingest
 from cargotrace.ingest.range_tasks import (
@@ -47,7 +47,6 @@ from cargotrace.ingest.range_tasks import (
     RESULT_SCHEMA,
     STAGED_TABLES,
     RangeResult,
-    count_range,
     stage_range,
 )
 from cargotrace.ingest.summary import IngestSummary
@@ -148,7 +147,7 @@ def _decode(spark: Any, path: Path, options: IngestOptions, params: SparkIngestP
     def count(batches: Any) -> Any:
         for batch in batches:
             for index in batch.column(0).to_pylist():
-                seen = count_range(path, *ranges[index])
+                seen = count_lines(path, *ranges[index])
                 yield pa.RecordBatch.from_pydict({
                     "idx": [index], "lines": [seen.lines],
                     "checkpoints": [json.dumps(seen.checkpoints)]})
