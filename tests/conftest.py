@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyais
@@ -28,6 +29,17 @@ SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
 
 def pytest_report_header() -> list[str]:
     return [f"duckdb {duckdb.__version__}, pyais {pyais.__version__}, data {SHARED_DATA}"]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The Ibis PySpark backend, one SparkSession for the whole run (every package's Spark
+    tests share it), stopped at the end. Mark the tests that use it `spark`."""
+    from cargotrace.store.engines import spark_backend, stop_spark
+
+    backend = spark_backend()
+    yield backend
+    stop_spark()
 
 
 @pytest.fixture(scope="session")

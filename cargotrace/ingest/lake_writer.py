@@ -1,17 +1,18 @@
 """Ingest one file into a lake: the laptop pipeline's batch, committed to the lake's files.
 
-Why through a scratch DuckDB file: the pipeline (pipeline.py) already reads every format,
-validates, quarantines with reason codes, dedupes within the file, skips a file ingested before
-with the same options, and keeps memory bounded while it does; none of that is repeated here.
-The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the scratch store is a
-temporary DuckDB file seeded with what the pipeline consults in the target store (the lake's
-`ingests`, and its `quarantine` rows of the same source), so ingest ids, the "already ingested"
-answer and the quarantine's per-source dedupe are the lake's. The pipeline's batch is then
-published to the lake in one commit (`_publish`): positions and vessel reports not already in
-their day partitions appended as new files, the batch's quarantine rows appended, the ingest's
-row (with its counts corrected for rows the lake already held) and any `meta` it wrote, all in
-one snapshot. A kill at any point leaves the previous snapshot in force, and a re-run redoes the
-whole file (tests/ingest/test_lake_writer.py).
+Why through a scratch DuckDB file (in the lake's `_staging/`, so a killed ingest's scratch file
+goes with the next writer's orphan clean-up): the pipeline (pipeline.py) already reads every
+format, validates, quarantines with reason codes, dedupes within the file, skips a file
+ingested before with the same options, and keeps memory bounded while it does; none of that is
+repeated here. The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the
+scratch store is a temporary DuckDB file seeded with what the pipeline consults in the target
+store (the lake's `ingests`, and its `quarantine` rows of the same source), so ingest ids, the
+"already ingested" answer and the quarantine's per-source dedupe are the lake's. The pipeline's
+batch is then published to the lake in one commit (`_publish`): positions and vessel reports
+not already in their day partitions appended as new files, the batch's quarantine rows
+appended, the ingest's row (with its counts corrected for rows the lake already held) and any
+`meta` it wrote, all in one snapshot. A kill at any point leaves the previous snapshot in
+force, and a re-run redoes the whole file (tests/ingest/test_lake_writer.py).
 """
 
 from __future__ import annotations
@@ -62,8 +63,14 @@ def ingest_into_lake(
     """Parse, validate, deduplicate and commit one file to the lake (module docstring)."""
     lake.require_writable(f"ingest {Path(path).name}")
     started = time.perf_counter()
+    from cargotrace.store.lake.layout import STAGING
+
     source = str(Path(path))
-    with tempfile.TemporaryDirectory(prefix="cargotrace-lake-batch-") as folder:
+    staging = lake.root / STAGING
+    staging.mkdir(exist_ok=True)
+    # in the lake's own staging folder, not the system's: a killed ingest's scratch file is
+    # removed by the next writer with the rest of what it left (`files.remove_orphans`)
+    with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder:
         scratch_path = Path(folder) / "batch.duckdb"
         with open_store(scratch_path) as scratch:
             _seed(lake, scratch, source)
@@ -80,11 +87,16 @@ def ingest_into_lake(
             raise
         finally:
             lake.con.execute("DETACH batch")
+    try:
+        staging.rmdir()  # `_staging/` stays only while a write is under way
+    except OSError:
+        pass
     summary.duration_s = time.perf_counter() - started
     return summary
 
 
 def _quoted(path: Path) -> str:
+    """A path as the inside of an SQL string literal."""
     return str(path).replace("'", "''")
 
 

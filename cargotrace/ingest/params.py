@@ -65,6 +65,27 @@ class StreamParams:
             raise ParamsError(f"store_memory_mb must be >= 0, got {self.store_memory_mb}")
 
 
+@dataclass(frozen=True)
+class SparkIngestParams:
+    """How `ingest --engine spark` spreads a file over Spark tasks (spark_ingest.py).
+
+    Why not in `ingests.options` either: the ranges change where a file is cut, never what is
+    stored (tests/ingest/test_nmea_ranges.py), so the same file is the same ingest.
+    """
+
+    range_mb: float = field(
+        default=64.0,
+        metadata={"unit": "MiB", "help": "Bytes of file per Spark task (about 700,000 NMEA "
+                  "lines). Smaller ranges spread a file over more cores, but each task also "
+                  "re-reads up to `chunk_records` + 1,000 lines before its range to rebuild the "
+                  "reader's state."},
+    )
+
+    def __post_init__(self) -> None:
+        if not self.range_mb > 0:
+            raise ParamsError(f"--range-mb {self.range_mb}: must be positive")
+
+
 class InputFormat(StrEnum):
     AUTO = "auto"
     NMEA = "nmea"

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING
 from cargotrace.ingest.dedupe import GoodRows, good_rows
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.ingest.validate import positions_reason_sql, reports_reason_sql
+from cargotrace.ingest.validate import (
+    POSITION_VALUES_SQL,
+    REPORT_VALUES_SQL,
+    positions_reason_sql,
+    reports_reason_sql,
+)
 from cargotrace.store import Store
 
 if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
@@ -37,6 +42,15 @@ _CHECKED = {
     "vessel_reports": f"SELECT *, {reports_reason_sql()} AS reason FROM chunk_reports_in",
 }
 
+GOOD_ROWS: dict[str, str] = {
+    "positions": f"SELECT {POSITION_VALUES_SQL}, station, line_no "
+                 f"FROM ({_CHECKED['positions']}) WHERE reason IS NULL",
+    "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, line_no "
+                      f"FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NULL",
+}
+"""Per stored table, the chunk's good records with their stored values, with their line: for
+a reader that dedupes later and keeps the first copy (spark_ingest.py); takes `bounds`."""
+
 # A line that gave both a position and a report (type 19, table rows with static columns) is
 # quarantined once: its report is not counted again.
 _BAD = f"""
@@ -48,6 +62,11 @@ _BAD = f"""
     WHERE line_no NOT IN (SELECT line_no FROM bad_positions)
     UNION ALL
     SELECT line_no, raw, reason, detail FROM chunk_quarantine_in"""
+
+
+BAD_RECORDS = f"SELECT line_no, raw, reason, detail FROM ({_BAD}) ORDER BY line_no"
+"""The chunk's quarantine rows (its reader's and its bad values'), in line order, as
+`quarantine_chunk` stores them; takes `bounds`."""
 
 
 def bounds(options: IngestOptions) -> dict[str, datetime]:

@@ -27,7 +27,8 @@ from cargotrace.ingest.records import (
     Chunk,
 )
 from cargotrace.ingest.table_formats import Layout, resolve_layout
-from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql, quoted
+from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
+from cargotrace.store.columns import quoted
 
 # The reader's own connection holds the converted file; past this it spills to a temporary
 # folder, so memory is set by this limit, not by the file.

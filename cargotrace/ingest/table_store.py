@@ -23,7 +23,6 @@ from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import key_match, near_sql
 from cargotrace.ingest.reasons import QuarantineReason as R
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.ingest.table_sql import quoted
 from cargotrace.ingest.table_stage import STAGE_TABLE, SqlSource
 from cargotrace.ingest.validate import (
     POSITION_VALUES_SQL,
@@ -32,7 +31,7 @@ from cargotrace.ingest.validate import (
     reports_reason_sql,
 )
 from cargotrace.store import Store
-from cargotrace.store.columns import TableSpec
+from cargotrace.store.columns import TableSpec, quoted
 from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
 

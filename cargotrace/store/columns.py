@@ -110,16 +110,16 @@ class TableSpec:
         single_key = self.primary_key[0] if len(self.primary_key) == 1 else None
         lines = []
         for col in self.columns:
-            line = f"{_quoted(col.name)} {col.sql}"
+            line = f"{quoted(col.name)} {col.sql}"
             if col.name == single_key:
                 line += " PRIMARY KEY"
             elif not col.nullable:
                 line += " NOT NULL"
             lines.append(line)
         if len(self.primary_key) > 1:
-            lines.append(f"PRIMARY KEY ({', '.join(_quoted(k) for k in self.primary_key)})")
+            lines.append(f"PRIMARY KEY ({', '.join(quoted(k) for k in self.primary_key)})")
         body = ",\n    ".join(lines)
-        return f"CREATE TABLE IF NOT EXISTS {_quoted(self.name)} (\n    {body}\n)"
+        return f"CREATE TABLE IF NOT EXISTS {quoted(self.name)} (\n    {body}\n)"
 
     def arrow_schema(
         self, names: Iterable[str] | None = None, *, without: Iterable[str] = (),
@@ -146,7 +146,7 @@ class TableSpec:
         return "\n".join(rows)
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
     """Every identifier quoted, so a column may be named like an SQL keyword (`end`)."""
     return '"' + name.replace('"', '""') + '"'
 

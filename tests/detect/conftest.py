@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,7 +28,7 @@ from cargotrace.detect.segments import identity_segments
 from cargotrace.ingest.gazetteers import load_curated_gazetteer, load_places
 from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.sim.run import simulate
-from cargotrace.store.engines import Engine, drop_spark_views, spark_backend, stop_spark
+from cargotrace.store.engines import Engine, drop_spark_views
 from cargotrace.store.events import events_table, replace_events
 
 from .factories import AISDB_GLOBAL, MARINECADASTRE, MIXED, WPI, copy_store
@@ -68,14 +67,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if uses_spark:
             item.add_marker("spark")
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    """The Ibis PySpark backend, one SparkSession for the whole run, stopped at the end."""
-    backend = spark_backend()
-    yield backend
-    stop_spark()
 
 
 @pytest.fixture(params=[Engine.DUCKDB, Engine.SPARK], ids=str)

@@ -18,7 +18,7 @@ import cargotrace
 from cargotrace.ingest.lake_writer import ingest_into_lake, ingest_into_store
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.store.lake.files import data_files_on_disk
-from cargotrace.store.lake.layout import LOCK
+from cargotrace.store.lake.layout import LOCK, STAGING
 from cargotrace.store.lake.snapshot import latest_snapshot, read_snapshot, versions
 from cargotrace.store.lake.store import LakeStore
 from cargotrace.store.schema import POSITION_KEY
@@ -128,6 +128,7 @@ def test_an_ingest_killed_before_its_snapshot_leaves_the_lake_as_it_was_and_a_re
     listed = {p for v in versions(root) for p in read_snapshot(root, v).paths()}
     orphans = data_files_on_disk(root) - listed
     assert any(name.startswith("positions/day=") for name in orphans)
+    assert list((root / STAGING).glob("batch-*/batch.duckdb"))  # the scratch file, in the lake
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert lake.count("positions") == 0
         assert lake.con.execute("SELECT count(*) FROM positions").fetchall() == [(0,)]
@@ -135,8 +136,10 @@ def test_an_ingest_killed_before_its_snapshot_leaves_the_lake_as_it_was_and_a_re
             out / "vessel_reports.parquet").num_rows
     with cargotrace.open_store(f"lake:{root}") as lake:  # takes the dead writer's lock over
         assert isinstance(lake, LakeStore)
+        assert not (root / STAGING).exists()  # removed with the orphans
         summary = ingest_into_lake(lake, out / "positions.parquet")
         assert not summary.already_ingested
+    assert not (root / STAGING).exists()
     assert data_files_on_disk(root) - {p for v in versions(root)
                                        for p in read_snapshot(root, v).paths()} == set()
     expected = pd.read_parquet(out / "positions.parquet").drop_duplicates(KEY)

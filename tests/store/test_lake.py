@@ -15,7 +15,7 @@ import cargotrace
 from cargotrace.errors import StoreError, StoreNotFoundError
 from cargotrace.store.lake.files import data_files_on_disk, vacuum
 from cargotrace.store.lake.layout import LOCK, MARKER, lake_location
-from cargotrace.store.lake.lock import LakeLockedError
+from cargotrace.store.lake.lock import Holder, LakeLockedError, WriterLock
 from cargotrace.store.lake.snapshot import latest_snapshot, read_snapshot, versions
 from cargotrace.store.lake.store import LakeStore
 from cargotrace.store.meta import read_meta, write_meta
@@ -100,6 +100,35 @@ def test_a_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
         write_meta(store, "note", "after the takeover")
     with cargotrace.open_store(f"lake:{root}", read_only=True) as store:
         assert read_meta(store, "note") == "after the takeover"
+
+
+def test_two_writers_that_see_the_same_dead_holder_do_not_both_take_the_lock(
+    tmp_path: Path,
+) -> None:
+    """The slower of two takeovers must not delete the lock the faster one has just taken."""
+    root = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{root}"):
+        pass
+    dead = {"pid": 2**22 + 12346, "host": socket.gethostname(), "command": "cargotrace ingest",
+            "since": "2026-12-07T10:00:00+00:00"}
+    with pytest.raises(ProcessLookupError):
+        os.kill(dead["pid"], 0)
+    (root / LOCK).write_text(json.dumps(dead))
+    seen_by_slower = Holder(**dead)  # read before the faster one took over
+    faster, slower = WriterLock(root), WriterLock(root)
+    faster.acquire()
+    assert faster.took_over == seen_by_slower
+    assert not slower._take_over(seen_by_slower)
+    assert json.loads((root / LOCK).read_text())["pid"] == os.getpid()  # still the faster's
+    with pytest.raises(LakeLockedError, match="another process is writing this lake"):
+        slower.acquire()
+    faster.release()
+    # a takeover under way elsewhere (its marker): nobody else removes the dead lock
+    (root / LOCK).write_text(json.dumps(dead))
+    (root / (LOCK + ".takeover")).touch()
+    with pytest.raises(LakeLockedError, match="taking it over"):
+        WriterLock(root).acquire()
+    assert json.loads((root / LOCK).read_text()) == dead
 
 
 def test_a_write_that_fails_before_its_snapshot_leaves_the_last_one_and_a_rerun_completes(

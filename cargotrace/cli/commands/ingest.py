@@ -19,7 +19,8 @@ from cargotrace.cli.app import (
     print_json,
 )
 from cargotrace.errors import CargotraceError, ParamsError
-from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.params import IngestOptions, InputFormat, SparkIngestParams
+from cargotrace.store.engines.engine import Engine
 
 if TYPE_CHECKING:
     from cargotrace.ingest.summary import IngestSummary
@@ -62,6 +63,13 @@ def ingest(
         typer.Option("--max-part-gap", help="Most seconds between the parts of one multipart "
                      "NMEA message (raise for aggregators that stamp sentences late)."),
     ] = IngestOptions.max_part_gap_s,
+    engine: Annotated[
+        Engine, typer.Option(help="Decode on this process (duckdb) or spread each NMEA file "
+                             "over Spark tasks (spark; into a lake only).")
+    ] = Engine.DUCKDB,
+    range_mb: Annotated[
+        float, typer.Option("--range-mb", help="With --engine spark: MiB of file per task.")
+    ] = SparkIngestParams.range_mb,
     json_out: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -75,9 +83,17 @@ def ingest(
     )
     summaries: list[IngestSummary] = []
     failed = 0
+    spark_params = SparkIngestParams(range_mb)
     with open_cli_store(store, write=True) as st:
+        if engine is Engine.SPARK:
+            from cargotrace.ingest.spark_ingest import require_lake
+
+            require_lake(st)
         for path in paths:
             try:
+                if engine is Engine.SPARK:
+                    summaries.append(_ingest_spark(st, path, options, spark_params))
+                    continue
                 summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
             except CargotraceError as exc:
                 sys.stderr.write(f"Error: {exc}\n")
@@ -108,6 +124,13 @@ def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> 
         return ingest_file(
             st, path, options, progress=lambda n: bar.advance(task, n)  # type: ignore[arg-type]
         )
+
+
+def _ingest_spark(st: object, path: Path, options: IngestOptions,
+                  params: SparkIngestParams) -> IngestSummary:
+    from cargotrace.ingest.spark_ingest import spark_ingest_file
+
+    return spark_ingest_file(st, path, options, params)  # type: ignore[arg-type]
 
 
 def render_summary(s: IngestSummary) -> Table | str:

@@ -152,18 +152,13 @@ def _arrow_frame(session: Any, store: Store, name: str, schema: Any) -> Any:
     return session.createDataFrame(rows, schema=PySparkSchema.from_ibis(schema))
 
 
-def _file_url(path: Path) -> str:
-    """`file://` and the absolute path as it is: Hadoop's paths do not percent-decode, so
-    `Path.as_uri()`'s `day%3D2024-01-01` would name a folder that does not exist."""
-    return "file://" + path.absolute().as_posix()
-
-
 def _lake_frame(session: Any, store: Store, name: str) -> Any | None:
     """Spark's frame over the lake files of `name` in the store's snapshot (None when `store`
     is not a lake, or keeps `name` as an in-memory working copy, or has no file of it).
     The folder of a day-partitioned table is the `basePath`, so Spark sees the `day=`
     folders as a partition; only the declared columns are kept."""
     from cargotrace.store.lake.layout import TABLE_LAYOUT, Layout
+    from cargotrace.store.lake.layout import file_url as _file_url
     from cargotrace.store.lake.store import LakeStore
 
     if not isinstance(store, LakeStore) or TABLE_LAYOUT[name] is Layout.REWRITE:

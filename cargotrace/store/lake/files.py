@@ -16,7 +16,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow.parquet as pq
 
@@ -28,6 +28,7 @@ from cargotrace.store.lake.layout import (
     Layout,
     relative,
 )
+from cargotrace.store.lake.params import DEFAULT_KEEP_VERSIONS
 from cargotrace.store.lake.snapshot import (
     DataFile,
     fsync_path,
@@ -70,7 +71,7 @@ def write_files(con: Any, root: Path, table: str, select_sql: str,
         else:
             target = f"'{staging / (uuid.uuid4().hex + '.parquet')}' ({PARQUET_OPTIONS})"
         con.execute(f"COPY ({query}) TO {target}", params or {})
-        return tuple(_move_into_place(root, table, staging))
+        return tuple(move_into_place(root, table, staging))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         try:
@@ -79,7 +80,7 @@ def write_files(con: Any, root: Path, table: str, select_sql: str,
             pass  # another write's folder is in it, or it is gone already
 
 
-def _move_into_place(root: Path, table: str, staging: Path) -> list[DataFile]:
+def move_into_place(root: Path, table: str, staging: Path) -> list[DataFile]:
     placed: list[DataFile] = []
     for folder, _, names in sorted(os.walk(staging)):
         for name in sorted(n for n in names if n.endswith(".parquet")):
@@ -128,10 +129,20 @@ def remove_orphans(root: Path) -> int:
     return len(orphans)
 
 
-def vacuum_plan(root: Path, keep_versions: int = 10) -> tuple[list[int], list[str]]:
-    """What `vacuum` would delete, touching nothing: the snapshot versions older than the
-    newest `keep_versions`, and the data files that no kept version lists (relative to the
-    lake; the files only old versions listed and the orphans a killed writer left)."""
+class VacuumPlan(NamedTuple):
+    """What `vacuum` deletes."""
+
+    dropped: list[int]
+    """Snapshot versions older than the newest `keep_versions`."""
+    kept: list[int]
+    """The versions that stay (the newest always does)."""
+    unused: list[str]
+    """Data files no kept version lists (relative to the lake): the files only old versions
+    listed, and the orphans a killed writer left."""
+
+
+def vacuum_plan(root: Path, keep_versions: int = DEFAULT_KEEP_VERSIONS) -> VacuumPlan:
+    """What `vacuum` would delete, touching nothing."""
     if keep_versions < 1:
         raise ValueError("keep_versions must be at least 1")
     found = versions(root)
@@ -139,16 +150,22 @@ def vacuum_plan(root: Path, keep_versions: int = 10) -> tuple[list[int], list[st
     listed: set[str] = set()
     for version in kept:
         listed |= read_snapshot(root, version).paths()
-    return dropped, sorted(data_files_on_disk(root) - listed)
+    return VacuumPlan(dropped, kept, sorted(data_files_on_disk(root) - listed))
 
 
-def vacuum(root: Path, keep_versions: int = 10) -> int:
+def apply_vacuum(root: Path, plan: VacuumPlan) -> int:
+    """Delete what `plan` lists: its unused data files first, then its dropped snapshots (a
+    crash half-way leaves snapshots whose files are all there); the data files deleted. Only
+    the lock holder may call this."""
+    for name in plan.unused:
+        (root / name).unlink(missing_ok=True)
+    for version in plan.dropped:
+        snapshot_path(root, version).unlink(missing_ok=True)
+    return len(plan.unused)
+
+
+def vacuum(root: Path, keep_versions: int = DEFAULT_KEEP_VERSIONS) -> int:
     """Delete the snapshots older than the newest `keep_versions` and the data files only they
     listed; the number of data files deleted. Only the lock holder may call this. A reader
     still reading a deleted version fails, so keep enough versions for the longest read."""
-    dropped, unused = vacuum_plan(root, keep_versions)
-    for name in unused:
-        (root / name).unlink(missing_ok=True)
-    for version in dropped:
-        snapshot_path(root, version).unlink(missing_ok=True)
-    return len(unused)
+    return apply_vacuum(root, vacuum_plan(root, keep_versions))

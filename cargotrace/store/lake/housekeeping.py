@@ -16,7 +16,7 @@ from typing import Any
 
 from cargotrace.errors import ParamsError
 from cargotrace.store.lake.appends import compact_tables
-from cargotrace.store.lake.files import vacuum, vacuum_plan
+from cargotrace.store.lake.files import apply_vacuum, vacuum_plan
 from cargotrace.store.lake.layout import TABLE_LAYOUT, Layout
 from cargotrace.store.lake.params import DEFAULT_KEEP_VERSIONS, CompactParams
 from cargotrace.store.lake.store import LakeStore
@@ -80,12 +80,10 @@ def vacuum_lake(lake: LakeStore, keep_versions: int = DEFAULT_KEEP_VERSIONS,
     if keep_versions < 1:
         raise ParamsError(f"--keep {keep_versions}: must be at least 1 (the current version)")
     lake.require_writable("vacuum the lake")
-    dropped, unused = vacuum_plan(lake.root, keep_versions)
-    freed = sum((lake.root / name).stat().st_size for name in unused
+    plan = vacuum_plan(lake.root, keep_versions)
+    freed = sum((lake.root / name).stat().st_size for name in plan.unused
                 if (lake.root / name).is_file())
-    from cargotrace.store.lake.snapshot import versions
-
-    kept = [v for v in versions(lake.root) if v not in set(dropped)]
     if not dry_run:
-        vacuum(lake.root, keep_versions)
-    return VacuumSummary(dropped, len(unused), freed, kept, dry_run, keep_versions)
+        apply_vacuum(lake.root, plan)
+    return VacuumSummary(plan.dropped, len(plan.unused), freed, plan.kept, dry_run,
+                         keep_versions)

@@ -107,3 +107,10 @@ def relative(root: Path, path: Path) -> str:
     """A data file's name in a snapshot: relative to the lake, with `/` separators, so that a
     lake can be moved or mounted elsewhere (and read by Spark under another prefix)."""
     return path.relative_to(root).as_posix()
+
+
+def file_url(path: Path) -> str:
+    """The `file://` URL Spark reads a lake path by: the absolute path as it is, since
+    Hadoop's paths do not percent-decode (`Path.as_uri()`'s `day%3D2024-01-01` would name a
+    folder that does not exist)."""
+    return "file://" + path.absolute().as_posix()

@@ -7,9 +7,13 @@ is kept for the lake. The lock is `_lock.json`, created with an exclusive create
 holder (process id, host, command, since when). It is removed when the writer closes the lake.
 
 A writer killed with SIGKILL cannot remove it. The next writer on the same host sees that the
-named process is gone and takes the lock over (logged). A lock from another host can't be checked
-that way, so it is reported with the file to delete once that host's process is known to be
-gone. Readers take no lock: they read a committed snapshot, whose files are never changed.
+named process is gone and takes the lock over (logged). Two writers may see the same dead
+holder at once; only the one that creates `_lock.json.takeover` (an exclusive create) may
+remove the dead holder's lock, and only after reading it again under that marker: otherwise the
+slower one would delete the lock the faster one had just taken, and both would write. A lock
+from another host can't be checked that way, so it is reported with the file to delete once
+that host's process is known to be gone. Readers take no lock: they read a committed snapshot,
+whose files are never changed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from cargotrace.errors import StoreError
 from cargotrace.store.lake.layout import LOCK
 
 log = logging.getLogger(__name__)
+
+
+ATTEMPTS = 20
+"""Tries to take the lock while it changes hands (released, or taken over) under us."""
 
 
 class LakeLockedError(StoreError):
@@ -88,7 +96,7 @@ class WriterLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise LakeLockedError with one line naming the holder."""
-        for _ in range(3):
+        for _ in range(ATTEMPTS):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
@@ -96,10 +104,10 @@ class WriterLock:
                 if holder is None:
                     continue  # released meanwhile: try again
                 if holder.is_gone():
-                    log.warning("%s: taking over the lock of %s, which is no longer running",
-                                self.root, holder.describe())
-                    self.took_over = holder
-                    self.path.unlink(missing_ok=True)
+                    if self._take_over(holder):
+                        log.warning("%s: taking over the lock of %s, which is no longer "
+                                    "running", self.root, holder.describe())
+                        self.took_over = holder
                     continue
                 raise LakeLockedError(
                     f"{self.root}: another process is writing this lake: {holder.describe()}; "
@@ -110,8 +118,28 @@ class WriterLock:
                 os.fsync(fh.fileno())
             self.held = True
             return
-        raise LakeLockedError(f"{self.root}: could not take the writer lock {self.path} "
-                              "(it kept changing hands); try again")
+        raise LakeLockedError(
+            f"{self.root}: could not take the writer lock {self.path} (it kept changing hands, "
+            f"or another process is taking it over); try again (if no cargotrace process "
+            f"writes this lake, delete {self.path} and {self.path}.takeover)")
+
+    def _take_over(self, dead: Holder) -> bool:
+        """Remove `dead`'s lock if it is still the lock, as the one process allowed to (the
+        creator of the takeover marker); False when another process is taking it over or
+        the lock changed hands meanwhile (the caller tries again)."""
+        marker = self.path.with_name(self.path.name + ".takeover")
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        try:
+            os.close(fd)
+            if _read_holder(self.path) == dead:
+                self.path.unlink(missing_ok=True)
+                return True
+            return False
+        finally:
+            marker.unlink(missing_ok=True)
 
     def release(self) -> None:
         if self.held:

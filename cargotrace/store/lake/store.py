@@ -184,10 +184,14 @@ class LakeStore(Store):
 
     def changed_tables(self) -> list[str]:
         """The working copies that differ from the snapshot read (what `commit` writes)."""
+        return list(self._changed())
+
+    def _changed(self) -> dict[str, Fingerprint]:
+        """The changed working copies with their new fingerprints (each table hashed once)."""
         if self.read_only:
-            return []
-        return [n for n in self._working_copies()
-                if self._fingerprint(n) != self._fingerprints.get(n)]
+            return {}
+        now = {n: self._fingerprint(n) for n in self._working_copies()}
+        return {n: f for n, f in now.items() if f != self._fingerprints.get(n)}
 
     def commit(
         self, operation: str = "write", details: dict[str, Any] | None = None,
@@ -202,7 +206,8 @@ class LakeStore(Store):
         tables = {name: self.snapshot.files(name) + files
                   for name, files in (added or {}).items() if files}
         tables.update(replaced or {})
-        for name in self.changed_tables():
+        changed = self._changed()
+        for name in changed:
             tables[name] = write_files(self.con, self.root, name, f'SELECT * FROM "{name}"')
         if not tables:
             return None
@@ -214,8 +219,8 @@ class LakeStore(Store):
             if TABLE_LAYOUT[name] is not Layout.REWRITE:
                 self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS '
                                  f"{files_sql(self.root, name, self.read_files(name))}")
-            else:
-                self._fingerprints[name] = self._fingerprint(name)
+            else:  # what was written is what was hashed: no second pass over the rows
+                self._fingerprints[name] = changed.get(name) or self._fingerprint(name)
         log.debug("%s: committed version %d (%s)", self.root, snapshot.version, operation)
         return snapshot
 
