@@ -1,0 +1,118 @@
+"""Run an Ibis expression on Spark with every CTE it uses more than once computed once.
+
+Ibis compiles a detector to one query whose intermediate tables are CTEs (`WITH t25 AS ...`),
+many of them read two or more times (a port visit's positions near places are read by the
+visit grouping and by its stop count; each of those reads the place cells twice). DuckDB
+materialises such a CTE once. Spark's optimiser inlines every deterministic CTE at each
+reference (its `InlineCTE` rule; no setting keeps them), so a chain of shared CTEs multiplies:
+the port visit query on 8,417 positions became a plan of 61 broadcast joins and 45 window
+operators, 126 stages and ~30 s, almost all of it scheduling. Here each CTE read more than
+once is run first, kept on the executors (`cache()` then a count; `localCheckpoint()` on Spark
+Connect, whose cache lookup misses SQL frames, see session.py) under a temporary view, and the
+query reads that view instead. Engine-specific by design: the detectors stay one Ibis
+expression for both engines.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot.expressions as sge
+
+SHARED_PREFIX = "cargotrace_shared_"
+"""Temporary views of materialised CTEs start with this (dropped by `SparkQuery.release`)."""
+
+
+@dataclass
+class SparkQuery:
+    """A Spark DataFrame for an expression, and the shared CTEs it reads (kept until release)."""
+
+    frame: Any
+    shared: list[tuple[str, Any]] = field(default_factory=list)
+
+    def release(self, session: Any) -> None:
+        """Drop the views and free the executors' copies of the shared CTEs."""
+        for view, frame in self.shared:
+            session.catalog.dropTempView(view)
+            frame.unpersist()
+        self.shared.clear()
+
+
+def _references(query: sge.Expression, name: str) -> int:
+    """How many times `query` reads the CTE `name` (bare table names only)."""
+    return sum(1 for table in query.find_all(sge.Table)
+               if table.name == name and not table.args.get("db") and not table.args.get("catalog"))
+
+
+def _point_at(query: sge.Expression, name: str, view: str) -> None:
+    """Make every read of the CTE `name` read the temporary view `view` (aliases kept)."""
+    for table in list(query.find_all(sge.Table)):
+        if table.name == name and not table.args.get("db") and not table.args.get("catalog"):
+            table.set("this", sge.to_identifier(view, quoted=True))
+
+
+def _keep(session: Any, sql: str, connect: bool) -> Any:
+    frame = session.sql(sql)
+    if connect:
+        return frame.localCheckpoint()  # eager by default
+    frame = frame.cache()
+    frame.count()  # computed now, once; every later read is a scan of the cached blocks
+    return frame
+
+
+def materialise_shared(session: Any, query: sge.Expression, dialect: str,
+                       connect: bool = False) -> tuple[sge.Expression, list[tuple[str, Any]]]:
+    """`query` with each CTE read more than once replaced by a computed temporary view.
+
+    CTEs are visited in order, so one built on an earlier shared CTE reads that CTE's view;
+    the CTEs read once stay in the query (and are carried into the shared CTEs that read
+    them). Returns the rewritten query and the (view, frame) pairs to release afterwards."""
+    with_ = query.args.get("with")
+    if with_ is None:
+        return query, []
+    kept: list[sge.CTE] = []
+    shared: list[tuple[str, Any]] = []
+    try:
+        for cte in list(with_.expressions):
+            name = cte.alias
+            if _references(query, name) <= 1:
+                kept.append(cte)
+                continue
+            body = cte.this.copy()
+            if kept:
+                body.set("with", sge.With(expressions=[k.copy() for k in kept]))
+            view = f"{SHARED_PREFIX}{uuid.uuid4().hex[:12]}"
+            frame = _keep(session, body.sql(dialect=dialect), connect)
+            frame.createOrReplaceTempView(view)
+            shared.append((view, frame))
+            _point_at(query, name, view)
+    except BaseException:
+        SparkQuery(None, shared).release(session)
+        raise
+    if kept:
+        with_.set("expressions", kept)
+    else:
+        query.set("with", None)
+    return query, shared
+
+
+def spark_query(backend: Any, expr: Any) -> SparkQuery:
+    """The DataFrame of an Ibis expression on the PySpark backend, shared CTEs computed once.
+
+    Registers the in-memory tables and UDFs the expression uses first, as Ibis' own
+    execute() does (private, but stable at the pinned ibis-framework version)."""
+    from cargotrace.store.engines.session import is_connect_session
+
+    backend._run_pre_execute_hooks(expr)
+    session = backend._session
+    query = backend.compiler.to_sqlglot(expr)
+    query, shared = materialise_shared(session, query, backend.dialect,
+                                       is_connect_session(session))
+    try:
+        frame = session.sql(query.sql(dialect=backend.dialect))
+    except BaseException:
+        SparkQuery(None, shared).release(session)
+        raise
+    return SparkQuery(frame, shared)
