@@ -21,6 +21,9 @@ from typing import Any
 
 import sqlglot.expressions as sge
 
+_WITH = "with_" if "with_" in sge.Select.arg_types else "with"
+"""The argument a query's WITH clause sits in (sqlglot 30 renamed `with` to `with_`)."""
+
 SHARED_PREFIX = "cargotrace_shared_"
 """Temporary views of materialised CTEs start with this (dropped by `SparkQuery.release`)."""
 
@@ -69,7 +72,7 @@ def materialise_shared(session: Any, query: sge.Expression, dialect: str,
     CTEs are visited in order, so one built on an earlier shared CTE reads that CTE's view;
     the CTEs read once stay in the query (and are carried into the shared CTEs that read
     them). Returns the rewritten query and the (view, frame) pairs to release afterwards."""
-    with_ = query.args.get("with")
+    with_ = query.args.get(_WITH)
     if with_ is None:
         return query, []
     kept: list[sge.CTE] = []
@@ -82,7 +85,7 @@ def materialise_shared(session: Any, query: sge.Expression, dialect: str,
                 continue
             body = cte.this.copy()
             if kept:
-                body.set("with", sge.With(expressions=[k.copy() for k in kept]))
+                body.set(_WITH, sge.With(expressions=[k.copy() for k in kept]))
             view = f"{SHARED_PREFIX}{uuid.uuid4().hex[:12]}"
             frame = _keep(session, body.sql(dialect=dialect), connect)
             frame.createOrReplaceTempView(view)
@@ -94,7 +97,7 @@ def materialise_shared(session: Any, query: sge.Expression, dialect: str,
     if kept:
         with_.set("expressions", kept)
     else:
-        query.set("with", None)
+        query.set(_WITH, None)
     return query, shared
 
 
