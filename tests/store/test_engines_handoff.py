@@ -214,11 +214,14 @@ def test_a_cte_read_twice_is_computed_once_and_released(solent: Path, staged: No
     backend = positions._find_backend()
     session = backend._session
     assert session.conf.get("spark.sql.shuffle.partitions") == str(partitions)
+    kept_before = session.sparkContext._jsc.getPersistentRDDs().size()
     query = spark_query(backend, expr)
     views = [view for view, _ in query.shared]
     assert len(views) == 1 and views[0].startswith(SHARED_PREFIX)
+    assert session.sparkContext._jsc.getPersistentRDDs().size() == kept_before + 1
     got = sorted((r["mmsi"], r["n"], r["busy"]) for r in query.frame.collect())
     query.release(session)
+    assert session.sparkContext._jsc.getPersistentRDDs().size() == kept_before  # freed
     assert got == [tuple(r) for r in expected] and len(got) > 10
     left = [t.name for t in session.catalog.listTables() if t.isTemporary]
     assert not [n for n in left if n.startswith(SHARED_PREFIX)]

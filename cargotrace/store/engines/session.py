@@ -221,10 +221,11 @@ def _backend_class() -> type[Any]:
       pandas, while PySpark 4 builds DataFrames from Arrow directly on both kinds of session.
     - `Table.cache()` runs the SQL without registering the memtables the expression uses (its
       execute() does), so caching anything built on one fails with TABLE_OR_VIEW_NOT_FOUND.
-    - On Spark Connect, a persisted SQL frame is not found again by the server's cache lookup
-      (Ibis' `assert frame.is_cached` fails, and every use recomputes it: encounters plus
-      loitering took 52 s instead of 15 s on the Connect test data), so Connect sessions keep
-      the table with `localCheckpoint()` instead, which materialises it on the executors once.
+    - A cached table is kept with `localCheckpoint()`, computed at once, on classic and Connect
+      sessions alike (`shared_ctes.keep` says why), its shared CTEs computed once first
+      (`shared_ctes.spark_query`). On Spark Connect a persisted SQL frame is not even found
+      again by the server's cache lookup (encounters plus loitering took 52 s instead of 15 s
+      on the Connect test data).
     """
     import ibis
     from ibis.backends.pyspark import Backend
@@ -237,14 +238,10 @@ def _backend_class() -> type[Any]:
 
     class CargotraceSparkBackend(Backend):  # type: ignore[misc]
         def _create_cached_table(self, name: str, expr: Any) -> Any:
-            from cargotrace.store.engines.shared_ctes import spark_query
+            from cargotrace.store.engines.shared_ctes import keep, spark_query
 
             query = spark_query(self, expr)  # its shared CTEs computed once (shared_ctes.py)
-            if is_connect_session(self._session):
-                frame = query.frame.localCheckpoint()
-            else:
-                frame = query.frame.cache()
-                frame.count()  # computed now, so the shared CTEs it read can be released
+            frame = keep(query.frame)  # computed now, so the shared CTEs it read are released
             query.release(self._session)
             frame.createOrReplaceTempView(name)
             self._cached_dataframes[name] = frame
@@ -252,7 +249,9 @@ def _backend_class() -> type[Any]:
 
         def _drop_cached_table(self, name: str) -> None:
             self._session.catalog.dropTempView(name)
-            self._cached_dataframes.pop(name).unpersist()
+            from cargotrace.store.engines.shared_ctes import free
+
+            free(self._cached_dataframes.pop(name))
 
         def _register_in_memory_table(self, op: Any) -> None:
             data = op.data.to_pyarrow(op.schema)

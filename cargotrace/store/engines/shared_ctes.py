@@ -7,9 +7,8 @@ materialises such a CTE once. Spark's optimiser inlines every deterministic CTE 
 reference (its `InlineCTE` rule; no setting keeps them), so a chain of shared CTEs multiplies:
 the port visit query on 8,417 positions became a plan of 61 broadcast joins and 45 window
 operators, 126 stages and ~30 s, almost all of it scheduling. Here each CTE read more than
-once is run first, kept on the executors (`cache()` then a count; `localCheckpoint()` on Spark
-Connect, whose cache lookup misses SQL frames, see session.py) under a temporary view, and the
-query reads that view instead. Engine-specific by design: the detectors stay one Ibis
+once is run first, kept on the executors (`keep`: a local checkpoint) under a temporary view,
+and the query reads that view instead. Engine-specific by design: the detectors stay one Ibis
 expression for both engines.
 """
 
@@ -39,8 +38,22 @@ class SparkQuery:
         """Drop the views and free the executors' copies of the shared CTEs."""
         for view, frame in self.shared:
             session.catalog.dropTempView(view)
-            frame.unpersist()
+            free(frame)
         self.shared.clear()
+
+
+def free(frame: Any) -> None:
+    """Free the executors' copy of a frame kept by `cache()` or `localCheckpoint()`.
+
+    `unpersist()` only knows cached plans; a local checkpoint is an RDD persisted under a
+    plain scan of it (`LogicalRDD`), which Spark would otherwise free only once the JVM's
+    garbage collector found it unreachable (classic sessions: unpersisted here at once)."""
+    frame.unpersist()
+    jdf = getattr(frame, "_jdf", None)  # classic sessions only; Connect frees on release
+    if jdf is not None:
+        plan = jdf.queryExecution().logical()
+        if plan.getClass().getSimpleName() == "LogicalRDD":
+            plan.rdd().unpersist(False)
 
 
 def _references(query: sge.Expression, name: str) -> int:
@@ -56,17 +69,22 @@ def _point_at(query: sge.Expression, name: str, view: str) -> None:
             table.set("this", sge.to_identifier(view, quoted=True))
 
 
-def _keep(session: Any, sql: str, connect: bool) -> Any:
-    frame = session.sql(sql)
-    if connect:
-        return frame.localCheckpoint()  # eager by default
-    frame = frame.cache()
-    frame.count()  # computed now, once; every later read is a scan of the cached blocks
-    return frame
+def keep(frame: Any) -> Any:
+    """`frame` computed now, once, and kept on the executors as a local checkpoint.
+
+    A checkpoint, not `cache()`: a query reading a cached frame carries the frame's whole
+    plan, which Spark analyses again and matches against every cached plan on each read, and
+    the detectors' kept tables (the sorted track, the resampled tracks, shared CTEs) are read
+    by many wide queries. A checkpoint is read as a plain scan of its blocks. On the
+    8,417-position lake (load 12-15) this took the port-visit step from 20.5 s with `cache()`
+    to 14.8 s, and encounters from 71.6 s to 12.3 s. Spark Connect needs it anyway (its cache
+    lookup misses SQL frames, session.py). The price: a lost executor fails the run instead
+    of recomputing the frame."""
+    return frame.localCheckpoint()  # eager by default
 
 
 def materialise_shared(session: Any, query: sge.Expression, dialect: str,
-                       connect: bool = False) -> tuple[sge.Expression, list[tuple[str, Any]]]:
+                       ) -> tuple[sge.Expression, list[tuple[str, Any]]]:
     """`query` with each CTE read more than once replaced by a computed temporary view.
 
     CTEs are visited in order, so one built on an earlier shared CTE reads that CTE's view;
@@ -87,7 +105,7 @@ def materialise_shared(session: Any, query: sge.Expression, dialect: str,
             if kept:
                 body.set(_WITH, sge.With(expressions=[k.copy() for k in kept]))
             view = f"{SHARED_PREFIX}{uuid.uuid4().hex[:12]}"
-            frame = _keep(session, body.sql(dialect=dialect), connect)
+            frame = keep(session.sql(body.sql(dialect=dialect)))
             frame.createOrReplaceTempView(view)
             shared.append((view, frame))
             _point_at(query, name, view)
@@ -106,13 +124,10 @@ def spark_query(backend: Any, expr: Any) -> SparkQuery:
 
     Registers the in-memory tables and UDFs the expression uses first, as Ibis' own
     execute() does (private, but stable at the pinned ibis-framework version)."""
-    from cargotrace.store.engines.session import is_connect_session
-
     backend._run_pre_execute_hooks(expr)
     session = backend._session
     query = backend.compiler.to_sqlglot(expr)
-    query, shared = materialise_shared(session, query, backend.dialect,
-                                       is_connect_session(session))
+    query, shared = materialise_shared(session, query, backend.dialect)
     try:
         frame = session.sql(query.sql(dialect=backend.dialect))
     except BaseException:
