@@ -94,30 +94,42 @@ def test_spark_reads_the_lakes_own_files_and_gives_the_same_events(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No export and no upload: Spark reads the day partitions the snapshot lists, and
-    replaces the DuckDB-detected gaps (some across midnight) with identical ones."""
+    replaces the DuckDB-detected gaps and port visits (some across midnight, so built from
+    two partitions) with identical ones: the lake's events after the Spark run are the DuckDB
+    file's, row for row (SQL EXCEPT both ways). Port visits run the widest query (shared CTEs
+    computed once on Spark, store/engines/shared_ctes.py); every kind on Spark: test_engines.py."""
     _, duck_path = sea_of_japan
     root = tmp_path / "lk"
     shutil.copytree(detected_lake, root)
     caplog.set_level(logging.DEBUG, logger="cargotrace.store.engines.handoff")
-    kinds = ["gap"]  # gaps straddle midnight here; every kind on Spark: test_engines.py
+    kinds = ["gap", "port_visit"]
     try:
         with cargotrace.open_store(f"lake:{root}") as lake:
             summary = detect(lake, kinds=kinds, engine=Engine.SPARK)
     finally:
         drop_spark_views()
     with cargotrace.open_store(duck_path, read_only=True) as duck:
-        stored = dict(duck.con.execute("SELECT kind, count(*) FROM events WHERE kind = 'gap' "
-                                       "GROUP BY kind").fetchall())
-        across = duck.con.execute("SELECT count(*) FROM events WHERE kind = 'gap' AND "
-                                  "start::DATE <> \"end\"::DATE").fetchall()[0][0]
-    assert across > 0
+        stored = dict(duck.con.execute(
+            "SELECT kind, count(*) FROM events WHERE kind IN ('gap', 'port_visit') "
+            "GROUP BY kind").fetchall())
+        across = dict(duck.con.execute(
+            "SELECT kind, count(*) FROM events WHERE kind IN ('gap', 'port_visit') AND "
+            "start::DATE <> \"end\"::DATE GROUP BY kind").fetchall())
+    assert set(across) == set(kinds)  # each kind has events across midnight
     assert summary.written == stored and summary.replaced == sum(stored.values()) > 0
     handed = {r.getMessage().split(" ")[0]: r.getMessage().rsplit("(", 1)[1]
               for r in caplog.records if "spark view" in r.getMessage()}
     assert handed == {"positions": "lake)", "vessel_reports": "lake)", "places": "parquet)"}
-    with cargotrace.open_store(duck_path, read_only=True) as duck, \
-            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
-        assert _events(lake) == _events(duck)
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        lake.con.execute(f"ATTACH '{duck_path}' AS duck (READ_ONLY)")
+        differ = lake.con.execute("""
+            SELECT count(*) FROM (
+                (SELECT * FROM events EXCEPT SELECT * FROM duck.events) UNION ALL
+                (SELECT * FROM duck.events EXCEPT SELECT * FROM events))""").fetchall()[0][0]
+        on_lake = lake.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    with cargotrace.open_store(duck_path, read_only=True) as duck:
+        assert on_lake == duck.count("events")
+    assert differ == 0
 
 
 def test_readers_answer_while_a_writer_holds_the_lock_and_cannot_write(

@@ -188,6 +188,47 @@ def test_dropping_views_deletes_their_files(solent: Path, spark: Any) -> None:
     assert not [n for n in names if n.startswith("cargotrace_")]
 
 
+@pytest.mark.parametrize(("positions", "expected"), [
+    (0, 2), (8_417, 2), (1_000_000, 2), (2_000_001, 3), (9_487_312, 10)])
+def test_shuffle_partitions_grow_with_the_positions(positions: int, expected: int) -> None:
+    assert engines.shuffle_partitions(positions) == expected
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET)
+def test_a_cte_read_twice_is_computed_once_and_released(solent: Path, staged: None) -> None:
+    """Spark would inline the per-MMSI counts at both reads; `spark_query` runs them once as
+    a view, the query reads that view, and releasing drops it. The answer is checked against
+    a plain DuckDB GROUP BY on the store, and the run's shuffle partitions against its size."""
+    from cargotrace.store.engines.shared_ctes import SHARED_PREFIX, spark_query
+
+    with cargotrace.open_store(solent, read_only=True) as store:
+        positions = tables_on(Engine.SPARK, store, ["positions"])["positions"]
+        per = positions.group_by("mmsi").aggregate(n=positions.count())
+        expr = per.filter(per.n >= 100).mutate(busy=True).union(
+            per.filter(per.n < 100).mutate(busy=False))
+        expected = store.con.execute(
+            "SELECT mmsi, count(*) AS n, count(*) >= 100 FROM positions GROUP BY mmsi "
+            "ORDER BY mmsi").fetchall()
+        partitions = engines.shuffle_partitions(store.count("positions"))
+    backend = positions._find_backend()
+    session = backend._session
+    assert session.conf.get("spark.sql.shuffle.partitions") == str(partitions)
+    kept_before = session.sparkContext._jsc.getPersistentRDDs().size()
+    query = spark_query(backend, expr)
+    views = [view for view, _ in query.shared]
+    assert len(views) == 1 and views[0].startswith(SHARED_PREFIX)
+    assert session.sparkContext._jsc.getPersistentRDDs().size() == kept_before + 1
+    got = sorted((r["mmsi"], r["n"], r["busy"]) for r in query.frame.collect())
+    query.release(session)
+    assert session.sparkContext._jsc.getPersistentRDDs().size() == kept_before  # freed
+    assert got == [tuple(r) for r in expected] and len(got) > 10
+    left = [t.name for t in session.catalog.listTables() if t.isTemporary]
+    assert not [n for n in left if n.startswith(SHARED_PREFIX)]
+    # and through to_arrow, the path every detector takes
+    assert to_arrow(expr, order_by=["mmsi"]).num_rows == len(expected)
+
+
 @pytest.mark.spark
 def test_driver_memory_reaches_the_jvm(spark: Any) -> None:
     """`spark.driver.memory` only works when set before the JVM starts: check the heap."""

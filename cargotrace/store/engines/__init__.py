@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         driver_memory,
         is_connect_session,
         is_remote,
+        shuffle_partitions,
         spark_backend,
         stop_spark,
     )
@@ -80,6 +81,7 @@ _SOURCES = {
     "SPARK_JAVA_OPTIONS": "cargotrace.store.engines.session",
     "SPARK_MASTER": "cargotrace.store.engines.session",
     "connect_problem": "cargotrace.store.engines.session",
+    "shuffle_partitions": "cargotrace.store.engines.session",
     "current_backend": "cargotrace.store.engines.session",
     "driver_memory": "cargotrace.store.engines.session",
     "is_connect_session": "cargotrace.store.engines.session",
@@ -112,6 +114,7 @@ __all__ = [
     "java_executable",
     "java_problem",
     "parse_java_version",
+    "shuffle_partitions",
     "spark_backend",
     "staging_root",
     "stop_spark",

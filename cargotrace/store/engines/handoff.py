@@ -42,7 +42,12 @@ from typing import TYPE_CHECKING, Any
 
 from cargotrace.errors import EngineError
 from cargotrace.store.engines.engine import Engine
-from cargotrace.store.engines.session import current_backend, is_remote, spark_backend
+from cargotrace.store.engines.session import (
+    current_backend,
+    is_remote,
+    shuffle_partitions,
+    spark_backend,
+)
 from cargotrace.store.schema import SPECS, TABLES
 
 if TYPE_CHECKING:
@@ -191,6 +196,10 @@ def tables_on(engine: Engine | str, store: Store, names: Iterable[str]) -> dict[
 
     backend = spark_backend()
     session = backend._session
+    if not is_remote() and "positions" in names:
+        # a cluster's own configuration decides there; locally, sized to the run's positions
+        session.conf.set("spark.sql.shuffle.partitions",
+                         str(shuffle_partitions(store.count("positions"))))
     how = choose_handoff(is_remote(), os.environ.get(STAGING_ENV, "").strip() or None)
     tables: dict[str, Any] = {}
     for name in names:

@@ -54,10 +54,13 @@ def to_arrow(expr: ibis.Expr, order_by: Sequence[str] | None = None) -> pa.Table
     table_expr = expr.as_table()
     backend = ibis.get_backend(table_expr)
     if backend.name == "pyspark":
-        # Registers in-memory tables (ibis.memtable) and UDFs the expression uses, as Ibis'
-        # own execute() does; private, but stable at the pinned ibis-framework version.
-        backend._run_pre_execute_hooks(table_expr)
-        result = backend.raw_sql(backend.compile(table_expr)).toArrow()
+        from cargotrace.store.engines.shared_ctes import spark_query
+
+        query = spark_query(backend, table_expr)  # shared CTEs computed once (shared_ctes.py)
+        try:
+            result = query.frame.toArrow()
+        finally:
+            query.release(backend._session)
     elif backend.name == "duckdb":
         # straight from DuckDB: Ibis' to_pyarrow imports pandas through its result converter
         # (about 0.3 s, paid by every detection run on its first query)

@@ -41,8 +41,6 @@ CONNECT_TIMEOUT_S = 10.0
 
 _MEMORY = re.compile(r"^[1-9]\d*(?:b|kb?|mb?|gb?|tb?)?$", re.IGNORECASE)
 
-SPARK_MASTER = "local[2]"
-"""Local mode on two cores: the size of the development machines (see STACK-NOTES.md)."""
 
 SPARK_JAVA_OPTIONS = ("-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
                       "-XX:ReservedCodeCacheSize=256m")
@@ -53,11 +51,25 @@ long session (the test suite's one shared session, a day of queries) filled it, 
 and Spark failed with "Out of space in CodeCache for adapters"; 256 MB is the size the JVM
 reserves with its full tiered JIT (only what is used is committed)."""
 
+LOCAL_CORES = 2
+"""Local mode on two cores: the size of the development machines (see STACK-NOTES.md)."""
+SPARK_MASTER = f"local[{LOCAL_CORES}]"
+
+POSITIONS_PER_SHUFFLE_PARTITION = 1_000_000
+"""Local mode's shuffle partitions grow with the run's positions (`shuffle_partitions`): about
+a million rows (some 100 MB in Spark's memory with the track's columns) per task keeps a task's
+sort within the executor's share of the heap, while a small run keeps one task per core."""
+
 SPARK_CONFIG: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
-    # The default of 200 shuffle partitions makes every small window or join schedule 200 tasks.
-    "spark.sql.shuffle.partitions": "2",
-    "spark.default.parallelism": "2",
+    # The default of 200 shuffle partitions makes every small window or join schedule 200 tasks;
+    # `tables_on` raises it with the run's size (`shuffle_partitions`).
+    "spark.sql.shuffle.partitions": str(LOCAL_CORES),
+    "spark.default.parallelism": str(LOCAL_CORES),
+    # Adaptive execution (Spark's default, stated so it stays on): small shuffles coalesced,
+    # skewed joins split, and joins to small tables (places) turned into broadcasts at run time.
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
@@ -92,6 +104,12 @@ def driver_memory() -> str:
             f"{DRIVER_MEMORY_ENV}={value!r}: expected a JVM memory size such as 4g or 6144m"
         )
     return value
+
+
+def shuffle_partitions(positions: int, cores: int = LOCAL_CORES) -> int:
+    """Shuffle partitions for a run over `positions` rows: one per core at least, else one per
+    `POSITIONS_PER_SHUFFLE_PARTITION` (adaptive execution merges the ones that come out small)."""
+    return max(cores, -(-positions // POSITIONS_PER_SHUFFLE_PARTITION))
 
 
 def is_remote() -> bool:
@@ -203,10 +221,11 @@ def _backend_class() -> type[Any]:
       pandas, while PySpark 4 builds DataFrames from Arrow directly on both kinds of session.
     - `Table.cache()` runs the SQL without registering the memtables the expression uses (its
       execute() does), so caching anything built on one fails with TABLE_OR_VIEW_NOT_FOUND.
-    - On Spark Connect, a persisted SQL frame is not found again by the server's cache lookup
-      (Ibis' `assert frame.is_cached` fails, and every use recomputes it: encounters plus
-      loitering took 52 s instead of 15 s on the Connect test data), so Connect sessions keep
-      the table with `localCheckpoint()` instead, which materialises it on the executors once.
+    - A cached table is kept with `localCheckpoint()`, computed at once, on classic and Connect
+      sessions alike (`shared_ctes.keep` says why), its shared CTEs computed once first
+      (`shared_ctes.spark_query`). On Spark Connect a persisted SQL frame is not even found
+      again by the server's cache lookup (encounters plus loitering took 52 s instead of 15 s
+      on the Connect test data).
     """
     import ibis
     from ibis.backends.pyspark import Backend
@@ -219,19 +238,20 @@ def _backend_class() -> type[Any]:
 
     class CargotraceSparkBackend(Backend):  # type: ignore[misc]
         def _create_cached_table(self, name: str, expr: Any) -> Any:
-            self._run_pre_execute_hooks(expr)
-            frame = self._session.sql(self.compile(expr))
-            if is_connect_session(self._session):
-                frame = frame.localCheckpoint()
-            else:
-                frame = frame.cache()
+            from cargotrace.store.engines.shared_ctes import keep, spark_query
+
+            query = spark_query(self, expr)  # its shared CTEs computed once (shared_ctes.py)
+            frame = keep(query.frame)  # computed now, so the shared CTEs it read are released
+            query.release(self._session)
             frame.createOrReplaceTempView(name)
             self._cached_dataframes[name] = frame
             return self.table(name)
 
         def _drop_cached_table(self, name: str) -> None:
             self._session.catalog.dropTempView(name)
-            self._cached_dataframes.pop(name).unpersist()
+            from cargotrace.store.engines.shared_ctes import free
+
+            free(self._cached_dataframes.pop(name))
 
         def _register_in_memory_table(self, op: Any) -> None:
             data = op.data.to_pyarrow(op.schema)
