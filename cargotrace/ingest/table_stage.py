@@ -210,14 +210,14 @@ def _renumber(store: Store, skipped_lines: list[int]) -> None:
 
 def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSource:
     from cargotrace.ingest.table_formats import resolve_layout
-    from cargotrace.ingest.table_sql import convert_sql, quoted
+    from cargotrace.ingest.table_sql import convert_sql, parquet_inputs
     from cargotrace.ingest.table_store import with_reasons
 
-    header = [str(name) for (name, *_) in store.con.execute(
-        "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
+    described = store.con.execute(
+        "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
+    header = [str(name) for (name, *_) in described]
     layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
-    used = sorted({i for cols in layout.sources.values() for i in cols})
-    inputs = ", ".join(f"{quoted(header[i])} AS c{i}" for i in used)
+    layout, inputs = parquet_inputs(layout, [str(kind) for (_, kind, *_) in described])
     rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                "FROM read_parquet($path, file_row_number = true))")
     checks = bounds(options)
