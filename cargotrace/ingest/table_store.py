@@ -226,13 +226,23 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
     Why in groups of vessels: choosing one copy per key is a hash aggregate whose state DuckDB
     cannot spill, so under the ingest's memory cap a whole large file (9.5M rows) ran out of
     memory. Every key holds the MMSI, so copies of a key always fall in the same group, and
-    each group's aggregate is bounded by `_GROUP_ROWS` rows whatever the file's size."""
+    each group's aggregate is bounded by `_GROUP_ROWS` rows whatever the file's size.
+
+    Why the stored rows are looked at once, before the first group: a group's copies can only
+    be stored by an earlier ingest (an earlier group holds other vessels), so the anti-join
+    reads only rows of other ingests, and none at all when nothing is stored near the file
+    (a new store, a new day): a 1M-row file's second group built a hash table of the first
+    group's 500k rows for nothing."""
     good = _GOOD[spec.name]
     read, first_ts, last_ts, low_mmsi, high_mmsi = ranges
     if not read:
         return 0, 0
     near = (f"t.ts BETWEEN {_ts(first_ts)} AND {_ts(last_ts)} "
             f"AND t.mmsi BETWEEN {int(low_mmsi)} AND {int(high_mmsi)}")
+    stored_near = store.con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near})").fetchall()[0][0]
+    new = (f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} "
+           f"AND t.ingest_id <> $ingest_id AND {_key_match(key)})" if stored_near else "")
     keys = ", ".join(key)
     rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
     groups = -(-int(read) // _GROUP_ROWS)
@@ -248,8 +258,7 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
         inserted += store.con.execute(
             f"""INSERT INTO {spec.name} BY NAME
                 SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
-                FROM {first} s
-                WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {_key_match(key)})
+                FROM {first} s {new}
                 ORDER BY s.line_no""",
             {"source": source, "ingest_id": ingest_id, "group": group},
         ).fetchall()[0][0]
