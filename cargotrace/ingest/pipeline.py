@@ -30,7 +30,7 @@ from cargotrace.ingest.staging import (
     quarantine_chunk,
 )
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.ingest.table_stage import staged_in_sql
+from cargotrace.ingest.table_stage import SqlSource, staged_in_sql
 from cargotrace.ingest.table_store import store_staged
 from cargotrace.ingest.validate import POSITION_VALUES_SQL, REPORT_VALUES_SQL
 from cargotrace.provenance import file_sha256
@@ -89,6 +89,13 @@ def ingest_file(
     return summary
 
 
+def _memory_mb(staged: SqlSource | None, options: IngestOptions) -> int:
+    """DuckDB's cap while the file is stored: a table staged in SQL keeps the limit it was
+    staged under (at least 128 MB: its deduplication runs in SQL over whole groups of vessels;
+    the 64 MB of a chunk pushed the staged table to disk and a 3M-row Parquet out of memory)."""
+    return staged.memory_mb if staged is not None else options.stream.store_memory_mb
+
+
 def _checked_chunks(fmt: InputFormat, path: Path, options: IngestOptions,
                     checks: dict[str, datetime]) -> ReadAhead[CheckedChunk]:
     """The file's chunks, decoded and split into good and bad records in the decoding
@@ -105,7 +112,7 @@ def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with staged_in_sql(store, fmt, path, options) as staged, \
-            memory_capped(store, options.stream.store_memory_mb), \
+            memory_capped(store, _memory_mb(staged, options)), \
             replacement_scans(store), \
             all_or_nothing(store, f"the ingest of {path}"):
         ingest_id = _scalar(store, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests")

@@ -27,7 +27,7 @@ from cargotrace.ingest.records import (
     Chunk,
 )
 from cargotrace.ingest.table_formats import Layout, resolve_layout
-from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql
+from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql, parquet_inputs
 from cargotrace.store.columns import quoted
 
 # The reader's own connection holds the converted file; past this it spills to a temporary
@@ -76,7 +76,6 @@ class ParquetScan:
         self.con.execute("SET disabled_optimizers = 'in_clause'")
         for macro in NULL_TOKEN_MACROS:
             self.con.execute(macro)
-        self.used = sorted({i for cols in layout.sources.values() for i in cols})
 
     def close(self) -> None:
         self.con.close()
@@ -85,10 +84,12 @@ class ParquetScan:
     def convert(self, path: Path) -> None:
         """Read the file into `conv`, and each row as JSON (its `raw`) into `raws`."""
         header = self.layout.header
-        inputs = ", ".join(f"{quoted(header[i])} AS c{i}" for i in self.used)
+        types = [str(kind) for (_, kind, *_) in self.con.execute(
+            "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
+        layout, inputs = parquet_inputs(self.layout, types)
         rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                    "FROM read_parquet($path, file_row_number = true))")
-        self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(self.layout, rows_in)}",
+        self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(layout, rows_in)}",
                          {"path": str(path)})
         fields = ", ".join(f"{quoted(name)} := {quoted(name)}" for name in header)
         self.con.execute(

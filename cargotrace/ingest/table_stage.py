@@ -25,12 +25,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from cargotrace.ingest.params import IngestOptions, InputFormat
+from cargotrace.ingest.staging import bounds
 from cargotrace.store import Store
 from cargotrace.store.memory import memory_capped
 
@@ -61,6 +63,7 @@ class SqlSource:
     skipped: Counter[str] = field(default_factory=Counter)  # blank lines
     framing: dict[int, str] = field(default_factory=dict)  # CSV lines that are not a row: why
     memory_mb: int = MIN_STAGE_MEMORY_MB  # DuckDB's memory limit while staging (0: none)
+    checks: dict[str, datetime] = field(default_factory=dict)  # the bounds rows were checked by
 
 
 @contextmanager
@@ -130,7 +133,8 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
     if not scan.pairable:
         log.debug("%s: %s", path, _BLOCKS)
         return None
-    _convert_csv(store, layout, path, delimiter, is_gzip(path))
+    checks = bounds(options)
+    _convert_csv(store, layout, path, delimiter, is_gzip(path), checks)
     rejected = [int(line) for (line,) in store.con.execute(
         f"SELECT DISTINCT line FROM {_REJECTS[0]} ORDER BY 1").fetchall()]
     texts: dict[int, str] = {}
@@ -154,14 +158,17 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
     if blank:
         skipped["blank_lines"] = len(blank)
     return SqlSource(path=path, parquet=False, header=header, records_read=scan.lines,
-                     skipped=skipped, framing=framing, memory_mb=stage_memory_mb(options))
+                     skipped=skipped, framing=framing, memory_mb=stage_memory_mb(options),
+                     checks=checks)
 
 
 def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
-                 gzipped: bool) -> None:
-    """read_csv (every column as text) and `convert_sql` in one query; `line_no` is the row's
-    rank among those read_csv accepted, plus one: its line when no line was skipped."""
+                 gzipped: bool, checks: dict[str, datetime]) -> None:
+    """read_csv (every column as text), `convert_sql` and the checks (`with_reasons`) in one
+    query; `line_no` is the row's rank among those read_csv accepted, plus one: its line when
+    no line was skipped."""
     from cargotrace.ingest.table_sql import convert_sql
+    from cargotrace.ingest.table_store import with_reasons
 
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header)))
     used = sorted({i for cols in layout.sources.values() for i in cols})
@@ -175,9 +182,10 @@ def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
                           escape = '"', strict_mode = true, null_padding = false,
                           ignore_errors = true, store_rejects = true, buffer_size = $buffer,
                           rejects_table = '{_REJECTS[0]}', rejects_scan = '{_REJECTS[1]}'))"""
-    store.con.execute(f"CREATE TEMP TABLE {STAGE_TABLE} AS {convert_sql(layout, rows_in)}",
-                      {"path": str(path), "delim": delimiter,
-                       "compression": "gzip" if gzipped else "none", "buffer": BUFFER})
+    store.con.execute(
+        f"CREATE TEMP TABLE {STAGE_TABLE} AS {with_reasons(convert_sql(layout, rows_in))}",
+        {"path": str(path), "delim": delimiter, "compression": "gzip" if gzipped else "none",
+         "buffer": BUFFER, **checks})
 
 
 def _renumber(store: Store, skipped_lines: list[int]) -> None:
@@ -202,20 +210,23 @@ def _renumber(store: Store, skipped_lines: list[int]) -> None:
 
 def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSource:
     from cargotrace.ingest.table_formats import resolve_layout
-    from cargotrace.ingest.table_sql import convert_sql, quoted
+    from cargotrace.ingest.table_sql import convert_sql, parquet_inputs
+    from cargotrace.ingest.table_store import with_reasons
 
-    header = [str(name) for (name, *_) in store.con.execute(
-        "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
+    described = store.con.execute(
+        "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
+    header = [str(name) for (name, *_) in described]
     layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
-    used = sorted({i for cols in layout.sources.values() for i in cols})
-    inputs = ", ".join(f"{quoted(header[i])} AS c{i}" for i in used)
+    layout, inputs = parquet_inputs(layout, [str(kind) for (_, kind, *_) in described])
     rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                "FROM read_parquet($path, file_row_number = true))")
-    store.con.execute(f"CREATE TEMP TABLE {STAGE_TABLE} AS {convert_sql(layout, rows_in)}",
-                      {"path": str(path)})
+    checks = bounds(options)
+    store.con.execute(
+        f"CREATE TEMP TABLE {STAGE_TABLE} AS {with_reasons(convert_sql(layout, rows_in))}",
+        {"path": str(path), **checks})
     rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
     return SqlSource(path=path, parquet=True, header=header, records_read=rows,
-                     memory_mb=stage_memory_mb(options))
+                     memory_mb=stage_memory_mb(options), checks=checks)
 
 
 def _drop(store: Store) -> None:

@@ -40,43 +40,66 @@ _GROUP_ROWS = 500_000  # rows per group of vessels whose copies are deduplicated
 
 
 def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
-    """The staged rows of `spec`'s table with its stored types, as the chunk readers' Arrow
-    schemas (records.py) give them (and the `extra` columns of `STAGE_TABLE`)."""
-    columns = ", ".join(f"CAST(s.{c.name} AS {c.sql}) AS {c.name}" for c in spec.columns
+    """The staged rows of `spec`'s table (stored types: see `with_reasons`), and the `extra`
+    columns of `STAGE_TABLE`."""
+    columns = ", ".join(f"s.{c.name}" for c in spec.columns
                         if c.name not in ("source", "ingest_id"))
     extra = f", {', '.join(f's.{c.strip()}' for c in extra.split(','))}" if extra else ""
     return f"SELECT s.line_no, {columns}{extra} FROM {STAGE_TABLE} s WHERE {where}"
 
 
-_POSITIONS_IN = _staged(POSITIONS, "kind = 'position'")
-_REPORTS_IN = _staged(VESSEL_REPORTS, "kind IN ('position', 'report') AND has_static")
-# Per stored table: its staged records with the first rule each breaks (NULL: none).
-_CHECKED = {
-    "positions": f"SELECT *, {positions_reason_sql()} AS reason FROM ({_POSITIONS_IN})",
-    "vessel_reports": f"SELECT *, {reports_reason_sql()} AS reason FROM ({_REPORTS_IN})",
+_STORED_COLUMNS = {c.name: c.sql for spec in (POSITIONS, VESSEL_REPORTS) for c in spec.columns
+                   if c.name not in ("source", "ingest_id")}
+
+
+def with_reasons(rows_sql: str) -> str:
+    """`rows_sql` (convert_sql's rows) with the stored tables' columns in their stored types,
+    as the chunk readers' Arrow schemas (records.py) give them, and the first rule each row
+    breaks as a position (`position_reason`, for kind 'position') and as a report
+    (`report_reason`, kinds 'position' and 'report'); NULL: none. Needs `$earliest`/`$latest`.
+
+    Why when the file is staged: the checks were evaluated once per use (counting, storing
+    and quarantining each table: five times per row, ~40% of the SQL after the read); here
+    they are evaluated once, in the query that stages the file (no second copy of it)."""
+    casts = ", ".join(f"CAST({name} AS {sql}) AS {name}" for name, sql in _STORED_COLUMNS.items())
+    return f"""SELECT *,
+                   CASE WHEN kind = 'position' THEN {positions_reason_sql()} END
+                       AS position_reason,
+                   CASE WHEN kind IN ('position', 'report') THEN {reports_reason_sql()} END
+                       AS report_reason
+               FROM (SELECT * REPLACE ({casts}) FROM ({rows_sql}))"""
+
+
+_GOOD_WHERE = {
+    "positions": "kind = 'position' AND position_reason IS NULL",
+    "vessel_reports": "kind IN ('position', 'report') AND has_static AND report_reason IS NULL",
 }
 _GOOD = {
     "positions": f"SELECT {POSITION_VALUES_SQL}, station, line_no "
-                 f"FROM ({_CHECKED['positions']}) WHERE reason IS NULL",
+                 f"FROM ({_staged(POSITIONS, _GOOD_WHERE['positions'])})",
     "vessel_reports": f"SELECT {REPORT_VALUES_SQL}, station, line_no "
-                      f"FROM ({_CHECKED['vessel_reports']}) WHERE reason IS NULL",
+                      f"FROM ({_staged(VESSEL_REPORTS, _GOOD_WHERE['vessel_reports'])})",
 }
-# As staging._BAD, in one pass: a row that gave both a position and a report (kind position,
-# with static fields) is quarantined once, for its position: the report's checks are the
-# position's first ones, so a bad report is always a bad position too.
+# As staging._BAD: a row that gave both a position and a report (kind position, with static
+# fields) is quarantined once, for its position: the report's checks are the position's first
+# ones, so a bad report is always a bad position too.
 _BAD = f"""
     SELECT line_no, reason, detail FROM (
         SELECT line_no,
                CASE kind WHEN 'quarantine' THEN reason
-                         WHEN 'position' THEN {positions_reason_sql()}
-                         WHEN 'report' THEN {reports_reason_sql()} END AS reason,
+                         WHEN 'position' THEN position_reason
+                         WHEN 'report' THEN report_reason END AS reason,
                CASE WHEN kind = 'quarantine' THEN detail END AS detail
-        FROM ({_staged(POSITIONS, "kind IN ('position', 'report', 'quarantine')",
-                       "kind, reason, detail")}))
+        FROM {STAGE_TABLE} WHERE kind IN ('position', 'report', 'quarantine'))
     WHERE reason IS NOT NULL
     UNION ALL
     SELECT unnest($framing_lines::BIGINT[]), '{R.UNPARSEABLE_ROW}',
            unnest($framing_details::VARCHAR[])"""
+# One scan for what both tables' inserts need first: good rows, and their (ts, mmsi) ranges.
+_GOOD_RANGES = ", ".join(
+    f"count(*) FILTER ({where}), min(ts) FILTER ({where}), max(ts) FILTER ({where}), "
+    f"min(mmsi) FILTER ({where}), max(mmsi) FILTER ({where})"
+    for where in _GOOD_WHERE.values())
 
 
 def store_staged(
@@ -84,13 +107,18 @@ def store_staged(
     ingest_id: int,
 ) -> None:
     """Store the staged file's good rows and quarantine its bad ones (inside the ingest's
-    transaction), counting everything in `summary` as the chunk path does."""
+    transaction), counting everything in `summary` as the chunk path does.
+
+    The rows were checked when the file was staged, against the bounds in `source.checks`;
+    `checks` (the ingest's bounds, taken a moment later: `latest_ts` is "now" plus a margin)
+    only widens them, so it is not needed again."""
+    del checks
     with memory_capped(store, source.memory_mb):
-        _store_staged(store, source, summary, checks, ingest_id)
+        _store_staged(store, source, summary, ingest_id)
 
 
 def _store_staged(store: Store, source: SqlSource, summary: IngestSummary,
-                  checks: dict[str, datetime], ingest_id: int) -> None:
+                  ingest_id: int) -> None:
     con = store.con
     summary.records_read += source.records_read
     summary.skipped.update(source.skipped)
@@ -98,10 +126,12 @@ def _store_staged(store: Store, source: SqlSource, summary: IngestSummary,
             f"SELECT kind, count(*) FROM {STAGE_TABLE} "
             "WHERE kind NOT IN ('position', 'report', 'quarantine') GROUP BY kind").fetchall():
         summary.skipped[str(kind)] += int(count)
-    _quarantine(store, source, summary, checks, ingest_id)
-    for spec, key, attr in ((POSITIONS, POSITION_KEY, "positions"),
-                            (VESSEL_REPORTS, REPORT_KEY, "reports")):
-        read, stored = _store_new_rows(store, spec, key, checks, summary.path, ingest_id)
+    _quarantine(store, source, summary, ingest_id)
+    ranges = con.execute(f"SELECT {_GOOD_RANGES} FROM {STAGE_TABLE}").fetchall()[0]
+    for i, (spec, key, attr) in enumerate(((POSITIONS, POSITION_KEY, "positions"),
+                                           (VESSEL_REPORTS, REPORT_KEY, "reports"))):
+        read, stored = _store_new_rows(store, spec, key, ranges[5 * i:5 * i + 5],
+                                       summary.path, ingest_id)
         setattr(summary, f"{attr}_read", getattr(summary, f"{attr}_read") + read)
         setattr(summary, f"{attr}_stored", getattr(summary, f"{attr}_stored") + stored)
         setattr(summary, f"duplicate_{attr}",
@@ -109,11 +139,11 @@ def _store_staged(store: Store, source: SqlSource, summary: IngestSummary,
 
 
 def _quarantine(store: Store, source: SqlSource, summary: IngestSummary,
-                checks: dict[str, datetime], ingest_id: int) -> None:
+                ingest_id: int) -> None:
     con = store.con
     con.execute(f"DROP TABLE IF EXISTS temp.{_BAD_TABLE}")
     con.execute(f"CREATE TEMP TABLE {_BAD_TABLE} AS {_BAD}",
-                {**checks, "framing_lines": list(source.framing),
+                {"framing_lines": list(source.framing),
                  "framing_details": list(source.framing.values())})
     counts = con.execute(f"SELECT reason, count(*) FROM {_BAD_TABLE} GROUP BY reason").fetchall()
     if counts:
@@ -179,21 +209,30 @@ def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, 
 
 
 def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
-                    checks: dict[str, Any], source: str, ingest_id: int) -> tuple[int, int]:
+                    ranges: tuple[Any, ...], source: str, ingest_id: int) -> tuple[int, int]:
     """Insert the file's good rows of `spec`'s table that are not stored yet (dedupe.py's
     rules), in file order within each group of vessels; return (good rows, rows stored).
+    `ranges`: the good rows' count and (ts, mmsi) ranges (`_GOOD_RANGES`).
 
     Why in groups of vessels: choosing one copy per key is a hash aggregate whose state DuckDB
     cannot spill, so under the ingest's memory cap a whole large file (9.5M rows) ran out of
     memory. Every key holds the MMSI, so copies of a key always fall in the same group, and
-    each group's aggregate is bounded by `_GROUP_ROWS` rows whatever the file's size."""
+    each group's aggregate is bounded by `_GROUP_ROWS` rows whatever the file's size.
+
+    Why the stored rows are looked at once, before the first group: a group's copies can only
+    be stored by an earlier ingest (an earlier group holds other vessels), so the anti-join
+    reads only rows of other ingests, and none at all when nothing is stored near the file
+    (a new store, a new day): a 1M-row file's second group built a hash table of the first
+    group's 500k rows for nothing."""
     good = _GOOD[spec.name]
-    read, first_ts, last_ts, low_mmsi, high_mmsi = store.con.execute(
-        f"SELECT count(*), min(ts), max(ts), min(mmsi), max(mmsi) FROM ({good})", checks
-    ).fetchall()[0]
+    read, first_ts, last_ts, low_mmsi, high_mmsi = ranges
     if not read:
         return 0, 0
     near = near_sql(first_ts, last_ts, low_mmsi, high_mmsi)
+    stored_near = store.con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near})").fetchall()[0][0]
+    new = (f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} "
+           f"AND t.ingest_id <> $ingest_id AND {key_match(key)})" if stored_near else "")
     keys = ", ".join(key)
     rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
     groups = -(-int(read) // _GROUP_ROWS)
@@ -209,10 +248,9 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
         inserted += store.con.execute(
             f"""INSERT INTO {spec.name} BY NAME
                 SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
-                FROM {first} s
-                WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} AND {key_match(key)})
+                FROM {first} s {new}
                 ORDER BY s.line_no""",
-            {"source": source, "ingest_id": ingest_id, "group": group, **checks},
+            {"source": source, "ingest_id": ingest_id, "group": group},
         ).fetchall()[0][0]
     return int(read), int(inserted)
 

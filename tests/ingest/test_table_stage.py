@@ -250,3 +250,60 @@ def test_quarantine_counts_are_the_rows_stored_in_quarantine(
         with pytest.raises(UnreadableInputError, match="changed while it was read"):
             pipeline.ingest_file(store, path)
         assert store.count("positions") == store.count("quarantine") == 0
+
+
+@pytest.mark.parametrize("zone", ["UTC", None])
+def test_parquet_typed_times_stored_as_the_file_holds_them(
+        zone: str | None, shared_data: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typed time column (TIMESTAMPTZ or naive TIMESTAMP, with microseconds) is handed to the
+    time recipe as ISO text (table_sql.parquet_inputs): every stored instant is the file's, as
+    pandas reads it; a missing time is quarantined as missing_time."""
+    import pandas as pd
+
+    df = pd.read_csv(shared_data / "ais_positions" / MC, dtype=str, nrows=2000,
+                     keep_default_na=False)
+    times = pd.to_datetime(df["BaseDateTime"]) + pd.to_timedelta(
+        pd.Series(range(len(df))) * 7919 % 1_000_000, unit="us")
+    df["BaseDateTime"] = times.dt.tz_localize(zone) if zone else times
+    df.loc[7, "BaseDateTime"] = pd.NaT
+    path = tmp_path / "typed.parquet"
+    df.to_parquet(path, index=False)
+    positions, _, quarantine, _ = _both(path, tmp_path, monkeypatch)
+    assert [(line, reason) for line, _, reason, _ in quarantine
+            if reason == "missing_time"] == [(8, "missing_time")]
+    mmsi_ok = pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)
+    expected = {(int(m), t.tz_localize(None) if t.tzinfo else t)
+                for m, t in zip(df["MMSI"][mmsi_ok], df["BaseDateTime"][mmsi_ok], strict=True)
+                if not pd.isna(t)}
+    stored = {(mmsi, pd.Timestamp(ts).tz_convert("UTC").tz_localize(None))
+              for mmsi, ts, *_ in positions}
+    assert stored == expected
+
+
+def test_a_file_over_stored_rows_skips_them_in_every_group(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups of vessels compare their rows with the rows of earlier ingests only: a file whose
+    first rows are already stored stores pandas' count of new keys, in five groups."""
+    import pandas as pd
+
+    from cargotrace.ingest import table_store
+
+    df = pd.read_csv(shared_data / "ais_positions" / MC, dtype=str, nrows=20_000,
+                     keep_default_na=False)
+    first, whole = tmp_path / "first.csv", tmp_path / "whole.csv"
+    df.iloc[:6000].to_csv(first, index=False)
+    df.to_csv(whole, index=False)
+    monkeypatch.setattr(table_store, "_GROUP_ROWS", 4_000)
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "open_reader", _no_chunks)
+        with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+            pipeline.ingest_file(store, first, IngestOptions())
+            summary = pipeline.ingest_file(store, whole, IngestOptions())
+            stored = store.con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
+    valid = df[pd.to_numeric(df["MMSI"]).between(100_000_000, 999_999_999)]
+    keys = ["MMSI", "BaseDateTime", "LAT", "LON"]
+    before = valid[valid.index < 6000].drop_duplicates(keys)
+    unique = valid.drop_duplicates(keys)
+    assert stored == len(unique)
+    assert summary.positions_stored == len(unique) - len(before) > 0
