@@ -9,10 +9,13 @@ one Python call at a time; the tests require identical values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+FieldReader = Callable[[np.ndarray, np.ndarray], np.ndarray]
 _SIX_BIT = np.array([(c - 48 if c < 96 else c - 56) & 63 for c in range(256)], np.uint8)
 
 
@@ -60,23 +63,39 @@ class Bits:
         words.view(np.uint8)[:, :width] = packed
         self.words = words.astype(np.uint64)  # native order, for the shifts
         self.rows: int = rows
+        self.read_all: FieldReader | None = None
+        self.known: dict[tuple[int, int, bool], np.ndarray] = {}
 
     @classmethod
     def from_chars(cls, chars: np.ndarray) -> Bits:
         return cls(pack(sixbit_values(chars)))
 
     @classmethod
-    def from_words(cls, words: np.ndarray) -> Bits:
-        """From rows of 64-bit words already in native order (`compiled.payload_words`)."""
+    def from_words(cls, words: np.ndarray, read_all: FieldReader | None = None) -> Bits:
+        """From rows of 64-bit words already in native order (`compiled.payload_words`);
+        `read_all`: reads many fields in one pass (`compiled.fields`), for `prefetch`."""
         bits = cls.__new__(cls)
         bits.words, bits.rows = words, len(words)
+        bits.read_all, bits.known = read_all, {}
         return bits
+
+    def prefetch(self, spec: tuple[tuple[int, int, bool], ...]) -> None:
+        """Read these fields (first bit, width, signed) of every message at once, when a
+        compiled reader is at hand; `uint` and `sint` then return them without a numpy pass.
+        Without one, nothing happens: each field is read when asked, with the same values."""
+        if self.read_all is None or not self.rows:
+            return
+        values = self.read_all(self.words, np.array(spec, np.int64).reshape(-1, 3))
+        self.known.update(zip(spec, values, strict=True))
 
     def __len__(self) -> int:
         return self.rows
 
     def uint(self, start: int, width: int) -> np.ndarray:
         """Unsigned field of `width` bits at bit `start`, as int64 (width <= 64)."""
+        known = self.known.get((start, width, False))
+        if known is not None:
+            return known
         word, skip = divmod(start, 64)
         mask = np.uint64((1 << width) - 1)
         if skip + width <= 64:
@@ -90,6 +109,9 @@ class Bits:
 
     def sint(self, start: int, width: int) -> np.ndarray:
         """Two's-complement signed field."""
+        known = self.known.get((start, width, True))
+        if known is not None:
+            return known
         value = self.uint(start, width)
         return np.where(value >= 1 << (width - 1), value - (1 << width), value)
 

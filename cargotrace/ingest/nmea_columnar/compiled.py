@@ -17,6 +17,7 @@ from types import ModuleType
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.ingest.nmea_columnar import lines as lines_
 from cargotrace.ingest.nmea_columnar.lines import Lines
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
 from cargotrace.ingest.nmea_columnar.tagblock import TagColumns
@@ -118,3 +119,18 @@ def payload_words(arr: np.ndarray, first_at: np.ndarray, first_len: np.ndarray,
         arr, first_at.astype(np.int64), first_len.astype(np.int64),
         second_at.astype(np.int64), width)
     return words
+
+
+def split_lines(data: bytes) -> Lines:
+    """`lines.split_lines` in one compiled pass when the block has only LF line breaks (a CR
+    anywhere: the numpy rules for CR, CR LF and LF, which are rarer and longer to state)."""
+    if data.find(b"\r") != -1:
+        return lines_.split_lines(data)
+    starts, ends = kernels().lf_lines(np.frombuffer(data, np.uint8))
+    return Lines(data, starts, ends, len(data))
+
+
+def fields(words: np.ndarray, spec: np.ndarray) -> np.ndarray:
+    """Bit fields (`spec`: rows of first bit, width, signed) of every message, in one pass."""
+    out: np.ndarray = kernels().fields(words, spec)
+    return out

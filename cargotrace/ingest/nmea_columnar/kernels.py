@@ -274,3 +274,53 @@ def gather(arr, first_at, first_end, second_at, second_end):  # type: ignore[no-
                 data[at] = arr[k]
                 at += 1
     return offsets, data
+
+
+@njit(cache=True, nogil=True)
+def fields(words, spec):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Bit fields of every row of `words` (`payload_words`) in one pass: `spec[f]` is (first
+    bit, width <= 63, signed); returns int64 `out[f, row]`, as `bits.Bits.uint`/`sint` give them
+    one numpy pass (and three temporaries) per field."""
+    rows, n = words.shape[0], spec.shape[0]
+    out = np.empty((n, rows), np.int64)
+    for f in range(n):
+        start, width, signed = spec[f, 0], spec[f, 1], spec[f, 2]
+        word, skip = start // 64, start % 64
+        mask = np.uint64((1 << width) - 1)
+        half = np.int64(1) << (width - 1)
+        for i in range(rows):
+            if skip + width <= 64:
+                v = words[i, word] >> np.uint64(64 - skip - width)
+            else:
+                spill = skip + width - 64
+                v = (words[i, word] << np.uint64(spill)) | (
+                    words[i, word + 1] >> np.uint64(64 - spill))
+            x = np.int64(v & mask)
+            if signed and x >= half:
+                x -= half << 1
+            out[f, i] = x
+    return out
+
+
+@njit(cache=True, nogil=True)
+def lf_lines(arr):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Line bounds of a block whose only line breaks are LF (`lines.split_lines`' common
+    case): starts and ends (excluding the LF); a last line without a LF counts too."""
+    n = len(arr)
+    count = 0
+    for k in range(n):
+        if arr[k] == 10:
+            count += 1
+    open_end = n > 0 and arr[n - 1] != 10
+    total = count + 1 if open_end else count
+    starts = np.empty(total, np.int64)
+    ends = np.empty(total, np.int64)
+    j = begin = 0
+    for k in range(n):
+        if arr[k] == 10:
+            starts[j], ends[j] = begin, k
+            j += 1
+            begin = k + 1
+    if open_end:
+        starts[j], ends[j] = begin, n
+    return starts, ends

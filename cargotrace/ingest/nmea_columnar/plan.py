@@ -91,7 +91,8 @@ def _bits(s: Sentences, start: np.ndarray, length: np.ndarray, width: int,
     """Payloads of `width` characters (then the rest from `second` when given), '0' past
     their end, as bit fields."""
     if s.compiled:
-        return Bits.from_words(compiled.payload_words(s.arr, start, length, second, width))
+        words = compiled.payload_words(s.arr, start, length, second, width)
+        return Bits.from_words(words, compiled.fields)
     if second is None:
         return Bits.from_chars(_chars(s, start, length, width))
     k = np.arange(width)

@@ -17,10 +17,20 @@ from cargotrace.ingest.records import STAGED_REPORT_SCHEMA
 SHIP_TYPE = np.array([int(ShipType.from_value(code) or 0) for code in range(256)], np.int16)
 AUXILIARY_CRAFT = (980_000_000, 989_999_999)  # MMSI 98XXXYYYY: a mothership MMSI, no dimensions
 
+# The numeric fields each decoder reads (first bit, width, signed), for `Bits.prefetch`
+VOYAGE_FIELDS = tuple((start, width, False) for start, width in (
+    (8, 30), (40, 30), (232, 8), (240, 9), (249, 9), (258, 6), (264, 6), (274, 4), (278, 5),
+    (283, 5), (288, 6), (294, 8)))
+CLASS_B_EXTENDED_FIELDS = tuple((start, width, False) for start, width in (
+    (8, 30), (263, 8), (271, 9), (280, 9), (289, 6), (295, 6)))
+STATIC_CLASS_B_FIELDS = tuple((start, width, False) for start, width in (
+    (8, 30), (38, 2), (40, 8), (132, 9), (141, 9), (150, 6), (156, 6)))
+
 
 def voyage(m: Messages) -> pa.Table:
     """Type 5 (424 bits)."""
     b = m.bits
+    b.prefetch(VOYAGE_FIELDS)
     length, beam = dimensions(b.uint(240, 9), b.uint(249, 9), b.uint(258, 6), b.uint(264, 6))
     return _table(m, {
         "imo": pa.array(b.uint(40, 30), pa.int64()),
@@ -38,6 +48,7 @@ def voyage(m: Messages) -> pa.Table:
 def class_b_extended(m: Messages) -> pa.Table:
     """Type 19 (312 bits): name, ship type and dimensions."""
     b = m.bits
+    b.prefetch(CLASS_B_EXTENDED_FIELDS)
     length, beam = dimensions(b.uint(271, 9), b.uint(280, 9), b.uint(289, 6), b.uint(295, 6))
     return _table(m, {
         "name": b.text(143, 120),
@@ -51,6 +62,7 @@ def static_class_b(m: Messages) -> pa.Table:
     """Type 24 (part A: the name; part B: ship type, call sign and dimensions, except on an
     auxiliary craft, which sends its mothership's MMSI there)."""
     b = m.bits
+    b.prefetch(STATIC_CLASS_B_FIELDS)
     mmsi = b.uint(8, 30)
     part_a = b.uint(38, 2) == 0
     auxiliary = (mmsi >= AUXILIARY_CRAFT[0]) & (mmsi <= AUXILIARY_CRAFT[1])
