@@ -9,13 +9,21 @@ one Python call at a time; the tests require identical values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-FieldReader = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class Compiled(Protocol):
+    """What `Bits` uses of the compiled kernels (`compiled`) when the payloads came from them."""
+
+    def fields(self, words: np.ndarray, spec: np.ndarray) -> np.ndarray: ...
+    def text(self, words: np.ndarray, start: int, count: int) -> pa.StringArray: ...
+
+
 _SIX_BIT = np.array([(c - 48 if c < 96 else c - 56) & 63 for c in range(256)], np.uint8)
 
 
@@ -63,7 +71,7 @@ class Bits:
         words.view(np.uint8)[:, :width] = packed
         self.words = words.astype(np.uint64)  # native order, for the shifts
         self.rows: int = rows
-        self.read_all: FieldReader | None = None
+        self.kernels: Compiled | None = None
         self.known: dict[tuple[int, int, bool], np.ndarray] = {}
 
     @classmethod
@@ -71,21 +79,21 @@ class Bits:
         return cls(pack(sixbit_values(chars)))
 
     @classmethod
-    def from_words(cls, words: np.ndarray, read_all: FieldReader | None = None) -> Bits:
+    def from_words(cls, words: np.ndarray, kernels: Compiled | None = None) -> Bits:
         """From rows of 64-bit words already in native order (`compiled.payload_words`);
-        `read_all`: reads many fields in one pass (`compiled.fields`), for `prefetch`."""
+        `kernels`: read many fields, and texts, in one compiled pass each."""
         bits = cls.__new__(cls)
         bits.words, bits.rows = words, len(words)
-        bits.read_all, bits.known = read_all, {}
+        bits.kernels, bits.known = kernels, {}
         return bits
 
     def prefetch(self, spec: tuple[tuple[int, int, bool], ...]) -> None:
         """Read these fields (first bit, width, signed) of every message at once, when a
         compiled reader is at hand; `uint` and `sint` then return them without a numpy pass.
         Without one, nothing happens: each field is read when asked, with the same values."""
-        if self.read_all is None or not self.rows:
+        if self.kernels is None or not self.rows:
             return
-        values = self.read_all(self.words, np.array(spec, np.int64).reshape(-1, 3))
+        values = self.kernels.fields(self.words, np.array(spec, np.int64).reshape(-1, 3))
         self.known.update(zip(spec, values, strict=True))
 
     def __len__(self) -> int:
@@ -129,6 +137,8 @@ class Bits:
         """Six-bit text as cargotrace stores it: '@' is padding (pyais strips trailing '@' and
         blanks; the store then reads any '@' left as a blank), blanks trimmed, empty -> null."""
         count = width // 6
+        if self.kernels is not None:
+            return self.kernels.text(self.words, start, count)
         codes = self.six_bit_codes(start, count)
         ascii_ = np.where(codes < 32, codes + 64, codes).astype(np.uint8)
         ascii_[ascii_ == ord("@")] = ord(" ")
@@ -136,7 +146,7 @@ class Bits:
             pa.binary(count), len(self), [None, pa.py_buffer(ascii_.tobytes())]
         )
         trimmed = pc.utf8_trim(fixed.cast(pa.binary()).cast(pa.string()), " ")
-        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        return pc.if_else(pc.equal(trimmed, ""), pa.nulls(len(self), pa.string()), trimmed)
 
 
 def lat_lon(raw: np.ndarray, tenths_of_minute: bool = False) -> np.ndarray:

@@ -324,3 +324,38 @@ def lf_lines(arr):  # type: ignore[no-untyped-def]  # pragma: no cover
     if open_end:
         starts[j], ends[j] = begin, n
     return starts, ends
+
+
+@njit(cache=True, nogil=True)
+def six_bit_text(words, start, count):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """`count` six-bit characters from bit `start` of every row, as `bits.Bits.text` stores
+    them ('@' a blank, blanks trimmed at both ends, empty: null): Arrow string buffers
+    (int32 offsets, bytes) and whether each row is valid."""
+    rows = words.shape[0]
+    offsets = np.empty(rows + 1, np.int32)
+    data = np.empty(rows * count, np.uint8)
+    valid = np.empty(rows, np.bool_)
+    text = np.empty(count, np.uint8)
+    total = 0
+    for i in range(rows):
+        offsets[i] = total
+        for c in range(count):
+            at = start + 6 * c
+            word, skip = at // 64, at % 64
+            if skip <= 58:
+                code = (words[i, word] >> np.uint64(58 - skip)) & np.uint64(63)
+            else:
+                code = ((words[i, word] << np.uint64(skip - 58))
+                        | (words[i, word + 1] >> np.uint64(122 - skip))) & np.uint64(63)
+            char = np.uint8(code + 64 if code < 32 else code)
+            text[c] = 32 if char == 64 else char
+        lo, hi = 0, count
+        while lo < hi and text[lo] == 32:
+            lo += 1
+        while hi > lo and text[hi - 1] == 32:
+            hi -= 1
+        data[total:total + hi - lo] = text[lo:hi]
+        total += hi - lo
+        valid[i] = hi > lo
+    offsets[rows] = total
+    return offsets, data[:total], valid
