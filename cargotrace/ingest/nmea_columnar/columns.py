@@ -52,6 +52,14 @@ def nullable(values: np.ndarray, missing: np.ndarray, type_: pa.DataType) -> pa.
     return arrow(values, type_, missing)
 
 
+def bools(values: np.ndarray) -> pa.BooleanArray:
+    """A numpy boolean array as Arrow (for `pc.if_else`, which would convert it with `pa.array`
+    and import pandas)."""
+    packed = pa.py_buffer(np.packbits(values, bitorder="little"))
+    result: pa.BooleanArray = pa.Array.from_buffers(pa.bool_(), len(values), [None, packed])
+    return result
+
+
 def as_bools(values: pa.Array) -> np.ndarray:
     """A boolean Arrow array without nulls as numpy (`to_numpy` would import pandas)."""
     bits = np.frombuffer(values.buffers()[1], np.uint8)

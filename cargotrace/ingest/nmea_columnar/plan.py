@@ -21,7 +21,7 @@ from cargotrace.ingest.nmea_columnar import compiled, positions, statics
 from cargotrace.ingest.nmea_columnar.bits import Bits, byte_windows, sixbit_values
 from cargotrace.ingest.nmea_columnar.columns import Messages, arrow, as_bools
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
-from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA
+from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA, empty_table
 
 Decoder = Callable[[Messages], pa.Table]
 VOYAGE_CHARS = 71  # type 5: 424 bits, 71 characters with 2 fill bits
@@ -55,7 +55,8 @@ def _standard_single(s: Sentences, msg_type: np.ndarray) -> np.ndarray:
 def _same_station(station: pa.Array, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     a, b = station.take(arrow(first, pa.int64())), station.take(arrow(second, pa.int64()))
     both_null = pc.and_(pc.is_null(a), pc.is_null(b))
-    same = pc.or_(pc.fill_null(pc.equal(a, b), False), both_null)
+    equal = pc.equal(a, b)  # null when either is null; and_kleene(null, false) is false
+    same = pc.or_(pc.and_kleene(equal, pc.is_valid(equal)), both_null)
     return as_bools(same)
 
 
@@ -174,4 +175,4 @@ def _voyages(s: Sentences, plan: Plan, first_line_no: int) -> Messages:
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
-    return pa.concat_tables(tables) if tables else schema.empty_table()
+    return pa.concat_tables(tables) if tables else empty_table(schema)

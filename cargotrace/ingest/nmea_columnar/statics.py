@@ -14,6 +14,7 @@ from pyais.constants import ShipType
 from cargotrace.ingest.nmea_columnar.columns import (
     Messages,
     arrow,
+    bools,
     dimensions,
     no_text,
     nullable,
@@ -76,8 +77,8 @@ def static_class_b(m: Messages) -> pa.Table:
                               missing=part_a | auxiliary)
     nothing = no_text(len(m))
     return _table(m, {
-        "name": pc.if_else(part_a, b.text(40, 120), nothing),
-        "callsign": pc.if_else(part_a, nothing, b.text(90, 42)),
+        "name": pc.if_else(bools(part_a), b.text(40, 120), nothing),
+        "callsign": pc.if_else(bools(part_a), nothing, b.text(90, 42)),
         "ship_type": nullable(b.uint(40, 8), part_a, pa.int16()),
         "length": length,
         "beam": beam,
@@ -96,7 +97,7 @@ def _eta(month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarra
         pa.binary(11), len(month), [None, pa.py_buffer(text.tobytes())]
     )
     text_ = fixed.cast(pa.binary()).cast(pa.string())
-    return pc.if_else(valid, text_, no_text(len(month)))
+    return pc.if_else(bools(valid), text_, no_text(len(month)))
 
 
 def _table(m: Messages, values: dict[str, pa.Array]) -> pa.Table:
