@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cargotrace.ingest import arrow_lists
 from cargotrace.store.columns import TS_TYPE
 from cargotrace.store.schema import POSITIONS, QUARANTINE, VESSEL_REPORTS
 
@@ -134,11 +135,10 @@ class ChunkBuilder:
 
 
 def _table(columns: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
-    """Records added one by one as a table. Why the empty case apart: converting Python lists
-    imports pandas (~0.25 CPU-s), which a bulk-decoded chunk with no such records never needs."""
+    """Records added one by one as a table, built without importing pandas (`arrow_lists`)."""
     if not any(columns.values()):
         return empty_table(schema)
-    return pa.table(columns, schema=schema)
+    return arrow_lists.table(columns, schema)
 
 
 def empty_table(schema: pa.Schema) -> pa.Table:
