@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-
 class Compiled(Protocol):
     """What `Bits` uses of the compiled kernels (`compiled`) when the payloads came from them."""
 

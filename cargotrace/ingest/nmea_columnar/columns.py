@@ -34,7 +34,10 @@ class Messages:
         }
 
 
-def arrow(values: np.ndarray, type_: pa.DataType = pa.float64(),
+_DOUBLE = pa.float64()
+
+
+def arrow(values: np.ndarray, type_: pa.DataType = _DOUBLE,
           missing: np.ndarray | None = None) -> pa.Array:
     """An Arrow column of a numeric type from numpy values (over a copy in that type), null
     where `missing`. Why not `pa.array`: its first call imports pandas (~0.25 CPU-s per
