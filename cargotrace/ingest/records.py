@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cargotrace.ingest import arrow_lists
 from cargotrace.store.columns import TS_TYPE
 from cargotrace.store.schema import POSITIONS, QUARANTINE, VESSEL_REPORTS
 
@@ -119,15 +120,27 @@ class ChunkBuilder:
     def build(self, bytes_read: int) -> Chunk:
         chunk = Chunk(
             positions=pa.concat_tables(
-                [pa.table(self.positions, schema=STAGED_POSITION_SCHEMA), *self.extra_positions]
+                [_table(self.positions, STAGED_POSITION_SCHEMA), *self.extra_positions]
             ),
             reports=pa.concat_tables(
-                [pa.table(self.reports, schema=STAGED_REPORT_SCHEMA), *self.extra_reports]
+                [_table(self.reports, STAGED_REPORT_SCHEMA), *self.extra_reports]
             ),
-            quarantine=pa.table(self.quarantine, schema=STAGED_QUARANTINE_SCHEMA),
+            quarantine=_table(self.quarantine, STAGED_QUARANTINE_SCHEMA),
             records_read=self.records_read,
             bytes_read=bytes_read,
             skipped=self.skipped,
         )
         self.__init__()  # type: ignore[misc]
         return chunk
+
+
+def _table(columns: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    """Records added one by one as a table, built without importing pandas (`arrow_lists`)."""
+    if not any(columns.values()):
+        return empty_table(schema)
+    return arrow_lists.table(columns, schema)
+
+
+def empty_table(schema: pa.Schema) -> pa.Table:
+    """`schema.empty_table()` without its import of pandas."""
+    return pa.table([pa.nulls(0, f.type) for f in schema], schema=schema)

@@ -9,9 +9,19 @@ one Python call at a time; the tests require identical values.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+
+class Compiled(Protocol):
+    """What `Bits` uses of the compiled kernels (`compiled`) when the payloads came from them."""
+
+    def fields(self, words: np.ndarray, spec: np.ndarray) -> np.ndarray: ...
+    def text(self, words: np.ndarray, start: int, count: int) -> pa.StringArray: ...
+
 
 _SIX_BIT = np.array([(c - 48 if c < 96 else c - 56) & 63 for c in range(256)], np.uint8)
 
@@ -60,23 +70,39 @@ class Bits:
         words.view(np.uint8)[:, :width] = packed
         self.words = words.astype(np.uint64)  # native order, for the shifts
         self.rows: int = rows
+        self.kernels: Compiled | None = None
+        self.known: dict[tuple[int, int, bool], np.ndarray] = {}
 
     @classmethod
     def from_chars(cls, chars: np.ndarray) -> Bits:
         return cls(pack(sixbit_values(chars)))
 
     @classmethod
-    def from_words(cls, words: np.ndarray) -> Bits:
-        """From rows of 64-bit words already in native order (`compiled.payload_words`)."""
+    def from_words(cls, words: np.ndarray, kernels: Compiled | None = None) -> Bits:
+        """From rows of 64-bit words already in native order (`compiled.payload_words`);
+        `kernels`: read many fields, and texts, in one compiled pass each."""
         bits = cls.__new__(cls)
         bits.words, bits.rows = words, len(words)
+        bits.kernels, bits.known = kernels, {}
         return bits
+
+    def prefetch(self, spec: tuple[tuple[int, int, bool], ...]) -> None:
+        """Read these fields (first bit, width, signed) of every message at once, when a
+        compiled reader is at hand; `uint` and `sint` then return them without a numpy pass.
+        Without one, nothing happens: each field is read when asked, with the same values."""
+        if self.kernels is None or not self.rows:
+            return
+        values = self.kernels.fields(self.words, np.array(spec, np.int64).reshape(-1, 3))
+        self.known.update(zip(spec, values, strict=True))
 
     def __len__(self) -> int:
         return self.rows
 
     def uint(self, start: int, width: int) -> np.ndarray:
         """Unsigned field of `width` bits at bit `start`, as int64 (width <= 64)."""
+        known = self.known.get((start, width, False))
+        if known is not None:
+            return known
         word, skip = divmod(start, 64)
         mask = np.uint64((1 << width) - 1)
         if skip + width <= 64:
@@ -90,6 +116,9 @@ class Bits:
 
     def sint(self, start: int, width: int) -> np.ndarray:
         """Two's-complement signed field."""
+        known = self.known.get((start, width, True))
+        if known is not None:
+            return known
         value = self.uint(start, width)
         return np.where(value >= 1 << (width - 1), value - (1 << width), value)
 
@@ -107,6 +136,8 @@ class Bits:
         """Six-bit text as cargotrace stores it: '@' is padding (pyais strips trailing '@' and
         blanks; the store then reads any '@' left as a blank), blanks trimmed, empty -> null."""
         count = width // 6
+        if self.kernels is not None:
+            return self.kernels.text(self.words, start, count)
         codes = self.six_bit_codes(start, count)
         ascii_ = np.where(codes < 32, codes + 64, codes).astype(np.uint8)
         ascii_[ascii_ == ord("@")] = ord(" ")
@@ -114,7 +145,7 @@ class Bits:
             pa.binary(count), len(self), [None, pa.py_buffer(ascii_.tobytes())]
         )
         trimmed = pc.utf8_trim(fixed.cast(pa.binary()).cast(pa.string()), " ")
-        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        return pc.if_else(pc.equal(trimmed, ""), pa.nulls(len(self), pa.string()), trimmed)
 
 
 def lat_lon(raw: np.ndarray, tenths_of_minute: bool = False) -> np.ndarray:

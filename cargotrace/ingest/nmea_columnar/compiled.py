@@ -17,6 +17,7 @@ from types import ModuleType
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.ingest.nmea_columnar import lines as lines_
 from cargotrace.ingest.nmea_columnar.lines import Lines
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
 from cargotrace.ingest.nmea_columnar.tagblock import TagColumns
@@ -100,12 +101,18 @@ def strings(arr: np.ndarray, first_at: np.ndarray, first_end: np.ndarray,
         second_at = second_end = np.full(len(first_at), -1, np.int64)
     offsets, data = kernels().gather(arr, first_at.astype(np.int64), first_end.astype(np.int64),
                                      second_at.astype(np.int64), second_end.astype(np.int64))
+    return _string_array(offsets, data, missing)
+
+
+def _string_array(offsets: np.ndarray, data: np.ndarray,
+                  missing: np.ndarray | None) -> pa.StringArray:
+    """An Arrow string array over these buffers (no copy), null where `missing`."""
     validity = None
     null_count = 0
     if missing is not None and missing.any():
         validity = pa.py_buffer(np.packbits(~missing, bitorder="little").tobytes())
         null_count = int(missing.sum())
-    return pa.StringArray.from_buffers(len(first_at), pa.py_buffer(offsets),
+    return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
                                        pa.py_buffer(data), validity, null_count)
 
 
@@ -118,3 +125,24 @@ def payload_words(arr: np.ndarray, first_at: np.ndarray, first_len: np.ndarray,
         arr, first_at.astype(np.int64), first_len.astype(np.int64),
         second_at.astype(np.int64), width)
     return words
+
+
+def split_lines(data: bytes) -> Lines:
+    """`lines.split_lines` in one compiled pass when the block has only LF line breaks (a CR
+    anywhere: the numpy rules for CR, CR LF and LF, which are rarer and longer to state)."""
+    if data.find(b"\r") != -1:
+        return lines_.split_lines(data)
+    starts, ends = kernels().lf_lines(np.frombuffer(data, np.uint8))
+    return Lines(data, starts, ends, len(data))
+
+
+def fields(words: np.ndarray, spec: np.ndarray) -> np.ndarray:
+    """Bit fields (`spec`: rows of first bit, width, signed) of every message, in one pass."""
+    out: np.ndarray = kernels().fields(words, spec)
+    return out
+
+
+def text(words: np.ndarray, start: int, count: int) -> pa.StringArray:
+    """`bits.Bits.text` of every message in one pass (six-bit characters to stored text)."""
+    offsets, data, valid = kernels().six_bit_text(words, start, count)
+    return _string_array(offsets, data, ~valid)

@@ -274,3 +274,88 @@ def gather(arr, first_at, first_end, second_at, second_end):  # type: ignore[no-
                 data[at] = arr[k]
                 at += 1
     return offsets, data
+
+
+@njit(cache=True, nogil=True)
+def fields(words, spec):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Bit fields of every row of `words` (`payload_words`) in one pass: `spec[f]` is (first
+    bit, width <= 63, signed); returns int64 `out[f, row]`, as `bits.Bits.uint`/`sint` give them
+    one numpy pass (and three temporaries) per field."""
+    rows, n = words.shape[0], spec.shape[0]
+    out = np.empty((n, rows), np.int64)
+    for f in range(n):
+        start, width, signed = spec[f, 0], spec[f, 1], spec[f, 2]
+        word, skip = start // 64, start % 64
+        mask = np.uint64((1 << width) - 1)
+        half = np.int64(1) << (width - 1)
+        for i in range(rows):
+            if skip + width <= 64:
+                v = words[i, word] >> np.uint64(64 - skip - width)
+            else:
+                spill = skip + width - 64
+                v = (words[i, word] << np.uint64(spill)) | (
+                    words[i, word + 1] >> np.uint64(64 - spill))
+            x = np.int64(v & mask)
+            if signed and x >= half:
+                x -= half << 1
+            out[f, i] = x
+    return out
+
+
+@njit(cache=True, nogil=True)
+def lf_lines(arr):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Line bounds of a block whose only line breaks are LF (`lines.split_lines`' common
+    case): starts and ends (excluding the LF); a last line without a LF counts too."""
+    n = len(arr)
+    count = 0
+    for k in range(n):
+        if arr[k] == 10:
+            count += 1
+    open_end = n > 0 and arr[n - 1] != 10
+    total = count + 1 if open_end else count
+    starts = np.empty(total, np.int64)
+    ends = np.empty(total, np.int64)
+    j = begin = 0
+    for k in range(n):
+        if arr[k] == 10:
+            starts[j], ends[j] = begin, k
+            j += 1
+            begin = k + 1
+    if open_end:
+        starts[j], ends[j] = begin, n
+    return starts, ends
+
+
+@njit(cache=True, nogil=True)
+def six_bit_text(words, start, count):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """`count` six-bit characters from bit `start` of every row, as `bits.Bits.text` stores
+    them ('@' a blank, blanks trimmed at both ends, empty: null): Arrow string buffers
+    (int32 offsets, bytes) and whether each row is valid."""
+    rows = words.shape[0]
+    offsets = np.empty(rows + 1, np.int32)
+    data = np.empty(rows * count, np.uint8)
+    valid = np.empty(rows, np.bool_)
+    text = np.empty(count, np.uint8)
+    total = 0
+    for i in range(rows):
+        offsets[i] = total
+        for c in range(count):
+            at = start + 6 * c
+            word, skip = at // 64, at % 64
+            if skip <= 58:
+                code = (words[i, word] >> np.uint64(58 - skip)) & np.uint64(63)
+            else:
+                code = ((words[i, word] << np.uint64(skip - 58))
+                        | (words[i, word + 1] >> np.uint64(122 - skip))) & np.uint64(63)
+            char = np.uint8(code + 64 if code < 32 else code)
+            text[c] = 32 if char == 64 else char
+        lo, hi = 0, count
+        while lo < hi and text[lo] == 32:
+            lo += 1
+        while hi > lo and text[hi - 1] == 32:
+            hi -= 1
+        data[total:total + hi - lo] = text[lo:hi]
+        total += hi - lo
+        valid[i] = hi > lo
+    offsets[rows] = total
+    return offsets, data[:total], valid

@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 
 from cargotrace.ingest.nmea_columnar import compiled, positions, statics
 from cargotrace.ingest.nmea_columnar.bits import Bits, byte_windows, sixbit_values
-from cargotrace.ingest.nmea_columnar.columns import Messages
+from cargotrace.ingest.nmea_columnar.columns import Messages, arrow, as_bools
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
-from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA
+from cargotrace.ingest.records import STAGED_POSITION_SCHEMA, STAGED_REPORT_SCHEMA, empty_table
 
 Decoder = Callable[[Messages], pa.Table]
 VOYAGE_CHARS = 71  # type 5: 424 bits, 71 characters with 2 fill bits
@@ -53,11 +53,11 @@ def _standard_single(s: Sentences, msg_type: np.ndarray) -> np.ndarray:
 
 
 def _same_station(station: pa.Array, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    a, b = station.take(pa.array(first)), station.take(pa.array(second))
+    a, b = station.take(arrow(first, pa.int64())), station.take(arrow(second, pa.int64()))
     both_null = pc.and_(pc.is_null(a), pc.is_null(b))
-    same = pc.or_(pc.fill_null(pc.equal(a, b), False), both_null)
-    result: np.ndarray = np.asarray(same.to_numpy(zero_copy_only=False), bool)
-    return result
+    equal = pc.equal(a, b)  # null when either is null; and_kleene(null, false) is false
+    same = pc.or_(pc.and_kleene(equal, pc.is_valid(equal)), both_null)
+    return as_bools(same)
 
 
 def make_plan(s: Sentences, max_gap_s: float) -> Plan:
@@ -91,7 +91,8 @@ def _bits(s: Sentences, start: np.ndarray, length: np.ndarray, width: int,
     """Payloads of `width` characters (then the rest from `second` when given), '0' past
     their end, as bit fields."""
     if s.compiled:
-        return Bits.from_words(compiled.payload_words(s.arr, start, length, second, width))
+        words = compiled.payload_words(s.arr, start, length, second, width)
+        return Bits.from_words(words, compiled)
     if second is None:
         return Bits.from_chars(_chars(s, start, length, width))
     k = np.arange(width)
@@ -104,7 +105,7 @@ def _raw(s: Sentences, which: np.ndarray) -> pa.Array:
     if s.compiled:
         rows = s.rows[which]
         return compiled.strings(s.arr, s.line_starts[rows], s.line_ends[rows])
-    taken = s.with_breaks.take(pa.array(s.rows[which])).cast(pa.string())
+    taken = s.with_breaks.take(arrow(s.rows[which], pa.int64())).cast(pa.string())
     return pc.utf8_rtrim(taken, "\r\n")
 
 
@@ -112,7 +113,7 @@ def _stations(s: Sentences, which: np.ndarray) -> pa.Array:
     """Each message's station; the compiled scan kept where each `s:` value lies, so the
     strings are gathered once, for the messages decoded, rather than taken from a column."""
     if s.station_at is None or s.station_len is None:
-        return s.tags.station.take(pa.array(which))
+        return s.tags.station.take(arrow(which, pa.int64()))
     at = s.station_at[which]
     none = at < 0
     at = np.where(none, 0, at)
@@ -174,4 +175,4 @@ def _voyages(s: Sentences, plan: Plan, first_line_no: int) -> Messages:
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
-    return pa.concat_tables(tables) if tables else schema.empty_table()
+    return pa.concat_tables(tables) if tables else empty_table(schema)

@@ -54,11 +54,12 @@ def stream_chunks(
     """Chunks of staged records of `fh` (`raw`: the file under it, for progress in bytes);
     `use_compiled`: find the sentences with the compiled kernels (`compiled`, numba)."""
     scan = compiled.match_sentences if use_compiled else match_sentences
+    split = compiled.split_lines if use_compiled else split_lines
     default = reader.default_time
     default_us = None if default is None else (default - _EPOCH) // timedelta(microseconds=1)
     done = in_chunk = reported = 0
     for block in _blocks(fh, path):
-        block_lines = split_lines(block)
+        block_lines = split(block)
         at = 0
         while at < len(block_lines):
             take = min(len(block_lines) - at, chunk_records - in_chunk)

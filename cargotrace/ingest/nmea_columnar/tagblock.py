@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.ingest.nmea_columnar.bits import byte_windows
+from cargotrace.ingest.nmea_columnar.columns import arrow
 from cargotrace.ingest.nmea_lines import MAX_EPOCH_S, MIN_EPOCH_S
 
 _FEWEST_DIGITS, _MOST_DIGITS = 9, 13  # Unix seconds from 1990; milliseconds until 2286
@@ -105,7 +106,7 @@ def parse_tags(
     values = strings(arr, fields.value_start[is_s], fields.value_len[is_s])
     which = np.full(n, -1, np.int64)
     which[fields.line[is_s]] = np.arange(len(is_s))
-    station = values.take(pa.array(which, mask=which < 0))
+    station = values.take(arrow(which, pa.int64(), which < 0))
     assumed = 0 if default_time_us is None else default_time_us
     return TagColumns(
         ok=ok,
