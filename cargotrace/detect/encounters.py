@@ -136,11 +136,11 @@ def _candidates(slow: Any, params: EncounterParams) -> Any:
     pair = ["mmsi", "segment", "other_mmsi", "other_segment"]
     by_step = ibis.window(group_by=pair, order_by=pairs.step)
     pairs = pairs.mutate(run=pairs.step - ibis.row_number().over(by_step))
-    whole_run = ibis.window(group_by=[*pair, "run"])
-    pairs = pairs.mutate(run_steps=pairs.step.count().over(whole_run))
     # a run of n steps lasts at most n steps: shorter ones can never reach min_duration_h
-    long_enough = pairs.run_steps * params.resample_min >= params.min_duration_h * 60
-    pairs = pairs.filter(long_enough)
+    # (counted by an aggregate joined back: a hash, where a window sorted the pairs again)
+    runs = pairs.group_by([*pair, "run"]).aggregate(run_steps=pairs.count())
+    runs = runs.filter(runs.run_steps * params.resample_min >= params.min_duration_h * 60)
+    pairs = pairs.semi_join(runs.drop("run_steps"), [*pair, "run"])
     return pairs.select(
         *pair, "step", "run", "distance_m",
         lat=(pairs.a_lat + pairs.b_lat) / 2, lon=expr.midpoint_lon(pairs.a_lon, pairs.b_lon),
