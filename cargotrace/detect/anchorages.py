@@ -28,6 +28,9 @@ from cargotrace.detect.params import EncounterParams
 from cargotrace.geo.sphere import KM_PER_DEG
 from cargotrace.store.engines import to_arrow
 
+CELL_KEYS = ("occ_lat", "occ_lon", "occ_bin")
+"""What makes an occupancy cell and time bin (`occupancy_cells`)."""
+
 
 def occupancy_cells(steps: Any, params: EncounterParams) -> Any:
     """`steps` (lat, lon, step) with their occupancy cell (`occ_lat`, `occ_lon`) and time bin
@@ -48,7 +51,7 @@ def crowded_cells(slow: Any, params: EncounterParams) -> Any:
     """The occupancy cells and bins (`occupancy_cells`) of `slow` steps (mmsi, segment, ...)
     that held at least `anchorage_min_vessels` distinct vessel segments: columns occ_lat,
     occ_lon, occ_bin, vessels, steps."""
-    cells = ["occ_lat", "occ_lon", "occ_bin"]
+    cells = list(CELL_KEYS)
     located = occupancy_cells(slow, params)
     per_vessel = located.group_by([*cells, "mmsi", "segment"]).aggregate(steps=located.count())
     per_cell = per_vessel.group_by(cells).aggregate(vessels=per_vessel.count(),
@@ -61,18 +64,36 @@ def outside_crowds(slow: Any, params: EncounterParams) -> Any:
     off (`anchorage_min_vessels` = 0)."""
     if not params.anchorage_min_vessels:
         return slow
-    crowded = crowded_cells(slow, params)
-    cells = occupancy_cells(slow, params)
-    keys = ["occ_lat", "occ_lon", "occ_bin"]
-    return cells.anti_join(crowded, keys).drop(*keys)
+    return _outside(slow, crowded_cells(slow, params), params)
+
+
+def outside_found(slow: Any, crowded: pa.Table, params: EncounterParams) -> Any:
+    """`outside_crowds` with the crowded cells already found (`crowded_cells`, fetched): the
+    encounter scan counts them for the run's provenance and leaves them out of the pairing
+    from that one result, not by grouping the slow steps a second time."""
+    if not params.anchorage_min_vessels or crowded.num_rows == 0:
+        return slow
+    found = ibis.memtable(crowded.select(list(CELL_KEYS)))
+    return _outside(slow, found, params)
+
+
+def _outside(slow: Any, crowded: Any, params: EncounterParams) -> Any:
+    keys = list(CELL_KEYS)
+    return occupancy_cells(slow, params).anti_join(crowded, keys).drop(*keys)
 
 
 def crowding(slow: Any, params: EncounterParams) -> dict[str, int]:
     """What `outside_crowds` leaves out of the pairing, for the run's provenance: crowded
     cells (cell x bin), the slow steps in them and the most vessels one of them held."""
     if not params.anchorage_min_vessels:
+        return crowding_of(None)
+    return crowding_of(to_arrow(crowded_cells(slow, params)))
+
+
+def crowding_of(found: pa.Table | None) -> dict[str, int]:
+    """`crowding` from the fetched `crowded_cells` (None: the cap is off)."""
+    if found is None:
         return {"crowded_cells": 0, "steps_not_paired": 0, "most_vessels_in_a_cell": 0}
-    found = to_arrow(crowded_cells(slow, params))
     return {
         "crowded_cells": found.num_rows,
         "steps_not_paired": _total(found.column("steps")),

@@ -48,13 +48,26 @@ log = logging.getLogger(__name__)
 
 def silence_candidates(
     positions: Any, params: DarkVoyageParams, data_end: datetime, track: Any = None
-) -> Any:
+) -> pa.Table:
     """One row per silence of at least `min_silence_h` (open ones: NULL end), with the vessel's
     reception baseline and the time it was last slow before the silence.
+
+    Two queries: the silences first (one pass over the track; few rows), then what each
+    needs from the vessel's other positions, on the silences fetched. As one expression the
+    engine found the silences three times over (once per use: the last slow time, the silent
+    vessels, the result) and the last slow times twice.
 
     `track`: the positions' `track.track_table` (each position with the next one), when the
     caller already has it."""
     p = track if track is not None else track_table(positions)
+    found = to_arrow(_silences(p, params, data_end))
+    if found.num_rows == 0:
+        return _with_history(found, None)
+    return _with_history(found, to_arrow(_history(p, found, params)))
+
+
+def _silences(p: Any, params: DarkVoyageParams, data_end: datetime) -> Any:
+    """The silences of the track `p` (an Ibis expression): where and when each began and ended."""
     end = ibis.timestamp(data_end)
     min_s = round(params.min_silence_h * 3600)
     # a loose test on whole seconds (cheap on every position), and the exact one on raw
@@ -63,12 +76,19 @@ def silence_candidates(
     loose = ibis.coalesce(p.next_t_s, int(data_end.timestamp()) + 1) - p.t_s >= min_s - 1
     exact = ibis.coalesce(p.next_ts, end) >= p.ts + ibis.interval(seconds=min_s)
     s = p.filter(ibis.ifelse(loose, exact, False))
-    s = s.select(
+    return s.select(
         "mmsi", "lat", "lon", "next_lat", "next_lon",
         start=s.ts, end=s.next_ts, start_t_s=s.t_s, end_t_s=s.next_t_s,
         silence_s=epoch_s(ibis.coalesce(s.next_ts, end)) - s.t_s,
         distance_km=haversine_km(s.lat, s.lon, s.next_lat, s.next_lon),
     )
+
+
+def _history(p: Any, found: pa.Table, params: DarkVoyageParams) -> Any:
+    """Per silence of `found` (fetched `_silences`), its vessel's last slow time before it
+    (`last_slow_t_s`) and reception baseline (`baseline_s`, `n_intervals`): one row per
+    silence, (mmsi, start) as in `found`."""
+    s = ibis.memtable(found.select(["mmsi", "start"]))
     # when the vessel was last slow before each silence: a join of the few silences to the
     # slow positions (cheaper than a running maximum over every position)
     slow = p.filter((p.sog < params.slow_max_sog_kn).fill_null(False)).select(
@@ -76,7 +96,6 @@ def silence_candidates(
     last_slow = s.join(slow, (s.mmsi == slow.slow_mmsi) & (slow.slow_ts <= s.start))
     last_slow = last_slow.group_by(["mmsi", "start"]).aggregate(
         last_slow_t_s=epoch_s(last_slow.slow_ts.max()))
-    s = s.left_join(last_slow, ["mmsi", "start"]).drop("mmsi_right", "start_right")
     # the baseline, only for the vessels that have a silence
     # (each interval on the row of its first position)
     underway = (p.sog >= params.underway_min_sog_kn) & (p.next_sog >= params.underway_min_sog_kn)
@@ -88,7 +107,25 @@ def silence_candidates(
         .quantile(params.baseline_quantile),
         n_intervals=i.count(),
     )
-    return s.left_join(baseline, "mmsi").drop("mmsi_right")
+    out = s.left_join(last_slow, ["mmsi", "start"]).select(
+        "mmsi", "start", "last_slow_t_s")
+    return out.left_join(baseline, "mmsi").select(
+        "mmsi", "start", "last_slow_t_s", "baseline_s", "n_intervals")
+
+
+_HISTORY = pa.schema([("last_slow_t_s", pa.int64()), ("baseline_s", pa.float64()),
+                      ("n_intervals", pa.int64())])
+
+
+def _with_history(found: pa.Table, history: pa.Table | None) -> pa.Table:
+    """`found` silences with their `_history` columns (NULL without one), in (mmsi, start)
+    order."""
+    if history is None:
+        history = pa.table({"mmsi": pa.array([], pa.int64()),
+                            "start": pa.array([], found.schema.field("start").type),
+                            **{f.name: pa.array([], f.type) for f in _HISTORY}})
+    joined = found.join(history, ["mmsi", "start"], join_type="left outer")
+    return joined.sort_by([("mmsi", "ascending"), ("start", "ascending")])
 
 
 def _visit_index(port_visits: list[Event]) -> dict[int, list[Event]]:
@@ -224,7 +261,7 @@ def detect_dark_voyages(
         data_end = to_arrow(positions.ts.max().name("data_end").as_table())[0][0].as_py()
         if data_end is None:
             return []
-    silences = to_arrow(silence_candidates(positions, params, data_end, track))
+    silences = silence_candidates(positions, params, data_end, track)
     events = dark_voyage_events(silences, port_visits, params, coverage, exits)
     log.info("dark voyages: %d of %d silences", len(events), silences.num_rows)
     return events

@@ -32,7 +32,13 @@ import numpy as np
 import pyarrow as pa
 
 from cargotrace.detect import place_grid
-from cargotrace.detect.anchorages import crowding, outside_crowds
+from cargotrace.detect.anchorages import (
+    crowded_cells,
+    crowding,
+    crowding_of,
+    outside_crowds,
+    outside_found,
+)
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import away_from_places, nearest_place_km, resampled_tracks
 from cargotrace.detect.params import EncounterParams
@@ -120,16 +126,21 @@ def encounter_candidates(
     positions' `resampled_tracks` with these parameters, if the caller already has them.
     Steps in crowded cells (`anchorages.py`) are not paired.
     """
-    slow = outside_crowds(slow_steps(positions, places, params, tracks), params)
+    return _candidates(outside_crowds(slow_steps(positions, places, params, tracks), params),
+                       params)
+
+
+def _candidates(slow: Any, params: EncounterParams) -> Any:
+    """`encounter_candidates` from the slow steps the pairing may use."""
     pairs = candidate_pairs(slow, params)
     pair = ["mmsi", "segment", "other_mmsi", "other_segment"]
     by_step = ibis.window(group_by=pair, order_by=pairs.step)
     pairs = pairs.mutate(run=pairs.step - ibis.row_number().over(by_step))
-    whole_run = ibis.window(group_by=[*pair, "run"])
-    pairs = pairs.mutate(run_steps=pairs.step.count().over(whole_run))
     # a run of n steps lasts at most n steps: shorter ones can never reach min_duration_h
-    long_enough = pairs.run_steps * params.resample_min >= params.min_duration_h * 60
-    pairs = pairs.filter(long_enough)
+    # (counted by an aggregate joined back: a hash, where a window sorted the pairs again)
+    runs = pairs.group_by([*pair, "run"]).aggregate(run_steps=pairs.count())
+    runs = runs.filter(runs.run_steps * params.resample_min >= params.min_duration_h * 60)
+    pairs = pairs.semi_join(runs.drop("run_steps"), [*pair, "run"])
     return pairs.select(
         *pair, "step", "run", "distance_m",
         lat=(pairs.a_lat + pairs.b_lat) / 2, lon=expr.midpoint_lon(pairs.a_lon, pairs.b_lon),
@@ -251,6 +262,33 @@ def encounter_crowding(
     """What the crowded-cell cap (`anchorages.py`) left out of the pairing: crowded cells
     (cell x time bin), their slow steps and the most vessels one held (the run's provenance)."""
     return crowding(slow_steps(positions, places, params, tracks), params)
+
+
+@dataclass(frozen=True)
+class EncounterScan:
+    """A detection run's encounters and what the crowded-cell cap left out of their pairing
+    (`anchorages.crowding_of`, recorded with the events)."""
+
+    events: list[Event]
+    crowding: dict[str, int]
+
+
+def scan_encounters(
+    positions: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER, tracks: Any = None
+) -> EncounterScan:
+    """`detect_encounters` and `encounter_crowding` in one pass: the slow steps away from
+    places are found once and kept on the engine while the crowded cells are counted and the
+    rest paired (asked separately, each found them, and grouped them by cell, again)."""
+    slow = slow_steps(positions, places, params, tracks).cache()
+    try:
+        crowded = (to_arrow(crowded_cells(slow, params)) if params.anchorage_min_vessels
+                   else None)
+        pairable = slow if crowded is None else outside_found(slow, crowded, params)
+        candidates = to_arrow(_candidates(pairable, params))
+    finally:
+        slow.release()
+    place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
+    return EncounterScan(encounter_events(candidates, place_rows, params), crowding_of(crowded))
 
 
 def detect_encounters(

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
@@ -54,19 +55,25 @@ def _identity_fields(reports: Any) -> dict[IdentityKind, Any]:
     }
 
 
-def change_candidates(reports: Any) -> Any:
-    """First reports of each new name, IMO and call sign per MMSI (an Ibis expression).
+def changing_mmsis(reports: Any) -> Any:
+    """The MMSIs with two values of a field (an Ibis expression, one column `mmsi`).
 
     Nearly every MMSI keeps one identity, so the distinct (mmsi, name, imo, callsign) values
-    are cleaned first and only the MMSIs with two values of a field get the per-report windows:
-    the text cleaning and the sorts then touch a small fraction of the reports."""
+    are cleaned, not every report: the text cleaning touches a small fraction of them."""
     combos = reports.select("mmsi", "name", "imo", "callsign").distinct()
     values = _identity_fields(combos)
     counts = combos.group_by("mmsi").aggregate(
         **{str(kind): value.nunique() for kind, value in values.items()})
     changing = counts.filter(ibis.or_(*(counts[str(kind)] > 1 for kind in values)))
-    changing = changing.select(changing_mmsi=changing.mmsi)
-    reports = reports.semi_join(changing, reports.mmsi == changing.changing_mmsi)
+    return changing.select("mmsi")
+
+
+def change_candidates(reports: Any, changing: pa.Table) -> Any:
+    """First reports of each new name, IMO and call sign per MMSI (an Ibis expression), for
+    the `changing` MMSIs (fetched `changing_mmsis`): only their reports get the per-report
+    windows. Fetched first because each field's part would find them again (three times)."""
+    mine = ibis.memtable(changing.select(["mmsi"]).rename_columns(["changing_mmsi"]))
+    reports = reports.semi_join(mine, reports.mmsi == mine.changing_mmsi)
     parts = []
     for kind, value in _identity_fields(reports).items():
         r = reports.select(mmsi=reports.mmsi, ts=reports.ts, value=value)
@@ -150,7 +157,9 @@ def detect_identity(
     params = params or IdentityParams()
     segmentation = segmentation or split_segments(positions, params)
     events = [_with_confidence(e) for e in segmentation.events]
-    events += change_events(to_arrow(change_candidates(vessel_reports)))
+    changing = to_arrow(changing_mmsis(vessel_reports))
+    if changing.num_rows:
+        events += change_events(to_arrow(change_candidates(vessel_reports, changing)))
     events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cargotrace.detect.context import Context
 from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
-from cargotrace.detect.encounters import detect_encounters, encounter_crowding
+from cargotrace.detect.encounters import scan_encounters
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
@@ -116,11 +116,10 @@ def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
 def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
     params = ctx.preset.encounter
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
-    events = detect_encounters(ctx.segmented_track(), ctx.tables["places"], params, tracks)
+    scan = scan_encounters(ctx.segmented_track(), ctx.tables["places"], params, tracks)
     # what the crowded-cell cap left out, recorded with the events (`anchorages.py`)
-    ctx.inputs[EventKind.ENCOUNTER] = {"crowding": encounter_crowding(
-        ctx.segmented_track(), ctx.tables["places"], params, tracks)}
-    return {EventKind.ENCOUNTER: events}
+    ctx.inputs[EventKind.ENCOUNTER] = {"crowding": scan.crowding}
+    return {EventKind.ENCOUNTER: scan.events}
 
 
 def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:

@@ -8,6 +8,7 @@ rows themselves with pandas and numpy, not with the code under test.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -21,10 +22,12 @@ from cargotrace.detect.encounters import (
     candidate_pairs,
     detect_encounters,
     encounter_crowding,
+    scan_encounters,
     slow_steps,
 )
 from cargotrace.detect.params import EncounterParams
 from cargotrace.detect.presets import GFW_ENCOUNTER
+from cargotrace.detect.run import detect
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines import Engine, tables_on, to_arrow
 
@@ -135,6 +138,32 @@ def test_candidate_pairs_are_bounded_and_counted(anchorage_store: cargotrace.Sto
                        "most_vessels_in_a_cell": crowd["mmsi"].nunique()}
     assert encounter_crowding(tables["positions"], tables["places"], uncapped)[
         "crowded_cells"] == 0
+
+
+def test_a_run_counts_the_crowd_once_and_pairs_the_rest(
+    anchorage_store: cargotrace.Store,
+) -> None:
+    """The detection run's one scan (slow steps found once, crowded cells grouped once) gives
+    the encounters and the provenance the two separate calls give, and the run records it."""
+    crowd = _steps(_crowd())
+    expected = {"crowded_cells": crowd["step"].map(lambda s: s * 600 // 86400).nunique(),
+                "steps_not_paired": len(crowd),
+                "most_vessels_in_a_cell": crowd["mmsi"].nunique()}
+    tables = tables_on(Engine.DUCKDB, anchorage_store, ["positions", "places"])
+    scan = scan_encounters(tables["positions"], tables["places"], GFW_ENCOUNTER)
+    alone = detect_encounters(tables["positions"], tables["places"], GFW_ENCOUNTER)
+    assert scan.crowding == expected
+    assert [(e.event_id, e.attrs) for e in scan.events] == [(e.event_id, e.attrs) for e in alone]
+    assert [(e.mmsi, e.other_mmsi) for e in scan.events] == [(1, 2)]
+    uncapped = EncounterParams(anchorage_min_vessels=0)
+    assert scan_encounters(tables["positions"], tables["places"], uncapped).crowding == {
+        "crowded_cells": 0, "steps_not_paired": 0, "most_vessels_in_a_cell": 0}
+    summary = detect(anchorage_store, kinds=["encounter"])
+    assert summary.written["encounter"] == 1
+    assert summary.inputs["encounter"] == {"crowding": expected}
+    stored = anchorage_store.con.execute(
+        "SELECT params->'$.inputs.crowding' FROM events WHERE kind = 'encounter'").fetchall()
+    assert [json.loads(row[0]) for row in stored] == [expected]
 
 
 def test_a_crowd_below_the_cap_is_paired(anchorage_store: cargotrace.Store) -> None:

@@ -7,10 +7,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import cargotrace
-from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
+from cargotrace.detect.dark_voyages import (
+    detect_dark_voyages,
+    detect_draught_changes,
+    silence_candidates,
+)
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import (
@@ -237,3 +242,43 @@ def test_match_the_simulated_truth(mixed: tuple[Path, Path], kind: str) -> None:
     assert score.truth >= 5
     assert score.precision >= 0.95 and score.recall >= 0.95, score
     assert score.start_error_max_min == 0 and score.end_error_max_min == 0
+
+
+def test_silences_and_their_history_match_a_count_by_hand(tmp_store: cargotrace.Store) -> None:
+    """The silences (fetched first) and, per silence, the vessel's last slow time before it and
+    its interval count (one query over the silences fetched) are what pandas finds in the rows:
+    a closed silence, an open one to the end of the data, none for a vessel always heard."""
+    two_ports(tmp_store)
+    heard, _ = crossing(0.5, 1.0)
+    here = moored(T0, 6, offset(PORT, 0.5), mmsi=M + 1)
+    leaving = sail(after(here), offset(PORT, 0.5), offset(FAR_PORT, 0.5), 12, mmsi=M + 1)
+    leaving = [r for r in leaving if r["ts"] <= leaving[0]["ts"] + timedelta(hours=0.5)]
+    steady = moored(T0, 54, offset(FAR_PORT, 0.5), mmsi=M + 2)
+    rows = heard + here + leaving + steady
+    store_rows(tmp_store, rows)
+    params = DarkVoyageParams()
+    data_end = max(r["ts"] for r in rows)
+    positions = tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"]
+    found = silence_candidates(positions, params, data_end).to_pylist()
+
+    df = pd.DataFrame(rows).sort_values(["mmsi", "ts", "lat", "lon"])
+    df["next_ts"] = df.groupby("mmsi")["ts"].shift(-1)
+    silent = df[(df["next_ts"].fillna(data_end) - df["ts"])
+                >= pd.Timedelta(hours=params.min_silence_h)]
+    expected = []
+    for row in silent.itertuples():
+        mine = df[df["mmsi"] == row.mmsi]
+        slow = mine[(mine["sog"] < params.slow_max_sog_kn) & (mine["ts"] <= row.ts)]
+        underway = mine[(mine["sog"] >= params.underway_min_sog_kn)
+                        & (mine["sog"].shift(-1) >= params.underway_min_sog_kn)]
+        expected.append((row.mmsi, row.ts, None if pd.isna(row.next_ts) else row.next_ts,
+                         int(slow["ts"].max().timestamp()), len(underway)))
+    assert sorted(expected) == sorted(
+        (r["mmsi"], r["start"], r["end"], r["last_slow_t_s"], r["n_intervals"]) for r in found)
+    assert {r["mmsi"] for r in found} == {M, M + 1} and any(r["end"] is None for r in found)
+
+    steady_only = tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"]
+    steady_only = steady_only.filter(steady_only.mmsi == M + 2)
+    none = silence_candidates(steady_only, params, data_end)
+    assert none.num_rows == 0
+    assert {"last_slow_t_s", "baseline_s", "n_intervals"} <= set(none.column_names)
