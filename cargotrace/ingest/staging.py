@@ -53,20 +53,28 @@ a reader that dedupes later and keeps the first copy (spark_ingest.py); takes `b
 
 # A line that gave both a position and a report (type 19, table rows with static columns) is
 # quarantined once: its report is not counted again.
-_BAD = f"""
-    WITH bad_positions AS (SELECT line_no, raw, reason FROM ({_CHECKED['positions']}))
+def _bad_sql(bad_only: str) -> str:
+    return f"""
+    WITH bad_positions AS (SELECT line_no, raw, reason FROM ({_CHECKED['positions']}) {bad_only})
     SELECT line_no, raw, reason, NULL::VARCHAR AS detail FROM bad_positions
     UNION ALL
     SELECT line_no, raw, reason, NULL AS detail
     FROM ({_CHECKED['vessel_reports']})
-    WHERE line_no NOT IN (SELECT line_no FROM bad_positions)
+    {bad_only.replace("WHERE", "WHERE line_no NOT IN (SELECT line_no FROM bad_positions) AND")
+     if bad_only else "WHERE line_no NOT IN (SELECT line_no FROM bad_positions)"}
     UNION ALL
     SELECT line_no, raw, reason, detail FROM chunk_quarantine_in"""
 
 
-BAD_RECORDS = f"SELECT line_no, raw, reason, detail FROM ({_BAD}) ORDER BY line_no"
-"""The chunk's quarantine rows (its reader's and its bad values'), in line order, as
-`quarantine_chunk` stores them; takes `bounds`."""
+# The laptop path hands over only the records chunk_checks.py calls bad: no filter, so a
+# record the SQL rules would call good fails the ingest (NOT NULL reason) instead of vanishing.
+_BAD = _bad_sql("")
+
+BAD_RECORDS = f"""SELECT line_no, raw, reason, detail FROM ({_bad_sql("WHERE reason IS NOT NULL")})
+                  ORDER BY line_no"""
+"""The quarantine rows of a whole chunk (its reader's and its records' that break a value
+rule), in line order, as `quarantine_chunk` stores them; takes `bounds`. For a reader that has
+not split the chunk first (range_tasks.py, Spark)."""
 
 
 def bounds(options: IngestOptions) -> dict[str, datetime]:
