@@ -16,7 +16,6 @@ from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.ingest.range_tasks import stage_range
 
 
-
 @pytest.mark.parametrize("name", ["pyais/mixed.txt", "pyais/nmea_data_sample.txt"])
 def test_a_range_quarantines_what_the_laptop_ingest_quarantines(
         name: str, shared_data: Path, tmp_path: Path) -> None:
