@@ -483,3 +483,30 @@ def test_issue_16_read_commands_import_no_heavy_library(
     noun = "place(s)" if command[0] == "places" else "vessel(s)"
     assert f"{expected} {noun}" in result["shown"] and expected > 20
     assert result["loaded"] == []
+
+
+_VERBOSE_LEVELS = """
+import json, logging, sys
+from cargotrace.cli.app import app
+sys.argv = ["cargotrace", "-v", "vessels", "--help"]
+try:
+    app()
+except SystemExit:
+    pass
+print(json.dumps({name: logging.getLogger(name).isEnabledFor(logging.DEBUG)
+                  for name in ("cargotrace", "numba")}))
+"""
+
+
+def test_verbose_logs_cargotrace_details_but_not_numbas_compiler_passes() -> None:
+    """`-v` logs cargotrace's DEBUG lines, not numba's: numba logs every compiler pass at
+    DEBUG, and a first compiled NMEA scan under `-v` printed 380,000 lines (30 MB)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(cargotrace.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _VERBOSE_LEVELS], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"cargotrace": True,
+                                                                  "numba": False}
