@@ -37,6 +37,18 @@ def column(values: list[Any], type_: pa.DataType) -> pa.Array:
     return pa.array(values, type_) if built is None else built
 
 
+def scalar(value: Any, type_: pa.DataType) -> pa.Scalar:
+    """`pa.scalar(value, type_)` without importing pandas (it does, as `pa.array` does, and so
+    does a Python number handed to a pyarrow.compute function)."""
+    return column([value], type_)[0]
+
+
+def from_micros(micros: int) -> datetime:
+    """A UTC time from microseconds since the epoch (`.as_py()` of a timestamp scalar imports
+    pandas; of an int64 it does not)."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
 def _from_buffers(values: list[Any], type_: pa.DataType) -> pa.Array | None:
     missing = np.fromiter((v is None for v in values), bool, len(values))
     present = [v for v in values if v is not None]

@@ -19,6 +19,8 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cargotrace.ingest.arrow_lists import scalar
+
 _MMSI_LOW, _MMSI_HIGH = 100_000_000, 999_999_999
 
 
@@ -27,12 +29,13 @@ def _outside(values: pa.ChunkedArray, low: float, high: float, unavailable: floa
     """True where a value is present, not the "not available" number, and NaN or outside
     [low, high] (validate.py: `x IS NOT NULL AND x <> sentinel AND (isnan(x) OR x < low OR
     x > high)`). Nulls are filled with `low` first: a missing value breaks no rule."""
-    filled = pc.fill_null(values, low)
-    broken = pc.or_(pc.less(filled, low), pc.greater(filled, high))
+    low_, high_ = scalar(low, values.type), scalar(high, values.type)
+    filled = pc.fill_null(values, low_)
+    broken = pc.or_(pc.less(filled, low_), pc.greater(filled, high_))
     if pa.types.is_floating(filled.type):
         broken = pc.or_(broken, pc.is_nan(filled))
     if unavailable is not None:
-        broken = pc.and_(broken, pc.not_equal(filled, unavailable))
+        broken = pc.and_(broken, pc.not_equal(filled, scalar(unavailable, values.type)))
     return broken
 
 
@@ -42,8 +45,7 @@ def common_rule_broken(table: pa.Table, earliest: datetime, latest: datetime
     malformed mmsi, or a missing or unbelievable time (validate.py's `_common_checks`)."""
     mmsi = table.column("mmsi")
     ts = table.column("ts")
-    first = pa.scalar(earliest, type=ts.type)
-    last = pa.scalar(latest, type=ts.type)
+    first, last = scalar(earliest, ts.type), scalar(latest, ts.type)
     filled_ts = pc.fill_null(ts, first)
     return pc.or_(
         pc.or_(pc.is_null(mmsi), _outside(mmsi, _MMSI_LOW, _MMSI_HIGH, None)),

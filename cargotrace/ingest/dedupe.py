@@ -50,11 +50,16 @@ def good_rows(table: pa.Table) -> GoodRows:
 
     if not table.num_rows:
         return GoodRows(table, None, False)
-    ts, mmsi = pc.min_max(table.column("ts")), pc.min_max(table.column("mmsi"))
+    import pyarrow as pa
+
+    from cargotrace.ingest.arrow_lists import from_micros, scalar
+
+    micros = pc.cast(table.column("ts"), "int64")  # as int64: no pandas (arrow_lists.py)
+    ts, mmsi = pc.min_max(micros), pc.min_max(table.column("mmsi"))
     pairs = pc.bit_wise_xor(  # wraps on overflow: a hash
-        pc.multiply(pc.cast(table.column("ts"), "int64"), 1_000_000_007), table.column("mmsi"))
-    return GoodRows(table, (ts["min"].as_py(), ts["max"].as_py(), int(mmsi["min"].as_py()),
-                            int(mmsi["max"].as_py())),
+        pc.multiply(micros, scalar(1_000_000_007, pa.int64())), table.column("mmsi"))
+    return GoodRows(table, (from_micros(ts["min"].as_py()), from_micros(ts["max"].as_py()),
+                            int(mmsi["min"].as_py()), int(mmsi["max"].as_py())),
                     pc.count_distinct(pairs).as_py() < table.num_rows)
 
 
