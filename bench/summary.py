@@ -76,6 +76,9 @@ def _tool_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     ingest benchmark writes them, then its ratios."""
     rows = []
     for tool, run in doc["results"].items():
+        if "median_s" not in run:  # e.g. aiscat not installed: say so, not a blank
+            rows.append((tool, "; ".join(f"{k}: {v}" for k, v in run.items())))
+            continue
         runs = len(run.get("runs_s", [])) or 1
         rows.append((tool, f"{_num(run['median_s'])} s ({runs} runs), "
                            f"peak {_num(run.get('peak_rss_mb', 'not recorded'))} MB"))
@@ -92,8 +95,9 @@ def _rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
                 isinstance(v, dict) and all(isinstance(s, dict) and "stage" in s
                                             for s in v.values()) for v in results.values()):
             return _detect_rows(doc)
-        if isinstance(results, dict) and all(isinstance(v, dict) and "median_s" in v
-                                             for v in results.values()):
+        if isinstance(results, dict) and all(
+                isinstance(v, dict) and ("median_s" in v or "unavailable" in v)
+                for v in results.values()):
             return _tool_rows(doc)
     except (KeyError, TypeError, AttributeError):
         pass
