@@ -20,8 +20,9 @@ HEADER = (
     "# Benchmark results\n\n"
     "Written by `bench/summary.py` from the JSON files beside it (run last by `make bench`);\n"
     "do not edit by hand. Times are medians of the runs each file records; a ratio is always\n"
-    "of two measurements on the same rows in the same run. The load average is the machine's\n"
-    "when the run started (2 cores shared with other work: compare figures at similar load).\n\n"
+    "of two measurements on the same rows in the same run. Each file's section states the\n"
+    "machine and its load average when the run started and ended (2 cores shared with other\n"
+    "work: compare figures at similar load).\n\n"
 )
 
 
@@ -36,14 +37,21 @@ def _num(value: Any) -> str:
 def _context(doc: dict[str, Any]) -> dict[str, str]:
     machine = doc.get("machine", {}) if isinstance(doc.get("machine"), dict) else {}
     versions = doc.get("versions", {}) if isinstance(doc.get("versions"), dict) else {}
-    load = (machine.get("load_average_at_start") or machine.get("load_average_before")
-            or doc.get("load_average"))
+    start = (machine.get("load_average_at_start") or machine.get("load_average_before")
+             or doc.get("load_average"))
+    end = machine.get("load_average_at_end") or machine.get("load_average_after")
+
+    def loads(value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return " / ".join(_num(x) for x in value)
+        return _num(value) if value is not None else "not recorded"
     return {
         "date": str(doc.get("date") or doc.get("when") or "not recorded")[:16],
         "machine": ", ".join(str(machine[k]) + (" cores" if k == "cores" else "")
                              for k in ("cpu", "cores") if k in machine) or "not recorded",
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "not recorded",
-        "load": " / ".join(_num(x) for x in load) if load else "not recorded",
+        "load": loads(start) if start else "not recorded",
+        "load_end": loads(end) if end else "not recorded",
     }
 
 
@@ -68,6 +76,9 @@ def _tool_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     ingest benchmark writes them, then its ratios."""
     rows = []
     for tool, run in doc["results"].items():
+        if "median_s" not in run:  # e.g. aiscat not installed: say so, not a blank
+            rows.append((tool, "; ".join(f"{k}: {v}" for k, v in run.items())))
+            continue
         runs = len(run.get("runs_s", [])) or 1
         rows.append((tool, f"{_num(run['median_s'])} s ({runs} runs), "
                            f"peak {_num(run.get('peak_rss_mb', 'not recorded'))} MB"))
@@ -84,8 +95,9 @@ def _rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
                 isinstance(v, dict) and all(isinstance(s, dict) and "stage" in s
                                             for s in v.values()) for v in results.values()):
             return _detect_rows(doc)
-        if isinstance(results, dict) and all(isinstance(v, dict) and "median_s" in v
-                                             for v in results.values()):
+        if isinstance(results, dict) and all(
+                isinstance(v, dict) and ("median_s" in v or "unavailable" in v)
+                for v in results.values()):
             return _tool_rows(doc)
     except (KeyError, TypeError, AttributeError):
         pass
@@ -108,29 +120,40 @@ def _generic_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def rows_of(path: Path) -> list[dict[str, str]]:
-    """The table rows of one result file (one per measurement)."""
+def _cell(text: str) -> str:
+    """A table cell: a `|` or a line break in a label would break the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rows_of(path: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The context (date, machine, versions, load) of one result file and its rows (one
+    per measurement)."""
+    blank = {"date": "", "machine": "", "versions": "", "load": "", "load_end": ""}
     try:
         doc = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        return [{"file": path.name, "measure": "unreadable", "value": str(exc)[:80],
-                 "date": "", "machine": "", "versions": "", "load": ""}]
+        return blank, [("unreadable", str(exc)[:80])]
     if not isinstance(doc, dict):
-        return [{"file": path.name, "measure": "unreadable", "value": "not a JSON object",
-                 "date": "", "machine": "", "versions": "", "load": ""}]
-    context = _context(doc)
-    found = _rows(doc)
-    return [{"file": path.name, "measure": m, "value": v, **context} for m, v in found]
+        return blank, [("unreadable", "not a JSON object")]
+    return _context(doc), _rows(doc)
 
 
 def table(results: Path) -> str:
-    lines = ["| file | measure | value | date (UTC) | load avg 1/5/15 min | machine | versions |",
-             "|---|---|---|---|---|---|---|"]
+    """One section per result file: when, on which machine and versions, under which load
+    (stated once, above its rows), then a table of its measurements."""
+    parts = []
     for path in sorted(results.glob("*.json")):
-        for r in rows_of(path):
-            lines.append(f"| {r['file']} | {r['measure']} | {r['value']} | {r['date']} | "
-                         f"{r['load']} | {r['machine']} | {r['versions']} |")
-    return "\n".join(lines) + "\n"
+        context, rows = rows_of(path)
+        parts.append(
+            f"## {path.name}\n\n"
+            f"- date (UTC): {context['date'] or 'not recorded'}\n"
+            f"- machine: {context['machine'] or 'not recorded'}\n"
+            f"- load average 1/5/15 min at start: {context['load'] or 'not recorded'}; "
+            f"at end: {context['load_end'] or 'not recorded'}\n"
+            f"- versions: {context['versions'] or 'not recorded'}\n\n"
+            "| measure | value |\n|---|---|\n"
+            + "".join(f"| {_cell(m)} | {_cell(v)} |\n" for m, v in rows))
+    return "\n".join(parts)
 
 
 def main() -> None:

@@ -234,14 +234,17 @@ def without_flagged(positions: Any, flags: pa.Table) -> Any:
 
 def replace_flags(store: Store, flags: pa.Table, since: datetime | None = None,
                   until: datetime | None = None) -> int:
-    """Replace the stored flags of positions in [since, until) by `flags`; rows stored."""
+    """Replace the stored flags of positions in [since, until) by those of `flags` in it;
+    rows stored. The flags of a windowed run's margins belong to other windows' runs: they
+    are left out here, the one place the rule is enforced (as `store_events` does)."""
     con = store.con
     where, params = window_sql("ts", since, until)
     con.begin()
     con.register("flags_in", flags)
     try:
         con.execute(f"DELETE FROM position_flags WHERE {where}", params)
-        con.execute("INSERT INTO position_flags BY NAME SELECT * FROM flags_in")
+        con.execute(f"INSERT INTO position_flags BY NAME SELECT * FROM flags_in WHERE {where}",
+                    params)
         stored = int(con.execute(f"SELECT count(*) FROM position_flags WHERE {where}", params)
                      .fetchall()[0][0])
         con.commit()

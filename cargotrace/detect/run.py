@@ -3,8 +3,8 @@
 Lone outlier positions (GPS or receiver glitches, `outliers.py`) are flagged first, stored in
 `position_flags`, and left out of what every detector reads. Detectors run in dependency
 order (a dark voyage needs port visits and silences; a possible dark port call needs gaps and
-port visits), each on the engine asked for; their events are always written to the store,
-kind by kind, replacing the events of the same kinds in the run's time range. A kind that
+port visits), each on the engine asked for; their events are then written to the store in one batch,
+replacing the events of the same kinds in the run's time range. A kind that
 finds nothing says why when the data could not give it any event (`notes.py`): no places, too
 short a capture, no static reports, no positions.
 """
@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cargotrace.detect.context import Context
 from cargotrace.detect.kinds import EventKind
@@ -28,7 +27,7 @@ from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
-from cargotrace.detect.window import read_range, starting_in, window_record
+from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
@@ -140,7 +139,7 @@ def detect(
         try:
             tell(steps[0], 0, len(steps))
             flags = ctx.flag_outliers()  # over the range read: the window's are stored
-            summary.flagged = replace_flags(store, _flags_in(flags, since, until), since, until)
+            summary.flagged = replace_flags(store, flags, since, until)
             _run_detectors(store, ctx, wanted, summary, since, until,
                            lambda step, done: tell(step, done + 1, len(steps)))
             tell("done", len(steps), len(steps))
@@ -179,17 +178,6 @@ def _data_end(store: Store, read_until: datetime | None) -> datetime | None:
     return read_until if store.has_positions_from(read_until) else last
 
 
-def _flags_in(flags: pa.Table, since: datetime | None, until: datetime | None) -> pa.Table:
-    """The flags of positions in [since, until): those of the margins belong to other runs."""
-    ts, kind = flags.column("ts"), flags.schema.field("ts").type
-    keep = pa.array([True] * flags.num_rows, pa.bool_())
-    if since is not None:
-        keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(since, kind)))
-    if until is not None:
-        keep = pc.and_(keep, pc.less(ts, pa.scalar(until, kind)))
-    return flags.filter(keep)
-
-
 def _step(detector: Detector) -> str:
     """A detector's step as the progress bar names it: the kinds it finds."""
     return ", ".join(str(k) for k in detector.kinds)
@@ -209,24 +197,31 @@ def _run_detectors(
     until: datetime | None,
     tell: Callable[[str, int], None],
 ) -> None:
+    """Run the chosen detectors in order, then store every wanted kind's events at once:
+    one transaction (a failed run leaves the store as it was, not half the kinds replaced)
+    and one delete and insert instead of one per kind. `store_events` keeps only the events
+    that start in [since, until)."""
+    tables = []
     for done, detector in enumerate(_chosen(wanted)):
         tell(_step(detector), done)
         ctx.found.update(detector.run(ctx))
         for kind in detector.kinds:
-            if kind not in wanted:
-                continue
-            table = events_table(starting_in(ctx.found[kind], since, until), summary.preset,
-                                 ctx.preset.params_of(detector.params_key),
-                                 {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
-                                 {"coverage": dataclasses.asdict(ctx.preset.coverage)}
-                                 if kind in COVERAGE_READERS else None)
-            replaced = store_events(store, table, [kind], since, until)
-            summary.written[kind] = replaced.written
-            if kind in ctx.inputs:
-                summary.inputs[kind] = ctx.inputs[kind]
-            summary.replaced += replaced.removed
-            summary.folded += replaced.folded
-            record_run(store, kind, summary, since, until)
+            if kind in wanted:
+                tables.append(events_table(
+                    ctx.found[kind], summary.preset, ctx.preset.params_of(detector.params_key),
+                    {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
+                    {"coverage": dataclasses.asdict(ctx.preset.coverage)}
+                    if kind in COVERAGE_READERS else None))
+    stored = [k for d in _chosen(wanted) for k in d.kinds if k in wanted]
+    replaced = store_events(store, pa.concat_tables(tables), [str(k) for k in stored],
+                            since, until)
+    summary.replaced += replaced.removed
+    summary.folded += replaced.folded
+    for kind in stored:
+        summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
+        if kind in ctx.inputs:
+            summary.inputs[kind] = ctx.inputs[kind]
+        record_run(store, kind, summary, since, until)
 
 
 RUN_KEY = "detected:{kind}"

@@ -7,9 +7,10 @@ open gap appeared at U, a port visit lost its start). Now every kind declares ho
 (`back`) and after U (`ahead`) it must see to find an event that starts in [S, U) as a full
 detect finds it: the silence's closing fix, the visit's arrival, the voyage's ports. The run
 reads [S - back, U + ahead] (the largest margin of the kinds it runs, their inputs included),
-detects on it, and keeps only the events that START in [S, U): the same rule `store_events`
-deletes by, so a re-detect of a window replaces exactly the events a full detect would store
-there, and an event that starts before S (found by an earlier run) is left alone.
+detects on it, and `store_events` keeps only the events that START in [S, U), the same rule
+it deletes by (enforced there, once, as `replace_flags` does for the positions' flags), so a
+re-detect of a window replaces exactly the events a full detect would store there, and an
+event that starts before S (found by an earlier run) is left alone.
 
 Where equality with a full detect cannot hold: an event longer than its kind's look-ahead (it
 is cut at U + ahead, or left open there), and what is judged from the whole run's data (the
@@ -28,7 +29,6 @@ from typing import Any
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.presets import Preset
 from cargotrace.errors import ParamsError
-from cargotrace.store.events import Event
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,6 @@ def read_range(kinds: list[EventKind], preset: Preset, since: datetime | None,
     except OverflowError as exc:
         raise ParamsError(f"the window's margins ({margin.back} back, {margin.ahead} ahead) "
                           "reach past the calendar; lower the window.* parameters") from exc
-
-
-def starting_in(events: list[Event], since: datetime | None, until: datetime | None
-                ) -> list[Event]:
-    """The events that start in [since, until): what a windowed run stores (the rule
-    `store_events` deletes by)."""
-    return [e for e in events if (since is None or e.start >= since)
-            and (until is None or e.start < until)]
 
 
 def window_record(since: datetime | None, until: datetime | None, read_since: datetime | None,

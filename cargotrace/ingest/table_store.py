@@ -36,7 +36,8 @@ from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
 
 _BAD_TABLE = f"{STAGE_TABLE}_bad"
-_GROUP_ROWS = 100_000  # rows per group of vessels deduplicated at once (250k: 9.5M rows ran out at 128 MB)
+# rows per group of vessels deduplicated at once (at 250k, a 9.5M-row Parquet ran out of 128 MB)
+_GROUP_ROWS = 100_000
 
 
 def _staged(spec: TableSpec, where: str, extra: str = "") -> str:

@@ -11,7 +11,8 @@ old row is replaced), and two different events never share one: the insert refus
 collision between rows that differ (`EventIdCollision`) instead of keeping one of them.
 
 Writing is "replace what this run covers": the events of the detected kinds whose start falls in
-the run's time range are deleted and the new ones inserted, in one transaction. Re-running on
+the run's time range are deleted and the new ones that start there inserted, in one
+transaction (the window rule lives here only: `store_events`). Re-running on
 the same data therefore adds nothing, and a re-run after new data updates changed windows.
 """
 
@@ -24,6 +25,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cargotrace.errors import CargotraceError
 from cargotrace.store.columns import TS_TYPE
@@ -129,33 +131,47 @@ class Replaced(NamedTuple):
     removed: int  # stored events of the kinds and window deleted first
     written: int  # rows now stored, counted in the store after the insert
     folded: int  # identical duplicate rows given once (same id, every column equal)
+    written_by_kind: dict[str, int] | None = None  # `written`, per kind asked for
+    outside: int = 0  # rows given that start outside [since, until): not stored
 
 
 def store_events(
     store: Store, events: pa.Table, kinds: list[str], since: datetime | None = None,
     until: datetime | None = None,
 ) -> Replaced:
-    """Replace the stored events of `kinds` starting in [since, until) by `events`.
+    """Replace the stored events of `kinds` starting in [since, until) by those of `events`
+    that start there, in one transaction.
 
-    Identical rows are stored once and counted in `folded`; two different rows with one id
-    raise `EventIdCollision` naming both, and nothing is written (an event silently dropped
-    misleads more than a failed run). `written` is counted from the store, not from the input.
+    The window rule is enforced here, once, for every caller: an event given that starts
+    outside the window (found in a windowed run's margin) belongs to another run's window
+    and is not stored (`outside` counts it); so a windowed re-detect replaces exactly the
+    events it deletes. Identical rows are stored once and counted in `folded`; two different
+    rows with one id raise `EventIdCollision` naming both, and nothing is written (an event
+    silently dropped misleads more than a failed run). `written` is counted from the store,
+    not from the input. All kinds of a run go in one call: one delete, one insert.
     """
     store.require_writable("store events")
+    strays = set(pc.unique(events.column("kind")).to_pylist()) - {str(k) for k in kinds}
+    if strays:  # they would be added on every re-run, never replaced
+        raise ValueError(f"store_events: events of {sorted(strays)} given with kinds={kinds}")
     con = store.con
     where, params = window_sql("start", since, until, "kind IN (SELECT unnest($kinds))",
-                               {"kinds": kinds})
+                               {"kinds": [str(k) for k in kinds]})
     con.begin()
     con.register("events_in", events)
     try:
         removed = int(con.execute(f"SELECT count(*) FROM events WHERE {where}", params)
                       .fetchall()[0][0])
         con.execute(f"DELETE FROM events WHERE {where}", params)
-        con.execute("CREATE OR REPLACE TEMP TABLE events_new AS SELECT DISTINCT * FROM events_in")
+        con.execute("CREATE OR REPLACE TEMP TABLE events_new AS SELECT DISTINCT * "
+                    f"FROM events_in WHERE {where}", params)
+        inside = int(con.execute(f"SELECT count(*) FROM events_in WHERE {where}", params)
+                     .fetchall()[0][0])
         _refuse_collisions(con)
         con.execute("INSERT INTO events BY NAME SELECT * FROM events_new")
-        written = int(con.execute("SELECT count(*) FROM events WHERE event_id IN "
-                                  "(SELECT event_id FROM events_new)").fetchall()[0][0])
+        by_kind = {str(k): int(n) for k, n in con.execute(
+            "SELECT kind, count(*) FROM events WHERE event_id IN "
+            "(SELECT event_id FROM events_new) GROUP BY kind").fetchall()}
         con.execute("DROP TABLE events_new")
         con.commit()
     except BaseException:
@@ -163,7 +179,10 @@ def store_events(
         raise
     finally:
         con.unregister("events_in")
-    return Replaced(removed, written, events.num_rows - written)
+    written = sum(by_kind.values())
+    return Replaced(removed, written, inside - written,
+                    {str(k): by_kind.get(str(k), 0) for k in kinds},
+                    events.num_rows - inside)
 
 
 def _refuse_collisions(con: Any) -> None:

@@ -87,3 +87,36 @@ def test_a_collision_between_different_events_is_an_error(tmp_store: cargotrace.
     assert "lat=48.26121" in message and "lat=48.33347" in message
     # the transaction was rolled back: the earlier event is still there, nothing new
     assert tmp_store.con.execute("SELECT lat FROM events").fetchall() == [(1.0,)]
+
+
+def test_only_events_starting_in_the_window_are_stored(tmp_store: cargotrace.Store) -> None:
+    """The window rule lives in `store_events`: events found in a windowed run's margins
+    (starting before `since` or at/after `until`) are another window's, never stored, and
+    the stored ones of that other window are left alone."""
+    from datetime import timedelta
+
+    hours = [T + timedelta(hours=h) for h in range(-3, 6)]
+    events = [replace(teleport(48.26121 + i / 100, -123.45033), start=t, end=t)
+              for i, t in enumerate(hours)]
+    table = events_table(events, "gfw", IdentityParams())
+    store_events(tmp_store, table, ["identity"])  # a full run: all 9
+    since, until = T, T + timedelta(hours=3)
+    again = events_table([replace(e, lat=e.lat + 1) for e in events], "gfw", IdentityParams())
+    replaced = store_events(tmp_store, again, ["identity"], since, until)
+    frame = again.to_pandas()
+    inside = frame[(frame.start >= since) & (frame.start < until)]
+    assert (replaced.removed, replaced.written, replaced.outside) == (
+        len(inside), len(inside), len(frame) - len(inside))
+    assert replaced.written_by_kind == {"identity": len(inside)}
+    stored = tmp_store.con.execute("SELECT event_id FROM events").fetchall()
+    # the window's events are the new ones; outside it the full run's are still there
+    expected = set(inside.event_id) | set(
+        e.event_id for e in events if not since <= e.start < until)
+    assert {r[0] for r in stored} == expected
+
+
+def test_events_of_kinds_not_replaced_are_refused(tmp_store: cargotrace.Store) -> None:
+    table = events_table([teleport(48.26121, -123.45033)], "gfw", IdentityParams())
+    with pytest.raises(ValueError, match="identity"):
+        store_events(tmp_store, table, ["gap"])
+    assert tmp_store.count("events") == 0

@@ -154,3 +154,30 @@ def test_params_are_checked(field: str, value: Any, message: str) -> None:
     with pytest.raises(ParamsError) as info:
         LoiteringParams(**{field: value})
     assert str(info.value) == message
+
+
+def test_the_nearest_place_is_found_chunk_by_chunk_as_in_one_matrix(
+    tmp_store: cargotrace.Store,
+) -> None:
+    """`nearest_place_km` bounds its memory by taking points in chunks (the whole distance
+    matrix against the world gazetteer took ~7 GB on a 100M store without places); the
+    answer is the plain one-matrix argmin, point by point, checked here with numpy."""
+    import numpy as np
+
+    from cargotrace.detect.loitering import NEAREST_CHUNK, nearest_place_km
+    from cargotrace.geo import sphere
+    from cargotrace.ingest.world_gazetteer import ensure_default_places
+
+    ensure_default_places(tmp_store)
+    places = tmp_store.con.sql(
+        "SELECT place_id, lat, lon, radius_m FROM places ORDER BY place_id").to_arrow_table()
+    assert places.num_rows > 1000  # the packaged world gazetteer
+    rng = np.random.default_rng(16)
+    n = 3 * NEAREST_CHUNK + 7  # several chunks and a partial one
+    lat, lon = rng.uniform(-60, 70, n), rng.uniform(-180, 180, n)
+    km, ids = nearest_place_km(lat, lon, places)
+    frame = places.to_pandas()
+    whole = sphere.haversine_km(lat[:, None], lon[:, None], frame.lat.to_numpy()[None, :],
+                                frame.lon.to_numpy()[None, :]) - frame.radius_m.to_numpy() / 1000
+    assert np.array_equal(km, np.maximum(whole.min(axis=1), 0.0))
+    assert ids == list(frame.place_id.to_numpy()[whole.argmin(axis=1)])

@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 import cargotrace
-from cargotrace.detect.outliers import LONE_OUTLIER, position_outliers, without_flagged
+from cargotrace.detect.outliers import (
+    LONE_OUTLIER,
+    position_outliers,
+    replace_flags,
+    without_flagged,
+)
 from cargotrace.detect.params import OutlierParams
 from cargotrace.detect.run import detect
 from cargotrace.errors import ParamsError
@@ -128,3 +133,21 @@ def test_spark_flags_what_duckdb_flags(engine: Engine, tmp_store: cargotrace.Sto
 def test_params_reject_nonsense() -> None:
     with pytest.raises(ParamsError, match="max_speed_kn must be > 0, got 0"):
         OutlierParams(max_speed_kn=0)
+
+
+def test_flags_outside_the_window_are_not_stored(tmp_store: cargotrace.Store) -> None:
+    """`replace_flags` keeps only the flags of positions in [since, until): those of a
+    windowed run's margins are other windows' (the rule is enforced there, once)."""
+    rows = track(every_s=60, hours=6)
+    for i, (dlat, dlon) in ((30, (4.0, 0.0)), (150, (-5.0, 0.0)), (300, (0.0, 6.0))):
+        rows[i] = moved(rows[i], dlat=dlat, dlon=dlon)  # three glitches that disagree
+    store_rows(tmp_store, rows)
+    positions = tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"]
+    flags = position_outliers(positions)
+    since, until = T0 + timedelta(hours=2), T0 + timedelta(hours=4)
+    frame = flags.to_pandas()
+    inside = frame[(frame.ts >= since) & (frame.ts < until)]
+    assert len(frame) == 3 and len(inside) == 1
+    assert replace_flags(tmp_store, flags, since, until) == len(inside)
+    assert tmp_store.con.execute("SELECT ts FROM position_flags").fetchall() == [
+        (inside.ts.iloc[0].to_pydatetime(),)]
