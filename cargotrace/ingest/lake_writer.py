@@ -24,11 +24,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
+import duckdb
+
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import Progress, ingest_file
 from cargotrace.ingest.summary import IngestSummary
+from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
-from cargotrace.store.store import Store, open_store
+from cargotrace.store.store import Store, apply_settings
 
 if TYPE_CHECKING:
     from cargotrace.store.lake.store import LakeStore
@@ -68,25 +71,23 @@ def ingest_into_lake(
     source = str(Path(path))
     staging = lake.root / STAGING
     staging.mkdir(exist_ok=True)
-    # in the lake's own staging folder, not the system's: a killed ingest's scratch file is
-    # removed by the next writer with the rest of what it left (`files.remove_orphans`)
-    with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder:
-        scratch_path = Path(folder) / "batch.duckdb"
-        with open_store(scratch_path) as scratch:
-            _seed(lake, scratch, source)
-            summary = ingest_file(scratch, path, options, progress)
+    # in the lake's own staging folder, not the system's: what a killed ingest spilled there
+    # is removed by the next writer with the rest of what it left (`files.remove_orphans`)
+    with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder, \
+            BatchStore(Path(folder)) as batch:
+        _seed(lake, batch, source)
+        summary = ingest_file(batch, path, options, progress)
         if summary.already_ingested:
             return summary
-        lake.con.execute(f"ATTACH '{_quoted(scratch_path)}' AS batch (READ_ONLY)")
+        memory_mb = (options or IngestOptions()).stream.store_memory_mb
         lake.con.begin()
         try:
-            _publish(lake, summary)
+            with memory_capped(batch, max(memory_mb, PUBLISH_MEMORY_MB) if memory_mb else 0):
+                _publish(lake, batch, summary)
             lake.con.commit()
         except BaseException:
             lake.con.rollback()  # the working copies go back to the committed snapshot
             raise
-        finally:
-            lake.con.execute("DETACH batch")
     try:
         staging.rmdir()  # `_staging/` stays only while a write is under way
     except OSError:
@@ -95,9 +96,34 @@ def ingest_into_lake(
     return summary
 
 
-def _quoted(path: Path) -> str:
-    """A path as the inside of an SQL string literal."""
-    return str(path).replace("'", "''")
+PUBLISH_MEMORY_MB = 256
+"""DuckDB's memory cap on the batch while its new rows are sorted and written to Parquet (the
+ingest's `store_memory_mb` when higher; none when that is 0): the sort spills to the batch's
+folder beyond it."""
+
+
+class BatchStore(Store):
+    """An in-memory DuckDB store that holds one file's batch, spilling what does not fit under
+    the ingest's memory cap to `spill` (a folder of the lake's `_staging/`).
+
+    Why in memory: the batch is read once more, to be written as the lake's Parquet files, and
+    then thrown away; a DuckDB file wrote every row to disk a first time (its blocks, then a
+    checkpoint) for nothing. Memory stays bounded by the cap (`store.memory.memory_capped`
+    applies to it, as `spills` is true): past it DuckDB writes blocks to `spill`, so a large
+    file costs some temporary disk, a file that fits costs none."""
+
+    def __init__(self, spill: Path) -> None:
+        self.spill = spill
+        super().__init__(Path(":memory:"))
+
+    @property
+    def spills(self) -> bool:
+        return True
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        apply_settings(con, spill=self.spill)
+        return con
 
 
 def _seed(lake: LakeStore, scratch: Store, source: str) -> None:
@@ -113,31 +139,39 @@ def _seed(lake: LakeStore, scratch: Store, source: str) -> None:
             scratch.con.unregister("seed_rows")
 
 
-def _publish(lake: LakeStore, summary: IngestSummary) -> None:
-    """The batch's rows into the lake, and one snapshot committing them (module docstring)."""
+def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
+    """The batch's rows into the lake, and one snapshot committing them (module docstring):
+    the rows go from the batch's connection straight into Parquet; the `ingests` row and the
+    `meta` rows (a few) are copied into the lake's working copies."""
     from cargotrace.store.lake.appends import append_new_rows, append_rows
 
     ingest_id = summary.ingest_id
-    positions = append_new_rows(lake, "positions", "SELECT * FROM batch.positions",
-                                POSITION_KEY)
-    reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM batch.vessel_reports",
-                              REPORT_KEY)
+    positions = append_new_rows(lake, "positions", "SELECT * FROM positions", POSITION_KEY,
+                                con=batch.con)
+    reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM vessel_reports",
+                              REPORT_KEY, con=batch.con)
     quarantined = append_rows(lake, "quarantine",
-                              f"SELECT * FROM batch.quarantine WHERE ingest_id = {ingest_id}")
+                              f"SELECT * FROM quarantine WHERE ingest_id = {int(ingest_id)}",
+                              con=batch.con)
     # rows of the file that the lake held already are duplicates, as in the DuckDB store
     summary.duplicate_positions += summary.positions_stored - positions.stored
     summary.positions_stored = positions.stored
     summary.duplicate_reports += summary.reports_stored - reports.stored
     summary.reports_stored = reports.stored
     con = lake.con
-    con.execute("INSERT INTO ingests BY NAME SELECT * FROM batch.ingests WHERE ingest_id = ?",
-                [ingest_id])
+    for table, where in (("ingests", f"ingest_id = {int(ingest_id)}"),
+                         ("meta", "key <> 'schema_version'")):
+        rows = batch.con.sql(f"SELECT * FROM {table} WHERE {where}").to_arrow_table()
+        con.register("batch_rows", rows)
+        try:
+            verb = "INSERT" if table == "ingests" else "INSERT OR REPLACE"
+            con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM batch_rows")
+        finally:
+            con.unregister("batch_rows")
     con.execute("UPDATE ingests SET positions_stored = ?, reports_stored = ?, duplicates = ?, "
                 "counts = ?::JSON WHERE ingest_id = ?",
                 [summary.positions_stored, summary.reports_stored, summary.duplicates,
                  json.dumps(summary.to_dict(), default=str), ingest_id])
-    con.execute("INSERT OR REPLACE INTO meta SELECT * FROM batch.meta "
-                "WHERE key <> 'schema_version'")
     lake.commit("ingest", {
         "path": summary.path, "sha256": summary.sha256, "ingest_id": ingest_id,
         "positions_stored": positions.stored, "reports_stored": reports.stored,

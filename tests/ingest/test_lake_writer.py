@@ -128,7 +128,8 @@ def test_an_ingest_killed_before_its_snapshot_leaves_the_lake_as_it_was_and_a_re
     listed = {p for v in versions(root) for p in read_snapshot(root, v).paths()}
     orphans = data_files_on_disk(root) - listed
     assert any(name.startswith("positions/day=") for name in orphans)
-    assert list((root / STAGING).glob("batch-*/batch.duckdb"))  # the scratch file, in the lake
+    assert list((root / STAGING).glob("batch-*"))  # the batch's spill folder, in the lake
+    assert not list(root.rglob("*.duckdb"))  # the batch is held in memory, not in a file
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert lake.count("positions") == 0
         assert lake.con.execute("SELECT count(*) FROM positions").fetchall() == [(0,)]
