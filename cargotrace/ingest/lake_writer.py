@@ -1,18 +1,25 @@
 """Ingest one file into a lake: the laptop pipeline's batch, committed to the lake's files.
 
-Why through a scratch DuckDB file (in the lake's `_staging/`, so a killed ingest's scratch file
-goes with the next writer's orphan clean-up): the pipeline (pipeline.py) already reads every
+Why through the pipeline on a batch store: the pipeline (pipeline.py) already reads every
 format, validates, quarantines with reason codes, dedupes within the file, skips a file
 ingested before with the same options, and keeps memory bounded while it does; none of that is
-repeated here. The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the
-scratch store is a temporary DuckDB file seeded with what the pipeline consults in the target
-store (the lake's `ingests`, and its `quarantine` rows of the same source), so ingest ids, the
-"already ingested" answer and the quarantine's per-source dedupe are the lake's. The pipeline's
-batch is then published to the lake in one commit (`_publish`): positions and vessel reports
-not already in their day partitions appended as new files, the batch's quarantine rows
-appended, the ingest's row (with its counts corrected for rows the lake already held) and any
-`meta` it wrote, all in one snapshot. A kill at any point leaves the previous snapshot in
-force, and a re-run redoes the whole file (tests/ingest/test_lake_writer.py).
+repeated here. The seam is `ingest_file(batch, path, options, progress)`, unchanged: the batch
+is an in-memory DuckDB store (`BatchStore`) seeded with what the pipeline consults in the
+target store (the lake's `ingests`, and its `quarantine` rows of the same source), so ingest
+ids, the "already ingested" answer and the quarantine's per-source dedupe are the lake's.
+
+Why in memory: the batch's rows are written to disk once, as the lake's Parquet files. A
+scratch DuckDB file wrote them a first time (decision 0012), to be read back and deleted. The
+ingest's memory cap still holds: DuckDB moves what does not fit to a folder in the lake's
+`_staging/`, so a killed ingest's spill goes with the next writer's orphan clean-up.
+
+The batch is then published in one commit (`_publish`): positions and vessel reports not
+already in their day partitions go from the batch straight into new Parquet files (the
+anti-join and the `COPY` are one query on the batch's connection), the batch's quarantine rows
+are appended, and the ingest's row (with its counts corrected for rows the lake already held)
+and any `meta` it wrote go into the lake's working copies, all in one snapshot. A kill at any
+point leaves the previous snapshot in force, and a re-run redoes the whole file
+(tests/ingest/test_lake_writer.py).
 """
 
 from __future__ import annotations
@@ -126,17 +133,17 @@ class BatchStore(Store):
         return con
 
 
-def _seed(lake: LakeStore, scratch: Store, source: str) -> None:
-    """Give the scratch store what the pipeline looks up in its target: every ingest (ids and
+def _seed(lake: LakeStore, batch: Store, source: str) -> None:
+    """Give the batch store what the pipeline looks up in its target: every ingest (ids and
     the already-ingested check) and the quarantine rows of this source (its dedupe)."""
     for table, where, params in (("ingests", "true", []),
                                  ("quarantine", "source = ?", [source])):
         rows = lake.con.sql(f"SELECT * FROM {table} WHERE {where}",
                             params=params).to_arrow_table()
         if rows.num_rows:
-            scratch.con.register("seed_rows", rows)
-            scratch.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
-            scratch.con.unregister("seed_rows")
+            batch.con.register("seed_rows", rows)
+            batch.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
+            batch.con.unregister("seed_rows")
 
 
 def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
@@ -146,12 +153,13 @@ def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
     from cargotrace.store.lake.appends import append_new_rows, append_rows
 
     ingest_id = summary.ingest_id
+    assert ingest_id is not None  # the pipeline numbers every ingest it stores
     positions = append_new_rows(lake, "positions", "SELECT * FROM positions", POSITION_KEY,
                                 con=batch.con)
     reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM vessel_reports",
                               REPORT_KEY, con=batch.con)
     quarantined = append_rows(lake, "quarantine",
-                              f"SELECT * FROM quarantine WHERE ingest_id = {int(ingest_id)}",
+                              f"SELECT * FROM quarantine WHERE ingest_id = {ingest_id:d}",
                               con=batch.con)
     # rows of the file that the lake held already are duplicates, as in the DuckDB store
     summary.duplicate_positions += summary.positions_stored - positions.stored
@@ -159,7 +167,7 @@ def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
     summary.duplicate_reports += summary.reports_stored - reports.stored
     summary.reports_stored = reports.stored
     con = lake.con
-    for table, where in (("ingests", f"ingest_id = {int(ingest_id)}"),
+    for table, where in (("ingests", f"ingest_id = {ingest_id:d}"),
                          ("meta", "key <> 'schema_version'")):
         rows = batch.con.sql(f"SELECT * FROM {table} WHERE {where}").to_arrow_table()
         con.register("batch_rows", rows)
