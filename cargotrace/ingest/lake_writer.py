@@ -120,8 +120,9 @@ class BatchStore(Store):
     file costs some temporary disk, a file that fits costs none."""
 
     def __init__(self, spill: Path) -> None:
+        # its path is the spill folder: a failure names the lake's batch, not ":memory:"
         self.spill = spill
-        super().__init__(Path(":memory:"))
+        super().__init__(spill)
 
     @property
     def spills(self) -> bool:
