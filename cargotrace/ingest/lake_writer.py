@@ -1,18 +1,25 @@
 """Ingest one file into a lake: the laptop pipeline's batch, committed to the lake's files.
 
-Why through a scratch DuckDB file (in the lake's `_staging/`, so a killed ingest's scratch file
-goes with the next writer's orphan clean-up): the pipeline (pipeline.py) already reads every
+Why through the pipeline on a batch store: the pipeline (pipeline.py) already reads every
 format, validates, quarantines with reason codes, dedupes within the file, skips a file
 ingested before with the same options, and keeps memory bounded while it does; none of that is
-repeated here. The seam is `ingest_file(scratch, path, options, progress)`, unchanged: the
-scratch store is a temporary DuckDB file seeded with what the pipeline consults in the target
-store (the lake's `ingests`, and its `quarantine` rows of the same source), so ingest ids, the
-"already ingested" answer and the quarantine's per-source dedupe are the lake's. The pipeline's
-batch is then published to the lake in one commit (`_publish`): positions and vessel reports
-not already in their day partitions appended as new files, the batch's quarantine rows
-appended, the ingest's row (with its counts corrected for rows the lake already held) and any
-`meta` it wrote, all in one snapshot. A kill at any point leaves the previous snapshot in
-force, and a re-run redoes the whole file (tests/ingest/test_lake_writer.py).
+repeated here. The seam is `ingest_file(batch, path, options, progress)`, unchanged: the batch
+is an in-memory DuckDB store (`BatchStore`) seeded with what the pipeline consults in the
+target store (the lake's `ingests`, and its `quarantine` rows of the same source), so ingest
+ids, the "already ingested" answer and the quarantine's per-source dedupe are the lake's.
+
+Why in memory: the batch's rows are written to disk once, as the lake's Parquet files. A
+scratch DuckDB file wrote them a first time (decision 0012), to be read back and deleted. The
+ingest's memory cap still holds: DuckDB moves what does not fit to a folder in the lake's
+`_staging/`, so a killed ingest's spill goes with the next writer's orphan clean-up.
+
+The batch is then published in one commit (`_publish`): positions and vessel reports not
+already in their day partitions go from the batch straight into new Parquet files (the
+anti-join and the `COPY` are one query on the batch's connection), the batch's quarantine rows
+are appended, and the ingest's row (with its counts corrected for rows the lake already held)
+and any `meta` it wrote go into the lake's working copies, all in one snapshot. A kill at any
+point leaves the previous snapshot in force, and a re-run redoes the whole file
+(tests/ingest/test_lake_writer.py).
 """
 
 from __future__ import annotations
@@ -24,11 +31,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
+import duckdb
+
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import Progress, ingest_file
 from cargotrace.ingest.summary import IngestSummary
+from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
-from cargotrace.store.store import Store, open_store
+from cargotrace.store.store import Store, apply_settings
 
 if TYPE_CHECKING:
     from cargotrace.store.lake.store import LakeStore
@@ -68,25 +78,23 @@ def ingest_into_lake(
     source = str(Path(path))
     staging = lake.root / STAGING
     staging.mkdir(exist_ok=True)
-    # in the lake's own staging folder, not the system's: a killed ingest's scratch file is
-    # removed by the next writer with the rest of what it left (`files.remove_orphans`)
-    with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder:
-        scratch_path = Path(folder) / "batch.duckdb"
-        with open_store(scratch_path) as scratch:
-            _seed(lake, scratch, source)
-            summary = ingest_file(scratch, path, options, progress)
+    # in the lake's own staging folder, not the system's: what a killed ingest spilled there
+    # is removed by the next writer with the rest of what it left (`files.remove_orphans`)
+    with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder, \
+            BatchStore(Path(folder)) as batch:
+        _seed(lake, batch, source)
+        summary = ingest_file(batch, path, options, progress)
         if summary.already_ingested:
             return summary
-        lake.con.execute(f"ATTACH '{_quoted(scratch_path)}' AS batch (READ_ONLY)")
+        memory_mb = (options or IngestOptions()).stream.store_memory_mb
         lake.con.begin()
         try:
-            _publish(lake, summary)
+            with memory_capped(batch, max(memory_mb, PUBLISH_MEMORY_MB) if memory_mb else 0):
+                _publish(lake, batch, summary)
             lake.con.commit()
         except BaseException:
             lake.con.rollback()  # the working copies go back to the committed snapshot
             raise
-        finally:
-            lake.con.execute("DETACH batch")
     try:
         staging.rmdir()  # `_staging/` stays only while a write is under way
     except OSError:
@@ -95,49 +103,84 @@ def ingest_into_lake(
     return summary
 
 
-def _quoted(path: Path) -> str:
-    """A path as the inside of an SQL string literal."""
-    return str(path).replace("'", "''")
+PUBLISH_MEMORY_MB = 256
+"""DuckDB's memory cap on the batch while its new rows are sorted and written to Parquet (the
+ingest's `store_memory_mb` when higher; none when that is 0): the sort spills to the batch's
+folder beyond it."""
 
 
-def _seed(lake: LakeStore, scratch: Store, source: str) -> None:
-    """Give the scratch store what the pipeline looks up in its target: every ingest (ids and
+class BatchStore(Store):
+    """An in-memory DuckDB store that holds one file's batch, spilling what does not fit under
+    the ingest's memory cap to `spill` (a folder of the lake's `_staging/`).
+
+    Why in memory: the batch is read once more, to be written as the lake's Parquet files, and
+    then thrown away; a DuckDB file wrote every row to disk a first time (its blocks, then a
+    checkpoint) for nothing. Memory stays bounded by the cap (`store.memory.memory_capped`
+    applies to it, as `spills` is true): past it DuckDB writes blocks to `spill`, so a large
+    file costs some temporary disk, a file that fits costs none."""
+
+    def __init__(self, spill: Path) -> None:
+        # its path is the spill folder: a failure names the lake's batch, not ":memory:"
+        self.spill = spill
+        super().__init__(spill)
+
+    @property
+    def spills(self) -> bool:
+        return True
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        apply_settings(con, spill=self.spill)
+        return con
+
+
+def _seed(lake: LakeStore, batch: Store, source: str) -> None:
+    """Give the batch store what the pipeline looks up in its target: every ingest (ids and
     the already-ingested check) and the quarantine rows of this source (its dedupe)."""
     for table, where, params in (("ingests", "true", []),
                                  ("quarantine", "source = ?", [source])):
         rows = lake.con.sql(f"SELECT * FROM {table} WHERE {where}",
                             params=params).to_arrow_table()
         if rows.num_rows:
-            scratch.con.register("seed_rows", rows)
-            scratch.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
-            scratch.con.unregister("seed_rows")
+            batch.con.register("seed_rows", rows)
+            batch.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
+            batch.con.unregister("seed_rows")
 
 
-def _publish(lake: LakeStore, summary: IngestSummary) -> None:
-    """The batch's rows into the lake, and one snapshot committing them (module docstring)."""
+def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
+    """The batch's rows into the lake, and one snapshot committing them (module docstring):
+    the rows go from the batch's connection straight into Parquet; the `ingests` row and the
+    `meta` rows (a few) are copied into the lake's working copies."""
     from cargotrace.store.lake.appends import append_new_rows, append_rows
 
     ingest_id = summary.ingest_id
-    positions = append_new_rows(lake, "positions", "SELECT * FROM batch.positions",
-                                POSITION_KEY)
-    reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM batch.vessel_reports",
-                              REPORT_KEY)
+    assert ingest_id is not None  # the pipeline numbers every ingest it stores
+    positions = append_new_rows(lake, "positions", "SELECT * FROM positions", POSITION_KEY,
+                                con=batch.con)
+    reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM vessel_reports",
+                              REPORT_KEY, con=batch.con)
     quarantined = append_rows(lake, "quarantine",
-                              f"SELECT * FROM batch.quarantine WHERE ingest_id = {ingest_id}")
+                              f"SELECT * FROM quarantine WHERE ingest_id = {ingest_id:d}",
+                              con=batch.con)
     # rows of the file that the lake held already are duplicates, as in the DuckDB store
     summary.duplicate_positions += summary.positions_stored - positions.stored
     summary.positions_stored = positions.stored
     summary.duplicate_reports += summary.reports_stored - reports.stored
     summary.reports_stored = reports.stored
     con = lake.con
-    con.execute("INSERT INTO ingests BY NAME SELECT * FROM batch.ingests WHERE ingest_id = ?",
-                [ingest_id])
+    for table, where in (("ingests", f"ingest_id = {ingest_id:d}"),
+                         ("meta", "key <> 'schema_version'")):
+        rows = batch.con.sql(f"SELECT * FROM {table} WHERE {where}").to_arrow_table()
+        con.register("batch_rows", rows)
+        try:
+            verb = "INSERT" if table == "ingests" else "INSERT OR REPLACE"
+            con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM batch_rows")
+        finally:
+            con.unregister("batch_rows")
     con.execute("UPDATE ingests SET positions_stored = ?, reports_stored = ?, duplicates = ?, "
                 "counts = ?::JSON WHERE ingest_id = ?",
                 [summary.positions_stored, summary.reports_stored, summary.duplicates,
                  json.dumps(summary.to_dict(), default=str), ingest_id])
-    con.execute("INSERT OR REPLACE INTO meta SELECT * FROM batch.meta "
-                "WHERE key <> 'schema_version'")
     lake.commit("ingest", {
         "path": summary.path, "sha256": summary.sha256, "ingest_id": ingest_id,
         "positions_stored": positions.stored, "reports_stored": reports.stored,

@@ -53,7 +53,8 @@ class StreamParams:
     store_memory_mb: int = field(
         default=64,
         metadata={"unit": "MB", "help": "DuckDB's memory limit while a file is ingested into "
-                  "a store on disk (it spills to `<store>.tmp` beyond it); the limit before is "
+                  "a store on disk or a lake (it spills to `<store>.tmp`, or the lake's "
+                  "`_staging/`, beyond it); the limit before is "
                   "restored after; at least 128 MB for a table staged in SQL. 0: leave "
                   "DuckDB's own limit (80% of RAM)."},
     )

@@ -42,8 +42,8 @@ def limit_bytes(setting: str) -> float | None:
 def memory_capped(store: Store, megabytes: int) -> Iterator[None]:
     """Run the block with DuckDB's memory limit at `megabytes`, or at the limit already set
     when that is lower (a user's stricter `CARGOTRACE_MEMORY_LIMIT` is never raised); no cap
-    when 0, or for an in-memory store, whose data has nowhere to spill but memory."""
-    if megabytes <= 0 or str(store.path) == ":memory:":
+    when 0, or for an in-memory store with nowhere to spill its data (`Store.spills`)."""
+    if megabytes <= 0 or not store.spills:
         yield
         return
     before = _limit(store)

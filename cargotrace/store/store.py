@@ -134,6 +134,14 @@ class Store:
     def ingests(self) -> Any:
         return self.table("ingests")
 
+    @property
+    def spills(self) -> bool:
+        """Whether DuckDB has somewhere besides memory for data past its memory limit, so that
+        capping it (store/memory.py) bounds memory instead of failing: a store file has its
+        file and `<store>.tmp`; an in-memory store has not, unless made with a temporary folder
+        (the lake ingest's batch: ingest/lake_writer.py)."""
+        return str(self.path) != ":memory:"
+
     def require_writable(self, what: str) -> None:
         """Refuse `what` (e.g. "store events") on a store opened read-only, in one line.
 

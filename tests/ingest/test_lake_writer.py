@@ -128,7 +128,8 @@ def test_an_ingest_killed_before_its_snapshot_leaves_the_lake_as_it_was_and_a_re
     listed = {p for v in versions(root) for p in read_snapshot(root, v).paths()}
     orphans = data_files_on_disk(root) - listed
     assert any(name.startswith("positions/day=") for name in orphans)
-    assert list((root / STAGING).glob("batch-*/batch.duckdb"))  # the scratch file, in the lake
+    assert list((root / STAGING).glob("batch-*"))  # the batch's spill folder, in the lake
+    assert not list(root.rglob("*.duckdb"))  # the batch is held in memory, not in a file
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert lake.count("positions") == 0
         assert lake.con.execute("SELECT count(*) FROM positions").fetchall() == [(0,)]
@@ -206,3 +207,45 @@ def test_a_dirty_real_feed_and_its_changed_copy_give_the_duckdb_stores_rows_and_
         for table in ("positions", "vessel_reports", "quarantine"):
             assert _rows(lake, table, "ALL") == _rows(duck, table, "ALL"), table
         assert lake.count("quarantine") == first.quarantined_total
+
+
+def test_the_batch_is_held_in_memory_and_spills_past_the_cap_into_the_lakes_staging(
+    tmp_path: Path,
+) -> None:
+    """The lake ingest writes no DuckDB file: the batch is an in-memory store under the
+    ingest's memory cap, whose overflow goes to the lake's `_staging/` (removed with the
+    batch), and the rows stored are the DuckDB file's, each key once (pandas over the files)."""
+    from cargotrace.ingest.lake_writer import BatchStore
+    from cargotrace.ingest.params import IngestOptions, StreamParams
+    from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
+    from cargotrace.store.memory import memory_capped
+
+    feed = tmp_path / "feed.nmea"
+    write_sample_nmea(feed, hours=16, fleet=scaled_fleet(80))  # ~114k lines
+    options = IngestOptions(chunk_records=5_000, stream=StreamParams(store_memory_mb=12))
+    root = tmp_path / "lk"
+    spilled: set[Path] = set()
+
+    def progress(_: int) -> None:  # called after each chunk is stored in the batch
+        spilled.update((root / STAGING).glob("batch-*/duckdb_temp_*"))
+
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        summary = ingest_into_lake(lake, feed, options, progress)
+    with cargotrace.open_store(tmp_path / "s.duckdb") as duck:
+        ingest_into_store(duck, feed, options)
+    assert spilled  # past 12 MB the batch went to disk, inside the lake
+    assert not (root / STAGING).exists()
+    assert not list(tmp_path.glob("lk/**/*.duckdb"))
+    stored = pd.concat(pd.read_parquet(f) for f in (root / "positions").rglob("*.parquet"))
+    assert len(stored) == len(stored.drop_duplicates(KEY)) == summary.positions_stored > 50_000
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        for table in ("positions", "vessel_reports", "quarantine"):
+            assert _rows(lake, table, "ALL") == _rows(duck, table, "ALL"), table
+    # the cap applies to the batch (it can spill), not to a plain in-memory store (it cannot)
+    with BatchStore(tmp_path) as batch, cargotrace.open_store(Path(":memory:")) as plain:
+        for store, capped in ((batch, True), (plain, False)):
+            before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
+            with memory_capped(store, 12):
+                now = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
+            assert (now != before) is capped

@@ -12,10 +12,10 @@ caller with the rest of its write (`LakeStore.commit(added=...)`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cargotrace.store.lake.files import day_sql, write_files
-from cargotrace.store.lake.layout import PARTITION_COLUMN, TABLE_LAYOUT, Layout
+from cargotrace.store.lake.layout import TABLE_LAYOUT, Layout
 from cargotrace.store.lake.snapshot import DataFile
 from cargotrace.store.lake.store import LakeStore, files_sql
 
@@ -34,39 +34,42 @@ def _key_match(columns: tuple[str, ...]) -> str:
 
 
 def append_new_rows(lake: LakeStore, table: str, batch_sql: str,
-                    key: tuple[str, ...]) -> Appended:
+                    key: tuple[str, ...], con: Any = None) -> Appended:
     """Write the rows of `batch_sql` that the lake's `table` does not hold yet (compared on
     `key`, NULLs equal) as new files of `table`. The batch must already be free of duplicates
-    within itself, as the ingest pipeline's staged batches are."""
+    within itself, as the ingest pipeline's staged batches are. `con`: the DuckDB connection
+    that can read `batch_sql` (the lake's own when None; the ingest's batch connection,
+    ingest/lake_writer.py), in UTC as every store's is.
+
+    Why no copy of the batch first: the new rows go from the batch, through the anti-join
+    against the touched days' files, straight into the Parquet `COPY`; the rows stored are
+    counted from the written files' footers."""
     if TABLE_LAYOUT[table] is not Layout.BY_DAY:
         raise ValueError(f"{table} is not a day-partitioned lake table")
     lake.require_writable(f"append to {table}")
-    con = lake.con
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lake_batch AS SELECT *, {day_sql()} AS "
-                f"{PARTITION_COLUMN} FROM ({batch_sql})")
-    try:
-        days = tuple(sorted(str(r[0]) for r in con.execute(
-            f"SELECT DISTINCT {PARTITION_COLUMN} FROM lake_batch").fetchall()))
-        existing = lake.files_of(table, days)
-        new_rows = f"SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM lake_batch s"
-        if existing:
-            stored_rows = files_sql(lake.root, table, existing)
-            new_rows += (f" WHERE NOT EXISTS (SELECT 1 FROM ({stored_rows}) t"
-                         f" WHERE {_key_match(key)})")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE lake_new AS {new_rows}")
-        stored = int(con.execute("SELECT count(*) FROM lake_new").fetchall()[0][0])
-        files = write_files(con, lake.root, table, "SELECT * FROM lake_new") if stored else ()
-    finally:
-        con.execute("DROP TABLE IF EXISTS lake_batch; DROP TABLE IF EXISTS lake_new")
-    return Appended(files, stored, days)
+    con = lake.con if con is None else con
+    days = tuple(sorted(str(r[0]) for r in con.execute(
+        f"SELECT DISTINCT {day_sql()} FROM ({batch_sql})").fetchall()))
+    if not days:
+        return Appended((), 0, ())
+    existing = lake.files_of(table, days)
+    new_rows = f"SELECT * FROM ({batch_sql}) s"
+    if existing:
+        stored_rows = files_sql(lake.root, table, existing)
+        new_rows += (f" WHERE NOT EXISTS (SELECT 1 FROM ({stored_rows}) t"
+                     f" WHERE {_key_match(key)})")
+    files = write_files(con, lake.root, table, new_rows)
+    return Appended(files, sum(f.rows for f in files), days)
 
 
-def append_rows(lake: LakeStore, table: str, batch_sql: str) -> tuple[DataFile, ...]:
-    """Write every row of `batch_sql` as new files of an appended table (quarantine)."""
+def append_rows(lake: LakeStore, table: str, batch_sql: str,
+                con: Any = None) -> tuple[DataFile, ...]:
+    """Write every row of `batch_sql` as new files of an appended table (quarantine); `con`
+    as in `append_new_rows`."""
     if TABLE_LAYOUT[table] is not Layout.APPEND:
         raise ValueError(f"{table} is not an appended lake table")
     lake.require_writable(f"append to {table}")
-    return write_files(lake.con, lake.root, table, batch_sql)
+    return write_files(lake.con if con is None else con, lake.root, table, batch_sql)
 
 
 def compact_days(lake: LakeStore, table: str, min_files: int = 2,
