@@ -374,11 +374,15 @@ def test_demo_rejects_an_unreadable_list_before_simulating(tmp_path: Path) -> No
 HEAVY = ("duckdb", "pyarrow", "numpy", "pandas", "ibis", "rapidfuzz", "networkx",
          "followthemoney")
 _LOADED_HEAVY = f"sorted(m for m in {HEAVY!r} if m in sys.modules)"
+# the command modules imported so far (cli/lazy.py: each only when its command is used)
+_LOADED_COMMANDS = ('sorted(m.rsplit(".", 1)[1] for m in sys.modules '
+                    'if m.startswith("cargotrace.cli.commands."))')
 _START_UP = f"""
 import contextlib, io, json, sys
 import cargotrace.cli.main
 from cargotrace.cli.main import main
 loaded = {{"import": {_LOADED_HEAVY}}}
+commands = {{"import": {_LOADED_COMMANDS}}}
 for argv in (["--help"], ["places", "list", "--help"], ["detect", "--help"],
              ["export", "--help"], ["sanctions", "load", "--help"], ["vessel", "--help"],
              ["lake", "compact", "--help"], ["lake", "vacuum", "--help"]):
@@ -390,7 +394,8 @@ for argv in (["--help"], ["places", "list", "--help"], ["detect", "--help"],
             assert not exc.code, (argv, exc.code)
     assert "Usage" in shown.getvalue(), argv
     loaded[" ".join(argv)] = {_LOADED_HEAVY}
-print(json.dumps(loaded))
+    commands[" ".join(argv)] = {_LOADED_COMMANDS}
+print(json.dumps({{"heavy": loaded, "commands": commands}}))
 """
 
 
@@ -405,9 +410,18 @@ def test_start_up_and_help_import_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", _START_UP], capture_output=True, text=True,
                           env=env, check=False, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    loaded = json.loads(done.stdout)
+    result = json.loads(done.stdout)
+    loaded = result["heavy"]
     assert loaded["import"] == []
     assert {k: v for k, v in loaded.items() if v} == {}
+    # `--help` lists every command without importing one; a command's help imports its module
+    assert result["commands"] == {
+        "import": [], "--help": [], "places list --help": ["places"],
+        "detect --help": ["detect", "places"], "export --help": ["detect", "export", "places"],
+        "sanctions load --help": ["detect", "export", "places", "sanctions"],
+        "vessel --help": ["detect", "export", "places", "sanctions", "vessel"],
+        "lake compact --help": ["detect", "export", "lake", "places", "sanctions", "vessel"],
+        "lake vacuum --help": ["detect", "export", "lake", "places", "sanctions", "vessel"]}
 
 
 def test_light_option_types_are_the_librarys_own() -> None:
@@ -452,7 +466,8 @@ with contextlib.redirect_stdout(io.StringIO()) as shown:
     except SystemExit as exc:
         assert not exc.code, exc.code
 print(json.dumps({{"shown": shown.getvalue(),
-                  "loaded": sorted(m for m in {NOT_FOR_READING!r} if m in sys.modules)}}))
+                  "loaded": sorted(m for m in {NOT_FOR_READING!r} if m in sys.modules),
+                  "commands": {_LOADED_COMMANDS}}}))
 """
 
 
@@ -483,3 +498,4 @@ def test_issue_16_read_commands_import_no_heavy_library(
     noun = "place(s)" if command[0] == "places" else "vessel(s)"
     assert f"{expected} {noun}" in result["shown"] and expected > 20
     assert result["loaded"] == []
+    assert result["commands"] == [command[0]]  # no other command module (cli/lazy.py)
