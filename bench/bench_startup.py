@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from importlib.metadata import version as dist_version
 from pathlib import Path
 
 from machine import load_average, machine_facts
@@ -79,10 +80,15 @@ def main() -> None:
         "median_cpu_s": round(statistics.median(r[1] for r in timings), 3),
         "runs": [[round(w, 3), round(c, 3)] for w, c in timings]}
         for command, timings in by_command.items()} for version, by_command in runs.items()}
+    medians = {f"{version}: {command}, {what}": r[f"median_{key}_s"]
+               for version, by_command in results.items() for command, r in by_command.items()
+               for what, key in (("wall", "wall"), ("CPU", "cpu"))}
     doc = {"benchmark": "start-up of --help, vessels and places list (whole process)",
            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-           "machine": machine_facts(load_at_start), "results": results,
-           "store": f"{opts.solent.name} (91 vessels) and the curated places"}
+           "machine": machine_facts(load_at_start),
+           "versions": {name: dist_version(name) for name in ("typer", "rich", "duckdb")},
+           "store": f"{opts.solent.name} (91 vessels) and the curated places",
+           "runs_per_command": opts.runs, "median_s": medians, "results": results}
     opts.out.mkdir(parents=True, exist_ok=True)
     target = opts.out / "startup.json"
     target.write_text(json.dumps(doc, indent=2) + "\n")
