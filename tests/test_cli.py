@@ -499,3 +499,35 @@ def test_issue_16_read_commands_import_no_heavy_library(
     assert f"{expected} {noun}" in result["shown"] and expected > 20
     assert result["loaded"] == []
     assert result["commands"] == [command[0]]  # no other command module (cli/lazy.py)
+
+
+def test_names_are_printed_as_text_never_as_markup(tmp_path: Path, shared_data: Path) -> None:
+    """A broadcast name (AIS' 6-bit text has `[`, `]`, `/` and `:`) or a place name of the
+    user's own file is printed as written: `[/]` used to end `vessels` and `places list` with
+    rich's MarkupError traceback, `[bold]` to vanish and `:ship:` to become an emoji."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.app import app
+
+    odd = "SAN [/]JOSE :ship: [bold]"
+    rows = pd.read_csv(shared_data / "ais_positions/aisdb_test_data_noaa_20230101.csv",
+                       nrows=40, dtype=str, keep_default_na=False)
+    rows.loc[rows["VesselName"] == "SAN JOSE", "VesselName"] = odd
+    named = int((rows["VesselName"] == odd).sum())
+    assert named >= 1
+    rows.to_csv(tmp_path / "ais.csv", index=False)
+    (tmp_path / "places.csv").write_text(f'name,lat,lon\n"{odd}",43.08,-70.76\n')
+    store = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    for args in (["ingest", str(tmp_path / "ais.csv")],
+                 ["places", "load", str(tmp_path / "places.csv"), "--kind", "seaport"]):
+        done = runner.invoke(app, [*args, "--store", store])
+        assert done.exit_code == 0, done.output
+    listed = runner.invoke(app, ["vessels", "--name", "JOSE", "--store", store])
+    assert listed.exit_code == 0, listed.output
+    assert "1 vessel(s)" in listed.stdout and listed.stdout.count(odd) == 1
+    places = runner.invoke(app, ["places", "list", "--near", "43.08,-70.76", "--km", "1",
+                                 "--store", store])
+    assert places.exit_code == 0, places.output
+    assert places.stdout.count(odd) == 1
