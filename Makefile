@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_ingest.py --out bench/results
 	$(BIN)/python bench/bench_detect.py --out bench/results
 	$(BIN)/python bench/bench_nmea_encode.py --json bench/results/nmea-encode-200000.json
+	$(BIN)/python bench/bench_startup.py --out bench/results
 	$(BIN)/python bench/summary.py
 
 # ~100M generated positions detected in a fixed memory budget (minutes, ~5 GB of disk, deleted)

@@ -374,11 +374,15 @@ def test_demo_rejects_an_unreadable_list_before_simulating(tmp_path: Path) -> No
 HEAVY = ("duckdb", "pyarrow", "numpy", "pandas", "ibis", "rapidfuzz", "networkx",
          "followthemoney")
 _LOADED_HEAVY = f"sorted(m for m in {HEAVY!r} if m in sys.modules)"
+# the command modules imported so far (cli/lazy.py: each only when its command is used)
+_LOADED_COMMANDS = ('sorted(m.rsplit(".", 1)[1] for m in sys.modules '
+                    'if m.startswith("cargotrace.cli.commands."))')
 _START_UP = f"""
 import contextlib, io, json, sys
 import cargotrace.cli.main
 from cargotrace.cli.main import main
 loaded = {{"import": {_LOADED_HEAVY}}}
+commands = {{"import": {_LOADED_COMMANDS}}}
 for argv in (["--help"], ["places", "list", "--help"], ["detect", "--help"],
              ["export", "--help"], ["sanctions", "load", "--help"], ["vessel", "--help"],
              ["lake", "compact", "--help"], ["lake", "vacuum", "--help"]):
@@ -390,7 +394,8 @@ for argv in (["--help"], ["places", "list", "--help"], ["detect", "--help"],
             assert not exc.code, (argv, exc.code)
     assert "Usage" in shown.getvalue(), argv
     loaded[" ".join(argv)] = {_LOADED_HEAVY}
-print(json.dumps(loaded))
+    commands[" ".join(argv)] = {_LOADED_COMMANDS}
+print(json.dumps({{"heavy": loaded, "commands": commands}}))
 """
 
 
@@ -405,9 +410,18 @@ def test_start_up_and_help_import_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", _START_UP], capture_output=True, text=True,
                           env=env, check=False, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    loaded = json.loads(done.stdout)
+    result = json.loads(done.stdout)
+    loaded = result["heavy"]
     assert loaded["import"] == []
     assert {k: v for k, v in loaded.items() if v} == {}
+    # `--help` lists every command without importing one; a command's help imports its module
+    assert result["commands"] == {
+        "import": [], "--help": [], "places list --help": ["places"],
+        "detect --help": ["detect", "places"], "export --help": ["detect", "export", "places"],
+        "sanctions load --help": ["detect", "export", "places", "sanctions"],
+        "vessel --help": ["detect", "export", "places", "sanctions", "vessel"],
+        "lake compact --help": ["detect", "export", "lake", "places", "sanctions", "vessel"],
+        "lake vacuum --help": ["detect", "export", "lake", "places", "sanctions", "vessel"]}
 
 
 def test_light_option_types_are_the_librarys_own() -> None:
@@ -452,7 +466,8 @@ with contextlib.redirect_stdout(io.StringIO()) as shown:
     except SystemExit as exc:
         assert not exc.code, exc.code
 print(json.dumps({{"shown": shown.getvalue(),
-                  "loaded": sorted(m for m in {NOT_FOR_READING!r} if m in sys.modules)}}))
+                  "loaded": sorted(m for m in {NOT_FOR_READING!r} if m in sys.modules),
+                  "commands": {_LOADED_COMMANDS}}}))
 """
 
 
@@ -483,6 +498,7 @@ def test_issue_16_read_commands_import_no_heavy_library(
     noun = "place(s)" if command[0] == "places" else "vessel(s)"
     assert f"{expected} {noun}" in result["shown"] and expected > 20
     assert result["loaded"] == []
+    assert result["commands"] == [command[0]]  # no other command module (cli/lazy.py)
 
 
 _VERBOSE_LEVELS = """
@@ -510,3 +526,36 @@ def test_verbose_logs_cargotrace_details_but_not_numbas_compiler_passes() -> Non
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"cargotrace": True,
                                                                   "numba": False}
+
+
+
+def test_names_are_printed_as_text_never_as_markup(tmp_path: Path, shared_data: Path) -> None:
+    """A broadcast name (AIS' 6-bit text has `[`, `]`, `/` and `:`) or a place name of the
+    user's own file is printed as written: `[/]` used to end `vessels` and `places list` with
+    rich's MarkupError traceback, `[bold]` to vanish and `:ship:` to become an emoji."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from cargotrace.cli.app import app
+
+    odd = "SAN [/]JOSE :ship: [bold]"
+    rows = pd.read_csv(shared_data / "ais_positions/aisdb_test_data_noaa_20230101.csv",
+                       nrows=40, dtype=str, keep_default_na=False)
+    rows.loc[rows["VesselName"] == "SAN JOSE", "VesselName"] = odd
+    named = int((rows["VesselName"] == odd).sum())
+    assert named >= 1
+    rows.to_csv(tmp_path / "ais.csv", index=False)
+    (tmp_path / "places.csv").write_text(f'name,lat,lon\n"{odd}",43.08,-70.76\n')
+    store = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    for args in (["ingest", str(tmp_path / "ais.csv")],
+                 ["places", "load", str(tmp_path / "places.csv"), "--kind", "seaport"]):
+        done = runner.invoke(app, [*args, "--store", store])
+        assert done.exit_code == 0, done.output
+    listed = runner.invoke(app, ["vessels", "--name", "JOSE", "--store", store])
+    assert listed.exit_code == 0, listed.output
+    assert "1 vessel(s)" in listed.stdout and listed.stdout.count(odd) == 1
+    places = runner.invoke(app, ["places", "list", "--near", "43.08,-70.76", "--km", "1",
+                                 "--store", store])
+    assert places.exit_code == 0, places.output
+    assert places.stdout.count(odd) == 1

@@ -52,8 +52,9 @@ def _parameters() -> list[tuple[str, Any, Any]]:
     found = []
 
     def walk(cmd: Any, path: str) -> None:
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, f"{path} {name}".strip())
+        ctx = typer._click.Context(cmd)
+        for name in getattr(cmd, "list_commands", lambda _: [])(ctx):
+            walk(cmd.get_command(ctx, name), f"{path} {name}".strip())  # loads lazy ones
         for param in cmd.params:
             if isinstance(param, _TyperParameter) and param.type_descriptor.annotation is not bool:
                 found.append((f"{path} {param.name}", cmd, param))

@@ -21,6 +21,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from cargotrace.cli.coercion import install as install_plain_coercion
+from cargotrace.cli.commands import COMMANDS
+from cargotrace.cli.lazy import LazyGroup
 from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
 
 if TYPE_CHECKING:
@@ -30,13 +32,25 @@ T = TypeVar("T")
 
 install_plain_coercion()  # no pydantic import for plain option values (cli/coercion.py)
 
+
+class _Commands(LazyGroup):
+    """The top level: every command known by name, its module imported when it is used."""
+
+    lazy_commands = COMMANDS
+
+    def typer_app(self) -> typer.Typer:
+        return app
+
+
 app = typer.Typer(
     name="cargotrace",
     help="Trace covert cargo across sea and rail from open data.",
+    cls=_Commands,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# Here, not in commands/places.py: registered first, it is listed first of the groups
 places_app = typer.Typer(help="Load and list the places (ports, terminals, crossings) we watch.")
 app.add_typer(places_app, name="places")
 

@@ -1,8 +1,9 @@
-"""The `cargotrace` entry point: the app with every command registered, and one-line errors.
+"""The `cargotrace` entry point: the app, and library errors as one line.
 
-Why a module of its own: the commands import the app and shared options from `cli.app`; this
-module imports the commands (which registers them on the app) and runs it. So imports go one way,
-app <- commands <- main, with no module importing one that imports it back.
+The app lists every command without importing the command modules (cli/lazy.py): running or
+asking for the help of one command imports its module only, so `cargotrace vessels` does not
+pay for the detectors, the simulator or followthemoney. Imports go one way, app <- commands,
+and this module imports neither the commands nor anything that imports it back.
 """
 
 from __future__ import annotations
@@ -12,31 +13,9 @@ import sys
 import typer
 
 from cargotrace.cli.app import app, err
-from cargotrace.cli.commands import (
-    campaign,
-    case,
-    demo,
-    detect,
-    evaluate,
-    export,
-    ingest,
-    lake,
-    places,
-    report,
-    route,
-    sanctions,
-    screen,
-    simulate,
-    vessel,
-    vessels,
-)
 from cargotrace.errors import CargotraceError
 
-__all__ = ["COMMAND_MODULES", "main"]
-
-# Importing a command module registers its commands on `app` (one module per job).
-COMMAND_MODULES = (campaign, case, demo, detect, evaluate, export, ingest, lake, places, report,
-                   route, sanctions, screen, simulate, vessel, vessels)
+__all__ = ["app", "main"]
 
 
 def main() -> None:

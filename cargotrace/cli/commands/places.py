@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cargotrace.cli.app import (
     JsonOption,
@@ -200,7 +201,7 @@ def places_table(
             row.append(f"{m.distance_km:.1f}" if m.distance_km is not None else "")
         if with_source:
             row += [m.origin, bounded(p.source, SOURCE_CHARS)]
-        table.add_row(*row)
+        table.add_row(*map(Text, row))  # names from the user's files: text, never markup
     return table
 
 

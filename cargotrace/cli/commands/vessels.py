@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
 
@@ -56,8 +57,8 @@ def vessel_table(found: list[VesselIdentity]) -> Table:
     )
     for col in columns:
         table.add_column(col, justify="right" if col in ("MMSI", "positions") else "left")
-    for v in found:
-        table.add_row(
+    for v in found:  # as Text: names are broadcast text, never markup ("[/]" would crash)
+        table.add_row(*map(Text, (
             str(v.mmsi),
             v.flag or "",
             _values(v.names),
@@ -66,5 +67,5 @@ def vessel_table(found: list[VesselIdentity]) -> Table:
             f"{v.first_seen:%Y-%m-%d %H:%M}" if v.first_seen else "",
             f"{v.last_seen:%Y-%m-%d %H:%M}" if v.last_seen else "",
             f"{v.positions:,}",
-        )
+        )))
     return table
