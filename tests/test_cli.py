@@ -559,3 +559,12 @@ def test_names_are_printed_as_text_never_as_markup(tmp_path: Path, shared_data: 
                                  "--store", store])
     assert places.exit_code == 0, places.output
     assert places.stdout.count(odd) == 1
+    mmsi = rows.loc[rows["VesselName"] == odd, "MMSI"].iloc[0]
+    profile = runner.invoke(app, ["vessel", str(mmsi), "--store", store])
+    assert profile.exit_code == 0, profile.output
+    assert odd in profile.stdout
+    odd_file = tmp_path / "feed [bold]x:ship:.csv"  # a file name is printed by ingest, as written
+    odd_file.write_bytes((tmp_path / "ais.csv").read_bytes())
+    again = runner.invoke(app, ["ingest", str(odd_file), "--store", store])
+    assert again.exit_code == 0, again.output
+    assert "feed [bold]x:ship:.csv" in again.output

@@ -54,9 +54,12 @@ app = typer.Typer(
 places_app = typer.Typer(help="Load and list the places (ports, terminals, crossings) we watch.")
 app.add_typer(places_app, name="places")
 
-# Piped output is not cut to 80 columns: tables stay readable in files and logs.
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+# Piped output is not cut to 80 columns: tables stay readable in files and logs. No markup and
+# no emoji codes: what we print holds untrusted text (broadcast names, file names, case titles)
+# in which "[/]" crashed rich and "[bold]" or ":ship:" were taken as styles; we use neither.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200, markup=False,
+              emoji=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 # Four kinds of store option (see open_cli_store): writing commands create a missing store,
 # reading commands need one, and a few commands use one only when there is one.
