@@ -42,6 +42,15 @@ def _events(store: cargotrace.Store) -> list[tuple[object, ...]]:
     return store.con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
 
 
+def _events_differ(lake: cargotrace.Store, duck_path: Path) -> int:
+    """Events in the lake and not in the DuckDB file at `duck_path`, and the reverse (SQL)."""
+    lake.con.execute(f"ATTACH '{duck_path}' AS duck (READ_ONLY)")
+    return int(lake.con.execute("""
+        SELECT count(*) FROM (
+            (SELECT * FROM events EXCEPT SELECT * FROM duck.events) UNION ALL
+            (SELECT * FROM duck.events EXCEPT SELECT * FROM events))""").fetchall()[0][0])
+
+
 def test_the_lake_gives_the_duckdb_stores_events(
     sea_of_japan: tuple[Path, Path], detected_lake: Path,
 ) -> None:
@@ -121,11 +130,7 @@ def test_spark_reads_the_lakes_own_files_and_gives_the_same_events(
               for r in caplog.records if "spark view" in r.getMessage()}
     assert handed == {"positions": "lake)", "vessel_reports": "lake)", "places": "parquet)"}
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
-        lake.con.execute(f"ATTACH '{duck_path}' AS duck (READ_ONLY)")
-        differ = lake.con.execute("""
-            SELECT count(*) FROM (
-                (SELECT * FROM events EXCEPT SELECT * FROM duck.events) UNION ALL
-                (SELECT * FROM duck.events EXCEPT SELECT * FROM events))""").fetchall()[0][0]
+        differ = _events_differ(lake, duck_path)
         on_lake = lake.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
     with cargotrace.open_store(duck_path, read_only=True) as duck:
         assert on_lake == duck.count("events")
@@ -230,11 +235,7 @@ def test_a_windowed_redetect_on_a_lake_reads_its_margins_and_changes_no_event(
     assert all(path.is_file() for path in far) and len(far) >= 2
     assert summary.window["read_until"] == read_until.isoformat()  # type: ignore[union-attr]
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
-        lake.con.execute(f"ATTACH '{duck_path}' AS duck (READ_ONLY)")
-        differ = lake.con.execute("""
-            SELECT count(*) FROM (
-                (SELECT * FROM events EXCEPT SELECT * FROM duck.events) UNION ALL
-                (SELECT * FROM duck.events EXCEPT SELECT * FROM events))""").fetchall()[0][0]
+        differ = _events_differ(lake, duck_path)
         in_window = lake.con.execute(
             "SELECT count(*) FROM events WHERE kind IN (SELECT unnest(?)) AND start >= ? "
             "AND start < ?", [kinds, since, until]).fetchall()[0][0]
