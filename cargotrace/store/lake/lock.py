@@ -154,15 +154,17 @@ class WriterLock:
         except FileExistsError:
             _clear_if_stale(marker)
             return False
+        me = Holder.this_process()
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(Holder.this_process().__dict__, fh)
+                json.dump(me.__dict__, fh)
             if _read_holder(self.path) == dead:
                 self.path.unlink(missing_ok=True)
                 return True
             return False
         finally:
-            marker.unlink(missing_ok=True)
+            if _read_holder(marker) == me:  # not another's, had ours been cleared as stale
+                marker.unlink(missing_ok=True)
 
     def release(self) -> None:
         if self.held:
