@@ -198,8 +198,9 @@ def _is_stale(marker: Path, text: str) -> bool:
 
 def _clear_if_stale(marker: Path) -> None:
     """Remove a stale takeover marker, and nothing else: it is renamed to a name of this
-    process's own and kept only if it is still the marker that was found stale (a marker a
-    live writer created since is linked back, an exclusive create that cannot replace another)."""
+    process's own and removed only if it is still the marker that was found stale; a marker a
+    live writer created since is linked back (an exclusive create, which cannot replace a
+    third writer's marker made in the microseconds between: the one case left, logged)."""
     try:
         seen = marker.read_bytes()
     except FileNotFoundError:
@@ -213,7 +214,7 @@ def _clear_if_stale(marker: Path) -> None:
         return  # another writer cleared it first
     try:
         if claimed.read_bytes() == seen:
-            log.warning("%s: removed a takeover marker left by a writer that is gone: %s",
+            log.warning("%s: removed a stale takeover marker (its writer is gone or stuck): %s",
                         marker.parent, seen.decode("utf-8", "replace")[:200])
             return
         try:  # a live writer's marker, created after the stale one was read: give it back
