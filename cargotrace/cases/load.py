@@ -22,6 +22,12 @@ __all__ = ["PACKAGED_CASES", "case_path", "parse_case", "read_case", "read_yaml"
 
 PACKAGED_CASES = ("najin-tikhoretsk-2023",)
 
+WHERE_CASE_FILES_COME_FROM = (
+    "write one as docs/concepts/cases.md describes, or let `cargotrace simulate --scenario "
+    "sea-of-japan-2023` write a simulated evidence.yaml")
+"""Told to a user whose case file is missing (a newcomer has none; `report --help` says it
+too, in its own words: the CLI's help does not import this package)."""
+
 
 def case_path(path: str | Path) -> Path:
     """`path`, or the packaged case of that name (`cargotrace case build najin-tikhoretsk-2023`)."""
@@ -35,7 +41,8 @@ def case_path(path: str | Path) -> Path:
 def read_yaml(path: str | Path) -> Any:
     """The parsed YAML document, or UnreadableInputError for a missing or non-YAML file."""
     return read_yaml_mapping(
-        case_path(path), f"packaged cases: {', '.join(PACKAGED_CASES)}",
+        case_path(path), f"packaged cases: {', '.join(PACKAGED_CASES)}; "
+        f"{WHERE_CASE_FILES_COME_FROM}",
         "a case file is a YAML mapping with case, title, cargo and evidence "
         "(see docs/concepts/cases.md)")
 

@@ -195,32 +195,37 @@ def _write_new_rows(spark: Any, lake: LakeStore, summary: IngestSummary, folder:
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     source, ingest_id = summary.path, summary.ingest_id
     added: dict[str, tuple[Any, ...]] = {}
-    for table in STAGED_TABLES:
-        staged = folder / table
-        if not staged.is_dir():
-            added[table] = ()
-            continue
-        rows = spark.read.parquet(_url(staged))
-        if table == "quarantine":
-            rows = _not_quarantined_before(spark, lake, summary, rows)
-        else:
-            rows = _first_copies(rows, KEYS[table])
-            rows = rows.withColumn(PARTITION_COLUMN, F.date_format("ts", "yyyy-MM-dd"))
-            rows = _not_in_lake(spark, lake, table, rows, days)
-        rows = rows.withColumn("source", F.lit(source).cast("string")) \
-                   .withColumn("ingest_id", F.lit(ingest_id).cast("long"))
-        out = folder / "out" / table
-        writer: Any
-        if table == "quarantine":
-            writer = rows.select(*SPECS[table].names).orderBy("line_no").write
-        else:
-            writer = (rows.select(*SPECS[table].names, PARTITION_COLUMN)
-                      .repartition(PARTITION_COLUMN)
-                      .sortWithinPartitions(*SORT_KEYS[table]).write
-                      .partitionBy(PARTITION_COLUMN))
-        writer.option("compression", "zstd").mode("error").parquet(_url(out))
-        added[table] = tuple(move_into_place(lake.root, table, out))
-        log.info("%s: %s written", summary.path, table)
+    cached: list[Any] = []  # frames cached for this file: a long-lived session keeps them
+    try:
+        for table in STAGED_TABLES:
+            staged = folder / table
+            if not staged.is_dir():
+                added[table] = ()
+                continue
+            rows = spark.read.parquet(_url(staged))
+            if table == "quarantine":
+                rows = _not_quarantined_before(spark, lake, summary, rows, cached)
+            else:
+                rows = _first_copies(rows, KEYS[table])
+                rows = rows.withColumn(PARTITION_COLUMN, F.date_format("ts", "yyyy-MM-dd"))
+                rows = _not_in_lake(spark, lake, table, rows, days)
+            rows = rows.withColumn("source", F.lit(source).cast("string")) \
+                       .withColumn("ingest_id", F.lit(ingest_id).cast("long"))
+            out = folder / "out" / table
+            writer: Any
+            if table == "quarantine":
+                writer = rows.select(*SPECS[table].names).orderBy("line_no").write
+            else:
+                writer = (rows.select(*SPECS[table].names, PARTITION_COLUMN)
+                          .repartition(PARTITION_COLUMN)
+                          .sortWithinPartitions(*SORT_KEYS[table]).write
+                          .partitionBy(PARTITION_COLUMN))
+            writer.option("compression", "zstd").mode("error").parquet(_url(out))
+            added[table] = tuple(move_into_place(lake.root, table, out))
+            log.info("%s: %s written", summary.path, table)
+    finally:  # written, or the ingest failed: nothing reads them again
+        for frame in cached:
+            frame.unpersist()
     stored = {t: sum(f.rows for f in added[t]) for t in ("positions", "vessel_reports")}
     summary.positions_stored, summary.reports_stored = stored["positions"], \
         stored["vessel_reports"]
@@ -259,10 +264,11 @@ def _not_in_lake(spark: Any, lake: LakeStore, table: str, rows: Any, days: list[
 
 
 def _not_quarantined_before(spark: Any, lake: LakeStore, summary: IngestSummary,
-                            rows: Any) -> Any:
+                            rows: Any, cached: list[Any]) -> Any:
     """This ingest's quarantine rows less those an earlier ingest of the same source stored:
     the n-th identical (reason, raw) record is new only past the n earlier ones
-    (dedupe.drop_requarantined), counted in `summary.quarantined_before`."""
+    (dedupe.drop_requarantined), counted in `summary.quarantined_before`. The result is cached
+    (counted, then written): it is added to `cached`, which the caller unpersists."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -281,6 +287,7 @@ def _not_quarantined_before(spark: Any, lake: LakeStore, summary: IngestSummary,
                        & F.col("m.raw").eqNullSafe(F.col("e.raw")), how="left")
     kept = joined.where(F.col("e.n").isNull() | (F.col("m._nth") > F.col("e.n"))) \
                  .select("m.line_no", "m.raw", "m.reason", "m.detail").cache()
+    cached.append(kept)
     summary.quarantined_before = summary.quarantined_total - kept.count()
     return kept
 

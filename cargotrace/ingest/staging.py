@@ -52,25 +52,30 @@ GOOD_ROWS: dict[str, str] = {
 a reader that dedupes later and keeps the first copy (spark_ingest.py); takes `bounds`."""
 
 # A line that gave both a position and a report (type 19, table rows with static columns) is
-# quarantined once: its report is not counted again.
-def _bad_sql(bad_only: str) -> str:
+# quarantined once: its report is not counted again. NOT EXISTS, never `NOT IN (SELECT line_no
+# ...)`: one NULL line_no among the bad positions made NOT IN drop every bad report, and a report
+# without a line was dropped whenever any position was bad. No reader stages a NULL line_no
+# today (each numbers its records); a line-less report is kept, being no line's second record.
+def _bad_sql(only_with_reason: bool) -> str:
+    with_reason = "WHERE reason IS NOT NULL" if only_with_reason else ""
     return f"""
-    WITH bad_positions AS (SELECT line_no, raw, reason FROM ({_CHECKED['positions']}) {bad_only})
+    WITH bad_positions AS (SELECT line_no, raw, reason FROM ({_CHECKED['positions']})
+                           {with_reason})
     SELECT line_no, raw, reason, NULL::VARCHAR AS detail FROM bad_positions
     UNION ALL
-    SELECT line_no, raw, reason, NULL AS detail
-    FROM ({_CHECKED['vessel_reports']})
-    {bad_only.replace("WHERE", "WHERE line_no NOT IN (SELECT line_no FROM bad_positions) AND")
-     if bad_only else "WHERE line_no NOT IN (SELECT line_no FROM bad_positions)"}
+    SELECT r.line_no, r.raw, r.reason, NULL AS detail
+    FROM ({_CHECKED['vessel_reports']}) AS r
+    WHERE {"r.reason IS NOT NULL AND" if only_with_reason else ""}
+          NOT EXISTS (SELECT 1 FROM bad_positions AS b WHERE b.line_no = r.line_no)
     UNION ALL
     SELECT line_no, raw, reason, detail FROM chunk_quarantine_in"""
 
 
 # The laptop path hands over only the records chunk_checks.py calls bad: no filter, so a
 # record the SQL rules would call good fails the ingest (NOT NULL reason) instead of vanishing.
-_BAD = _bad_sql("")
+_BAD = _bad_sql(only_with_reason=False)
 
-BAD_RECORDS = f"""SELECT line_no, raw, reason, detail FROM ({_bad_sql("WHERE reason IS NOT NULL")})
+BAD_RECORDS = f"""SELECT line_no, raw, reason, detail FROM ({_bad_sql(only_with_reason=True)})
                   ORDER BY line_no"""
 """The quarantine rows of a whole chunk (its reader's and its records' that break a value
 rule), in line order, as `quarantine_chunk` stores them; takes `bounds`. For a reader that has

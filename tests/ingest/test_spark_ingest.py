@@ -99,10 +99,9 @@ def _changed_copy(path: Path) -> None:
     path.write_bytes(data + b"".join(data.splitlines(keepends=True)[-3:]))
 
 
-@pytest.mark.usefixtures("spark")
 @pytest.mark.spark
 def test_spark_stores_what_the_laptop_ingest_stores_and_a_rerun_adds_nothing(
-    feeds: list[Path], tmp_path: Path,
+    feeds: list[Path], tmp_path: Path, spark: Any,
 ) -> None:
     """Both real and simulated feeds, then a changed copy of the real one (it adds only its
     new rows and quarantines nothing twice), on the laptop's DuckDB file and on a lake
@@ -124,7 +123,10 @@ def test_spark_stores_what_the_laptop_ingest_stores_and_a_rerun_adds_nothing(
             again = spark_ingest_file(store, feeds[0], OPTIONS, SMALL)
             assert again.already_ingested and store.snapshot.version == version
             _changed_copy(feeds[0])
+            cached_before = set(spark._session.sparkContext._jsc.getPersistentRDDs().keys())
             found[where].append(spark_ingest_file(store, feeds[0], OPTIONS, SMALL))
+            # its quarantine rows, cached to be counted and written, are not kept by the session
+            assert set(spark._session.sparkContext._jsc.getPersistentRDDs().keys()) == cached_before
     root = tmp_path / "lk"
     assert [read_snapshot(root, v).operation for v in versions(root)] == \
         ["create", "ingest", "ingest", "ingest"]

@@ -81,7 +81,9 @@ def test_one_line_errors(sim_store: Path, tmp_path: Path, monkeypatch: pytest.Mo
                          capsys=capsys) == (1, message), args
     assert _run_here("--case", "case.yaml", "--format", "kml", "--out", "x.kml",
                      store=sim_store, monkeypatch=monkeypatch, capsys=capsys) == (
-        1, "Error: case.yaml: no such file (packaged cases: najin-tikhoretsk-2023)\n")
+        1, "Error: case.yaml: no such file (packaged cases: najin-tikhoretsk-2023; write one as "
+        "docs/concepts/cases.md describes, or let `cargotrace simulate --scenario "
+        "sea-of-japan-2023` write a simulated evidence.yaml)\n")
 
 
 def test_case_export(sim_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -196,6 +196,26 @@ def test_report_cli_writes_the_file_and_names_it(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "html, pdf" in bad.stderr
 
 
+def test_report_says_where_a_case_file_comes_from(tmp_path: Path) -> None:
+    """A newcomer has no case file: `report --help` and the one line for a missing one name
+    the page that describes the format (it exists) and the command that writes one."""
+    shown = cli("report", "--help", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    help_text = " ".join(shown.stdout.replace("\u2502", " ").split())  # no box, no wrapping
+    missing = cli("report", "case.yaml", "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        "Error: case.yaml: no such file (packaged cases: najin-tikhoretsk-2023; write one as "
+        "docs/concepts/cases.md describes, or let `cargotrace simulate --scenario "
+        "sea-of-japan-2023` write a simulated evidence.yaml)\n")
+    for text in (help_text, missing.stderr):
+        assert "najin-tikhoretsk-2023" in text and "docs/concepts/cases.md" in text
+        assert "`cargotrace simulate --scenario sea-of-japan-2023`" in text
+    page = Path(cargotrace.__file__).parents[1] / "docs" / "concepts" / "cases.md"
+    assert "\n## The case file\n" in page.read_text(encoding="utf-8")
+    assert not (tmp_path / "r").exists()
+
+
 def test_report_file_is_readable_like_any_written_file(
         no_store_report: tuple[Any, Element, str]) -> None:
     import os

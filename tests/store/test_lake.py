@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,7 +16,7 @@ import cargotrace
 from cargotrace.errors import StoreError, StoreNotFoundError
 from cargotrace.store.lake.files import data_files_on_disk, vacuum
 from cargotrace.store.lake.layout import LOCK, MARKER, lake_location
-from cargotrace.store.lake.lock import Holder, LakeLockedError, WriterLock
+from cargotrace.store.lake.lock import TAKEOVER_TIMEOUT_S, Holder, LakeLockedError, WriterLock
 from cargotrace.store.lake.snapshot import latest_snapshot, read_snapshot, versions
 from cargotrace.store.lake.store import LakeStore
 from cargotrace.store.meta import read_meta, write_meta
@@ -129,6 +130,58 @@ def test_two_writers_that_see_the_same_dead_holder_do_not_both_take_the_lock(
     with pytest.raises(LakeLockedError, match="taking it over"):
         WriterLock(root).acquire()
     assert json.loads((root / LOCK).read_text()) == dead
+
+
+def test_a_takeover_marker_left_by_a_killed_writer_is_cleared_and_the_lock_taken(
+    tmp_path: Path,
+) -> None:
+    """A writer killed between creating `_lock.json.takeover` and removing it used to stop
+    every later writer for good; its marker names a process that is gone, so it is cleared."""
+    root = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{root}"):
+        pass
+    dead = {"pid": 2**22 + 12347, "host": socket.gethostname(), "command": "cargotrace ingest",
+            "since": "2026-12-07T10:00:00+00:00"}
+    killed_taking_over = dict(dead, pid=2**22 + 12348, since=Holder.this_process().since)
+    for d in (dead, killed_taking_over):
+        with pytest.raises(ProcessLookupError):
+            os.kill(d["pid"], 0)
+    (root / LOCK).write_text(json.dumps(dead))
+    (root / (LOCK + ".takeover")).write_text(json.dumps(killed_taking_over))
+    with cargotrace.open_store(f"lake:{root}") as store:
+        assert json.loads((root / LOCK).read_text())["pid"] == os.getpid()
+        write_meta(store, "note", "after clearing the marker")
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(LOCK)) == []
+
+
+def test_a_live_or_recent_takeover_marker_is_respected_and_an_old_one_cleared(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{root}"):
+        pass
+    dead = {"pid": 2**22 + 12349, "host": socket.gethostname(), "command": "cargotrace ingest",
+            "since": "2026-12-07T10:00:00+00:00"}
+    with pytest.raises(ProcessLookupError):
+        os.kill(dead["pid"], 0)
+    marker = root / (LOCK + ".takeover")
+    live = Holder.this_process().__dict__  # this test's process: alive, taking over just now
+    elsewhere_now = dict(live, pid=1, host="another-host")  # can't be checked: wait for it
+    for owner in (live, elsewhere_now):
+        (root / LOCK).write_text(json.dumps(dead))
+        marker.write_text(json.dumps(owner))
+        with pytest.raises(LakeLockedError, match="taking it over"):
+            WriterLock(root).acquire()
+        assert json.loads((root / LOCK).read_text()) == dead  # not taken over
+        assert json.loads(marker.read_text()) == owner  # nor its marker removed
+    # the same marker from another host, older than the timeout: its owner is stuck or gone
+    old = datetime.now(UTC) - timedelta(seconds=TAKEOVER_TIMEOUT_S + 5)
+    marker.write_text(json.dumps(dict(elsewhere_now, since=old.isoformat(timespec="seconds"))))
+    lock = WriterLock(root)
+    lock.acquire()
+    assert lock.took_over == Holder(**dead)
+    assert not marker.exists()
+    lock.release()
 
 
 def test_a_write_that_fails_before_its_snapshot_leaves_the_last_one_and_a_rerun_completes(

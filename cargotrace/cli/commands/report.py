@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 @app.command()
 def report(
     case_file: Annotated[Path, typer.Argument(
-        metavar="CASE.yaml", help="The case file (or a packaged case's name).")],
+        metavar="CASE.yaml", help="The case file: the evidence, as YAML (write one as "
+        "docs/concepts/cases.md describes; `cargotrace simulate --scenario sea-of-japan-2023` "
+        "writes a simulated evidence.yaml), or a packaged case's name (najin-tikhoretsk-2023).")],
     out_dir: Annotated[Path, typer.Option(
         "--out", help="Folder for the report (created), or a file name ending .html or .pdf.")],
     store: OptionalStoreOption = None,

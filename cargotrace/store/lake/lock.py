@@ -10,7 +10,15 @@ A writer killed with SIGKILL cannot remove it. The next writer on the same host 
 named process is gone and takes the lock over (logged). Two writers may see the same dead
 holder at once; only the one that creates `_lock.json.takeover` (an exclusive create) may
 remove the dead holder's lock, and only after reading it again under that marker: otherwise the
-slower one would delete the lock the faster one had just taken, and both would write. A lock
+slower one would delete the lock the faster one had just taken, and both would write. The
+marker names its owner (process id, host, since when) like the lock does: a writer killed
+between creating and removing it (a few microseconds) would otherwise stop every later writer
+until a person deleted it. A marker whose owner is provably gone (same host, no such process),
+or that is older than `TAKEOVER_TIMEOUT_S` (a takeover lasts microseconds: its owner is on
+another host and stuck, or its process id was reused), is cleared by renaming it to a name of
+the clearer's own and checking that what was renamed is the stale marker that was read: a
+marker created meanwhile by a live writer is put back (an exclusive link), never removed.
+Writers that find the lock changing hands wait a little longer each time (`BACKOFF_S`). A lock
 from another host can't be checked that way, so it is reported with the file to delete once
 that host's process is known to be gone. Readers take no lock: they read a committed snapshot,
 whose files are never changed.
@@ -23,6 +31,8 @@ import logging
 import os
 import socket
 import sys
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +45,14 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 20
 """Tries to take the lock while it changes hands (released, or taken over) under us."""
+
+BACKOFF_S = (0.005, 0.1)
+"""The pause after a try that found the lock changing hands: the first, doubled each time up to
+the second (about 1.5 s in all over `ATTEMPTS`), so a waiting writer does not spin."""
+
+TAKEOVER_TIMEOUT_S = 60.0
+"""Age past which a takeover marker is stale whoever its owner: a takeover takes microseconds,
+so an older marker's owner is stuck or gone (and its process id possibly reused)."""
 
 
 class LakeLockedError(StoreError):
@@ -74,6 +92,7 @@ class Holder:
 
 
 def _read_holder(path: Path) -> Holder | None:
+    """The holder a lock (or takeover marker) file names; None when there is no such file."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return Holder(int(doc["pid"]), str(doc["host"]), str(doc["command"]), str(doc["since"]))
@@ -96,7 +115,7 @@ class WriterLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise LakeLockedError with one line naming the holder."""
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
@@ -108,6 +127,8 @@ class WriterLock:
                         log.warning("%s: taking over the lock of %s, which is no longer "
                                     "running", self.root, holder.describe())
                         self.took_over = holder
+                        continue
+                    _pause(attempt)
                     continue
                 raise LakeLockedError(
                     f"{self.root}: another process is writing this lake: {holder.describe()}; "
@@ -131,15 +152,19 @@ class WriterLock:
         try:
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
+            _clear_if_stale(marker)
             return False
+        me = Holder.this_process()
         try:
-            os.close(fd)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(me.__dict__, fh)
             if _read_holder(self.path) == dead:
                 self.path.unlink(missing_ok=True)
                 return True
             return False
         finally:
-            marker.unlink(missing_ok=True)
+            if _read_holder(marker) == me:  # not another's, had ours been cleared as stale
+                marker.unlink(missing_ok=True)
 
     def release(self) -> None:
         if self.held:
@@ -147,3 +172,55 @@ class WriterLock:
             if holder is not None and holder.pid == os.getpid():
                 self.path.unlink(missing_ok=True)
             self.held = False
+
+
+def _pause(attempt: int) -> None:
+    first, most = BACKOFF_S
+    time.sleep(min(first * 2 ** attempt, most))
+
+
+def _is_stale(marker: Path, text: str) -> bool:
+    """True when the takeover marker with this content is left over: its owner is provably gone,
+    or it is older than TAKEOVER_TIMEOUT_S (by the time it records, else by the file's)."""
+    try:
+        doc = json.loads(text)
+        owner = Holder(int(doc["pid"]), str(doc["host"]), str(doc["command"]), str(doc["since"]))
+        if owner.is_gone():
+            return True
+        since = datetime.fromisoformat(owner.since).timestamp()
+    except (ValueError, KeyError, TypeError):  # torn or empty (killed while writing it)
+        try:
+            since = marker.stat().st_mtime
+        except FileNotFoundError:
+            return False
+    return time.time() - since > TAKEOVER_TIMEOUT_S
+
+
+def _clear_if_stale(marker: Path) -> None:
+    """Remove a stale takeover marker, and nothing else: it is renamed to a name of this
+    process's own and removed only if it is still the marker that was found stale; a marker a
+    live writer created since is linked back (an exclusive create, which cannot replace a
+    third writer's marker made in the microseconds between: the one case left, logged)."""
+    try:
+        seen = marker.read_bytes()
+    except FileNotFoundError:
+        return
+    if not _is_stale(marker, seen.decode("utf-8", "replace")):
+        return
+    claimed = marker.with_name(f"{marker.name}.{os.getpid()}.{uuid.uuid4().hex}")
+    try:
+        os.rename(marker, claimed)
+    except FileNotFoundError:
+        return  # another writer cleared it first
+    try:
+        if claimed.read_bytes() == seen:
+            log.warning("%s: removed a stale takeover marker (its writer is gone or stuck): %s",
+                        marker.parent, seen.decode("utf-8", "replace")[:200])
+            return
+        try:  # a live writer's marker, created after the stale one was read: give it back
+            os.link(claimed, marker)
+        except FileExistsError:
+            log.warning("%s: a takeover marker changed hands while a stale one was being "
+                        "cleared", marker.parent)
+    finally:
+        claimed.unlink(missing_ok=True)
