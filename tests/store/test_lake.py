@@ -8,6 +8,7 @@ import os
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -87,15 +88,21 @@ def test_a_second_writer_gets_one_line_naming_the_holder(tmp_path: Path) -> None
     assert not (root / LOCK).exists()  # given back at close
 
 
-def test_a_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+def _lake_with_a_dead_holder(tmp_path: Path, pid: int) -> tuple[Path, dict[str, Any]]:
+    """A new lake whose lock names process `pid` of this host, which is not running."""
     root = tmp_path / "lk"
     with cargotrace.open_store(f"lake:{root}"):
         pass
-    dead = {"pid": 2**22 + 12345, "host": socket.gethostname(), "command": "cargotrace ingest",
+    dead = {"pid": pid, "host": socket.gethostname(), "command": "cargotrace ingest",
             "since": "2026-12-07T10:00:00+00:00"}
     with pytest.raises(ProcessLookupError):
-        os.kill(dead["pid"], 0)
+        os.kill(pid, 0)
     (root / LOCK).write_text(json.dumps(dead))
+    return root, dead
+
+
+def test_a_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    root, dead = _lake_with_a_dead_holder(tmp_path, 2**22 + 12345)
     with cargotrace.open_store(f"lake:{root}") as store:
         assert json.loads((root / LOCK).read_text())["pid"] == os.getpid()
         write_meta(store, "note", "after the takeover")
@@ -107,14 +114,7 @@ def test_two_writers_that_see_the_same_dead_holder_do_not_both_take_the_lock(
     tmp_path: Path,
 ) -> None:
     """The slower of two takeovers must not delete the lock the faster one has just taken."""
-    root = tmp_path / "lk"
-    with cargotrace.open_store(f"lake:{root}"):
-        pass
-    dead = {"pid": 2**22 + 12346, "host": socket.gethostname(), "command": "cargotrace ingest",
-            "since": "2026-12-07T10:00:00+00:00"}
-    with pytest.raises(ProcessLookupError):
-        os.kill(dead["pid"], 0)
-    (root / LOCK).write_text(json.dumps(dead))
+    root, dead = _lake_with_a_dead_holder(tmp_path, 2**22 + 12346)
     seen_by_slower = Holder(**dead)  # read before the faster one took over
     faster, slower = WriterLock(root), WriterLock(root)
     faster.acquire()
