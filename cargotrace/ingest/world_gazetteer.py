@@ -168,7 +168,7 @@ def ensure_default_places(store: Store) -> Seeded | None:
     dropped = [pid for pid, c in world
                if pid in taken or c & codes or pid in curated_ids or c & every_curated_code]
     con.execute(f"""INSERT INTO places SELECT {', '.join(PLACE_COLUMNS)} FROM {WORLD_VIEW}
-                    WHERE place_id NOT IN (SELECT unnest(?::VARCHAR[]))""", [dropped])
+                    WHERE NOT list_contains(?::VARCHAR[], place_id)""", [dropped])
     con.execute(f"DROP TABLE {WORLD_VIEW}")
     written = len(world) - len(dropped)
     seeded = Seeded(version, written, keep_curated.count(True), for_user, removed)

@@ -278,7 +278,7 @@ def drop_overridden(
     params = {"codes": sorted(locodes), "ids": [p.place_id for p in places],
               "origins": list(origins)}
     where = (f"{ORIGIN_SQL} IN (SELECT unnest($origins)) "
-             "AND place_id NOT IN (SELECT unnest($ids)) "
+             "AND NOT list_contains($ids, place_id) "  # NULL-safe, unlike NOT IN
              "AND len(list_intersect(coalesce(aliases, []), $codes)) > 0")
     con = store.con
     n = int(con.execute(f"SELECT count(*) FROM places WHERE {where}", params).fetchall()[0][0])
