@@ -568,3 +568,25 @@ def test_names_are_printed_as_text_never_as_markup(tmp_path: Path, shared_data: 
     again = runner.invoke(app, ["ingest", str(odd_file), "--store", store])
     assert again.exit_code == 0, again.output
     assert "feed [bold]x:ship:.csv" in again.output
+
+
+def test_help_reflows_the_paragraphs_of_a_docstring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command's help after its first paragraph reads as prose: the docstring's line
+    breaks (written for the code's width) are not kept mid-sentence."""
+    import inspect
+
+    from typer.testing import CliRunner
+
+    import cargotrace.cli.commands.report as report_module
+    from cargotrace.cli.app import app
+
+    doc = inspect.cleandoc(report_module.report.__doc__ or "")
+    second = doc.split("\n\n")[1]
+    assert "\n" in second  # the docstring wraps this paragraph
+    import typer.rich_utils
+
+    monkeypatch.setattr(typer.rich_utils, "MAX_WIDTH", 400)  # typer reads TERMINAL_WIDTH once
+    shown = CliRunner().invoke(app, ["report", "--help"])
+    assert shown.exit_code == 0, shown.output
+    lines = [line.strip() for line in shown.stdout.splitlines()]
+    assert " ".join(second.split()) in lines  # the paragraph on one line of a wide terminal

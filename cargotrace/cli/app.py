@@ -49,9 +49,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 # Here, not in commands/places.py: registered first, it is listed first of the groups
-places_app = typer.Typer(help="Load and list the places (ports, terminals, crossings) we watch.")
+places_app = typer.Typer(help="Load and list the places (ports, terminals, crossings) we watch.",
+                         rich_markup_mode="markdown")
 app.add_typer(places_app, name="places")
 
 # Piped output is not cut to 80 columns: tables stay readable in files and logs. No markup and
