@@ -20,6 +20,7 @@ import pytest
 import cargotrace
 from cargotrace.detect.coverage import coverage_model
 from cargotrace.detect.feeds import group_sources
+from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.run import detect
 from cargotrace.ingest.pipeline import ingest_file
@@ -116,7 +117,8 @@ def test_two_sources_hearing_the_same_waters_are_judged_on_their_union(
     assert not model.feeds and model.sources == ("a.nmea", "b.nmea")
     hours = [int((s - T0.timestamp()) // 3600) for s in model.feed.unobserved_hour_starts_s]
     assert hours == _unobserved_hours(rows, 48) == [24, 25]
-    detect(tmp_store, kinds=["gap"])
+    notes = detect(tmp_store, kinds=["gap"]).notes
+    assert [n for n in notes[EventKind.GAP] if "judged per source" in n]
     gaps = tmp_store.con.execute(
         "SELECT mmsi, (attrs->>'unobserved_h')::DOUBLE, (attrs->>'coverage_sources')::INT "
         "FROM events WHERE kind = 'gap'").fetchall()
@@ -134,7 +136,9 @@ def test_a_far_source_is_a_feed_of_its_own(tmp_store: cargotrace.Store) -> None:
                            T0 + timedelta(hours=24), CoverageParams())
     assert [m.sources for m in model.feeds] == [("log.nmea",), ("snapshot.csv",)]
     assert model.for_vessel(273000003, T0).feed.unobserved_hour_starts_s.size == 0
-    detect(tmp_store, kinds=["gap"])
+    notes = detect(tmp_store, kinds=["gap"]).notes
+    assert [n for n in notes[EventKind.GAP]
+            if "2 feeds (log.nmea; snapshot.csv)" in n]
     gaps = tmp_store.con.execute(
         "SELECT mmsi, (attrs->>'unobserved_h')::DOUBLE FROM events WHERE kind = 'gap'"
     ).fetchall()
@@ -144,3 +148,33 @@ def test_a_far_source_is_a_feed_of_its_own(tmp_store: cargotrace.Store) -> None:
 def test_sources_sharing_a_cell_are_one_feed() -> None:
     cells = [("a", 1), ("a", 2), ("b", 2), ("c", 9), ("d", 9), ("e", 5)]
     assert group_sources(cells) == [("a", "b"), ("c", "d"), ("e",)]
+
+
+def test_the_per_feed_model_is_the_same_on_both_engines(engine: Engine,
+                                                       tmp_store: cargotrace.Store) -> None:
+    """Two sources in the same waters (B down 5-7 h) and a far busy snapshot: the same feeds,
+    hours, spans and footprints from the same Ibis group-bys on either engine."""
+    rows = (_fleet(273000000, 25, 12, 40.0, "a.nmea")
+            + _fleet(273100000, 25, 12, 40.02, "b.nmea", down=(5, 7))
+            + _fleet(366000000, 300, 2, 10.0, "snapshot.csv"))
+    _store(tmp_store, rows)
+    end = T0 + timedelta(hours=12)
+    model = coverage_model(tables_on(engine, tmp_store, ["positions"])["positions"], end,
+                           CoverageParams())
+    assert [m.sources for m in model.feeds] == [("a.nmea", "b.nmea"), ("snapshot.csv",)]
+    regional, snapshot = model.feeds
+    # a.nmea heard every hour: the union of the two has no unobserved hour
+    assert regional.feed.unobserved_hour_starts_s.size == 0
+    assert regional.data_end == max(r["ts"] for r in rows if r["source"] != "snapshot.csv")
+    assert snapshot.data_end == max(r["ts"] for r in rows if r["source"] == "snapshot.csv")
+    assert model.for_vessel(366000001, T0) is snapshot
+    assert model.for_vessel(273100001, T0) is regional
+    reference = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                               end, CoverageParams())
+    for mine, theirs in zip(model.feeds, reference.feeds, strict=True):
+        assert mine.footprint.kind == theirs.footprint.kind
+        assert list(mine.footprint.cells) == list(theirs.footprint.cells)
+        assert (list(mine.feed.unobserved_hour_starts_s)
+                == list(theirs.feed.unobserved_hour_starts_s))
+        assert (mine.feed.observed_end_s, mine.feed.busy_hour_vessels) == (
+            theirs.feed.observed_end_s, theirs.feed.busy_hour_vessels)
