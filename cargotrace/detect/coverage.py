@@ -17,6 +17,11 @@ vessel was last heard by receiver R also counts R's quiet hours as unobserved. W
 vessels than that in the busiest hour (a single ship's export, a small test), the hours cannot
 be judged from the data and every hour counts as observed.
 
+*Whose* (`feeds.py`): a store of several sources (`positions.source`, the file) judges each
+source on its own busiest hour, and groups the sources that hear the same waters into feeds;
+a vessel's silence is judged on its feed (`CoverageModel.for_vessel`), so a busy national
+snapshot cannot make a regional log's hours unobserved. A store of one source is one feed.
+
 *Where* (`footprint.py`): the cells in which positions are received at all, and, when positions
 name their receiver, how far each receiver hears (`reach.py`); a silence that begins at the
 edge heading out is the vessel leaving coverage (`left_coverage.py`), not going dark.
