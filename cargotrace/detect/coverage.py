@@ -17,6 +17,11 @@ vessel was last heard by receiver R also counts R's quiet hours as unobserved. W
 vessels than that in the busiest hour (a single ship's export, a small test), the hours cannot
 be judged from the data and every hour counts as observed.
 
+*Whose* (`feeds.py`): a store of several sources (`positions.source`, the file) judges each
+source on its own busiest hour, and groups the sources that hear the same waters into feeds;
+a vessel's silence is judged on its feed (`CoverageModel.for_vessel`), so a busy national
+snapshot cannot make a regional log's hours unobserved. A store of one source is one feed.
+
 *Where* (`footprint.py`): the cells in which positions are received at all, and, when positions
 name their receiver, how far each receiver hears (`reach.py`); a silence that begins at the
 edge heading out is the vessel leaving coverage (`left_coverage.py`), not going dark.
@@ -31,13 +36,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cargotrace.detect.feeds import feeds_of, source_names
 from cargotrace.detect.footprint import NO_FOOTPRINT, Footprint, data_footprint
 from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.reach import NO_REACHES, Reaches, station_reaches
@@ -45,7 +51,7 @@ from cargotrace.detect.track import epoch_s
 from cargotrace.store.engines import to_arrow
 
 __all__ = ["ALL_OBSERVED", "Coverage", "CoverageModel", "coverage_model", "data_coverage",
-           "vessel_hours"]
+           "source_hours", "union_coverage", "vessel_hours"]
 
 HOUR_S = 3600
 _NO_HOURS = np.array([], dtype=np.int64)
@@ -79,16 +85,24 @@ def _overlap_s(hour_starts_s: NDArray[np.int64], a: float, b: float) -> float:
     return float(overlap.sum())
 
 
+def _last_hour_s(data_end: datetime) -> int:
+    """The hour holding the last instant before data_end (an end on the hour opens no new
+    hour)."""
+    return (math.ceil(data_end.timestamp()) - 1) // HOUR_S * HOUR_S
+
+
 def _hours(hour_s: NDArray[np.int64], vessels: NDArray[np.float64], data_end: datetime,
-           min_hour_fraction: float, min_busy_hour_vessels: int) -> Coverage:
-    """The coverage of one feed from its distinct vessels per hour (hours in order)."""
+           min_hour_fraction: float, min_busy_hour_vessels: int,
+           first_hour_s: int | None = None) -> Coverage:
+    """The coverage of one feed (or source) from its distinct vessels per hour (hours in
+    order), from its first hour or `first_hour_s` (its feed's first, when earlier)."""
     busy = float(vessels.max())
     if busy < min_busy_hour_vessels:
         return Coverage(_NO_HOURS, busy, 0.0)
     threshold = min_hour_fraction * busy
-    # the hour holding the last instant before data_end (an end on the hour opens no new hour)
-    last_hour_s = (math.ceil(data_end.timestamp()) - 1) // HOUR_S * HOUR_S
-    every_hour = np.arange(hour_s[0], last_hour_s + 1, HOUR_S, dtype=np.int64)
+    last_hour_s = _last_hour_s(data_end)
+    start_s = hour_s[0] if first_hour_s is None else min(int(hour_s[0]), first_hour_s)
+    every_hour = np.arange(start_s, last_hour_s + 1, HOUR_S, dtype=np.int64)
     observed = hour_s[vessels >= threshold]
     unobserved = np.setdiff1d(every_hour, observed, assume_unique=True)
     observed_end = math.inf
@@ -105,11 +119,12 @@ def _hour_s(positions: Any) -> Any:
 
 
 def vessel_hours(positions: Any) -> Any:
-    """One row per receiver (`station`, NULL when untagged), vessel and hour heard: how many
-    positions (`n`) and the fastest reported speed (`fastest`). The feed's hours, each
-    receiver's hours and the footprint's sparse share are all counted from it: one group-by
-    over every position instead of one each."""
-    return positions.group_by(station=positions.station, mmsi=positions.mmsi,
+    """One row per source, receiver (`station`, NULL when untagged), vessel and hour heard:
+    how many positions (`n`) and the fastest reported speed (`fastest`). The feed's hours,
+    each source's and receiver's hours and the footprint's sparse share are all counted from
+    it: one group-by over every position instead of one each."""
+    return positions.group_by(source=positions.source, station=positions.station,
+                              mmsi=positions.mmsi,
                               hour_s=_hour_s(positions)).agg(
         n=positions.count(), fastest=positions.sog.max())
 
@@ -137,8 +152,8 @@ def station_coverage(positions: Any, data_end: datetime, params: CoverageParams,
     `hours`: the positions' `vessel_hours`, when the caller keeps them."""
     h = hours if hours is not None else vessel_hours(positions)
     h = h.filter(h.station.notnull())
-    # one row per (station, vessel, hour): the rows are the distinct vessels
-    hourly = h.group_by(["station", "hour_s"]).agg(vessels=h.count())
+    # a vessel heard by one receiver in two sources is one vessel
+    hourly = h.group_by(["station", "hour_s"]).agg(vessels=h.mmsi.nunique())
     rows = to_arrow(hourly, order_by=["station", "hour_s"]).to_pylist()
     by_station: dict[str, list[tuple[int, int]]] = {}
     for row in rows:
@@ -153,6 +168,48 @@ def station_coverage(positions: Any, data_end: datetime, params: CoverageParams,
     return found
 
 
+def source_hours(hours: Any) -> dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]]:
+    """Per source: its hours (in order) and the distinct vessels heard in each, from the
+    positions' `vessel_hours` (a few thousand rows per source)."""
+    hourly = hours.group_by(["source", "hour_s"]).agg(vessels=hours.mmsi.nunique())
+    table = to_arrow(hourly, order_by=["source", "hour_s"]).to_pydict()
+    rows: dict[str, tuple[list[int], list[int]]] = {}
+    for source, hour, n in zip(table["source"], table["hour_s"], table["vessels"], strict=True):
+        rows.setdefault(source, ([], []))[0].append(hour)
+        rows[source][1].append(n)
+    return {source: (np.asarray(h, dtype=np.int64), np.asarray(v, dtype=np.float64))
+            for source, (h, v) in rows.items()}
+
+
+def union_coverage(counts: Mapping[str, tuple[NDArray[np.int64], NDArray[np.float64]]],
+                   sources: tuple[str, ...], data_end: datetime, params: CoverageParams
+                   ) -> Coverage:
+    """The coverage of a feed of several sources (`feeds.py`): each source judged on its own
+    busiest hour from the feed's first hour, an hour observed when any judged source observed
+    it (a source too small to judge says nothing; none judged: every hour observed)."""
+    mine = [counts[s] for s in sources if s in counts]
+    if not mine:
+        return Coverage(_NO_HOURS, 0.0, 0.0)
+    first = min(int(h[0]) for h, _ in mine)
+    every = [_hours(h, v, data_end, params.min_hour_fraction, params.min_busy_hour_vessels,
+                    first) for h, v in mine]
+    busy = max(c.busy_hour_vessels for c in every)
+    judged = [c for c in every if c.threshold_vessels > 0]
+    if not judged:
+        return Coverage(_NO_HOURS, busy, 0.0)
+    unobserved = judged[0].unobserved_hour_starts_s
+    for c in judged[1:]:
+        unobserved = np.intersect1d(unobserved, c.unobserved_hour_starts_s, assume_unique=True)
+    last_hour_s = _last_hour_s(data_end)
+    observed_end = math.inf
+    if unobserved.size and unobserved[-1] == last_hour_s:
+        heard = np.setdiff1d(np.arange(first, last_hour_s + 1, HOUR_S, dtype=np.int64),
+                             unobserved, assume_unique=True)
+        if heard.size:
+            observed_end = float(heard.max() + HOUR_S)
+    return Coverage(unobserved, busy, min(c.threshold_vessels for c in judged), observed_end)
+
+
 @dataclass(frozen=True)
 class CoverageModel:
     """What every silence detector asks: how much of a silence the feed could not hear, where
@@ -165,6 +222,31 @@ class CoverageModel:
     params: CoverageParams = CoverageParams()
     reaches: Reaches = NO_REACHES
     """Each tagged receiver's reach (`reach.py`), on a regional footprint only."""
+    sources: tuple[str, ...] = ()
+    """The sources judged, each on its own hours (`union_coverage`), when the store holds
+    several; empty when it holds one (judged as the whole feed)."""
+    feeds: tuple[CoverageModel, ...] = ()
+    """Per feed (`feeds.py`), when the store's sources hear different waters: a vessel's
+    silence is judged on its own feed's model (`for_vessel`)."""
+    feed_of: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    """The indices in `feeds` of the feeds that heard each vessel."""
+    spans_s: tuple[tuple[float, float], ...] = ()
+    """Each feed's first and last position (Unix seconds)."""
+    heard_until_s: float = math.inf
+    """One feed's model in a store of several: its last position. A silence running past it
+    (a ship heard again years later by another feed) was not observed by this feed there."""
+
+    def for_vessel(self, mmsi: int, at: datetime | None = None) -> CoverageModel:
+        """The model that judges a silence of vessel `mmsi` beginning `at`: the feed that heard
+        it then (`feeds.py`), or this one in a store of one feed."""
+        if not self.feeds:
+            return self
+        mine = self.feed_of.get(int(mmsi), ())
+        if not mine:
+            return self
+        t = None if at is None else at.timestamp()
+        then = [i for i in mine if t is not None and self.spans_s[i][0] <= t <= self.spans_s[i][1]]
+        return self.feeds[(then or list(mine))[0]]
 
     def _of(self, station: str | None) -> list[Coverage]:
         known = self.stations.get(station) if station is not None else None
@@ -175,7 +257,11 @@ class CoverageModel:
         heard the vessel, was quiet: no evidence against the vessel."""
         hours = [c.unobserved_hour_starts_s for c in self._of(station)]
         both = np.union1d(*hours) if len(hours) == 2 else hours[0]
-        return _overlap_h(both, start, end)
+        return _overlap_h(both, start, end) + self._after_h(start.timestamp(), end.timestamp())
+
+    def _after_h(self, a: float, b: float) -> float:
+        """Hours of [a, b) after the feed's last position (`heard_until_s`)."""
+        return max(0.0, b - max(a, self.heard_until_s)) / HOUR_S
 
     def explained_by_outage(self, start: datetime, station: str | None = None,
                             lead_h: float | None = None) -> bool:
@@ -189,7 +275,8 @@ class CoverageModel:
 
     def unobserved_s(self, start_s: float, end_s: float) -> float:
         """Seconds of [start_s, end_s) (Unix seconds) in which the whole feed was quiet."""
-        return _overlap_s(self.feed.unobserved_hour_starts_s, start_s, end_s)
+        return (_overlap_s(self.feed.unobserved_hour_starts_s, start_s, end_s)
+                + HOUR_S * self._after_h(start_s, end_s))
 
     def observed_end(self, station: str | None = None) -> datetime | None:
         """The end of the feed's coverage (and of `station`'s): an open silence is measured to
@@ -209,9 +296,12 @@ class CoverageModel:
 
     def attrs(self, start: datetime, end: datetime, station: str | None) -> dict[str, Any]:
         """What coverage said about a silence, recorded on its event."""
-        return {"unobserved_h": round(self.unobserved_h(start, end, station), 4),
-                "coverage_basis": self.basis(station), "station": station,
-                "footprint": self.footprint.kind}
+        found = {"unobserved_h": round(self.unobserved_h(start, end, station), 4),
+                 "coverage_basis": self.basis(station), "station": station,
+                 "footprint": self.footprint.kind}
+        if self.sources:
+            found["coverage_sources"] = len(self.sources)
+        return found
 
 
 ALL_OBSERVED = CoverageModel(Coverage(_NO_HOURS, 0.0, 0.0))
@@ -221,19 +311,68 @@ def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
                    ) -> CoverageModel:
     """The run's coverage model from its positions (an Ibis table on any engine).
 
-    The positions are grouped per receiver, vessel and hour once (`vessel_hours`, kept on the
-    engine while the model is drawn), for the feed's hours, the receivers' hours and the
-    footprint's sparse share."""
+    The positions are grouped per source, receiver, vessel and hour once (`vessel_hours`,
+    kept on the engine while the model is drawn), for the feed's hours, the sources' and the
+    receivers' hours and the footprint's sparse share. A store of several sources is judged
+    per source, and per feed when they hear different waters (`feeds.py`)."""
     hours = vessel_hours(positions).cache()
     try:
-        feed = data_coverage(positions, data_end, params.min_hour_fraction,
-                             params.min_busy_hour_vessels, hours)
-        # a footprint, like the hours, needs traffic to be judged: one ship's track draws its
-        # own route, not the feed's reach
-        footprint = (data_footprint(positions, hours, params, feed.unobserved_hour_starts_s)
-                     if feed.threshold_vessels > 0 else NO_FOOTPRINT)
-        stations = station_coverage(positions, data_end, params, hours)
+        sources = source_names(hours)
+        if len(sources) <= 1:
+            model = _feed_model(positions, hours, data_end, params)
+        else:
+            model = _per_source_model(positions, hours, data_end, params, tuple(sources))
     finally:
         hours.release()
-    reaches = station_reaches(positions, params) if footprint.regional else NO_REACHES
-    return CoverageModel(feed, data_end, stations, footprint, params, reaches)
+    reaches = (station_reaches(positions, params)
+               if any(m.footprint.regional for m in (model, *model.feeds)) else NO_REACHES)
+    return replace(model, reaches=reaches,
+                   feeds=tuple(replace(m, reaches=reaches) for m in model.feeds))
+
+
+def _feed_model(positions: Any, hours: Any, data_end: datetime, params: CoverageParams,
+                counts: Mapping[str, Any] | None = None, sources: tuple[str, ...] = ()
+                ) -> CoverageModel:
+    """The model of one feed: the whole data when `counts` (per source hours) is None, else
+    its `sources`, each judged on its own hours."""
+    feed = (data_coverage(positions, data_end, params.min_hour_fraction,
+                          params.min_busy_hour_vessels, hours) if counts is None
+            else union_coverage(counts, sources, data_end, params))
+    # a footprint, like the hours, needs traffic to be judged: one ship's track draws its
+    # own route, not the feed's reach
+    footprint = (data_footprint(positions, hours, params, feed.unobserved_hour_starts_s)
+                 if feed.threshold_vessels > 0 else NO_FOOTPRINT)
+    stations = station_coverage(positions, data_end, params, hours)
+    return CoverageModel(feed, data_end, stations, footprint, params, sources=sources)
+
+
+def _per_source_model(positions: Any, hours: Any, data_end: datetime, params: CoverageParams,
+                      sources: tuple[str, ...]) -> CoverageModel:
+    """Several sources: one feed judged per source, or one model per feed (`feeds.py`) with,
+    on top, the hours any source observed (what the detect summary's notes count)."""
+    counts = source_hours(hours)
+    feeds = feeds_of(positions, params)
+    if len(feeds) <= 1:
+        return _feed_model(positions, hours, data_end, params, counts, sources)
+    whole = CoverageModel(union_coverage(counts, sources, data_end, params), data_end,
+                          params=params, sources=sources)
+    models: list[CoverageModel] = []
+    feed_of: dict[int, tuple[int, ...]] = {}
+    for at, f in enumerate(feeds):
+        mine = list(f.sources)
+        p = positions.filter(positions.source.isin(mine))
+        h = hours.filter(hours.source.isin(mine))
+        end = min(data_end, f.last)
+        models.append(replace(_feed_model(p, h, end, params, counts, f.sources),
+                              heard_until_s=end.timestamp()))
+        pairs = to_arrow(h.select("mmsi").distinct()).column("mmsi").to_pylist()
+        for m in pairs:
+            feed_of[int(m)] = (*feed_of.get(int(m), ()), at)
+    # the summary's footprint: a regional one when any feed's is (coverage exits are looked
+    # for), else the first judged
+    judged = [m.footprint for m in models if m.footprint.kind != "not_judged"]
+    footprint = next((fp for fp in judged if fp.regional), judged[0] if judged else NO_FOOTPRINT)
+    stations = {k: v for m in models for k, v in m.stations.items()}
+    return replace(whole, footprint=footprint, stations=stations, feeds=tuple(models),
+                   feed_of=feed_of,
+                   spans_s=tuple((f.first.timestamp(), f.last.timestamp()) for f in feeds))

@@ -156,7 +156,7 @@ def dark_voyage_events(
     for row in silences.to_pylist():
         if (int(row["mmsi"]), row["start"]) in left:
             continue  # sailed out of the feed's reach
-        if not _observed(row, coverage):
+        if not _observed(row, coverage.for_vessel(row["mmsi"], row["start"])):
             continue
         ends = _port_ends(row, visits.get(int(row["mmsi"]), []), params)
         if ends is None:

@@ -137,12 +137,14 @@ def gap_events(
     rows = []
     for row in candidates.to_pylist():
         station = row.get("station")
-        end = row["end"] or coverage.observed_end(station) or data_end
-        if end <= row["start"] or coverage.explained_by_outage(row["start"], station):
+        # its own feed's, in a store of several (coverage.py)
+        cov = coverage.for_vessel(row["mmsi"], row["start"])
+        end = row["end"] or cov.observed_end(station) or data_end
+        if end <= row["start"] or cov.explained_by_outage(row["start"], station):
             continue  # heard after the feed's coverage ended (a straggler), or silenced by an
             # outage: no silence of the vessel's
         row["duration_h"] = (end - row["start"]).total_seconds() / 3600
-        row["coverage"] = coverage.attrs(row["start"], end, station)
+        row["coverage"] = cov.attrs(row["start"], end, station)
         row["unobserved_h"] = row["coverage"]["unobserved_h"]
         row["measured_to"] = end
         if row["duration_h"] - row["unobserved_h"] >= params.min_gap_h:

@@ -145,11 +145,13 @@ def coverage_exits(
     row whether it is one (the rest are judged as gaps)."""
     events: list[Event] = []
     is_exit: list[bool] = []
+    whole = model
     for row in candidates.to_pylist():
         is_exit.append(False)
+        mmsi = int(row["mmsi"])
+        model = whole.for_vessel(mmsi, row["start"])  # its own feed's, in a store of several
         if not model.footprint.regional:
             continue
-        mmsi = int(row["mmsi"])
         start_at = at_ends.get((mmsi, row["start"])) or {}
         station = start_at.get("station")
         class_b = bool(start_at.get("class_b"))

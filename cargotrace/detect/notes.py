@@ -8,13 +8,16 @@ run's summary (`DetectSummary.notes`); the CLI shows them under the counts and i
 
 Notes are also given when a kind ran with less than it normally uses, whatever it found:
 encounters and loitering without places run without their port exclusion, and identity without
-static reports sees no renames.
+static reports sees no renames; and when gaps and coverage exits were judged per source (a
+store of several files, `feeds.py`), so that counts that differ from a whole-feed reading are
+explained.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -28,6 +31,7 @@ from cargotrace.store.windows import window_sql
 
 if TYPE_CHECKING:
     from cargotrace.detect.context import Context
+    from cargotrace.detect.coverage import CoverageModel
     from cargotrace.detect.presets import Preset
 
 NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
@@ -163,6 +167,29 @@ def _fewest_trips(ctx: Context, min_trips: int) -> str:
             "most): no repeated trips to find")
 
 
+def per_source_note(model: CoverageModel) -> str:
+    """How the hours of a store of several sources were judged (empty with one source)."""
+    if not model.sources:
+        return ""
+    if not model.feeds:
+        return (f"coverage judged per source: the {len(model.sources)} sources hear the same "
+                "waters (one feed); an hour counts as observed when any of them heard at "
+                f"least {model.params.min_hour_fraction:.0%} of its own busiest hour's vessels")
+    names = [_bounded(PurePath(f.sources[0]).name)
+             + (f" (+{len(f.sources) - 1} more)" if len(f.sources) > 1 else "")
+             for f in model.feeds]
+    shown = "; ".join(names[:3]) + (f"; and {len(names) - 3} more" if len(names) > 3 else "")
+    return (f"coverage judged per feed: the {len(model.sources)} sources hear different waters, "
+            f"{len(model.feeds)} feeds ({shown}); each feed's hours, span and footprint are "
+            "its own, and a vessel's silence is judged on the feed that heard it")
+
+
+def _bounded(text: str, limit: int = 60) -> str:
+    """A file name as shown in a note: printable, at most `limit` characters."""
+    clean = "".join(c if c.isprintable() else "?" for c in text)
+    return clean if len(clean) <= limit else clean[:limit - 1] + "…"
+
+
 def _found(ctx: Context | None, kind: EventKind) -> int | None:
     if ctx is None or kind not in ctx.found:
         return None
@@ -182,8 +209,10 @@ def explain(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None
     elif kind in (EventKind.ENCOUNTER, EventKind.LOITERING) and inputs.places == 0:
         notes.append(f"{NO_PLACES}: ran without the port exclusion "
                      "(min_port_distance_km), so events in port are not left out")
+    if ctx is not None and kind in (EventKind.GAP, EventKind.LEFT_COVERAGE):
+        notes.append(per_source_note(ctx.coverage()))
     if found or ctx is None:
-        return notes
+        return [n for n in notes if n]
     notes += _why_nothing(kind, inputs, preset, ctx, no_reports)
     return [n for n in notes if n]
 

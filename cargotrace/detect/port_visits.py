@@ -215,11 +215,14 @@ def port_visit_events(candidates: pa.Table, params: PortVisitParams,
     silent for `open_max_silence_h` of the hours the feed observed (`coverage`): a ship last
     heard in port before the feed went quiet is still in port, not gone."""
     events = []
-    observed_end = coverage.observed_end()
+    whole = coverage
     for row in candidates.to_pylist():
         level = _confidence_level(row, params)
         if level < params.min_confidence:
             continue
+        # its own feed's, in a store of several (coverage.py)
+        coverage = whole.for_vessel(row["mmsi"], row["last_ts"])
+        observed_end = coverage.observed_end()
         last_heard = row["after_t_s"] is None
         end_s = row["data_end_t_s"] if observed_end is None else min(
             row["data_end_t_s"], observed_end.timestamp())

@@ -140,6 +140,7 @@ class MmsiTrack:
         return km <= params.min_jump_km or km / KM_PER_NM <= params.max_speed_kn * dt_s / 3600.0
 
     def split(self, params: IdentityParams, coverage: CoverageModel = ALL_OBSERVED) -> None:
+        coverage = coverage.for_vessel(self.mmsi)  # its own feed's, in a store of several
         step_km = _km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
         dt_s = np.diff(self.t)
         jump = (step_km > params.min_jump_km) & (

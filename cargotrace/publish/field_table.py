@@ -62,6 +62,9 @@ _DECLARED = [
     # event attrs: feed coverage (detect/coverage.py, footprint.py, left_coverage.py)
     _f("coverage_basis", "string", "", "gap, left_coverage",
        "how the feed's hours were judged: feed, feed+station or not_judged"),
+    _f("coverage_sources", "int64", "", "gap, left_coverage",
+       "in a store of several sources (detect/feeds.py): how many sources the vessel's feed "
+       "has, each judged on its own hours (absent with one source)"),
     _f("footprint", "string", "", "gap, left_coverage",
        "the feed's footprint: regional, global (satellite-style) or not_judged"),
     _f("measured_to", "timestamp", "UTC", "gap, left_coverage, dark_voyage",

@@ -1,0 +1,180 @@
+"""Coverage judged per source and per feed (detect/feeds.py, detect/coverage.py).
+
+A store usually holds several files. The real Solent capture (one shore receiver, 91 vessels,
+84 minutes in 2016) beside the real MarineCadastre snapshot (10,631 vessels, US waters, 2022)
+must give the Solent vessels the events the capture gives alone; two sources hearing the same
+waters make one feed whose hours are observed when either source observed them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import cargotrace
+from cargotrace.detect.coverage import coverage_model
+from cargotrace.detect.feeds import group_sources
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.params import CoverageParams
+from cargotrace.detect.run import detect
+from cargotrace.ingest.pipeline import ingest_file
+from cargotrace.store.engines import Engine, tables_on
+
+from .factories import SOLENT, copy_store
+
+# the capture lasts 84 minutes: silences of a quarter hour are what it can show
+SHORT = {"gap.min_gap_h": "0.25", "gap.disabling_min_gap_h": "0.5",
+         "coverage.exit_min_silence_h": "0.25"}
+SILENCES = ("gap", "left_coverage", "dark_voyage")
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def _silences(db: str) -> str:
+    """The silence events in database `db` of the vessels heard in `ref` (the capture alone),
+    before its last position: plain SQL over the events tables, not the detectors' code."""
+    kinds = ", ".join(f"'{k}'" for k in SILENCES)
+    return (f'SELECT kind, mmsi, start, "end", lat, lon, confidence FROM {db}.events '
+            f"WHERE kind IN ({kinds}) AND mmsi IN (SELECT mmsi FROM ref.positions) "
+            "AND start <= (SELECT max(ts) FROM ref.positions)")
+
+
+def test_a_national_snapshot_does_not_silence_a_regional_capture(
+        solent_store: Path, marinecadastre_store: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    alone = copy_store(solent_store, tmp_path, "alone.duckdb")
+    both = copy_store(marinecadastre_store, tmp_path, "both.duckdb")
+    with cargotrace.open_store(both) as store:
+        ingest_file(store, shared_data / SOLENT)
+    for path in (alone, both):
+        with cargotrace.open_store(path) as store:
+            detect(store, kinds=list(SILENCES), overrides=SHORT)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{alone}' AS ref (READ_ONLY)")
+    con.execute(f"ATTACH '{both}' AS mixed (READ_ONLY)")
+    count = "SELECT kind, count(*) FROM ({}) GROUP BY kind ORDER BY kind"
+    counts = dict(con.execute(count.format(_silences("ref"))).fetchall())
+    assert counts.get("gap", 0) > 0 and counts.get("left_coverage", 0) > 0
+    assert dict(con.execute(count.format(_silences("mixed"))).fetchall()) == counts
+    # every event identical, both ways
+    for a, b in (("ref", "mixed"), ("mixed", "ref")):
+        assert con.execute(f"SELECT count(*) FROM ({_silences(a)} EXCEPT ALL {_silences(b)})"
+                           ).fetchone() == (0,)
+    con.close()
+
+
+def _fleet(first_mmsi: int, n: int, hours: int, lat: float, source: str,
+           down: tuple[int, int] | None = None, silent: dict[int, tuple[int, int]] | None = None,
+           step_deg: float = 0.05) -> list[dict[str, Any]]:
+    """`n` ships heard every 10 minutes by `source`, but not in its `down` hours nor in a
+    ship's own `silent` hours, `step_deg` apart and sailing east by a fifth of it an hour."""
+    rows = []
+    for v in range(n):
+        for k in range(hours * 6):
+            h = k / 6
+            if (down and down[0] <= h < down[1]) or (silent and v in silent
+                                                      and silent[v][0] <= h < silent[v][1]):
+                continue
+            rows.append({"mmsi": first_mmsi + v, "ts": T0 + timedelta(hours=h),
+                         "lat": lat + v * step_deg, "lon": 134.0 + h * step_deg / 5,
+                         "sog": 10.0,
+                         "cog": 90.0, "msg_type": 1, "source": source, "ingest_id": 1})
+    return rows
+
+
+def _store(store: cargotrace.Store, rows: list[dict[str, Any]]) -> None:
+    store.con.register("rows_in", pa.Table.from_pylist(rows))
+    store.con.execute("INSERT INTO positions BY NAME SELECT * FROM rows_in")
+    store.con.unregister("rows_in")
+
+
+def _unobserved_hours(rows: list[dict[str, Any]], end_h: int) -> list[int]:
+    """Independently (pandas): the hours in which no source heard 10 % of its busiest hour."""
+    frame = pd.DataFrame(rows)
+    frame["h"] = (frame["ts"] - T0).dt.total_seconds() // 3600
+    per = frame.groupby(["source", "h"])["mmsi"].nunique().unstack(0).fillna(0)
+    per = per.reindex(range(end_h), fill_value=0)
+    observed = (per >= 0.1 * per.max()).any(axis=1)
+    return [int(h) for h, ok in observed.items() if not ok]
+
+
+def test_two_sources_hearing_the_same_waters_are_judged_on_their_union(
+        tmp_store: cargotrace.Store) -> None:
+    """Receiver log A is down from 20 h to 30 h, B (30 other ships in the same waters) heard
+    through it, except 24-26 h: only 24-26 h were unobserved, and ship 5 of A, silent from 10 h
+    to 40 h, has a gap of which 2 h were unobserved (as one merged feed, A's outage no longer
+    shows; judged on A alone, 10 h would be)."""
+    rows = (_fleet(273000000, 30, 48, 40.0, "a.nmea", down=(20, 30), silent={5: (10, 40)})
+            + _fleet(273100000, 30, 48, 40.02, "b.nmea", down=(24, 26)))
+    _store(tmp_store, rows)
+    model = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                           T0 + timedelta(hours=48), CoverageParams())
+    assert not model.feeds and model.sources == ("a.nmea", "b.nmea")
+    hours = [int((s - T0.timestamp()) // 3600) for s in model.feed.unobserved_hour_starts_s]
+    assert hours == _unobserved_hours(rows, 48) == [24, 25]
+    notes = detect(tmp_store, kinds=["gap"]).notes
+    assert [n for n in notes[EventKind.GAP] if "judged per source" in n]
+    gaps = tmp_store.con.execute(
+        "SELECT mmsi, (attrs->>'unobserved_h')::DOUBLE, (attrs->>'coverage_sources')::INT "
+        "FROM events WHERE kind = 'gap'").fetchall()
+    assert gaps == [(273000005, pytest.approx(2.0), 2)]
+
+
+def test_a_far_source_is_a_feed_of_its_own(tmp_store: cargotrace.Store) -> None:
+    """A busy source far away (30 ships at 10 degrees north, hours 0-2 only) does not make the
+    regional log's hours unobserved: ship 3 of the log is judged on the log alone. (The log's
+    ships sail within one footprint cell: too few cells to judge, so no silence leaves it.)"""
+    log = _fleet(273000000, 25, 24, 40.0, "log.nmea", silent={3: (8, 16)}, step_deg=0.002)
+    far = _fleet(366000000, 300, 2, 10.0, "snapshot.csv")
+    _store(tmp_store, log + far)
+    model = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                           T0 + timedelta(hours=24), CoverageParams())
+    assert [m.sources for m in model.feeds] == [("log.nmea",), ("snapshot.csv",)]
+    assert model.for_vessel(273000003, T0).feed.unobserved_hour_starts_s.size == 0
+    notes = detect(tmp_store, kinds=["gap"]).notes
+    assert [n for n in notes[EventKind.GAP]
+            if "2 feeds (log.nmea; snapshot.csv)" in n]
+    gaps = tmp_store.con.execute(
+        "SELECT mmsi, (attrs->>'unobserved_h')::DOUBLE FROM events WHERE kind = 'gap'"
+    ).fetchall()
+    assert gaps == [(273000003, 0.0)]
+
+
+def test_sources_sharing_a_cell_are_one_feed() -> None:
+    cells = [("a", 1), ("a", 2), ("b", 2), ("c", 9), ("d", 9), ("e", 5)]
+    assert group_sources(cells) == [("a", "b"), ("c", "d"), ("e",)]
+
+
+def test_the_per_feed_model_is_the_same_on_both_engines(engine: Engine,
+                                                       tmp_store: cargotrace.Store) -> None:
+    """Two sources in the same waters (B down 5-7 h) and a far busy snapshot: the same feeds,
+    hours, spans and footprints from the same Ibis group-bys on either engine."""
+    rows = (_fleet(273000000, 25, 12, 40.0, "a.nmea")
+            + _fleet(273100000, 25, 12, 40.02, "b.nmea", down=(5, 7))
+            + _fleet(366000000, 300, 2, 10.0, "snapshot.csv"))
+    _store(tmp_store, rows)
+    end = T0 + timedelta(hours=12)
+    model = coverage_model(tables_on(engine, tmp_store, ["positions"])["positions"], end,
+                           CoverageParams())
+    assert [m.sources for m in model.feeds] == [("a.nmea", "b.nmea"), ("snapshot.csv",)]
+    regional, snapshot = model.feeds
+    # a.nmea heard every hour: the union of the two has no unobserved hour
+    assert regional.feed.unobserved_hour_starts_s.size == 0
+    assert regional.data_end == max(r["ts"] for r in rows if r["source"] != "snapshot.csv")
+    assert snapshot.data_end == max(r["ts"] for r in rows if r["source"] == "snapshot.csv")
+    assert model.for_vessel(366000001, T0) is snapshot
+    assert model.for_vessel(273100001, T0) is regional
+    reference = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                               end, CoverageParams())
+    for mine, theirs in zip(model.feeds, reference.feeds, strict=True):
+        assert mine.footprint.kind == theirs.footprint.kind
+        assert list(mine.footprint.cells) == list(theirs.footprint.cells)
+        assert (list(mine.feed.unobserved_hour_starts_s)
+                == list(theirs.feed.unobserved_hour_starts_s))
+        assert (mine.feed.observed_end_s, mine.feed.busy_hour_vessels) == (
+            theirs.feed.observed_end_s, theirs.feed.busy_hour_vessels)
