@@ -249,10 +249,12 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
     pair = (f"EXISTS (SELECT 1 FROM {_REPEATS_TABLE} r WHERE r.mmsi IS NOT DISTINCT FROM g.mmsi"
             " AND r.ts IS NOT DISTINCT FROM g.ts)")
     single = f"SELECT * FROM ({good}) g WHERE NOT {pair}" if repeated else good
+    # a scan keeps the file's order as it stores; a join does not (a sort costs ~1x the insert)
+    order = "ORDER BY s.line_no" if repeated or stored_near else ""
     inserted = int(con.execute(
         f"""INSERT INTO {spec.name} BY NAME
             SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
-            FROM ({single}) s {new}""", params).fetchall()[0][0])
+            FROM ({single}) s {new} {order}""", params).fetchall()[0][0])
     if repeated:
         inserted += _store_first_copies(store, spec, key, f"SELECT * FROM ({good}) g WHERE {pair}",
                                         repeated, new, params)
