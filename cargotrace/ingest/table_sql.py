@@ -100,11 +100,11 @@ def convert_sql(layout: Layout, rows_in: str = "rows_in",
     reason = " ".join(f"WHEN {k} THEN '{r}'" for k, (_, r, _) in enumerate(checks))
     detail = " ".join(f"WHEN {k} THEN {d}" for k, (_, _, d) in enumerate(checks))
     statics = [f"f_{f} IS NOT NULL" for f in STATIC_FIELDS if f in layout.sources]
-    typed = []
+    outputs = []
     for name, kind in FIELD_KINDS.items():
         sql_type = INT_SQL_TYPES.get(name) or SQL_TYPES[kind]
         source = f"f_{name}" if name in layout.sources else "NULL"
-        typed.append(f"TRY_CAST({source} AS {sql_type}) AS {name}")
+        outputs.append(f"TRY_CAST({source} AS {sql_type}) AS {name}")
     inputs = ", ".join(f"c{i} AS t{i}" if i in parts.typed else f"CAST(c{i} AS VARCHAR) AS s{i}"
                        for i in used)
     return f"""
@@ -118,7 +118,7 @@ def convert_sql(layout: Layout, rows_in: str = "rows_in",
                     WHEN {"f_lat" if has_position else "NULL"} IS NOT NULL THEN 'position'
                     WHEN has_static THEN 'report'
                     ELSE 'rows_without_position' END AS kind,
-               {", ".join(typed)}
+               {", ".join(outputs)}
         FROM q"""
 
 
@@ -139,15 +139,15 @@ def typed_columns(layout: Layout, types: list[str]) -> dict[int, str]:
         for i in cols:
             kinds.setdefault(i, set()).add(kind)
     ts_cols = layout.sources.get("ts", ())
-    typed = {}
+    typed: dict[int, str] = {}
     for i, used in kinds.items():
-        kind = types[i]
-        if kind in _TYPED_TIMES and used == {Kind.TIME} and ts_cols == (i,):
-            typed[i] = kind
-        elif kind in _INTEGER_TYPES and used <= {Kind.MMSI, Kind.FLOAT, Kind.INT, Kind.CODE}:
-            typed[i] = kind
-        elif kind == "DOUBLE" and used <= {Kind.FLOAT, Kind.INT, Kind.CODE}:
-            typed[i] = kind
+        sql_type = types[i]
+        if sql_type in _TYPED_TIMES and used == {Kind.TIME} and ts_cols == (i,):
+            typed[i] = sql_type
+        elif sql_type in _INTEGER_TYPES and used <= {Kind.MMSI, Kind.FLOAT, Kind.INT, Kind.CODE}:
+            typed[i] = sql_type
+        elif sql_type == "DOUBLE" and used <= {Kind.FLOAT, Kind.INT, Kind.CODE}:
+            typed[i] = sql_type
     return typed
 
 

@@ -6,7 +6,8 @@ dedupe.py, here over the whole file at once: of the copies of a row within the f
 with the smallest receiver name (`station`, a named one before none; then the first in the
 file) is kept, and none whose key is already stored (only stored rows inside the file's
 (ts, mmsi) ranges are read, so the cost is set by the file, not by the store). As the file is
-one batch, there is never an earlier batch's copy to replace.
+one batch, there is never an earlier batch's copy to replace. Rows whose (mmsi, ts) is the
+file's only one are stored in one scan; only copies go through the choice of one per key.
 
 Only the quarantine needs the file again, for the text of its bad records: a CSV's lines are
 read back in blocks (bad lines only), a Parquet file's rows as JSON, as the chunk readers
