@@ -86,10 +86,10 @@ class ParquetScan:
         header = self.layout.header
         types = [str(kind) for (_, kind, *_) in self.con.execute(
             "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
-        layout, inputs = parquet_inputs(self.layout, types)
+        layout, inputs, typed = parquet_inputs(self.layout, types)
         rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                    "FROM read_parquet($path, file_row_number = true))")
-        self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(layout, rows_in)}",
+        self.con.execute(f"CREATE TEMP TABLE conv AS {convert_sql(layout, rows_in, typed)}",
                          {"path": str(path)})
         fields = ", ".join(f"{quoted(name)} := {quoted(name)}" for name in header)
         self.con.execute(

@@ -217,12 +217,13 @@ def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSourc
         "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
     header = [str(name) for (name, *_) in described]
     layout = resolve_layout(path, header, InputFormat.PARQUET, options.column_map())
-    layout, inputs = parquet_inputs(layout, [str(kind) for (_, kind, *_) in described])
+    layout, inputs, typed = parquet_inputs(layout, [str(kind) for (_, kind, *_) in described])
     rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                "FROM read_parquet($path, file_row_number = true))")
     checks = bounds(options)
     store.con.execute(
-        f"CREATE TEMP TABLE {STAGE_TABLE} AS {with_reasons(convert_sql(layout, rows_in))}",
+        f"CREATE TEMP TABLE {STAGE_TABLE} AS "
+        f"{with_reasons(convert_sql(layout, rows_in, typed))}",
         {"path": str(path), **checks})
     rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
     return SqlSource(path=path, parquet=True, header=header, records_read=rows,

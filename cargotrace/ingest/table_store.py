@@ -6,7 +6,8 @@ dedupe.py, here over the whole file at once: of the copies of a row within the f
 with the smallest receiver name (`station`, a named one before none; then the first in the
 file) is kept, and none whose key is already stored (only stored rows inside the file's
 (ts, mmsi) ranges are read, so the cost is set by the file, not by the store). As the file is
-one batch, there is never an earlier batch's copy to replace.
+one batch, there is never an earlier batch's copy to replace. Rows whose (mmsi, ts) is the
+file's only one are stored in one scan; only copies go through the choice of one per key.
 
 Only the quarantine needs the file again, for the text of its bad records: a CSV's lines are
 read back in blocks (bad lines only), a Parquet file's rows as JSON, as the chunk readers
@@ -36,7 +37,9 @@ from cargotrace.store.memory import memory_capped
 from cargotrace.store.schema import POSITION_KEY, POSITIONS, REPORT_KEY, VESSEL_REPORTS
 
 _BAD_TABLE = f"{STAGE_TABLE}_bad"
-# rows per group of vessels deduplicated at once (at 250k, a 9.5M-row Parquet ran out of 128 MB)
+_REPEATS_TABLE = f"{STAGE_TABLE}_repeats"  # the (mmsi, ts) pairs of more than one good row
+# rows per group of vessels whose copies are chosen among at once (at 250k, a 9.5M-row Parquet
+# of copies would run out of 128 MB: see `_store_new_rows`)
 _GROUP_ROWS = 100_000
 
 
@@ -212,34 +215,64 @@ def _quarantine_parquet_rows(store: Store, source: SqlSource, params: dict[str, 
 def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
                     ranges: tuple[Any, ...], source: str, ingest_id: int) -> tuple[int, int]:
     """Insert the file's good rows of `spec`'s table that are not stored yet (dedupe.py's
-    rules), in file order within each group of vessels; return (good rows, rows stored).
-    `ranges`: the good rows' count and (ts, mmsi) ranges (`_GOOD_RANGES`).
+    rules); return (good rows, rows stored). `ranges`: the good rows' count and (ts, mmsi)
+    ranges (`_GOOD_RANGES`).
 
-    Why in groups of vessels: choosing one copy per key is a hash aggregate whose state DuckDB
-    cannot spill, so under the ingest's memory cap a whole large file (9.5M rows) ran out of
-    memory. Every key holds the MMSI, so copies of a key always fall in the same group, and
-    each group's aggregate is bounded by `_GROUP_ROWS` rows whatever the file's size.
+    Why the copies are looked for first: two rows with the same key share their (mmsi, ts),
+    so the rows whose (mmsi, ts) is the file's only one (nearly all: 3 of the 99,900
+    positions of the MarineCadastre sample repeat) are stored in one scan of the staged file,
+    in file order; only the few others go through the choice of one copy per key. Counting
+    (mmsi, ts) pairs is an aggregate of fixed-size states that DuckDB spills under the memory
+    cap; the choice (an `arg_min` over rows) is not, so it runs in groups of vessels of at
+    most `_GROUP_ROWS` rows (every key holds the MMSI: copies always share a group). It was
+    the whole file in ten groups of vessels, each a scan of the staged file: most of a
+    1M-row Parquet ingest, and its rows stored group by group instead of in file order.
 
-    Why the stored rows are looked at once, before the first group: a group's copies can only
-    be stored by an earlier ingest (an earlier group holds other vessels), so the anti-join
-    reads only rows of other ingests, and none at all when nothing is stored near the file
-    (a new store, a new day): a 1M-row file's second group built a hash table of the first
-    group's 500k rows for nothing."""
+    Why the stored rows are looked at once, first: the file's copies can only be stored by an
+    earlier ingest, so the anti-join reads only rows of other ingests, and none at all when
+    nothing is stored near the file (a new store, a new day)."""
     good = _GOOD[spec.name]
     read, first_ts, last_ts, low_mmsi, high_mmsi = ranges
     if not read:
         return 0, 0
+    con = store.con
     near = near_sql(first_ts, last_ts, low_mmsi, high_mmsi)
-    stored_near = store.con.execute(
+    stored_near = con.execute(
         f"SELECT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near})").fetchall()[0][0]
     new = (f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} "
            f"AND t.ingest_id <> $ingest_id AND {key_match(key)})" if stored_near else "")
+    params = {"source": source, "ingest_id": ingest_id}
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_REPEATS_TABLE} AS
+                    SELECT s.mmsi, s.ts, count(*) AS n FROM {STAGE_TABLE} s
+                    WHERE {_GOOD_WHERE[spec.name]} GROUP BY s.mmsi, s.ts HAVING count(*) > 1""")
+    repeated = int(con.execute(
+        f"SELECT coalesce(sum(n), 0) FROM {_REPEATS_TABLE}").fetchall()[0][0])
+    pair = (f"EXISTS (SELECT 1 FROM {_REPEATS_TABLE} r WHERE r.mmsi IS NOT DISTINCT FROM g.mmsi"
+            " AND r.ts IS NOT DISTINCT FROM g.ts)")
+    single = f"SELECT * FROM ({good}) g WHERE NOT {pair}" if repeated else good
+    # a scan keeps the file's order as it stores; a join does not (a sort costs ~1x the insert)
+    order = "ORDER BY s.line_no" if repeated or stored_near else ""
+    inserted = int(con.execute(
+        f"""INSERT INTO {spec.name} BY NAME
+            SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
+            FROM ({single}) s {new} {order}""", params).fetchall()[0][0])
+    if repeated:
+        inserted += _store_first_copies(store, spec, key, f"SELECT * FROM ({good}) g WHERE {pair}",
+                                        repeated, new, params)
+    con.execute(f"DROP TABLE {_REPEATS_TABLE}")
+    return int(read), inserted
+
+
+def _store_first_copies(store: Store, spec: TableSpec, key: tuple[str, ...], rows: str,
+                        count: int, new: str, params: dict[str, Any]) -> int:
+    """Insert, of each key's copies among `rows` (`count` rows), the one a window
+    `ORDER BY station NULLS LAST, line_no` would rank first (found by an aggregate: a third
+    of the window's time), unless `new` finds it stored; in groups of vessels (see
+    `_store_new_rows`); return how many were stored."""
     keys = ", ".join(key)
     rest = [c for c in spec.names if c not in (*key, "source", "ingest_id")] + ["line_no"]
-    groups = -(-int(read) // _GROUP_ROWS)
-    grouped = f"SELECT * FROM ({good}) WHERE hash(mmsi) % {groups} = $group"
-    # One copy per key: the one a window `ORDER BY station NULLS LAST, line_no` would rank
-    # first, found by an aggregate (a third of the window's time on the MarineCadastre file).
+    groups = -(-count // _GROUP_ROWS)
+    grouped = f"SELECT * FROM ({rows}) WHERE hash(mmsi) % {groups} = $group"
     first = f"""(SELECT {keys}, {", ".join(f"kept.{c} AS {c}" for c in rest)}
                  FROM (SELECT {keys}, arg_min({{{", ".join(f"'{c}': {c}" for c in rest)}}},
                                               (station IS NULL, station, line_no)) AS kept
@@ -250,10 +283,8 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
             f"""INSERT INTO {spec.name} BY NAME
                 SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
                 FROM {first} s {new}
-                ORDER BY s.line_no""",
-            {"source": source, "ingest_id": ingest_id, "group": group},
-        ).fetchall()[0][0]
-    return int(read), int(inserted)
+                ORDER BY s.line_no""", {**params, "group": group}).fetchall()[0][0]
+    return int(inserted)
 
 
 __all__ = ["store_staged"]
