@@ -46,8 +46,10 @@ def good_rows(table: pa.Table) -> GoodRows:
 
     Two rows with the same key have the same (mmsi, ts), so when a hash of the pairs has no
     repeat (a pyarrow count of a few milliseconds), no key repeats; else (a hash collision, or
-    the A and B parts of a type 24 report sharing their time) `store_new_rows` counts the keys
-    as they will be stored."""
+    a fix heard twice) `store_new_rows` counts the keys as they will be stored. A report's
+    hash also takes its `ship_type`, part of its key and stored as staged: the A and B parts of
+    a type 24 report share their time, but only part B has a ship type, so they no longer make
+    every chunk of a feed count its keys in DuckDB (~0.13 CPU-s per 1M lines)."""
     import pyarrow.compute as pc
 
     if not table.num_rows:
@@ -60,6 +62,11 @@ def good_rows(table: pa.Table) -> GoodRows:
     ts, mmsi = pc.min_max(micros), pc.min_max(table.column("mmsi"))
     pairs = pc.bit_wise_xor(  # wraps on overflow: a hash
         pc.multiply(micros, scalar(1_000_000_007, pa.int64())), table.column("mmsi"))
+    if "ship_type" in table.column_names:  # a report (REPORT_KEY)
+        ship_type = pc.fill_null(pc.cast(table.column("ship_type"), pa.int64()),
+                                 scalar(-1, pa.int64()))
+        pairs = pc.bit_wise_xor(pairs, pc.shift_left(pc.add(ship_type, scalar(2, pa.int64())),
+                                                     scalar(52, pa.int64())))
     return GoodRows(table, (from_micros(ts["min"].as_py()), from_micros(ts["max"].as_py()),
                             int(mmsi["min"].as_py()), int(mmsi["max"].as_py())),
                     pc.count_distinct(pairs).as_py() < table.num_rows)
