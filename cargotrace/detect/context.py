@@ -23,7 +23,14 @@ from cargotrace.detect.loitering import resampled_tracks
 from cargotrace.detect.outliers import scan_outliers, without_flagged
 from cargotrace.detect.presets import Preset
 from cargotrace.detect.segments import Segmentation, identity_segments, split_segments
-from cargotrace.detect.track import retracked, segmented_track, split_track, track_table
+from cargotrace.detect.track import (
+    retracked,
+    segmented_track,
+    split_track,
+    tied_mmsis,
+    track_table,
+)
+from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
 
@@ -87,8 +94,16 @@ class Context:
         kept on the engine (a temporary table on DuckDB, a persisted frame on Spark) for every
         detector that needs the order: identity, port visits, dark voyages."""
         if self._track is None:
-            track = track_table(self.tables["positions"])
-            self._track = _nullable(track).cache()
+            # sorted on time alone (the cheaper sort), then the few MMSIs with two positions
+            # at one time numbered again in the full (ts, lat, lon) order: the same track
+            positions = self.tables["positions"]
+            track = _nullable(track_table(positions, by_time_only=True)).cache()
+            tied = to_arrow(tied_mmsis(track), order_by=["mmsi"])
+            if tied.num_rows:
+                exact = _nullable(retracked(track, positions, tied)).cache()
+                track.release()
+                track = exact
+            self._track = track
         return self._track
 
     def has_track(self) -> bool:

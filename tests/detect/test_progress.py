@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cargotrace
@@ -26,3 +29,38 @@ def test_progress_reports_each_step_once_in_order_then_done(
     # every kind asked for is named by the step that found it, and was written by the run
     assert steps == ["gap, left_coverage", "port_visit", "encounter"]
     assert set(summary.written) == {"gap", "port_visit", "encounter"}
+
+
+_CLI_DETECT = """
+import sys
+from cargotrace.cli.app import app
+try:
+    app(["detect", "--store", sys.argv[1], "--quiet"])
+except SystemExit as done:
+    assert not done.code, done.code
+print("pandas" in sys.modules)
+"""
+
+
+def test_cli_detect_runs_without_pandas_and_stores_the_library_events(
+    mixed_with_ports: Path, tmp_path: Path
+) -> None:
+    """`cargotrace detect` on DuckDB keeps pandas out of the process (pyarrow would import it
+    on the first array built, ~0.3 CPU-s of every run) and stores exactly the events that the
+    library's `detect` stores in this process, where pandas is imported."""
+    cli_store = copy_store(mixed_with_ports, tmp_path, "cli.duckdb")
+    lib_store = copy_store(mixed_with_ports, tmp_path, "lib.duckdb")
+    env = {**os.environ, "PYTHONPATH": str(Path(cargotrace.__file__).parents[1])}
+    out = subprocess.run([sys.executable, "-c", _CLI_DETECT, str(cli_store)],
+                         capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split()[-1] == "False"
+    with cargotrace.open_store(lib_store) as store:
+        detect(store)
+        store.con.execute(f"ATTACH '{cli_store}' AS cli (READ_ONLY)")
+        counts = [store.con.execute(  # every column: ids, times, attrs, params
+            f"SELECT count(*) FROM (SELECT * FROM {a}.events "
+            f"EXCEPT ALL SELECT * FROM {b}.events)").fetchall()[0][0]
+            for a, b in (("main", "cli"), ("cli", "main"))]
+        [(stored,)] = store.con.execute("SELECT count(*) FROM cli.events").fetchall()
+    assert counts == [0, 0]
+    assert stored > 100

@@ -21,9 +21,11 @@ import pyarrow as pa
 import pytest
 
 import cargotrace
+from cargotrace.detect.context import Context
 from cargotrace.detect.gaps import gap_candidates
 from cargotrace.detect.loitering import away_from_places
 from cargotrace.detect.params import GapParams, IdentityParams
+from cargotrace.detect.presets import resolve
 from cargotrace.detect.run import detect
 from cargotrace.detect.segments import identity_segments, split_segments
 from cargotrace.detect.track import (
@@ -245,3 +247,47 @@ def test_detectors_alone_find_what_the_whole_run_finds(
     whole, on_their_own = (_events(paths[n], alone) for n in ("whole", "alone"))
     assert {row[1] for row in whole} == set(alone)
     assert on_their_own == whole
+
+
+def _reference_track(positions: pa.Table) -> list[tuple]:
+    """Each located position with its 0-based number and the next position along its MMSI,
+    in (ts, lat, lon) order: plain Python sorting."""
+    rows = sorted((r for r in positions.to_pylist() if r["lat"] is not None
+                   and r["lon"] is not None),
+                  key=lambda r: (r["mmsi"], r["ts"], r["lat"], r["lon"]))
+    out, rn = [], 0
+    for i, r in enumerate(rows):
+        rn = rn + 1 if i and rows[i - 1]["mmsi"] == r["mmsi"] else 0
+        nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1]["mmsi"] == r["mmsi"] else None
+        out.append((r["mmsi"], r["ts"], r["lat"], r["lon"], rn,
+                    nxt and nxt["ts"], nxt and nxt["lat"], nxt and nxt["lon"]))
+    return out
+
+
+def test_run_track_sorted_on_time_is_the_full_order_track_with_ties(
+    engine: Engine, solent: Path, tmp_store: cargotrace.Store
+) -> None:
+    """The run's shared track sorts on time alone and numbers the MMSIs with tied times again:
+    on the real Solent capture plus fixes tied on one second (three for one of its vessels,
+    stored out of coordinate order, and a made-up ship's pair), every position's number and
+    next position are those of the plain (ts, lat, lon) order."""
+    tmp_store.con.execute(f"ATTACH '{solent}' AS solent (READ_ONLY)")
+    tmp_store.con.execute("INSERT INTO positions SELECT * FROM solent.positions")
+    mmsi, ts = tmp_store.con.execute(
+        "SELECT mmsi, min(ts) + INTERVAL 7 SECOND FROM positions WHERE lat IS NOT NULL "
+        "GROUP BY mmsi ORDER BY count(*) DESC, mmsi LIMIT 1").fetchall()[0]
+    tied = [make_position(mmsi=mmsi, ts=ts, lat=lat, lon=-1.3) for lat in (50.8, 50.7, 50.9)]
+    pair = [make_position(mmsi=M, ts=T0 + timedelta(minutes=k // 2), lat=43.0 - k / 100)
+            for k in range(6)]
+    store_rows(tmp_store, tied + pair)
+    positions = tables_on(engine, tmp_store, ["positions"])["positions"]
+    ctx = Context({"positions": positions}, resolve("gfw", {}), T0)
+    try:
+        got = to_arrow(ctx.track().select("mmsi", "ts", "lat", "lon", "rn", "next_ts",
+                                          "next_lat", "next_lon"),
+                       order_by=["mmsi", "rn"])
+    finally:
+        ctx.release()
+    expected = _reference_track(to_arrow(positions))
+    assert len(expected) >= 18_620 + len(tied) + len(pair)
+    assert [tuple(r.values()) for r in got.to_pylist()] == expected

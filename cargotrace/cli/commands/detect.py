@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from typing import Annotated
 
@@ -71,8 +71,12 @@ def detect(
 ) -> None:
     """Detect behaviour events and replace those of the same kinds and time range."""
     from cargotrace.detect.run import detect as run_detect
+    from cargotrace.ingest.arrow_start import pandas_unused
 
-    with open_cli_store(store, write=False) as st, \
+    # a DuckDB run never uses pandas; pyarrow imports it on the first array built (~0.3 CPU-s
+    # of a run's single-threaded time). Spark's Arrow collection may want it: left alone.
+    no_pandas = pandas_unused() if Engine(engine) is Engine.DUCKDB else nullcontext()
+    with open_cli_store(store, write=False) as st, no_pandas, \
             step_bar(quiet or not sys.stderr.isatty()) as progress:
         summary = run_detect(
             st,
