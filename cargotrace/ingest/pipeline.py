@@ -16,7 +16,6 @@ from collections.abc import Callable
 from contextlib import closing, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import StoredSoFar, drop_requarantined, store_new_rows
@@ -41,9 +40,6 @@ from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.writes import all_or_nothing
 from cargotrace.version import __version__
-
-if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
-    from cargotrace.ingest.records import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +97,16 @@ def _memory_mb(staged: SqlSource | None, options: IngestOptions) -> int:
 
 
 def _checked_chunks(fmt: InputFormat, path: Path, options: IngestOptions,
-                    checks: dict[str, datetime]) -> ReadAhead[Chunk]:
-    """The file's chunks, decoded in the decoding thread, which starts now (each is split
-    into good and bad records by `check_chunk` in the storing thread: see `_ingest`)."""
-    return read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
+                    checks: dict[str, datetime]) -> ReadAhead[CheckedChunk]:
+    """The file's chunks, decoded and split into good and bad records in the decoding
+    thread, which starts now."""
+    checked = (check_chunk(chunk, checks) for chunk in open_reader(fmt, path, options))
+    return read_ahead(checked, options.stream.chunks_ahead)
 
 
 def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
             options_json: str, checks: dict[str, datetime], summary: IngestSummary,
-            early: ReadAhead[Chunk] | None, progress: Progress | None) -> None:
+            early: ReadAhead[CheckedChunk] | None, progress: Progress | None) -> None:
     """Store the file in one transaction (module docstring); `early`: its chunks, if their
     decoding has already begun."""
     started = time.perf_counter()
@@ -128,15 +125,11 @@ def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
             chunks = early if early is not None else _checked_chunks(fmt, path, options, checks)
             # on a failure, the decoding thread stops before the rollback
             so_far = {t: StoredSoFar.of(store, t) for t in ("positions", "vessel_reports")}
-            # the good/bad split (pyarrow, ~0.2 CPU-s per 1M lines) is made here, not in the
-            # decoding thread: on a large NMEA file that thread sets the pace (the storing
-            # one waited on it ~30% of the time), so its work is moved to the idle one
             with closing(chunks), one_thread(store):
                 for chunk in chunks:
-                    checked = check_chunk(chunk, checks)
-                    _store_chunk(store, checked, summary, checks, ingest_id, so_far)
+                    _store_chunk(store, chunk, summary, checks, ingest_id, so_far)
                     if progress is not None:
-                        progress(chunk.bytes_read)
+                        progress(chunk.read.bytes_read)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)

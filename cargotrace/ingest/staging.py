@@ -118,9 +118,8 @@ def _split(table: pa.Table, broken: pa.ChunkedArray) -> tuple[pa.Table, pa.Table
 
 def check_chunk(chunk: Chunk, checks: dict[str, datetime]) -> CheckedChunk:
     """Split `chunk` into its good and bad records (one vectorised pass per table), with what
-    the dedupe needs of the good ones. Pure pyarrow (a few milliseconds per chunk): the
-    pipeline runs it in the storing thread, which has time to spare while the decoding thread
-    sets the pace of a large NMEA file (pipeline.py)."""
+    the dedupe needs of the good ones. Pure pyarrow: the pipeline runs it in the decoding
+    thread, so that the thread that stores only waits on DuckDB."""
     from cargotrace.ingest.chunk_checks import position_rule_broken, report_rule_broken
     from cargotrace.ingest.records import Chunk
 
