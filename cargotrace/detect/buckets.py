@@ -16,8 +16,9 @@ What may be split, kind by kind (the rule; read each detector before adding one)
   (one vessel's resampled track), and the slow resampled steps that encounters pair.
 - Run-wide context, computed once over every vessel and shared by all buckets: the coverage
   model (hours heard, footprint, receivers' reach: each counts vessels across the feed), the
-  data end and the places. The coverage model counts the positions without their outliers, so
-  the outliers are found first, in a pass of their own over the buckets.
+  data end and the places. The coverage model counts the positions without their outliers,
+  found bucket by bucket: it is drawn over every position first and checked once the
+  outliers are known (`detect_in_buckets`).
 - Across vessels, once after the buckets: identity's flag changes (an IMO number moving from
   one MMSI to another compares the reports of both), encounters' crowded cells and pairs (over
   the slow steps of every bucket gathered: a pair or a crowd is never split) and shuttles (a
@@ -31,6 +32,7 @@ before; a test forcing several buckets checks the events are the same as one buc
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,7 +46,7 @@ from cargotrace.detect.coverage import CoverageModel, coverage_model
 from cargotrace.detect.encounters import scan_slow_steps, slow_steps
 from cargotrace.detect.identity import detect_identity, reflag_candidates, reflag_events
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.outliers import FLAG_SCHEMA, scan_outliers, without_flagged
+from cargotrace.detect.outliers import FLAG_SCHEMA, without_flagged
 from cargotrace.detect.presets import Preset
 from cargotrace.detect.registry import DETECTORS, Detector
 from cargotrace.store.engines import to_arrow
@@ -105,70 +107,85 @@ def detect_in_buckets(
     tell: Callable[[str, int], None] | None = None,
 ) -> BucketRun:
     """Run the detectors of the `wanted` kinds over `count` buckets of vessels (module rule):
-    outliers per bucket, then the coverage model once, then each bucket's per-vessel kinds,
-    then the kinds that compare vessels over everything the buckets gathered. `tell(step,
-    done)` is called before each step (outliers, then each bucket, then the cross-vessel
-    kinds)."""
+    the coverage model once, each bucket's outliers and per-vessel kinds, then the kinds that
+    compare vessels over everything the buckets gathered. `tell(step, done)` is called before
+    each step (coverage, each bucket, the cross-vessel kinds).
+
+    The coverage model counts the positions without their outliers, which are found bucket by
+    bucket: it is drawn first over every position, and drawn again once the outliers are
+    known; only when they changed it (an outlier heard alone in a cell or an hour) are the
+    buckets detected a second time, with the model drawn without them. Outliers are rare, and
+    the one pass is what keeps a bucket's sorted track computed once."""
     say = tell or (lambda step, done: None)
     raw = tables["positions"]
-    say("outliers", 0)
-    outliers = [_bucket_outliers(in_bucket(raw, b, count), preset) for b in range(count)]
-    flags = pa.concat_tables([f for f, _ in outliers]) if outliers else FLAG_SCHEMA.empty_table()
-    clean = without_flagged(raw, flags) if flags.num_rows else raw
-    whole = Context({**tables, "positions": clean}, preset, data_end, share_track=share_track,
+    whole = Context(dict(tables), preset, data_end, share_track=share_track,
                     places_used=places_used)
-    coverage = whole.coverage()  # once, over every vessel: what each bucket's silences ask
-    found: dict[EventKind, list[Event]] = {}
-    slow_parts: list[pa.Table] = []
     detectors = [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
-    for b, (bucket_flags, jumping) in enumerate(outliers):
-        say(f"vessels {b + 1}/{count}", b + 1)
-        part = _detect_bucket(tables, b, count, bucket_flags, jumping, whole, coverage,
-                              detectors, wanted, slow_parts)
-        for kind, events in part.items():
-            found.setdefault(kind, []).extend(events)
+    say("coverage", 0)
+    coverage = whole.coverage()  # over every vessel: what each bucket's silences ask
+    found, flags, slow = _every_bucket(tables, count, whole, coverage, detectors, say)
+    if flags.num_rows:
+        clean = without_flagged(raw, flags)
+        redrawn = coverage_model(clean, data_end, preset.coverage)
+        if not _same_model(coverage, redrawn):
+            coverage = redrawn
+            found, _, slow = _every_bucket(tables, count, whole, coverage, detectors, say)
+        whole.tables["positions"] = clean
+    whole.share_coverage(coverage, None)
     say("across vessels", count + 1)
     whole.found = found
     if EventKind.IDENTITY in found:
         found[EventKind.IDENTITY] += reflag_events(to_arrow(
-            reflag_candidates(clean, tables["vessel_reports"])))
+            reflag_candidates(whole.tables["positions"], tables["vessel_reports"])))
     if EventKind.ENCOUNTER in wanted:
-        found[EventKind.ENCOUNTER] = _encounters(tables, preset, slow_parts, whole)
+        found[EventKind.ENCOUNTER] = _encounters(tables, preset, slow, whole)
     if EventKind.SHUTTLE in wanted:
         found.update(_run(EventKind.SHUTTLE)(whole))
     return BucketRun(whole, flags, count, found)
 
 
-def _bucket_outliers(raw: Any, preset: Preset) -> tuple[pa.Table, pa.Table | None]:
-    """One bucket's lone outliers, and the positions of its jumping MMSIs when identity can
-    reuse them (nothing flagged and the same steps: what `Context.flag_outliers` keeps)."""
-    params, identity = preset.outlier, preset.identity
-    scan = scan_outliers(raw, params)
-    same_steps = (identity.max_speed_kn, identity.min_jump_km) == (
-        params.max_speed_kn, params.min_jump_km)
-    keep = scan.flags.num_rows == 0 and params.enabled and same_steps
-    return scan.flags, scan.jumping if keep else None
+def _same_model(a: CoverageModel, b: CoverageModel) -> bool:
+    """Whether two coverage models hold the same hours, footprint and reaches (their pickled
+    bytes: numpy arrays compare element-wise, not as one truth value)."""
+    return pickle.dumps(a) == pickle.dumps(b)
+
+
+def _every_bucket(
+    tables: dict[str, Any], count: int, whole: Context, coverage: CoverageModel,
+    detectors: list[Detector], say: Callable[[str, int], None],
+) -> tuple[dict[EventKind, list[Event]], pa.Table, list[pa.Table]]:
+    """Every bucket's events per kind, outlier flags and slow steps (for encounters)."""
+    found: dict[EventKind, list[Event]] = {}
+    flags: list[pa.Table] = [FLAG_SCHEMA.empty_table()]
+    slow: list[pa.Table] = []
+    for b in range(count):
+        say(f"vessels {b + 1}/{count}", b + 1)
+        part, bucket_flags = _detect_bucket(tables, b, count, whole, coverage, detectors, slow)
+        flags.append(bucket_flags)
+        for kind, events in part.items():
+            found.setdefault(kind, []).extend(events)
+    return found, pa.concat_tables(flags), slow
 
 
 def _detect_bucket(
-    tables: dict[str, Any], bucket: int, count: int, flags: pa.Table,
-    jumping: pa.Table | None, whole: Context, coverage: CoverageModel,
-    detectors: list[Detector], wanted: list[EventKind], slow_parts: list[pa.Table],
-) -> dict[EventKind, list[Event]]:
-    """One bucket's per-vessel events (and its slow steps, added to `slow_parts`, when
-    encounters are wanted), its positions kept as a temporary table while it runs."""
-    raw = in_bucket(tables["positions"], bucket, count)
-    positions = (without_flagged(raw, flags) if flags.num_rows else raw).cache()
+    tables: dict[str, Any], bucket: int, count: int, whole: Context, coverage: CoverageModel,
+    detectors: list[Detector], slow_parts: list[pa.Table],
+) -> tuple[dict[EventKind, list[Event]], pa.Table]:
+    """One bucket's per-vessel events and outlier flags (and its slow steps, added to
+    `slow_parts`, when encounters are wanted), its positions kept as a temporary table while
+    it runs: the outliers, then each detector, as a run in one piece does them."""
+    positions = in_bucket(tables["positions"], bucket, count).cache()
     mine = {**tables, "positions": positions,
             "vessel_reports": in_bucket(tables["vessel_reports"], bucket, count)}
     ctx = Context(mine, whole.preset, whole.data_end, share_track=whole.share_track,
                   places_used=whole.places_used)
-    ctx.share_coverage(coverage, jumping)
+    ctx.share_coverage(coverage, None)
     try:
+        flags = ctx.flag_outliers()
         for detector in detectors:
             if EventKind.IDENTITY in detector.kinds:
                 ctx.found[EventKind.IDENTITY] = detect_identity(
-                    positions, mine["vessel_reports"], whole.preset.identity,
+                    ctx.tables["positions"], mine["vessel_reports"], whole.preset.identity,
                     ctx.segmentation(), reflags=False)
             elif EventKind.ENCOUNTER in detector.kinds:
                 params = whole.preset.encounter
@@ -184,7 +201,7 @@ def _detect_bucket(
     finally:
         ctx.release()
         positions.release()
-    return ctx.found
+    return ctx.found, flags
 
 
 def _run(kind: EventKind) -> Callable[[Context], dict[EventKind, list[Event]]]:

@@ -143,7 +143,7 @@ def detect(
         summary.buckets = _buckets(tables, engine, buckets or BucketParams())
         tell = progress or (lambda step, done, total: None)
         if summary.buckets > 1:
-            steps = ["outliers", *(f"vessels {b}/{summary.buckets}"
+            steps = ["coverage", *(f"vessels {b}/{summary.buckets}"
                                    for b in range(1, summary.buckets + 1)), "across vessels"]
             run = detect_in_buckets(tables, chosen, data_end, wanted, summary.buckets,
                                     share_track, places_used(store),
@@ -202,7 +202,7 @@ def _buckets(tables: dict[str, Any], engine: Engine | str, params: BucketParams)
     (`buckets.py`); a Spark run is one piece (Spark partitions by itself)."""
     if Engine(engine) != Engine.DUCKDB:
         return 1
-    return bucket_count(int(tables["positions"].count().execute()), params)
+    return bucket_count(int(tables["positions"].count().to_pyarrow().as_py()), params)
 
 
 def _step(detector: Detector) -> str:

@@ -1,0 +1,128 @@
+"""A run over buckets of vessels (`buckets.py`) stores exactly the events of a run in one piece:
+the same rows in `events` and `position_flags` (EXCEPT ALL both ways, plain SQL), the same
+notes and provenance, on the simulator's `mixed` scenario (identity jumps and flag changes,
+encounters, shuttles, coverage silences) and on the real MarineCadastre sample (whose export
+cut is a run-wide coverage outage), over all the data and over a window."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import cargotrace
+from cargotrace.detect.buckets import BucketParams, bucket_count
+from cargotrace.detect.run import DetectSummary, detect
+
+from .factories import copy_store
+
+BUCKETS = 3
+
+
+def _forcing(store: cargotrace.Store, buckets: int) -> BucketParams:
+    """Bucket parameters that split this store's positions into `buckets` buckets."""
+    total = store.con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
+    return BucketParams(positions_per_bucket=math.ceil(total / buckets))
+
+
+def _differences(store: cargotrace.Store, other: Path) -> dict[str, int]:
+    """Rows of `events` and `position_flags` in one store and not in the other (both ways)."""
+    store.con.execute(f"ATTACH '{other}' AS other (READ_ONLY)")
+    try:
+        found = {}
+        for table in ("events", "position_flags"):
+            found[table] = store.con.execute(f"""
+                SELECT count(*) FROM (
+                    (SELECT * FROM {table} EXCEPT ALL SELECT * FROM other.{table})
+                    UNION ALL
+                    (SELECT * FROM other.{table} EXCEPT ALL SELECT * FROM {table}))
+            """).fetchall()[0][0]
+    finally:
+        store.con.execute("DETACH other")
+    return found
+
+
+def _same_run(one: DetectSummary, many: DetectSummary) -> None:
+    assert one.buckets == 1 and many.buckets == BUCKETS
+    assert many.written == one.written
+    assert many.notes == one.notes and many.inputs == one.inputs
+    assert many.flagged == one.flagged and many.data_end == one.data_end
+
+
+@pytest.fixture(scope="module")
+def whole_run(mixed_with_ports: Path, tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[Path, DetectSummary]:
+    """`mixed` (50 ships, 10 days, the scenario's ports) detected in one piece (the default
+    for a store this small)."""
+    path = copy_store(mixed_with_ports, tmp_path_factory.mktemp("buckets-one"))
+    with cargotrace.open_store(path) as store:
+        return path, detect(store)
+
+
+def test_buckets_give_the_events_of_one_piece(
+    whole_run: tuple[Path, DetectSummary], mixed_with_ports: Path, tmp_path: Path,
+) -> None:
+    one_path, one = whole_run
+    path = copy_store(mixed_with_ports, tmp_path)
+    with cargotrace.open_store(path) as store:
+        many = detect(store, buckets=_forcing(store, BUCKETS))
+        assert _differences(store, one_path) == {"events": 0, "position_flags": 0}
+        # the buckets really split what is compared across vessels: pairs of encounters
+        # whose ships sit in different buckets, shuttles and flag changes are all there
+        split_pairs, identity, shuttles, per_bucket = store.con.execute(f"""
+            SELECT
+              (SELECT count(*) FROM events WHERE kind = 'encounter'
+                 AND mmsi % {BUCKETS} <> other_mmsi % {BUCKETS}),
+              (SELECT count(*) FROM events WHERE kind = 'identity'),
+              (SELECT count(*) FROM events WHERE kind = 'shuttle'),
+              (SELECT count(DISTINCT mmsi % {BUCKETS}) FROM positions)""").fetchall()[0]
+    _same_run(one, many)
+    assert split_pairs >= 1 and identity >= 1 and shuttles >= 1 and per_bucket == BUCKETS
+
+
+def test_a_windowed_run_over_buckets_gives_the_windowed_run_in_one_piece(
+    mixed_with_ports: Path, tmp_path: Path,
+) -> None:
+    one_path = copy_store(mixed_with_ports, tmp_path, "one.duckdb")
+    many_path = copy_store(mixed_with_ports, tmp_path, "many.duckdb")
+    with cargotrace.open_store(one_path) as store:
+        first = store.con.execute("SELECT min(ts) FROM positions").fetchall()[0][0]
+        since = first.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=4)
+        until = since + timedelta(days=2)
+        one = detect(store, since=since, until=until)
+        in_window = store.con.execute("SELECT count(*) FROM events WHERE start >= ? AND "
+                                      "start < ?", [since, until]).fetchall()[0][0]
+    with cargotrace.open_store(many_path) as store:
+        many = detect(store, since=since, until=until, buckets=_forcing(store, BUCKETS))
+        assert _differences(store, one_path) == {"events": 0, "position_flags": 0}
+    _same_run(one, many)
+    assert many.window == one.window and in_window >= 10
+
+
+def test_buckets_keep_the_real_feeds_coverage_outage(
+    marinecadastre_store: Path, tmp_path: Path,
+) -> None:
+    """MarineCadastre's export ends 21 minutes into the day for 99.6 % of its rows: every
+    silence after that is the feed's, judged on all vessels' hours, not a bucket's."""
+    one_path = copy_store(marinecadastre_store, tmp_path, "one.duckdb")
+    many_path = copy_store(marinecadastre_store, tmp_path, "many.duckdb")
+    with cargotrace.open_store(one_path) as store:
+        one = detect(store)
+    with cargotrace.open_store(many_path) as store:
+        many = detect(store, buckets=_forcing(store, BUCKETS))
+        assert _differences(store, one_path) == {"events": 0, "position_flags": 0}
+        stored = store.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    _same_run(one, many)
+    assert stored == sum(one.written.values()) and stored >= 1
+
+
+def test_the_bucket_count_follows_the_positions_read() -> None:
+    params = BucketParams()
+    assert bucket_count(0, params) == 1
+    assert bucket_count(params.positions_per_bucket, params) == 1
+    assert bucket_count(params.positions_per_bucket + 1, params) == 2
+    assert bucket_count(100_000_000, BucketParams(8_000_000)) == 13
+    with pytest.raises(ValueError, match="at least 1"):
+        BucketParams(positions_per_bucket=0)
