@@ -63,12 +63,13 @@ _SLOW_STEPS = "_bucket_slow_steps"
 class BucketParams:
     """How a DuckDB detection run splits its vessels (`detect(..., buckets=...)`)."""
 
-    positions_per_bucket: int = 8_000_000
+    positions_per_bucket: int = 10_000_000
     """Target positions per bucket: a run reading more is split into ceil(positions / this)
-    buckets of vessels. 8M: a bucket's sorted track, resampled tracks and segmentation fit in
-    ~2.5 GB (9.5M positions detect in one piece at a 2.25 GB peak), well inside the 6 GB
-    memory limit of the 8 GB scale target, so no bucket spills; more buckets cost a scan of
-    the positions each (~0.2 s per 100M) and a few fixed seconds of planning."""
+    buckets of vessels. 10M: a run of that size detects in one piece at a ~3 GB peak
+    (measured at 11.3M), inside the 6 GB memory limit of the 8 GB scale target with room
+    for Python's share, so no bucket spills; stores up to 10M (the 9.5M bench store) are
+    detected in one piece exactly as before. More buckets cost a scan of the positions each
+    and a few seconds of planning per bucket."""
 
     def __post_init__(self) -> None:
         if self.positions_per_bucket < 1:
