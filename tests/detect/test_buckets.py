@@ -82,44 +82,43 @@ def test_buckets_give_the_events_of_one_piece(
     assert split_pairs >= 1 and identity >= 1 and shuttles >= 1 and per_bucket == BUCKETS
 
 
-def test_a_windowed_run_over_buckets_gives_the_windowed_run_in_one_piece(
-    mixed_with_ports: Path, tmp_path: Path,
+def test_a_windowed_redetect_over_buckets_gives_the_events_of_one_piece(
+    whole_run: tuple[Path, DetectSummary], tmp_path: Path,
 ) -> None:
-    one_path = copy_store(mixed_with_ports, tmp_path, "one.duckdb")
-    many_path = copy_store(mixed_with_ports, tmp_path, "many.duckdb")
-    with cargotrace.open_store(one_path) as store:
+    """`--since/--until` over buckets: each kind reads its margins (`window.py`) in every
+    bucket, and the window's events replaced are those a whole run in one piece stored."""
+    one_path, _ = whole_run
+    path = copy_store(one_path, tmp_path)
+    with cargotrace.open_store(path) as store:
         first = store.con.execute("SELECT min(ts) FROM positions").fetchall()[0][0]
         since = first.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=4)
         until = since + timedelta(days=2)
-        one = detect(store, since=since, until=until)
         in_window = store.con.execute("SELECT count(*) FROM events WHERE start >= ? AND "
                                       "start < ?", [since, until]).fetchall()[0][0]
-    with cargotrace.open_store(many_path) as store:
-        many = detect(store, since=since, until=until, buckets=_forcing(store, BUCKETS))
+        many = detect(store, since=since, until=until, buckets=_forcing(store, 5))
         assert _differences(store, one_path) == {"events": 0, "position_flags": 0}
-    _same_run(one, many)
-    assert many.window == one.window and in_window >= 10
+    assert many.buckets >= BUCKETS and many.window["since"] == since.isoformat()
+    assert many.replaced == in_window and in_window >= 10
 
 
 def test_buckets_keep_the_real_feeds_coverage_outage(
-    marinecadastre_store: Path, tmp_path: Path,
+    marinecadastre_store: Path, marinecadastre_detected: Path, tmp_path: Path,
 ) -> None:
     """MarineCadastre's export ends 21 minutes into the day for 99.6 % of its rows: every
     silence after that is the feed's, judged on all vessels' hours, not a bucket's. Its lone
     outliers (GPS glitches) move the coverage model drawn over every position, so the
-    buckets are detected again with the model drawn without them (`detect_in_buckets`)."""
-    one_path = copy_store(marinecadastre_store, tmp_path, "one.duckdb")
-    many_path = copy_store(marinecadastre_store, tmp_path, "many.duckdb")
-    with cargotrace.open_store(one_path) as store:
-        one = detect(store)
-    with cargotrace.open_store(many_path) as store:
-        many = detect(store, buckets=_forcing(store, BUCKETS))
-        assert _differences(store, one_path) == {"events": 0, "position_flags": 0}
+    buckets are detected again with the model drawn without them (`detect_in_buckets`).
+    Compared with the sample detected in one piece (`marinecadastre_detected`)."""
+    path = copy_store(marinecadastre_store, tmp_path)
+    with cargotrace.open_store(path) as store:
+        many = detect(store, buckets=_forcing(store, 2))
+        assert _differences(store, marinecadastre_detected) == {
+            "events": 0, "position_flags": 0}
         stored, flagged = store.con.execute(
             "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM position_flags)"
         ).fetchall()[0]
-    _same_run(one, many)
-    assert stored == sum(one.written.values()) and stored >= 1
+    assert many.buckets == 2
+    assert stored == sum(many.written.values()) and stored >= 1
     assert flagged == many.flagged and flagged >= 10
 
 
