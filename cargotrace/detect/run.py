@@ -158,8 +158,10 @@ def detect(
             if summary.buckets == 1:
                 tell(steps[0], 0, len(steps))
                 flags = ctx.flag_outliers()  # over the range read: the window's are stored
+                summary.flagged = replace_flags(store, flags, since, until)
                 _run_detectors(ctx, wanted, lambda step, done: tell(step, done + 1, len(steps)))
-            summary.flagged = replace_flags(store, flags, since, until)
+            else:
+                summary.flagged = replace_flags(store, flags, since, until)
             _store_found(store, ctx, wanted, summary, since, until)
             tell("done", len(steps), len(steps))
             for kind in wanted:

@@ -111,13 +111,20 @@ def test_buckets_keep_the_real_feeds_coverage_outage(
     Compared with the sample detected in one piece (`marinecadastre_detected`)."""
     path = copy_store(marinecadastre_store, tmp_path)
     with cargotrace.open_store(path) as store:
-        many = detect(store, buckets=_forcing(store, 2))
+        calls: list[tuple[str, int, int]] = []
+        many = detect(store, buckets=_forcing(store, 2),
+                      progress=lambda step, done, total: calls.append((step, done, total)))
         assert _differences(store, marinecadastre_detected) == {
             "events": 0, "position_flags": 0}
         stored, flagged = store.con.execute(
             "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM position_flags)"
         ).fetchall()[0]
     assert many.buckets == 2
+    # the progress bar's steps: the model, each bucket (twice: the model was redrawn), the
+    # kinds that compare vessels, done
+    assert [c[0] for c in calls] == ["coverage", "vessels 1/2", "vessels 2/2", "vessels 1/2",
+                                     "vessels 2/2", "across vessels", "done"]
+    assert {c[2] for c in calls} == {4}
     assert stored == sum(many.written.values()) and stored >= 1
     assert flagged == many.flagged and flagged >= 10
 
