@@ -16,7 +16,7 @@ import cargotrace
 from cargotrace.detect.buckets import BucketParams, bucket_count
 from cargotrace.detect.run import DetectSummary, detect
 
-from .factories import copy_store
+from .factories import T0, copy_store, make_report, store_rows, track
 
 BUCKETS = 3
 
@@ -137,3 +137,24 @@ def test_the_bucket_count_follows_the_positions_read() -> None:
     assert bucket_count(100_000_000, BucketParams(8_000_000)) == 13
     with pytest.raises(ValueError, match="at least 1"):
         BucketParams(positions_per_bucket=0)
+
+
+def test_a_bucket_without_positions_still_reads_its_vessels_reports(
+    tmp_store: cargotrace.Store,
+) -> None:
+    """MMSIs need not spread over the buckets: with two even MMSIs and 4 buckets, buckets 1
+    and 3 hold no position, and the vessel heard only in static reports (in bucket 3) still
+    gets its rename, as in one piece."""
+    rows = track(636000002, hours=3) + track(636000004, start=T0 + timedelta(hours=10), hours=3)
+    reports = [make_report(636000003, T0, name="ALPHA"),
+               make_report(636000003, T0 + timedelta(hours=2), name="BRAVO")]
+    store_rows(tmp_store, rows, reports)
+    one = detect(tmp_store)
+    first = tmp_store.con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+    many = detect(tmp_store, buckets=BucketParams(positions_per_bucket=len(rows) // 4 + 1))
+    again = tmp_store.con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+    renamed = tmp_store.con.execute(
+        "SELECT count(*) FROM events WHERE kind = 'identity' AND mmsi = 636000003"
+    ).fetchall()[0][0]
+    assert (one.buckets, many.buckets) == (1, 4)
+    assert again == first and renamed == 1 and many.written == one.written
