@@ -54,8 +54,6 @@ from cargotrace.store.events import Event
 
 __all__ = ["BucketParams", "BucketRun", "bucket_count", "detect_in_buckets", "in_bucket"]
 
-_ACROSS_VESSELS = (EventKind.ENCOUNTER, EventKind.SHUTTLE)
-"""Kinds whose detector compares vessels: not run inside a bucket (see the module's rule)."""
 _SLOW_STEPS = "_bucket_slow_steps"
 
 
