@@ -82,6 +82,13 @@ class Context:
             self._track = track
         return scan.flags
 
+    def share_coverage(self, coverage: CoverageModel, jumping: pa.Table | None) -> None:
+        """Use a coverage model computed over more vessels than this context's (a bucket of
+        a run over buckets, `buckets.py`: the feed's hours and reach are judged on every
+        vessel), and the jumping MMSIs' positions its outlier pass kept for identity."""
+        self._coverage = coverage
+        self._jumping = jumping
+
     def coverage(self) -> CoverageModel:
         """The feed's coverage (`coverage.py`), computed once for every silence detector."""
         if self._coverage is None:

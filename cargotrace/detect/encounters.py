@@ -281,12 +281,20 @@ def scan_encounters(
     rest paired (asked separately, each found them, and grouped them by cell, again)."""
     slow = slow_steps(positions, places, params, tracks).cache()
     try:
-        crowded = (to_arrow(crowded_cells(slow, params)) if params.anchorage_min_vessels
-                   else None)
-        pairable = slow if crowded is None else outside_found(slow, crowded, params)
-        candidates = to_arrow(_candidates(pairable, params))
+        return scan_slow_steps(slow, places, params)
     finally:
         slow.release()
+
+
+def scan_slow_steps(slow: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER
+                    ) -> EncounterScan:
+    """`scan_encounters` from `slow_steps` already found: the detection run over buckets of
+    vessels (`buckets.py`) gathers every bucket's slow steps and pairs them here once, so no
+    pair or crowded cell is split between buckets."""
+    crowded = (to_arrow(crowded_cells(slow, params)) if params.anchorage_min_vessels
+               else None)
+    pairable = slow if crowded is None else outside_found(slow, crowded, params)
+    candidates = to_arrow(_candidates(pairable, params))
     place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
     return EncounterScan(encounter_events(candidates, place_rows, params), crowding_of(crowded))
 

@@ -149,18 +149,21 @@ def reflag_events(candidates: Any) -> list[Event]:
 
 def detect_identity(
     positions: Any, vessel_reports: Any, params: IdentityParams | None = None,
-    segmentation: Segmentation | None = None,
+    segmentation: Segmentation | None = None, reflags: bool = True,
 ) -> list[Event]:
     """Every identity event: shared MMSIs and teleports from the positions, name / IMO /
     call-sign changes from the reports, flag changes from both (`segmentation`, when given,
-    is reused instead of splitting the MMSIs again)."""
+    is reused instead of splitting the MMSIs again). `reflags=False` leaves out the flag
+    changes, the one identity finding that compares MMSIs: a run over buckets of vessels
+    (`buckets.py`) finds them once over every vessel's reports."""
     params = params or IdentityParams()
     segmentation = segmentation or split_segments(positions, params)
     events = [_with_confidence(e) for e in segmentation.events]
     changing = to_arrow(changing_mmsis(vessel_reports))
     if changing.num_rows:
         events += change_events(to_arrow(change_candidates(vessel_reports, changing)))
-    events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
+    if reflags:
+        events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))
 
 
@@ -181,4 +184,4 @@ def _with_confidence(event: Event) -> Event:
     return replace(event, confidence=observations_confidence(int(n)))
 
 
-__all__ = ["detect_identity", "observations_confidence"]
+__all__ = ["detect_identity", "observations_confidence", "reflag_candidates", "reflag_events"]

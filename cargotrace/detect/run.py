@@ -21,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cargotrace.detect.buckets import BucketParams, bucket_count, detect_in_buckets
 from cargotrace.detect.context import Context
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
@@ -66,6 +67,9 @@ class DetectSummary:
     window: dict[str, Any] = field(default_factory=dict)
     """A windowed run's window, the range it read around it and the margin (`window.py`);
     empty for a run over all the data."""
+    buckets: int = 1
+    """Buckets of vessels the run was detected in (`buckets.py`): 1 unless a DuckDB run
+    read more than `BucketParams.positions_per_bucket` positions."""
     duration_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +84,7 @@ class DetectSummary:
             "notes": {str(k): v for k, v in self.notes.items()},
             "inputs": {str(k): v for k, v in self.inputs.items()},
             "window": self.window,
+            "buckets": self.buckets,
             "duration_s": round(self.duration_s, 2),
         }
 
@@ -93,6 +98,7 @@ def detect(
     until: datetime | None = None,
     engine: Engine | str = Engine.DUCKDB,
     progress: DetectProgress | None = None,
+    buckets: BucketParams | None = None,
 ) -> DetectSummary:
     """Detect the requested kinds (all supported ones by default) and store their events.
 
@@ -100,7 +106,8 @@ def detect(
     are `--set` texts applied on top of it. With `since`/`until`, the run reads each kind's
     margin (the preset's `window` caps, `window.margin_of`) around the window, detects there
     and stores only the events that start in [since, until), replacing the stored ones that
-    do (`window.py`): a re-detect of a window gives the events a full detect gives there."""
+    do (`window.py`): a re-detect of a window gives the events a full detect gives there.
+    `buckets`: how a large DuckDB run splits its vessels (`buckets.py`; the same events)."""
     started = time.perf_counter()
     try:
         wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
@@ -132,16 +139,30 @@ def detect(
             return summary
         readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
                    EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
-        ctx = Context(tables, chosen, data_end, share_track=any(k in wanted for k in readers),
-                      places_used=places_used(store))
-        steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
+        share_track = any(k in wanted for k in readers)
+        summary.buckets = _buckets(tables, engine, buckets or BucketParams())
         tell = progress or (lambda step, done, total: None)
+        if summary.buckets > 1:
+            steps = ["coverage", *(f"vessels {b}/{summary.buckets}"
+                                   for b in range(1, summary.buckets + 1)), "across vessels"]
+            run = detect_in_buckets(tables, chosen, data_end, wanted, summary.buckets,
+                                    share_track, places_used(store),
+                                    lambda step, done: tell(step, done, len(steps)))
+            ctx = run.context
+            flags = run.flags
+        else:
+            ctx = Context(tables, chosen, data_end, share_track=share_track,
+                          places_used=places_used(store))
+            steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
         try:
-            tell(steps[0], 0, len(steps))
-            flags = ctx.flag_outliers()  # over the range read: the window's are stored
-            summary.flagged = replace_flags(store, flags, since, until)
-            _run_detectors(store, ctx, wanted, summary, since, until,
-                           lambda step, done: tell(step, done + 1, len(steps)))
+            if summary.buckets == 1:
+                tell(steps[0], 0, len(steps))
+                flags = ctx.flag_outliers()  # over the range read: the window's are stored
+                summary.flagged = replace_flags(store, flags, since, until)
+                _run_detectors(ctx, wanted, lambda step, done: tell(step, done + 1, len(steps)))
+            else:
+                summary.flagged = replace_flags(store, flags, since, until)
+            _store_found(store, ctx, wanted, summary, since, until)
             tell("done", len(steps), len(steps))
             for kind in wanted:
                 notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
@@ -178,6 +199,14 @@ def _data_end(store: Store, read_until: datetime | None) -> datetime | None:
     return read_until if store.has_positions_from(read_until) else last
 
 
+def _buckets(tables: dict[str, Any], engine: Engine | str, params: BucketParams) -> int:
+    """How many buckets of vessels the run uses: DuckDB runs by the positions they read
+    (`buckets.py`); a Spark run is one piece (Spark partitions by itself)."""
+    if Engine(engine) != Engine.DUCKDB:
+        return 1
+    return bucket_count(int(tables["positions"].count().to_pyarrow().as_py()), params)
+
+
 def _step(detector: Detector) -> str:
     """A detector's step as the progress bar names it: the kinds it finds."""
     return ", ".join(str(k) for k in detector.kinds)
@@ -188,23 +217,27 @@ def _chosen(wanted: list[EventKind]) -> list[Detector]:
     return [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
 
 
-def _run_detectors(
+def _run_detectors(ctx: Context, wanted: list[EventKind], tell: Callable[[str, int], None]
+                   ) -> None:
+    """Run the chosen detectors in order over the whole run (one bucket)."""
+    for done, detector in enumerate(_chosen(wanted)):
+        tell(_step(detector), done)
+        ctx.found.update(detector.run(ctx))
+
+
+def _store_found(
     store: Store,
     ctx: Context,
     wanted: list[EventKind],
     summary: DetectSummary,
     since: datetime | None,
     until: datetime | None,
-    tell: Callable[[str, int], None],
 ) -> None:
-    """Run the chosen detectors in order, then store every wanted kind's events at once:
-    one transaction (a failed run leaves the store as it was, not half the kinds replaced)
-    and one delete and insert instead of one per kind. `store_events` keeps only the events
-    that start in [since, until)."""
+    """Store every wanted kind's events at once: one transaction (a failed run leaves the
+    store as it was, not half the kinds replaced) and one delete and insert instead of one
+    per kind. `store_events` keeps only the events that start in [since, until)."""
     tables = []
-    for done, detector in enumerate(_chosen(wanted)):
-        tell(_step(detector), done)
-        ctx.found.update(detector.run(ctx))
+    for detector in _chosen(wanted):
         for kind in detector.kinds:
             if kind in wanted:
                 tables.append(events_table(
