@@ -75,8 +75,19 @@ SPARK_CONFIG: dict[str, str] = {
     "spark.ui.showConsoleProgress": "false",
 }
 """Local-mode settings. Added per process: `spark.driver.memory` (see `driver_memory`),
-`spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS plus a log4j configuration) and
-`spark.sql.warehouse.dir`, both in a fresh temporary folder."""
+`spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS, the class-data-sharing archive's options
+from `class_cache`, and a log4j configuration) and `spark.sql.warehouse.dir`, both in a fresh
+temporary folder (`scratch_folder`).
+
+Evaluated on the 8,417-position store and not kept (issue 23, 2026-12-07, load 11-15, JVM
+CPU-seconds of a whole `detect`, which vary by ±2 s between identical runs at that load; events
+identical): `spark.sql.constraintPropagation.enabled=false` with adaptive execution off (28.9 s
+against 28.0 and 30.5 s for these settings), whole-stage code generation off with
+interpreted expressions (`spark.sql.codegen.wholeStage=false`,
+`spark.sql.codegen.factoryMode=NO_CODEGEN`: 25.6 and 29.6 s, and Spark logged
+`checkpointRDDBlockIdNotFoundError` traces with it). Planning is not where the small run's
+time goes: parse and analysis are 3.5-9 s, optimisation 3 s and physical planning 1 s of the
+run's wall time at load 5-15, against 50-85 s for executing some 30 small jobs (docs/reference/spark.md)."""
 
 SPARK_LOG4J = """\
 # cargotrace: Spark's JVM logs errors only (its default logs INFO and WARN lines to stderr)
