@@ -86,8 +86,9 @@ against 28.0 and 30.5 s for these settings), whole-stage code generation off wit
 interpreted expressions (`spark.sql.codegen.wholeStage=false`,
 `spark.sql.codegen.factoryMode=NO_CODEGEN`: 25.6 and 29.6 s, and Spark logged
 `checkpointRDDBlockIdNotFoundError` traces with it). Planning is not where the small run's
-time goes: parse and analysis are 3.5-9 s, optimisation 3 s and physical planning 1 s of the
-run's wall time at load 5-15, against 50-85 s for executing some 30 small jobs (docs/reference/spark.md)."""
+time goes: parse and analysis are 3.5-12 s, optimisation 3 s and physical planning 1 s of
+the run's wall time at load 5-15, against 50-85 s for executing some 30 small jobs
+(docs/reference/spark.md, "Where the rest goes")."""
 
 SPARK_LOG4J = """\
 # cargotrace: Spark's JVM logs errors only (its default logs INFO and WARN lines to stderr)
