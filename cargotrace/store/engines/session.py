@@ -249,8 +249,12 @@ def _local_session() -> Any:
     from cargotrace.store.engines import class_cache
 
     java = java_executable() or "java"  # java_problem() found one
-    sharing = class_cache.java_options(cache_dir(), java, pyspark.__version__,
-                                       SPARK_JAVA_OPTIONS)
+    try:
+        sharing = class_cache.java_options(cache_dir(), java, pyspark.__version__,
+                                           SPARK_JAVA_OPTIONS)
+    except OSError as exc:  # no writable cache folder: start without the archive
+        log.info("no class-data-sharing archive for Spark (%s)", exc)
+        sharing = ""
     config = {
         **SPARK_CONFIG,
         # pyspark passes the builder's settings to spark-submit, which sizes the JVM with it
