@@ -46,6 +46,8 @@ def test_a_jvm_writes_the_archive_at_exit_and_the_next_session_maps_it(
     java = _java()
     first = class_cache.java_options(tmp_path, java, "4.0.5", SPARK_JAVA_OPTIONS)
     assert "-XX:ArchiveClassesAtExit=" in first
+    # one JVM at a time makes it: a session started meanwhile neither uses nor makes one
+    assert class_cache.java_options(tmp_path, java, "4.0.5", SPARK_JAVA_OPTIONS) == ""
     done = _run_java(first)
     assert done.returncode == 0, done.stderr
     assert "cds" not in done.stdout  # the JVM's CDS lines would land in the CLI's stdout
@@ -59,11 +61,27 @@ def test_a_jvm_writes_the_archive_at_exit_and_the_next_session_maps_it(
     second = class_cache.java_options(tmp_path, java, "4.0.5", SPARK_JAVA_OPTIONS)
     archive = tmp_path / f"spark-{key}.jsa"
     assert archive.is_file() and not parts[0].exists()
+    assert not list(tmp_path.glob("*.claim"))
     assert f"-XX:SharedArchiveFile={archive}" in second
     # the JVM maps it: with class loading logged, classes come from the archive ("top" layer)
     mapped = _run_java(second + " -Xshare:on -Xlog:class+load=info")
     assert mapped.returncode == 0, mapped.stderr
     assert "source: shared objects file (top)" in mapped.stdout
+
+
+def test_a_claim_left_by_a_killed_session_is_taken_over_after_an_hour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(class_cache.CLASS_CACHE_ENV, raising=False)
+    java = _java()
+    key = class_cache.archive_key(java, "4.0.5", SPARK_JAVA_OPTIONS)
+    claim = tmp_path / f"spark-{key}.claim"
+    claim.touch()
+    assert class_cache.java_options(tmp_path, java, "4.0.5", SPARK_JAVA_OPTIONS) == ""
+    _age(claim, class_cache.CLAIM_S + 60)
+    assert "-XX:ArchiveClassesAtExit=" in class_cache.java_options(
+        tmp_path, java, "4.0.5", SPARK_JAVA_OPTIONS)
+    assert time.time() - claim.stat().st_mtime < 60  # claimed afresh
 
 
 def test_parts_without_a_header_are_never_promoted_and_go_after_a_day(tmp_path: Path) -> None:

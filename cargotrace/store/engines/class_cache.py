@@ -11,8 +11,10 @@ How it is made safely, with no network and no extra step for the user:
 
 - The first local session of a machine (per Java and Spark install: `archive_key`) asks its
   JVM to write `spark-<key>.<random>.part` in the cache folder when it exits; nothing is
-  waited for. Without a base archive in the JDK that option would stop the JVM, so it is only
-  asked when the JDK has one.
+  waited for (the JVM spends 10-30 s writing it after the command has returned). It claims
+  that job first (`spark-<key>.claim`, for an hour), so sessions started meanwhile do not
+  write one too. Without a base archive in the JDK the option would stop the JVM, so it is
+  only asked when the JDK has one.
 - A later session promotes a finished part to `spark-<key>.jsa` by renaming it. Finished
   means its header is there: the JVM writes the header last, and a JVM mapping a file whose
   header is there but whose data is cut short crashes (tested here), so a part is promoted
@@ -45,6 +47,9 @@ DYNAMIC_MAGIC = bytes.fromhex("a8ab0bf0")
 
 SETTLE_S = 5.0
 """A part whose header is written is promoted once it has not changed for this long."""
+
+CLAIM_S = 3_600.0
+"""How long a session's claim to make the archive stops others from making one too."""
 
 ABANDONED_S = 86_400.0
 """A part still without a header after a day was left by a JVM killed while writing it."""
@@ -105,6 +110,7 @@ def promote_finished(folder: Path, key: str, now: float | None = None) -> None:
                     part.unlink()
                 else:
                     os.replace(part, archive)
+                (folder / f"spark-{key}.claim").unlink(missing_ok=True)
             elif age >= ABANDONED_S:
                 part.unlink()
         except OSError:
@@ -122,7 +128,26 @@ def java_options(folder: Path, java: str, spark_version: str, base_options: str)
         promote_finished(folder, key)
     if archive.exists():
         return f"{shlex.quote(f'-XX:SharedArchiveFile={archive}')} {QUIET}"
-    if not has_base_archive(java):
+    if not has_base_archive(java) or not _claim(folder / f"spark-{key}.claim"):
         return ""
     part = folder / f"spark-{key}.{uuid.uuid4().hex[:12]}.part"
     return f"{shlex.quote(f'-XX:ArchiveClassesAtExit={part}')} {QUIET}"
+
+
+def _claim(marker: Path, now: float | None = None) -> bool:
+    """True when this process may make the archive: one JVM at a time writes one (writing
+    takes 10-30 CPU-seconds after the command has returned), so a session started while
+    another is making it starts without. A claim older than `CLAIM_S` (its JVM was killed
+    before writing) is taken over."""
+    now = time.time() if now is None else now
+    try:
+        if now - marker.stat().st_mtime < CLAIM_S:
+            return False
+        marker.unlink()
+    except FileNotFoundError:
+        pass
+    try:
+        marker.touch(exist_ok=False)  # exclusive create: one winner when sessions race
+    except FileExistsError:
+        return False
+    return True
