@@ -242,6 +242,24 @@ def test_driver_memory_reaches_the_jvm(spark: Any) -> None:
     assert 0.85 * heap_bytes <= max_heap <= heap_bytes
 
 
+@pytest.mark.spark
+def test_the_local_jvm_maps_the_class_archive_or_makes_it(spark: Any) -> None:
+    """Local mode's JVM starts with the machine's class-data-sharing archive mapped, or, when
+    none is finished yet, asked to write one at exit (`class_cache.py`): read from the JVM's
+    own arguments and memory map, not from our configuration."""
+    jvm = spark._session.sparkContext._jvm
+    args = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    mapped = [a.split("=", 1)[1] for a in args if a.startswith("-XX:SharedArchiveFile=")]
+    making = [a.split("=", 1)[1] for a in args if a.startswith("-XX:ArchiveClassesAtExit=")]
+    assert len(mapped) + len(making) == 1, args
+    assert "-Xlog:cds=off" in args  # its messages would go to the CLI's stdout
+    if mapped:
+        maps = jvm.java.nio.file.Files.readString(jvm.java.io.File("/proc/self/maps").toPath())
+        assert mapped[0] in maps
+    else:
+        assert making[0].endswith(".part")
+
+
 # --- Spark Connect URLs, checked before PySpark's client retries for minutes ------------------
 
 

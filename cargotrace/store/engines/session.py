@@ -18,12 +18,13 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from cargotrace.errors import EngineError
-from cargotrace.store.engines.java import java_problem
+from cargotrace.store.engines.java import java_executable, java_problem
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,20 @@ SPARK_CONFIG: dict[str, str] = {
     "spark.ui.showConsoleProgress": "false",
 }
 """Local-mode settings. Added per process: `spark.driver.memory` (see `driver_memory`),
-`spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS plus a log4j configuration) and
-`spark.sql.warehouse.dir`, both in a fresh temporary folder."""
+`spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS, the class-data-sharing archive's options
+from `class_cache`, and a log4j configuration) and `spark.sql.warehouse.dir`, both in a fresh
+temporary folder (`scratch_folder`).
+
+Evaluated on the 8,417-position store and not kept (issue 23, 2026-12-07, load 11-15, JVM
+CPU-seconds of a whole `detect`, which vary by ±2 s between identical runs at that load; events
+identical): `spark.sql.constraintPropagation.enabled=false` with adaptive execution off (28.9 s
+against 28.0 and 30.5 s for these settings), whole-stage code generation off with
+interpreted expressions (`spark.sql.codegen.wholeStage=false`,
+`spark.sql.codegen.factoryMode=NO_CODEGEN`: 25.6 and 29.6 s, and Spark logged
+`checkpointRDDBlockIdNotFoundError` traces with it). Planning is not where the small run's
+time goes: parse and analysis are 3.5-12 s, optimisation 3 s and physical planning 1 s of
+the run's wall time at load 5-15, against 50-85 s for executing some 30 small jobs
+(docs/reference/spark.md, "Where the rest goes")."""
 
 SPARK_LOG4J = """\
 # cargotrace: Spark's JVM logs errors only (its default logs INFO and WARN lines to stderr)
@@ -172,6 +185,49 @@ def _connect_session() -> Any:
         ) from exc
 
 
+SCRATCH_PREFIX = "cargotrace-spark-"
+"""Per-process scratch folders (`scratch_folder`) in the temporary folder start with this."""
+
+
+def scratch_folder(parent: Path | None = None) -> Path:
+    """A fresh folder for this process's Spark scratch (log configuration, warehouse),
+    removed at exit; folders left by processes that died without their exit handlers (killed,
+    e.g. by the kill tests or a timeout) are removed first.
+
+    The default ./spark-warehouse would outlive the run and break the next one
+    (LOCATION_ALREADY_EXISTS), hence a folder per process. Its name carries the process id so
+    a later process can tell an orphan (its process is gone) from a live session's folder."""
+    parent = Path(parent or tempfile.gettempdir())
+    for folder in parent.glob(f"{SCRATCH_PREFIX}*"):
+        if _orphaned(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return scratch
+
+
+def _orphaned(folder: Path) -> bool:
+    """True when `folder` is a scratch folder whose process has exited. A name without a
+    process id (made before ids were added) counts as orphaned once a day old."""
+    pid_text = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+    if not pid_text.isdigit() or "-" not in folder.name[len(SCRATCH_PREFIX):]:
+        try:
+            return time.time() - folder.stat().st_mtime > ORPHAN_AGE_S
+        except OSError:
+            return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # someone else's process (PermissionError): alive
+        return False
+    return False
+
+
+ORPHAN_AGE_S = 86_400.0
+"""Scratch folders from before process ids were in their names are removed after a day."""
+
+
 def _local_session() -> Any:
     """A local-mode session configured for small, reproducible jobs (see SPARK_CONFIG)."""
     problem = java_problem()
@@ -182,23 +238,32 @@ def _local_session() -> Any:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # Python UDFs run in worker processes: make them use this interpreter (the venv's).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    # The default ./spark-warehouse would outlive the run and break the next one
-    # (LOCATION_ALREADY_EXISTS), so each process gets its own folder, removed at exit.
-    scratch = Path(tempfile.mkdtemp(prefix="cargotrace-spark-"))
-    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    scratch = scratch_folder()
     log4j = scratch / "log4j2.properties"
     log4j.write_text(SPARK_LOG4J)
+
+    import pyspark
+    from pyspark.sql import SparkSession
+
+    from cargotrace.cache import cache_dir
+    from cargotrace.store.engines import class_cache
+
+    java = java_executable() or "java"  # java_problem() found one
+    try:
+        sharing = class_cache.java_options(cache_dir(), java, pyspark.__version__,
+                                           SPARK_JAVA_OPTIONS)
+    except OSError as exc:  # no writable cache folder: start without the archive
+        log.info("no class-data-sharing archive for Spark (%s)", exc)
+        sharing = ""
     config = {
         **SPARK_CONFIG,
         # pyspark passes the builder's settings to spark-submit, which sizes the JVM with it
         "spark.driver.memory": memory,
-        "spark.driver.extraJavaOptions": (
-            f"{SPARK_JAVA_OPTIONS} {shlex.quote(f'-Dlog4j2.configurationFile={log4j.as_uri()}')}"
-        ),
+        "spark.driver.extraJavaOptions": " ".join(filter(None, [
+            SPARK_JAVA_OPTIONS, sharing,
+            shlex.quote(f"-Dlog4j2.configurationFile={log4j.as_uri()}")])),
         "spark.sql.warehouse.dir": str(scratch / "warehouse"),
     }
-
-    from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(SPARK_MASTER).appName("cargotrace")
     for key, value in config.items():
