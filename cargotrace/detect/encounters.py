@@ -279,16 +279,41 @@ def scan_encounters(
     """`detect_encounters` and `encounter_crowding` in one pass: the slow steps away from
     places are found once and kept on the engine while the crowded cells are counted and the
     rest paired (asked separately, each found them, and grouped them by cell, again)."""
+    pairing = pair_candidates(positions, places, params, tracks)
+    try:
+        candidates = to_arrow(pairing.candidates)
+    finally:
+        pairing.slow.release()
+    place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
+    return EncounterScan(encounter_events(candidates, place_rows, params), pairing.crowding)
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """The candidate steps of encounters left on the engine (`candidates`), what the
+    crowded-cell cap left out (`crowding`), and the kept slow steps they read (`slow`: the
+    caller releases it once the candidates are computed; on Spark, after the executors made
+    the events, `on_executors.py`)."""
+
+    candidates: Any
+    crowding: dict[str, int]
+    slow: Any
+
+
+def pair_candidates(
+    positions: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER, tracks: Any = None
+) -> Pairing:
+    """The slow steps away from places found once and kept on the engine while the crowded
+    cells are counted (collected: one row per crowded cell) and the rest paired."""
     slow = slow_steps(positions, places, params, tracks).cache()
     try:
         crowded = (to_arrow(crowded_cells(slow, params)) if params.anchorage_min_vessels
                    else None)
         pairable = slow if crowded is None else outside_found(slow, crowded, params)
-        candidates = to_arrow(_candidates(pairable, params))
-    finally:
+        return Pairing(_candidates(pairable, params), crowding_of(crowded), slow)
+    except BaseException:
         slow.release()
-    place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
-    return EncounterScan(encounter_events(candidates, place_rows, params), crowding_of(crowded))
+        raise
 
 
 def detect_encounters(

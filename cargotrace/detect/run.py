@@ -24,6 +24,13 @@ import pyarrow as pa
 from cargotrace.detect.context import Context
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
+from cargotrace.detect.on_executors import (
+    ExecutorEvents,
+    Provenance,
+    collect_rows,
+    event_frame,
+    events_from_rows,
+)
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
@@ -31,7 +38,7 @@ from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
-from cargotrace.store.events import events_table, store_events
+from cargotrace.store.events import EVENT_SCHEMA, Replaced, store_events
 from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
@@ -200,21 +207,35 @@ def _run_detectors(
     """Run the chosen detectors in order, then store every wanted kind's events at once:
     one transaction (a failed run leaves the store as it was, not half the kinds replaced)
     and one delete and insert instead of one per kind. `store_events` keeps only the events
-    that start in [since, until)."""
-    tables = []
-    for done, detector in enumerate(_chosen(wanted)):
-        tell(_step(detector), done)
-        ctx.found.update(detector.run(ctx))
-        for kind in detector.kinds:
-            if kind in wanted:
-                tables.append(events_table(
-                    ctx.found[kind], summary.preset, ctx.preset.params_of(detector.params_key),
-                    {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
-                    {"coverage": dataclasses.asdict(ctx.preset.coverage)}
-                    if kind in COVERAGE_READERS else None))
-    stored = [k for d in _chosen(wanted) for k in d.kinds if k in wanted]
-    replaced = store_events(store, pa.concat_tables(tables), [str(k) for k in stored],
-                            since, until)
+    that start in [since, until).
+
+    On Spark, a detector with an executor path (`Detector.on_spark`) leaves its candidates on
+    the engine and its events are made there (`on_executors.py`); they come back to the
+    driver only when a later detector reads them in Python (`Detector.reads`) or the store
+    lives on the client (a DuckDB file); a lake is written by Spark (`lake/spark_events.py`)."""
+    on_spark = summary.engine == str(Engine.SPARK)
+    tables, frames = [], []
+    chosen = _chosen(wanted)
+    try:
+        for done, detector in enumerate(chosen):
+            tell(_step(detector), done)
+            if on_spark and detector.on_spark is not None:
+                later = {k for d in chosen[done + 1:] for k in d.reads}
+                for kind, candidates in detector.on_spark(ctx).items():
+                    made = event_frame(candidates, _provenance(ctx, summary, detector, kind))
+                    frames.append(made)
+                    if kind in later:  # a Python detector reads them: events, not candidates
+                        made.compute()
+                        ctx.found[kind] = events_from_rows(collect_rows(made))
+                continue
+            ctx.found.update(detector.run(ctx))
+            tables += [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
+                       for kind in detector.kinds if kind in wanted]
+        stored = [k for d in chosen for k in d.kinds if k in wanted]
+        replaced = _store(store, tables, frames, [str(k) for k in stored], since, until)
+    finally:
+        for made in frames:
+            made.release()
     summary.replaced += replaced.removed
     summary.folded += replaced.folded
     for kind in stored:
@@ -222,6 +243,32 @@ def _run_detectors(
         if kind in ctx.inputs:
             summary.inputs[kind] = ctx.inputs[kind]
         record_run(store, kind, summary, since, until)
+
+
+def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
+                kind: EventKind) -> Provenance:
+    """What a kind's events record: preset, parameters, places and other inputs, and the
+    coverage model's parameters for the kinds that ask it."""
+    return Provenance(summary.preset, ctx.preset.params_of(detector.params_key),
+                      {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
+                      {"coverage": dataclasses.asdict(ctx.preset.coverage)}
+                      if kind in COVERAGE_READERS else None)
+
+
+def _store(store: Store, tables: list[pa.Table], frames: list[ExecutorEvents],
+           kinds: list[str], since: datetime | None, until: datetime | None) -> Replaced:
+    """Replace the run's events: on a lake, by Spark when events were made on the executors;
+    else on the client (`store_events`), executor-made rows collected first."""
+    from cargotrace.store.lake.store import LakeStore
+
+    if frames and isinstance(store, LakeStore):
+        from cargotrace.store.lake.spark_events import replace_events_on_spark
+
+        return replace_events_on_spark(store, tables, [f.frame for f in frames], kinds,
+                                       since, until)
+    tables = tables + [collect_rows(f) for f in frames]
+    return store_events(store, pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table(),
+                        kinds, since, until)
 
 
 RUN_KEY = "detected:{kind}"
