@@ -18,12 +18,13 @@ vessel's rows in order finds the same events. DuckDB never comes here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
+from cargotrace.detect.kinds import EventKind
 from cargotrace.store.engines.results import comparable_schema, sort_keys
 from cargotrace.store.events import EVENT_SCHEMA, Event, events_table
 
@@ -36,10 +37,13 @@ function or a `functools.partial` of one) that needs nothing from the driver."""
 class Candidates:
     """A detector's candidates left on the engine, and how they become events.
 
-    `together`: the columns whose rows the post-step must see in one call (a vessel: `mmsi`;
-    a pair of segments for encounters); `order_by`: the order `to_arrow` would give them;
-    `release`: what to free once the events are written (frames the expression reads)."""
+    `kinds`: the kinds the post-step makes (gaps and coverage exits come from one set of
+    silences); `together`: the columns whose rows the post-step must see in one call (a
+    vessel: `mmsi`; a pair of segments for encounters); `order_by`: the order `to_arrow`
+    would give them; `release`: what to free once the events are written (frames the
+    expression reads)."""
 
+    kinds: tuple[EventKind, ...]
     expr: Any
     post_step: PostStep
     together: tuple[str, ...] = ("mmsi",)
@@ -78,6 +82,13 @@ class ExecutorEvents:
         self.keep.append(lambda: free(kept))
         self.frame = kept
 
+    def only(self, kinds: list[str]) -> None:
+        """Keep the rows of `kinds` (those the run stores; a kind made alongside, e.g. coverage
+        exits in a run of gaps only, may still have been read by a later detector)."""
+        from pyspark.sql import functions as F
+
+        self.frame = self.frame.where(F.col("kind").isin(kinds))
+
     def release(self) -> None:
         for drop in self.keep:
             drop()
@@ -93,9 +104,10 @@ def spark_event_schema() -> Any:
 
 def partition_events(batches: Iterator[pa.RecordBatch], target: pa.Schema,
                      order_by: tuple[str, ...] | None, post_step: PostStep,
-                     provenance: Provenance) -> Iterator[pa.RecordBatch]:
+                     provenance: Mapping[str, Provenance]) -> Iterator[pa.RecordBatch]:
     """One partition's candidates to event rows (runs on an executor): the rows cast and
-    ordered as `to_arrow` gives them, the post-step, then `events_table`."""
+    ordered as `to_arrow` gives them, the post-step, then `events_table` per kind with that
+    kind's provenance (a kind not in `provenance` was not asked for: not kept)."""
     received = list(batches)
     if not received:
         return
@@ -106,12 +118,15 @@ def partition_events(batches: Iterator[pa.RecordBatch], target: pa.Schema,
     if order_by is not None:
         table = table.sort_by(sort_keys(table.schema, order_by))
     events = post_step(table)
-    if events:
-        yield from provenance.rows(events).to_batches()
+    for kind, recorded in provenance.items():
+        mine = [e for e in events if str(e.kind) == kind]
+        if mine:
+            yield from recorded.rows(mine).to_batches()
 
 
-def event_frame(candidates: Candidates, provenance: Provenance) -> ExecutorEvents:
-    """The events of `candidates` as a Spark DataFrame, computed on the executors."""
+def event_frame(candidates: Candidates, provenance: Mapping[str, Provenance]) -> ExecutorEvents:
+    """The events of `candidates` of the kinds in `provenance` (the run's, with what each
+    records) as a Spark DataFrame, computed on the executors."""
     import ibis
 
     from cargotrace.store.engines.shared_ctes import spark_query
@@ -120,7 +135,7 @@ def event_frame(candidates: Candidates, provenance: Provenance) -> ExecutorEvent
     backend = ibis.get_backend(table_expr)
     query = spark_query(backend, table_expr)
     target = comparable_schema(table_expr)
-    order_by, post_step = candidates.order_by, candidates.post_step
+    order_by, post_step, provenance = candidates.order_by, candidates.post_step, dict(provenance)
 
     def on_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         return partition_events(batches, target, order_by, post_step, provenance)

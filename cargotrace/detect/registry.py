@@ -20,7 +20,7 @@ from cargotrace.detect.encounters import encounter_events, pair_candidates, scan
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.left_coverage import separate_exits
+from cargotrace.detect.left_coverage import judges_exits, separate_exits
 from cargotrace.detect.loitering import detect_loitering, loitering_candidates, loitering_events
 from cargotrace.detect.on_executors import Candidates
 from cargotrace.detect.port_visits import (
@@ -29,6 +29,7 @@ from cargotrace.detect.port_visits import (
     port_visit_events,
 )
 from cargotrace.detect.shuttles import calls_from_events, detect_shuttles
+from cargotrace.detect.silences_on_executors import silence_candidates, silence_events
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
@@ -38,7 +39,7 @@ class Detector:
     params_key: str  # the detector's entry in a preset
     kinds: tuple[EventKind, ...]
     run: Callable[[Context], dict[EventKind, list[Event]]]
-    on_spark: Callable[[Context], dict[EventKind, Candidates]] | None = None
+    on_spark: Callable[[Context], Candidates] | None = None
     """On the Spark engine: the candidates left on the engine and the post-step that turns
     them into events on the executors (`on_executors.py`); None: `run` on the driver."""
     reads: tuple[EventKind, ...] = ()
@@ -62,6 +63,21 @@ def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
     candidates, exits = separate_exits(positions, candidates, coverage, ctx.preset.coverage)
     gaps = gap_events(candidates, params, ctx.data_end, coverage)
     return {EventKind.GAP: gaps, EventKind.LEFT_COVERAGE: exits}
+
+
+def _silence_candidates(ctx: Context) -> Candidates:
+    """`_gaps` on Spark's executors: the same silences, with the positions at their ends
+    joined on the engine when exits are judged (`silences_on_executors.py`)."""
+    params, coverage = ctx.preset.gap, ctx.coverage()
+    wide = dataclasses.replace(params, min_gap_h=min(
+        params.min_gap_h, ctx.preset.coverage.exit_min_silence_h))
+    positions = ctx.tables["positions"]
+    silences = gap_candidates(positions, wide, ctx.data_end,
+                              ctx.track() if ctx.has_track() else None)
+    post_step = partial(silence_events, params=params, data_end=ctx.data_end,
+                        coverage=coverage, coverage_params=ctx.preset.coverage)
+    return Candidates((EventKind.GAP, EventKind.LEFT_COVERAGE),
+                      silence_candidates(positions, silences, judges_exits(coverage)), post_step)
 
 
 def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -95,13 +111,13 @@ def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.PORT_VISIT: visits}
 
 
-def _port_visit_candidates(ctx: Context) -> dict[EventKind, Candidates]:
+def _port_visit_candidates(ctx: Context) -> Candidates:
     """`_port_visits` on Spark's executors: each candidate row is one visit (order free)."""
     positions, params = ctx.segmented_track(), ctx.preset.port_visit
     expr = port_visit_candidates(positions, ctx.tables["places"], params, ctx.data_end,
                                  positions if ctx.share_track else None)
     post_step = partial(port_visit_events, params=params, coverage=ctx.coverage())
-    return {EventKind.PORT_VISIT: Candidates(expr, post_step, order_by=None)}
+    return Candidates((EventKind.PORT_VISIT,), expr, post_step, order_by=None)
 
 
 def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -143,7 +159,7 @@ def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.ENCOUNTER: scan.events}
 
 
-def _encounter_candidates(ctx: Context) -> dict[EventKind, Candidates]:
+def _encounter_candidates(ctx: Context) -> Candidates:
     """`_encounters` on Spark's executors: a pair of segments' steps stay together."""
     params = ctx.preset.encounter
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
@@ -151,9 +167,8 @@ def _encounter_candidates(ctx: Context) -> dict[EventKind, Candidates]:
     pairing = pair_candidates(ctx.segmented_track(), places, params, tracks)
     ctx.inputs[EventKind.ENCOUNTER] = {"crowding": pairing.crowding}
     post_step = partial(encounter_events, places=_place_rows(places), params=params)
-    return {EventKind.ENCOUNTER: Candidates(
-        pairing.candidates, post_step, ("mmsi", "segment", "other_mmsi", "other_segment"),
-        None, (pairing.slow,))}
+    return Candidates((EventKind.ENCOUNTER,), pairing.candidates, post_step,
+                      ("mmsi", "segment", "other_mmsi", "other_segment"), None, (pairing.slow,))
 
 
 def _place_rows(places: object) -> object:
@@ -169,14 +184,14 @@ def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.LOITERING: events}
 
 
-def _loitering_candidates(ctx: Context) -> dict[EventKind, Candidates]:
+def _loitering_candidates(ctx: Context) -> Candidates:
     """`_loitering` on Spark's executors: each candidate row is one run (order free)."""
     params = ctx.preset.loitering
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
     places = ctx.tables["places"]
     expr = loitering_candidates(ctx.segmented_track(), places, params, tracks)
     post_step = partial(loitering_events, places=_place_rows(places), params=params)
-    return {EventKind.LOITERING: Candidates(expr, post_step, order_by=None)}
+    return Candidates((EventKind.LOITERING,), expr, post_step, order_by=None)
 
 
 def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -193,7 +208,7 @@ def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
 
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
-    Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps),
+    Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps, _silence_candidates),
     Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits, _port_visit_candidates),
     Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls,
              reads=(EventKind.GAP, EventKind.PORT_VISIT)),

@@ -220,13 +220,17 @@ def _run_detectors(
         for done, detector in enumerate(chosen):
             tell(_step(detector), done)
             if on_spark and detector.on_spark is not None:
+                candidates = detector.on_spark(ctx)
+                made = event_frame(candidates, {str(k): _provenance(ctx, summary, detector, k)
+                                                for k in candidates.kinds})
+                frames.append(made)
                 later = {k for d in chosen[done + 1:] for k in d.reads}
-                for kind, candidates in detector.on_spark(ctx).items():
-                    made = event_frame(candidates, _provenance(ctx, summary, detector, kind))
-                    frames.append(made)
-                    if kind in later:  # a Python detector reads them: events, not candidates
-                        made.compute()
-                        ctx.found[kind] = events_from_rows(collect_rows(made))
+                if later & set(candidates.kinds):  # read in Python: events, not candidates
+                    made.compute()
+                    found = events_from_rows(collect_rows(made))
+                    ctx.found.update({k: [e for e in found if e.kind == k]
+                                      for k in candidates.kinds})
+                made.only([str(k) for k in candidates.kinds if k in wanted])
                 continue
             ctx.found.update(detector.run(ctx))
             tables += [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
