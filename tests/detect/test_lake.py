@@ -103,10 +103,11 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No export, no upload, no event through the driver: Spark reads the day partitions the
-    snapshot lists, makes port visits, encounters and loitering on its executors (gaps still
-    on the driver: `Detector.on_spark` is None for them), and writes the lake's events table
-    itself (its own Parquet files, one `detect` snapshot), replacing the DuckDB-detected
-    events (some across midnight, so built from two partitions) with identical ones: the
+    snapshot lists, makes gaps, port visits, encounters and loitering on its executors
+    (identity on the driver: `Detector.on_spark` is None for it, its rows join the others),
+    and writes the lake's events table itself (its own Parquet files, one `detect`
+    snapshot), replacing the DuckDB-detected events (some across midnight, so built from two
+    partitions) with identical ones: the
     lake's events after the Spark run are the DuckDB file's, row for row (SQL EXCEPT both
     ways). Port visits run the widest query (shared CTEs computed once on Spark,
     store/engines/shared_ctes.py); every kind on Spark: test_engines.py."""
@@ -114,7 +115,7 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
     root = tmp_path / "lk"
     shutil.copytree(detected_lake, root)
     caplog.set_level(logging.DEBUG, logger="cargotrace.store.engines.handoff")
-    kinds = ["gap", "port_visit", "encounter", "loitering"]
+    kinds = ["identity", "gap", "port_visit", "encounter", "loitering"]
     try:
         with cargotrace.open_store(f"lake:{root}") as lake:
             before = lake.snapshot.version
@@ -129,7 +130,7 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
             "SELECT kind, count(*) FROM events WHERE kind IN ('gap', 'port_visit') AND "
             "start::DATE <> \"end\"::DATE GROUP BY kind").fetchall())
     assert set(across) == {"gap", "port_visit"}  # each kind has events across midnight
-    assert stored["port_visit"] > 0 and stored["encounter"] > 0
+    assert stored["port_visit"] > 0 and stored["encounter"] > 0 and stored["identity"] > 0
     assert summary.written == {k: stored.get(k, 0) for k in kinds}
     assert summary.replaced == sum(stored.values())
     handed = {r.getMessage().split(" ")[0]: r.getMessage().rsplit("(", 1)[1]
