@@ -107,7 +107,8 @@ def partition_events(batches: Iterator[pa.RecordBatch], target: pa.Schema,
                      provenance: Mapping[str, Provenance]) -> Iterator[pa.RecordBatch]:
     """One partition's candidates to event rows (runs on an executor): the rows cast and
     ordered as `to_arrow` gives them, the post-step, then `events_table` per kind with that
-    kind's provenance (a kind not in `provenance` was not asked for: not kept)."""
+    kind's provenance. The partition's candidates are held at once (a shuffle partition's
+    share: the run's candidates over `spark.sql.shuffle.partitions`), never the run's."""
     received = list(batches)
     if not received:
         return
@@ -144,7 +145,7 @@ def event_frame(candidates: Candidates, provenance: Mapping[str, Provenance]) ->
              .mapInArrow(on_partition, spark_event_schema()))
     session = backend._session
     keep: list[Callable[[], None]] = [lambda: query.release(session)]
-    keep += [getattr(t, "release") for t in candidates.release]  # noqa: B009
+    keep += [kept.release for kept in candidates.release]
     return ExecutorEvents(frame, keep)
 
 
