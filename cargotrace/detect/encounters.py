@@ -286,17 +286,49 @@ def scan_encounters(
         slow.release()
 
 
+@dataclass(frozen=True)
+class Pairing:
+    """The candidate steps of encounters left on the engine (`candidates`), what the
+    crowded-cell cap left out (`crowding`), and the kept slow steps they read (`slow`: the
+    caller releases it once the candidates are computed; on Spark, after the executors made
+    the events, `on_executors.py`)."""
+
+    candidates: Any
+    crowding: dict[str, int]
+    slow: Any
+
+
+def pair_candidates(
+    positions: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER, tracks: Any = None
+) -> Pairing:
+    """The slow steps away from places found once and kept on the engine while the crowded
+    cells are counted (collected: one row per crowded cell) and the rest paired."""
+    slow = slow_steps(positions, places, params, tracks).cache()
+    try:
+        return pair_slow_steps(slow, params)
+    except BaseException:
+        slow.release()
+        raise
+
+
+def pair_slow_steps(slow: Any, params: EncounterParams = GFW_ENCOUNTER) -> Pairing:
+    """The pairing of `slow_steps` already found and kept (`slow`, released by the caller):
+    crowded cells counted (collected: one row per crowded cell), the rest paired."""
+    crowded = (to_arrow(crowded_cells(slow, params)) if params.anchorage_min_vessels
+               else None)
+    pairable = slow if crowded is None else outside_found(slow, crowded, params)
+    return Pairing(_candidates(pairable, params), crowding_of(crowded), slow)
+
+
 def scan_slow_steps(slow: Any, places: Any, params: EncounterParams = GFW_ENCOUNTER
                     ) -> EncounterScan:
     """`scan_encounters` from `slow_steps` already found: the detection run over buckets of
     vessels (`buckets.py`) gathers every bucket's slow steps and pairs them here once, so no
     pair or crowded cell is split between buckets."""
-    crowded = (to_arrow(crowded_cells(slow, params)) if params.anchorage_min_vessels
-               else None)
-    pairable = slow if crowded is None else outside_found(slow, crowded, params)
-    candidates = to_arrow(_candidates(pairable, params))
+    pairing = pair_slow_steps(slow, params)
+    candidates = to_arrow(pairing.candidates)
     place_rows = to_arrow(places.select("place_id", "lat", "lon", "radius_m"))
-    return EncounterScan(encounter_events(candidates, place_rows, params), crowding_of(crowded))
+    return EncounterScan(encounter_events(candidates, place_rows, params), pairing.crowding)
 
 
 def detect_encounters(

@@ -51,7 +51,8 @@ from cargotrace.geo import sphere
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
-__all__ = ["UNDERWAY_KN", "at_silence_ends", "coverage_exits", "separate_exits"]
+__all__ = ["AT_END", "UNDERWAY_KN", "at_silence_ends", "coverage_exits", "exits_at",
+           "judges_exits", "positions_at", "separate_exits"]
 
 
 Key = tuple[int, datetime]
@@ -70,12 +71,22 @@ def at_silence_ends(positions: Any, silences: pa.Table) -> dict[Key, dict[str, A
         "k_mmsi": pa.array([k[0] for k in keys], pa.int64()),
         "k_ts": pa.array([k[1] for k in keys], pa.timestamp("us", tz="UTC")),
     }))
-    j = wanted.join(positions, [wanted.k_mmsi == positions.mmsi, wanted.k_ts == positions.ts])
-    # several positions can share a silence's end time: the first non-null values win
-    class_b = j.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False).cast("int64")
-    rows = j.group_by(["k_mmsi", "k_ts"]).agg(cog=j.cog.max(), sog=j.sog.max(),
-                                               station=j.station.max(), class_b=class_b.max())
+    rows = positions_at(positions, wanted)
     return {(int(r["k_mmsi"]), r["k_ts"]): r for r in to_arrow(rows).to_pylist()}
+
+
+AT_END = ("cog", "sog", "station", "class_b")
+"""What the exit test reads of the position at a silence's end (`positions_at`)."""
+
+
+def positions_at(positions: Any, wanted: Any) -> Any:
+    """Per (k_mmsi, k_ts) of `wanted`, the `AT_END` values of the positions there: several
+    positions can share a silence's end time, the largest non-null value of each wins;
+    `class_b` is 1 or 0 (never NULL for a key that was heard)."""
+    j = wanted.join(positions, [wanted.k_mmsi == positions.mmsi, wanted.k_ts == positions.ts])
+    class_b = j.msg_type.isin(list(CLASS_B_MSG_TYPES)).fill_null(False).cast("int64")
+    return j.group_by(["k_mmsi", "k_ts"]).agg(cog=j.cog.max(), sog=j.sog.max(),
+                                              station=j.station.max(), class_b=class_b.max())
 
 
 def _reported_course(at: dict[str, Any] | None) -> float | None:
@@ -207,9 +218,20 @@ def separate_exits(positions: Any, candidates: pa.Table, model: CoverageModel,
     """Silence candidates (`gaps.gap_candidates` rows) split into the rows still to be judged
     as gaps, each with the `station` that last heard the vessel, and the left-coverage
     events. Without a regional footprint or judged receivers nothing is looked up."""
-    if not candidates.num_rows or not (model.footprint.regional or model.stations):
+    if not candidates.num_rows or not judges_exits(model):
         return candidates, []
-    at_ends = at_silence_ends(positions, candidates)
+    return exits_at(candidates, at_silence_ends(positions, candidates), model, params)
+
+
+def judges_exits(model: CoverageModel) -> bool:
+    """Whether silences are looked at for exits at all: a regional footprint, or judged
+    receivers (whose `station` the gaps then record)."""
+    return bool(model.footprint.regional or model.stations)
+
+
+def exits_at(candidates: pa.Table, at_ends: dict[Key, dict[str, Any]], model: CoverageModel,
+             params: CoverageParams) -> tuple[pa.Table, list[Event]]:
+    """`separate_exits` with the positions at the silences' ends already looked up."""
     stations = [(at_ends.get((int(m), s)) or {}).get("station") for m, s in zip(
         candidates.column("mmsi").to_pylist(), candidates.column("start").to_pylist(),
         strict=True)]

@@ -11,18 +11,25 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from cargotrace.detect.context import Context
 from cargotrace.detect.dark_calls import dark_port_calls
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
-from cargotrace.detect.encounters import scan_encounters
+from cargotrace.detect.encounters import encounter_events, pair_candidates, scan_encounters
 from cargotrace.detect.gaps import gap_candidates, gap_events
 from cargotrace.detect.identity import detect_identity
 from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.left_coverage import separate_exits
-from cargotrace.detect.loitering import detect_loitering
-from cargotrace.detect.port_visits import detect_port_visits
+from cargotrace.detect.left_coverage import judges_exits, separate_exits
+from cargotrace.detect.loitering import detect_loitering, loitering_candidates, loitering_events
+from cargotrace.detect.on_executors import Candidates
+from cargotrace.detect.port_visits import (
+    detect_port_visits,
+    port_visit_candidates,
+    port_visit_events,
+)
 from cargotrace.detect.shuttles import calls_from_events, detect_shuttles
+from cargotrace.detect.silences_on_executors import silence_candidates, silence_events
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
@@ -32,6 +39,12 @@ class Detector:
     params_key: str  # the detector's entry in a preset
     kinds: tuple[EventKind, ...]
     run: Callable[[Context], dict[EventKind, list[Event]]]
+    on_spark: Callable[[Context], Candidates] | None = None
+    """On the Spark engine: the candidates left on the engine and the post-step that turns
+    them into events on the executors (`on_executors.py`); None: `run` on the driver."""
+    reads: tuple[EventKind, ...] = ()
+    """The kinds whose events `run` reads in Python (`ctx.found`): found on the executors,
+    they come back to the driver for it (events, never candidates)."""
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -50,6 +63,21 @@ def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
     candidates, exits = separate_exits(positions, candidates, coverage, ctx.preset.coverage)
     gaps = gap_events(candidates, params, ctx.data_end, coverage)
     return {EventKind.GAP: gaps, EventKind.LEFT_COVERAGE: exits}
+
+
+def _silence_candidates(ctx: Context) -> Candidates:
+    """`_gaps` on Spark's executors: the same silences, with the positions at their ends
+    joined on the engine when exits are judged (`silences_on_executors.py`)."""
+    params, coverage = ctx.preset.gap, ctx.coverage()
+    wide = dataclasses.replace(params, min_gap_h=min(
+        params.min_gap_h, ctx.preset.coverage.exit_min_silence_h))
+    positions = ctx.tables["positions"]
+    silences = gap_candidates(positions, wide, ctx.data_end,
+                              ctx.track() if ctx.has_track() else None)
+    post_step = partial(silence_events, params=params, data_end=ctx.data_end,
+                        coverage=coverage, coverage_params=ctx.preset.coverage)
+    return Candidates((EventKind.GAP, EventKind.LEFT_COVERAGE),
+                      silence_candidates(positions, silences, judges_exits(coverage)), post_step)
 
 
 def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -81,6 +109,15 @@ def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
         positions if ctx.share_track else None, ctx.coverage(),
     )
     return {EventKind.PORT_VISIT: visits}
+
+
+def _port_visit_candidates(ctx: Context) -> Candidates:
+    """`_port_visits` on Spark's executors: each candidate row is one visit (order free)."""
+    positions, params = ctx.segmented_track(), ctx.preset.port_visit
+    expr = port_visit_candidates(positions, ctx.tables["places"], params, ctx.data_end,
+                                 positions if ctx.share_track else None)
+    post_step = partial(port_visit_events, params=params, coverage=ctx.coverage())
+    return Candidates((EventKind.PORT_VISIT,), expr, post_step, order_by=None)
 
 
 def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -122,11 +159,39 @@ def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.ENCOUNTER: scan.events}
 
 
+def _encounter_candidates(ctx: Context) -> Candidates:
+    """`_encounters` on Spark's executors: a pair of segments' steps stay together."""
+    params = ctx.preset.encounter
+    tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    places = ctx.tables["places"]
+    pairing = pair_candidates(ctx.segmented_track(), places, params, tracks)
+    ctx.inputs[EventKind.ENCOUNTER] = {"crowding": pairing.crowding}
+    post_step = partial(encounter_events, places=_place_rows(places), params=params)
+    return Candidates((EventKind.ENCOUNTER,), pairing.candidates, post_step,
+                      ("mmsi", "segment", "other_mmsi", "other_segment"), None, (pairing.slow,))
+
+
+def _place_rows(places: object) -> object:
+    """The places the post-steps measure distances to (a run-wide input shipped to the
+    executors with them: the gazetteer, not candidates)."""
+    return to_arrow(places.select("place_id", "lat", "lon", "radius_m"))  # type: ignore[attr-defined]
+
+
 def _loitering(ctx: Context) -> dict[EventKind, list[Event]]:
     params = ctx.preset.loitering
     tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
     events = detect_loitering(ctx.segmented_track(), ctx.tables["places"], params, tracks)
     return {EventKind.LOITERING: events}
+
+
+def _loitering_candidates(ctx: Context) -> Candidates:
+    """`_loitering` on Spark's executors: each candidate row is one run (order free)."""
+    params = ctx.preset.loitering
+    tracks = ctx.tracks(params.resample_min, params.max_interpolate_gap_h, params.max_speed_kn)
+    places = ctx.tables["places"]
+    expr = loitering_candidates(ctx.segmented_track(), places, params, tracks)
+    post_step = partial(loitering_events, places=_place_rows(places), params=params)
+    return Candidates((EventKind.LOITERING,), expr, post_step, order_by=None)
 
 
 def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -143,14 +208,18 @@ def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
 
 DETECTORS = (
     Detector("identity", (EventKind.IDENTITY,), _identity),
-    Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps),
-    Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits),
-    Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls),
-    Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages),
-    Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes),
-    Detector("encounter", (EventKind.ENCOUNTER,), _encounters),
-    Detector("loitering", (EventKind.LOITERING,), _loitering),
-    Detector("shuttle", (EventKind.SHUTTLE,), _shuttles),
+    Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps, _silence_candidates),
+    Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits, _port_visit_candidates),
+    Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls,
+             reads=(EventKind.GAP, EventKind.PORT_VISIT)),
+    Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages,
+             reads=(EventKind.PORT_VISIT, EventKind.LEFT_COVERAGE)),
+    Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes,
+             reads=(EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.DARK_VOYAGE)),
+    Detector("encounter", (EventKind.ENCOUNTER,), _encounters, _encounter_candidates),
+    Detector("loitering", (EventKind.LOITERING,), _loitering, _loitering_candidates),
+    Detector("shuttle", (EventKind.SHUTTLE,), _shuttles,
+             reads=(EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL)),
 )
 SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
 COVERAGE_READERS = frozenset({

@@ -25,6 +25,13 @@ from cargotrace.detect.buckets import BucketParams, bucket_count, detect_in_buck
 from cargotrace.detect.context import Context
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
+from cargotrace.detect.on_executors import (
+    ExecutorEvents,
+    Provenance,
+    collect_rows,
+    event_frame,
+    events_from_rows,
+)
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
@@ -32,7 +39,7 @@ from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
-from cargotrace.store.events import events_table, store_events
+from cargotrace.store.events import EVENT_SCHEMA, Replaced, store_events
 from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
@@ -154,21 +161,24 @@ def detect(
             ctx = Context(tables, chosen, data_end, share_track=share_track,
                           places_used=places_used(store))
             steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
+        on_engine = _OnEngine()
         try:
             if summary.buckets == 1:
                 tell(steps[0], 0, len(steps))
                 flags = ctx.flag_outliers()  # over the range read: the window's are stored
                 summary.flagged = replace_flags(store, flags, since, until)
-                _run_detectors(ctx, wanted, lambda step, done: tell(step, done + 1, len(steps)))
+                on_engine = _run_detectors(ctx, wanted, summary,
+                                           lambda step, done: tell(step, done + 1, len(steps)))
             else:
                 summary.flagged = replace_flags(store, flags, since, until)
-            _store_found(store, ctx, wanted, summary, since, until)
+            _store_found(store, ctx, wanted, summary, since, until, on_engine)
             tell("done", len(steps), len(steps))
             for kind in wanted:
                 notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
                 if notes:
                     summary.notes[kind] = notes
         finally:
+            on_engine.release()
             ctx.release()
         summary.duration_s = time.perf_counter() - started
         return summary
@@ -217,12 +227,52 @@ def _chosen(wanted: list[EventKind]) -> list[Detector]:
     return [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
 
 
-def _run_detectors(ctx: Context, wanted: list[EventKind], tell: Callable[[str, int], None]
-                   ) -> None:
-    """Run the chosen detectors in order over the whole run (one bucket)."""
-    for done, detector in enumerate(_chosen(wanted)):
-        tell(_step(detector), done)
-        ctx.found.update(detector.run(ctx))
+@dataclass
+class _OnEngine:
+    """The events a Spark run left on the engine (`frames`, released by the caller) and the
+    kinds they hold (not stored again from the driver's `ctx.found`)."""
+
+    frames: list[ExecutorEvents] = field(default_factory=list)
+    kinds: set[EventKind] = field(default_factory=set)
+
+    def release(self) -> None:
+        for made in self.frames:
+            made.release()
+
+
+def _run_detectors(ctx: Context, wanted: list[EventKind], summary: DetectSummary,
+                   tell: Callable[[str, int], None]) -> _OnEngine:
+    """Run the chosen detectors in order over the whole run (one bucket).
+
+    On Spark, a detector with an executor path (`Detector.on_spark`) leaves its candidates on
+    the engine and its events are made there (`on_executors.py`); they come back to the
+    driver only when a later detector reads them in Python (`Detector.reads`) or the store
+    lives on the client (a DuckDB file); a lake is written by Spark (`lake/spark_events.py`)."""
+    on_spark = summary.engine == str(Engine.SPARK)
+    on_engine = _OnEngine()
+    chosen = _chosen(wanted)
+    try:
+        for done, detector in enumerate(chosen):
+            tell(_step(detector), done)
+            if on_spark and detector.on_spark is not None:
+                candidates = detector.on_spark(ctx)
+                made = event_frame(candidates, {str(k): _provenance(ctx, summary, detector, k)
+                                                for k in candidates.kinds})
+                on_engine.frames.append(made)
+                on_engine.kinds.update(detector.kinds)
+                later = {k for d in chosen[done + 1:] for k in d.reads}
+                if later & set(candidates.kinds):  # read in Python: events, not candidates
+                    made.compute()
+                    found = events_from_rows(collect_rows(made))
+                    ctx.found.update({k: [e for e in found if e.kind == k]
+                                      for k in candidates.kinds})
+                made.only([str(k) for k in candidates.kinds if k in wanted])
+                continue
+            ctx.found.update(detector.run(ctx))
+    except BaseException:
+        on_engine.release()
+        raise
+    return on_engine
 
 
 def _store_found(
@@ -232,22 +282,18 @@ def _store_found(
     summary: DetectSummary,
     since: datetime | None,
     until: datetime | None,
+    on_engine: _OnEngine,
 ) -> None:
     """Store every wanted kind's events at once: one transaction (a failed run leaves the
     store as it was, not half the kinds replaced) and one delete and insert instead of one
-    per kind. `store_events` keeps only the events that start in [since, until)."""
-    tables = []
-    for detector in _chosen(wanted):
-        for kind in detector.kinds:
-            if kind in wanted:
-                tables.append(events_table(
-                    ctx.found[kind], summary.preset, ctx.preset.params_of(detector.params_key),
-                    {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
-                    {"coverage": dataclasses.asdict(ctx.preset.coverage)}
-                    if kind in COVERAGE_READERS else None))
-    stored = [k for d in _chosen(wanted) for k in d.kinds if k in wanted]
-    replaced = store_events(store, pa.concat_tables(tables), [str(k) for k in stored],
-                            since, until)
+    per kind. `store_events` keeps only the events that start in [since, until). Events left
+    on Spark's engine are written by Spark on a lake, collected as rows otherwise (`_store`)."""
+    chosen = _chosen(wanted)
+    tables = [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
+              for detector in chosen for kind in detector.kinds
+              if kind in wanted and kind not in on_engine.kinds]
+    stored = [k for d in chosen for k in d.kinds if k in wanted]
+    replaced = _store(store, tables, on_engine.frames, [str(k) for k in stored], since, until)
     summary.replaced += replaced.removed
     summary.folded += replaced.folded
     for kind in stored:
@@ -255,6 +301,32 @@ def _store_found(
         if kind in ctx.inputs:
             summary.inputs[kind] = ctx.inputs[kind]
         record_run(store, kind, summary, since, until)
+
+
+def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
+                kind: EventKind) -> Provenance:
+    """What a kind's events record: preset, parameters, places and other inputs, and the
+    coverage model's parameters for the kinds that ask it."""
+    return Provenance(summary.preset, ctx.preset.params_of(detector.params_key),
+                      {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
+                      {"coverage": dataclasses.asdict(ctx.preset.coverage)}
+                      if kind in COVERAGE_READERS else None)
+
+
+def _store(store: Store, tables: list[pa.Table], frames: list[ExecutorEvents],
+           kinds: list[str], since: datetime | None, until: datetime | None) -> Replaced:
+    """Replace the run's events: on a lake, by Spark when events were made on the executors;
+    else on the client (`store_events`), executor-made rows collected first."""
+    from cargotrace.store.lake.store import LakeStore
+
+    if frames and isinstance(store, LakeStore):
+        from cargotrace.store.lake.spark_events import replace_events_on_spark
+
+        return replace_events_on_spark(store, tables, [f.frame for f in frames], kinds,
+                                       since, until)
+    tables = tables + [collect_rows(f) for f in frames]
+    return store_events(store, pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table(),
+                        kinds, since, until)
 
 
 RUN_KEY = "detected:{kind}"

@@ -98,37 +98,51 @@ def test_detecting_again_on_the_lake_changes_no_event(detected_lake: Path) -> No
         assert lake.snapshot.operation == "write"
 
 
-def test_spark_reads_the_lakes_own_files_and_gives_the_same_events(
+def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
     spark: Any, sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """No export and no upload: Spark reads the day partitions the snapshot lists, and
-    replaces the DuckDB-detected gaps and port visits (some across midnight, so built from
-    two partitions) with identical ones: the lake's events after the Spark run are the DuckDB
-    file's, row for row (SQL EXCEPT both ways). Port visits run the widest query (shared CTEs
-    computed once on Spark, store/engines/shared_ctes.py); every kind on Spark: test_engines.py."""
+    """No export, no upload, no event through the driver: Spark reads the day partitions the
+    snapshot lists, makes gaps, port visits, encounters and loitering on its executors
+    (identity on the driver: `Detector.on_spark` is None for it, its rows join the others),
+    and writes the lake's events table itself (its own Parquet files, one `detect`
+    snapshot), replacing the DuckDB-detected events (some across midnight, so built from two
+    partitions) with identical ones: the
+    lake's events after the Spark run are the DuckDB file's, row for row (SQL EXCEPT both
+    ways). Port visits run the widest query (shared CTEs computed once on Spark,
+    store/engines/shared_ctes.py); every kind on Spark: test_engines.py."""
     _, duck_path = sea_of_japan
     root = tmp_path / "lk"
     shutil.copytree(detected_lake, root)
     caplog.set_level(logging.DEBUG, logger="cargotrace.store.engines.handoff")
-    kinds = ["gap", "port_visit"]
+    kinds = ["identity", "gap", "port_visit", "encounter", "loitering"]
     try:
         with cargotrace.open_store(f"lake:{root}") as lake:
+            before = lake.snapshot.version
             summary = detect(lake, kinds=kinds, engine=Engine.SPARK)
     finally:
         drop_spark_views()
     with cargotrace.open_store(duck_path, read_only=True) as duck:
         stored = dict(duck.con.execute(
-            "SELECT kind, count(*) FROM events WHERE kind IN ('gap', 'port_visit') "
-            "GROUP BY kind").fetchall())
+            "SELECT kind, count(*) FROM events WHERE kind IN (SELECT unnest(?)) "
+            "GROUP BY kind", [kinds]).fetchall())
         across = dict(duck.con.execute(
             "SELECT kind, count(*) FROM events WHERE kind IN ('gap', 'port_visit') AND "
             "start::DATE <> \"end\"::DATE GROUP BY kind").fetchall())
-    assert set(across) == set(kinds)  # each kind has events across midnight
-    assert summary.written == stored and summary.replaced == sum(stored.values()) > 0
+    assert set(across) == {"gap", "port_visit"}  # each kind has events across midnight
+    assert stored["port_visit"] > 0 and stored["encounter"] > 0 and stored["identity"] > 0
+    assert summary.written == {k: stored.get(k, 0) for k in kinds}
+    assert summary.replaced == sum(stored.values())
     handed = {r.getMessage().split(" ")[0]: r.getMessage().rsplit("(", 1)[1]
               for r in caplog.records if "spark view" in r.getMessage()}
     assert handed == {"positions": "lake)", "vessel_reports": "lake)", "places": "parquet)"}
+    # Spark's writer made the events files, committed as one `detect` snapshot; the run's
+    # `detected:` notes follow in the next (written when the lake closes)
+    written_by_spark = json.loads((root / "_snapshots" / f"{before + 1:020d}.json").read_text())
+    assert written_by_spark["operation"] == "detect"
+    assert written_by_spark["details"]["engine"] == "spark"
+    files = latest_snapshot(root).files("events")
+    assert files and all(Path(f.path).name.startswith("part-") for f in files)
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         differ = _events_differ(lake, duck_path)
         on_lake = lake.con.execute("SELECT count(*) FROM events").fetchall()[0][0]

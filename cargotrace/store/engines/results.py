@@ -21,7 +21,7 @@ def _normalised_type(dtype: pa.DataType) -> pa.DataType:
     return dtype
 
 
-def _sort_keys(schema: pa.Schema, order_by: Sequence[str]) -> list[tuple[str, str]]:
+def sort_keys(schema: pa.Schema, order_by: Sequence[str]) -> list[tuple[str, str]]:
     """`order_by` first, then every other flat column as a tie-breaker (lists cannot be sorted)."""
     import pyarrow as pa
 
@@ -34,6 +34,16 @@ def _sort_keys(schema: pa.Schema, order_by: Sequence[str]) -> list[tuple[str, st
         if field.name not in order_by and not pa.types.is_nested(field.type)
     ]
     return [(name, "ascending") for name in [*order_by, *rest]]
+
+
+def comparable_schema(table_expr: ibis.Table) -> pa.Schema:
+    """The Arrow schema `to_arrow` gives `table_expr`'s rows (the Ibis types, times µs UTC,
+    every field nullable); Spark's executors cast their partitions to it too
+    (`detect/on_executors.py`), so a post-step sees the same values wherever it runs."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(field.name, _normalised_type(field.type), nullable=True)
+                      for field in table_expr.schema().to_pyarrow()])
 
 
 def to_arrow(expr: ibis.Expr, order_by: Sequence[str] | None = None) -> pa.Table:
@@ -49,7 +59,6 @@ def to_arrow(expr: ibis.Expr, order_by: Sequence[str] | None = None) -> pa.Table
     which is faster and keeps microseconds (classic and Spark Connect sessions alike).
     """
     import ibis
-    import pyarrow as pa
 
     table_expr = expr.as_table()
     backend = ibis.get_backend(table_expr)
@@ -69,13 +78,7 @@ def to_arrow(expr: ibis.Expr, order_by: Sequence[str] | None = None) -> pa.Table
     else:
         result = table_expr.to_pyarrow()
 
-    target = pa.schema(
-        [
-            pa.field(field.name, _normalised_type(field.type), nullable=True)
-            for field in table_expr.schema().to_pyarrow()
-        ]
-    )
-    result = result.cast(target)
+    result = result.cast(comparable_schema(table_expr))
     if order_by is not None:
-        result = result.sort_by(_sort_keys(result.schema, order_by))
+        result = result.sort_by(sort_keys(result.schema, order_by))
     return result

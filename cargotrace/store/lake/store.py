@@ -224,6 +224,16 @@ class LakeStore(Store):
         log.debug("%s: committed version %d (%s)", self.root, snapshot.version, operation)
         return snapshot
 
+    def reload(self, table: str) -> None:
+        """Read a working copy again from the snapshot's files, after another engine wrote
+        and committed the table (Spark's events, `spark_events.py`): later readers in this
+        process see what was committed, and `commit` does not write the old copy back."""
+        self.con.execute(f'DELETE FROM "{table}"')
+        files = self.snapshot.files(table)
+        if files:
+            self.con.execute(f'INSERT INTO "{table}" BY NAME {files_sql(self.root, table, files)}')
+        self._fingerprints[table] = self._fingerprint(table)
+
     def read_files(self, table: str) -> tuple[DataFile, ...]:
         """The files a reader of `table` reads now: the snapshot's, narrowed to the days of a
         `reading_window` while one is open (Spark's frames read these too)."""

@@ -1,0 +1,163 @@
+"""Detection on Spark without the driver in the way: candidates become events on the executors.
+
+Why (issue 23, item 3): on DuckDB a detector collects its candidates (`to_arrow`) and a Python
+post-step turns them into events (coverage model, distance to shore, confidence). On a cluster
+the candidates of billions of positions cannot pass through the driver. Here the candidates
+stay a Spark DataFrame, are partitioned so that what the post-step needs together (a vessel's
+candidates, a pair's steps) lies in one partition, and the SAME post-step function runs per
+partition in `mapInArrow`, with its small run-wide inputs (parameters, coverage model, places)
+pickled along with it. Each partition's events go through `events_table` there too, so the
+result is a Spark DataFrame of event rows in the events table's own layout (`EVENT_SCHEMA`,
+one declaration): ids, parameters and provenance computed exactly as on DuckDB.
+
+The partition sees the rows in the order `to_arrow` gives them on the driver (`order_by`, then
+every other flat column), cast to the same Ibis-normalised types, so a post-step that reads one
+vessel's rows in order finds the same events. DuckDB never comes here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from cargotrace.detect.kinds import EventKind
+from cargotrace.store.engines.results import comparable_schema, sort_keys
+from cargotrace.store.events import EVENT_SCHEMA, Event, events_table
+
+PostStep = Callable[[pa.Table], list[Event]]
+"""Candidates (Arrow, one or more whole groups) to events: a picklable function (a module-level
+function or a `functools.partial` of one) that needs nothing from the driver."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A detector's candidates left on the engine, and how they become events.
+
+    `kinds`: the kinds the post-step makes (gaps and coverage exits come from one set of
+    silences); `together`: the columns whose rows the post-step must see in one call (a
+    vessel: `mmsi`; a pair of segments for encounters); `order_by`: the order `to_arrow`
+    would give them; `release`: what to free once the events are written (frames the
+    expression reads)."""
+
+    kinds: tuple[EventKind, ...]
+    expr: Any
+    post_step: PostStep
+    together: tuple[str, ...] = ("mmsi",)
+    order_by: tuple[str, ...] | None = ("mmsi", "start")
+    release: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What `events_table` records with every event of a kind: the preset, the detector's
+    parameters, the inputs (places) and the shared parameters (the coverage model's)."""
+
+    preset: str
+    params: Any
+    inputs: dict[str, Any] | None = None
+    shared: dict[str, Any] | None = None
+
+    def rows(self, events: list[Event]) -> pa.Table:
+        return events_table(events, self.preset, self.params, self.inputs, self.shared)
+
+
+@dataclass
+class ExecutorEvents:
+    """A kind's events as a Spark DataFrame of event rows (`EVENT_SCHEMA`), not yet computed,
+    and what must stay alive until they are (shared CTE views, kept frames)."""
+
+    frame: Any
+    keep: list[Callable[[], None]] = field(default_factory=list)
+
+    def compute(self) -> None:
+        """Make the events now and keep them on the executors (read twice: by the driver's
+        Python detector that needs them, then by the write), freed by `release`."""
+        from cargotrace.store.engines.shared_ctes import free, keep
+
+        kept = keep(self.frame)
+        self.keep.append(lambda: free(kept))
+        self.frame = kept
+
+    def only(self, kinds: list[str]) -> None:
+        """Keep the rows of `kinds` (those the run stores; a kind made alongside, e.g. coverage
+        exits in a run of gaps only, may still have been read by a later detector)."""
+        from pyspark.sql import functions as F
+
+        self.frame = self.frame.where(F.col("kind").isin(kinds))
+
+    def release(self) -> None:
+        for drop in self.keep:
+            drop()
+        self.keep.clear()
+
+
+def spark_event_schema() -> Any:
+    """`EVENT_SCHEMA` as Spark's type (timestamps with a zone are Spark's TimestampType)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(EVENT_SCHEMA)
+
+
+def partition_events(batches: Iterator[pa.RecordBatch], target: pa.Schema,
+                     order_by: tuple[str, ...] | None, post_step: PostStep,
+                     provenance: Mapping[str, Provenance]) -> Iterator[pa.RecordBatch]:
+    """One partition's candidates to event rows (runs on an executor): the rows cast and
+    ordered as `to_arrow` gives them, the post-step, then `events_table` per kind with that
+    kind's provenance. The partition's candidates are held at once (a shuffle partition's
+    share: the run's candidates over `spark.sql.shuffle.partitions`), never the run's."""
+    received = list(batches)
+    if not received:
+        return
+    table = pa.Table.from_batches(received)
+    if table.num_rows == 0:
+        return
+    table = table.select(target.names).cast(target)
+    if order_by is not None:
+        table = table.sort_by(sort_keys(table.schema, order_by))
+    events = post_step(table)
+    for kind, recorded in provenance.items():
+        mine = [e for e in events if str(e.kind) == kind]
+        if mine:
+            yield from recorded.rows(mine).to_batches()
+
+
+def event_frame(candidates: Candidates, provenance: Mapping[str, Provenance]) -> ExecutorEvents:
+    """The events of `candidates` of the kinds in `provenance` (the run's, with what each
+    records) as a Spark DataFrame, computed on the executors."""
+    import ibis
+
+    from cargotrace.store.engines.shared_ctes import spark_query
+
+    table_expr = candidates.expr.as_table()
+    backend = ibis.get_backend(table_expr)
+    query = spark_query(backend, table_expr)
+    target = comparable_schema(table_expr)
+    order_by, post_step, provenance = candidates.order_by, candidates.post_step, dict(provenance)
+
+    def on_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return partition_events(batches, target, order_by, post_step, provenance)
+
+    frame = (query.frame.repartition(*candidates.together)
+             .mapInArrow(on_partition, spark_event_schema()))
+    session = backend._session
+    keep: list[Callable[[], None]] = [lambda: query.release(session)]
+    keep += [kept.release for kept in candidates.release]
+    return ExecutorEvents(frame, keep)
+
+
+def events_from_rows(rows: pa.Table) -> list[Event]:
+    """Event rows back as `Event`s, for a detector that reads another kind's events in Python
+    (dark port calls read gaps and port visits): their attrs are JSON, so they read back as
+    they were written, and each event's id is its row's."""
+    return [Event(r["kind"], int(r["mmsi"]), r["start"], r["end"], r["other_mmsi"], r["lat"],
+                  r["lon"], r["place_id"], r["confidence"], json.loads(r["attrs"]))
+            for r in rows.to_pylist()]
+
+
+def collect_rows(events: ExecutorEvents) -> pa.Table:
+    """The event rows on the client, in `EVENT_SCHEMA` (a DuckDB-file store lives there)."""
+    return events.frame.toArrow().cast(EVENT_SCHEMA)
