@@ -214,7 +214,10 @@ def _buckets(tables: dict[str, Any], engine: Engine | str, params: BucketParams)
     (`buckets.py`); a Spark run is one piece (Spark partitions by itself)."""
     if Engine(engine) != Engine.DUCKDB:
         return 1
-    return bucket_count(int(tables["positions"].count().to_pyarrow().as_py()), params)
+    from cargotrace.store.engines.results import to_arrow  # Ibis' to_pyarrow imports pandas
+
+    counted = to_arrow(tables["positions"].count().name("positions"))
+    return bucket_count(int(counted.column(0)[0].as_py()), params)
 
 
 def _step(detector: Detector) -> str:
