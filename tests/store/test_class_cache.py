@@ -11,14 +11,21 @@ import os
 import shlex
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cargotrace.store.engines import class_cache
 from cargotrace.store.engines.java import java_executable
-from cargotrace.store.engines.session import SCRATCH_PREFIX, SPARK_JAVA_OPTIONS, scratch_folder
+from cargotrace.store.engines.session import (
+    OWNER_FILE,
+    SCRATCH_PREFIX,
+    SPARK_JAVA_OPTIONS,
+    scratch_folder,
+)
 
 KEY = "0123456789abcdef"
 
@@ -131,20 +138,69 @@ def test_the_archive_can_be_turned_off_and_needs_the_jdks_base_archive(
 
 
 def test_scratch_folders_of_dead_processes_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    orphan = tmp_path / f"{SCRATCH_PREFIX}{int(dead.stdout)}-abcd1234"
-    orphan.mkdir()
-    (orphan / "log4j2.properties").write_text("x")
-    live = tmp_path / f"{SCRATCH_PREFIX}{os.getppid()}-efgh5678"  # pytest's parent: alive
-    live.mkdir()
-    old_style = tmp_path / f"{SCRATCH_PREFIX}0ub2fc0c"  # before ids were in the name
-    old_style.mkdir()
-    recent_old_style = tmp_path / f"{SCRATCH_PREFIX}28cqvh0h"
-    recent_old_style.mkdir()
-    then = time.time() - 2 * 86_400
-    os.utime(old_style, (then, then))
-    mine = scratch_folder(tmp_path)
-    assert mine.is_dir() and mine.name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-")
-    assert not orphan.exists() and not old_style.exists()
-    assert live.exists() and recent_old_style.exists()
+    """A folder is an orphan when its owner file can be locked (its process is gone, even
+    one whose process id this process cannot see); a live process's folder is kept."""
+    made = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from cargotrace.store.engines.session import scratch_folder
+        print(scratch_folder(Path({str(tmp_path)!r})), flush=True)
+        if sys.argv[1] == "live":
+            sys.stdin.readline()  # holds its folder until told to go
+        else:
+            import os
+            os._exit(0)  # dies without its exit handlers, as a killed process does
+    """)
+    dead = subprocess.run([sys.executable, "-c", made, "dead"], capture_output=True,
+                          text=True, check=True)
+    orphan = Path(dead.stdout.strip())
+    assert orphan.is_dir() and (orphan / OWNER_FILE).exists()
+    live_process = subprocess.Popen([sys.executable, "-c", made, "live"], text=True,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert live_process.stdout is not None
+        live = Path(live_process.stdout.readline().strip())
+        old_style = tmp_path / f"{SCRATCH_PREFIX}0ub2fc0c"  # before owner files
+        old_style.mkdir()
+        recent_old_style = tmp_path / f"{SCRATCH_PREFIX}28cqvh0h"
+        recent_old_style.mkdir()
+        then = time.time() - 2 * 86_400
+        os.utime(old_style, (then, then))
+        mine = scratch_folder(tmp_path)
+        assert mine.is_dir() and mine.name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-")
+        assert not orphan.exists() and not old_style.exists()
+        assert live.exists() and recent_old_style.exists()
+        assert scratch_folder(tmp_path) != mine and mine.exists()  # this process's own: kept
+    finally:
+        live_process.communicate("go\n", timeout=60)
+
+
+def test_a_damaged_archive_is_removed_and_the_session_starts_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JVM that cannot start with the archive (cut short after it was promoted) does not
+    stop Spark: the archive is removed and the session starts without it."""
+    import types
+
+    from cargotrace.store.engines import session as session_module
+
+    archive = tmp_path / "spark-key.jsa"
+    archive.write_bytes(b"\x00" * 64)
+    monkeypatch.setattr(class_cache, "java_options",
+                        lambda *_: f"-XX:SharedArchiveFile={archive} {class_cache.QUIET}")
+    monkeypatch.setattr(session_module, "java_problem", lambda: None)
+    started: list[str] = []
+
+    def start(_: Any, config: dict[str, str]) -> Any:
+        options = config["spark.driver.extraJavaOptions"]
+        started.append(options)
+        if "SharedArchiveFile" in options:
+            raise RuntimeError("[JAVA_GATEWAY_EXITED] Java gateway process exited")
+        return types.SimpleNamespace(sparkContext=types.SimpleNamespace(
+            setLogLevel=lambda level: None))
+
+    monkeypatch.setattr(session_module, "_start", start)
+    session_module._local_session()
+    assert len(started) == 2 and "SharedArchiveFile" not in started[1]
+    assert not archive.exists()
+    assert class_cache.archive_in(started[0]) == archive

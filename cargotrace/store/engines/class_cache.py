@@ -151,3 +151,11 @@ def _claim(marker: Path, now: float | None = None) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+def archive_in(options: str) -> Path | None:
+    """The archive a session's JVM options map (`java_options`), or None."""
+    for option in shlex.split(options):
+        if option.startswith("-XX:SharedArchiveFile="):
+            return Path(option.split("=", 1)[1])
+    return None

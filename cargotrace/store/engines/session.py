@@ -9,6 +9,7 @@ running on a cluster: docs/reference/spark.md.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import logging
 import os
 import re
@@ -195,37 +196,51 @@ def scratch_folder(parent: Path | None = None) -> Path:
     e.g. by the kill tests or a timeout) are removed first.
 
     The default ./spark-warehouse would outlive the run and break the next one
-    (LOCATION_ALREADY_EXISTS), hence a folder per process. Its name carries the process id so
-    a later process can tell an orphan (its process is gone) from a live session's folder."""
+    (LOCATION_ALREADY_EXISTS), hence a folder per process. The process holds a lock on the
+    folder's `OWNER_FILE` for its lifetime: the kernel drops it when the process dies, however
+    it dies, so a later process tells an orphan from a live session's folder even when the two
+    do not see each other's process ids (containers sharing /tmp)."""
     parent = Path(parent or tempfile.gettempdir())
     for folder in parent.glob(f"{SCRATCH_PREFIX}*"):
         if _orphaned(folder):
             shutil.rmtree(folder, ignore_errors=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
+    owner = open(scratch / OWNER_FILE, "w")  # noqa: SIM115 (held open: the lock lives with it)
+    fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _HELD.append(owner)
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     return scratch
 
 
+OWNER_FILE = ".owner"
+"""The file in a scratch folder its process keeps locked while it lives."""
+
+_HELD: list[Any] = []
+"""This process's open, locked owner files (closed, and so unlocked, when it exits)."""
+
+
 def _orphaned(folder: Path) -> bool:
-    """True when `folder` is a scratch folder whose process has exited. A name without a
-    process id (made before ids were added) counts as orphaned once a day old."""
-    pid_text = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-    if not pid_text.isdigit() or "-" not in folder.name[len(SCRATCH_PREFIX):]:
-        try:
-            return time.time() - folder.stat().st_mtime > ORPHAN_AGE_S
-        except OSError:
-            return False
+    """True when `folder` is a scratch folder whose process has gone: its owner file can be
+    locked. A folder without one (made by an older version) counts as orphaned once a day old."""
     try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # someone else's process (PermissionError): alive
+        with open(folder / OWNER_FILE) as owner:
+            try:
+                fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # locked: its process lives
+            return True
+    except FileNotFoundError:
+        pass
+    except OSError:  # someone else's folder we may not open: leave it
         return False
-    return False
+    try:
+        return time.time() - folder.stat().st_mtime > ORPHAN_AGE_S
+    except OSError:
+        return False
 
 
 ORPHAN_AGE_S = 86_400.0
-"""Scratch folders from before process ids were in their names are removed after a day."""
+"""Scratch folders without an owner file (older versions) are removed after a day."""
 
 
 def _local_session() -> Any:
@@ -255,22 +270,40 @@ def _local_session() -> Any:
     except OSError as exc:  # no writable cache folder: start without the archive
         log.info("no class-data-sharing archive for Spark (%s)", exc)
         sharing = ""
-    config = {
-        **SPARK_CONFIG,
-        # pyspark passes the builder's settings to spark-submit, which sizes the JVM with it
-        "spark.driver.memory": memory,
-        "spark.driver.extraJavaOptions": " ".join(filter(None, [
-            SPARK_JAVA_OPTIONS, sharing,
-            shlex.quote(f"-Dlog4j2.configurationFile={log4j.as_uri()}")])),
-        "spark.sql.warehouse.dir": str(scratch / "warehouse"),
-    }
 
-    builder = SparkSession.builder.master(SPARK_MASTER).appName("cargotrace")
-    for key, value in config.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    def config(sharing: str) -> dict[str, str]:
+        return {
+            **SPARK_CONFIG,
+            # pyspark passes the builder's settings to spark-submit, which sizes the JVM with it
+            "spark.driver.memory": memory,
+            "spark.driver.extraJavaOptions": " ".join(filter(None, [
+                SPARK_JAVA_OPTIONS, sharing,
+                shlex.quote(f"-Dlog4j2.configurationFile={log4j.as_uri()}")])),
+            "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+        }
+
+    try:
+        session = _start(SparkSession, config(sharing))
+    except Exception as exc:
+        # a damaged archive (cut short by a full disk or a copy) stops the JVM at start:
+        # remove it, so this and every later session start without it (one is made again)
+        archive = class_cache.archive_in(sharing)
+        if archive is None:
+            raise
+        log.warning("Spark did not start with the class archive %s (%s): removed, starting "
+                    "without it", archive, str(exc).splitlines()[0] if str(exc) else exc)
+        archive.unlink(missing_ok=True)
+        session = _start(SparkSession, config(""))
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _start(session_class: Any, config: dict[str, str]) -> Any:
+    """A local session with `config` (a JVM started by spark-submit)."""
+    builder = session_class.builder.master(SPARK_MASTER).appName("cargotrace")
+    for key, value in config.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def is_connect_session(session: Any) -> bool:
