@@ -603,6 +603,17 @@ def test_vessels_title_gives_the_total_when_the_limit_leaves_vessels_out(
     assert result.returncode == 0, result.stderr
     title = result.stdout.splitlines()[0]
     assert f"{total:,}" in title, title
+    assert "first 10 shown" in title, title
+    assert f"{total - 10:,} more" in result.stderr
+    # --json keeps its shape (a list of vessels) and says on stderr what the limit left out
+    as_json = cli("vessels", "--store", str(solent_store), "--limit", "10", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert len(json.loads(as_json.stdout)) == 10
+    assert f"{total - 10:,} more" in as_json.stderr
+    # nothing left out: no "shown", no note
+    whole = cli("vessels", "--store", str(solent_store), "--limit", str(total))
+    assert whole.stdout.splitlines()[0].strip() == f"{total:,} vessel(s)"
+    assert "more" not in whole.stderr
 
 
 def test_events_with_a_kind_that_does_not_exist_is_an_error(solent_store: Path) -> None:
