@@ -623,3 +623,19 @@ def test_events_with_a_kind_that_does_not_exist_is_an_error(solent_store: Path) 
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode in (1, 2), result.stdout
     assert "gapz" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "gap, " in result.stderr and "encounter" in result.stderr  # the valid kinds listed
+
+
+def test_export_events_with_a_kind_that_does_not_exist_writes_nothing(
+    solent_store: Path, tmp_path: Path,
+) -> None:
+    """`export --events --kind gapz` wrote an empty file and said "0 event(s)": refused in one
+    line, by the same check as `events` and `detect`, and no file is written."""
+    target = tmp_path / "events.geojson"
+    result = cli("export", "--events", "--kind", "gapz", "--format", "geojson", "--out",
+                 str(target), "--store", str(solent_store))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "gapz" in result.stderr and "sanction_match" in result.stderr
+    assert not target.exists()

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from cargotrace.detect.context import Context
-from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.kinds import EventKind, parse_kinds
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
@@ -102,10 +102,7 @@ def detect(
     and stores only the events that start in [since, until), replacing the stored ones that
     do (`window.py`): a re-detect of a window gives the events a full detect gives there."""
     started = time.perf_counter()
-    try:
-        wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
-    except ValueError as exc:
-        raise ParamsError(f"--kind: {exc}; kinds: {', '.join(SUPPORTED)}") from exc
+    wanted = parse_kinds(kinds, SUPPORTED) if kinds else list(SUPPORTED)
     unsupported = [k for k in wanted if k not in SUPPORTED]
     if unsupported:
         raise ParamsError(
