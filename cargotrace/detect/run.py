@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from cargotrace.detect.context import Context
 from cargotrace.detect.kinds import EventKind, parse_kinds
-from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
+from cargotrace.detect.notes import NO_POSITIONS, Inputs, ran_with_less, why_nothing
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
@@ -60,6 +60,10 @@ class DetectSummary:
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Per kind: why it found nothing when it could not run or could not find anything, and
     what it ran without (e.g. no places: no port exclusion)."""
+    blocked: dict[str, list[str]] = field(default_factory=dict)
+    """Per kind, the notes that say it could not find any event in this run (a subset of
+    `notes`): stored with the run, so that readers tell "could not be detected" from "looked
+    and found nothing"."""
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per kind, what its events record about the run beyond the places, e.g. what the
     encounters' crowded-cell cap left out (`anchorages.py`)."""
@@ -78,6 +82,7 @@ class DetectSummary:
             "folded_duplicates": self.folded,
             "flagged_positions": self.flagged,
             "notes": {str(k): v for k, v in self.notes.items()},
+            "blocked": {str(k): v for k, v in self.blocked.items()},
             "inputs": {str(k): v for k, v in self.inputs.items()},
             "window": self.window,
             "duration_s": round(self.duration_s, 2),
@@ -141,9 +146,13 @@ def detect(
                            lambda step, done: tell(step, done + 1, len(steps)))
             tell("done", len(steps), len(steps))
             for kind in wanted:
-                notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
+                blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
+                notes = ran_with_less(kind, inputs) + blocked
                 if notes:
                     summary.notes[kind] = notes
+                if blocked:
+                    summary.blocked[kind] = blocked
+                record_run(store, kind, summary, since, until)  # with its notes
         finally:
             ctx.release()
         summary.duration_s = time.perf_counter() - started
@@ -218,7 +227,6 @@ def _run_detectors(
         summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
         if kind in ctx.inputs:
             summary.inputs[kind] = ctx.inputs[kind]
-        record_run(store, kind, summary, since, until)
 
 
 RUN_KEY = "detected:{kind}"
@@ -233,7 +241,9 @@ def record_run(
     since: datetime | None,
     until: datetime | None,
 ) -> None:
-    """Remember that `kind` was detected, over which window, with which preset and engine."""
+    """Remember that `kind` was detected, over which window, with which preset and engine,
+    and its notes: `blocked` lists why it could not find any event (e.g. "capture too
+    short"), so that "no event" is not read as "looked and not seen"."""
     value = {
         "kind": str(kind),
         "preset": summary.preset,
@@ -244,6 +254,8 @@ def record_run(
         "events": summary.written.get(kind, 0),
         "inputs": summary.inputs.get(kind, {}),
         "window": summary.window,
+        "notes": summary.notes.get(kind, []),
+        "blocked": summary.blocked.get(kind, []),
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     store.con.execute(
