@@ -85,9 +85,9 @@ class Match:
     """Every reason, in this order: what supports the match, what conflicts with it, notes."""
     fields: dict[str, Any]
     load_id: int
-    supports: builtins.list[str] = field(default_factory=list)
+    supports: builtins.list[str] = field(default_factory=builtins.list)
     """The evidence that made the hit (equal IMO or MMSI, the name match, equal flag...)."""
-    conflicts: builtins.list[str] = field(default_factory=list)
+    conflicts: builtins.list[str] = field(default_factory=builtins.list)
     """What speaks against it (IMO, name, flag or ship type differs): an analyst reads these
     before acting on a possible hit."""
 
