@@ -237,6 +237,11 @@ def resolve_quarantined(store: Store, source: str, sha256: str, ingest_id: int) 
     many rows it resolved (`quarantine_resolved`).
     """
     params = {"source": source, "sha256": sha256, "ingest_id": ingest_id}
+    earlier = store.con.execute(  # costs nothing for a file never ingested before
+        "SELECT count(*) FROM ingests WHERE sha256 = $sha256 AND ingest_id <> $ingest_id",
+        {"sha256": sha256, "ingest_id": ingest_id}).fetchall()[0][0]
+    if not earlier:
+        return 0
     removed = store.con.execute(
         """DELETE FROM quarantine WHERE rowid IN (
                SELECT q.rowid FROM quarantine q

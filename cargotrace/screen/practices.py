@@ -73,7 +73,7 @@ def _practice(key: str, title: str, rule: str, needs: list[str], found: list[dic
               facts: list[str], has_ais: bool, ran: dict[str, Any]) -> Practice:
     missing = [k for k in needs if k not in ran]
     blocked = {k: list(ran[k].get("blocked") or []) for k in needs
-               if k in ran and ran[k].get("blocked")}
+               if has_ais and k in ran and ran[k].get("blocked")}  # no AIS: nothing to say
     return Practice(key, title, _status(bool(found or facts), has_ais, missing, bool(blocked)),
                     rule, sorted({e["event_id"] for e in found}), facts, needs, missing,
                     blocked)
