@@ -590,3 +590,74 @@ def test_help_reflows_the_paragraphs_of_a_docstring(monkeypatch: pytest.MonkeyPa
     assert shown.exit_code == 0, shown.output
     lines = [line.strip() for line in shown.stdout.splitlines()]
     assert " ".join(second.split()) in lines  # the paragraph on one line of a wide terminal
+
+
+# Found by trying the landed code as a new user on the real files (session 9). Each of these
+# fails on the code it was written against: they show the bug, they do not fix it.
+
+
+def test_vessels_limit_below_one_is_a_usage_error_not_a_traceback(solent_store: Path) -> None:
+    """`vessels --limit -5` ended in a 47-line DuckDB traceback ("LIMIT/OFFSET cannot be
+    negative"): a bad argument must be a short usage error naming the option."""
+    result = cli("vessels", "--store", str(solent_store), "--limit", "-5")
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.returncode in (1, 2)
+    assert "--limit" in result.stderr
+
+
+def test_vessels_title_gives_the_total_when_the_limit_leaves_vessels_out(
+    solent_store: Path,
+) -> None:
+    """On a store of 13,877 MMSIs `vessels` printed "1000 vessel(s)" (the default --limit),
+    with nothing saying that 12,877 were left out; `places list` says "5,599 place(s), first
+    50 shown". The title must give the store's total, counted here independently."""
+    import duckdb
+
+    with duckdb.connect(str(solent_store), read_only=True) as con:
+        row = con.execute(
+            "SELECT count(DISTINCT mmsi) FROM (SELECT mmsi FROM positions"
+            " UNION ALL SELECT mmsi FROM vessel_reports)"
+        ).fetchone()
+    assert row is not None
+    total = row[0]
+    assert total > 10  # the real Solent capture: 91 vessels
+    result = cli("vessels", "--store", str(solent_store), "--limit", "10")
+    assert result.returncode == 0, result.stderr
+    title = result.stdout.splitlines()[0]
+    assert f"{total:,}" in title, title
+    assert "first 10 shown" in title, title
+    assert f"{total - 10:,} more" in result.stderr
+    # --json keeps its shape (a list of vessels) and says on stderr what the limit left out
+    as_json = cli("vessels", "--store", str(solent_store), "--limit", "10", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert len(json.loads(as_json.stdout)) == 10
+    assert f"{total - 10:,} more" in as_json.stderr
+    # nothing left out: no "shown", no note
+    whole = cli("vessels", "--store", str(solent_store), "--limit", str(total))
+    assert whole.stdout.splitlines()[0].strip() == f"{total:,} vessel(s)"
+    assert "more" not in whole.stderr
+
+
+def test_events_with_a_kind_that_does_not_exist_is_an_error(solent_store: Path) -> None:
+    """`events --kind gapz` (a typo) printed "0 event(s)" and exit 0: an analyst reads it as
+    "no gaps". A name that is no event kind must be refused, naming it."""
+    result = cli("events", "--store", str(solent_store), "--kind", "gapz")
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.returncode in (1, 2), result.stdout
+    assert "gapz" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "gap, " in result.stderr and "encounter" in result.stderr  # the valid kinds listed
+
+
+def test_export_events_with_a_kind_that_does_not_exist_writes_nothing(
+    solent_store: Path, tmp_path: Path,
+) -> None:
+    """`export --events --kind gapz` wrote an empty file and said "0 event(s)": refused in one
+    line, by the same check as `events` and `detect`, and no file is written."""
+    target = tmp_path / "events.geojson"
+    result = cli("export", "--events", "--kind", "gapz", "--format", "geojson", "--out",
+                 str(target), "--store", str(solent_store))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "gapz" in result.stderr and "sanction_match" in result.stderr
+    assert not target.exists()

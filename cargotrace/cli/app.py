@@ -209,3 +209,10 @@ def read_optional_store(store: Path | None, work: Callable[[Store | None], T]) -
 
 def print_json(doc: object) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def bounded(text: str, limit: int) -> str:
+    """Untrusted text on one line, cut to `limit` characters with an ellipsis: a name or a
+    citation can run to a paragraph, and a newline in it would forge a table row."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,8 +9,13 @@ the same IMO number reappearing under a new MMSI whose MID names another flag.
 Change rules, and why:
 - A NULL is never a value: class B sends its name (type 24 part A) and its call sign (part B)
   in separate messages, so every field is compared with the last report that carried it.
-- Names and call signs are compared upper-case, with AIS '@' padding dropped and runs of spaces
-  collapsed, so that 'OCEAN  STAR@@@' and 'Ocean Star ' are one name.
+- Names are compared by screening's key (`screen.names.name_key`, its `compact` form: one
+  normaliser for both, never a copy): transliterated, upper-case, vessel-class prefixes,
+  punctuation, spaces and AIS '@' padding dropped, roman numerals as digits. So 'RJ PFEIFFER'
+  and 'R J PFEIFFER' (one ship in two real feeds), 'OCEAN  STAR@@@' and 'Ocean Star ', or
+  'M/V SPARTA IV' and 'SPARTA 4' are one name, as screening matches them; the events show the
+  names as sent (upper-case, padding dropped). Call signs are compared upper-case, with '@'
+  padding dropped and runs of spaces collapsed.
 - IMO numbers count only when they have 7 digits; 0 and other fillers are not identities.
 - A change is reported when a value is seen for the *first* time on the MMSI. Garbled or shared
   identities flap between two values for hours; the first switch is the finding, the flapping
@@ -29,6 +34,7 @@ import pyarrow as pa
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import Segmentation, split_segments
+from cargotrace.screen.names import name_key
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 from cargotrace.store.mid import flag_of
@@ -45,47 +51,70 @@ def _clean_text(column: Any) -> Any:
     return ibis.ifelse(text.contains("  "), text.re_replace(" +", " "), text).nullif("")
 
 
-def _identity_fields(reports: Any) -> dict[IdentityKind, Any]:
+def name_keys(reports: Any) -> Any:
+    """Each distinct reported name with its comparison key (an Ibis memtable: `raw_name`,
+    `name_key`; the key NULL when nothing is left of the name). Computed in Python on the
+    distinct names, which are few (the key transliterates, which SQL cannot), and joined back
+    on either engine."""
+    names = to_arrow(reports.select(raw_name=reports.name).distinct()).column("raw_name")
+    raw = [n for n in names.to_pylist() if n is not None]
+    keys = [name_key(n).compact or None for n in raw]
+    return ibis.memtable(pa.table({"raw_name": pa.array(raw, pa.string()),
+                                   "name_key": pa.array(keys, pa.string())}))
+
+
+def _with_name_keys(reports: Any, keys: Any) -> Any:
+    joined = reports.left_join(keys, reports.name == keys.raw_name)
+    return joined.select(*reports.columns, "name_key")
+
+
+def _identity_fields(reports: Any) -> dict[IdentityKind, tuple[Any, Any]]:
+    """Per field, (the value compared, the value shown); `reports` carries `name_key`."""
+    imo = ibis.ifelse(
+        reports.imo.between(IMO_MIN, IMO_MAX), reports.imo.cast("string"), ibis.null("string"))
+    callsign = _clean_text(reports.callsign)
     return {
-        IdentityKind.NAME_CHANGE: _clean_text(reports.name),
-        IdentityKind.IMO_CHANGE: ibis.ifelse(
-            reports.imo.between(IMO_MIN, IMO_MAX), reports.imo.cast("string"), ibis.null("string")
-        ),
-        IdentityKind.CALLSIGN_CHANGE: _clean_text(reports.callsign),
+        IdentityKind.NAME_CHANGE: (reports.name_key, _clean_text(reports.name)),
+        IdentityKind.IMO_CHANGE: (imo, imo),
+        IdentityKind.CALLSIGN_CHANGE: (callsign, callsign),
     }
 
 
-def changing_mmsis(reports: Any) -> Any:
-    """The MMSIs with two values of a field (an Ibis expression, one column `mmsi`).
+def changing_mmsis(reports: Any, keys: Any) -> Any:
+    """The MMSIs with two values of a field (an Ibis expression, one column `mmsi`); `keys`:
+    `name_keys(reports)`.
 
     Nearly every MMSI keeps one identity, so the distinct (mmsi, name, imo, callsign) values
     are cleaned, not every report: the text cleaning touches a small fraction of them."""
-    combos = reports.select("mmsi", "name", "imo", "callsign").distinct()
+    combos = _with_name_keys(reports.select("mmsi", "name", "imo", "callsign").distinct(), keys)
     values = _identity_fields(combos)
     counts = combos.group_by("mmsi").aggregate(
-        **{str(kind): value.nunique() for kind, value in values.items()})
+        **{str(kind): compared.nunique() for kind, (compared, _) in values.items()})
     changing = counts.filter(ibis.or_(*(counts[str(kind)] > 1 for kind in values)))
     return changing.select("mmsi")
 
 
-def change_candidates(reports: Any, changing: pa.Table) -> Any:
+def change_candidates(reports: Any, changing: pa.Table, keys: Any) -> Any:
     """First reports of each new name, IMO and call sign per MMSI (an Ibis expression), for
     the `changing` MMSIs (fetched `changing_mmsis`): only their reports get the per-report
-    windows. Fetched first because each field's part would find them again (three times)."""
+    windows. Fetched first because each field's part would find them again (three times).
+    A change is between compared values (`key`); the event shows the values as sent."""
     mine = ibis.memtable(changing.select(["mmsi"]).rename_columns(["changing_mmsi"]))
     reports = reports.semi_join(mine, reports.mmsi == mine.changing_mmsi)
+    reports = _with_name_keys(reports, keys)
     parts = []
-    for kind, value in _identity_fields(reports).items():
-        r = reports.select(mmsi=reports.mmsi, ts=reports.ts, value=value)
-        r = r.filter(r.value.notnull())
-        by_time = ibis.window(group_by=r.mmsi, order_by=[r.ts, r.value])
-        of_value = ibis.window(group_by=[r.mmsi, r.value])
+    for kind, (compared, shown) in _identity_fields(reports).items():
+        r = reports.select(mmsi=reports.mmsi, ts=reports.ts, key=compared, value=shown)
+        r = r.filter(r.key.notnull())
+        by_time = ibis.window(group_by=r.mmsi, order_by=[r.ts, r.key, r.value])
+        of_key = ibis.window(group_by=[r.mmsi, r.key])
         r = r.mutate(
+            before_key=r.key.lag().over(by_time),
             before=r.value.lag().over(by_time),
-            first_ts=r.ts.min().over(of_value),
-            reports=r.ts.count().over(of_value),
+            first_ts=r.ts.min().over(of_key),
+            reports=r.ts.count().over(of_key),
         )
-        r = r.filter(r.before.notnull() & (r.before != r.value) & (r.ts == r.first_ts))
+        r = r.filter(r.before_key.notnull() & (r.before_key != r.key) & (r.ts == r.first_ts))
         parts.append(r.select("mmsi", "ts", "value", "before", "reports",
                               identity_kind=ibis.literal(str(kind))))
     return ibis.union(*parts, distinct=True)
@@ -159,9 +188,10 @@ def detect_identity(
     params = params or IdentityParams()
     segmentation = segmentation or split_segments(positions, params)
     events = [_with_confidence(e) for e in segmentation.events]
-    changing = to_arrow(changing_mmsis(vessel_reports))
+    keys = name_keys(vessel_reports)
+    changing = to_arrow(changing_mmsis(vessel_reports, keys))
     if changing.num_rows:
-        events += change_events(to_arrow(change_candidates(vessel_reports, changing)))
+        events += change_events(to_arrow(change_candidates(vessel_reports, changing, keys)))
     if reflags:
         events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))

@@ -6,7 +6,10 @@ definitions live in docs/concepts/behaviours.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+
+from cargotrace.errors import ParamsError
 
 
 class EventKind(StrEnum):
@@ -32,3 +35,19 @@ class IdentityKind(StrEnum):
     CALLSIGN_CHANGE = "callsign_change"
     FLAG_CHANGE = "flag_change"  # the MMSI (and so its MID flag) changed for one ship
     TELEPORT = "teleport"  # a position jump no ship could sail
+
+
+def parse_kinds(names: Iterable[str], listed: Iterable[str] = tuple(EventKind)) -> list[EventKind]:
+    """The event kinds named by `--kind`, refusing a name that is no kind.
+
+    One check for every command that filters by kind (`detect`, `events`, `export`): a typo
+    such as `gapz` must not read as "0 events" (an analyst takes that for "no gaps"). The
+    error lists `listed` (what the command accepts: `detect` lists only detectable kinds).
+    """
+    known = {k.value for k in EventKind}
+    wanted = list(names)
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise ParamsError(f"--kind {unknown[0]}: no such event kind; kinds: "
+                          f"{', '.join(map(str, listed))}")
+    return [EventKind(n) for n in wanted]

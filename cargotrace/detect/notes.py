@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
 NO_POSITIONS = "no positions in the window: nothing to detect on"
+NO_REPORTS = "no static reports in the window"
 
 
 @dataclass(frozen=True)
@@ -196,25 +197,50 @@ def _found(ctx: Context | None, kind: EventKind) -> int | None:
     return len(ctx.found[kind])
 
 
-def explain(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None,
-            found: int) -> list[str]:
-    """The notes of `kind` for this run (empty when there is nothing to say)."""
+def ran_with_less(kind: EventKind, inputs: Inputs) -> list[str]:
+    """What `kind` ran without, whatever it found (no places: no port exclusion; no static
+    reports: no renames)."""
+    if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):
+        return []
+    if kind is EventKind.IDENTITY and inputs.reports == 0:
+        return [f"{NO_REPORTS}: name, IMO, call-sign and flag changes cannot be seen "
+                "(shared MMSIs and position jumps come from the positions)"]
+    if kind in (EventKind.ENCOUNTER, EventKind.LOITERING) and inputs.places == 0:
+        return [f"{NO_PLACES}: ran without the port exclusion "
+                "(min_port_distance_km), so events in port are not left out"]
+    return []
+
+
+def why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None,
+                found: int) -> list[str]:
+    """Why `kind` could not find any event in this run (empty when it could, or did).
+
+    Stored with the run (`run.record_run`, key `blocked`): a reader such as the vessel
+    profile then says "could not be detected, because ..." where it would otherwise say "not
+    seen", which an analyst reads as "looked and found nothing"."""
     if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):
         return [NO_POSITIONS]
-    notes: list[str] = []
-    no_reports = "no static reports in the window"
-    if kind is EventKind.IDENTITY and inputs.reports == 0:
-        notes.append(f"{no_reports}: name, IMO, call-sign and flag changes cannot be seen "
-                     "(shared MMSIs and position jumps come from the positions)")
-    elif kind in (EventKind.ENCOUNTER, EventKind.LOITERING) and inputs.places == 0:
-        notes.append(f"{NO_PLACES}: ran without the port exclusion "
-                     "(min_port_distance_km), so events in port are not left out")
-    if ctx is not None and kind in (EventKind.GAP, EventKind.LEFT_COVERAGE):
-        notes.append(per_source_note(ctx.coverage()))
     if found or ctx is None:
-        return [n for n in notes if n]
-    notes += _why_nothing(kind, inputs, preset, ctx, no_reports)
-    return [n for n in notes if n]
+        return []
+    return [n for n in _why_nothing(kind, inputs, preset, ctx, NO_REPORTS) if n]
+
+
+def explain(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | None,
+            found: int) -> list[str]:
+    """The notes of `kind` for this run (empty when there is nothing to say): what it ran
+    without, then why it could not find anything."""
+    return run_notes(kind, inputs, ctx, why_nothing(kind, inputs, preset, ctx, found))
+
+
+def run_notes(kind: EventKind, inputs: Inputs, ctx: Context | None,
+              blocked: list[str]) -> list[str]:
+    """A run's notes on `kind`: what it ran without, how coverage was judged (per source or
+    feed, for the kinds that read it), then why it could not find anything (`blocked`)."""
+    notes = ran_with_less(kind, inputs)
+    if (ctx is not None and kind in (EventKind.GAP, EventKind.LEFT_COVERAGE)
+            and inputs.positions):
+        notes.append(per_source_note(ctx.coverage()))
+    return [n for n in notes if n] + blocked
 
 
 def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
@@ -257,5 +283,5 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
     return notes
 
 
-__all__ = ["NO_PLACES", "NO_POSITIONS", "Inputs", "explain", "longest_track_h",
-           "most_place_changes"]
+__all__ = ["NO_PLACES", "NO_POSITIONS", "NO_REPORTS", "Inputs", "explain", "longest_track_h",
+           "most_place_changes", "ran_with_less", "run_notes", "why_nothing"]

@@ -23,8 +23,8 @@ import pyarrow as pa
 
 from cargotrace.detect.buckets import BucketParams, bucket_count, detect_in_buckets
 from cargotrace.detect.context import Context
-from cargotrace.detect.kinds import EventKind
-from cargotrace.detect.notes import NO_POSITIONS, Inputs, explain
+from cargotrace.detect.kinds import EventKind, parse_kinds
+from cargotrace.detect.notes import NO_POSITIONS, Inputs, run_notes, why_nothing
 from cargotrace.detect.on_executors import (
     ExecutorEvents,
     Provenance,
@@ -68,6 +68,10 @@ class DetectSummary:
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Per kind: why it found nothing when it could not run or could not find anything, and
     what it ran without (e.g. no places: no port exclusion)."""
+    blocked: dict[str, list[str]] = field(default_factory=dict)
+    """Per kind, the notes that say it could not find any event in this run (a subset of
+    `notes`): stored with the run, so that readers tell "could not be detected" from "looked
+    and found nothing"."""
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per kind, what its events record about the run beyond the places, e.g. what the
     encounters' crowded-cell cap left out (`anchorages.py`)."""
@@ -89,6 +93,7 @@ class DetectSummary:
             "folded_duplicates": self.folded,
             "flagged_positions": self.flagged,
             "notes": {str(k): v for k, v in self.notes.items()},
+            "blocked": {str(k): v for k, v in self.blocked.items()},
             "inputs": {str(k): v for k, v in self.inputs.items()},
             "window": self.window,
             "buckets": self.buckets,
@@ -116,10 +121,7 @@ def detect(
     do (`window.py`): a re-detect of a window gives the events a full detect gives there.
     `buckets`: how a large DuckDB run splits its vessels (`buckets.py`; the same events)."""
     started = time.perf_counter()
-    try:
-        wanted = [EventKind(k) for k in kinds] if kinds else list(SUPPORTED)
-    except ValueError as exc:
-        raise ParamsError(f"--kind: {exc}; kinds: {', '.join(SUPPORTED)}") from exc
+    wanted = parse_kinds(kinds, SUPPORTED) if kinds else list(SUPPORTED)
     unsupported = [k for k in wanted if k not in SUPPORTED]
     if unsupported:
         raise ParamsError(
@@ -174,9 +176,13 @@ def detect(
             _store_found(store, ctx, wanted, summary, since, until, on_engine)
             tell("done", len(steps), len(steps))
             for kind in wanted:
-                notes = explain(kind, inputs, chosen, ctx, summary.written[kind])
+                blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
+                notes = run_notes(kind, inputs, ctx, blocked)
                 if notes:
                     summary.notes[kind] = notes
+                if blocked:
+                    summary.blocked[kind] = blocked
+                record_run(store, kind, summary, since, until)  # with its notes
         finally:
             on_engine.release()
             ctx.release()
@@ -303,7 +309,6 @@ def _store_found(
         summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
         if kind in ctx.inputs:
             summary.inputs[kind] = ctx.inputs[kind]
-        record_run(store, kind, summary, since, until)
 
 
 def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
@@ -344,7 +349,9 @@ def record_run(
     since: datetime | None,
     until: datetime | None,
 ) -> None:
-    """Remember that `kind` was detected, over which window, with which preset and engine."""
+    """Remember that `kind` was detected, over which window, with which preset and engine,
+    and its notes: `blocked` lists why it could not find any event (e.g. "capture too
+    short"), so that "no event" is not read as "looked and not seen"."""
     value = {
         "kind": str(kind),
         "preset": summary.preset,
@@ -355,6 +362,8 @@ def record_run(
         "events": summary.written.get(kind, 0),
         "inputs": summary.inputs.get(kind, {}),
         "window": summary.window,
+        "notes": summary.notes.get(kind, []),
+        "blocked": summary.blocked.get(kind, []),
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     store.con.execute(

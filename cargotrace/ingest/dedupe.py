@@ -325,3 +325,34 @@ def drop_requarantined(store: Store, source: str, ingest_id: int) -> int:
         params,
     ).fetchall()[0][0]
     return int(removed)
+
+
+def resolve_quarantined(store: Store, source: str, sha256: str, ingest_id: int) -> int:
+    """Remove the quarantine rows of earlier ingests of this same file (same `source`, same
+    content: sha256) whose line this ingest read without quarantining it; return how many.
+
+    Why: a feed without times quarantines its records as `missing_time`; read again with
+    `--assume-time` they are stored, and rows left in `quarantine` would count as bad records
+    that are not. Only the same content is compared: its line numbers then name the same
+    records (in a changed file a line number names another record, and a record gone from the
+    file is not thereby stored). A line quarantined again, for any reason, is kept. Provenance
+    stays: the earlier ingest's row in `ingests` keeps its counts, this one's summary says how
+    many rows it resolved (`quarantine_resolved`).
+    """
+    params = {"source": source, "sha256": sha256, "ingest_id": ingest_id}
+    earlier = store.con.execute(  # costs nothing for a file never ingested before
+        "SELECT count(*) FROM ingests WHERE sha256 = $sha256 AND ingest_id <> $ingest_id",
+        {"sha256": sha256, "ingest_id": ingest_id}).fetchall()[0][0]
+    if not earlier:
+        return 0
+    removed = store.con.execute(
+        """DELETE FROM quarantine WHERE rowid IN (
+               SELECT q.rowid FROM quarantine q
+               WHERE q.source = $source AND q.ingest_id <> $ingest_id
+                 AND q.line_no IS NOT NULL
+                 AND q.ingest_id IN (SELECT ingest_id FROM ingests WHERE sha256 = $sha256)
+                 AND NOT EXISTS (SELECT 1 FROM quarantine m
+                                 WHERE m.ingest_id = $ingest_id AND m.line_no = q.line_no))""",
+        params,
+    ).fetchall()[0][0]
+    return int(removed)

@@ -41,6 +41,7 @@ from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.store import Store, apply_settings
 
 if TYPE_CHECKING:
+    from cargotrace.store.lake.snapshot import DataFile
     from cargotrace.store.lake.store import LakeStore
 
 __all__ = ["ingest_into_lake", "ingest_into_store"]
@@ -159,9 +160,14 @@ def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
                                 con=batch.con)
     reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM vessel_reports",
                               REPORT_KEY, con=batch.con)
-    quarantined = append_rows(lake, "quarantine",
-                              f"SELECT * FROM quarantine WHERE ingest_id = {ingest_id:d}",
-                              con=batch.con)
+    replaced: dict[str, tuple[DataFile, ...]] = {}
+    if summary.quarantine_resolved:  # earlier rows of this source are gone from the batch
+        replaced["quarantine"] = _rewritten_quarantine(lake, batch, summary.path)
+        quarantined: tuple[DataFile, ...] = ()
+    else:
+        quarantined = append_rows(lake, "quarantine",
+                                  f"SELECT * FROM quarantine WHERE ingest_id = {ingest_id:d}",
+                                  con=batch.con)
     # rows of the file that the lake held already are duplicates, as in the DuckDB store
     summary.duplicate_positions += summary.positions_stored - positions.stored
     summary.positions_stored = positions.stored
@@ -185,5 +191,29 @@ def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
         "path": summary.path, "sha256": summary.sha256, "ingest_id": ingest_id,
         "positions_stored": positions.stored, "reports_stored": reports.stored,
         "days": sorted({*positions.days, *reports.days}),
+        "quarantine_resolved": summary.quarantine_resolved,
     }, {"positions": positions.files, "vessel_reports": reports.files,
-        "quarantine": quarantined})
+        "quarantine": quarantined}, replaced)
+
+
+def _rewritten_quarantine(lake: LakeStore, batch: Store, source: str) -> tuple[DataFile, ...]:
+    """The lake's new `quarantine` file list when this ingest resolved rows of earlier
+    ingests (dedupe.resolve_quarantined, run in the batch, which was seeded with every row of
+    this source): the files holding rows of this source are replaced by the batch's rows of
+    it (and the other sources' rows those files hold, if any); the other files are kept. The
+    old files stay for readers of older versions until a vacuum."""
+    from cargotrace.store.lake.appends import append_rows
+    from cargotrace.store.lake.files import write_files
+    from cargotrace.store.lake.store import files_sql
+
+    files = lake.files_of("quarantine")
+    holding = {str(r[0]) for r in lake.con.execute(
+        "SELECT DISTINCT filename FROM read_parquet(?, filename = true) WHERE source = ?",
+        [[str(lake.root / f.path) for f in files], source]).fetchall()} if files else set()
+    old = [f for f in files if str(lake.root / f.path) in holding]
+    kept = tuple(f for f in files if f not in old)
+    others = write_files(lake.con, lake.root, "quarantine",
+                         f"SELECT * FROM ({files_sql(lake.root, 'quarantine', old)}) "
+                         "WHERE source <> $source", {"source": source}) if old else ()
+    mine = append_rows(lake, "quarantine", "SELECT * FROM quarantine", con=batch.con)
+    return kept + others + mine

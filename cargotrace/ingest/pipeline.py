@@ -18,7 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cargotrace.errors import UnreadableInputError
-from cargotrace.ingest.dedupe import StoredSoFar, drop_requarantined, store_new_rows
+from cargotrace.ingest.dedupe import (
+    StoredSoFar,
+    drop_requarantined,
+    resolve_quarantined,
+    store_new_rows,
+)
 from cargotrace.ingest.formats import detect_format, open_reader
 from cargotrace.ingest.params import IngestOptions, InputFormat
 from cargotrace.ingest.read_ahead import ReadAhead, read_ahead
@@ -130,6 +135,8 @@ def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
                     _store_chunk(store, chunk, summary, checks, ingest_id, so_far)
                     if progress is not None:
                         progress(chunk.read.bytes_read)
+        summary.quarantine_resolved = resolve_quarantined(store, summary.path, summary.sha256,
+                                                          ingest_id)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)
         summary.duration_s = time.perf_counter() - started
         _log_ingest(store, summary, fmt, options_json, started_at)

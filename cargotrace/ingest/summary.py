@@ -37,6 +37,9 @@ class IngestSummary:
     # of those, records already in the quarantine table from an earlier ingest of this source
     # (a changed copy of the file): not stored twice, see docs/reference/quarantine-reasons.md
     quarantined_before: int = 0
+    # rows an earlier ingest of this same content quarantined whose lines this ingest stored
+    # (e.g. `missing_time` records read again with --assume-time): removed from `quarantine`
+    quarantine_resolved: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # comments, other sentences, other types
     duration_s: float = 0.0
 
@@ -48,8 +51,21 @@ class IngestSummary:
     def duplicates(self) -> int:
         return self.duplicate_positions + self.duplicate_reports
 
+    @property
+    def hints(self) -> list[str]:
+        """What to do next when the file's bad records have one fixable cause: most records
+        quarantined as `missing_time` is a feed without receive times, not a bad feed."""
+        missing = self.quarantined.get("missing_time", 0)
+        if missing * 2 <= self.quarantined_total or missing * 2 <= self.records_read:
+            return []
+        return [f"{missing:,} of {self.records_read:,} records have no receive time "
+                "(missing_time): if you know when the file was recorded, ingest it again with "
+                "--assume-time TIME (or --time-from-filename); the quarantine rows of the "
+                "records then stored are removed"]
+
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)
+        doc["hints"] = self.hints
         doc["quarantined"] = dict(sorted(self.quarantined.items()))
         doc["skipped"] = dict(sorted(self.skipped.items()))
         doc["quarantined_total"] = self.quarantined_total

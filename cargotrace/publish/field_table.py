@@ -187,7 +187,10 @@ _DECLARED = [
     _f("listed_on", "date", "", "sanction_match", "listing date, when the list gives one"),
     _f("match", "string", "", "sanction_match", "confirmed or possible"),
     _f("score", "double", "0-1", "sanction_match", "match score"),
-    _f("reasons", "json", "", "sanction_match", "why screening matched"),
+    _f("reasons", "json", "", "sanction_match",
+       "why screening matched: supports, conflicts, notes"),
+    _f("supports", "json", "", "sanction_match", "the reasons that made the hit"),
+    _f("conflicts", "json", "", "sanction_match", "the reasons that speak against it"),
     _f("fields", "json", "", "sanction_match", "per-field comparison"),
     _f("hits", "json", "", "sanction_match", "every list entry matched"),
     # tracks

@@ -18,7 +18,7 @@ Rules (docs/concepts/screening.md has the table and the reasons behind each numb
 from __future__ import annotations
 
 import builtins
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -82,8 +82,14 @@ class Match:
     match: str  # confirmed | possible
     score: float
     reasons: builtins.list[str]
+    """Every reason, in this order: what supports the match, what conflicts with it, notes."""
     fields: dict[str, Any]
     load_id: int
+    supports: builtins.list[str] = field(default_factory=builtins.list)
+    """The evidence that made the hit (equal IMO or MMSI, the name match, equal flag...)."""
+    conflicts: builtins.list[str] = field(default_factory=builtins.list)
+    """What speaks against it (IMO, name, flag or ship type differs): an analyst reads these
+    before acting on a possible hit."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,23 +158,37 @@ def _days_apart(vessel: Vessel, entry: ListVessel) -> float | None:
     return min(abs((ref_dt - vessel.first_seen).days), abs((ref_dt - vessel.last_seen).days))
 
 
+@dataclass
+class _Why:
+    """A match's reasons by role, so that the one that made the hit is read first."""
+
+    supports: builtins.list[str] = field(default_factory=list)
+    conflicts: builtins.list[str] = field(default_factory=list)
+    notes: builtins.list[str] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> builtins.list[str]:
+        return self.supports + self.conflicts + self.notes
+
+
 def _identifier_evidence(
-    vessel: Vessel, entry: ListVessel, params: ScreenParams, reasons: builtins.list[str],
+    vessel: Vessel, entry: ListVessel, params: ScreenParams, why: _Why,
     fields: dict[str, Any],
 ) -> tuple[bool, bool, float]:
     """(imo equal, imo conflict, mmsi weight) with their reasons."""
     valid = [i for i in vessel.imos if imo_check_digit_ok(i)]
     for bad in sorted(set(vessel.imos) - set(valid)):
-        reasons.append(f"{vessel.label} gives IMO {bad}, which fails the check digit: not used")
+        why.notes.append(f"{vessel.label} gives IMO {bad}, which fails the check digit: "
+                         "not used")
     imo_equal = entry.imo is not None and entry.imo in valid
     conflict = entry.imo is not None and bool(valid) and not imo_equal
     fields["imo"] = "equal" if imo_equal else "differs" if conflict else "unknown"
     if imo_equal:
-        reasons.append(f"IMO {entry.imo}: given by {vessel.label} (valid check digit) and on "
-                       "the list — decisive")
+        why.supports.append(f"IMO {entry.imo}: given by {vessel.label} (valid check digit) "
+                            "and on the list — decisive")
     elif conflict:
-        reasons.append(f"IMO differs: {vessel.label} gives {', '.join(map(str, valid))}, list has "
-                       f"{entry.imo} — probably another ship with the same name")
+        why.conflicts.append(f"IMO differs: {vessel.label} gives {', '.join(map(str, valid))}, "
+                             f"list has {entry.imo} — probably another ship with the same name")
     mmsi_weight = 0.0
     if entry.mmsi is not None and vessel.mmsi == entry.mmsi:
         apart = _days_apart(vessel, entry)
@@ -177,47 +197,50 @@ def _identifier_evidence(
         if apart is not None and apart > params.mmsi_window_d:
             mmsi_weight /= 2
             note = f"seen {apart:.0f} days from the list's date: weighs half"
-        reasons.append(f"MMSI {entry.mmsi}: given by {vessel.label} and on the list ({note})")
+        why.supports.append(f"MMSI {entry.mmsi}: given by {vessel.label} and on the list "
+                            f"({note})")
         fields["mmsi"] = "equal"
     return imo_equal, conflict, mmsi_weight
 
 
-def _context_evidence(vessel: Vessel, entry: ListVessel, reasons: builtins.list[str],
+def _context_evidence(vessel: Vessel, entry: ListVessel, why: _Why,
                       fields: dict[str, Any]) -> float:
     score = 0.0
     if vessel.flag and entry.flag:
         same = vessel.flag == entry.flag
         fields["flag"] = "equal" if same else "differs"
-        reasons.append(f"flag {vessel.flag} (from the MMSI's MID) "
-                       f"{'=' if same else '≠'} list flag {entry.flag}")
+        (why.supports if same else why.conflicts).append(
+            f"flag {vessel.flag} (from the MMSI's MID) {'=' if same else '≠'} list flag "
+            f"{entry.flag}")
         score += FLAG_WEIGHT if same else 0.0
     listed_class = type_class_of_text(entry.vessel_type)
     vessel_classes = {c for t in vessel.ship_types if (c := type_class_of_code(t))}
     if listed_class and vessel_classes:
         fits = listed_class in vessel_classes
         fields["type"] = "fits" if fits else "differs"
-        reasons.append(f"AIS ship type {', '.join(sorted(vessel_classes))} "
-                       f"{'fits' if fits else 'does not fit'} list type {entry.vessel_type!r}")
+        (why.supports if fits else why.conflicts).append(
+            f"AIS ship type {', '.join(sorted(vessel_classes))} "
+            f"{'fits' if fits else 'does not fit'} list type {entry.vessel_type!r}")
         score += TYPE_WEIGHT if fits else 0.0
     return score
 
 
 def compare(vessel: Vessel, entry: ListVessel, params: ScreenParams) -> Match | None:
     """The explained match of one vessel with one list entry, or None below `min_score`."""
-    reasons: builtins.list[str] = []
+    why = _Why()
     fields: dict[str, Any] = {"imo": "unknown", "mmsi": "unknown", "name": None,
                               "flag": "unknown", "type": "unknown"}
-    imo_equal, conflict, mmsi_weight = _identifier_evidence(vessel, entry, params, reasons,
-                                                             fields)
+    imo_equal, conflict, mmsi_weight = _identifier_evidence(vessel, entry, params, why, fields)
     name = best_name(vessel.names, entry.names, params)
     if name is not None:
         fields["name"] = asdict(name)
-        reasons.append(f"name {name.vessel_name!r} ~ list name {name.list_name!r}: "
-                       f"{name.method} (similarity {name.similarity:.2f})")
+        why.supports.append(f"name {name.vessel_name!r} ~ list name {name.list_name!r}: "
+                            f"{name.method} (similarity {name.similarity:.2f})")
     elif vessel.names:
-        reasons.append(f"names differ: {vessel.label} gives {', '.join(map(repr, vessel.names))}"
-                       f", the list {', '.join(map(repr, entry.names))} (renamed?)")
-    context = _context_evidence(vessel, entry, reasons, fields)
+        why.conflicts.append(
+            f"names differ: {vessel.label} gives {', '.join(map(repr, vessel.names))}, the "
+            f"list {', '.join(map(repr, entry.names))} (renamed?)")
+    context = _context_evidence(vessel, entry, why, fields)
     if imo_equal:
         level, score = CONFIRMED, 1.0
     elif mmsi_weight == MMSI_WEIGHT and name is not None and not conflict:
@@ -228,9 +251,10 @@ def compare(vessel: Vessel, entry: ListVessel, params: ScreenParams) -> Match | 
         score = NAME_WEIGHT * (name.similarity if name else 0.0) + mmsi_weight + context
         score = round(min(score * (0.5 if conflict else 1.0), MAX_POSSIBLE_SCORE), 3)
         level = POSSIBLE
-        reasons.append("no identifier confirms it: possible, not confirmed")
+        why.notes.append("no identifier confirms it: possible, not confirmed")
         if score < params.min_score:
             return None
     return Match(vessel.mmsi, entry.list, entry.id, entry.names[0], entry.imo,
                  entry.programs[0] if entry.programs else "", list(entry.programs),
-                 entry.listed_on, level, round(score, 3), reasons, fields, entry.load_id)
+                 entry.listed_on, level, round(score, 3), why.reasons, fields, entry.load_id,
+                 why.supports, why.conflicts)

@@ -6,6 +6,10 @@ falsification cannot be seen in AIS or lists). Each is `seen`, `not seen` or `no
 - `seen`: at least one event or list fact below supports it (ids and facts are given);
 - `not seen`: every detector the practice needs ran over the store (the `meta` keys
   `detected:<kind>` written by `cargotrace detect`) and found nothing for this vessel;
+- `not detectable`: the detectors ran, found nothing, but the data could not have given some
+  of them any event (the run's `blocked` notes, e.g. "capture too short": a 1-hour capture
+  holds no 12-hour gap); those kinds and why are in `undetectable`. "Not seen" there would
+  read as "looked and found nothing";
 - `no data`: we cannot tell — the vessel has no AIS in the store, or a needed detector never ran
   (those are named in `not_detected`), or, for ownership, no list entry describes the vessel.
 No risk number is derived from these: the reasons are the output.
@@ -23,6 +27,7 @@ from cargotrace.screen.match import CONFIRMED, Match, Vessel
 from cargotrace.store.store import Store
 
 SEEN, NOT_SEEN, NO_DATA = "seen", "not seen", "no data"
+NOT_DETECTABLE = "not detectable"
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Practice:
     evidence: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
     not_detected: list[str] = field(default_factory=list)
+    undetectable: dict[str, list[str]] = field(default_factory=dict)
+    """Per needed kind whose last run could not find any event: why (its `blocked` notes)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,17 +61,22 @@ def _events(events: list[dict[str, Any]], kind: str, subkinds: tuple[str, ...] =
             and (attr is None or e["attrs"].get(attr))]
 
 
-def _status(evidence: bool, has_ais: bool, missing: list[str]) -> str:
+def _status(evidence: bool, has_ais: bool, missing: list[str], blocked: bool) -> str:
     if evidence:
         return SEEN
-    return NO_DATA if not has_ais or missing else NOT_SEEN
+    if not has_ais or missing:
+        return NO_DATA
+    return NOT_DETECTABLE if blocked else NOT_SEEN
 
 
 def _practice(key: str, title: str, rule: str, needs: list[str], found: list[dict[str, Any]],
               facts: list[str], has_ais: bool, ran: dict[str, Any]) -> Practice:
     missing = [k for k in needs if k not in ran]
-    return Practice(key, title, _status(bool(found or facts), has_ais, missing), rule,
-                    sorted({e["event_id"] for e in found}), facts, needs, missing)
+    blocked = {k: list(ran[k].get("blocked") or []) for k in needs
+               if has_ais and k in ran and ran[k].get("blocked")}  # no AIS: nothing to say
+    return Practice(key, title, _status(bool(found or facts), has_ais, missing, bool(blocked)),
+                    rule, sorted({e["event_id"] for e in found}), facts, needs, missing,
+                    blocked)
 
 
 def assess_practices(

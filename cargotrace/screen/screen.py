@@ -81,9 +81,15 @@ class ScreenSummary:
     def confirmed(self) -> list[Match]:
         return [h for h in self.hits if h.match == CONFIRMED]
 
+    @property
+    def vessels_hit(self) -> int:
+        """Vessels with at least one hit (one sanction_match event each): a vessel can
+        match several list entries, so hits alone overstate how many ships are concerned."""
+        return len({h.mmsi for h in self.hits})
+
     def to_dict(self) -> dict[str, Any]:
         return {"vessels": self.vessels, "list_vessels": self.list_vessels,
-                "vessels_with_hits": len({h.mmsi for h in self.hits}),
+                "vessels_with_hits": self.vessels_hit,
                 "confirmed": len(self.confirmed), "possible": len(self.hits) -
                 len(self.confirmed), "events_written": self.events_written,
                 "events_replaced": self.events_replaced, "duration_s": round(self.duration_s, 2),

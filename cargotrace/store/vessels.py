@@ -45,9 +45,11 @@ _IDENTITY_FIELDS = {
 }
 
 
-def _selected_mmsis(
-    store: Store, mmsi: int | None, imo: int | None, name: str | None, limit: int
-) -> list[int]:
+def _filter(
+    mmsi: int | None, imo: int | None, name: str | None
+) -> tuple[str, list[object]]:
+    """The WHERE clause (and its parameters) shared by the listing and its count, so that
+    the total a title gives is the total of exactly what was listed."""
     where: list[str] = []
     params: list[object] = []
     if mmsi is not None:
@@ -59,13 +61,31 @@ def _selected_mmsis(
     if name:
         where.append("mmsi IN (SELECT mmsi FROM vessel_reports WHERE name ILIKE ?)")
         params.append(f"%{name}%")
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
+
+_ALL_MMSIS = "SELECT mmsi FROM positions UNION SELECT mmsi FROM vessel_reports"
+
+
+def _selected_mmsis(
+    store: Store, mmsi: int | None, imo: int | None, name: str | None, limit: int
+) -> list[int]:
+    clause, params = _filter(mmsi, imo, name)
     rows = store.con.execute(
-        f"""SELECT mmsi FROM (SELECT mmsi FROM positions UNION SELECT mmsi FROM vessel_reports)
-            {clause} ORDER BY mmsi LIMIT {int(limit)}""",
+        f"SELECT mmsi FROM ({_ALL_MMSIS}) {clause} ORDER BY mmsi LIMIT {int(limit)}",
         params,
     ).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def count_vessels(
+    store: Store, mmsi: int | None = None, imo: int | None = None, name: str | None = None
+) -> int:
+    """How many MMSIs match the filters, whatever the limit: a listing cut at `limit` must
+    say how many it left out, or an analyst reads the first 1,000 as the whole store."""
+    clause, params = _filter(mmsi, imo, name)
+    row = store.con.execute(f"SELECT count(*) FROM ({_ALL_MMSIS}) {clause}", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def vessel_identities(
@@ -75,7 +95,10 @@ def vessel_identities(
     name: str | None = None,
     limit: int = 1000,
 ) -> list[VesselIdentity]:
-    """Identities of the vessels matching every given filter (all vessels when none is given)."""
+    """Identities of the vessels matching every given filter (all vessels when none is given),
+    the first `limit` by MMSI (`limit` must be at least 1: a negative LIMIT is a DuckDB error)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
     mmsis = _selected_mmsis(store, mmsi, imo, name, limit)
     if not mmsis:
         return []

@@ -187,6 +187,21 @@ def test_a_name_heard_once_is_a_change_of_low_confidence(
             for e in events] == [("name_change", 1, 0.5), ("callsign_change", 3, 0.875)]
 
 
+def test_a_spelling_screening_calls_equal_is_no_rename(
+    engine: Engine, tmp_store: cargotrace.Store
+) -> None:
+    """Names are compared as screening compares them (screen.names.name_key): spacing,
+    punctuation, a vessel-class prefix or a roman numeral is no rename; a new number is."""
+    names = ["RJ PFEIFFER", "R J PFEIFFER", "R.J. PFEIFFER", "M/V RJ PFEIFFER", "RJ PFEIFFER II",
+             "RJ PFEIFFER 2", "RJ PFEIFFER 3"]
+    reports = [make_report(ts=T0 + timedelta(minutes=6 * k), name=names[k // 4], imo=9002037)
+               for k in range(4 * len(names))]
+    store_rows(tmp_store, reports=reports)
+    events = detect_on(engine, tmp_store)
+    assert [(e.attrs["value_before"], e.attrs["value_after"]) for e in events] == [
+        ("M/V RJ PFEIFFER", "RJ PFEIFFER II"), ("RJ PFEIFFER 2", "RJ PFEIFFER 3")]
+
+
 def test_flapping_and_filler_values_report_only_new_values(
     engine: Engine, tmp_store: cargotrace.Store
 ) -> None:
@@ -362,3 +377,29 @@ def test_real_day_identity_events(marinecadastre: tuple[list[Event], dict[int, f
     # no event on a vessel whose consecutive positions are never more than 1 km apart
     still = {m for m, km in longest_step_km.items() if km < 1.0}
     assert len(still) > 9000 and not {e.mmsi for e in events} & still
+
+
+def test_one_ship_spelt_with_and_without_a_space_in_two_real_feeds_is_no_rename(
+    marinecadastre_store: Path, shared_data: Path, tmp_path: Path,
+) -> None:
+    """Found by a new-user test: MMSI 366576000 is 'RJ PFEIFFER' in the real aisdb NMEA file
+    (2021-11-01) and 'R J PFEIFFER' in MarineCadastre (2022-01-03): a name change at 0.996.
+    Screening treats the two as one name; identity must too. The renames left are those an
+    independent key (letters and digits only, in SQL) also sees."""
+    from cargotrace.ingest.pipeline import ingest_file
+
+    path = tmp_path / "s.duckdb"
+    path.write_bytes(marinecadastre_store.read_bytes())
+    with cargotrace.open_store(path) as store:
+        ingest_file(store, shared_data / "ais_nmea/aisdb/test_data_20211101.nm4")
+        events = detect_identity(store.positions, store.vessel_reports)
+        names = dict(store.con.execute(
+            "SELECT mmsi, list(DISTINCT name ORDER BY name) FROM vessel_reports "
+            "WHERE mmsi = 366576000 GROUP BY mmsi").fetchall())
+        renamed = {m for (m,) in store.con.execute(
+            "SELECT mmsi FROM vessel_reports WHERE name IS NOT NULL GROUP BY mmsi HAVING "
+            "count(DISTINCT regexp_replace(upper(name), '[^A-Z0-9]', '', 'g')) > 1").fetchall()}
+    assert names[366576000] == ["R J PFEIFFER", "RJ PFEIFFER"]
+    changes = {e.mmsi for e in of_kind(events, IdentityKind.NAME_CHANGE)}
+    assert 366576000 not in changes
+    assert changes == renamed and renamed  # e.g. 538003993, ONE MARVEL then MOL MARVEL

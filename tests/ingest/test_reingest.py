@@ -90,3 +90,53 @@ def test_another_source_keeps_its_own_quarantine(
         "SELECT source, count(*) FROM quarantine GROUP BY source ORDER BY source").fetchall()
     n = _empty_payloads(text) + 20
     assert per_source == [(str(path), n), (str(other), n)]
+
+
+def _rows(store: cargotrace.Store) -> set[tuple[int, str, str]]:
+    return {(int(n), str(r), str(raw)) for n, r, raw in store.con.execute(
+        "SELECT line_no, reason, raw FROM quarantine").fetchall()}
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "lake"])
+def test_records_stored_by_a_later_ingest_of_the_same_file_leave_quarantine(
+    sample: tuple[Path, str], tmp_path: Path, kind: str
+) -> None:
+    """Found by a new-user test: the sample has no receive times, so 764 of its 898 records
+    are quarantined as `missing_time`; ingested again with --assume-time they are stored, and
+    their rows must leave the quarantine (the summary counts them as resolved), while the
+    records still bad (empty payloads, incomplete multiparts) stay, with their first ingest."""
+    path, text = sample
+    lines = text.splitlines()
+    target = tmp_path / "s.duckdb" if kind == "duckdb" else f"lake:{tmp_path / 'lake'}"
+    from cargotrace.ingest.lake_writer import ingest_into_store
+
+    with cargotrace.open_store(target) as store:
+        first = ingest_into_store(store, path)
+        before = _rows(store)
+        second = ingest_into_store(store, path, OPTIONS)
+        after = _rows(store)
+        first_id = store.con.execute("SELECT min(ingest_id) FROM quarantine").fetchall()[0][0]
+        ids = {i for (i,) in store.con.execute("SELECT DISTINCT ingest_id FROM quarantine")
+               .fetchall()}
+    missing = {row for row in before if row[1] == "missing_time"}
+    assert len(missing) == first.quarantined["missing_time"] > len(before) / 2
+    assert first.hints and "--assume-time" in first.hints[0] and not second.hints
+    # each resolved row is a line of the file, read without a time, whose record is now stored
+    assert all(raw.startswith("!AIVDM") and raw in lines[n - 1] for n, _, raw in missing)
+    assert second.quarantine_resolved == len(missing)
+    assert second.positions_read + second.reports_read == len(missing)
+    assert after == before - missing  # the still-bad rows stay, as first stored
+    assert ids == {first_id} and second.quarantined_before == len(after)
+    assert second.to_dict()["quarantine_resolved"] == len(missing)
+
+
+def test_a_changed_file_resolves_nothing(sample: tuple[Path, str],
+                                          tmp_store: cargotrace.Store) -> None:
+    """Line numbers name the same records only in the same content: after a line is added
+    above them, an earlier row is not resolved (it is deduplicated as before)."""
+    path, text = sample
+    ingest_file(tmp_store, path)
+    before = _rows(tmp_store)
+    path.write_text("\n" + text)
+    again = ingest_file(tmp_store, path, OPTIONS)
+    assert again.quarantine_resolved == 0 and _rows(tmp_store) == before

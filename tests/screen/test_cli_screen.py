@@ -62,3 +62,63 @@ def test_unusable_list_is_one_line_error(tmp_path: Path) -> None:
                              "expected <CONSOLIDATED_LIST>); use --list ofac or --list ftm for "
                              "other lists\n")
     assert not (tmp_path / "s.duckdb").exists()  # the failed load left no empty store behind
+
+
+def test_screen_shows_what_made_each_hit_and_what_conflicts(
+    screen_store: cargotrace.Store, shared_data: Path,
+) -> None:
+    """Found by a new-user test on the real MarineCadastre day against the real OFAC list: the
+    table showed each hit's first reason only (often "IMO ... fails the check digit: not
+    used"), hiding the name match that made it and the flag and ship-type conflicts, and the
+    summary did not say on how many vessels the hits fell. Checked against the list's flags
+    and the MMSIs' MIDs read here, independently of the screening code."""
+    import csv
+
+    from cargotrace.cli.commands.screen import hits_table, summary_line
+    from cargotrace.ingest.pipeline import ingest_file
+    from cargotrace.screen.screen import screen_store as run_screen
+
+    from .factories import MARINECADASTRE
+
+    ingest_file(screen_store, shared_data / MARINECADASTRE)
+    summary = run_screen(screen_store)
+    list_flag = dict(screen_store.con.execute(
+        "SELECT id, flag FROM sanctions_entities WHERE schema = 'Vessel'").fetchall())
+    events = screen_store.con.execute(
+        "SELECT count(*), count(DISTINCT mmsi) FROM events WHERE kind = 'sanction_match'"
+    ).fetchall()[0]
+    with (Path(cargotrace.__file__).parent / "data/mid.csv").open() as f:
+        mid = {row["mid"]: row["iso2"] for row in csv.DictReader(f)}
+    shown = Console(width=400, record=True, file=io.StringIO())
+    shown.print(hits_table(summary.hits))
+    text = shown.export_text()
+    rows: list[list[list[str]]] = []  # per table row, its lines' cells
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) == 9:
+            if cells[0]:
+                rows.append([])
+            rows[-1].append(cells)
+    assert events[0] == events[1] == len({h.mmsi for h in summary.hits}) > 50
+    title = f"{len(summary.hits):,} hit(s) on {events[0]:,} vessel(s)"
+    assert text.splitlines()[0].strip() == title
+    line = summary_line(summary)
+    assert f"hits on {events[0]:,} vessel(s)" in line and "possible" in line
+    differs = 0
+    for hit in summary.hits:
+        block = next(r for r in rows if r[0][0] == str(hit.mmsi) and r[0][4] == hit.entity_id)
+        reasons = [cells[-1] for cells in block if cells[-1]]
+        vessel_flag, entry_flag = mid.get(str(hit.mmsi)[:3]), list_flag[hit.entity_id]
+        assert reasons[0].startswith("+ "), reasons  # what made the hit comes first
+        if hit.match == "possible":
+            assert reasons[0].startswith(("+ name", "+ MMSI")), reasons
+        if vessel_flag and entry_flag and vessel_flag != entry_flag:
+            differs += 1
+            assert f"− flag {vessel_flag} (from the MMSI's MID) ≠ list flag {entry_flag}" \
+                in reasons, reasons
+    assert differs > 20
+    # the new user's case: a hit on a vessel giving an IMO that fails its check digit shows
+    # the name match first; the failed check digit is a note after it
+    bad_imo = [h for h in summary.hits if any("fails the check digit" in r for r in h.reasons)]
+    assert bad_imo and all(h.reasons[0].startswith("name ") for h in bad_imo
+                           if h.match == "possible")

@@ -3,6 +3,7 @@ then goes dark for 16 h far offshore in the Sea of Japan."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -101,3 +102,50 @@ def test_an_explicit_mmsi_query_is_never_read_as_an_imo() -> None:
     short = Query.parse("MMSI 1193046")  # a factory-default MMSI, named as one
     assert (short.kind, short.mmsi, short.imo) == ("mmsi", 1193046, None)
     assert Query.parse("mmsi:273269509").mmsi == 273269509
+
+
+def test_a_capture_too_short_for_a_behaviour_says_not_detectable_not_not_seen(
+    solent_store: Path, tmp_path: Path,
+) -> None:
+    """Found by a new-user test: on the real Solent capture (84 minutes) `detect` says gaps,
+    dark voyages, encounters and loitering could not be found ("capture too short"), yet the
+    profile said "AIS disabling: not seen", which reads as "looked and found nothing". The
+    run stores why with it, and the profile says `not detectable`, with the kinds and why."""
+    import duckdb
+
+    from cargotrace.cli.commands.vessel import render
+    from cargotrace.detect.presets import resolve
+
+    path = tmp_path / "solent.duckdb"
+    path.write_bytes(solent_store.read_bytes())
+    with cargotrace.open_store(path) as store:
+        summary = detect(store)
+    with duckdb.connect(str(path), read_only=True) as con:  # independent of the code under test
+        mmsi, span_h = con.execute(
+            "SELECT mmsi, (epoch(max(ts)) - epoch(min(ts))) / 3600 FROM positions GROUP BY mmsi"
+            " ORDER BY count(*) DESC LIMIT 1").fetchone() or (0, 0.0)
+        kinds = {k for (k,) in con.execute(
+            "SELECT DISTINCT kind FROM events WHERE mmsi = ? OR other_mmsi = ?",
+            [mmsi, mmsi]).fetchall()}
+        stored = json.loads(con.execute(
+            "SELECT value FROM meta WHERE key = 'detected:gap'").fetchone()[0])
+    gfw = resolve("gfw", {})
+    assert span_h < gfw.gap.min_gap_h and span_h < gfw.encounter.min_duration_h
+    assert not kinds & {"gap", "dark_voyage", "encounter", "loitering"}
+    assert stored["blocked"] == summary.blocked["gap"] and "capture too short" in \
+        stored["blocked"][0]
+    with cargotrace.open_store(path, read_only=True) as store:
+        profile = vessel_profile(store, str(mmsi))
+    practices = {p["practice"]: p for p in profile["practices"]}
+    disabling = practices["ais_disabling"]
+    assert disabling["status"] == "not detectable"
+    assert set(disabling["undetectable"]) == {"gap", "dark_voyage"}  # identity could look
+    assert disabling["undetectable"]["gap"] == stored["blocked"]
+    assert practices["ship_to_ship_transfers"]["status"] == "not detectable"
+    assert practices["voyage_irregularities"]["status"] == "not detectable"
+    # identity was not blocked (shared MMSIs, position jumps come from positions): looked
+    assert practices["false_flags_flag_hopping"]["status"] == "not seen"
+    assert practices["false_flags_flag_hopping"]["undetectable"] == {}
+    shown = render(profile)[-1]
+    cells = "\n".join(str(c) for col in shown.columns for c in col._cells)  # type: ignore[union-attr]
+    assert "not detectable" in cells and "gap could not be detected: capture too short" in cells

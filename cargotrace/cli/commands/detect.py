@@ -145,8 +145,11 @@ def events(
     ),
 ) -> None:
     """List stored events as a table, CSV, JSON or GeoJSON."""
+    from cargotrace.detect.kinds import parse_kinds
     from cargotrace.store.events import list_events
 
+    if kind:
+        parse_kinds([kind])  # a typo must not read as "0 event(s)"
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
     if format in (EventFormat.GEOJSON, EventFormat.CSV):

@@ -79,6 +79,10 @@ def export(
         raise ParamsError("export: give exactly one of --events, --vessel QUERY, --case "
                           f"CASE.yaml or --campaign CAMPAIGN.yaml (got "
                           f"{', '.join(chosen) or 'none'})")
+    if kind:
+        from cargotrace.detect.kinds import parse_kinds
+
+        parse_kinds(kind)  # a typo must not export "0 event(s)"
     t0 = parse_utc(since, "--since") if since else None
     t1 = parse_utc(until, "--until") if until else None
     if case is not None:

@@ -105,6 +105,8 @@ def ingest(
     else:
         for summary in summaries:
             err.print(render_summary(summary))
+            for hint in summary.hints:
+                err.print(f"hint: {hint}", markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -156,6 +158,9 @@ def render_summary(s: IngestSummary) -> Table | str:
     if s.quarantined_before:
         table.add_row("  of which already quarantined by an earlier ingest",
                       f"{s.quarantined_before:,}")
+    if s.quarantine_resolved:
+        table.add_row("earlier quarantine rows of this file resolved (records stored now)",
+                      f"{s.quarantine_resolved:,}")
     for kind, n in sorted(s.skipped.items()):
         label = ("later parts of multipart messages (counted with part 1)"
                  if kind == JOINED_PARTS else f"skipped: {kind}")

@@ -18,6 +18,7 @@ from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     StoreOption,
+    bounded,
     err,
     open_cli_store,
     out,
@@ -203,11 +204,6 @@ def places_table(
             row += [m.origin, bounded(p.source, SOURCE_CHARS)]
         table.add_row(*map(Text, row))  # names from the user's files: text, never markup
     return table
-
-
-def bounded(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters with an ellipsis (a citation can run to a paragraph)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def packaged_note(st: Store) -> str:

@@ -8,7 +8,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cargotrace.cli.app import JsonOption, ReadStoreOption, app, open_cli_store, out, print_json
+from cargotrace.cli.app import (
+    JsonOption,
+    ReadStoreOption,
+    app,
+    err,
+    open_cli_store,
+    out,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from cargotrace.store.vessels import Observed, VesselIdentity
@@ -29,22 +37,37 @@ def vessels(
     name: Annotated[
         str | None, typer.Option(help="Vessels whose reported name contains TEXT.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many vessels.")] = 1000,
+    limit: Annotated[
+        int, typer.Option(help="At most this many vessels (the first by MMSI); at least 1.")
+    ] = 1000,
     json_out: JsonOption = False,
 ) -> None:
     """Per MMSI: names, IMO, call signs, flag (from the MID), first/last seen, positions."""
-    from cargotrace.store.vessels import vessel_identities
+    from cargotrace.store.vessels import count_vessels, vessel_identities
+
+    if limit < 1:  # checked here, not with Option(min=1): typer's range check imports pydantic
+        raise typer.BadParameter(f"{limit} is not a number of vessels (1 or more)",
+                                 param_hint="--limit")
 
     with open_cli_store(store, write=False, read_only=True) as st:
         found = vessel_identities(st, mmsi=mmsi, imo=imo, name=name, limit=limit)
-    if json_out:
+        total = count_vessels(st, mmsi=mmsi, imo=imo, name=name) if len(found) == limit \
+            else len(found)
+    if json_out:  # the JSON stays a list of vessels; what was left out is said on stderr
         print_json([v.to_dict() for v in found])
-        return
-    out.print(vessel_table(found))
+    else:
+        out.print(vessel_table(found, total))
+    if total > len(found):
+        err.print(f"… {total - len(found):,} more: narrow with --mmsi, --imo or --name, or "
+                  "raise --limit", markup=False, highlight=False, soft_wrap=True)
 
 
-def vessel_table(found: list[VesselIdentity]) -> Table:
-    table = Table(title=f"{len(found)} vessel(s)")
+def vessel_table(found: list[VesselIdentity], total: int | None = None) -> Table:
+    """`total` is how many vessels matched: the title says when fewer are shown."""
+    total = len(found) if total is None else total
+    title = f"{total:,} vessel(s)" + (f", first {len(found):,} shown" if total > len(found)
+                                      else "")
+    table = Table(title=title)
     columns = (
         "MMSI",
         "flag",
