@@ -374,5 +374,5 @@ def _per_source_model(positions: Any, hours: Any, data_end: datetime, params: Co
     footprint = next((fp for fp in judged if fp.regional), judged[0] if judged else NO_FOOTPRINT)
     stations = {k: v for m in models for k, v in m.stations.items()}
     return replace(whole, footprint=footprint, stations=stations, feeds=tuple(models),
-                   feed_of=feed_of,
+                   feed_of=dict(sorted(feed_of.items())),  # one order: equal models compare equal
                    spans_s=tuple((f.first.timestamp(), f.last.timestamp()) for f in feeds))

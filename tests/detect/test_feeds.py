@@ -8,6 +8,7 @@ waters make one feed whose hours are observed when either source observed them.
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,12 @@ def test_a_far_source_is_a_feed_of_its_own(tmp_store: cargotrace.Store) -> None:
         "SELECT mmsi, (attrs->>'unobserved_h')::DOUBLE FROM events WHERE kind = 'gap'"
     ).fetchall()
     assert gaps == [(273000003, 0.0)]
+    # drawn again, the model is the same, byte for byte: a bucketed run compares models
+    # (`buckets._same_model`) to skip a second pass over every bucket
+    again = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                           T0 + timedelta(hours=24), CoverageParams())
+    assert pickle.dumps(again) == pickle.dumps(model)
+    assert list(model.feed_of) == sorted(model.feed_of)
 
 
 def test_sources_sharing_a_cell_are_one_feed() -> None:
