@@ -32,6 +32,7 @@ always safe (`cargotrace.cache`).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shlex
@@ -140,17 +141,21 @@ def _claim(marker: Path, now: float | None = None) -> bool:
     another is making it starts without. A claim older than `CLAIM_S` (its JVM was killed
     before writing) is taken over."""
     now = time.time() if now is None else now
-    try:
-        if now - marker.stat().st_mtime < CLAIM_S:
+    # one process at a time looks at the claim: two that both found a stale one would each
+    # remove it (the second removing the first's new claim) and both make an archive
+    with open(marker.with_name(marker.name + ".lock"), "a") as serial:
+        fcntl.flock(serial, fcntl.LOCK_EX)
+        try:
+            if now - marker.stat().st_mtime < CLAIM_S:
+                return False
+            marker.unlink()
+        except FileNotFoundError:
+            pass
+        try:
+            marker.touch(exist_ok=False)
+        except FileExistsError:
             return False
-        marker.unlink()
-    except FileNotFoundError:
-        pass
-    try:
-        marker.touch(exist_ok=False)  # exclusive create: one winner when sessions race
-    except FileExistsError:
-        return False
-    return True
+        return True
 
 
 def archive_in(options: str) -> Path | None:
