@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cargotrace.detect.footprint import NO_FOOTPRINT, Footprint, data_footprint
+from cargotrace.detect.hour_spans import NO_SPANS, hour_starts, overlap_s, quiet_spans, union_within
 from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.reach import NO_REACHES, Reaches, station_reaches
 from cargotrace.detect.track import epoch_s
@@ -48,35 +49,33 @@ __all__ = ["ALL_OBSERVED", "Coverage", "CoverageModel", "coverage_model", "data_
            "vessel_hours"]
 
 HOUR_S = 3600
-_NO_HOURS = np.array([], dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """The hours (epoch seconds of their start) in which one feed (the whole data, or one
-    receiver) went quiet, and the end of its last observed hour."""
+    """The hours in which one feed (the whole data, or one receiver) went quiet, as spans of
+    consecutive quiet hours (`hour_spans.py`: as many as the observed hours at most, however
+    long the data's time span), and the end of its last observed hour."""
 
-    unobserved_hour_starts_s: NDArray[np.int64]
+    unobserved_spans_s: NDArray[np.int64]
+    """[start, end) epoch seconds of each run of quiet hours, in order."""
     busy_hour_vessels: float
     threshold_vessels: float
     observed_end_s: float = math.inf
     """The end of the last observed hour (inf when every hour is observed)."""
 
+    @property
+    def unobserved_hour_starts_s(self) -> NDArray[np.int64]:
+        """Every quiet hour's start (for tests and inspection; detectors use the spans)."""
+        return hour_starts(self.unobserved_spans_s)
+
     def unobserved_h(self, start: datetime, end: datetime) -> float:
         """Hours of [start, end) that fall in unobserved hours (partial hours count in part)."""
-        return _overlap_h(self.unobserved_hour_starts_s, start, end)
+        return _overlap_h(self.unobserved_spans_s, start, end)
 
 
-def _overlap_h(hour_starts_s: NDArray[np.int64], start: datetime, end: datetime) -> float:
-    return _overlap_s(hour_starts_s, start.timestamp(), end.timestamp()) / HOUR_S
-
-
-def _overlap_s(hour_starts_s: NDArray[np.int64], a: float, b: float) -> float:
-    if hour_starts_s.size == 0:
-        return 0.0
-    overlap = np.clip(np.minimum(b, hour_starts_s + HOUR_S) - np.maximum(a, hour_starts_s), 0,
-                      None)
-    return float(overlap.sum())
+def _overlap_h(spans: NDArray[np.int64], start: datetime, end: datetime) -> float:
+    return overlap_s(spans, start.timestamp(), end.timestamp()) / HOUR_S
 
 
 def _hours(hour_s: NDArray[np.int64], vessels: NDArray[np.float64], data_end: datetime,
@@ -84,16 +83,16 @@ def _hours(hour_s: NDArray[np.int64], vessels: NDArray[np.float64], data_end: da
     """The coverage of one feed from its distinct vessels per hour (hours in order)."""
     busy = float(vessels.max())
     if busy < min_busy_hour_vessels:
-        return Coverage(_NO_HOURS, busy, 0.0)
+        return Coverage(NO_SPANS, busy, 0.0)
     threshold = min_hour_fraction * busy
     # the hour holding the last instant before data_end (an end on the hour opens no new hour)
     last_hour_s = (math.ceil(data_end.timestamp()) - 1) // HOUR_S * HOUR_S
-    every_hour = np.arange(hour_s[0], last_hour_s + 1, HOUR_S, dtype=np.int64)
     observed = hour_s[vessels >= threshold]
-    unobserved = np.setdiff1d(every_hour, observed, assume_unique=True)
+    # the quiet runs between the first hour and the last, never every hour between them
+    unobserved = quiet_spans(int(hour_s[0]), last_hour_s, observed)
     observed_end = math.inf
     heard = observed[observed <= last_hour_s]
-    if unobserved.size and heard.size and unobserved[-1] == last_hour_s:
+    if unobserved.size and heard.size and unobserved[-1, 1] == last_hour_s + HOUR_S:
         observed_end = float(heard.max() + HOUR_S)
     return Coverage(unobserved, busy, threshold, observed_end)
 
@@ -124,7 +123,7 @@ def data_coverage(
     hourly = h.group_by("hour_s").agg(vessels=h.mmsi.nunique())
     counts = to_arrow(hourly.select("hour_s", "vessels"), order_by=["hour_s"])
     if counts.num_rows == 0:
-        return Coverage(_NO_HOURS, 0.0, 0.0)
+        return Coverage(NO_SPANS, 0.0, 0.0)
     # through Python lists (a few thousand hours): pyarrow's to_numpy() imports pandas, 0.3 s
     hour_s = np.asarray(counts.column("hour_s").to_pylist(), dtype=np.int64)
     vessels = np.asarray(counts.column("vessels").to_pylist(), dtype=np.float64)
@@ -173,9 +172,10 @@ class CoverageModel:
     def unobserved_h(self, start: datetime, end: datetime, station: str | None = None) -> float:
         """Hours of [start, end) in which the whole feed, or the receiver `station` that last
         heard the vessel, was quiet: no evidence against the vessel."""
-        hours = [c.unobserved_hour_starts_s for c in self._of(station)]
-        both = np.union1d(*hours) if len(hours) == 2 else hours[0]
-        return _overlap_h(both, start, end)
+        spans = [c.unobserved_spans_s for c in self._of(station)]
+        a, b = start.timestamp(), end.timestamp()
+        both = union_within(*spans, a, b) if len(spans) == 2 else spans[0]
+        return overlap_s(both, a, b) / HOUR_S
 
     def explained_by_outage(self, start: datetime, station: str | None = None,
                             lead_h: float | None = None) -> bool:
@@ -183,13 +183,13 @@ class CoverageModel:
         before, hours the feed (or `station`) was quiet: the outage explains it."""
         lead_s = (self.params.outage_lead_h if lead_h is None else lead_h) * HOUR_S
         a = start.timestamp()
-        return any(_overlap_s(c.unobserved_hour_starts_s, a, a + lead_s) > 0
-                   or _overlap_s(c.unobserved_hour_starts_s, a - 1e-6, a) > 0
+        return any(overlap_s(c.unobserved_spans_s, a, a + lead_s) > 0
+                   or overlap_s(c.unobserved_spans_s, a - 1e-6, a) > 0
                    for c in self._of(station))
 
     def unobserved_s(self, start_s: float, end_s: float) -> float:
         """Seconds of [start_s, end_s) (Unix seconds) in which the whole feed was quiet."""
-        return _overlap_s(self.feed.unobserved_hour_starts_s, start_s, end_s)
+        return overlap_s(self.feed.unobserved_spans_s, start_s, end_s)
 
     def observed_end(self, station: str | None = None) -> datetime | None:
         """The end of the feed's coverage (and of `station`'s): an open silence is measured to
@@ -214,7 +214,7 @@ class CoverageModel:
                 "footprint": self.footprint.kind}
 
 
-ALL_OBSERVED = CoverageModel(Coverage(_NO_HOURS, 0.0, 0.0))
+ALL_OBSERVED = CoverageModel(Coverage(NO_SPANS, 0.0, 0.0))
 
 
 def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
@@ -230,7 +230,7 @@ def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
                              params.min_busy_hour_vessels, hours)
         # a footprint, like the hours, needs traffic to be judged: one ship's track draws its
         # own route, not the feed's reach
-        footprint = (data_footprint(positions, hours, params, feed.unobserved_hour_starts_s)
+        footprint = (data_footprint(positions, hours, params, feed.unobserved_spans_s)
                      if feed.threshold_vessels > 0 else NO_FOOTPRINT)
         stations = station_coverage(positions, data_end, params, hours)
     finally:
