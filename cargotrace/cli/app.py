@@ -72,17 +72,17 @@ STORE_DEFAULT = "(default: $CARGOTRACE_STORE or ./cargotrace.duckdb)"
 
 def store_option(use: str, default: str = STORE_DEFAULT) -> Any:
     """The --store option of a command that uses its store as `use` says (its text follows
-    STORE_HELP: "; created if missing", " to read; it must exist")."""
+    STORE_HELP: "; created if missing", ", to read; it must exist")."""
     return typer.Option("--store", help=f"{STORE_HELP}{use} {default}.")
 
 
 StoreOption = Annotated[Path | None, store_option("; created if missing")]
-ReadStoreOption = Annotated[Path | None, store_option(" to read; it must exist")]
+ReadStoreOption = Annotated[Path | None, store_option(", to read; it must exist")]
 # detect and screen write events but work on what is stored: a new, empty store would only
 # answer "0 events" or "0 hits", which reads like a finding, so they need an existing one
-WorkStoreOption = Annotated[Path | None, store_option(" to work on; it must exist")]
+WorkStoreOption = Annotated[Path | None, store_option(", to work on; it must exist")]
 OptionalStoreOption = Annotated[Path | None, store_option(
-    " to use if there is one; it must exist when given",
+    ", to use if there is one; it must exist when given",
     "(default: $CARGOTRACE_STORE, else ./cargotrace.duckdb if it exists, else none)")]
 
 

@@ -22,7 +22,7 @@ import typer
 
 from cargotrace.cli.coercion import TYPER_VERSION
 
-__all__ = ["install", "plain_metavar"]
+__all__ = ["choice_names", "hidden_choices", "install", "plain_metavar"]
 
 _PLAIN = {str: "TEXT", int: "INTEGER", float: "FLOAT", Path: "PATH", _dt.datetime: "DATETIME"}
 MAX_CHOICES_WIDTH = 16
@@ -30,7 +30,7 @@ MAX_CHOICES_WIDTH = 16
 value column is ~25 characters wide, and a longer label wrapped mid-word."""
 
 
-def _choices(annotation: Any) -> list[str] | None:
+def choice_names(annotation: Any) -> list[str] | None:
     """The choices of an Enum value (or list of them), else None."""
     if get_origin(annotation) is list:
         (annotation,) = get_args(annotation)
@@ -41,7 +41,7 @@ def _choices(annotation: Any) -> list[str] | None:
 
 def plain_metavar(annotation: Any, name: str | None) -> str:
     """The metavar of a value of type `annotation` for the parameter `name` (without `...`)."""
-    choices = _choices(annotation)
+    choices = choice_names(annotation)
     if choices is not None:
         label = "[" + "|".join(choices) + "]"
         if len(label) <= MAX_CHOICES_WIDTH:
@@ -54,7 +54,7 @@ def plain_metavar(annotation: Any, name: str | None) -> str:
 
 def hidden_choices(annotation: Any, metavar: str | None) -> list[str]:
     """The choices the metavar does not show (listed after the option's help instead)."""
-    choices = _choices(annotation)
+    choices = choice_names(annotation)
     if choices is None or metavar is not None:
         return []
     return [] if len("[" + "|".join(choices) + "]") <= MAX_CHOICES_WIDTH else choices
@@ -99,7 +99,7 @@ def install() -> None:
                 Text(f"[one of: {', '.join(hidden)}]", style=rich_utils.STYLE_OPTION_DEFAULT))
         return help_columns
 
-    rich_utils._get_parameter_help = parameter_help  # type: ignore[assignment]
+    rich_utils._get_parameter_help = parameter_help
     display_type.cargotrace = True  # type: ignore[attr-defined]
     _TyperParameter.display_type = display_type  # type: ignore[method-assign]
     TyperOption.display_type_rich = option_display_type_rich  # type: ignore[method-assign]

@@ -174,7 +174,7 @@ class CoverageModel:
         heard the vessel, was quiet: no evidence against the vessel."""
         spans = [c.unobserved_spans_s for c in self._of(station)]
         a, b = start.timestamp(), end.timestamp()
-        both = union_within(*spans, a, b) if len(spans) == 2 else spans[0]
+        both = union_within(spans[0], spans[1], a, b) if len(spans) == 2 else spans[0]
         return overlap_s(both, a, b) / HOUR_S
 
     def explained_by_outage(self, start: datetime, station: str | None = None,

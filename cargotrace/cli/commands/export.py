@@ -73,7 +73,7 @@ def export(
     until: Annotated[str | None, typer.Option(
         help="Events starting / positions before this time (UTC, ISO 8601).")] = None,
     store: Annotated[Path | None, store_option(
-        " to read; it must exist, except with --case or --campaign")] = None,
+        ", to read; it must exist, except with --case or --campaign")] = None,
 ) -> None:
     """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
     from cargotrace.publish.export import ExportResult, events_export, export_vessel, write_features
