@@ -4,10 +4,10 @@ Why: coverage (`coverage.py`) listed every unobserved hour between the first pos
 data's end, and measured each silence against that whole list. A store holding a 20-minute
 export of 2022 and three positions from 2012 has ~88,000 empty hours between them: each of
 the ~30,000 silence checks walked all of them (detect took 16 CPU-s instead of 4.6 for the
-same events; every real file together 26 instead of 5). Here the quiet hours are kept as spans [start, end) in epoch seconds, one per run of
-consecutive quiet hours: there are at most one more than the observed hours, however long the
-data's time span, and a silence is measured against the few spans it meets (two binary
-searches), not every hour.
+same events; every real file together 26 instead of 5). Here the quiet hours are kept as
+spans [start, end) in epoch seconds, one per run of consecutive quiet hours: there are at most
+one more than the observed hours, however long the data's time span, and a silence is
+measured against the few spans it meets (two binary searches), not every hour.
 
 A span array has shape (n, 2), int64, sorted, disjoint and non-adjacent.
 """
