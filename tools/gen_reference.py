@@ -14,6 +14,7 @@ import typer
 from typer._click.core import Context
 
 from cargotrace.cli.app import app
+from cargotrace.cli.metavars import choice_names
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
 
@@ -41,7 +42,10 @@ def _param_line(param: Any) -> str:
     help_text = getattr(param, "help", None) or ""
     default = param.default
     shown = "" if default in (None, False, (), []) else f" Default: `{default}`."
-    return f"- {opts}: {help_text}{shown}"
+    desc = getattr(param, "type_descriptor", None)
+    choices = choice_names(desc.annotation) if desc is not None else None
+    one_of = f" One of: {', '.join(f'`{c}`' for c in choices)}." if choices else ""
+    return f"- {opts}: {help_text}{one_of}{shown}"
 
 
 def render() -> str:

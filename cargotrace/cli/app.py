@@ -10,11 +10,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ from rich.logging import RichHandler
 from cargotrace.cli.coercion import install as install_plain_coercion
 from cargotrace.cli.commands import COMMANDS
 from cargotrace.cli.lazy import LazyGroup
+from cargotrace.cli.metavars import install as install_plain_metavars
 from cargotrace.errors import ParamsError, StoreError, StoreNotFoundError
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 install_plain_coercion()  # no pydantic import for plain option values (cli/coercion.py)
+install_plain_metavars()  # help shows TEXT, PATH..., no Python type names (cli/metavars.py)
 
 
 class _Commands(LazyGroup):
@@ -63,33 +65,38 @@ out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200, markup
               emoji=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
-# Four kinds of store option (see open_cli_store): writing commands create a missing store,
-# reading commands need one, and a few commands use one only when there is one.
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store file, or a lake folder as lake:DIR; created if missing "
-                 "(default: $CARGOTRACE_STORE or ./cargotrace.duckdb)."),
-]
-ReadStoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store file or lake (lake:DIR) to read; it must exist "
-                 "(default: "
-                 "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
-]
+# Every command's --store says what a store is in the same words (STORE_HELP) and then how the
+# command uses it (store_option). Four kinds (see open_cli_store): writing commands create a
+# missing store, reading commands need one, and a few commands use one only when there is one.
+STORE_HELP = "Store file, or a lake folder as lake:DIR"
+STORE_DEFAULT = "(default: $CARGOTRACE_STORE or ./cargotrace.duckdb)"
+
+
+def store_option(use: str, default: str = STORE_DEFAULT) -> Any:
+    """The --store option of a command that uses its store as `use` says (its text follows
+    STORE_HELP: "; created if missing", ", to read; it must exist")."""
+    return typer.Option("--store", help=f"{STORE_HELP}{use} {default}.")
+
+
+StoreOption = Annotated[Path | None, store_option("; created if missing")]
+ReadStoreOption = Annotated[Path | None, store_option(", to read; it must exist")]
 # detect and screen write events but work on what is stored: a new, empty store would only
 # answer "0 events" or "0 hits", which reads like a finding, so they need an existing one
-WorkStoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store file or lake (lake:DIR) to work on; it must exist "
-                 "(default: "
-                 "$CARGOTRACE_STORE or ./cargotrace.duckdb)."),
-]
-OptionalStoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store file or lake (lake:DIR) to use; it must exist when "
-                 "given (default: "
-                 "$CARGOTRACE_STORE, else ./cargotrace.duckdb if it exists, else none)."),
-]
+WorkStoreOption = Annotated[Path | None, store_option(", to work on; it must exist")]
+OptionalStoreOption = Annotated[Path | None, store_option(
+    ", to use if there is one; it must exist when given",
+    "(default: $CARGOTRACE_STORE, else ./cargotrace.duckdb if it exists, else none)")]
+
+
+def kinds_help(text: str, kinds: Iterable[str] | None = None) -> str:
+    """`text` followed by the event kinds an option accepts (every EventKind by default), so
+    help lists them from the one definition (detect/kinds.py)."""
+    from cargotrace.detect.kinds import EventKind  # an enum only: cheap
+
+    names = [str(k) for k in (EventKind if kinds is None else kinds)]
+    return f"{text}: {', '.join(names)}."
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 

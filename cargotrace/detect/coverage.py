@@ -45,6 +45,14 @@ from numpy.typing import NDArray
 
 from cargotrace.detect.feeds import feeds_of, source_names
 from cargotrace.detect.footprint import NO_FOOTPRINT, Footprint, data_footprint
+from cargotrace.detect.hour_spans import (
+    NO_SPANS,
+    hour_starts,
+    intersect_spans,
+    overlap_s,
+    quiet_spans,
+    union_within,
+)
 from cargotrace.detect.params import CoverageParams
 from cargotrace.detect.reach import NO_REACHES, Reaches, station_reaches
 from cargotrace.detect.track import epoch_s
@@ -54,35 +62,33 @@ __all__ = ["ALL_OBSERVED", "Coverage", "CoverageModel", "coverage_model", "data_
            "source_hours", "union_coverage", "vessel_hours"]
 
 HOUR_S = 3600
-_NO_HOURS = np.array([], dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """The hours (epoch seconds of their start) in which one feed (the whole data, or one
-    receiver) went quiet, and the end of its last observed hour."""
+    """The hours in which one feed (the whole data, or one receiver) went quiet, as spans of
+    consecutive quiet hours (`hour_spans.py`: as many as the observed hours at most, however
+    long the data's time span), and the end of its last observed hour."""
 
-    unobserved_hour_starts_s: NDArray[np.int64]
+    unobserved_spans_s: NDArray[np.int64]
+    """[start, end) epoch seconds of each run of quiet hours, in order."""
     busy_hour_vessels: float
     threshold_vessels: float
     observed_end_s: float = math.inf
     """The end of the last observed hour (inf when every hour is observed)."""
 
+    @property
+    def unobserved_hour_starts_s(self) -> NDArray[np.int64]:
+        """Every quiet hour's start (for tests and inspection; detectors use the spans)."""
+        return hour_starts(self.unobserved_spans_s)
+
     def unobserved_h(self, start: datetime, end: datetime) -> float:
         """Hours of [start, end) that fall in unobserved hours (partial hours count in part)."""
-        return _overlap_h(self.unobserved_hour_starts_s, start, end)
+        return _overlap_h(self.unobserved_spans_s, start, end)
 
 
-def _overlap_h(hour_starts_s: NDArray[np.int64], start: datetime, end: datetime) -> float:
-    return _overlap_s(hour_starts_s, start.timestamp(), end.timestamp()) / HOUR_S
-
-
-def _overlap_s(hour_starts_s: NDArray[np.int64], a: float, b: float) -> float:
-    if hour_starts_s.size == 0:
-        return 0.0
-    overlap = np.clip(np.minimum(b, hour_starts_s + HOUR_S) - np.maximum(a, hour_starts_s), 0,
-                      None)
-    return float(overlap.sum())
+def _overlap_h(spans: NDArray[np.int64], start: datetime, end: datetime) -> float:
+    return overlap_s(spans, start.timestamp(), end.timestamp()) / HOUR_S
 
 
 def _last_hour_s(data_end: datetime) -> int:
@@ -98,16 +104,16 @@ def _hours(hour_s: NDArray[np.int64], vessels: NDArray[np.float64], data_end: da
     order), from its first hour or `first_hour_s` (its feed's first, when earlier)."""
     busy = float(vessels.max())
     if busy < min_busy_hour_vessels:
-        return Coverage(_NO_HOURS, busy, 0.0)
+        return Coverage(NO_SPANS, busy, 0.0)
     threshold = min_hour_fraction * busy
     last_hour_s = _last_hour_s(data_end)
-    start_s = hour_s[0] if first_hour_s is None else min(int(hour_s[0]), first_hour_s)
-    every_hour = np.arange(start_s, last_hour_s + 1, HOUR_S, dtype=np.int64)
+    start_s = int(hour_s[0]) if first_hour_s is None else min(int(hour_s[0]), first_hour_s)
     observed = hour_s[vessels >= threshold]
-    unobserved = np.setdiff1d(every_hour, observed, assume_unique=True)
+    # the quiet runs between the first hour and the last, never every hour between them
+    unobserved = quiet_spans(start_s, last_hour_s, observed)
     observed_end = math.inf
     heard = observed[observed <= last_hour_s]
-    if unobserved.size and heard.size and unobserved[-1] == last_hour_s:
+    if unobserved.size and heard.size and unobserved[-1, 1] == last_hour_s + HOUR_S:
         observed_end = float(heard.max() + HOUR_S)
     return Coverage(unobserved, busy, threshold, observed_end)
 
@@ -139,7 +145,7 @@ def data_coverage(
     hourly = h.group_by("hour_s").agg(vessels=h.mmsi.nunique())
     counts = to_arrow(hourly.select("hour_s", "vessels"), order_by=["hour_s"])
     if counts.num_rows == 0:
-        return Coverage(_NO_HOURS, 0.0, 0.0)
+        return Coverage(NO_SPANS, 0.0, 0.0)
     # through Python lists (a few thousand hours): pyarrow's to_numpy() imports pandas, 0.3 s
     hour_s = np.asarray(counts.column("hour_s").to_pylist(), dtype=np.int64)
     vessels = np.asarray(counts.column("vessels").to_pylist(), dtype=np.float64)
@@ -189,24 +195,23 @@ def union_coverage(counts: Mapping[str, tuple[NDArray[np.int64], NDArray[np.floa
     it (a source too small to judge says nothing; none judged: every hour observed)."""
     mine = [counts[s] for s in sources if s in counts]
     if not mine:
-        return Coverage(_NO_HOURS, 0.0, 0.0)
+        return Coverage(NO_SPANS, 0.0, 0.0)
     first = min(int(h[0]) for h, _ in mine)
     every = [_hours(h, v, data_end, params.min_hour_fraction, params.min_busy_hour_vessels,
                     first) for h, v in mine]
     busy = max(c.busy_hour_vessels for c in every)
     judged = [c for c in every if c.threshold_vessels > 0]
     if not judged:
-        return Coverage(_NO_HOURS, busy, 0.0)
-    unobserved = judged[0].unobserved_hour_starts_s
+        return Coverage(NO_SPANS, busy, 0.0)
+    unobserved = judged[0].unobserved_spans_s
     for c in judged[1:]:
-        unobserved = np.intersect1d(unobserved, c.unobserved_hour_starts_s, assume_unique=True)
-    last_hour_s = _last_hour_s(data_end)
+        unobserved = intersect_spans(unobserved, c.unobserved_spans_s)
     observed_end = math.inf
-    if unobserved.size and unobserved[-1] == last_hour_s:
-        heard = np.setdiff1d(np.arange(first, last_hour_s + 1, HOUR_S, dtype=np.int64),
-                             unobserved, assume_unique=True)
-        if heard.size:
-            observed_end = float(heard.max() + HOUR_S)
+    # quiet up to the data's end: coverage ended where that last quiet run began (when some
+    # hour before it was heard; every span starts at the feed's first hour or later)
+    if (unobserved.size and unobserved[-1, 1] == _last_hour_s(data_end) + HOUR_S
+            and unobserved[-1, 0] > first):
+        observed_end = float(unobserved[-1, 0])
     return Coverage(unobserved, busy, min(c.threshold_vessels for c in judged), observed_end)
 
 
@@ -255,9 +260,10 @@ class CoverageModel:
     def unobserved_h(self, start: datetime, end: datetime, station: str | None = None) -> float:
         """Hours of [start, end) in which the whole feed, or the receiver `station` that last
         heard the vessel, was quiet: no evidence against the vessel."""
-        hours = [c.unobserved_hour_starts_s for c in self._of(station)]
-        both = np.union1d(*hours) if len(hours) == 2 else hours[0]
-        return _overlap_h(both, start, end) + self._after_h(start.timestamp(), end.timestamp())
+        spans = [c.unobserved_spans_s for c in self._of(station)]
+        a, b = start.timestamp(), end.timestamp()
+        both = union_within(spans[0], spans[1], a, b) if len(spans) == 2 else spans[0]
+        return overlap_s(both, a, b) / HOUR_S + self._after_h(a, b)
 
     def _after_h(self, a: float, b: float) -> float:
         """Hours of [a, b) after the feed's last position (`heard_until_s`)."""
@@ -269,13 +275,13 @@ class CoverageModel:
         before, hours the feed (or `station`) was quiet: the outage explains it."""
         lead_s = (self.params.outage_lead_h if lead_h is None else lead_h) * HOUR_S
         a = start.timestamp()
-        return any(_overlap_s(c.unobserved_hour_starts_s, a, a + lead_s) > 0
-                   or _overlap_s(c.unobserved_hour_starts_s, a - 1e-6, a) > 0
+        return any(overlap_s(c.unobserved_spans_s, a, a + lead_s) > 0
+                   or overlap_s(c.unobserved_spans_s, a - 1e-6, a) > 0
                    for c in self._of(station))
 
     def unobserved_s(self, start_s: float, end_s: float) -> float:
         """Seconds of [start_s, end_s) (Unix seconds) in which the whole feed was quiet."""
-        return (_overlap_s(self.feed.unobserved_hour_starts_s, start_s, end_s)
+        return (overlap_s(self.feed.unobserved_spans_s, start_s, end_s)
                 + HOUR_S * self._after_h(start_s, end_s))
 
     def observed_end(self, station: str | None = None) -> datetime | None:
@@ -304,7 +310,7 @@ class CoverageModel:
         return found
 
 
-ALL_OBSERVED = CoverageModel(Coverage(_NO_HOURS, 0.0, 0.0))
+ALL_OBSERVED = CoverageModel(Coverage(NO_SPANS, 0.0, 0.0))
 
 
 def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
@@ -340,7 +346,7 @@ def _feed_model(positions: Any, hours: Any, data_end: datetime, params: Coverage
             else union_coverage(counts, sources, data_end, params))
     # a footprint, like the hours, needs traffic to be judged: one ship's track draws its
     # own route, not the feed's reach
-    footprint = (data_footprint(positions, hours, params, feed.unobserved_hour_starts_s)
+    footprint = (data_footprint(positions, hours, params, feed.unobserved_spans_s)
                  if feed.threshold_vessels > 0 else NO_FOOTPRINT)
     stations = station_coverage(positions, data_end, params, hours)
     return CoverageModel(feed, data_end, stations, footprint, params, sources=sources)

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from cargotrace.detect.hour_spans import NO_SPANS, in_spans
 from cargotrace.detect.params import CoverageParams
 from cargotrace.geo import landmask, sphere
 from cargotrace.store.engines import to_arrow
@@ -158,7 +159,7 @@ def _wrapped(cols: np.ndarray, cell_deg: float) -> np.ndarray:
     return out
 
 
-def sparse_share(hours: Any, params: CoverageParams, unobserved_hour_starts_s: np.ndarray
+def sparse_share(hours: Any, params: CoverageParams, unobserved_spans_s: np.ndarray
                  ) -> float:
     """The share of under-way vessel-hours (a vessel reporting at least `UNDERWAY_KN` in the
     hour) heard at most `sparse_max_positions` times, over the hours the feed observed, from
@@ -172,14 +173,14 @@ def sparse_share(hours: Any, params: CoverageParams, unobserved_hour_starts_s: n
     if table.num_rows == 0:
         return 0.0
     hour = np.asarray(table.column("hour_s").to_pylist(), dtype=np.int64)
-    observed = ~np.isin(hour, unobserved_hour_starts_s)
+    observed = ~in_spans(hour, unobserved_spans_s)
     underway = np.asarray(table.column("underway").to_pylist(), dtype=np.float64)[observed]
     sparse = np.asarray(table.column("sparse").to_pylist(), dtype=np.float64)[observed]
     return float(sparse.sum() / underway.sum()) if underway.sum() else 0.0
 
 
 def data_footprint(positions: Any, hours: Any, params: CoverageParams,
-                   unobserved_hour_starts_s: np.ndarray | None = None) -> Footprint:
+                   unobserved_spans_s: np.ndarray | None = None) -> Footprint:
     """The footprint of the feed in `positions` (an Ibis table on any engine): one group-by
     per grid cell (counting its long-range and its class B reports, so the class B footprint
     needs no second pass), and the share of sparse reception (`sparse_share`, from the
@@ -201,8 +202,8 @@ def data_footprint(positions: Any, hours: Any, params: CoverageParams,
     long_range_share = float(long_range.sum()) / total
     kept = n >= params.footprint_min_positions
     covered = np.unique(_key(*_closed(row[kept], col[kept], params.footprint_fill_cells)))
-    sparse = sparse_share(hours, params, np.array([], dtype=np.int64)
-                          if unobserved_hour_starts_s is None else unobserved_hour_starts_s)
+    sparse = sparse_share(hours, params,
+                          NO_SPANS if unobserved_spans_s is None else unobserved_spans_s)
     if (long_range_share >= params.global_min_fraction
             or sparse >= params.global_min_sparse_fraction):
         kind = "global"

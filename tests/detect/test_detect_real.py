@@ -19,12 +19,15 @@ from typer.testing import CliRunner
 
 import cargotrace
 from cargotrace.cli.app import app
+from cargotrace.detect.coverage import data_coverage
 from cargotrace.detect.notes import longest_track_h
 from cargotrace.detect.run import SUPPORTED, detect
+from cargotrace.ingest.pipeline import ingest_file
 from cargotrace.store.engines import Engine, tables_on
 
-from .factories import copy_store
+from .factories import MARINECADASTRE, copy_store
 
+DETECTED = "as-detected.duckdb"  # the sample's store right after `detect` (fixture `sample`)
 MAX_KN, MIN_KM = 30.0, 5.0  # OutlierParams' defaults, restated: the check is independent
 
 
@@ -41,6 +44,8 @@ def sample(marinecadastre_store: Path, tmp_path_factory: pytest.TempPathFactory
     --json` in a copy (no places loaded), and the JSON it printed."""
     path = copy_store(marinecadastre_store, tmp_path_factory.mktemp("mc"))
     result = run_cli("detect", "--store", str(path), "--json")
+    # as detected, for tests comparing with it: some tests detect again in this store
+    shutil.copyfile(path, path.with_name(DETECTED))
     return path, json.loads(result.stdout)
 
 
@@ -279,3 +284,57 @@ def test_port_visits_at_world_ports(sample: tuple[Path, dict]) -> None:
     joined["km"] = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
     inside = joined[joined.km <= joined.reach_km]
     assert set(inside.mmsi) == set(visits.mmsi)
+
+
+AISDB_2012 = "ais_nmea/aisdb/test_data_201201.nmea"  # 26 lines, 3 positions of 2012-01-01
+
+
+@pytest.fixture(scope="module")
+def with_2012(marinecadastre_store: Path, shared_data: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample plus three positions from ten years earlier (aisdb's 2012 test file), after
+    `cargotrace detect`: a store whose time span is ~88,000 hours, of which ~2 hold data."""
+    path = copy_store(marinecadastre_store, tmp_path_factory.mktemp("mc2012"))
+    with cargotrace.open_store(path) as store:
+        ingest_file(store, shared_data / AISDB_2012)
+    run_cli("detect", "--store", str(path), "--json")
+    return path
+
+
+def test_old_positions_elsewhere_change_no_event(sample: tuple[Path, dict], with_2012: Path,
+                                                 shared_data: Path) -> None:
+    """Three positions from 2012 change nothing about the 2022 vessels: the same events,
+    every column (EXCEPT ALL both ways). The vessels are the CSV's MMSIs, read with pandas."""
+    csv_mmsis = set(pd.read_csv(shared_data / MARINECADASTRE, usecols=["MMSI"]).MMSI)
+    alone = sample[0].with_name(DETECTED)  # the sample detected alone, as it was
+    with cargotrace.open_store(with_2012, read_only=True) as store:
+        old = {m for (m,) in store.con.execute(
+            "SELECT DISTINCT mmsi FROM positions WHERE ts < '2013-01-01'").fetchall()}
+        assert len(old) == 3 and not old & csv_mmsis  # other vessels, ten years earlier
+        store.con.execute(f"ATTACH '{alone}' AS alone (READ_ONLY)")
+        mine = "SELECT * EXCLUDE (attrs, params), attrs::VARCHAR, params::VARCHAR FROM {} " \
+               "WHERE mmsi IN (SELECT unnest($m))"
+        both = mine.format("events")
+        only = mine.format("alone.events")
+        counts = [store.con.execute(f"SELECT count(*) FROM ({q})", {"m": sorted(csv_mmsis)}
+                                    ).fetchall()[0][0] for q in (both, only)]
+        diffs = [store.con.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})",
+                                   {"m": sorted(csv_mmsis)}).fetchall()[0][0]
+                 for a, b in ((both, only), (only, both))]
+        store.con.execute("DETACH alone")
+    assert counts[0] == counts[1] > 4000 and diffs == [0, 0]
+
+
+def test_coverage_hours_follow_the_data_not_its_span(with_2012: Path) -> None:
+    """The quiet hours are kept as runs (coverage.py, hour_spans.py): a decade between the 2012
+    positions and the 2022 sample is one run, not ~88,000 hours; no more runs than the hours
+    holding data (counted here in SQL) plus one."""
+    with cargotrace.open_store(with_2012, read_only=True) as store:
+        (data_hours, last), = store.con.execute(
+            "SELECT count(DISTINCT epoch(ts)::BIGINT // 3600), max(ts) FROM positions"
+        ).fetchall()
+        cov = data_coverage(store.positions, last, 0.1, 20)
+    spans = cov.unobserved_spans_s
+    assert 0 < len(spans) <= data_hours + 1
+    longest_h = int((spans[:, 1] - spans[:, 0]).max()) // 3600
+    assert longest_h > 87_000  # 2012-01-01 05:00 to 2022-01-03 00:00, one run

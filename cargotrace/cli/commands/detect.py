@@ -18,13 +18,19 @@ from cargotrace.cli.app import (
     WorkStoreOption,
     app,
     err,
+    kinds_help,
     open_cli_store,
     out,
     parse_utc,
     print_json,
 )
+from cargotrace.detect.kinds import EventKind
 from cargotrace.errors import ParamsError
 from cargotrace.store.engines.engine import Engine
+
+DETECTED_KINDS = [k for k in EventKind if k is not EventKind.SANCTION_MATCH]
+"""The kinds `detect --kind` accepts (detect/registry.py's SUPPORTED, which imports every
+detector: listed here so help stays instant; tests/test_cli_help.py checks they agree)."""
 
 
 class EventFormat(StrEnum):
@@ -53,7 +59,8 @@ def _pairs(items: list[str] | None) -> dict[str, str]:
 def detect(
     store: WorkStoreOption = None,
     preset: Annotated[str, typer.Option(help="Parameter preset: gfw or rendezvous.")] = "gfw",
-    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable).")] = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        help=kinds_help("Only these kinds (repeatable)", DETECTED_KINDS))] = None,
     since: Annotated[str | None, typer.Option(
         help="Re-detect the events starting from this time (UTC); each kind reads its "
              "margin (window.*) around the window.")] = None,
@@ -136,7 +143,7 @@ def step_bar(off: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 @app.command()
 def events(
     store: ReadStoreOption = None,
-    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    kind: Annotated[str | None, typer.Option(help=kinds_help("Only this kind"))] = None,
     mmsi: Annotated[int | None, typer.Option(help="Only this vessel.")] = None,
     since: Annotated[str | None, typer.Option(help="Events starting from this time.")] = None,
     until: Annotated[str | None, typer.Option(help="Events starting before this time.")] = None,

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cargotrace.cli.app import app, err, open_cli_store, parse_utc, read_optional_store
+from cargotrace.cli.app import (
+    app,
+    err,
+    kinds_help,
+    open_cli_store,
+    parse_utc,
+    read_optional_store,
+    store_option,
+)
 from cargotrace.errors import ParamsError
 from cargotrace.publish.formats import ExportFormat
 
@@ -57,17 +65,15 @@ def export(
         "--campaign", metavar="CAMPAIGN.yaml", help="Export a campaign: its corridors (lines) "
         "and every trip's calls (points, with how each was evidenced).")] = None,
     kind: Annotated[list[str] | None, typer.Option(
-        "--kind", help="Only events of this kind (repeatable).")] = None,
+        "--kind", help=kinds_help("Only events of this kind (repeatable)"))] = None,
     mmsi: Annotated[int | None, typer.Option(
         "--mmsi", help="Only this MMSI (for --vessel: one of the vessel's MMSIs).")] = None,
     since: Annotated[str | None, typer.Option(
         help="Events starting / positions from this time (UTC, ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(
         help="Events starting / positions before this time (UTC, ISO 8601).")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Store file to read; it must exist, except with --case or --campaign "
-        "(default: "
-        "$CARGOTRACE_STORE or ./cargotrace.duckdb).")] = None,
+    store: Annotated[Path | None, store_option(
+        ", to read; it must exist, except with --case or --campaign")] = None,
 ) -> None:
     """Write events, or one vessel's track, events and sanctions entities, in a standard format."""
     from cargotrace.publish.export import ExportResult, events_export, export_vessel, write_features
