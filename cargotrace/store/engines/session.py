@@ -205,8 +205,8 @@ def scratch_folder(parent: Path | None = None) -> Path:
         if _orphaned(folder):
             shutil.rmtree(folder, ignore_errors=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
-    owner = open(scratch / OWNER_FILE, "w")  # noqa: SIM115 (held open: the lock lives with it)
-    fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    owner = os.open(scratch / OWNER_FILE, os.O_WRONLY | os.O_CREAT, 0o600)  # held: the lock
+    fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)                      # lives with it
     _HELD.append(owner)
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     return scratch
@@ -215,8 +215,8 @@ def scratch_folder(parent: Path | None = None) -> Path:
 OWNER_FILE = ".owner"
 """The file in a scratch folder its process keeps locked while it lives."""
 
-_HELD: list[Any] = []
-"""This process's open, locked owner files (closed, and so unlocked, when it exits)."""
+_HELD: list[int] = []
+"""This process's locked owner files (descriptors closed, and so unlocked, when it exits)."""
 
 
 def _orphaned(folder: Path) -> bool:
