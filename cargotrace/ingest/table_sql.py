@@ -169,16 +169,13 @@ def _add_field(parts: _Parts, layout: Layout, name: str, kind: Kind) -> None:
     combine = layout.profile.combine.get(name)
     f = f"f_{name}"
     values, checks, gates = parts.values, parts.checks, parts.gates
-    if kind is Kind.MMSI and cols[0] in parts.typed:  # an integer: its digits when >= 0
-        values.append(f"CASE WHEN t{cols[0]} BETWEEN 0 AND {10**18 - 1} "
-                      f"THEN CAST(t{cols[0]} AS BIGINT) END AS {f}")
-        gates.append(f"{f} IS NULL")
-        checks.append((f"{f} IS NULL", R.MALFORMED_MMSI,
-                       f"CASE WHEN ct_val({ins[0]}) IS NULL THEN {_lit(heads[0] + ' is empty')}"
-                       f" ELSE {_problem(heads[0], ins[0], 'is not an integer')} END"))
-    elif kind is Kind.MMSI:
-        values.append(f"CASE WHEN regexp_full_match({ins[0]}, '\\s*[0-9]{{1,18}}(\\.0*)?\\s*')"
-                      f" THEN TRY_CAST({ins[0]} AS BIGINT) END AS {f}")
+    if kind is Kind.MMSI:
+        if cols[0] in parts.typed:  # an integer: its digits when >= 0
+            values.append(f"CASE WHEN t{cols[0]} BETWEEN 0 AND {10**18 - 1} "
+                          f"THEN CAST(t{cols[0]} AS BIGINT) END AS {f}")
+        else:
+            values.append(f"CASE WHEN regexp_full_match({ins[0]}, '\\s*[0-9]{{1,18}}(\\.0*)?\\s*')"
+                          f" THEN TRY_CAST({ins[0]} AS BIGINT) END AS {f}")
         gates.append(f"{f} IS NULL")
         checks.append((f"{f} IS NULL", R.MALFORMED_MMSI,
                        f"CASE WHEN ct_val({ins[0]}) IS NULL THEN {_lit(heads[0] + ' is empty')}"
