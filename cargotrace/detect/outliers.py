@@ -179,7 +179,9 @@ class OutlierScan:
     """What `scan_outliers` found, and the positions it read to find it."""
 
     flags: pa.Table  # FLAG_SCHEMA
-    jumping: pa.Table  # (mmsi, ts, lat, lon) of every MMSI with an impossible step
+    jumping: pa.Table | None
+    """(mmsi, ts, lat, lon) of every MMSI with an impossible step, for the identity split
+    to reuse; None on Spark, where they never leave the executors."""
 
 
 def scan_outliers(positions: Any, params: OutlierParams | None = None,
@@ -198,7 +200,21 @@ def scan_outliers(positions: Any, params: OutlierParams | None = None,
             "lat": pa.array([], pa.float64()), "lon": pa.array([], pa.float64())}))
     jumping = jumping_mmsis(positions, params.steps(), track)
     p = track if track is not None else located(positions)
-    data = to_arrow(p.semi_join(jumping, "mmsi").select("mmsi", "ts", "lat", "lon"))
+    expr = p.semi_join(jumping, "mmsi").select("mmsi", "ts", "lat", "lon")
+    if ibis.get_backend(expr).name == "pyspark":
+        # on Spark the positions stay on the executors: scanned there, per MMSI
+        from cargotrace.detect.split_on_executors import outliers_on_executors
+
+        return OutlierScan(outliers_on_executors(expr, params), None)
+    data = to_arrow(expr)
+    return OutlierScan(flag_rows(data, params), data)
+
+
+def flag_rows(data: pa.Table, params: OutlierParams) -> pa.Table:
+    """The lone outliers among `data` (the located positions of some MMSIs: mmsi, ts, lat,
+    lon, any order) as `FLAG_SCHEMA` rows ordered by (mmsi, ts, lat, lon): the part of
+    `scan_outliers` that needs nothing but the positions, so that it runs on the driver or,
+    per MMSI, on Spark's executors (`split_on_executors.py`)."""
     rows: dict[str, list[Any]] = {name: [] for name in FLAG_SCHEMA.names}
     for one in tracks_of(data) if data.num_rows else []:
         for flag in _lone_outliers(one, params):
@@ -213,7 +229,7 @@ def scan_outliers(positions: Any, params: OutlierParams | None = None,
     rows["params"] = [json.dumps(asdict(params), sort_keys=True)] * n
     rows["pipeline_version"] = [PIPELINE_VERSION] * n
     columns: dict[str, Any] = {**rows, "ts": pa.array(rows["ts"], pa.int64()).cast(TS)}
-    return OutlierScan(pa.table(columns, schema=FLAG_SCHEMA), data)
+    return pa.table(columns, schema=FLAG_SCHEMA)
 
 
 def position_outliers(positions: Any, params: OutlierParams | None = None) -> pa.Table:
@@ -256,5 +272,5 @@ def replace_flags(store: Store, flags: pa.Table, since: datetime | None = None,
     return stored
 
 
-__all__ = ["FLAG_SCHEMA", "LONE_OUTLIER", "OutlierScan", "position_outliers",
+__all__ = ["FLAG_SCHEMA", "LONE_OUTLIER", "OutlierScan", "flag_rows", "position_outliers",
            "replace_flags", "scan_outliers", "without_flagged"]

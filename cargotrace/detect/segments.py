@@ -322,8 +322,22 @@ def split_segments(positions: Any, params: IdentityParams, track: Any = None,
     data = jumping
     if data is None:
         p = track if track is not None else _located(positions)
-        data = to_arrow(p.semi_join(jumping_mmsis(positions, params, track), "mmsi")
-                        .select("mmsi", "ts", "lat", "lon"))
+        expr = (p.semi_join(jumping_mmsis(positions, params, track), "mmsi")
+                .select("mmsi", "ts", "lat", "lon"))
+        if ibis.get_backend(expr).name == "pyspark":
+            # on Spark the positions stay on the executors: split there, per MMSI
+            from cargotrace.detect.split_on_executors import split_on_executors
+
+            return split_on_executors(expr, params, coverage)
+        data = to_arrow(expr)
+    return split_tracks(data, params, coverage)
+
+
+def split_tracks(data: pa.Table, params: IdentityParams,
+                 coverage: CoverageModel = ALL_OBSERVED) -> Segmentation:
+    """The split of the MMSIs of `data` (their located positions: mmsi, ts, lat, lon, any
+    order): the part of `split_segments` that needs nothing but the positions, so that it
+    runs on the driver or, per MMSI, on Spark's executors (`split_on_executors.py`)."""
     runs: list[tuple[int, int, int, int]] = []
     events: list[Event] = []
     tracks = tracks_of(data) if data.num_rows else []
@@ -368,5 +382,6 @@ __all__ = [
     "implied_speed_kn",
     "jumping_mmsis",
     "split_segments",
+    "split_tracks",
     "tracks_of",
 ]
