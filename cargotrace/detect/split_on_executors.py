@@ -41,7 +41,7 @@ the run columns NULL). An identity event of the split carries nothing else."""
 
 
 def _us(value: Any) -> int:
-    return (value - EPOCH) // timedelta(microseconds=1)
+    return int((value - EPOCH) // timedelta(microseconds=1))
 
 
 def split_rows(data: pa.Table, params: IdentityParams, coverage: CoverageModel) -> pa.Table:
