@@ -54,6 +54,9 @@ class Context:
     _jumping: pa.Table | None = None
     places_used: dict[str, Any] = field(default_factory=dict)
     """The gazetteer version and places per origin the run judged against (events' params)."""
+    engine_events: dict[EventKind, Any] = field(default_factory=dict)
+    """On Spark: per kind, its events as a DataFrame of event rows kept on the executors,
+    for a later detector that reads them there (`Detector.reads_on_engine`)."""
     inputs: dict[EventKind, dict[str, Any]] = field(default_factory=dict)
     """Per kind, what else its events record about the run's inputs (e.g. what encounters'
     crowded-cell cap left out), beside `places_used`."""

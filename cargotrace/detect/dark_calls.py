@@ -111,6 +111,19 @@ def dark_port_calls(
     return [call for call in calls if call is not None]
 
 
+def dark_port_calls_from_rows(rows: pa.Table, places: pa.Table, params: GapParams
+                              ) -> list[Event]:
+    """`dark_port_calls` over event rows (`EVENT_SCHEMA`: one or more whole vessels' gaps and
+    port visits), as Spark's executors hold them (`on_executors.py`): a gap's call depends on
+    its own vessel's visits only, so each partition of vessels gives the driver's share."""
+    from cargotrace.detect.on_executors import events_from_rows
+
+    events = events_from_rows(rows)
+    gaps = [e for e in events if e.kind == EventKind.GAP]
+    visits = [e for e in events if e.kind == EventKind.PORT_VISIT]
+    return dark_port_calls(gaps, places, params, visits)
+
+
 def _possible_call(
     gap: Event, watched: _Watched, own_visits: list[Event], params: GapParams,
 ) -> Event | None:

@@ -45,6 +45,8 @@ class Candidates:
 
     kinds: tuple[EventKind, ...]
     expr: Any
+    """An Ibis expression on the PySpark backend, or a Spark DataFrame of other kinds' event
+    rows (`EVENT_SCHEMA`) for a detector that reads their events."""
     post_step: PostStep
     together: tuple[str, ...] = ("mmsi",)
     order_by: tuple[str, ...] | None = ("mmsi", "start")
@@ -132,19 +134,23 @@ def event_frame(candidates: Candidates, provenance: Mapping[str, Provenance]) ->
 
     from cargotrace.store.engines.shared_ctes import spark_query
 
-    table_expr = candidates.expr.as_table()
-    backend = ibis.get_backend(table_expr)
-    query = spark_query(backend, table_expr)
-    target = comparable_schema(table_expr)
+    keep: list[Callable[[], None]] = []
+    if hasattr(candidates.expr, "as_table"):
+        table_expr = candidates.expr.as_table()
+        backend = ibis.get_backend(table_expr)
+        query = spark_query(backend, table_expr)
+        target = comparable_schema(table_expr)
+        session = backend._session
+        keep.append(lambda: query.release(session))
+        rows = query.frame
+    else:  # other kinds' event rows, already a Spark DataFrame (`Context.engine_events`)
+        rows, target = candidates.expr, EVENT_SCHEMA
     order_by, post_step, provenance = candidates.order_by, candidates.post_step, dict(provenance)
 
     def on_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         return partition_events(batches, target, order_by, post_step, provenance)
 
-    frame = (query.frame.repartition(*candidates.together)
-             .mapInArrow(on_partition, spark_event_schema()))
-    session = backend._session
-    keep: list[Callable[[], None]] = [lambda: query.release(session)]
+    frame = rows.repartition(*candidates.together).mapInArrow(on_partition, spark_event_schema())
     keep += [kept.release for kept in candidates.release]
     return ExecutorEvents(frame, keep)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from cargotrace.detect.context import Context
-from cargotrace.detect.dark_calls import dark_port_calls
+from cargotrace.detect.dark_calls import dark_port_calls, dark_port_calls_from_rows
 from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
 from cargotrace.detect.encounters import encounter_events, pair_candidates, scan_encounters
 from cargotrace.detect.gaps import gap_candidates, gap_events
@@ -45,6 +45,10 @@ class Detector:
     reads: tuple[EventKind, ...] = ()
     """The kinds whose events `run` reads in Python (`ctx.found`): found on the executors,
     they come back to the driver for it (events, never candidates)."""
+    reads_on_engine: tuple[EventKind, ...] = ()
+    """The kinds whose event rows `on_spark` reads on the engine (`ctx.engine_events`): it
+    runs on the executors only when the run made all of them there first; otherwise `run`
+    on the driver (e.g. `--kind possible_dark_port_call` alone)."""
 
 
 def _gaps(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -89,6 +93,19 @@ def _dark_port_calls(ctx: Context) -> dict[EventKind, list[Event]]:
     calls = dark_port_calls(ctx.found[EventKind.GAP], places, ctx.preset.gap,
                             ctx.found[EventKind.PORT_VISIT])
     return {EventKind.POSSIBLE_DARK_PORT_CALL: calls}
+
+
+def _dark_call_candidates(ctx: Context) -> Candidates:
+    """`_dark_port_calls` on Spark's executors: the gaps' and port visits' event rows, kept
+    there by the run, grouped by vessel (a gap's call reads its own vessel's visits only)."""
+    from pyspark.sql import functions as F
+
+    kinds = (EventKind.GAP, EventKind.PORT_VISIT)
+    frames = [ctx.engine_events[k].where(F.col("kind") == str(k)) for k in kinds]
+    places = to_arrow(ctx.tables["places"], order_by=["place_id"])
+    post_step = partial(dark_port_calls_from_rows, places=places, params=ctx.preset.gap)
+    return Candidates((EventKind.POSSIBLE_DARK_PORT_CALL,), frames[0].unionByName(frames[1]),
+                      post_step, order_by=None)
 
 
 def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -211,7 +228,8 @@ DETECTORS = (
     Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps, _silence_candidates),
     Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits, _port_visit_candidates),
     Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls,
-             reads=(EventKind.GAP, EventKind.PORT_VISIT)),
+             _dark_call_candidates, reads=(EventKind.GAP, EventKind.PORT_VISIT),
+             reads_on_engine=(EventKind.GAP, EventKind.PORT_VISIT)),
     Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages,
              reads=(EventKind.PORT_VISIT, EventKind.LEFT_COVERAGE)),
     Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes,

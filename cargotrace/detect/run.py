@@ -257,21 +257,28 @@ def _run_detectors(ctx: Context, wanted: list[EventKind], summary: DetectSummary
     the engine and its events are made there (`on_executors.py`); they come back to the
     driver only when a later detector reads them in Python (`Detector.reads`) or the store
     lives on the client (a DuckDB file); a lake is written by Spark (`lake/spark_events.py`)."""
-    on_spark = summary.engine == str(Engine.SPARK)
-    on_engine = _OnEngine()
     chosen = _chosen(wanted)
+    there = _on_executors(chosen) if summary.engine == str(Engine.SPARK) else [False] * len(
+        chosen)
+    on_engine = _OnEngine()
     try:
         for done, detector in enumerate(chosen):
             tell(_step(detector), done)
-            if on_spark and detector.on_spark is not None:
+            if there[done] and detector.on_spark is not None:
                 candidates = detector.on_spark(ctx)
                 made = event_frame(candidates, {str(k): _provenance(ctx, summary, detector, k)
                                                 for k in candidates.kinds})
                 on_engine.frames.append(made)
                 on_engine.kinds.update(detector.kinds)
-                later = {k for d in chosen[done + 1:] for k in d.reads}
-                if later & set(candidates.kinds):  # read in Python: events, not candidates
-                    made.compute()
+                later = list(zip(chosen[done + 1:], there[done + 1:], strict=True))
+                in_python = {k for d, on in later if not on for k in d.reads}
+                on_executors = {k for d, on in later if on for k in d.reads_on_engine}
+                made_here = set(candidates.kinds)
+                if (in_python | on_executors) & made_here:
+                    made.compute()  # read again: made once, kept on the executors
+                if on_executors & made_here:
+                    ctx.engine_events.update({k: made.frame for k in candidates.kinds})
+                if in_python & made_here:  # read in Python: events, not candidates
                     found = events_from_rows(collect_rows(made))
                     ctx.found.update({k: [e for e in found if e.kind == k]
                                       for k in candidates.kinds})
@@ -282,6 +289,19 @@ def _run_detectors(ctx: Context, wanted: list[EventKind], summary: DetectSummary
         on_engine.release()
         raise
     return on_engine
+
+
+def _on_executors(chosen: list[Detector]) -> list[bool]:
+    """Per chosen detector, whether a Spark run makes its events on the executors: it has an
+    executor path and every kind that path reads on the engine is made there before it."""
+    made: set[EventKind] = set()
+    there = []
+    for detector in chosen:
+        on = detector.on_spark is not None and set(detector.reads_on_engine) <= made
+        there.append(on)
+        if on:
+            made.update(detector.kinds)
+    return there
 
 
 def _store_found(

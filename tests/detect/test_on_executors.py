@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,6 +13,7 @@ import pyarrow.compute as pc
 
 import cargotrace
 from cargotrace.detect.context import Context
+from cargotrace.detect.dark_calls import dark_port_calls_from_rows
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.on_executors import Provenance, events_from_rows, partition_events
 from cargotrace.detect.port_visits import port_visit_candidates, port_visit_events
@@ -126,3 +128,27 @@ def test_silences_on_executors_give_the_drivers_gaps_and_exits(tmp_path: Path) -
     exits = on_driver[EventKind.LEFT_COVERAGE]
     assert len(exits) >= 15 and {e.mmsi - 273100000 for e in exits} <= set(range(11, 23))
     assert [e.mmsi for e in on_driver[EventKind.GAP]] == [273100003]
+
+
+def test_dark_port_calls_per_vessel_give_the_drivers(sea_of_japan: tuple[Path, Path]) -> None:
+    """Possible dark port calls on the executors read the gaps' and port visits' event rows,
+    cut by vessel: each partition's calls, put together, are the stored ones (made on the
+    driver), row for row but the parameters' provenance."""
+    _, path = sea_of_japan
+    with cargotrace.open_store(path, read_only=True) as store:
+        rows = store.con.sql("SELECT * FROM events WHERE kind IN ('gap', 'port_visit')"
+                             ).to_arrow_table().cast(EVENT_SCHEMA)
+        stored = store.con.sql("SELECT * FROM events WHERE kind = 'possible_dark_port_call'"
+                               ).to_arrow_table().cast(EVENT_SCHEMA)
+        places = to_arrow(tables_on(Engine.DUCKDB, store, ["places"])["places"],
+                          order_by=["place_id"])
+    provenance = {"possible_dark_port_call": Provenance("gfw", GFW.gap)}
+    post_step = partial(dark_port_calls_from_rows, places=places, params=GFW.gap)
+    made = pa.concat_tables(
+        [pa.Table.from_batches(list(partition_events(iter(part), EVENT_SCHEMA, None, post_step,
+                                                     provenance)), schema=EVENT_SCHEMA)
+         for part in _partitions(rows, 3, seed=11)])
+    assert stored.num_rows >= 1
+    key = [("event_id", "ascending")]
+    assert made.drop_columns(["params"]).sort_by(key).equals(
+        stored.drop_columns(["params"]).sort_by(key))
