@@ -100,11 +100,13 @@ def test_detecting_again_on_the_lake_changes_no_event(detected_lake: Path) -> No
 
 def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
     spark: Any, sea_of_japan: tuple[Path, Path], detected_lake: Path, tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No export, no upload, no event through the driver: Spark reads the day partitions the
-    snapshot lists, makes gaps, port visits, encounters and loitering on its executors
-    (identity on the driver: `Detector.on_spark` is None for it, its rows join the others),
+    snapshot lists, makes gaps, port visits, possible dark port calls (from the gaps' and
+    visits' rows kept there; the driver's path refuses here), encounters and loitering on its
+    executors, and identity's split and outlier scan (its name/IMO/flag changes on the
+    driver: their rows join the others),
     and writes the lake's events table itself (its own Parquet files, one `detect`
     snapshot), replacing the DuckDB-detected events (some across midnight, so built from two
     partitions) with identical ones: the
@@ -115,7 +117,12 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
     root = tmp_path / "lk"
     shutil.copytree(detected_lake, root)
     caplog.set_level(logging.DEBUG, logger="cargotrace.store.engines.handoff")
-    kinds = ["identity", "gap", "port_visit", "encounter", "loitering"]
+    kinds = ["identity", "gap", "port_visit", "possible_dark_port_call", "encounter", "loitering"]
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("possible dark port calls made on the driver")
+
+    monkeypatch.setattr("cargotrace.detect.registry.dark_port_calls", refuse)
     try:
         with cargotrace.open_store(f"lake:{root}") as lake:
             before = lake.snapshot.version
@@ -131,6 +138,7 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
             "start::DATE <> \"end\"::DATE GROUP BY kind").fetchall())
     assert set(across) == {"gap", "port_visit"}  # each kind has events across midnight
     assert stored["port_visit"] > 0 and stored["encounter"] > 0 and stored["identity"] > 0
+    assert stored["possible_dark_port_call"] > 0
     assert summary.written == {k: stored.get(k, 0) for k in kinds}
     assert summary.replaced == sum(stored.values())
     handed = {r.getMessage().split(" ")[0]: r.getMessage().rsplit("(", 1)[1]
