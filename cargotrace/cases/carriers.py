@@ -24,7 +24,7 @@ from itertools import pairwise
 from cargotrace.cases.anchors import Anchor, Resolved, combined_weight
 from cargotrace.cases.carrier_words import find_carrier_words
 from cargotrace.cases.schema import VesselRef
-from cargotrace.screen.names import name_key
+from cargotrace.store.names import name_key
 
 __all__ = ["CarrierMention", "NamedCarrier", "carrier_mention", "carrier_of", "leg_agrees",
            "named_carriers", "vessel_key"]

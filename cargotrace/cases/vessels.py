@@ -22,9 +22,9 @@ from cargotrace.cases.schema import VesselRef
 from cargotrace.geo import sphere
 from cargotrace.screen.candidates import match_all
 from cargotrace.screen.match import CONFIRMED, ListVessel, Match, Vessel
-from cargotrace.screen.names import name_key
 from cargotrace.screen.params import ScreenParams
 from cargotrace.screen.screen import list_vessels, store_vessels
+from cargotrace.store.names import name_key
 from cargotrace.store.places import Place
 from cargotrace.store.store import Store
 

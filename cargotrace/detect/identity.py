@@ -9,7 +9,7 @@ the same IMO number reappearing under a new MMSI whose MID names another flag.
 Change rules, and why:
 - A NULL is never a value: class B sends its name (type 24 part A) and its call sign (part B)
   in separate messages, so every field is compared with the last report that carried it.
-- Names are compared by screening's key (`screen.names.name_key`, its `compact` form: one
+- Names are compared by screening's key (`store.names.name_key`, its `compact` form: one
   normaliser for both, never a copy): transliterated, upper-case, vessel-class prefixes,
   punctuation, spaces and AIS '@' padding dropped, roman numerals as digits. So 'RJ PFEIFFER'
   and 'R J PFEIFFER' (one ship in two real feeds), 'OCEAN  STAR@@@' and 'Ocean Star ', or
@@ -34,10 +34,10 @@ import pyarrow as pa
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
 from cargotrace.detect.segments import Segmentation, split_segments
-from cargotrace.screen.names import name_key
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 from cargotrace.store.mid import flag_of
+from cargotrace.store.names import name_key
 
 IMO_MIN, IMO_MAX = 1_000_000, 9_999_999
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from cargotrace.detect.kinds import EventKind
 from cargotrace.store.engines.results import comparable_schema, sort_keys
-from cargotrace.store.events import EVENT_SCHEMA, Event, events_table
+from cargotrace.store.events import EVENT_SCHEMA, Event, events_table, spark_event_schema
 
 PostStep = Callable[[pa.Table], list[Event]]
 """Candidates (Arrow, one or more whole groups) to events: a picklable function (a module-level
@@ -95,13 +95,6 @@ class ExecutorEvents:
         for drop in self.keep:
             drop()
         self.keep.clear()
-
-
-def spark_event_schema() -> Any:
-    """`EVENT_SCHEMA` as Spark's type (timestamps with a zone are Spark's TimestampType)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(EVENT_SCHEMA)
 
 
 def partition_events(batches: Iterator[pa.RecordBatch], target: pa.Schema,

@@ -20,8 +20,8 @@ from rapidfuzz.distance import Levenshtein
 
 from cargotrace.screen.imo import imo_check_digit_ok
 from cargotrace.screen.match import ListVessel, Match, Vessel, compare
-from cargotrace.screen.names import name_key
 from cargotrace.screen.params import ScreenParams
+from cargotrace.store.names import name_key
 
 
 def _keys(names_per_item: Iterable[tuple[str, ...]]) -> tuple[list[str], dict[str, set[int]]]:

@@ -25,8 +25,8 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from cargotrace.screen.imo import imo_check_digit_ok
-from cargotrace.screen.names import NameKey, name_key
 from cargotrace.screen.params import ScreenParams
+from cargotrace.store.names import NameKey, name_key
 
 CONFIRMED = "confirmed"
 POSSIBLE = "possible"

@@ -22,9 +22,9 @@ from pathlib import Path
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ftm import make_entity
 from cargotrace.screen.imo import parse_imo, valid_mmsi
-from cargotrace.screen.names import normalise_name
 from cargotrace.screen.records import ListEntity, ReadResult, SkippedRow
 from cargotrace.screen.records import ownership_link as _link
+from cargotrace.store.names import normalise_name
 
 COLUMNS = ("ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type",
            "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks")

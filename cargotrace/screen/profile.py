@@ -18,10 +18,10 @@ from typing import Any
 from cargotrace.screen.candidates import match_all
 from cargotrace.screen.imo import imo_check_digit_ok, parse_imo
 from cargotrace.screen.match import CONFIRMED, Match, Vessel
-from cargotrace.screen.names import name_key
 from cargotrace.screen.params import EVENTS_PER_KIND, ScreenParams
 from cargotrace.screen.practices import assess_practices, detected_kinds
 from cargotrace.screen.screen import list_vessels, store_vessels
+from cargotrace.store.names import name_key
 from cargotrace.store.store import Store
 from cargotrace.store.vessels import vessel_identities
 

@@ -56,6 +56,15 @@ class EventIdCollision(CargotraceError):
     """Two different events got one `event_id`: a bug in the id recipe, never data to drop."""
 
 
+def spark_event_schema() -> Any:
+    """`EVENT_SCHEMA` as Spark's type (timestamps with a zone are Spark's TimestampType): the
+    frame of event rows Spark's executors make (`detect/on_executors.py`) and a lake's events
+    written by Spark (`lake/spark_events.py`)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(EVENT_SCHEMA)
+
+
 def _id_value(value: object) -> str:
     if value is None:
         return ""

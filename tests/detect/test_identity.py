@@ -190,7 +190,7 @@ def test_a_name_heard_once_is_a_change_of_low_confidence(
 def test_a_spelling_screening_calls_equal_is_no_rename(
     engine: Engine, tmp_store: cargotrace.Store
 ) -> None:
-    """Names are compared as screening compares them (screen.names.name_key): spacing,
+    """Names are compared as screening compares them (store.names.name_key): spacing,
     punctuation, a vessel-class prefix or a roman numeral is no rename; a new number is."""
     names = ["RJ PFEIFFER", "R J PFEIFFER", "R.J. PFEIFFER", "M/V RJ PFEIFFER", "RJ PFEIFFER II",
              "RJ PFEIFFER 2", "RJ PFEIFFER 3"]

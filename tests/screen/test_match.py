@@ -7,8 +7,8 @@ import pytest
 from cargotrace.screen.candidates import match_all
 from cargotrace.screen.imo import imo_check_digit_ok
 from cargotrace.screen.match import CONFIRMED, POSSIBLE, ListVessel, Vessel
-from cargotrace.screen.names import name_key
 from cargotrace.screen.params import ScreenParams
+from cargotrace.store.names import name_key
 
 PARAMS = ScreenParams()
 # OFAC entity numbers and IMO numbers from the file (see ../shared/data/sanctions/PROVENANCE.md)

@@ -27,9 +27,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from cargotrace.detect.on_executors import spark_event_schema
 from cargotrace.store.engines.shared_ctes import free, keep
-from cargotrace.store.events import EventIdCollision, Replaced
+from cargotrace.store.events import EventIdCollision, Replaced, spark_event_schema
 from cargotrace.store.lake.files import move_into_place
 from cargotrace.store.lake.layout import STAGING, file_url
 from cargotrace.store.lake.store import LakeStore

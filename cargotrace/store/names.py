@@ -11,8 +11,11 @@ digits. `compact` then drops the spaces, so spacing and
 hyphen variants ("CHON MA SAN", "CHONMASAN", "CHON-MA-SAN") compare equal.
 
 Romanisation systems still differ after transliteration (Revised Romanization "CHEONMASAN" vs
-McCune–Reischauer "CHONMASAN"); such pairs are left to the fuzzy comparison in `match.py`, which
-allows about one edit in ten letters.
+McCune–Reischauer "CHONMASAN"); such pairs are left to the fuzzy comparison in
+`screen/match.py`, which allows about one edit in ten letters.
+
+In store/, below detect/ and screen/: screening matches names with these keys and identity
+detection (`detect/identity.py`) compares a vessel's broadcast names with the same ones.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cargotrace.screen.names import name_key, normalise_name
+from cargotrace.store.names import name_key, normalise_name
 
 
 @pytest.mark.parametrize(("variant", "expected"), [
