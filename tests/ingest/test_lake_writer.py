@@ -249,3 +249,47 @@ def test_the_batch_is_held_in_memory_and_spills_past_the_cap_into_the_lakes_stag
             with memory_capped(store, 12):
                 now = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
             assert (now != before) is capped
+
+
+def test_a_lake_ingest_under_a_small_memory_limit_spills_and_stores_the_duckdb_files_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under `CARGOTRACE_MEMORY_LIMIT=24MB` (stricter than the publish's 32 MB floor, so never
+    raised) and a 16 MB ingest cap, a multi-chunk file whose batch does not fit is filled,
+    sorted and written to Parquet within the limits: DuckDB fails a query it cannot keep
+    under its limit, and the batch's spill files prove the batch outgrew it. The lake then
+    holds exactly the DuckDB file's rows (EXCEPT ALL both ways, in SQL over both stores)."""
+    from cargotrace.ingest.params import IngestOptions, StreamParams
+    from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
+
+    feed = tmp_path / "feed.nmea"
+    write_sample_nmea(feed, hours=12, fleet=scaled_fleet(80))
+    options = IngestOptions(chunk_records=5_000, stream=StreamParams(store_memory_mb=16))
+    with cargotrace.open_store(tmp_path / "s.duckdb") as duck:
+        ingest_into_store(duck, feed, options)
+    root = tmp_path / "lk"
+    spilled: set[Path] = set()
+    chunks: list[int] = []
+
+    def progress(done: int) -> None:
+        chunks.append(done)
+        spilled.update((root / STAGING).glob("batch-*/duckdb_temp_*"))
+
+    monkeypatch.setenv("CARGOTRACE_MEMORY_LIMIT", "24MB")
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        ingest_into_lake(lake, feed, options, progress)
+        limit = lake.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    monkeypatch.delenv("CARGOTRACE_MEMORY_LIMIT")
+    assert limit.endswith("MiB") and float(limit.split()[0]) < 24
+    assert len(chunks) > 5 and spilled
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        for table in ("positions", "vessel_reports", "quarantine"):
+            theirs = duck.con.sql(f"SELECT * EXCLUDE (ingest_id) FROM {table}").to_arrow_table()
+            lake.con.register("duck_rows", theirs)
+            mine = f"SELECT * EXCLUDE (ingest_id) FROM {table}"
+            for a, b in ((mine, "SELECT * FROM duck_rows"), ("SELECT * FROM duck_rows", mine)):
+                missing = lake.con.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})")
+                assert missing.fetchall()[0][0] == 0, table
+            assert lake.count(table) == theirs.num_rows
+        assert lake.count("positions") > 40_000
