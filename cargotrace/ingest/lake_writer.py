@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, TypeGuard
 import duckdb
 
 from cargotrace.ingest.params import IngestOptions
-from cargotrace.ingest.pipeline import Progress, ingest_file
+from cargotrace.ingest.pipeline import Progress, Stage, ingest_file
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.store.memory import memory_capped, one_thread
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
@@ -56,14 +56,15 @@ __all__ = ["ingest_into_lake", "ingest_into_store"]
 
 def ingest_into_store(
     store: Store, path: str | Path, options: IngestOptions | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, stage: Stage | None = None,
 ) -> IngestSummary:
     """Ingest one file into either kind of store: a lake through `ingest_into_lake`, a DuckDB
-    file through the pipeline directly (what `cargotrace ingest` calls)."""
+    file through the pipeline directly (what `cargotrace ingest` calls). `progress`, `stage`:
+    pipeline.Progress and pipeline.Stage."""
     store.require_writable(f"ingest {Path(path).name}")
     if _is_lake(store):
-        return ingest_into_lake(store, path, options, progress)
-    return ingest_file(store, path, options, progress)
+        return ingest_into_lake(store, path, options, progress, stage)
+    return ingest_file(store, path, options, progress, stage)
 
 
 def _is_lake(store: Store) -> TypeGuard[LakeStore]:
@@ -76,9 +77,11 @@ def _is_lake(store: Store) -> TypeGuard[LakeStore]:
 
 def ingest_into_lake(
     lake: LakeStore, path: str | Path, options: IngestOptions | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, stage: Stage | None = None,
 ) -> IngestSummary:
-    """Parse, validate, deduplicate and commit one file to the lake (module docstring)."""
+    """Parse, validate, deduplicate and commit one file to the lake (module docstring).
+    `stage` hears "committing" once, when the publish starts: the batch's own commit is not
+    the lake's, and the publish (sorting and writing the Parquet files) is most of it."""
     lake.require_writable(f"ingest {Path(path).name}")
     started = time.perf_counter()
     from cargotrace.store.lake.layout import STAGING
@@ -96,9 +99,12 @@ def ingest_into_lake(
         # the stream parameters are not part of the recorded options: same ingest, same id
         batch_options = replace(options, stream=replace(options.stream,
                                                         store_memory_mb=memory_mb))
-        summary = ingest_file(batch, path, batch_options, progress)
+        tell = stage or (lambda _: None)
+        summary = ingest_file(batch, path, batch_options, progress,
+                              lambda name: None if name == "committing" else tell(name))
         if summary.already_ingested:
             return summary
+        tell("committing")
         lake.con.begin()
         try:
             # the ingest's own cap, on one thread: the sort beyond it spills to the batch's

@@ -293,3 +293,30 @@ def test_a_lake_ingest_under_a_small_memory_limit_spills_and_stores_the_duckdb_f
                 assert missing.fetchall()[0][0] == 0, table
             assert lake.count(table) == theirs.num_rows
         assert lake.count("positions") > 40_000
+
+
+def test_progress_tells_each_step_and_every_byte_on_both_store_kinds(tmp_path: Path) -> None:
+    """What a progress bar is told: the steps in order (hashing, reading, committing: the
+    lake's publish, once, after every byte) and bytes that add up to the file's size on disk;
+    a re-ingest stops after hashing."""
+    from cargotrace.ingest.params import IngestOptions
+    from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
+
+    feed = tmp_path / "feed.nmea"
+    write_sample_nmea(feed, hours=2, fleet=scaled_fleet(20))
+    options = IngestOptions(chunk_records=2_000)
+    for where in (str(tmp_path / "s.duckdb"), f"lake:{tmp_path / 'lk'}"):
+        for run in (1, 2):
+            heard: list[object] = []
+            with cargotrace.open_store(where) as store:
+                ingest_into_store(store, feed, options, heard.append,
+                                  lambda name: heard.append(name))  # noqa: B023
+            steps = [h for h in heard if isinstance(h, str)]
+            read = [h for h in heard if isinstance(h, int)]
+            if run == 2:
+                assert steps == ["hashing"] and not read, where
+                continue
+            assert steps == ["hashing", "reading", "committing"], where
+            assert heard.index("committing") > max(i for i, h in enumerate(heard)
+                                                   if isinstance(h, int)), where
+            assert sum(read) == os.path.getsize(feed) and len(read) > 1, where
