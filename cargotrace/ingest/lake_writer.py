@@ -20,6 +20,12 @@ are appended, and the ingest's row (with its counts corrected for rows the lake 
 and any `meta` it wrote go into the lake's working copies, all in one snapshot. A kill at any
 point leaves the previous snapshot in force, and a re-run redoes the whole file
 (tests/ingest/test_lake_writer.py).
+
+Memory: the publish runs under the ingest's own cap (`StreamParams.store_memory_mb`) on one
+DuckDB thread. Its sort of the batch's rows spills to the batch's folder past the cap; with
+256 MB and two threads it held the whole batch and peaked ~170 MB above the decoding phase
+(642 MB for the 988,300-line issue-16 feed against 368 MB into a DuckDB file). The spill costs
+a few seconds on that feed; a second thread only doubled the sort's buffers.
 """
 
 from __future__ import annotations
@@ -28,15 +34,16 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 import duckdb
 
 from cargotrace.ingest.params import IngestOptions
-from cargotrace.ingest.pipeline import Progress, ingest_file
+from cargotrace.ingest.pipeline import Progress, Stage, ingest_file
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.store.memory import memory_capped
+from cargotrace.store.memory import memory_capped, one_thread
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.store import Store, apply_settings
 
@@ -49,14 +56,15 @@ __all__ = ["ingest_into_lake", "ingest_into_store"]
 
 def ingest_into_store(
     store: Store, path: str | Path, options: IngestOptions | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, stage: Stage | None = None,
 ) -> IngestSummary:
     """Ingest one file into either kind of store: a lake through `ingest_into_lake`, a DuckDB
-    file through the pipeline directly (what `cargotrace ingest` calls)."""
+    file through the pipeline directly (what `cargotrace ingest` calls). `progress`, `stage`:
+    pipeline.Progress and pipeline.Stage."""
     store.require_writable(f"ingest {Path(path).name}")
     if _is_lake(store):
-        return ingest_into_lake(store, path, options, progress)
-    return ingest_file(store, path, options, progress)
+        return ingest_into_lake(store, path, options, progress, stage)
+    return ingest_file(store, path, options, progress, stage)
 
 
 def _is_lake(store: Store) -> TypeGuard[LakeStore]:
@@ -69,9 +77,11 @@ def _is_lake(store: Store) -> TypeGuard[LakeStore]:
 
 def ingest_into_lake(
     lake: LakeStore, path: str | Path, options: IngestOptions | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, stage: Stage | None = None,
 ) -> IngestSummary:
-    """Parse, validate, deduplicate and commit one file to the lake (module docstring)."""
+    """Parse, validate, deduplicate and commit one file to the lake (module docstring).
+    `stage` hears "committing" once, when the publish starts: the batch's own commit is not
+    the lake's, and the publish (sorting and writing the Parquet files) is most of it."""
     lake.require_writable(f"ingest {Path(path).name}")
     started = time.perf_counter()
     from cargotrace.store.lake.layout import STAGING
@@ -84,13 +94,23 @@ def ingest_into_lake(
     with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder, \
             BatchStore(Path(folder)) as batch:
         _seed(lake, batch, source)
-        summary = ingest_file(batch, path, options, progress)
+        options = options or IngestOptions()
+        memory_mb = batch_memory_mb(options.stream.store_memory_mb)
+        # the stream parameters are not part of the recorded options: same ingest, same id
+        batch_options = replace(options, stream=replace(options.stream,
+                                                        store_memory_mb=memory_mb))
+        tell = stage or (lambda _: None)
+        summary = ingest_file(batch, path, batch_options, progress,
+                              lambda name: None if name == "committing" else tell(name))
         if summary.already_ingested:
             return summary
-        memory_mb = (options or IngestOptions()).stream.store_memory_mb
+        tell("committing")
         lake.con.begin()
         try:
-            with memory_capped(batch, max(memory_mb, PUBLISH_MEMORY_MB) if memory_mb else 0):
+            # the ingest's own cap, on one thread: the sort beyond it spills to the batch's
+            # folder (module docstring, "Memory")
+            with memory_capped(batch, max(memory_mb, PUBLISH_FLOOR_MB) if memory_mb else 0), \
+                    one_thread(batch):
                 _publish(lake, batch, summary)
             lake.con.commit()
         except BaseException:
@@ -104,10 +124,32 @@ def ingest_into_lake(
     return summary
 
 
-PUBLISH_MEMORY_MB = 256
-"""DuckDB's memory cap on the batch while its new rows are sorted and written to Parquet (the
-ingest's `store_memory_mb` when higher; none when that is 0): the sort spills to the batch's
-folder beyond it."""
+BATCH_SHARE = 0.75
+"""The share of the ingest's DuckDB cap (`StreamParams.store_memory_mb`) that the lake's
+in-memory batch gets, while it is filled and while it is published.
+
+Why less than the whole cap: an in-memory batch holds more outside DuckDB's accounting than a
+store file's transaction does (its rows stay in memory blocks rather than written to the file
+as they come), and the lake's own connection and pyarrow's Parquet module sit beside it.
+Measured on the issue-16 feed (988,300 lines): at the full 64 MB the lake ingest peaked ~35 MB
+above the DuckDB file's 368 MB; at 48 MB it is at the file's (docs/reference/performance.md)."""
+
+
+BATCH_FLOOR_MB = 16
+"""The share is never taken below this (a cap the user set lower is kept as it is): DuckDB
+cannot pin the blocks of a batch below ~12 MB."""
+
+
+PUBLISH_FLOOR_MB = 32
+"""The least cap the publish runs under: its sort and Parquet writer need a few row groups'
+buffers pinned at once, which a 12 MB cap (enough to fill the batch) cannot give."""
+
+
+def batch_memory_mb(store_memory_mb: int) -> int:
+    """The batch's cap for an ingest cap of `store_memory_mb` (0: none, DuckDB's own)."""
+    if not store_memory_mb:
+        return 0
+    return max(min(store_memory_mb, BATCH_FLOOR_MB), round(store_memory_mb * BATCH_SHARE))
 
 
 class BatchStore(Store):

@@ -48,7 +48,13 @@ from cargotrace.version import __version__
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]  # called with bytes read so far
+Progress = Callable[[int], None]
+"""Called with the bytes of the file read since its last call (a bar advances by them)."""
+Stage = Callable[[str], None]
+"""Called with the name of the step an ingest starts (`STAGES`), so that a caller's progress
+shows what happens while no bytes are read: hashing the file before the first chunk, and the
+commit (a lake's Parquet files) after the last one. The library never draws."""
+STAGES = ("hashing", "reading", "committing")
 
 
 def _check_readable(path: Path) -> None:
@@ -68,8 +74,10 @@ def ingest_file(
     path: str | Path,
     options: IngestOptions | None = None,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> IngestSummary:
-    """Parse, validate, deduplicate and store one file; return what happened to every record."""
+    """Parse, validate, deduplicate and store one file; return what happened to every record.
+    `progress` and `stage`: see `Progress` and `Stage`."""
     path = Path(path)
     options = options or IngestOptions()
     _check_readable(path)
@@ -79,7 +87,9 @@ def ingest_file(
     # an NMEA file is always read in chunks: the decoding thread starts on it while the file
     # is hashed (~0.1 s that were spent before any decoding), and stops if it was ingested
     early = _checked_chunks(fmt, path, options, checks) if fmt is InputFormat.NMEA else None
+    tell = stage or (lambda _: None)
     with closing(early) if early is not None else nullcontext():
+        tell("hashing")
         summary.sha256 = file_sha256(path)
         options_json = options.to_json()
         previous = store.con.execute(
@@ -90,7 +100,8 @@ def ingest_file(
             summary.ingest_id = int(previous[0][0])
             summary.already_ingested = True
             return summary
-        _ingest(store, path, fmt, options, options_json, checks, summary, early, progress)
+        tell("reading")
+        _ingest(store, path, fmt, options, options_json, checks, summary, early, progress, tell)
     return summary
 
 
@@ -111,7 +122,8 @@ def _checked_chunks(fmt: InputFormat, path: Path, options: IngestOptions,
 
 def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
             options_json: str, checks: dict[str, datetime], summary: IngestSummary,
-            early: ReadAhead[CheckedChunk] | None, progress: Progress | None) -> None:
+            early: ReadAhead[CheckedChunk] | None, progress: Progress | None,
+            tell: Stage) -> None:
     """Store the file in one transaction (module docstring); `early`: its chunks, if their
     decoding has already begun."""
     started = time.perf_counter()
@@ -143,6 +155,7 @@ def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
         scenario = simulator_scenario(path)
         if scenario is not None:
             write_meta(store, SIMULATED_AIS, {"scenario": scenario, "file": str(path)})
+        tell("committing")
 
 
 def _store_chunk(

@@ -249,3 +249,74 @@ def test_the_batch_is_held_in_memory_and_spills_past_the_cap_into_the_lakes_stag
             with memory_capped(store, 12):
                 now = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
             assert (now != before) is capped
+
+
+def test_a_lake_ingest_under_a_small_memory_limit_spills_and_stores_the_duckdb_files_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under `CARGOTRACE_MEMORY_LIMIT=24MB` (stricter than the publish's 32 MB floor, so never
+    raised) and a 16 MB ingest cap, a multi-chunk file whose batch does not fit is filled,
+    sorted and written to Parquet within the limits: DuckDB fails a query it cannot keep
+    under its limit, and the batch's spill files prove the batch outgrew it. The lake then
+    holds exactly the DuckDB file's rows (EXCEPT ALL both ways, in SQL over both stores)."""
+    from cargotrace.ingest.params import IngestOptions, StreamParams
+    from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
+
+    feed = tmp_path / "feed.nmea"
+    write_sample_nmea(feed, hours=12, fleet=scaled_fleet(80))
+    options = IngestOptions(chunk_records=5_000, stream=StreamParams(store_memory_mb=16))
+    with cargotrace.open_store(tmp_path / "s.duckdb") as duck:
+        ingest_into_store(duck, feed, options)
+    root = tmp_path / "lk"
+    spilled: set[Path] = set()
+    chunks: list[int] = []
+
+    def progress(done: int) -> None:
+        chunks.append(done)
+        spilled.update((root / STAGING).glob("batch-*/duckdb_temp_*"))
+
+    monkeypatch.setenv("CARGOTRACE_MEMORY_LIMIT", "24MB")
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        ingest_into_lake(lake, feed, options, progress)
+        limit = lake.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    monkeypatch.delenv("CARGOTRACE_MEMORY_LIMIT")
+    assert limit.endswith("MiB") and float(limit.split()[0]) < 24
+    assert len(chunks) > 5 and spilled
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        for table in ("positions", "vessel_reports", "quarantine"):
+            theirs = duck.con.sql(f"SELECT * EXCLUDE (ingest_id) FROM {table}").to_arrow_table()
+            lake.con.register("duck_rows", theirs)
+            mine = f"SELECT * EXCLUDE (ingest_id) FROM {table}"
+            for a, b in ((mine, "SELECT * FROM duck_rows"), ("SELECT * FROM duck_rows", mine)):
+                missing = lake.con.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})")
+                assert missing.fetchall()[0][0] == 0, table
+            assert lake.count(table) == theirs.num_rows
+        assert lake.count("positions") > 40_000
+
+
+def test_progress_tells_each_step_and_every_byte_on_both_store_kinds(tmp_path: Path) -> None:
+    """What a progress bar is told: the steps in order (hashing, reading, committing: the
+    lake's publish, once, after every byte) and bytes that add up to the file's size on disk;
+    a re-ingest stops after hashing."""
+    from cargotrace.ingest.params import IngestOptions
+    from cargotrace.sim.sample import scaled_fleet, write_sample_nmea
+
+    feed = tmp_path / "feed.nmea"
+    write_sample_nmea(feed, hours=2, fleet=scaled_fleet(20))
+    options = IngestOptions(chunk_records=2_000)
+    for where in (str(tmp_path / "s.duckdb"), f"lake:{tmp_path / 'lk'}"):
+        for run in (1, 2):
+            heard: list[object] = []
+            with cargotrace.open_store(where) as store:
+                ingest_into_store(store, feed, options, heard.append,
+                                  lambda name: heard.append(name))  # noqa: B023
+            steps = [h for h in heard if isinstance(h, str)]
+            read = [h for h in heard if isinstance(h, int)]
+            if run == 2:
+                assert steps == ["hashing"] and not read, where
+                continue
+            assert steps == ["hashing", "reading", "committing"], where
+            assert heard.index("committing") > max(i for i, h in enumerate(heard)
+                                                   if isinstance(h, int)), where
+            assert sum(read) == os.path.getsize(feed) and len(read) > 1, where

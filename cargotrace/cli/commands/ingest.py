@@ -118,13 +118,24 @@ def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> 
     if quiet or not path.is_file():
         with pandas_unused():
             return ingest_file(st, path, options)  # type: ignore[arg-type]
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    # the step under way beside the bytes: hashing before the first chunk, committing (a
+    # lake's Parquet files, a store file's checkpoint) once every byte is read
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())
     with pandas_unused(), Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(path.name, total=path.stat().st_size)
         return ingest_file(
-            st, path, options, progress=lambda n: bar.advance(task, n)  # type: ignore[arg-type]
+            st, path, options,  # type: ignore[arg-type]
+            progress=lambda n: bar.advance(task, n),
+            stage=lambda name: bar.update(task, description=f"{path.name}: {name}"),
         )
 
 

@@ -168,7 +168,7 @@ class LakeStore(Store):
             return
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) "
                          "ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
-        self._fingerprints = {n: self._fingerprint(n) for n in self._working_copies()}
+        self._fingerprints = self._fingerprint_all()
         self._fingerprints["meta"] = (-1, -1) if self.created else self._fingerprints["meta"]
 
     @staticmethod
@@ -178,9 +178,17 @@ class LakeStore(Store):
     def _fingerprint(self, name: str) -> Fingerprint:
         """Row count and a sum of row hashes: changes when any row is added, removed or
         changed (order-independent, so reading a table back gives the same value)."""
-        row = self.con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) '
-                               f'FROM "{name}" AS t').fetchall()[0]
-        return int(row[0]), int(row[1])
+        return self._fingerprint_all([name])[name]
+
+    def _fingerprint_all(self, names: list[str] | None = None) -> dict[str, Fingerprint]:
+        """`_fingerprint` of every working copy (or of `names`) in one query: a commit
+        hashes them all, and one query per table was ~20 ms of every small file's ingest."""
+        names = self._working_copies() if names is None else names
+        parts = " UNION ALL ".join(
+            f"SELECT {i} AS i, count(*) AS n, coalesce(sum(hash(t)::HUGEINT), 0) AS h "
+            f'FROM "{name}" AS t' for i, name in enumerate(names))
+        rows = self.con.execute(parts).fetchall()
+        return {names[int(i)]: (int(n), int(h)) for i, n, h in rows}
 
     def changed_tables(self) -> list[str]:
         """The working copies that differ from the snapshot read (what `commit` writes)."""
@@ -190,7 +198,7 @@ class LakeStore(Store):
         """The changed working copies with their new fingerprints (each table hashed once)."""
         if self.read_only:
             return {}
-        now = {n: self._fingerprint(n) for n in self._working_copies()}
+        now = self._fingerprint_all()
         return {n: f for n, f in now.items() if f != self._fingerprints.get(n)}
 
     def commit(
