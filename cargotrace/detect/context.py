@@ -9,9 +9,9 @@ released), while `run.py` decides what is run and stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import ibis
