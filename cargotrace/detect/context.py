@@ -9,9 +9,10 @@ released), while `run.py` decides what is run and stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import pyarrow as pa
@@ -33,6 +34,8 @@ from cargotrace.detect.track import (
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
+T = TypeVar("T")
+
 
 @dataclass
 class Context:
@@ -52,6 +55,7 @@ class Context:
     _split: Any = None
     _tracks: dict[tuple[int, float, float], Any] = field(default_factory=dict)
     _jumping: pa.Table | None = None
+    _answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     places_used: dict[str, Any] = field(default_factory=dict)
     """The gazetteer version and places per origin the run judged against (events' params)."""
     engine_events: dict[EventKind, Any] = field(default_factory=dict)
@@ -115,6 +119,15 @@ class Context:
                 track = exact
             self._track = track
         return self._track
+
+    def once(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`'s answer, asked of the engine once per run for `key`: the notes ask
+        the same small questions for several kinds (the first position's time, the longest
+        track), and on Spark each answer is a job of a second or more on a cold JVM."""
+        if key not in self._answers:
+            self._answers[key] = compute()
+        answer: T = self._answers[key]
+        return answer
 
     def has_track(self) -> bool:
         """Whether `track` is already on the engine (detectors that can do without it ask)."""

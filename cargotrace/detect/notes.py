@@ -83,7 +83,8 @@ def _observed_h(ctx: Context) -> float:
     """Hours between the first position and the data's end that the feed observed
     (`coverage.py`): only those can hold a gap's silence."""
     positions = ctx.tables["positions"]
-    first = to_arrow(positions.aggregate(first=positions.ts.min())).column("first")[0].as_py()
+    first = ctx.once(("first_ts",), lambda: to_arrow(positions.aggregate(
+        first=positions.ts.min())).column("first")[0].as_py())
     if first is None:
         return 0.0
     span_h = (ctx.data_end - first).total_seconds() / 3600
@@ -91,7 +92,9 @@ def _observed_h(ctx: Context) -> float:
 
 
 def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
-    longest = longest_track_h(ctx.tables["positions"], params.max_interpolate_gap_h)
+    silence_h = params.max_interpolate_gap_h
+    longest = ctx.once(("longest_track_h", silence_h),
+                       lambda: longest_track_h(ctx.tables["positions"], silence_h))
     if longest >= params.min_duration_h:
         return []
     return [f"capture too short: no vessel is followed for {_hours(params.min_duration_h)} "

@@ -74,3 +74,31 @@ def test_issue_15_dark_calls_count_at_any_candidate(calls: list[tuple[str, ...]]
     assert most_place_changes(calls) == _changes_by_brute_force(calls)
     first_ranked = sum(a[0] != b[0] for a, b in itertools.pairwise(calls))
     assert most_place_changes(calls) >= first_ranked
+
+
+def test_notes_ask_each_question_of_the_engine_once(tmp_store: cargotrace.Store,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 40-minute capture: gaps, dark voyages, encounters and loitering all say why they
+    found nothing, from the same first position and the same longest track; each answer is
+    one query of the engine for the whole run (a job of a second or more on Spark), not one
+    per kind. The count expected is the distinct questions, from the preset itself."""
+    from cargotrace.detect import notes as notes_module
+    from cargotrace.detect.presets import resolve
+
+    asked: list[str] = []
+    real = notes_module.to_arrow
+
+    def counted(expr: object, *args: object, **kwargs: object) -> object:
+        asked.append(str(type(expr)))
+        return real(expr, *args, **kwargs)
+
+    monkeypatch.setattr(notes_module, "to_arrow", counted)
+    store_rows(tmp_store, track(every_s=60, hours=40 / 60))
+    kinds = ["gap", "dark_voyage", "encounter", "loitering"]
+    summary = detect(tmp_store, kinds=kinds)
+    preset = resolve("gfw", {})
+    silences = {preset.encounter.max_interpolate_gap_h, preset.loitering.max_interpolate_gap_h}
+    assert summary.notes["encounter"][0].startswith("capture too short")
+    assert summary.notes["loitering"][0].startswith("capture too short")
+    assert summary.notes["gap"][0].startswith("capture too short")
+    assert len(asked) == 1 + len(silences)  # the first position's time, one longest track each

@@ -177,6 +177,23 @@ def test_every_table_reaches_spark_through_parquet(solent: Path, staged: None) -
 
 @pytest.mark.spark
 @pytest.mark.filterwarnings(SPARK_SOCKET)
+def test_the_schema_given_to_spark_is_the_one_it_infers(solent: Path, spark: Any,
+                                                         tmp_path: Path) -> None:
+    """The hand-off reads each file with the store's schema given (no footer-reading job per
+    table): that schema must be exactly what Spark reads from DuckDB's file by itself."""
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    with cargotrace.open_store(solent, read_only=True) as store:
+        for name in TABLES:
+            path = export_parquet(store, name, tmp_path / name)
+            inferred = spark._session.read.parquet(path.absolute().as_uri()).schema
+            given = PySparkSchema.from_ibis(store.table(name).schema())
+            assert [(f.name, f.dataType) for f in inferred.fields] == [
+                (f.name, f.dataType) for f in given.fields], name
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET)
 def test_dropping_views_deletes_their_files(solent: Path, spark: Any) -> None:
     with cargotrace.open_store(solent, read_only=True) as store:
         tables_on(Engine.SPARK, store, ["positions"])

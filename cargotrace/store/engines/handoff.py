@@ -128,12 +128,18 @@ def export_parquet(store: Store, name: str, folder: Path) -> Path:
     return target
 
 
-def _parquet_frame(session: Any, store: Store, name: str, view: str) -> Any:
+def _parquet_frame(session: Any, store: Store, name: str, view: str, schema: Any) -> Any:
+    """Spark's frame over the table exported to Parquet, read with the store's schema given:
+    without it Spark runs a job per table to read the file's footer and infer the schema it
+    already knows (the types are the same: `PySparkSchema.from_ibis` of the store's schema is
+    what Spark infers from DuckDB's file; tests/store compares them)."""
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
     folder = staging_root() / view
     path = export_parquet(store, name, folder)
     with _lock:
         _staged[view] = folder
-    return session.read.parquet(path.absolute().as_uri())
+    return session.read.schema(PySparkSchema.from_ibis(schema)).parquet(path.absolute().as_uri())
 
 
 def _arrow_frame(session: Any, store: Store, name: str, schema: Any) -> Any:
@@ -207,7 +213,7 @@ def tables_on(engine: Engine | str, store: Store, names: Iterable[str]) -> dict[
         view = f"{VIEW_PREFIX}{name}_{uuid.uuid4().hex[:12]}"
         frame, used = _lake_frame(session, store, name), Handoff.LAKE
         if frame is None and how is Handoff.PARQUET:
-            frame, used = _parquet_frame(session, store, name, view), how
+            frame, used = _parquet_frame(session, store, name, view, schema), how
         elif frame is None:
             frame, used = _arrow_frame(session, store, name, schema), how
         frame.createOrReplaceTempView(view)

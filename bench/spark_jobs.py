@@ -1,0 +1,123 @@
+"""Count the Spark jobs, stages, tasks, checkpoints and collections of a whole
+`detect --engine spark`, per step (issue 23: on small data the fixed cost is jobs, not rows).
+
+    PYTHONPATH=$PWD python bench/spark_jobs.py COPY_OF_A_STORE.duckdb [--jobs jobs.tsv]
+
+Detects every kind on the store (its events are replaced: give it a copy). Steps are the
+progress steps of `detect` plus the parts around them (the tables handed to Spark, the events
+written, the notes), marked by wrapping those functions. Jobs are read from the SparkContext's
+status tracker (`getJobIdsForGroup`: the run's jobs belong to no group) before and after each
+step; checkpoints and collections by wrapping PySpark's DataFrame methods. Prints a Markdown
+table; `--jobs` also writes each job's step, id, call site and tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import cargotrace.detect.run as run
+from cargotrace.detect import notes
+from cargotrace.store.engines.session import spark_backend
+from cargotrace.store.store import open_store
+
+COUNTED = {"localCheckpoint": "checkpoints", "checkpoint": "checkpoints", "cache": "caches",
+           "toArrow": "collections", "collect": "collections", "toPandas": "collections"}
+COLUMNS = ("secs", "jobs", "stages", "tasks", "checkpoints", "collections")
+
+
+class Steps:
+    """Jobs and calls per step, closed each time the run moves to the next step."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.tracker = context.statusTracker()
+        self.seen = set(self.tracker.getJobIdsForGroup())
+        self.step, self.started = "start", time.perf_counter()
+        self.rows: dict[str, collections.Counter[str]] = {}
+        self.jobs: list[tuple[str, int, str, int]] = []
+
+    def row(self) -> collections.Counter[str]:
+        return self.rows.setdefault(self.step, collections.Counter())
+
+    def close(self, next_step: str) -> None:
+        ids = sorted(set(self.tracker.getJobIdsForGroup()) - self.seen)
+        self.seen.update(ids)
+        row = self.row()
+        for job in ids:
+            info = self.tracker.getJobInfo(job)
+            stages = list(info.stageIds) if info else []
+            tasks = sum(s.numTasks for s in map(self.tracker.getStageInfo, stages) if s)
+            row["jobs"] += 1
+            row["stages"] += len(stages)
+            row["tasks"] += tasks
+            name = self.context._jsc.sc().statusStore().job(job).name()
+            self.jobs.append((self.step, job, str(name), tasks))
+        row["secs"] += round(time.perf_counter() - self.started, 1)
+        self.step, self.started = next_step, time.perf_counter()
+
+
+def _counting(steps: Steps, method: Callable[..., Any], what: str) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        steps.row()[what] += 1
+        return method(*args, **kwargs)
+    return counted
+
+
+def _phase(steps: Steps, owner: Any, name: str, label: str) -> None:
+    function = getattr(owner, name)
+
+    @functools.wraps(function)
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        steps.close(label)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            steps.close(f"between steps after {label}")
+    setattr(owner, name, marked)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("store")
+    parser.add_argument("--jobs", help="write each job (step, id, call site, tasks) here")
+    args = parser.parse_args()
+    from pyspark.sql.classic.dataframe import DataFrame
+
+    started = time.perf_counter()
+    backend = spark_backend()
+    print(f"session start: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    steps = Steps(backend._session.sparkContext)
+    for method, what in COUNTED.items():
+        if method in DataFrame.__dict__:
+            setattr(DataFrame, method, _counting(steps, DataFrame.__dict__[method], what))
+    for owner, name, label in [(run, "_read_tables", "tables handed to Spark"),
+                               (run, "_store_found", "events written"),
+                               (run, "why_nothing", "notes"), (run, "run_notes", "notes"),
+                               (notes.Inputs, "of", "inputs counted")]:
+        _phase(steps, owner, name, label)
+    with open_store(args.store) as store:
+        run.detect(store, engine="spark", progress=lambda step, done, total: steps.close(step))
+    steps.close("end")
+    total: collections.Counter[str] = collections.Counter()
+    print("| step | " + " | ".join(COLUMNS) + " |")
+    print("|---" * (len(COLUMNS) + 1) + "|")
+    for step, row in steps.rows.items():
+        if any(row[c] for c in COLUMNS[1:]):
+            total.update(row)
+            print(f"| {step} | " + " | ".join(str(row[c]) for c in COLUMNS) + " |")
+    print("| total | " + " | ".join(str(round(total[c], 1)) for c in COLUMNS) + " |")
+    if args.jobs:
+        with open(args.jobs, "w") as out:
+            for line in steps.jobs:
+                print(*line, sep="\t", file=out)
+
+
+if __name__ == "__main__":
+    main()
