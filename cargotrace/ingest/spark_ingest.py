@@ -339,7 +339,7 @@ def _resolve_quarantined(lake: LakeStore, summary: IngestSummary, folder: Path,
     resolved = ("source = $source AND line_no IS NOT NULL AND ingest_id IN "
                 f"({', '.join(str(i) for i in same_file)}) AND line_no NOT IN "
                 "(SELECT line_no FROM resolving_mine WHERE line_no IS NOT NULL)")
-    params = {"source": summary.path}
+    params: dict[str, object] = {"source": summary.path}
     con = lake.con
     con.register("resolving_mine", mine)
     try:

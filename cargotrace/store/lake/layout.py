@@ -81,8 +81,9 @@ def lake_location(text: str | os.PathLike[str]) -> Path | None:
     """
     raw = os.fspath(text)
     if OBJECT_STORE.match(raw):
-        raise StoreError(f"{as_typed(raw)}: object-store lakes are not supported yet; mount the bucket "
-                         "(e.g. with a FUSE driver) and pass the folder as lake:/mnt/bucket/lake")
+        raise StoreError(f"{as_typed(raw)}: object-store lakes are not supported yet; mount the "
+                         "bucket (e.g. with a FUSE driver) and pass the folder as "
+                         "lake:/mnt/bucket/lake")
     if raw.startswith(LAKE_PREFIX):
         return Path(raw[len(LAKE_PREFIX):]).expanduser()
     if raw.startswith(FILE_PREFIX):
