@@ -596,13 +596,27 @@ def test_help_reflows_the_paragraphs_of_a_docstring(monkeypatch: pytest.MonkeyPa
 # fails on the code it was written against: they show the bug, they do not fix it.
 
 
-def test_vessels_limit_below_one_is_a_usage_error_not_a_traceback(solent_store: Path) -> None:
+@pytest.mark.parametrize("command", [("vessels",), ("places", "list")])
+def test_limit_below_one_is_a_usage_error_not_a_traceback(solent_store: Path,
+                                                          command: tuple[str, ...]) -> None:
     """`vessels --limit -5` ended in a 47-line DuckDB traceback ("LIMIT/OFFSET cannot be
-    negative"): a bad argument must be a short usage error naming the option."""
-    result = cli("vessels", "--store", str(solent_store), "--limit", "-5")
+    negative"), and `places list --limit -5` silently dropped the last 5 places (the value
+    went to a slice): a bad argument must be a short usage error naming the option."""
+    result = cli(*command, "--store", str(solent_store), "--limit", "-5")
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    assert result.returncode in (1, 2)
-    assert "--limit" in result.stderr
+    assert result.returncode == 2
+    assert "--limit" in result.stderr and "-5 is not a number of" in result.stderr
+
+
+def test_object_store_url_is_echoed_as_typed() -> None:
+    """`--store s3://bucket/x` was refused as `s3:/bucket/x` (the option is a Path, which
+    folds the `//`): the refusal must name the URL the user typed, in one line."""
+    for command in (("vessels",), ("places", "list")):
+        result = cli(*command, "--store", "s3://bucket/x")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith("Error: s3://bucket/x: object-store lakes"), \
+            result.stderr
+        assert "s3:/bucket" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_vessels_title_gives_the_total_when_the_limit_leaves_vessels_out(

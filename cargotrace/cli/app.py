@@ -214,6 +214,15 @@ def read_optional_store(store: Path | None, work: Callable[[Store | None], T]) -
         return work(st)
 
 
+def check_limit(limit: int | None, what: str) -> None:
+    """A one-line usage error unless `limit` (a `--limit` value; None: not given) is 1 or
+    more: a negative value would go on to a slice and silently drop rows from the end.
+    Checked here, not with Option(min=1): typer's range check imports pydantic."""
+    if limit is not None and limit < 1:
+        raise typer.BadParameter(f"{limit} is not a number of {what} (1 or more)",
+                                 param_hint="--limit")
+
+
 def print_json(doc: object) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
 

@@ -35,6 +35,7 @@ each returns at most a few thousand rows per receiver, vessel and hour.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -378,7 +379,22 @@ def _per_source_model(positions: Any, hours: Any, data_end: datetime, params: Co
     # for), else the first judged
     judged = [m.footprint for m in models if m.footprint.kind != "not_judged"]
     footprint = next((fp for fp in judged if fp.regional), judged[0] if judged else NO_FOOTPRINT)
-    stations = {k: v for m in models for k, v in m.stations.items()}
+    stations = _stations_of(models, positions, hours, data_end, params)
     return replace(whole, footprint=footprint, stations=stations, feeds=tuple(models),
                    feed_of=dict(sorted(feed_of.items())),  # one order: equal models compare equal
                    spans_s=tuple((f.first.timestamp(), f.last.timestamp()) for f in feeds))
+
+
+def _stations_of(models: list[CoverageModel], positions: Any, hours: Any, data_end: datetime,
+                 params: CoverageParams) -> dict[str, Coverage]:
+    """The receivers' coverage on the whole store, from the feeds' models: a receiver name
+    heard in several feeds (a station id reused, or one receiver's files split apart) is
+    judged on the hours of all of them (a dict merge kept the last feed's only, so its quiet
+    hours before that feed began read as heard); a name in one feed keeps its feed's."""
+    seen = Counter(name for m in models for name in m.stations)
+    shared = sorted(name for name, n in seen.items() if n > 1)
+    stations = {k: v for m in models for k, v in m.stations.items() if seen[k] == 1}
+    if shared:
+        stations.update(station_coverage(positions, data_end, params,
+                                         hours.filter(hours.station.isin(shared))))
+    return stations

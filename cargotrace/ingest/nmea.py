@@ -246,7 +246,8 @@ class _NmeaReader:
 
     def _quarantine_group(self, group: _Group, why: str) -> None:
         have = [f.sentence.frag_num for f in group.fragments]
-        self.out.skipped[JOINED_PARTS] += len(group.fragments) - 1  # one quarantine row
+        if len(group.fragments) > 1:  # one quarantine row; a lone part 1 leaves no 0 count
+            self.out.skipped[JOINED_PARTS] += len(group.fragments) - 1
         self.out.add_quarantine(
             group.first_line, group.raw(), R.INCOMPLETE_MULTIPART,
             f"{why}: have parts {have} of {group.total}",
@@ -265,7 +266,8 @@ class _NmeaReader:
     def _decode(self, fragments: list[_Fragment]) -> None:
         out = self.out
         first = fragments[0]
-        out.skipped[JOINED_PARTS] += len(fragments) - 1  # one record, counted under its part 1
+        if len(fragments) > 1:  # one record, counted under its part 1
+            out.skipped[JOINED_PARTS] += len(fragments) - 1
         raw = "\n".join(f.raw for f in fragments)
         time = next((f.time for f in fragments if f.time is not None), None)
         station = next((f.station for f in fragments if f.station is not None), None)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cargotrace.errors import StoreError
 from cargotrace.ingest.byte_ranges import byte_ranges
@@ -103,9 +104,11 @@ def spark_ingest_file(
         if progress is not None:
             progress(summary.size_bytes)
         _add_up(summary, results)
+        same_file = _earlier_ingests_of_same_file(lake, summary)
         added = _write_new_rows(spark, lake, summary, folder,
-                                sorted(set().union(*(r.days for r in results))))
-        _commit(lake, summary, fmt, options_json, started_at, added, folder)
+                                sorted(set().union(*(r.days for r in results))), same_file)
+        replaced = _resolve_quarantined(lake, summary, folder, same_file, added)
+        _commit(lake, summary, fmt, options_json, started_at, added, replaced)
         log.info("%s: committed at %.1f s", path, time.perf_counter() - started)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -186,9 +189,10 @@ def _add_up(summary: IngestSummary, results: list[RangeResult]) -> None:
 
 
 def _write_new_rows(spark: Any, lake: LakeStore, summary: IngestSummary, folder: Path,
-                    days: list[str]) -> dict[str, tuple[Any, ...]]:
+                    days: list[str], same_file: list[int]) -> dict[str, tuple[Any, ...]]:
     """Dedupe and write the staged rows as new lake files (not yet committed); the files per
-    table, with the summary's stored and duplicate counts set."""
+    table, with the summary's stored and duplicate counts set. `same_file`: the earlier
+    ingests of this content, whose resolved quarantine rows do not count as stored before."""
     from pyspark.sql import functions as F
 
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
@@ -204,7 +208,8 @@ def _write_new_rows(spark: Any, lake: LakeStore, summary: IngestSummary, folder:
                 continue
             rows = spark.read.parquet(_url(staged))
             if table == "quarantine":
-                rows = _not_quarantined_before(spark, lake, summary, rows, cached)
+                rows = _not_quarantined_before(spark, lake, summary, rows, cached,
+                                               same_file)
             else:
                 rows = _first_copies(rows, KEYS[table])
                 rows = rows.withColumn(PARTITION_COLUMN, F.date_format("ts", "yyyy-MM-dd"))
@@ -264,11 +269,13 @@ def _not_in_lake(spark: Any, lake: LakeStore, table: str, rows: Any, days: list[
 
 
 def _not_quarantined_before(spark: Any, lake: LakeStore, summary: IngestSummary,
-                            rows: Any, cached: list[Any]) -> Any:
+                            rows: Any, cached: list[Any], same_file: list[int]) -> Any:
     """This ingest's quarantine rows less those an earlier ingest of the same source stored:
     the n-th identical (reason, raw) record is new only past the n earlier ones
     (dedupe.drop_requarantined), counted in `summary.quarantined_before`. The result is cached
-    (counted, then written): it is added to `cached`, which the caller unpersists."""
+    (counted, then written): it is added to `cached`, which the caller unpersists. The earlier
+    rows this ingest resolves (`_resolve_quarantined`) are not compared: the laptop ingest
+    removes them before it drops the re-quarantined rows."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -277,9 +284,15 @@ def _not_quarantined_before(spark: Any, lake: LakeStore, summary: IngestSummary,
     files = lake.files_of("quarantine")
     if not earlier_ingests or not files:
         return rows
-    earlier = (spark.read.parquet(*[_url(lake.root / f.path) for f in files])
-               .where(F.col("source") == F.lit(summary.path))
-               .groupBy("reason", "raw").agg(F.count(F.lit(1)).alias("n")))
+    of_source = (spark.read.parquet(*[_url(lake.root / f.path) for f in files])
+                 .where(F.col("source") == F.lit(summary.path)))
+    if same_file:  # less the rows resolved: those whose line this ingest did not quarantine
+        resolvable = F.col("ingest_id").isin(same_file) & F.col("line_no").isNotNull()
+        still_bad = of_source.where(resolvable).join(
+            rows.select("line_no").where(F.col("line_no").isNotNull()).distinct(),
+            on="line_no", how="left_semi")
+        of_source = of_source.where(~resolvable).unionByName(still_bad)
+    earlier = of_source.groupBy("reason", "raw").agg(F.count(F.lit(1)).alias("n"))
     nth = Window.partitionBy("reason", "raw").orderBy("line_no")
     mine = rows.withColumn("_nth", F.row_number().over(nth)).alias("m")
     e = earlier.alias("e")
@@ -292,9 +305,66 @@ def _not_quarantined_before(spark: Any, lake: LakeStore, summary: IngestSummary,
     return kept
 
 
+def _earlier_ingests_of_same_file(lake: LakeStore, summary: IngestSummary) -> list[int]:
+    """The ingests of this same content (sha256) before this one: their quarantine rows of
+    this source may be resolved by it (dedupe.resolve_quarantined)."""
+    return [int(r[0]) for r in lake.con.execute(
+        "SELECT ingest_id FROM ingests WHERE sha256 = ? AND ingest_id <> ? ORDER BY ingest_id",
+        [summary.sha256, summary.ingest_id]).fetchall()]
+
+
+def _resolve_quarantined(lake: LakeStore, summary: IngestSummary, folder: Path,
+                         same_file: list[int], added: dict[str, tuple[Any, ...]],
+                         ) -> dict[str, tuple[Any, ...]]:
+    """The lake's new `quarantine` file list when this ingest resolves rows of earlier
+    ingests of the same file (empty when it resolves none), with
+    `summary.quarantine_resolved` set.
+
+    As the laptop ingest (dedupe.resolve_quarantined, docs/reference/quarantine-reasons.md):
+    a row of an earlier ingest of this content (same source, same sha256: its line numbers
+    name the same records) is resolved when this ingest read its line without quarantining
+    it, e.g. a `missing_time` record read again with `--assume-time`. Run on the driver with
+    DuckDB: it reads only this ingest's quarantined line numbers and the files that hold
+    resolved rows, which are written again without them (the old files stay for older
+    versions until a vacuum), as the DuckDB lake ingest does (lake_writer.py)."""
+    from cargotrace.store.lake.files import write_files
+    from cargotrace.store.lake.store import files_sql
+
+    files = lake.files_of("quarantine")
+    if not same_file or not files:
+        return {}
+    staged = folder / "quarantine"
+    mine = pq.read_table(staged, columns=["line_no"]) if staged.is_dir() \
+        else pa.table({"line_no": pa.array([], pa.int64())})
+    resolved = ("source = $source AND line_no IS NOT NULL AND ingest_id IN "
+                f"({', '.join(str(i) for i in same_file)}) AND line_no NOT IN "
+                "(SELECT line_no FROM resolving_mine WHERE line_no IS NOT NULL)")
+    params: dict[str, object] = {"source": summary.path}
+    con = lake.con
+    con.register("resolving_mine", mine)
+    try:
+        holding = {str(r[0]): int(r[1]) for r in con.execute(
+            "SELECT filename, count(*) FROM read_parquet($files, filename = true) "
+            f"WHERE {resolved} GROUP BY filename",
+            {**params, "files": [str(lake.root / f.path) for f in files]}).fetchall()}
+        if not holding:
+            return {}
+        old = [f for f in files if str(lake.root / f.path) in holding]
+        rewritten = write_files(con, lake.root, "quarantine",
+                                f"SELECT * FROM ({files_sql(lake.root, 'quarantine', old)}) "
+                                f"WHERE NOT ({resolved})", params)
+    finally:
+        con.unregister("resolving_mine")
+    summary.quarantine_resolved = sum(holding.values())
+    kept = tuple(f for f in files if f not in old)
+    return {"quarantine": kept + rewritten + tuple(added.get("quarantine", ()))}
+
+
 def _commit(lake: LakeStore, summary: IngestSummary, fmt: object, options_json: str,
-            started_at: datetime, added: dict[str, tuple[Any, ...]], folder: Path) -> None:
-    """The ingest's row, any meta, and the new files: one snapshot."""
+            started_at: datetime, added: dict[str, tuple[Any, ...]],
+            replaced: dict[str, tuple[Any, ...]]) -> None:
+    """The ingest's row, any meta, and the new files: one snapshot (`replaced`: the
+    quarantine's whole new file list when rows of earlier ingests were resolved)."""
     summary.duration_s = (datetime.now(UTC) - started_at).total_seconds()
     con = lake.con
     con.begin()
@@ -309,7 +379,8 @@ def _commit(lake: LakeStore, summary: IngestSummary, fmt: object, options_json: 
             "reports_stored": summary.reports_stored,
             "days": sorted({str(f.day) for t in ("positions", "vessel_reports")
                             for f in added.get(t, ())}),
-        }, added)
+            "quarantine_resolved": summary.quarantine_resolved,
+        }, {t: f for t, f in added.items() if t not in replaced}, replaced)
         con.commit()
     except BaseException:
         con.rollback()  # the working copies go back to the committed snapshot

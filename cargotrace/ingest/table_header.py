@@ -34,10 +34,29 @@ def sniff_csv_format(path: Path, head: bytes, options: IngestOptions) -> InputFo
             head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
         except zlib.error as exc:
             raise UnreadableInputError(f"{path}: not a readable gzip file ({exc})") from exc
+    refuse_json(path, head)
     first = head.split(b"\n", 1)[0]
     header, _ = parse_header(path, first, head)
     layout = resolve_layout(path, header, InputFormat.AUTO, options.column_map())
     return profile_format(layout.profile)
+
+
+def refuse_json(path: Path, head: bytes) -> None:
+    """One line when the file is JSON (GeoJSON, JSON lines, a JSON array), not a table.
+
+    Why: read as a CSV, a JSON object's first line splits at its commas into "columns" such
+    as `"name": "La Plata"`, and the advice to map them with --column is nonsense. A CSV
+    header never starts with `{` or `[` (a column name would have to), so that first byte is
+    enough to say what the file is. GeoJSON gazetteers load with `places load`."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start not in (b"{", b"["):
+        return
+    geo = b'"FeatureCollection"' in head or b'"features"' in head
+    kind = "GeoJSON" if geo else "JSON"
+    hint = " (a gazetteer of places loads with `cargotrace places load`)" if geo else ""
+    raise UnreadableInputError(
+        f"{path}: this is {kind}, not an AIS table: ingest reads NMEA, CSV and Parquet "
+        f"files{hint}")
 
 
 def is_gzip(path: Path) -> bool:

@@ -185,3 +185,24 @@ def test_the_per_feed_model_is_the_same_on_both_engines(engine: Engine,
                 == list(theirs.feed.unobserved_hour_starts_s))
         assert (mine.feed.observed_end_s, mine.feed.busy_hour_vessels) == (
             theirs.feed.observed_end_s, theirs.feed.busy_hour_vessels)
+
+
+def test_a_receiver_name_heard_in_two_feeds_is_judged_on_both_feeds_hours(
+        tmp_store: cargotrace.Store) -> None:
+    """Receiver `rx` tags a regional log (hours 0-24, down 5-8 h) and a far snapshot (hours
+    24-48): the store-wide model judged `rx` on the last feed's hours only, so its outage
+    vanished; it must show, as an independent count of `rx`'s hours says."""
+    log = _fleet(273000000, 25, 24, 40.0, "log.nmea", down=(5, 8))
+    far = [{**r, "ts": r["ts"] + timedelta(hours=24)}
+           for r in _fleet(366000000, 30, 24, 10.0, "snapshot.csv")]
+    rows = [{**r, "station": "rx"} for r in log + far]
+    _store(tmp_store, rows)
+    model = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                           T0 + timedelta(hours=48), CoverageParams())
+    assert [m.sources for m in model.feeds] == [("log.nmea",), ("snapshot.csv",)]
+    hours = [int((s - T0.timestamp()) // 3600)
+             for s in model.stations["rx"].unobserved_hour_starts_s]
+    frame = pd.DataFrame(rows)  # independently: rx's hours under 10 % of its busiest hour
+    per = frame.assign(h=(frame["ts"] - T0).dt.total_seconds() // 3600) \
+               .groupby("h")["mmsi"].nunique().reindex(range(48), fill_value=0)
+    assert hours == [int(h) for h, n in per.items() if n < 0.1 * per.max()] == [5, 6, 7]

@@ -223,3 +223,44 @@ def test_spark_ingest_into_a_duckdb_file_is_refused_in_one_line(
     assert done.stderr.strip().splitlines() == [
         f"Error: {store}: --engine spark ingests into a lake only; pass --store lake:DIR "
         "(see docs/reference/lake.md)"]
+
+
+@pytest.mark.spark
+def test_spark_ingest_resolves_earlier_quarantine_rows_of_the_same_file(
+    shared_data: Path, tmp_path: Path, spark: Any,
+) -> None:
+    """The pyais sample has no receive times: read plain, its records are `missing_time`;
+    read again with --assume-time they are stored, and the first ingest's rows for them must
+    leave `quarantine` (`quarantine_resolved`), on a Spark-written lake as on the laptop."""
+    sample = shared_data / "ais_nmea/pyais/nmea_data_sample.txt"
+    runs = (IngestOptions(), OPTIONS)
+    found: dict[str, list[IngestSummary]] = {}
+    with cargotrace.open_store(tmp_path / "s.duckdb") as duck:
+        found["duck"] = [ingest_file(duck, sample, options) for options in runs]
+    with cargotrace.open_store(f"lake:{tmp_path}/lk") as lake:
+        found["lake"] = [spark_ingest_file(lake, sample, options, SMALL) for options in runs]
+    # the independent count: the first run's rows whose line a fresh --assume-time run of the
+    # same file does not quarantine
+    with cargotrace.open_store(tmp_path / "first.duckdb") as first_only, \
+            cargotrace.open_store(tmp_path / "second.duckdb") as second_only:
+        ingest_file(first_only, sample, runs[0])
+        ingest_file(second_only, sample, runs[1])
+        first = first_only.con.sql("SELECT line_no, reason FROM quarantine").to_arrow_table()
+        second = second_only.con.sql(  # noqa: F841 (read by name in the SQL below)
+            "SELECT line_no FROM quarantine").to_arrow_table()
+    con = duckdb.connect()
+    missing = con.sql("SELECT count(*) FROM first WHERE reason = 'missing_time'").fetchall()
+    resolved = con.sql("SELECT count(*) FROM first WHERE line_no NOT IN "
+                       "(SELECT line_no FROM second)").fetchall()[0][0]
+    assert missing == [(764,)] and resolved >= 764
+    assert [s.quarantine_resolved for s in found["lake"]] == [0, resolved]
+    assert [_counts(s) for s in found["lake"]] == [_counts(s) for s in found["duck"]]
+    root = tmp_path / "lk"
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as duck, \
+            cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        assert _differences(_rows(lake, "quarantine"), _rows(duck, "quarantine")) == (0, 0)
+        assert lake.count("quarantine") == len(first) - resolved
+        assert lake.con.execute("SELECT count(*) FROM quarantine WHERE reason = "
+                                "'missing_time'").fetchall() == [(0,)]
+        assert _ingest_counts(lake) == _ingest_counts(duck)
+    assert read_snapshot(root, versions(root)[-1]).details["quarantine_resolved"] == resolved

@@ -633,3 +633,19 @@ def test_pipeline_stores_a_chunk_larger_than_a_row_group(  # regression: DuckDB 
     with cargotrace.open_store(tmp_path / "once.duckdb") as other:
         once = ingest_file(other, source)
     assert summary.positions_stored == once.positions_stored
+
+
+def test_json_files_are_said_to_be_json_not_tables(shared_data: Path, tmp_path: Path) -> None:
+    """A GeoJSON or JSON-lines file was read as a CSV whose first line split at its commas,
+    and the advice was `--column lat="name": "La Plata"`: say plainly what the file is."""
+    geojson = shared_data / "ports/searoute_ports.geojson"
+    features = json.loads(geojson.read_text())["features"]
+    lines = tmp_path / "ports.jsonl"  # the same real records, one JSON object a line
+    lines.write_text("".join(json.dumps(f["properties"]) + "\n" for f in features[:40]))
+    for path, kind in ((geojson, "GeoJSON"), (lines, "JSON")):
+        with pytest.raises(UnreadableInputError) as err:
+            detect_format(path, IngestOptions())
+        message = str(err.value)
+        assert message.startswith(f"{path}: this is {kind}, not an AIS table: ingest reads "
+                                  "NMEA, CSV and Parquet files"), message
+        assert "\n" not in message and "--column" not in message

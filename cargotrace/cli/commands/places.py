@@ -19,6 +19,7 @@ from cargotrace.cli.app import (
     ReadStoreOption,
     StoreOption,
     bounded,
+    check_limit,
     err,
     open_cli_store,
     out,
@@ -143,6 +144,7 @@ def list_(
     """List places: all, near a point (with distance_km), or by name/alias."""
     from cargotrace.store.places import list_places, parse_lat_lon
 
+    check_limit(limit, "places")
     point = parse_lat_lon(near, "--near") if near is not None else None
     within_km = km if km is not None or point is None else DEFAULT_NEAR_KM
     with open_cli_store(store, write=False, read_only=True) as st:

@@ -12,6 +12,7 @@ from cargotrace.cli.app import (
     JsonOption,
     ReadStoreOption,
     app,
+    check_limit,
     err,
     open_cli_store,
     out,
@@ -45,9 +46,7 @@ def vessels(
     """Per MMSI: names, IMO, call signs, flag (from the MID), first/last seen, positions."""
     from cargotrace.store.vessels import count_vessels, vessel_identities
 
-    if limit < 1:  # checked here, not with Option(min=1): typer's range check imports pydantic
-        raise typer.BadParameter(f"{limit} is not a number of vessels (1 or more)",
-                                 param_hint="--limit")
+    check_limit(limit, "vessels")
 
     with open_cli_store(store, write=False, read_only=True) as st:
         found = vessel_identities(st, mmsi=mmsi, imo=imo, name=name, limit=limit)

@@ -81,8 +81,9 @@ def lake_location(text: str | os.PathLike[str]) -> Path | None:
     """
     raw = os.fspath(text)
     if OBJECT_STORE.match(raw):
-        raise StoreError(f"{raw}: object-store lakes are not supported yet; mount the bucket "
-                         "(e.g. with a FUSE driver) and pass the folder as lake:/mnt/bucket/lake")
+        raise StoreError(f"{as_typed(raw)}: object-store lakes are not supported yet; mount the "
+                         "bucket (e.g. with a FUSE driver) and pass the folder as "
+                         "lake:/mnt/bucket/lake")
     if raw.startswith(LAKE_PREFIX):
         return Path(raw[len(LAKE_PREFIX):]).expanduser()
     if raw.startswith(FILE_PREFIX):
@@ -96,6 +97,16 @@ def lake_location(text: str | os.PathLike[str]) -> Path | None:
         return Path(rest)
     folder = Path(raw)
     return folder if folder.is_dir() else None
+
+
+def as_typed(url: str) -> str:
+    """An object-store URL as the user typed it: a `--store` value is parsed as a Path, which
+    turns `s3://bucket/x` into `s3:/bucket/x`, and echoing that back reads as a typo of ours
+    (the `//` after the scheme is the only part of a URL a Path drops)."""
+    found = OBJECT_STORE.match(url)
+    if found is None:
+        return url
+    return f"{found.group(1)}://{url[found.end():]}"
 
 
 def is_lake(text: str | os.PathLike[str]) -> bool:
