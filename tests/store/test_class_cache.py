@@ -135,6 +135,10 @@ def test_the_archive_can_be_turned_off_and_needs_the_jdks_base_archive(
     keys = {class_cache.archive_key(_java(), v, o) for v in ("4.0.5", "4.1.0")
             for o in (SPARK_JAVA_OPTIONS, SPARK_JAVA_OPTIONS + " -Xss4m")}
     assert len(keys) == 4
+    # the same Spark in another environment has other jars on its class path: a JVM would
+    # silently refuse the first one's archive, so it gets its own
+    assert len({class_cache.archive_key(_java(), class_cache.spark_build("4.0.5", tmp_path / d),
+                                        SPARK_JAVA_OPTIONS) for d in ("venv-a", "venv-b")}) == 2
 
 
 def test_scratch_folders_of_dead_processes_are_removed_and_live_ones_kept(tmp_path: Path) -> None:

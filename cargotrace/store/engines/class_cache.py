@@ -65,9 +65,10 @@ def enabled() -> bool:
 
 
 def archive_key(java: str, spark_version: str, java_options: str) -> str:
-    """What the archive depends on: the Java binary (path and file), Spark's version and the
-    JVM options it starts with. A new Java or Spark gets a new archive rather than the
-    JVM refusing the old one at every start."""
+    """What the archive depends on: the Java binary (path and file), Spark's version (with the
+    folder its jars are in: `spark_build`) and the JVM options it starts with. A new Java or
+    Spark, or the same Spark installed in another environment (a JVM refuses an archive made
+    with another class path, silently), gets a new archive rather than one never mapped."""
     real = os.path.realpath(java)
     try:
         stat = os.stat(real)
@@ -156,6 +157,11 @@ def _claim(marker: Path, now: float | None = None) -> bool:
         except FileExistsError:
             return False
         return True
+
+
+def spark_build(version: str, package_dir: str | os.PathLike[str]) -> str:
+    """Spark's version and where its jars are: the class path an archive was made with."""
+    return f"{version} {os.path.realpath(package_dir)}"
 
 
 def archive_in(options: str) -> Path | None:

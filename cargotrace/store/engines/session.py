@@ -265,8 +265,8 @@ def _local_session() -> Any:
 
     java = java_executable() or "java"  # java_problem() found one
     try:
-        sharing = class_cache.java_options(cache_dir(), java, pyspark.__version__,
-                                           SPARK_JAVA_OPTIONS)
+        build = class_cache.spark_build(pyspark.__version__, Path(pyspark.__file__).parent)
+        sharing = class_cache.java_options(cache_dir(), java, build, SPARK_JAVA_OPTIONS)
     except OSError as exc:  # no writable cache folder: start without the archive
         log.info("no class-data-sharing archive for Spark (%s)", exc)
         sharing = ""
