@@ -12,7 +12,6 @@ short a capture, no static reports, no positions.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import time
 from collections.abc import Callable
@@ -20,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-
 from cargotrace.detect.buckets import BucketParams, bucket_count, detect_in_buckets
 from cargotrace.detect.context import Context
+from cargotrace.detect.event_writes import write_events
 from cargotrace.detect.kinds import EventKind, parse_kinds
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, run_notes, why_nothing
 from cargotrace.detect.on_executors import (
@@ -40,7 +38,6 @@ from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
-from cargotrace.store.events import EVENT_SCHEMA, Replaced, store_events
 from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
@@ -317,13 +314,15 @@ def _store_found(
     """Store every wanted kind's events at once: one transaction (a failed run leaves the
     store as it was, not half the kinds replaced) and one delete and insert instead of one
     per kind. `store_events` keeps only the events that start in [since, until). Events left
-    on Spark's engine are written by Spark on a lake, collected as rows otherwise (`_store`)."""
+    on Spark's engine are written by Spark on a lake, collected as rows otherwise
+    (`event_writes.py`)."""
     chosen = _chosen(wanted)
     tables = [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
               for detector in chosen for kind in detector.kinds
               if kind in wanted and kind not in on_engine.kinds]
     stored = [k for d in chosen for k in d.kinds if k in wanted]
-    replaced = _store(store, tables, on_engine.frames, [str(k) for k in stored], since, until)
+    replaced = write_events(store, tables, on_engine.frames, [str(k) for k in stored],
+                            since, until)
     summary.replaced += replaced.removed
     summary.folded += replaced.folded
     for kind in stored:
@@ -340,32 +339,6 @@ def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
                       {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
                       {"coverage": dataclasses.asdict(ctx.preset.coverage)}
                       if kind in COVERAGE_READERS else None)
-
-
-def _store(store: Store, tables: list[pa.Table], frames: list[ExecutorEvents],
-           kinds: list[str], since: datetime | None, until: datetime | None) -> Replaced:
-    """Replace the run's events: on a lake, by Spark when events were made on the executors;
-    else on the client (`store_events`), executor-made rows collected first."""
-    from cargotrace.store.lake.store import LakeStore
-
-    if frames and isinstance(store, LakeStore):
-        from cargotrace.store.lake.spark_events import replace_events_on_spark
-
-        return replace_events_on_spark(store, tables, [f.frame for f in frames], kinds,
-                                       since, until)
-    if frames:
-        tables = [*tables, _collect_together(frames)]
-    return store_events(store, pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table(),
-                        kinds, since, until)
-
-
-def _collect_together(frames: list[ExecutorEvents]) -> pa.Table:
-    """The rows of every executor-made frame in one Spark query (a union), not one collection
-    per detector: each collection is a query planned and run on its own, about a second apiece
-    on a cold local JVM."""
-    together = ExecutorEvents(functools.reduce(lambda a, b: a.unionByName(b),
-                                               (f.frame for f in frames)), [])
-    return collect_rows(together)
 
 
 RUN_KEY = "detected:{kind}"
