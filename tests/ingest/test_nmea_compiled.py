@@ -196,7 +196,10 @@ def test_with_nowhere_to_cache_the_kernels_the_numpy_path_reads_the_file(
         "print(json.dumps([numba_at_import, compiled.available(),\n"
         "                  sum(c.positions.num_rows for c in chunks)]))\n"
     )
+    # numba's JIT has nowhere to cache, and no extension compiled ahead of time (aot.py) is
+    # there to load instead
     env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator",
+           "CARGOTRACE_NMEA_AOT": "0",
            "PYTHONPATH": os.pathsep.join([str(Path(cargotrace.__file__).parents[1]),
                                           os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,

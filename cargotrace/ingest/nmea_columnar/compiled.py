@@ -17,6 +17,7 @@ from types import ModuleType
 import numpy as np
 import pyarrow as pa
 
+from cargotrace.ingest.nmea_columnar import aot
 from cargotrace.ingest.nmea_columnar import lines as lines_
 from cargotrace.ingest.nmea_columnar.lines import Lines
 from cargotrace.ingest.nmea_columnar.sentences import Sentences
@@ -28,9 +29,11 @@ COMPILED_FROM_BYTES = 16 << 20  # a file this large (on disk) is scanned by the 
 log = logging.getLogger(__name__)
 
 
-def kernels() -> ModuleType:
-    """The kernels module (importing numba on first use)."""
-    return importlib.import_module("cargotrace.ingest.nmea_columnar.kernels")
+@functools.cache
+def kernels() -> ModuleType | aot.Kernels:
+    """The kernels: compiled ahead of time (`aot`, no numba at run time) where they can be
+    built, else the kernels module (importing numba on first use)."""
+    return aot.load() or importlib.import_module("cargotrace.ingest.nmea_columnar.kernels")
 
 
 @functools.cache
