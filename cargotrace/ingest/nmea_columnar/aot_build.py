@@ -30,15 +30,15 @@ def build(output_dir: str) -> None:
     """Write the extension (`MODULE` + the interpreter's extension suffix) into `output_dir`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pycc's pending deprecation: recorded in 0013
-        from numba.pycc import CC
+        from numba.pycc.cc import CC
 
     from cargotrace.ingest.nmea_columnar import kernels
 
-    cc = CC(MODULE)
+    cc = CC(MODULE)  # type: ignore[no-untyped-call]
     cc.output_dir = output_dir
     cc.verbose = False
     for name, signature in SIGNATURES.items():
-        cc.export(name, signature)(getattr(kernels, name).py_func)
+        cc.export(name, signature)(getattr(kernels, name).py_func)  # type: ignore[no-untyped-call]
     cc.compile()
 
 

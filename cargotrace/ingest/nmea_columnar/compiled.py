@@ -4,7 +4,9 @@ Why two paths: numba's import costs ~0.3 CPU-s and ~100 MB of memory (LLVM), mor
 numpy path spends on a small file, and its first run ever compiles the kernels (a few seconds,
 then cached). So files of `COMPILED_FROM_BYTES` or more are scanned by the kernels, smaller ones
 by numpy; both give the same columns, which the tests check on every real file, corrupted lines
-and random messages. See docs/decisions/0013-numba-decoder.md.
+and random messages. Where the kernels compiled ahead of time (`aot`) can be built, numba is
+not imported at all (they load in ~1 ms); the threshold stays, so that a small file never
+waits for their first build. See docs/decisions/0013-numba-decoder.md.
 """
 
 from __future__ import annotations
