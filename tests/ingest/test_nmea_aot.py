@@ -107,12 +107,13 @@ def test_a_failed_build_is_remembered_and_numba_compiles_instead(
 ) -> None:
     """No C compiler, or any other reason the build process fails: the reason is logged once
     and kept beside where the extension would be, and later loads do not build again."""
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CARGOTRACE_CACHE", str(tmp_path))
     monkeypatch.setattr(sys, "executable", "/bin/false")  # the build process exits 1
     with caplog.at_level(logging.WARNING, logger=aot.__name__):
         assert aot.load() is None
     assert "could not be compiled ahead of time" in caplog.text
     failed = aot.extension_path(aot.cache_dir(), aot.key()).with_suffix(".failed")
+    assert failed.parent == tmp_path
     assert failed.read_text().startswith("exit 1")
     caplog.clear()
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # would raise if started

@@ -6,9 +6,10 @@ LLVM), and maps ~100 MB of LLVM into memory: a fifth of a whole ingest of a 1M-l
 the thread that sets its pace. The same kernels compiled once by numba's `pycc` (`aot_build`)
 load in about a millisecond with numpy alone. The extension is built on the first large NMEA
 ingest of a machine (~12 CPU-s, in a child process, where the JIT would compile ~6) and kept
-beside numba's own cache, under a name that changes with the kernels' source and the numba,
-numpy and Python versions. Where it cannot be built (no C compiler, `CARGOTRACE_NMEA_AOT=0`),
-numba's JIT runs the same kernels (`compiled.kernels`); both are tested against each other.
+beside numba's own cache (`cache_dir`), under a name that changes with the kernels' source
+and the numba, numpy and Python versions. Where it cannot be built (no C compiler,
+`CARGOTRACE_NMEA_AOT=0`), numba's JIT runs the same kernels (`compiled.kernels`); both are
+tested against each other.
 See docs/decisions/0013-numba-decoder.md.
 """
 
@@ -31,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from cargotrace.cache import CACHE_ENV
+from cargotrace.cache import cache_dir as cargotrace_cache_dir
 from cargotrace.ingest.nmea_columnar import aot_build
 
 log = logging.getLogger(__name__)
@@ -58,11 +61,10 @@ def key() -> str:
 
 
 def cache_dir() -> Path:
-    """Where numba keeps its cache: `NUMBA_CACHE_DIR`, else `__pycache__` beside the kernels
-    when writable (a checkout, a user install), else the user's cache directory."""
-    configured = os.environ.get("NUMBA_CACHE_DIR")
-    if configured:
-        return Path(configured) / "cargotrace"
+    """`$CARGOTRACE_CACHE` when set; else `__pycache__` beside the kernels when writable (a
+    checkout, a user install: where numba keeps their JIT cache); else `~/.cache/cargotrace`."""
+    if os.environ.get(CACHE_ENV):
+        return cargotrace_cache_dir()
     beside = _HERE / "__pycache__"
     try:
         beside.mkdir(exist_ok=True)
@@ -70,8 +72,7 @@ def cache_dir() -> Path:
             return beside
     except OSError:
         pass
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(home) / "cargotrace"
+    return cargotrace_cache_dir()
 
 
 def extension_path(folder: Path, build_key: str) -> Path:
