@@ -107,16 +107,20 @@ def load() -> Kernels | None:
 def _build(path: Path, failed: Path) -> None:
     """Build the extension in a child process and move it into place in one step."""
     with tempfile.TemporaryDirectory(dir=path.parent) as work:
-        done = subprocess.run(
-            [sys.executable, "-m", "cargotrace.ingest.nmea_columnar.aot_build", work],
-            capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                [str(_HERE.parents[2]), os.environ.get("PYTHONPATH", "")])},
-        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "cargotrace.ingest.nmea_columnar.aot_build", work],
+                capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                    [str(_HERE.parents[2]), os.environ.get("PYTHONPATH", "")])},
+            )
+            code, errors = done.returncode, done.stderr
+        except subprocess.TimeoutExpired:  # a hung compiler: not worth waiting for again
+            code, errors = -1, f"no extension after {BUILD_TIMEOUT_S} s"
         built = [p for p in Path(work).iterdir() if p.name.startswith(aot_build.MODULE)]
-        if done.returncode != 0 or len(built) != 1:
-            why = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
-            failed.write_text(f"exit {done.returncode}: {why}\n")
+        if code != 0 or len(built) != 1:
+            why = (errors.strip().splitlines() or ["no output"])[-1][:300]
+            failed.write_text(f"exit {code}: {why}\n")
             log.warning("the NMEA kernels could not be compiled ahead of time (%s); numba "
                         "compiles them instead (remove %s to try again)", why, failed)
             return
