@@ -52,7 +52,7 @@ def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
     return f"SELECT s.line_no, {columns}{extra} FROM {STAGE_TABLE} s WHERE {where}"
 
 
-_STORED_COLUMNS = {c.name: c.sql for spec in (POSITIONS, VESSEL_REPORTS) for c in spec.columns
+STORED_COLUMNS = {c.name: c.sql for spec in (POSITIONS, VESSEL_REPORTS) for c in spec.columns
                    if c.name not in ("source", "ingest_id")}
 
 
@@ -65,7 +65,7 @@ def with_reasons(rows_sql: str) -> str:
     Why when the file is staged: the checks were evaluated once per use (counting, storing
     and quarantining each table: five times per row, ~40% of the SQL after the read); here
     they are evaluated once, in the query that stages the file (no second copy of it)."""
-    casts = ", ".join(_cast(name, sql) for name, sql in _STORED_COLUMNS.items())
+    casts = ", ".join(_cast(name, sql) for name, sql in STORED_COLUMNS.items())
     return f"""SELECT *,
                    CASE WHEN kind = 'position' THEN {positions_reason_sql()} END
                        AS position_reason,
