@@ -79,3 +79,19 @@ def test_kind_options_list_the_kinds(helps: dict[str, str]) -> None:
 def test_nothing_is_cut_at_80_columns(helps: dict[str, str]) -> None:
     assert [name for name, text in helps.items() if "…" in text] == []
     assert "--instant-tolerance-min" in helps["evaluate"]
+
+
+def test_long_choices_listed_after_the_help_and_the_renderer_imported_only_for_help(
+        helps: dict[str, str]) -> None:
+    """A choice too long for its metavar is listed after the option's help (`export --kind`,
+    `ingest --format`), by a patch of typer's help renderer made when help is first shown: a
+    command that shows none (`ingest`) does not import the renderer (start-up, issue 16)."""
+    import subprocess
+    import sys
+
+    assert "[one of:" in helps["export"] and "[one of:" in helps["ingest"]
+    code = ("import sys, cargotrace.cli.main as m, cargotrace.cli.app; "
+            "print('typer.rich_utils' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert shown.stdout.split() == ["False"]

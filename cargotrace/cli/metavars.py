@@ -61,13 +61,14 @@ def hidden_choices(annotation: Any, metavar: str | None) -> list[str]:
 
 
 def install() -> None:
-    """Make help show plain metavars (module docstring); idempotent."""
+    """Make help show plain metavars (module docstring); idempotent.
+
+    Typer's help renderer (`typer.rich_utils`: rich's markdown, syntax and traceback modules,
+    ~0.05 CPU-s) is patched only when a help page is first formatted: a command that shows no
+    help, such as `ingest`, never imports it (start-up, issue 16)."""
     if typer.__version__ != TYPER_VERSION:
         return
-    from rich.columns import Columns
-    from rich.text import Text
-    from typer import rich_utils
-    from typer.core import TyperArgument, TyperOption, _TyperParameter
+    from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption, _TyperParameter
 
     if getattr(_TyperParameter.display_type, "cargotrace", False):
         return
@@ -88,7 +89,34 @@ def install() -> None:
     def argument_display_type_rich(self: Any, ctx: Any) -> str | None:
         return display_type(self, ctx) + ("..." if self.nargs != 1 else "")
 
+    for command in (TyperCommand, TyperGroup):
+        command.format_help = _patching_help(command.format_help)  # type: ignore[method-assign]
+    display_type.cargotrace = True  # type: ignore[attr-defined]
+    _TyperParameter.display_type = display_type  # type: ignore[method-assign]
+    TyperOption.display_type_rich = option_display_type_rich  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = argument_display_type_rich  # type: ignore[method-assign]
+
+
+def _patching_help(format_help: Any) -> Any:
+    """`format_help` that first lists the hidden choices after an option's help (once)."""
+
+    def patched(self: Any, ctx: Any, formatter: Any) -> Any:
+        _list_hidden_choices()
+        return format_help(self, ctx, formatter)
+
+    return patched
+
+
+def _list_hidden_choices() -> None:
+    """Make typer's help list, after an option's help, the choices its metavar does not show
+    (`hidden_choices`); idempotent."""
+    from rich.columns import Columns
+    from rich.text import Text
+    from typer import rich_utils
+
     typer_help = rich_utils._get_parameter_help
+    if getattr(typer_help, "cargotrace", False):
+        return
 
     def parameter_help(*, param: Any, ctx: Any, markup_mode: Any) -> Columns:
         help_columns = typer_help(param=param, ctx=ctx, markup_mode=markup_mode)
@@ -99,8 +127,5 @@ def install() -> None:
                 Text(f"[one of: {', '.join(hidden)}]", style=rich_utils.STYLE_OPTION_DEFAULT))
         return help_columns
 
+    parameter_help.cargotrace = True  # type: ignore[attr-defined]
     rich_utils._get_parameter_help = parameter_help
-    display_type.cargotrace = True  # type: ignore[attr-defined]
-    _TyperParameter.display_type = display_type  # type: ignore[method-assign]
-    TyperOption.display_type_rich = option_display_type_rich  # type: ignore[method-assign]
-    TyperArgument.display_type_rich = argument_display_type_rich  # type: ignore[method-assign]

@@ -153,10 +153,12 @@ def typed_columns(layout: Layout, types: list[str]) -> dict[int, str]:
 
 _INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT",
                             "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"})
-# the typed times read as they are (the years that their ISO text reads back exactly)
+# the typed times read as they are (the years that their ISO text reads back exactly); a
+# TIMESTAMPTZ's UTC wall time by arithmetic on its microseconds, the same value as
+# `timezone('UTC', t)`, which goes through ICU's calendar per row (~0.09 CPU-s per 1M rows)
 _TIME_RANGE = {"TIMESTAMP WITH TIME ZONE": ("TIMESTAMPTZ '1000-01-01 00:00:00+00'",
                                             "TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'",
-                                            "timezone('UTC', {0})"),
+                                            "make_timestamp(epoch_us({0}))"),
                "TIMESTAMP": ("TIMESTAMP '1000-01-01 00:00:00'",
                              "TIMESTAMP '9999-12-31 23:59:59.999999'", "{0}")}
 

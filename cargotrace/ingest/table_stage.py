@@ -4,8 +4,9 @@ Why: parsing a CSV in Python blocks (tables.py) cost ~8x DuckDB's `read_csv` of 
 and cutting DuckDB's result into Arrow chunks for the pipeline to hand back to DuckDB cost more
 than the read itself (issue 16). Here one query (`convert_sql`, the block reader's value rules)
 reads the whole file with read_csv or read_parquet, on every core, into a temporary table of
-the store's connection, `STAGE_TABLE`, and table_store.py validates, deduplicates and stores
-it from there in SQL: no row reaches Python, and neither numpy nor pyarrow is imported.
+the store's connection (read through the view `STAGE_TABLE`: `_create_stage`), and
+table_store.py validates, deduplicates and stores it from there in SQL: no row reaches
+Python, and neither numpy nor pyarrow is imported.
 
 A CSV qualifies when read_csv's rows pair with its lines (the byte scan and the counts of
 table_scan.py); a Parquet file always. Any other file returns None and is read in chunks by
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STAGE_TABLE = "cargotrace_table_stage"  # temporary: the converted rows (see `convert_sql`)
+STAGE_ROWS = f"{STAGE_TABLE}_rows"  # what `STAGE_TABLE`, a view, reads (see `_create_stage`)
 BUFFER = 8 << 20  # read_csv's buffer per thread (its default, 32 MB, fails a 64 MB cap)
 # DuckDB's memory while a file is staged and stored in SQL: at least this (unless uncapped).
 # Under ~100 MB the whole-file dedupe of a 1M-row CSV fails with "Out of Memory" instead of
@@ -142,7 +144,7 @@ def _stage_csv(store: Store, fmt: InputFormat, path: Path,
         with open_rows(path) as fh:
             texts = line_texts(fh, set(rejected))
     framing = framing_problems(texts, delimiter, len(header))
-    rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
+    rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_ROWS}").fetchall()[0][0])
     blank: list[int] = []
     if rows + len(rejected) != scan.lines:
         with open_rows(path) as fh:
@@ -168,7 +170,6 @@ def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
     query; `line_no` is the row's rank among those read_csv accepted, plus one: its line when
     no line was skipped."""
     from cargotrace.ingest.table_sql import convert_sql
-    from cargotrace.ingest.table_store import with_reasons
 
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header)))
     used = sorted({i for cols in layout.sources.values() for i in cols})
@@ -182,10 +183,29 @@ def _convert_csv(store: Store, layout: Layout, path: Path, delimiter: str,
                           escape = '"', strict_mode = true, null_padding = false,
                           ignore_errors = true, store_rejects = true, buffer_size = $buffer,
                           rejects_table = '{_REJECTS[0]}', rejects_scan = '{_REJECTS[1]}'))"""
+    _create_stage(store, layout, convert_sql(layout, rows_in),
+                  {"path": str(path), "delim": delimiter,
+                   "compression": "gzip" if gzipped else "none", "buffer": BUFFER, **checks})
+
+
+def _create_stage(store: Store, layout: Layout, rows_sql: str, params: dict[str, object]) -> None:
+    """Stage `rows_sql` (convert_sql's rows of the file, checked by `with_reasons`) in
+    `STAGE_ROWS`, without the stored columns the file has no source for, and make
+    `STAGE_TABLE` the view that gives them back as NULL.
+
+    Why: those columns are NULL on every row (a file of positions has no name, IMO, ...: 9 of
+    the 19), and materialising them was ~40% of staging a 1M-row Parquet file (issue 16); in
+    a view they are constants that cost nothing to read."""
+    from cargotrace.ingest.table_store import STORED_COLUMNS, with_reasons
+
+    absent = {name: sql for name, sql in STORED_COLUMNS.items() if name not in layout.sources}
+    exclude = f" EXCLUDE ({', '.join(absent)})" if absent else ""
     store.con.execute(
-        f"CREATE TEMP TABLE {STAGE_TABLE} AS {with_reasons(convert_sql(layout, rows_in))}",
-        {"path": str(path), "delim": delimiter, "compression": "gzip" if gzipped else "none",
-         "buffer": BUFFER, **checks})
+        f"CREATE TEMP TABLE {STAGE_ROWS} AS SELECT *{exclude} FROM ({with_reasons(rows_sql)})",
+        params)
+    nulls = "".join(f", CAST(NULL AS {sql}) AS {name}" for name, sql in absent.items())
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE_TABLE} AS "
+                      f"SELECT *{nulls} FROM {STAGE_ROWS}")
 
 
 def _renumber(store: Store, skipped_lines: list[int]) -> None:
@@ -195,23 +215,22 @@ def _renumber(store: Store, skipped_lines: list[int]) -> None:
     lines before it; the ranks from which j applies are the skipped lines' s_j - j + 1 (s_j the
     j-th of them, from 1), so one ASOF join finds every row's j."""
     starts = [s - j + 1 for j, s in enumerate(skipped_lines, start=1)]
-    renumbered = f"{STAGE_TABLE}_lines"
+    renumbered = f"{STAGE_ROWS}_lines"
     store.con.execute(
         f"""CREATE TEMP TABLE {renumbered} AS
             SELECT c.* REPLACE (c.line_no + coalesce(o.j, 0) AS line_no)
-            FROM {STAGE_TABLE} c ASOF LEFT JOIN (
+            FROM {STAGE_ROWS} c ASOF LEFT JOIN (
                 SELECT start, max(j) AS j
                 FROM (SELECT unnest($starts) AS start, unnest($j) AS j) GROUP BY start) o
               ON c.line_no >= o.start""",
         {"starts": starts, "j": list(range(1, len(starts) + 1))})
-    store.con.execute(f"DROP TABLE {STAGE_TABLE}")
-    store.con.execute(f"ALTER TABLE {renumbered} RENAME TO {STAGE_TABLE}")
+    store.con.execute(f"DROP TABLE {STAGE_ROWS}")
+    store.con.execute(f"ALTER TABLE {renumbered} RENAME TO {STAGE_ROWS}")
 
 
 def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSource:
     from cargotrace.ingest.table_formats import resolve_layout
     from cargotrace.ingest.table_sql import convert_sql, parquet_inputs
-    from cargotrace.ingest.table_store import with_reasons
 
     described = store.con.execute(
         "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
@@ -221,11 +240,8 @@ def _stage_parquet(store: Store, path: Path, options: IngestOptions) -> SqlSourc
     rows_in = (f"(SELECT file_row_number + 1 AS line_no, {inputs} "
                "FROM read_parquet($path, file_row_number = true))")
     checks = bounds(options)
-    store.con.execute(
-        f"CREATE TEMP TABLE {STAGE_TABLE} AS "
-        f"{with_reasons(convert_sql(layout, rows_in, typed))}",
-        {"path": str(path), **checks})
-    rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_TABLE}").fetchall()[0][0])
+    _create_stage(store, layout, convert_sql(layout, rows_in, typed), {"path": str(path), **checks})
+    rows = int(store.con.execute(f"SELECT count(*) FROM {STAGE_ROWS}").fetchall()[0][0])
     return SqlSource(path=path, parquet=True, header=header, records_read=rows,
                      memory_mb=stage_memory_mb(options), checks=checks)
 
@@ -236,7 +252,8 @@ def _drop(store: Store) -> None:
     A connection the failed ingest left unusable has nothing to drop: its error, already on
     its way to the user, must not be replaced by this one."""
     try:
-        for table in (STAGE_TABLE, *_REJECTS):
+        store.con.execute(f"DROP VIEW IF EXISTS temp.{STAGE_TABLE}")
+        for table in (STAGE_ROWS, *_REJECTS):
             store.con.execute(f"DROP TABLE IF EXISTS temp.{table}")
         for macro in ("ct_val", "ct_text"):
             store.con.execute(f"DROP MACRO IF EXISTS temp.{macro}")

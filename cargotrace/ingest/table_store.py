@@ -41,6 +41,11 @@ _REPEATS_TABLE = f"{STAGE_TABLE}_repeats"  # the (mmsi, ts) pairs of more than o
 # rows per group of vessels whose copies are chosen among at once (at 250k, a 9.5M-row Parquet
 # of copies would run out of 128 MB: see `_store_new_rows`)
 _GROUP_ROWS = 100_000
+# up to this many repeated (mmsi, ts) pairs, the rows holding one are told apart by a list of
+# the pairs' hashes (a rare collision only sends a row through the choice of one copy, where
+# it is the only one of its key), not by a join: the rest are stored in one scan, in file
+# order without a sort (~25% of the MarineCadastre CSV's inserts, issue 16)
+_LISTED_PAIRS = 64
 
 
 def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
@@ -52,7 +57,7 @@ def _staged(spec: TableSpec, where: str, extra: str = "") -> str:
     return f"SELECT s.line_no, {columns}{extra} FROM {STAGE_TABLE} s WHERE {where}"
 
 
-_STORED_COLUMNS = {c.name: c.sql for spec in (POSITIONS, VESSEL_REPORTS) for c in spec.columns
+STORED_COLUMNS = {c.name: c.sql for spec in (POSITIONS, VESSEL_REPORTS) for c in spec.columns
                    if c.name not in ("source", "ingest_id")}
 
 
@@ -65,13 +70,24 @@ def with_reasons(rows_sql: str) -> str:
     Why when the file is staged: the checks were evaluated once per use (counting, storing
     and quarantining each table: five times per row, ~40% of the SQL after the read); here
     they are evaluated once, in the query that stages the file (no second copy of it)."""
-    casts = ", ".join(f"CAST({name} AS {sql}) AS {name}" for name, sql in _STORED_COLUMNS.items())
+    casts = ", ".join(_cast(name, sql) for name, sql in STORED_COLUMNS.items())
     return f"""SELECT *,
                    CASE WHEN kind = 'position' THEN {positions_reason_sql()} END
                        AS position_reason,
                    CASE WHEN kind IN ('position', 'report') THEN {reports_reason_sql()} END
                        AS report_reason
                FROM (SELECT * REPLACE ({casts}) FROM ({rows_sql}))"""
+
+
+def _cast(name: str, sql: str) -> str:
+    """`name` in its stored type. A time (convert_sql's TIMESTAMP, UTC) becomes the TIMESTAMPTZ
+    of the same microseconds by arithmetic: DuckDB's cast goes through ICU's calendar per row
+    (~0.08 CPU-s per 1M rows, issue 16); the same instant on a connection in UTC (the store's),
+    which an infinite time (no microseconds to count) still reaches through the cast."""
+    if sql == "TIMESTAMPTZ":
+        return (f"CASE WHEN isfinite({name}) THEN make_timestamptz(epoch_us({name})) "
+                f"ELSE CAST({name} AS TIMESTAMPTZ) END AS {name}")
+    return f"CAST({name} AS {sql}) AS {name}"
 
 
 _GOOD_WHERE = {
@@ -241,17 +257,22 @@ def _store_new_rows(store: Store, spec: TableSpec, key: tuple[str, ...],
         f"SELECT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near})").fetchall()[0][0]
     new = (f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} t WHERE {near} "
            f"AND t.ingest_id <> $ingest_id AND {key_match(key)})" if stored_near else "")
-    params = {"source": source, "ingest_id": ingest_id}
+    params: dict[str, Any] = {"source": source, "ingest_id": ingest_id}
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_REPEATS_TABLE} AS
                     SELECT s.mmsi, s.ts, count(*) AS n FROM {STAGE_TABLE} s
                     WHERE {_GOOD_WHERE[spec.name]} GROUP BY s.mmsi, s.ts HAVING count(*) > 1""")
-    repeated = int(con.execute(
-        f"SELECT coalesce(sum(n), 0) FROM {_REPEATS_TABLE}").fetchall()[0][0])
-    pair = (f"EXISTS (SELECT 1 FROM {_REPEATS_TABLE} r WHERE r.mmsi IS NOT DISTINCT FROM g.mmsi"
-            " AND r.ts IS NOT DISTINCT FROM g.ts)")
+    pairs, repeated = (int(n) for n in con.execute(
+        f"SELECT count(*), coalesce(sum(n), 0) FROM {_REPEATS_TABLE}").fetchall()[0])
+    if 0 < pairs <= _LISTED_PAIRS:  # the few repeated pairs as constants: no join (see above)
+        params["repeats"] = [int(h) for (h,) in con.execute(
+            f"SELECT DISTINCT hash(mmsi, ts) FROM {_REPEATS_TABLE}").fetchall()]
+        pair = "list_contains($repeats::UBIGINT[], hash(g.mmsi, g.ts))"
+    else:
+        pair = (f"EXISTS (SELECT 1 FROM {_REPEATS_TABLE} r WHERE r.mmsi IS NOT DISTINCT FROM "
+                "g.mmsi AND r.ts IS NOT DISTINCT FROM g.ts)")
     single = f"SELECT * FROM ({good}) g WHERE NOT {pair}" if repeated else good
     # a scan keeps the file's order as it stores; a join does not (a sort costs ~1x the insert)
-    order = "ORDER BY s.line_no" if repeated or stored_near else ""
+    order = "ORDER BY s.line_no" if pairs > _LISTED_PAIRS or stored_near else ""
     inserted = int(con.execute(
         f"""INSERT INTO {spec.name} BY NAME
             SELECT s.* EXCLUDE (line_no), $source AS source, $ingest_id AS ingest_id
