@@ -42,7 +42,7 @@ from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
 __all__ = ["COVERAGE_READERS", "DETECTORS", "RUN_KEY", "SUPPORTED", "Context", "DetectProgress",
-           "DetectSummary", "Detector", "detect", "record_run"]
+           "DetectSummary", "Detector", "detect", "record_run", "record_runs"]
 
 DetectProgress = Callable[[str, int, int], None]
 """Called before each step of a run with the step's name (`outliers`, then the kinds a
@@ -180,7 +180,7 @@ def detect(
                     summary.notes[kind] = notes
                 if blocked:
                     summary.blocked[kind] = blocked
-                record_run(store, kind, summary, since, until)  # with its notes
+            record_runs(store, wanted, summary, since, until)  # with their notes
         finally:
             on_engine.release()
             ctx.release()
@@ -346,17 +346,40 @@ RUN_KEY = "detected:{kind}"
 detector ran over the data) from "no data" (it never ran), e.g. the vessel profile's practices."""
 
 
-def record_run(
+def record_run(store: Store, kind: EventKind, summary: DetectSummary,
+               since: datetime | None, until: datetime | None) -> None:
+    """Remember that `kind` was detected, over which window, with which preset and engine,
+    and its notes: `blocked` lists why it could not find any event (e.g. "capture too
+    short"), so that "no event" is not read as "looked and not seen"."""
+    record_runs(store, [kind], summary, since, until)
+
+
+def record_runs(
     store: Store,
-    kind: EventKind,
+    kinds: list[EventKind],
     summary: DetectSummary,
     since: datetime | None,
     until: datetime | None,
 ) -> None:
-    """Remember that `kind` was detected, over which window, with which preset and engine,
-    and its notes: `blocked` lists why it could not find any event (e.g. "capture too
-    short"), so that "no event" is not read as "looked and not seen"."""
-    value = {
+    """`record_run` for every kind of a run in one transaction: each statement on its own
+    commits to the store file, ~30 ms apiece (a dozen kinds: ~0.35 s of a run's wall time)."""
+    ran_at = datetime.now(UTC).isoformat(timespec="seconds")
+    rows = [[RUN_KEY.format(kind=kind), json.dumps(_run_value(kind, summary, since, until,
+                                                               ran_at))] for kind in kinds]
+    if not rows:
+        return
+    store.con.begin()
+    try:
+        store.con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+        store.con.commit()
+    except BaseException:
+        store.con.rollback()
+        raise
+
+
+def _run_value(kind: EventKind, summary: DetectSummary, since: datetime | None,
+               until: datetime | None, ran_at: str) -> dict[str, Any]:
+    return {
         "kind": str(kind),
         "preset": summary.preset,
         "engine": summary.engine,
@@ -368,9 +391,5 @@ def record_run(
         "window": summary.window,
         "notes": summary.notes.get(kind, []),
         "blocked": summary.blocked.get(kind, []),
-        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ran_at": ran_at,
     }
-    store.con.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-        [RUN_KEY.format(kind=kind), json.dumps(value)],
-    )

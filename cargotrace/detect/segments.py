@@ -155,9 +155,11 @@ class MmsiTrack:
         max_gap_s = params.max_segment_gap_h * 3600
         for start, end in zip(self.run_starts.tolist(), run_ends.tolist(), strict=True):
             # hours the feed was quiet do not age a segment: a ship heard again after an
-            # outage continues its own track
+            # outage continues its own track (they only ever subtract, so a segment heard
+            # within max_gap_s stays open without asking the coverage model)
             open_segments = [s for s in open_segments
-                             if self.t[start] - self.t[last[s]] - coverage.unobserved_s(
+                             if (gap := self.t[start] - self.t[last[s]]) <= max_gap_s
+                             or gap - coverage.unobserved_s(
                                  float(self.t[last[s]]), float(self.t[start])) <= max_gap_s]
             options = [s for s in open_segments if self.reachable(last[s], start, params)]
             if options:

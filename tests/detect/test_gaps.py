@@ -67,7 +67,12 @@ def test_each_run_is_recorded_per_kind(mixed: tuple[Path, Path]) -> None:
         ).fetchall())
         gaps = store.con.execute("SELECT count(*) FROM events WHERE kind = 'gap'").fetchone()
         data_end = store.con.execute("SELECT max(ts) FROM positions").fetchone()
+        stored = dict(store.con.execute("SELECT kind, count(*) FROM events GROUP BY kind")
+                      .fetchall())
     assert set(runs) == {f"detected:{k}" for k in SUPPORTED}
+    records = [json.loads(v) for v in runs.values()]
+    assert all(r["events"] == stored.get(r["kind"], 0) for r in records)
+    assert len({r["ran_at"] for r in records}) == 1  # the run's records written together
     gap_run = json.loads(runs["detected:gap"])
     assert gap_run["preset"] == "gfw" and gap_run["engine"] == "duckdb"
     assert gaps is not None and gap_run["events"] == gaps[0]
