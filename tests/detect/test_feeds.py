@@ -206,3 +206,42 @@ def test_a_receiver_name_heard_in_two_feeds_is_judged_on_both_feeds_hours(
     per = frame.assign(h=(frame["ts"] - T0).dt.total_seconds() // 3600) \
                .groupby("h")["mmsi"].nunique().reindex(range(48), fill_value=0)
     assert hours == [int(h) for h, n in per.items() if n < 0.1 * per.max()] == [5, 6, 7]
+
+
+def _observed_h_per_source(db: str) -> dict[str, float]:
+    """Per source, the hours between its first and last position that heard at least 10% of
+    its own busiest hour's vessels (coverage's default `min_hour_fraction`), each hour clipped
+    to the source's span: plain SQL, not the coverage code."""
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute("""
+        WITH h AS (SELECT source, date_trunc('hour', ts) AS hour, count(DISTINCT mmsi) AS n
+                   FROM positions GROUP BY ALL),
+             s AS (SELECT source, min(ts) AS a, max(ts) AS b FROM positions GROUP BY ALL)
+        SELECT h.source, sum(epoch(least(h.hour + INTERVAL 1 HOUR, s.b))
+                             - epoch(greatest(h.hour, s.a))) / 3600
+        FROM h JOIN s USING (source)
+        WHERE h.n >= 0.1 * (SELECT max(n) FROM h AS x WHERE x.source = h.source)
+        GROUP BY h.source""").fetchall()
+    con.close()
+    return {str(source): float(hours) for source, hours in rows}
+
+
+def test_capture_too_short_names_the_longest_observed_feed_not_a_sum_over_feeds(
+        solent_store: Path, marinecadastre_store: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """Found by a new-user test: a store of the Solent capture (84 minutes, 2016) and the
+    MarineCadastre snapshot (one busy hour, 2022) said "the feed was observed for 3.0 h", the
+    hours of both feeds added up (and the hours between them). A silence is judged on one
+    feed: the note gives the feed observed longest, named, and its own hours."""
+    both = copy_store(marinecadastre_store, tmp_path, "both.duckdb")
+    with cargotrace.open_store(both) as store:
+        ingest_file(store, shared_data / SOLENT)
+        notes = detect(store, kinds=["gap", "dark_voyage"]).blocked
+    per_source = _observed_h_per_source(str(both))
+    longest = max(per_source, key=lambda s: per_source[s])
+    assert len(per_source) == 2 and Path(longest).name == Path(SOLENT).name
+    assert sum(per_source.values()) > 2 * 1.2  # a sum would read as ~2.4 h or more
+    expected = (f"capture too short: the longest-observed of 2 feeds ({Path(longest).name}) "
+                f"was observed for {per_source[longest]:.1f} h")
+    assert notes["gap"][0].startswith(expected), notes["gap"]
+    assert notes["dark_voyage"][0].startswith(expected), notes["dark_voyage"]
