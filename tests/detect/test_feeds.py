@@ -245,3 +245,48 @@ def test_capture_too_short_names_the_longest_observed_feed_not_a_sum_over_feeds(
                 f"was observed for {per_source[longest]:.1f} h")
     assert notes["gap"][0].startswith(expected), notes["gap"]
     assert notes["dark_voyage"][0].startswith(expected), notes["dark_voyage"]
+
+
+def test_a_vessel_heard_by_two_feeds_is_segmented_on_the_feed_that_heard_it_then(
+        tmp_store: cargotrace.Store) -> None:
+    """Identity's split closes a segment silent for more than `max_segment_gap_h` of heard
+    hours; a jump may rejoin a segment still open. MMSI 273000000 is heard in log B's waters
+    (40 N) until 30 h, falls silent with all of B's ships in B's outage (30-60 h), is heard in
+    log A's waters (10 N, 40-50 h: another ship on the MMSI) and again near where B last heard
+    it at 65 h. Its 35-hour silence in B held 5 heard hours: the first ship's segment was still
+    open, and takes it back (two segments). Judged on A, the vessel's first feed (as before),
+    whose hours before it began read as heard, the segment had closed: a third segment."""
+    from cargotrace.detect.params import IdentityParams
+    from cargotrace.detect.segments import split_tracks
+
+    mmsi = 273000000
+    b = [r for r in _fleet(mmsi, 30, 80, 40.0, "b.nmea", down=(30, 60))
+         if r["mmsi"] != mmsi or r["ts"] < T0 + timedelta(hours=30)
+         or T0 + timedelta(hours=65) <= r["ts"] < T0 + timedelta(hours=67)]
+    a = [r | {"ts": r["ts"] + timedelta(hours=40)}
+         for r in _fleet(366000000, 30, 40, 10.0, "a.nmea")]
+    other = [r | {"mmsi": mmsi, "ts": r["ts"] + timedelta(hours=40)}
+             for r in _fleet(366000000, 1, 10, 10.0, "a.nmea")]
+    rows = b + a + other
+    _store(tmp_store, rows)
+    model = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                           T0 + timedelta(hours=80), CoverageParams())
+    assert [m.sources for m in model.feeds] == [("a.nmea",), ("b.nmea",)]
+    # independently (pandas): the hours of the MMSI's silence in B that B heard (10% of its
+    # busiest hour's vessels)
+    frame = pd.DataFrame(b)
+    per_hour = frame.groupby((frame["ts"] - T0).dt.total_seconds() // 3600)["mmsi"].nunique()
+    mine = sorted(frame[frame["mmsi"] == mmsi]["ts"])
+    longest = max(range(1, len(mine)), key=lambda i: mine[i] - mine[i - 1])
+    first_h, last_h = ((t - T0).total_seconds() // 3600 for t in mine[longest - 1:longest + 1])
+    heard = [h for h in range(int(first_h) + 1, int(last_h))
+             if per_hour.get(h, 0) >= 0.1 * per_hour.max()]
+    params = IdentityParams()
+    silence_h = (mine[longest] - mine[longest - 1]).total_seconds() / 3600
+    assert silence_h > params.max_segment_gap_h >= len(heard)  # open only on B's own hours
+    located = pa.Table.from_pylist([{k: r[k] for k in ("mmsi", "ts", "lat", "lon")}
+                                    for r in rows if r["mmsi"] == mmsi])
+    runs = split_tracks(located, params, model).runs
+    assert len(set(runs.column("segment").to_pylist())) == 2
+    in_order = runs.sort_by("first_rn").column("segment").to_pylist()
+    assert len(in_order) == 3 and in_order[0] == in_order[2] != in_order[1]  # B, A, B again
