@@ -290,3 +290,42 @@ def test_a_vessel_heard_by_two_feeds_is_segmented_on_the_feed_that_heard_it_then
     assert len(set(runs.column("segment").to_pylist())) == 2
     in_order = runs.sort_by("first_rn").column("segment").to_pylist()
     assert len(in_order) == 3 and in_order[0] == in_order[2] != in_order[1]  # B, A, B again
+
+
+def _hourly(first_mmsi: int, n: int, hours: int, lat: float, source: str,
+            silent: dict[int, tuple[int, int]]) -> list[dict[str, Any]]:
+    """`n` ships heard once an hour (at 5 past) by `source`, but not in a ship's `silent`
+    hours: a sparse regional log, whose last position read stops short of a range's end."""
+    return [{"mmsi": first_mmsi + v, "ts": T0 + timedelta(hours=h, minutes=5),
+             "lat": lat + v * 0.05, "lon": 134.0 + h * 0.01, "sog": 10.0, "cog": 90.0,
+             "msg_type": 1, "source": source, "ingest_id": 1}
+            for v in range(n) for h in range(hours)
+            if not (v in silent and silent[v][0] <= h < silent[v][1])]
+
+
+def test_a_windowed_run_measures_a_feed_going_on_to_the_range_read_not_its_last_fix(
+        tmp_path: Path) -> None:
+    """A windowed detect reads up to `read_until`; the store has positions after it. A feed
+    that goes on after the range read ends there, as the run's data does: ship 3 of an hourly
+    log, silent from 9:05, has an open gap measured to `read_until`, alone or beside a far
+    snapshot (a second feed). It was measured to the log's last position read (55 minutes
+    short), because a feed's end was its last position read."""
+    log = _hourly(273000000, 20, 60, 40.0, "a.nmea", silent={3: (10, 50)})
+    far = _fleet(366000000, 30, 60, 10.0, "b.nmea")
+    found = {}
+    for name, rows in (("alone", log), ("beside", log + far)):
+        with cargotrace.open_store(tmp_path / f"{name}.duckdb") as store:
+            _store(store, rows)
+            summary = detect(store, kinds=["gap"], since=T0, until=T0 + timedelta(hours=20),
+                             overrides={"window.gap_h": "4"})
+            read_until = datetime.fromisoformat(summary.window["read_until"])
+            found[name] = store.con.execute(
+                "SELECT mmsi, start, \"end\", (attrs->>'duration_h')::DOUBLE FROM events "
+                "WHERE kind = 'gap'").fetchall()
+    frame = pd.DataFrame(log)  # independently: the ship's last fix before its silence
+    last_fix = frame[(frame["mmsi"] == 273000003) & (frame["ts"] < T0 + timedelta(hours=10))
+                     ]["ts"].max()
+    assert read_until < max(r["ts"] for r in log)  # the log goes on after the range read
+    expected = (read_until - last_fix).total_seconds() / 3600
+    assert found["alone"] == [(273000003, last_fix, None, pytest.approx(expected, abs=1e-3))]
+    assert found["beside"] == found["alone"]
