@@ -117,12 +117,19 @@ class LakeStore(Store):
         try:
             self.snapshot = latest_snapshot(root)
             self.con = self._connect()
-            self._load()
+            try:
+                self._load()
+            except duckdb.OutOfMemoryException as exc:  # a memory limit of a few MB
+                from cargotrace.store.memory import out_of_memory
+
+                raise out_of_memory(exc, "opening the lake") from exc
             if self.created:
                 self.commit("create")
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
+            if not read_only:
+                self.remove_created()  # a lake this open began is not left half made
             raise
 
     def _prepare(self, exists: bool) -> None:
