@@ -597,15 +597,17 @@ def test_help_reflows_the_paragraphs_of_a_docstring(monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.parametrize("command", [("vessels",), ("places", "list")])
-def test_limit_below_one_is_a_usage_error_not_a_traceback(solent_store: Path,
+def test_limit_below_one_is_one_line_not_a_traceback(solent_store: Path,
                                                           command: tuple[str, ...]) -> None:
     """`vessels --limit -5` ended in a 47-line DuckDB traceback ("LIMIT/OFFSET cannot be
     negative"), and `places list --limit -5` silently dropped the last 5 places (the value
-    went to a slice): a bad argument must be a short usage error naming the option."""
+    went to a slice): a bad argument must be one line naming the option, exit 1 as every
+    value cargotrace refuses (docs/reference/cli.md, "Exit codes")."""
     result = cli(*command, "--store", str(solent_store), "--limit", "-5")
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    assert result.returncode == 2
-    assert "--limit" in result.stderr and "-5 is not a number of" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: --limit: -5 is not a number of")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_object_store_url_is_echoed_as_typed() -> None:
@@ -675,3 +677,30 @@ def test_export_events_with_a_kind_that_does_not_exist_writes_nothing(
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "gapz" in result.stderr and "sanction_match" in result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (["vessels", "--limit", "0"], 1, "Error: --limit: 0 is not a number of vessels"),
+    (["events", "--kind", "gapz"], 1, "Error: --kind gapz: no such event kind"),
+    (["detect", "--since", "yesterday"], 1, "Error: --since: cannot read 'yesterday'"),
+    (["vessels", "--limit", "abc"], 2, "Usage: "),
+    (["vessels", "--no-such-flag"], 2, "Usage: "),
+])
+def test_exit_codes_follow_the_table_in_the_cli_reference(
+        solent_store: Path, tmp_path: Path, args: list[str], code: int, says: str) -> None:
+    """Found by a new-user test: `vessels --limit -5` exited 2 and `events --kind gapz` 1.
+    The rule (docs/reference/cli.md, "Exit codes"): a value cargotrace refuses is one line
+    and exit 1, whatever the option; only what Click's parser cannot read exits 2, with its
+    usage text. Checked against the table itself, so the two cannot drift apart."""
+    table = (Path(__file__).parents[1] / "docs/reference/cli.md").read_text()
+    row = next(line for line in table.splitlines() if line.startswith(f"| {code} |"))
+    store = tmp_path / "s.duckdb"
+    store.write_bytes(solent_store.read_bytes())
+    result = cli(*args, "--store", str(store))
+    assert result.returncode == code, result.stderr[-2000:]
+    assert result.stderr.startswith(says), result.stderr
+    if code == 1:
+        assert len(result.stderr.strip().splitlines()) == 1 and "one line" in row
+        assert f"`{args[1]} " in row  # the table gives this option as an example
+    else:
+        assert "Click's parser" in row and "Traceback" not in result.stderr

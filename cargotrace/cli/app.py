@@ -1,7 +1,9 @@
 """What every command shares: the Typer app, the store options, the consoles, opening the store.
 
 Results go to stdout (pipeable); progress, warnings and summaries to stderr. Any CargotraceError
-becomes one line `Error: <message>` on stderr and exit code 1 (`cli.main`); usage errors exit 2.
+becomes one line `Error: <message>` on stderr and exit code 1 (`cli.main`), a value cargotrace
+refuses included; exit code 2 is left to what Click's parser refuses (an unknown command or
+option, a missing argument, a value of the wrong type): docs/reference/cli.md, "Exit codes".
 """
 
 from __future__ import annotations
@@ -215,12 +217,12 @@ def read_optional_store(store: Path | None, work: Callable[[Store | None], T]) -
 
 
 def check_limit(limit: int | None, what: str) -> None:
-    """A one-line usage error unless `limit` (a `--limit` value; None: not given) is 1 or
-    more: a negative value would go on to a slice and silently drop rows from the end.
-    Checked here, not with Option(min=1): typer's range check imports pydantic."""
+    """A one-line error (exit 1, as every value cargotrace refuses) unless `limit` (a
+    `--limit` value; None: not given) is 1 or more: a negative value would go on to a slice
+    and silently drop rows from the end. Checked here, not with Option(min=1): typer's range
+    check imports pydantic."""
     if limit is not None and limit < 1:
-        raise typer.BadParameter(f"{limit} is not a number of {what} (1 or more)",
-                                 param_hint="--limit")
+        raise ParamsError(f"--limit: {limit} is not a number of {what} (1 or more)")
 
 
 def print_json(doc: object) -> None:

@@ -44,6 +44,7 @@ import pyarrow as pa
 from cargotrace.detect.context import Context
 from cargotrace.detect.coverage import CoverageModel, coverage_model
 from cargotrace.detect.encounters import scan_slow_steps, slow_steps
+from cargotrace.detect.feeds import GoesOn
 from cargotrace.detect.identity import detect_identity, reflag_candidates, reflag_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.outliers import FLAG_SCHEMA, without_flagged
@@ -103,7 +104,7 @@ class BucketRun:
 def detect_in_buckets(
     tables: dict[str, Any], preset: Preset, data_end: datetime, wanted: list[EventKind],
     count: int, share_track: bool, places_used: dict[str, Any],
-    tell: Callable[[str, int], None] | None = None,
+    tell: Callable[[str, int], None] | None = None, goes_on: GoesOn | None = None,
 ) -> BucketRun:
     """Run the detectors of the `wanted` kinds over `count` buckets of vessels (module rule):
     the coverage model once, each bucket's outliers and per-vessel kinds, then the kinds that
@@ -118,14 +119,14 @@ def detect_in_buckets(
     say = tell or (lambda step, done: None)
     raw = tables["positions"]
     whole = Context(dict(tables), preset, data_end, share_track=share_track,
-                    places_used=places_used)
+                    places_used=places_used, goes_on=goes_on)
     detectors = [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
     say("coverage", 0)
     coverage = whole.coverage()  # over every vessel: what each bucket's silences ask
     found, flags, slow = _every_bucket(tables, count, whole, coverage, detectors, say)
     if flags.num_rows:
         clean = without_flagged(raw, flags)
-        redrawn = coverage_model(clean, data_end, preset.coverage)
+        redrawn = coverage_model(clean, data_end, preset.coverage, goes_on)
         if not _same_model(coverage, redrawn):
             coverage = redrawn
             found, _, slow = _every_bucket(tables, count, whole, coverage, detectors, say)

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cargotrace.detect.coverage import CoverageModel, coverage_model
+from cargotrace.detect.feeds import GoesOn
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.loitering import resampled_tracks
 from cargotrace.detect.outliers import scan_outliers, without_flagged
@@ -49,6 +50,8 @@ class Context:
     """Keep one sorted track for the run (`track`): worth its sort and memory only when a
     detector reads it whole (port visits, dark voyages); without one, identity and the
     resampling for encounters and loitering sort only what they read, as on their own."""
+    goes_on: GoesOn | None = None
+    """A windowed run: whether a feed has positions after the range read (`feeds.py`)."""
     _segmentation: Segmentation | None = None
     _coverage: CoverageModel | None = None
     _track: Any = None
@@ -100,7 +103,7 @@ class Context:
         """The feed's coverage (`coverage.py`), computed once for every silence detector."""
         if self._coverage is None:
             self._coverage = coverage_model(self.tables["positions"], self.data_end,
-                                            self.preset.coverage)
+                                            self.preset.coverage, self.goes_on)
         return self._coverage
 
     def track(self) -> Any:

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cargotrace.detect.feeds import feeds_of, source_names
+from cargotrace.detect.feeds import GoesOn, feeds_of, source_names
 from cargotrace.detect.footprint import NO_FOOTPRINT, Footprint, data_footprint
 from cargotrace.detect.hour_spans import (
     NO_SPANS,
@@ -314,21 +314,21 @@ class CoverageModel:
 ALL_OBSERVED = CoverageModel(Coverage(NO_SPANS, 0.0, 0.0))
 
 
-def coverage_model(positions: Any, data_end: datetime, params: CoverageParams
-                   ) -> CoverageModel:
+def coverage_model(positions: Any, data_end: datetime, params: CoverageParams,
+                   goes_on: GoesOn | None = None) -> CoverageModel:
     """The run's coverage model from its positions (an Ibis table on any engine).
 
     The positions are grouped per source, receiver, vessel and hour once (`vessel_hours`,
     kept on the engine while the model is drawn), for the feed's hours, the sources' and the
     receivers' hours and the footprint's sparse share. A store of several sources is judged
-    per source, and per feed when they hear different waters (`feeds.py`)."""
+    per source, and per feed when they hear different waters (`feeds.py`; `goes_on`)."""
     hours = vessel_hours(positions).cache()
     try:
         sources = source_names(hours)
         if len(sources) <= 1:
             model = _feed_model(positions, hours, data_end, params)
         else:
-            model = _per_source_model(positions, hours, data_end, params, tuple(sources))
+            model = _per_source_model(positions, hours, data_end, params, (*sources,), goes_on)
     finally:
         hours.release()
     reaches = (station_reaches(positions, params)
@@ -354,11 +354,11 @@ def _feed_model(positions: Any, hours: Any, data_end: datetime, params: Coverage
 
 
 def _per_source_model(positions: Any, hours: Any, data_end: datetime, params: CoverageParams,
-                      sources: tuple[str, ...]) -> CoverageModel:
+                      sources: tuple[str, ...], goes_on: GoesOn | None) -> CoverageModel:
     """Several sources: one feed judged per source, or one model per feed (`feeds.py`) with,
     on top, the hours any source observed (what the detect summary's notes count)."""
     counts = source_hours(hours)
-    feeds = feeds_of(positions, params)
+    feeds = feeds_of(positions, params, data_end, goes_on)
     if len(feeds) <= 1:
         return _feed_model(positions, hours, data_end, params, counts, sources)
     whole = CoverageModel(union_coverage(counts, sources, data_end, params), data_end,

@@ -15,7 +15,9 @@ that were hearing its waters:
   one ship sailed in both: MMSIs move between oceans and are reused);
 - a feed's hour is observed when any of its sources observed it, each source on its own
   busiest hour (`coverage.py`); a feed's time span is its own (first to last position), so a
-  2016 log is not measured to the end of a 2022 snapshot;
+  2016 log is not measured to the end of a 2022 snapshot; in a windowed run, a feed with
+  positions after the range read (`GoesOn`) runs to the range's end, not to its last
+  position read (which says where the window stopped, not where the feed did);
 - a vessel's silence is judged on the feed that heard it when it fell silent (of the feeds
   that heard the vessel, the one whose span holds the silence's start; else the first).
 
@@ -24,7 +26,7 @@ A store with one source has one feed, judged exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +36,12 @@ import numpy as np
 from cargotrace.detect.params import CoverageParams
 from cargotrace.store.engines import to_arrow
 
-__all__ = ["Feed", "feeds_of", "group_sources", "source_names"]
+__all__ = ["Feed", "GoesOn", "feeds_of", "group_sources", "source_names"]
+
+GoesOn = Callable[[tuple[str, ...]], bool]
+"""Whether positions of these sources follow the range a windowed run read
+(`Store.has_positions_from`): asked only of a feed whose last position read is before the
+run's data end."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +85,11 @@ def group_sources(cells: Iterable[tuple[str, int]]) -> list[tuple[str, ...]]:
     return sorted(tuple(g) for g in groups.values())
 
 
-def feeds_of(positions: Any, params: CoverageParams) -> list[Feed]:
+def feeds_of(positions: Any, params: CoverageParams, data_end: datetime | None = None,
+             goes_on: GoesOn | None = None) -> list[Feed]:
     """The feeds of a store holding several sources (module doc): one group-by per source and
-    `footprint_cell_deg` cell (positions, first and last time)."""
+    `footprint_cell_deg` cell (positions, first and last time). A feed that `goes_on` after
+    the range read ends at `data_end`."""
     deg = params.footprint_cell_deg
     p = positions.filter(positions.lat.notnull() & positions.lon.notnull())
     cells = to_arrow(p.group_by(
@@ -102,9 +111,13 @@ def feeds_of(positions: Any, params: CoverageParams) -> list[Feed]:
     for s, a, b in zip(cells["source"], cells["first"], cells["last"], strict=True):
         lo, hi = span.get(s, (a, b))
         span[s] = (min(lo, a), max(hi, b))
-    return [Feed(g, _utc(min(span[s][0] for s in g if s in span)),
-                 _utc(max(span[s][1] for s in g if s in span)))
-            for g in groups if any(s in span for s in g)]
+    feeds = [Feed(g, _utc(min(span[s][0] for s in g if s in span)),
+                  _utc(max(span[s][1] for s in g if s in span)))
+             for g in groups if any(s in span for s in g)]
+    if data_end is None or goes_on is None:
+        return feeds
+    return [Feed(f.sources, f.first, data_end) if f.last < data_end and goes_on(f.sources)
+            else f for f in feeds]
 
 
 def _utc(t: datetime) -> datetime:

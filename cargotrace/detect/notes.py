@@ -79,16 +79,34 @@ def longest_track_h(positions: Any, max_silence_h: float) -> float:
     return float(value or 0) / 3600
 
 
-def _observed_h(ctx: Context) -> float:
+def _observed_h(ctx: Context) -> tuple[float, str]:
     """Hours between the first position and the data's end that the feed observed
-    (`coverage.py`): only those can hold a gap's silence."""
+    (`coverage.py`): only those can hold a gap's silence. With several feeds (`feeds.py`) a
+    silence is judged on one feed, so what counts is the feed observed longest (the hours of
+    several feeds added up could hold no silence); the second item names it for the note."""
+    model = ctx.coverage()
+    if model.feeds:
+        hours = [(_feed_observed_h(m, first_s), _bounded(PurePath(m.sources[0]).name))
+                 for m, (first_s, _) in zip(model.feeds, model.spans_s, strict=True)]
+        most, name = max(hours, key=lambda h: h[0])
+        return most, f"the longest-observed of {len(hours)} feeds ({name})"
     positions = ctx.tables["positions"]
     first = ctx.once(("first_ts",), lambda: to_arrow(positions.aggregate(
         first=positions.ts.min())).column("first")[0].as_py())
     if first is None:
-        return 0.0
+        return 0.0, "the feed"
     span_h = (ctx.data_end - first).total_seconds() / 3600
-    return float(span_h - ctx.coverage().unobserved_h(first, ctx.data_end))
+    return float(span_h - model.unobserved_h(first, ctx.data_end)), "the feed"
+
+
+def _feed_observed_h(feed: CoverageModel, first_s: float) -> float:
+    """Hours from one feed's first position to its end (`data_end` of its model: its last
+    position, or the run's end if sooner) that it observed."""
+    if feed.data_end is None:
+        return 0.0
+    first = datetime.fromtimestamp(first_s, feed.data_end.tzinfo)
+    span_h = max(0.0, (feed.data_end - first).total_seconds() / 3600)
+    return float(span_h - feed.feed.unobserved_h(first, feed.data_end))
 
 
 def _too_short(ctx: Context, params: Any, what: str) -> list[str]:
@@ -116,9 +134,9 @@ def _no_exit(ctx: Context, preset: Preset) -> list[str]:
                 f"{params.min_busy_hour_vessels} vessels in the busiest hour, or than "
                 f"{params.footprint_min_cells} cells with {params.footprint_min_positions} "
                 "positions): no silence is read as leaving coverage"]
-    observed = _observed_h(ctx)
+    observed, feed = _observed_h(ctx)
     if observed < params.exit_min_silence_h:
-        return [f"capture too short: the feed was observed for {_hours(observed)}, less than "
+        return [f"capture too short: {feed} was observed for {_hours(observed)}, less than "
                 f"exit_min_silence_h {_hours(params.exit_min_silence_h)}: no silence can be "
                 "long enough"]
     return []
@@ -126,10 +144,10 @@ def _no_exit(ctx: Context, preset: Preset) -> list[str]:
 
 def _short_for(what: str, ctx: Context, min_h: float, name: str) -> str:
     """A note when the hours the feed observed cannot hold `what` (else empty)."""
-    observed = _observed_h(ctx)
+    observed, feed = _observed_h(ctx)
     if observed >= min_h:
         return ""
-    return (f"capture too short: the feed was observed for {_hours(observed)}, less than "
+    return (f"capture too short: {feed} was observed for {_hours(observed)}, less than "
             f"{name} {_hours(min_h)}: {what} cannot be that long")
 
 
@@ -270,10 +288,10 @@ def _why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context,
                      if silences == 0 else "")
     elif kind is EventKind.GAP:
         gap = preset.gap
-        observed = _observed_h(ctx)
+        observed, feed = _observed_h(ctx)
         if observed < gap.min_gap_h:
             notes.append(
-                f"capture too short: the feed was observed for {_hours(observed)} (hours "
+                f"capture too short: {feed} was observed for {_hours(observed)} (hours "
                 f"hearing at least {preset.coverage.min_hour_fraction:.0%} of the busiest hour's "
                 f"vessels), less than min_gap_h {_hours(gap.min_gap_h)}: no silence can be "
                 "long enough")

@@ -147,6 +147,9 @@ def detect(
         readers = (EventKind.PORT_VISIT, EventKind.DARK_VOYAGE, EventKind.DRAUGHT_CHANGE,
                    EventKind.POSSIBLE_DARK_PORT_CALL, EventKind.SHUTTLE)
         share_track = any(k in wanted for k in readers)
+        # a windowed run: a feed going on after the range read ends at its end (`feeds.py`)
+        goes_on = None if read_until is None else (
+            lambda sources: store.has_positions_from(data_end, sources))
         summary.buckets = _buckets(tables, engine, buckets or BucketParams())
         tell = progress or (lambda step, done, total: None)
         if summary.buckets > 1:
@@ -154,12 +157,12 @@ def detect(
                                    for b in range(1, summary.buckets + 1)), "across vessels"]
             run = detect_in_buckets(tables, chosen, data_end, wanted, summary.buckets,
                                     share_track, places_used(store),
-                                    lambda step, done: tell(step, done, len(steps)))
+                                    lambda step, done: tell(step, done, len(steps)), goes_on)
             ctx = run.context
             flags = run.flags
         else:
             ctx = Context(tables, chosen, data_end, share_track=share_track,
-                          places_used=places_used(store))
+                          places_used=places_used(store), goes_on=goes_on)
             steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
         on_engine = _OnEngine()
         try:

@@ -140,7 +140,6 @@ class MmsiTrack:
         return km <= params.min_jump_km or km / KM_PER_NM <= params.max_speed_kn * dt_s / 3600.0
 
     def split(self, params: IdentityParams, coverage: CoverageModel = ALL_OBSERVED) -> None:
-        coverage = coverage.for_vessel(self.mmsi)  # its own feed's, in a store of several
         step_km = _km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
         dt_s = np.diff(self.t)
         jump = (step_km > params.min_jump_km) & (
@@ -159,8 +158,7 @@ class MmsiTrack:
             # within max_gap_s stays open without asking the coverage model)
             open_segments = [s for s in open_segments
                              if (gap := self.t[start] - self.t[last[s]]) <= max_gap_s
-                             or gap - coverage.unobserved_s(
-                                 float(self.t[last[s]]), float(self.t[start])) <= max_gap_s]
+                             or gap - self._quiet_s(coverage, last[s], start) <= max_gap_s]
             options = [s for s in open_segments if self.reachable(last[s], start, params)]
             if options:
                 seg = max(options, key=lambda s: (size[s], last[s]))
@@ -172,6 +170,14 @@ class MmsiTrack:
             self.segment[start:end + 1] = seg
             last[seg] = end
             size[seg] += end - start + 1
+
+    def _quiet_s(self, coverage: CoverageModel, i: int, j: int) -> float:
+        """Seconds between positions i and j in which the feed was quiet, judged on the feed
+        that heard the vessel when it fell silent (at i), as gaps judge a silence
+        (`CoverageModel.for_vessel`): a vessel heard by two feeds at different times is not
+        judged on the other feed's hours (its first feed's, before)."""
+        feed = coverage.for_vessel(self.mmsi, self.ts(i)) if coverage.feeds else coverage
+        return feed.unobserved_s(float(self.t[i]), float(self.t[j]))
 
     def runs(self) -> list[tuple[int, int, int, int]]:
         """(mmsi, first row number, last row number, segment), row numbers 0-based."""

@@ -43,7 +43,12 @@ import duckdb
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import Progress, Stage, ingest_file
 from cargotrace.ingest.summary import IngestSummary
-from cargotrace.store.memory import memory_capped, one_thread
+from cargotrace.store.memory import (
+    is_out_of_memory,
+    memory_capped,
+    one_thread,
+    out_of_memory,
+)
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.store import Store, apply_settings
 
@@ -83,6 +88,19 @@ def ingest_into_lake(
     `stage` hears "committing" once, when the publish starts: the batch's own commit is not
     the lake's, and the publish (sorting and writing the Parquet files) is most of it."""
     lake.require_writable(f"ingest {Path(path).name}")
+    try:
+        return _ingest_into_lake(lake, path, options, progress, stage)
+    except Exception as exc:
+        if is_out_of_memory(exc):  # the batch and the lake are as they were: nothing stored
+            raise out_of_memory(exc, f"ingesting {Path(path).name} into the lake (nothing "
+                                     "was stored)") from exc
+        raise
+
+
+def _ingest_into_lake(
+    lake: LakeStore, path: str | Path, options: IngestOptions | None,
+    progress: Progress | None, stage: Stage | None,
+) -> IngestSummary:
     started = time.perf_counter()
     from cargotrace.store.lake.layout import STAGING
 

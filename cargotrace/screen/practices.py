@@ -2,14 +2,16 @@
 
 Source: "Guidance to Address Illicit Shipping and Sanctions Evasion Practices", US Department of
 State, Treasury (OFAC) and Coast Guard, 14 May 2020. We report six of its practices (document
-falsification cannot be seen in AIS or lists). Each is `seen`, `not seen` or `no data`:
+falsification cannot be seen in AIS or lists). Each is `seen`, `not seen`, `partly detectable`,
+`not detectable` or `no data`:
 - `seen`: at least one event or list fact below supports it (ids and facts are given);
 - `not seen`: every detector the practice needs ran over the store (the `meta` keys
   `detected:<kind>` written by `cargotrace detect`) and found nothing for this vessel;
-- `not detectable`: the detectors ran, found nothing, but the data could not have given some
-  of them any event (the run's `blocked` notes, e.g. "capture too short": a 1-hour capture
-  holds no 12-hour gap); those kinds and why are in `undetectable`. "Not seen" there would
-  read as "looked and found nothing";
+- `partly detectable`: the detectors ran and found nothing, but the data could not have given
+  some of them any event (the run's `blocked` notes, e.g. "capture too short": a 1-hour capture
+  holds no 12-hour gap); those kinds and why are in `undetectable`, the kinds that did look are
+  in `looked`. "Not seen" there would read as "looked at everything and found nothing";
+- `not detectable`: the same, but none of the needed kinds could have given any event;
 - `no data`: we cannot tell — the vessel has no AIS in the store, or a needed detector never ran
   (those are named in `not_detected`), or, for ownership, no list entry describes the vessel.
 No risk number is derived from these: the reasons are the output.
@@ -27,7 +29,7 @@ from cargotrace.screen.match import CONFIRMED, Match, Vessel
 from cargotrace.store.store import Store
 
 SEEN, NOT_SEEN, NO_DATA = "seen", "not seen", "no data"
-NOT_DETECTABLE = "not detectable"
+NOT_DETECTABLE, PARTLY_DETECTABLE = "not detectable", "partly detectable"
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Practice:
     not_detected: list[str] = field(default_factory=list)
     undetectable: dict[str, list[str]] = field(default_factory=dict)
     """Per needed kind whose last run could not find any event: why (its `blocked` notes)."""
+    looked: list[str] = field(default_factory=list)
+    """Needed kinds whose last run could find events (and, unless `seen`, found none)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,12 +65,16 @@ def _events(events: list[dict[str, Any]], kind: str, subkinds: tuple[str, ...] =
             and (attr is None or e["attrs"].get(attr))]
 
 
-def _status(evidence: bool, has_ais: bool, missing: list[str], blocked: bool) -> str:
+def _status(evidence: bool, has_ais: bool, missing: list[str], blocked: int, needed: int) -> str:
+    """Blind kinds only qualify "nothing found": a vessel with evidence is `seen` whatever
+    else could not look, and one needed kind never run makes the answer `no data`."""
     if evidence:
         return SEEN
     if not has_ais or missing:
         return NO_DATA
-    return NOT_DETECTABLE if blocked else NOT_SEEN
+    if not blocked:
+        return NOT_SEEN
+    return NOT_DETECTABLE if blocked == needed else PARTLY_DETECTABLE
 
 
 def _practice(key: str, title: str, rule: str, needs: list[str], found: list[dict[str, Any]],
@@ -74,9 +82,11 @@ def _practice(key: str, title: str, rule: str, needs: list[str], found: list[dic
     missing = [k for k in needs if k not in ran]
     blocked = {k: list(ran[k].get("blocked") or []) for k in needs
                if has_ais and k in ran and ran[k].get("blocked")}  # no AIS: nothing to say
-    return Practice(key, title, _status(bool(found or facts), has_ais, missing, bool(blocked)),
+    looked = [k for k in needs if has_ais and k in ran and k not in blocked]
+    return Practice(key, title, _status(bool(found or facts), has_ais, missing, len(blocked),
+                                        len(needs)),
                     rule, sorted({e["event_id"] for e in found}), facts, needs, missing,
-                    blocked)
+                    blocked, looked)
 
 
 def assess_practices(

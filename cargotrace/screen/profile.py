@@ -25,7 +25,8 @@ from cargotrace.store.names import name_key
 from cargotrace.store.store import Store
 from cargotrace.store.vessels import vessel_identities
 
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
+"""2: a practice's `status` may be `partly detectable`; practices gained `looked`."""
 _PUNCT = "[^A-Z0-9]+"
 
 

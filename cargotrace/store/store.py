@@ -7,7 +7,7 @@ nothing), and Ibis compiles the same detector expressions to it and to PySpark.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -159,11 +159,16 @@ class Store:
         day-partitioned views to the days of the window (`LakeStore.reading_window`)."""
         yield
 
-    def has_positions_from(self, moment: datetime) -> bool:
-        """Whether any position has `ts >= moment`: a windowed detect asks where its data
-        ends (`detect.run`), and must not open files outside its reading window to know."""
-        return bool(self.con.execute("SELECT count(*) FROM (SELECT 1 FROM positions "
-                                     "WHERE ts >= ? LIMIT 1)", [moment]).fetchall()[0][0])
+    def has_positions_from(self, moment: datetime, sources: Iterable[str] | None = None
+                           ) -> bool:
+        """Whether any position (of `sources`, when given) has `ts >= moment`: a windowed
+        detect asks where its data ends (`detect.run`), and where each of its feeds ends (a
+        feed that goes on after the range read ends there, not at its last position read)."""
+        return bool(self.con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM positions WHERE ts >= ? "
+            "AND (? IS NULL OR list_contains(?, source)) LIMIT 1)",
+            [moment, None if sources is None else True,
+             None if sources is None else list(sources)]).fetchall()[0][0])
 
     def count(self, name: str) -> int:
         """Row count of a core table (cheap: used in summaries and tests)."""

@@ -206,3 +206,126 @@ def test_a_receiver_name_heard_in_two_feeds_is_judged_on_both_feeds_hours(
     per = frame.assign(h=(frame["ts"] - T0).dt.total_seconds() // 3600) \
                .groupby("h")["mmsi"].nunique().reindex(range(48), fill_value=0)
     assert hours == [int(h) for h, n in per.items() if n < 0.1 * per.max()] == [5, 6, 7]
+
+
+def _observed_h_per_source(db: str) -> dict[str, float]:
+    """Per source, the hours between its first and last position that heard at least 10% of
+    its own busiest hour's vessels (coverage's default `min_hour_fraction`), each hour clipped
+    to the source's span: plain SQL, not the coverage code."""
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute("""
+        WITH h AS (SELECT source, date_trunc('hour', ts) AS hour, count(DISTINCT mmsi) AS n
+                   FROM positions GROUP BY ALL),
+             s AS (SELECT source, min(ts) AS a, max(ts) AS b FROM positions GROUP BY ALL)
+        SELECT h.source, sum(epoch(least(h.hour + INTERVAL 1 HOUR, s.b))
+                             - epoch(greatest(h.hour, s.a))) / 3600
+        FROM h JOIN s USING (source)
+        WHERE h.n >= 0.1 * (SELECT max(n) FROM h AS x WHERE x.source = h.source)
+        GROUP BY h.source""").fetchall()
+    con.close()
+    return {str(source): float(hours) for source, hours in rows}
+
+
+def test_capture_too_short_names_the_longest_observed_feed_not_a_sum_over_feeds(
+        solent_store: Path, marinecadastre_store: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """Found by a new-user test: a store of the Solent capture (84 minutes, 2016) and the
+    MarineCadastre snapshot (one busy hour, 2022) said "the feed was observed for 3.0 h", the
+    hours of both feeds added up (and the hours between them). A silence is judged on one
+    feed: the note gives the feed observed longest, named, and its own hours."""
+    both = copy_store(marinecadastre_store, tmp_path, "both.duckdb")
+    with cargotrace.open_store(both) as store:
+        ingest_file(store, shared_data / SOLENT)
+        notes = detect(store, kinds=["gap", "dark_voyage"]).blocked
+    per_source = _observed_h_per_source(str(both))
+    longest = max(per_source, key=lambda s: per_source[s])
+    assert len(per_source) == 2 and Path(longest).name == Path(SOLENT).name
+    assert sum(per_source.values()) > 2 * 1.2  # a sum would read as ~2.4 h or more
+    expected = (f"capture too short: the longest-observed of 2 feeds ({Path(longest).name}) "
+                f"was observed for {per_source[longest]:.1f} h")
+    assert notes["gap"][0].startswith(expected), notes["gap"]
+    assert notes["dark_voyage"][0].startswith(expected), notes["dark_voyage"]
+
+
+def test_a_vessel_heard_by_two_feeds_is_segmented_on_the_feed_that_heard_it_then(
+        tmp_store: cargotrace.Store) -> None:
+    """Identity's split closes a segment silent for more than `max_segment_gap_h` of heard
+    hours; a jump may rejoin a segment still open. MMSI 273000000 is heard in log B's waters
+    (40 N) until 30 h, falls silent with all of B's ships in B's outage (30-60 h), is heard in
+    log A's waters (10 N, 40-50 h: another ship on the MMSI) and again near where B last heard
+    it at 65 h. Its 35-hour silence in B held 5 heard hours: the first ship's segment was still
+    open, and takes it back (two segments). Judged on A, the vessel's first feed (as before),
+    whose hours before it began read as heard, the segment had closed: a third segment."""
+    from cargotrace.detect.params import IdentityParams
+    from cargotrace.detect.segments import split_tracks
+
+    mmsi = 273000000
+    b = [r for r in _fleet(mmsi, 30, 80, 40.0, "b.nmea", down=(30, 60))
+         if r["mmsi"] != mmsi or r["ts"] < T0 + timedelta(hours=30)
+         or T0 + timedelta(hours=65) <= r["ts"] < T0 + timedelta(hours=67)]
+    a = [r | {"ts": r["ts"] + timedelta(hours=40)}
+         for r in _fleet(366000000, 30, 40, 10.0, "a.nmea")]
+    other = [r | {"mmsi": mmsi, "ts": r["ts"] + timedelta(hours=40)}
+             for r in _fleet(366000000, 1, 10, 10.0, "a.nmea")]
+    rows = b + a + other
+    _store(tmp_store, rows)
+    model = coverage_model(tables_on(Engine.DUCKDB, tmp_store, ["positions"])["positions"],
+                           T0 + timedelta(hours=80), CoverageParams())
+    assert [m.sources for m in model.feeds] == [("a.nmea",), ("b.nmea",)]
+    # independently (pandas): the hours of the MMSI's silence in B that B heard (10% of its
+    # busiest hour's vessels)
+    frame = pd.DataFrame(b)
+    per_hour = frame.groupby((frame["ts"] - T0).dt.total_seconds() // 3600)["mmsi"].nunique()
+    mine = sorted(frame[frame["mmsi"] == mmsi]["ts"])
+    longest = max(range(1, len(mine)), key=lambda i: mine[i] - mine[i - 1])
+    first_h, last_h = ((t - T0).total_seconds() // 3600 for t in mine[longest - 1:longest + 1])
+    heard = [h for h in range(int(first_h) + 1, int(last_h))
+             if per_hour.get(h, 0) >= 0.1 * per_hour.max()]
+    params = IdentityParams()
+    silence_h = (mine[longest] - mine[longest - 1]).total_seconds() / 3600
+    assert silence_h > params.max_segment_gap_h >= len(heard)  # open only on B's own hours
+    located = pa.Table.from_pylist([{k: r[k] for k in ("mmsi", "ts", "lat", "lon")}
+                                    for r in rows if r["mmsi"] == mmsi])
+    runs = split_tracks(located, params, model).runs
+    assert len(set(runs.column("segment").to_pylist())) == 2
+    in_order = runs.sort_by("first_rn").column("segment").to_pylist()
+    assert len(in_order) == 3 and in_order[0] == in_order[2] != in_order[1]  # B, A, B again
+
+
+def _hourly(first_mmsi: int, n: int, hours: int, lat: float, source: str,
+            silent: dict[int, tuple[int, int]]) -> list[dict[str, Any]]:
+    """`n` ships heard once an hour (at 5 past) by `source`, but not in a ship's `silent`
+    hours: a sparse regional log, whose last position read stops short of a range's end."""
+    return [{"mmsi": first_mmsi + v, "ts": T0 + timedelta(hours=h, minutes=5),
+             "lat": lat + v * 0.05, "lon": 134.0 + h * 0.01, "sog": 10.0, "cog": 90.0,
+             "msg_type": 1, "source": source, "ingest_id": 1}
+            for v in range(n) for h in range(hours)
+            if not (v in silent and silent[v][0] <= h < silent[v][1])]
+
+
+def test_a_windowed_run_measures_a_feed_going_on_to_the_range_read_not_its_last_fix(
+        tmp_path: Path) -> None:
+    """A windowed detect reads up to `read_until`; the store has positions after it. A feed
+    that goes on after the range read ends there, as the run's data does: ship 3 of an hourly
+    log, silent from 9:05, has an open gap measured to `read_until`, alone or beside a far
+    snapshot (a second feed). It was measured to the log's last position read (55 minutes
+    short), because a feed's end was its last position read."""
+    log = _hourly(273000000, 20, 60, 40.0, "a.nmea", silent={3: (10, 50)})
+    far = _fleet(366000000, 30, 60, 10.0, "b.nmea")
+    found = {}
+    for name, rows in (("alone", log), ("beside", log + far)):
+        with cargotrace.open_store(tmp_path / f"{name}.duckdb") as store:
+            _store(store, rows)
+            summary = detect(store, kinds=["gap"], since=T0, until=T0 + timedelta(hours=20),
+                             overrides={"window.gap_h": "4"})
+            read_until = datetime.fromisoformat(summary.window["read_until"])
+            found[name] = store.con.execute(
+                "SELECT mmsi, start, \"end\", (attrs->>'duration_h')::DOUBLE FROM events "
+                "WHERE kind = 'gap'").fetchall()
+    frame = pd.DataFrame(log)  # independently: the ship's last fix before its silence
+    last_fix = frame[(frame["mmsi"] == 273000003) & (frame["ts"] < T0 + timedelta(hours=10))
+                     ]["ts"].max()
+    assert read_until < max(r["ts"] for r in log)  # the log goes on after the range read
+    expected = (read_until - last_fix).total_seconds() / 3600
+    assert found["alone"] == [(273000003, last_fix, None, pytest.approx(expected, abs=1e-3))]
+    assert found["beside"] == found["alone"]

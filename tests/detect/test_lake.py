@@ -289,3 +289,24 @@ def test_a_windowed_redetect_on_spark_reads_the_margin_days_and_changes_no_gap(
     with cargotrace.open_store(duck_path, read_only=True) as duck, \
             cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert _events(lake) == _events(duck)
+
+
+def test_a_lake_tells_whether_a_feed_goes_on_after_a_window(detected_lake: Path) -> None:
+    """A windowed run of several feeds asks, per feed, whether its sources have positions
+    after the range read (`has_positions_from(moment, sources)`, `feeds.py`): the lake reads
+    the later days' files for it even inside a reading window that leaves them out."""
+    from datetime import timedelta
+
+    with cargotrace.open_store(f"lake:{detected_lake}", read_only=True) as lake:
+        sources, first, last = lake.con.execute(
+            "SELECT list(DISTINCT source), min(ts), max(ts) FROM positions").fetchone() or ()
+        middle = first + (last - first) / 2
+        moments = [middle, middle.replace(hour=0, minute=0, second=0, microsecond=0),
+                   last, last + timedelta(seconds=1)]
+        expected = {(m, tuple(s)): lake.con.execute(  # over every day, before any window
+            "SELECT count(*) > 0 FROM positions WHERE ts >= ? AND list_contains(?, source)",
+            [m, s]).fetchone()[0] for m in moments for s in (sources, ["elsewhere.nmea"])}
+        with lake.reading_window(first, middle):
+            answers = {(m, tuple(s)): lake.has_positions_from(m, s)
+                       for m in moments for s in (sources, ["elsewhere.nmea"])}
+    assert answers == expected and sum(expected.values()) == 3

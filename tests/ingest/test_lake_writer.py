@@ -320,3 +320,42 @@ def test_progress_tells_each_step_and_every_byte_on_both_store_kinds(tmp_path: P
             assert heard.index("committing") > max(i for i, h in enumerate(heard)
                                                    if isinstance(h, int)), where
             assert sum(read) == os.path.getsize(feed) and len(read) > 1, where
+
+
+def _files_under(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_memory_limit_too_small_for_a_lake_ingest_is_one_line_and_stores_nothing(
+    shared_data: Path, tmp_path: Path,
+) -> None:
+    """Found by a new-user test: `CARGOTRACE_MEMORY_LIMIT=16MB cargotrace ingest --store
+    lake:DIR` of the real MarineCadastre CSV ended in "Out of Memory Error: could not allocate
+    block of size 256.0 KiB ... (cannot write the store)", and at 2 MB in a traceback while the
+    lake opened. Now one line naming the limit, that nothing was stored and what is enough;
+    exit 1; a lake the command created is removed, an existing one is left byte for byte."""
+    env = {**os.environ, "PYTHONPATH": str(Path(cargotrace.__file__).parents[1])}
+    csv = shared_data / "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+    solent = shared_data / "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
+    existing = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{existing}") as lake:
+        ingest_into_store(lake, solent)
+    before = _files_under(existing)
+    for limit, root in (("16MB", existing), ("2MB", tmp_path / "new")):
+        done = subprocess.run(
+            [sys.executable, "-m", "cargotrace", "ingest", "--store", f"lake:{root}", str(csv)],
+            env={**env, "CARGOTRACE_MEMORY_LIMIT": limit}, capture_output=True, text=True,
+            timeout=300, check=False)
+        assert done.returncode == 1, done.stderr[-3000:]
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: out of memory "), lines
+        assert f"under $CARGOTRACE_MEMORY_LIMIT={limit}: raise it" in lines[0]
+        assert "64 MB is enough" in lines[0]
+        assert ("(nothing was stored)" in lines[0]) == (root == existing)  # else: at its open
+    assert not (tmp_path / "new").exists()
+    assert _files_under(existing) == before  # not a byte of the failed ingest stayed
+    rows = pd.read_csv(solent)  # independently: the lake still holds the Solent rows only
+    with cargotrace.open_store(f"lake:{existing}", read_only=True) as lake:
+        stored = lake.con.execute("SELECT count(*), count(DISTINCT source) FROM positions"
+                                  ).fetchone()
+    assert stored is not None and stored[1] == 1 and 0 < stored[0] <= len(rows)

@@ -104,17 +104,21 @@ def test_an_explicit_mmsi_query_is_never_read_as_an_imo() -> None:
     assert Query.parse("mmsi:273269509").mmsi == 273269509
 
 
-def test_a_capture_too_short_for_a_behaviour_says_not_detectable_not_not_seen(
+def test_a_capture_too_short_for_a_behaviour_says_not_or_partly_detectable(
     solent_store: Path, tmp_path: Path,
 ) -> None:
     """Found by a new-user test: on the real Solent capture (84 minutes) `detect` says gaps,
     dark voyages, encounters and loitering could not be found ("capture too short"), yet the
     profile said "AIS disabling: not seen", which reads as "looked and found nothing". The
-    run stores why with it, and the profile says `not detectable`, with the kinds and why."""
+    run stores why with it, and the profile says `not detectable` when none of the practice's
+    kinds could find anything, `partly detectable` when some could (AIS disabling: identity's
+    position jumps and shared MMSIs did look), with the blind kinds, why, and who looked."""
     import duckdb
 
     from cargotrace.cli.commands.vessel import render
     from cargotrace.detect.presets import resolve
+    from cargotrace.publish.params import ReportParams
+    from cargotrace.publish.report.vessels import vessel_sections
 
     path = tmp_path / "solent.duckdb"
     path.write_bytes(solent_store.read_bytes())
@@ -127,8 +131,10 @@ def test_a_capture_too_short_for_a_behaviour_says_not_detectable_not_not_seen(
         kinds = {k for (k,) in con.execute(
             "SELECT DISTINCT kind FROM events WHERE mmsi = ? OR other_mmsi = ?",
             [mmsi, mmsi]).fetchall()}
-        stored = json.loads(con.execute(
-            "SELECT value FROM meta WHERE key = 'detected:gap'").fetchone()[0])
+        runs = {k.removeprefix("detected:"): json.loads(v) for k, v in con.execute(
+            "SELECT key, value FROM meta WHERE key LIKE 'detected:%'").fetchall()}
+    stored = runs["gap"]
+    blind = {k for k, run in runs.items() if run["blocked"]}
     gfw = resolve("gfw", {})
     assert span_h < gfw.gap.min_gap_h and span_h < gfw.encounter.min_duration_h
     assert not kinds & {"gap", "dark_voyage", "encounter", "loitering"}
@@ -136,10 +142,27 @@ def test_a_capture_too_short_for_a_behaviour_says_not_detectable_not_not_seen(
         stored["blocked"][0]
     with cargotrace.open_store(path, read_only=True) as store:
         profile = vessel_profile(store, str(mmsi))
+        sections = vessel_sections({"vessels": [{"in_store_mmsis": [mmsi], "evidence": ["t"]}],
+                                    "hypotheses": []}, store, ReportParams())
+    assert profile["profile_version"] == 2
     practices = {p["practice"]: p for p in profile["practices"]}
+    for practice in practices.values():  # the status follows the stored runs' blocked notes
+        if practice["practice"] == "altered_identification":  # needs static reports: none here
+            assert practice["status"] == "no data"
+            continue
+        needs = [k for k in practice["needs"] if k in runs]
+        if practice["event_ids"] or practice["evidence"] or len(needs) < len(practice["needs"]):
+            continue
+        blind_here = [k for k in needs if k in blind]
+        expected = ("not seen" if not blind_here else "not detectable"
+                    if len(blind_here) == len(needs) else "partly detectable")
+        assert practice["status"] == expected, practice
+        assert sorted(practice["undetectable"]) == sorted(blind_here)
+        assert sorted(practice["looked"]) == sorted(set(needs) - blind)
     disabling = practices["ais_disabling"]
-    assert disabling["status"] == "not detectable"
-    assert set(disabling["undetectable"]) == {"gap", "dark_voyage"}  # identity could look
+    assert disabling["status"] == "partly detectable"  # identity could look, and saw nothing
+    assert set(disabling["undetectable"]) == {"gap", "dark_voyage"} and disabling["looked"] == [
+        "identity"]
     assert disabling["undetectable"]["gap"] == stored["blocked"]
     assert practices["ship_to_ship_transfers"]["status"] == "not detectable"
     assert practices["voyage_irregularities"]["status"] == "not detectable"
@@ -148,4 +171,10 @@ def test_a_capture_too_short_for_a_behaviour_says_not_detectable_not_not_seen(
     assert practices["false_flags_flag_hopping"]["undetectable"] == {}
     shown = render(profile)[-1]
     cells = "\n".join(str(c) for col in shown.columns for c in col._cells)  # type: ignore[union-attr]
-    assert "not detectable" in cells and "gap could not be detected: capture too short" in cells
+    assert "partly detectable" in cells and "not seen by identity" in cells
+    assert "gap could not be detected: capture too short" in cells
+    in_report = {p["title"]: p for p in sections[0]["practices"]}
+    assert in_report["AIS disabling or manipulation"]["blind"] == (
+        "not seen by identity; gap, dark_voyage could not be detected (capture too short)")
+    assert in_report["AIS disabling or manipulation"]["status"] == "partly detectable"
+    assert in_report["False flags and flag hopping"]["blind"] == ""

@@ -21,6 +21,7 @@ from cargotrace.cli.app import (
     print_json,
     read_optional_store,
 )
+from cargotrace.errors import ParamsError, UnreadableInputError
 
 if TYPE_CHECKING:
     from cargotrace.cases.campaign import CampaignResult
@@ -111,7 +112,7 @@ def report(
     from cargotrace.publish.campaign_report import FORMATS, write_campaign_report
 
     if format not in FORMATS:
-        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+        raise ParamsError(f"--format {format}: use one of {', '.join(FORMATS)}")
     written = read_optional_store(store, lambda st: write_campaign_report(
         campaign_file, out_path, st, fmt=format))
     for verdict in written.result.claims:
@@ -140,8 +141,7 @@ def evaluate(
     from cargotrace.sim.evaluation_inputs import read_truth
 
     if not sim_dir.is_dir():
-        raise typer.BadParameter(f"{sim_dir}: not a folder written by cargotrace simulate",
-                                 param_hint="SIM_DIR")
+        raise UnreadableInputError(f"{sim_dir}: not a folder written by cargotrace simulate")
     campaign = read_campaign(sim_dir / "campaign.yaml")
     truth = read_truth(sim_dir / "truth.parquet")
     result = read_optional_store(store, lambda st: build_campaign(

@@ -18,6 +18,7 @@ from cargotrace.cli.app import (
     out,
     read_optional_store,
 )
+from cargotrace.errors import ParamsError
 
 if TYPE_CHECKING:
     from cargotrace.publish.report import Report
@@ -46,7 +47,7 @@ def report(
     from cargotrace.publish.report import FORMATS, write_report
 
     if format not in FORMATS:
-        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+        raise ParamsError(f"--format {format}: use one of {', '.join(FORMATS)}")
     result: Report = read_optional_store(
         store, lambda st: write_report(case_file, out_dir, st, fmt=format))
     best = result.result.best

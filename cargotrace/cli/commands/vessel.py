@@ -113,6 +113,8 @@ def _practices_table(practices: list[dict[str, Any]]) -> Table:
         behind = pr["evidence"] + [f"{len(pr['event_ids'])} event(s)"] * bool(pr["event_ids"])
         if pr["not_detected"]:
             behind.append(f"never detected: {', '.join(pr['not_detected'])}")
+        if pr.get("undetectable") and pr.get("looked") and not pr["event_ids"]:
+            behind.append(f"not seen by {', '.join(pr['looked'])}")
         for kind, why in pr.get("undetectable", {}).items():  # the run's own notes
             behind.append(f"{kind} could not be detected: {'; '.join(why)}")
         t.add_row(pr["title"], pr["status"], "\n".join(behind), pr["rule"])

@@ -33,6 +33,19 @@ def _subjects(case_dict: dict[str, Any], params: ReportParams) -> list[tuple[int
     return list(out.items())[:params.max_vessels]
 
 
+def _blind(practice: dict[str, Any]) -> str:
+    """Which needed kinds could not find any event, and the short reason (the run's `blocked`
+    note up to its first colon, e.g. "capture too short"): a reader of "partly detectable"
+    needs to know what was not looked at. Empty when every kind could look."""
+    blind = practice.get("undetectable") or {}
+    if not blind or practice["event_ids"]:
+        return ""
+    why = sorted({note.split(":")[0] for notes in blind.values() for note in notes})
+    looked = practice.get("looked") or []
+    return ("; ".join([f"not seen by {', '.join(looked)}"] * bool(looked)
+                      + [f"{', '.join(blind)} could not be detected ({'; '.join(why)})"]))
+
+
 def _identity_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for ident in profile["identities"]:
@@ -126,7 +139,7 @@ def _store_section(store: Store, mmsi: int, why: str, params: ReportParams,
                        "reasons": h["reasons"]} for h in profile["sanctions"]],
         "owners": [f"{o['name']} ({o['relation'].replace('_', ' ')}, {o['list']})"
                    for o in profile["owners"]],
-        "practices": [{"title": p["title"], "status": p["status"],
+        "practices": [{"title": p["title"], "status": p["status"], "blind": _blind(p),
                        "events": len(p["event_ids"])} for p in profile["practices"]],
         "events": event_rows(profile, params.events_per_vessel, window, places),
         "events_total": profile["events_total"],

@@ -299,11 +299,11 @@ def _local_session() -> Any:
 
 
 def _start(session_class: Any, config: dict[str, str]) -> Any:
-    """A local session with `config` (a JVM started by spark-submit)."""
-    builder = session_class.builder.master(SPARK_MASTER).appName("cargotrace")
-    for key, value in config.items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+    """A local session with `config` (a JVM started by spark-submit, its output in the
+    scratch folder: `jvm_output.py`)."""
+    from cargotrace.store.engines.jvm_output import start_local
+
+    return start_local(session_class, SPARK_MASTER, config)
 
 
 def is_connect_session(session: Any) -> bool:

@@ -117,12 +117,19 @@ class LakeStore(Store):
         try:
             self.snapshot = latest_snapshot(root)
             self.con = self._connect()
-            self._load()
+            try:
+                self._load()
+            except duckdb.OutOfMemoryException as exc:  # a memory limit of a few MB
+                from cargotrace.store.memory import out_of_memory
+
+                raise out_of_memory(exc, "opening the lake") from exc
             if self.created:
                 self.commit("create")
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
+            if not read_only:
+                self.remove_created()  # a lake this open began is not left half made
             raise
 
     def _prepare(self, exists: bool) -> None:
@@ -268,13 +275,22 @@ class LakeStore(Store):
             self._days = previous
             self._views()
 
-    def has_positions_from(self, moment: datetime) -> bool:
+    def has_positions_from(self, moment: datetime, sources: Iterable[str] | None = None
+                           ) -> bool:
         """As on the DuckDB store, from the snapshot's days where they tell: a later day's
         partition, or `moment`'s own day from its midnight on, holds positions at or after it;
-        only `moment`'s day (read by the window ending there) is queried."""
+        only `moment`'s day (read by the window ending there) is queried. With `sources` the
+        days cannot tell: the `source` column of `moment`'s day and later is read (asked only
+        by a windowed run of several feeds, for a feed whose last position read is early)."""
         moment = _utc(moment)
         day = moment.date().isoformat()
         days = self.snapshot.days("positions")
+        if sources is not None:
+            later = self.files_of("positions", [d for d in days if d >= day])
+            return bool(later) and bool(self.con.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM ({files_sql(self.root, 'positions', later)})"
+                " WHERE ts >= ? AND list_contains(?, source) LIMIT 1)",
+                [moment, list(sources)]).fetchall()[0][0])
         if any(d > day for d in days):
             return True
         if day not in days:
