@@ -12,6 +12,7 @@ short a capture, no static reports, no positions.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Replaced
 from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
@@ -171,21 +173,30 @@ def detect(
                                            lambda step, done: tell(step, done + 1, len(steps)))
             else:
                 summary.flagged = replace_flags(store, flags, since, until)
-            _store_found(store, ctx, wanted, summary, since, until, on_engine)
+            # the notes are committed with the events, or not at all
+            record_notes = functools.partial(_record_notes, store, wanted, inputs, chosen, ctx,
+                                             summary, since, until)
+            _store_found(store, ctx, wanted, summary, since, until, on_engine, record_notes)
             tell("done", len(steps), len(steps))
-            for kind in wanted:
-                blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
-                notes = run_notes(kind, inputs, ctx, blocked)
-                if notes:
-                    summary.notes[kind] = notes
-                if blocked:
-                    summary.blocked[kind] = blocked
-                record_run(store, kind, summary, since, until)  # with its notes
         finally:
             on_engine.release()
             ctx.release()
         summary.duration_s = time.perf_counter() - started
         return summary
+
+
+def _record_notes(store: Store, wanted: list[EventKind], inputs: Inputs, chosen: Preset,
+                  ctx: Context, summary: DetectSummary, since: datetime | None,
+                  until: datetime | None) -> None:
+    """Each wanted kind's notes, in the summary and with the run (`record_run`)."""
+    for kind in wanted:
+        blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
+        notes = run_notes(kind, inputs, ctx, blocked)
+        if notes:
+            summary.notes[kind] = notes
+        if blocked:
+            summary.blocked[kind] = blocked
+        record_run(store, kind, summary, since, until)  # with its notes
 
 
 def _read_tables(store: Store, engine: Engine | str, since: datetime | None,
@@ -310,25 +321,32 @@ def _store_found(
     since: datetime | None,
     until: datetime | None,
     on_engine: _OnEngine,
+    record_notes: Callable[[], None],
 ) -> None:
     """Store every wanted kind's events at once: one transaction (a failed run leaves the
     store as it was, not half the kinds replaced) and one delete and insert instead of one
     per kind. `store_events` keeps only the events that start in [since, until). Events left
     on Spark's engine are written by Spark on a lake, collected as rows otherwise
-    (`event_writes.py`)."""
+    (`event_writes.py`). `record_notes` (the `detected:` notes, which need the counts)
+    runs inside that commit: a run killed or failing before it leaves the events and the
+    notes as they were, never new events under old notes."""
     chosen = _chosen(wanted)
     tables = [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
               for detector in chosen for kind in detector.kinds
               if kind in wanted and kind not in on_engine.kinds]
     stored = [k for d in chosen for k in d.kinds if k in wanted]
-    replaced = write_events(store, tables, on_engine.frames, [str(k) for k in stored],
-                            since, until)
-    summary.replaced += replaced.removed
-    summary.folded += replaced.folded
-    for kind in stored:
-        summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
-        if kind in ctx.inputs:
-            summary.inputs[kind] = ctx.inputs[kind]
+
+    def counted(replaced: Replaced) -> None:
+        summary.replaced += replaced.removed
+        summary.folded += replaced.folded
+        for kind in stored:
+            summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
+            if kind in ctx.inputs:
+                summary.inputs[kind] = ctx.inputs[kind]
+        record_notes()
+
+    write_events(store, tables, on_engine.frames, [str(k) for k in stored], since, until,
+                 counted)
 
 
 def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
