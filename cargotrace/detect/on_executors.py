@@ -148,7 +148,8 @@ def group_events(group: pa.Table, beside: pa.Table, target: pa.Schema,
     driver's list order is Spark's own)."""
     if group.num_rows == 0:
         return EVENT_SCHEMA.empty_table()
-    beside = beside.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA).sort_by("event_id")
+    beside = (beside.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA).sort_by("event_id")
+              if beside.num_rows else EVENT_SCHEMA.empty_table())
     events = post_step(_as_on_driver(group, target, order_by), beside)
     batches = list(_rows_of(events, provenance))
     return pa.Table.from_batches(batches, EVENT_SCHEMA) if batches else EVENT_SCHEMA.empty_table()
