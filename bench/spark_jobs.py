@@ -3,7 +3,8 @@
 
     PYTHONPATH=$PWD python bench/spark_jobs.py COPY_OF_A_STORE.duckdb [--jobs jobs.tsv]
 
-Detects every kind on the store (its events are replaced: give it a copy). Steps are the
+Detects every kind on the store (its events are replaced: give it a copy). Rows collected: what the
+collections returned to the driver (the driver's share of the data). Steps are the
 progress steps of `detect` plus the parts around them (the tables handed to Spark, the events
 written, the notes), marked by wrapping those functions. Jobs are read from the SparkContext's
 status tracker (`getJobIdsForGroup`: the run's jobs belong to no group) before and after each
@@ -28,7 +29,7 @@ from cargotrace.store.store import open_store
 
 COUNTED = {"localCheckpoint": "checkpoints", "checkpoint": "checkpoints", "cache": "caches",
            "toArrow": "collections", "collect": "collections", "toPandas": "collections"}
-COLUMNS = ("secs", "jobs", "stages", "tasks", "checkpoints", "collections")
+COLUMNS = ("secs", "jobs", "stages", "tasks", "checkpoints", "collections", "rows collected")
 
 
 class Steps:
@@ -66,7 +67,11 @@ def _counting(steps: Steps, method: Callable[..., Any], what: str) -> Callable[.
     @functools.wraps(method)
     def counted(*args: Any, **kwargs: Any) -> Any:
         steps.row()[what] += 1
-        return method(*args, **kwargs)
+        result = method(*args, **kwargs)
+        if what == "collections":  # rows that reached the driver (an Arrow table or a list)
+            steps.row()["rows collected"] += int(getattr(result, "num_rows", None)
+                                                 or len(result or []))
+        return result
     return counted
 
 

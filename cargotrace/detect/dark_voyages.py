@@ -84,11 +84,12 @@ def _silences(p: Any, params: DarkVoyageParams, data_end: datetime) -> Any:
     )
 
 
-def _history(p: Any, found: pa.Table, params: DarkVoyageParams) -> Any:
-    """Per silence of `found` (fetched `_silences`), its vessel's last slow time before it
-    (`last_slow_t_s`) and reception baseline (`baseline_s`, `n_intervals`): one row per
-    silence, (mmsi, start) as in `found`."""
-    s = ibis.memtable(found.select(["mmsi", "start"]))
+def _history(p: Any, found: pa.Table | Any, params: DarkVoyageParams) -> Any:
+    """Per silence of `found` (fetched `_silences`, or on Spark the silences kept on the
+    executors), its vessel's last slow time before it (`last_slow_t_s`) and reception
+    baseline (`baseline_s`, `n_intervals`): one row per silence, (mmsi, start) as in `found`."""
+    s = (ibis.memtable(found.select(["mmsi", "start"])) if isinstance(found, pa.Table)
+         else found.select("mmsi", "start"))
     # when the vessel was last slow before each silence: a join of the few silences to the
     # slow positions (cheaper than a running maximum over every position)
     slow = p.filter((p.sog < params.slow_max_sog_kn).fill_null(False)).select(
@@ -111,6 +112,16 @@ def _history(p: Any, found: pa.Table, params: DarkVoyageParams) -> Any:
         "mmsi", "start", "last_slow_t_s")
     return out.left_join(baseline, "mmsi").select(
         "mmsi", "start", "last_slow_t_s", "baseline_s", "n_intervals")
+
+
+def silences_on_engine(p: Any, params: DarkVoyageParams, data_end: datetime) -> tuple[Any, Any]:
+    """`silence_candidates` left on the engine (Spark: no silence comes to the driver): the
+    silences of the track `p` kept there once (read twice: by their history and the result)
+    with their `_history` joined, and the kept silences to release after."""
+    found = _silences(p, params, data_end).cache()
+    history = _history(p, found, params)
+    joined = found.left_join(history, ["mmsi", "start"])
+    return joined.select(*found.columns, *[f.name for f in _HISTORY]), found
 
 
 _HISTORY = pa.schema([("last_slow_t_s", pa.int64()), ("baseline_s", pa.float64()),
@@ -267,49 +278,78 @@ def detect_dark_voyages(
     return events
 
 
-def detect_draught_changes(
-    vessel_reports: Any, silences: list[Event], params: DraughtChangeParams
-) -> list[Event]:
-    """The reported draught before vs after each closed silence (gaps and dark voyages; one
-    silence reported as both is compared once)."""
+SILENCE_PRIORITY = (EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.DARK_VOYAGE)
+"""The kind a silence reported as several is compared as (its first in this order)."""
+_WINDOW_KEYS = ("s_mmsi", "s_start", "s_end")
+_CARRIED = ("s_lat", "s_lon", "s_confidence", "s_kind")
+
+
+def silence_windows(silences: list[Event]) -> pa.Table:
+    """The closed silences to compare draughts across, each (mmsi, start, end) once (the first
+    of `silences`: gaps before coverage exits before dark voyages), with what its event says."""
     seen: dict[tuple[int, datetime, datetime], Event] = {}
     for s in silences:
         if s.end is not None:
             seen.setdefault((s.mmsi, s.start, s.end), s)
-    if not seen:
-        return []
-    windows = ibis.memtable(pa.table({
-        "s_mmsi": pa.array([k[0] for k in seen], pa.int64()),
-        "s_start": pa.array([k[1] for k in seen], pa.timestamp("us", tz="UTC")),
-        "s_end": pa.array([k[2] for k in seen], pa.timestamp("us", tz="UTC")),
-    }))
+    kept = list(seen.values())
+    return pa.table({
+        "s_mmsi": pa.array([e.mmsi for e in kept], pa.int64()),
+        "s_start": pa.array([e.start for e in kept], pa.timestamp("us", tz="UTC")),
+        "s_end": pa.array([e.end for e in kept], pa.timestamp("us", tz="UTC")),
+        "s_lat": pa.array([e.lat for e in kept], pa.float64()),
+        "s_lon": pa.array([e.lon for e in kept], pa.float64()),
+        "s_confidence": pa.array([e.confidence for e in kept], pa.float64()),
+        "s_kind": pa.array([str(e.kind) for e in kept], pa.string()),
+    })
+
+
+def draught_candidates(vessel_reports: Any, windows: Any) -> Any:
+    """Per silence window (an Ibis table: `silence_windows`' columns), the last draught
+    reported at or before its start and the first at or after its end (an Ibis expression;
+    a window without both is left out)."""
     r = vessel_reports.filter(vessel_reports.draught.notnull() & (vessel_reports.draught > 0))
     r = r.select("mmsi", "ts", "draught")
     j = windows.join(r, windows.s_mmsi == r.mmsi)
-    keys = ["s_mmsi", "s_start", "s_end"]
+    keys = list(_WINDOW_KEYS)
     before = j.filter(j.ts <= j.s_start)
-    before = before.group_by(keys).aggregate(
+    before = before.group_by([*keys, *_CARRIED]).aggregate(
         before_ts=before.ts.max(), draught_before_m=before.draught.argmax(before.ts))
     after = j.filter(j.ts >= j.s_end)
     after = after.group_by(keys).aggregate(
         after_ts=after.ts.min(), draught_after_m=after.draught.argmin(after.ts))
-    rows = to_arrow(before.join(after, keys)).to_pylist()
+    return before.join(after, keys)
+
+
+def draught_change_events(rows: pa.Table, params: DraughtChangeParams) -> list[Event]:
+    """`draught_candidates` rows to draught changes (each row on its own: on Spark, per
+    partition on the executors)."""
     events = []
-    for row in sorted(rows, key=lambda r: (r["s_mmsi"], r["s_start"])):
+    for row in sorted(rows.to_pylist(), key=lambda r: (r["s_mmsi"], r["s_start"])):
         change = row["draught_after_m"] - row["draught_before_m"]
         if abs(change) < params.min_change_m - 1e-9:
             continue
-        silence = seen[(row["s_mmsi"], row["s_start"], row["s_end"])]
         events.append(Event(
-            EventKind.DRAUGHT_CHANGE, silence.mmsi, silence.start, silence.end,
-            lat=silence.lat, lon=silence.lon, confidence=silence.confidence,
+            EventKind.DRAUGHT_CHANGE, int(row["s_mmsi"]), row["s_start"], row["s_end"],
+            lat=row["s_lat"], lon=row["s_lon"], confidence=row["s_confidence"],
             attrs={
                 "draught_before_m": row["draught_before_m"],
                 "draught_after_m": row["draught_after_m"],
                 "change_m": round(change, 2),
-                "silence_kind": str(silence.kind),
+                "silence_kind": row["s_kind"],
                 "report_before_ts": row["before_ts"].isoformat(),
                 "report_after_ts": row["after_ts"].isoformat(),
             },
         ))
     return events
+
+
+def detect_draught_changes(
+    vessel_reports: Any, silences: list[Event], params: DraughtChangeParams
+) -> list[Event]:
+    """The reported draught before vs after each closed silence (gaps and dark voyages; one
+    silence reported as both is compared once)."""
+    windows = silence_windows(silences)
+    if windows.num_rows == 0:
+        return []
+    rows = to_arrow(draught_candidates(vessel_reports, ibis.memtable(windows)))
+    return draught_change_events(rows, params)

@@ -14,27 +14,30 @@ from datetime import datetime
 import pyarrow as pa
 
 from cargotrace.detect.on_executors import ExecutorEvents, collect_rows
-from cargotrace.store.events import EVENT_SCHEMA, Replaced, store_events
+from cargotrace.store.events import EVENT_SCHEMA, BeforeCommit, Replaced, store_events
 from cargotrace.store.store import Store
 
 __all__ = ["write_events"]
 
 
 def write_events(store: Store, tables: list[pa.Table], frames: list[ExecutorEvents],
-           kinds: list[str], since: datetime | None, until: datetime | None) -> Replaced:
+                 kinds: list[str], since: datetime | None, until: datetime | None,
+                 before_commit: BeforeCommit | None = None) -> Replaced:
     """Replace the run's events: on a lake, by Spark when events were made on the executors;
-    else on the client (`store_events`), executor-made rows collected first."""
+    else on the client (`store_events`), executor-made rows collected first. `before_commit`
+    (the run's notes) is committed with the events either way: one DuckDB transaction, or
+    one lake snapshot."""
     from cargotrace.store.lake.store import LakeStore
 
     if frames and isinstance(store, LakeStore):
         from cargotrace.store.lake.spark_events import replace_events_on_spark
 
         return replace_events_on_spark(store, tables, [f.frame for f in frames], kinds,
-                                       since, until)
+                                       since, until, before_commit)
     if frames:
         tables = [*tables, _collect_together(frames)]
     return store_events(store, pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table(),
-                        kinds, since, until)
+                        kinds, since, until, before_commit)
 
 
 def _collect_together(frames: list[ExecutorEvents]) -> pa.Table:

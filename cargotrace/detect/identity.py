@@ -30,6 +30,7 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cargotrace.detect.kinds import EventKind, IdentityKind
 from cargotrace.detect.params import IdentityParams
@@ -94,12 +95,16 @@ def changing_mmsis(reports: Any, keys: Any) -> Any:
     return changing.select("mmsi")
 
 
-def change_candidates(reports: Any, changing: pa.Table, keys: Any) -> Any:
+def change_candidates(reports: Any, changing: pa.Table | Any, keys: Any) -> Any:
     """First reports of each new name, IMO and call sign per MMSI (an Ibis expression), for
-    the `changing` MMSIs (fetched `changing_mmsis`): only their reports get the per-report
-    windows. Fetched first because each field's part would find them again (three times).
-    A change is between compared values (`key`); the event shows the values as sent."""
-    mine = ibis.memtable(changing.select(["mmsi"]).rename_columns(["changing_mmsi"]))
+    the `changing` MMSIs (fetched `changing_mmsis`, or on Spark the expression kept on the
+    executors): only their reports get the per-report windows. Found first because each
+    field's part would find them again (three times). A change is between compared values
+    (`key`); the event shows the values as sent."""
+    if isinstance(changing, pa.Table):
+        mine = ibis.memtable(changing.select(["mmsi"]).rename_columns(["changing_mmsi"]))
+    else:
+        mine = changing.select(changing_mmsi=changing.mmsi)
     reports = reports.semi_join(mine, reports.mmsi == mine.changing_mmsi)
     reports = _with_name_keys(reports, keys)
     parts = []
@@ -176,6 +181,34 @@ def reflag_events(candidates: Any) -> list[Event]:
     return events
 
 
+_CHANGE_ONLY = ("ts", "value", "before")
+_FLAG_ONLY = ("imo", "old_mmsi", "old_last_ts", "first_ts", "first_position_ts", "lat", "lon")
+
+
+def report_candidates(positions: Any, reports: Any, changing: Any, keys: Any) -> Any:
+    """The name / IMO / call-sign change candidates and the flag-change candidates as one
+    expression (each row one event's evidence, the columns of the other part NULL): on Spark
+    they become events on the executors in one pass (`identity_row_events`)."""
+    changes = change_candidates(reports, changing, keys)
+    flags = reflag_candidates(positions, reports)
+    flags = flags.mutate(imo=flags.imo.cast("int64"), reports=flags.reports.cast("int64"),
+                         identity_kind=ibis.literal(str(IdentityKind.FLAG_CHANGE)))
+    changes = changes.mutate(reports=changes.reports.cast("int64"),
+                             **{c: ibis.null(flags[c].type()) for c in _FLAG_ONLY})
+    flags = flags.mutate(**{c: ibis.null(changes[c].type()) for c in _CHANGE_ONLY})
+    columns = ["mmsi", "identity_kind", "reports", *_CHANGE_ONLY, *_FLAG_ONLY]
+    changes, flags = changes.select(*columns), flags.select(*columns)
+    return ibis.union(changes, flags)
+
+
+def identity_row_events(rows: pa.Table) -> list[Event]:
+    """`report_candidates` rows to events, each row on its own: the flag changes as
+    `reflag_events`, the others as `change_events`."""
+    is_flag = pc.equal(rows.column("identity_kind"), str(IdentityKind.FLAG_CHANGE))
+    return (change_events(rows.filter(pc.invert(is_flag)))
+            + reflag_events(rows.filter(is_flag)))
+
+
 def detect_identity(
     positions: Any, vessel_reports: Any, params: IdentityParams | None = None,
     segmentation: Segmentation | None = None, reflags: bool = True,
@@ -187,7 +220,7 @@ def detect_identity(
     (`buckets.py`) finds them once over every vessel's reports."""
     params = params or IdentityParams()
     segmentation = segmentation or split_segments(positions, params)
-    events = [_with_confidence(e) for e in segmentation.events]
+    events = position_events(segmentation)
     keys = name_keys(vessel_reports)
     changing = to_arrow(changing_mmsis(vessel_reports, keys))
     if changing.num_rows:
@@ -195,6 +228,11 @@ def detect_identity(
     if reflags:
         events += reflag_events(to_arrow(reflag_candidates(positions, vessel_reports)))
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.attrs["identity_kind"]))
+
+
+def position_events(segmentation: Segmentation) -> list[Event]:
+    """The shared-MMSI and teleport events of the split, with their confidence."""
+    return [_with_confidence(e) for e in segmentation.events]
 
 
 def observations_confidence(observations: int) -> float:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cargotrace.detect.context import Context
     from cargotrace.detect.coverage import CoverageModel
     from cargotrace.detect.presets import Preset
+    from cargotrace.store.events import Event
 
 NO_PLACES = "no places loaded (load some with `cargotrace places load FILE`)"
 NO_POSITIONS = "no positions in the window: nothing to detect on"
@@ -173,10 +174,10 @@ def _fewest_trips(ctx: Context, min_trips: int) -> str:
     alone could understate what it may find; counting each dark call at whichever candidate
     gives the most changes is an upper bound, and the note says so."""
     calls: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
-    for e in ctx.found.get(EventKind.PORT_VISIT, []):
+    for e in _found_events(ctx, EventKind.PORT_VISIT):
         if e.place_id is not None:
             calls.setdefault(e.mmsi, []).append((e.start, (e.place_id,)))
-    for e in ctx.found.get(EventKind.POSSIBLE_DARK_PORT_CALL, []):
+    for e in _found_events(ctx, EventKind.POSSIBLE_DARK_PORT_CALL):
         places = dark_call_places(e.place_id, e.attrs)
         if places:
             calls.setdefault(e.mmsi, []).append((e.start, places))
@@ -213,9 +214,33 @@ def _bounded(text: str, limit: int = 60) -> str:
 
 
 def _found(ctx: Context | None, kind: EventKind) -> int | None:
-    if ctx is None or kind not in ctx.found:
+    """How many events of `kind` the run found (None: it did not run): counted where they
+    are, on Spark's executors when they were made and kept there (`Context.engine_events`)."""
+    if ctx is None:
         return None
-    return len(ctx.found[kind])
+    if kind in ctx.found:
+        return len(ctx.found[kind])
+    if kind in ctx.engine_events:
+        from pyspark.sql import functions as F
+
+        rows = ctx.engine_events[kind]
+        return ctx.once(("found", kind), lambda: int(rows.where(F.col("kind") == str(kind))
+                                                       .count()))
+    return None
+
+
+def _found_events(ctx: Context, kind: EventKind) -> list[Event]:
+    """The events of `kind` the run found, on the driver (from the executors when they stayed
+    there: only for a note, when the kind that reads them found nothing)."""
+    if kind in ctx.found or kind not in ctx.engine_events:
+        return ctx.found.get(kind, [])
+    from pyspark.sql import functions as F
+
+    from cargotrace.detect.on_executors import events_from_rows
+    from cargotrace.store.events import EVENT_SCHEMA
+
+    rows = ctx.engine_events[kind].where(F.col("kind") == str(kind))
+    return events_from_rows(rows.toArrow().cast(EVENT_SCHEMA))
 
 
 def ran_with_less(kind: EventKind, inputs: Inputs) -> list[str]:
@@ -236,7 +261,7 @@ def why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | 
                 found: int) -> list[str]:
     """Why `kind` could not find any event in this run (empty when it could, or did).
 
-    Stored with the run (`run.record_run`, key `blocked`): a reader such as the vessel
+    Stored with the run (`run_records.record_run`, key `blocked`): a reader such as the vessel
     profile then says "could not be detected, because ..." where it would otherwise say "not
     seen", which an analyst reads as "looked and found nothing"."""
     if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):

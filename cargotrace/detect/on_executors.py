@@ -18,6 +18,7 @@ vessel's rows in order finds the same events. DuckDB never comes here.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,10 @@ from cargotrace.detect.kinds import EventKind
 from cargotrace.store.engines.results import comparable_schema, sort_keys
 from cargotrace.store.events import EVENT_SCHEMA, Event, events_table, spark_event_schema
 
-PostStep = Callable[[pa.Table], list[Event]]
+PostStep = Callable[..., list[Event]]
 """Candidates (Arrow, one or more whole groups) to events: a picklable function (a module-level
-function or a `functools.partial` of one) that needs nothing from the driver."""
+function or a `functools.partial` of one) that needs nothing from the driver. With
+`Candidates.beside`, it gets a second table: the group's rows of those event rows."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,11 @@ class Candidates:
     silences); `together`: the columns whose rows the post-step must see in one call (a
     vessel: `mmsi`; a pair of segments for encounters); `order_by`: the order `to_arrow`
     would give them; `release`: what to free once the events are written (frames the
-    expression reads)."""
+    expression reads); `beside`: other kinds' event rows (a Spark DataFrame, `EVENT_SCHEMA`)
+    the post-step reads with each group (a vessel's silences with its port visits): the two
+    are cogrouped on `together`; `made`: events of these kinds the driver already holds
+    (identity's split, which the run needs there anyway), written with the executors';
+    `target`: the rows' Arrow schema when `expr` is a Spark DataFrame (default: event rows)."""
 
     kinds: tuple[EventKind, ...]
     expr: Any
@@ -51,6 +57,9 @@ class Candidates:
     together: tuple[str, ...] = ("mmsi",)
     order_by: tuple[str, ...] | None = ("mmsi", "start")
     release: tuple[Any, ...] = ()
+    beside: Any = None
+    made: tuple[Event, ...] = ()
+    target: pa.Schema | None = None
 
 
 @dataclass(frozen=True)
@@ -110,14 +119,40 @@ def partition_events(batches: Iterator[pa.RecordBatch], target: pa.Schema,
     table = pa.Table.from_batches(received)
     if table.num_rows == 0:
         return
+    yield from _rows_of(post_step(_as_on_driver(table, target, order_by)), provenance)
+
+
+def _as_on_driver(table: pa.Table, target: pa.Schema, order_by: tuple[str, ...] | None
+                  ) -> pa.Table:
+    """The rows cast and ordered as `to_arrow` gives them on the driver."""
     table = table.select(target.names).cast(target)
     if order_by is not None:
         table = table.sort_by(sort_keys(table.schema, order_by))
-    events = post_step(table)
+    return table
+
+
+def _rows_of(events: list[Event], provenance: Mapping[str, Provenance]
+             ) -> Iterator[pa.RecordBatch]:
     for kind, recorded in provenance.items():
         mine = [e for e in events if str(e.kind) == kind]
         if mine:
             yield from recorded.rows(mine).to_batches()
+
+
+def group_events(group: pa.Table, beside: pa.Table, target: pa.Schema,
+                 order_by: tuple[str, ...] | None, post_step: PostStep,
+                 provenance: Mapping[str, Provenance]) -> pa.Table:
+    """One cogroup's candidates and its rows of the events read beside them (runs on an
+    executor) to event rows: as `partition_events`, the other kinds' rows given as they
+    read back on the driver (`EVENT_SCHEMA`, in `event_id` order: a stable order where the
+    driver's list order is Spark's own)."""
+    if group.num_rows == 0:
+        return EVENT_SCHEMA.empty_table()
+    beside = (beside.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA).sort_by("event_id")
+              if beside.num_rows else EVENT_SCHEMA.empty_table())
+    events = post_step(_as_on_driver(group, target, order_by), beside)
+    batches = list(_rows_of(events, provenance))
+    return pa.Table.from_batches(batches, EVENT_SCHEMA) if batches else EVENT_SCHEMA.empty_table()
 
 
 def event_frame(candidates: Candidates, provenance: Mapping[str, Provenance]) -> ExecutorEvents:
@@ -136,16 +171,58 @@ def event_frame(candidates: Candidates, provenance: Mapping[str, Provenance]) ->
         session = backend._session
         keep.append(lambda: query.release(session))
         rows = query.frame
-    else:  # other kinds' event rows, already a Spark DataFrame (`Context.engine_events`)
-        rows, target = candidates.expr, EVENT_SCHEMA
+    else:  # a Spark DataFrame: other kinds' event rows (`Context.engine_events`) or rows
+        # a step on the executors made (`target`)
+        rows, target = candidates.expr, candidates.target or EVENT_SCHEMA
     order_by, post_step, provenance = candidates.order_by, candidates.post_step, dict(provenance)
+    schema = spark_event_schema()
+    if candidates.beside is not None:
+        def on_group(group: pa.Table, beside: pa.Table) -> pa.Table:
+            return group_events(group, beside, target, order_by, post_step, provenance)
 
-    def on_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        return partition_events(batches, target, order_by, post_step, provenance)
+        together = candidates.together
+        frame = rows.groupBy(*together).cogroup(candidates.beside.groupBy(*together)
+                                                ).applyInArrow(on_group, schema)
+    else:
+        def on_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            return partition_events(batches, target, order_by, post_step, provenance)
 
-    frame = rows.repartition(*candidates.together).mapInArrow(on_partition, spark_event_schema())
+        frame = rows.repartition(*candidates.together).mapInArrow(on_partition, schema)
+    if candidates.made:  # the driver's few, in the same layout
+        made = pa.concat_tables([recorded.rows([e for e in candidates.made
+                                                if str(e.kind) == kind])
+                                 for kind, recorded in provenance.items()])
+        frame = frame.unionByName(frame.sparkSession.createDataFrame(made, schema=schema))
     keep += [kept.release for kept in candidates.release]
     return ExecutorEvents(frame, keep)
+
+
+@dataclass
+class KeptView:
+    """A frame kept on the executors under a temporary view that Ibis reads as a table;
+    `release` drops both (a `Candidates.release` entry)."""
+
+    session: Any
+    view: str
+    frame: Any
+
+    def release(self) -> None:
+        from cargotrace.store.engines.shared_ctes import free
+
+        self.session.catalog.dropTempView(self.view)
+        free(self.frame)
+
+
+def kept_table(backend: Any, frame: Any) -> tuple[Any, KeptView]:
+    """A Spark DataFrame made on the executors (e.g. by `mapInArrow`, or from other kinds'
+    event rows) computed once, kept there, and read by Ibis expressions on the PySpark
+    `backend` as a table; with what frees it."""
+    from cargotrace.store.engines.shared_ctes import keep
+
+    kept = keep(frame)
+    view = f"cargotrace_kept_{uuid.uuid4().hex}"
+    kept.createOrReplaceTempView(view)
+    return backend.table(view), KeptView(backend._session, view, kept)
 
 
 def events_from_rows(rows: pa.Table) -> list[Event]:

@@ -15,10 +15,16 @@ from functools import partial
 
 from cargotrace.detect.context import Context
 from cargotrace.detect.dark_calls import dark_port_calls, dark_port_calls_from_rows
-from cargotrace.detect.dark_voyages import detect_dark_voyages, detect_draught_changes
+from cargotrace.detect.dark_voyages import (
+    detect_dark_voyages,
+    detect_draught_changes,
+    draught_candidates,
+    draught_change_events,
+    silences_on_engine,
+)
 from cargotrace.detect.encounters import encounter_events, pair_candidates, scan_encounters
 from cargotrace.detect.gaps import gap_candidates, gap_events
-from cargotrace.detect.identity import detect_identity
+from cargotrace.detect.identity import detect_identity, identity_row_events, position_events
 from cargotrace.detect.kinds import EventKind
 from cargotrace.detect.left_coverage import judges_exits, separate_exits
 from cargotrace.detect.loitering import detect_loitering, loitering_candidates, loitering_events
@@ -30,6 +36,7 @@ from cargotrace.detect.port_visits import (
 )
 from cargotrace.detect.shuttles import calls_from_events, detect_shuttles
 from cargotrace.detect.silences_on_executors import silence_candidates, silence_events
+from cargotrace.detect.track import track_table
 from cargotrace.store.engines import to_arrow
 from cargotrace.store.events import Event
 
@@ -118,6 +125,18 @@ def _identity(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.IDENTITY: events}
 
 
+def _identity_candidates(ctx: Context) -> Candidates:
+    """`_identity` on Spark's executors: the split's events (few, already on the driver,
+    which needs the split) written with the change and flag-change events made there from
+    the reports (`identity_on_executors.py`)."""
+    from cargotrace.detect.identity_on_executors import report_candidates_on_executors
+
+    expr, kept = report_candidates_on_executors(ctx.tables["positions"],
+                                                ctx.tables["vessel_reports"])
+    return Candidates((EventKind.IDENTITY,), expr, identity_row_events, order_by=None,
+                      release=kept, made=tuple(position_events(ctx.segmentation())))
+
+
 def _port_visits(ctx: Context) -> dict[EventKind, list[Event]]:
     """Visits per ship: an MMSI two ships share is split first, or their calls would merge."""
     positions = ctx.segmented_track()
@@ -155,6 +174,20 @@ def _dark_voyages(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.DARK_VOYAGE: voyages}
 
 
+def _dark_voyage_candidates(ctx: Context) -> Candidates:
+    """`_dark_voyages` on Spark's executors: each vessel's silences (kept on the engine) with
+    its port-visit and coverage-exit rows, cogrouped by vessel (`voyages_on_executors.py`)."""
+    from cargotrace.detect.voyages_on_executors import dark_voyages_beside, kinds_rows
+
+    params = ctx.preset.dark_voyage
+    track = ctx.track() if ctx.share_track else track_table(ctx.tables["positions"])
+    expr, silences = silences_on_engine(track, params, ctx.data_end)
+    beside = kinds_rows(ctx.engine_events, (EventKind.PORT_VISIT, EventKind.LEFT_COVERAGE))
+    post_step = partial(dark_voyages_beside, params=params, coverage=ctx.coverage())
+    return Candidates((EventKind.DARK_VOYAGE,), expr, post_step, release=(silences,),
+                      beside=beside)
+
+
 def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
     for needed, run in ((EventKind.GAP, _gaps), (EventKind.DARK_VOYAGE, _dark_voyages)):
         if needed not in ctx.found:
@@ -165,6 +198,20 @@ def _draught_changes(ctx: Context) -> dict[EventKind, list[Event]]:
         ctx.tables["vessel_reports"], silences, ctx.preset.draught_change
     )
     return {EventKind.DRAUGHT_CHANGE: changes}
+
+
+def _draught_candidates(ctx: Context) -> Candidates:
+    """`_draught_changes` on Spark's executors: the closed silences' rows there as a table,
+    joined to the reports by the same query; each row its event (`voyages_on_executors.py`)."""
+    import ibis
+
+    from cargotrace.detect.voyages_on_executors import silence_windows_on_engine
+
+    reports = ctx.tables["vessel_reports"]
+    windows, kept = silence_windows_on_engine(ctx.engine_events, ibis.get_backend(reports))
+    post_step = partial(draught_change_events, params=ctx.preset.draught_change)
+    return Candidates((EventKind.DRAUGHT_CHANGE,), draught_candidates(reports, windows),
+                      post_step, together=("s_mmsi",), order_by=None, release=(kept,))
 
 
 def _encounters(ctx: Context) -> dict[EventKind, list[Event]]:
@@ -223,21 +270,39 @@ def _shuttles(ctx: Context) -> dict[EventKind, list[Event]]:
     return {EventKind.SHUTTLE: detect_shuttles(calls, params)}
 
 
+def _shuttle_candidates(ctx: Context) -> Candidates:
+    """`_shuttles` on Spark's executors: the calls' rows by vessel to runs, the runs by place
+    pair to shuttles (`shuttles_on_executors.py`)."""
+    from cargotrace.detect.shuttles_on_executors import RUN_SCHEMA, pair_shuttles, runs_on_executors
+    from cargotrace.detect.voyages_on_executors import kinds_rows
+
+    params = ctx.preset.shuttle
+    calls = kinds_rows(ctx.engine_events,
+                       (EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL))
+    return Candidates((EventKind.SHUTTLE,), runs_on_executors(calls, params),
+                      partial(pair_shuttles, params=params), together=("place_a", "place_b"),
+                      order_by=None, target=RUN_SCHEMA)
+
+
 DETECTORS = (
-    Detector("identity", (EventKind.IDENTITY,), _identity),
+    Detector("identity", (EventKind.IDENTITY,), _identity, _identity_candidates),
     Detector("gap", (EventKind.GAP, EventKind.LEFT_COVERAGE), _gaps, _silence_candidates),
     Detector("port_visit", (EventKind.PORT_VISIT,), _port_visits, _port_visit_candidates),
     Detector("gap", (EventKind.POSSIBLE_DARK_PORT_CALL,), _dark_port_calls,
              _dark_call_candidates, reads=(EventKind.GAP, EventKind.PORT_VISIT),
              reads_on_engine=(EventKind.GAP, EventKind.PORT_VISIT)),
-    Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages,
-             reads=(EventKind.PORT_VISIT, EventKind.LEFT_COVERAGE)),
+    Detector("dark_voyage", (EventKind.DARK_VOYAGE,), _dark_voyages, _dark_voyage_candidates,
+             reads=(EventKind.PORT_VISIT, EventKind.LEFT_COVERAGE),
+             reads_on_engine=(EventKind.PORT_VISIT, EventKind.LEFT_COVERAGE)),
     Detector("draught_change", (EventKind.DRAUGHT_CHANGE,), _draught_changes,
-             reads=(EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.DARK_VOYAGE)),
+             _draught_candidates,
+             reads=(EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.DARK_VOYAGE),
+             reads_on_engine=(EventKind.GAP, EventKind.LEFT_COVERAGE, EventKind.DARK_VOYAGE)),
     Detector("encounter", (EventKind.ENCOUNTER,), _encounters, _encounter_candidates),
     Detector("loitering", (EventKind.LOITERING,), _loitering, _loitering_candidates),
-    Detector("shuttle", (EventKind.SHUTTLE,), _shuttles,
-             reads=(EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL)),
+    Detector("shuttle", (EventKind.SHUTTLE,), _shuttles, _shuttle_candidates,
+             reads=(EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL),
+             reads_on_engine=(EventKind.PORT_VISIT, EventKind.POSSIBLE_DARK_PORT_CALL)),
 )
 SUPPORTED = tuple(k for d in DETECTORS for k in d.kinds)
 COVERAGE_READERS = frozenset({

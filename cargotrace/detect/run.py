@@ -12,13 +12,14 @@ short a capture, no static reports, no positions.
 from __future__ import annotations
 
 import dataclasses
-import json
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from cargotrace.detect import run_records
 from cargotrace.detect.buckets import BucketParams, bucket_count, detect_in_buckets
 from cargotrace.detect.context import Context
 from cargotrace.detect.event_writes import write_events
@@ -34,10 +35,12 @@ from cargotrace.detect.on_executors import (
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
+from cargotrace.detect.run_records import RUN_KEY, record_run, record_runs
 from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
 from cargotrace.store.engines import Engine, tables_on
+from cargotrace.store.events import Replaced
 from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
@@ -174,21 +177,31 @@ def detect(
                                            lambda step, done: tell(step, done + 1, len(steps)))
             else:
                 summary.flagged = replace_flags(store, flags, since, until)
-            _store_found(store, ctx, wanted, summary, since, until, on_engine)
+            # the notes are committed with the events, or not at all
+            record_notes = functools.partial(_record_notes, store, wanted, inputs, chosen, ctx,
+                                             summary, since, until)
+            _store_found(store, ctx, wanted, summary, since, until, on_engine, record_notes)
             tell("done", len(steps), len(steps))
-            for kind in wanted:
-                blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
-                notes = run_notes(kind, inputs, ctx, blocked)
-                if notes:
-                    summary.notes[kind] = notes
-                if blocked:
-                    summary.blocked[kind] = blocked
-            record_runs(store, wanted, summary, since, until)  # with their notes
         finally:
             on_engine.release()
             ctx.release()
         summary.duration_s = time.perf_counter() - started
         return summary
+
+
+def _record_notes(store: Store, wanted: list[EventKind], inputs: Inputs, chosen: Preset,
+                  ctx: Context, summary: DetectSummary, since: datetime | None,
+                  until: datetime | None) -> None:
+    """Each wanted kind's notes, in the summary and with the run (`run_records`)."""
+    for kind in wanted:
+        blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
+        notes = run_notes(kind, inputs, ctx, blocked)
+        if notes:
+            summary.notes[kind] = notes
+        if blocked:
+            summary.blocked[kind] = blocked
+    # inside the events' transaction (`_store_found`): no transaction of its own
+    run_records.insert_runs(store, wanted, summary, since, until)
 
 
 def _read_tables(store: Store, engine: Engine | str, since: datetime | None,
@@ -313,25 +326,32 @@ def _store_found(
     since: datetime | None,
     until: datetime | None,
     on_engine: _OnEngine,
+    record_notes: Callable[[], None],
 ) -> None:
     """Store every wanted kind's events at once: one transaction (a failed run leaves the
     store as it was, not half the kinds replaced) and one delete and insert instead of one
     per kind. `store_events` keeps only the events that start in [since, until). Events left
     on Spark's engine are written by Spark on a lake, collected as rows otherwise
-    (`event_writes.py`)."""
+    (`event_writes.py`). `record_notes` (the `detected:` notes, which need the counts)
+    runs inside that commit: a run killed or failing before it leaves the events and the
+    notes as they were, never new events under old notes."""
     chosen = _chosen(wanted)
     tables = [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
               for detector in chosen for kind in detector.kinds
               if kind in wanted and kind not in on_engine.kinds]
     stored = [k for d in chosen for k in d.kinds if k in wanted]
-    replaced = write_events(store, tables, on_engine.frames, [str(k) for k in stored],
-                            since, until)
-    summary.replaced += replaced.removed
-    summary.folded += replaced.folded
-    for kind in stored:
-        summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
-        if kind in ctx.inputs:
-            summary.inputs[kind] = ctx.inputs[kind]
+
+    def counted(replaced: Replaced) -> None:
+        summary.replaced += replaced.removed
+        summary.folded += replaced.folded
+        for kind in stored:
+            summary.written[kind] = (replaced.written_by_kind or {}).get(str(kind), 0)
+            if kind in ctx.inputs:
+                summary.inputs[kind] = ctx.inputs[kind]
+        record_notes()
+
+    write_events(store, tables, on_engine.frames, [str(k) for k in stored], since, until,
+                 counted)
 
 
 def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
@@ -342,57 +362,3 @@ def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
                       {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
                       {"coverage": dataclasses.asdict(ctx.preset.coverage)}
                       if kind in COVERAGE_READERS else None)
-
-
-RUN_KEY = "detected:{kind}"
-"""`meta` key of the last detection run of a kind: lets readers tell "detected nothing" (the
-detector ran over the data) from "no data" (it never ran), e.g. the vessel profile's practices."""
-
-
-def record_run(store: Store, kind: EventKind, summary: DetectSummary,
-               since: datetime | None, until: datetime | None) -> None:
-    """Remember that `kind` was detected, over which window, with which preset and engine,
-    and its notes: `blocked` lists why it could not find any event (e.g. "capture too
-    short"), so that "no event" is not read as "looked and not seen"."""
-    record_runs(store, [kind], summary, since, until)
-
-
-def record_runs(
-    store: Store,
-    kinds: list[EventKind],
-    summary: DetectSummary,
-    since: datetime | None,
-    until: datetime | None,
-) -> None:
-    """`record_run` for every kind of a run in one transaction: each statement on its own
-    commits to the store file, ~30 ms apiece (a dozen kinds: ~0.35 s of a run's wall time)."""
-    ran_at = datetime.now(UTC).isoformat(timespec="seconds")
-    rows = [[RUN_KEY.format(kind=kind), json.dumps(_run_value(kind, summary, since, until,
-                                                               ran_at))] for kind in kinds]
-    if not rows:
-        return
-    store.con.begin()
-    try:
-        store.con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
-        store.con.commit()
-    except BaseException:
-        store.con.rollback()
-        raise
-
-
-def _run_value(kind: EventKind, summary: DetectSummary, since: datetime | None,
-               until: datetime | None, ran_at: str) -> dict[str, Any]:
-    return {
-        "kind": str(kind),
-        "preset": summary.preset,
-        "engine": summary.engine,
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-        "data_end": summary.data_end.isoformat() if summary.data_end else None,
-        "events": summary.written.get(kind, 0),
-        "inputs": summary.inputs.get(kind, {}),
-        "window": summary.window,
-        "notes": summary.notes.get(kind, []),
-        "blocked": summary.blocked.get(kind, []),
-        "ran_at": ran_at,
-    }

@@ -308,15 +308,37 @@ def _vessels(calls: Sequence[Call]) -> dict[tuple[int, int | None], list[Call]]:
     return out
 
 
-def detect_shuttles(calls: Sequence[Call], params: ShuttleParams) -> list[Event]:
-    """Shuttle events: one per vessel run of at least `min_trips` trips between two places,
-    and one per group of vessels sharing a pair of places (module docstring)."""
-    runs: list[_Run] = []
+def runs_by_vessel(calls: Sequence[Call], params: ShuttleParams
+                   ) -> list[tuple[tuple[int, int], list[_Run]]]:
+    """Per vessel (MMSI, identity segment or -1), in that order, its runs of trips between two
+    places (those with a firm call at both), in place-pair order."""
+    out = []
     by_vessel = _vessels(calls)
     for vessel in sorted(by_vessel, key=lambda v: (v[0], -1 if v[1] is None else v[1])):
         own = _resolve(sorted(by_vessel[vessel], key=lambda c: (c.start, c.event_id)))
+        runs: list[_Run] = []
         for pair in sorted(_pairs(own, params)):
             runs += [r for r in _runs(own, pair, params) if _supported(r)]
+        out.append(((vessel[0], -1 if vessel[1] is None else vessel[1]), runs))
+    return out
+
+
+def vessel_runs(calls: Sequence[Call], params: ShuttleParams) -> list[_Run]:
+    """Every vessel's runs (`runs_by_vessel`), one list in that order: what `shuttle_events`
+    makes events of."""
+    return [r for _, runs in runs_by_vessel(calls, params) for r in runs]
+
+
+def shuttle_events(runs: list[_Run], params: ShuttleParams) -> list[Event]:
+    """Shuttle events of `vessel_runs`: each run long enough alone, and each group of runs
+    on one pair. Groups never span two pairs, so the runs of one pair (in their
+    `vessel_runs` order) give that pair's events wherever they are judged."""
     events = [_event([r]) for r in runs if r.trips >= params.min_trips]
     events += [_event(g) for g in _groups(runs, params)]
     return sorted(events, key=lambda e: (e.start, e.mmsi, e.place_id or ""))
+
+
+def detect_shuttles(calls: Sequence[Call], params: ShuttleParams) -> list[Event]:
+    """Shuttle events: one per vessel run of at least `min_trips` trips between two places,
+    and one per group of vessels sharing a pair of places (module docstring)."""
+    return shuttle_events(vessel_runs(calls, params), params)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -144,9 +145,15 @@ class Replaced(NamedTuple):
     outside: int = 0  # rows given that start outside [since, until): not stored
 
 
+BeforeCommit = Callable[["Replaced"], None]
+"""Called inside the events' commit with its counts, to write what must be committed with the
+events or not at all (`detect`'s `detected:` notes in `meta`, written through `store.con`):
+raising there commits nothing."""
+
+
 def store_events(
     store: Store, events: pa.Table, kinds: list[str], since: datetime | None = None,
-    until: datetime | None = None,
+    until: datetime | None = None, before_commit: BeforeCommit | None = None,
 ) -> Replaced:
     """Replace the stored events of `kinds` starting in [since, until) by those of `events`
     that start there, in one transaction.
@@ -158,6 +165,7 @@ def store_events(
     rows with one id raise `EventIdCollision` naming both, and nothing is written (an event
     silently dropped misleads more than a failed run). `written` is counted from the store,
     not from the input. All kinds of a run go in one call: one delete, one insert.
+    `before_commit` runs in the same transaction, after the insert (`BeforeCommit`).
     """
     store.require_writable("store events")
     strays = set(pc.unique(events.column("kind")).to_pylist()) - {str(k) for k in kinds}
@@ -182,16 +190,19 @@ def store_events(
             "SELECT kind, count(*) FROM events WHERE event_id IN "
             "(SELECT event_id FROM events_new) GROUP BY kind").fetchall()}
         con.execute("DROP TABLE events_new")
+        written = sum(by_kind.values())
+        replaced = Replaced(removed, written, inside - written,
+                            {str(k): by_kind.get(str(k), 0) for k in kinds},
+                            events.num_rows - inside)
+        if before_commit is not None:
+            before_commit(replaced)
         con.commit()
     except BaseException:
         con.rollback()
         raise
     finally:
         con.unregister("events_in")
-    written = sum(by_kind.values())
-    return Replaced(removed, written, inside - written,
-                    {str(k): by_kind.get(str(k), 0) for k in kinds},
-                    events.num_rows - inside)
+    return replaced
 
 
 def _refuse_collisions(con: Any) -> None:

@@ -7,6 +7,7 @@ simulated `mixed` scenario the detector tests share (about 300,000 positions), e
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -220,11 +221,39 @@ def _all_events(path: Path) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
+def _notes(path: Path) -> dict[str, dict[str, Any]]:
+    """Each kind's `detected:` notes, without what differs by run (engine, time)."""
+    with cargotrace.open_store(path, read_only=True) as store:
+        rows = store.con.execute("SELECT key, value FROM meta WHERE key LIKE 'detected:%'"
+                                 ).fetchall()
+    return {key: {k: v for k, v in json.loads(value).items() if k not in ("engine", "ran_at")}
+            for key, value in rows}
+
+
+def _refuse_the_drivers_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every detector's candidates and events stay on Spark's executors: the driver's
+    collections of identity's report changes and of dark voyages' silences, the driver's
+    detectors that read other kinds' events in Python, and those reads, all refuse."""
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("collected to the driver")
+
+    for name in ("cargotrace.detect.identity.to_arrow", "cargotrace.detect.dark_voyages.to_arrow",
+                 "cargotrace.detect.run.events_from_rows",
+                 "cargotrace.detect.registry.detect_dark_voyages",
+                 "cargotrace.detect.registry.detect_draught_changes",
+                 "cargotrace.detect.registry.detect_shuttles",
+                 "cargotrace.detect.registry.dark_port_calls"):
+        monkeypatch.setattr(name, refuse)
+
+
 def test_issue_4_every_detector_agrees_on_the_whole_mixed_scenario(
-    spark: Any, mixed_sim: Path, mixed_meetings: Path, tmp_path: Path
+    spark: Any, mixed_sim: Path, mixed_meetings: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Issue #4: `detect` on Spark stores exactly DuckDB's events, every column, on the whole
-    scenario (not a slice): the tables reach Spark as Parquet files, not through the driver."""
+    scenario (not a slice): the tables reach Spark as Parquet files, not through the driver,
+    and every detector makes its events on the executors (issue 23: the driver's paths
+    refuse). The runs' notes are the same too."""
     out, shared = mixed_sim, mixed_meetings
     stores = {engine: tmp_path / f"{engine}.duckdb" for engine in Engine}
     for engine, path in stores.items():
@@ -234,6 +263,8 @@ def test_issue_4_every_detector_agrees_on_the_whole_mixed_scenario(
             # static reports too (the shared store has none): name, IMO and draught changes
             ingest_file(store, out / "vessel_reports.parquet")
             positions = store.count("positions")
+            if engine is Engine.SPARK:
+                _refuse_the_drivers_paths(monkeypatch)
             summary = detect(store, engine=engine)
         assert set(summary.written) == set(SUPPORTED)
     duck, on_spark = _all_events(stores[Engine.DUCKDB]), _all_events(stores[Engine.SPARK])
@@ -243,4 +274,7 @@ def test_issue_4_every_detector_agrees_on_the_whole_mixed_scenario(
     # feed is satellite-style (shore stations and satellites), so no silence leaves coverage
     assert all(found[kind] > 0 for kind in SUPPORTED if kind != "left_coverage"), found
     assert found["left_coverage"] == 0
+    changes = {json.loads(row[10])["identity_kind"] for row in duck if row[1] == "identity"}
+    assert {"name_change", "imo_change", "flag_change", "shared_mmsi"} <= changes
     assert on_spark == duck
+    assert _notes(stores[Engine.SPARK]) == _notes(stores[Engine.DUCKDB])

@@ -103,26 +103,30 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No export, no upload, no event through the driver: Spark reads the day partitions the
-    snapshot lists, makes gaps, port visits, possible dark port calls (from the gaps' and
-    visits' rows kept there; the driver's path refuses here), encounters and loitering on its
-    executors, and identity's split and outlier scan (its name/IMO/flag changes on the
-    driver: their rows join the others),
-    and writes the lake's events table itself (its own Parquet files, one `detect`
-    snapshot), replacing the DuckDB-detected events (some across midnight, so built from two
-    partitions) with identical ones: the
-    lake's events after the Spark run are the DuckDB file's, row for row (SQL EXCEPT both
-    ways). Port visits run the widest query (shared CTEs computed once on Spark,
-    store/engines/shared_ctes.py); every kind on Spark: test_engines.py."""
+    snapshot lists, makes every kind on its executors (identity's split and report changes,
+    gaps, port visits, possible dark port calls, dark voyages and draught changes from the
+    rows of the kinds they read kept there, encounters, loitering, shuttles by vessel then by
+    place pair; the driver's paths refuse here), and writes the lake's events table itself
+    (its own Parquet files, one `detect` snapshot that holds the run's notes too), replacing
+    the DuckDB-detected events (some across midnight, so built from two partitions) with
+    identical ones: the lake's events after the Spark run are the DuckDB file's, row for
+    row (SQL EXCEPT both ways). Port visits run the widest query (shared CTEs computed once
+    on Spark, store/engines/shared_ctes.py); the mixed scenario on Spark: test_engines.py."""
     _, duck_path = sea_of_japan
     root = tmp_path / "lk"
     shutil.copytree(detected_lake, root)
     caplog.set_level(logging.DEBUG, logger="cargotrace.store.engines.handoff")
-    kinds = ["identity", "gap", "port_visit", "possible_dark_port_call", "encounter", "loitering"]
+    kinds = ["identity", "gap", "port_visit", "possible_dark_port_call", "dark_voyage",
+             "draught_change", "encounter", "loitering", "shuttle"]
 
-    def refuse(*args: Any) -> None:
-        raise AssertionError("possible dark port calls made on the driver")
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("made or collected on the driver")
 
-    monkeypatch.setattr("cargotrace.detect.registry.dark_port_calls", refuse)
+    for name in ("registry.dark_port_calls", "registry.detect_dark_voyages",
+                 "registry.detect_draught_changes", "registry.detect_shuttles",
+                 "identity.to_arrow", "dark_voyages.to_arrow", "run.events_from_rows",
+                 "run.collect_rows", "event_writes.collect_rows"):
+        monkeypatch.setattr(f"cargotrace.detect.{name}", refuse)
     try:
         with cargotrace.open_store(f"lake:{root}") as lake:
             before = lake.snapshot.version
@@ -138,17 +142,23 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
             "start::DATE <> \"end\"::DATE GROUP BY kind").fetchall())
     assert set(across) == {"gap", "port_visit"}  # each kind has events across midnight
     assert stored["port_visit"] > 0 and stored["encounter"] > 0 and stored["identity"] > 0
-    assert stored["possible_dark_port_call"] > 0
+    assert stored["possible_dark_port_call"] > 0 and stored["shuttle"] > 0
+    assert stored["dark_voyage"] > 0 and stored["draught_change"] > 0
     assert summary.written == {k: stored.get(k, 0) for k in kinds}
     assert summary.replaced == sum(stored.values())
     handed = {r.getMessage().split(" ")[0]: r.getMessage().rsplit("(", 1)[1]
               for r in caplog.records if "spark view" in r.getMessage()}
     assert handed == {"positions": "lake)", "vessel_reports": "lake)", "places": "parquet)"}
-    # Spark's writer made the events files, committed as one `detect` snapshot; the run's
-    # `detected:` notes follow in the next (written when the lake closes)
+    # Spark's writer made the events files, committed as one `detect` snapshot with the
+    # run's `detected:` notes (meta's new file): the last one
     written_by_spark = json.loads((root / "_snapshots" / f"{before + 1:020d}.json").read_text())
     assert written_by_spark["operation"] == "detect"
     assert written_by_spark["details"]["engine"] == "spark"
+    assert latest_snapshot(root).version == before + 1
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        noted = dict(lake.con.execute("SELECT key, value FROM meta WHERE key LIKE 'detected:%'"
+                                      ).fetchall())
+    assert {json.loads(noted[f"detected:{k}"])["engine"] for k in kinds} == {"spark"}
     files = latest_snapshot(root).files("events")
     assert files and all(Path(f.path).name.startswith("part-") for f in files)
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:

@@ -11,7 +11,12 @@ put the driver back in the path. Here Spark applies `store_events`' rule itself:
 - the whole new events table (the kept rows and the new ones: the events table is rewritten
   whole, `layout.py`) is written by the executors as Parquet into the lake's `_staging/`,
   moved into `events/` and published as the next snapshot (`LakeStore.commit`, as
-  `spark_ingest.py` commits), after which the client's working copy is read again.
+  `spark_ingest.py` commits), after which the client's working copy is read again;
+- what the caller writes in `before_commit` (`detect`'s `detected:` notes in `meta`) goes
+  into that same snapshot: written to the working copy inside a transaction before the
+  Parquet is, published with the events, rolled back if anything fails first. A run killed
+  at any point leaves the lake at its previous snapshot (events and notes as they were) or
+  at the new one (both new): never events without their notes.
 
 Counts come from Spark aggregates over the given events, computed once and kept on the
 executors (a checkpoint: the detectors' post-steps do not run again for each count).
@@ -28,7 +33,12 @@ from typing import Any
 import pyarrow as pa
 
 from cargotrace.store.engines.shared_ctes import free, keep
-from cargotrace.store.events import EventIdCollision, Replaced, spark_event_schema
+from cargotrace.store.events import (
+    BeforeCommit,
+    EventIdCollision,
+    Replaced,
+    spark_event_schema,
+)
 from cargotrace.store.lake.files import move_into_place
 from cargotrace.store.lake.layout import STAGING, file_url
 from cargotrace.store.lake.store import LakeStore
@@ -74,8 +84,10 @@ def _refuse_collisions(new: Any) -> None:
 def replace_events_on_spark(
     lake: LakeStore, tables: list[pa.Table], frames: list[Any], kinds: list[str],
     since: datetime | None = None, until: datetime | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> Replaced:
-    """`store_events` on a lake, done by Spark (module doc): one snapshot."""
+    """`store_events` on a lake, done by Spark (module doc): one snapshot, which also holds
+    what `before_commit` writes to the lake's working copies (`detect`'s notes)."""
     from pyspark.sql import functions as F
 
     lake.require_writable("store events")
@@ -99,26 +111,40 @@ def replace_events_on_spark(
                if files else spark.createDataFrame([], schema))
         replaced = F.col("kind").isin(kinds) & inside
         removed = old.where(replaced).count()
-        staging = lake.root / STAGING / uuid.uuid4().hex
+        written = sum(by_kind.values())
+        given_rows = sum(int(r["count"]) for r in counts)
+        in_window = sum(int(r["count"]) for r in counts if r["inside"])
+        result = Replaced(removed, written, in_window - written,
+                          {k: by_kind.get(k, 0) for k in kinds}, given_rows - in_window)
+        # the working copies' changes (notes) are rolled back unless the snapshot is published
+        lake.con.begin()
         try:
-            (old.where(~replaced).unionByName(new).select(*EVENTS.names)
-             .sortWithinPartitions("start", "kind", "event_id")
-             .write.option("compression", "zstd").mode("error").parquet(file_url(staging)))
-            placed = tuple(move_into_place(lake.root, "events", staging))
-            lake.commit("detect", {"engine": "spark", "kinds": kinds, "removed": removed,
-                                   "written": sum(by_kind.values())},
-                        replaced={"events": placed})
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            try:
-                staging.parent.rmdir()  # `_staging/` stays only while a write is under way
-            except OSError:
-                pass
+            if before_commit is not None:
+                before_commit(result)
+            _write_and_commit(lake, old.where(~replaced).unionByName(new), {
+                "engine": "spark", "kinds": kinds, "removed": removed, "written": written})
+            lake.con.commit()
+        except BaseException:
+            lake.con.rollback()
+            raise
         lake.reload("events")
     finally:
         free(given)
-    written = sum(by_kind.values())
-    given_rows = sum(int(r["count"]) for r in counts)
-    in_window = sum(int(r["count"]) for r in counts if r["inside"])
-    return Replaced(removed, written, in_window - written,
-                    {k: by_kind.get(k, 0) for k in kinds}, given_rows - in_window)
+    return result
+
+
+def _write_and_commit(lake: LakeStore, events: Any, details: dict[str, Any]) -> None:
+    """The new events table written by the executors into `_staging/`, moved into `events/`
+    and published with the changed working copies as one `detect` snapshot."""
+    staging = lake.root / STAGING / uuid.uuid4().hex
+    try:
+        (events.select(*EVENTS.names).sortWithinPartitions("start", "kind", "event_id")
+         .write.option("compression", "zstd").mode("error").parquet(file_url(staging)))
+        placed = tuple(move_into_place(lake.root, "events", staging))
+        lake.commit("detect", details, replaced={"events": placed})
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.parent.rmdir()  # `_staging/` stays only while a write is under way
+        except OSError:
+            pass
