@@ -62,14 +62,15 @@ def append_new_rows(lake: LakeStore, table: str, batch_sql: str,
     return Appended(files, sum(f.rows for f in files), days)
 
 
-def append_rows(lake: LakeStore, table: str, batch_sql: str,
-                con: Any = None) -> tuple[DataFile, ...]:
+def append_rows(lake: LakeStore, table: str, batch_sql: str, con: Any = None,
+                params: dict[str, object] | None = None) -> tuple[DataFile, ...]:
     """Write every row of `batch_sql` as new files of an appended table (quarantine); `con`
-    as in `append_new_rows`."""
+    as in `append_new_rows`; `params`: the query's named parameters."""
     if TABLE_LAYOUT[table] is not Layout.APPEND:
         raise ValueError(f"{table} is not an appended lake table")
     lake.require_writable(f"append to {table}")
-    return write_files(lake.con if con is None else con, lake.root, table, batch_sql)
+    return write_files(lake.con if con is None else con, lake.root, table, batch_sql,
+                       params)
 
 
 def compact_days(lake: LakeStore, table: str, min_files: int = 2,
