@@ -333,14 +333,14 @@ def _stored_by_ingest(lake: LakeStore, appended: Appended,
 def _snapshot_details(done: list[IngestSummary], position_days: tuple[str, ...],
                       report_days: tuple[str, ...]) -> dict[str, object]:
     """What the `ingest` snapshot records: each file's path, hash, ingest id and rows stored
-    (at the top level for a batch of one file, as before batches; under `files` for several),
-    and the day partitions the batch touched."""
+    under `files` (and at the top level too for a batch of one file, as before batches), and
+    the day partitions the batch touched."""
     files = [{"path": s.path, "sha256": s.sha256, "ingest_id": s.ingest_id,
               "positions_stored": s.positions_stored, "reports_stored": s.reports_stored,
               "quarantine_resolved": s.quarantine_resolved} for s in done]
     days = sorted({*position_days, *report_days})
     if len(files) == 1:
-        return {**files[0], "days": days}
+        return {**files[0], "files": files, "days": days}
     return {"files": files, "positions_stored": sum(s.positions_stored for s in done),
             "reports_stored": sum(s.reports_stored for s in done), "days": days}
 
