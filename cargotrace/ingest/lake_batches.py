@@ -41,8 +41,8 @@ class LakeBatchParams:
     """How `ingest_files` groups a lake ingest's files into batches (one snapshot each).
 
     A batch is closed when adding the next file would pass `max_files` files or `max_mb` MiB
-    of input; a file larger than `max_mb` is a batch of its own (one snapshot per file, as
-    before batches). Files keep the order they were given in."""
+    of input, or once its files stored `max_rows` rows; a file larger than `max_mb` is a batch
+    of its own (one snapshot per file, as before batches). Files keep their order."""
 
     max_files: int = 500
     """At most this many files per snapshot. 500 daily files (more than a year) commit at
@@ -52,11 +52,20 @@ class LakeBatchParams:
     the lake ingest already commits alone (a 1M-line NMEA feed is ~75 MiB); more would make a
     kill lose more work and the batch spill more, for no fewer snapshots worth having."""
 
+    max_rows: int = 1_000_000
+    """A batch is closed once its files stored this many rows (positions and vessel reports),
+    whatever their bytes: Parquet input holds ~10x more rows per MiB than NMEA or CSV, and the
+    batch's commit writes every day it spans at once under the ingest's memory cap. A
+    35-file, 10M-row batch of daily Parquet files ran out of the 48 MB cap there; one file
+    of ~1M rows (the 988,300-line feed) is what a single-file ingest already commits."""
+
     def __post_init__(self) -> None:
         if self.max_files < 1:
             raise ParamsError(f"max_files must be at least 1 (got {self.max_files})")
         if not self.max_mb > 0:
             raise ParamsError(f"max_mb must be positive (got {self.max_mb})")
+        if self.max_rows < 1:
+            raise ParamsError(f"max_rows must be at least 1 (got {self.max_rows})")
 
 
 def plan_batches(sizes: Sequence[int], params: LakeBatchParams | None = None
@@ -101,9 +110,13 @@ def ingest_files(
     files = [Path(p) for p in paths]
     outcomes: list[IngestSummary | CargotraceError] = []
     if _is_lake(store):
-        for batch in plan_batches([_size(p) for p in files], params):
-            outcomes += ingest_batch_into_lake(store, [files[i] for i in batch], options,
-                                               progress, stage)
+        params = params or LakeBatchParams()
+        sizes = [_size(p) for p in files]
+        while len(outcomes) < len(files):  # a batch may close early on its rows
+            start = len(outcomes)
+            batch = plan_batches(sizes[start:], params)[0]
+            outcomes += ingest_batch_into_lake(store, files[start:start + len(batch)], options,
+                                               progress, stage, params.max_rows)
         return outcomes
     tell = stage or (lambda _path, _name: None)
     for path in files:

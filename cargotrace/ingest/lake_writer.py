@@ -102,10 +102,13 @@ None and "committing" when the batch's snapshot is written (a caller's progress 
 def ingest_batch_into_lake(
     lake: LakeStore, paths: Sequence[str | Path], options: IngestOptions | None = None,
     progress: Progress | None = None, stage: FileStage | None = None,
+    max_rows: int | None = None,
 ) -> list[IngestSummary | CargotraceError]:
     """Ingest several files into the lake as one batch committed in **one snapshot**: for
     each file, in order, its summary, or the error that made it unusable (a one-line
-    `CargotraceError`; its batch-mates are committed without it).
+    `CargotraceError`; its batch-mates are committed without it). `max_rows`: the batch is
+    closed once its files stored this many rows (positions and reports); the files left out
+    get no outcome (the list is shorter than `paths`), for the caller's next batch.
 
     Why one snapshot for several files: a snapshot and a Parquet file per day per file cost a
     tiny file ~0.3-0.5 s and fill the lake with tiny files (lake_batches.py groups a folder's
@@ -146,6 +149,8 @@ def ingest_batch_into_lake(
             except Exception as exc:  # noqa: BLE001 - its batch-mates are committed first
                 failure = exc
                 break
+            if max_rows is not None and _rows_held(outcomes) >= max_rows:
+                break
         done = [s for s in outcomes if isinstance(s, IngestSummary) and not s.already_ingested]
         if done:
             tell(None, "committing")
@@ -175,6 +180,12 @@ def steps_of(path: Path, tell: FileStage, batch_commit: bool = False) -> Stage:
         if not (batch_commit and name == "committing"):
             tell(path, name)
     return step
+
+
+def _rows_held(outcomes: list[IngestSummary | CargotraceError]) -> int:
+    """Rows the batch store holds: what its files stored in it."""
+    return sum(s.positions_stored + s.reports_stored for s in outcomes
+               if isinstance(s, IngestSummary) and not s.already_ingested)
 
 
 def _commit_batch(lake: LakeStore, batch: Store, done: list[IngestSummary],
