@@ -23,6 +23,8 @@ from cargotrace.store.lake.files import data_files_on_disk
 from cargotrace.store.lake.snapshot import read_snapshot, versions
 
 MARINECADASTRE = "ais_positions/marinecadastre_AIS_2022_01_03_first99999.csv"
+SOLENT = "ais_positions/stonesoup_SolentAIS_20160112_130211.csv"
+SOLENT_KEY = ["MMSI", "Time", "Latitude_degrees", "Longitude_degrees"]
 KEY = ["MMSI", "BaseDateTime", "LAT", "LON"]
 PIECES = 8
 
@@ -172,3 +174,39 @@ def test_cli_ingests_a_folders_files_in_one_snapshot_and_refuses_the_unusable_on
     assert [len(s["files"]) for s in _ingest_snapshots(root)] == [2]  # type: ignore[arg-type]
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert lake.count("positions") == len(_expected(chosen))
+
+
+def test_a_batch_closes_once_its_files_stored_max_rows(
+    shared_data: Path, tmp_path: Path,
+) -> None:
+    """Rows, not bytes, bound a batch's commit. The real Solent capture (positions only) cut
+    into 6 files; the grouping expected is computed here from pandas' counts of each file's
+    new positions."""
+    header, *body = (shared_data / SOLENT).read_text().splitlines(keepends=True)
+    step = -(-len(body) // 6)
+    files = []
+    for i in range(6):
+        files.append(tmp_path / f"solent-{i}.csv")
+        files[-1].write_text(header + "".join(body[i * step:(i + 1) * step]))
+    seen: set[tuple[object, ...]] = set()
+    new_per_file = []
+    for f in files:
+        keys = set(map(tuple, pd.read_csv(f)[SOLENT_KEY].itertuples(index=False)))
+        new_per_file.append(len(keys - seen))
+        seen |= keys
+    max_rows = new_per_file[0] + new_per_file[1] // 2
+    expected, held = [], 0
+    for n in new_per_file:
+        if not expected or held >= max_rows:
+            expected.append(0)
+            held = 0
+        expected[-1] += 1
+        held += n
+    root = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{root}") as lake:
+        outcomes = ingest_files(lake, files, params=LakeBatchParams(max_rows=max_rows))
+    assert len(outcomes) == len(files)
+    assert [len(s["files"]) for s in _ingest_snapshots(root)] == expected  # type: ignore[arg-type]
+    assert expected == [2, 2, 2]
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        assert lake.count("positions") == len(seen) == sum(new_per_file)
