@@ -210,3 +210,39 @@ def test_a_batch_closes_once_its_files_stored_max_rows(
     assert expected == [2, 2, 2]
     with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
         assert lake.count("positions") == len(seen) == sum(new_per_file)
+
+
+def test_a_batch_resolving_earlier_quarantine_rows_of_two_files_matches_a_duckdb_file(
+    shared_data: Path, tmp_path: Path,
+) -> None:
+    """The real pyais sample has no receive times: its `missing_time` records are quarantined,
+    then stored when read again with --assume-time. Two copies of it (two sources) re-read
+    in one batch leave the quarantine exactly as a DuckDB file's, each source its own rows."""
+    from datetime import UTC, datetime
+
+    from cargotrace.ingest.params import IngestOptions
+
+    text = (shared_data / "ais_nmea/pyais/nmea_data_sample.txt").read_text()
+    files = [tmp_path / "a.nmea", tmp_path / "b.nmea"]
+    files[0].write_text(text)
+    files[1].write_text(text + "\n")  # other content: not skipped as the same file
+    timed = IngestOptions(assume_time=datetime(2023, 1, 1, tzinfo=UTC))
+    found: dict[str, list[list[IngestSummary | CargotraceError]]] = {}
+    for target in (str(tmp_path / "s.duckdb"), f"lake:{tmp_path / 'lk'}"):
+        with cargotrace.open_store(target) as store:
+            found[target] = [ingest_files(store, files), ingest_files(store, files, timed)]
+    duck, lake_runs = found.values()
+    untimed = [line for line in text.splitlines() if line.startswith("!AIVDM")]
+    for runs in (duck, lake_runs):
+        first, second = ([s for s in run if isinstance(s, IngestSummary)] for run in runs)
+        assert [s.quarantine_resolved for s in second] == [
+            s.quarantined["missing_time"] for s in first]
+        assert 0 < first[0].quarantined["missing_time"] < len(untimed)
+    with cargotrace.open_store(tmp_path / "s.duckdb", read_only=True) as d, \
+            cargotrace.open_store(f"lake:{tmp_path / 'lk'}", read_only=True) as lk:
+        for table in ("positions", "vessel_reports", "quarantine"):
+            assert _rows(lk, table) == _rows(d, table), table
+        by_source = lk.con.execute("SELECT source, count(*) FROM quarantine GROUP BY ALL "
+                                   "ORDER BY ALL").fetchall()
+    assert [s for s, _ in by_source] == [str(f) for f in files]
+    assert by_source[0][1] == by_source[1][1] > 0
