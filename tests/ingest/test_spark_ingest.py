@@ -278,12 +278,12 @@ def test_executors_that_do_not_see_the_lake_are_refused_in_one_line_before_any_t
     from cargotrace.ingest.spark_storage import require_shared_storage
 
     feed = shared_data / "ais_nmea/aisdb/test_data_20211101.nm4"
-    require_shared_storage(spark, feed, tmp_path)  # local mode: nothing to check
+    require_shared_storage(spark._session, feed, tmp_path)  # local mode: nothing to check
     monkeypatch.setattr(session, "is_remote", lambda: True)
-    require_shared_storage(spark, feed, tmp_path)  # both seen: no error
+    require_shared_storage(spark._session, feed, tmp_path)  # both seen: no error
     unseen = tmp_path / "mounted-on-the-client-only"
     with pytest.raises(StoreError) as refused:
-        require_shared_storage(spark, feed, unseen)
+        require_shared_storage(spark._session, feed, unseen)
     message = str(refused.value)
     assert "\n" not in message
     assert message.startswith(f"SPARK_REMOTE: the Spark executors do not see {unseen} as ")
