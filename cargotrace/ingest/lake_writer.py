@@ -34,12 +34,14 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 import duckdb
 
+from cargotrace.errors import CargotraceError
 from cargotrace.ingest.params import IngestOptions
 from cargotrace.ingest.pipeline import Progress, Stage, ingest_file
 from cargotrace.ingest.summary import IngestSummary
@@ -53,10 +55,11 @@ from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.store import Store, apply_settings
 
 if TYPE_CHECKING:
+    from cargotrace.store.lake.appends import Appended
     from cargotrace.store.lake.snapshot import DataFile
     from cargotrace.store.lake.store import LakeStore
 
-__all__ = ["ingest_into_lake", "ingest_into_store"]
+__all__ = ["ingest_batch_into_lake", "ingest_into_lake", "ingest_into_store"]
 
 
 def ingest_into_store(
@@ -86,60 +89,148 @@ def ingest_into_lake(
 ) -> IngestSummary:
     """Parse, validate, deduplicate and commit one file to the lake (module docstring).
     `stage` hears "committing" once, when the publish starts: the batch's own commit is not
-    the lake's, and the publish (sorting and writing the Parquet files) is most of it."""
-    lake.require_writable(f"ingest {Path(path).name}")
-    try:
-        return _ingest_into_lake(lake, path, options, progress, stage)
-    except Exception as exc:
-        if is_out_of_memory(exc):  # the batch and the lake are as they were: nothing stored
-            raise out_of_memory(exc, f"ingesting {Path(path).name} into the lake (nothing "
-                                     "was stored)") from exc
-        raise
+    the lake's, and the publish (sorting and writing the Parquet files) is most of it.
+    Raises what the pipeline raises for an unusable file (nothing is committed then)."""
+    tell = stage or (lambda _: None)
+    [outcome] = ingest_batch_into_lake(lake, [path], options, progress,
+                                       lambda _path, name: tell(name))
+    if isinstance(outcome, CargotraceError):
+        raise outcome
+    return outcome
 
 
-def _ingest_into_lake(
-    lake: LakeStore, path: str | Path, options: IngestOptions | None,
-    progress: Progress | None, stage: Stage | None,
-) -> IngestSummary:
-    started = time.perf_counter()
+FileStage = Callable[[Path | None, str], None]
+"""Called with a file and the step it starts (pipeline.STAGES: "hashing", "reading"), and with
+None and "committing" when the batch's snapshot is written (a caller's progress shows which)."""
+
+
+def ingest_batch_into_lake(
+    lake: LakeStore, paths: Sequence[str | Path], options: IngestOptions | None = None,
+    progress: Progress | None = None, stage: FileStage | None = None,
+    max_rows: int | None = None,
+) -> list[IngestSummary | CargotraceError]:
+    """Ingest several files into the lake as one batch committed in **one snapshot**: for
+    each file, in order, its summary, or the error that made it unusable (a one-line
+    `CargotraceError`; its batch-mates are committed without it). `max_rows`: the batch is
+    closed once its files stored this many rows (positions and reports); the files left out
+    get no outcome (the list is shorter than `paths`), for the caller's next batch.
+
+    Why one snapshot for several files: a snapshot and a Parquet file per day per file cost a
+    tiny file ~0.3-0.5 s and fill the lake with tiny files (lake_batches.py groups a folder's
+    files into batches). Each file is still its own ingest: its own transaction in the batch
+    store (a file that fails leaves no row there), its own `ingests` row and id, skipped on a
+    re-run when it was committed with the same content and options; a file's rows duplicating
+    an earlier batch-mate's count as duplicates, as in a DuckDB file. A kill before the
+    snapshot leaves the lake as it was, and a re-run redoes the whole batch.
+
+    An unexpected error (not a `CargotraceError`) stops the batch: the files ingested before
+    it are committed, then it is raised."""
     from cargotrace.store.lake.layout import STAGING
 
-    source = str(Path(path))
+    lake.require_writable(f"ingest {len(paths)} file(s)")
+    started = time.perf_counter()
+    sources = [str(Path(p)) for p in paths]
     staging = lake.root / STAGING
     staging.mkdir(exist_ok=True)
+    outcomes: list[IngestSummary | CargotraceError] = []
     # in the lake's own staging folder, not the system's: what a killed ingest spilled there
     # is removed by the next writer with the rest of what it left (`files.remove_orphans`)
     with tempfile.TemporaryDirectory(prefix="batch-", dir=staging) as folder, \
             BatchStore(Path(folder)) as batch:
-        _seed(lake, batch, source)
+        _seed(lake, batch, sources)
         options = options or IngestOptions()
         memory_mb = batch_memory_mb(options.stream.store_memory_mb)
         # the stream parameters are not part of the recorded options: same ingest, same id
         batch_options = replace(options, stream=replace(options.stream,
                                                         store_memory_mb=memory_mb))
-        tell = stage or (lambda _: None)
-        summary = ingest_file(batch, path, batch_options, progress,
-                              lambda name: None if name == "committing" else tell(name))
-        if summary.already_ingested:
-            return summary
-        tell("committing")
-        lake.con.begin()
-        try:
-            # the ingest's own cap, on one thread: the sort beyond it spills to the batch's
-            # folder (module docstring, "Memory")
-            with memory_capped(batch, max(memory_mb, PUBLISH_FLOOR_MB) if memory_mb else 0), \
-                    one_thread(batch):
-                _publish(lake, batch, summary)
-            lake.con.commit()
-        except BaseException:
-            lake.con.rollback()  # the working copies go back to the committed snapshot
-            raise
+        tell = stage or (lambda _path, _name: None)
+        failure = _ingest_each(batch, paths, batch_options, progress, tell, max_rows, outcomes)
+        done = [s for s in outcomes if isinstance(s, IngestSummary) and not s.already_ingested]
+        if done:
+            tell(None, "committing")
+            publish_started = time.perf_counter()
+            try:
+                _commit_batch(lake, batch, done, memory_mb)
+            except Exception as exc:
+                raise (failure or _told(exc, f"writing {_names(done)} into the lake (nothing "
+                                             "was stored)")) from None
+            _share_publish_time(done, time.perf_counter() - publish_started)
+        if failure is not None:
+            raise failure
     try:
         staging.rmdir()  # `_staging/` stays only while a write is under way
     except OSError:
         pass
-    summary.duration_s = time.perf_counter() - started
-    return summary
+    if len(paths) == 1 and done:  # one file: its whole time, seeding and commit included
+        done[0].duration_s = time.perf_counter() - started
+    return outcomes
+
+
+def _ingest_each(batch: Store, paths: Sequence[str | Path], options: IngestOptions,
+                 progress: Progress | None, tell: FileStage, max_rows: int | None,
+                 outcomes: list[IngestSummary | CargotraceError]) -> Exception | None:
+    """Each file into the batch store, its outcome appended; the unexpected error that
+    stopped the batch (its batch-mates before it are still committed), if any."""
+    for path in paths:
+        try:
+            outcomes.append(ingest_file(batch, path, options, progress,
+                                        steps_of(Path(path), tell, batch_commit=True)))
+        except CargotraceError as exc:  # the file's own transaction was rolled back
+            outcomes.append(exc)
+        except Exception as exc:  # noqa: BLE001 - its batch-mates are committed first
+            return _told(exc, f"ingesting {Path(path).name} into the lake (the file was not "
+                              "stored)")
+        if max_rows is not None and _rows_held(outcomes) >= max_rows:
+            break
+    return None
+
+
+def _told(exc: Exception, what: str) -> Exception:
+    """Running out of the memory cap as one line saying what was not stored (`out_of_memory`),
+    any other error as it is."""
+    return out_of_memory(exc, what) if is_out_of_memory(exc) else exc
+
+
+def _names(done: list[IngestSummary]) -> str:
+    return Path(done[0].path).name if len(done) == 1 else f"{len(done)} files"
+
+
+def steps_of(path: Path, tell: FileStage, batch_commit: bool = False) -> Stage:
+    """`tell` as the pipeline's `Stage` for one file; `batch_commit`: its "committing" is the
+    batch store's, not the lake's (told once for the batch), so it is not passed on."""
+    def step(name: str) -> None:
+        if not (batch_commit and name == "committing"):
+            tell(path, name)
+    return step
+
+
+def _rows_held(outcomes: list[IngestSummary | CargotraceError]) -> int:
+    """Rows the batch store holds: what its files stored in it."""
+    return sum(s.positions_stored + s.reports_stored for s in outcomes
+               if isinstance(s, IngestSummary) and not s.already_ingested)
+
+
+def _commit_batch(lake: LakeStore, batch: Store, done: list[IngestSummary],
+                  memory_mb: int) -> None:
+    """The batch's publish in one transaction of the lake's working copies (module docstring)."""
+    lake.con.begin()
+    try:
+        # the ingest's own cap, on one thread: the sort beyond it spills to the batch's
+        # folder (module docstring, "Memory")
+        with memory_capped(batch, max(memory_mb, PUBLISH_FLOOR_MB) if memory_mb else 0), \
+                one_thread(batch):
+            _publish(lake, batch, done)
+        lake.con.commit()
+    except BaseException:
+        lake.con.rollback()  # the working copies go back to the committed snapshot
+        raise
+
+
+def _share_publish_time(done: list[IngestSummary], seconds: float) -> None:
+    """Each file's duration gets the batch's commit in proportion to its bytes."""
+    total = sum(s.size_bytes for s in done) or 1
+    for s in done:
+        s.duration_s += seconds * s.size_bytes / total
 
 
 BATCH_SHARE = 0.75
@@ -195,11 +286,11 @@ class BatchStore(Store):
         return con
 
 
-def _seed(lake: LakeStore, batch: Store, source: str) -> None:
+def _seed(lake: LakeStore, batch: Store, sources: list[str]) -> None:
     """Give the batch store what the pipeline looks up in its target: every ingest (ids and
-    the already-ingested check) and the quarantine rows of this source (its dedupe)."""
+    the already-ingested check) and the quarantine rows of these sources (its dedupe)."""
     for table, where, params in (("ingests", "true", []),
-                                 ("quarantine", "source = ?", [source])):
+                                 ("quarantine", "list_contains(?, source)", [sources])):
         rows = lake.con.sql(f"SELECT * FROM {table} WHERE {where}",
                             params=params).to_arrow_table()
         if rows.num_rows:
@@ -208,33 +299,33 @@ def _seed(lake: LakeStore, batch: Store, source: str) -> None:
             batch.con.unregister("seed_rows")
 
 
-def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
+def _publish(lake: LakeStore, batch: Store, done: list[IngestSummary]) -> None:
     """The batch's rows into the lake, and one snapshot committing them (module docstring):
-    the rows go from the batch's connection straight into Parquet; the `ingests` row and the
-    `meta` rows (a few) are copied into the lake's working copies."""
+    the rows go from the batch's connection straight into Parquet; the `ingests` rows and the
+    `meta` rows (a few) are copied into the lake's working copies. `done`: the files the
+    batch stored (not those already ingested), whose rows are the batch's."""
     from cargotrace.store.lake.appends import append_new_rows, append_rows
 
-    ingest_id = summary.ingest_id
-    assert ingest_id is not None  # the pipeline numbers every ingest it stores
+    ids = [s.ingest_id for s in done]
+    assert None not in ids  # the pipeline numbers every ingest it stores
+    id_list = ", ".join(f"{i:d}" for i in ids if i is not None)
     positions = append_new_rows(lake, "positions", "SELECT * FROM positions", POSITION_KEY,
                                 con=batch.con)
     reports = append_new_rows(lake, "vessel_reports", "SELECT * FROM vessel_reports",
                               REPORT_KEY, con=batch.con)
+    resolved = sorted({s.path for s in done if s.quarantine_resolved})
     replaced: dict[str, tuple[DataFile, ...]] = {}
-    if summary.quarantine_resolved:  # earlier rows of this source are gone from the batch
-        replaced["quarantine"] = _rewritten_quarantine(lake, batch, summary.path)
+    if resolved:  # earlier rows of these sources are gone from the batch
+        replaced["quarantine"] = _rewritten_quarantine(lake, batch, resolved, id_list)
         quarantined: tuple[DataFile, ...] = ()
     else:
         quarantined = append_rows(lake, "quarantine",
-                                  f"SELECT * FROM quarantine WHERE ingest_id = {ingest_id:d}",
+                                  f"SELECT * FROM quarantine WHERE ingest_id IN ({id_list})",
                                   con=batch.con)
-    # rows of the file that the lake held already are duplicates, as in the DuckDB store
-    summary.duplicate_positions += summary.positions_stored - positions.stored
-    summary.positions_stored = positions.stored
-    summary.duplicate_reports += summary.reports_stored - reports.stored
-    summary.reports_stored = reports.stored
+    position_counts = _stored_by_ingest(lake, positions, done)
+    report_counts = _stored_by_ingest(lake, reports, done)
     con = lake.con
-    for table, where in (("ingests", f"ingest_id = {ingest_id:d}"),
+    for table, where in (("ingests", f"ingest_id IN ({id_list})"),
                          ("meta", "key <> 'schema_version'")):
         rows = batch.con.sql(f"SELECT * FROM {table} WHERE {where}").to_arrow_table()
         con.register("batch_rows", rows)
@@ -243,37 +334,75 @@ def _publish(lake: LakeStore, batch: Store, summary: IngestSummary) -> None:
             con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM batch_rows")
         finally:
             con.unregister("batch_rows")
-    con.execute("UPDATE ingests SET positions_stored = ?, reports_stored = ?, duplicates = ?, "
-                "counts = ?::JSON WHERE ingest_id = ?",
-                [summary.positions_stored, summary.reports_stored, summary.duplicates,
-                 json.dumps(summary.to_dict(), default=str), ingest_id])
-    lake.commit("ingest", {
-        "path": summary.path, "sha256": summary.sha256, "ingest_id": ingest_id,
-        "positions_stored": positions.stored, "reports_stored": reports.stored,
-        "days": sorted({*positions.days, *reports.days}),
-        "quarantine_resolved": summary.quarantine_resolved,
-    }, {"positions": positions.files, "vessel_reports": reports.files,
-        "quarantine": quarantined}, replaced)
+    for summary in done:
+        # rows of the file that the lake held already are duplicates, as in the DuckDB store
+        stored = position_counts.get(summary.ingest_id, 0)
+        summary.duplicate_positions += summary.positions_stored - stored
+        summary.positions_stored = stored
+        stored = report_counts.get(summary.ingest_id, 0)
+        summary.duplicate_reports += summary.reports_stored - stored
+        summary.reports_stored = stored
+        con.execute("UPDATE ingests SET positions_stored = ?, reports_stored = ?, "
+                    "duplicates = ?, counts = ?::JSON WHERE ingest_id = ?",
+                    [summary.positions_stored, summary.reports_stored, summary.duplicates,
+                     json.dumps(summary.to_dict(), default=str), summary.ingest_id])
+    lake.commit("ingest", _snapshot_details(done, positions.days, reports.days),
+                {"positions": positions.files, "vessel_reports": reports.files,
+                 "quarantine": quarantined}, replaced)
 
 
-def _rewritten_quarantine(lake: LakeStore, batch: Store, source: str) -> tuple[DataFile, ...]:
-    """The lake's new `quarantine` file list when this ingest resolved rows of earlier
-    ingests (dedupe.resolve_quarantined, run in the batch, which was seeded with every row of
-    this source): the files holding rows of this source are replaced by the batch's rows of
-    it (and the other sources' rows those files hold, if any); the other files are kept. The
-    old files stay for readers of older versions until a vacuum."""
+def _stored_by_ingest(lake: LakeStore, appended: Appended,
+                      done: list[IngestSummary]) -> dict[int | None, int]:
+    """Rows each ingest of the batch added to a table: from the footers when the batch is one
+    file, else counted by `ingest_id` in the new files (one small column read)."""
+    if len(done) == 1 or not appended.files:
+        return {done[0].ingest_id: appended.stored} if len(done) == 1 else {}
+    urls = [str(lake.root / f.path) for f in appended.files]
+    return {int(i): int(n) for i, n in lake.con.execute(
+        "SELECT ingest_id, count(*) FROM read_parquet(?) GROUP BY ingest_id", [urls]
+    ).fetchall()}
+
+
+def _snapshot_details(done: list[IngestSummary], position_days: tuple[str, ...],
+                      report_days: tuple[str, ...]) -> dict[str, object]:
+    """What the `ingest` snapshot records: each file's path, hash, ingest id and rows stored
+    under `files` (and at the top level too for a batch of one file, as before batches), and
+    the day partitions the batch touched."""
+    files = [{"path": s.path, "sha256": s.sha256, "ingest_id": s.ingest_id,
+              "positions_stored": s.positions_stored, "reports_stored": s.reports_stored,
+              "quarantine_resolved": s.quarantine_resolved} for s in done]
+    days = sorted({*position_days, *report_days})
+    if len(files) == 1:
+        return {**files[0], "files": files, "days": days}
+    return {"files": files, "positions_stored": sum(s.positions_stored for s in done),
+            "reports_stored": sum(s.reports_stored for s in done), "days": days}
+
+
+def _rewritten_quarantine(lake: LakeStore, batch: Store, sources: list[str],
+                          id_list: str) -> tuple[DataFile, ...]:
+    """The lake's new `quarantine` file list when ingests of the batch resolved rows of
+    earlier ingests of their files (dedupe.resolve_quarantined, run in the batch, which was
+    seeded with every row of the batch's sources): the files holding rows of the resolved
+    `sources` are replaced by the batch's rows of them (and the other sources' rows those
+    files hold, if any); the other files are kept; the batch's new rows of other files
+    (`id_list`: its ingest ids) are added. The old files stay for readers of older versions
+    until a vacuum."""
     from cargotrace.store.lake.appends import append_rows
     from cargotrace.store.lake.files import write_files
     from cargotrace.store.lake.store import files_sql
 
     files = lake.files_of("quarantine")
     holding = {str(r[0]) for r in lake.con.execute(
-        "SELECT DISTINCT filename FROM read_parquet(?, filename = true) WHERE source = ?",
-        [[str(lake.root / f.path) for f in files], source]).fetchall()} if files else set()
+        "SELECT DISTINCT filename FROM read_parquet(?, filename = true) "
+        "WHERE list_contains(?, source)",
+        [[str(lake.root / f.path) for f in files], sources]).fetchall()} if files else set()
     old = [f for f in files if str(lake.root / f.path) in holding]
     kept = tuple(f for f in files if f not in old)
     others = write_files(lake.con, lake.root, "quarantine",
                          f"SELECT * FROM ({files_sql(lake.root, 'quarantine', old)}) "
-                         "WHERE source <> $source", {"source": source}) if old else ()
-    mine = append_rows(lake, "quarantine", "SELECT * FROM quarantine", con=batch.con)
+                         "WHERE NOT list_contains($sources, source)",
+                         {"sources": sources}) if old else ()
+    mine = append_rows(lake, "quarantine",
+                       "SELECT * FROM quarantine WHERE list_contains($sources, source) "
+                       f"OR ingest_id IN ({id_list})", con=batch.con, params={"sources": sources})
     return kept + others + mine

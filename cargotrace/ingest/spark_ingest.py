@@ -50,6 +50,7 @@ from cargotrace.ingest.range_tasks import (
     RangeResult,
     stage_range,
 )
+from cargotrace.ingest.spark_storage import require_shared_storage
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.provenance import file_sha256
 from cargotrace.store.lake.files import move_into_place
@@ -98,6 +99,7 @@ def spark_ingest_file(
     folder = lake.root / STAGING / f"spark-{uuid.uuid4().hex}"
     folder.mkdir(parents=True)
     try:
+        require_shared_storage(spark, path, folder)
         results = _decode(spark, path, options, params, folder)
         log.info("%s: %d range(s) decoded in %.1f s", path, len(results),
                  time.perf_counter() - started)

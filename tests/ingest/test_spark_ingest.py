@@ -264,3 +264,27 @@ def test_spark_ingest_resolves_earlier_quarantine_rows_of_the_same_file(
                                 "'missing_time'").fetchall() == [(0,)]
         assert _ingest_counts(lake) == _ingest_counts(duck)
     assert read_snapshot(root, versions(root)[-1]).details["quarantine_resolved"] == resolved
+
+
+@pytest.mark.spark
+def test_executors_that_do_not_see_the_lake_are_refused_in_one_line_before_any_task(
+    shared_data: Path, tmp_path: Path, spark: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With Spark Connect the executors read the input and write the lake by path: a folder
+    they do not see (here one that exists nowhere, asked of the local executors as a remote
+    session's would be) is named in one line."""
+    import cargotrace.store.engines.session as session
+    from cargotrace.errors import StoreError
+    from cargotrace.ingest.spark_storage import require_shared_storage
+
+    feed = shared_data / "ais_nmea/aisdb/test_data_20211101.nm4"
+    require_shared_storage(spark._session, feed, tmp_path)  # local mode: nothing to check
+    monkeypatch.setattr(session, "is_remote", lambda: True)
+    require_shared_storage(spark._session, feed, tmp_path)  # both seen: no error
+    unseen = tmp_path / "mounted-on-the-client-only"
+    with pytest.raises(StoreError) as refused:
+        require_shared_storage(spark._session, feed, unseen)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"SPARK_REMOTE: the Spark executors do not see {unseen} as ")
+    assert "docs/reference/spark.md" in message

@@ -181,3 +181,45 @@ def test_connect_gives_the_same_events_as_duckdb(
     assert sum(result["written"].values()) == len(reference)
     if staging is not None:
         assert list(staging.iterdir()) == []  # the client removed its staging folder at exit
+
+
+INGEST_CLIENT = """\
+import json, sys
+from pathlib import Path
+import cargotrace
+from cargotrace.ingest.params import SparkIngestParams
+from cargotrace.ingest.spark_ingest import spark_ingest_file
+from cargotrace.store.engines import spark_backend
+
+with cargotrace.open_store("lake:" + sys.argv[1]) as lake:
+    summary = spark_ingest_file(lake, Path(sys.argv[2]), params=SparkIngestParams(0.02))
+print(json.dumps({"session": type(spark_backend()._session).__module__,
+                  "positions": summary.positions_stored, "reports": summary.reports_stored,
+                  "quarantined": summary.quarantined_total}))
+"""
+
+
+def test_connect_ingests_an_nmea_file_into_a_lake_both_sides_see_as_the_laptop_does(
+    connect_url: str, shared_data: Path, tmp_path: Path
+) -> None:
+    """`ingest --engine spark` through a Connect server: the executors read the file and write
+    the lake by path (here the same machine: storage both sides see), cut in byte ranges of
+    20 KiB; the rows are the DuckDB lake ingest's, counted by SQL over both lakes."""
+    feed = shared_data / "ais_nmea/aisdb/test_data_20211101.nm4"
+    env = {**os.environ, "SPARK_REMOTE": connect_url}
+    done = subprocess.run([sys.executable, "-c", INGEST_CLIENT, str(tmp_path / "sc"), str(feed)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["session"] == "pyspark.sql.connect.session"
+    from cargotrace.ingest.lake_writer import ingest_into_lake
+
+    with cargotrace.open_store(f"lake:{tmp_path / 'laptop'}") as laptop:
+        ingest_into_lake(laptop, feed)
+    with cargotrace.open_store(f"lake:{tmp_path / 'sc'}", read_only=True) as sc, \
+            cargotrace.open_store(f"lake:{tmp_path / 'laptop'}", read_only=True) as laptop:
+        for table, counted in (("positions", "positions"), ("vessel_reports", "reports"),
+                               ("quarantine", "quarantined")):
+            rows = f"SELECT * EXCLUDE (ingest_id) FROM {table} ORDER BY ALL"
+            assert sc.con.execute(rows).fetchall() == laptop.con.execute(rows).fetchall()
+            assert sc.count(table) == result[counted] > 0, table

@@ -89,15 +89,15 @@ def ingest(
             from cargotrace.ingest.spark_ingest import require_lake
 
             require_lake(st)
-        for path in paths:
-            try:
-                if engine is Engine.SPARK:
-                    summaries.append(_ingest_spark(st, path, options, spark_params))
-                    continue
-                summaries.append(_ingest_one(st, path, options, quiet or not sys.stderr.isatty()))
-            except CargotraceError as exc:
-                sys.stderr.write(f"Error: {exc}\n")
+            outcomes = _ingest_spark(st, paths, options, spark_params)
+        else:
+            outcomes = _ingest_all(st, paths, options, quiet or not sys.stderr.isatty())
+        for outcome in outcomes:
+            if isinstance(outcome, CargotraceError):
+                sys.stderr.write(f"Error: {outcome}\n")
                 failed += 1
+            else:
+                summaries.append(outcome)
         if not summaries:
             raise typer.Exit(1)  # nothing stored: a store this command created is removed
     if json_out:
@@ -111,13 +111,16 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> IngestSummary:
+def _ingest_all(st: object, paths: list[Path], options: IngestOptions,
+                quiet: bool) -> list[IngestSummary | CargotraceError]:
+    """Every file, through `ingest_files` (a lake's files in batches, one snapshot each), with
+    one progress bar over all their bytes naming the file and step under way."""
     from cargotrace.ingest.arrow_start import pandas_unused
-    from cargotrace.ingest.lake_writer import ingest_into_store as ingest_file
+    from cargotrace.ingest.lake_batches import ingest_files
 
-    if quiet or not path.is_file():
+    if quiet:
         with pandas_unused():
-            return ingest_file(st, path, options)  # type: ignore[arg-type]
+            return ingest_files(st, paths, options)  # type: ignore[arg-type]
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -130,20 +133,30 @@ def _ingest_one(st: object, path: Path, options: IngestOptions, quiet: bool) -> 
     # lake's Parquet files, a store file's checkpoint) once every byte is read
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                TimeRemainingColumn())
+    total = sum(p.stat().st_size for p in paths if p.is_file())
     with pandas_unused(), Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(path.name, total=path.stat().st_size)
-        return ingest_file(
-            st, path, options,  # type: ignore[arg-type]
-            progress=lambda n: bar.advance(task, n),
-            stage=lambda name: bar.update(task, description=f"{path.name}: {name}"),
-        )
+        task = bar.add_task(paths[0].name if len(paths) == 1 else f"{len(paths)} files",
+                            total=total)
+
+        def step(path: Path | None, name: str) -> None:
+            what = path.name if path is not None else f"{len(paths)} files"
+            bar.update(task, description=f"{what}: {name}")
+
+        return ingest_files(st, paths, options,  # type: ignore[arg-type]
+                            progress=lambda n: bar.advance(task, n), stage=step)
 
 
-def _ingest_spark(st: object, path: Path, options: IngestOptions,
-                  params: SparkIngestParams) -> IngestSummary:
+def _ingest_spark(st: object, paths: list[Path], options: IngestOptions,
+                  params: SparkIngestParams) -> list[IngestSummary | CargotraceError]:
     from cargotrace.ingest.spark_ingest import spark_ingest_file
 
-    return spark_ingest_file(st, path, options, params)  # type: ignore[arg-type]
+    outcomes: list[IngestSummary | CargotraceError] = []
+    for path in paths:
+        try:
+            outcomes.append(spark_ingest_file(st, path, options, params))  # type: ignore[arg-type]
+        except CargotraceError as exc:
+            outcomes.append(exc)
+    return outcomes
 
 
 def render_summary(s: IngestSummary) -> Table | str:
