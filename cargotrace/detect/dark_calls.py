@@ -155,9 +155,11 @@ def _fitting_places(
     """The places whose sailing detour (`leg_km` there and on) fits the budget, shortest detour
     first, each with its detour and the hours to spare (`_place`: the place itself)."""
     fits = []
+    lanes_from_start, lanes_to_end = _LanesFrom(start, budget.km), _LanesFrom(end, budget.km)
     for place in places:
         at = (float(place["lat"]), float(place["lon"]))
-        detour_km = leg_km(start, at) + leg_km(at, end)
+        detour_km = (_leg_via(start, at, lanes_from_start, at_start=True)
+                     + _leg_via(at, end, lanes_to_end, at_start=False))
         if detour_km <= budget.km:
             slack_h = (budget.km - max(detour_km, budget.passage_km)) / KM_PER_NM / budget.speed_kn
             fits.append({"place_id": place["place_id"], "detour_km": round(detour_km, 1),
@@ -215,6 +217,47 @@ def leg_km(a: LatLon, b: LatLon) -> float:
     if not _crosses_land(a, b):
         return gc
     return max(gc, _lanes_km(a, b))
+
+
+class _LanesFrom:
+    """Sea-lane distances from one of a gap's ends to every MARNET node within `cutoff_km`,
+    searched once when a leg first needs the lanes (`_leg_via`).
+
+    Why: a gap has one start and one end but up to hundreds of candidate places in reach (a
+    real store with the default gazetteer); a search between the two ends per place (`_lanes_km`,
+    ~0.08 s) cost minutes per run, one search per end costs the same as a single one. A node
+    beyond the cutoff cannot lie on a fitting leg: the leg is at least its lanes part, and the
+    detour at least the leg, so such a place's detour exceeds the budget either way."""
+
+    def __init__(self, point: LatLon, cutoff_km: float) -> None:
+        self.point, self.cutoff_km = point, cutoff_km
+        self._dist: dict[Any, float] | None = None
+        self.node: Any = None  # this end's nearest MARNET node, set with the search
+
+    def lanes_km(self, node: Any) -> float:
+        """Along the lanes from this end's nearest node to `node`; inf beyond the cutoff."""
+        if self._dist is None:
+            graph, snap = _lanes()
+            self.node = snap(self.point)
+            self._dist = nx.single_source_dijkstra_path_length(
+                graph, self.node, cutoff=self.cutoff_km, weight="weight")
+        return self._dist.get(node, math.inf)
+
+
+def _leg_via(a: LatLon, b: LatLon, lanes: _LanesFrom, at_start: bool) -> float:
+    """`leg_km(a, b)` with the lanes searched from the gap's end `lanes` holds (a when
+    `at_start`, else b), the same terms summed in the same order as `_lanes_km`."""
+    gc = float(sphere.haversine_km(a[0], a[1], b[0], b[1]))
+    if not _crosses_land(a, b):
+        return gc
+    _, snap = _lanes()
+    other = snap(b) if at_start else snap(a)
+    along = lanes.lanes_km(other)
+    if math.isinf(along):
+        return math.inf  # unconnected, or too far along the lanes to fit the budget
+    na, nb = (lanes.node, other) if at_start else (other, lanes.node)
+    return max(gc, float(sphere.haversine_km(a[0], a[1], na[1], na[0]) + along
+                         + sphere.haversine_km(nb[1], nb[0], b[0], b[1])))
 
 
 def passage_km(a: LatLon, b: LatLon) -> float:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -139,3 +141,33 @@ def test_a_silence_at_the_berth_hides_no_call_elsewhere() -> None:
     # without the visit the far anchorage fits: the test above is the rule, not the data
     (call,) = dark_port_calls([silence], places(ANCHORAGE, FAR), GapParams())
     assert "t:far" in [c["place_id"] for c in call.attrs["candidates"]]
+
+
+def test_the_real_world_port_index_round_korea_fits_as_leg_by_leg(shared_data: Path) -> None:
+    """Silent for 60 h from off Incheon to off Busan (the passage goes round Korea by the
+    lanes) among the World Port Index's ports: the places that fit and their detours are those
+    `leg_km` there and on gives for each place (the lanes are searched once per gap end, not
+    once per place: the same answer)."""
+    wpi = pd.read_csv(shared_data / "ports" / "UpdatedPub150.csv", encoding="utf-8-sig")
+    near = wpi[wpi["Latitude"].between(30, 42) & wpi["Longitude"].between(122, 134)]
+    rows = [{"place_id": f"wpi:{n}", "name": name, "kind": "seaport", "lat": float(lat),
+             "lon": float(lon), "watch_reason": "test"}
+            for n, name, lat, lon in near[["World Port Index Number", "Main Port Name",
+                                            "Latitude", "Longitude"]].itertuples(index=False)]
+    assert len(rows) > 50
+    incheon, busan = (37.45, 126.4), (35.0, 129.1)
+    silence = gap(incheon, busan, 60)
+    [call] = dark_port_calls([silence], places(*rows), GapParams())
+    speed_kn = 12.0 * GapParams().speed_margin
+    budget_km = (60 - GapParams().min_port_stay_h) * speed_kn * sphere.KM_PER_NM
+    expected = {}
+    for row in rows:
+        at = (row["lat"], row["lon"])
+        if float(sphere.haversine_km(*incheon, *at)) + float(
+                sphere.haversine_km(*at, *busan)) > budget_km:
+            continue  # beyond the great circles' reach: never a candidate
+        detour = leg_km(incheon, at) + leg_km(at, busan)
+        if detour <= budget_km:
+            expected[row["place_id"]] = round(detour, 1)
+    found = {c["place_id"]: c["detour_km"] for c in call.attrs["candidates"]}
+    assert len(found) > 10 and found == expected
