@@ -74,6 +74,13 @@ SPARK_CONFIG: dict[str, str] = {
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # A run's independent detectors submit their jobs from threads of their own
+    # (detect/fan_out.py), each in a pool of its own: FAIR shares the cores between them
+    # instead of queueing one detector's small jobs behind another's.
+    "spark.scheduler.mode": "FAIR",
+    # Python workers forked from a daemon that has already imported the executors' code
+    # (python_daemon.py), not importing pyarrow, Ibis and the detectors in each worker.
+    "spark.python.daemon.module": "cargotrace.store.engines.python_daemon",
 }
 """Local-mode settings. Added per process: `spark.driver.memory` (see `driver_memory`),
 `spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS, the class-data-sharing archive's options
@@ -295,7 +302,11 @@ def _local_session() -> Any:
         archive.unlink(missing_ok=True)
         session = _start(SparkSession, config(""))
     session.sparkContext.setLogLevel("ERROR")
+    from cargotrace.store.engines.python_daemon import warm_up
+
+    warm_up(session)  # the Python workers started while the driver plans
     return session
+
 
 
 def _start(session_class: Any, config: dict[str, str]) -> Any:
