@@ -74,12 +74,8 @@ SPARK_CONFIG: dict[str, str] = {
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    # A run's independent detectors submit their jobs from threads of their own
-    # (detect/fan_out.py), each in a pool of its own: FAIR shares the cores between them
-    # instead of queueing one detector's small jobs behind another's.
+    # detectors' threads share the cores (detect/fan_out.py); workers fork with code imported
     "spark.scheduler.mode": "FAIR",
-    # Python workers forked from a daemon that has already imported the executors' code
-    # (python_daemon.py), not importing pyarrow, Ibis and the detectors in each worker.
     "spark.python.daemon.module": "cargotrace.store.engines.python_daemon",
 }
 """Local-mode settings. Added per process: `spark.driver.memory` (see `driver_memory`),
@@ -268,7 +264,7 @@ def _local_session() -> Any:
     from pyspark.sql import SparkSession
 
     from cargotrace.cache import cache_dir
-    from cargotrace.store.engines import class_cache
+    from cargotrace.store.engines import class_cache, python_daemon
 
     java = java_executable() or "java"  # java_problem() found one
     try:
@@ -302,9 +298,7 @@ def _local_session() -> Any:
         archive.unlink(missing_ok=True)
         session = _start(SparkSession, config(""))
     session.sparkContext.setLogLevel("ERROR")
-    from cargotrace.store.engines.python_daemon import warm_up
-
-    warm_up(session)  # the Python workers started while the driver plans
+    python_daemon.warm_up(session)  # the Python workers started while the driver plans
     return session
 
 
