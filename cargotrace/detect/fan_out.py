@@ -58,11 +58,18 @@ def run_together(steps: Sequence[Callable[[], T]], needs: Sequence[set[int]],
         with _scheduler_pool(session, names[index]):
             return steps[index]()
 
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, max(1, len(steps))),
-                            thread_name_prefix="cargotrace-detect") as pool:
+    pool = ThreadPoolExecutor(max_workers=min(MAX_THREADS, max(1, len(steps))),
+                              thread_name_prefix="cargotrace-detect")
+    try:
         # submitted in order: a step waits only for earlier ones, which a worker already runs
-        futures.extend(pool.submit(run, index) for index in range(len(steps)))
+        for index in range(len(steps)):
+            futures.append(pool.submit(run, index))
         done = [_wait(f) for f in futures]
+    except BaseException:  # interrupted (Ctrl-C): stop the steps' Spark jobs, not wait for them
+        pool.shutdown(wait=False, cancel_futures=True)
+        _cancel(session, names)
+        raise
+    pool.shutdown()
     failed = [error for _, error in done if error is not None]
     if failed:
         raise PartialRun([value for value, _ in done], failed[0])
@@ -80,10 +87,18 @@ class PartialRun(Exception):
 
 
 def _wait(future: Future[Any]) -> tuple[Any, BaseException | None]:
-    try:
-        return future.result(), None
-    except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-        return None, exc
+    """A step's result or its failure; an interrupt of the waiting thread itself propagates."""
+    error = future.exception()
+    return (None, error) if error is not None else (future.result(), None)
+
+
+def _cancel(session: Any, names: Sequence[str]) -> None:
+    """Cancel the Spark jobs of every step (their job groups), so an interrupted run stops
+    now rather than when its running jobs end."""
+    if not _classic(session):
+        return
+    for name in names:
+        session.sparkContext.cancelJobGroup(name)
 
 
 class _scheduler_pool:  # noqa: N801 - used as a context manager, like a function

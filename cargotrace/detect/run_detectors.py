@@ -12,7 +12,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cargotrace.detect.context import Context
 from cargotrace.detect.fan_out import PartialRun, run_together
@@ -26,6 +26,9 @@ from cargotrace.detect.on_executors import (
 )
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, Detector
 from cargotrace.store.engines import Engine
+
+if TYPE_CHECKING:
+    from cargotrace.detect.run import DetectSummary
 
 __all__ = ["OnEngine", "chosen_detectors", "needs", "provenance", "run_detectors", "step_name"]
 
@@ -58,7 +61,7 @@ class OnEngine:
             made.release()
 
 
-def run_detectors(ctx: Context, wanted: list[EventKind], summary: Any,
+def run_detectors(ctx: Context, wanted: list[EventKind], summary: DetectSummary,
                    tell: Callable[[str, int], None]) -> OnEngine:
     """Run the chosen detectors over the whole run (one bucket): in order on DuckDB, at the
     same time on Spark, each once the detectors it reads are done (`fan_out.py`).
@@ -96,7 +99,7 @@ def run_detectors(ctx: Context, wanted: list[EventKind], summary: Any,
     return on_engine
 
 
-def _run_one(ctx: Context, summary: Any, chosen: list[Detector], there: list[bool],
+def _run_one(ctx: Context, summary: DetectSummary, chosen: list[Detector], there: list[bool],
              index: int, wanted: list[EventKind]) -> tuple[ExecutorEvents, set[EventKind]] | None:
     """Run `chosen[index]`: its events on the driver (`ctx.found`), or, with an executor
     path, on the executors (returned with its kinds, not yet computed)."""
@@ -154,7 +157,7 @@ def _on_executors(chosen: list[Detector]) -> list[bool]:
     return there
 
 
-def provenance(ctx: Context, summary: Any, detector: Detector,
+def provenance(ctx: Context, summary: DetectSummary, detector: Detector,
                 kind: EventKind) -> Provenance:
     """What a kind's events record: preset, parameters, places and other inputs, and the
     coverage model's parameters for the kinds that ask it."""
