@@ -3,6 +3,8 @@ shared tables asked from several threads (computed once)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,27 @@ def test_a_failed_step_fails_its_dependants_and_hands_back_what_finished() -> No
     assert isinstance(failed.value.cause, ValueError)
     assert failed.value.results == ["a", None, None]
     assert ran == ["a"]
+
+
+def test_an_interrupted_run_does_not_wait_for_its_running_steps() -> None:
+    """Ctrl-C while detectors run: the interrupt reaches the caller at once (a Spark run also
+    cancels the steps' job groups), not when the running steps end."""
+    release = threading.Event()
+
+    def interrupt() -> str:
+        os.kill(os.getpid(), signal.SIGINT)
+        return "a"
+
+    def long_step() -> str:
+        assert release.wait(WAIT_S)
+        return "b"
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_together([interrupt, long_step], [set(), set()], ["a", "b"], session=None)
+        assert not release.is_set()  # came back while the long step still ran
+    finally:
+        release.set()
 
 
 def test_a_step_cannot_wait_for_a_later_one() -> None:
