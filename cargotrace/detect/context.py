@@ -2,14 +2,18 @@
 
 Detectors share expensive intermediate tables (the sorted track, the identity segmentation,
 the resampled tracks, the coverage model) so that a run of all kinds sorts the positions once;
-each is computed on first ask and released at the end of the run. Apart from `run.py` because
-this is the one place that decides what is computed once and kept on the engine (and
-released), while `run.py` decides what is run and stored.
+each is computed on first ask and released at the end of the run. A Spark run asks from
+several threads at once (`fan_out.py`): each shared table is computed under its own lock, so
+the first thread to ask computes it and the others wait for that one answer. Apart from
+`run.py` because this is the one place that decides what is computed once and kept on the
+engine (and released), while `run.py` decides what is run and stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -67,6 +71,19 @@ class Context:
     inputs: dict[EventKind, dict[str, Any]] = field(default_factory=dict)
     """Per kind, what else its events record about the run's inputs (e.g. what encounters'
     crowded-cell cap left out), beside `places_used`."""
+    _locks: dict[tuple[Any, ...], threading.RLock] = field(default_factory=dict, repr=False)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextmanager
+    def _computing(self, *key: Any) -> Iterator[None]:
+        """Hold `key`'s lock: one thread computes a shared table, the others wait for it.
+        One lock per table, not one for the context, so that independent tables (the
+        coverage model, the track) are made at the same time; they are always taken in one
+        order (resampled tracks, split, segmentation, then track or coverage), never a cycle."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
+            yield
 
     def flag_outliers(self) -> pa.Table:
         """Find the lone outlier positions (`outliers.py`) and leave them out of `positions`
@@ -101,36 +118,39 @@ class Context:
 
     def coverage(self) -> CoverageModel:
         """The feed's coverage (`coverage.py`), computed once for every silence detector."""
-        if self._coverage is None:
-            self._coverage = coverage_model(self.tables["positions"], self.data_end,
-                                            self.preset.coverage, self.goes_on)
-        return self._coverage
+        with self._computing("coverage"):
+            if self._coverage is None:
+                self._coverage = coverage_model(self.tables["positions"], self.data_end,
+                                                self.preset.coverage, self.goes_on)
+            return self._coverage
 
     def track(self) -> Any:
         """Every located position with the next one along its MMSI's track, sorted once and
         kept on the engine (a temporary table on DuckDB, a persisted frame on Spark) for every
         detector that needs the order: identity, port visits, dark voyages."""
-        if self._track is None:
-            # sorted on time alone (the cheaper sort), then the few MMSIs with two positions
-            # at one time numbered again in the full (ts, lat, lon) order: the same track
-            positions = self.tables["positions"]
-            track = _nullable(track_table(positions, by_time_only=True)).cache()
-            tied = to_arrow(tied_mmsis(track), order_by=["mmsi"])
-            if tied.num_rows:
-                exact = _nullable(retracked(track, positions, tied)).cache()
-                track.release()
-                track = exact
-            self._track = track
-        return self._track
+        with self._computing("track"):
+            if self._track is None:
+                # sorted on time alone (the cheaper sort), then the few MMSIs with two positions
+                # at one time numbered again in the full (ts, lat, lon) order: the same track
+                positions = self.tables["positions"]
+                track = _nullable(track_table(positions, by_time_only=True)).cache()
+                tied = to_arrow(tied_mmsis(track), order_by=["mmsi"])
+                if tied.num_rows:
+                    exact = _nullable(retracked(track, positions, tied)).cache()
+                    track.release()
+                    track = exact
+                self._track = track
+            return self._track
 
     def once(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """`compute()`'s answer, asked of the engine once per run for `key`: the notes ask
         the same small questions for several kinds (the first position's time, the longest
         track), and on Spark each answer is a job of a second or more on a cold JVM."""
-        if key not in self._answers:
-            self._answers[key] = compute()
-        answer: T = self._answers[key]
-        return answer
+        with self._computing("once", *key):
+            if key not in self._answers:
+                self._answers[key] = compute()
+            answer: T = self._answers[key]
+            return answer
 
     def has_track(self) -> bool:
         """Whether `track` is already on the engine (detectors that can do without it ask)."""
@@ -138,13 +158,14 @@ class Context:
 
     def segmentation(self) -> Segmentation:
         """MMSIs split into one segment per ship, computed once for every detector."""
-        if self._segmentation is None:
-            self._segmentation = split_segments(
-                self.tables["positions"], self.preset.identity,
-                self.track() if self.share_track else None, self._jumping,
-                self.coverage(),
-            )
-        return self._segmentation
+        with self._computing("segmentation"):
+            if self._segmentation is None:
+                self._segmentation = split_segments(
+                    self.tables["positions"], self.preset.identity,
+                    self.track() if self.share_track else None, self._jumping,
+                    self.coverage(),
+                )
+            return self._segmentation
 
     def segmented_track(self) -> Any:
         """Located positions with each one's identity `segment` (two ships on one MMSI stay
@@ -153,23 +174,26 @@ class Context:
         if not self.share_track:
             positions = self.tables["positions"]
             return identity_segments(positions, self.preset.identity, self.segmentation())
-        runs = self.segmentation().runs
-        if runs.num_rows and self._split is None:
-            # the split MMSIs renumbered once for the run (port visits and the resampled
-            # tracks both read them): a few positions, kept rather than joined and sorted twice
-            self._split = _nullable(split_track(self.track(), runs)).cache()
-        return segmented_track(self.track(), runs, self._split)
+        with self._computing("split"):
+            runs = self.segmentation().runs
+            if runs.num_rows and self._split is None:
+                # the split MMSIs renumbered once for the run (port visits and the resampled
+                # tracks both read them): a few positions, kept rather than joined and sorted
+                # twice
+                self._split = _nullable(split_track(self.track(), runs)).cache()
+            return segmented_track(self.track(), runs, self._split)
 
     def tracks(self, resample_min: int, max_interpolate_gap_h: float, slow_kn: float) -> Any:
         """Segmented positions resampled on a grid, computed once and kept on the engine for
         every detector that asks with the same grid: encounters and loitering share it under
         both presets."""
         key = (resample_min, max_interpolate_gap_h, slow_kn)
-        if key not in self._tracks:
-            self._tracks[key] = resampled_tracks(
-                self.segmented_track(), resample_min, max_interpolate_gap_h, slow_kn
-            ).cache()
-        return self._tracks[key]
+        with self._computing("tracks", *key):
+            if key not in self._tracks:
+                self._tracks[key] = resampled_tracks(
+                    self.segmented_track(), resample_min, max_interpolate_gap_h, slow_kn
+                ).cache()
+            return self._tracks[key]
 
     def release(self) -> None:
         """Drop what `track` and `tracks` kept on the engine."""

@@ -11,7 +11,6 @@ short a capture, no static reports, no positions.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -25,16 +24,16 @@ from cargotrace.detect.context import Context
 from cargotrace.detect.event_writes import write_events
 from cargotrace.detect.kinds import EventKind, parse_kinds
 from cargotrace.detect.notes import NO_POSITIONS, Inputs, run_notes, why_nothing
-from cargotrace.detect.on_executors import (
-    ExecutorEvents,
-    Provenance,
-    collect_rows,
-    event_frame,
-    events_from_rows,
-)
 from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
+from cargotrace.detect.run_detectors import (
+    OnEngine,
+    chosen_detectors,
+    provenance,
+    run_detectors,
+    step_name,
+)
 from cargotrace.detect.run_records import RUN_KEY, record_run, record_runs
 from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
@@ -166,15 +165,15 @@ def detect(
         else:
             ctx = Context(tables, chosen, data_end, share_track=share_track,
                           places_used=places_used(store), goes_on=goes_on)
-            steps = ["outliers"] + [_step(d) for d in _chosen(wanted)]
-        on_engine = _OnEngine()
+            steps = ["outliers"] + [step_name(d) for d in chosen_detectors(wanted)]
+        on_engine = OnEngine()
         try:
             if summary.buckets == 1:
                 tell(steps[0], 0, len(steps))
                 flags = ctx.flag_outliers()  # over the range read: the window's are stored
                 summary.flagged = replace_flags(store, flags, since, until)
-                on_engine = _run_detectors(ctx, wanted, summary,
-                                           lambda step, done: tell(step, done + 1, len(steps)))
+                on_engine = run_detectors(ctx, wanted, summary,
+                                          lambda step, done: tell(step, done + 1, len(steps)))
             else:
                 summary.flagged = replace_flags(store, flags, since, until)
             # the notes are committed with the events, or not at all
@@ -240,84 +239,6 @@ def _buckets(tables: dict[str, Any], engine: Engine | str, params: BucketParams)
     return bucket_count(int(counted.column(0)[0].as_py()), params)
 
 
-def _step(detector: Detector) -> str:
-    """A detector's step as the progress bar names it: the kinds it finds."""
-    return ", ".join(str(k) for k in detector.kinds)
-
-
-def _chosen(wanted: list[EventKind]) -> list[Detector]:
-    """The detectors a run of the `wanted` kinds runs, in order."""
-    return [d for d in DETECTORS if any(k in wanted for k in d.kinds)]
-
-
-@dataclass
-class _OnEngine:
-    """The events a Spark run left on the engine (`frames`, released by the caller) and the
-    kinds they hold (not stored again from the driver's `ctx.found`)."""
-
-    frames: list[ExecutorEvents] = field(default_factory=list)
-    kinds: set[EventKind] = field(default_factory=set)
-
-    def release(self) -> None:
-        for made in self.frames:
-            made.release()
-
-
-def _run_detectors(ctx: Context, wanted: list[EventKind], summary: DetectSummary,
-                   tell: Callable[[str, int], None]) -> _OnEngine:
-    """Run the chosen detectors in order over the whole run (one bucket).
-
-    On Spark, a detector with an executor path (`Detector.on_spark`) leaves its candidates on
-    the engine and its events are made there (`on_executors.py`); they come back to the
-    driver only when a later detector reads them in Python (`Detector.reads`) or the store
-    lives on the client (a DuckDB file); a lake is written by Spark (`lake/spark_events.py`)."""
-    chosen = _chosen(wanted)
-    there = _on_executors(chosen) if summary.engine == str(Engine.SPARK) else [False] * len(
-        chosen)
-    on_engine = _OnEngine()
-    try:
-        for done, detector in enumerate(chosen):
-            tell(_step(detector), done)
-            if there[done] and detector.on_spark is not None:
-                candidates = detector.on_spark(ctx)
-                made = event_frame(candidates, {str(k): _provenance(ctx, summary, detector, k)
-                                                for k in candidates.kinds})
-                on_engine.frames.append(made)
-                on_engine.kinds.update(detector.kinds)
-                later = list(zip(chosen[done + 1:], there[done + 1:], strict=True))
-                in_python = {k for d, on in later if not on for k in d.reads}
-                on_executors = {k for d, on in later if on for k in d.reads_on_engine}
-                made_here = set(candidates.kinds)
-                if (in_python | on_executors) & made_here:
-                    made.compute()  # read again: made once, kept on the executors
-                if on_executors & made_here:
-                    ctx.engine_events.update({k: made.frame for k in candidates.kinds})
-                if in_python & made_here:  # read in Python: events, not candidates
-                    found = events_from_rows(collect_rows(made))
-                    ctx.found.update({k: [e for e in found if e.kind == k]
-                                      for k in candidates.kinds})
-                made.only([str(k) for k in candidates.kinds if k in wanted])
-                continue
-            ctx.found.update(detector.run(ctx))
-    except BaseException:
-        on_engine.release()
-        raise
-    return on_engine
-
-
-def _on_executors(chosen: list[Detector]) -> list[bool]:
-    """Per chosen detector, whether a Spark run makes its events on the executors: it has an
-    executor path and every kind that path reads on the engine is made there before it."""
-    made: set[EventKind] = set()
-    there = []
-    for detector in chosen:
-        on = detector.on_spark is not None and set(detector.reads_on_engine) <= made
-        there.append(on)
-        if on:
-            made.update(detector.kinds)
-    return there
-
-
 def _store_found(
     store: Store,
     ctx: Context,
@@ -325,7 +246,7 @@ def _store_found(
     summary: DetectSummary,
     since: datetime | None,
     until: datetime | None,
-    on_engine: _OnEngine,
+    on_engine: OnEngine,
     record_notes: Callable[[], None],
 ) -> None:
     """Store every wanted kind's events at once: one transaction (a failed run leaves the
@@ -335,8 +256,8 @@ def _store_found(
     (`event_writes.py`). `record_notes` (the `detected:` notes, which need the counts)
     runs inside that commit: a run killed or failing before it leaves the events and the
     notes as they were, never new events under old notes."""
-    chosen = _chosen(wanted)
-    tables = [_provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
+    chosen = chosen_detectors(wanted)
+    tables = [provenance(ctx, summary, detector, kind).rows(ctx.found[kind])
               for detector in chosen for kind in detector.kinds
               if kind in wanted and kind not in on_engine.kinds]
     stored = [k for d in chosen for k in d.kinds if k in wanted]
@@ -352,13 +273,3 @@ def _store_found(
 
     write_events(store, tables, on_engine.frames, [str(k) for k in stored], since, until,
                  counted)
-
-
-def _provenance(ctx: Context, summary: DetectSummary, detector: Detector,
-                kind: EventKind) -> Provenance:
-    """What a kind's events record: preset, parameters, places and other inputs, and the
-    coverage model's parameters for the kinds that ask it."""
-    return Provenance(summary.preset, ctx.preset.params_of(detector.params_key),
-                      {"places": ctx.places_used, **ctx.inputs.get(kind, {})},
-                      {"coverage": dataclasses.asdict(ctx.preset.coverage)}
-                      if kind in COVERAGE_READERS else None)

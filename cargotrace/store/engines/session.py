@@ -74,6 +74,9 @@ SPARK_CONFIG: dict[str, str] = {
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # detectors' threads share the cores (detect/fan_out.py); workers fork with code imported
+    "spark.scheduler.mode": "FAIR",
+    "spark.python.daemon.module": "cargotrace.store.engines.python_daemon",
 }
 """Local-mode settings. Added per process: `spark.driver.memory` (see `driver_memory`),
 `spark.driver.extraJavaOptions` (SPARK_JAVA_OPTIONS, the class-data-sharing archive's options
@@ -261,7 +264,7 @@ def _local_session() -> Any:
     from pyspark.sql import SparkSession
 
     from cargotrace.cache import cache_dir
-    from cargotrace.store.engines import class_cache
+    from cargotrace.store.engines import class_cache, python_daemon
 
     java = java_executable() or "java"  # java_problem() found one
     try:
@@ -295,7 +298,9 @@ def _local_session() -> Any:
         archive.unlink(missing_ok=True)
         session = _start(SparkSession, config(""))
     session.sparkContext.setLogLevel("ERROR")
+    python_daemon.warm_up(session)  # the Python workers started while the driver plans
     return session
+
 
 
 def _start(session_class: Any, config: dict[str, str]) -> Any:

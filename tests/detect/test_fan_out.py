@@ -1,0 +1,144 @@
+"""A Spark run's detectors at the same time (`fan_out.py`, `run_detectors.py`) and `Context`'s
+shared tables asked from several threads (computed once)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cargotrace
+from cargotrace.detect.context import Context
+from cargotrace.detect.fan_out import PartialRun, run_together
+from cargotrace.detect.kinds import EventKind
+from cargotrace.detect.presets import resolve
+from cargotrace.detect.registry import SUPPORTED
+from cargotrace.detect.run_detectors import chosen_detectors, needs
+from cargotrace.ingest.world_gazetteer import places_used
+from cargotrace.store.engines import tables_on
+
+WAIT_S = 30.0
+"""How long a step waits for its peer before the test calls them not concurrent (a bound, not
+a sleep: the steps meet as soon as both run)."""
+
+
+def test_independent_steps_run_at_once_and_results_keep_the_steps_order() -> None:
+    both = threading.Barrier(2, timeout=WAIT_S)  # broken unless the two run at the same time
+    seen: list[str] = []
+
+    def meet(name: str) -> str:
+        both.wait()
+        seen.append(name)
+        return name
+
+    def after_a() -> str:
+        assert "a" in seen  # started only once its need was done
+        return "c"
+
+    results = run_together([lambda: meet("a"), lambda: meet("b"), after_a],
+                           [set(), set(), {0}], ["a", "b", "c"], session=None)
+    assert results == ["a", "b", "c"]
+
+
+def test_a_failed_step_fails_its_dependants_and_hands_back_what_finished() -> None:
+    ran: list[str] = []
+
+    def fails() -> str:
+        raise ValueError("no places")
+
+    def record(name: str) -> str:
+        ran.append(name)
+        return name
+
+    with pytest.raises(PartialRun) as failed:
+        run_together([lambda: record("a"), fails, lambda: record("c")],
+                     [set(), set(), {1}], ["a", "b", "c"], session=None)
+    assert isinstance(failed.value.cause, ValueError)
+    assert failed.value.results == ["a", None, None]
+    assert ran == ["a"]
+
+
+def test_an_interrupted_run_does_not_wait_for_its_running_steps() -> None:
+    """Ctrl-C while detectors run: the interrupt reaches the caller at once (a Spark run also
+    cancels the steps' job groups), not when the running steps end."""
+    release = threading.Event()
+
+    def interrupt() -> str:
+        os.kill(os.getpid(), signal.SIGINT)
+        return "a"
+
+    def long_step() -> str:
+        assert release.wait(WAIT_S)
+        return "b"
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_together([interrupt, long_step], [set(), set()], ["a", "b"], session=None)
+        assert not release.is_set()  # came back while the long step still ran
+    finally:
+        release.set()
+
+
+def test_a_step_cannot_wait_for_a_later_one() -> None:
+    with pytest.raises(ValueError, match="later step"):
+        run_together([lambda: 1, lambda: 2], [{1}, set()], ["a", "b"], session=None)
+
+
+def test_detectors_wait_only_for_the_kinds_they_read() -> None:
+    chosen = chosen_detectors(list(SUPPORTED))
+    index = {kind: i for i, d in enumerate(chosen) for kind in d.kinds}
+    waits = {chosen[i].kinds[0]: {chosen[j].kinds[0] for j in needed}
+             for i, needed in enumerate(needs(chosen))}
+    # the registry's own declarations, read independently of `needs`
+    for detector in chosen:
+        read = {*detector.reads, *detector.reads_on_engine}
+        assert waits[detector.kinds[0]] == {chosen[index[k]].kinds[0] for k in read}
+    assert waits[EventKind.DARK_VOYAGE] == {EventKind.PORT_VISIT, EventKind.GAP}
+    for independent in (EventKind.IDENTITY, EventKind.GAP, EventKind.PORT_VISIT,
+                        EventKind.ENCOUNTER, EventKind.LOITERING):
+        assert waits[independent] == set()
+
+
+def _ask_at_once(ask: Any, threads: int = 4) -> list[Any]:
+    start = threading.Barrier(threads, timeout=WAIT_S)
+    answers: list[Any] = [None] * threads
+
+    def one(i: int) -> None:
+        start.wait()
+        answers[i] = ask()
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return answers
+
+
+def test_shared_tables_asked_from_threads_are_made_once(mixed_with_ports: Path) -> None:
+    """Four threads ask for the resampled tracks (which need the segmentation, the track and
+    the coverage model) at the same moment: each table is made once and every thread gets
+    that one; the track counts the positions it was made from (an independent count)."""
+    with cargotrace.open_store(mixed_with_ports, read_only=True) as store:
+        tables = tables_on("duckdb", store, ["positions", "vessel_reports", "places"])
+        data_end = store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
+        located = store.con.execute(
+            "SELECT count(*) FROM positions WHERE lat IS NOT NULL AND lon IS NOT NULL"
+        ).fetchall()[0][0]
+        preset = resolve("gfw", {})
+        ctx = Context(tables, preset, data_end, places_used=places_used(store))
+        grid = (preset.encounter.resample_min, preset.encounter.max_interpolate_gap_h,
+                preset.encounter.max_speed_kn)
+        try:
+            tracks = _ask_at_once(lambda: ctx.tracks(*grid))
+            coverages = _ask_at_once(ctx.coverage)
+            assert len({id(t) for t in tracks}) == 1
+            assert len({id(c) for c in coverages}) == 1
+            assert len(ctx._tracks) == 1
+            assert ctx.track().count().to_pyarrow().as_py() == located
+        finally:
+            ctx.release()
