@@ -124,8 +124,11 @@ def _visits(p: Any, keys: list[str], positions: Any, places: Any, params: PortVi
     # An island is a stretch of consecutive positions of a track near one place: `rn` minus the
     # row's number among the place's rows is constant along it, and changes as soon as the
     # vessel is seen away from the place, or near another one, in between.
+    # The same pass (one sort) gives each row the position before it near the same place, for
+    # the stops (`_stops`).
     by_place = ibis.window(group_by=[*keys, "place_key"], order_by="rn")
-    p = p.mutate(place_rn=ibis.row_number().over(by_place))
+    p = p.mutate(place_rn=ibis.row_number().over(by_place),
+                 prev_rn=p.rn.lag().over(by_place), prev_sog=p.sog.lag().over(by_place))
     p = p.mutate(island=p.rn - p.place_rn)
     island = [*keys, "place_key", "island"]
     # Hysteresis: a visit starts at the island's first position inside the entry radius, and
@@ -167,19 +170,27 @@ def _visits(p: Any, keys: list[str], positions: Any, places: Any, params: PortVi
 
 
 def _stops(v: Any, island: list[str], params: PortVisitParams) -> Any:
-    """Per visit (`island` keys): how many stops, the stopped seconds up to each stop's end, and
-    the start of a stop still on at the visit's last decided position (closed in Python,
-    against the visit's last position).
+    """Per visit (`island` keys): how many stops, the stopped seconds up to the last decided
+    position seen in a stop, and the start of the stop still on at the visit's last decided
+    position (closed in Python, against the visit's last position).
 
     Stops have hysteresis on speed: below stop_max_sog_kn starts one, above resume_min_sog_kn
     ends it, and positions in between (or without speed) keep the state of the last decided
     one. So a stop begins at a slow decided position after a fast one (or first in the
-    visit), and lasts until the next decided one. Only the decided positions, and only the
-    columns this needs, go through the window: it is the costliest step of the detector.
-    """
-    slow = (v.sog < params.stop_max_sog_kn).fill_null(False)
-    decided = slow | (v.sog > params.resume_min_sog_kn).fill_null(False)
-    d = v.filter(decided).select(*island, "rn", "t_s", slow=slow)
+    visit), and lasts until the next decided one.
+
+    Why not every decided position goes through the window: a decided position right after a
+    decided one of the same state (the position before it, `prev_rn`, in the visit) starts
+    nothing and ends nothing; its time is the sum of the steps around it, so the stop's
+    seconds telescope over the positions left (a moored ship reports 0 kn for days: about 5
+    in 6 decided positions repeat). The sort of the rest is the costliest step of the
+    detector. `stop_s + (last_t_s - open_stop_t_s)` is the stopped time as before (`_stop_s`);
+    an open stop's start is the last position left in it, not the last decided one."""
+    slow, decided = _speed_state(v.sog, params)
+    prev_slow, prev_decided = _speed_state(v.prev_sog, params)
+    repeats = ((v.prev_rn == v.rn - 1) & (v.prev_rn >= v.first_rn) & prev_decided
+               & (prev_slow == slow)).fill_null(False)
+    d = v.filter(decided & ~repeats).select(*island, "rn", "t_s", slow=slow)
     by_rn = ibis.window(group_by=island, order_by="rn")
     d = d.mutate(prev_slow=d.slow.lag().over(by_rn), next_decided_t_s=d.t_s.lead().over(by_rn))
     d = d.filter(d.slow)
@@ -188,6 +199,13 @@ def _stops(v: Any, island: list[str], params: PortVisitParams) -> Any:
         stop_s=(d.next_decided_t_s - d.t_s).sum(),
         open_stop_t_s=ibis.ifelse(d.next_decided_t_s.isnull(), d.t_s, ibis.null("int64")).max(),
     )
+
+
+def _speed_state(sog: Any, params: PortVisitParams) -> tuple[Any, Any]:
+    """Whether a speed is slow (below `stop_max_sog_kn`), and whether it decides the stop
+    state (slow, or above `resume_min_sog_kn`); NULL speeds decide nothing."""
+    slow = (sog < params.stop_max_sog_kn).fill_null(False)
+    return slow, slow | (sog > params.resume_min_sog_kn).fill_null(False)
 
 
 def _stop_s(row: dict[str, Any]) -> int:
