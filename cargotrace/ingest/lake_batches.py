@@ -18,12 +18,11 @@ commit, and a kill loses the batch under way; `LakeBatchParams` keeps both small
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cargotrace.errors import CargotraceError, ParamsError
-from cargotrace.ingest.params import IngestOptions
+from cargotrace.errors import CargotraceError
+from cargotrace.ingest.params import IngestOptions, LakeBatchParams
 from cargotrace.ingest.pipeline import Progress
 
 if TYPE_CHECKING:
@@ -34,38 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["LakeBatchParams", "ingest_files", "plan_batches"]
 
 MIB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class LakeBatchParams:
-    """How `ingest_files` groups a lake ingest's files into batches (one snapshot each).
-
-    A batch is closed when adding the next file would pass `max_files` files or `max_mb` MiB
-    of input, or once its files stored `max_rows` rows; a file larger than `max_mb` is a batch
-    of its own (one snapshot per file, as before batches). Files keep their order."""
-
-    max_files: int = 500
-    """At most this many files per snapshot. 500 daily files (more than a year) commit at
-    once; a kill loses at most that many files' work."""
-    max_mb: float = 256.0
-    """At most this many MiB of input files per snapshot. About the size of one large file that
-    the lake ingest already commits alone (a 1M-line NMEA feed is ~75 MiB); more would make a
-    kill lose more work and the batch spill more, for no fewer snapshots worth having."""
-
-    max_rows: int = 1_000_000
-    """A batch is closed once its files stored this many rows (positions and vessel reports),
-    whatever their bytes: Parquet input holds ~10x more rows per MiB than NMEA or CSV, and the
-    batch's commit writes every day it spans at once under the ingest's memory cap. A
-    35-file, 10M-row batch of daily Parquet files ran out of the 48 MB cap there; one file
-    of ~1M rows (the 988,300-line feed) is what a single-file ingest already commits."""
-
-    def __post_init__(self) -> None:
-        if self.max_files < 1:
-            raise ParamsError(f"max_files must be at least 1 (got {self.max_files})")
-        if not self.max_mb > 0:
-            raise ParamsError(f"max_mb must be positive (got {self.max_mb})")
-        if self.max_rows < 1:
-            raise ParamsError(f"max_rows must be at least 1 (got {self.max_rows})")
 
 
 def plan_batches(sizes: Sequence[int], params: LakeBatchParams | None = None

@@ -87,6 +87,45 @@ class SparkIngestParams:
             raise ParamsError(f"--range-mb {self.range_mb}: must be positive")
 
 
+@dataclass(frozen=True)
+class LakeBatchParams:
+    """How `cargotrace ingest` groups several files into batches when the store is a lake, each
+    batch committed as one snapshot (cargotrace/ingest/lake_batches.py; [lake.md](lake.md#writing)).
+    Not in `ingests.options`: batching changes how many snapshots and Parquet files the lake gets,
+    never what is stored; each file stays its own ingest.
+
+    A batch is closed when adding the next file would pass `max_files` files or `max_mb` MiB
+    of input, or once its files stored `max_rows` rows; a file larger than `max_mb` is a batch
+    of its own (one snapshot per file, as before batches). Files keep their order."""
+
+    max_files: int = field(
+        default=500,
+        metadata={"unit": "files", "help": "At most this many files per snapshot; a kill loses "
+                  "at most this many files' work (a re-run redoes them)."},
+    )
+    max_mb: float = field(
+        default=256.0,
+        metadata={"unit": "MiB", "help": "A batch is closed before its input files pass this "
+                  "size; a larger file is a batch of its own."},
+    )
+    max_rows: int = field(
+        default=1_000_000,
+        metadata={"unit": "rows", "help": "A batch is closed once its files stored this many "
+                  "positions and vessel reports (Parquet holds ~10x more rows per MiB than NMEA "
+                  "or CSV; the commit writes every day the batch spans under the ingest's "
+                  "memory cap: a 35-file, 10M-row batch of daily Parquet files ran out of the "
+                  "48 MB cap)."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.max_files < 1:
+            raise ParamsError(f"max_files must be at least 1 (got {self.max_files})")
+        if not self.max_mb > 0:
+            raise ParamsError(f"max_mb must be positive (got {self.max_mb})")
+        if self.max_rows < 1:
+            raise ParamsError(f"max_rows must be at least 1 (got {self.max_rows})")
+
+
 class InputFormat(StrEnum):
     AUTO = "auto"
     NMEA = "nmea"
