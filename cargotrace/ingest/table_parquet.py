@@ -27,7 +27,12 @@ from cargotrace.ingest.records import (
     Chunk,
 )
 from cargotrace.ingest.table_formats import Layout, resolve_layout
-from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS, convert_sql, parquet_inputs
+from cargotrace.ingest.table_sql import (
+    NULL_TOKEN_MACROS,
+    TYPED_CONVERT_OPTIMIZERS_OFF,
+    convert_sql,
+    parquet_inputs,
+)
 from cargotrace.store.columns import quoted
 
 # The reader's own connection holds the converted file; past this it spills to a temporary
@@ -72,8 +77,7 @@ class ParquetScan:
         self.con = duckdb.connect(config={"memory_limit": READER_MEMORY_LIMIT,
                                           "temp_directory": self.tmp.name})
         self.con.execute("SET TimeZone = 'UTC'")
-        # see table_stage: `IN (constants)` as a plain expression is ~2x faster
-        self.con.execute("SET disabled_optimizers = 'in_clause'")
+        self.con.execute(f"SET disabled_optimizers = '{TYPED_CONVERT_OPTIMIZERS_OFF}'")
         for macro in NULL_TOKEN_MACROS:
             self.con.execute(macro)
 

@@ -93,13 +93,17 @@ def stage_memory_mb(options: IngestOptions) -> int:
 
 def _stage(store: Store, fmt: InputFormat, path: Path, options: IngestOptions) -> SqlSource | None:
     # here, not at the top: an NMEA ingest never needs the table reader (start-up, issue 16)
-    from cargotrace.ingest.table_sql import NULL_TOKEN_MACROS
+    from cargotrace.ingest.table_sql import (
+        CONVERT_OPTIMIZERS_OFF,
+        NULL_TOKEN_MACROS,
+        TYPED_CONVERT_OPTIMIZERS_OFF,
+    )
 
     _drop(store)
     con = store.con
     (optimizers,) = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0]
-    # see tables._Converter: `IN (constants)` as a plain expression is ~2x faster
-    con.execute("SET disabled_optimizers = 'in_clause'")
+    off = TYPED_CONVERT_OPTIMIZERS_OFF if fmt is InputFormat.PARQUET else CONVERT_OPTIMIZERS_OFF
+    con.execute(f"SET disabled_optimizers = '{off}'")  # why: table_sql.py
     for macro in NULL_TOKEN_MACROS:  # temporary: nothing of the reader enters the store file
         con.execute(macro.replace("CREATE MACRO", "CREATE OR REPLACE TEMP MACRO", 1))
     try:

@@ -147,3 +147,30 @@ def test_staged_rows_stored_in_file_order_and_copies_by_receiver(
                for m, t in zip(both["mmsi"][single], both["ts"][single], strict=True)]
     pairs = set(in_file)
     assert [(row[0], row[1]) for row in positions if (row[0], row[1]) in pairs] == in_file
+
+
+def test_typed_parquet_converted_alike_without_hoisting_shared_expressions(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Parquet file is converted with DuckDB's common-subexpression optimizer off
+    (table_sql.TYPED_CONVERT_OPTIMIZERS_OFF: it computed a typed time's text on every row);
+    an optimizer never changes a result, and this checks it on real rows with bad values:
+    the same stored rows, reasons, details and summary with the optimizer on."""
+    from cargotrace.ingest import table_sql
+
+    df = _damaged_rows(shared_data)
+    path = tmp_path / "typed.parquet"
+    df.to_parquet(path, index=False)
+    off = _ingest(path, tmp_path / "off.duckdb", monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(table_sql, "TYPED_CONVERT_OPTIMIZERS_OFF", table_sql.CONVERT_OPTIMIZERS_OFF)
+        on = _ingest(path, tmp_path / "on.duckdb", monkeypatch)
+    assert off == on
+    # independent: pandas' count of the rows that must be stored (a good MMSI and time, a
+    # latitude and a longitude, the heading, status and COG rules of `_damaged_rows`), one
+    # per key (MMSI, time, LAT, LON)
+    good = (df["MMSI"].between(100_000_000, 999_999_999).fillna(False)
+            & df["BaseDateTime"].notna() & df["LAT"].notna() & df["LON"].notna()
+            & ~(df["Heading"] == 40_000).fillna(False) & ~(df["Status"] == 2.5)
+            & (df["COG"] <= 360))
+    expected = len(df[good].drop_duplicates(["MMSI", "BaseDateTime", "LAT", "LON"]))
+    assert len(off["positions"]) == expected > N_ROWS // 2

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from cargotrace.cli.app import (
     JsonOption,
@@ -23,6 +22,8 @@ from cargotrace.ingest.params import IngestOptions, InputFormat, SparkIngestPara
 from cargotrace.store.engines.engine import Engine
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from cargotrace.ingest.summary import IngestSummary
 
 
@@ -160,6 +161,8 @@ def _ingest_spark(st: object, paths: list[Path], options: IngestOptions,
 
 
 def render_summary(s: IngestSummary) -> Table | str:
+    from rich.table import Table  # here: `--quiet` and `--json` never draw it (start-up)
+
     from cargotrace.ingest.summary import JOINED_PARTS
 
     if s.already_ingested:
