@@ -249,13 +249,16 @@ def without_flagged(positions: Any, flags: pa.Table) -> Any:
 
 
 def replace_flags(store: Store, flags: pa.Table, since: datetime | None = None,
-                  until: datetime | None = None) -> int:
+                  until: datetime | None = None, in_transaction: bool = False) -> int:
     """Replace the stored flags of positions in [since, until) by those of `flags` in it;
     rows stored. The flags of a windowed run's margins belong to other windows' runs: they
-    are left out here, the one place the rule is enforced (as `store_events` does)."""
+    are left out here, the one place the rule is enforced (as `store_events` does).
+    `in_transaction`: inside the caller's transaction (`detect` writes them with its events
+    and notes, so a run killed before its commit leaves all three as they were)."""
     con = store.con
     where, params = window_sql("ts", since, until)
-    con.begin()
+    if not in_transaction:
+        con.begin()
     con.register("flags_in", flags)
     try:
         con.execute(f"DELETE FROM position_flags WHERE {where}", params)
@@ -263,9 +266,11 @@ def replace_flags(store: Store, flags: pa.Table, since: datetime | None = None,
                     params)
         stored = int(con.execute(f"SELECT count(*) FROM position_flags WHERE {where}", params)
                      .fetchall()[0][0])
-        con.commit()
+        if not in_transaction:
+            con.commit()
     except BaseException:
-        con.rollback()
+        if not in_transaction:
+            con.rollback()
         raise
     finally:
         con.unregister("flags_in")

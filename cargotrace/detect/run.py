@@ -171,14 +171,11 @@ def detect(
             if summary.buckets == 1:
                 tell(steps[0], 0, len(steps))
                 flags = ctx.flag_outliers()  # over the range read: the window's are stored
-                summary.flagged = replace_flags(store, flags, since, until)
                 on_engine = run_detectors(ctx, wanted, summary,
                                           lambda step, done: tell(step, done + 1, len(steps)))
-            else:
-                summary.flagged = replace_flags(store, flags, since, until)
-            # the notes are committed with the events, or not at all
+            # the flags and notes are committed with the events, or not at all
             record_notes = functools.partial(_record_notes, store, wanted, inputs, chosen, ctx,
-                                             summary, since, until)
+                                             summary, since, until, flags)
             _store_found(store, ctx, wanted, summary, since, until, on_engine, record_notes)
             tell("done", len(steps), len(steps))
         finally:
@@ -190,8 +187,10 @@ def detect(
 
 def _record_notes(store: Store, wanted: list[EventKind], inputs: Inputs, chosen: Preset,
                   ctx: Context, summary: DetectSummary, since: datetime | None,
-                  until: datetime | None) -> None:
-    """Each wanted kind's notes, in the summary and with the run (`run_records`)."""
+                  until: datetime | None, flags: Any) -> None:
+    """The run's outlier flags (`replace_flags`), then each wanted kind's notes, in the
+    summary and with the run (`run_records`): inside the events' transaction."""
+    summary.flagged = replace_flags(store, flags, since, until, in_transaction=True)
     for kind in wanted:
         blocked = why_nothing(kind, inputs, chosen, ctx, summary.written[kind])
         notes = run_notes(kind, inputs, ctx, blocked)

@@ -35,12 +35,14 @@ from .factories import copy_store
 KINDS = ["gap", "port_visit"]
 
 
-def _state(target: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The store's events and `meta` rows, in order (what a failed run must leave alone)."""
+def _state(target: str) -> tuple[list[tuple[Any, ...]], ...]:
+    """The store's events, `meta` and outlier flags, in order (what a failed run must leave
+    alone)."""
     with cargotrace.open_store(target, read_only=True) as store:
         events = store.con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
         meta = store.con.execute("SELECT * FROM meta ORDER BY key").fetchall()
-    return events, meta
+        flags = store.con.execute("SELECT * FROM position_flags ORDER BY ALL").fetchall()
+    return events, meta, flags
 
 
 def _failing_notes(monkeypatch: pytest.MonkeyPatch, after: int) -> list[str]:
@@ -68,6 +70,17 @@ def undetected(sea_of_japan: tuple[Path, Path], tmp_path: Path) -> Path:
         store.con.execute("DELETE FROM events WHERE kind IN (SELECT unnest(?))", [KINDS])
         store.con.execute("DELETE FROM meta WHERE key IN (SELECT unnest(?))",
                           [[run.RUN_KEY.format(kind=k) for k in KINDS]])
+        store.con.execute("DELETE FROM position_flags")
+        # a lone position 5 degrees north, halfway between two of a vessel's fixes: the run
+        # flags it (and must store the flag with its events, or not at all)
+        store.con.execute("""
+            INSERT INTO positions
+            SELECT * REPLACE (ts + (next_ts - ts) / 2 AS ts, lat + 5 AS lat)
+            FROM (SELECT *, lead(ts) OVER (PARTITION BY mmsi ORDER BY ts) AS next_ts
+                  FROM positions) p
+            WHERE next_ts - ts BETWEEN INTERVAL 2 MINUTE AND INTERVAL 20 MINUTE
+            ORDER BY mmsi, ts LIMIT 1 OFFSET 100""".replace("* REPLACE", "* EXCLUDE (next_ts) "
+                                                           "REPLACE"))
     return copy
 
 
@@ -92,12 +105,19 @@ def test_a_run_failing_before_its_notes_leaves_the_duckdb_file_as_it_was(
     monkeypatch.undo()
     with cargotrace.open_store(undetected) as store:
         summary = run.detect(store, kinds=KINDS)
-    events, meta = _state(str(undetected))
+    events, meta, flags = _state(str(undetected))
     kinds = {row[1] for row in events}
     noted = {key: json.loads(value)["events"] for key, value in meta
              if key.startswith("detected:")}
     assert summary.written["port_visit"] > 0 and {"gap", "port_visit"} <= kinds
     assert noted["detected:port_visit"] == sum(1 for r in events if r[1] == "port_visit")
+    with cargotrace.open_store(undetected, read_only=True) as store:
+        planted = store.con.execute("""
+            SELECT p.mmsi, p.ts FROM positions p JOIN positions q USING (mmsi)
+            WHERE p.lat - q.lat > 4.5
+              AND abs(epoch(p.ts) - epoch(q.ts)) < 1200 GROUP BY ALL""").fetchall()
+        stored = store.con.execute("SELECT mmsi, ts FROM position_flags").fetchall()
+    assert planted and set(planted) <= set(stored) and summary.flagged == len(flags)
 
 
 def test_a_run_failing_before_its_notes_leaves_the_lake_at_its_snapshot(
@@ -164,7 +184,7 @@ def test_spark_fails_before_its_notes_and_the_lake_stays_at_its_snapshot(
         drop_spark_views()
     snapshot = latest_snapshot(root)
     assert snapshot.version == version + 1 and snapshot.operation == "detect"
-    events, meta = _state(target)
+    events, meta, _ = _state(target)
     noted = {key: json.loads(value) for key, value in meta if key.startswith("detected:")}
     assert set(noted) == {f"detected:{k}" for k in KINDS}
     for kind in KINDS:
