@@ -238,7 +238,7 @@ def _refuse_the_drivers_paths(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("collected to the driver")
 
     for name in ("cargotrace.detect.identity.to_arrow", "cargotrace.detect.dark_voyages.to_arrow",
-                 "cargotrace.detect.run.events_from_rows",
+                 "cargotrace.detect.run_detectors.events_from_rows",
                  "cargotrace.detect.registry.detect_dark_voyages",
                  "cargotrace.detect.registry.detect_draught_changes",
                  "cargotrace.detect.registry.detect_shuttles",

@@ -124,8 +124,8 @@ def test_spark_reads_the_lakes_own_files_and_writes_the_same_events(
 
     for name in ("registry.dark_port_calls", "registry.detect_dark_voyages",
                  "registry.detect_draught_changes", "registry.detect_shuttles",
-                 "identity.to_arrow", "dark_voyages.to_arrow", "run.events_from_rows",
-                 "run.collect_rows", "event_writes.collect_rows"):
+                 "identity.to_arrow", "dark_voyages.to_arrow", "run_detectors.events_from_rows",
+                 "run_detectors.collect_rows", "event_writes.collect_rows"):
         monkeypatch.setattr(f"cargotrace.detect.{name}", refuse)
     try:
         with cargotrace.open_store(f"lake:{root}") as lake:
