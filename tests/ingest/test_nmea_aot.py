@@ -227,3 +227,19 @@ def test_the_build_runs_this_packages_code_whatever_the_current_folder_holds(
     assert failed.read_text().startswith("exit 1: ")
     assert f"has kernels of key {real_key}, not {'0' * 16}" in failed.read_text()
     assert str(Path(aot.__file__)) in failed.read_text()
+
+
+def test_without_a_c_compiler_the_reason_is_numbas_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real build process with no compiler reachable (an empty PATH, CC=false): a real
+    compile failure, remembered with the exception numba raises, not its line of advice."""
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setenv("CC", "false")
+    monkeypatch.setenv("CXX", "false")
+    monkeypatch.setenv("CARGOTRACE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(aot, "_gave_up", set())
+    assert aot.load() is None
+    failed = aot.extension_path(aot.cache_dir(), aot.key()).with_suffix(".failed")
+    assert failed.read_text().startswith("exit 1: RuntimeError: Attempted to compile AOT")

@@ -22,6 +22,7 @@ import importlib.metadata
 import importlib.util
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def _build(path: Path, failed: Path, build_key: str) -> None:
         except subprocess.TimeoutExpired:
             raise PassingFailure(f"no extension after {BUILD_TIMEOUT_S} s") from None
         code = done.returncode
-        why = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        why = _reason(done.stderr)
         if code < 0:
             raise PassingFailure(f"the build process was stopped by {_signal_name(-code)}")
         if code != 0 and any(mark in done.stderr for mark in _PASSING_MARKS):
@@ -149,6 +150,14 @@ def _build(path: Path, failed: Path, build_key: str) -> None:
                         "compiles them instead (remove %s to try again)", why, failed)
             return
         os.replace(built[0], path)
+
+
+def _reason(stderr: str) -> str:
+    """The line of the build's output that says why: its last exception's (numba's message
+    for a missing compiler ends with a line of advice), else its last line; bounded."""
+    lines = stderr.strip().splitlines() or ["no output"]
+    errors = [line for line in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception)\b", line)]
+    return (errors or lines)[-1][:300]
 
 
 def _signal_name(number: int) -> str:
