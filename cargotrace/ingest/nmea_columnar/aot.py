@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 SWITCH = "CARGOTRACE_NMEA_AOT"  # "0": never build or load the extension (numba's JIT runs)
 BUILD_TIMEOUT_S = 900
 _HERE = Path(__file__).parent
-# What a build may fail of and not again: remembered for this process only (never in `.failed`).
-_PASSING_MARKS = (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT), "MemoryError")
+# Output of a build that failed for want of room or memory (quota: not on Windows): passing.
+_PASSING_MARKS = (os.strerror(errno.ENOSPC), os.strerror(getattr(errno, "EDQUOT", errno.ENOSPC)),
+                  "MemoryError")
 _gave_up: set[str] = set()  # the keys whose extension this process does without
 
 
