@@ -3,7 +3,10 @@
 # compiler reachable (PATH holds only links to python and a few basic tools; CC/CXX point at
 # `false`): a dependency that would compile (pyicu, for followthemoney) fails here instead of on
 # the user's machine. Pure-Python sdists (searoute has no wheel) still build. Then `cargotrace --help` and a plain FtM
-# round trip run without followthemoney. Prints the time and peak memory (/usr/bin/time -v).
+# round trip run without followthemoney, and the NMEA kernels run: their extension compiled ahead
+# of time cannot be built (`aot.load()` gives None; the failure is remembered in a throwaway
+# cache), so numba's JIT runs them (`compiled.kernels()`). Prints the time and peak memory
+# (/usr/bin/time -v).
 # `--no-compile` as in the Makefile: byte-compiling scgraph-data's 90 MB of Python-literal data
 # modules (never imported: read as data) is what made installs peak at 4.9 GB and take minutes.
 # Usage: bash tools/check_install.sh [python]   (needs the package index; ~1 min)
@@ -36,6 +39,16 @@ vessel.add("flag", "Russia")
 vessel.add("imoNumber", "9179842")
 assert vessel.to_dict()["properties"] == {"flag": ["ru"], "imoNumber": ["IMO9179842"]}
 assert cleaner()[0] == "plain"
+PY
+CARGOTRACE_CACHE="$WORK/cache" python - <<'PY' 2>"$WORK/nmea.txt" || { cat "$WORK/nmea.txt" >&2; exit 1; }
+import numpy as np
+from cargotrace.ingest.nmea_columnar import aot, compiled
+assert aot.load() is None, "the NMEA extension was built without a compiler"
+assert list(aot.cache_dir().glob("*.failed")), "the failed compile was not remembered"
+kernels = compiled.kernels()
+assert not isinstance(kernels, aot.Kernels), kernels
+starts, ends = kernels.lf_lines(np.frombuffer(b"!AIVDM\n!AIVDO", np.uint8))
+assert (starts.tolist(), ends.tolist()) == ([0, 7], [6, 13]), (starts, ends)
 PY
 echo "default install without a compiler: OK ($(grep -E 'Elapsed' time.txt | sed 's/.*): //') wall," \
      "peak $(( $(grep 'Maximum resident' time.txt | grep -oE '[0-9]+$') / 1024 )) MB," \

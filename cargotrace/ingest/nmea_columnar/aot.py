@@ -6,7 +6,7 @@ LLVM), and maps ~100 MB of LLVM into memory: a fifth of a whole ingest of a 1M-l
 the thread that sets its pace. The same kernels compiled once by numba's `pycc` (`aot_build`)
 load in about a millisecond with numpy alone. The extension is built on the first large NMEA
 ingest of a machine (~12 CPU-s, in a child process, where the JIT would compile ~6) and kept
-beside numba's own cache (`cache_dir`), under a name that changes with the kernels' source
+in the project's cache folder (`cache_dir`), under a name that changes with the kernels' source
 and the numba, numpy and Python versions. Where it cannot be built (no C compiler,
 `CARGOTRACE_NMEA_AOT=0`), numba's JIT runs the same kernels (`compiled.kernels`); both are
 tested against each other.
@@ -15,12 +15,15 @@ See docs/decisions/0013-numba-decoder.md.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib.machinery
 import importlib.metadata
 import importlib.util
 import logging
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from cargotrace.cache import CACHE_ENV
 from cargotrace.cache import cache_dir as cargotrace_cache_dir
 from cargotrace.ingest.nmea_columnar import aot_build
 
@@ -41,6 +43,15 @@ log = logging.getLogger(__name__)
 SWITCH = "CARGOTRACE_NMEA_AOT"  # "0": never build or load the extension (numba's JIT runs)
 BUILD_TIMEOUT_S = 900
 _HERE = Path(__file__).parent
+# Output of a build that failed for want of room or memory (quota: not on Windows): passing.
+_PASSING_MARKS = (os.strerror(errno.ENOSPC), os.strerror(getattr(errno, "EDQUOT", errno.ENOSPC)),
+                  "MemoryError")
+_gave_up: set[str] = set()  # the keys whose extension this process does without
+
+
+class PassingFailure(Exception):
+    """The build stopped for a cause that may not recur (a timeout, a signal, a full disk):
+    the next process tries again."""
 
 
 def enabled() -> bool:
@@ -61,18 +72,11 @@ def key() -> str:
 
 
 def cache_dir() -> Path:
-    """`$CARGOTRACE_CACHE` when set; else `__pycache__` beside the kernels when writable (a
-    checkout, a user install: where numba keeps their JIT cache); else `~/.cache/cargotrace`."""
-    if os.environ.get(CACHE_ENV):
-        return cargotrace_cache_dir()
-    beside = _HERE / "__pycache__"
-    try:
-        beside.mkdir(exist_ok=True)
-        if os.access(beside, os.W_OK):
-            return beside
-    except OSError:
-        pass
-    return cargotrace_cache_dir()
+    """The project's cache folder (`$CARGOTRACE_CACHE`, else `~/.cache/cargotrace`), never the
+    installed package's folder: a root install (or any writable site-packages) would otherwise
+    get build products (the extension, its `.lock`, `.failed`, temporary build folders) that
+    no uninstall removes. The key in the file name already versions the extension."""
+    return cargotrace_cache_dir().absolute()  # absolute: the build child runs elsewhere
 
 
 def extension_path(folder: Path, build_key: str) -> Path:
@@ -82,49 +86,86 @@ def extension_path(folder: Path, build_key: str) -> Path:
 
 def load() -> Kernels | None:
     """The compiled kernels, built first if this machine has none yet; None where they cannot
-    be built (why is logged once, and remembered in a `.failed` file beside the extension so
-    that later runs do not try again: delete it to retry)."""
+    be built (why is logged once). A compile that fails (the build process exits non-zero)
+    is remembered in a `.failed` file beside where the extension would be, so that later runs
+    do not try again (delete it to retry); a passing cause (a timeout, the process killed by
+    a signal, an OSError such as a full disk) only makes this process do without."""
     if not enabled():
         return None
+    build_key = ""
     try:
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = extension_path(folder, key())
+        build_key = key()
+        if build_key in _gave_up:
+            return None
+        path = extension_path(cache_dir(), build_key)
         failed = path.with_suffix(".failed")
         if not path.exists() and not failed.exists():
             with _build_lock(path):
                 if not path.exists() and not failed.exists():
-                    _build(path, failed)
+                    _build(path, failed, build_key)
         if not path.exists():
             return None
         return Kernels(_import(path))
-    except (OSError, ImportError, subprocess.SubprocessError) as exc:
-        log.warning("the NMEA kernels compiled ahead of time are unavailable (%s); "
-                    "numba compiles them instead", exc)
+    except (OSError, ImportError, subprocess.SubprocessError, PassingFailure) as exc:
+        _gave_up.add(build_key)
+        log.warning("the NMEA kernels compiled ahead of time are unavailable in this process "
+                    "(%s); numba compiles them instead", exc)
         return None
 
 
-def _build(path: Path, failed: Path) -> None:
-    """Build the extension in a child process and move it into place in one step."""
-    with tempfile.TemporaryDirectory(dir=path.parent) as work:
+def child_command(work: str, build_key: str) -> tuple[list[str], dict[str, str]]:
+    """The build process's command and environment: this package's `aot_build`, whatever the
+    current folder holds. `-P` because `python -m` puts the current folder first on sys.path
+    (another cargotrace checkout there would be compiled under this version's key); this
+    package's root first on PYTHONPATH, then the caller's entries made absolute (the child
+    runs in `work`), without empty ones (an empty entry is the current folder too). The child
+    also checks that the kernels it imports have `build_key` (`aot_build.main`)."""
+    inherited = [os.path.abspath(entry) for entry in
+                 os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_HERE.parents[2]), *inherited])}
+    return [sys.executable, "-P", "-m", aot_build.__name__, work, build_key], env
+
+
+def _build(path: Path, failed: Path, build_key: str) -> None:
+    """Build the extension in a child process and move it into place in one step. Raises
+    `PassingFailure` (or OSError) where the cause may not recur; writes `failed` where the
+    compile itself failed."""
+    with tempfile.TemporaryDirectory(prefix=f"{aot_build.MODULE}-build-",
+                                     dir=path.parent) as work:
+        command, env = child_command(work, build_key)
         try:
-            done = subprocess.run(
-                [sys.executable, "-m", "cargotrace.ingest.nmea_columnar.aot_build", work],
-                capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                    [str(_HERE.parents[2]), os.environ.get("PYTHONPATH", "")])},
-            )
-            code, errors = done.returncode, done.stderr
-        except subprocess.TimeoutExpired:  # a hung compiler: not worth waiting for again
-            code, errors = -1, f"no extension after {BUILD_TIMEOUT_S} s"
+            done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
+                                  timeout=BUILD_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise PassingFailure(f"no extension after {BUILD_TIMEOUT_S} s") from None
+        code = done.returncode
+        why = _reason(done.stderr)
+        if code < 0:
+            raise PassingFailure(f"the build process was stopped by {_signal_name(-code)}")
+        if code != 0 and any(mark in done.stderr for mark in _PASSING_MARKS):
+            raise PassingFailure(why)
         built = [p for p in Path(work).iterdir() if p.name.startswith(aot_build.MODULE)]
         if code != 0 or len(built) != 1:
-            why = (errors.strip().splitlines() or ["no output"])[-1][:300]
             failed.write_text(f"exit {code}: {why}\n")
             log.warning("the NMEA kernels could not be compiled ahead of time (%s); numba "
                         "compiles them instead (remove %s to try again)", why, failed)
             return
         os.replace(built[0], path)
+
+
+def _reason(stderr: str) -> str:
+    """The line of the build's output that says why: its last exception's (numba's message
+    for a missing compiler ends with a line of advice), else its last line; bounded."""
+    lines = stderr.strip().splitlines() or ["no output"]
+    errors = [line for line in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception)\b", line)]
+    return (errors or lines)[-1][:300]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Compile the NMEA kernels ahead of time into a Python extension: `python -m` this module DIR.
+"""Compile the NMEA kernels ahead of time into a Python extension: `python -P -m` this module
+DIR KEY.
 
 Run by `aot.load()` in a child process, once per machine (and again when kernels.py, numba,
 numpy or Python change): numba's `pycc` compiles each kernel of `kernels.py` for the
@@ -42,5 +43,18 @@ def build(output_dir: str) -> None:
     cc.compile()
 
 
+def main(output_dir: str, expected_key: str) -> None:
+    """Build, after checking that the kernels this process imports are those the parent asked
+    for (`aot.key`): the extension is named by the parent's key, so kernels of another
+    cargotrace copy (a stray one on sys.path) would otherwise be loaded as this version's."""
+    from cargotrace.ingest.nmea_columnar import aot
+
+    found = aot.key()
+    if found != expected_key:
+        sys.exit(f"{aot.__file__} has kernels of key {found}, not {expected_key}: refusing to "
+                 "build them under the other key")
+    build(output_dir)
+
+
 if __name__ == "__main__":  # pragma: no cover - run in a child process by aot.load
-    build(sys.argv[1])
+    main(*sys.argv[1:3])
