@@ -38,10 +38,10 @@ def _releasing_the_gil() -> None:
 
     def flags() -> Flags:
         made = Flags()  # type: ignore[no-untyped-call]
-        made.release_gil = True
+        made.release_gil = True  # type: ignore[misc,assignment]
         return made
 
-    compiler.Flags = flags  # type: ignore[assignment,misc]
+    compiler.Flags = flags  # type: ignore[attr-defined,assignment]
 
 
 def build(output_dir: str) -> None:
