@@ -150,7 +150,7 @@ def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
                     _store_chunk(store, check_chunk(chunk, checks), summary, checks,
                                  ingest_id, so_far)
                     if progress is not None:
-                        progress(chunk.bytes_read)
+                        progress(chunk.read.bytes_read)
         summary.quarantine_resolved = resolve_quarantined(store, summary.path, summary.sha256,
                                                           ingest_id)
         summary.quarantined_before = drop_requarantined(store, summary.path, ingest_id)

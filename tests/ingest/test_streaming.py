@@ -370,8 +370,8 @@ def test_an_ingest_after_detect_on_the_same_connection(shared_data: Path, tmp_pa
 
 def test_progress_adds_up_to_the_file_read_chunk_by_chunk(shared_data: Path,
                                                             tmp_path: Path) -> None:
-    """A progress bar advances by the bytes of each stored chunk (the chunks are split into
-    good and bad records in the storing thread) and ends at the file's size."""
+    """A progress bar advances by the bytes of each stored chunk and ends at the file's
+    size."""
     source = shared_data / NM4
     lines = source.read_bytes().count(b"\n")
     advances: list[int] = []
