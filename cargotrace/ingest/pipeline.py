@@ -16,7 +16,6 @@ from collections.abc import Callable
 from contextlib import closing, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cargotrace.errors import UnreadableInputError
 from cargotrace.ingest.dedupe import (
@@ -46,9 +45,6 @@ from cargotrace.store.meta import SIMULATED_AIS, simulator_scenario, write_meta
 from cargotrace.store.schema import POSITION_KEY, REPORT_KEY
 from cargotrace.store.writes import all_or_nothing
 from cargotrace.version import __version__
-
-if TYPE_CHECKING:  # a table staged in SQL never needs pyarrow (start-up, issue 16)
-    from cargotrace.ingest.records import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +86,7 @@ def ingest_file(
     checks = bounds(options)
     # an NMEA file is always read in chunks: the decoding thread starts on it while the file
     # is hashed (~0.1 s that were spent before any decoding), and stops if it was ingested
-    early = _read_chunks(fmt, path, options) if fmt is InputFormat.NMEA else None
+    early = _checked_chunks(fmt, path, options, checks) if fmt is InputFormat.NMEA else None
     tell = stage or (lambda _: None)
     with closing(early) if early is not None else nullcontext():
         tell("hashing")
@@ -116,16 +112,17 @@ def _memory_mb(staged: SqlSource | None, options: IngestOptions) -> int:
     return staged.memory_mb if staged is not None else options.stream.store_memory_mb
 
 
-def _read_chunks(fmt: InputFormat, path: Path, options: IngestOptions) -> ReadAhead[Chunk]:
-    """The file's chunks, decoded in the decoding thread, which starts now. Their split into
-    good and bad records (`check_chunk`, ~0.2 CPU-s per million lines) is left to the storing
-    thread: the decoding thread sets an NMEA ingest's pace, the storing one waits on it."""
-    return read_ahead(open_reader(fmt, path, options), options.stream.chunks_ahead)
+def _checked_chunks(fmt: InputFormat, path: Path, options: IngestOptions,
+                    checks: dict[str, datetime]) -> ReadAhead[CheckedChunk]:
+    """The file's chunks, decoded and split into good and bad records in the decoding
+    thread, which starts now."""
+    checked = (check_chunk(chunk, checks) for chunk in open_reader(fmt, path, options))
+    return read_ahead(checked, options.stream.chunks_ahead)
 
 
 def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
             options_json: str, checks: dict[str, datetime], summary: IngestSummary,
-            early: ReadAhead[Chunk] | None, progress: Progress | None,
+            early: ReadAhead[CheckedChunk] | None, progress: Progress | None,
             tell: Stage) -> None:
     """Store the file in one transaction (module docstring); `early`: its chunks, if their
     decoding has already begun."""
@@ -142,13 +139,12 @@ def _ingest(store: Store, path: Path, fmt: InputFormat, options: IngestOptions,
             if progress is not None:
                 progress(summary.size_bytes)
         else:
-            chunks = early if early is not None else _read_chunks(fmt, path, options)
+            chunks = early if early is not None else _checked_chunks(fmt, path, options, checks)
             # on a failure, the decoding thread stops before the rollback
             so_far = {t: StoredSoFar.of(store, t) for t in ("positions", "vessel_reports")}
             with closing(chunks), one_thread(store):
                 for chunk in chunks:
-                    _store_chunk(store, check_chunk(chunk, checks), summary, checks,
-                                 ingest_id, so_far)
+                    _store_chunk(store, chunk, summary, checks, ingest_id, so_far)
                     if progress is not None:
                         progress(chunk.read.bytes_read)
         summary.quarantine_resolved = resolve_quarantined(store, summary.path, summary.sha256,
