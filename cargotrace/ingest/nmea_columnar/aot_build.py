@@ -26,30 +26,11 @@ SIGNATURES = {
 }
 
 
-def _releasing_the_gil() -> None:
-    """Make `pycc` wrap each exported kernel so that it runs without the GIL, as the JIT's
-    `nogil=True` does (pycc has no option for it: its flags are made inside its compiler, so
-    their maker is replaced there). Why: the kernels are a third of the decoding thread's
-    time; holding the GIL they stall the storing thread's Python steps between DuckDB calls.
-    The kernels touch no Python object; their arguments are unboxed and their results boxed
-    with the GIL held, by the same wrapper code as the JIT's."""
-    from numba.core.compiler import Flags
-    from numba.pycc import compiler
-
-    def flags() -> Flags:
-        made = Flags()  # type: ignore[no-untyped-call]
-        made.release_gil = True  # type: ignore[misc,assignment]
-        return made
-
-    compiler.Flags = flags  # type: ignore[attr-defined,assignment]
-
-
 def build(output_dir: str) -> None:
     """Write the extension (`MODULE` + the interpreter's extension suffix) into `output_dir`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pycc's pending deprecation: recorded in 0013
         from numba.pycc.cc import CC
-    _releasing_the_gil()
 
     from cargotrace.ingest.nmea_columnar import kernels
 
