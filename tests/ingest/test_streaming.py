@@ -366,3 +366,16 @@ def test_an_ingest_after_detect_on_the_same_connection(shared_data: Path, tmp_pa
             stored.append([_rows(store, t) for t in ("positions", "vessel_reports", "quarantine")])
     assert stored[0] == stored[1]
     assert len(stored[0][0]) > 0
+
+
+def test_progress_adds_up_to_the_file_read_chunk_by_chunk(shared_data: Path,
+                                                            tmp_path: Path) -> None:
+    """A progress bar advances by the bytes of each stored chunk and ends at the file's
+    size."""
+    source = shared_data / NM4
+    lines = source.read_bytes().count(b"\n")
+    advances: list[int] = []
+    with cargotrace.open_store(tmp_path / "s.duckdb") as store:
+        ingest_file(store, source, _options(max(lines // 4, 50)), progress=advances.append)
+    assert len(advances) >= 2
+    assert sum(advances) == os.path.getsize(source)  # independent: the file's size on disk
