@@ -106,25 +106,34 @@ def test_distance_thresholds(apart_m: float, gfw: int, rendezvous: int,
     assert len(found) == rendezvous
 
 
-@pytest.mark.parametrize(("away_min", "expected_runs"),
-                         [pytest.param(60, [2], id="2h_apart_merged"),
-                          pytest.param(150, [1, 1], id="5h_apart_separate")])
-def test_meetings_less_than_4h_apart_merge(
-    engine: Engine, away_min: int, expected_runs: list[int], tmp_store: cargotrace.Store
-) -> None:
-    # ship 2 leaves ship 1 for a while (out and back at 6 kn), then comes back alongside
-    first = ship(1, SEA, T0, IN, [Leg(300 + 2 * away_min, 0.0), *OUT])
-    second = ship(2, offset(SEA, north_m=150), T0, [Leg(120, 11.0, 270)],
-                  [Leg(150, 0.0), Leg(away_min, 6.0, 0), Leg(away_min, 6.0, 180), Leg(150, 0.0),
-                   Leg(120, 11.0, 0)])
-    found = encounters(engine, tmp_store, first, second)
-    assert [e.attrs["runs"] for e in found] == expected_runs
-    assert near(found[0].start, T0)
-    total_h = 5 + 2 * away_min / 60
-    assert near(found[-1].end, T0 + timedelta(hours=total_h))
-    if len(found) == 1:
-        assert found[0].attrs["duration_h"] == pytest.approx(total_h, abs=0.2)
-        assert found[0].attrs["close_h"] == pytest.approx(5, abs=0.3)
+# Minutes ship 2 is away (out and back at 6 kn each way) -> the runs of the encounters found:
+# away 2 h the two meetings are one encounter of two runs; away 5 h they are two encounters.
+AWAY_MIN_RUNS = {60: [2], 150: [1, 1]}
+PAIRS_APART_M = 100_000  # the pairs of ships sail far enough apart never to be paired across
+
+
+def test_meetings_less_than_4h_apart_merge(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """Both cases in one store and one detection per engine (a Spark detection costs seconds
+    whatever its rows): pair k is ships 2k+1 and 2k+2, PAIRS_APART_M north of pair k-1."""
+    tracks = []
+    for k, away_min in enumerate(AWAY_MIN_RUNS):
+        at = offset(SEA, north_m=k * PAIRS_APART_M)
+        # ship 2 leaves ship 1 for a while (out and back at 6 kn), then comes back alongside
+        tracks += [ship(2 * k + 1, at, T0, IN, [Leg(300 + 2 * away_min, 0.0), *OUT]),
+                   ship(2 * k + 2, offset(at, north_m=150), T0, [Leg(120, 11.0, 270)],
+                        [Leg(150, 0.0), Leg(away_min, 6.0, 0), Leg(away_min, 6.0, 180),
+                         Leg(150, 0.0), Leg(120, 11.0, 0)])]
+    everything = encounters(engine, tmp_store, *tracks)
+    assert {(e.mmsi, e.other_mmsi) for e in everything} == {(1, 2), (3, 4)}
+    for k, (away_min, expected_runs) in enumerate(AWAY_MIN_RUNS.items()):
+        found = sorted((e for e in everything if e.mmsi == 2 * k + 1), key=lambda e: e.start)
+        assert [e.attrs["runs"] for e in found] == expected_runs
+        assert near(found[0].start, T0)
+        total_h = 5 + 2 * away_min / 60
+        assert near(found[-1].end, T0 + timedelta(hours=total_h))
+        if len(found) == 1:
+            assert found[0].attrs["duration_h"] == pytest.approx(total_h, abs=0.2)
+            assert found[0].attrs["close_h"] == pytest.approx(5, abs=0.3)
 
 
 def test_reception_hole_is_interpolated(tmp_store: cargotrace.Store) -> None:
