@@ -29,7 +29,7 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(BIN)/python bench/check_java.py
 	bash tools/ensure_chromium.sh
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
 # `pip install .` into a throwaway venv with no C/C++ compiler on PATH (needs the package index)
 install-check:

@@ -1,4 +1,5 @@
-"""Fixtures for cases: the packaged reference case, its YAML, and a writer for variants."""
+"""Fixtures for cases: the packaged reference case, its YAML, a writer for variants, and one
+route planner over the curated places shared by the whole run."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import case_path
+from cargotrace.routes.place_book import PlaceBook
 
 REFERENCE = case_path("najin-tikhoretsk-2023")
 
@@ -19,6 +22,16 @@ def reference_doc() -> dict[str, Any]:
     doc = yaml.safe_load(REFERENCE.read_text())
     assert isinstance(doc, dict)
     return doc
+
+
+@pytest.fixture(scope="session")
+def curated_planner() -> Planner:
+    """One planner over the curated places for every module that builds cases without a store:
+    its route network is loaded once and each distinct route planned once per run (a planner
+    per module loaded and planned them again in each). Plans are pure functions of the places,
+    the request and the parameters, so sharing the cache changes no result; a test that counts
+    the planner's calls makes its own (test_legs.py)."""
+    return Planner(PlaceBook.curated())
 
 
 @pytest.fixture

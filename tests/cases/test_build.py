@@ -17,16 +17,15 @@ from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import case_path, parse_case
 from cargotrace.cli.app import app
 from cargotrace.ingest.gazetteers import load_curated_gazetteer
-from cargotrace.routes.place_book import PlaceBook
 
 REFERENCE = case_path("najin-tikhoretsk-2023")
 Writer = Callable[[dict[str, Any]], Path]
 
 
 @pytest.fixture(scope="module")
-def planner() -> Planner:
-    """Shared by the builds over the curated places: each route is planned once per module."""
-    return Planner(PlaceBook.curated())
+def planner(curated_planner: Planner) -> Planner:
+    """The run's planner over the curated places (conftest.py): each route planned once."""
+    return curated_planner
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from cargotrace.cases.carrier_words import find_carrier_words
 from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import parse_case
 from cargotrace.cli.app import app
-from cargotrace.routes.place_book import PlaceBook
 
 QUOTES = [
     # Russian
@@ -119,7 +118,7 @@ def _item(id: str, place: str, observed: str, what: str) -> dict[str, Any]:
                        "date": "2024-03-05", "url": None}}
 
 
-def test_issue_15_a_case_in_russian_names_its_carrier() -> None:
+def test_issue_15_a_case_in_russian_names_its_carrier(curated_planner: Planner) -> None:
     """A case written from Russian-language reporting: 'судно' unloading at Najin and the same
     at Dunay three days later make Najin -> Dunay a sea leg; the hypotheses that agree rank
     first, as they do for the same case in English."""
@@ -129,7 +128,7 @@ def test_issue_15_a_case_in_russian_names_its_carrier() -> None:
                _item("najin", "Najin", "2023-09-07", "судно грузит контейнеры в порту Раджин"),
                _item("dunay", "Dunay", "2023-09-10", "то же судно выгружает контейнеры в Дунае"),
            ]}
-    result = build_case(parse_case(doc), planner=Planner(PlaceBook.curated())).to_dict()
+    result = build_case(parse_case(doc), planner=curated_planner).to_dict()
     assert [(c["mode"], c["carrier"]) for c in result["carriers"]] == [("sea",
                                                                           "ships (unnamed)")]
     modes = [h["legs"][0]["mode"] for h in result["hypotheses"] if h["kind"] == "chain"]

@@ -24,7 +24,6 @@ from cargotrace.cases.legs import Planner
 from cargotrace.cases.load import parse_case
 from cargotrace.cases.timefit import time_fit, window_likelihood
 from cargotrace.cli.app import app
-from cargotrace.routes.place_book import PlaceBook
 from cargotrace.routes.timing import TimeDist
 
 Writer = Callable[[dict[str, Any]], Path]
@@ -42,8 +41,9 @@ RUSI = {
 
 
 @pytest.fixture(scope="module")
-def planner() -> Planner:
-    return Planner(PlaceBook.curated())
+def planner(curated_planner: Planner) -> Planner:
+    """The run's planner over the curated places (conftest.py): each route planned once."""
+    return curated_planner
 
 
 def _item(id: str, place: str, observed: Any, what: str, source: dict[str, Any],

@@ -31,8 +31,9 @@ def _doc(first: str, second: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def planner() -> Planner:
-    return Planner(PlaceBook.curated())
+def planner(curated_planner: Planner) -> Planner:
+    """The run's planner over the curated places (conftest.py): each route planned once."""
+    return curated_planner
 
 
 def test_issue_15_trucks_at_both_ends_make_a_road_leg(planner: Planner) -> None:

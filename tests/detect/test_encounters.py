@@ -37,20 +37,28 @@ def encounters(engine: Engine, store: cargotrace.Store, *tracks: list[dict[str, 
     return detect_encounters(tables["positions"], tables["places"], params)
 
 
-def drifting_pair(at: tuple[float, float], hours: float, apart_m: float = 120.0
+def drifting_pair(at: tuple[float, float], hours: float, apart_m: float = 120.0, mmsi: int = 1
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Ship 1 and ship 2 arrive from opposite sides and drift `apart_m` apart for `hours`."""
+    """Ship `mmsi` and ship `mmsi` + 1 arrive from opposite sides and drift `apart_m` apart
+    for `hours`."""
     drift = [Leg(hours * 60, 0.0)]
-    return (ship(1, at, T0, IN, [*drift, *OUT]),
-            ship(2, offset(at, north_m=apart_m), T0, [Leg(120, 11.0, 270)],
+    return (ship(mmsi, at, T0, IN, [*drift, *OUT]),
+            ship(mmsi + 1, offset(at, north_m=apart_m), T0, [Leg(120, 11.0, 270)],
                  [*drift, Leg(120, 11.0, 0)]))
 
 
 # --- hand-built cases ------------------------------------------------------------------------
 
 
-def test_drifting_side_by_side_offshore(engine: Engine, tmp_store: cargotrace.Store) -> None:
-    (event,) = encounters(engine, tmp_store, *drifting_pair(SEA, hours=3))
+def test_drifting_side_by_side_offshore_but_not_moored_in_port(
+    engine: Engine, tmp_store: cargotrace.Store
+) -> None:
+    """Ships 1 and 2 drift 120 m apart for 3 h mid-sea: one encounter. Ships 3 and 4 lie 30 m
+    apart for 12 h in Nakhodka: a port, so none. Both pairs in one store and one detection
+    per engine (a Spark detection costs seconds whatever its rows)."""
+    found = encounters(engine, tmp_store, *drifting_pair(SEA, hours=3),
+                       *drifting_pair(NAKHODKA, hours=12, apart_m=30, mmsi=3))
+    (event,) = found  # nothing for the moored pair
     assert (event.kind, event.mmsi, event.other_mmsi) == ("encounter", 1, 2)
     assert near(event.start, T0) and near(event.end, T0 + timedelta(hours=3))
     assert event.attrs["median_distance_m"] == pytest.approx(120, abs=20)
@@ -58,12 +66,6 @@ def test_drifting_side_by_side_offshore(engine: Engine, tmp_store: cargotrace.St
     assert event.attrs["port_distance_km"] > 100 and event.attrs["runs"] == 1
     assert event.lat == pytest.approx(SEA[0], abs=0.01)
     assert event.confidence == event.attrs["observed_share"] == 1.0  # both heard throughout
-
-
-def test_moored_side_by_side_in_port_is_not_an_encounter(
-    engine: Engine, tmp_store: cargotrace.Store
-) -> None:
-    assert encounters(engine, tmp_store, *drifting_pair(NAKHODKA, hours=12, apart_m=30)) == []
 
 
 @pytest.mark.parametrize(
@@ -106,25 +108,34 @@ def test_distance_thresholds(apart_m: float, gfw: int, rendezvous: int,
     assert len(found) == rendezvous
 
 
-@pytest.mark.parametrize(("away_min", "expected_runs"),
-                         [pytest.param(60, [2], id="2h_apart_merged"),
-                          pytest.param(150, [1, 1], id="5h_apart_separate")])
-def test_meetings_less_than_4h_apart_merge(
-    engine: Engine, away_min: int, expected_runs: list[int], tmp_store: cargotrace.Store
-) -> None:
-    # ship 2 leaves ship 1 for a while (out and back at 6 kn), then comes back alongside
-    first = ship(1, SEA, T0, IN, [Leg(300 + 2 * away_min, 0.0), *OUT])
-    second = ship(2, offset(SEA, north_m=150), T0, [Leg(120, 11.0, 270)],
-                  [Leg(150, 0.0), Leg(away_min, 6.0, 0), Leg(away_min, 6.0, 180), Leg(150, 0.0),
-                   Leg(120, 11.0, 0)])
-    found = encounters(engine, tmp_store, first, second)
-    assert [e.attrs["runs"] for e in found] == expected_runs
-    assert near(found[0].start, T0)
-    total_h = 5 + 2 * away_min / 60
-    assert near(found[-1].end, T0 + timedelta(hours=total_h))
-    if len(found) == 1:
-        assert found[0].attrs["duration_h"] == pytest.approx(total_h, abs=0.2)
-        assert found[0].attrs["close_h"] == pytest.approx(5, abs=0.3)
+# Minutes ship 2 is away (out and back at 6 kn each way) -> the runs of the encounters found:
+# away 2 h the two meetings are one encounter of two runs; away 5 h they are two encounters.
+AWAY_MIN_RUNS = {60: [2], 150: [1, 1]}
+PAIRS_APART_M = 100_000  # the pairs of ships sail far enough apart never to be paired across
+
+
+def test_meetings_less_than_4h_apart_merge(engine: Engine, tmp_store: cargotrace.Store) -> None:
+    """Both cases in one store and one detection per engine (a Spark detection costs seconds
+    whatever its rows): pair k is ships 2k+1 and 2k+2, PAIRS_APART_M north of pair k-1."""
+    tracks = []
+    for k, away_min in enumerate(AWAY_MIN_RUNS):
+        at = offset(SEA, north_m=k * PAIRS_APART_M)
+        # ship 2 leaves ship 1 for a while (out and back at 6 kn), then comes back alongside
+        tracks += [ship(2 * k + 1, at, T0, IN, [Leg(300 + 2 * away_min, 0.0), *OUT]),
+                   ship(2 * k + 2, offset(at, north_m=150), T0, [Leg(120, 11.0, 270)],
+                        [Leg(150, 0.0), Leg(away_min, 6.0, 0), Leg(away_min, 6.0, 180),
+                         Leg(150, 0.0), Leg(120, 11.0, 0)])]
+    everything = encounters(engine, tmp_store, *tracks)
+    assert {(e.mmsi, e.other_mmsi) for e in everything} == {(1, 2), (3, 4)}
+    for k, (away_min, expected_runs) in enumerate(AWAY_MIN_RUNS.items()):
+        found = sorted((e for e in everything if e.mmsi == 2 * k + 1), key=lambda e: e.start)
+        assert [e.attrs["runs"] for e in found] == expected_runs
+        assert near(found[0].start, T0)
+        total_h = 5 + 2 * away_min / 60
+        assert near(found[-1].end, T0 + timedelta(hours=total_h))
+        if len(found) == 1:
+            assert found[0].attrs["duration_h"] == pytest.approx(total_h, abs=0.2)
+            assert found[0].attrs["close_h"] == pytest.approx(5, abs=0.3)
 
 
 def test_reception_hole_is_interpolated(tmp_store: cargotrace.Store) -> None:
