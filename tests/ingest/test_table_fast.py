@@ -18,7 +18,7 @@ import pytest
 from cargotrace.ingest import table_store
 
 from .table_files import MC
-from .test_table_stage import _both
+from .table_ways import _both
 
 
 def _temporary_left(store_path: Path) -> int:
