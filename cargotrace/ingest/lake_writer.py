@@ -152,8 +152,7 @@ def ingest_batch_into_lake(
             try:
                 _commit_batch(lake, batch, done, memory_mb)
             except Exception as exc:
-                raise (failure or _told(exc, f"writing {_names(done)} into the lake (nothing "
-                                             "was stored)")) from None
+                raise _commit_failed(exc, done, failure) from failure
             _share_publish_time(done, time.perf_counter() - publish_started)
         if failure is not None:
             raise failure
@@ -189,6 +188,26 @@ def _told(exc: Exception, what: str) -> Exception:
     """Running out of the memory cap as one line saying what was not stored (`out_of_memory`),
     any other error as it is."""
     return out_of_memory(exc, what) if is_out_of_memory(exc) else exc
+
+
+def _commit_failed(exc: Exception, done: list[IngestSummary],
+                   failure: Exception | None) -> Exception:
+    """The commit's error (`_told`), saying that none of `done` was stored; when a file had
+    already stopped the batch (`failure`, raised from it as its cause), naming that too: its
+    own message says only that this file was not stored, and its batch-mates were not either."""
+    what = f"writing {_names(done)} into the lake (nothing was stored)"
+    if failure is not None:
+        what = f"{what} after another file of the batch failed ({_one_line(failure)})"
+    error = _told(exc, what)
+    if failure is not None and error is exc:  # not a message of ours: the failure as a note
+        exc.add_note(f"while {what}")
+    return error
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error's first line, bounded (it names a file's failure inside another message)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 def _names(done: list[IngestSummary]) -> str:
