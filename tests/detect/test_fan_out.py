@@ -83,6 +83,79 @@ def test_an_interrupted_run_does_not_wait_for_its_running_steps() -> None:
         release.set()
 
 
+class _JobGroups:
+    """What `run_together` calls on a classic session's SparkContext: the job-group calls.
+    `cancelJobGroup` does what Spark's does to a running step (`on_cancel`: its job fails)."""
+
+    def __init__(self, on_cancel: Any) -> None:
+        self.on_cancel = on_cancel
+        self.cancelled: list[str] = []
+
+    def setLocalProperty(self, key: str, value: str | None) -> None:  # noqa: N802 - Spark's
+        pass
+
+    def cancelJobGroup(self, name: str) -> None:  # noqa: N802 - Spark's name
+        self.cancelled.append(name)
+        self.on_cancel()
+
+
+class _ClassicSession:
+    def __init__(self, context: _JobGroups) -> None:
+        self.sparkContext = context
+
+
+def _interrupt_once(running: threading.Event) -> str:
+    """Ctrl-C, sent once the other step runs (so the pool has a running step to stop)."""
+    assert running.wait(WAIT_S)
+    os.kill(os.getpid(), signal.SIGINT)
+    return "a"
+
+
+def test_an_interrupt_cancels_the_spark_jobs_and_waits_for_the_cancelled_steps() -> None:
+    """The caller releases the run's tables once the interrupt reaches it: by then the step
+    whose job was cancelled has ended (not still running on released tables)."""
+    running, cancelled, ended = threading.Event(), threading.Event(), threading.Event()
+    context = _JobGroups(cancelled.set)
+
+    def long_job() -> str:
+        running.set()
+        try:
+            assert cancelled.wait(WAIT_S)
+            raise RuntimeError("Job group b was cancelled")
+        finally:
+            ended.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        run_together([lambda: _interrupt_once(running), long_job], [set(), set()],
+                     ["a", "b"], session=_ClassicSession(context))
+    assert ended.is_set()
+    assert context.cancelled == ["a", "b"]
+
+
+def test_an_interrupt_stays_the_error_when_cancelling_the_jobs_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running, release = threading.Event(), threading.Event()
+
+    def gateway_gone() -> None:
+        raise ConnectionError("py4j gateway is gone")
+
+    def long_step() -> str:
+        running.set()
+        assert release.wait(WAIT_S)
+        return "b"
+
+    try:
+        with caplog.at_level("WARNING", logger="cargotrace.detect.fan_out"), \
+                pytest.raises(KeyboardInterrupt):
+            run_together([lambda: _interrupt_once(running), long_step], [set(), set()],
+                         ["a", "b"], session=_ClassicSession(_JobGroups(gateway_gone)))
+        assert not release.is_set()  # not cancelled: no wait for the running step
+        assert "py4j gateway is gone" in caplog.text
+    finally:
+        release.set()
+
+
 def test_a_step_cannot_wait_for_a_later_one() -> None:
     with pytest.raises(ValueError, match="later step"):
         run_together([lambda: 1, lambda: 2], [{1}, set()], ["a", "b"], session=None)
