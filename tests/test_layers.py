@@ -4,9 +4,10 @@ Why a test: the rule is easy to break with one convenient import, and every upwa
 the layers below harder to reuse (imagery, the web workbench, live watch build on them). Each
 module is mapped to a layer from its path; every `import` of the package's own modules — at
 module level or inside a function, since a lazy import is still a dependency — must name a module
-of the same layer or a lower one. A second check finds import cycles among the imports that run
-when a module is imported (module level, outside `if TYPE_CHECKING:`), counting the packages
-whose `__init__` such an import runs first.
+of the same layer or a lower one, and so must a string that is exactly a module's dotted name
+(what `importlib.import_module` or a Spark setting is given). A second check finds import
+cycles among the imports that run when a module is imported (module level, outside
+`if TYPE_CHECKING:`), counting the packages whose `__init__` such an import runs first.
 
 The modules are read with `ast`, never imported: the test is fast and sees every import,
 including those in functions no test calls.
@@ -109,6 +110,11 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> Iterator[Im
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
                 yield Import(module, sub if sub in modules else base, node.lineno, runs)
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value.startswith(ROOT + ".") and node.value in modules):
+            # a module named by a string (`importlib.import_module`, a Spark setting naming a
+            # module to run): a dependency too, though not one that runs at import
+            yield Import(module, node.value, node.lineno, False)
 
 
 def all_imports() -> list[Import]:

@@ -18,14 +18,16 @@ at a time, and its queries already use every core.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 __all__ = ["MAX_THREADS", "run_together"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MAX_THREADS = 4
 """Detectors running at once. Each thread mostly waits for Spark; four keep both local
@@ -42,6 +44,8 @@ def run_together(steps: Sequence[Callable[[], T]], needs: Sequence[set[int]],
     results in the order of `steps`. A step that fails fails the run: the steps that need it
     fail too, the others are waited for, and `PartialRun` is raised with the first failure
     (in the steps' order) and what the finished steps gave (for the caller to release).
+    An interrupt (Ctrl-C) is raised as it is, once the steps' Spark jobs are cancelled and
+    the steps have ended (`_stop_running`, a bounded wait).
     `started` is told each step's name as it starts (one call at a time)."""
     for index, needed in enumerate(needs):
         if any(n >= index for n in needed):
@@ -65,9 +69,9 @@ def run_together(steps: Sequence[Callable[[], T]], needs: Sequence[set[int]],
         for index in range(len(steps)):
             futures.append(pool.submit(run, index))
         done = [_wait(f) for f in futures]
-    except BaseException:  # interrupted (Ctrl-C): stop the steps' Spark jobs, not wait for them
+    except BaseException:  # interrupted (Ctrl-C): the steps' Spark jobs cancelled first
         pool.shutdown(wait=False, cancel_futures=True)
-        _cancel(session, names)
+        _stop_running(futures, session, names)
         raise
     pool.shutdown()
     failed = [error for _, error in done if error is not None]
@@ -92,13 +96,43 @@ def _wait(future: Future[Any]) -> tuple[Any, BaseException | None]:
     return (None, error) if error is not None else (future.result(), None)
 
 
-def _cancel(session: Any, names: Sequence[str]) -> None:
+CANCELLED_WAIT_S = 10.0
+"""How long an interrupted run waits for its steps once their Spark jobs are cancelled.
+
+Why wait at all: the caller releases the run's tables (cached frames, views) as the
+interrupt reaches it; a step still running would then fail on a table gone under it, with
+Spark's traces on the terminal after the interrupt. A cancelled job fails within a second or
+so (its step then ends); the bound keeps a step stuck elsewhere (planning, a driver-side
+collect) from holding the interrupt up. A second Ctrl-C ends the wait at once."""
+
+
+def _stop_running(futures: Sequence[Future[Any]], session: Any, names: Sequence[str]) -> None:
+    """After an interrupt: cancel the steps' Spark jobs, then wait (`CANCELLED_WAIT_S` at
+    most) for the running steps to end. Nothing here replaces the interrupt: a failure to
+    cancel is logged. Without a classic Spark session nothing was cancelled, so nothing
+    would end sooner: no wait, the interrupt goes on at once."""
+    try:
+        cancelled = _cancel(session, names)
+    except Exception as exc:  # noqa: BLE001 - the interrupt, not this, is what the user sees
+        log.warning("could not cancel the detectors' Spark jobs after the interrupt (%s)", exc)
+        cancelled = False
+    if cancelled:
+        running = [f for f in futures if not f.done()]
+        _, still = wait(running, timeout=CANCELLED_WAIT_S)
+        if still:
+            log.warning("%d detector(s) still running %.0f s after their Spark jobs were "
+                        "cancelled", len(still), CANCELLED_WAIT_S)
+
+
+def _cancel(session: Any, names: Sequence[str]) -> bool:
     """Cancel the Spark jobs of every step (their job groups), so an interrupted run stops
-    now rather than when its running jobs end."""
+    now rather than when its running jobs end; whether there were jobs to cancel (a classic
+    session: a Spark Connect server's jobs are its own)."""
     if not _classic(session):
-        return
+        return False
     for name in names:
         session.sparkContext.cancelJobGroup(name)
+    return True
 
 
 class _scheduler_pool:  # noqa: N801 - used as a context manager, like a function

@@ -28,6 +28,7 @@ from cargotrace.detect.outliers import replace_flags
 from cargotrace.detect.presets import Preset, resolve
 from cargotrace.detect.registry import COVERAGE_READERS, DETECTORS, SUPPORTED, Detector
 from cargotrace.detect.run_detectors import (
+    EXECUTOR_MODULES,
     OnEngine,
     chosen_detectors,
     provenance,
@@ -205,6 +206,10 @@ def _record_notes(store: Store, wanted: list[EventKind], inputs: Inputs, chosen:
 def _read_tables(store: Store, engine: Engine | str, since: datetime | None,
                  until: datetime | None) -> dict[str, Any]:
     """The run's tables on its engine, positions and vessel reports in [since, until)."""
+    if Engine(engine) == Engine.SPARK:  # before the session starts its Python daemon
+        from cargotrace.store.engines.python_daemon import preload_on_workers
+
+        preload_on_workers(EXECUTOR_MODULES)
     tables = tables_on(engine, store, ["positions", "vessel_reports", "places"])
     for name in ("positions", "vessel_reports"):
         t = tables[name]

@@ -30,7 +30,14 @@ from cargotrace.store.engines import Engine
 if TYPE_CHECKING:
     from cargotrace.detect.run import DetectSummary
 
-__all__ = ["OnEngine", "chosen_detectors", "needs", "provenance", "run_detectors", "step_name"]
+__all__ = ["EXECUTOR_MODULES", "OnEngine", "chosen_detectors", "needs", "provenance",
+           "run_detectors", "step_name"]
+
+EXECUTOR_MODULES = ("cargotrace.detect.registry", "cargotrace.detect.on_executors",
+                    "cargotrace.detect.split_on_executors")
+"""What the detectors' Python tasks on Spark's executors unpickle (the registry imports every
+detector's post-step): imported once by Spark's Python daemon before it forks its workers
+(`store/engines/python_daemon.py`, which detect tells with `preload_on_workers`)."""
 
 
 def step_name(detector: Detector) -> str:

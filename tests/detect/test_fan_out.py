@@ -83,6 +83,79 @@ def test_an_interrupted_run_does_not_wait_for_its_running_steps() -> None:
         release.set()
 
 
+class _JobGroups:
+    """What `run_together` calls on a classic session's SparkContext: the job-group calls.
+    `cancelJobGroup` does what Spark's does to a running step (`on_cancel`: its job fails)."""
+
+    def __init__(self, on_cancel: Any) -> None:
+        self.on_cancel = on_cancel
+        self.cancelled: list[str] = []
+
+    def setLocalProperty(self, key: str, value: str | None) -> None:  # noqa: N802 - Spark's
+        pass
+
+    def cancelJobGroup(self, name: str) -> None:  # noqa: N802 - Spark's name
+        self.cancelled.append(name)
+        self.on_cancel()
+
+
+class _ClassicSession:
+    def __init__(self, context: _JobGroups) -> None:
+        self.sparkContext = context
+
+
+def _interrupt_once(running: threading.Event) -> str:
+    """Ctrl-C, sent once the other step runs (so the pool has a running step to stop)."""
+    assert running.wait(WAIT_S)
+    os.kill(os.getpid(), signal.SIGINT)
+    return "a"
+
+
+def test_an_interrupt_cancels_the_spark_jobs_and_waits_for_the_cancelled_steps() -> None:
+    """The caller releases the run's tables once the interrupt reaches it: by then the step
+    whose job was cancelled has ended (not still running on released tables)."""
+    running, cancelled, ended = threading.Event(), threading.Event(), threading.Event()
+    context = _JobGroups(cancelled.set)
+
+    def long_job() -> str:
+        running.set()
+        try:
+            assert cancelled.wait(WAIT_S)
+            raise RuntimeError("Job group b was cancelled")
+        finally:
+            ended.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        run_together([lambda: _interrupt_once(running), long_job], [set(), set()],
+                     ["a", "b"], session=_ClassicSession(context))
+    assert ended.is_set()
+    assert context.cancelled == ["a", "b"]
+
+
+def test_an_interrupt_stays_the_error_when_cancelling_the_jobs_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running, release = threading.Event(), threading.Event()
+
+    def gateway_gone() -> None:
+        raise ConnectionError("py4j gateway is gone")
+
+    def long_step() -> str:
+        running.set()
+        assert release.wait(WAIT_S)
+        return "b"
+
+    try:
+        with caplog.at_level("WARNING", logger="cargotrace.detect.fan_out"), \
+                pytest.raises(KeyboardInterrupt):
+            run_together([lambda: _interrupt_once(running), long_step], [set(), set()],
+                         ["a", "b"], session=_ClassicSession(_JobGroups(gateway_gone)))
+        assert not release.is_set()  # not cancelled: no wait for the running step
+        assert "py4j gateway is gone" in caplog.text
+    finally:
+        release.set()
+
+
 def test_a_step_cannot_wait_for_a_later_one() -> None:
     with pytest.raises(ValueError, match="later step"):
         run_together([lambda: 1, lambda: 2], [{1}, set()], ["a", "b"], session=None)
@@ -103,12 +176,22 @@ def test_detectors_wait_only_for_the_kinds_they_read() -> None:
         assert waits[independent] == set()
 
 
-def _ask_at_once(ask: Any, threads: int = 4) -> list[Any]:
+COUNTED = ("track_table", "coverage_model", "split_segments", "resampled_tracks")
+"""What `Context` computes for the resampled tracks: each must run once however many threads ask."""
+
+
+def _ask_at_once(ask: Any, asked: list[int], gate: threading.Condition,
+                 threads: int = 4) -> list[Any]:
+    """`ask()` from `threads` threads released together (a barrier); `asked` counts the
+    threads that have called it (under `gate`, which is told)."""
     start = threading.Barrier(threads, timeout=WAIT_S)
     answers: list[Any] = [None] * threads
 
     def one(i: int) -> None:
         start.wait()
+        with gate:
+            asked[0] += 1
+            gate.notify_all()
         answers[i] = ask()
 
     workers = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
@@ -119,10 +202,36 @@ def _ask_at_once(ask: Any, threads: int = 4) -> list[Any]:
     return answers
 
 
-def test_shared_tables_asked_from_threads_are_made_once(mixed_with_ports: Path) -> None:
+def test_shared_tables_asked_from_threads_are_made_once(
+    mixed_with_ports: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Four threads ask for the resampled tracks (which need the segmentation, the track and
-    the coverage model) at the same moment: each table is made once and every thread gets
-    that one; the track counts the positions it was made from (an independent count)."""
+    the coverage model) at the same moment: each computation runs once (counted), and every
+    thread gets the same table; the track counts the positions it was made from (an
+    independent count).
+
+    Why it does not rely on luck: a computation starts only once all four threads have
+    asked, so without `Context`'s locks the other three would find nothing made yet and
+    compute it again (counted), every run, not only when the race happens to occur."""
+    import cargotrace.detect.context as context
+
+    threads = 4
+    calls = dict.fromkeys(COUNTED, 0)
+    asked = [0]
+    gate = threading.Condition()
+
+    def counted(name: str) -> Any:
+        real = getattr(context, name)
+
+        def computation(*args: Any, **kwargs: Any) -> Any:
+            with gate:
+                calls[name] += 1
+                assert gate.wait_for(lambda: asked[0] >= threads, timeout=WAIT_S)
+            return real(*args, **kwargs)
+        return computation
+
+    for name in COUNTED:
+        monkeypatch.setattr(context, name, counted(name))
     with cargotrace.open_store(mixed_with_ports, read_only=True) as store:
         tables = tables_on("duckdb", store, ["positions", "vessel_reports", "places"])
         data_end = store.con.execute("SELECT max(ts) FROM positions").fetchall()[0][0]
@@ -134,11 +243,12 @@ def test_shared_tables_asked_from_threads_are_made_once(mixed_with_ports: Path) 
         grid = (preset.encounter.resample_min, preset.encounter.max_interpolate_gap_h,
                 preset.encounter.max_speed_kn)
         try:
-            tracks = _ask_at_once(lambda: ctx.tracks(*grid))
-            coverages = _ask_at_once(ctx.coverage)
+            tracks = _ask_at_once(lambda: ctx.tracks(*grid), asked, gate, threads)
+            assert calls == dict.fromkeys(COUNTED, 1)
             assert len({id(t) for t in tracks}) == 1
-            assert len({id(c) for c in coverages}) == 1
-            assert len(ctx._tracks) == 1
+            asked[0] = 0
+            coverages = _ask_at_once(ctx.coverage, asked, gate, threads)
+            assert len({id(c) for c in coverages}) == 1 and calls["coverage_model"] == 1
             assert ctx.track().count().to_pyarrow().as_py() == located
         finally:
             ctx.release()

@@ -10,14 +10,17 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import cargotrace
-from cargotrace.errors import CargotraceError, ParamsError
+from cargotrace.errors import CargotraceError, ParamsError, StoreError
 from cargotrace.ingest.lake_batches import LakeBatchParams, ingest_files, plan_batches
+from cargotrace.ingest.lake_writer import ingest_batch_into_lake
 from cargotrace.ingest.summary import IngestSummary
 from cargotrace.store.lake.files import data_files_on_disk
 from cargotrace.store.lake.snapshot import read_snapshot, versions
@@ -246,3 +249,56 @@ def test_a_batch_resolving_earlier_quarantine_rows_of_two_files_matches_a_duckdb
                                    "ORDER BY ALL").fetchall()
     assert [s for s, _ in by_source] == [str(f) for f in files]
     assert by_source[0][1] == by_source[1][1] > 0
+
+
+@pytest.mark.parametrize("commit_error", [None, OSError("No space left on device"),
+                                          duckdb.OutOfMemoryException("Out of Memory Error")])
+def test_a_file_failing_unexpectedly_stops_the_batch_and_a_failed_commit_says_so(
+    pieces: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    commit_error: Exception | None,
+) -> None:
+    """The third file fails with an error that is not a file's own (a bug, a lost disk): the
+    two before it are committed, then its error is raised. When the commit fails too, the
+    error raised is the commit's, saying nothing was stored, with the file's as its cause
+    (not the file's alone, which says only that *it* was not stored)."""
+    import cargotrace.ingest.lake_writer as lake_writer
+    import cargotrace.store.lake.store as lake_store
+
+    csvs = [p for p in pieces if p.suffix == ".csv"][:3]
+    real_ingest = lake_writer.ingest_file
+
+    def ingest_file(store: cargotrace.Store, path: Path, *args: Any) -> object:
+        if Path(path) == csvs[2]:
+            raise RuntimeError("the disk holding mc-2.csv went away")
+        return real_ingest(store, path, *args)
+
+    def publish(*_args: object) -> None:
+        assert commit_error is not None
+        raise commit_error
+
+    monkeypatch.setattr(lake_writer, "ingest_file", ingest_file)
+    root = tmp_path / "lk"
+    with cargotrace.open_store(f"lake:{root}") as lake:  # created: its first snapshot
+        if commit_error is not None:
+            monkeypatch.setattr(lake_store, "publish", publish)
+        with pytest.raises(Exception) as raised:
+            ingest_batch_into_lake(lake, csvs)
+        monkeypatch.undo()
+    error = raised.value
+    with cargotrace.open_store(f"lake:{root}", read_only=True) as lake:
+        stored = lake.count("positions")
+        ingests = lake.con.execute("SELECT count(*) FROM ingests").fetchall()[0][0]
+    if commit_error is None:
+        assert isinstance(error, RuntimeError) and "mc-2.csv" in str(error)
+        assert stored == len(_expected(csvs[:2])) > 0 and ingests == 2
+        return
+    assert stored == 0 and ingests == 0 and _ingest_snapshots(root) == []
+    assert isinstance(error.__cause__, RuntimeError) and "mc-2.csv" in str(error.__cause__)
+    if isinstance(commit_error, OSError):
+        assert error is commit_error
+        told = " ".join(getattr(error, "__notes__", []))
+    else:  # out of memory: one line of ours naming both
+        assert isinstance(error, StoreError)
+        told = str(error)
+    assert "2 files into the lake (nothing was stored)" in told
+    assert "another file of the batch failed (the disk holding mc-2.csv went away)" in told

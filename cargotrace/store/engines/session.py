@@ -283,6 +283,8 @@ def _local_session() -> Any:
                 SPARK_JAVA_OPTIONS, sharing,
                 shlex.quote(f"-Dlog4j2.configurationFile={log4j.as_uri()}")])),
             "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+            # what the callers' executor code needs, imported by the daemon before it forks
+            **python_daemon.worker_config(),
         }
 
     try:
