@@ -304,7 +304,6 @@ def _local_session() -> Any:
     return session
 
 
-
 def _start(session_class: Any, config: dict[str, str]) -> Any:
     """A local session with `config` (a JVM started by spark-submit, its output in the
     scratch folder: `jvm_output.py`)."""
