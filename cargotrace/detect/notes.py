@@ -261,7 +261,7 @@ def why_nothing(kind: EventKind, inputs: Inputs, preset: Preset, ctx: Context | 
                 found: int) -> list[str]:
     """Why `kind` could not find any event in this run (empty when it could, or did).
 
-    Stored with the run (`run_records.record_run`, key `blocked`): a reader such as the vessel
+    Stored with the run (`run_records.insert_runs`, key `blocked`): a reader such as the vessel
     profile then says "could not be detected, because ..." where it would otherwise say "not
     seen", which an analyst reads as "looked and found nothing"."""
     if inputs.positions == 0 and not (kind is EventKind.IDENTITY and inputs.reports):

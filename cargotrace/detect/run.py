@@ -35,7 +35,7 @@ from cargotrace.detect.run_detectors import (
     run_detectors,
     step_name,
 )
-from cargotrace.detect.run_records import RUN_KEY, record_run, record_runs
+from cargotrace.detect.run_records import RUN_KEY
 from cargotrace.detect.window import read_range, window_record
 from cargotrace.errors import ParamsError
 from cargotrace.ingest.world_gazetteer import ensure_default_places, places_used
@@ -45,7 +45,7 @@ from cargotrace.store.store import Store
 from cargotrace.store.windows import window_sql
 
 __all__ = ["COVERAGE_READERS", "DETECTORS", "RUN_KEY", "SUPPORTED", "Context", "DetectProgress",
-           "DetectSummary", "Detector", "detect", "record_run", "record_runs"]
+           "DetectSummary", "Detector", "detect"]
 
 DetectProgress = Callable[[str, int, int], None]
 """Called before each step of a run with the step's name (`outliers`, then the kinds a

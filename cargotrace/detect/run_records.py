@@ -23,35 +23,12 @@ RUN_KEY = "detected:{kind}"
 detector ran over the data) from "no data" (it never ran), e.g. the vessel profile's practices."""
 
 
-def record_run(store: Store, kind: EventKind, summary: DetectSummary,
-               since: datetime | None, until: datetime | None) -> None:
-    """Remember that `kind` was detected, over which window, with which preset and engine,
-    and its notes: `blocked` lists why it could not find any event (e.g. "capture too
-    short"), so that "no event" is not read as "looked and not seen"."""
-    record_runs(store, [kind], summary, since, until)
-
-
-def record_runs(
-    store: Store,
-    kinds: list[EventKind],
-    summary: DetectSummary,
-    since: datetime | None,
-    until: datetime | None,
-) -> None:
-    """`record_run` for every kind of a run in one transaction: each statement on its own
-    commits to the store file, ~30 ms apiece (a dozen kinds: ~0.35 s of a run's wall time)."""
-    store.con.begin()
-    try:
-        insert_runs(store, kinds, summary, since, until)
-        store.con.commit()
-    except BaseException:
-        store.con.rollback()
-        raise
-
-
 def insert_runs(store: Store, kinds: list[EventKind], summary: DetectSummary,
                  since: datetime | None, until: datetime | None) -> None:
-    """The `detected:<kind>` rows, one statement, in the caller's transaction."""
+    """The `detected:<kind>` rows, one statement, in the caller's transaction (each statement
+    on its own commits to the store file, ~30 ms apiece). `blocked` lists why a kind could not
+    find any event (e.g. "capture too short"), so that "no event" is not read as "looked and
+    not seen"."""
     ran_at = datetime.now(UTC).isoformat(timespec="seconds")
     rows = [[RUN_KEY.format(kind=kind), json.dumps(_run_value(kind, summary, since, until,
                                                                ran_at))] for kind in kinds]
