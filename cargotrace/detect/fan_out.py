@@ -18,10 +18,11 @@ at a time, and its queries already use every core.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 __all__ = ["MAX_THREADS", "run_together"]
@@ -52,15 +53,19 @@ def run_together(steps: Sequence[Callable[[], T]], needs: Sequence[set[int]],
             raise ValueError(f"step {names[index]} needs a later step: {sorted(needed)}")
     told = threading.Lock()
     futures: list[Future[T]] = []
+    # the steps under way, kept by the steps themselves: an interrupt can arrive inside
+    # `pool.submit`, before its future is in `futures`, so those cannot tell what runs
+    running = _Running()
 
     def run(index: int) -> T:
-        for needed in needs[index]:
-            futures[needed].result()  # re-raises a needed step's failure
-        if started is not None:
-            with told:
-                started(names[index])
-        with _scheduler_pool(session, names[index]):
-            return steps[index]()
+        with running.step():
+            for needed in needs[index]:
+                futures[needed].result()  # re-raises a needed step's failure
+            if started is not None:
+                with told:
+                    started(names[index])
+            with _scheduler_pool(session, names[index]):
+                return steps[index]()
 
     pool = ThreadPoolExecutor(max_workers=min(MAX_THREADS, max(1, len(steps))),
                               thread_name_prefix="cargotrace-detect")
@@ -71,7 +76,7 @@ def run_together(steps: Sequence[Callable[[], T]], needs: Sequence[set[int]],
         done = [_wait(f) for f in futures]
     except BaseException:  # interrupted (Ctrl-C): the steps' Spark jobs cancelled first
         pool.shutdown(wait=False, cancel_futures=True)
-        _stop_running(futures, session, names)
+        _stop_running(running, session, names)
         raise
     pool.shutdown()
     failed = [error for _, error in done if error is not None]
@@ -106,7 +111,32 @@ so (its step then ends); the bound keeps a step stuck elsewhere (planning, a dri
 collect) from holding the interrupt up. A second Ctrl-C ends the wait at once."""
 
 
-def _stop_running(futures: Sequence[Future[Any]], session: Any, names: Sequence[str]) -> None:
+class _Running:
+    """How many steps are under way, and a wait until none is (`_stop_running`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def step(self) -> Iterator[None]:
+        with self.changed:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> int:
+        """Steps still under way after waiting at most `timeout_s`."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout=timeout_s)
+            return self.count
+
+
+def _stop_running(running: _Running, session: Any, names: Sequence[str]) -> None:
     """After an interrupt: cancel the steps' Spark jobs, then wait (`CANCELLED_WAIT_S` at
     most) for the running steps to end. Nothing here replaces the interrupt: a failure to
     cancel is logged. Without a classic Spark session nothing was cancelled, so nothing
@@ -117,11 +147,10 @@ def _stop_running(futures: Sequence[Future[Any]], session: Any, names: Sequence[
         log.warning("could not cancel the detectors' Spark jobs after the interrupt (%s)", exc)
         cancelled = False
     if cancelled:
-        running = [f for f in futures if not f.done()]
-        _, still = wait(running, timeout=CANCELLED_WAIT_S)
+        still = running.wait_idle(CANCELLED_WAIT_S)
         if still:
             log.warning("%d detector(s) still running %.0f s after their Spark jobs were "
-                        "cancelled", len(still), CANCELLED_WAIT_S)
+                        "cancelled", still, CANCELLED_WAIT_S)
 
 
 def _cancel(session: Any, names: Sequence[str]) -> bool:
